@@ -1,0 +1,179 @@
+// The catalog: products with variants (SKUs), options, attributes, a brand, categories in a
+// tree, prices in integer minor units, a status and a version for optimistic concurrency.
+//
+// Every write is one durable, group-committed mutation that also appends its event
+// (ProductUpserted, ProductArchived, CategoryUpserted) to the event log in the same
+// transaction. Bad input is rejected before anything is written.
+//
+// Thread safety: a Catalog (from Engine::catalog()) is safe to use from any number of
+// threads. Reads see a consistent snapshot and never wait for writers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commerce/export.h"
+#include "commerce/money.h"
+#include "commerce/status.h"
+
+namespace commerce {
+
+class EngineCore;
+
+enum class ProductStatus : uint8_t { kDraft = 0, kActive = 1, kArchived = 2 };
+COMMERCE_EXPORT const char* ProductStatusName(ProductStatus s);  // "draft", "active", "archived"
+COMMERCE_EXPORT Result<ProductStatus> ParseProductStatus(std::string_view name);
+
+// One sellable item: what a cart line and a stock record refer to.
+struct Variant {
+  std::string sku;                             // unique across the catalog; 1..64 printable chars
+  std::map<std::string, std::string> options;  // option name -> value, e.g. {"colour": "black"}
+  Money price;                                 // > 0 minor units... or 0 for free items
+  std::string barcode;                         // GTIN / UPC / model number, optional
+  std::map<std::string, std::string> attributes;
+
+  friend bool operator==(const Variant&, const Variant&) = default;
+};
+
+struct Product {
+  std::string id;            // 1..64 printable chars, no spaces at the ends
+  std::string title;         // 1..1000 chars
+  std::string description;   // up to 100,000 chars
+  std::string brand;         // up to 200 chars
+  std::vector<std::string> categories;  // category ids; each must exist (see upsert_category)
+  std::vector<std::string> options;     // option names the variants use, e.g. {"size", "colour"}
+  std::map<std::string, std::string> attributes;
+  std::vector<Variant> variants;        // at least one; all in one currency
+  ProductStatus status = ProductStatus::kActive;
+  int64_t popularity = 0;               // a sort key for listings and search tie-breaks
+
+  // Set by the engine on write; ignored on input.
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  uint64_t version = 0;  // 1 on creation, +1 on every change
+
+  friend bool operator==(const Product&, const Product&) = default;
+};
+
+// A node of the category tree. Ids are lower-case slugs joined by '/', root first:
+// "cell-phones/prepaid-phones". The parent of "a/b" is "a"; a root has parent "".
+struct Category {
+  std::string id;
+  std::string name;       // as shown to people: "Prepaid Phones"
+  std::string parent_id;  // derived from id
+
+  friend bool operator==(const Category&, const Category&) = default;
+};
+
+// The id a category path gets: {"Cell Phones", "Prepaid Phones"} -> "cell-phones/prepaid-phones".
+COMMERCE_EXPORT std::string CategoryIdFromPath(const std::vector<std::string>& names);
+
+struct WriteCondition {
+  // When set, the write succeeds only if the stored version equals it (Conflict otherwise;
+  // 0 means "must not exist yet").
+  std::optional<uint64_t> if_version;
+};
+
+// A page of a listing: pass next_cursor back to get the next page; empty when done.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_cursor;
+};
+
+struct ListOptions {
+  std::string cursor;     // from a previous Page, or empty for the first page
+  size_t limit = 50;      // 1..1000
+  bool include_archived = false;
+};
+
+struct CatalogStats {
+  uint64_t products = 0;  // including archived
+  uint64_t skus = 0;
+  uint64_t categories = 0;
+};
+
+struct ImportProgress {
+  uint64_t bytes_read = 0;
+  uint64_t bytes_total = 0;
+  uint64_t records = 0;   // records (lines, rows, array elements) read so far
+  uint64_t imported = 0;  // acknowledged by storage
+  uint64_t rejected = 0;
+  double elapsed_s = 0;
+};
+
+struct Rejection {
+  uint64_t line = 0;      // 1-based line (JSON Lines, CSV) or element index (JSON array)
+  std::string field;      // the field at fault, or "" for the whole record
+  std::string reason;
+};
+
+struct ImportReport {
+  uint64_t records = 0;
+  uint64_t imported = 0;
+  uint64_t rejected = 0;
+  uint64_t categories_created = 0;
+  std::vector<Rejection> rejections;  // the first ImportOptions::max_rejections of them
+  double seconds = 0;
+};
+
+struct ImportOptions {
+  // "auto" (by extension: .jsonl/.ndjson, .json, .csv), "jsonl", "json" (an array), "csv".
+  std::string format = "auto";
+  // A field-mapping file (JSON, see docs/catalog.md) that maps another schema — a retailer's
+  // export — onto products; empty for the native schema.
+  std::string mapping_path;
+  // Currency for records that name none.
+  std::string default_currency = "USD";
+  // Called about every 1,000 records and at the end, on the importing thread.
+  std::function<void(const ImportProgress&)> progress;
+  size_t max_rejections = 1000;
+};
+
+class COMMERCE_EXPORT Catalog {
+ public:
+  explicit Catalog(EngineCore* core) : core_(core) {}
+
+  // Creates or replaces the product with product.id; returns it as stored (version,
+  // timestamps). Errors: InvalidArgument (names the field), AlreadyExists (a SKU belongs to
+  // another product), Conflict (if_version stale), NotFound (a category does not exist).
+  Result<Product> upsert(const Product& product, WriteCondition cond = {});
+  Result<Product> get(std::string_view product_id);
+  Result<Product> get_by_sku(std::string_view sku);
+  // Sets status archived (kept for order history; SKUs stay reserved to it).
+  Result<Product> archive(std::string_view product_id, WriteCondition cond = {});
+
+  // Products in a category or any of its sub-categories, by product id.
+  Result<Page<Product>> list_by_category(std::string_view category_id, ListOptions options = {});
+  // All products, by product id.
+  Result<Page<Product>> list(ListOptions options = {});
+
+  // Creates or renames a category; its parent must exist (or it is a root).
+  Status upsert_category(const Category& category);
+  Result<Category> get_category(std::string_view category_id);
+  // The direct children of `parent_id` ("" for the roots), by id.
+  Result<std::vector<Category>> list_categories(std::string_view parent_id = "");
+
+  Result<CatalogStats> stats();
+
+  // Bulk import; see docs/catalog.md for the schemas. Valid records are imported, invalid
+  // ones reported in ImportReport::rejections with line, field and reason; the import as a
+  // whole fails only for a problem with the file itself (missing, unreadable, mapping
+  // invalid). Every imported record is durable when this returns.
+  Result<ImportReport> import_file(const std::string& path, const ImportOptions& options = {});
+  // import_file with format "jsonl" / "csv" and a progress callback.
+  Result<ImportReport> import_jsonl(const std::string& path,
+                                    std::function<void(const ImportProgress&)> progress = {});
+  Result<ImportReport> import_csv(const std::string& path,
+                                  std::function<void(const ImportProgress&)> progress = {});
+
+ private:
+  EngineCore* core_;
+};
+
+}  // namespace commerce

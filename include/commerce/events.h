@@ -1,0 +1,56 @@
+// The event log: the project's message queue (DESIGN.md). Every change an engine makes
+// appends its events to the log in the same transaction as the change, so an event exists
+// if and only if its change committed. Sequence numbers start at 1 and increase by one per
+// event, in commit order, with no gaps.
+//
+// Consumers (the search indexer, cart expiry, webhooks, your own) read with tail() and keep
+// a durable cursor — the sequence of the last event they have fully processed — with
+// set_cursor(), so that after a restart they resume where they stopped.
+//
+// Thread safety: an Events (from Engine::events()) is safe to use from any number of threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commerce/export.h"
+#include "commerce/status.h"
+
+namespace commerce {
+
+class EngineCore;
+
+struct Event {
+  uint64_t seq = 0;
+  std::string type;     // "ProductUpserted", "ProductArchived", "CategoryUpserted", ...
+  std::string subject;  // the id of what changed: a product id, a category id, ...
+  int64_t time_ms = 0;  // wall-clock time of the change, ms since the Unix epoch
+  std::string data;     // a JSON object with the change's details (docs/events.md)
+
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+class COMMERCE_EXPORT Events {
+ public:
+  explicit Events(EngineCore* core) : core_(core) {}
+
+  // Up to `limit` (1..10000) events with seq >= from, in order.
+  Result<std::vector<Event>> tail(uint64_t from, size_t limit = 1000);
+  // The sequence of the newest event; 0 when the log is empty.
+  Result<uint64_t> last_seq();
+  // Blocks until an event with seq > after exists or `timeout` passes; returns last_seq().
+  Result<uint64_t> wait(uint64_t after, std::chrono::milliseconds timeout);
+
+  // A consumer's durable cursor: the last seq it has processed (0 if never set). Names are
+  // 1..64 of [a-z0-9_.-].
+  Result<uint64_t> cursor(std::string_view consumer);
+  Status set_cursor(std::string_view consumer, uint64_t seq);
+
+ private:
+  EngineCore* core_;
+};
+
+}  // namespace commerce

@@ -1,0 +1,241 @@
+// The storage seam: the one interface between commerce's engines and the engines of storage.
+//
+// A Storage is an ordered key-value store with named tables, read snapshots and batched,
+// durable writes — the shape of LMDB and LevelDB, which SQLite (k BLOB PRIMARY KEY, v BLOB
+// WITHOUT ROWID tables) and PostgreSQL (bytea tables) implement just as naturally. Keys and
+// values are opaque byte strings to a driver; keys compare as unsigned bytes (memcmp, then
+// length). The engines encode keys with an order-preserving tuple encoding so that the same
+// range scans work on every driver.
+//
+// Writes: write(mutation) hands a function over a write transaction to the driver's single
+// writer. The writer gathers the mutations queued by concurrent callers into one group, runs
+// each inside a nested transaction (LMDB) or savepoint (SQL) so that one that fails rolls back
+// alone, and makes the whole group durable with one commit (one fsync). A caller is answered
+// only after the group holding its mutation is durable (unless it asked for sync = false).
+//
+// Reads: read() returns a snapshot. It sees every write acknowledged before read() was
+// called and none committed after; it never waits for the writer.
+//
+// Nothing in this interface assumes a memory map or a local file: a remote driver implements
+// it too (a round trip per call, a retried transaction per group).
+//
+// Thread safety: a Storage is safe to use from any number of threads without external
+// locking. A ReadTxn, a WriteTxn and their Cursors belong to the one thread that uses them
+// (as LMDB says of mdb_txn_begin): do not share them, and do not keep them across calls.
+// Mutations run on the writer thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "commerce/export.h"
+#include "commerce/status.h"
+
+namespace commerce {
+
+// A handle to a named table, from Storage::table(). Cheap to copy; valid for the life of
+// the Storage that gave it.
+struct Table {
+  uint32_t id = 0;
+  friend bool operator==(Table a, Table b) { return a.id == b.id; }
+};
+
+// A position in one table, LevelDB's iterator contract:
+//   - after seek*/next the cursor is either valid() on an entry or past the end;
+//   - key()/value() REQUIRE valid(); the views they return stay valid only until the
+//     cursor moves or its transaction ends;
+//   - an I/O or decoding error makes the cursor invalid and is reported by status():
+//     check it after a loop ends.
+// A forward cursor visits keys in ascending order, a reverse cursor in descending order.
+class COMMERCE_EXPORT Cursor {
+ public:
+  virtual ~Cursor();
+  virtual bool valid() const = 0;
+  // Forward: the first key >= target. Reverse: the last key <= target.
+  virtual void seek(std::string_view target) = 0;
+  // Forward: the smallest key. Reverse: the largest key.
+  virtual void seek_to_first() = 0;
+  // REQUIRES: valid(). One step in the cursor's direction.
+  virtual void next() = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  virtual Status status() const = 0;
+};
+
+struct CursorOptions {
+  bool reverse = false;
+};
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+};
+
+// What both kinds of transaction can do: point reads and ordered scans.
+class COMMERCE_EXPORT ReadView {
+ public:
+  virtual ~ReadView();
+
+  // On success *value views the stored bytes; the view stays valid until the next call on
+  // this transaction or its end, whichever is first. NotFound when the key is absent.
+  virtual Status get(Table table, std::string_view key, std::string_view* value) = 0;
+
+  // A new cursor over one table, not yet positioned (call seek or seek_to_first).
+  virtual std::unique_ptr<Cursor> cursor(Table table, CursorOptions options = {}) = 0;
+
+  // Convenience over get(): an owned copy of the value.
+  Result<std::string> get(Table table, std::string_view key);
+
+  // Convenience over a cursor: the entries in [begin, end) in ascending order, or, when
+  // reverse, the entries in [begin, end) in descending order; at most `limit` of them
+  // (0 means no limit). An empty `end` means "to the end of the table".
+  Result<std::vector<KeyValue>> scan(Table table, std::string_view begin, std::string_view end,
+                                     size_t limit, bool reverse = false);
+};
+
+// A consistent snapshot. REQUIRES: used by one thread; destroyed before its Storage.
+class COMMERCE_EXPORT ReadTxn : public ReadView {};
+
+enum class PutMode {
+  kOverwrite,    // insert or replace
+  kNoOverwrite,  // insert only; AlreadyExists when the key is present (LMDB's MDB_NOOVERWRITE)
+};
+
+// The transaction a mutation runs in. Reads see the mutation's own writes and those of the
+// mutations before it in its group.
+class COMMERCE_EXPORT WriteTxn : public ReadView {
+ public:
+  virtual Status put(Table table, std::string_view key, std::string_view value,
+                     PutMode mode = PutMode::kOverwrite) = 0;
+  // Removes the key; OK whether or not it was present.
+  virtual Status del(Table table, std::string_view key) = 0;
+};
+
+// A change to apply atomically. Return OK to commit it with its group; return any error to
+// roll back everything it did (the rest of the group is unaffected) and hand that error to
+// the caller of write().
+//
+// A mutation may run more than once (after the driver grows its map, or retries a
+// serialization failure), so it must have no effect outside the transaction: compute
+// results into variables the caller reads after write() returns.
+using Mutation = std::function<Status(WriteTxn&)>;
+
+struct WriteOptions {
+  // true: write() returns once the change is durable (survives kill -9 of the process;
+  // see docs/storage.md for power loss). false: it returns once the change is committed and
+  // visible to readers, and becomes durable with a later synced write or sync() — like the
+  // write(2) system call compared with fsync(2). Bulk imports use false and sync() once.
+  bool sync = true;
+};
+
+// Capability bits, as SQLite's IOCAP flags: tests and engines ask before relying on one.
+enum Capability : uint32_t {
+  kNestedTxn = 1u << 0,    // failing mutations roll back alone inside a group
+  kSnapshots = 1u << 1,    // read() is a snapshot that ignores later commits
+  kRemote = 1u << 2,       // each call may cross a network
+  kGroupCommit = 1u << 3,  // one durable commit serves many concurrent writes
+  kWriteAheadLog = 1u << 4 // durability comes from the driver's own log (LMDB)
+};
+
+// Counters since open, for operators and benchmarks.
+struct StorageStats {
+  uint64_t groups = 0;            // durable or not
+  uint64_t mutations = 0;         // run to completion, committed or rolled back
+  uint64_t failed_mutations = 0;  // returned an error and were rolled back
+  uint64_t max_group_size = 0;
+  uint64_t durable_syncs = 0;     // fsync/fdatasync calls that made a group durable
+  uint64_t log_bytes = 0;         // bytes appended to the driver's own log, if it has one
+  uint64_t pages_written = 0;     // database pages written by commits, where the driver knows
+  uint64_t checkpoints = 0;
+  uint64_t map_resizes = 0;
+};
+
+struct StorageOptions {
+  // "lmdb" (default, local), "sqlite" (local).
+  std::string driver = "lmdb";
+  // Directory holding the store; created if absent.
+  std::string path;
+
+  // Group commit. The writer takes everything queued when it becomes free, up to
+  // max_group_size mutations. Larger groups share one fsync among more callers at the cost
+  // of latency for the first of them.
+  size_t max_group_size = 512;
+  // When fewer than max_group_size are queued, wait at most this long for more before
+  // committing. 0 (default) commits at once: under load, groups form by themselves while
+  // the previous fsync runs. Raise it only for many slow writers on a fast disk.
+  int max_group_wait_us = 0;
+
+  // LMDB: starting map size; it doubles by itself when full, up to lmdb_max_map_size.
+  size_t lmdb_map_size = size_t{1} << 30;
+  size_t lmdb_max_map_size = size_t{1} << 40;
+  // LMDB: checkpoint (sync the LMDB file, trim the log) when the log reaches this size or
+  // this much time has passed since the last one. A larger log means fewer LMDB syncs —
+  // pages updated many times are written once — and a longer replay after a crash.
+  size_t lmdb_checkpoint_bytes = size_t{64} << 20;
+  int lmdb_checkpoint_interval_ms = 30'000;
+  // LMDB: most concurrent read transactions (one slot each).
+  unsigned lmdb_max_readers = 1024;
+
+  // SQLite: PRAGMA synchronous for durable groups: "FULL" (default) or "NORMAL"
+  // (in WAL mode NORMAL may lose the last commits on power loss, never on kill -9).
+  std::string sqlite_synchronous = "FULL";
+  // SQLite: page cache per connection, in KiB.
+  int sqlite_cache_kib = 64 * 1024;
+};
+
+class COMMERCE_EXPORT Storage {
+ public:
+  virtual ~Storage();
+
+  // "lmdb", "sqlite", ...
+  virtual std::string_view driver() const = 0;
+  // A bitwise OR of Capability values.
+  virtual uint32_t capabilities() const = 0;
+
+  // The table called `name`, created if absent. Names are 1..64 of [a-z0-9_], and names
+  // starting with "__" are the driver's own. Safe from any thread, not from inside a
+  // mutation.
+  virtual Result<Table> table(std::string_view name) = 0;
+
+  // A snapshot for reading.
+  virtual Result<std::unique_ptr<ReadTxn>> read() = 0;
+
+  // Runs `mutation` in the next group and returns its Status once the group has committed
+  // (and, with options.sync, is durable). Must not be called from inside a mutation.
+  virtual Status write(Mutation mutation, WriteOptions options = {}) = 0;
+
+  // As write(), without blocking: `done` is called with the Status, on the writer thread,
+  // once the group has committed (and, with options.sync, is durable). `done` must be quick
+  // and must not call write().
+  virtual void write_async(Mutation mutation, WriteOptions options,
+                           std::function<void(Status)> done) = 0;
+
+  // Makes every write committed so far durable.
+  virtual Status sync() = 0;
+
+  // Optional: bound recovery time now (LMDB: sync the database file and trim the log).
+  virtual Status checkpoint() { return Status::NotSupported("checkpoint"); }
+
+  virtual StorageStats stats() const = 0;
+
+  // Finishes queued writes, makes them durable and releases the store. Later calls fail with
+  // FailedPrecondition. Called by the destructor when not called before.
+  virtual Status close() = 0;
+};
+
+// Opens (creating if needed) the store described by `options`. Errors:
+//   InvalidArgument  unknown driver, empty path, bad option values;
+//   Unavailable      the directory is not writable or another process has the store open;
+//   Corruption       the store or its log fails its checks (the message names the file).
+COMMERCE_EXPORT Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options);
+
+// True when `name` is an acceptable table name (see Storage::table).
+COMMERCE_EXPORT bool IsValidTableName(std::string_view name, bool allow_internal = false);
+
+}  // namespace commerce

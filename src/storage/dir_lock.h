@@ -1,0 +1,30 @@
+// Prepares a store's directory and holds an exclusive lock on it for the life of the
+// object, so a second process (or a second open in this one) gets Unavailable rather than
+// two writers on one store. Shared by the local drivers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "commerce/status.h"
+
+namespace commerce {
+
+class DirLock {
+ public:
+  // Creates `dir` if absent; fails with Unavailable when it is a file, is not writable, or
+  // is locked by another holder (the message names the directory and, if known, the pid).
+  static Result<std::unique_ptr<DirLock>> Acquire(const std::string& dir);
+  ~DirLock();
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// fsync of a directory, so that a file created or renamed in it survives a crash.
+Status SyncDirectory(const std::string& dir);
+
+}  // namespace commerce

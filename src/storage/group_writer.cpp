@@ -1,0 +1,154 @@
+#include "storage/group_writer.h"
+
+#include <chrono>
+#include <future>
+#include <vector>
+
+namespace commerce {
+
+GroupWriter::GroupWriter(GroupBackend* backend, size_t max_group_size, int max_group_wait_us,
+                         int idle_tick_ms)
+    : backend_(backend),
+      max_group_size_(max_group_size == 0 ? 1 : max_group_size),
+      max_group_wait_us_(max_group_wait_us),
+      idle_tick_ms_(idle_tick_ms) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+GroupWriter::~GroupWriter() { stop(); }
+
+void GroupWriter::write_async(Mutation m, WriteOptions o, std::function<void(Status)> done) {
+  auto* w = new PendingWrite{std::move(m), o.sync, std::move(done), Status::OK()};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(Item{w, {}});
+      cv_.notify_one();
+      return;
+    }
+  }
+  Status closed = Status::FailedPrecondition("storage is closed: reopen it to write");
+  if (w->done) w->done(closed);
+  delete w;
+}
+
+namespace {
+// A one-shot wait cheaper than std::promise: no shared state allocation beyond the lambda.
+struct Waiter {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ready = false;
+  Status status;
+  void set(Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    status = std::move(s);
+    ready = true;
+    cv.notify_one();
+  }
+  Status wait() {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [this] { return ready; });
+    return std::move(status);
+  }
+};
+}  // namespace
+
+Status GroupWriter::write(Mutation m, WriteOptions o) {
+  Waiter waiter;
+  write_async(std::move(m), o, [&waiter](Status s) { waiter.set(std::move(s)); });
+  return waiter.wait();
+}
+
+Status GroupWriter::run(std::function<Status()> task) {
+  Waiter waiter;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Status::FailedPrecondition("storage is closed: reopen it to write");
+    queue_.push_back(Item{nullptr, [&waiter, &task] { waiter.set(task()); }});
+    cv_.notify_one();
+  }
+  return waiter.wait();
+}
+
+void GroupWriter::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    cv_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+GroupWriterStats GroupWriter::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void GroupWriter::loop() {
+  std::vector<PendingWrite*> group;
+  group.reserve(max_group_size_);
+  auto last_idle = std::chrono::steady_clock::now();
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (queue_.empty() && !stopping_) {
+        auto tick = std::chrono::milliseconds(idle_tick_ms_);
+        if (cv_.wait_for(lock, tick) == std::cv_status::timeout && queue_.empty()) {
+          lock.unlock();
+          backend_->on_idle();
+          last_idle = std::chrono::steady_clock::now();
+          lock.lock();
+        }
+      }
+      if (queue_.empty() && stopping_) return;
+      if (queue_.front().write == nullptr) {
+        task = std::move(queue_.front().task);
+        queue_.pop_front();
+      } else {
+        if (max_group_wait_us_ > 0 && queue_.size() < max_group_size_) {
+          // Trade a little latency for a larger group when the caller asked for it.
+          cv_.wait_for(lock, std::chrono::microseconds(max_group_wait_us_),
+                       [this] { return queue_.size() >= max_group_size_ || stopping_; });
+        }
+        while (!queue_.empty() && queue_.front().write != nullptr &&
+               group.size() < max_group_size_) {
+          group.push_back(queue_.front().write);
+          queue_.pop_front();
+        }
+      }
+    }
+    if (task) {
+      task();
+      continue;
+    }
+
+    bool durable = false;
+    for (auto* w : group) durable |= w->sync;
+    Status group_status = backend_->commit_group(group, durable);
+    uint64_t failed = 0;
+    for (auto* w : group) {
+      Status s = group_status.ok() ? std::move(w->result) : group_status;
+      if (!s.ok()) ++failed;
+      if (w->done) w->done(std::move(s));
+      delete w;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_.groups++;
+      stats_.mutations += group.size();
+      stats_.failed_mutations += failed;
+      if (group.size() > stats_.max_group_size) stats_.max_group_size = group.size();
+    }
+    group.clear();
+    // Upkeep also under constant load, not only when the queue drains.
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_idle > std::chrono::milliseconds(idle_tick_ms_)) {
+      backend_->on_idle();
+      last_idle = now;
+    }
+  }
+}
+
+}  // namespace commerce

@@ -1,0 +1,73 @@
+// What every driver shares: the ReadView conveniences, table-name rules and OpenStorage's
+// choice of driver.
+#include "commerce/storage.h"
+
+#include "storage/lmdb/lmdb_storage.h"
+#include "storage/sqlite/sqlite_storage.h"
+
+namespace commerce {
+
+Cursor::~Cursor() = default;
+ReadView::~ReadView() = default;
+Storage::~Storage() = default;
+
+Result<std::string> ReadView::get(Table table, std::string_view key) {
+  std::string_view v;
+  Status s = get(table, key, &v);
+  if (!s.ok()) return s;
+  return std::string(v);
+}
+
+Result<std::vector<KeyValue>> ReadView::scan(Table table, std::string_view begin,
+                                             std::string_view end, size_t limit, bool reverse) {
+  std::vector<KeyValue> out;
+  auto c = cursor(table, CursorOptions{.reverse = reverse});
+  if (!reverse) {
+    if (begin.empty()) c->seek_to_first(); else c->seek(begin);
+    for (; c->valid(); c->next()) {
+      if (!end.empty() && c->key() >= end) break;
+      out.push_back({std::string(c->key()), std::string(c->value())});
+      if (limit && out.size() >= limit) break;
+    }
+  } else {
+    // Descending from the last key < end.
+    if (end.empty()) {
+      c->seek_to_first();
+    } else {
+      c->seek(end);
+      if (c->valid() && c->key() >= end) c->next();
+    }
+    for (; c->valid(); c->next()) {
+      if (c->key() < begin) break;
+      out.push_back({std::string(c->key()), std::string(c->value())});
+      if (limit && out.size() >= limit) break;
+    }
+  }
+  COMMERCE_RETURN_IF_ERROR(c->status());
+  return out;
+}
+
+bool IsValidTableName(std::string_view name, bool allow_internal) {
+  if (name.empty() || name.size() > 64) return false;
+  if (!allow_internal && name.starts_with("__")) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options) {
+  if (options.path.empty())
+    return Status::InvalidArgument("storage path is empty: give the directory to keep the store in");
+  if (options.max_group_size == 0 || options.max_group_size > 100'000)
+    return Status::InvalidArgument("max_group_size must be 1..100000");
+  if (options.max_group_wait_us < 0 || options.max_group_wait_us > 1'000'000)
+    return Status::InvalidArgument("max_group_wait_us must be 0..1000000");
+  if (options.driver == "lmdb") return OpenLmdbStorage(options);
+  if (options.driver == "sqlite") return OpenSqliteStorage(options);
+  return Status::InvalidArgument("unknown storage driver '" + options.driver +
+                                 "': expected lmdb or sqlite");
+}
+
+}  // namespace commerce
