@@ -70,6 +70,12 @@ struct Category {
   friend bool operator==(const Category&, const Category&) = default;
 };
 
+// The product as one JSON object in the native import schema (docs/catalog.md), so that it
+// imports back unchanged. Engine-set fields (version, created_at_ms, updated_at_ms) are
+// included when `with_engine_fields`; the importer rejects them, so leave them out for files
+// meant to be imported.
+COMMERCE_EXPORT std::string ProductToJson(const Product& p, bool with_engine_fields = true);
+
 // The id a category path gets: {"Cell Phones", "Prepaid Phones"} -> "cell-phones/prepaid-phones".
 COMMERCE_EXPORT std::string CategoryIdFromPath(const std::vector<std::string>& names);
 

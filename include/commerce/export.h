@@ -2,8 +2,4 @@
 // COMMERCE_EXPORT is part of the ABI.
 #pragma once
 
-#if defined(COMMERCE_SHARED_LIBRARY)
-#define COMMERCE_EXPORT __attribute__((visibility("default")))
-#else
-#define COMMERCE_EXPORT __attribute__((visibility("default")))
-#endif
+#define COMMERCE_EXPORT [[gnu::visibility("default")]]

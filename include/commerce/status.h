@@ -22,6 +22,7 @@
 namespace commerce {
 
 enum class Code : uint8_t {
+  kOk = 0,
 #define COMMERCE_STATUS_CODE(Name, WIRE, HTTP, KIND) k##Name,
 #include "commerce/status_codes.def"
 #undef COMMERCE_STATUS_CODE
@@ -35,7 +36,7 @@ COMMERCE_EXPORT int CodeHttpStatus(Code code);
 // request: retrying may help.
 COMMERCE_EXPORT bool CodeIsRetryable(Code code);
 
-class COMMERCE_EXPORT [[nodiscard]] Status {
+class [[nodiscard]] COMMERCE_EXPORT Status {
  public:
   Status() noexcept = default;
   Status(Code code, std::string_view message);

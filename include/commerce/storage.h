@@ -4,7 +4,8 @@
 // durable writes — the shape of LMDB and LevelDB, which SQLite (k BLOB PRIMARY KEY, v BLOB
 // WITHOUT ROWID tables) and PostgreSQL (bytea tables) implement just as naturally. Keys and
 // values are opaque byte strings to a driver; keys compare as unsigned bytes (memcmp, then
-// length). The engines encode keys with an order-preserving tuple encoding so that the same
+// length), and are 1..kMaxKeySize bytes (LMDB's limit, kept by every driver so that data
+// moves between drivers). The engines encode keys with an order-preserving tuple encoding so that the same
 // range scans work on every driver.
 //
 // Writes: write(mutation) hands a function over a write transaction to the driver's single
@@ -38,6 +39,9 @@
 #include "commerce/status.h"
 
 namespace commerce {
+
+// The longest key any driver accepts; an empty or longer key is InvalidArgument.
+inline constexpr size_t kMaxKeySize = 480;
 
 // A handle to a named table, from Storage::table(). Cheap to copy; valid for the life of
 // the Storage that gave it.
@@ -179,6 +183,11 @@ struct StorageOptions {
   // pages updated many times are written once — and a longer replay after a crash.
   size_t lmdb_checkpoint_bytes = size_t{64} << 20;
   int lmdb_checkpoint_interval_ms = 30'000;
+  // LMDB: make every group durable with LMDB's own synced commit instead of the driver's
+  // log. About 4x slower for random keys (docs/storage.md), but an operating-system crash or
+  // power loss between checkpoints cannot leave the LMDB file torn. Off by default: the log
+  // is safe against the process being killed at any moment.
+  bool lmdb_sync_each_commit = false;
   // LMDB: most concurrent read transactions (one slot each).
   unsigned lmdb_max_readers = 1024;
 

@@ -38,6 +38,8 @@ Status Status::WithContext(std::string_view context) const {
 
 const char* CodeName(Code code) {
   switch (code) {
+    case Code::kOk:
+      return "OK";
 #define COMMERCE_STATUS_CODE(Name, WIRE, HTTP, KIND) \
   case Code::k##Name:                                \
     return #WIRE;
@@ -49,6 +51,8 @@ const char* CodeName(Code code) {
 
 int CodeHttpStatus(Code code) {
   switch (code) {
+    case Code::kOk:
+      return 200;
 #define COMMERCE_STATUS_CODE(Name, WIRE, HTTP, KIND) \
   case Code::k##Name:                                \
     return HTTP;
@@ -61,6 +65,8 @@ int CodeHttpStatus(Code code) {
 bool CodeIsRetryable(Code code) {
   static constexpr bool caller = false, world = true;
   switch (code) {
+    case Code::kOk:
+      return false;
 #define COMMERCE_STATUS_CODE(Name, WIRE, HTTP, KIND) \
   case Code::k##Name:                                \
     return KIND;

@@ -128,18 +128,20 @@ void GroupWriter::loop() {
     for (auto* w : group) durable |= w->sync;
     Status group_status = backend_->commit_group(group, durable);
     uint64_t failed = 0;
-    for (auto* w : group) {
-      Status s = group_status.ok() ? std::move(w->result) : group_status;
-      if (!s.ok()) ++failed;
-      if (w->done) w->done(std::move(s));
-      delete w;
-    }
+    for (auto* w : group)
+      if (!group_status.ok() || !w->result.ok()) ++failed;
+    // Counted before callers are answered, so a caller reading stats() after its write sees it.
     {
       std::lock_guard<std::mutex> lock(mu_);
       stats_.groups++;
       stats_.mutations += group.size();
       stats_.failed_mutations += failed;
       if (group.size() > stats_.max_group_size) stats_.max_group_size = group.size();
+    }
+    for (auto* w : group) {
+      Status s = group_status.ok() ? std::move(w->result) : group_status;
+      if (w->done) w->done(std::move(s));
+      delete w;
     }
     group.clear();
     // Upkeep also under constant load, not only when the queue drains.

@@ -2,6 +2,9 @@
 // choice of driver.
 #include "commerce/storage.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include "storage/lmdb/lmdb_storage.h"
 #include "storage/sqlite/sqlite_storage.h"
 
@@ -57,6 +60,42 @@ bool IsValidTableName(std::string_view name, bool allow_internal) {
   return true;
 }
 
+namespace {
+
+// A store remembers which driver made it (the DRIVER file), so that opening it with the
+// other one fails loudly instead of showing an empty store and writing a second one beside it.
+std::string MarkerPath(const StorageOptions& o) { return o.path + "/DRIVER"; }
+
+Status CheckDriverMarker(const StorageOptions& o) {
+  std::string made_by;
+  std::ifstream in(MarkerPath(o));
+  if (in) {
+    std::getline(in, made_by);
+    if (made_by != "lmdb" && made_by != "sqlite")
+      return Status::Corruption("store marker " + MarkerPath(o) +
+                                " is damaged: it should name the driver (lmdb or sqlite)");
+  } else if (std::filesystem::exists(o.path + "/data.mdb")) {
+    made_by = "lmdb";
+  } else if (std::filesystem::exists(o.path + "/commerce.sqlite")) {
+    made_by = "sqlite";
+  }
+  if (!made_by.empty() && made_by != o.driver)
+    return Status::InvalidArgument("store " + o.path + " was made by the " + made_by +
+                                   " driver: open it with driver \"" + made_by + "\"");
+  return Status::OK();
+}
+
+Status WriteDriverMarker(const StorageOptions& o) {
+  if (std::filesystem::exists(MarkerPath(o))) return Status::OK();
+  std::ofstream out(MarkerPath(o), std::ios::trunc);
+  out << o.driver << "\n";
+  out.close();
+  if (!out) return Status::Unavailable("cannot write " + MarkerPath(o));
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options) {
   if (options.path.empty())
     return Status::InvalidArgument("storage path is empty: give the directory to keep the store in");
@@ -64,10 +103,13 @@ Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options) {
     return Status::InvalidArgument("max_group_size must be 1..100000");
   if (options.max_group_wait_us < 0 || options.max_group_wait_us > 1'000'000)
     return Status::InvalidArgument("max_group_wait_us must be 0..1000000");
-  if (options.driver == "lmdb") return OpenLmdbStorage(options);
-  if (options.driver == "sqlite") return OpenSqliteStorage(options);
-  return Status::InvalidArgument("unknown storage driver '" + options.driver +
-                                 "': expected lmdb or sqlite");
+  if (options.driver != "lmdb" && options.driver != "sqlite")
+    return Status::InvalidArgument("unknown storage driver '" + options.driver +
+                                   "': expected lmdb or sqlite");
+  COMMERCE_RETURN_IF_ERROR(CheckDriverMarker(options));
+  auto storage = options.driver == "lmdb" ? OpenLmdbStorage(options) : OpenSqliteStorage(options);
+  if (storage.ok()) COMMERCE_RETURN_IF_ERROR(WriteDriverMarker(options));
+  return storage;
 }
 
 }  // namespace commerce

@@ -1,0 +1,96 @@
+// Inventory across warehouses: per (SKU, warehouse) stock on hand and reserved, with
+// available = on_hand - reserved, never negative.
+//
+// Every change is one group-committed mutation that also appends its event (StockReceived,
+// StockAdjusted, StockReserved, StockReleased, StockShipped, WarehouseUpserted) in the same
+// transaction. Reservations are made by orders (order.h) inside the order's own mutation;
+// reserve/release/ship here are for integrators that hold stock for other reasons (a
+// point-of-sale, a marketplace feed) and for fulfilment.
+//
+// Thread safety: an Inventory (from Engine::inventory()) is safe from any number of threads.
+// Concurrent reservations of the same stock are serialised by the writer: never oversold.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commerce/export.h"
+#include "commerce/status.h"
+
+namespace commerce {
+
+class EngineCore;
+
+struct Warehouse {
+  std::string id;        // 1..64 printable chars
+  std::string name;      // 1..200
+  std::string region;    // 1..64, e.g. "us-east": orders shipping to a region prefer its warehouses
+  int32_t priority = 0;  // higher first among warehouses of equal preference
+  bool active = true;    // an inactive warehouse keeps its stock but is never allocated from
+
+  friend bool operator==(const Warehouse&, const Warehouse&) = default;
+};
+
+struct StockLevel {
+  std::string sku;
+  std::string warehouse_id;
+  int64_t on_hand = 0;
+  int64_t reserved = 0;
+  int64_t available() const { return on_hand - reserved; }
+  int64_t updated_at_ms = 0;
+
+  friend bool operator==(const StockLevel&, const StockLevel&) = default;
+};
+
+// A SKU's stock in every warehouse that has a record for it, read in one snapshot.
+struct SkuStock {
+  std::string sku;
+  std::vector<StockLevel> levels;  // by warehouse id
+  int64_t on_hand = 0;
+  int64_t reserved = 0;
+  int64_t available = 0;  // summed over active warehouses only
+};
+
+// The largest quantity any single stock operation or order line accepts; stock levels stay
+// below 2^62 so sums never overflow.
+inline constexpr int64_t kMaxQuantity = 1'000'000;
+
+class COMMERCE_EXPORT Inventory {
+ public:
+  explicit Inventory(EngineCore* core) : core_(core) {}
+
+  // Creates or updates a warehouse. InvalidArgument names the field.
+  Result<Warehouse> upsert_warehouse(const Warehouse& w);
+  Result<Warehouse> get_warehouse(std::string_view id);
+  Result<std::vector<Warehouse>> list_warehouses();
+
+  // on_hand += qty (qty 1..kMaxQuantity). NotFound for an unknown SKU or warehouse.
+  Result<StockLevel> receive(std::string_view sku, std::string_view warehouse_id, int64_t qty);
+  // on_hand += delta (either sign, |delta| <= kMaxQuantity), with a reason recorded in the
+  // event (1..200 chars: "cycle count", "damaged"). FailedPrecondition when on_hand would drop
+  // below reserved or below zero.
+  Result<StockLevel> adjust(std::string_view sku, std::string_view warehouse_id, int64_t delta,
+                            std::string_view reason);
+  // reserved += qty. OutOfStock (naming the SKU, the warehouse and what is available) when
+  // available < qty. `ref` (1..128 chars) names the holder, e.g. "pos-17".
+  Result<StockLevel> reserve(std::string_view sku, std::string_view warehouse_id, int64_t qty,
+                             std::string_view ref);
+  // reserved -= qty. FailedPrecondition when fewer are reserved.
+  Result<StockLevel> release(std::string_view sku, std::string_view warehouse_id, int64_t qty,
+                             std::string_view ref);
+  // Reserved units leave the building: reserved -= qty and on_hand -= qty.
+  Result<StockLevel> ship(std::string_view sku, std::string_view warehouse_id, int64_t qty,
+                          std::string_view ref);
+
+  // The SKU's stock across all warehouses, in one read.
+  Result<SkuStock> get(std::string_view sku);
+  // One (SKU, warehouse) record; a missing record reads as zero stock.
+  Result<StockLevel> get(std::string_view sku, std::string_view warehouse_id);
+
+ private:
+  EngineCore* core_;
+};
+
+}  // namespace commerce

@@ -1,0 +1,146 @@
+// Orders: placed from a cart or from explicit lines, idempotently, with stock allocated
+// across warehouses and reserved in the same group-committed mutation as the order and its
+// events — all or nothing.
+//
+// Placement (docs/orders.md):
+//   - the idempotency key makes a retry safe: the same key with the same request returns the
+//     order it made the first time and never a second one; the same key with a different
+//     request is Conflict;
+//   - prices come from the catalog at placement, never from the caller; tax and shipping from
+//     the engine's PricingPolicy (pricing.h);
+//   - allocation prefers one warehouse that can ship the whole order (warehouses in the
+//     address's region first, then by priority, then id); otherwise it splits the order into
+//     the fewest shipments (greedy set cover, the same preference order breaking ties);
+//   - OutOfStock names the SKU and how many are available in total.
+//
+// State machine:
+//   placed -> paid -> fulfilling -> shipped -> delivered -> returned -> refunded
+//   placed | paid -> cancelled   (releases the reservations)
+//   fulfilling -> shipped        (reserved stock leaves: on hand and reserved both go down)
+//   delivered -> returned        (restock chosen by the caller: units go back on hand)
+//   paid -> refunded is not a transition: cancel, which releases stock, then refund outside.
+// An illegal transition is FailedPrecondition; every transition is an event with its time.
+//
+// Thread safety: an Orders (from Engine::orders()) is safe from any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commerce/catalog.h"
+#include "commerce/customer.h"
+#include "commerce/export.h"
+#include "commerce/money.h"
+#include "commerce/status.h"
+
+namespace commerce {
+
+class EngineCore;
+
+enum class OrderStatus : uint8_t {
+  kPlaced = 0,
+  kPaid = 1,
+  kFulfilling = 2,
+  kShipped = 3,
+  kDelivered = 4,
+  kCancelled = 5,
+  kReturned = 6,
+  kRefunded = 7,
+};
+COMMERCE_EXPORT const char* OrderStatusName(OrderStatus s);  // "placed", "paid", ...
+COMMERCE_EXPORT Result<OrderStatus> ParseOrderStatus(std::string_view name);
+
+struct OrderLineRequest {
+  std::string sku;
+  int64_t quantity = 0;  // 1..kMaxQuantity
+};
+
+struct PlaceOrder {
+  std::string idempotency_key;  // required, 1..128 printable chars
+  std::string customer_id;      // required; must exist
+  std::string cart_id;          // either a cart (its lines are used, the cart is cleared) ...
+  std::vector<OrderLineRequest> lines;  // ... or explicit lines (1..500), not both
+  Address shipping_address;     // region required
+  std::string currency;         // optional; must match the cart's / the products' currency
+};
+
+struct OrderLine {
+  std::string sku;
+  std::string product_id;
+  std::string title;
+  int64_t quantity = 0;
+  Money unit_price;
+  Money line_total;
+  friend bool operator==(const OrderLine&, const OrderLine&) = default;
+};
+
+struct ShipmentItem {
+  std::string sku;
+  int64_t quantity = 0;
+  friend bool operator==(const ShipmentItem&, const ShipmentItem&) = default;
+};
+
+struct Shipment {
+  std::string warehouse_id;
+  std::vector<ShipmentItem> items;
+  friend bool operator==(const Shipment&, const Shipment&) = default;
+};
+
+struct OrderTransition {
+  OrderStatus from = OrderStatus::kPlaced;
+  OrderStatus to = OrderStatus::kPlaced;
+  int64_t time_ms = 0;
+  std::string note;
+  friend bool operator==(const OrderTransition&, const OrderTransition&) = default;
+};
+
+struct Order {
+  std::string id;  // "ord-" + 16 hex digits
+  std::string customer_id;
+  std::string idempotency_key;
+  OrderStatus status = OrderStatus::kPlaced;
+  std::string currency;
+  std::vector<OrderLine> lines;
+  std::vector<Shipment> shipments;
+  Money subtotal, tax, shipping, total;
+  Address shipping_address;
+  std::vector<OrderTransition> history;  // oldest first; the first is placed -> placed
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  uint64_t version = 0;
+  friend bool operator==(const Order&, const Order&) = default;
+};
+
+struct TransitionOptions {
+  std::string note;                      // up to 500 chars, kept in the history
+  bool restock = false;                  // for kReturned: put the units back on hand
+  std::optional<uint64_t> if_version;    // Conflict when stale
+};
+
+struct OrderListOptions {
+  std::string cursor;
+  size_t limit = 50;  // 1..1000
+};
+
+class COMMERCE_EXPORT Orders {
+ public:
+  explicit Orders(EngineCore* core) : core_(core) {}
+
+  Result<Order> place(const PlaceOrder& request);
+  Result<Order> get(std::string_view order_id);
+  // Moves the order to `to`; FailedPrecondition when the state machine forbids it.
+  Result<Order> transition(std::string_view order_id, OrderStatus to, TransitionOptions o = {});
+
+  // A customer's orders, newest first.
+  Result<Page<Order>> list_by_customer(std::string_view customer_id, OrderListOptions o = {});
+  // Orders currently in `status`, oldest first (a work queue for fulfilment).
+  Result<Page<Order>> list_by_status(OrderStatus status, OrderListOptions o = {});
+
+ private:
+  EngineCore* core_;
+};
+
+}  // namespace commerce

@@ -1,0 +1,56 @@
+// Pricing hooks: how an order's tax and shipping are computed. Integrators replace the
+// default policy with their own (a tax service, carrier rates) by passing a PricingPolicy in
+// EngineOptions; the engine calls it inside the order's placement, so it must be fast,
+// deterministic for the same input, and must not call back into the engine.
+//
+// Thread safety: a policy is called from the writer thread and must be safe to call from any
+// thread (the default is immutable).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commerce/export.h"
+#include "commerce/money.h"
+#include "commerce/status.h"
+
+namespace commerce {
+
+struct PricingInput {
+  std::string currency;
+  std::string region;           // the shipping address's region
+  std::string country;
+  int64_t subtotal_minor = 0;   // sum of line totals
+  size_t shipments = 0;         // parcels after allocation
+  int64_t items = 0;            // units over all lines
+};
+
+struct PricingResult {
+  int64_t tax_minor = 0;
+  int64_t shipping_minor = 0;
+};
+
+class COMMERCE_EXPORT PricingPolicy {
+ public:
+  virtual ~PricingPolicy();
+  // An error here fails the placement with that status (nothing written).
+  virtual Result<PricingResult> price(const PricingInput& in) const = 0;
+};
+
+struct DefaultPricingOptions {
+  // Tax rate per region in basis points (825 = 8.25%); regions not listed pay default_tax_bp.
+  std::map<std::string, int32_t> tax_bp_by_region;
+  int32_t default_tax_bp = 0;
+  // A flat fee per shipment, in minor units of the order's currency.
+  int64_t shipping_per_shipment_minor = 0;
+  // Orders whose subtotal reaches this ship free (0: never).
+  int64_t free_shipping_from_minor = 0;
+};
+
+// tax = round_half_up(subtotal * rate / 10000); shipping = shipments * fee unless free.
+COMMERCE_EXPORT std::shared_ptr<PricingPolicy> MakeDefaultPricing(DefaultPricingOptions o = {});
+
+}  // namespace commerce

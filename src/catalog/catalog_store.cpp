@@ -1,0 +1,209 @@
+#include "catalog/catalog_store.h"
+
+#include <set>
+
+#include "catalog/product_codec.h"
+#include "common/key.h"
+#include "events/event_log.h"
+
+namespace commerce {
+
+namespace {
+
+// "a/b/c" -> {"a", "a/b", "a/b/c"}: a product is listed under every ancestor of its
+// categories, so browsing a department shows everything below it with one prefix scan.
+void AddWithAncestors(const std::string& id, std::set<std::string>* out) {
+  for (size_t pos = id.find('/'); pos != std::string::npos; pos = id.find('/', pos + 1))
+    out->insert(id.substr(0, pos));
+  out->insert(id);
+}
+
+std::set<std::string> ListedUnder(const Product& p) {
+  std::set<std::string> out;
+  for (const auto& c : p.categories) AddWithAncestors(c, &out);
+  return out;
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string CounterKey(const char* name) { return KeyBuilder().str("counter").str(name).key(); }
+
+}  // namespace
+
+Result<uint64_t> ReadCounter(ReadView& view, const Tables& t, const char* name) {
+  std::string_view v;
+  Status s = view.get(t.meta, CounterKey(name), &v);
+  if (s.IsNotFound()) return uint64_t{0};
+  COMMERCE_RETURN_IF_ERROR(s);
+  auto n = KeyReader(v).u64();
+  if (!n) return Status::Corruption(std::string("counter ") + name + " does not decode");
+  return *n;
+}
+
+Status AddToCounter(WriteTxn& txn, const Tables& t, const char* name, int64_t delta) {
+  if (delta == 0) return Status::OK();
+  COMMERCE_ASSIGN_OR_RETURN(uint64_t n, ReadCounter(txn, t, name));
+  int64_t next = static_cast<int64_t>(n) + delta;
+  if (next < 0) next = 0;
+  return txn.put(t.meta, CounterKey(name), KeyBuilder().u64(static_cast<uint64_t>(next)).key());
+}
+
+Result<Product> GetProduct(ReadView& view, const Tables& t, std::string_view id) {
+  std::string_view bytes;
+  Status s = view.get(t.products, KeyBuilder().str(id).key(), &bytes);
+  if (s.IsNotFound()) return Status::NotFound("no product with id '" + std::string(id) + "'");
+  COMMERCE_RETURN_IF_ERROR(s);
+  Product p;
+  COMMERCE_RETURN_IF_ERROR(DecodeProduct(bytes, &p).WithContext("product '" + std::string(id) + "'"));
+  return p;
+}
+
+Status UpsertProductInTxn(WriteTxn& txn, const Tables& t, Product& p, WriteCondition cond,
+                          int64_t now_ms) {
+  std::optional<Product> old;
+  {
+    auto existing = GetProduct(txn, t, p.id);
+    if (existing.ok()) old = std::move(existing).value();
+    else if (!existing.status().IsNotFound()) return existing.status();
+  }
+  if (cond.if_version) {
+    uint64_t have = old ? old->version : 0;
+    if (have != *cond.if_version)
+      return Status::Conflict("product '" + p.id + "' is at version " + std::to_string(have) +
+                              ", not " + std::to_string(*cond.if_version) +
+                              ": read it again and reapply the change");
+  }
+  for (const auto& c : p.categories) {
+    std::string_view unused;
+    Status s = txn.get(t.categories, KeyBuilder().str(c).key(), &unused);
+    if (s.IsNotFound())
+      return Status::NotFound("categories: category '" + c +
+                              "' does not exist: create it with upsert_category first");
+    COMMERCE_RETURN_IF_ERROR(s);
+  }
+  // SKUs: each must be free or already this product's.
+  std::set<std::string> new_skus;
+  for (size_t i = 0; i < p.variants.size(); ++i) {
+    const auto& v = p.variants[i];
+    new_skus.insert(v.sku);
+    std::string_view owner;
+    Status s = txn.get(t.skus, KeyBuilder().str(v.sku).key(), &owner);
+    if (s.ok() && owner != p.id)
+      return Status::AlreadyExists("variants[" + std::to_string(i) + "].sku: '" + v.sku +
+                                   "' belongs to product '" + std::string(owner) + "'");
+    if (!s.ok() && !s.IsNotFound()) return s;
+  }
+  int64_t sku_delta = static_cast<int64_t>(new_skus.size());
+  std::set<std::string> old_listed;
+  if (old) {
+    for (const auto& v : old->variants) {
+      --sku_delta;
+      if (!new_skus.count(v.sku)) COMMERCE_RETURN_IF_ERROR(txn.del(t.skus, KeyBuilder().str(v.sku).key()));
+    }
+    old_listed = ListedUnder(*old);
+  }
+  std::set<std::string> listed = ListedUnder(p);
+  for (const auto& c : old_listed)
+    if (!listed.count(c))
+      COMMERCE_RETURN_IF_ERROR(txn.del(t.category_products, KeyBuilder().str(c).str(p.id).key()));
+  for (const auto& c : listed)
+    if (!old_listed.count(c))
+      COMMERCE_RETURN_IF_ERROR(txn.put(t.category_products, KeyBuilder().str(c).str(p.id).key(), ""));
+  for (const auto& sku : new_skus)
+    COMMERCE_RETURN_IF_ERROR(txn.put(t.skus, KeyBuilder().str(sku).key(), p.id));
+
+  p.created_at_ms = old ? old->created_at_ms : now_ms;
+  p.updated_at_ms = now_ms;
+  p.version = old ? old->version + 1 : 1;
+  COMMERCE_RETURN_IF_ERROR(txn.put(t.products, KeyBuilder().str(p.id).key(), EncodeProduct(p)));
+  if (!old) COMMERCE_RETURN_IF_ERROR(AddToCounter(txn, t, kProductsCounter, 1));
+  COMMERCE_RETURN_IF_ERROR(AddToCounter(txn, t, kSkusCounter, sku_delta));
+
+  const bool archived_now = p.status == ProductStatus::kArchived &&
+                            (!old || old->status != ProductStatus::kArchived);
+  std::string data = "{\"product_id\":\"" + JsonEscape(p.id) + "\",\"version\":" +
+                     std::to_string(p.version) + ",\"status\":\"" + ProductStatusName(p.status) +
+                     "\",\"created\":" + (old ? "false" : "true") + "}";
+  return AppendEvent(txn, t.events, archived_now ? "ProductArchived" : "ProductUpserted", p.id,
+                     std::move(data), now_ms)
+      .status();
+}
+
+Status UpsertCategoryInTxn(WriteTxn& txn, const Tables& t, const Category& c, int64_t now_ms,
+                           bool* created) {
+  *created = false;
+  if (!c.parent_id.empty()) {
+    std::string_view unused;
+    Status s = txn.get(t.categories, KeyBuilder().str(c.parent_id).key(), &unused);
+    if (s.IsNotFound())
+      return Status::NotFound("parent category '" + c.parent_id + "' of '" + c.id +
+                              "' does not exist: create the parent first");
+    COMMERCE_RETURN_IF_ERROR(s);
+  }
+  std::string key = KeyBuilder().str(c.id).key();
+  std::string_view existing;
+  Status s = txn.get(t.categories, key, &existing);
+  if (s.ok()) {
+    Category old;
+    COMMERCE_RETURN_IF_ERROR(DecodeCategory(existing, &old));
+    if (old == c) return Status::OK();  // nothing to change, no event
+  } else if (s.IsNotFound()) {
+    *created = true;
+  } else {
+    return s;
+  }
+  COMMERCE_RETURN_IF_ERROR(txn.put(t.categories, key, EncodeCategory(c)));
+  COMMERCE_RETURN_IF_ERROR(
+      txn.put(t.category_children, KeyBuilder().str(c.parent_id).str(c.id).key(), ""));
+  if (*created) COMMERCE_RETURN_IF_ERROR(AddToCounter(txn, t, kCategoriesCounter, 1));
+  std::string data = "{\"category_id\":\"" + JsonEscape(c.id) + "\",\"name\":\"" +
+                     JsonEscape(c.name) + "\",\"parent_id\":\"" + JsonEscape(c.parent_id) + "\"}";
+  return AppendEvent(txn, t.events, "CategoryUpserted", c.id, std::move(data), now_ms).status();
+}
+
+Result<std::string> EnsureCategoryPathInTxn(WriteTxn& txn, const Tables& t,
+                                            const std::vector<std::string>& path,
+                                            int64_t now_ms, uint64_t* created) {
+  std::vector<std::string> prefix;
+  std::string parent, id;
+  for (const auto& name : path) {
+    prefix.push_back(name);
+    id = CategoryIdFromPath(prefix);
+    if (id.empty())
+      return Status::InvalidArgument("categories: path element '" + name +
+                                     "' has no letters or digits to make an id from");
+    std::string_view unused;
+    Status s = txn.get(t.categories, KeyBuilder().str(id).key(), &unused);
+    if (s.IsNotFound()) {
+      bool made = false;
+      COMMERCE_RETURN_IF_ERROR(UpsertCategoryInTxn(txn, t, Category{id, name, parent}, now_ms, &made));
+      if (made) ++*created;
+    } else {
+      COMMERCE_RETURN_IF_ERROR(s);
+    }
+    parent = id;
+  }
+  return id;
+}
+
+}  // namespace commerce

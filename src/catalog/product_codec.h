@@ -1,0 +1,16 @@
+// The stored form of products and categories (cereal, versioned; see common/codec.h).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "commerce/catalog.h"
+
+namespace commerce {
+
+std::string EncodeProduct(const Product& p);
+Status DecodeProduct(std::string_view bytes, Product* p);
+std::string EncodeCategory(const Category& c);
+Status DecodeCategory(std::string_view bytes, Category* c);
+
+}  // namespace commerce

@@ -1,0 +1,52 @@
+// Appending to and reading the event log inside transactions. An event is written by the
+// same mutation as the change it records (see events.h for the guarantees).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "commerce/events.h"
+#include "commerce/storage.h"
+
+namespace commerce {
+
+// Appends an event with the next sequence number (last + 1; gapless because the writer is
+// single and a rolled-back mutation takes its event with it). Returns the sequence.
+Result<uint64_t> AppendEvent(WriteTxn& txn, Table events, std::string_view type,
+                             std::string_view subject, std::string data, int64_t time_ms);
+
+// The newest sequence visible to `view`; 0 for an empty log.
+Result<uint64_t> LastEventSeq(ReadView& view, Table events);
+
+Status DecodeEvent(std::string_view key, std::string_view value, Event* out);
+
+// Wakes Events::wait() callers after commits. Engines call Notify() after a write that
+// appended events has been acknowledged.
+class EventNotifier {
+ public:
+  void Notify() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++generation_;
+    cv_.notify_all();
+  }
+  uint64_t generation() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return generation_;
+  }
+  // Waits until the generation moves past `seen` or the deadline passes.
+  template <typename Clock, typename Dur>
+  void WaitPast(uint64_t seen, std::chrono::time_point<Clock, Dur> deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_until(lock, deadline, [&] { return generation_ != seen; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t generation_ = 0;  // GUARDED_BY(mu_)
+};
+
+}  // namespace commerce

@@ -1,0 +1,73 @@
+// The LMDB driver's write-ahead log.
+//
+// Why it exists: a durable LMDB commit writes every page the transaction dirtied (a B-tree
+// path per random key) and fsyncs twice; with random keys that caps a store at ~15-17k puts/s
+// here. Appending a group's redo records to a log and fdatasync-ing once, then committing
+// LMDB without a sync, reaches ~72k/s (DESIGN.md). LMDB is synced at checkpoints, which is
+// when the log is trimmed.
+//
+// Layout: a directory of segment files named by the LSN of their first record
+// (00000000000000000042.log). A record is one group:
+//     u32 payload length | u32 crc32 of (lsn, payload) | u64 lsn | payload
+// LSNs are consecutive. A crash can tear only the tail of the newest segment (older ones are
+// fdatasync'ed before a newer one starts); replay stops there and cuts the tear off.
+//
+// Thread safety: none. The driver calls it from its writer thread, and from its checkpointer
+// only the retire/remove pair, under its own lock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commerce/status.h"
+
+namespace commerce {
+
+class Wal {
+ public:
+  // Opens (creating) the log directory. Does not start a segment: call Replay, then Start.
+  static Result<std::unique_ptr<Wal>> Open(const std::string& dir);
+  ~Wal();
+
+  // Calls fn for each intact record with lsn > after, in order; sets *last to the highest lsn
+  // seen in the log (0 if none). Cuts a torn tail off the newest segment. Corruption when a
+  // record in the middle is damaged or LSNs do not follow on from `after`.
+  Status Replay(uint64_t after, const std::function<Status(uint64_t, std::string_view)>& fn,
+                uint64_t* last);
+
+  // Removes every segment (after the records were applied and LMDB synced) and starts an
+  // empty one whose first record will be next_lsn.
+  Status Reset(uint64_t next_lsn);
+
+  // Appends one record (a single write(2)); durable only after Sync().
+  Status Append(uint64_t lsn, std::string_view payload);
+  Status Sync();
+  // Cuts the current segment back to `bytes` (its size before an Append whose group then
+  // failed to commit).
+  Status Truncate(uint64_t bytes);
+
+  // Starts a new segment at next_lsn after syncing the current one, and returns the paths of
+  // the segments that now hold only records < next_lsn: they can be removed once LMDB is
+  // synced.
+  Status Rotate(uint64_t next_lsn, std::vector<std::string>* retired);
+  static Status Remove(const std::vector<std::string>& paths, const std::string& dir);
+
+  uint64_t segment_bytes() const { return segment_bytes_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  explicit Wal(std::string dir) : dir_(std::move(dir)) {}
+  Status OpenSegment(uint64_t first_lsn);
+  std::vector<std::string> SegmentPaths() const;  // sorted by first lsn
+
+  std::string dir_;
+  int fd_ = -1;
+  std::string path_;
+  uint64_t segment_bytes_ = 0;
+};
+
+}  // namespace commerce

@@ -1,0 +1,304 @@
+// Tests of Engine (src/engine/engine.cpp) on every local driver: opening and its errors,
+// closing and reopening, calls after close(), and a record that no longer decodes.
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "commerce/catalog.h"
+#include "commerce/engine.h"
+#include "commerce/events.h"
+#include "commerce/storage.h"
+#include "common/key.h"
+#include "test_dir.h"
+
+namespace {
+
+using commerce::Code;
+using commerce::Engine;
+using commerce::EngineOptions;
+using commerce::Money;
+using commerce::Product;
+using commerce::Variant;
+using commerce::testing::TempDir;
+
+EngineOptions Options(const std::string& path, const std::string& driver) {
+  EngineOptions o;
+  o.path = path;
+  o.driver = driver;
+  return o;
+}
+
+std::unique_ptr<Engine> OpenEngine(const std::string& path, const std::string& driver) {
+  auto engine = Engine::open(Options(path, driver));
+  INFO("open " << path << " (" << driver << "): " << engine.status().ToString());
+  REQUIRE(engine.ok());
+  return std::move(engine).value();
+}
+
+Product MakeProduct(const std::string& id) {
+  Product p;
+  p.id = id;
+  p.title = "Product " + id;
+  Variant v;
+  v.sku = id + "-SKU";
+  v.price = Money{500, "USD"};
+  p.variants.push_back(v);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("Engine::open rejects bad options", "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+
+  auto empty = Engine::open(Options("", driver));
+  CHECK(empty.status().code() == Code::kInvalidArgument);
+  CHECK(empty.status().message().find("path") != std::string::npos);
+
+  auto unknown = Engine::open(Options(dir.sub("store"), "rocksdb-" + driver));
+  CHECK(unknown.status().code() == Code::kInvalidArgument);
+  CHECK(unknown.status().message().find("rocksdb-" + driver) != std::string::npos);
+
+  const std::string file = dir.sub("a-file");
+  std::ofstream(file) << "not a directory\n";
+  auto on_file = Engine::open(Options(file, driver));
+  CHECK(on_file.status().code() == Code::kUnavailable);
+  CHECK(on_file.status().message().find(file) != std::string::npos);
+
+  // Under a file: the directory cannot be made.
+  auto under_file = Engine::open(Options(file + "/store", driver));
+  CHECK(under_file.status().code() == Code::kUnavailable);
+}
+
+TEST_CASE("a store open in this process cannot be opened again until closed", "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  const std::string path = dir.sub("store");
+  auto first = OpenEngine(path, driver);
+  REQUIRE(first->catalog().upsert(MakeProduct("p1")).ok());
+
+  auto second = Engine::open(Options(path, driver));
+  CHECK(second.status().code() == Code::kUnavailable);
+  CHECK(second.status().message().find(path) != std::string::npos);
+  // The failed open did not disturb the first engine.
+  CHECK(first->catalog().get("p1").ok());
+  REQUIRE(first->catalog().upsert(MakeProduct("p2")).ok());
+
+  REQUIRE(first->close().ok());
+  first.reset();
+  auto again = OpenEngine(path, driver);
+  auto p1 = again->catalog().get("p1");
+  REQUIRE(p1.ok());
+  CHECK(p1->title == "Product p1");
+  CHECK(again->catalog().get_by_sku("p2-SKU").ok());
+  auto stats = again->catalog().stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->products == 2);
+  CHECK(again->events().last_seq().value_or(0) == 2);
+  // The reopened store keeps counting from where it was.
+  auto p3 = again->catalog().upsert(MakeProduct("p3"));
+  REQUIRE(p3.ok());
+  CHECK(again->events().last_seq().value_or(0) == 3);
+}
+
+TEST_CASE("reopen after destruction without close keeps every acknowledged write", "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  Product stored;
+  {
+    auto engine = OpenEngine(dir.path(), driver);
+    REQUIRE(engine->catalog().upsert_category({"phones", "Phones", ""}).ok());
+    Product p = MakeProduct("p1");
+    p.categories = {"phones"};
+    REQUIRE(engine->catalog().upsert(p).ok());
+    auto archived = engine->catalog().archive("p1");
+    REQUIRE(archived.ok());
+    stored = *archived;
+  }  // ~Engine closes
+  auto engine = OpenEngine(dir.path(), driver);
+  auto got = engine->catalog().get("p1");
+  REQUIRE(got.ok());
+  CHECK(*got == stored);
+  auto category = engine->catalog().get_category("phones");
+  REQUIRE(category.ok());
+  CHECK(category->name == "Phones");
+  auto listed = engine->catalog().list_by_category("phones", {"", 10, true});
+  REQUIRE(listed.ok());
+  REQUIRE(listed->items.size() == 1);
+  CHECK(listed->items[0] == stored);
+  CHECK(engine->events().last_seq().value_or(0) == 3);
+}
+
+TEST_CASE("calls after close fail with FailedPrecondition", "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = OpenEngine(dir.path(), driver);
+  REQUIRE(engine->catalog().upsert(MakeProduct("p1")).ok());
+  REQUIRE(engine->close().ok());
+
+  auto& catalog = engine->catalog();
+  CHECK(catalog.get("p1").status().code() == Code::kFailedPrecondition);
+  CHECK(catalog.get_by_sku("p1-SKU").status().code() == Code::kFailedPrecondition);
+  CHECK(catalog.upsert(MakeProduct("p2")).status().code() == Code::kFailedPrecondition);
+  CHECK(catalog.archive("p1").status().code() == Code::kFailedPrecondition);
+  CHECK(catalog.list().status().code() == Code::kFailedPrecondition);
+  CHECK(catalog.stats().status().code() == Code::kFailedPrecondition);
+  CHECK(catalog.upsert_category({"c", "C", ""}).code() == Code::kFailedPrecondition);
+  CHECK(catalog.list_categories().status().code() == Code::kFailedPrecondition);
+  auto& events = engine->events();
+  CHECK(events.last_seq().status().code() == Code::kFailedPrecondition);
+  CHECK(events.tail(1).status().code() == Code::kFailedPrecondition);
+  CHECK(events.cursor("c").status().code() == Code::kFailedPrecondition);
+  CHECK(events.set_cursor("c", 0).code() == Code::kFailedPrecondition);
+  CHECK(events.wait(0, std::chrono::milliseconds(10)).status().code() ==
+        Code::kFailedPrecondition);
+
+  TempDir import_dir;
+  const std::string file = import_dir.sub("one.jsonl");
+  std::ofstream(file) << R"({"id":"p9","title":"T","variants":[{"sku":"S9","price":1}]})" << "\n";
+  auto report = catalog.import_file(file);
+  CHECK(report.status().code() == Code::kFailedPrecondition);
+}
+
+TEST_CASE("close is idempotent and the destructor after close is harmless", "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = OpenEngine(dir.path(), driver);
+  REQUIRE(engine->catalog().upsert(MakeProduct("p1")).ok());
+  REQUIRE(engine->close().ok());
+  // Both drivers treat a second close as done already.
+  CHECK(engine->close().ok());
+  CHECK(engine->catalog().get("p1").status().code() == Code::kFailedPrecondition);
+  engine.reset();
+  auto again = OpenEngine(dir.path(), driver);
+  CHECK(again->catalog().get("p1").ok());
+}
+
+TEST_CASE("a product record that does not decode is Corruption naming the product", "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = OpenEngine(dir.path(), driver);
+  REQUIRE(engine->catalog().upsert(MakeProduct("good")).ok());
+  REQUIRE(engine->catalog().upsert(MakeProduct("broken-1")).ok());
+
+  auto table = engine->storage().table("products");
+  REQUIRE(table.ok());
+  const std::string key = commerce::KeyBuilder().str("broken-1").key();
+  const commerce::Table products = *table;
+  REQUIRE(engine->storage()
+              .write([&](commerce::WriteTxn& txn) {
+                return txn.put(products, key, std::string("\x07garbage\xff\xfe", 10));
+              })
+              .ok());
+
+  auto got = engine->catalog().get("broken-1");
+  CHECK(got.status().code() == Code::kCorruption);
+  CHECK(got.status().message().find("broken-1") != std::string::npos);
+  auto by_sku = engine->catalog().get_by_sku("broken-1-SKU");
+  CHECK(by_sku.status().code() == Code::kCorruption);
+  CHECK(by_sku.status().message().find("broken-1") != std::string::npos);
+  // The other product is unaffected.
+  CHECK(engine->catalog().get("good").ok());
+  // Listing over it reports the corruption rather than skipping or crashing.
+  CHECK(engine->catalog().list({"", 100, true}).status().code() == Code::kCorruption);
+  // Overwriting it is refused too: the old SKUs cannot be known.
+  auto upsert = engine->catalog().upsert(MakeProduct("broken-1"));
+  CHECK(upsert.status().code() == Code::kCorruption);
+
+  // An empty value is no better than garbage.
+  REQUIRE(engine->storage()
+              .write([&](commerce::WriteTxn& txn) { return txn.put(products, key, ""); })
+              .ok());
+  auto empty = engine->catalog().get("broken-1");
+  CHECK(empty.status().code() == Code::kCorruption);
+  CHECK(empty.status().message().find("broken-1") != std::string::npos);
+}
+
+TEST_CASE("a store made by one driver is not opened as an empty store by the other",
+          "[engine]") {
+  auto made_by = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  const std::string other = made_by == "lmdb" ? "sqlite" : "lmdb";
+  CAPTURE(made_by);
+  TempDir dir;
+  {
+    auto engine = OpenEngine(dir.path(), made_by);
+    REQUIRE(engine->catalog().upsert(MakeProduct("p1")).ok());
+  }
+  {
+    auto wrong = Engine::open(Options(dir.path(), other));
+    CHECK_FALSE(wrong.ok());
+    CHECK(wrong.status().message().find(made_by) != std::string::npos);
+  }
+  auto right = OpenEngine(dir.path(), made_by);
+  CHECK(right->catalog().get("p1").ok());
+}
+
+TEST_CASE("category and event records that do not decode are Corruption", "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = OpenEngine(dir.path(), driver);
+  REQUIRE(engine->catalog().upsert_category({"phones", "Phones", ""}).ok());  // event 1
+  REQUIRE(engine->catalog().upsert(MakeProduct("p1")).ok());                 // event 2
+  auto categories = engine->storage().table("categories");
+  auto events = engine->storage().table("events");
+  REQUIRE(categories.ok());
+  REQUIRE(events.ok());
+  const commerce::Table c = *categories, e = *events;
+  REQUIRE(engine->storage()
+              .write([&](commerce::WriteTxn& txn) -> commerce::Status {
+                COMMERCE_RETURN_IF_ERROR(
+                    txn.put(c, commerce::KeyBuilder().str("phones").key(), "\xff\xff\xff"));
+                return txn.put(e, commerce::KeyBuilder().u64(1).key(), "\xff");
+              })
+              .ok());
+  auto category = engine->catalog().get_category("phones");
+  CHECK(category.status().code() == Code::kCorruption);
+  CHECK(engine->catalog().list_categories().status().code() == Code::kCorruption);
+  CHECK(engine->events().tail(1).status().code() == Code::kCorruption);
+  // Event 2 is still readable on its own, and the log's end is known.
+  auto tail = engine->events().tail(2);
+  REQUIRE(tail.ok());
+  REQUIRE(tail->size() == 1);
+  CHECK((*tail)[0].subject == "p1");
+  CHECK(engine->events().last_seq().value_or(0) == 2);
+  // The products are not affected.
+  CHECK(engine->catalog().get("p1").ok());
+}
+
+TEST_CASE("Corruption of a category or an event names the record", "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = OpenEngine(dir.path(), driver);
+  REQUIRE(engine->catalog().upsert_category({"phones", "Phones", ""}).ok());
+  auto categories = engine->storage().table("categories");
+  auto events = engine->storage().table("events");
+  REQUIRE(categories.ok());
+  REQUIRE(events.ok());
+  const commerce::Table c = *categories, e = *events;
+  REQUIRE(engine->storage()
+              .write([&](commerce::WriteTxn& txn) -> commerce::Status {
+                COMMERCE_RETURN_IF_ERROR(
+                    txn.put(c, commerce::KeyBuilder().str("phones").key(), "\xff\xff\xff"));
+                return txn.put(e, commerce::KeyBuilder().u64(1).key(), "\xff");
+              })
+              .ok());
+  auto category = engine->catalog().get_category("phones");
+  INFO(category.status().ToString());
+  CHECK(category.status().message().find("phones") != std::string::npos);
+  auto tail = engine->events().tail(1);
+  INFO(tail.status().ToString());
+  const std::string m = tail.status().message();
+  CHECK((m.find("event 1") != std::string::npos || m.find("seq 1") != std::string::npos ||
+         m.find("sequence 1") != std::string::npos));
+}

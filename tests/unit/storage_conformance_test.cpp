@@ -1,0 +1,1045 @@
+// The storage conformance suite: every case runs unchanged on every driver (as Xapian's
+// BackendManager runs its API tests per backend). Tags name the capability a case relies on:
+// [nested_txn], [snapshots], [durability], [concurrency], [corruption].
+//
+// COMMERCE_TEST_DRIVERS=sqlite (comma separated) limits the run to some drivers, e.g. while
+// one is being written.
+//
+// Catch2 v2 assertions are not thread-safe: worker threads and write_async callbacks only
+// record what happened, and the test thread checks it afterwards.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CATCH_CONFIG_ENABLE_OPTIONAL_STRINGMAKER
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <latch>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commerce/storage.h"
+#include "test_dir.h"
+
+using namespace std::string_literals;
+using commerce::Cursor;
+using commerce::CursorOptions;
+using commerce::kGroupCommit;
+using commerce::kNestedTxn;
+using commerce::kSnapshots;
+using commerce::OpenStorage;
+using commerce::PutMode;
+using commerce::ReadTxn;
+using commerce::Status;
+using commerce::Storage;
+using commerce::StorageOptions;
+using commerce::Table;
+using commerce::WriteOptions;
+using commerce::WriteTxn;
+using commerce::testing::TempDir;
+
+namespace {
+
+std::vector<std::string> Drivers() {
+  std::vector<std::string> all = {"lmdb", "sqlite"};
+  const char* only = std::getenv("COMMERCE_TEST_DRIVERS");
+  if (only == nullptr || *only == '\0') return all;
+  std::vector<std::string> chosen;
+  std::string list = only;
+  for (size_t start = 0; start <= list.size();) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    std::string name = list.substr(start, comma - start);
+    if (!name.empty()) chosen.push_back(name);
+    start = comma + 1;
+  }
+  return chosen;
+}
+
+// Runs the rest of the test case once per driver.
+#define FOR_EACH_DRIVER()                                              \
+  const std::string driver = GENERATE(from_range(Drivers())); \
+  INFO("driver: " << driver)
+
+StorageOptions Options(const std::string& driver, const std::string& path) {
+  StorageOptions o;
+  o.driver = driver;
+  o.path = path;
+  o.lmdb_map_size = size_t{64} << 20;  // small test stores
+  o.sqlite_cache_kib = 4096;
+  return o;
+}
+
+std::unique_ptr<Storage> MustOpen(const StorageOptions& options) {
+  auto opened = OpenStorage(options);
+  INFO("open " << options.driver << " at " << options.path << ": " << opened.status().ToString());
+  REQUIRE(opened.ok());
+  return std::move(opened).value();
+}
+
+Table MustTable(Storage& db, std::string_view name) {
+  auto t = db.table(name);
+  INFO("table " << name << ": " << t.status().ToString());
+  REQUIRE(t.ok());
+  return *t;
+}
+
+Status Put(Storage& db, Table t, std::string key, std::string value, bool sync = true) {
+  return db.write(
+      [&](WriteTxn& txn) { return txn.put(t, key, value); }, WriteOptions{.sync = sync});
+}
+
+Status Del(Storage& db, Table t, std::string key) {
+  return db.write([&](WriteTxn& txn) { return txn.del(t, key); });
+}
+
+// The value of `key` in a fresh snapshot, or nullopt when absent.
+std::optional<std::string> Get(Storage& db, Table t, std::string_view key) {
+  auto txn = db.read();
+  REQUIRE(txn.ok());
+  auto v = (*txn)->get(t, key);
+  if (v.status().IsNotFound()) return std::nullopt;
+  INFO(v.status().ToString());
+  REQUIRE(v.ok());
+  return *v;
+}
+
+// Every key of `t`, walking a cursor from seek_to_first.
+std::vector<std::string> Keys(commerce::ReadView& view, Table t, bool reverse = false) {
+  std::vector<std::string> keys;
+  auto c = view.cursor(t, CursorOptions{.reverse = reverse});
+  for (c->seek_to_first(); c->valid(); c->next()) keys.emplace_back(c->key());
+  INFO(c->status().ToString());
+  REQUIRE(c->status().ok());
+  return keys;
+}
+
+std::vector<std::string> Keys(Storage& db, Table t, bool reverse = false) {
+  auto txn = db.read();
+  REQUIRE(txn.ok());
+  return Keys(**txn, t, reverse);
+}
+
+std::vector<std::string> ScanKeys(Storage& db, Table t, std::string_view begin,
+                                  std::string_view end, size_t limit, bool reverse) {
+  auto txn = db.read();
+  REQUIRE(txn.ok());
+  auto entries = (*txn)->scan(t, begin, end, limit, reverse);
+  INFO(entries.status().ToString());
+  REQUIRE(entries.ok());
+  std::vector<std::string> keys;
+  for (auto& kv : *entries) keys.push_back(kv.key);
+  return keys;
+}
+
+// A store in a temporary directory with one table "t".
+struct Store {
+  explicit Store(const std::string& driver) : options(Options(driver, dir.sub("store"))) {
+    db = MustOpen(options);
+    t = MustTable(*db, "t");
+  }
+  TempDir dir;
+  StorageOptions options;
+  std::unique_ptr<Storage> db;
+  Table t;
+};
+
+// Holds the writer inside one mutation so that what is submitted meanwhile queues up and
+// forms the next group: hold() returns once the writer is held, release() lets it go.
+class WriterGate {
+ public:
+  void hold(Storage& db) {
+    db.write_async(
+        [this](WriteTxn&) {
+          entered_ = true;
+          auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+          while (!released_ && std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          return Status::OK();
+        },
+        WriteOptions{}, [this](Status s) {
+          gate_status_ = std::move(s);
+          done_ = true;
+        });
+    while (!entered_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  void release() { released_ = true; }
+  // After the group following the gate has been answered.
+  bool done_ok() const { return done_ && gate_status_.ok(); }
+
+ private:
+  std::atomic<bool> entered_{false};
+  std::atomic<bool> released_{false};
+  std::atomic<bool> done_{false};
+  Status gate_status_;
+};
+
+// stats() once the writer has counted every group answered so far: it answers a group's
+// callers before it counts the group, and a sync() queued behind it waits for both.
+commerce::StorageStats SettledStats(Storage& db) {
+  REQUIRE(db.sync().ok());
+  return db.stats();
+}
+
+uint64_t ReadCounter(commerce::ReadView& view, Table t) {
+  auto v = view.get(t, "counter");
+  if (!v.ok()) return 0;
+  return std::stoull(*v);
+}
+
+// Read-modify-write of "counter": the mutation every concurrency case uses.
+Status Increment(WriteTxn& txn, Table t) {
+  std::string_view current;
+  Status s = txn.get(t, "counter", &current);
+  uint64_t n = 0;
+  if (s.ok())
+    n = std::stoull(std::string(current));
+  else if (!s.IsNotFound())
+    return s;
+  return txn.put(t, "counter", std::to_string(n + 1));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Opening and closing
+
+TEST_CASE("storage: open rejects an empty path and an unknown driver", "[storage]") {
+  StorageOptions o;
+  o.path = "";
+  for (const std::string& driver : Drivers()) {
+    o.driver = driver;
+    auto r = OpenStorage(o);
+    INFO("driver: " << driver);
+    CHECK(r.status().IsInvalidArgument());
+  }
+  TempDir dir;
+  o.path = dir.sub("store");
+  o.driver = "no_such_driver";
+  auto r = OpenStorage(o);
+  CHECK(r.status().IsInvalidArgument());
+  CHECK(r.status().message().find("no_such_driver") != std::string::npos);
+}
+
+TEST_CASE("storage: open fails with Unavailable when the path is a regular file", "[storage]") {
+  FOR_EACH_DRIVER();
+  TempDir dir;
+  std::string file = dir.sub("plain_file");
+  std::ofstream(file) << "not a directory";
+  auto r = OpenStorage(Options(driver, file));
+  INFO(r.status().ToString());
+  CHECK(r.status().IsUnavailable());
+}
+
+TEST_CASE("storage: open fails with Unavailable when the directory is not writable", "[storage]") {
+  FOR_EACH_DRIVER();
+  if (::geteuid() == 0) {
+    WARN("skipped: running as root, which writes through any permission bits");
+    return;
+  }
+  TempDir dir;
+  std::string store = dir.sub("store");
+  REQUIRE(::mkdir(store.c_str(), 0500) == 0);
+  auto r = OpenStorage(Options(driver, store));
+  ::chmod(store.c_str(), 0700);
+  INFO(r.status().ToString());
+  CHECK(r.status().IsUnavailable());
+}
+
+TEST_CASE("storage: a second open of an open store is Unavailable; reopen after close works",
+          "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  REQUIRE(Put(*s.db, s.t, "k", "v").ok());
+
+  auto second = OpenStorage(s.options);
+  INFO(second.status().ToString());
+  CHECK(second.status().IsUnavailable());
+
+  REQUIRE(s.db->close().ok());
+  s.db.reset();
+  auto again = MustOpen(s.options);
+  Table t = MustTable(*again, "t");
+  CHECK(Get(*again, t, "k") == "v");
+  CHECK(again->driver() == driver);
+}
+
+TEST_CASE("storage: table names are checked and tables are stable", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  for (std::string bad : {""s, "Upper"s, "has-dash"s, "has space"s, "__internal"s, "dot.ted"s,
+                          std::string(65, 'a'), "nul\0l"s}) {
+    INFO("name: '" << bad << "'");
+    CHECK(s.db->table(bad).status().IsInvalidArgument());
+  }
+  CHECK(s.db->table(std::string(64, 'a')).ok());
+  CHECK(s.db->table("a_1").ok());
+  Table t1 = MustTable(*s.db, "orders");
+  Table t2 = MustTable(*s.db, "orders");
+  Table t3 = MustTable(*s.db, "carts");
+  CHECK(t1 == t2);
+  CHECK_FALSE(t1 == t3);
+}
+
+TEST_CASE("storage: after close every call fails with FailedPrecondition, no crash",
+          "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  REQUIRE(Put(*s.db, s.t, "k", "v").ok());
+  auto before = s.db->read();  // a snapshot that outlives close()
+  REQUIRE(before.ok());
+
+  REQUIRE(s.db->close().ok());
+  CHECK(Put(*s.db, s.t, "k2", "v").IsFailedPrecondition());
+  std::atomic<int> answered{0};
+  Status async_status;
+  s.db->write_async([](WriteTxn&) { return Status::OK(); }, WriteOptions{}, [&](Status st) {
+    async_status = std::move(st);
+    answered++;
+  });
+  CHECK(answered == 1);  // answered at once: there is no writer left to wait for
+  CHECK(async_status.IsFailedPrecondition());
+  CHECK(s.db->read().status().IsFailedPrecondition());
+  CHECK(s.db->table("t").status().IsFailedPrecondition());
+  CHECK(s.db->sync().IsFailedPrecondition());
+  CHECK(s.db->close().ok());  // closing twice is harmless
+  (void)s.db->stats();
+
+  // The old snapshot may still answer or may fail, but must not crash.
+  std::string_view v;
+  (void)(*before)->get(s.t, "k", &v);
+  auto c = (*before)->cursor(s.t);
+  c->seek_to_first();
+  (void)c->status();
+  c.reset();
+  before->reset();
+  s.db.reset();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Point operations
+
+TEST_CASE("storage: put, get and del", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  CHECK(Get(*s.db, s.t, "apple") == std::nullopt);
+  REQUIRE(Put(*s.db, s.t, "apple", "red").ok());
+  CHECK(Get(*s.db, s.t, "apple") == "red");
+  REQUIRE(Put(*s.db, s.t, "apple", "green").ok());  // overwrite
+  CHECK(Get(*s.db, s.t, "apple") == "green");
+  REQUIRE(Del(*s.db, s.t, "apple").ok());
+  CHECK(Get(*s.db, s.t, "apple") == std::nullopt);
+  CHECK(Del(*s.db, s.t, "apple").ok());  // absent: still OK
+  CHECK(Del(*s.db, s.t, "never_there").ok());
+
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  std::string_view v;
+  CHECK((*txn)->get(s.t, "apple", &v).IsNotFound());
+  CHECK((*txn)->get(s.t, "apple").status().IsNotFound());
+}
+
+TEST_CASE("storage: get's view lives until the next call on the txn", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  REQUIRE(Put(*s.db, s.t, "a", "first value").ok());
+  REQUIRE(Put(*s.db, s.t, "b", "second").ok());
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  std::string_view v;
+  REQUIRE((*txn)->get(s.t, "a", &v).ok());
+  CHECK(v == "first value");
+  std::string copy(v);
+  REQUIRE((*txn)->get(s.t, "b", &v).ok());
+  CHECK(v == "second");
+  CHECK(copy == "first value");
+}
+
+TEST_CASE("storage: put with kNoOverwrite inserts only", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  auto insert = [&](std::string key, std::string value) {
+    return s.db->write(
+        [&](WriteTxn& txn) { return txn.put(s.t, key, value, PutMode::kNoOverwrite); });
+  };
+  CHECK(insert("idem-1", "order 1").ok());
+  Status again = insert("idem-1", "order 2");
+  INFO(again.ToString());
+  CHECK(again.IsAlreadyExists());
+  CHECK(Get(*s.db, s.t, "idem-1") == "order 1");
+
+  // Inside one mutation, the caller may treat AlreadyExists as an answer, not a failure.
+  std::string seen;
+  Status s2 = s.db->write([&](WriteTxn& txn) {
+    Status put = txn.put(s.t, "idem-1", "order 3", PutMode::kNoOverwrite);
+    if (!put.IsAlreadyExists()) return Status::Internal("expected AlreadyExists");
+    auto existing = txn.get(s.t, "idem-1");
+    if (!existing.ok()) return existing.status();
+    seen = *existing;
+    return txn.put(s.t, "other", "x");
+  });
+  CHECK(s2.ok());
+  CHECK(seen == "order 1");
+  CHECK(Get(*s.db, s.t, "other") == "x");
+}
+
+TEST_CASE("storage: binary keys, empty and large values", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  std::vector<std::string> keys = {"\0"s, "\0\0"s, "a\0b"s, "\xff"s, "\xff\xff\0"s, "\x01\x80\x7f"s};
+  for (size_t i = 0; i < keys.size(); ++i)
+    REQUIRE(Put(*s.db, s.t, keys[i], "value "s + std::to_string(i) + "\0\xff"s).ok());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    INFO("key #" << i);
+    CHECK(Get(*s.db, s.t, keys[i]) == "value "s + std::to_string(i) + "\0\xff"s);
+  }
+  CHECK(Get(*s.db, s.t, "a") == std::nullopt);  // "a\0b" is not "a"
+
+  REQUIRE(Put(*s.db, s.t, "empty", "").ok());
+  auto empty = Get(*s.db, s.t, "empty");
+  REQUIRE(empty.has_value());  // present, not NotFound
+  CHECK(empty->empty());
+
+  std::string large(size_t{1} << 20, '\0');
+  for (size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>(i * 7 + i / 4096);
+  REQUIRE(Put(*s.db, s.t, "large", large).ok());
+  CHECK(Get(*s.db, s.t, "large") == large);
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  auto c = (*txn)->cursor(s.t);
+  c->seek("large");
+  REQUIRE(c->valid());
+  CHECK(c->key() == "large");
+  CHECK(c->value() == large);
+}
+
+TEST_CASE("storage: keys are 1..kMaxKeySize bytes; seek targets may be any length",
+          "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  std::string longest(commerce::kMaxKeySize, 'm');
+  std::string too_long = longest + "x";
+  for (const std::string& bad : {""s, too_long}) {
+    INFO("key of " << bad.size() << " bytes");
+    CHECK(Put(*s.db, s.t, bad, "v").IsInvalidArgument());
+    CHECK(Del(*s.db, s.t, bad).IsInvalidArgument());
+    auto txn = s.db->read();
+    REQUIRE(txn.ok());
+    CHECK((*txn)->get(s.t, bad).status().IsInvalidArgument());
+  }
+  REQUIRE(Put(*s.db, s.t, longest, "longest").ok());
+  REQUIRE(Put(*s.db, s.t, "a", "before").ok());
+  REQUIRE(Put(*s.db, s.t, "n", "after").ok());
+  CHECK(Get(*s.db, s.t, longest) == "longest");
+
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  auto forward = (*txn)->cursor(s.t);
+  forward->seek(too_long);  // sorts just after `longest`
+  REQUIRE(forward->valid());
+  CHECK(forward->key() == "n");
+  forward->seek("");  // every key is >= ""
+  REQUIRE(forward->valid());
+  CHECK(forward->key() == "a");
+  auto reverse = (*txn)->cursor(s.t, CursorOptions{.reverse = true});
+  reverse->seek(too_long);
+  REQUIRE(reverse->valid());
+  CHECK(reverse->key() == longest);
+  reverse->seek("");  // no key is <= ""
+  CHECK_FALSE(reverse->valid());
+  CHECK(reverse->status().ok());
+  CHECK(ScanKeys(*s.db, s.t, too_long, "", 0, false) == std::vector<std::string>{"n"});
+  CHECK(ScanKeys(*s.db, s.t, "", too_long, 0, true) == std::vector<std::string>{longest, "a"});
+}
+
+TEST_CASE("storage: keys order as memcmp, then length", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  // std::string compares as unsigned bytes, then length: the order every driver must keep.
+  std::set<std::string> keys = {"a"s,  "a\0"s, "ab"s,   "b"s,      "\0"s,      "\0\0"s,
+                                "\x01"s, "\x7f"s, "\x80"s, "\xff"s, "\xff\xff"s, "A"s,
+                                "aa"s, "a\xff"s, "ab\0"s, "abc"s};
+  REQUIRE(("a"s < "a\0"s && "a\0"s < "ab"s));
+  for (auto it = keys.rbegin(); it != keys.rend(); ++it) REQUIRE(Put(*s.db, s.t, *it, "v").ok());
+  std::vector<std::string> ascending(keys.begin(), keys.end());
+  std::vector<std::string> descending(keys.rbegin(), keys.rend());
+  CHECK(Keys(*s.db, s.t) == ascending);
+  CHECK(Keys(*s.db, s.t, /*reverse=*/true) == descending);
+}
+
+TEST_CASE("storage: tables are isolated from each other", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  Table other = MustTable(*s.db, "other");
+  REQUIRE(Put(*s.db, s.t, "k", "in t").ok());
+  REQUIRE(Put(*s.db, other, "k", "in other").ok());
+  REQUIRE(Put(*s.db, other, "only_other", "x").ok());
+  CHECK(Get(*s.db, s.t, "k") == "in t");
+  CHECK(Get(*s.db, other, "k") == "in other");
+  CHECK(Get(*s.db, s.t, "only_other") == std::nullopt);
+  CHECK(Keys(*s.db, s.t) == std::vector<std::string>{"k"});
+  REQUIRE(Del(*s.db, s.t, "k").ok());
+  CHECK(Get(*s.db, other, "k") == "in other");
+  Table empty = MustTable(*s.db, "empty");
+  CHECK(Keys(*s.db, empty).empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cursors and scans
+
+TEST_CASE("storage: forward cursor seek semantics", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  for (std::string k : {"b", "d", "f"}) REQUIRE(Put(*s.db, s.t, k, "v" + k).ok());
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  auto c = (*txn)->cursor(s.t);
+  CHECK_FALSE(c->valid());  // not positioned yet
+
+  c->seek("c");  // absent, between two keys: the next one
+  REQUIRE(c->valid());
+  CHECK(c->key() == "d");
+  CHECK(c->value() == "vd");
+  c->seek("d");  // present: itself
+  REQUIRE(c->valid());
+  CHECK(c->key() == "d");
+  c->seek("a");  // before the first
+  REQUIRE(c->valid());
+  CHECK(c->key() == "b");
+  c->seek("d\0"s);  // just past "d"
+  REQUIRE(c->valid());
+  CHECK(c->key() == "f");
+  c->seek("g");  // past the end
+  CHECK_FALSE(c->valid());
+  CHECK(c->status().ok());
+
+  c->seek_to_first();
+  std::vector<std::string> seen;
+  for (; c->valid(); c->next()) seen.emplace_back(c->key());
+  CHECK(seen == std::vector<std::string>{"b", "d", "f"});
+  CHECK(c->status().ok());
+}
+
+TEST_CASE("storage: reverse cursor seek semantics", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  for (std::string k : {"b", "d", "f"}) REQUIRE(Put(*s.db, s.t, k, "v" + k).ok());
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  auto c = (*txn)->cursor(s.t, CursorOptions{.reverse = true});
+
+  c->seek("e");  // absent, between two keys: the previous one
+  REQUIRE(c->valid());
+  CHECK(c->key() == "d");
+  CHECK(c->value() == "vd");
+  c->seek("d");  // present: itself
+  REQUIRE(c->valid());
+  CHECK(c->key() == "d");
+  c->seek("d\0"s);  // just past "d": still "d"
+  REQUIRE(c->valid());
+  CHECK(c->key() == "d");
+  c->seek("z");  // past the last: the last
+  REQUIRE(c->valid());
+  CHECK(c->key() == "f");
+  c->seek("a");  // before the first: nothing
+  CHECK_FALSE(c->valid());
+  CHECK(c->status().ok());
+
+  c->seek_to_first();  // reverse: the largest key
+  std::vector<std::string> seen;
+  for (; c->valid(); c->next()) seen.emplace_back(c->key());
+  CHECK(seen == std::vector<std::string>{"f", "d", "b"});
+  CHECK(c->status().ok());
+}
+
+TEST_CASE("storage: cursors on an empty table and two cursors at once", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  for (bool reverse : {false, true}) {
+    auto c = (*txn)->cursor(s.t, CursorOptions{.reverse = reverse});
+    c->seek_to_first();
+    CHECK_FALSE(c->valid());
+    c->seek("x");
+    CHECK_FALSE(c->valid());
+    CHECK(c->status().ok());
+  }
+  txn->reset();
+
+  for (std::string k : {"1", "2", "3"}) REQUIRE(Put(*s.db, s.t, k, k).ok());
+  txn = s.db->read();
+  REQUIRE(txn.ok());
+  auto up = (*txn)->cursor(s.t);
+  auto down = (*txn)->cursor(s.t, CursorOptions{.reverse = true});
+  up->seek_to_first();
+  down->seek_to_first();
+  std::string pairs;
+  for (; up->valid() && down->valid(); up->next(), down->next()) {
+    pairs += up->key();
+    pairs += down->key();
+    std::string_view v;  // a point read between steps leaves the cursors in place
+    REQUIRE((*txn)->get(s.t, "2", &v).ok());
+  }
+  CHECK(pairs == "132231");
+}
+
+TEST_CASE("storage: scan with begin, end, limit and reverse", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  for (int i = 0; i < 10; ++i) REQUIRE(Put(*s.db, s.t, "k" + std::to_string(i), "v").ok());
+  using V = std::vector<std::string>;
+  CHECK(ScanKeys(*s.db, s.t, "k2", "k5", 0, false) == V{"k2", "k3", "k4"});
+  CHECK(ScanKeys(*s.db, s.t, "k2", "k5", 2, false) == V{"k2", "k3"});
+  CHECK(ScanKeys(*s.db, s.t, "k2", "k5", 0, true) == V{"k4", "k3", "k2"});
+  CHECK(ScanKeys(*s.db, s.t, "k2", "k5", 1, true) == V{"k4"});
+  CHECK(ScanKeys(*s.db, s.t, "k25", "k45", 0, false) == V{"k3", "k4"});
+  CHECK(ScanKeys(*s.db, s.t, "k25", "k45", 0, true) == V{"k4", "k3"});
+  CHECK(ScanKeys(*s.db, s.t, "k8", "", 0, false) == V{"k8", "k9"});
+  CHECK(ScanKeys(*s.db, s.t, "k8", "", 0, true) == V{"k9", "k8"});
+  CHECK(ScanKeys(*s.db, s.t, "", "k2", 0, false) == V{"k0", "k1"});
+  CHECK(ScanKeys(*s.db, s.t, "", "k2", 0, true) == V{"k1", "k0"});
+  CHECK(ScanKeys(*s.db, s.t, "", "", 3, true) == V{"k9", "k8", "k7"});
+  CHECK(ScanKeys(*s.db, s.t, "", "", 0, false).size() == 10);
+  CHECK(ScanKeys(*s.db, s.t, "x", "", 0, false).empty());
+  CHECK(ScanKeys(*s.db, s.t, "k5", "k5", 0, false).empty());
+  CHECK(ScanKeys(*s.db, s.t, "k5", "k5", 0, true).empty());
+
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  auto entries = (*txn)->scan(s.t, "k1", "k2", 0);
+  REQUIRE(entries.ok());
+  REQUIRE(entries->size() == 1);
+  CHECK((*entries)[0].key == "k1");
+  CHECK((*entries)[0].value == "v");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutations and groups
+
+TEST_CASE("storage: a mutation reads its own writes", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  REQUIRE(Put(*s.db, s.t, "b", "old").ok());
+  std::vector<std::string> forward, backward;
+  std::string got_b;
+  bool a_gone = false;
+  Status st = s.db->write([&](WriteTxn& txn) {
+    forward.clear();
+    backward.clear();
+    COMMERCE_RETURN_IF_ERROR(txn.put(s.t, "a", "1"));
+    COMMERCE_RETURN_IF_ERROR(txn.put(s.t, "b", "new"));
+    COMMERCE_RETURN_IF_ERROR(txn.put(s.t, "c", "3"));
+    auto b = txn.get(s.t, "b");
+    if (!b.ok()) return b.status();
+    got_b = *b;
+    auto c = txn.cursor(s.t);
+    for (c->seek_to_first(); c->valid(); c->next()) forward.emplace_back(c->key());
+    COMMERCE_RETURN_IF_ERROR(c->status());
+    auto r = txn.cursor(s.t, CursorOptions{.reverse = true});
+    for (r->seek("b"); r->valid(); r->next()) backward.emplace_back(r->key());
+    COMMERCE_RETURN_IF_ERROR(r->status());
+    COMMERCE_RETURN_IF_ERROR(txn.del(s.t, "a"));
+    a_gone = txn.get(s.t, "a").status().IsNotFound();
+    return Status::OK();
+  });
+  INFO(st.ToString());
+  REQUIRE(st.ok());
+  CHECK(got_b == "new");
+  CHECK(forward == std::vector<std::string>{"a", "b", "c"});
+  CHECK(backward == std::vector<std::string>{"b", "a"});
+  CHECK(a_gone);
+  CHECK(Keys(*s.db, s.t) == std::vector<std::string>{"b", "c"});
+}
+
+TEST_CASE("storage: the caller gets its mutation's own status", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  Status st = s.db->write([&](WriteTxn&) { return Status::OutOfStock("sku A-1: 0 left"); });
+  CHECK(st == Status::OutOfStock("sku A-1: 0 left"));
+  CHECK(SettledStats(*s.db).failed_mutations >= 1);
+}
+
+TEST_CASE("storage: a write acknowledged by write_async is seen by a later read",
+          "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  for (bool sync : {true, false}) {
+    std::latch answered(1);
+    Status result;
+    s.db->write_async([&](WriteTxn& txn) { return txn.put(s.t, "async", sync ? "1" : "0"); },
+                      WriteOptions{.sync = sync}, [&](Status st) {
+                        result = std::move(st);
+                        answered.count_down();
+                      });
+    answered.wait();
+    REQUIRE(result.ok());
+    CHECK(Get(*s.db, s.t, "async") == (sync ? "1" : "0"));
+  }
+}
+
+TEST_CASE("storage: a failing mutation does not disturb its group", "[storage][nested_txn]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  if (!(s.db->capabilities() & kNestedTxn)) {
+    WARN("skipped: driver has no kNestedTxn");
+    return;
+  }
+  constexpr int kWrites = 30;
+  std::vector<Status> results(kWrites);
+  std::latch answered(kWrites);
+  WriterGate gate;
+  gate.hold(*s.db);  // everything below forms one group
+  for (int i = 0; i < kWrites; ++i) {
+    s.db->write_async(
+        [&s, i](WriteTxn& txn) -> Status {
+          // Each one bumps the shared counter first: the ones that fail must take their
+          // bump back with them, and each sees the bumps of those before it.
+          COMMERCE_RETURN_IF_ERROR(Increment(txn, s.t));
+          COMMERCE_RETURN_IF_ERROR(txn.put(s.t, "key" + std::to_string(i), "v"));
+          if (i == 10) throw std::runtime_error("mutation 10 throws");
+          if (i % 3 == 0) return Status::Conflict("mutation " + std::to_string(i) + " refuses");
+          return Status::OK();
+        },
+        WriteOptions{}, [&results, &answered, i](Status st) {
+          results[i] = std::move(st);
+          answered.count_down();
+        });
+  }
+  gate.release();
+  answered.wait();
+  CHECK(gate.done_ok());
+
+  uint64_t committed = 0;
+  for (int i = 0; i < kWrites; ++i) {
+    INFO("mutation " << i << ": " << results[i].ToString());
+    std::optional<std::string> value = Get(*s.db, s.t, "key" + std::to_string(i));
+    if (i == 10) {
+      CHECK(results[i].IsInternal());
+      CHECK_FALSE(value.has_value());
+    } else if (i % 3 == 0) {
+      CHECK(results[i] == Status::Conflict("mutation " + std::to_string(i) + " refuses"));
+      CHECK_FALSE(value.has_value());
+    } else {
+      CHECK(results[i].ok());
+      CHECK(value == "v");
+      ++committed;
+    }
+  }
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  CHECK(ReadCounter(**txn, s.t) == committed);
+  auto stats = SettledStats(*s.db);
+  CHECK(stats.max_group_size >= kWrites);
+  CHECK(stats.failed_mutations >= kWrites - committed);
+}
+
+TEST_CASE("storage: a later mutation in a group sees an earlier one's writes",
+          "[storage][nested_txn]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  std::string seen;
+  std::latch answered(2);
+  Status first, second;
+  WriterGate gate;
+  gate.hold(*s.db);
+  s.db->write_async([&](WriteTxn& txn) { return txn.put(s.t, "x", "from first"); }, WriteOptions{},
+                    [&](Status st) {
+                      first = std::move(st);
+                      answered.count_down();
+                    });
+  s.db->write_async(
+      [&](WriteTxn& txn) {
+        auto x = txn.get(s.t, "x");
+        seen = x.ok() ? *x : x.status().ToString();
+        return Status::OK();
+      },
+      WriteOptions{}, [&](Status st) {
+        second = std::move(st);
+        answered.count_down();
+      });
+  gate.release();
+  answered.wait();
+  CHECK(first.ok());
+  CHECK(second.ok());
+  CHECK(seen == "from first");
+  CHECK(SettledStats(*s.db).max_group_size >= 2);
+}
+
+TEST_CASE("storage: a mutation that throws is rolled back alone and answered Internal",
+          "[storage][nested_txn]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  Status st = s.db->write([&](WriteTxn& txn) -> Status {
+    Status put = txn.put(s.t, "thrown", "v");
+    if (!put.ok()) return put;
+    throw std::runtime_error("boom");
+  });
+  INFO(st.ToString());
+  CHECK(st.IsInternal());
+  CHECK(Get(*s.db, s.t, "thrown") == std::nullopt);
+  // The writer survives it.
+  CHECK(Put(*s.db, s.t, "after", "v").ok());
+  CHECK(Get(*s.db, s.t, "after") == "v");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+
+TEST_CASE("storage: a read txn is a snapshot", "[storage][snapshots]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  if (!(s.db->capabilities() & kSnapshots)) {
+    WARN("skipped: driver has no kSnapshots");
+    return;
+  }
+  REQUIRE(Put(*s.db, s.t, "a", "1").ok());
+  auto before = s.db->read();
+  REQUIRE(before.ok());
+  REQUIRE(Put(*s.db, s.t, "a", "2").ok());
+  REQUIRE(Put(*s.db, s.t, "b", "1").ok());
+  REQUIRE(Put(*s.db, s.t, "c", "1", /*sync=*/false).ok());
+  auto after = s.db->read();
+  REQUIRE(after.ok());
+
+  CHECK((*before)->get(s.t, "a").value_or("absent") == "1");
+  CHECK((*before)->get(s.t, "b").status().IsNotFound());
+  CHECK(Keys(**before, s.t) == std::vector<std::string>{"a"});
+  CHECK((*after)->get(s.t, "a").value_or("absent") == "2");
+  CHECK((*after)->get(s.t, "b").value_or("absent") == "1");
+  CHECK((*after)->get(s.t, "c").value_or("absent") == "1");  // visible before it is durable
+}
+
+TEST_CASE("storage: a table created after a snapshot began is empty to that snapshot",
+          "[storage][snapshots]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  REQUIRE(Put(*s.db, s.t, "k", "v").ok());
+  auto old = s.db->read();
+  REQUIRE(old.ok());
+  CHECK((*old)->get(s.t, "k").value_or("absent") == "v");
+
+  Table fresh = MustTable(*s.db, "fresh");
+  REQUIRE(Put(*s.db, fresh, "x", "new").ok());
+  std::string_view v;
+  Status missing = (*old)->get(fresh, "x", &v);
+  INFO(missing.ToString());
+  CHECK(missing.IsNotFound());
+  auto c = (*old)->cursor(fresh);
+  c->seek_to_first();
+  CHECK_FALSE(c->valid());
+  CHECK(c->status().ok());
+  c.reset();
+
+  CHECK(Get(*s.db, fresh, "x") == "new");  // a snapshot opened while `old` is still open
+  old->reset();
+  CHECK(Get(*s.db, fresh, "x") == "new");  // and one that may reuse old's resources
+}
+
+TEST_CASE("storage: a cursor on an old snapshot keeps iterating old data during writes",
+          "[storage][snapshots]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  if (!(s.db->capabilities() & kSnapshots)) {
+    WARN("skipped: driver has no kSnapshots");
+    return;
+  }
+  constexpr int kKeys = 200;
+  auto key = [](int i) {
+    std::string k = std::to_string(i);
+    return std::string(4 - k.size(), '0') + k;
+  };
+  REQUIRE(s.db->write([&](WriteTxn& txn) {
+    for (int i = 0; i < kKeys; ++i) COMMERCE_RETURN_IF_ERROR(txn.put(s.t, key(i), "old" + key(i)));
+    return Status::OK();
+  }).ok());
+
+  auto snapshot = s.db->read();
+  REQUIRE(snapshot.ok());
+  for (bool reverse : {false, true}) {
+    auto c = (*snapshot)->cursor(s.t, CursorOptions{.reverse = reverse});
+    int seen = 0;
+    for (c->seek_to_first(); c->valid(); c->next(), ++seen) {
+      int i = reverse ? kKeys - 1 - seen : seen;
+      REQUIRE(c->key() == key(i));
+      REQUIRE(c->value() == "old" + key(i));
+      if (seen % 20 == 0) {
+        // Rewrite, delete and insert around the cursor while it walks.
+        REQUIRE(s.db->write([&](WriteTxn& txn) {
+          for (int j = 0; j < kKeys; j += 2) COMMERCE_RETURN_IF_ERROR(txn.del(s.t, key(j)));
+          for (int j = 1; j < kKeys; j += 2)
+            COMMERCE_RETURN_IF_ERROR(txn.put(s.t, key(j), "new" + std::to_string(seen)));
+          return txn.put(s.t, key(i) + "x", "inserted");
+        }, WriteOptions{.sync = false}).ok());
+      }
+    }
+    CHECK(c->status().ok());
+    CHECK(seen == kKeys);
+  }
+  CHECK((*snapshot)->get(s.t, key(0)).value_or("absent") == "old" + key(0));
+  auto now = s.db->read();
+  REQUIRE(now.ok());
+  CHECK((*now)->get(s.t, key(0)).status().IsNotFound());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+TEST_CASE("storage: many writer threads, exact counter, groups form",
+          "[storage][concurrency]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  constexpr int kThreads = 16;
+  constexpr int kWritesEach = 200;
+  std::atomic<int> failures{0};
+  std::atomic<bool> writers_done{false};
+  std::atomic<int> went_backwards{0};
+  std::atomic<int> read_errors{0};
+
+  // Readers alongside: a snapshot never shows the counter going down.
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      uint64_t last = 0;
+      while (!writers_done) {
+        auto txn = s.db->read();
+        if (!txn.ok()) {
+          read_errors++;
+          continue;
+        }
+        uint64_t now = ReadCounter(**txn, s.t);
+        if (now < last) went_backwards++;
+        last = now;
+      }
+    });
+  }
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kThreads; ++w) {
+    writers.emplace_back([&] {
+      for (int i = 0; i < kWritesEach; ++i)
+        if (!s.db->write([&](WriteTxn& txn) { return Increment(txn, s.t); }).ok()) failures++;
+    });
+  }
+  for (auto& t : writers) t.join();
+  writers_done = true;
+  for (auto& t : readers) t.join();
+
+  CHECK(failures == 0);
+  CHECK(read_errors == 0);
+  CHECK(went_backwards == 0);
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  CHECK(ReadCounter(**txn, s.t) == uint64_t{kThreads * kWritesEach});
+  auto stats = SettledStats(*s.db);
+  CHECK(stats.mutations >= uint64_t{kThreads * kWritesEach});
+  if (s.db->capabilities() & kGroupCommit) {
+    INFO("groups: " << stats.groups << ", max group size: " << stats.max_group_size);
+    CHECK(stats.max_group_size > 1);
+    CHECK(stats.groups < stats.mutations);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durability
+
+TEST_CASE("storage: synced writes and sync() survive close and reopen",
+          "[storage][durability]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  for (int i = 0; i < 50; ++i) REQUIRE(Put(*s.db, s.t, "durable" + std::to_string(i), "d").ok());
+  for (int i = 0; i < 50; ++i)
+    REQUIRE(Put(*s.db, s.t, "lazy" + std::to_string(i), "l", /*sync=*/false).ok());
+  REQUIRE(s.db->sync().ok());
+  REQUIRE(Put(*s.db, s.t, "unsynced_at_close", "u", /*sync=*/false).ok());
+  REQUIRE(s.db->close().ok());  // close makes queued and unsynced writes durable too
+  s.db.reset();
+
+  auto db = MustOpen(s.options);
+  Table t = MustTable(*db, "t");
+  auto keys = Keys(*db, t);
+  CHECK(keys.size() == 101);
+  CHECK(Get(*db, t, "durable49") == "d");
+  CHECK(Get(*db, t, "lazy49") == "l");
+  CHECK(Get(*db, t, "unsynced_at_close") == "u");
+}
+
+TEST_CASE("storage: acknowledged writes survive the process being killed",
+          "[storage][durability]") {
+  FOR_EACH_DRIVER();
+  TempDir dir;
+  StorageOptions options = Options(driver, dir.sub("store"));
+  constexpr int kEach = 100;
+
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The child: no Catch2 here, only the store, then SIGKILL with the store open.
+    auto opened = OpenStorage(options);
+    if (!opened.ok()) ::_exit(2);
+    Storage& db = **opened;
+    auto t = db.table("t");
+    if (!t.ok()) ::_exit(3);
+    for (int i = 0; i < kEach; ++i) {
+      std::string k = "durable" + std::to_string(i);
+      if (!db.write([&](WriteTxn& txn) { return txn.put(*t, k, "d"); }).ok()) ::_exit(4);
+    }
+    for (int i = 0; i < kEach; ++i) {
+      std::string k = "lazy" + std::to_string(i);
+      if (!db.write([&](WriteTxn& txn) { return txn.put(*t, k, "l"); }, {.sync = false}).ok())
+        ::_exit(5);
+    }
+    if (!db.sync().ok()) ::_exit(6);
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(7);
+  }
+  int wstatus = 0;
+  REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
+  INFO("child exit status " << (WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1));
+  REQUIRE(WIFSIGNALED(wstatus));
+  REQUIRE(WTERMSIG(wstatus) == SIGKILL);
+
+  auto db = MustOpen(options);  // recovers from the unclean end
+  Table t = MustTable(*db, "t");
+  CHECK(Keys(*db, t).size() == 2 * kEach);
+  CHECK(Get(*db, t, "durable0") == "d");
+  CHECK(Get(*db, t, "lazy" + std::to_string(kEach - 1)) == "l");
+}
+
+TEST_CASE("storage: a damaged store fails to open with Corruption naming the file",
+          "[storage][corruption]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  for (int i = 0; i < 20; ++i) REQUIRE(Put(*s.db, s.t, "k" + std::to_string(i), "v").ok());
+  REQUIRE(s.db->close().ok());
+  s.db.reset();
+
+  // Overwrite the start of every file of the store but the directory lock.
+  int damaged = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(s.options.path)) {
+    if (!entry.is_regular_file() || entry.path().filename() == "LOCK") continue;
+    size_t size = std::min<size_t>(entry.file_size(), 8192);
+    if (size == 0) continue;
+    std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    std::string garbage(size, '\xa5');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+    ++damaged;
+  }
+  REQUIRE(damaged > 0);
+  auto r = OpenStorage(s.options);
+  INFO(r.status().ToString());
+  CHECK(r.status().IsCorruption());
+  CHECK(r.status().message().find(s.options.path) != std::string::npos);
+}

@@ -1,0 +1,86 @@
+// commerce-bench: the benchmarks every performance claim of commerce comes from.
+//
+//   commerce-bench <suite> [--json] [--quick] [--dir DIR] [--records N] [--seconds S]
+//                          [--threads LIST] [--rounds R] [--case NAME]...
+//
+// Each suite lives in its own file (storage_bench.cpp, ...) and registers itself with
+// COMMERCE_BENCH_SUITE (harness.h); this file only parses the command line and dispatches.
+// Results go to stdout (a table, or JSON Lines with --json: report.h); progress and
+// diagnostics go to stderr.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+#include "harness.h"
+#include "report.h"
+
+namespace {
+
+// "1,4,16,64" -> {1, 4, 16, 64}.
+bool ParseThreads(const std::string& list, std::vector<int>* out, std::string* error) {
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    try {
+      size_t used = 0;
+      int n = std::stoi(item, &used);
+      if (used != item.size() || n < 1 || n > 4096) throw std::invalid_argument(item);
+      out->push_back(n);
+    } catch (const std::exception&) {
+      *error = "--threads: '" + item + "' is not a thread count (1..4096); expected e.g. 1,4,16,64";
+      return false;
+    }
+  }
+  if (out->empty()) {
+    *error = "--threads: empty list; expected e.g. 1,4,16,64";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using commerce::bench::Suites;
+  CLI::App app{"commerce-bench: benchmarks of the commerce engine beside peer baselines, same run"};
+  app.require_subcommand(1, 1);
+
+  commerce::bench::BenchOptions options;
+  std::string threads;
+  std::vector<CLI::App*> subcommands;
+  for (const auto& suite : Suites()) {
+    CLI::App* sub = app.add_subcommand(suite.name, suite.help);
+    sub->add_flag("--json", options.json, "one JSON object per line per measurement on stdout");
+    sub->add_flag("--quick", options.quick, "small stores and short runs: the whole suite in < 1 minute");
+    sub->add_option("--dir", options.dir,
+                    "scratch directory for the stores (default: a fresh one under /tmp, removed at the end)");
+    sub->add_option("--records", options.records, "records (products) per store, overriding the case's default")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
+    sub->add_option("--seconds", options.seconds, "measured seconds per point (default 5, --quick 1)")
+        ->check(CLI::Range(0.05, 3600.0));
+    sub->add_option("--threads", threads, "comma-separated thread counts, overriding each case's own");
+    sub->add_option("--rounds", options.rounds,
+                    "measure each point in this many slices, the systems taking turns (default 5, --quick 1)")
+        ->check(CLI::Range(1, 100));
+    sub->add_option("--case", options.cases, "run only this case (repeatable)");
+    subcommands.push_back(sub);
+  }
+  CLI11_PARSE(app, argc, argv);
+
+  if (!threads.empty()) {
+    std::string error;
+    if (!ParseThreads(threads, &options.threads, &error)) {
+      std::fprintf(stderr, "commerce-bench: %s\n", error.c_str());
+      return 2;
+    }
+  }
+  for (size_t i = 0; i < subcommands.size(); ++i) {
+    if (!subcommands[i]->parsed()) continue;
+    commerce::bench::Reporter reporter(options.json);
+    int rc = Suites()[i].run(options, reporter);
+    reporter.Finish();
+    return rc;
+  }
+  return 2;
+}

@@ -1,0 +1,243 @@
+#include "commands.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "commerce/commerce.h"
+#include "commerce/sample.h"
+#include "progress.h"
+
+namespace commerce::cli {
+
+namespace {
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+Result<std::unique_ptr<Engine>> Open(const StoreArgs& s) {
+  EngineOptions o;
+  o.path = s.data;
+  o.driver = s.driver;
+  return Engine::open(o);
+}
+
+std::string Human(double v) {
+  char buf[32];
+  if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
+  else if (v >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+Result<ImportReport> ImportWithProgress(Engine& engine, const std::string& file,
+                                        ImportOptions o) {
+  ProgressBar bar("importing " + std::filesystem::path(file).filename().string());
+  o.progress = [&bar](const ImportProgress& p) {
+    std::string detail = Human(static_cast<double>(p.imported)) + " imported, " +
+                         std::to_string(p.rejected) + " rejected";
+    if (p.elapsed_s > 0) detail += ", " + Human(p.imported / p.elapsed_s) + "/s";
+    bar.update(p.bytes_read, p.bytes_total, detail);
+  };
+  auto r = engine.catalog().import_file(file, o);
+  if (r.ok())
+    bar.finish(std::to_string(r->imported) + " imported, " + std::to_string(r->rejected) +
+               " rejected in " + std::to_string(r->seconds).substr(0, 5) + " s");
+  return r;
+}
+
+void PrintReport(const ImportReport& r, size_t show) {
+  std::printf("records %llu  imported %llu  rejected %llu  categories created %llu  "
+              "%.2f s  (%s products/s)\n",
+              (unsigned long long)r.records, (unsigned long long)r.imported,
+              (unsigned long long)r.rejected, (unsigned long long)r.categories_created, r.seconds,
+              Human(r.seconds > 0 ? r.imported / r.seconds : 0).c_str());
+  for (size_t i = 0; i < r.rejections.size() && i < show; ++i) {
+    const auto& j = r.rejections[i];
+    std::printf("  rejected line %llu%s%s: %s\n", (unsigned long long)j.line,
+                j.field.empty() ? "" : " field ", j.field.c_str(), j.reason.c_str());
+  }
+  if (r.rejected > show && show > 0)
+    std::printf("  ... and %llu more rejected\n", (unsigned long long)(r.rejected - show));
+}
+
+std::string Price(const Variant& v) { return FormatMoney(v.price) + " " + v.price.currency; }
+
+// A store directory made by this tool may be wiped by `demo`; anything else is left alone.
+bool LooksLikeStore(const std::filesystem::path& dir) {
+  return std::filesystem::exists(dir / "LOCK") &&
+         (std::filesystem::exists(dir / "data.mdb") || std::filesystem::exists(dir / "commerce.sqlite"));
+}
+
+}  // namespace
+
+int RunImport(const ImportArgs& a) {
+  auto engine = Open(a.store);
+  if (!engine.ok()) return Fail(engine.status());
+  ImportOptions o;
+  o.format = a.format;
+  o.mapping_path = a.mapping;
+  o.default_currency = a.currency;
+  auto r = ImportWithProgress(**engine, a.file, o);
+  if (!r.ok()) return Fail(r.status());
+  PrintReport(*r, a.show_rejections);
+  Status s = (*engine)->close();
+  return s.ok() ? 0 : Fail(s);
+}
+
+int RunGet(const StoreArgs& s, const std::string& sku, const std::string& id) {
+  auto engine = Open(s);
+  if (!engine.ok()) return Fail(engine.status());
+  auto p = sku.empty() ? (*engine)->catalog().get(id) : (*engine)->catalog().get_by_sku(sku);
+  if (!p.ok()) return Fail(p.status());
+  std::printf("%s\n", ProductToJson(*p).c_str());
+  return 0;
+}
+
+int RunStats(const StoreArgs& s) {
+  auto engine = Open(s);
+  if (!engine.ok()) return Fail(engine.status());
+  auto c = (*engine)->catalog().stats();
+  if (!c.ok()) return Fail(c.status());
+  auto last = (*engine)->events().last_seq();
+  if (!last.ok()) return Fail(last.status());
+  std::printf("store       %s (%s)\n", s.data.c_str(), s.driver.c_str());
+  std::printf("products    %llu\nskus        %llu\ncategories  %llu\nevents      %llu\n",
+              (unsigned long long)c->products, (unsigned long long)c->skus,
+              (unsigned long long)c->categories, (unsigned long long)*last);
+  return 0;
+}
+
+int RunEvents(const StoreArgs& s, uint64_t from, size_t limit) {
+  auto engine = Open(s);
+  if (!engine.ok()) return Fail(engine.status());
+  auto events = (*engine)->events().tail(from, limit);
+  if (!events.ok()) return Fail(events.status());
+  for (const auto& e : *events)
+    std::printf("%llu\t%s\t%s\t%s\n", (unsigned long long)e.seq, e.type.c_str(), e.subject.c_str(),
+                e.data.c_str());
+  return 0;
+}
+
+int RunGenerate(const GenerateArgs& a) {
+  std::ofstream out(a.out, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    std::fprintf(stderr, "error: cannot write %s\n", a.out.c_str());
+    return 1;
+  }
+  SampleCatalogOptions o;
+  o.products = a.products;
+  o.seed = a.seed;
+  SampleCatalog catalog(o);
+  ProgressBar bar("generating");
+  catalog.write_jsonl(out, [&](uint64_t done) {
+    if (done % 1000 == 0) bar.update(done, a.products, std::to_string(done) + " products");
+  });
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "error: writing %s failed\n", a.out.c_str());
+    return 1;
+  }
+  bar.finish(std::to_string(a.products) + " products -> " + a.out);
+  return 0;
+}
+
+int RunDemo(const DemoArgs& a) {
+  namespace fs = std::filesystem;
+  fs::path dir(a.store.data);
+  if (!a.keep && fs::exists(dir)) {
+    if (!LooksLikeStore(dir) && !fs::is_empty(dir)) {
+      std::fprintf(stderr, "error: %s exists and is not a commerce store: choose another --data\n",
+                   a.store.data.c_str());
+      return 2;
+    }
+    fs::remove_all(dir);
+  }
+
+  std::printf("== commerce demo: an embedded %s store at %s\n", a.store.driver.c_str(),
+              a.store.data.c_str());
+  auto engine_r = Open(a.store);
+  if (!engine_r.ok()) return Fail(engine_r.status());
+  Engine& engine = **engine_r;
+
+  std::string file = a.file;
+  std::string tmp;
+  if (file.empty()) {
+    char name[] = "/tmp/commerce-sample-XXXXXX.jsonl";
+    int fd = ::mkstemps(name, 6);
+    if (fd < 0) return Fail(Status::Unavailable("cannot create a temporary file in /tmp"));
+    ::close(fd);
+    tmp = file = name;
+    std::printf("-- generating a sample catalog of %llu products (seed %llu)\n",
+                (unsigned long long)a.products, (unsigned long long)a.seed);
+    GenerateArgs g{a.products, a.seed, file};
+    if (int rc = RunGenerate(g); rc != 0) return rc;
+  }
+
+  std::printf("-- importing %s\n", a.file.empty() ? "the sample catalog" : file.c_str());
+  ImportOptions o;
+  o.mapping_path = a.mapping;
+  auto report = ImportWithProgress(engine, file, o);
+  if (!tmp.empty()) fs::remove(tmp);
+  if (!report.ok()) return Fail(report.status());
+  PrintReport(*report, 5);
+
+  auto stats = engine.catalog().stats();
+  if (!stats.ok()) return Fail(stats.status());
+  std::printf("-- stored: %llu products, %llu SKUs, %llu categories\n",
+              (unsigned long long)stats->products, (unsigned long long)stats->skus,
+              (unsigned long long)stats->categories);
+
+  // Point reads: the first few products of the first page, then by SKU.
+  ListOptions lo;
+  lo.limit = 3;
+  auto page = engine.catalog().list(lo);
+  if (!page.ok()) return Fail(page.status());
+  std::printf("-- get by SKU:\n");
+  for (const auto& p : page->items) {
+    const auto& sku = p.variants.front().sku;
+    auto t0 = std::chrono::steady_clock::now();
+    auto got = engine.catalog().get_by_sku(sku);
+    double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    if (!got.ok()) return Fail(got.status());
+    std::printf("   %-14s %-60.60s %10s  (%.0f us)\n", sku.c_str(), got->title.c_str(),
+                Price(got->variants.front()).c_str(), us);
+  }
+
+  // Browse: the first root category and a page of products below it.
+  auto roots = engine.catalog().list_categories("");
+  if (!roots.ok()) return Fail(roots.status());
+  if (!roots->empty()) {
+    const auto& root = roots->front();
+    ListOptions bo;
+    bo.limit = 5;
+    auto in_cat = engine.catalog().list_by_category(root.id, bo);
+    if (!in_cat.ok()) return Fail(in_cat.status());
+    std::printf("-- browse category '%s' (%zu root categories):\n", root.name.c_str(), roots->size());
+    for (const auto& p : in_cat->items)
+      std::printf("   %-14s %-60.60s %10s\n", p.id.c_str(), p.title.c_str(),
+                  Price(p.variants.front()).c_str());
+  }
+
+  auto last = engine.events().last_seq();
+  if (!last.ok()) return Fail(last.status());
+  std::printf("-- event log: %llu events; the newest:\n", (unsigned long long)*last);
+  auto events = engine.events().tail(*last > 2 ? *last - 2 : 1, 3);
+  if (!events.ok()) return Fail(events.status());
+  for (const auto& e : *events)
+    std::printf("   #%llu %s %s\n", (unsigned long long)e.seq, e.type.c_str(), e.data.c_str());
+
+  Status s = engine.close();
+  if (!s.ok()) return Fail(s);
+  std::printf("== done: the store is at %s (try: build/bin/commerce stats --data %s)\n",
+              a.store.data.c_str(), a.store.data.c_str());
+  return 0;
+}
+
+}  // namespace commerce::cli

@@ -1,0 +1,82 @@
+// commerce: the command-line tool over the engine — import, get, stats, events, generate,
+// and demo (the README's main job).
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+
+using namespace commerce::cli;
+
+namespace {
+void AddStore(CLI::App* cmd, StoreArgs* s) {
+  cmd->add_option("--data", s->data, "store directory (created if absent)")->capture_default_str();
+  cmd->add_option("--driver", s->driver, "storage driver")
+      ->check(CLI::IsMember({"lmdb", "sqlite"}))
+      ->capture_default_str();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"commerce: an embeddable commerce engine (catalog, events) from the command line"};
+  app.require_subcommand(1);
+
+  ImportArgs imp;
+  auto* import = app.add_subcommand("import", "bulk-import products from JSON Lines, a JSON array or CSV");
+  AddStore(import, &imp.store);
+  import->add_option("file", imp.file, "file to import")->required();
+  import->add_option("--format", imp.format, "auto, jsonl, json or csv")
+      ->check(CLI::IsMember({"auto", "jsonl", "json", "csv"}))->capture_default_str();
+  import->add_option("--mapping", imp.mapping, "field-mapping file for a foreign schema (docs/catalog.md)");
+  import->add_option("--currency", imp.currency, "currency of records that name none")->capture_default_str();
+  import->add_option("--show-rejections", imp.show_rejections, "rejected records to print")->capture_default_str();
+
+  StoreArgs get_store;
+  std::string sku, id;
+  auto* get = app.add_subcommand("get", "print a product as JSON, by SKU or id");
+  AddStore(get, &get_store);
+  auto* sku_opt = get->add_option("--sku", sku, "the SKU of one of its variants");
+  auto* id_opt = get->add_option("--id", id, "the product id");
+  sku_opt->excludes(id_opt);
+
+  StoreArgs stats_store;
+  auto* stats = app.add_subcommand("stats", "counts of products, SKUs, categories, events; storage counters");
+  AddStore(stats, &stats_store);
+
+  StoreArgs events_store;
+  uint64_t from = 1;
+  size_t limit = 20;
+  auto* events = app.add_subcommand("events", "print events of the log from a sequence number");
+  AddStore(events, &events_store);
+  events->add_option("--from", from, "first sequence number")->capture_default_str();
+  events->add_option("--limit", limit, "how many")->check(CLI::Range(1, 10000))->capture_default_str();
+
+  GenerateArgs gen;
+  auto* generate = app.add_subcommand("generate", "write a deterministic sample catalog as JSON Lines");
+  generate->add_option("--products", gen.products, "number of products")->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}))->capture_default_str();
+  generate->add_option("--seed", gen.seed, "generator seed")->capture_default_str();
+  generate->add_option("--out", gen.out, "output file (JSON Lines)")->required();
+
+  DemoArgs demo;
+  auto* demo_cmd = app.add_subcommand("demo", "the main job: load a catalog into an embedded store and show it working");
+  AddStore(demo_cmd, &demo.store);
+  demo_cmd->add_option("--products", demo.products, "size of the generated sample catalog")->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}))->capture_default_str();
+  demo_cmd->add_option("--seed", demo.seed, "generator seed")->capture_default_str();
+  demo_cmd->add_option("--file", demo.file, "import this catalog instead of a generated one");
+  demo_cmd->add_option("--mapping", demo.mapping, "field mapping for --file");
+  demo_cmd->add_flag("--keep", demo.keep, "keep an existing store at --data instead of starting afresh");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*import) return RunImport(imp);
+  if (*get) {
+    if (sku.empty() && id.empty()) {
+      std::fprintf(stderr, "get: give --sku or --id\n");
+      return 2;
+    }
+    return RunGet(get_store, sku, id);
+  }
+  if (*stats) return RunStats(stats_store);
+  if (*events) return RunEvents(events_store, from, limit);
+  if (*generate) return RunGenerate(gen);
+  if (*demo_cmd) return RunDemo(demo);
+  return 2;
+}
