@@ -50,7 +50,8 @@ struct Table {
   friend bool operator==(Table a, Table b) { return a.id == b.id; }
 };
 
-// A position in one table, LevelDB's iterator contract:
+// A position in one table, LevelDB's iterator contract (in a WriteTxn, seek again after a
+// put or del: a cursor's position is not defined across writes):
 //   - after seek*/next the cursor is either valid() on an entry or past the end;
 //   - key()/value() REQUIRE valid(); the views they return stay valid only until the
 //     cursor moves or its transaction ends;
@@ -208,7 +209,8 @@ class COMMERCE_EXPORT Storage {
   virtual uint32_t capabilities() const = 0;
 
   // The table called `name`, created if absent. Names are 1..64 of [a-z0-9_], and names
-  // starting with "__" are the driver's own. Safe from any thread, not from inside a
+  // starting with "__" are the driver's own; a store holds at most 250 tables. A snapshot
+  // that began before a table was created sees it empty. Safe from any thread, not from inside a
   // mutation.
   virtual Result<Table> table(std::string_view name) = 0;
 
@@ -234,7 +236,9 @@ class COMMERCE_EXPORT Storage {
   virtual StorageStats stats() const = 0;
 
   // Finishes queued writes, makes them durable and releases the store. Later calls fail with
-  // FailedPrecondition. Called by the destructor when not called before.
+  // FailedPrecondition, except close() itself, which returns OK again. A ReadTxn still open
+  // keeps reading its snapshot until it is destroyed; the store's files are released then.
+  // Called by the destructor when not called before.
   virtual Status close() = 0;
 };
 

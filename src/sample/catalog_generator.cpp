@@ -873,6 +873,14 @@ Product SampleCatalog::product(uint64_t i) const {
 }
 
 void SampleCatalog::write_jsonl(std::ostream& out, std::function<void(uint64_t)> progress) const {
+  // Products name their categories by path of display names, so the file is self-contained:
+  // importing it creates the category tree (category_ids would need the tree first).
+  std::map<std::string, std::vector<std::string>> paths;
+  for (const Category& c : categories()) {
+    std::vector<std::string> path = c.parent_id.empty() ? std::vector<std::string>{} : paths[c.parent_id];
+    path.push_back(c.name);
+    paths[c.id] = std::move(path);
+  }
   rapidjson::StringBuffer buf;
   for (uint64_t i = 0; i < size(); ++i) {
     const Product p = product(i);
@@ -896,9 +904,13 @@ void SampleCatalog::write_jsonl(std::ostream& out, std::function<void(uint64_t)>
     str(p.description);
     w.Key("brand");
     str(p.brand);
-    w.Key("category_ids");
+    w.Key("categories");
     w.StartArray();
-    for (const std::string& c : p.categories) str(c);
+    for (const std::string& c : p.categories) {
+      w.StartArray();
+      for (const std::string& name : paths[c]) str(name);
+      w.EndArray();
+    }
     w.EndArray();
     w.Key("attributes");
     map(p.attributes);

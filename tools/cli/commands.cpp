@@ -67,6 +67,24 @@ void PrintReport(const ImportReport& r, size_t show) {
     std::printf("  ... and %llu more rejected\n", (unsigned long long)(r.rejected - show));
 }
 
+// At most `width` bytes of `s`, cut at a UTF-8 character boundary, padded to `width`
+// columns (approximately: multi-byte characters count one column each).
+std::string Column(const std::string& s, size_t width) {
+  std::string out;
+  size_t columns = 0;
+  for (size_t i = 0; i < s.size() && columns < width;) {
+    size_t len = 1;
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0xf0) len = 4; else if (c >= 0xe0) len = 3; else if (c >= 0xc0) len = 2;
+    if (i + len > s.size()) break;
+    out.append(s, i, len);
+    i += len;
+    ++columns;
+  }
+  out.append(width - columns, ' ');
+  return out;
+}
+
 std::string Price(const Variant& v) { return FormatMoney(v.price) + " " + v.price.currency; }
 
 // A store directory made by this tool may be wiped by `demo`; anything else is left alone.
@@ -206,7 +224,7 @@ int RunDemo(const DemoArgs& a) {
     auto got = engine.catalog().get_by_sku(sku);
     double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     if (!got.ok()) return Fail(got.status());
-    std::printf("   %-14s %-60.60s %10s  (%.0f us)\n", sku.c_str(), got->title.c_str(),
+    std::printf("   %-14s %s %10s  (%.0f us)\n", sku.c_str(), Column(got->title, 60).c_str(),
                 Price(got->variants.front()).c_str(), us);
   }
 
@@ -221,7 +239,7 @@ int RunDemo(const DemoArgs& a) {
     if (!in_cat.ok()) return Fail(in_cat.status());
     std::printf("-- browse category '%s' (%zu root categories):\n", root.name.c_str(), roots->size());
     for (const auto& p : in_cat->items)
-      std::printf("   %-14s %-60.60s %10s\n", p.id.c_str(), p.title.c_str(),
+      std::printf("   %-14s %s %10s\n", p.id.c_str(), Column(p.title, 60).c_str(),
                   Price(p.variants.front()).c_str());
   }
 

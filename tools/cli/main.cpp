@@ -1,6 +1,7 @@
 // commerce: the command-line tool over the engine — import, get, stats, events, generate,
 // and demo (the README's main job).
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "commands.h"
 
@@ -65,6 +66,8 @@ int main(int argc, char** argv) {
   demo_cmd->add_flag("--keep", demo.keep, "keep an existing store at --data instead of starting afresh");
 
   CLI11_PARSE(app, argc, argv);
+  // Line-buffered, so results and the progress lines on stderr appear in order in a log.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
 
   if (*import) return RunImport(imp);
   if (*get) {

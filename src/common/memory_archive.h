@@ -1,0 +1,79 @@
+// cereal archives over memory: the byte format of cereal's BinaryOutputArchive /
+// BinaryInputArchive, without std::ostream / std::istream in between. Decoding a product
+// straight from a storage view this way avoids a stream (and its locale) per record and a
+// virtual call per field — the cost that dominated reading a product by SKU.
+#pragma once
+
+#include <cereal/cereal.hpp>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace commerce {
+
+class MemoryOutputArchive
+    : public cereal::OutputArchive<MemoryOutputArchive, cereal::AllowEmptyClassElision> {
+ public:
+  explicit MemoryOutputArchive(std::string* out)
+      : cereal::OutputArchive<MemoryOutputArchive, cereal::AllowEmptyClassElision>(this), out_(out) {}
+  void saveBinary(const void* data, std::streamsize size) {
+    out_->append(static_cast<const char*>(data), static_cast<size_t>(size));
+  }
+
+ private:
+  std::string* out_;
+};
+
+class MemoryInputArchive
+    : public cereal::InputArchive<MemoryInputArchive, cereal::AllowEmptyClassElision> {
+ public:
+  explicit MemoryInputArchive(std::string_view in)
+      : cereal::InputArchive<MemoryInputArchive, cereal::AllowEmptyClassElision>(this), in_(in) {}
+  void loadBinary(void* const data, std::streamsize size) {
+    auto n = static_cast<size_t>(size);
+    if (n > in_.size())
+      throw cereal::Exception("record ends early: wanted " + std::to_string(n) + " bytes, " +
+                              std::to_string(in_.size()) + " left");
+    std::memcpy(data, in_.data(), n);
+    in_.remove_prefix(n);
+  }
+  size_t remaining() const { return in_.size(); }
+
+ private:
+  std::string_view in_;
+};
+
+template <class T>
+inline typename std::enable_if<std::is_arithmetic<T>::value, void>::type CEREAL_SAVE_FUNCTION_NAME(
+    MemoryOutputArchive& ar, T const& t) {
+  ar.saveBinary(std::addressof(t), sizeof(t));
+}
+template <class T>
+inline typename std::enable_if<std::is_arithmetic<T>::value, void>::type CEREAL_LOAD_FUNCTION_NAME(
+    MemoryInputArchive& ar, T& t) {
+  ar.loadBinary(std::addressof(t), sizeof(t));
+}
+template <class Archive, class T>
+inline CEREAL_ARCHIVE_RESTRICT(MemoryInputArchive, MemoryOutputArchive)
+    CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar, cereal::NameValuePair<T>& t) {
+  ar(t.value);
+}
+template <class Archive, class T>
+inline CEREAL_ARCHIVE_RESTRICT(MemoryInputArchive, MemoryOutputArchive)
+    CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar, cereal::SizeTag<T>& t) {
+  ar(t.size);
+}
+template <class T>
+inline void CEREAL_SAVE_FUNCTION_NAME(MemoryOutputArchive& ar, cereal::BinaryData<T> const& bd) {
+  ar.saveBinary(bd.data, static_cast<std::streamsize>(bd.size));
+}
+template <class T>
+inline void CEREAL_LOAD_FUNCTION_NAME(MemoryInputArchive& ar, cereal::BinaryData<T>& bd) {
+  ar.loadBinary(bd.data, static_cast<std::streamsize>(bd.size));
+}
+
+}  // namespace commerce
+
+CEREAL_REGISTER_ARCHIVE(commerce::MemoryOutputArchive)
+CEREAL_REGISTER_ARCHIVE(commerce::MemoryInputArchive)
+CEREAL_SETUP_ARCHIVE_TRAITS(commerce::MemoryInputArchive, commerce::MemoryOutputArchive)
