@@ -18,6 +18,7 @@
 // Thread safety: a Carts (from Engine::carts()) is safe from any number of threads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -67,9 +68,21 @@ struct CartState {
   friend bool operator==(const CartState&, const CartState&) = default;
 };
 
+// Limits of one cart (docs/carts.md, "Tombstones and their cap"). Live lines: a 501st SKU is
+// ResourceExhausted. Dots (adds plus removed dots, which are never dropped: dropping one would
+// let an old copy merged in later bring a removed add back) that local edits may grow a cart
+// to: an add or set past it is ResourceExhausted, while removals, clears and merges still
+// work. Carts::merge stores at most kMaxMergedCartDots (two copies that each obeyed
+// kMaxCartDots always fit).
+inline constexpr size_t kMaxCartLines = 500;
+inline constexpr size_t kMaxCartDots = 10'000;
+inline constexpr size_t kMaxMergedCartDots = 2 * kMaxCartDots;
+
 // Pure functions over CartState: the engine uses them, and so can a device editing a copy
 // offline before merging it back. InvalidArgument for quantities outside 1..kMaxQuantity
-// (0 allowed for set_quantity, meaning remove) or a price in another currency.
+// (0 allowed for set_quantity, meaning remove), a line past kMaxQuantity or a price in
+// another currency; ResourceExhausted past kMaxCartLines or kMaxCartDots. Every state they
+// return is canonical (sorted, deduplicated), so equal states compare equal.
 COMMERCE_EXPORT Status CartStateAdd(CartState& s, std::string_view replica, std::string_view sku,
                                     int64_t quantity, const Money& unit_price, int64_t time_ms);
 COMMERCE_EXPORT Status CartStateSetQuantity(CartState& s, std::string_view replica,
@@ -128,13 +141,17 @@ class COMMERCE_EXPORT Carts {
 
   // The mergeable state, to hand to another replica or a device.
   Result<CartState> state(std::string_view cart_id);
-  // Merges a diverged copy of this cart into the stored one.
+  // Merges a diverged copy of this cart into the stored one. InvalidArgument for a state of
+  // another cart or currency or with an invalid add; ResourceExhausted past
+  // kMaxMergedCartDots; NotFound when the merged customer does not exist.
   Result<Cart> merge(std::string_view cart_id, const CartState& other);
 
   // Login: the guest cart's lines move into the customer's newest cart (created if the
   // customer has none), then the guest cart is deleted. Rule: a SKU in both carts gets the
   // sum of the two quantities (capped at kMaxQuantity), at the guest line's price; lines only
-  // in one cart are kept as they are. Returns the customer's cart.
+  // in one cart are kept as they are. Returns the customer's cart. A guest cart already the
+  // customer's is returned unchanged; another customer's is FailedPrecondition; a customer
+  // cart in another currency is InvalidArgument (nothing written).
   Result<Cart> merge_guest_into_customer(std::string_view guest_cart_id,
                                          std::string_view customer_id);
 

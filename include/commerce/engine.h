@@ -11,13 +11,22 @@
 #include <memory>
 #include <string>
 
+#include <chrono>
+
+#include "commerce/cart.h"
 #include "commerce/catalog.h"
+#include "commerce/customer.h"
 #include "commerce/events.h"
+#include "commerce/inventory.h"
+#include "commerce/order.h"
+#include "commerce/pricing.h"
 #include "commerce/export.h"
 #include "commerce/status.h"
 #include "commerce/storage.h"
 
 namespace commerce {
+
+class Background;
 
 struct EngineOptions {
   // Directory of the store; created if absent.
@@ -26,6 +35,15 @@ struct EngineOptions {
   std::string driver = "lmdb";
   // Tuning of the storage driver; its path and driver fields are taken from above.
   StorageOptions storage;
+  // Tax and shipping of orders; null means MakeDefaultPricing() (no tax, free shipping).
+  std::shared_ptr<PricingPolicy> pricing;
+  // Carts untouched for this long are removed by the background expiry consumer.
+  std::chrono::milliseconds cart_ttl = std::chrono::hours(24 * 30);
+  // How often background consumers look for time-based work (cart expiry) when no event
+  // wakes them.
+  std::chrono::milliseconds background_tick = std::chrono::seconds(1);
+  // false: no background thread (consumers run only through run_background_once(); tests).
+  bool run_background = true;
 };
 
 class COMMERCE_EXPORT Engine {
@@ -38,8 +56,15 @@ class COMMERCE_EXPORT Engine {
   Engine& operator=(const Engine&) = delete;
 
   Catalog& catalog();
+  Inventory& inventory();
+  Carts& carts();
+  Orders& orders();
+  Customers& customers();
   Events& events();
   Storage& storage();
+
+  // One round of every background consumer (cart expiry, ...) on the calling thread.
+  Status run_background_once();
 
   // Finishes queued writes and closes the store. Later calls fail with FailedPrecondition.
   Status close();
@@ -48,7 +73,12 @@ class COMMERCE_EXPORT Engine {
   explicit Engine(std::unique_ptr<EngineCore> core);
   std::unique_ptr<EngineCore> core_;
   std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<Inventory> inventory_;
+  std::unique_ptr<Carts> carts_;
+  std::unique_ptr<Orders> orders_;
+  std::unique_ptr<Customers> customers_;
   std::unique_ptr<Events> events_;
+  std::unique_ptr<Background> background_;
 };
 
 }  // namespace commerce

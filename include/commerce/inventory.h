@@ -67,6 +67,8 @@ class COMMERCE_EXPORT Inventory {
   Result<std::vector<Warehouse>> list_warehouses();
 
   // on_hand += qty (qty 1..kMaxQuantity). NotFound for an unknown SKU or warehouse.
+  // FailedPrecondition for an inactive warehouse (reserve too); release, ship and adjust
+  // still work there, so holds made before it closed can be settled and its stock written off.
   Result<StockLevel> receive(std::string_view sku, std::string_view warehouse_id, int64_t qty);
   // on_hand += delta (either sign, |delta| <= kMaxQuantity), with a reason recorded in the
   // event (1..200 chars: "cycle count", "damaged"). FailedPrecondition when on_hand would drop

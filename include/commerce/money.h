@@ -35,8 +35,9 @@ COMMERCE_EXPORT Result<Money> ParseMoney(std::string_view text, std::string_view
 // "49.99" for {4999, "USD"}; "500" for {500, "JPY"}.
 COMMERCE_EXPORT std::string FormatMoney(const Money& m);
 
-// The largest amount accepted anywhere (10^15 minor units): far above any real price and far
-// below int64 overflow when multiplied by quantities and summed.
+// The largest amount accepted anywhere (10^15 minor units): far above any real price. A line
+// total (price x quantity, up to 10^21) can pass int64: engines multiply with overflow checks
+// and reject line totals and order totals past this limit.
 inline constexpr int64_t kMaxMoneyMinor = 1'000'000'000'000'000;
 
 }  // namespace commerce

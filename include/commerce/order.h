@@ -11,7 +11,9 @@
 //   - allocation prefers one warehouse that can ship the whole order (warehouses in the
 //     address's region first, then by priority, then id); otherwise it splits the order into
 //     the fewest shipments (greedy set cover, the same preference order breaking ties);
-//   - OutOfStock names the SKU and how many are available in total.
+//   - OutOfStock names the SKU and how many are available in total;
+//   - idempotency keys are scoped to the customer; a SKU may appear once in `lines`
+//     (InvalidArgument otherwise: give each SKU once with its total quantity).
 //
 // State machine:
 //   placed -> paid -> fulfilling -> shipped -> delivered -> returned -> refunded

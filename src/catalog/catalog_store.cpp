@@ -3,6 +3,7 @@
 #include <set>
 
 #include "catalog/product_codec.h"
+#include "common/json_escape.h"
 #include "common/key.h"
 #include "events/event_log.h"
 
@@ -21,28 +22,6 @@ void AddWithAncestors(const std::string& id, std::set<std::string>* out) {
 std::set<std::string> ListedUnder(const Product& p) {
   std::set<std::string> out;
   for (const auto& c : p.categories) AddWithAncestors(c, &out);
-  return out;
-}
-
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
   return out;
 }
 

@@ -1,17 +1,16 @@
 #include "commerce/engine.h"
 
+#include "cart/cart_expiry.h"
+#include "common/ids.h"
+#include "common/key.h"
+#include "engine/background.h"
 #include "engine/engine_core.h"
 
 namespace commerce {
 
-Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
-  StorageOptions so = options.storage;
-  so.path = options.path;
-  so.driver = options.driver;
-  auto core = std::make_unique<EngineCore>();
-  COMMERCE_ASSIGN_OR_RETURN(core->storage, OpenStorage(so));
-  Storage& s = *core->storage;
-  Tables& t = core->tables;
+namespace {
+
+Status OpenTables(Storage& s, Tables& t) {
   struct { Table* table; const char* name; } all[] = {
       {&t.meta, "meta"},
       {&t.events, "events"},
@@ -20,24 +19,95 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
       {&t.categories, "categories"},
       {&t.category_children, "category_children"},
       {&t.category_products, "category_products"},
+      {&t.warehouses, "warehouses"},
+      {&t.stock, "stock"},
+      {&t.customers, "customers"},
+      {&t.customer_emails, "customer_emails"},
+      {&t.carts, "carts"},
+      {&t.customer_carts, "customer_carts"},
+      {&t.cart_expiry, "cart_expiry"},
+      {&t.orders, "orders"},
+      {&t.order_keys, "order_keys"},
+      {&t.customer_orders, "customer_orders"},
+      {&t.status_orders, "status_orders"},
   };
   for (auto& [table, name] : all) {
     COMMERCE_ASSIGN_OR_RETURN(*table, s.table(name));
   }
-  return std::unique_ptr<Engine>(new Engine(std::move(core)));
+  return Status::OK();
+}
+
+// The replica id is made once per store and kept, so cart dots from this store are
+// distinguishable from a device's or another replica's.
+Result<std::string> LoadReplicaId(EngineCore& core) {
+  const std::string key = KeyBuilder().str("replica").key();
+  std::string id;
+  COMMERCE_RETURN_IF_ERROR(core.storage->write([&](WriteTxn& txn) -> Status {
+    std::string_view v;
+    Status s = txn.get(core.tables.meta, key, &v);
+    if (s.ok()) {
+      id = std::string(v);
+      return Status::OK();
+    }
+    if (!s.IsNotFound()) return s;
+    id = RandomId("r-");
+    return txn.put(core.tables.meta, key, id);
+  }));
+  return id;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
+  if (options.cart_ttl.count() <= 0)
+    return Status::InvalidArgument("cart_ttl must be positive");
+  if (options.background_tick.count() <= 0)
+    return Status::InvalidArgument("background_tick must be positive");
+  StorageOptions so = options.storage;
+  so.path = options.path;
+  so.driver = options.driver;
+  auto core = std::make_unique<EngineCore>();
+  COMMERCE_ASSIGN_OR_RETURN(core->storage, OpenStorage(so));
+  COMMERCE_RETURN_IF_ERROR(OpenTables(*core->storage, core->tables));
+  COMMERCE_ASSIGN_OR_RETURN(core->replica_id, LoadReplicaId(*core));
+  core->pricing = options.pricing ? options.pricing : MakeDefaultPricing();
+  core->cart_ttl = options.cart_ttl;
+  std::unique_ptr<Engine> engine(new Engine(std::move(core)));
+  engine->background_ = std::make_unique<Background>(engine->core_.get(), engine->events_.get(),
+                                                     options.background_tick);
+  engine->background_->Add(MakeCartExpiryConsumer(engine->core_.get()));
+  if (options.run_background) engine->background_->Start();
+  return engine;
 }
 
 Engine::Engine(std::unique_ptr<EngineCore> core)
     : core_(std::move(core)),
       catalog_(std::make_unique<Catalog>(core_.get())),
+      inventory_(std::make_unique<Inventory>(core_.get())),
+      carts_(std::make_unique<Carts>(core_.get())),
+      orders_(std::make_unique<Orders>(core_.get())),
+      customers_(std::make_unique<Customers>(core_.get())),
       events_(std::make_unique<Events>(core_.get())) {}
 
 Engine::~Engine() { (void)close(); }
 
 Catalog& Engine::catalog() { return *catalog_; }
+Inventory& Engine::inventory() { return *inventory_; }
+Carts& Engine::carts() { return *carts_; }
+Orders& Engine::orders() { return *orders_; }
+Customers& Engine::customers() { return *customers_; }
 Events& Engine::events() { return *events_; }
 Storage& Engine::storage() { return *core_->storage; }
 
-Status Engine::close() { return core_->storage->close(); }
+Status Engine::run_background_once() {
+  if (!background_) return Status::FailedPrecondition("engine is closed");
+  return background_->RunOnce();
+}
+
+Status Engine::close() {
+  // Background consumers stop before the store closes under them.
+  if (background_) background_->Stop();
+  return core_->storage->close();
+}
 
 }  // namespace commerce

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "commerce/pricing.h"
 #include "commerce/storage.h"
 #include "events/event_log.h"
 
@@ -18,6 +19,18 @@ struct Tables {
   Table categories;         // category id -> Category
   Table category_children;  // (parent id, child id) -> ""
   Table category_products;  // (category id, product id) -> "", also for every ancestor
+
+  Table warehouses;          // warehouse id -> Warehouse
+  Table stock;               // (sku, warehouse id) -> StockLevel
+  Table customers;           // customer id -> Customer
+  Table customer_emails;     // lower-cased email -> customer id
+  Table carts;               // cart id -> CartState (+ updated time)
+  Table customer_carts;      // (customer id, cart id) -> ""
+  Table cart_expiry;         // (expires at ms, cart id) -> "": kept by the expiry consumer
+  Table orders;              // order id -> Order
+  Table order_keys;          // idempotency key -> (order id, request fingerprint)
+  Table customer_orders;     // (customer id, inverted placement seq) -> order id: newest first
+  Table status_orders;       // (status, placement seq) -> order id: oldest first
 };
 
 class EngineCore {
@@ -25,6 +38,12 @@ class EngineCore {
   std::unique_ptr<Storage> storage;
   Tables tables;
   EventNotifier notifier;
+  // Tax and shipping for orders (EngineOptions::pricing, or the default policy).
+  std::shared_ptr<PricingPolicy> pricing;
+  // This engine's replica id for cart dots: stored in the meta table on first open.
+  std::string replica_id;
+  // Carts untouched for this long expire (EngineOptions::cart_ttl).
+  std::chrono::milliseconds cart_ttl{std::chrono::hours(24 * 30)};
 
   static int64_t NowMs() {
     using namespace std::chrono;

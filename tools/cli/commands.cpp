@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <tuple>
 
 #include "commerce/commerce.h"
 #include "commerce/sample.h"
@@ -21,10 +22,12 @@ int Fail(const Status& s) {
   return 1;
 }
 
-Result<std::unique_ptr<Engine>> Open(const StoreArgs& s) {
+Result<std::unique_ptr<Engine>> Open(const StoreArgs& s,
+                                     std::shared_ptr<PricingPolicy> pricing = nullptr) {
   EngineOptions o;
   o.path = s.data;
   o.driver = s.driver;
+  o.pricing = std::move(pricing);
   return Engine::open(o);
 }
 
@@ -91,6 +94,85 @@ std::string Price(const Variant& v) { return FormatMoney(v.price) + " " + v.pric
 bool LooksLikeStore(const std::filesystem::path& dir) {
   return std::filesystem::exists(dir / "LOCK") &&
          (std::filesystem::exists(dir / "data.mdb") || std::filesystem::exists(dir / "commerce.sqlite"));
+}
+
+
+// The flow of the card: stock in warehouses, a customer, a cart, an order placed from it
+// (twice with the same idempotency key: one order), then paid, fulfilled, shipped, delivered.
+int DemoCartToOrder(Engine& engine, const std::vector<Product>& products) {
+  if (products.size() < 2) return 0;
+  auto& inv = engine.inventory();
+  struct { const char* id; const char* name; const char* region; int priority; } whs[] = {
+      {"wh-east", "Newark DC", "us-east", 10},
+      {"wh-west", "Reno DC", "us-west", 5},
+      {"wh-eu", "Rotterdam DC", "eu-west", 1},
+  };
+  for (const auto& w : whs) {
+    auto r = inv.upsert_warehouse(Warehouse{w.id, w.name, w.region, w.priority, true});
+    if (!r.ok()) return Fail(r.status());
+  }
+  const std::string sku_a = products[0].variants.front().sku;
+  const std::string sku_b = products[1].variants.front().sku;
+  // sku_a only in the east, sku_b in both: an order shipping west still prefers one parcel.
+  for (auto [sku, wh, qty] : {std::tuple{sku_a, "wh-east", 5}, {sku_b, "wh-east", 3}, {sku_b, "wh-west", 20}}) {
+    auto r = inv.receive(sku, wh, qty);
+    if (!r.ok()) return Fail(r.status());
+  }
+  auto stock = inv.get(sku_b);
+  if (!stock.ok()) return Fail(stock.status());
+  std::printf("-- inventory: %zu warehouses; %s: %lld available in %zu warehouses\n", std::size(whs),
+              sku_b.c_str(), (long long)stock->available, stock->levels.size());
+
+  auto customer = engine.customers().get_by_email("ada@example.com");
+  if (!customer.ok()) {
+    Customer c;
+    c.email = "ada@example.com";
+    c.name = "Ada Lovelace";
+    c.addresses.push_back(Address{"Ada Lovelace", "12 St James's Square", "", "Portland", "97201", "us-west", "US"});
+    customer = engine.customers().create(c);
+    if (!customer.ok()) return Fail(customer.status());
+  }
+  std::printf("-- customer: %s <%s>\n", customer->id.c_str(), customer->email.c_str());
+
+  auto cart = engine.carts().create(NewCart{"", customer->id, products[0].variants.front().price.currency});
+  if (!cart.ok()) return Fail(cart.status());
+  if (auto r = engine.carts().add(cart->id, sku_a, 2); !r.ok()) return Fail(r.status());
+  auto filled = engine.carts().add(cart->id, sku_b, 1);
+  if (!filled.ok()) return Fail(filled.status());
+  std::printf("-- cart %s: %lld items, subtotal %s %s\n", filled->id.c_str(),
+              (long long)filled->item_count, FormatMoney(filled->subtotal).c_str(),
+              filled->subtotal.currency.c_str());
+  for (const auto& l : filled->lines)
+    std::printf("   %-14s x%lld  %10s\n", l.sku.c_str(), (long long)l.quantity, FormatMoney(l.line_total).c_str());
+
+  PlaceOrder req;
+  req.idempotency_key = "demo-" + cart->id;
+  req.customer_id = customer->id;
+  req.cart_id = cart->id;
+  req.shipping_address = customer->addresses.front();
+  auto order = engine.orders().place(req);
+  if (!order.ok()) return Fail(order.status());
+  auto again = engine.orders().place(req);  // a client retrying after a timeout
+  if (!again.ok()) return Fail(again.status());
+  std::printf("-- order %s placed: total %s %s (tax %s, shipping %s); retry with the same key -> %s\n",
+              order->id.c_str(), FormatMoney(order->total).c_str(), order->total.currency.c_str(),
+              FormatMoney(order->tax).c_str(), FormatMoney(order->shipping).c_str(),
+              again->id == order->id ? "the same order" : "A SECOND ORDER (bug)");
+  for (const auto& sh : order->shipments) {
+    std::printf("   shipment from %s:", sh.warehouse_id.c_str());
+    for (const auto& it : sh.items) std::printf(" %s x%lld", it.sku.c_str(), (long long)it.quantity);
+    std::printf("\n");
+  }
+  for (OrderStatus next : {OrderStatus::kPaid, OrderStatus::kFulfilling, OrderStatus::kShipped,
+                           OrderStatus::kDelivered}) {
+    auto moved = engine.orders().transition(order->id, next);
+    if (!moved.ok()) return Fail(moved.status());
+  }
+  auto after = inv.get(sku_a);
+  if (!after.ok()) return Fail(after.status());
+  std::printf("   paid -> fulfilling -> shipped -> delivered; %s now %lld on hand, %lld reserved\n",
+              sku_a.c_str(), (long long)after->on_hand, (long long)after->reserved);
+  return 0;
 }
 
 }  // namespace
@@ -180,7 +262,12 @@ int RunDemo(const DemoArgs& a) {
 
   std::printf("== commerce demo: an embedded %s store at %s\n", a.store.driver.c_str(),
               a.store.data.c_str());
-  auto engine_r = Open(a.store);
+  // The demo shop charges sales tax on the US west coast and a flat fee per parcel, so the
+  // order shows the pricing hooks at work.
+  DefaultPricingOptions pricing;
+  pricing.tax_bp_by_region = {{"us-west", 825}, {"us-east", 663}};
+  pricing.shipping_per_shipment_minor = 599;
+  auto engine_r = Open(a.store, MakeDefaultPricing(pricing));
   if (!engine_r.ok()) return Fail(engine_r.status());
   Engine& engine = **engine_r;
 
@@ -242,6 +329,8 @@ int RunDemo(const DemoArgs& a) {
       std::printf("   %-14s %s %10s\n", p.id.c_str(), Column(p.title, 60).c_str(),
                   Price(p.variants.front()).c_str());
   }
+
+  if (int rc = DemoCartToOrder(engine, page->items); rc != 0) return rc;
 
   auto last = engine.events().last_seq();
   if (!last.ok()) return Fail(last.status());

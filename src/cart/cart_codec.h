@@ -1,0 +1,15 @@
+// The stored form of carts (cereal, versioned; see common/codec.h and cart_codec.cpp).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "cart/cart_store.h"
+
+namespace commerce {
+
+std::string EncodeCartRecord(const CartRecord& r);
+// Corruption ("cart record does not decode ...") for bytes that are not a cart record.
+Status DecodeCartRecord(std::string_view bytes, CartRecord* r);
+
+}  // namespace commerce

@@ -1,0 +1,136 @@
+#include "cart/cart_store.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <tuple>
+
+#include "cart/cart_codec.h"
+#include "commerce/inventory.h"
+#include "common/json_escape.h"
+#include "common/key.h"
+#include "events/event_log.h"
+
+namespace commerce {
+
+namespace {
+
+std::string JsonString(std::string_view s) { return "\"" + JsonEscape(s) + "\""; }
+
+std::string CustomerCartKey(std::string_view customer_id, std::string_view cart_id) {
+  return KeyBuilder().str(customer_id).str(cart_id).key();
+}
+
+}  // namespace
+
+std::string CartKey(std::string_view cart_id) { return KeyBuilder().str(cart_id).key(); }
+
+Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_view cart_id) {
+  std::string_view bytes;
+  Status s = view.get(t.carts, CartKey(cart_id), &bytes);
+  if (s.IsNotFound()) return Status::NotFound("no cart '" + std::string(cart_id) + "'");
+  COMMERCE_RETURN_IF_ERROR(s);
+  CartRecord r;
+  COMMERCE_RETURN_IF_ERROR(DecodeCartRecord(bytes, &r).WithContext("cart '" + std::string(cart_id) + "'"));
+  return r;
+}
+
+Status WriteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r,
+                       std::string_view previous_customer) {
+  const std::string& customer = r.state.customer_id;
+  if (previous_customer != customer) {
+    if (!previous_customer.empty())
+      COMMERCE_RETURN_IF_ERROR(txn.del(t.customer_carts, CustomerCartKey(previous_customer, r.state.cart_id)));
+    if (!customer.empty())
+      COMMERCE_RETURN_IF_ERROR(txn.put(t.customer_carts, CustomerCartKey(customer, r.state.cart_id), ""));
+  }
+  return txn.put(t.carts, CartKey(r.state.cart_id), EncodeCartRecord(r));
+}
+
+Status DeleteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r) {
+  if (!r.state.customer_id.empty())
+    COMMERCE_RETURN_IF_ERROR(txn.del(t.customer_carts, CustomerCartKey(r.state.customer_id, r.state.cart_id)));
+  return txn.del(t.carts, CartKey(r.state.cart_id));
+}
+
+Result<std::vector<CartLine>> LiveCartLines(const CartState& s) {
+  std::vector<CartLine> out;
+  for (const auto& [sku, line] : s.lines) {
+    // Stored states are canonical (removed sorted); the check keeps this right even if not.
+    int64_t quantity = 0;
+    const CartAdd* newest = nullptr;
+    for (const auto& a : line.adds) {
+      if (std::binary_search(line.removed.begin(), line.removed.end(), a.dot)) continue;
+      quantity += a.quantity;
+      if (!newest || std::tie(a.time_ms, a.dot) > std::tie(newest->time_ms, newest->dot)) newest = &a;
+    }
+    if (!newest) continue;
+    CartLine l;
+    l.sku = sku;
+    // Concurrent adds on two copies can sum past the cap of one line; show the cap, which is
+    // also the most an order line accepts.
+    l.quantity = std::min(quantity, kMaxQuantity);
+    l.unit_price = newest->unit_price;
+    int64_t total = 0;
+    if (__builtin_mul_overflow(l.quantity, l.unit_price.minor, &total) || total > kMaxMoneyMinor)
+      return Status::InvalidArgument("quantity: sku '" + sku + "' at " + std::to_string(l.quantity) +
+                                     " x " + std::to_string(l.unit_price.minor) +
+                                     " minor units exceeds the largest amount, 10^15 minor units");
+    l.line_total = Money{total, s.currency};
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+Result<Cart> CartFromRecord(const CartRecord& r) {
+  Cart c;
+  c.id = r.state.cart_id;
+  c.customer_id = r.state.customer_id;
+  c.currency = r.state.currency;
+  c.updated_at_ms = r.updated_at_ms;
+  COMMERCE_ASSIGN_OR_RETURN(c.lines, LiveCartLines(r.state));
+  c.subtotal = Money{0, c.currency};
+  for (const auto& l : c.lines) {
+    // Each line total is <= 10^15, but merged carts may hold thousands of lines.
+    if (__builtin_add_overflow(c.subtotal.minor, l.line_total.minor, &c.subtotal.minor))
+      c.subtotal.minor = INT64_MAX;
+    c.item_count += l.quantity;
+  }
+  if (c.subtotal.minor > kMaxMoneyMinor)
+    return Status::InvalidArgument("cart '" + c.id + "': subtotal exceeds the largest amount, 10^15 minor units");
+  return c;
+}
+
+Result<CartSnapshot> ReadCartInTxn(ReadView& view, const Tables& t, std::string_view cart_id) {
+  COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartRecord(view, t, cart_id));
+  CartSnapshot snap;
+  snap.id = r.state.cart_id;
+  snap.customer_id = r.state.customer_id;
+  snap.currency = r.state.currency;
+  COMMERCE_ASSIGN_OR_RETURN(snap.lines, LiveCartLines(r.state));
+  return snap;
+}
+
+Status ClearCartInTxn(WriteTxn& txn, const Tables& t, std::string_view cart_id, int64_t now_ms) {
+  COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartRecord(txn, t, cart_id));
+  CartStateClear(r.state);
+  r.updated_at_ms = now_ms;
+  COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, r.state.customer_id));
+  return AppendCartEvent(txn, t, "CartUpdated", r, now_ms, "\"op\":\"ordered\"");
+}
+
+Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
+                       const CartRecord& r, int64_t time_ms, std::string_view extra_json) {
+  std::string data = "{\"cart_id\":" + JsonString(r.state.cart_id) +
+                     ",\"customer_id\":" + JsonString(r.state.customer_id) +
+                     ",\"updated_at_ms\":" + std::to_string(r.updated_at_ms);
+  if (!extra_json.empty()) {
+    data += ',';
+    data += extra_json;
+  }
+  data += '}';
+  return AppendEvent(txn, t.events, type, r.state.cart_id, std::move(data), time_ms).status();
+}
+
+std::string CartJsonString(std::string_view s) { return JsonString(s); }
+
+}  // namespace commerce

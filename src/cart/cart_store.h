@@ -1,0 +1,78 @@
+// The cart record and the cart's work inside a transaction, shared by the Carts API
+// (carts.cpp), the expiry consumer (cart_expiry.cpp) and order placement (src/order/), so
+// that every writer of a cart keeps the same record, indexes and events.
+//
+// Record layout (table `carts`, key = KeyBuilder().str(cart id)): a CartRecord, cereal,
+// versioned. Index `customer_carts`: (customer id, cart id) -> "" while the cart belongs to
+// the customer. Index `cart_expiry` belongs to the expiry consumer (cart_expiry.cpp).
+//
+// Thread safety: these functions run inside one transaction, on that transaction's thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commerce/cart.h"
+#include "commerce/storage.h"
+#include "engine/engine_core.h"
+
+namespace commerce {
+
+// What is stored per cart: the mergeable state plus when it was last written.
+struct CartRecord {
+  CartState state;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
+// A cart's live lines as order placement needs them (no totals: orders price from the
+// catalog at placement).
+struct CartSnapshot {
+  std::string id;
+  std::string customer_id;
+  std::string currency;
+  std::vector<CartLine> lines;  // live lines only (quantity > 0), sorted by SKU
+};
+
+// The key of a cart in the `carts` table.
+std::string CartKey(std::string_view cart_id);
+
+// NotFound ("no cart '<id>'": callers add the field, e.g. WithContext("cart_id")) when
+// absent; Corruption when the record fails to decode.
+Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_view cart_id);
+// Writes the record (overwrite) and keeps `customer_carts` in step with its customer:
+// `previous_customer` is the customer the stored record had ("" for none / new cart).
+Status WriteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r,
+                       std::string_view previous_customer);
+// Deletes the record and its customer_carts row (the expiry index row, if any, is left to
+// the expiry consumer, which drops rows of carts that no longer exist).
+Status DeleteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r);
+
+// The lines a caller sees: live lines sorted by SKU, unit price from the newest live add,
+// line_total = quantity x unit price. A line whose merged adds sum past kMaxQuantity shows
+// kMaxQuantity. InvalidArgument (naming the SKU) when a line total passes kMaxMoneyMinor:
+// writes check this before they commit, so a stored cart always has its totals.
+// REQUIRES: `s` is canonical (cart_state.cpp), as every CartState function and the codec
+// return it.
+Result<std::vector<CartLine>> LiveCartLines(const CartState& s);
+// The cart as callers see it: LiveCartLines plus subtotal, item count and time.
+Result<Cart> CartFromRecord(const CartRecord& r);
+
+// NotFound ("no cart '<id>'") if absent.
+Result<CartSnapshot> ReadCartInTxn(ReadView& view, const Tables& t, std::string_view cart_id);
+
+// After an order is placed from the cart: records every live dot as removed (so that a
+// stale copy merged in later cannot bring the ordered lines back), updates the cart's time
+// and appends a CartUpdated event, all in `txn`. NotFound if the cart is absent.
+Status ClearCartInTxn(WriteTxn& txn, const Tables& t, std::string_view cart_id, int64_t now_ms);
+
+// Appends a Cart* event ({"cart_id":..., "customer_id":..., "updated_at_ms":...}; extra
+// JSON members, already encoded as `"name":value`, may follow) with subject = cart id.
+Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
+                       const CartRecord& r, int64_t time_ms, std::string_view extra_json = {});
+// `s` as a JSON string literal, quotes included: for the extra members above.
+std::string CartJsonString(std::string_view s);
+
+}  // namespace commerce

@@ -1,0 +1,259 @@
+// The Carts API (cart.h): every write is one mutation that reads the cart, edits its
+// CartState with the pure functions of cart_state.cpp (dots made with the engine's replica
+// id), writes the record back with its customer index and appends its event. Arguments are
+// checked before any storage is touched; a check that needs storage (the SKU's product, the
+// cart's currency) fails inside the mutation, which rolls back whole: nothing written.
+//
+// Map: create/get/state, then the edits (add, set_quantity, remove, clear), then merge,
+// merge_guest_into_customer and remove_cart.
+#include <functional>
+
+#include "commerce/cart.h"
+#include "cart/cart_store.h"
+#include "catalog/catalog_store.h"
+#include "commerce/cart.h"
+#include "commerce/inventory.h"
+#include "common/ids.h"
+#include "common/key.h"
+#include "customer/customer_store.h"
+#include "engine/engine_core.h"
+
+namespace commerce {
+
+namespace {
+
+Status CheckQuantityArg(int64_t quantity, int64_t min) {
+  if (quantity < min || quantity > kMaxQuantity)
+    return Status::InvalidArgument("quantity: must be " + std::to_string(min) + ".." +
+                                   std::to_string(kMaxQuantity) + ", got " +
+                                   std::to_string(quantity));
+  return Status::OK();
+}
+
+// The catalog's current price of `sku`, for a cart in `currency`. NotFound for an unknown
+// SKU; InvalidArgument for a product that is not active or priced in another currency.
+Result<Money> CurrentPrice(ReadView& view, const Tables& t, std::string_view sku,
+                           std::string_view currency) {
+  std::string_view owner;
+  Status s = view.get(t.skus, KeyBuilder().str(sku).key(), &owner);
+  if (s.IsNotFound()) return Status::NotFound("sku: no product has sku '" + std::string(sku) + "'");
+  COMMERCE_RETURN_IF_ERROR(s);
+  std::string product_id(owner);
+  COMMERCE_ASSIGN_OR_RETURN(Product p, GetProduct(view, t, product_id));
+  if (p.status != ProductStatus::kActive)
+    return Status::InvalidArgument("sku: '" + std::string(sku) + "' belongs to product '" + p.id +
+                                   "', which is " + ProductStatusName(p.status) +
+                                   ": only active products can be added to a cart");
+  for (const auto& v : p.variants) {
+    if (v.sku != sku) continue;
+    if (v.price.currency != currency)
+      return Status::InvalidArgument("currency: sku '" + std::string(sku) + "' is priced in '" +
+                                     v.price.currency + "', the cart is in '" +
+                                     std::string(currency) + "'");
+    return v.price;
+  }
+  return Status::Corruption("sku index names product '" + p.id + "' for sku '" +
+                            std::string(sku) + "', which has no such variant");
+}
+
+// The cart named by the caller's cart_id argument: errors name that field.
+Result<CartRecord> ReadCartArg(ReadView& view, const Tables& t, std::string_view cart_id) {
+  auto r = ReadCartRecord(view, t, cart_id);
+  if (!r.ok()) return r.status().WithContext("cart_id");
+  return r;
+}
+
+// One edit of a stored cart: read, edit, check the totals, write, event. `op` goes into the
+// CartUpdated event so that consumers can tell edits apart.
+using Edit = std::function<Status(WriteTxn&, CartRecord&, int64_t now)>;
+
+Result<Cart> EditCart(EngineCore* core, std::string_view cart_id, const char* op, const Edit& edit) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("cart_id", cart_id));
+  const Tables& t = core->tables;
+  const int64_t now = EngineCore::NowMs();
+  Cart out;
+  std::string id(cart_id);
+  COMMERCE_RETURN_IF_ERROR(core->Write([&](WriteTxn& txn) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(txn, t, id));
+    COMMERCE_RETURN_IF_ERROR(edit(txn, r, now));
+    r.updated_at_ms = now;
+    COMMERCE_ASSIGN_OR_RETURN(out, CartFromRecord(r));
+    COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, r.state.customer_id));
+    return AppendCartEvent(txn, t, "CartUpdated", r, now,
+                           std::string("\"op\":\"") + op + "\"");
+  }));
+  return out;
+}
+
+Status CheckMergedSize(size_t dots) {
+  if (dots > kMaxMergedCartDots)
+    return Status::ResourceExhausted("the merged cart would hold " + std::to_string(dots) +
+                                     " adds and removals, more than the " +
+                                     std::to_string(kMaxMergedCartDots) + " one cart can store");
+  return Status::OK();
+}
+
+size_t DotCount(const CartState& s) {
+  size_t n = 0;
+  for (const auto& [sku, line] : s.lines) n += line.adds.size() + line.removed.size();
+  return n;
+}
+
+// Checks every field of a state that came from outside (a device, another replica) before
+// it is merged: the same rules the pure functions apply to each edit.
+Status CheckForeignState(const CartState& s, std::string_view cart_id, std::string_view currency) {
+  if (s.cart_id != cart_id)
+    return Status::InvalidArgument("cart_id: the state is of cart '" + s.cart_id + "', not '" +
+                                   std::string(cart_id) + "'");
+  if (s.currency != currency)
+    return Status::InvalidArgument("currency: the state is in '" + s.currency +
+                                   "', the cart is in '" + std::string(currency) + "'");
+  if (!s.customer_id.empty()) COMMERCE_RETURN_IF_ERROR(CheckIdentifier("customer_id", s.customer_id));
+  size_t dots = 0;
+  for (const auto& [sku, line] : s.lines) {
+    COMMERCE_RETURN_IF_ERROR(CheckIdentifier("sku", sku));
+    dots += line.adds.size() + line.removed.size();
+    for (const auto& a : line.adds) {
+      const std::string where = "lines['" + sku + "']: ";
+      COMMERCE_RETURN_IF_ERROR(CheckIdentifier(where + "dot replica", a.dot.replica));
+      if (a.quantity < 1 || a.quantity > kMaxQuantity)
+        return Status::InvalidArgument(where + "quantity: must be 1.." + std::to_string(kMaxQuantity) +
+                                       ", got " + std::to_string(a.quantity));
+      if (a.unit_price.currency != currency)
+        return Status::InvalidArgument(where + "currency: an add is priced in '" +
+                                       a.unit_price.currency + "', the cart is in '" +
+                                       std::string(currency) + "'");
+      if (a.unit_price.minor < 0 || a.unit_price.minor > kMaxMoneyMinor)
+        return Status::InvalidArgument(where + "unit_price: outside 0..10^15 minor units");
+    }
+    for (const auto& d : line.removed)
+      COMMERCE_RETURN_IF_ERROR(CheckIdentifier("lines['" + sku + "']: removed replica", d.replica));
+  }
+  for (const auto& [replica, counter] : s.clock) COMMERCE_RETURN_IF_ERROR(CheckIdentifier("clock replica", replica));
+  return CheckMergedSize(dots);
+}
+
+}  // namespace
+
+Result<Cart> Carts::create(const NewCart& c) {
+  std::string id = c.id.empty() ? RandomId("cart-") : c.id;
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
+  if (!IsKnownCurrency(c.currency))
+    return Status::InvalidArgument("currency: '" + c.currency.substr(0, 16) +
+                                   "' is not an active ISO 4217 code (e.g. USD)");
+  if (!c.customer_id.empty()) COMMERCE_RETURN_IF_ERROR(CheckIdentifier("customer_id", c.customer_id));
+  const Tables& t = core_->tables;
+  const int64_t now = EngineCore::NowMs();
+  Cart out;
+  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+    std::string_view unused;
+    Status s = txn.get(t.carts, CartKey(id), &unused);
+    if (s.ok()) return Status::AlreadyExists("id: cart '" + id + "' already exists");
+    if (!s.IsNotFound()) return s;
+    if (!c.customer_id.empty())
+      COMMERCE_RETURN_IF_ERROR(CheckCustomerExistsInTxn(txn, t, c.customer_id).WithContext("customer_id"));
+    CartRecord r;
+    r.state.cart_id = id;
+    r.state.currency = c.currency;
+    if (!c.customer_id.empty()) {
+      r.state.customer_id = c.customer_id;
+      r.state.customer_time_ms = now;
+      r.state.customer_replica = core_->replica_id;
+    }
+    r.created_at_ms = r.updated_at_ms = now;
+    COMMERCE_ASSIGN_OR_RETURN(out, CartFromRecord(r));
+    COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, ""));
+    return AppendCartEvent(txn, t, "CartCreated", r, now,
+                           "\"currency\":" + CartJsonString(r.state.currency));
+  }));
+  return out;
+}
+
+Result<Cart> Carts::get(std::string_view cart_id) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("cart_id", cart_id));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(*txn, core_->tables, cart_id));
+  return CartFromRecord(r);
+}
+
+Result<CartState> Carts::state(std::string_view cart_id) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("cart_id", cart_id));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(*txn, core_->tables, cart_id));
+  return std::move(r.state);
+}
+
+Result<Cart> Carts::add(std::string_view cart_id, std::string_view sku, int64_t quantity) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("sku", sku));
+  COMMERCE_RETURN_IF_ERROR(CheckQuantityArg(quantity, 1));
+  std::string s(sku);
+  return EditCart(core_, cart_id, "add", [&](WriteTxn& txn, CartRecord& r, int64_t now) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(txn, core_->tables, s, r.state.currency));
+    return CartStateAdd(r.state, core_->replica_id, s, quantity, price, now);
+  });
+}
+
+Result<Cart> Carts::set_quantity(std::string_view cart_id, std::string_view sku, int64_t quantity) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("sku", sku));
+  COMMERCE_RETURN_IF_ERROR(CheckQuantityArg(quantity, 0));
+  if (quantity == 0) return remove(cart_id, sku);  // no price needed: the SKU may be gone
+  std::string s(sku);
+  return EditCart(core_, cart_id, "set_quantity", [&](WriteTxn& txn, CartRecord& r, int64_t now) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(txn, core_->tables, s, r.state.currency));
+    return CartStateSetQuantity(r.state, core_->replica_id, s, quantity, price, now);
+  });
+}
+
+Result<Cart> Carts::remove(std::string_view cart_id, std::string_view sku) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("sku", sku));
+  // Removing a line that is not there is not an error (a retried request is harmless), and
+  // it still counts as a touch of the cart.
+  std::string s(sku);
+  return EditCart(core_, cart_id, "remove", [&](WriteTxn&, CartRecord& r, int64_t) {
+    CartStateRemove(r.state, s);
+    return Status::OK();
+  });
+}
+
+Result<Cart> Carts::clear(std::string_view cart_id) {
+  return EditCart(core_, cart_id, "clear", [&](WriteTxn&, CartRecord& r, int64_t) {
+    CartStateClear(r.state);
+    return Status::OK();
+  });
+}
+
+Result<Cart> Carts::merge(std::string_view cart_id, const CartState& other) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("cart_id", cart_id));
+  const Tables& t = core_->tables;
+  const int64_t now = EngineCore::NowMs();
+  std::string id(cart_id);
+  Cart out;
+  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(txn, t, id));
+    COMMERCE_RETURN_IF_ERROR(CheckForeignState(other, id, r.state.currency));
+    const std::string previous_customer = r.state.customer_id;
+    COMMERCE_ASSIGN_OR_RETURN(r.state, MergeCartStates(r.state, other));
+    COMMERCE_RETURN_IF_ERROR(CheckMergedSize(DotCount(r.state)));
+    if (!r.state.customer_id.empty() && r.state.customer_id != previous_customer)
+      COMMERCE_RETURN_IF_ERROR(CheckCustomerExistsInTxn(txn, t, r.state.customer_id).WithContext("customer_id"));
+    r.updated_at_ms = now;
+    COMMERCE_ASSIGN_OR_RETURN(out, CartFromRecord(r));
+    COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, previous_customer));
+    return AppendCartEvent(txn, t, "CartMerged", r, now);
+  }));
+  return out;
+}
+
+Status Carts::remove_cart(std::string_view cart_id) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("cart_id", cart_id));
+  const Tables& t = core_->tables;
+  const int64_t now = EngineCore::NowMs();
+  std::string id(cart_id);
+  return core_->Write([&](WriteTxn& txn) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(txn, t, id));
+    COMMERCE_RETURN_IF_ERROR(DeleteCartRecord(txn, t, r));
+    return AppendCartEvent(txn, t, "CartDeleted", r, now, "\"reason\":\"removed\"");
+  });
+}
+
+}  // namespace commerce

@@ -1,0 +1,19 @@
+// Generated identifiers ("cart-3f9a0c1d22e4b7a1"): a prefix and 16 hex digits from a
+// per-thread generator seeded by the OS, so ids are unique without coordination.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "commerce/status.h"
+
+namespace commerce {
+
+std::string RandomId(std::string_view prefix);
+
+// The rule for ids given by callers (products, SKUs, warehouses, customers, carts):
+// 1..max_bytes bytes, no control characters, no leading or trailing spaces. `what` names the
+// field in the error ("warehouse id").
+Status CheckIdentifier(std::string_view what, std::string_view id, size_t max_bytes = 64);
+
+}  // namespace commerce

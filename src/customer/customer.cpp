@@ -1,0 +1,133 @@
+// The Customers API (customer.h). Each write is one mutation that keeps the record, the email
+// index and the event together. Input is validated before storage is touched.
+//
+// Events carry no personal data — the customer id, the version and, for updates, the names of
+// the fields that changed — because the event log is kept for ever and read by every
+// consumer; a consumer that needs the email reads the customer (docs/customers.md).
+#include "commerce/customer.h"
+
+#include <vector>
+
+#include "common/ids.h"
+#include "common/json_escape.h"
+#include "customer/customer_store.h"
+#include "customer/customer_validation.h"
+#include "engine/engine_core.h"
+#include "events/event_log.h"
+
+namespace commerce {
+
+namespace {
+
+std::string JsonString(std::string_view s) { return "\"" + JsonEscape(s) + "\""; }
+
+std::string EventData(const Customer& c, const std::vector<const char*>* changed) {
+  std::string data = "{\"customer_id\":" + JsonString(c.id) + ",\"version\":" + std::to_string(c.version);
+  if (changed) {
+    data += ",\"changed\":[";
+    for (size_t i = 0; i < changed->size(); ++i) {
+      if (i) data += ',';
+      data += '"';
+      data += (*changed)[i];
+      data += '"';
+    }
+    data += ']';
+  }
+  return data + "}";
+}
+
+// Claims the email for `id` in the index: AlreadyExists when another customer has it in any
+// letter case. The message does not say who: that would leak another account's existence
+// detail beyond what the uniqueness rule already reveals.
+Status ClaimEmail(WriteTxn& txn, const Tables& t, const std::string& email, const std::string& id) {
+  const std::string key = EmailIndexKey(email);
+  std::string_view owner;
+  Status s = txn.get(t.customer_emails, key, &owner);
+  if (s.ok()) {
+    if (owner == id) return Status::OK();
+    return Status::AlreadyExists("email: already used by another customer");
+  }
+  if (!s.IsNotFound()) return s;
+  return txn.put(t.customer_emails, key, id, PutMode::kNoOverwrite);
+}
+
+}  // namespace
+
+Result<Customer> Customers::create(const Customer& c) {
+  Customer stored = c;
+  if (stored.id.empty()) stored.id = RandomId("cus-");
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", stored.id));
+  COMMERCE_RETURN_IF_ERROR(ValidateCustomer(stored));
+  const Tables& t = core_->tables;
+  const int64_t now = EngineCore::NowMs();
+  stored.created_at_ms = stored.updated_at_ms = now;
+  stored.version = 1;
+  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+    Status exists = CheckCustomerExistsInTxn(txn, t, stored.id);
+    if (exists.ok()) return Status::AlreadyExists("id: customer '" + stored.id + "' already exists");
+    if (!exists.IsNotFound()) return exists;
+    COMMERCE_RETURN_IF_ERROR(ClaimEmail(txn, t, stored.email, stored.id));
+    COMMERCE_RETURN_IF_ERROR(PutCustomerInTxn(txn, t, stored));
+    return AppendEvent(txn, t.events, "CustomerCreated", stored.id, EventData(stored, nullptr), now)
+        .status();
+  }));
+  return stored;
+}
+
+Result<Customer> Customers::update(const Customer& c, std::optional<uint64_t> if_version) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", c.id));
+  if (if_version && *if_version == 0)
+    return Status::InvalidArgument("if_version: 0 means 'must not exist'; update needs an existing "
+                                   "customer: pass its version, or none");
+  COMMERCE_RETURN_IF_ERROR(ValidateCustomer(c));
+  const Tables& t = core_->tables;
+  const int64_t now = EngineCore::NowMs();
+  Customer stored;
+  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(Customer old, GetCustomerInTxn(txn, t, c.id));
+    if (if_version && *if_version != old.version)
+      return Status::Conflict("customer '" + c.id + "' is at version " + std::to_string(old.version) +
+                              ", not " + std::to_string(*if_version) +
+                              ": read it again and reapply the change");
+    std::vector<const char*> changed;
+    if (c.email != old.email) changed.push_back("email");
+    if (c.name != old.name) changed.push_back("name");
+    if (c.addresses != old.addresses) changed.push_back("addresses");
+    if (changed.empty()) {  // nothing to write: no new version, no event
+      stored = std::move(old);
+      return Status::OK();
+    }
+    if (EmailIndexKey(c.email) != EmailIndexKey(old.email)) {
+      COMMERCE_RETURN_IF_ERROR(ClaimEmail(txn, t, c.email, c.id));
+      COMMERCE_RETURN_IF_ERROR(txn.del(t.customer_emails, EmailIndexKey(old.email)));
+    }
+    stored = c;
+    stored.created_at_ms = old.created_at_ms;
+    stored.updated_at_ms = now;
+    stored.version = old.version + 1;
+    COMMERCE_RETURN_IF_ERROR(PutCustomerInTxn(txn, t, stored));
+    return AppendEvent(txn, t.events, "CustomerUpdated", stored.id, EventData(stored, &changed), now)
+        .status();
+  }));
+  return stored;
+}
+
+Result<Customer> Customers::get(std::string_view id) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  return GetCustomerInTxn(*txn, core_->tables, id);
+}
+
+Result<Customer> Customers::get_by_email(std::string_view email) {
+  if (email.empty() || email.size() > kMaxEmailBytes)
+    return Status::InvalidArgument("email: must be 1.." + std::to_string(kMaxEmailBytes) + " bytes");
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  std::string_view owner;
+  Status s = txn->get(core_->tables.customer_emails, EmailIndexKey(email), &owner);
+  if (s.IsNotFound()) return Status::NotFound("email: no customer has this email");
+  COMMERCE_RETURN_IF_ERROR(s);
+  std::string id(owner);
+  return GetCustomerInTxn(*txn, core_->tables, id);
+}
+
+}  // namespace commerce

@@ -1,0 +1,77 @@
+// The stored customer record (customer_store.h). Cereal, version 1, written field by field
+// from a private wrapper: the public Customer and Address types get no serialize() of ours,
+// so that another engine's (orders store addresses too) cannot clash with it at link time.
+#include "customer/customer_store.h"
+
+#include <stdexcept>
+
+#include "common/codec.h"
+#include "common/key.h"
+
+namespace commerce {
+
+namespace {
+
+struct StoredCustomer {
+  Customer c;
+
+  template <class Archive>
+  void save(Archive& ar, std::uint32_t /*version*/) const {
+    ar(c.id, c.email, c.name, c.created_at_ms, c.updated_at_ms, c.version);
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(c.addresses.size())));
+    for (const Address& a : c.addresses)
+      ar(a.name, a.line1, a.line2, a.city, a.postal_code, a.region, a.country);
+  }
+
+  template <class Archive>
+  void load(Archive& ar, std::uint32_t version) {
+    if (version != 1) throw std::runtime_error("unknown customer record version " + std::to_string(version));
+    ar(c.id, c.email, c.name, c.created_at_ms, c.updated_at_ms, c.version);
+    cereal::size_type n = 0;
+    ar(cereal::make_size_tag(n));
+    if (n > 1000) throw std::runtime_error("customer record claims " + std::to_string(n) + " addresses");
+    c.addresses.resize(n);
+    for (Address& a : c.addresses)
+      ar(a.name, a.line1, a.line2, a.city, a.postal_code, a.region, a.country);
+  }
+};
+
+std::string CustomerKey(std::string_view id) { return KeyBuilder().str(id).key(); }
+
+}  // namespace
+}  // namespace commerce
+
+CEREAL_CLASS_VERSION(commerce::StoredCustomer, 1);
+
+namespace commerce {
+
+Result<Customer> GetCustomerInTxn(ReadView& view, const Tables& t, std::string_view id) {
+  std::string_view bytes;
+  Status s = view.get(t.customers, CustomerKey(id), &bytes);
+  if (s.IsNotFound()) return Status::NotFound("customer '" + std::string(id) + "' not found");
+  COMMERCE_RETURN_IF_ERROR(s);
+  StoredCustomer stored;
+  COMMERCE_RETURN_IF_ERROR(
+      Decode(bytes, &stored, "customer").WithContext("customer '" + std::string(id) + "'"));
+  return std::move(stored.c);
+}
+
+Status CheckCustomerExistsInTxn(ReadView& view, const Tables& t, std::string_view id) {
+  std::string_view unused;
+  Status s = view.get(t.customers, CustomerKey(id), &unused);
+  if (s.IsNotFound()) return Status::NotFound("customer '" + std::string(id) + "' not found");
+  return s;
+}
+
+std::string EmailIndexKey(std::string_view email) {
+  std::string lower(email);
+  for (char& ch : lower)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return KeyBuilder().str(lower).key();
+}
+
+Status PutCustomerInTxn(WriteTxn& txn, const Tables& t, const Customer& c) {
+  return txn.put(t.customers, CustomerKey(c.id), Encode(StoredCustomer{c}));
+}
+
+}  // namespace commerce

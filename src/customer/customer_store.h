@@ -1,0 +1,30 @@
+// The customer's work inside a transaction: the stored record (table `customers`, key
+// KeyBuilder().str(id), a cereal archive with a version) and the email index (table
+// `customer_emails`, key KeyBuilder().str(ASCII-lower-cased email), value the customer id).
+// Shared by the Customers API (customer.cpp), carts (a cart's customer must exist) and orders.
+//
+// Thread safety: these functions run inside one transaction, on that transaction's thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "commerce/customer.h"
+#include "commerce/storage.h"
+#include "engine/engine_core.h"
+
+namespace commerce {
+
+// NotFound ("customer '<id>' not found") when absent; Corruption when it fails to decode.
+Result<Customer> GetCustomerInTxn(ReadView& view, const Tables& t, std::string_view id);
+// OK when the customer exists, NotFound otherwise; cheaper than GetCustomerInTxn (no decode).
+Status CheckCustomerExistsInTxn(ReadView& view, const Tables& t, std::string_view id);
+
+// The email as the index keys it: ASCII letters lower-cased, everything else as given.
+std::string EmailIndexKey(std::string_view email);
+
+// Writes the record as given (no checks); callers validate first and keep the
+// email index in step.
+Status PutCustomerInTxn(WriteTxn& txn, const Tables& t, const Customer& c);
+
+}  // namespace commerce

@@ -1,0 +1,172 @@
+#include "inventory/stock_store.h"
+
+#include "common/json_escape.h"
+#include "common/key.h"
+#include "events/event_log.h"
+#include "inventory/inventory_codec.h"
+#include "inventory/warehouse_store.h"
+
+namespace commerce {
+
+namespace {
+
+std::string StockKey(std::string_view sku, std::string_view warehouse_id) {
+  return KeyBuilder().str(sku).str(warehouse_id).key();
+}
+
+std::string Where(const StockLevel& l) {
+  return "sku '" + l.sku + "' in warehouse '" + l.warehouse_id + "'";
+}
+
+// Writes the row and appends `type` with the fields every stock event has (sku, warehouse,
+// the counts after the change) followed by `extra` (",\"quantity\":3,...").
+Result<StockLevel> Commit(WriteTxn& txn, const Tables& t, StockLevel level, const char* type,
+                          const std::string& extra, int64_t now_ms) {
+  level.updated_at_ms = now_ms;
+  COMMERCE_RETURN_IF_ERROR(
+      txn.put(t.stock, StockKey(level.sku, level.warehouse_id), EncodeStockLevel(level)));
+  std::string data = "{\"sku\":\"" + JsonEscape(level.sku) + "\",\"warehouse_id\":\"" +
+                     JsonEscape(level.warehouse_id) + "\"" + extra +
+                     ",\"on_hand\":" + std::to_string(level.on_hand) +
+                     ",\"reserved\":" + std::to_string(level.reserved) + "}";
+  COMMERCE_RETURN_IF_ERROR(
+      AppendEvent(txn, t.events, type, level.sku, std::move(data), now_ms).status());
+  return level;
+}
+
+std::string QuantityAndRef(int64_t qty, std::string_view ref) {
+  std::string s = ",\"quantity\":" + std::to_string(qty);
+  if (!ref.empty()) s += ",\"ref\":\"" + JsonEscape(ref) + "\"";
+  return s;
+}
+
+}  // namespace
+
+Status CheckQuantity(std::string_view what, int64_t qty) {
+  if (qty < 1 || qty > kMaxQuantity)
+    return Status::InvalidArgument(std::string(what) + ": " + std::to_string(qty) +
+                                   "; expected 1.." + std::to_string(kMaxQuantity));
+  return Status::OK();
+}
+
+Result<std::string> SkuOwner(ReadView& view, const Tables& t, std::string_view sku) {
+  std::string_view owner;
+  Status s = view.get(t.skus, KeyBuilder().str(sku).key(), &owner);
+  if (s.IsNotFound()) return Status::NotFound("sku: no product has sku '" + std::string(sku) + "'");
+  COMMERCE_RETURN_IF_ERROR(s);
+  return std::string(owner);
+}
+
+Status CheckStockTarget(ReadView& view, const Tables& t, std::string_view sku,
+                        std::string_view warehouse_id, bool require_active) {
+  COMMERCE_RETURN_IF_ERROR(SkuOwner(view, t, sku).status());
+  auto w = GetWarehouse(view, t, warehouse_id);
+  if (w.status().IsNotFound())
+    return Status::NotFound("warehouse_id: no warehouse with id '" + std::string(warehouse_id) + "'");
+  COMMERCE_RETURN_IF_ERROR(w.status());
+  if (require_active && !w->active)
+    return Status::FailedPrecondition("warehouse_id: warehouse '" + std::string(warehouse_id) +
+                                      "' is inactive");
+  return Status::OK();
+}
+
+Result<StockLevel> ReadStockLevel(ReadView& view, const Tables& t, std::string_view sku,
+                                  std::string_view warehouse_id) {
+  StockLevel level;
+  level.sku = std::string(sku);
+  level.warehouse_id = std::string(warehouse_id);
+  std::string_view bytes;
+  Status s = view.get(t.stock, StockKey(sku, warehouse_id), &bytes);
+  if (s.IsNotFound()) return level;
+  COMMERCE_RETURN_IF_ERROR(s);
+  COMMERCE_RETURN_IF_ERROR(DecodeStockLevel(bytes, &level));
+  return level;
+}
+
+Result<std::vector<StockLevel>> ReadSkuLevels(ReadView& view, const Tables& t,
+                                              std::string_view sku) {
+  const std::string prefix = KeyBuilder().str(sku).key();
+  const std::string end = PrefixEnd(prefix);
+  std::vector<StockLevel> out;
+  auto c = view.cursor(t.stock);
+  for (c->seek(prefix); c->valid() && (end.empty() || c->key() < end); c->next()) {
+    auto warehouse_id = KeyReader(c->key().substr(prefix.size())).str();
+    if (!warehouse_id) return Status::Corruption("stock key of sku '" + std::string(sku) + "' does not decode");
+    StockLevel level;
+    level.sku = std::string(sku);
+    level.warehouse_id = std::move(*warehouse_id);
+    COMMERCE_RETURN_IF_ERROR(DecodeStockLevel(c->value(), &level));
+    out.push_back(std::move(level));
+  }
+  COMMERCE_RETURN_IF_ERROR(c->status());
+  return out;
+}
+
+Result<StockLevel> ReceiveInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                                std::string_view warehouse_id, int64_t qty, std::string_view ref,
+                                int64_t now_ms) {
+  COMMERCE_ASSIGN_OR_RETURN(StockLevel level, ReadStockLevel(txn, t, sku, warehouse_id));
+  if (qty > kMaxStockLevel - level.on_hand)
+    return Status::FailedPrecondition(Where(level) + ": on_hand " + std::to_string(level.on_hand) +
+                                      " + " + std::to_string(qty) + " would pass the limit " +
+                                      std::to_string(kMaxStockLevel));
+  level.on_hand += qty;
+  return Commit(txn, t, std::move(level), "StockReceived", QuantityAndRef(qty, ref), now_ms);
+}
+
+Result<StockLevel> AdjustInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                               std::string_view warehouse_id, int64_t delta,
+                               std::string_view reason, int64_t now_ms) {
+  COMMERCE_ASSIGN_OR_RETURN(StockLevel level, ReadStockLevel(txn, t, sku, warehouse_id));
+  // |delta| <= kMaxQuantity and on_hand <= kMaxStockLevel: the sum cannot overflow.
+  const int64_t next = level.on_hand + delta;
+  if (next < 0 || next < level.reserved)
+    return Status::FailedPrecondition(
+        Where(level) + ": on_hand " + std::to_string(level.on_hand) + " adjusted by " +
+        std::to_string(delta) + " would be " + std::to_string(next) +
+        (next < 0 ? ", below zero" : ", below the " + std::to_string(level.reserved) + " reserved"));
+  if (next > kMaxStockLevel)
+    return Status::FailedPrecondition(Where(level) + ": on_hand would pass the limit " +
+                                      std::to_string(kMaxStockLevel));
+  level.on_hand = next;
+  std::string extra = ",\"delta\":" + std::to_string(delta) + ",\"reason\":\"" +
+                      JsonEscape(reason) + "\"";
+  return Commit(txn, t, std::move(level), "StockAdjusted", extra, now_ms);
+}
+
+Result<StockLevel> ReserveInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                                std::string_view warehouse_id, int64_t qty, std::string_view ref,
+                                int64_t now_ms) {
+  COMMERCE_ASSIGN_OR_RETURN(StockLevel level, ReadStockLevel(txn, t, sku, warehouse_id));
+  if (level.available() < qty)
+    return Status::OutOfStock("sku '" + level.sku + "': " + std::to_string(level.available()) +
+                              " available in warehouse '" + level.warehouse_id + "', " +
+                              std::to_string(qty) + " requested");
+  level.reserved += qty;
+  return Commit(txn, t, std::move(level), "StockReserved", QuantityAndRef(qty, ref), now_ms);
+}
+
+Result<StockLevel> ReleaseInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                                std::string_view warehouse_id, int64_t qty, std::string_view ref,
+                                int64_t now_ms) {
+  COMMERCE_ASSIGN_OR_RETURN(StockLevel level, ReadStockLevel(txn, t, sku, warehouse_id));
+  if (level.reserved < qty)
+    return Status::FailedPrecondition(Where(level) + ": " + std::to_string(level.reserved) +
+                                      " reserved, cannot release " + std::to_string(qty));
+  level.reserved -= qty;
+  return Commit(txn, t, std::move(level), "StockReleased", QuantityAndRef(qty, ref), now_ms);
+}
+
+Result<StockLevel> ShipInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                             std::string_view warehouse_id, int64_t qty, std::string_view ref,
+                             int64_t now_ms) {
+  COMMERCE_ASSIGN_OR_RETURN(StockLevel level, ReadStockLevel(txn, t, sku, warehouse_id));
+  if (level.reserved < qty)
+    return Status::FailedPrecondition(Where(level) + ": " + std::to_string(level.reserved) +
+                                      " reserved, cannot ship " + std::to_string(qty));
+  level.reserved -= qty;
+  level.on_hand -= qty;  // on_hand >= reserved >= qty before: stays >= 0
+  return Commit(txn, t, std::move(level), "StockShipped", QuantityAndRef(qty, ref), now_ms);
+}
+
+}  // namespace commerce

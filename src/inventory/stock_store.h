@@ -1,0 +1,79 @@
+// Stock inside a transaction: reading levels and changing them, each change with its event.
+// The public API (inventory.cpp) and orders (order placement reserves, cancel releases,
+// shipping ships, a return restocks) share these functions, so every path keeps the same
+// invariant and writes the same events.
+//
+// Table `stock`: KeyBuilder().str(sku).str(warehouse_id) -> StockLevel counts
+// (inventory_codec.h). Keyed SKU first, so a SKU's stock in every warehouse is one prefix
+// scan. A missing row is zero stock.
+//
+// Invariant kept by every writer: 0 <= reserved <= on_hand <= kMaxStockLevel, so available
+// (on_hand - reserved) is never negative and sums over warehouses never overflow.
+//
+// Thread safety: these functions run inside one transaction, on that transaction's thread.
+//
+// The change functions check only the counts. What the public API checks besides — that the
+// SKU and the warehouse exist, that the warehouse is active — is CheckStockTarget, because
+// orders have checked those already (or must not: a cancelled order releases stock in a
+// warehouse deactivated since).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commerce/inventory.h"
+#include "commerce/storage.h"
+#include "engine/engine_core.h"
+
+namespace commerce {
+
+inline constexpr int64_t kMaxStockLevel = int64_t{1} << 62;
+inline constexpr size_t kMaxStockRefBytes = 128;
+inline constexpr size_t kMaxAdjustReasonBytes = 200;
+
+// OK when 1 <= qty <= kMaxQuantity; InvalidArgument naming `what` otherwise.
+Status CheckQuantity(std::string_view what, int64_t qty);
+
+// The product id that owns `sku`; NotFound naming the SKU when none does.
+Result<std::string> SkuOwner(ReadView& view, const Tables& t, std::string_view sku);
+
+// For the public API: NotFound for an unknown SKU or warehouse; FailedPrecondition when
+// `require_active` and the warehouse is inactive.
+Status CheckStockTarget(ReadView& view, const Tables& t, std::string_view sku,
+                        std::string_view warehouse_id, bool require_active);
+
+// One row; zero counts when there is none.
+Result<StockLevel> ReadStockLevel(ReadView& view, const Tables& t, std::string_view sku,
+                                  std::string_view warehouse_id);
+// Every row of `sku`, by warehouse id.
+Result<std::vector<StockLevel>> ReadSkuLevels(ReadView& view, const Tables& t,
+                                              std::string_view sku);
+
+// on_hand += qty; StockReceived. `ref` (may be empty) names why, e.g. the order a return
+// came from. FailedPrecondition past kMaxStockLevel.
+Result<StockLevel> ReceiveInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                                std::string_view warehouse_id, int64_t qty, std::string_view ref,
+                                int64_t now_ms);
+// on_hand += delta; StockAdjusted with the reason. FailedPrecondition when on_hand would drop
+// below reserved or zero, or pass kMaxStockLevel.
+Result<StockLevel> AdjustInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                               std::string_view warehouse_id, int64_t delta,
+                               std::string_view reason, int64_t now_ms);
+// reserved += qty; StockReserved. OutOfStock naming the SKU, the warehouse and what is
+// available when available < qty.
+Result<StockLevel> ReserveInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                                std::string_view warehouse_id, int64_t qty, std::string_view ref,
+                                int64_t now_ms);
+// reserved -= qty; StockReleased. FailedPrecondition when fewer are reserved.
+Result<StockLevel> ReleaseInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                                std::string_view warehouse_id, int64_t qty, std::string_view ref,
+                                int64_t now_ms);
+// reserved -= qty and on_hand -= qty; StockShipped. FailedPrecondition when fewer are
+// reserved.
+Result<StockLevel> ShipInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,
+                             std::string_view warehouse_id, int64_t qty, std::string_view ref,
+                             int64_t now_ms);
+
+}  // namespace commerce

@@ -1,0 +1,76 @@
+// The public orders API (order.h): input checks before any write, then one mutation per call
+// (order_placement.h, order_state.h); reads from one snapshot (order_store.h).
+#include "commerce/order.h"
+
+#include "common/ids.h"
+#include "common/key.h"
+#include "engine/engine_core.h"
+#include "order/order_placement.h"
+#include "order/order_state.h"
+#include "order/order_store.h"
+#include "order/order_validation.h"
+#include "order/request_fingerprint.h"
+
+namespace commerce {
+
+Result<Order> Orders::place(const PlaceOrder& request) {
+  COMMERCE_RETURN_IF_ERROR(ValidatePlaceOrder(request));
+  const std::string fingerprint = RequestFingerprint(request);
+  // Chosen here, not in the mutation: a mutation may run more than once, and every run must
+  // place the same order.
+  const std::string order_id = RandomId("ord-");
+  const int64_t now = EngineCore::NowMs();
+  const Tables& t = core_->tables;
+  const PricingPolicy& pricing = *core_->pricing;
+  Placement placed;
+  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) {
+    placed = Placement{};
+    return PlaceOrderInTxn(txn, t, pricing, request, order_id, fingerprint, now, &placed);
+  }));
+  return std::move(placed.order);
+}
+
+Result<Order> Orders::get(std::string_view order_id) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("order_id", order_id, 64));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  COMMERCE_ASSIGN_OR_RETURN(StoredOrder stored, GetStoredOrder(*txn, core_->tables, order_id));
+  return std::move(stored.order);
+}
+
+Result<Order> Orders::transition(std::string_view order_id, OrderStatus to, TransitionOptions o) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("order_id", order_id, 64));
+  if (static_cast<uint8_t>(to) > static_cast<uint8_t>(OrderStatus::kRefunded))
+    return Status::InvalidArgument("to: " + std::to_string(static_cast<int>(to)) +
+                                   " is not an order status");
+  COMMERCE_RETURN_IF_ERROR(ValidateTransition(to, o));
+  const Tables& t = core_->tables;
+  const int64_t now = EngineCore::NowMs();
+  Order out;
+  COMMERCE_RETURN_IF_ERROR(core_->Write(
+      [&](WriteTxn& txn) { return TransitionInTxn(txn, t, order_id, to, o, now, &out); }));
+  return out;
+}
+
+Result<Page<Order>> Orders::list_by_customer(std::string_view customer_id, OrderListOptions o) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("customer_id", customer_id, 64));
+  COMMERCE_RETURN_IF_ERROR(ValidateListOptions(o));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  const Tables& t = core_->tables;
+  std::string_view unused;
+  Status s = txn->get(t.customers, KeyBuilder().str(customer_id).key(), &unused);
+  if (s.IsNotFound())
+    return Status::NotFound("customer_id: no customer with id '" + std::string(customer_id) + "'");
+  COMMERCE_RETURN_IF_ERROR(s);
+  return ListCustomerOrders(*txn, t, customer_id, o.cursor, o.limit);
+}
+
+Result<Page<Order>> Orders::list_by_status(OrderStatus status, OrderListOptions o) {
+  if (static_cast<uint8_t>(status) > static_cast<uint8_t>(OrderStatus::kRefunded))
+    return Status::InvalidArgument("status: " + std::to_string(static_cast<int>(status)) +
+                                   " is not an order status");
+  COMMERCE_RETURN_IF_ERROR(ValidateListOptions(o));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  return ListStatusOrders(*txn, core_->tables, status, o.cursor, o.limit);
+}
+
+}  // namespace commerce

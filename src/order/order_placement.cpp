@@ -1,0 +1,249 @@
+#include "order/order_placement.h"
+
+#include <map>
+#include <optional>
+
+#include "cart/cart_store.h"
+#include "catalog/catalog_store.h"
+#include "common/json_escape.h"
+#include "common/key.h"
+#include "events/event_log.h"
+#include "inventory/stock_store.h"
+#include "inventory/warehouse_store.h"
+#include "order/allocation.h"
+#include "order/order_store.h"
+#include "order/order_validation.h"
+
+namespace commerce {
+
+namespace {
+
+// A line to price and allocate, with the field path its errors start with.
+struct Wanted {
+  std::string sku;
+  int64_t quantity = 0;
+  std::string path;  // "lines[2].sku" or "cart_id"
+};
+
+struct Request {
+  std::vector<Wanted> lines;
+  std::string currency;  // "" until a cart or the first priced line decides it
+};
+
+Status CheckCustomer(ReadView& view, const Tables& t, const std::string& id) {
+  std::string_view unused;
+  Status s = view.get(t.customers, KeyBuilder().str(id).key(), &unused);
+  if (s.IsNotFound()) return Status::NotFound("customer_id: no customer with id '" + id + "'");
+  return s;
+}
+
+Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r) {
+  Request req;
+  req.currency = r.currency;
+  if (r.cart_id.empty()) {
+    for (size_t i = 0; i < r.lines.size(); ++i)
+      req.lines.push_back({r.lines[i].sku, r.lines[i].quantity,
+                           "lines[" + std::to_string(i) + "].sku"});
+    return req;
+  }
+  auto cart = ReadCartInTxn(view, t, r.cart_id);
+  if (!cart.ok()) return cart.status().WithContext("cart_id");
+  if (!cart->customer_id.empty() && cart->customer_id != r.customer_id)
+    return Status::FailedPrecondition("cart_id: cart '" + r.cart_id +
+                                      "' belongs to another customer");
+  if (cart->lines.empty())
+    return Status::FailedPrecondition("cart_id: cart '" + r.cart_id + "' is empty");
+  if (cart->lines.size() > kMaxOrderLines)
+    return Status::InvalidArgument("cart_id: cart '" + r.cart_id + "' has " +
+                                   std::to_string(cart->lines.size()) + " lines; an order takes " +
+                                   "at most " + std::to_string(kMaxOrderLines));
+  if (!r.currency.empty() && r.currency != cart->currency)
+    return Status::InvalidArgument("currency: " + r.currency + " differs from the cart's " +
+                                   cart->currency);
+  req.currency = cart->currency;
+  for (const auto& line : cart->lines) {
+    // The cart caps a line at kMaxQuantity; checked again because an order must never
+    // reserve more than one stock operation accepts.
+    COMMERCE_RETURN_IF_ERROR(CheckQuantity("cart_id: line '" + line.sku + "' quantity", line.quantity));
+    req.lines.push_back({line.sku, line.quantity, "cart_id"});
+  }
+  return req;
+}
+
+// Prices every line from the catalog. Products are read once however many of their SKUs the
+// order has.
+Result<std::vector<OrderLine>> PriceLines(ReadView& view, const Tables& t, Request& req) {
+  std::map<std::string, Product> products;
+  std::vector<OrderLine> out;
+  for (const auto& w : req.lines) {
+    auto owner = SkuOwner(view, t, w.sku);
+    if (owner.status().IsNotFound())
+      return Status::NotFound(w.path + ": no product has sku '" + w.sku + "'");
+    COMMERCE_RETURN_IF_ERROR(owner.status());
+    auto it = products.find(*owner);
+    if (it == products.end()) {
+      COMMERCE_ASSIGN_OR_RETURN(Product p, GetProduct(view, t, *owner));
+      it = products.emplace(*owner, std::move(p)).first;
+    }
+    const Product& p = it->second;
+    if (p.status != ProductStatus::kActive)
+      return Status::InvalidArgument(w.path + ": sku '" + w.sku + "' belongs to product '" + p.id +
+                                     "', which is " + ProductStatusName(p.status) +
+                                     "; only active products can be ordered");
+    const Variant* v = nullptr;
+    for (const auto& candidate : p.variants)
+      if (candidate.sku == w.sku) v = &candidate;
+    if (!v)
+      return Status::Corruption("sku index names product '" + p.id + "' for sku '" + w.sku +
+                                "', which has no such variant");
+    if (req.currency.empty()) req.currency = v->price.currency;
+    if (v->price.currency != req.currency)
+      return Status::InvalidArgument(w.path + ": sku '" + w.sku + "' is priced in " +
+                                     v->price.currency + "; the order is in " + req.currency);
+    int64_t total = 0;
+    if (__builtin_mul_overflow(v->price.minor, w.quantity, &total) || total > kMaxMoneyMinor)
+      return Status::InvalidArgument(w.path + ": " + std::to_string(w.quantity) + " x " +
+                                     std::to_string(v->price.minor) + " " + req.currency +
+                                     " minor units is past the largest amount, " +
+                                     std::to_string(kMaxMoneyMinor));
+    out.push_back({w.sku, p.id, p.title, w.quantity, v->price, Money{total, req.currency}});
+  }
+  return out;
+}
+
+// What every active warehouse holding any of the order's SKUs has available of each.
+Result<std::vector<AllocationWarehouse>> ReadAvailability(ReadView& view, const Tables& t,
+                                                          const std::vector<Wanted>& lines) {
+  std::map<std::string, std::optional<size_t>> index;  // warehouse id -> slot (none: inactive)
+  std::vector<AllocationWarehouse> out;
+  for (const auto& w : lines) {
+    COMMERCE_ASSIGN_OR_RETURN(auto levels, ReadSkuLevels(view, t, w.sku));
+    for (const auto& level : levels) {
+      if (level.available() <= 0) continue;
+      auto it = index.find(level.warehouse_id);
+      if (it == index.end()) {
+        auto found = GetWarehouse(view, t, level.warehouse_id);
+        // Stock is only received into existing warehouses, which are never deleted.
+        if (found.status().IsNotFound())
+          return Status::Corruption("stock of sku '" + w.sku + "' names unknown warehouse '" +
+                                    level.warehouse_id + "'");
+        COMMERCE_ASSIGN_OR_RETURN(Warehouse wh, std::move(found));
+        std::optional<size_t> slot;
+        if (wh.active) {
+          slot = out.size();
+          out.push_back({wh.id, wh.region, wh.priority, {}});
+        }
+        it = index.emplace(level.warehouse_id, slot).first;
+      }
+      if (it->second) out[*it->second].available[w.sku] = level.available();
+    }
+  }
+  return out;
+}
+
+Status AddChecked(const char* what, int64_t a, int64_t b, int64_t* sum) {
+  if (__builtin_add_overflow(a, b, sum) || *sum > kMaxMoneyMinor)
+    return Status::InvalidArgument(std::string(what) + ": past the largest amount, " +
+                                   std::to_string(kMaxMoneyMinor) + " minor units");
+  return Status::OK();
+}
+
+std::string OrderPlacedData(const Order& o) {
+  std::string d = "{\"order_id\":\"" + JsonEscape(o.id) + "\",\"customer_id\":\"" +
+                  JsonEscape(o.customer_id) + "\",\"currency\":\"" + o.currency +
+                  "\",\"subtotal\":" + std::to_string(o.subtotal.minor) +
+                  ",\"tax\":" + std::to_string(o.tax.minor) +
+                  ",\"shipping\":" + std::to_string(o.shipping.minor) +
+                  ",\"total\":" + std::to_string(o.total.minor) +
+                  ",\"lines\":" + std::to_string(o.lines.size()) + ",\"shipments\":[";
+  for (size_t i = 0; i < o.shipments.size(); ++i) {
+    const Shipment& s = o.shipments[i];
+    d += (i ? ",{" : "{");
+    d += "\"warehouse_id\":\"" + JsonEscape(s.warehouse_id) + "\",\"items\":[";
+    for (size_t j = 0; j < s.items.size(); ++j)
+      d += (j ? ",{\"sku\":\"" : "{\"sku\":\"") + JsonEscape(s.items[j].sku) +
+           "\",\"quantity\":" + std::to_string(s.items[j].quantity) + "}";
+    d += "]}";
+  }
+  return d + "]}";
+}
+
+}  // namespace
+
+Status PlaceOrderInTxn(WriteTxn& txn, const Tables& t, const PricingPolicy& pricing,
+                       const PlaceOrder& r, const std::string& order_id,
+                       const std::string& fingerprint, int64_t now_ms, Placement* out) {
+  // Idempotency first: a retry must find its order even after the first attempt emptied
+  // the cart or sold the last unit.
+  COMMERCE_ASSIGN_OR_RETURN(auto key, ReadOrderKey(txn, t, r.customer_id, r.idempotency_key));
+  if (key) {
+    if (key->fingerprint != fingerprint)
+      return Status::Conflict("idempotency_key: '" + r.idempotency_key +
+                              "' was used for a different request (order '" + key->order_id +
+                              "'); use a new key for a new order");
+    COMMERCE_ASSIGN_OR_RETURN(StoredOrder stored, GetStoredOrder(txn, t, key->order_id));
+    out->order = std::move(stored.order);
+    out->replayed = true;
+    return Status::OK();
+  }
+  COMMERCE_RETURN_IF_ERROR(CheckCustomer(txn, t, r.customer_id));
+  COMMERCE_ASSIGN_OR_RETURN(Request req, LinesOf(txn, t, r));
+  COMMERCE_ASSIGN_OR_RETURN(std::vector<OrderLine> lines, PriceLines(txn, t, req));
+
+  COMMERCE_ASSIGN_OR_RETURN(auto warehouses, ReadAvailability(txn, t, req.lines));
+  std::vector<AllocationLine> wanted;
+  for (const auto& w : req.lines) wanted.push_back({w.sku, w.quantity});
+  COMMERCE_ASSIGN_OR_RETURN(std::vector<Shipment> shipments,
+                            Allocate(wanted, warehouses, r.shipping_address.region));
+
+  int64_t subtotal = 0, items = 0;
+  for (const auto& l : lines) {
+    COMMERCE_RETURN_IF_ERROR(AddChecked("subtotal", subtotal, l.line_total.minor, &subtotal));
+    items += l.quantity;  // <= 500 x 10^6: no overflow
+  }
+  PricingInput in{req.currency, r.shipping_address.region, r.shipping_address.country,
+                  subtotal, shipments.size(), items};
+  auto priced = pricing.price(in);
+  if (!priced.ok()) return priced.status().WithContext("pricing");
+  if (priced->tax_minor < 0 || priced->shipping_minor < 0)
+    return Status::Internal("pricing: the policy returned a negative amount (tax " +
+                            std::to_string(priced->tax_minor) + ", shipping " +
+                            std::to_string(priced->shipping_minor) + ")");
+  int64_t total = 0;
+  COMMERCE_RETURN_IF_ERROR(AddChecked("total", subtotal, priced->tax_minor, &total));
+  COMMERCE_RETURN_IF_ERROR(AddChecked("total", total, priced->shipping_minor, &total));
+
+  StoredOrder stored;
+  Order& o = stored.order;
+  o.id = order_id;
+  o.customer_id = r.customer_id;
+  o.idempotency_key = r.idempotency_key;
+  o.status = OrderStatus::kPlaced;
+  o.currency = req.currency;
+  o.lines = std::move(lines);
+  o.shipments = std::move(shipments);
+  o.subtotal = {subtotal, req.currency};
+  o.tax = {priced->tax_minor, req.currency};
+  o.shipping = {priced->shipping_minor, req.currency};
+  o.total = {total, req.currency};
+  o.shipping_address = r.shipping_address;
+  o.history.push_back({OrderStatus::kPlaced, OrderStatus::kPlaced, now_ms, ""});
+  o.created_at_ms = o.updated_at_ms = now_ms;
+  o.version = 1;
+
+  COMMERCE_ASSIGN_OR_RETURN(stored.seq, AppendEvent(txn, t.events, "OrderPlaced", o.id,
+                                                    OrderPlacedData(o), now_ms));
+  COMMERCE_RETURN_IF_ERROR(PutNewOrderInTxn(txn, t, stored));
+  COMMERCE_RETURN_IF_ERROR(
+      PutOrderKeyInTxn(txn, t, r.customer_id, r.idempotency_key, {o.id, fingerprint}));
+  for (const auto& s : o.shipments)
+    for (const auto& item : s.items)
+      COMMERCE_RETURN_IF_ERROR(
+          ReserveInTxn(txn, t, item.sku, s.warehouse_id, item.quantity, o.id, now_ms).status());
+  if (!r.cart_id.empty()) COMMERCE_RETURN_IF_ERROR(ClearCartInTxn(txn, t, r.cart_id, now_ms));
+  out->order = std::move(o);
+  out->replayed = false;
+  return Status::OK();
+}
+
+}  // namespace commerce

@@ -1,0 +1,111 @@
+#include "order/order_state.h"
+
+#include "common/json_escape.h"
+#include "events/event_log.h"
+#include "inventory/stock_store.h"
+#include "order/order_store.h"
+
+namespace commerce {
+
+namespace {
+
+constexpr const char* kNames[] = {"placed",    "paid",      "fulfilling", "shipped",
+                                  "delivered", "cancelled", "returned",   "refunded"};
+constexpr OrderStatus kAll[] = {OrderStatus::kPlaced,    OrderStatus::kPaid,
+                                OrderStatus::kFulfilling, OrderStatus::kShipped,
+                                OrderStatus::kDelivered, OrderStatus::kCancelled,
+                                OrderStatus::kReturned,  OrderStatus::kRefunded};
+
+// The stock side of a transition, per shipment item, with the order id as the holder.
+Status ApplyStockEffects(WriteTxn& txn, const Tables& t, const Order& o, OrderStatus to,
+                         bool restock, int64_t now_ms) {
+  using Op = Result<StockLevel> (*)(WriteTxn&, const Tables&, std::string_view,
+                                    std::string_view, int64_t, std::string_view, int64_t);
+  Op op = nullptr;
+  if (to == OrderStatus::kCancelled) op = &ReleaseInTxn;
+  else if (to == OrderStatus::kShipped) op = &ShipInTxn;
+  else if (to == OrderStatus::kReturned && restock) op = &ReceiveInTxn;
+  if (!op) return Status::OK();
+  for (const auto& s : o.shipments)
+    for (const auto& item : s.items) {
+      Status st = op(txn, t, item.sku, s.warehouse_id, item.quantity, o.id, now_ms).status();
+      if (!st.ok()) return st.WithContext("order '" + o.id + "' to " + OrderStatusName(to));
+    }
+  return Status::OK();
+}
+
+}  // namespace
+
+const char* OrderStatusName(OrderStatus s) {
+  auto i = static_cast<size_t>(s);
+  return i < std::size(kNames) ? kNames[i] : "unknown";
+}
+
+Result<OrderStatus> ParseOrderStatus(std::string_view name) {
+  for (OrderStatus s : kAll)
+    if (name == OrderStatusName(s)) return s;
+  return Status::InvalidArgument("status: '" + std::string(name) +
+                                 "' is not one of placed, paid, fulfilling, shipped, delivered, "
+                                 "cancelled, returned, refunded");
+}
+
+bool IsLegalTransition(OrderStatus from, OrderStatus to) {
+  using S = OrderStatus;
+  switch (from) {
+    case S::kPlaced: return to == S::kPaid || to == S::kCancelled;
+    case S::kPaid: return to == S::kFulfilling || to == S::kCancelled;
+    case S::kFulfilling: return to == S::kShipped;
+    case S::kShipped: return to == S::kDelivered;
+    case S::kDelivered: return to == S::kReturned;
+    case S::kReturned: return to == S::kRefunded;
+    case S::kCancelled:
+    case S::kRefunded: return false;
+  }
+  return false;
+}
+
+std::string LegalTargets(OrderStatus from) {
+  std::string out;
+  for (OrderStatus to : kAll) {
+    if (!IsLegalTransition(from, to)) continue;
+    if (!out.empty()) out += ", ";
+    out += OrderStatusName(to);
+  }
+  return out.empty() ? "none" : out;
+}
+
+Status TransitionInTxn(WriteTxn& txn, const Tables& t, std::string_view id, OrderStatus to,
+                       const TransitionOptions& options, int64_t now_ms, Order* out) {
+  COMMERCE_ASSIGN_OR_RETURN(StoredOrder stored, GetStoredOrder(txn, t, id));
+  Order& o = stored.order;
+  if (options.if_version && *options.if_version != o.version)
+    return Status::Conflict("order '" + o.id + "' is at version " + std::to_string(o.version) +
+                            ", not " + std::to_string(*options.if_version) +
+                            ": read it again and reapply the change");
+  const OrderStatus from = o.status;
+  if (!IsLegalTransition(from, to))
+    return Status::FailedPrecondition("order '" + o.id + "': cannot go from " +
+                                      OrderStatusName(from) + " to " + OrderStatusName(to) +
+                                      " (from " + OrderStatusName(from) + ": " +
+                                      LegalTargets(from) + ")");
+  COMMERCE_RETURN_IF_ERROR(ApplyStockEffects(txn, t, o, to, options.restock, now_ms));
+
+  o.status = to;
+  o.history.push_back({from, to, now_ms, options.note});
+  o.updated_at_ms = now_ms;
+  o.version += 1;
+  COMMERCE_RETURN_IF_ERROR(UpdateOrderInTxn(txn, t, stored, from));
+  std::string data = "{\"order_id\":\"" + JsonEscape(o.id) + "\",\"customer_id\":\"" +
+                     JsonEscape(o.customer_id) + "\",\"from\":\"" + OrderStatusName(from) +
+                     "\",\"to\":\"" + OrderStatusName(to) +
+                     "\",\"time_ms\":" + std::to_string(now_ms) + ",\"note\":\"" +
+                     JsonEscape(options.note) + "\",\"restock\":" +
+                     (options.restock ? "true" : "false") + ",\"version\":" +
+                     std::to_string(o.version) + "}";
+  COMMERCE_RETURN_IF_ERROR(
+      AppendEvent(txn, t.events, "OrderStatusChanged", o.id, std::move(data), now_ms).status());
+  *out = std::move(o);
+  return Status::OK();
+}
+
+}  // namespace commerce

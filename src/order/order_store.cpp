@@ -1,0 +1,135 @@
+#include "order/order_store.h"
+
+#include <charconv>
+
+#include "common/key.h"
+
+namespace commerce {
+
+namespace {
+
+std::string OrderKey(std::string_view id) { return KeyBuilder().str(id).key(); }
+
+std::string CustomerPrefix(std::string_view customer_id) {
+  return KeyBuilder().str(customer_id).key();
+}
+std::string CustomerIndexKey(std::string_view customer_id, uint64_t seq) {
+  return KeyBuilder().str(customer_id).u64(~seq).key();
+}
+
+std::string StatusPrefix(OrderStatus s) {
+  return KeyBuilder().u64(static_cast<uint64_t>(s)).key();
+}
+std::string StatusIndexKey(OrderStatus s, uint64_t seq) {
+  return KeyBuilder().u64(static_cast<uint64_t>(s)).u64(seq).key();
+}
+
+std::string IdempotencyKey(std::string_view customer_id, std::string_view key) {
+  return KeyBuilder().str(customer_id).str(key).key();
+}
+
+Result<uint64_t> ParseCursor(std::string_view cursor) {
+  uint64_t seq = 0;
+  auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), seq);
+  if (cursor.empty() || ec != std::errc() || end != cursor.data() + cursor.size())
+    return Status::InvalidArgument("cursor: '" + std::string(cursor) +
+                                   "' is not a cursor this engine made");
+  return seq;
+}
+
+// One page of an index whose keys are prefix + u64 and whose values are order ids.
+// `to_seq` turns the stored u64 into the placement seq (inverting it for the customer index)
+// and `key_of` builds the key of a seq, for resuming after the cursor.
+template <typename ToSeq, typename KeyOf>
+Result<Page<Order>> ListIndex(ReadView& view, const Tables& t, Table index,
+                              const std::string& prefix, std::string_view cursor, size_t limit,
+                              ToSeq to_seq, KeyOf key_of) {
+  std::string start = prefix;
+  if (!cursor.empty()) {
+    COMMERCE_ASSIGN_OR_RETURN(uint64_t after, ParseCursor(cursor));
+    start = PrefixEnd(key_of(after));
+  }
+  const std::string end = PrefixEnd(prefix);
+  Page<Order> page;
+  uint64_t last_seq = 0;
+  auto c = view.cursor(index);
+  for (c->seek(start); c->valid() && (end.empty() || c->key() < end); c->next()) {
+    if (page.items.size() == limit) {
+      page.next_cursor = std::to_string(last_seq);
+      break;
+    }
+    auto stored = KeyReader(c->key().substr(prefix.size())).u64();
+    if (!stored) return Status::Corruption("order index key does not decode");
+    std::string id(c->value());
+    COMMERCE_ASSIGN_OR_RETURN(StoredOrder o, GetStoredOrder(view, t, id));
+    last_seq = to_seq(*stored);
+    page.items.push_back(std::move(o.order));
+  }
+  COMMERCE_RETURN_IF_ERROR(c->status());
+  return page;
+}
+
+}  // namespace
+
+Result<StoredOrder> GetStoredOrder(ReadView& view, const Tables& t, std::string_view id) {
+  std::string_view bytes;
+  Status s = view.get(t.orders, OrderKey(id), &bytes);
+  if (s.IsNotFound()) return Status::NotFound("no order with id '" + std::string(id) + "'");
+  COMMERCE_RETURN_IF_ERROR(s);
+  StoredOrder o;
+  COMMERCE_RETURN_IF_ERROR(DecodeOrder(bytes, &o).WithContext("order '" + std::string(id) + "'"));
+  return o;
+}
+
+Status PutNewOrderInTxn(WriteTxn& txn, const Tables& t, const StoredOrder& o) {
+  COMMERCE_RETURN_IF_ERROR(
+      txn.put(t.orders, OrderKey(o.order.id), EncodeOrder(o), PutMode::kNoOverwrite));
+  COMMERCE_RETURN_IF_ERROR(
+      txn.put(t.customer_orders, CustomerIndexKey(o.order.customer_id, o.seq), o.order.id));
+  return txn.put(t.status_orders, StatusIndexKey(o.order.status, o.seq), o.order.id);
+}
+
+Status UpdateOrderInTxn(WriteTxn& txn, const Tables& t, const StoredOrder& o,
+                        OrderStatus old_status) {
+  COMMERCE_RETURN_IF_ERROR(txn.put(t.orders, OrderKey(o.order.id), EncodeOrder(o)));
+  if (old_status == o.order.status) return Status::OK();
+  COMMERCE_RETURN_IF_ERROR(txn.del(t.status_orders, StatusIndexKey(old_status, o.seq)));
+  return txn.put(t.status_orders, StatusIndexKey(o.order.status, o.seq), o.order.id);
+}
+
+Result<std::optional<OrderKeyRecord>> ReadOrderKey(ReadView& view, const Tables& t,
+                                                   std::string_view customer_id,
+                                                   std::string_view key) {
+  std::string_view bytes;
+  Status s = view.get(t.order_keys, IdempotencyKey(customer_id, key), &bytes);
+  if (s.IsNotFound()) return std::optional<OrderKeyRecord>();
+  COMMERCE_RETURN_IF_ERROR(s);
+  OrderKeyRecord r;
+  COMMERCE_RETURN_IF_ERROR(DecodeOrderKey(bytes, &r));
+  return std::optional<OrderKeyRecord>(std::move(r));
+}
+
+Status PutOrderKeyInTxn(WriteTxn& txn, const Tables& t, std::string_view customer_id,
+                        std::string_view key, const OrderKeyRecord& r) {
+  return txn.put(t.order_keys, IdempotencyKey(customer_id, key), EncodeOrderKey(r),
+                 PutMode::kNoOverwrite);
+}
+
+Result<Page<Order>> ListCustomerOrders(ReadView& view, const Tables& t,
+                                       std::string_view customer_id, std::string_view cursor,
+                                       size_t limit) {
+  return ListIndex(
+      view, t, t.customer_orders, CustomerPrefix(customer_id), cursor, limit,
+      [](uint64_t stored) { return ~stored; },
+      [&](uint64_t seq) { return CustomerIndexKey(customer_id, seq); });
+}
+
+Result<Page<Order>> ListStatusOrders(ReadView& view, const Tables& t, OrderStatus status,
+                                     std::string_view cursor, size_t limit) {
+  return ListIndex(
+      view, t, t.status_orders, StatusPrefix(status), cursor, limit,
+      [](uint64_t stored) { return stored; },
+      [&](uint64_t seq) { return StatusIndexKey(status, seq); });
+}
+
+}  // namespace commerce

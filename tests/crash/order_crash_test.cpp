@@ -1,0 +1,315 @@
+// Orders survive kill -9 whole: all or nothing.
+//
+// A forked child opens an engine and places orders from several threads over a small
+// catalog stocked unevenly in three warehouses (so orders split), and moves some of them on
+// (cancel, or pay -> fulfil -> ship). After each placement returns OK it writes the order's
+// number and id to a pipe. The parent SIGKILLs the child at a random moment, reopens the
+// store and checks:
+//   - every acknowledged order exists, with its idempotency key, and placing its request
+//     again returns the same order and writes nothing (the key survived with the order);
+//   - per (SKU, warehouse), reserved stock equals the units of orders still holding stock
+//     (placed, paid, fulfilling) and on hand equals what was received minus the units of
+//     shipped orders: no reservation without its order, no order without its reservations,
+//     no shipment without its stock leaving;
+//   - the event log agrees: one OrderPlaced per order, one OrderStatusChanged per transition
+//     in the orders' histories.
+// The store is kept across rounds, so recovery runs on top of earlier recoveries.
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commerce/engine.h"
+#include "unit/test_dir.h"
+
+using namespace commerce;
+
+namespace {
+
+constexpr int kWriterThreads = 4;
+const char* const kSkus[] = {"S0", "S1", "S2", "S3"};
+// Uneven stock, so that many orders need two or three shipments.
+const std::map<std::pair<std::string, std::string>, int64_t> kReceived = {
+    {{"S0", "wh-a"}, 4000}, {{"S1", "wh-a"}, 3000}, {{"S1", "wh-b"}, 3000},
+    {{"S2", "wh-b"}, 5000}, {{"S2", "wh-c"}, 2000}, {{"S3", "wh-c"}, 6000},
+    {{"S0", "wh-c"}, 1000},
+};
+
+EngineOptions Options(const std::string& dir, const std::string& driver) {
+  EngineOptions o;
+  o.path = dir;
+  o.driver = driver;
+  o.run_background = false;
+  // Checkpoints every few hundred KiB and every 20 ms, so kills land in and around them.
+  o.storage.lmdb_checkpoint_bytes = 256 << 10;
+  o.storage.lmdb_checkpoint_interval_ms = 20;
+  return o;
+}
+
+// Order number n's request: 1..3 lines, 1..2 units each, to one of two regions. Derived
+// from n alone so the parent can replay any acknowledged request.
+PlaceOrder Request(uint64_t n) {
+  PlaceOrder r;
+  r.idempotency_key = "k-" + std::to_string(n);
+  r.customer_id = "c1";
+  const size_t lines = 1 + n % 3;
+  for (size_t i = 0; i < lines; ++i)
+    r.lines.push_back({kSkus[(n + i * 3) % 4], static_cast<int64_t>(1 + (n >> 2) % 2)});
+  r.shipping_address.name = "Crash Tester";
+  r.shipping_address.line1 = "1 Kill Street";
+  r.shipping_address.city = "Sigville";
+  r.shipping_address.region = n % 2 ? "east" : "west";
+  r.shipping_address.country = "US";
+  return r;
+}
+
+void Setup(const std::string& dir, const std::string& driver) {
+  auto engine = Engine::open(Options(dir, driver));
+  REQUIRE(engine.ok());
+  Engine& e = **engine;
+  for (const char* sku : kSkus) {
+    Product p;
+    p.id = std::string("p-") + sku;
+    p.title = std::string("Product ") + sku;
+    Variant v;
+    v.sku = sku;
+    v.price = Money{100 + sku[1], "USD"};
+    p.variants.push_back(v);
+    REQUIRE(e.catalog().upsert(p).ok());
+  }
+  REQUIRE(e.inventory().upsert_warehouse({"wh-a", "A", "east", 1, true}).ok());
+  REQUIRE(e.inventory().upsert_warehouse({"wh-b", "B", "west", 2, true}).ok());
+  REQUIRE(e.inventory().upsert_warehouse({"wh-c", "C", "east", 0, true}).ok());
+  for (const auto& [key, qty] : kReceived) REQUIRE(e.inventory().receive(key.first, key.second, qty).ok());
+  Customer c;
+  c.id = "c1";
+  c.email = "c1@example.com";
+  REQUIRE(e.customers().create(c).ok());
+  REQUIRE(e.close().ok());
+}
+
+// One pipe record: written with one write(2) of fewer than PIPE_BUF bytes, so records from
+// several threads never interleave.
+struct Ack {
+  uint64_t n;
+  char id[20];
+};
+
+// The child: never returns.
+[[noreturn]] void RunChild(const std::string& dir, const std::string& driver, uint64_t first,
+                           int pipe_fd) {
+  auto engine = Engine::open(Options(dir, driver));
+  if (!engine.ok()) _exit(3);
+  Orders& orders = (*engine)->orders();
+  std::atomic<uint64_t> next{first};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriterThreads; ++t) {
+    threads.emplace_back([&] {
+      for (;;) {
+        uint64_t n = next.fetch_add(1);
+        auto o = orders.place(Request(n));
+        if (!o.ok()) {
+          if (o.status().IsOutOfStock()) continue;
+          _exit(4);
+        }
+        Ack ack{n, {}};
+        if (o->id.size() != sizeof ack.id) _exit(5);
+        std::memcpy(ack.id, o->id.data(), sizeof ack.id);
+        if (::write(pipe_fd, &ack, sizeof ack) != sizeof ack) _exit(6);
+        // Move some orders on, so kills also land in cancels (releases) and ships.
+        if (n % 3 == 0) {
+          if (!orders.transition(o->id, OrderStatus::kCancelled).ok()) _exit(7);
+        } else if (n % 5 == 0) {
+          for (OrderStatus s : {OrderStatus::kPaid, OrderStatus::kFulfilling, OrderStatus::kShipped})
+            if (!orders.transition(o->id, s).ok()) _exit(8);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  _exit(0);
+}
+
+std::map<uint64_t, std::string> RunRound(const std::string& dir, const std::string& driver,
+                                         uint64_t first, std::mt19937_64& rng) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    RunChild(dir, driver, first, fds[1]);
+  }
+  ::close(fds[1]);
+  // Kill 0..200 ms after the first acknowledgement, so that every round dies while writing
+  // whatever opening the store (and recovering it) took; 5 s without one is a guard. The
+  // child is not reaped before the kill, so its pid cannot have been reused.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto after_first_ack = std::chrono::milliseconds(rng() % 200);
+  bool killed = false;
+  std::map<uint64_t, std::string> acked;
+  std::string partial;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0 && !killed) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    }
+    struct pollfd pfd = {fds[0], POLLIN, 0};
+    int ready = ::poll(&pfd, 1, killed ? 1000 : static_cast<int>(std::max<long>(left, 1)));
+    if (ready <= 0) continue;
+    char buf[sizeof(Ack) * 64];
+    ssize_t got = ::read(fds[0], buf, sizeof buf);
+    if (got <= 0) break;  // the child is gone
+    if (partial.empty() && acked.empty() && !killed)
+      deadline = std::chrono::steady_clock::now() + after_first_ack;
+    partial.append(buf, static_cast<size_t>(got));
+    while (partial.size() >= sizeof(Ack)) {
+      Ack ack;
+      std::memcpy(&ack, partial.data(), sizeof ack);
+      acked[ack.n] = std::string(ack.id, sizeof ack.id);
+      partial.erase(0, sizeof ack);
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  INFO("child exit status " << status);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(WTERMSIG(status) == SIGKILL);
+  return acked;
+}
+
+std::vector<Order> AllOrders(Engine& e) {
+  std::vector<Order> all;
+  for (int s = 0; s <= static_cast<int>(OrderStatus::kRefunded); ++s) {
+    OrderListOptions o;
+    o.limit = 1000;
+    for (;;) {
+      auto page = e.orders().list_by_status(static_cast<OrderStatus>(s), o);
+      REQUIRE(page.ok());
+      for (auto& order : page->items) {
+        CHECK(static_cast<int>(order.status) == s);  // listed under its own status
+        all.push_back(std::move(order));
+      }
+      if (page->next_cursor.empty()) break;
+      o.cursor = page->next_cursor;
+    }
+  }
+  return all;
+}
+
+void VerifyStore(const std::string& dir, const std::string& driver,
+                 const std::map<uint64_t, std::string>& acked) {
+  auto engine = Engine::open(Options(dir, driver));
+  REQUIRE(engine.ok());
+  Engine& e = **engine;
+
+  for (const auto& [n, id] : acked) {
+    INFO("acknowledged order " << n << " " << id);
+    auto o = e.orders().get(id);
+    REQUIRE(o.ok());
+    CHECK(o->idempotency_key == "k-" + std::to_string(n));
+  }
+
+  std::vector<Order> orders = AllOrders(e);
+  std::set<std::string> ids;
+  std::map<std::pair<std::string, std::string>, int64_t> reserved, shipped;
+  uint64_t transitions = 0;
+  for (const auto& o : orders) {
+    CHECK(ids.insert(o.id).second);
+    transitions += o.history.size() - 1;
+    const bool holds = o.status == OrderStatus::kPlaced || o.status == OrderStatus::kPaid ||
+                       o.status == OrderStatus::kFulfilling;
+    const bool gone = o.status == OrderStatus::kShipped || o.status == OrderStatus::kDelivered;
+    // Its shipments cover its lines exactly.
+    std::map<std::string, int64_t> units;
+    for (const auto& s : o.shipments)
+      for (const auto& item : s.items) {
+        units[item.sku] += item.quantity;
+        if (holds) reserved[{item.sku, s.warehouse_id}] += item.quantity;
+        if (gone) shipped[{item.sku, s.warehouse_id}] += item.quantity;
+      }
+    for (const auto& l : o.lines) CHECK(units[l.sku] == l.quantity);
+  }
+  for (const auto& [n, id] : acked) CHECK(ids.count(id) == 1);
+
+  for (const char* sku : kSkus) {
+    auto stock = e.inventory().get(sku);
+    REQUIRE(stock.ok());
+    for (const auto& level : stock->levels) {
+      INFO("sku " << sku << " in " << level.warehouse_id);
+      const std::pair<std::string, std::string> key{sku, level.warehouse_id};
+      CHECK(level.reserved == reserved[key]);
+      CHECK(level.on_hand == kReceived.at(key) - shipped[key]);
+    }
+  }
+
+  uint64_t placed_events = 0, changed_events = 0;
+  for (uint64_t from = 1;;) {
+    auto batch = e.events().tail(from, 10000);
+    REQUIRE(batch.ok());
+    if (batch->empty()) break;
+    for (const auto& ev : *batch) {
+      placed_events += ev.type == "OrderPlaced";
+      changed_events += ev.type == "OrderStatusChanged";
+    }
+    from = batch->back().seq + 1;
+  }
+  CHECK(placed_events == orders.size());
+  CHECK(changed_events == transitions);
+
+  // The newest acknowledged requests, placed again, find their orders and write nothing.
+  auto before = e.events().last_seq();
+  REQUIRE(before.ok());
+  int replayed = 0;
+  for (auto it = acked.rbegin(); it != acked.rend() && replayed < 5; ++it, ++replayed) {
+    auto again = e.orders().place(Request(it->first));
+    INFO(again.status().ToString());
+    REQUIRE(again.ok());
+    CHECK(again->id == it->second);
+  }
+  auto after = e.events().last_seq();
+  REQUIRE(after.ok());
+  CHECK(*after == *before);
+  REQUIRE(e.close().ok());
+}
+
+void CrashLoop(const std::string& driver, int rounds) {
+  commerce::testing::TempDir dir;
+  Setup(dir.path(), driver);
+  std::mt19937_64 rng(driver == "lmdb" ? 11 : 12);
+  std::map<uint64_t, std::string> all_acked;
+  uint64_t first = 0;
+  for (int round = 0; round < rounds; ++round) {
+    INFO("round " << round);
+    auto acked = RunRound(dir.path(), driver, first, rng);
+    all_acked.insert(acked.begin(), acked.end());
+    // Numbers taken but never acknowledged may or may not exist; start past all of them.
+    first = (acked.empty() ? first : acked.rbegin()->first) + 1000;
+    VerifyStore(dir.path(), driver, all_acked);
+  }
+  INFO("acknowledged orders over all rounds: " << all_acked.size());
+  CHECK(all_acked.size() > 0);
+}
+
+}  // namespace
+
+TEST_CASE("orders: acknowledged orders and their reservations survive SIGKILL whole",
+          "[crash][orders]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  SECTION(driver) { CrashLoop(driver, 12); }
+}

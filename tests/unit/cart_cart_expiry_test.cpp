@@ -1,0 +1,151 @@
+// Tests of the cart expiry consumer (src/cart/cart_expiry.cpp) on every local driver: carts
+// untouched for the ttl are removed by the background round, not by callers, with a
+// CartExpired event; a touched cart is kept until its own time comes.
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "commerce/cart.h"
+#include "commerce/engine.h"
+#include "test_dir.h"
+
+namespace {
+
+using commerce::Code;
+using namespace std::chrono_literals;
+
+// An engine with a short cart ttl, no background thread (the test runs the rounds), and one
+// product to put in carts.
+class Shop {
+ public:
+  // background: run the engine's own background thread, ticking every 5 ms.
+  Shop(const std::string& driver, std::chrono::milliseconds ttl, bool background = false) {
+    commerce::EngineOptions o;
+    o.path = dir_.path();
+    o.driver = driver;
+    o.cart_ttl = ttl;
+    o.run_background = background;
+    o.background_tick = std::chrono::milliseconds(5);
+    auto e = commerce::Engine::open(o);
+    INFO(e.status().ToString());
+    REQUIRE(e.ok());
+    engine_ = std::move(e).value();
+    commerce::Product p;
+    p.id = "mug";
+    p.title = "Mug";
+    p.variants.push_back({"MUG", {}, commerce::Money{899, "USD"}, "", {}});
+    REQUIRE(engine_->catalog().upsert(p).ok());
+  }
+  commerce::Engine& engine() { return *engine_; }
+  commerce::Carts& carts() { return engine_->carts(); }
+  void NewCart(const std::string& id) {
+    commerce::NewCart c;
+    c.id = id;
+    REQUIRE(carts().create(c).ok());
+  }
+  void Add(const std::string& cart, const std::string& sku, int64_t q) {
+    REQUIRE(carts().add(cart, sku, q).ok());
+  }
+  std::string NewCustomer(const std::string& email) {
+    commerce::Customer c;
+    c.email = email;
+    auto r = engine_->customers().create(c);
+    REQUIRE(r.ok());
+    return r->id;
+  }
+  uint64_t LastSeq() { return engine_->events().last_seq().value_or(0); }
+  std::vector<commerce::Event> EventsAfter(uint64_t seq) {
+    auto e = engine_->events().tail(seq + 1, 1000);
+    REQUIRE(e.ok());
+    return *e;
+  }
+
+ private:
+  commerce::testing::TempDir dir_;
+  std::unique_ptr<commerce::Engine> engine_;
+};
+
+std::set<std::string> Subjects(const std::vector<commerce::Event>& events, const std::string& type) {
+  std::set<std::string> out;
+  for (const auto& e : events)
+    if (e.type == type) out.insert(e.subject);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("expiry: untouched carts go, a touched cart stays until its own time", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver, 50ms);
+  shop.NewCart("a");
+  shop.NewCart("b");
+  shop.NewCart("c");
+  shop.Add("c", "MUG", 1);
+  std::this_thread::sleep_for(70ms);
+  shop.Add("b", "MUG", 1);  // b is touched: its clock starts again
+  const uint64_t seq = shop.LastSeq();
+
+  REQUIRE(shop.engine().run_background_once().ok());
+  CHECK(shop.carts().get("a").status().code() == Code::kNotFound);
+  CHECK(shop.carts().get("c").status().code() == Code::kNotFound);
+  REQUIRE(shop.carts().get("b").ok());
+  auto events = shop.EventsAfter(seq);
+  CHECK(Subjects(events, "CartExpired") == std::set<std::string>{"a", "c"});
+
+  const uint64_t seq2 = shop.LastSeq();
+  std::this_thread::sleep_for(70ms);
+  REQUIRE(shop.engine().run_background_once().ok());
+  CHECK(shop.carts().get("b").status().code() == Code::kNotFound);
+  CHECK(Subjects(shop.EventsAfter(seq2), "CartExpired") == std::set<std::string>{"b"});
+}
+
+TEST_CASE("expiry: nothing is expired by callers, only by the background round", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver, 100ms);
+  shop.NewCart("a");
+  std::this_thread::sleep_for(120ms);
+  // Past its time, the cart is still there and writable until the consumer runs.
+  REQUIRE(shop.carts().get("a").ok());
+  REQUIRE(shop.carts().add("a", "MUG", 1).ok());
+  REQUIRE(shop.engine().run_background_once().ok());
+  CHECK(shop.carts().get("a").ok());  // the add just now touched it
+}
+
+TEST_CASE("expiry: deleted and merged-away carts leave no trouble behind", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver, 20ms);
+  const std::string gus = shop.NewCustomer("gus@example.com");
+  shop.NewCart("gone");
+  shop.NewCart("guest");
+  shop.Add("guest", "MUG", 1);
+  REQUIRE(shop.carts().remove_cart("gone").ok());
+  auto target = shop.carts().merge_guest_into_customer("guest", gus);
+  REQUIRE(target.ok());
+  std::this_thread::sleep_for(40ms);
+  const uint64_t seq = shop.LastSeq();
+  REQUIRE(shop.engine().run_background_once().ok());
+  // Only the customer's cart remained to expire.
+  CHECK(Subjects(shop.EventsAfter(seq), "CartExpired") == std::set<std::string>{target->id});
+  CHECK(shop.carts().get(target->id).status().code() == Code::kNotFound);
+  REQUIRE(shop.engine().run_background_once().ok());  // the index is empty now
+}
+
+TEST_CASE("expiry: the engine's background thread expires carts by itself", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver, 30ms, /*background=*/true);
+  shop.NewCart("a");
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (shop.carts().get("a").ok() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  CHECK(shop.carts().get("a").status().code() == Code::kNotFound);
+  CHECK(Subjects(shop.EventsAfter(0), "CartExpired") == std::set<std::string>{"a"});
+}

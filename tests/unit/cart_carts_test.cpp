@@ -1,0 +1,594 @@
+// Tests of the Carts API (src/cart/carts.cpp, src/cart/cart_login.cpp, src/cart/cart_store.cpp)
+// on every local driver: creation, totals, edits, the rejection of bad input with nothing
+// written, merging a copy edited on a device, the guest cart at login, removal, events, and
+// concurrent writers.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "commerce/cart.h"
+#include "commerce/cart.h"
+#include "commerce/engine.h"
+#include "commerce/inventory.h"
+#include "test_dir.h"
+
+namespace {
+
+using namespace commerce;
+using commerce::testing::TempDir;
+
+// A small shop: an engine on a temporary directory with products in every state a cart must
+// handle (active in USD, active in EUR, archived, draft, very expensive).
+Variant ShopVariant(std::string sku, int64_t minor, std::string currency = "USD") {
+  Variant v;
+  v.sku = std::move(sku);
+  v.price = Money{minor, std::move(currency)};
+  return v;
+}
+
+Product ShopProduct(std::string id, std::vector<Variant> variants,
+                           ProductStatus status = ProductStatus::kActive) {
+  Product p;
+  p.id = std::move(id);
+  p.title = "Product " + p.id;
+  p.variants = std::move(variants);
+  p.status = status;
+  return p;
+}
+
+class Shop {
+ public:
+  explicit Shop(const std::string& driver, std::chrono::milliseconds cart_ttl = std::chrono::hours(1)) {
+    EngineOptions o;
+    o.path = dir_.path();
+    o.driver = driver;
+    o.cart_ttl = cart_ttl;
+    o.run_background = false;  // tests run the consumers themselves
+    auto e = Engine::open(o);
+    INFO(e.status().ToString());
+    REQUIRE(e.ok());
+    engine_ = std::move(e).value();
+    Upsert(ShopProduct("tee", {ShopVariant("TEE-S", 1500), ShopVariant("TEE-M", 1600)}));
+    Upsert(ShopProduct("mug", {ShopVariant("MUG", 899)}));
+    Upsert(ShopProduct("euro-mug", {ShopVariant("MUG-EUR", 1000, "EUR")}));
+    Upsert(ShopProduct("old", {ShopVariant("OLD-1", 100)}, ProductStatus::kArchived));
+    Upsert(ShopProduct("soon", {ShopVariant("DRAFT-1", 100)}, ProductStatus::kDraft));
+    Upsert(ShopProduct("gold", {ShopVariant("GOLD", 1'000'000'000'000)}));  // 10^12 minor
+  }
+
+  Engine& engine() { return *engine_; }
+  Carts& carts() { return engine_->carts(); }
+
+  void Upsert(const Product& p) {
+    auto r = engine_->catalog().upsert(p);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+  }
+  void SetPrice(const std::string& product_id, const std::string& sku, int64_t minor) {
+    auto p = engine_->catalog().get(product_id);
+    REQUIRE(p.ok());
+    for (auto& v : p->variants)
+      if (v.sku == sku) v.price.minor = minor;
+    Upsert(*p);
+  }
+
+  uint64_t LastSeq() {
+    auto s = engine_->events().last_seq();
+    REQUIRE(s.ok());
+    return *s;
+  }
+  std::vector<Event> EventsAfter(uint64_t seq) {
+    auto e = engine_->events().tail(seq + 1, 1000);
+    REQUIRE(e.ok());
+    return *e;
+  }
+
+  Cart NewCart(std::string id = "", std::string currency = "USD", std::string customer = "") {
+    ::commerce::NewCart c;
+    c.id = std::move(id);
+    c.currency = std::move(currency);
+    c.customer_id = std::move(customer);
+    auto r = carts().create(c);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    return *r;
+  }
+  Cart Add(const std::string& cart, const std::string& sku, int64_t q) {
+    auto r = carts().add(cart, sku, q);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    return *r;
+  }
+  std::string NewCustomer(const std::string& email) {
+    Customer c;
+    c.email = email;
+    auto r = engine_->customers().create(c);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    return r->id;
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+// The state of one cart and the event log, to show that a rejected call wrote nothing.
+struct CartUnchanged {
+  Shop& shop;
+  std::string cart_id;
+  CartState state;
+  uint64_t seq;
+
+  CartUnchanged(Shop& s, std::string id) : shop(s), cart_id(std::move(id)), seq(s.LastSeq()) {
+    auto st = s.carts().state(cart_id);
+    REQUIRE(st.ok());
+    state = *st;
+  }
+  void Check() {
+    auto st = shop.carts().state(cart_id);
+    REQUIRE(st.ok());
+    CHECK(*st == state);
+    CHECK(shop.LastSeq() == seq);
+  }
+};
+
+
+Money Usd(int64_t minor) { return Money{minor, "USD"}; }
+
+void RequireError(const Status& s, Code code, const std::string& needle) {
+  INFO(s.ToString());
+  CHECK(s.code() == code);
+  CHECK(s.message().find(needle) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("carts: create with a given or generated id, and its event", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  const uint64_t seq = shop.LastSeq();
+
+  Cart generated = shop.NewCart();
+  CHECK(generated.id.rfind("cart-", 0) == 0);
+  CHECK(generated.id.size() == 5 + 16);
+  CHECK(generated.currency == "USD");
+  CHECK(generated.lines.empty());
+  CHECK(generated.subtotal == Usd(0));
+  CHECK(generated.item_count == 0);
+  CHECK(generated.updated_at_ms > 0);
+
+  Cart given = shop.NewCart("my-cart", "EUR");
+  CHECK(given.id == "my-cart");
+  auto got = shop.carts().get("my-cart");
+  REQUIRE(got.ok());
+  CHECK(*got == given);
+
+  auto events = shop.EventsAfter(seq);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].type == "CartCreated");
+  CHECK(events[0].subject == generated.id);
+  CHECK(events[1].subject == "my-cart");
+  CHECK(events[1].data.find("\"currency\":\"EUR\"") != std::string::npos);
+}
+
+TEST_CASE("carts: create rejects a taken id, an unknown currency or customer, writing nothing",
+          "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.NewCart("taken");
+  const uint64_t seq = shop.LastSeq();
+
+  commerce::NewCart c;
+  c.id = "taken";
+  RequireError(shop.carts().create(c).status(), Code::kAlreadyExists, "id");
+  c.id = "fresh";
+  c.currency = "XYZ";
+  RequireError(shop.carts().create(c).status(), Code::kInvalidArgument, "currency");
+  c.currency = "usd";
+  RequireError(shop.carts().create(c).status(), Code::kInvalidArgument, "currency");
+  c.currency = "USD";
+  c.customer_id = "nobody";
+  RequireError(shop.carts().create(c).status(), Code::kNotFound, "customer_id");
+  c.customer_id = "";
+  c.id = std::string(65, 'x');
+  RequireError(shop.carts().create(c).status(), Code::kInvalidArgument, "id");
+  c.id = " padded";
+  RequireError(shop.carts().create(c).status(), Code::kInvalidArgument, "id");
+
+  CHECK(shop.LastSeq() == seq);
+  CHECK(shop.carts().get("fresh").status().code() == Code::kNotFound);
+}
+
+TEST_CASE("carts: totals are computed from the lines, sorted by SKU", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  Cart c = shop.NewCart("c1");
+  shop.Add("c1", "TEE-S", 2);
+  shop.Add("c1", "MUG", 3);
+  Cart got = shop.Add("c1", "TEE-S", 1);
+
+  REQUIRE(got.lines.size() == 2);
+  CHECK(got.lines[0] == CartLine{"MUG", 3, Usd(899), Usd(2697)});
+  CHECK(got.lines[1] == CartLine{"TEE-S", 3, Usd(1500), Usd(4500)});
+  CHECK(got.subtotal == Usd(7197));
+  CHECK(got.item_count == 6);
+  CHECK(got.updated_at_ms >= c.updated_at_ms);
+  auto again = shop.carts().get("c1");
+  REQUIRE(again.ok());
+  CHECK(*again == got);
+
+  // The price is the catalog's at the time of the add; the line shows the newest add's.
+  shop.SetPrice("mug", "MUG", 950);
+  got = shop.Add("c1", "MUG", 1);
+  CHECK(got.lines[0] == CartLine{"MUG", 4, Usd(950), Usd(3800)});
+  // set_quantity re-prices the line at the current price.
+  got = *shop.carts().set_quantity("c1", "TEE-S", 5);
+  CHECK(got.lines[1] == CartLine{"TEE-S", 5, Usd(1500), Usd(7500)});
+  CHECK(got.subtotal == Usd(11300));
+  CHECK(got.item_count == 9);
+}
+
+TEST_CASE("carts: set_quantity, remove and clear", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.NewCart("c1");
+  shop.Add("c1", "TEE-S", 2);
+  shop.Add("c1", "TEE-M", 1);
+  shop.Add("c1", "MUG", 1);
+  const uint64_t seq = shop.LastSeq();
+
+  auto r = shop.carts().set_quantity("c1", "TEE-S", 7);
+  REQUIRE(r.ok());
+  CHECK(r->lines[2].quantity == 7);
+  r = shop.carts().set_quantity("c1", "TEE-M", 0);  // 0 removes
+  REQUIRE(r.ok());
+  REQUIRE(r->lines.size() == 2);
+  CHECK(r->lines[0].sku == "MUG");
+  r = shop.carts().remove("c1", "MUG");
+  REQUIRE(r.ok());
+  REQUIRE(r->lines.size() == 1);
+  CHECK(r->lines[0].sku == "TEE-S");
+  r = shop.carts().remove("c1", "MUG");  // again: harmless
+  REQUIRE(r.ok());
+  CHECK(r->lines.size() == 1);
+  r = shop.carts().clear("c1");
+  REQUIRE(r.ok());
+  CHECK(r->lines.empty());
+  CHECK(r->subtotal == Usd(0));
+  CHECK(r->item_count == 0);
+
+  auto events = shop.EventsAfter(seq);
+  REQUIRE(events.size() == 5);
+  for (const auto& e : events) {
+    CHECK(e.type == "CartUpdated");
+    CHECK(e.subject == "c1");
+  }
+  CHECK(events[0].data.find("\"op\":\"set_quantity\"") != std::string::npos);
+  CHECK(events[4].data.find("\"op\":\"clear\"") != std::string::npos);
+  // Removals are recorded: the state keeps every dot it removed.
+  auto st = shop.carts().state("c1");
+  REQUIRE(st.ok());
+  CHECK(st->lines.at("TEE-S").removed.size() == 2);
+  CHECK(st->lines.at("MUG").adds.empty());
+}
+
+TEST_CASE("carts: bad input is rejected with a clear error and nothing is written", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.NewCart("c1");
+  shop.Add("c1", "TEE-S", 2);
+  shop.Add("c1", "MUG", commerce::kMaxQuantity - 1);
+  CartUnchanged unchanged(shop, "c1");
+  auto& carts = shop.carts();
+
+  RequireError(carts.add("c1", "NO-SUCH-SKU", 1).status(), Code::kNotFound, "sku");
+  RequireError(carts.add("c1", "NO-SUCH-SKU", 1).status(), Code::kNotFound, "NO-SUCH-SKU");
+  RequireError(carts.add("c1", "TEE-S", 0).status(), Code::kInvalidArgument, "quantity");
+  RequireError(carts.add("c1", "TEE-S", -1).status(), Code::kInvalidArgument, "quantity");
+  RequireError(carts.add("c1", "TEE-S", commerce::kMaxQuantity + 1).status(), Code::kInvalidArgument,
+               "quantity");
+  RequireError(carts.add("c1", "TEE-S", INT64_MAX).status(), Code::kInvalidArgument, "quantity");
+  RequireError(carts.add("c1", "MUG", 2).status(), Code::kInvalidArgument, "quantity");  // past the cap
+  RequireError(carts.add("c1", "OLD-1", 1).status(), Code::kInvalidArgument, "OLD-1");
+  RequireError(carts.add("c1", "OLD-1", 1).status(), Code::kInvalidArgument, "archived");
+  RequireError(carts.add("c1", "DRAFT-1", 1).status(), Code::kInvalidArgument, "draft");
+  RequireError(carts.add("c1", "MUG-EUR", 1).status(), Code::kInvalidArgument, "currency");
+  RequireError(carts.add("c1", "GOLD", 1001).status(), Code::kInvalidArgument, "GOLD");  // > 10^15
+  RequireError(carts.add("c1", "", 1).status(), Code::kInvalidArgument, "sku");
+  RequireError(carts.add("no-cart", "TEE-S", 1).status(), Code::kNotFound, "cart_id");
+  RequireError(carts.add("", "TEE-S", 1).status(), Code::kInvalidArgument, "cart_id");
+  RequireError(carts.set_quantity("c1", "TEE-S", -5).status(), Code::kInvalidArgument, "quantity");
+  RequireError(carts.set_quantity("c1", "TEE-S", commerce::kMaxQuantity + 1).status(),
+               Code::kInvalidArgument, "quantity");
+  RequireError(carts.set_quantity("c1", "OLD-1", 1).status(), Code::kInvalidArgument, "archived");
+  RequireError(carts.set_quantity("c1", "NO-SUCH-SKU", 1).status(), Code::kNotFound, "sku");
+  RequireError(carts.set_quantity("no-cart", "TEE-S", 1).status(), Code::kNotFound, "cart_id");
+  RequireError(carts.remove("no-cart", "TEE-S").status(), Code::kNotFound, "cart_id");
+  RequireError(carts.clear("no-cart").status(), Code::kNotFound, "cart_id");
+  RequireError(carts.get("no-cart").status(), Code::kNotFound, "cart_id");
+  RequireError(carts.state("no-cart").status(), Code::kNotFound, "cart_id");
+  RequireError(carts.remove_cart("no-cart"), Code::kNotFound, "cart_id");
+  unchanged.Check();
+
+  // A cart in EUR refuses USD products the same way.
+  shop.NewCart("eur", "EUR");
+  CartUnchanged eur(shop, "eur");
+  RequireError(carts.add("eur", "TEE-S", 1).status(), Code::kInvalidArgument, "currency");
+  CHECK(carts.add("eur", "MUG-EUR", 1).ok());
+  (void)eur;
+}
+
+TEST_CASE("carts: an archived product can still be removed from a cart", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.NewCart("c1");
+  shop.Add("c1", "MUG", 2);
+  REQUIRE(shop.engine().catalog().archive("mug").ok());
+  // Adding more is refused, setting to 0 and removing are not.
+  RequireError(shop.carts().add("c1", "MUG", 1).status(), Code::kInvalidArgument, "archived");
+  auto r = shop.carts().set_quantity("c1", "MUG", 0);
+  REQUIRE(r.ok());
+  CHECK(r->lines.empty());
+}
+
+TEST_CASE("carts: a copy edited on a device merges back without losing an add", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.NewCart("c1");
+  shop.Add("c1", "TEE-S", 1);
+  shop.Add("c1", "MUG", 2);
+
+  // The phone takes a copy and goes offline: removes the mug, adds a medium tee.
+  auto copy = shop.carts().state("c1");
+  REQUIRE(copy.ok());
+  CartState phone = *copy;
+  commerce::CartStateRemove(phone, "MUG");
+  REQUIRE(commerce::CartStateAdd(phone, "phone-1", "TEE-M", 1, Usd(1600), 1).ok());
+  // Meanwhile the server adds two more small tees.
+  shop.Add("c1", "TEE-S", 2);
+
+  const uint64_t seq = shop.LastSeq();
+  auto merged = shop.carts().merge("c1", phone);
+  INFO(merged.status().ToString());
+  REQUIRE(merged.ok());
+  REQUIRE(merged->lines.size() == 2);
+  CHECK(merged->lines[0] == CartLine{"TEE-M", 1, Usd(1600), Usd(1600)});
+  CHECK(merged->lines[1] == CartLine{"TEE-S", 3, Usd(1500), Usd(4500)});  // no add lost
+  auto events = shop.EventsAfter(seq);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].type == "CartMerged");
+
+  // Merging the same copy again changes nothing but the time (idempotent).
+  auto again = shop.carts().merge("c1", phone);
+  REQUIRE(again.ok());
+  CHECK(again->lines == merged->lines);
+  // An old copy does not bring the removed mug back.
+  auto old = shop.carts().merge("c1", *copy);
+  REQUIRE(old.ok());
+  CHECK(old->lines == merged->lines);
+}
+
+TEST_CASE("carts: merge rejects a state of another cart, currency or shape, writing nothing",
+          "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.NewCart("c1");
+  shop.Add("c1", "TEE-S", 1);
+  CartUnchanged unchanged(shop, "c1");
+  CartState good = unchanged.state;
+
+  CartState other = good;
+  other.cart_id = "c2";
+  RequireError(shop.carts().merge("c1", other).status(), Code::kInvalidArgument, "cart_id");
+  other = good;
+  other.currency = "EUR";
+  RequireError(shop.carts().merge("c1", other).status(), Code::kInvalidArgument, "currency");
+  other = good;
+  other.lines["MUG"].adds.push_back({{"dev", 1}, 0, Usd(100), 1});
+  RequireError(shop.carts().merge("c1", other).status(), Code::kInvalidArgument, "quantity");
+  other = good;
+  other.lines["MUG"].adds.push_back({{"dev", 1}, 1, Money{100, "EUR"}, 1});
+  RequireError(shop.carts().merge("c1", other).status(), Code::kInvalidArgument, "currency");
+  other = good;
+  other.lines["MUG"].adds.push_back({{"dev", 1}, 1, Usd(-5), 1});
+  RequireError(shop.carts().merge("c1", other).status(), Code::kInvalidArgument, "unit_price");
+  other = good;
+  other.customer_id = "ghost";
+  other.customer_time_ms = INT64_MAX;
+  RequireError(shop.carts().merge("c1", other).status(), Code::kNotFound, "customer_id");
+  RequireError(shop.carts().merge("missing", good).status(), Code::kNotFound, "cart_id");
+  other = good;  // a copy holding more history than one cart may store
+  for (uint64_t i = 1; i <= 2 * commerce::kMaxCartDots; ++i)
+    other.lines["MUG"].removed.push_back({"dev", i});
+  RequireError(shop.carts().merge("c1", other).status(), Code::kResourceExhausted, "20000");
+  unchanged.Check();
+}
+
+TEST_CASE("carts: remove_cart deletes the cart and writes CartDeleted", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.NewCart("c1");
+  shop.Add("c1", "TEE-S", 1);
+  const uint64_t seq = shop.LastSeq();
+  REQUIRE(shop.carts().remove_cart("c1").ok());
+  CHECK(shop.carts().get("c1").status().code() == Code::kNotFound);
+  auto events = shop.EventsAfter(seq);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].type == "CartDeleted");
+  CHECK(events[0].subject == "c1");
+  // The id is free again.
+  shop.NewCart("c1");
+  CHECK(shop.carts().get("c1")->lines.empty());
+}
+
+TEST_CASE("carts: 8 threads adding to one cart lose no add", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.NewCart("c1");
+  constexpr int kThreads = 8, kAdds = 20;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < kAdds; ++k)
+        if (!shop.carts().add("c1", i % 2 ? "TEE-S" : "MUG", 1).ok()) ++failures;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(failures.load() == 0);
+  auto c = shop.carts().get("c1");
+  REQUIRE(c.ok());
+  CHECK(c->item_count == kThreads * kAdds);
+  REQUIRE(c->lines.size() == 2);
+  CHECK(c->lines[0].quantity == kThreads / 2 * kAdds);
+}
+
+// --- The guest cart at login (cart_login.cpp) ----------------------------------------
+
+TEST_CASE("login: guest lines fold into the customer's cart by the documented rule", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  const std::string alice = shop.NewCustomer("alice@example.com");
+  shop.NewCart("mine", "USD", alice);
+  shop.Add("mine", "MUG", 2);    // at 899
+  shop.Add("mine", "TEE-M", 1);  // only in the customer's cart
+  shop.SetPrice("mug", "MUG", 799);
+  shop.NewCart("guest");
+  shop.Add("guest", "MUG", 3);    // at 799: the guest's price wins
+  shop.Add("guest", "TEE-S", 1);  // only in the guest cart
+  const uint64_t seq = shop.LastSeq();
+
+  auto r = shop.carts().merge_guest_into_customer("guest", alice);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  CHECK(r->id == "mine");
+  CHECK(r->customer_id == alice);
+  REQUIRE(r->lines.size() == 3);
+  CHECK(r->lines[0] == CartLine{"MUG", 5, Usd(799), Usd(3995)});
+  CHECK(r->lines[1] == CartLine{"TEE-M", 1, Usd(1600), Usd(1600)});
+  CHECK(r->lines[2] == CartLine{"TEE-S", 1, Usd(1500), Usd(1500)});
+  CHECK(shop.carts().get("guest").status().code() == Code::kNotFound);
+  auto stored = shop.carts().get("mine");
+  REQUIRE(stored.ok());
+  CHECK(*stored == *r);
+
+  auto events = shop.EventsAfter(seq);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].type == "CartMerged");
+  CHECK(events[0].subject == "mine");
+  CHECK(events[0].data.find("\"from_cart_id\":\"guest\"") != std::string::npos);
+  CHECK(events[1].type == "CartDeleted");
+  CHECK(events[1].subject == "guest");
+}
+
+TEST_CASE("login: the newest of the customer's carts is the target; none means a new one",
+          "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  const std::string bob = shop.NewCustomer("bob@example.com");
+  const std::string carol = shop.NewCustomer("carol@example.com");
+  shop.NewCart("b-old", "USD", bob);
+  shop.NewCart("b-new", "USD", bob);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  shop.Add("b-new", "MUG", 1);  // b-new is updated last
+  shop.NewCart("g1");
+  shop.Add("g1", "MUG", 1);
+  auto r = shop.carts().merge_guest_into_customer("g1", bob);
+  REQUIRE(r.ok());
+  CHECK(r->id == "b-new");
+  CHECK(r->lines[0].quantity == 2);
+  CHECK(shop.carts().get("b-old")->lines.empty());
+
+  // Carol has no cart: one is made for her, in the guest cart's currency.
+  shop.NewCart("g2", "EUR");
+  shop.Add("g2", "MUG-EUR", 4);
+  const uint64_t seq = shop.LastSeq();
+  r = shop.carts().merge_guest_into_customer("g2", carol);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  CHECK(r->id.rfind("cart-", 0) == 0);
+  CHECK(r->customer_id == carol);
+  CHECK(r->currency == "EUR");
+  REQUIRE(r->lines.size() == 1);
+  CHECK(r->lines[0] == CartLine{"MUG-EUR", 4, Money{1000, "EUR"}, Money{4000, "EUR"}});
+  auto events = shop.EventsAfter(seq);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].type == "CartCreated");
+  CHECK(events[1].type == "CartMerged");
+  CHECK(events[2].type == "CartDeleted");
+
+  // The new cart is now Carol's newest: a second login lands in it.
+  shop.NewCart("g3", "EUR");
+  shop.Add("g3", "MUG-EUR", 1);
+  auto again = shop.carts().merge_guest_into_customer("g3", carol);
+  REQUIRE(again.ok());
+  CHECK(again->id == r->id);
+  CHECK(again->lines[0].quantity == 5);
+}
+
+TEST_CASE("login: the summed quantity is capped", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  const std::string dan = shop.NewCustomer("dan@example.com");
+  shop.NewCart("mine", "USD", dan);
+  shop.Add("mine", "MUG", commerce::kMaxQuantity - 5);
+  shop.NewCart("guest");
+  shop.Add("guest", "MUG", 10);
+  auto r = shop.carts().merge_guest_into_customer("guest", dan);
+  REQUIRE(r.ok());
+  CHECK(r->lines[0].quantity == commerce::kMaxQuantity);
+}
+
+TEST_CASE("login: refusals write nothing", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  const std::string erin = shop.NewCustomer("erin@example.com");
+  const std::string fay = shop.NewCustomer("fay@example.com");
+  shop.NewCart("erin-usd", "USD", erin);
+  shop.NewCart("fay-cart", "USD", fay);
+  shop.NewCart("guest-eur", "EUR");
+  shop.Add("guest-eur", "MUG-EUR", 1);
+  CartUnchanged guest(shop, "guest-eur");
+
+  auto& carts = shop.carts();
+  auto s = carts.merge_guest_into_customer("guest-eur", erin).status();
+  CHECK(s.code() == Code::kInvalidArgument);
+  CHECK(s.message().find("currency") != std::string::npos);
+  s = carts.merge_guest_into_customer("no-such-cart", erin).status();
+  CHECK(s.code() == Code::kNotFound);
+  CHECK(s.message().find("guest_cart_id") != std::string::npos);
+  s = carts.merge_guest_into_customer("guest-eur", "nobody").status();
+  CHECK(s.code() == Code::kNotFound);
+  CHECK(s.message().find("customer_id") != std::string::npos);
+  s = carts.merge_guest_into_customer("fay-cart", erin).status();  // someone else's cart
+  CHECK(s.code() == Code::kFailedPrecondition);
+  s = carts.merge_guest_into_customer("", erin).status();
+  CHECK(s.code() == Code::kInvalidArgument);
+  guest.Check();
+  CHECK(carts.get("fay-cart").ok());
+  CHECK(carts.get("erin-usd")->lines.empty());
+
+  // A cart that is already the customer's is returned as it is.
+  auto same = carts.merge_guest_into_customer("erin-usd", erin);
+  REQUIRE(same.ok());
+  CHECK(same->id == "erin-usd");
+}
