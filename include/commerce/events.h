@@ -18,6 +18,7 @@
 
 #include "commerce/export.h"
 #include "commerce/status.h"
+#include "commerce/storage.h"
 
 namespace commerce {
 
@@ -47,7 +48,10 @@ class COMMERCE_EXPORT Events {
   // A consumer's durable cursor: the last seq it has processed (0 if never set). Names are
   // 1..64 of [a-z0-9_.-].
   Result<uint64_t> cursor(std::string_view consumer);
-  Status set_cursor(std::string_view consumer, uint64_t seq);
+  // Durable by default. A consumer that can replay a few events after a crash (it must be
+  // idempotent anyway) may pass {.sync = false}: the cursor then rides along with the next
+  // durable write instead of costing a sync of its own.
+  Status set_cursor(std::string_view consumer, uint64_t seq, WriteOptions options = {});
 
  private:
   EngineCore* core_;

@@ -6,6 +6,9 @@ namespace commerce {
 
 namespace {
 constexpr size_t kBatch = 1000;
+// Under a stream of commits, wait at least this long between rounds, so that consumers take
+// events in batches instead of running (and writing their cursors) once per commit.
+constexpr auto kMinRoundInterval = std::chrono::milliseconds(50);
 }
 
 Background::Background(EngineCore* core, Events* events, std::chrono::milliseconds tick)
@@ -38,7 +41,9 @@ Status Background::Feed(BackgroundConsumer& c) {
     if (batch.empty()) return Status::OK();
     COMMERCE_RETURN_IF_ERROR(c.handle(batch).WithContext("consumer " + c.name()));
     cursor = batch.back().seq;
-    COMMERCE_RETURN_IF_ERROR(events_->set_cursor(c.name(), cursor));
+    // Not synced: it becomes durable with the next durable write. After a crash a consumer
+    // may see a batch again, which handlers must tolerate (at-least-once).
+    COMMERCE_RETURN_IF_ERROR(events_->set_cursor(c.name(), cursor, WriteOptions{.sync = false}));
     if (batch.size() < kBatch || stop_.load()) return Status::OK();
   }
 }
@@ -61,9 +66,14 @@ Status Background::RunOnce() {
 void Background::Loop() {
   while (!stop_.load()) {
     uint64_t gen = core_->notifier.generation();
+    const auto round_start = std::chrono::steady_clock::now();
     (void)RunOnce();  // errors are kept in last_error_ and retried next round
     if (stop_.load()) break;
     core_->notifier.WaitPast(gen, std::chrono::steady_clock::now() + tick_);
+    // Pace rounds; Stop() waits at most this long.
+    auto next = round_start + kMinRoundInterval;
+    while (!stop_.load() && std::chrono::steady_clock::now() < next)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 

@@ -62,7 +62,7 @@ Result<uint64_t> Events::cursor(std::string_view consumer) {
   return *seq;
 }
 
-Status Events::set_cursor(std::string_view consumer, uint64_t seq) {
+Status Events::set_cursor(std::string_view consumer, uint64_t seq, WriteOptions options) {
   COMMERCE_RETURN_IF_ERROR(CheckConsumer(consumer));
   std::string key = CursorKey(consumer);
   const Tables& t = core_->tables;
@@ -72,7 +72,7 @@ Status Events::set_cursor(std::string_view consumer, uint64_t seq) {
       return Status::InvalidArgument("cursor " + std::to_string(seq) +
                                      " is past the newest event " + std::to_string(last));
     return txn.put(t.meta, key, KeyBuilder().u64(seq).key());
-  });
+  }, options);
 }
 
 }  // namespace commerce
