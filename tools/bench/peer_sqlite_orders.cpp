@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "sqlite_util.h"
+
 #include <chrono>
 #include <cstdio>
 
@@ -9,59 +11,8 @@ namespace commerce::bench {
 
 namespace {
 
-// As peer_sqlite.cpp: writers queue on the write lock for a long time rather than fail.
-constexpr int kBusyTimeoutMs = 60'000;
 constexpr uint64_t kLoadBatch = 50'000;
 
-bool Fail(sqlite3* db, const std::string& what, std::string* error) {
-  *error = "sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
-  return false;
-}
-
-bool Exec(sqlite3* db, const char* sql, std::string* error) {
-  char* msg = nullptr;
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
-  if (rc != SQLITE_OK) {
-    *error = std::string("sqlite: ") + sql + ": " + (msg ? msg : sqlite3_errstr(rc));
-    sqlite3_free(msg);
-    return false;
-  }
-  return true;
-}
-
-sqlite3* Connect(const std::string& file, std::string* error) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    Fail(db, "open " + file, error);
-    sqlite3_close(db);
-    return nullptr;
-  }
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  if (!Exec(db, "PRAGMA journal_mode=WAL", error) || !Exec(db, "PRAGMA synchronous=FULL", error) ||
-      !Exec(db, "PRAGMA cache_size=-65536", error)) {
-    sqlite3_close(db);
-    return nullptr;
-  }
-  return db;
-}
-
-bool Prepare(sqlite3* db, const char* sql, sqlite3_stmt** stmt, std::string* error) {
-  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, nullptr) != SQLITE_OK)
-    return Fail(db, std::string("prepare ") + sql, error);
-  return true;
-}
-
-// Steps a statement that returns no rows and resets it; on failure *msg gets SQLite's
-// message, taken before the reset.
-int StepDone(sqlite3_stmt* stmt, std::string* msg = nullptr) {
-  int rc = sqlite3_step(stmt);
-  if (rc != SQLITE_DONE && msg)
-    *msg = std::string(sqlite3_errstr(rc)) + " (" + sqlite3_errmsg(sqlite3_db_handle(stmt)) + ")";
-  sqlite3_reset(stmt);
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
 
 void BindText(sqlite3_stmt* stmt, int i, std::string_view s) {
   sqlite3_bind_text(stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
@@ -122,22 +73,22 @@ constexpr char kCartSetSql[] =
 bool LoadRows(const std::string& file, const char* sql, uint64_t n,
               const std::function<void(uint64_t, sqlite3_stmt*)>& bind, Progress* progress,
               std::string* error) {
-  sqlite3* db = Connect(file, error);
+  sqlite3* db = SqliteConnect(file, error);
   if (!db) return false;
   sqlite3_stmt* stmt = nullptr;
-  bool ok = Prepare(db, sql, &stmt, error);
+  bool ok = SqlitePrepare(db, sql, &stmt, error);
   for (uint64_t i = 0; ok && i < n;) {
-    ok = Exec(db, "BEGIN IMMEDIATE", error);
+    ok = SqliteExec(db, "BEGIN IMMEDIATE", error);
     const uint64_t end = std::min(n, i + kLoadBatch);
     for (; ok && i < end; ++i) {
       bind(i, stmt);
       std::string msg;
-      if (StepDone(stmt, &msg) != SQLITE_OK) {
+      if (SqliteStepDone(stmt, &msg) != SQLITE_OK) {
         *error = std::string("sqlite: ") + sql + ": " + msg;
         ok = false;
       }
     }
-    if (ok) ok = Exec(db, "COMMIT", error);
+    if (ok) ok = SqliteExec(db, "COMMIT", error);
     if (ok && progress) progress->Update(i);
   }
   sqlite3_finalize(stmt);
@@ -156,9 +107,9 @@ int64_t NowMs() {
 std::unique_ptr<SqliteOrdersPeer> SqliteOrdersPeer::Open(const std::string& dir, std::string* error) {
   std::unique_ptr<SqliteOrdersPeer> peer(new SqliteOrdersPeer);
   peer->file_ = dir + "/orders.sqlite";
-  sqlite3* db = Connect(peer->file_, error);
+  sqlite3* db = SqliteConnect(peer->file_, error);
   if (!db) return nullptr;
-  bool ok = Exec(db, kSchema, error);
+  bool ok = SqliteExec(db, kSchema, error);
   sqlite3_close(db);
   if (!ok) return nullptr;
   return peer;
@@ -220,9 +171,9 @@ bool SqliteOrdersPeer::LoadCustomers(uint64_t n, const CustomerGen& gen, std::st
 }
 
 bool SqliteOrdersPeer::Checkpoint(std::string* error) {
-  sqlite3* db = Connect(file_, error);
+  sqlite3* db = SqliteConnect(file_, error);
   if (!db) return false;
-  bool ok = Exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", error);
+  bool ok = SqliteExec(db, "PRAGMA wal_checkpoint(TRUNCATE)", error);
   sqlite3_close(db);
   return ok;
 }
@@ -230,18 +181,18 @@ bool SqliteOrdersPeer::Checkpoint(std::string* error) {
 std::unique_ptr<SqliteOrdersPeer::Client> SqliteOrdersPeer::NewClient(uint64_t seed, std::string* error) {
   std::unique_ptr<Client> c(new Client);
   c->id_state_ = seed;
-  c->db_ = Connect(file_, error);
+  c->db_ = SqliteConnect(file_, error);
   if (!c->db_) return nullptr;
   sqlite3* db = c->db_;
-  if (!Prepare(db, "BEGIN IMMEDIATE", &c->begin_, error) || !Prepare(db, "COMMIT", &c->commit_, error) ||
-      !Prepare(db, "ROLLBACK", &c->rollback_, error) || !Prepare(db, kFindKeySql, &c->find_key_, error) ||
-      !Prepare(db, kFindCustomerSql, &c->find_customer_, error) ||
-      !Prepare(db, kPriceSql, &c->price_, error) ||
-      !Prepare(db, kPickWarehouseSql, &c->pick_warehouse_, error) ||
-      !Prepare(db, kReserveSql, &c->reserve_, error) ||
-      !Prepare(db, kInsertOrderSql, &c->insert_order_, error) ||
-      !Prepare(db, kInsertLineSql, &c->insert_line_, error) ||
-      !Prepare(db, kCartAddSql, &c->cart_add_, error) || !Prepare(db, kCartSetSql, &c->cart_set_, error))
+  if (!SqlitePrepare(db, "BEGIN IMMEDIATE", &c->begin_, error) || !SqlitePrepare(db, "COMMIT", &c->commit_, error) ||
+      !SqlitePrepare(db, "ROLLBACK", &c->rollback_, error) || !SqlitePrepare(db, kFindKeySql, &c->find_key_, error) ||
+      !SqlitePrepare(db, kFindCustomerSql, &c->find_customer_, error) ||
+      !SqlitePrepare(db, kPriceSql, &c->price_, error) ||
+      !SqlitePrepare(db, kPickWarehouseSql, &c->pick_warehouse_, error) ||
+      !SqlitePrepare(db, kReserveSql, &c->reserve_, error) ||
+      !SqlitePrepare(db, kInsertOrderSql, &c->insert_order_, error) ||
+      !SqlitePrepare(db, kInsertLineSql, &c->insert_line_, error) ||
+      !SqlitePrepare(db, kCartAddSql, &c->cart_add_, error) || !SqlitePrepare(db, kCartSetSql, &c->cart_set_, error))
     return nullptr;
   return c;
 }
@@ -255,7 +206,7 @@ SqliteOrdersPeer::Client::~Client() {
 
 bool SqliteOrdersPeer::Client::Rollback() {
   if (sqlite3_get_autocommit(db_)) return true;  // SQLite already rolled back
-  return StepDone(rollback_) == SQLITE_OK;
+  return SqliteStepDone(rollback_) == SQLITE_OK;
 }
 
 bool SqliteOrdersPeer::Client::PlaceOrder(const OrderRequest& r, Outcome* outcome, std::string* error) {
@@ -265,7 +216,7 @@ bool SqliteOrdersPeer::Client::PlaceOrder(const OrderRequest& r, Outcome* outcom
     Rollback();
     return false;
   };
-  if (StepDone(begin_, &msg) != SQLITE_OK) {
+  if (SqliteStepDone(begin_, &msg) != SQLITE_OK) {
     *error = "sqlite: BEGIN IMMEDIATE: " + msg;
     return false;
   }
@@ -276,7 +227,7 @@ bool SqliteOrdersPeer::Client::PlaceOrder(const OrderRequest& r, Outcome* outcom
   sqlite3_reset(find_key_);
   if (rc == SQLITE_ROW) {
     *outcome = Outcome::kReplayed;
-    if (StepDone(commit_, &msg) != SQLITE_OK) return fail("COMMIT");
+    if (SqliteStepDone(commit_, &msg) != SQLITE_OK) return fail("COMMIT");
     return true;
   }
   if (rc != SQLITE_DONE) return msg = sqlite3_errmsg(db_), fail("find idempotency key");
@@ -329,7 +280,7 @@ bool SqliteOrdersPeer::Client::PlaceOrder(const OrderRequest& r, Outcome* outcom
     sqlite3_bind_int64(reserve_, 1, line.quantity);
     BindText(reserve_, 2, line.sku);
     BindText(reserve_, 3, placed[i].warehouse);
-    if (StepDone(reserve_, &msg) != SQLITE_OK) return fail("reserve stock");
+    if (SqliteStepDone(reserve_, &msg) != SQLITE_OK) return fail("reserve stock");
     if (sqlite3_changes(db_) != 1) {  // the guard: never below zero available
       *outcome = Outcome::kOutOfStock;
       if (!Rollback()) return msg = sqlite3_errmsg(db_), fail("ROLLBACK");
@@ -351,7 +302,7 @@ bool SqliteOrdersPeer::Client::PlaceOrder(const OrderRequest& r, Outcome* outcom
   sqlite3_bind_int64(insert_order_, 4, total);
   BindText(insert_order_, 5, currency);
   sqlite3_bind_int64(insert_order_, 6, NowMs());
-  if (StepDone(insert_order_, &msg) != SQLITE_OK) return fail("insert order");
+  if (SqliteStepDone(insert_order_, &msg) != SQLITE_OK) return fail("insert order");
   for (size_t i = 0; i < r.lines.size(); ++i) {
     BindText(insert_line_, 1, order_id);
     sqlite3_bind_int64(insert_line_, 2, static_cast<int64_t>(i));
@@ -359,9 +310,9 @@ bool SqliteOrdersPeer::Client::PlaceOrder(const OrderRequest& r, Outcome* outcom
     BindText(insert_line_, 4, placed[i].warehouse);
     sqlite3_bind_int64(insert_line_, 5, r.lines[i].quantity);
     sqlite3_bind_int64(insert_line_, 6, placed[i].unit_price);
-    if (StepDone(insert_line_, &msg) != SQLITE_OK) return fail("insert order line");
+    if (SqliteStepDone(insert_line_, &msg) != SQLITE_OK) return fail("insert order line");
   }
-  if (StepDone(commit_, &msg) != SQLITE_OK) return fail("COMMIT");
+  if (SqliteStepDone(commit_, &msg) != SQLITE_OK) return fail("COMMIT");
   *outcome = Outcome::kPlaced;
   return true;
 }
@@ -374,7 +325,7 @@ bool CartStatement(sqlite3* db, sqlite3_stmt* stmt, const char* what, std::strin
   BindText(stmt, 2, sku);
   sqlite3_bind_int64(stmt, 3, quantity);
   std::string msg;
-  if (StepDone(stmt, &msg) != SQLITE_OK) {
+  if (SqliteStepDone(stmt, &msg) != SQLITE_OK) {
     *error = std::string("sqlite: ") + what + ": " + msg;
     return false;
   }
