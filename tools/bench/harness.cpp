@@ -322,4 +322,18 @@ Row MakeRow(const std::string& suite, const std::string& case_name, const std::s
   return row;
 }
 
+double Div(double a, double b) { return b > 0 ? a / b : 0; }
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::string SliceLabel(int rounds, int round, double seconds, double slice_seconds) {
+  if (rounds == 1) return FormatSeconds(seconds);
+  return "round " + std::to_string(round + 1) + "/" + std::to_string(rounds) + ", " +
+         FormatSeconds(slice_seconds);
+}
+
 }  // namespace commerce::bench

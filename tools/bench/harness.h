@@ -178,6 +178,12 @@ void QuiesceDisk();
 double ProbeFsyncMs(const std::string& dir);
 
 std::string FormatSeconds(double s);  // "5 s", "0.25 s"
+
+// a / b, or 0 when b is 0: per-op and per-group figures of windows that did nothing.
+double Div(double a, double b);
+double Median(std::vector<double> v);
+// "5 s" for a single round, "round 2/5, 1 s" for a slice of several: progress lines.
+std::string SliceLabel(int rounds, int round, double seconds, double slice_seconds);
 std::string FormatMs(double ms);      // "4.02 ms"
 
 // The row fields every system of a case shares.

@@ -143,18 +143,8 @@ Params ParamsFor(const BenchOptions& o) {
   return p;
 }
 
-double Div(double a, double b) { return b > 0 ? a / b : 0; }
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 std::string RoundLabel(const Params& p, int round) {
-  if (p.rounds == 1) return FormatSeconds(p.seconds);
-  return "round " + std::to_string(round + 1) + "/" + std::to_string(p.rounds) + ", " +
-         FormatSeconds(p.slice_seconds());
+  return SliceLabel(p.rounds, round, p.seconds, p.slice_seconds());
 }
 
 uint64_t Mix(uint64_t x) {
