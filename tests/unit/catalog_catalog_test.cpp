@@ -20,6 +20,7 @@
 #include "commerce/events.h"
 #include "commerce/money.h"
 #include "test_dir.h"
+#include "test_engine.h"
 
 namespace {
 
@@ -35,16 +36,6 @@ using commerce::ProductStatus;
 using commerce::Variant;
 using commerce::WriteCondition;
 using commerce::testing::TempDir;
-
-std::unique_ptr<Engine> OpenEngine(const std::string& path, const std::string& driver) {
-  commerce::EngineOptions options;
-  options.path = path;
-  options.driver = driver;
-  auto engine = Engine::open(options);
-  INFO("open " << path << " (" << driver << "): " << engine.status().ToString());
-  REQUIRE(engine.ok());
-  return std::move(engine).value();
-}
 
 Category Cat(std::string id, std::string name, std::string parent_id = "") {
   return Category{std::move(id), std::move(name), std::move(parent_id)};
@@ -141,7 +132,7 @@ TEST_CASE("upsert then get and get_by_sku round-trip every field", "[catalog]") 
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   REQUIRE(catalog.upsert_category(Cat("shoes", "Shoes")).ok());
   REQUIRE(catalog.upsert_category(Cat("shoes/running", "Running")).ok());
@@ -199,7 +190,7 @@ TEST_CASE("a second upsert increments the version and keeps created_at", "[catal
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
 
   auto v1 = catalog.upsert(MakeProduct("p1"));
@@ -226,7 +217,7 @@ TEST_CASE("if_version: stale conflicts, current succeeds, 0 means must not exist
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
 
   // 0 on a new product: OK.
@@ -286,7 +277,7 @@ TEST_CASE("SKUs: moved between variants, freed by removal, owned by one product"
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
 
   Product p1 = MakeProduct("p1", {"A", "B"});
@@ -378,7 +369,7 @@ TEST_CASE("archive keeps the product readable and its SKUs reserved", "[catalog]
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   REQUIRE(catalog.upsert(MakeProduct("p1", {"A"})).ok());
   const uint64_t seq_before = *engine->events().last_seq();
@@ -416,7 +407,7 @@ TEST_CASE("list pages over every product once, by id, skipping archived ones", "
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   for (const char* c : {"a", "a/b", "a/b/c", "x"})
     REQUIRE(catalog.upsert_category(Cat(c, std::string("Cat ") + c)).ok());
@@ -527,7 +518,7 @@ TEST_CASE("a product in a category and in its ancestor is listed there once", "[
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   for (const char* c : {"a", "a/b", "a/c"}) REQUIRE(catalog.upsert_category(Cat(c, c)).ok());
   REQUIRE(catalog.upsert(MakeProduct("p1", {}, {"a/b", "a", "a/c"})).ok());
@@ -561,7 +552,7 @@ TEST_CASE("archive of an archived product with a matching if_version changes not
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   REQUIRE(catalog.upsert(MakeProduct("p1")).ok());
   auto archived = catalog.archive("p1");
@@ -584,7 +575,7 @@ TEST_CASE("categories: roots, children, missing parents, parent mismatch", "[cat
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
 
   REQUIRE(catalog.upsert_category(Cat("cell-phones", "Cell Phones")).ok());
@@ -654,7 +645,7 @@ TEST_CASE("upsert into a category that does not exist is NotFound and writes not
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   REQUIRE(catalog.upsert_category(Cat("shoes", "Shoes")).ok());
   Snapshot before = Take(*engine);
@@ -674,7 +665,7 @@ TEST_CASE("stats count products, SKUs and categories through every kind of write
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   auto expect = [&](uint64_t products, uint64_t skus, uint64_t categories) {
     auto s = catalog.stats();
@@ -728,7 +719,7 @@ TEST_CASE("bad input is InvalidArgument naming the field, and nothing is written
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   // Something in the store, so that "unchanged" is not "all zero".
   auto seed = catalog.upsert(MakeProduct("seed", {"SEED-1"}));
@@ -801,7 +792,7 @@ TEST_CASE("bad reads: empty ids, unknown ids", "[catalog]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   REQUIRE(catalog.upsert(MakeProduct("p1", {"A"})).ok());
 
@@ -832,7 +823,7 @@ TEST_CASE("8 threads upserting 800 products at once", "[catalog]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   constexpr int kThreads = 8, kEach = 100;
 
@@ -890,7 +881,7 @@ TEST_CASE("8 threads racing for one new SKU: exactly one wins", "[catalog]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
   constexpr int kThreads = 8;
 

@@ -28,6 +28,7 @@
 #include "commerce/engine.h"
 #include "commerce/events.h"
 #include "test_dir.h"
+#include "test_engine.h"
 
 namespace {
 
@@ -44,16 +45,6 @@ using commerce::ProductStatus;
 using commerce::Rejection;
 using commerce::Variant;
 using commerce::testing::TempDir;
-
-std::unique_ptr<Engine> OpenEngine(const std::string& path, const std::string& driver) {
-  commerce::EngineOptions options;
-  options.path = path;
-  options.driver = driver;
-  auto engine = Engine::open(options);
-  INFO("open " << path << " (" << driver << "): " << engine.status().ToString());
-  REQUIRE(engine.ok());
-  return std::move(engine).value();
-}
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -237,7 +228,7 @@ TEST_CASE("import of a native JSON Lines file, with progress, then again", "[cat
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.sub("store"), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
   Catalog& catalog = engine->catalog();
 
   constexpr int kProducts = 2500;
@@ -354,7 +345,7 @@ TEST_CASE("import keeps the good records of a mixed file and reports each bad on
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.sub("store"), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
   Catalog& catalog = engine->catalog();
 
   const std::string file = dir.sub("mixed.jsonl");
@@ -463,7 +454,7 @@ TEST_CASE("import: a SKU taken by another product is rejected naming the field",
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.sub("store"), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
   const std::string file = dir.sub("dup.jsonl");
   WriteFile(file,
             R"({"id":"a","title":"A","variants":[{"sku":"SHARED","price":1}]})" "\n"
@@ -480,7 +471,7 @@ TEST_CASE("import of a file that is missing, a directory, or of no known format"
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.sub("store"), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
   Catalog& catalog = engine->catalog();
 
   const std::string missing = dir.sub("missing.jsonl");
@@ -534,7 +525,7 @@ TEST_CASE("import of a CSV file: rows grouped into products", "[catalog]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.sub("store"), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
   Catalog& catalog = engine->catalog();
   const std::string file = dir.sub("small.csv");
   WriteFile(file,
@@ -612,7 +603,7 @@ TEST_CASE("import of the Best Buy sample through its field mapping", "[catalog]"
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.sub("store"), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
   Catalog& catalog = engine->catalog();
   ImportOptions options;
   options.mapping_path = mapping;

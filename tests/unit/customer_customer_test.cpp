@@ -15,6 +15,7 @@
 #include "commerce/customer.h"
 #include "commerce/engine.h"
 #include "test_dir.h"
+#include "test_engine.h"
 
 namespace {
 
@@ -23,17 +24,6 @@ using commerce::Code;
 using commerce::Customer;
 using commerce::Engine;
 using commerce::testing::TempDir;
-
-std::unique_ptr<Engine> OpenEngine(const std::string& path, const std::string& driver) {
-  commerce::EngineOptions options;
-  options.path = path;
-  options.driver = driver;
-  options.run_background = false;
-  auto engine = Engine::open(options);
-  INFO(engine.status().ToString());
-  REQUIRE(engine.ok());
-  return std::move(engine).value();
-}
 
 Address Home() {
   Address a;
@@ -66,7 +56,7 @@ TEST_CASE("customers: create, get and get_by_email in any letter case", "[custom
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   auto& customers = engine->customers();
   const uint64_t seq = LastSeq(*engine);
 
@@ -114,7 +104,7 @@ TEST_CASE("customers: an id or an email in any case is taken once", "[customers]
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   auto& customers = engine->customers();
   Customer first = Ada();
   first.id = "ada";
@@ -137,7 +127,7 @@ TEST_CASE("customers: update with versions, email moves, conflicts", "[customers
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   auto& customers = engine->customers();
   auto ada = customers.create(Ada());
   REQUIRE(ada.ok());
@@ -199,7 +189,7 @@ TEST_CASE("customers: bad input is InvalidArgument naming the field, nothing wri
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   auto& customers = engine->customers();
   auto existing = customers.create(Ada("keep@example.com"));
   REQUIRE(existing.ok());
@@ -265,7 +255,7 @@ TEST_CASE("customers: 8 threads creating the same email at once: exactly one win
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   constexpr int kThreads = 8;
   std::latch start(kThreads);
   std::atomic<int> won{0}, taken{0}, other{0};

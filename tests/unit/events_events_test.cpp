@@ -17,6 +17,7 @@
 #include "commerce/engine.h"
 #include "commerce/events.h"
 #include "test_dir.h"
+#include "test_engine.h"
 
 namespace {
 
@@ -33,16 +34,6 @@ using commerce::WriteCondition;
 using commerce::testing::TempDir;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
-
-std::unique_ptr<Engine> OpenEngine(const std::string& path, const std::string& driver) {
-  commerce::EngineOptions options;
-  options.path = path;
-  options.driver = driver;
-  auto engine = Engine::open(options);
-  INFO("open " << path << " (" << driver << "): " << engine.status().ToString());
-  REQUIRE(engine.ok());
-  return std::move(engine).value();
-}
 
 Product MakeProduct(const std::string& id, const std::string& sku = "",
                     std::vector<std::string> categories = {}) {
@@ -85,7 +76,7 @@ TEST_CASE("tail returns events in order from a sequence, within limits", "[event
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Events& events = engine->events();
 
   CHECK(LastSeq(*engine) == 0);
@@ -132,7 +123,7 @@ TEST_CASE("every catalog write appends exactly one event; failed writes none", "
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Catalog& catalog = engine->catalog();
 
   // Each step: the write, then the one event it must have appended (type, subject).
@@ -217,7 +208,7 @@ TEST_CASE("consumer cursors: default 0, set and get, durable, checked", "[events
   CAPTURE(driver);
   TempDir dir;
   {
-    auto engine = OpenEngine(dir.path(), driver);
+    auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
     Events& events = engine->events();
     for (int i = 0; i < 5; ++i)
       REQUIRE(engine->catalog().upsert(MakeProduct("p" + std::to_string(i))).ok());
@@ -258,7 +249,7 @@ TEST_CASE("consumer cursors: default 0, set and get, durable, checked", "[events
     CHECK(LastSeq(*engine) == 5);
     REQUIRE(engine->close().ok());
   }
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   CHECK(engine->events().cursor("search-indexer").value_or(99) == 3);
   CHECK(engine->events().cursor("webhooks_v2.eu").value_or(99) == 4);
   CHECK(engine->events().cursor(std::string(64, 'z')).value_or(99) == 2);
@@ -273,7 +264,7 @@ TEST_CASE("wait returns at once, on another thread's write, or at the timeout", 
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   Events& events = engine->events();
   REQUIRE(engine->catalog().upsert(MakeProduct("p1")).ok());
   REQUIRE(engine->catalog().upsert(MakeProduct("p2")).ok());
@@ -335,7 +326,7 @@ TEST_CASE("wait with the largest timeout waits for a write instead of overflowin
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.path(), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   REQUIRE(engine->catalog().upsert(MakeProduct("p1")).ok());
   auto waiter = std::async(std::launch::async, [&] {
     return engine->events().wait(1, milliseconds::max());
@@ -354,7 +345,7 @@ TEST_CASE("wait wakes for events that an import in progress has committed",
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto engine = OpenEngine(dir.sub("store"), driver);
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
   const std::string file = dir.sub("many.jsonl");
   {
     std::string text;

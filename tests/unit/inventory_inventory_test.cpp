@@ -14,6 +14,7 @@
 
 #include "commerce/engine.h"
 #include "test_dir.h"
+#include "test_engine.h"
 
 namespace {
 
@@ -29,17 +30,6 @@ using commerce::StockLevel;
 using commerce::Variant;
 using commerce::Warehouse;
 using commerce::testing::TempDir;
-
-std::unique_ptr<Engine> OpenEngine(const std::string& path, const std::string& driver) {
-  commerce::EngineOptions options;
-  options.path = path;
-  options.driver = driver;
-  options.run_background = false;
-  auto engine = Engine::open(options);
-  INFO("open " << path << " (" << driver << "): " << engine.status().ToString());
-  REQUIRE(engine.ok());
-  return std::move(engine).value();
-}
 
 void AddProduct(Engine& e, const std::string& id, std::vector<std::string> skus,
                 ProductStatus status = ProductStatus::kActive) {
@@ -71,7 +61,7 @@ void AddWarehouse(Engine& e, const Warehouse& w) {
 
 // A store with SKUs A and B (product p) and warehouses w1, w2 (active) and w3 (inactive).
 std::unique_ptr<Engine> Seeded(const TempDir& dir, const std::string& driver) {
-  auto e = OpenEngine(dir.path(), driver);
+  auto e = commerce::testing::OpenTestEngine(dir.path(), driver);
   AddProduct(*e, "p", {"A", "B"});
   AddWarehouse(*e, MakeWarehouse("w1"));
   AddWarehouse(*e, MakeWarehouse("w2", "eu-west", 5));
@@ -109,7 +99,7 @@ TEST_CASE("warehouses: upsert, get, list, update; an unchanged upsert writes not
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto e = OpenEngine(dir.path(), driver);
+  auto e = commerce::testing::OpenTestEngine(dir.path(), driver);
   Inventory& inv = e->inventory();
 
   uint64_t seq0 = LastSeq(*e);
@@ -155,7 +145,7 @@ TEST_CASE("warehouses: bad input is InvalidArgument naming the field; nothing wr
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
-  auto e = OpenEngine(dir.path(), driver);
+  auto e = commerce::testing::OpenTestEngine(dir.path(), driver);
   struct Case {
     const char* name;
     std::function<void(Warehouse&)> spoil;

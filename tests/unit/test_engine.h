@@ -1,0 +1,25 @@
+// Test helper: an Engine on a given driver, or the test fails at once with the open error.
+// Background consumers are off (tests that need them call run_background_once() or open
+// their own engine), so what a test counts is only what it did.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+
+#include "commerce/engine.h"
+
+namespace commerce::testing {
+
+inline std::unique_ptr<Engine> OpenTestEngine(const std::string& path, const std::string& driver) {
+  EngineOptions options;
+  options.path = path;
+  options.driver = driver;
+  options.run_background = false;
+  auto engine = Engine::open(options);
+  INFO("open " << path << " (" << driver << "): " << engine.status().ToString());
+  REQUIRE(engine.ok());
+  return std::move(engine).value();
+}
+
+}  // namespace commerce::testing
