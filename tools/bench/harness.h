@@ -31,6 +31,8 @@ struct BenchOptions {
   double seconds = 0;          // measured seconds per point; 0: the case's default
   std::vector<int> threads;    // empty: the case's default thread counts
   int rounds = 0;              // slices each point is measured in; 0: 5, or 1 with --quick
+  uint64_t skus = 0;           // orders suite: SKUs in the shop; 0: --records or the default
+  int warehouses = 0;          // orders suite: warehouses; 0: the default (200)
   std::vector<std::string> cases;  // empty: every case of the suite
 
   bool WantCase(std::string_view name) const;

@@ -8,6 +8,7 @@
 // Results go to stdout (a table, or JSON Lines with --json: report.h); progress and
 // diagnostics go to stderr.
 #include <CLI/CLI.hpp>
+#include <string_view>
 
 #include <cstdio>
 #include <sstream>
@@ -64,6 +65,12 @@ int main(int argc, char** argv) {
                     "measure each point in this many slices, the systems taking turns (default 5, --quick 1)")
         ->check(CLI::Range(1, 100));
     sub->add_option("--case", options.cases, "run only this case (repeatable)");
+    if (std::string_view(suite.name) == "orders") {
+      sub->add_option("--skus", options.skus, "SKUs in the shop (default 1000000, --quick 100000)")
+          ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
+      sub->add_option("--warehouses", options.warehouses, "warehouses (default 200)")
+          ->check(CLI::Range(1, 100'000));
+    }
     subcommands.push_back(sub);
   }
   CLI11_PARSE(app, argc, argv);

@@ -3,11 +3,9 @@
 // peer is fair).
 //
 // The shop (the same for every system):
-//   - N SKUs (default 1,000,000; --quick 100,000; --records N, or --skus N when the command
-//     line has it): products 0..N-1 of the sample catalog (sample.h), each trimmed to its
+//   - N SKUs (default 1,000,000; --quick 100,000; --skus N, or --records N): products 0..N-1 of the sample catalog (sample.h), each trimmed to its
 //     first variant, written as JSON Lines and loaded with Catalog::import_file;
-//   - W warehouses (default 200; --warehouses W when the command line has it, else the
-//     environment variable COMMERCE_BENCH_WAREHOUSES) in regions region-0..region-9, each SKU
+//   - W warehouses (default 200; --warehouses W) in regions region-0..region-9, each SKU
 //     stocked in 2-4 of them (a deterministic hash of the SKU), with stock proportional to the
 //     SKU's Zipf popularity so that most orders find stock (the out-of-stock rate is reported);
 //   - 10,000 customers.
@@ -92,25 +90,14 @@ constexpr int64_t kBaseUnits = 24;     // every SKU, however unpopular
 constexpr int kCartSessionOps = 20;
 constexpr double kCartRateBudget = 100'000;
 
-template <class O>
-uint64_t SkusOption(const O& o) {
-  if constexpr (requires { o.skus; }) {
-    if (o.skus > 0) return o.skus;
-  }
+uint64_t SkusOption(const BenchOptions& o) {
+  if (o.skus > 0) return o.skus;
   if (o.records > 0) return o.records;
   return o.quick ? kQuickSkus : kDefaultSkus;
 }
 
-template <class O>
-int WarehousesOption(const O& o) {
-  if constexpr (requires { o.warehouses; }) {
-    if (o.warehouses > 0) return static_cast<int>(o.warehouses);
-  }
-  if (const char* env = std::getenv("COMMERCE_BENCH_WAREHOUSES")) {
-    const int w = std::atoi(env);
-    if (w > 0) return w;
-  }
-  return kDefaultWarehouses;
+int WarehousesOption(const BenchOptions& o) {
+  return o.warehouses > 0 ? o.warehouses : kDefaultWarehouses;
 }
 
 struct Params {
