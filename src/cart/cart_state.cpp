@@ -20,6 +20,7 @@
 #include <tuple>
 
 #include "commerce/cart.h"
+#include "cart/cart_quantity.h"
 #include "commerce/cart.h"
 #include "commerce/inventory.h"
 #include "common/ids.h"
@@ -99,14 +100,6 @@ void RemoveObserved(CartLineState& line) {
   r.erase(std::unique(r.begin(), r.end()), r.end());
 }
 
-Status CheckQuantity(int64_t quantity, int64_t min) {
-  if (quantity < min || quantity > kMaxQuantity)
-    return Status::InvalidArgument("quantity: must be " + std::to_string(min) + ".." +
-                                   std::to_string(kMaxQuantity) + ", got " +
-                                   std::to_string(quantity));
-  return Status::OK();
-}
-
 Status CheckPrice(const CartState& s, std::string_view sku, const Money& price) {
   if (price.currency != s.currency)
     return Status::InvalidArgument("currency: sku '" + std::string(sku) + "' is priced in '" +
@@ -161,10 +154,18 @@ Status CheckEditArgs(std::string_view replica, std::string_view sku) {
 
 }  // namespace
 
+Status CheckCartQuantity(int64_t quantity, int64_t min) {
+  if (quantity < min || quantity > kMaxQuantity)
+    return Status::InvalidArgument("quantity: must be " + std::to_string(min) + ".." +
+                                   std::to_string(kMaxQuantity) + ", got " +
+                                   std::to_string(quantity));
+  return Status::OK();
+}
+
 Status CartStateAdd(CartState& s, std::string_view replica, std::string_view sku,
                     int64_t quantity, const Money& unit_price, int64_t time_ms) {
   COMMERCE_RETURN_IF_ERROR(CheckEditArgs(replica, sku));
-  COMMERCE_RETURN_IF_ERROR(CheckQuantity(quantity, 1));
+  COMMERCE_RETURN_IF_ERROR(CheckCartQuantity(quantity, 1));
   COMMERCE_RETURN_IF_ERROR(CheckPrice(s, sku, unit_price));
   Canonicalize(s);
   const int64_t have = CartStateQuantity(s, sku);
@@ -181,7 +182,7 @@ Status CartStateAdd(CartState& s, std::string_view replica, std::string_view sku
 Status CartStateSetQuantity(CartState& s, std::string_view replica, std::string_view sku,
                             int64_t quantity, const Money& unit_price, int64_t time_ms) {
   COMMERCE_RETURN_IF_ERROR(CheckEditArgs(replica, sku));
-  COMMERCE_RETURN_IF_ERROR(CheckQuantity(quantity, 0));
+  COMMERCE_RETURN_IF_ERROR(CheckCartQuantity(quantity, 0));
   if (quantity == 0) {
     CartStateRemove(s, sku);
     return Status::OK();

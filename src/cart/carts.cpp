@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "commerce/cart.h"
+#include "cart/cart_quantity.h"
 #include "cart/cart_store.h"
 #include "catalog/catalog_store.h"
 #include "commerce/cart.h"
@@ -21,14 +22,6 @@
 namespace commerce {
 
 namespace {
-
-Status CheckQuantityArg(int64_t quantity, int64_t min) {
-  if (quantity < min || quantity > kMaxQuantity)
-    return Status::InvalidArgument("quantity: must be " + std::to_string(min) + ".." +
-                                   std::to_string(kMaxQuantity) + ", got " +
-                                   std::to_string(quantity));
-  return Status::OK();
-}
 
 // The catalog's current price of `sku`, for a cart in `currency`. NotFound for an unknown
 // SKU; InvalidArgument for a product that is not active or priced in another currency.
@@ -185,7 +178,7 @@ Result<CartState> Carts::state(std::string_view cart_id) {
 
 Result<Cart> Carts::add(std::string_view cart_id, std::string_view sku, int64_t quantity) {
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("sku", sku));
-  COMMERCE_RETURN_IF_ERROR(CheckQuantityArg(quantity, 1));
+  COMMERCE_RETURN_IF_ERROR(CheckCartQuantity(quantity, 1));
   std::string s(sku);
   return EditCart(core_, cart_id, "add", [&](WriteTxn& txn, CartRecord& r, int64_t now) -> Status {
     COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(txn, core_->tables, s, r.state.currency));
@@ -195,7 +188,7 @@ Result<Cart> Carts::add(std::string_view cart_id, std::string_view sku, int64_t 
 
 Result<Cart> Carts::set_quantity(std::string_view cart_id, std::string_view sku, int64_t quantity) {
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("sku", sku));
-  COMMERCE_RETURN_IF_ERROR(CheckQuantityArg(quantity, 0));
+  COMMERCE_RETURN_IF_ERROR(CheckCartQuantity(quantity, 0));
   if (quantity == 0) return remove(cart_id, sku);  // no price needed: the SKU may be gone
   std::string s(sku);
   return EditCart(core_, cart_id, "set_quantity", [&](WriteTxn& txn, CartRecord& r, int64_t now) -> Status {

@@ -24,9 +24,10 @@ Status CheckListOptions(const ListOptions& o) {
   return Status::OK();
 }
 
-// Pages over (prefix, product id) keys: the cursor is the last product id returned.
+// Pages over (prefix, product id) keys: the cursor is the last product id returned. The
+// value is the product itself when listing the products table, empty for an index.
 Result<Page<Product>> ListProducts(EngineCore* core, Table table, const std::string& prefix,
-                                   const ListOptions& o, bool ids_in_value) {
+                                   const ListOptions& o, bool products_in_value) {
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core->storage->read());
   Page<Product> page;
   auto c = txn->cursor(table);
@@ -43,7 +44,7 @@ Result<Page<Product>> ListProducts(EngineCore* core, Table table, const std::str
     auto id = r.str();
     if (!id) return Status::Corruption("catalog index key does not decode");
     Product p;
-    if (ids_in_value) {
+    if (products_in_value) {
       COMMERCE_RETURN_IF_ERROR(DecodeProduct(c->value(), &p));
     } else {
       COMMERCE_ASSIGN_OR_RETURN(p, GetProduct(*txn, core->tables, *id));

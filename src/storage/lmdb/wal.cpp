@@ -172,23 +172,28 @@ Status Wal::Append(uint64_t lsn, std::string_view payload) {
   PutU32(header + 4, RecordCrc(lsn, payload));
   PutU64(header + 8, lsn);
   struct iovec iov[2] = {{header, kHeader}, {const_cast<char*>(payload.data()), payload.size()}};
-  size_t want = kHeader + payload.size();
-  size_t done = 0;
-  while (done < want) {
-    ssize_t n;
-    if (done == 0) {
-      n = ::writev(fd_, iov, 2);
-    } else {
-      // Rare partial write: finish it piecewise.
-      std::string rest;
-      rest.append(header, kHeader).append(payload);
-      n = ::write(fd_, rest.data() + done, want - done);
-    }
+  const size_t want = kHeader + payload.size();
+  struct iovec* v = iov;
+  int count = 2;
+  for (size_t left = want; left > 0;) {
+    ssize_t n = ::writev(fd_, v, count);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Errno("cannot append to log", path_);
     }
-    done += static_cast<size_t>(n);
+    // A short write (rare): step past what went out and write the rest.
+    left -= static_cast<size_t>(n);
+    for (size_t done = static_cast<size_t>(n); done > 0 && count > 0;) {
+      if (done >= v->iov_len) {
+        done -= v->iov_len;
+        ++v;
+        --count;
+      } else {
+        v->iov_base = static_cast<char*>(v->iov_base) + done;
+        v->iov_len -= done;
+        done = 0;
+      }
+    }
   }
   segment_bytes_ += want;
   return Status::OK();
