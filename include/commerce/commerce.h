@@ -11,6 +11,7 @@
 #include "commerce/order.h"
 #include "commerce/pricing.h"
 #include "commerce/sample.h"
+#include "commerce/search.h"
 #include "commerce/status.h"
 #include "commerce/storage.h"
 #include "commerce/version.h"

@@ -20,6 +20,7 @@
 #include "commerce/inventory.h"
 #include "commerce/order.h"
 #include "commerce/pricing.h"
+#include "commerce/search.h"
 #include "commerce/export.h"
 #include "commerce/status.h"
 #include "commerce/storage.h"
@@ -27,6 +28,7 @@
 namespace commerce {
 
 class Background;
+class SearchService;
 
 struct EngineOptions {
   // Directory of the store; created if absent.
@@ -44,6 +46,8 @@ struct EngineOptions {
   std::chrono::milliseconds background_tick = std::chrono::seconds(1);
   // false: no background thread (consumers run only through run_background_once(); tests).
   bool run_background = true;
+  // The search index (<path>/search/): shards, result cache, indexer thread.
+  SearchOptions search;
 };
 
 class COMMERCE_EXPORT Engine {
@@ -61,9 +65,11 @@ class COMMERCE_EXPORT Engine {
   Orders& orders();
   Customers& customers();
   Events& events();
+  Search& search();
   Storage& storage();
 
-  // One round of every background consumer (cart expiry, ...) on the calling thread.
+  // One round of every background consumer (cart expiry, ...) and of the search indexer, on
+  // the calling thread.
   Status run_background_once();
 
   // Finishes queued writes and closes the store. Later calls fail with FailedPrecondition.
@@ -79,6 +85,8 @@ class COMMERCE_EXPORT Engine {
   std::unique_ptr<Customers> customers_;
   std::unique_ptr<Events> events_;
   std::unique_ptr<Background> background_;
+  std::unique_ptr<SearchService> search_service_;
+  std::unique_ptr<Search> search_;
 };
 
 }  // namespace commerce

@@ -5,6 +5,7 @@
 #include "common/key.h"
 #include "engine/background.h"
 #include "engine/engine_core.h"
+#include "search/search_service.h"
 
 namespace commerce {
 
@@ -76,7 +77,15 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   engine->background_ = std::make_unique<Background>(engine->core_.get(), engine->events_.get(),
                                                      options.background_tick);
   engine->background_->Add(MakeCartExpiryConsumer(engine->core_.get()));
+  SearchOptions search = options.search;
+  if (!options.run_background) search.run_indexer = false;
+  engine->search_service_ = std::make_unique<SearchService>(
+      engine->core_.get(), engine->catalog_.get(), engine->inventory_.get(),
+      engine->events_.get(), options.path + "/search", search);
+  COMMERCE_RETURN_IF_ERROR(engine->search_service_->Open());
+  engine->search_ = std::make_unique<Search>(engine->search_service_.get());
   if (options.run_background) engine->background_->Start();
+  engine->search_service_->Start();
   return engine;
 }
 
@@ -97,16 +106,20 @@ Carts& Engine::carts() { return *carts_; }
 Orders& Engine::orders() { return *orders_; }
 Customers& Engine::customers() { return *customers_; }
 Events& Engine::events() { return *events_; }
+Search& Engine::search() { return *search_; }
 Storage& Engine::storage() { return *core_->storage; }
 
 Status Engine::run_background_once() {
   if (!background_) return Status::FailedPrecondition("engine is closed");
-  return background_->RunOnce();
+  Status s = background_->RunOnce();
+  Status indexed = search_service_->RunOnce();
+  return s.ok() ? indexed : s;
 }
 
 Status Engine::close() {
-  // Background consumers stop before the store closes under them.
+  // Background consumers and the indexer stop before the store closes under them.
   if (background_) background_->Stop();
+  if (search_service_) search_service_->Stop();
   return core_->storage->close();
 }
 

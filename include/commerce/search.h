@@ -1,0 +1,184 @@
+// Product search over a Xapian index kept by the engine from its event log (docs/search.md).
+//
+//   commerce::SearchRequest r{.text = "wireless headphones", .brands = {"Sony"},
+//                             .facets = {"brand", "category", "price"}};
+//   auto res = engine->search().query(r);
+//   for (const auto& hit : res->hits) std::cout << hit.product_id << " " << hit.title << "\n";
+//
+// The index lives under <store>/search/ and is fed by a background indexer that tails the
+// event log: a catalog or stock change becomes searchable shortly after it commits (usually
+// well under a second). A caller that needs its own write to be searchable passes the write's
+// event sequence as SearchRequest::min_index_seq, or calls wait_for().
+//
+// Thread safety: a Search (from Engine::search()) is safe to use from any number of threads.
+// Each thread queries through its own Xapian reader; a result cache sits in front.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commerce/export.h"
+#include "commerce/money.h"
+#include "commerce/status.h"
+
+namespace commerce {
+
+class EngineCore;
+class SearchService;
+
+struct SearchRequest {
+  // Free text: words, "quoted phrases", -excluded words, a SKU or model number. At most
+  // kMaxQueryChars characters and kMaxQueryWords words. Empty: browse by the filters alone.
+  std::string text;
+  // Filters. Values of one filter OR together; different filters AND together.
+  std::vector<std::string> brands;      // exact brand names, case-insensitive
+  std::vector<std::string> categories;  // category ids; a category includes its sub-categories
+  std::optional<int64_t> price_min;     // minor units, inclusive, on the product's lowest price
+  std::optional<int64_t> price_max;     // minor units, inclusive
+  bool in_stock = false;                // only products with a sellable unit in some warehouse
+  // Attribute and variant-option filters: name -> value, exact and case-insensitive; a
+  // product matches when it or one of its variants has that value.
+  std::map<std::string, std::string> attributes;
+
+  // Facet counts to return: any of "brand", "category", "price".
+  std::vector<std::string> facets;
+  // Values per facet (1..100).
+  size_t facet_size = 10;
+
+  // "relevance" (the default with text), "popularity" (the default without), "price_asc",
+  // "price_desc", "newest".
+  std::string sort;
+  size_t offset = 0;  // offset + limit <= kMaxWindow
+  size_t limit = 20;  // 1..100
+
+  // Treat the last word as a prefix unless the text ends with a space (search-as-you-type).
+  bool prefix = true;
+  // When the text as typed finds nothing and a spelling correction exists, return the
+  // corrected query's results (SearchResult::corrected_query says so).
+  bool typo_tolerance = true;
+  // When every word is required and nothing matches, retry requiring any word.
+  bool relax = true;
+  // Results must reflect every event up to this sequence (read-your-writes): the query waits
+  // up to wait_timeout for the indexer, and a cached result older than it is not used.
+  uint64_t min_index_seq = 0;
+  std::chrono::milliseconds wait_timeout{5000};
+  // false: skip the result cache (always run the query).
+  bool use_cache = true;
+};
+
+inline constexpr size_t kMaxQueryChars = 500;
+inline constexpr size_t kMaxQueryWords = 32;
+inline constexpr size_t kMaxWindow = 10000;  // offset + limit
+// Facet counts are exact when a query matches at most this many products; beyond it they
+// are estimates scaled from the first kFacetExactCap matches (Facet::exact is false).
+inline constexpr size_t kFacetExactCap = 10000;
+
+struct SearchHit {
+  std::string product_id;
+  std::string title;
+  std::string highlighted_title;  // HTML-escaped, matched words in <b>..</b>
+  std::string brand;
+  Money price;                    // the lowest variant price
+  bool in_stock = false;
+  double score = 0;               // relevance weight; 0 for sorts other than relevance
+};
+
+struct FacetValue {
+  std::string value;  // a brand name, a category id, or a price bucket "min..max" (minor units)
+  std::string label;  // for categories, the category's name; for price, "$50 - $100"
+  uint64_t count = 0;
+};
+
+struct Facet {
+  std::string field;  // "brand", "category", "price"
+  std::vector<FacetValue> values;  // brand and category: by count, descending; price: by price
+  bool exact = true;  // false: counts are estimates (more than kFacetExactCap matches)
+};
+
+struct SearchResult {
+  std::vector<SearchHit> hits;
+  uint64_t total = 0;         // matching products: exact when total_exact
+  bool total_exact = true;
+  std::vector<Facet> facets;  // in the order requested
+  // "Did you mean": the query with misspelt words corrected, or "" when every word is known.
+  std::string corrected_query;
+  // The hits are those of corrected_query (the text as typed found nothing).
+  bool used_correction = false;
+  // The hits require any word, not every word (the text with all words found nothing).
+  bool relaxed = false;
+  uint64_t index_seq = 0;     // the event sequence the index reflected for this result
+  bool from_cache = false;
+};
+
+struct SearchStats {
+  uint64_t documents = 0;       // searchable products
+  uint64_t indexed_seq = 0;     // last event applied to every shard
+  uint64_t log_seq = 0;         // newest event in the log
+  uint64_t lag_events = 0;      // log_seq - indexed_seq
+  double lag_ms = 0;            // age of the oldest event not yet indexed; 0 when caught up
+  uint32_t shards = 0;
+  uint64_t index_bytes = 0;     // on disk
+  uint64_t cache_hits = 0, cache_misses = 0, cache_coalesced = 0, cache_stale_served = 0;
+  uint64_t cache_entries = 0;
+  uint64_t queries = 0;         // run against the index (cache misses and refreshes)
+  std::string last_error;       // the indexer's last error ("" when none)
+};
+
+struct RebuildProgress {
+  uint64_t products_done = 0;
+  uint64_t products_total = 0;
+  double elapsed_s = 0;
+};
+
+struct SearchOptions {
+  // Index shards (1..16), written in parallel; fixed when the index is created (a rebuild
+  // with another count re-creates it). 0: one per hardware thread, at most 4.
+  uint32_t shards = 0;
+  // Result cache: entries, freshness and the stale-while-revalidate window. A cached result
+  // is fresh for cache_ttl (jittered by +-20% so that entries do not expire together), then
+  // served stale for cache_stale while one background refresh runs.
+  size_t cache_entries = 10000;
+  std::chrono::milliseconds cache_ttl{2000};
+  std::chrono::milliseconds cache_stale{30000};
+  // false: no indexer thread (the index follows the log only through run_background_once()
+  // or rebuild(); tests).
+  bool run_indexer = true;
+};
+
+class COMMERCE_EXPORT Search {
+ public:
+  explicit Search(SearchService* service) : service_(service) {}
+
+  // Errors: InvalidArgument (names the field: text too long or unparsable, unknown facet or
+  // sort, price range inverted or negative, limit or offset out of range), DeadlineExceeded
+  // (min_index_seq not reached within wait_timeout), Unavailable / Corruption (the index).
+  Result<SearchResult> query(const SearchRequest& request);
+
+  // Blocks until every event up to `seq` is searchable, or `timeout` passes
+  // (DeadlineExceeded).
+  Status wait_for(uint64_t seq, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  // Replaces the synonym list. Each group is a set of words or phrases that mean the same
+  // ("sneakers", "trainers", "running shoes"); a query word found in a group also matches the
+  // others. Durable; takes effect for the next query (the cache is cleared).
+  Status set_synonyms(const std::vector<std::vector<std::string>>& groups);
+  Result<std::vector<std::vector<std::string>>> synonyms();
+
+  // Re-creates the index from the catalog and stock, `shards` writers in parallel (0: keep
+  // the current count). Queries keep being served from the old index until the new one is
+  // complete. Progress is reported about every 1,000 products.
+  Status rebuild(uint32_t shards = 0,
+                 std::function<void(const RebuildProgress&)> progress = {});
+
+  Result<SearchStats> stats();
+
+ private:
+  SearchService* service_;
+};
+
+}  // namespace commerce

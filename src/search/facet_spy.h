@@ -1,0 +1,46 @@
+// One match spy for every facet a query asks: brand counts, category counts (each matching
+// product counts once for its categories and each of their ancestors) and price buckets,
+// in a single pass over the matches Xapian looks at.
+//
+// Xapian shows a spy only the documents it examines: all of them when the query asks to
+// check at least as many as match (exact counts), a prefix otherwise. total_seen() says
+// which; SearchService scales the counts and flags them when it is a prefix.
+//
+// Thread safety: one query at a time (a Xapian object).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include <xapian.h>
+
+namespace commerce::search {
+
+// Price bucket upper bounds in minor units (exclusive); the last bucket is open-ended.
+inline constexpr std::array<int64_t, 9> kPriceBucketBounds = {
+    1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000};
+
+class FacetSpy : public Xapian::MatchSpy {
+ public:
+  FacetSpy(bool brands, bool categories, bool prices)
+      : brands_(brands), categories_(categories), prices_(prices) {}
+
+  void operator()(const Xapian::Document& doc, double wt) override;
+
+  uint64_t total_seen() const { return seen_; }
+  const std::unordered_map<std::string, uint64_t>& brands() const { return brand_counts_; }
+  const std::unordered_map<std::string, uint64_t>& categories() const { return category_counts_; }
+  const std::array<uint64_t, kPriceBucketBounds.size() + 1>& price_buckets() const { return price_counts_; }
+
+ private:
+  bool brands_, categories_, prices_;
+  uint64_t seen_ = 0;
+  std::unordered_map<std::string, uint64_t> brand_counts_;
+  std::unordered_map<std::string, uint64_t> category_counts_;
+  std::array<uint64_t, kPriceBucketBounds.size() + 1> price_counts_{};
+};
+
+}  // namespace commerce::search

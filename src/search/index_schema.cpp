@@ -1,0 +1,195 @@
+#include "search/index_schema.h"
+
+#include <zlib.h>
+
+#include <cstring>
+
+namespace commerce::search {
+
+namespace {
+
+constexpr size_t kMaxTermBytes = 240;  // Xapian's limit is 245 for glass
+
+std::string Lower(std::string_view s) {
+  // Unicode-aware, so that "ÉCOLE" and "école" filter alike.
+  return Xapian::Unicode::tolower(std::string(s));
+}
+
+void PutString(std::string& out, std::string_view s) {
+  uint32_t n = static_cast<uint32_t>(s.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(s);
+}
+
+bool GetString(std::string_view& in, std::string* s) {
+  uint32_t n;
+  if (in.size() < sizeof n) return false;
+  std::memcpy(&n, in.data(), sizeof n);
+  in.remove_prefix(sizeof n);
+  if (in.size() < n) return false;
+  s->assign(in.substr(0, n));
+  in.remove_prefix(n);
+  return true;
+}
+
+}  // namespace
+
+std::string BooleanTerm(std::string_view prefix, std::string_view value) {
+  std::string term(prefix);
+  term += Lower(value);
+  if (term.size() <= kMaxTermBytes) return term;
+  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(term.data()), term.size());
+  char hex[16];
+  snprintf(hex, sizeof hex, "#%08lx", crc & 0xffffffffUL);
+  // Cut on a UTF-8 character boundary.
+  size_t cut = kMaxTermBytes - 9;
+  while (cut > prefix.size() && (static_cast<unsigned char>(term[cut]) & 0xC0) == 0x80) --cut;
+  term.resize(cut);
+  return term + hex;
+}
+
+std::string NormaliseCode(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out += c;
+  }
+  return out;
+}
+
+std::string IdTerm(std::string_view product_id) {
+  // Product ids are at most 64 bytes; kept as written (ids are case-sensitive).
+  return std::string(kPrefixId) + std::string(product_id);
+}
+
+std::vector<std::string> CategoryLineage(std::string_view category_id) {
+  std::vector<std::string> out;
+  std::string id(category_id);
+  while (!id.empty()) {
+    out.push_back(id);
+    size_t slash = id.rfind('/');
+    if (slash == std::string::npos) break;
+    id.resize(slash);
+  }
+  return out;
+}
+
+Money LowestPrice(const Product& p) {
+  Money m;
+  for (const auto& v : p.variants) {
+    if (m.currency.empty() || v.price.minor < m.minor) m = v.price;
+  }
+  return m;
+}
+
+std::string EncodeHitData(const HitData& h) {
+  std::string out;
+  out.reserve(h.product_id.size() + h.title.size() + h.brand.size() + 32);
+  out += '\x01';  // format version
+  PutString(out, h.product_id);
+  PutString(out, h.title);
+  PutString(out, h.brand);
+  PutString(out, h.price.currency);
+  out.append(reinterpret_cast<const char*>(&h.price.minor), sizeof h.price.minor);
+  out += h.in_stock ? '1' : '0';
+  return out;
+}
+
+bool DecodeHitData(std::string_view in, HitData* out) {
+  if (in.empty() || in[0] != '\x01') return false;
+  in.remove_prefix(1);
+  if (!GetString(in, &out->product_id) || !GetString(in, &out->title) ||
+      !GetString(in, &out->brand) || !GetString(in, &out->price.currency))
+    return false;
+  if (in.size() != sizeof(int64_t) + 1) return false;
+  std::memcpy(&out->price.minor, in.data(), sizeof(int64_t));
+  out->in_stock = in[sizeof(int64_t)] == '1';
+  return true;
+}
+
+Xapian::Document BuildDocument(const Product& p, bool in_stock,
+                               const std::vector<std::string>& category_names,
+                               Xapian::TermGenerator& tg) {
+  Xapian::Document doc;
+  tg.set_document(doc);
+  // Words people type go into the spelling dictionary; description words do not (they are
+  // many, and a correction should lead to a product's name, not a word of its prose).
+  tg.index_text_without_positions(p.title, kWeightTitle);
+  tg.index_text_without_positions(p.brand, kWeightBrand);
+  for (const auto& name : category_names) tg.index_text_without_positions(name, kWeightCategory);
+  // set_flags(toggle, mask) returns the flags it replaces.
+  const auto spelling_flags =
+      tg.set_flags(Xapian::TermGenerator::flags(0),
+                   static_cast<Xapian::TermGenerator::flags>(~Xapian::TermGenerator::FLAG_SPELLING));
+  std::string_view body(p.description);
+  if (body.size() > kMaxIndexedDescription) {
+    size_t cut = kMaxIndexedDescription;
+    while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;
+    body = body.substr(0, cut);
+  }
+  tg.index_text_without_positions(std::string(body), kWeightBody);
+
+  doc.add_boolean_term(IdTerm(p.id));
+  if (!p.brand.empty()) doc.add_boolean_term(BooleanTerm(kPrefixBrand, p.brand));
+  std::string categories;
+  for (const auto& c : p.categories) {
+    for (const auto& id : CategoryLineage(c)) {
+      doc.add_boolean_term(BooleanTerm(kPrefixCategory, id));
+      if (("\n" + categories + "\n").find("\n" + id + "\n") == std::string::npos) {
+        if (!categories.empty()) categories += '\n';
+        categories += id;
+      }
+    }
+  }
+  for (const auto& [name, value] : p.attributes)
+    doc.add_boolean_term(BooleanTerm(kPrefixAttribute, name + "=" + value));
+  for (const auto& v : p.variants) {
+    // SKUs and barcodes match as typed (through the text) and as one normalised code.
+    tg.index_text_without_positions(v.sku, kWeightBody);
+    std::string sku = NormaliseCode(v.sku);
+    if (!sku.empty()) doc.add_boolean_term(std::string(kPrefixCode) + sku);
+    if (!v.barcode.empty()) {
+      std::string code = NormaliseCode(v.barcode);
+      if (!code.empty()) doc.add_boolean_term(std::string(kPrefixCode) + code);
+    }
+    for (const auto& [name, value] : v.options) {
+      doc.add_boolean_term(BooleanTerm(kPrefixAttribute, name + "=" + value));
+      tg.index_text_without_positions(value, kWeightBody);
+    }
+    for (const auto& [name, value] : v.attributes)
+      doc.add_boolean_term(BooleanTerm(kPrefixAttribute, name + "=" + value));
+  }
+  tg.set_flags(spelling_flags);
+
+  const Money price = LowestPrice(p);
+  doc.add_value(kSlotPrice, Xapian::sortable_serialise(static_cast<double>(price.minor)));
+  doc.add_value(kSlotCreated, Xapian::sortable_serialise(static_cast<double>(p.created_at_ms)));
+  doc.add_value(kSlotPopularity, Xapian::sortable_serialise(static_cast<double>(p.popularity)));
+  doc.add_value(kSlotBrand, p.brand);
+  doc.add_value(kSlotCategories, categories);
+  SetInStock(doc, in_stock);
+  doc.set_data(EncodeHitData({p.id, p.title, p.brand, price, in_stock}));
+  return doc;
+}
+
+void SetInStock(Xapian::Document& doc, bool in_stock) {
+  doc.add_value(kSlotInStock, in_stock ? "1" : "0");
+  if (in_stock) {
+    doc.add_boolean_term(std::string(kTermInStock));
+  } else {
+    try {
+      doc.remove_term(std::string(kTermInStock));
+    } catch (const Xapian::InvalidArgumentError&) {
+      // not there: nothing to remove
+    }
+  }
+  HitData h;
+  if (DecodeHitData(doc.get_data(), &h) && h.in_stock != in_stock) {
+    h.in_stock = in_stock;
+    doc.set_data(EncodeHitData(h));
+  }
+}
+
+bool DocumentInStock(const Xapian::Document& doc) { return doc.get_value(kSlotInStock) == "1"; }
+
+}  // namespace commerce::search

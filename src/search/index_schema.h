@@ -1,0 +1,81 @@
+// How a product becomes a Xapian document, and the names both sides of the index agree on:
+// term prefixes, value slots and the document's stored data. The indexer writes with
+// BuildDocument; the query side filters on the boolean terms and sorts and counts facets on
+// the value slots.
+//
+// Thread safety: pure functions; a TermGenerator is per caller.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <xapian.h>
+
+#include "commerce/catalog.h"
+
+namespace commerce::search {
+
+// Value slots.
+inline constexpr Xapian::valueno kSlotPrice = 0;       // sortable_serialise(lowest price, minor)
+inline constexpr Xapian::valueno kSlotCreated = 1;     // sortable_serialise(created_at_ms)
+inline constexpr Xapian::valueno kSlotPopularity = 2;  // sortable_serialise(popularity)
+inline constexpr Xapian::valueno kSlotBrand = 3;       // the brand as written (facet values)
+inline constexpr Xapian::valueno kSlotCategories = 4;  // category ids and ancestors, '\n'-joined
+inline constexpr Xapian::valueno kSlotInStock = 5;     // "1" or "0"
+
+// Boolean term prefixes. Unprefixed terms and "Z" stems are the free text.
+inline constexpr std::string_view kPrefixId = "Q";
+inline constexpr std::string_view kPrefixBrand = "XB";
+inline constexpr std::string_view kPrefixCategory = "XC";
+inline constexpr std::string_view kPrefixAttribute = "XA";  // XA<name>=<value>, lower-cased
+inline constexpr std::string_view kPrefixCode = "K";        // SKU / barcode, normalised
+inline constexpr std::string_view kTermInStock = "XS1";
+
+// Within-document frequency per occurrence: how BM25 weighs a word by the field it is in.
+inline constexpr Xapian::termcount kWeightTitle = 4;
+inline constexpr Xapian::termcount kWeightBrand = 3;
+inline constexpr Xapian::termcount kWeightCategory = 2;
+inline constexpr Xapian::termcount kWeightBody = 1;
+// Only the start of a long description is indexed: enough to describe a product, and it
+// bounds the work one upsert can cause.
+inline constexpr size_t kMaxIndexedDescription = 4000;
+
+// Key of the per-shard metadata entry holding the last event sequence applied to the shard.
+inline constexpr const char* kLastSeqKey = "commerce.last_seq";
+
+// A boolean term: prefix + lower-cased value. Values too long for a Xapian term (245 bytes)
+// keep their first bytes and a CRC of the whole, so two long values stay distinct.
+std::string BooleanTerm(std::string_view prefix, std::string_view value);
+// SKUs and model numbers as typed in many ways ("SM-G930", "sm g930", "smg930"): lower-case
+// letters and digits only.
+std::string NormaliseCode(std::string_view code);
+std::string IdTerm(std::string_view product_id);
+// A category id and its ancestors: "a/b/c" -> {"a/b/c", "a/b", "a"}.
+std::vector<std::string> CategoryLineage(std::string_view category_id);
+// The lowest price among the product's variants.
+Money LowestPrice(const Product& p);
+
+// What a hit needs without a catalog read, kept small in the document's data.
+struct HitData {
+  std::string product_id;
+  std::string title;
+  std::string brand;
+  Money price;
+  bool in_stock = false;
+};
+std::string EncodeHitData(const HitData& h);
+bool DecodeHitData(std::string_view data, HitData* out);
+
+// The document for an active product. `tg` has the English stemmer and, for the spelling
+// dictionary, the shard as its database.
+Xapian::Document BuildDocument(const Product& p, bool in_stock,
+                               const std::vector<std::string>& category_names,
+                               Xapian::TermGenerator& tg);
+
+// Flips the stock flag of an indexed document in place (no re-tokenising).
+void SetInStock(Xapian::Document& doc, bool in_stock);
+bool DocumentInStock(const Xapian::Document& doc);
+
+}  // namespace commerce::search

@@ -1,0 +1,115 @@
+// The search indexer: a consumer of the event log that keeps the Xapian shards in step with
+// the catalog and stock.
+//
+// Exactly-once into the index: each shard stores, in the same Xapian commit as its
+// documents, the sequence of the last event applied to it (metadata kLastSeqKey). The
+// indexer resumes from the lowest of them and a shard skips events it already holds, so a
+// crash anywhere replays nothing twice and loses nothing. (It keeps no cursor in the event
+// log: the index itself is the cursor.)
+//
+// A batch of events becomes a set of products to refresh, routed to shards by a hash of the
+// product id; the shards are written and committed in parallel, one thread each — the bulk
+// path of an import is the same path with bigger batches. Stock events refresh a product
+// only when it moves in or out of stock, and then without re-tokenising it.
+//
+// Thread safety: RunOnce, Rebuild and the indexer thread serialise on one mutex; the
+// accessors are safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <xapian.h>
+
+#include "commerce/catalog.h"
+#include "commerce/events.h"
+#include "commerce/inventory.h"
+#include "commerce/search.h"
+#include "search/category_names.h"
+#include "search/index_layout.h"
+
+namespace commerce {
+class EngineCore;
+}
+
+namespace commerce::search {
+
+class Indexer {
+ public:
+  // `published(generation, seq)` is called after every commit that made events up to `seq`
+  // searchable, and after a rebuild switched to a new generation.
+  using Published = std::function<void(const std::string& generation, uint64_t seq)>;
+
+  Indexer(EngineCore* core, Catalog* catalog, Inventory* inventory, Events* events,
+          CategoryNames* names, IndexLayout layout, Published published);
+  ~Indexer();  // Stop()s
+
+  // Opens the current generation, or creates the first one with `shards` shards (0: one
+  // per hardware thread, at most 4). A damaged index, or one ahead of the event log (a store
+  // restored from an older backup), is replaced by an empty generation filled from the log.
+  Status Open(uint32_t shards);
+  void Start();
+  void Stop();
+
+  // Applies every event not yet indexed, on the calling thread.
+  Status RunOnce();
+  Status Rebuild(uint32_t shards, const std::function<void(const RebuildProgress&)>& progress);
+
+  uint64_t applied_seq() const { return applied_seq_.load(); }
+  std::string generation() const;
+  uint32_t shard_count() const;
+  std::string last_error() const;
+
+ private:
+  struct Shard {
+    std::unique_ptr<Xapian::WritableDatabase> db;
+    uint64_t last_seq = 0;
+  };
+  // What a batch asks of one product.
+  enum class Work : uint8_t { kStock = 1, kFull = 2 };
+
+  Status OpenGeneration(const std::string& generation, bool create, uint32_t shards,
+                        std::vector<Shard>* out);
+  Status ApplyBatch(const std::vector<Event>& batch);
+  Status IndexProducts(std::vector<Shard>& shards,
+                       std::vector<std::vector<std::pair<std::string, Work>>>& work,
+                       uint64_t commit_seq, bool persist_all);
+  Status Refresh(Shard& shard, Xapian::TermGenerator& tg, const std::string& product_id,
+                 Work work);
+  Result<bool> InStock(const Product& p);
+  uint32_t ShardOf(std::string_view product_id, size_t shards) const;
+  void Loop();
+  void SetError(const Status& s);
+
+  EngineCore* core_;
+  Catalog* catalog_;
+  Inventory* inventory_;
+  Events* events_;
+  CategoryNames* names_;
+  IndexLayout layout_;
+  Published published_;
+
+  std::mutex work_mu_;
+  std::string generation_;       // GUARDED_BY(work_mu_) for writes; read under state_mu_
+  std::vector<Shard> shards_;    // GUARDED_BY(work_mu_)
+  std::atomic<uint64_t> applied_seq_{0};
+
+  mutable std::mutex state_mu_;
+  std::string generation_name_;  // GUARDED_BY(state_mu_): copy of generation_ for readers
+  uint32_t shard_count_ = 0;     // GUARDED_BY(state_mu_)
+  std::string last_error_;       // GUARDED_BY(state_mu_)
+
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Xapian's exceptions as Status, at the edge of the search code.
+Status FromXapian(const Xapian::Error& e, std::string_view context);
+
+}  // namespace commerce::search

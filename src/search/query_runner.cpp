@@ -1,0 +1,300 @@
+#include "search/query_runner.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "search/facet_spy.h"
+#include "search/index_schema.h"
+#include "search/indexer.h"
+
+namespace commerce::search {
+
+namespace {
+
+using QP = Xapian::QueryParser;
+
+// What shoppers type: "quoted phrases", -excluded, +required, AND/OR/NOT; the spelling
+// correction is computed (the query as typed still runs). Synonyms are ours (synonyms.h).
+constexpr unsigned kSyntaxFlags = QP::FLAG_PHRASE | QP::FLAG_LOVEHATE | QP::FLAG_BOOLEAN;
+constexpr unsigned kBaseFlags = kSyntaxFlags | QP::FLAG_SPELLING_CORRECTION;
+// A SKU-looking query scores this much more on an exact code match than on its words.
+constexpr double kCodeBoost = 4.0;
+
+Xapian::Query AnyOf(std::string_view prefix, const std::vector<std::string>& values) {
+  std::vector<Xapian::Query> terms;
+  for (const auto& v : values) terms.emplace_back(BooleanTerm(prefix, v));
+  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+}
+
+Xapian::Query Filters(const SearchRequest& r) {
+  std::vector<Xapian::Query> parts;
+  if (!r.brands.empty()) parts.push_back(AnyOf(kPrefixBrand, r.brands));
+  if (!r.categories.empty()) parts.push_back(AnyOf(kPrefixCategory, r.categories));
+  auto ser = [](int64_t v) { return Xapian::sortable_serialise(static_cast<double>(v)); };
+  if (r.price_min && r.price_max)
+    parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, kSlotPrice, ser(*r.price_min), ser(*r.price_max));
+  else if (r.price_min)
+    parts.emplace_back(Xapian::Query::OP_VALUE_GE, kSlotPrice, ser(*r.price_min));
+  else if (r.price_max)
+    parts.emplace_back(Xapian::Query::OP_VALUE_LE, kSlotPrice, ser(*r.price_max));
+  if (r.in_stock) parts.emplace_back(std::string(kTermInStock));
+  for (const auto& [name, value] : r.attributes)
+    parts.emplace_back(BooleanTerm(kPrefixAttribute, name + "=" + value));
+  if (parts.empty()) return Xapian::Query();
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+struct Parsed {
+  Xapian::Query query;
+  std::string corrected;  // "" when every word is known
+};
+
+Result<Xapian::Query> ParseText(Reader& reader, const std::string& text, unsigned flags) {
+  try {
+    return reader.parser.parse_query(text, flags);
+  } catch (const Xapian::QueryParserError&) {
+    // Unbalanced quotes, a dangling AND...: read the text as plain words instead.
+    try {
+      return reader.parser.parse_query(text, flags & ~kSyntaxFlags);
+    } catch (const Xapian::QueryParserError& e) {
+      return Status::InvalidArgument("search text: cannot be read as a query: " + e.get_msg());
+    }
+  }
+}
+
+Result<Parsed> Parse(Reader& reader, const Synonyms& synonyms, const std::string& text,
+                     unsigned flags, Xapian::Query::op default_op) {
+  reader.parser.set_default_op(default_op);
+  Parsed p;
+  COMMERCE_ASSIGN_OR_RETURN(p.query, ParseText(reader, text, flags));
+  p.corrected = reader.parser.get_corrected_query_string();
+  for (const auto& variant : synonyms.Variants(text, reader.stemmer)) {
+    COMMERCE_ASSIGN_OR_RETURN(auto q, ParseText(reader, variant, flags & ~QP::FLAG_SPELLING_CORRECTION));
+    p.query = Xapian::Query(Xapian::Query::OP_OR, p.query, q);
+  }
+  // A SKU or model number, however it is spaced or dashed, also matches as one code.
+  const std::string code = NormaliseCode(text);
+  if (code.size() >= 3 && code.size() <= 64 &&
+      std::any_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    p.query = Xapian::Query(
+        Xapian::Query::OP_OR, p.query,
+        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                      Xapian::Query(std::string(kPrefixCode) + code), kCodeBoost));
+  }
+  return p;
+}
+
+// The last word is a prefix while it is being typed: the text does not end with a space
+// and the word has at least two characters (one letter would expand to too much).
+bool LastWordIsPartial(const std::string& text) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text.back()))) return false;
+  size_t start = text.find_last_of(" \t\r\n");
+  start = start == std::string::npos ? 0 : start + 1;
+  size_t chars = 0;
+  for (size_t i = start; i < text.size(); ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars;
+  return chars >= 2;
+}
+
+size_t CountWords(const std::string& text) {
+  size_t n = 0;
+  bool in = false;
+  for (char c : text) {
+    bool space = std::isspace(static_cast<unsigned char>(c));
+    if (!space && !in) ++n;
+    in = !space;
+  }
+  return n;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string PriceLabel(int64_t minor) {
+  return std::to_string(minor / 100) + "." + (minor % 100 < 10 ? "0" : "") +
+         std::to_string(minor % 100);
+}
+
+std::string ParentOf(const std::string& id) {
+  size_t slash = id.rfind('/');
+  return slash == std::string::npos ? "" : id.substr(0, slash);
+}
+
+void TopCounts(const std::unordered_map<std::string, uint64_t>& counts, double scale,
+               size_t size, std::vector<FacetValue>* out,
+               const std::function<bool(const std::string&)>& keep) {
+  std::vector<std::pair<std::string, uint64_t>> v;
+  for (const auto& [value, n] : counts)
+    if (keep(value)) v.emplace_back(value, n);
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  if (v.size() > size) v.resize(size);
+  for (auto& [value, n] : v)
+    out->push_back({value, "", static_cast<uint64_t>(static_cast<double>(n) * scale + 0.5)});
+}
+
+Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Xapian::Query& text,
+                             const Xapian::Query& filters, CategoryNames* names) {
+  const SearchRequest& r = *c.request;
+  Xapian::Query q;
+  if (!c.has_text) {
+    q = filters.empty() ? Xapian::Query::MatchAll
+                        : Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query::MatchAll, filters);
+  } else {
+    q = filters.empty() ? text : Xapian::Query(Xapian::Query::OP_FILTER, text, filters);
+  }
+  Xapian::Enquire enquire(reader.db);
+  enquire.set_query(q);
+  if (!c.has_text) enquire.set_weighting_scheme(Xapian::BoolWeight());
+  switch (c.sort) {
+    case SortBy::kRelevance:
+      // Ties (browse, or equal weights) go to the more popular product.
+      enquire.set_sort_by_relevance_then_value(kSlotPopularity, true);
+      break;
+    case SortBy::kPopularity: enquire.set_sort_by_value_then_relevance(kSlotPopularity, true); break;
+    case SortBy::kPriceAsc: enquire.set_sort_by_value_then_relevance(kSlotPrice, false); break;
+    case SortBy::kPriceDesc: enquire.set_sort_by_value_then_relevance(kSlotPrice, true); break;
+    case SortBy::kNewest: enquire.set_sort_by_value_then_relevance(kSlotCreated, true); break;
+  }
+  const bool facets = c.facet_brand || c.facet_category || c.facet_price;
+  FacetSpy spy(c.facet_brand, c.facet_category, c.facet_price);
+  if (facets) enquire.add_matchspy(&spy);
+  // Counting facets exactly means looking at every match: up to the cap, and no further.
+  const Xapian::doccount check = facets ? static_cast<Xapian::doccount>(kFacetExactCap) : 0;
+  Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(r.offset),
+                                       static_cast<Xapian::doccount>(r.limit), check);
+
+  SearchResult out;
+  out.total = mset.get_matches_estimated();
+  out.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+  out.index_seq = reader.index_seq;
+  // (No MSet::fetch(): in Xapian 1.4.22 it crashes for a page that does not start at 0,
+  // and it only helps remote databases.)
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    HitData h;
+    if (!DecodeHitData(it.get_document().get_data(), &h))
+      return Status::Corruption("search index: a document's data does not decode");
+    SearchHit hit;
+    hit.highlighted_title =
+        c.has_text ? mset.snippet(h.title, h.title.size() * 2 + 64, reader.stemmer,
+                                  Xapian::MSet::SNIPPET_EXHAUSTIVE, "<b>", "</b>", "…")
+                   : HtmlEscape(h.title);
+    hit.product_id = std::move(h.product_id);
+    hit.title = std::move(h.title);
+    hit.brand = std::move(h.brand);
+    hit.price = std::move(h.price);
+    hit.in_stock = h.in_stock;
+    hit.score = c.has_text ? it.get_weight() : 0;
+    out.hits.push_back(std::move(hit));
+  }
+  if (facets) {
+    const uint64_t seen = spy.total_seen();
+    const bool exact = out.total_exact && seen >= out.total;
+    const double scale = exact || seen == 0 ? 1.0 : static_cast<double>(out.total) / seen;
+    for (const auto& f : r.facets) {
+      Facet facet{.field = f, .exact = exact};
+      if (f == "brand") {
+        TopCounts(spy.brands(), scale, r.facet_size, &facet.values,
+                  [](const std::string&) { return true; });
+        for (auto& v : facet.values) v.label = v.value;
+      } else if (f == "category") {
+        // One level: the children of the filtered category, or the top-level departments.
+        const std::string parent = r.categories.size() == 1 ? r.categories[0] : "";
+        TopCounts(spy.categories(), scale, r.facet_size, &facet.values,
+                  [&](const std::string& id) { return ParentOf(id) == parent; });
+        for (auto& v : facet.values) v.label = names->Get(v.value);
+      } else {
+        const auto& b = spy.price_buckets();
+        for (size_t i = 0; i < b.size(); ++i) {
+          if (b[i] == 0) continue;
+          const int64_t lo = i == 0 ? 0 : kPriceBucketBounds[i - 1];
+          FacetValue v;
+          v.count = static_cast<uint64_t>(static_cast<double>(b[i]) * scale + 0.5);
+          if (i < kPriceBucketBounds.size()) {
+            const int64_t hi = kPriceBucketBounds[i] - 1;
+            v.value = std::to_string(lo) + ".." + std::to_string(hi);
+            v.label = PriceLabel(lo) + " - " + PriceLabel(hi);
+          } else {
+            v.value = std::to_string(lo) + "..";
+            v.label = PriceLabel(lo) + " and above";
+          }
+          facet.values.push_back(std::move(v));
+        }
+      }
+      out.facets.push_back(std::move(facet));
+    }
+  }
+  return out;
+}
+
+Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms& synonyms,
+                         CategoryNames* names) {
+  const SearchRequest& r = *c.request;
+  const Xapian::Query filters = Filters(r);
+  if (!c.has_text) return Execute(reader, c, Xapian::Query(), filters, names);
+
+  const bool partial = r.prefix && LastWordIsPartial(r.text);
+  const unsigned flags = kBaseFlags | (partial ? QP::FLAG_PARTIAL : 0u);
+  COMMERCE_ASSIGN_OR_RETURN(Parsed typed, Parse(reader, synonyms, r.text, flags, Xapian::Query::OP_AND));
+  COMMERCE_ASSIGN_OR_RETURN(SearchResult res, Execute(reader, c, typed.query, filters, names));
+  std::string corrected = typed.corrected;
+  if (res.total > 0) {
+    res.corrected_query = corrected;
+    return res;
+  }
+  // Nothing matched. Xapian corrects no partial word, so ask again with the last word whole.
+  if (partial) {
+    COMMERCE_ASSIGN_OR_RETURN(Parsed whole, Parse(reader, synonyms, r.text, kBaseFlags, Xapian::Query::OP_AND));
+    if (!whole.corrected.empty()) corrected = whole.corrected;
+  }
+  res.corrected_query = corrected;
+  if (!r.typo_tolerance && !r.relax) return res;
+  std::string text = r.text;
+  unsigned text_flags = flags;
+  if (r.typo_tolerance && !corrected.empty()) {
+    COMMERCE_ASSIGN_OR_RETURN(Parsed fixed, Parse(reader, synonyms, corrected, kBaseFlags, Xapian::Query::OP_AND));
+    COMMERCE_ASSIGN_OR_RETURN(SearchResult again, Execute(reader, c, fixed.query, filters, names));
+    again.corrected_query = corrected;
+    again.used_correction = true;
+    if (again.total > 0 || !r.relax) return again;
+    text = corrected, text_flags = kBaseFlags;
+  }
+  res.corrected_query = corrected;
+  if (!r.relax || CountWords(text) < 2) return res;
+  COMMERCE_ASSIGN_OR_RETURN(Parsed any, Parse(reader, synonyms, text, text_flags, Xapian::Query::OP_OR));
+  COMMERCE_ASSIGN_OR_RETURN(SearchResult relaxed, Execute(reader, c, any.query, filters, names));
+  relaxed.corrected_query = corrected;
+  relaxed.used_correction = text != r.text;
+  relaxed.relaxed = true;
+  return relaxed;
+}
+
+}  // namespace
+
+Result<SearchResult> RunQuery(Reader& reader, const CheckedRequest& request,
+                              const Synonyms& synonyms, CategoryNames* names, bool* modified) {
+  *modified = false;
+  try {
+    return Run(reader, request, synonyms, names);
+  } catch (const Xapian::DatabaseModifiedError& e) {
+    *modified = true;
+    return FromXapian(e, "query");
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "query");
+  }
+}
+
+}  // namespace commerce::search

@@ -1,0 +1,23 @@
+// Running one checked request on one reader: the text through Xapian's QueryParser (English
+// stems, the last word as a prefix, synonyms, spelling), the filters as boolean terms and
+// value ranges, the sort, the facets, and the fall-backs when nothing matches — the spelling
+// correction, then any-word instead of every-word.
+//
+// Thread safety: one call per Reader at a time.
+#pragma once
+
+#include "commerce/search.h"
+#include "search/category_names.h"
+#include "search/reader_pool.h"
+#include "search/search_request.h"
+#include "search/synonyms.h"
+
+namespace commerce::search {
+
+// Xapian errors come back as Status; DatabaseModifiedError (the indexer overwrote blocks
+// this reader still needed) as Unavailable with `*modified` set, for the caller to reopen
+// and run again.
+Result<SearchResult> RunQuery(Reader& reader, const CheckedRequest& request,
+                              const Synonyms& synonyms, CategoryNames* names, bool* modified);
+
+}  // namespace commerce::search

@@ -1,0 +1,72 @@
+// Xapian readers for queries: Xapian objects are not thread-safe, so each query borrows a
+// reader (a Database over every shard, and its QueryParser) that no
+// other thread uses meanwhile. Readers are made on demand — as many as queries ever ran at
+// once — and kept.
+//
+// The indexer publishes after each commit; a borrowed reader that is behind reopens (cheap:
+// Xapian re-reads the root blocks), and one on an older generation (after a rebuild) is
+// rebuilt on the new shard paths.
+//
+// Thread safety: safe from any number of threads; a Lease is used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+#include "commerce/status.h"
+#include "search/index_layout.h"
+
+namespace commerce::search {
+
+struct Reader {
+  Xapian::Database db;
+  Xapian::QueryParser parser;
+  Xapian::Stem stemmer{"english"};
+  std::string generation;
+  uint64_t version = 0;    // of the publication it reflects
+  uint64_t index_seq = 0;  // every event up to here is visible to it
+};
+
+class ReaderPool {
+ public:
+  explicit ReaderPool(const IndexLayout* layout) : layout_(layout) {}
+
+  // A new state of the index: `generation` holds every event up to `seq`.
+  void Publish(const std::string& generation, uint64_t seq);
+  uint64_t published_seq() const;
+
+  class Lease {
+   public:
+    Lease(ReaderPool* pool, std::unique_ptr<Reader> r) : pool_(pool), reader_(std::move(r)) {}
+    Lease(Lease&&) = default;
+    ~Lease();
+    Reader& operator*() { return *reader_; }
+    Reader* operator->() { return reader_.get(); }
+    // After Xapian::DatabaseModifiedError: reopen and run the whole query again.
+    Status Reopen();
+
+   private:
+    ReaderPool* pool_;
+    std::unique_ptr<Reader> reader_;
+  };
+
+  // A reader up to date with the latest publication.
+  Result<Lease> Acquire();
+
+ private:
+  Status Refresh(Reader& r, const std::string& generation, uint64_t version, uint64_t seq);
+
+  const IndexLayout* layout_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<Reader>> idle_;  // GUARDED_BY(mu_)
+  std::string generation_;                     // GUARDED_BY(mu_)
+  uint64_t version_ = 0;                       // GUARDED_BY(mu_)
+  uint64_t seq_ = 0;                           // GUARDED_BY(mu_)
+};
+
+}  // namespace commerce::search

@@ -1,0 +1,147 @@
+#include "search/result_cache.h"
+
+namespace commerce::search {
+
+namespace {
+constexpr size_t kShards = 16;
+
+// A per-thread splitmix64 stream: jitter needs to be cheap, not strong.
+uint64_t NextRandom() {
+  thread_local uint64_t state =
+      0x9E3779B97F4A7C15ULL ^ reinterpret_cast<uintptr_t>(&state) ^
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+ResultCache::ResultCache(size_t capacity, std::chrono::milliseconds ttl,
+                         std::chrono::milliseconds stale)
+    : per_shard_(capacity == 0 ? 0 : std::max<size_t>(1, capacity / kShards)),
+      ttl_(ttl),
+      stale_(stale) {
+  for (size_t i = 0; i < kShards; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+ResultCache::Shard& ResultCache::ShardFor(const std::string& key) {
+  return *shards_[std::hash<std::string>{}(key) % kShards];
+}
+
+void ResultCache::Insert(Shard& s, const std::string& key, std::shared_ptr<const SearchResult> r) {
+  if (per_shard_ == 0) return;
+  // TTL x [0.8, 1.2): entries made in one burst expire spread out.
+  const auto jitter = ttl_.count() * static_cast<int64_t>(NextRandom() % 400) / 1000;
+  const auto now = Clock::now();
+  auto it = s.entries.find(key);
+  if (it == s.entries.end()) {
+    s.lru.push_front(key);
+    it = s.entries.emplace(key, Entry{}).first;
+    it->second.lru = s.lru.begin();
+  } else {
+    s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
+  }
+  Entry& e = it->second;
+  e.result = std::move(r);
+  e.fresh_until = now + ttl_ * 8 / 10 + std::chrono::milliseconds(jitter);
+  e.stale_until = e.fresh_until + stale_;
+  e.refreshing = false;
+  while (s.entries.size() > per_shard_) {
+    s.entries.erase(s.lru.back());
+    s.lru.pop_back();
+  }
+}
+
+Result<SearchResult> ResultCache::Get(const std::string& key, uint64_t min_seq,
+                                      const Compute& compute, const ScheduleRefresh& refresh) {
+  Shard& s = ShardFor(key);
+  std::promise<Result<SearchResult>> promise;
+  Flight flight;
+  bool leader = false;
+  {
+    std::unique_lock<std::mutex> lock(s.mu);
+    auto it = s.entries.find(key);
+    const auto now = Clock::now();
+    if (it != s.entries.end() && it->second.result->index_seq >= min_seq &&
+        now < it->second.stale_until) {
+      Entry& e = it->second;
+      s.lru.splice(s.lru.begin(), s.lru, e.lru);
+      std::shared_ptr<const SearchResult> r = e.result;
+      bool schedule = false;
+      if (now >= e.fresh_until) {
+        stale_served_.fetch_add(1, std::memory_order_relaxed);
+        if (!e.refreshing) e.refreshing = schedule = true;
+      } else {
+        hits_.fetch_add(1, std::memory_order_relaxed);
+      }
+      lock.unlock();
+      if (schedule) refresh();
+      SearchResult copy = *r;
+      copy.from_cache = true;
+      return copy;
+    }
+    auto f = s.flights.find(key);
+    if (f != s.flights.end()) {
+      flight = f->second;
+      coalesced_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      misses_.fetch_add(1, std::memory_order_relaxed);
+      flight = promise.get_future().share();
+      s.flights.emplace(key, flight);
+      leader = true;
+    }
+  }
+  if (!leader) {
+    Result<SearchResult> r = flight.get();
+    // The leader's result may predate what this caller needs: then compute its own.
+    if (r.ok() && r->index_seq < min_seq) return compute();
+    return r;
+  }
+  Result<SearchResult> r = [&]() -> Result<SearchResult> {
+    try {
+      return compute();
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("search: ") + e.what());
+    }
+  }();
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (r.ok()) Insert(s, key, std::make_shared<const SearchResult>(*r));
+    s.flights.erase(key);
+  }
+  promise.set_value(r);
+  return r;
+}
+
+void ResultCache::Put(const std::string& key, const SearchResult& result) {
+  Shard& s = ShardFor(key);
+  std::lock_guard<std::mutex> lock(s.mu);
+  Insert(s, key, std::make_shared<const SearchResult>(result));
+}
+
+void ResultCache::RefreshFailed(const std::string& key) {
+  Shard& s = ShardFor(key);
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.entries.find(key);
+  if (it != s.entries.end()) it->second.refreshing = false;
+}
+
+void ResultCache::Clear() {
+  for (auto& s : shards_) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->entries.clear();
+    s->lru.clear();
+  }
+}
+
+ResultCache::Counters ResultCache::counters() const {
+  Counters c{hits_.load(), misses_.load(), coalesced_.load(), stale_served_.load(), 0};
+  for (const auto& s : shards_) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    c.entries += s->entries.size();
+  }
+  return c;
+}
+
+}  // namespace commerce::search

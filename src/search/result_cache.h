@@ -1,0 +1,78 @@
+// The result cache in front of the index: the card's answer to cache stampedes on head
+// queries.
+//   - Freshness: an entry is fresh for its TTL, jittered +-20% so that entries made together
+//     do not expire together; then, for the stale window, it is still served while ONE
+//     background refresh recomputes it (stale-while-revalidate).
+//   - Request coalescing: when identical requests miss together, one computes and the others
+//     wait for its result.
+//   - Bounded: least recently used entries go first, per shard of the key space.
+// Results record the index sequence they reflect, so a read-your-writes request
+// (min_index_seq) never gets an older one.
+//
+// Thread safety: safe from any number of threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "commerce/search.h"
+
+namespace commerce::search {
+
+class ResultCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Compute = std::function<Result<SearchResult>()>;
+  // Asked to recompute a stale entry in the background (and Put() it).
+  using ScheduleRefresh = std::function<void()>;
+
+  ResultCache(size_t capacity, std::chrono::milliseconds ttl, std::chrono::milliseconds stale);
+
+  // A result for `key` no older than min_seq: a fresh entry, a stale one (refresh
+  // scheduled), another caller's computation in flight, or compute() now (kept if ok).
+  Result<SearchResult> Get(const std::string& key, uint64_t min_seq, const Compute& compute,
+                           const ScheduleRefresh& refresh);
+  void Put(const std::string& key, const SearchResult& result);
+  // A refresh that failed: the entry may be refreshed again.
+  void RefreshFailed(const std::string& key);
+  void Clear();
+
+  struct Counters {
+    uint64_t hits = 0, misses = 0, coalesced = 0, stale_served = 0, entries = 0;
+  };
+  Counters counters() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const SearchResult> result;
+    Clock::time_point fresh_until, stale_until;
+    bool refreshing = false;
+    std::list<std::string>::iterator lru;
+  };
+  using Flight = std::shared_future<Result<SearchResult>>;
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, Entry> entries;  // GUARDED_BY(mu)
+    std::list<std::string> lru;                      // GUARDED_BY(mu): front = most recent
+    std::unordered_map<std::string, Flight> flights; // GUARDED_BY(mu)
+  };
+
+  Shard& ShardFor(const std::string& key);
+  void Insert(Shard& s, const std::string& key, std::shared_ptr<const SearchResult> r);
+
+  size_t per_shard_;
+  std::chrono::milliseconds ttl_, stale_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<uint64_t> hits_{0}, misses_{0}, coalesced_{0}, stale_served_{0};
+};
+
+}  // namespace commerce::search

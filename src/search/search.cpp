@@ -1,0 +1,29 @@
+#include "commerce/search.h"
+
+#include "search/search_service.h"
+
+namespace commerce {
+
+Result<SearchResult> Search::query(const SearchRequest& request) {
+  return service_->Query(request);
+}
+
+Status Search::wait_for(uint64_t seq, std::chrono::milliseconds timeout) {
+  if (timeout.count() < 0) return Status::InvalidArgument("wait_for: timeout must not be negative");
+  return service_->WaitFor(seq, timeout);
+}
+
+Status Search::set_synonyms(const std::vector<std::vector<std::string>>& groups) {
+  return service_->SetSynonyms(groups);
+}
+
+Result<std::vector<std::vector<std::string>>> Search::synonyms() { return service_->Synonyms(); }
+
+Status Search::rebuild(uint32_t shards, std::function<void(const RebuildProgress&)> progress) {
+  if (shards > 16) return Status::InvalidArgument("rebuild: shards must be 0..16");
+  return service_->Rebuild(shards, progress);
+}
+
+Result<SearchStats> Search::stats() { return service_->Stats(); }
+
+}  // namespace commerce

@@ -1,0 +1,29 @@
+// Checking a SearchRequest before any work, and the canonical form that keys the cache.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include "commerce/search.h"
+
+namespace commerce::search {
+
+enum class SortBy : uint8_t { kRelevance, kPopularity, kPriceAsc, kPriceDesc, kNewest };
+
+// A request that passed validation, with its defaults resolved.
+struct CheckedRequest {
+  const SearchRequest* request = nullptr;
+  SortBy sort = SortBy::kRelevance;
+  bool facet_brand = false, facet_category = false, facet_price = false;
+  bool has_text = false;  // text holds a word (not only spaces and punctuation)
+};
+
+// InvalidArgument naming the field for every way a request can be wrong (see search.h).
+Result<CheckedRequest> CheckRequest(const SearchRequest& r);
+
+// Equal for requests that must give equal results: everything but the cache and freshness
+// controls, with list filters order-insensitive.
+std::string CacheKey(const SearchRequest& r);
+
+}  // namespace commerce::search

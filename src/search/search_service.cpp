@@ -1,0 +1,200 @@
+#include "search/search_service.h"
+
+#include "common/key.h"
+#include "engine/engine_core.h"
+#include "search/query_runner.h"
+
+namespace commerce {
+
+namespace {
+// Stale entries queued for refresh beyond this are served stale until they expire.
+constexpr size_t kMaxRefreshQueue = 1000;
+// A reader that the indexer overtook mid-query reopens and runs again this many times.
+constexpr int kModifiedRetries = 3;
+
+std::string SynonymsKey() { return KeyBuilder().str("search.synonyms").key(); }
+}  // namespace
+
+SearchService::SearchService(EngineCore* core, Catalog* catalog, Inventory* inventory,
+                             Events* events, std::string root, SearchOptions options)
+    : core_(core),
+      events_(events),
+      options_(options),
+      layout_(std::move(root)),
+      names_(catalog),
+      readers_(&layout_),
+      cache_(options.cache_entries, options.cache_ttl, options.cache_stale),
+      indexer_(core, catalog, inventory, events, &names_, layout_,
+               [this](const std::string& g, uint64_t seq) { OnPublished(g, seq); }),
+      synonyms_(std::make_shared<search::Synonyms>()) {}
+
+SearchService::~SearchService() { Stop(); }
+
+Status SearchService::Open() {
+  if (options_.shards > 16) return Status::InvalidArgument("search.shards must be 0..16");
+  if (options_.cache_ttl.count() < 0 || options_.cache_stale.count() < 0)
+    return Status::InvalidArgument("search.cache_ttl and search.cache_stale must not be negative");
+  // The synonym list is kept in the store (meta table), so it is as durable as the catalog
+  // and survives index rebuilds.
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  std::string_view v;
+  Status s = txn->get(core_->tables.meta, SynonymsKey(), &v);
+  if (s.ok()) {
+    COMMERCE_ASSIGN_OR_RETURN(auto syn, search::Synonyms::Decode(v));
+    synonyms_ = std::make_shared<const search::Synonyms>(std::move(syn));
+  } else if (!s.IsNotFound()) {
+    return s;
+  }
+  txn.reset();
+  return indexer_.Open(options_.shards);
+}
+
+void SearchService::Start() {
+  if (options_.run_indexer) indexer_.Start();
+  if (!refresh_thread_.joinable()) refresh_thread_ = std::thread([this] { RefreshLoop(); });
+}
+
+void SearchService::Stop() {
+  indexer_.Stop();
+  {
+    std::lock_guard<std::mutex> lock(refresh_mu_);
+    refresh_stop_ = true;
+  }
+  refresh_cv_.notify_all();
+  if (refresh_thread_.joinable()) refresh_thread_.join();
+}
+
+void SearchService::OnPublished(const std::string& generation, uint64_t seq) {
+  readers_.Publish(generation, seq);
+  {
+    std::lock_guard<std::mutex> lock(seq_mu_);
+    published_seq_ = seq;
+  }
+  seq_cv_.notify_all();
+}
+
+std::shared_ptr<const search::Synonyms> SearchService::CurrentSynonyms() const {
+  std::lock_guard<std::mutex> lock(synonyms_mu_);
+  return synonyms_;
+}
+
+Result<SearchResult> SearchService::RunUncached(const search::CheckedRequest& c) {
+  queries_.fetch_add(1, std::memory_order_relaxed);
+  const auto synonyms = CurrentSynonyms();
+  COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+  for (int attempt = 0;; ++attempt) {
+    bool modified = false;
+    auto r = search::RunQuery(*reader, c, *synonyms, &names_, &modified);
+    if (!modified || attempt == kModifiedRetries) return r;
+    COMMERCE_RETURN_IF_ERROR(reader.Reopen());
+  }
+}
+
+Result<SearchResult> SearchService::Query(const SearchRequest& request) {
+  COMMERCE_ASSIGN_OR_RETURN(auto checked, search::CheckRequest(request));
+  if (request.min_index_seq > 0)
+    COMMERCE_RETURN_IF_ERROR(WaitFor(request.min_index_seq, request.wait_timeout));
+  if (!request.use_cache || options_.cache_entries == 0) return RunUncached(checked);
+  const std::string key = search::CacheKey(request);
+  return cache_.Get(
+      key, request.min_index_seq, [&] { return RunUncached(checked); },
+      [&] {
+        std::lock_guard<std::mutex> lock(refresh_mu_);
+        if (refresh_queue_.size() >= kMaxRefreshQueue) {
+          cache_.RefreshFailed(key);
+          return;
+        }
+        refresh_queue_.emplace_back(key, request);
+        refresh_cv_.notify_one();
+      });
+}
+
+void SearchService::RefreshLoop() {
+  std::unique_lock<std::mutex> lock(refresh_mu_);
+  for (;;) {
+    refresh_cv_.wait(lock, [&] { return refresh_stop_ || !refresh_queue_.empty(); });
+    if (refresh_stop_) return;
+    auto [key, request] = std::move(refresh_queue_.front());
+    refresh_queue_.pop_front();
+    lock.unlock();
+    auto checked = search::CheckRequest(request);
+    auto r = checked.ok() ? RunUncached(*checked) : Result<SearchResult>(checked.status());
+    if (r.ok()) cache_.Put(key, *r);
+    else cache_.RefreshFailed(key);
+    lock.lock();
+  }
+}
+
+Status SearchService::WaitFor(uint64_t seq, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!options_.run_indexer) {
+    // No indexer thread: catch up on this one.
+    COMMERCE_RETURN_IF_ERROR(indexer_.RunOnce());
+  }
+  std::unique_lock<std::mutex> lock(seq_mu_);
+  if (seq_cv_.wait_until(lock, deadline, [&] { return published_seq_ >= seq; })) return Status::OK();
+  const uint64_t at = published_seq_;
+  lock.unlock();
+  std::string why = indexer_.last_error();
+  return Status::DeadlineExceeded("search index reached event " + std::to_string(at) +
+                                  ", not " + std::to_string(seq) + ", within " +
+                                  std::to_string(timeout.count()) + " ms" +
+                                  (why.empty() ? "" : " (indexer: " + why + ")"));
+}
+
+Status SearchService::SetSynonyms(const std::vector<std::vector<std::string>>& groups) {
+  COMMERCE_ASSIGN_OR_RETURN(auto syn, search::Synonyms::Make(groups));
+  std::string encoded = syn.Encode();
+  const std::string key = SynonymsKey();
+  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+    if (!encoded.empty()) return txn.put(core_->tables.meta, key, encoded);
+    Status s = txn.del(core_->tables.meta, key);
+    return s.IsNotFound() ? Status::OK() : s;
+  }));
+  {
+    std::lock_guard<std::mutex> lock(synonyms_mu_);
+    synonyms_ = std::make_shared<const search::Synonyms>(std::move(syn));
+  }
+  cache_.Clear();
+  return Status::OK();
+}
+
+std::vector<std::vector<std::string>> SearchService::Synonyms() const {
+  return CurrentSynonyms()->groups();
+}
+
+Status SearchService::Rebuild(uint32_t shards,
+                              const std::function<void(const RebuildProgress&)>& progress) {
+  COMMERCE_RETURN_IF_ERROR(indexer_.Rebuild(shards, progress));
+  cache_.Clear();
+  return Status::OK();
+}
+
+Result<SearchStats> SearchService::Stats() {
+  SearchStats st;
+  st.indexed_seq = indexer_.applied_seq();
+  COMMERCE_ASSIGN_OR_RETURN(st.log_seq, events_->last_seq());
+  st.lag_events = st.log_seq > st.indexed_seq ? st.log_seq - st.indexed_seq : 0;
+  if (st.lag_events > 0) {
+    COMMERCE_ASSIGN_OR_RETURN(auto next, events_->tail(st.indexed_seq + 1, 1));
+    if (!next.empty()) st.lag_ms = std::max<double>(0, EngineCore::NowMs() - next[0].time_ms);
+  }
+  st.shards = indexer_.shard_count();
+  st.index_bytes = layout_.DiskBytes();
+  {
+    COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    try {
+      st.documents = reader->db.get_doccount();
+    } catch (const Xapian::Error& e) {
+      return search::FromXapian(e, "stats");
+    }
+  }
+  const auto c = cache_.counters();
+  st.cache_hits = c.hits, st.cache_misses = c.misses, st.cache_coalesced = c.coalesced;
+  st.cache_stale_served = c.stale_served, st.cache_entries = c.entries;
+  st.queries = queries_.load();
+  st.last_error = indexer_.last_error();
+  return st;
+}
+
+}  // namespace commerce

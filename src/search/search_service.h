@@ -1,0 +1,81 @@
+// Everything behind commerce::Search in one engine: the indexer and its thread, the reader
+// pool, the result cache and its refresh thread, the synonym list and the counters.
+// Engine owns one; Search (search.h) is its public face.
+//
+// Thread safety: safe from any number of threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "commerce/catalog.h"
+#include "commerce/events.h"
+#include "commerce/inventory.h"
+#include "commerce/search.h"
+#include "search/category_names.h"
+#include "search/indexer.h"
+#include "search/reader_pool.h"
+#include "search/result_cache.h"
+#include "search/search_request.h"
+#include "search/synonyms.h"
+
+namespace commerce {
+
+class EngineCore;
+
+class SearchService {
+ public:
+  SearchService(EngineCore* core, Catalog* catalog, Inventory* inventory, Events* events,
+                std::string root, SearchOptions options);
+  ~SearchService();  // Stop()s
+
+  Status Open();
+  void Start();  // the indexer thread (when options.run_indexer) and the refresh thread
+  void Stop();
+  Status RunOnce() { return indexer_.RunOnce(); }
+
+  Result<SearchResult> Query(const SearchRequest& request);
+  Status WaitFor(uint64_t seq, std::chrono::milliseconds timeout);
+  Status SetSynonyms(const std::vector<std::vector<std::string>>& groups);
+  std::vector<std::vector<std::string>> Synonyms() const;
+  Status Rebuild(uint32_t shards, const std::function<void(const RebuildProgress&)>& progress);
+  Result<SearchStats> Stats();
+
+ private:
+  Result<SearchResult> RunUncached(const search::CheckedRequest& c);
+  void OnPublished(const std::string& generation, uint64_t seq);
+  void RefreshLoop();
+  std::shared_ptr<const search::Synonyms> CurrentSynonyms() const;
+
+  EngineCore* core_;
+  Events* events_;
+  SearchOptions options_;
+  search::IndexLayout layout_;
+  search::CategoryNames names_;
+  search::ReaderPool readers_;
+  search::ResultCache cache_;
+  search::Indexer indexer_;
+
+  mutable std::mutex synonyms_mu_;
+  std::shared_ptr<const search::Synonyms> synonyms_;  // GUARDED_BY(synonyms_mu_)
+
+  std::mutex seq_mu_;
+  std::condition_variable seq_cv_;
+  uint64_t published_seq_ = 0;  // GUARDED_BY(seq_mu_)
+
+  // Stale cache entries waiting for a background refresh.
+  std::mutex refresh_mu_;
+  std::condition_variable refresh_cv_;
+  std::deque<std::pair<std::string, SearchRequest>> refresh_queue_;  // GUARDED_BY(refresh_mu_)
+  bool refresh_stop_ = false;                                        // GUARDED_BY(refresh_mu_)
+  std::thread refresh_thread_;
+
+  std::atomic<uint64_t> queries_{0};
+};
+
+}  // namespace commerce

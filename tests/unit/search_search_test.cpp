@@ -1,0 +1,497 @@
+// Tests of product search (src/search/) through the public API: what the indexer puts in
+// the index and when, the query model (stems, prefixes, typos, synonyms, codes, filters,
+// facets, sorts, pages), bad input, the result cache, rebuilds and restarts.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <latch>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "commerce/engine.h"
+#include "test_dir.h"
+#include "test_engine.h"
+
+namespace {
+
+using commerce::Category;
+using commerce::Code;
+using commerce::Engine;
+using commerce::Money;
+using commerce::Product;
+using commerce::ProductStatus;
+using commerce::SearchRequest;
+using commerce::SearchResult;
+using commerce::Variant;
+using commerce::testing::TempDir;
+
+Product Make(const std::string& id, const std::string& title, const std::string& brand,
+             const std::string& category, int64_t price, const std::string& description = "",
+             int64_t popularity = 0) {
+  Product p;
+  p.id = id;
+  p.title = title;
+  p.brand = brand;
+  p.description = description;
+  if (!category.empty()) p.categories = {category};
+  p.popularity = popularity;
+  Variant v;
+  v.sku = "SKU-" + id;
+  v.price = Money{price, "USD"};
+  p.variants.push_back(v);
+  return p;
+}
+
+void Put(Engine& e, const Product& p) {
+  auto r = e.catalog().upsert(p);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+}
+
+void Cat(Engine& e, const std::string& id, const std::string& name) {
+  Category c;
+  c.id = id;
+  c.name = name;
+  auto s = e.catalog().upsert_category(c);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+// Makes every acknowledged write searchable (the indexer runs on this thread in tests).
+void Index(Engine& e) {
+  auto seq = e.events().last_seq();
+  REQUIRE(seq.ok());
+  auto s = e.search().wait_for(*seq, std::chrono::seconds(10));
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+SearchResult Find(Engine& e, SearchRequest r) {
+  r.use_cache = false;
+  auto res = e.search().query(r);
+  INFO(res.status().ToString());
+  REQUIRE(res.ok());
+  return *res;
+}
+
+std::vector<std::string> Ids(const SearchResult& r) {
+  std::vector<std::string> ids;
+  for (const auto& h : r.hits) ids.push_back(h.product_id);
+  return ids;
+}
+
+std::set<std::string> IdSet(const SearchResult& r) {
+  auto ids = Ids(r);
+  return {ids.begin(), ids.end()};
+}
+
+// A small shop: audio and phones, three brands.
+std::unique_ptr<Engine> Shop(const TempDir& dir, const std::string& driver = "lmdb") {
+  auto e = commerce::testing::OpenTestEngine(dir.path(), driver);
+  Cat(*e, "audio", "Audio");
+  Cat(*e, "audio/headphones", "Headphones");
+  Cat(*e, "audio/speakers", "Speakers");
+  Cat(*e, "phones", "Cell Phones");
+  Put(*e, Make("p1", "Sony Wireless Noise Cancelling Headphones", "Sony", "audio/headphones", 29999,
+               "Over-ear headphones with 30 hours of battery.", 50));
+  Put(*e, Make("p2", "Bose QuietComfort Headphones", "Bose", "audio/headphones", 34900,
+               "Quiet comfort for long flights.", 80));
+  Put(*e, Make("p3", "Sony Portable Bluetooth Speaker", "Sony", "audio/speakers", 9999,
+               "Waterproof speaker; pairs with headphones too.", 30));
+  Put(*e, Make("p4", "Galaxy Phone Case", "Otterbox", "phones", 2999,
+               "A rugged case for your phone.", 10));
+  Index(*e);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("search finds products by stemmed words, ranks title above description", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  auto r = Find(*e, {.text = "headphone"});
+  auto ids = Ids(r);
+  REQUIRE(ids.size() == 3);
+  // p3 mentions headphones only in its description.
+  CHECK(ids.back() == "p3");
+  CHECK(std::set<std::string>(ids.begin(), ids.begin() + 2) == std::set<std::string>{"p1", "p2"});
+  CHECK(r.total == 3);
+  CHECK(r.total_exact);
+  CHECK(r.hits[0].highlighted_title.find("<b>Headphones</b>") != std::string::npos);
+  CHECK(r.hits[0].price.currency == "USD");
+  CHECK_FALSE(r.used_correction);
+  CHECK_FALSE(r.relaxed);
+  CHECK(r.index_seq == *e->events().last_seq());
+}
+
+TEST_CASE("search: the last word is a prefix while typed", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  // p3 says "headphones" in its description: it matches, below the title match.
+  CHECK(Ids(Find(*e, {.text = "sony head"})) == std::vector<std::string>{"p1", "p3"});
+  // A trailing space ends the word: "head" alone matches nothing, "head" is not "headphones".
+  auto done = Find(*e, {.text = "sony head ", .relax = false});
+  CHECK(done.hits.empty());
+  CHECK(Find(*e, {.text = "sony head", .prefix = false, .relax = false}).hits.empty());
+}
+
+TEST_CASE("search: a misspelt query returns the corrected query's results", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  auto r = Find(*e, {.text = "wireles hedphones"});
+  CHECK(r.used_correction);
+  CHECK(r.corrected_query == "wireless headphones");
+  CHECK(Ids(r) == std::vector<std::string>{"p1"});
+  // Also when the misspelt word is the last one (a prefix of nothing).
+  auto last = Find(*e, {.text = "bluetoth"});
+  CHECK(last.used_correction);
+  CHECK(Ids(last) == std::vector<std::string>{"p3"});
+  // Turned off: nothing, and the suggestion is still offered.
+  auto off = Find(*e, {.text = "wireles hedphones", .typo_tolerance = false, .relax = false});
+  CHECK(off.hits.empty());
+  CHECK(off.corrected_query == "wireless headphones");
+}
+
+TEST_CASE("search: every word is required, then any word when none matches all", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  auto r = Find(*e, {.text = "bose speaker"});
+  CHECK(r.relaxed);
+  CHECK(IdSet(r) == std::set<std::string>{"p2", "p3"});
+  CHECK(Find(*e, {.text = "bose speaker", .relax = false}).hits.empty());
+}
+
+TEST_CASE("search: SKUs and model numbers match however they are typed", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  Product p = Make("m1", "Galaxy S7 Phone", "Samsung", "phones", 49999);
+  p.variants[0].sku = "SM-G930";
+  p.variants[0].barcode = "8806088";
+  Put(*e, p);
+  Index(*e);
+  for (std::string q : {"SM-G930", "smg930", "sm g930", "8806088"}) {
+    INFO(q);
+    auto ids = Ids(Find(*e, {.text = q}));
+    REQUIRE(!ids.empty());
+    CHECK(ids[0] == "m1");
+  }
+}
+
+TEST_CASE("search: synonyms widen queries, also to several words", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  Put(*e, Make("s1", "Trail Running Shoes", "Asics", "", 8999));
+  Index(*e);
+  // (Without typo tolerance: "sneakers" is one letter from "speakers".)
+  CHECK(Find(*e, {.text = "sneakers", .typo_tolerance = false, .relax = false}).hits.empty());
+  REQUIRE(e->search().set_synonyms({{"sneakers", "running shoes", "trainers"}}).ok());
+  CHECK(Ids(Find(*e, {.text = "sneakers"})) == std::vector<std::string>{"s1"});
+  CHECK(Ids(Find(*e, {.text = "asics sneaker"})) == std::vector<std::string>{"s1"});
+  auto groups = e->search().synonyms();
+  REQUIRE(groups.ok());
+  CHECK(groups->size() == 1);
+  // They persist with the store.
+  e.reset();
+  e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
+  CHECK(Ids(Find(*e, {.text = "trainers"})) == std::vector<std::string>{"s1"});
+  // Bad lists are refused and change nothing.
+  CHECK(e->search().set_synonyms({{"alone"}}).code() == Code::kInvalidArgument);
+  CHECK(e->search().set_synonyms({{"ok", "  "}}).code() == Code::kInvalidArgument);
+  CHECK(e->search().set_synonyms({{"ok", std::string(200, 'x')}}).code() == Code::kInvalidArgument);
+  CHECK(e->search().synonyms()->size() == 1);
+  REQUIRE(e->search().set_synonyms({}).ok());
+  CHECK(Find(*e, {.text = "trainers", .typo_tolerance = false, .relax = false}).hits.empty());
+}
+
+TEST_CASE("search: filters on brand, category tree, price, stock and attributes", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  auto brand = Find(*e, {.brands = {"SONY"}});
+  CHECK(IdSet(brand) == std::set<std::string>{"p1", "p3"});
+  // A category includes its sub-categories.
+  CHECK(Find(*e, {.categories = {"audio"}}).total == 3);
+  CHECK(Find(*e, {.categories = {"audio/speakers"}}).total == 1);
+  CHECK(Find(*e, {.categories = {"audio/speakers", "phones"}}).total == 2);
+  CHECK(Ids(Find(*e, {.text = "sony", .price_min = 10000})) == std::vector<std::string>{"p1"});
+  CHECK(Ids(Find(*e, {.price_min = 9999, .price_max = 9999})) == std::vector<std::string>{"p3"});
+  CHECK(Find(*e, {.price_max = 2998}).hits.empty());
+
+  CHECK(Find(*e, {.in_stock = true}).hits.empty());
+  REQUIRE(e->inventory().upsert_warehouse({"w1", "Main", "us-east", 0, true}).ok());
+  REQUIRE(e->inventory().receive("SKU-p2", "w1", 5).ok());
+  Index(*e);
+  auto stocked = Find(*e, {.in_stock = true});
+  CHECK(Ids(stocked) == std::vector<std::string>{"p2"});
+  CHECK(stocked.hits[0].in_stock);
+  // Selling the last unit takes it out again.
+  REQUIRE(e->inventory().adjust("SKU-p2", "w1", -5, "count").ok());
+  Index(*e);
+  CHECK(Find(*e, {.in_stock = true}).hits.empty());
+
+  Product a = Make("a1", "Cotton Tee", "Acme", "", 1500);
+  a.attributes["material"] = "Cotton";
+  a.options = {"colour"};
+  a.variants[0].options["colour"] = "Black";
+  Put(*e, a);
+  Index(*e);
+  CHECK(Ids(Find(*e, {.attributes = {{"material", "cotton"}}})) == std::vector<std::string>{"a1"});
+  CHECK(Ids(Find(*e, {.attributes = {{"colour", "black"}}})) == std::vector<std::string>{"a1"});
+  CHECK(Find(*e, {.attributes = {{"colour", "white"}}}).hits.empty());
+}
+
+TEST_CASE("search: facet counts for brand, category and price", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  auto r = Find(*e, {.facets = {"brand", "category", "price"}});
+  REQUIRE(r.facets.size() == 3);
+  CHECK(r.facets[0].field == "brand");
+  CHECK(r.facets[0].exact);
+  REQUIRE(r.facets[0].values.size() == 3);
+  CHECK(r.facets[0].values[0].value == "Sony");
+  CHECK(r.facets[0].values[0].count == 2);
+  // Without a category filter: the top level, labelled with names.
+  const auto& cats = r.facets[1].values;
+  REQUIRE(cats.size() == 2);
+  CHECK(cats[0].value == "audio");
+  CHECK(cats[0].label == "Audio");
+  CHECK(cats[0].count == 3);
+  CHECK(cats[1].value == "phones");
+  // With one: its children.
+  auto sub = Find(*e, {.categories = {"audio"}, .facets = {"category"}});
+  REQUIRE(sub.facets[0].values.size() == 2);
+  CHECK(sub.facets[0].values[0].value == "audio/headphones");
+  CHECK(sub.facets[0].values[0].count == 2);
+  // Price buckets in minor units: 29.99, 99.99, 299.99, 349.00.
+  uint64_t priced = 0;
+  for (const auto& v : r.facets[2].values) priced += v.count;
+  CHECK(priced == 4);
+  CHECK(r.facets[2].values[0].value == "2500..4999");
+}
+
+TEST_CASE("search: sorts and pages", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  CHECK(Ids(Find(*e, {.sort = "price_asc"})) == std::vector<std::string>{"p4", "p3", "p1", "p2"});
+  CHECK(Ids(Find(*e, {.sort = "price_desc"})) == std::vector<std::string>{"p2", "p1", "p3", "p4"});
+  // Browse defaults to popularity.
+  CHECK(Ids(Find(*e, {})) == std::vector<std::string>{"p2", "p1", "p3", "p4"});
+  CHECK(Ids(Find(*e, {.sort = "newest"}))[0] == "p4");
+  auto page = Find(*e, {.sort = "price_asc", .offset = 1, .limit = 2});
+  CHECK(Ids(page) == std::vector<std::string>{"p3", "p1"});
+  CHECK(page.total == 4);
+}
+
+TEST_CASE("search follows catalog changes: edits, archive, category renames", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  Product p = *e->catalog().get("p4");
+  p.title = "Galaxy Phone Wallet";
+  p.description = "Leather.";
+  Put(*e, p);
+  Index(*e);
+  CHECK(Find(*e, {.text = "wallet"}).total == 1);
+  CHECK(Find(*e, {.text = "case", .typo_tolerance = false, .relax = false}).total == 0);
+  REQUIRE(e->catalog().archive("p1").ok());
+  Index(*e);
+  CHECK(Ids(Find(*e, {.text = "headphones"})) == std::vector<std::string>{"p2", "p3"});
+  Cat(*e, "audio/speakers", "Loudspeakers");
+  Index(*e);
+  CHECK(Ids(Find(*e, {.text = "loudspeakers"})) == std::vector<std::string>{"p3"});
+  auto stats = e->search().stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->documents == 3);
+  CHECK(stats->lag_events == 0);
+}
+
+TEST_CASE("search rejects bad requests with the field at fault", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  auto code = [&](SearchRequest r) { return e->search().query(r).status().code(); };
+  CHECK(code({.text = std::string(10000, 'a')}) == Code::kInvalidArgument);
+  CHECK(code({.text = std::string(600, 'a')}) == Code::kInvalidArgument);
+  std::string many;
+  for (int i = 0; i < 40; ++i) many += "w ";
+  CHECK(code({.text = many}) == Code::kInvalidArgument);
+  CHECK(code({.text = "bad \xff utf8"}) == Code::kInvalidArgument);
+  CHECK(code({.facets = {"colour"}}) == Code::kInvalidArgument);
+  CHECK(code({.sort = "cheapest"}) == Code::kInvalidArgument);
+  CHECK(code({.price_min = -1}) == Code::kInvalidArgument);
+  CHECK(code({.price_min = 500, .price_max = 100}) == Code::kInvalidArgument);
+  CHECK(code({.offset = 9990, .limit = 20}) == Code::kInvalidArgument);
+  CHECK(code({.limit = 0}) == Code::kInvalidArgument);
+  CHECK(code({.limit = 101}) == Code::kInvalidArgument);
+  CHECK(code({.facets = {"brand"}, .facet_size = 0}) == Code::kInvalidArgument);
+  auto msg = e->search().query({.sort = "cheapest"}).status().message();
+  CHECK(msg.find("sort") != std::string::npos);
+  // Syntax Xapian would reject is read as plain words; only-punctuation is a browse.
+  for (std::string q : {"\"unbalanced", "sony AND", "(((", "NOT", "-", "\"\"", "sony OR OR bose",
+                        "a*b*c", "~~~", "title:"}) {
+    INFO(q);
+    auto r = e->search().query({.text = q});
+    CHECK(r.ok());
+  }
+  CHECK(e->search().wait_for(1, std::chrono::milliseconds(-1)).code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("search cache: hits, stale-while-revalidate, coalescing, read-your-writes", "[search]") {
+  TempDir dir;
+  commerce::EngineOptions o;
+  o.path = dir.path();
+  o.search.cache_ttl = std::chrono::milliseconds(100);
+  o.search.cache_stale = std::chrono::seconds(30);
+  auto opened = Engine::open(o);
+  REQUIRE(opened.ok());
+  auto e = std::move(opened).value();
+  Cat(*e, "audio", "Audio");
+  Put(*e, Make("p1", "Sony Headphones", "Sony", "audio", 100));
+  Index(*e);
+
+  auto first = e->search().query({.text = "headphones"});
+  REQUIRE(first.ok());
+  CHECK_FALSE(first->from_cache);
+  auto second = e->search().query({.text = "headphones"});
+  REQUIRE(second.ok());
+  CHECK(second->from_cache);
+  CHECK(Ids(*second) == Ids(*first));
+  auto s = *e->search().stats();
+  CHECK(s.cache_hits == 1);
+  CHECK(s.cache_misses == 1);
+
+  // A new product: the stale entry is served once more while it is refreshed behind.
+  Put(*e, Make("p2", "Bose Headphones", "Bose", "audio", 200));
+  Index(*e);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  auto stale = e->search().query({.text = "headphones"});
+  REQUIRE(stale.ok());
+  CHECK(stale->from_cache);
+  CHECK(stale->hits.size() == 1);
+  CHECK(e->search().stats()->cache_stale_served == 1);
+  bool refreshed = false;
+  for (int i = 0; i < 200 && !refreshed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto r = e->search().query({.text = "headphones"});
+    refreshed = r.ok() && r->hits.size() == 2;
+  }
+  CHECK(refreshed);
+
+  // Read-your-writes: a result older than min_index_seq is never served.
+  Put(*e, Make("p3", "JBL Headphones", "JBL", "audio", 300));
+  const uint64_t seq = *e->events().last_seq();
+  auto fresh = e->search().query({.text = "headphones", .min_index_seq = seq});
+  REQUIRE(fresh.ok());
+  CHECK(fresh->hits.size() == 3);
+  CHECK(fresh->index_seq >= seq);
+
+  // Identical concurrent misses: one query runs per key, the others wait for it or hit.
+  const auto before = *e->search().stats();
+  constexpr int kThreads = 8;
+  std::latch go(kThreads);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      go.arrive_and_wait();
+      auto r = e->search().query({.text = "sony", .facets = {"brand"}});
+      if (r.ok() && r->hits.size() == 1) ok.fetch_add(1);
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(ok.load() == kThreads);
+  const auto after = *e->search().stats();
+  CHECK(after.cache_misses - before.cache_misses == 1);
+  CHECK((after.cache_hits - before.cache_hits) + (after.cache_coalesced - before.cache_coalesced) ==
+        kThreads - 1);
+}
+
+TEST_CASE("search index survives restarts and rebuilds", "[search]") {
+  TempDir dir;
+  std::string driver = GENERATE("lmdb", "sqlite");
+  {
+    auto e = Shop(dir, driver);
+  }
+  auto e = commerce::testing::OpenTestEngine(dir.path(), driver);
+  auto st = *e->search().stats();
+  CHECK(st.documents == 4);
+  CHECK(st.indexed_seq == *e->events().last_seq());
+  CHECK(Find(*e, {.text = "headphones"}).total == 3);
+
+  std::vector<commerce::RebuildProgress> progress;
+  auto s = e->search().rebuild(3, [&](const commerce::RebuildProgress& p) { progress.push_back(p); });
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  REQUIRE(!progress.empty());
+  CHECK(progress.back().products_done == 4);
+  CHECK(progress.back().products_total == 4);
+  st = *e->search().stats();
+  CHECK(st.shards == 3);
+  CHECK(st.documents == 4);
+  CHECK(Find(*e, {.text = "headphones"}).total == 3);
+  // Later changes keep flowing into the rebuilt index.
+  Put(*e, Make("p9", "Marshall Headphones", "Marshall", "audio/headphones", 15000));
+  Index(*e);
+  CHECK(Find(*e, {.text = "headphones"}).total == 4);
+  CHECK(e->search().rebuild(17).code() == Code::kInvalidArgument);
+  // Only the current generation is kept on disk.
+  int generations = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/search"))
+    if (entry.is_directory()) ++generations;
+  CHECK(generations == 1);
+}
+
+TEST_CASE("search: a damaged index is replaced and refilled from the event log", "[search]") {
+  TempDir dir;
+  {
+    auto e = Shop(dir);
+  }
+  // Wreck every shard file of the current generation.
+  for (auto it = std::filesystem::recursive_directory_iterator(dir.path() + "/search");
+       it != std::filesystem::recursive_directory_iterator(); ++it) {
+    if (it->is_regular_file() && it->path().filename() != "CURRENT")
+      std::filesystem::resize_file(it->path(), 7);
+  }
+  auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
+  Index(*e);
+  CHECK(Find(*e, {.text = "headphones"}).total == 3);
+  CHECK(!e->search().stats()->last_error.empty());
+}
+
+TEST_CASE("search under concurrent queries and writes", "[search]") {
+  TempDir dir;
+  commerce::EngineOptions o;
+  o.path = dir.path();
+  auto opened = Engine::open(o);
+  REQUIRE(opened.ok());
+  auto e = std::move(opened).value();
+  Cat(*e, "audio", "Audio");
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0}, queries{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&, t] {
+      while (!stop.load()) {
+        auto r = e->search().query({.text = t % 2 ? "speaker" : "speak", .facets = {"brand"},
+                                    .use_cache = t < 2});
+        if (!r.ok()) errors.fetch_add(1);
+        queries.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 0; i < 300; ++i)
+    Put(*e, Make("c" + std::to_string(i), "Speaker model " + std::to_string(i), "Brand" + std::to_string(i % 7), "audio", 1000 + i));
+  const uint64_t seq = *e->events().last_seq();
+  REQUIRE(e->search().wait_for(seq, std::chrono::seconds(20)).ok());
+  stop.store(true);
+  for (auto& t : readers) t.join();
+  CHECK(errors.load() == 0);
+  CHECK(queries.load() > 0);
+  auto all = Find(*e, {.text = "speaker", .facets = {"brand"}});
+  CHECK(all.total == 300);
+  uint64_t counted = 0;
+  for (const auto& v : all.facets[0].values) counted += v.count;
+  CHECK(counted == 300);
+}
