@@ -85,7 +85,7 @@ Result<Parsed> Parse(Reader& reader, const Synonyms& synonyms, const std::string
 }
 
 // The last word is a prefix while it is being typed: the text does not end with a space
-// and the word has at least two characters (one letter would expand to too much).
+// (a one-letter word expands to its most frequent completions only: see ReaderPool).
 bool LastWordIsPartial(const std::string& text) {
   if (text.empty() || std::isspace(static_cast<unsigned char>(text.back()))) return false;
   size_t start = text.find_last_of(" \t\r\n");
@@ -93,7 +93,7 @@ bool LastWordIsPartial(const std::string& text) {
   size_t chars = 0;
   for (size_t i = start; i < text.size(); ++i)
     if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars;
-  return chars >= 2;
+  return chars >= 1;
 }
 
 size_t CountWords(const std::string& text) {
@@ -207,9 +207,19 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Xapi
     for (const auto& f : r.facets) {
       Facet facet{.field = f, .exact = exact};
       if (f == "brand") {
-        TopCounts(spy.brands(), scale, r.facet_size, &facet.values,
+        // Brands filter case-insensitively, so "OtterBox" and "Otterbox" are one value,
+        // shown as its most common spelling.
+        std::unordered_map<std::string, uint64_t> merged;
+        std::unordered_map<std::string, std::pair<std::string, uint64_t>> spelling;
+        for (const auto& [brand, n] : spy.brands()) {
+          const std::string key = Xapian::Unicode::tolower(brand);
+          merged[key] += n;
+          auto& best = spelling[key];
+          if (n > best.second || (n == best.second && brand < best.first)) best = {brand, n};
+        }
+        TopCounts(merged, scale, r.facet_size, &facet.values,
                   [](const std::string&) { return true; });
-        for (auto& v : facet.values) v.label = v.value;
+        for (auto& v : facet.values) v.value = v.label = spelling[v.value].first;
       } else if (f == "category") {
         // One level: the children of the filtered category, or the top-level departments.
         const std::string parent = r.categories.size() == 1 ? r.categories[0] : "";

@@ -330,7 +330,9 @@ int RunDemo(const DemoArgs& a) {
                   Price(p.variants.front()).c_str());
   }
 
-  if (int rc = DemoCartToOrder(engine, page->items); rc != 0) return rc;
+  auto found = DemoSearch(engine);
+  if (!found.ok()) return Fail(found.status());
+  if (int rc = DemoCartToOrder(engine, found->size() >= 2 ? *found : page->items); rc != 0) return rc;
 
   auto last = engine.events().last_seq();
   if (!last.ok()) return Fail(last.status());

@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "commerce/engine.h"
 
 namespace commerce::cli {
 
@@ -37,11 +40,29 @@ struct DemoArgs {
   bool keep = false;    // keep an existing store instead of starting afresh
 };
 
+struct SearchArgs {
+  StoreArgs store;
+  std::string text;
+  std::vector<std::string> brands, categories;
+  int64_t price_min = -1, price_max = -1;  // minor units; -1: none
+  bool in_stock = false;
+  std::string facets;  // comma-separated
+  std::string sort;
+  size_t offset = 0, limit = 10;
+};
+
 int RunImport(const ImportArgs& a);
 int RunGet(const StoreArgs& s, const std::string& sku, const std::string& id);
 int RunStats(const StoreArgs& s);
 int RunEvents(const StoreArgs& s, uint64_t from, size_t limit);
 int RunGenerate(const GenerateArgs& a);
 int RunDemo(const DemoArgs& a);
+int RunSearch(const SearchArgs& a);
+int RunReindex(const StoreArgs& s, uint32_t shards);
+
+// Waits, with a progress line, until the search index holds every event of the log.
+Status CatchUpIndex(Engine& engine);
+// The demo's searches; returns the first two products found, for the cart.
+Result<std::vector<Product>> DemoSearch(Engine& engine);
 
 }  // namespace commerce::cli

@@ -1,5 +1,5 @@
 // commerce: the command-line tool over the engine — import, get, stats, events, generate,
-// and demo (the README's main job).
+// search, reindex, and demo (the README's main job).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -65,6 +65,27 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--mapping", demo.mapping, "field mapping for --file");
   demo_cmd->add_flag("--keep", demo.keep, "keep an existing store at --data instead of starting afresh");
 
+  SearchArgs sa;
+  auto* search = app.add_subcommand("search", "search products: free text, filters, facets, sorts");
+  AddStore(search, &sa.store);
+  search->add_option("text", sa.text, "the query (empty: browse by the filters)");
+  search->add_option("--brand", sa.brands, "only this brand (repeatable)");
+  search->add_option("--category", sa.categories, "only this category id and below (repeatable)");
+  search->add_option("--min-price", sa.price_min, "lowest price, minor units (cents)");
+  search->add_option("--max-price", sa.price_max, "highest price, minor units (cents)");
+  search->add_flag("--in-stock", sa.in_stock, "only products in stock");
+  search->add_option("--facets", sa.facets, "comma-separated: brand, category, price");
+  search->add_option("--sort", sa.sort, "relevance, popularity, price_asc, price_desc, newest");
+  search->add_option("--offset", sa.offset, "first result")->capture_default_str();
+  search->add_option("--limit", sa.limit, "results")->capture_default_str();
+
+  StoreArgs reindex_store;
+  uint32_t shards = 0;
+  auto* reindex = app.add_subcommand("reindex", "rebuild the search index from the catalog, with progress");
+  AddStore(reindex, &reindex_store);
+  reindex->add_option("--shards", shards, "shards written in parallel (0: keep the current count)")
+      ->check(CLI::Range(0, 16))->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   // Line-buffered, so results and the progress lines on stderr appear in order in a log.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -81,5 +102,7 @@ int main(int argc, char** argv) {
   if (*events) return RunEvents(events_store, from, limit);
   if (*generate) return RunGenerate(gen);
   if (*demo_cmd) return RunDemo(demo);
+  if (*search) return RunSearch(sa);
+  if (*reindex) return RunReindex(reindex_store, shards);
   return 2;
 }

@@ -1,0 +1,136 @@
+// The search subcommands of the CLI (search, reindex) and the demo's search step.
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+#include "commands.h"
+#include "commerce/commerce.h"
+#include "progress.h"
+
+namespace commerce::cli {
+
+namespace {
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+Result<std::unique_ptr<Engine>> Open(const StoreArgs& s) {
+  EngineOptions o;
+  o.path = s.data;
+  o.driver = s.driver;
+  return Engine::open(o);
+}
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+void PrintResult(const SearchRequest& r, const SearchResult& res) {
+  std::printf("   %llu%s products for '%s'%s%s\n", (unsigned long long)res.total,
+              res.total_exact ? "" : " (about)", r.text.c_str(),
+              res.used_correction ? (", showing results for '" + res.corrected_query + "'").c_str()
+              : !res.corrected_query.empty() ? (", did you mean '" + res.corrected_query + "'?").c_str()
+                                             : "",
+              res.relaxed ? " (matching any word)" : "");
+  for (const auto& h : res.hits)
+    std::printf("   %-14s %-64s %10s %s%s\n", h.product_id.c_str(), h.highlighted_title.substr(0, 64).c_str(),
+                FormatMoney(h.price).c_str(), h.price.currency.c_str(), h.in_stock ? "" : "  (out of stock)");
+  for (const auto& f : res.facets) {
+    std::printf("   facet %s%s:", f.field.c_str(), f.exact ? "" : " (estimated)");
+    for (const auto& v : f.values) std::printf("  %s (%llu)", v.label.c_str(), (unsigned long long)v.count);
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+
+Status CatchUpIndex(Engine& engine) {
+  COMMERCE_ASSIGN_OR_RETURN(uint64_t target, engine.events().last_seq());
+  COMMERCE_ASSIGN_OR_RETURN(auto st, engine.search().stats());
+  if (st.indexed_seq >= target) return Status::OK();
+  ProgressBar bar("indexing for search");
+  const uint64_t from = st.indexed_seq;
+  for (;;) {
+    Status s = engine.search().wait_for(target, std::chrono::milliseconds(200));
+    COMMERCE_ASSIGN_OR_RETURN(st, engine.search().stats());
+    bar.update(st.indexed_seq - std::min(st.indexed_seq, from), target - from,
+               std::to_string(st.documents) + " products searchable");
+    if (s.ok()) break;
+    if (s.code() != Code::kDeadlineExceeded) return s;
+  }
+  bar.finish(std::to_string(st.documents) + " products searchable");
+  return Status::OK();
+}
+
+int RunSearch(const SearchArgs& a) {
+  auto engine = Open(a.store);
+  if (!engine.ok()) return Fail(engine.status());
+  if (Status s = CatchUpIndex(**engine); !s.ok()) return Fail(s);
+  SearchRequest r;
+  r.text = a.text;
+  r.brands = a.brands;
+  r.categories = a.categories;
+  if (a.price_min >= 0) r.price_min = a.price_min;
+  if (a.price_max >= 0) r.price_max = a.price_max;
+  r.in_stock = a.in_stock;
+  r.facets = Split(a.facets);
+  r.sort = a.sort;
+  r.offset = a.offset;
+  r.limit = a.limit;
+  auto res = (*engine)->search().query(r);
+  if (!res.ok()) return Fail(res.status());
+  PrintResult(r, *res);
+  return 0;
+}
+
+int RunReindex(const StoreArgs& s, uint32_t shards) {
+  auto engine = Open(s);
+  if (!engine.ok()) return Fail(engine.status());
+  ProgressBar bar("rebuilding the search index");
+  Status st = (*engine)->search().rebuild(shards, [&](const RebuildProgress& p) {
+    bar.update(p.products_done, p.products_total,
+               std::to_string(p.products_done) + " products" +
+                   (p.elapsed_s > 0 ? ", " + std::to_string(static_cast<int>(p.products_done / p.elapsed_s)) + "/s" : ""));
+  });
+  if (!st.ok()) return Fail(st);
+  auto stats = (*engine)->search().stats();
+  if (!stats.ok()) return Fail(stats.status());
+  bar.finish(std::to_string(stats->documents) + " products in " + std::to_string(stats->shards) +
+             " shards, " + std::to_string(stats->index_bytes / (1024 * 1024)) + " MB");
+  return 0;
+}
+
+Result<std::vector<Product>> DemoSearch(Engine& engine) {
+  COMMERCE_RETURN_IF_ERROR(CatchUpIndex(engine));
+  std::vector<Product> picked;
+  struct Step { const char* what; SearchRequest request; };
+  const Step steps[] = {
+      {"free text with facets", {.text = "wireless headphones", .facets = {"brand", "price"}, .limit = 5}},
+      {"a misspelt query", {.text = "wireles hedphones", .limit = 3}},
+      {"search-as-you-type", {.text = "frying p", .limit = 3}},
+      {"browse a category, cheapest first", {.categories = {"electronics/audio"}, .sort = "price_asc", .limit = 3}},
+  };
+  for (const auto& step : steps) {
+    auto res = engine.search().query(step.request);
+    if (!res.ok()) return res.status();
+    std::printf("-- search, %s:\n", step.what);
+    PrintResult(step.request, *res);
+    // The cart below is filled with what the first search found.
+    for (const auto& h : res->hits) {
+      if (picked.size() >= 2) break;
+      auto p = engine.catalog().get(h.product_id);
+      if (!p.ok()) return p.status();
+      picked.push_back(std::move(*p));
+    }
+  }
+  return picked;
+}
+
+}  // namespace commerce::cli
