@@ -262,7 +262,7 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards,
     try {
       Xapian::TermGenerator tg;
       tg.set_stemmer(Xapian::Stem("english"));
-      tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+      tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
       tg.set_database(*shard.db);
       tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
       if (commit) {

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "search/facet_spy.h"
+#include "search/highlight.h"
 #include "search/index_schema.h"
 #include "search/indexer.h"
 
@@ -107,21 +108,6 @@ size_t CountWords(const std::string& text) {
   return n;
 }
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string PriceLabel(int64_t minor) {
   return std::to_string(minor / 100) + "." + (minor % 100 < 10 ? "0" : "") +
          std::to_string(minor % 100);
@@ -147,7 +133,8 @@ void TopCounts(const std::unordered_map<std::string, uint64_t>& counts, double s
 }
 
 Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Xapian::Query& text,
-                             const Xapian::Query& filters, CategoryNames* names) {
+                             const HighlightTerms& highlight, const Xapian::Query& filters,
+                             CategoryNames* names) {
   const SearchRequest& r = *c.request;
   Xapian::Query q;
   if (!c.has_text) {
@@ -188,10 +175,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Xapi
     if (!DecodeHitData(it.get_document().get_data(), &h))
       return Status::Corruption("search index: a document's data does not decode");
     SearchHit hit;
-    hit.highlighted_title =
-        c.has_text ? mset.snippet(h.title, h.title.size() * 2 + 64, reader.stemmer,
-                                  Xapian::MSet::SNIPPET_EXHAUSTIVE, "<b>", "</b>", "…")
-                   : HtmlEscape(h.title);
+    hit.highlighted_title = Highlight(h.title, highlight, reader.stemmer);
     hit.product_id = std::move(h.product_id);
     hit.title = std::move(h.title);
     hit.brand = std::move(h.brand);
@@ -254,12 +238,14 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
                          CategoryNames* names) {
   const SearchRequest& r = *c.request;
   const Xapian::Query filters = Filters(r);
-  if (!c.has_text) return Execute(reader, c, Xapian::Query(), filters, names);
+  if (!c.has_text) return Execute(reader, c, Xapian::Query(), {}, filters, names);
 
   const bool partial = r.prefix && LastWordIsPartial(r.text);
   const unsigned flags = kBaseFlags | (partial ? QP::FLAG_PARTIAL : 0u);
   COMMERCE_ASSIGN_OR_RETURN(Parsed typed, Parse(reader, synonyms, r.text, flags, Xapian::Query::OP_AND));
-  COMMERCE_ASSIGN_OR_RETURN(SearchResult res, Execute(reader, c, typed.query, filters, names));
+  const HighlightTerms typed_terms = TermsToHighlight(r.text, partial, reader.stemmer);
+  COMMERCE_ASSIGN_OR_RETURN(SearchResult res,
+                            Execute(reader, c, typed.query, typed_terms, filters, names));
   std::string corrected = typed.corrected;
   if (res.total > 0) {
     res.corrected_query = corrected;
@@ -276,7 +262,9 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
   unsigned text_flags = flags;
   if (r.typo_tolerance && !corrected.empty()) {
     COMMERCE_ASSIGN_OR_RETURN(Parsed fixed, Parse(reader, synonyms, corrected, kBaseFlags, Xapian::Query::OP_AND));
-    COMMERCE_ASSIGN_OR_RETURN(SearchResult again, Execute(reader, c, fixed.query, filters, names));
+    COMMERCE_ASSIGN_OR_RETURN(
+        SearchResult again,
+        Execute(reader, c, fixed.query, TermsToHighlight(corrected, false, reader.stemmer), filters, names));
     again.corrected_query = corrected;
     again.used_correction = true;
     if (again.total > 0 || !r.relax) return again;
@@ -285,7 +273,10 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
   res.corrected_query = corrected;
   if (!r.relax || CountWords(text) < 2) return res;
   COMMERCE_ASSIGN_OR_RETURN(Parsed any, Parse(reader, synonyms, text, text_flags, Xapian::Query::OP_OR));
-  COMMERCE_ASSIGN_OR_RETURN(SearchResult relaxed, Execute(reader, c, any.query, filters, names));
+  COMMERCE_ASSIGN_OR_RETURN(
+      SearchResult relaxed,
+      Execute(reader, c, any.query, TermsToHighlight(text, text_flags & QP::FLAG_PARTIAL, reader.stemmer),
+              filters, names));
   relaxed.corrected_query = corrected;
   relaxed.used_correction = text != r.text;
   relaxed.relaxed = true;

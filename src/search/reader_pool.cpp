@@ -66,7 +66,7 @@ Status ReaderPool::Refresh(Reader& r, const std::string& generation, uint64_t ve
       r.parser = Xapian::QueryParser();
       r.parser.set_database(r.db);
       r.parser.set_stemmer(r.stemmer);
-      r.parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+      r.parser.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
       r.parser.set_default_op(Xapian::Query::OP_AND);
       // Search-as-you-type: the last word expands to its 30 most frequent completions, so
       // a two-letter prefix costs a bounded amount of work.

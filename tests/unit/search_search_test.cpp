@@ -495,3 +495,17 @@ TEST_CASE("search under concurrent queries and writes", "[search]") {
   for (const auto& v : all.facets[0].values) counted += v.count;
   CHECK(counted == 300);
 }
+
+TEST_CASE("search: highlighted titles are HTML-escaped and mark stems and the typed prefix", "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  Put(*e, Make("h1", "Tom & Jerry <Deluxe> Running Headphone™", "Acme", "", 1000));
+  Index(*e);
+  auto r = Find(*e, {.text = "headphones deluxe ru"});
+  REQUIRE(Ids(r) == std::vector<std::string>{"h1"});
+  CHECK(r.hits[0].highlighted_title ==
+        "Tom &amp; Jerry &lt;<b>Deluxe</b>&gt; <b>Running</b> <b>Headphone</b>™");
+  // Browsing highlights nothing, and still escapes.
+  auto browse = Find(*e, {.brands = {"acme"}});
+  CHECK(browse.hits[0].highlighted_title == "Tom &amp; Jerry &lt;Deluxe&gt; Running Headphone™");
+}
