@@ -234,6 +234,17 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Xapi
   return out;
 }
 
+// The words to mark in titles: the text's and its synonym variants'.
+HighlightTerms HighlightFor(const std::string& text, bool partial, const Synonyms& synonyms,
+                            const Xapian::Stem& stem) {
+  HighlightTerms terms = TermsToHighlight(text, partial, stem);
+  for (const auto& v : synonyms.Variants(text, stem)) {
+    auto more = TermsToHighlight(v, false, stem);
+    terms.stems.insert(more.stems.begin(), more.stems.end());
+  }
+  return terms;
+}
+
 Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms& synonyms,
                          CategoryNames* names) {
   const SearchRequest& r = *c.request;
@@ -241,9 +252,9 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
   if (!c.has_text) return Execute(reader, c, Xapian::Query(), {}, filters, names);
 
   const bool partial = r.prefix && LastWordIsPartial(r.text);
-  const unsigned flags = kBaseFlags | (partial ? QP::FLAG_PARTIAL : 0u);
+  const unsigned flags = kBaseFlags | (partial ? unsigned{QP::FLAG_PARTIAL} : 0u);
   COMMERCE_ASSIGN_OR_RETURN(Parsed typed, Parse(reader, synonyms, r.text, flags, Xapian::Query::OP_AND));
-  const HighlightTerms typed_terms = TermsToHighlight(r.text, partial, reader.stemmer);
+  const HighlightTerms typed_terms = HighlightFor(r.text, partial, synonyms, reader.stemmer);
   COMMERCE_ASSIGN_OR_RETURN(SearchResult res,
                             Execute(reader, c, typed.query, typed_terms, filters, names));
   std::string corrected = typed.corrected;
@@ -264,7 +275,8 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
     COMMERCE_ASSIGN_OR_RETURN(Parsed fixed, Parse(reader, synonyms, corrected, kBaseFlags, Xapian::Query::OP_AND));
     COMMERCE_ASSIGN_OR_RETURN(
         SearchResult again,
-        Execute(reader, c, fixed.query, TermsToHighlight(corrected, false, reader.stemmer), filters, names));
+        Execute(reader, c, fixed.query, HighlightFor(corrected, false, synonyms, reader.stemmer),
+                filters, names));
     again.corrected_query = corrected;
     again.used_correction = true;
     if (again.total > 0 || !r.relax) return again;
@@ -275,8 +287,9 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
   COMMERCE_ASSIGN_OR_RETURN(Parsed any, Parse(reader, synonyms, text, text_flags, Xapian::Query::OP_OR));
   COMMERCE_ASSIGN_OR_RETURN(
       SearchResult relaxed,
-      Execute(reader, c, any.query, TermsToHighlight(text, text_flags & QP::FLAG_PARTIAL, reader.stemmer),
-              filters, names));
+      Execute(reader, c, any.query,
+              HighlightFor(text, text_flags & QP::FLAG_PARTIAL, synonyms, reader.stemmer), filters,
+              names));
   relaxed.corrected_query = corrected;
   relaxed.used_correction = text != r.text;
   relaxed.relaxed = true;

@@ -1,0 +1,66 @@
+// Search: a few products, then free text with facets, a misspelt query, a filtered browse,
+// synonyms, and read-your-writes after an edit.
+//   build/bin/example_search /tmp/search-shop
+#include <commerce/commerce.h>
+
+#include <cstdlib>
+#include <iostream>
+
+template <class T>
+T must(commerce::Result<T> r) {
+  if (!r.ok()) { std::cerr << r.status().ToString() << "\n"; std::exit(1); }
+  return std::move(r).value();
+}
+void must(const commerce::Status& s) {
+  if (!s.ok()) { std::cerr << s.ToString() << "\n"; std::exit(1); }
+}
+
+void Show(const char* what, const commerce::SearchResult& r) {
+  std::cout << "-- " << what << ": " << r.total << " found";
+  if (r.used_correction) std::cout << " (showing results for '" << r.corrected_query << "')";
+  std::cout << "\n";
+  for (const auto& h : r.hits)
+    std::cout << "   " << h.product_id << "  " << h.highlighted_title << "  "
+              << commerce::FormatMoney(h.price) << "\n";
+  for (const auto& f : r.facets) {
+    std::cout << "   " << f.field << ":";
+    for (const auto& v : f.values) std::cout << " " << v.label << " (" << v.count << ")";
+    std::cout << "\n";
+  }
+}
+
+int main(int argc, char** argv) {
+  auto engine = must(commerce::Engine::open({.path = argc > 1 ? argv[1] : "./search-shop"}));
+  auto& catalog = engine->catalog();
+  must(catalog.upsert_category({.id = "audio", .name = "Audio"}));
+  must(catalog.upsert_category({.id = "audio/headphones", .name = "Headphones"}));
+  struct { const char* id; const char* title; const char* brand; int64_t cents; } items[] = {
+      {"hp-1", "Wireless Noise Cancelling Headphones", "Sony", 29999},
+      {"hp-2", "QuietComfort Bluetooth Headphones", "Bose", 34900},
+      {"hp-3", "Wired Studio Headphones", "Audio-Technica", 14900},
+  };
+  for (const auto& it : items)
+    must(catalog.upsert({.id = it.id, .title = it.title, .brand = it.brand,
+                         .categories = {"audio/headphones"},
+                         .variants = {{.sku = std::string(it.id) + "-sku", .price = {it.cents, "USD"}}}}));
+
+  // The index follows the event log in the background; wait for what we just wrote.
+  auto& search = engine->search();
+  must(search.wait_for(must(engine->events().last_seq())));
+
+  Show("headphones, with facets",
+       must(search.query({.text = "headphones", .facets = {"brand", "price"}})));
+  Show("a typo", must(search.query({.text = "wireles hedphones"})));
+  Show("browse the category under $200, cheapest first",
+       must(search.query({.categories = {"audio"}, .price_max = 20000, .sort = "price_asc"})));
+
+  must(search.set_synonyms({{"earphones", "headphones", "cans"}}));
+  Show("a synonym", must(search.query({.text = "cans"})));
+
+  // Read-your-writes: pass the write's event sequence with the query.
+  auto p = must(catalog.get("hp-3"));
+  p.title = "Wired Studio Monitor Headphones";
+  must(catalog.upsert(p));
+  Show("after an edit",
+       must(search.query({.text = "monitor", .min_index_seq = must(engine->events().last_seq())})));
+}
