@@ -14,6 +14,8 @@ namespace commerce::search {
 namespace {
 
 constexpr size_t kBatch = 10000;  // events per commit at most (Events::tail's limit)
+// Products per shard one Xapian transaction may hold (it keeps them all in memory).
+constexpr size_t kMaxTxnDocs = 20000;
 // Under a stream of commits, wait at least this long between rounds so that events are
 // indexed in batches; it is also the floor of the index lag.
 constexpr auto kMinRoundInterval = std::chrono::milliseconds(20);
@@ -257,7 +259,11 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards,
     }
     const bool commit = commit_seq > shard.last_seq;
     // A batch that moves the shard's sequence is one Xapian transaction, so that a failure
-    // part-way leaves nothing of it behind and the retry starts clean.
+    // part-way leaves nothing of it behind and the retry starts clean. A batch too big to
+    // hold in memory (a category of a million products renamed) is written as it goes and
+    // committed with its sequence at the end: a crash part-way repeats it, which is
+    // harmless because every document is rebuilt from the catalog's current state.
+    const bool use_txn = commit && work[s].size() <= kMaxTxnDocs;
     bool in_txn = false;
     try {
       Xapian::TermGenerator tg;
@@ -265,7 +271,7 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards,
       tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
       tg.set_database(*shard.db);
       tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
-      if (commit) {
+      if (use_txn) {
         shard.db->begin_transaction();
         in_txn = true;
       }
@@ -279,7 +285,8 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards,
       }
       if (commit) {
         shard.db->set_metadata(kLastSeqKey, std::to_string(commit_seq));
-        shard.db->commit_transaction();
+        if (in_txn) shard.db->commit_transaction();
+        else shard.db->commit();
         in_txn = false;
         shard.last_seq = commit_seq;
       }
