@@ -15,3 +15,4 @@
 #include "commerce/status.h"
 #include "commerce/storage.h"
 #include "commerce/version.h"
+#include "commerce/webhooks.h"

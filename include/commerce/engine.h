@@ -24,11 +24,13 @@
 #include "commerce/export.h"
 #include "commerce/status.h"
 #include "commerce/storage.h"
+#include "commerce/webhooks.h"
 
 namespace commerce {
 
 class Background;
 class SearchService;
+class WebhookService;
 
 struct EngineOptions {
   // Directory of the store; created if absent.
@@ -48,6 +50,8 @@ struct EngineOptions {
   bool run_background = true;
   // The search index (<path>/search/): shards, result cache, indexer thread.
   SearchOptions search;
+  // Webhook delivery (docs/webhooks.md): its thread, attempts, backoff, timeouts, bounds.
+  WebhookOptions webhooks;
 };
 
 class COMMERCE_EXPORT Engine {
@@ -66,10 +70,12 @@ class COMMERCE_EXPORT Engine {
   Customers& customers();
   Events& events();
   Search& search();
+  Webhooks& webhooks();
   Storage& storage();
 
-  // One round of every background consumer (cart expiry, ...) and of the search indexer, on
-  // the calling thread.
+  // One round of every background consumer (cart expiry, ...), of the search indexer and of
+  // webhook delivery (when WebhookOptions::deliver is false or run_background is false: the
+  // round's POSTs are waited for, each bounded by request_timeout), on the calling thread.
   Status run_background_once();
 
   // Finishes queued writes and closes the store. Later calls fail with FailedPrecondition.
@@ -87,6 +93,8 @@ class COMMERCE_EXPORT Engine {
   std::unique_ptr<Background> background_;
   std::unique_ptr<SearchService> search_service_;
   std::unique_ptr<Search> search_;
+  std::unique_ptr<WebhookService> webhook_service_;
+  std::unique_ptr<Webhooks> webhooks_;
 };
 
 }  // namespace commerce

@@ -6,6 +6,7 @@
 #include "engine/background.h"
 #include "engine/engine_core.h"
 #include "search/search_service.h"
+#include "webhooks/webhook_service.h"
 
 namespace commerce {
 
@@ -31,6 +32,10 @@ Status OpenTables(Storage& s, Tables& t) {
       {&t.order_keys, "order_keys"},
       {&t.customer_orders, "customer_orders"},
       {&t.status_orders, "status_orders"},
+      {&t.webhooks, "webhooks"},
+      {&t.webhook_state, "webhook_state"},
+      {&t.webhook_queue, "webhook_queue"},
+      {&t.webhook_failures, "webhook_failures"},
   };
   for (auto& [table, name] : all) {
     COMMERCE_ASSIGN_OR_RETURN(*table, s.table(name));
@@ -64,6 +69,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
     return Status::InvalidArgument("cart_ttl must be positive");
   if (options.background_tick.count() <= 0)
     return Status::InvalidArgument("background_tick must be positive");
+  COMMERCE_RETURN_IF_ERROR(WebhookService::CheckOptions(options.webhooks));
   StorageOptions so = options.storage;
   so.path = options.path;
   so.driver = options.driver;
@@ -84,8 +90,12 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
       engine->events_.get(), options.path + "/search", search);
   COMMERCE_RETURN_IF_ERROR(engine->search_service_->Open());
   engine->search_ = std::make_unique<Search>(engine->search_service_.get());
+  engine->webhook_service_ = std::make_unique<WebhookService>(engine->core_.get(), options.webhooks);
+  engine->webhooks_ = std::make_unique<Webhooks>(engine->webhook_service_.get());
   if (options.run_background) engine->background_->Start();
   engine->search_service_->Start();
+  // Its own thread: a slow receiver must not delay cart expiry, nor cart expiry a delivery.
+  if (options.run_background && options.webhooks.deliver) engine->webhook_service_->Start();
   return engine;
 }
 
@@ -107,19 +117,23 @@ Orders& Engine::orders() { return *orders_; }
 Customers& Engine::customers() { return *customers_; }
 Events& Engine::events() { return *events_; }
 Search& Engine::search() { return *search_; }
+Webhooks& Engine::webhooks() { return *webhooks_; }
 Storage& Engine::storage() { return *core_->storage; }
 
 Status Engine::run_background_once() {
   if (!background_) return Status::FailedPrecondition("engine is closed");
   Status s = background_->RunOnce();
   Status indexed = search_service_->RunOnce();
-  return s.ok() ? indexed : s;
+  Status delivered = webhook_service_->RunOnce();  // a no-op while its thread runs
+  if (!s.ok()) return s;
+  return indexed.ok() ? delivered : indexed;
 }
 
 Status Engine::close() {
   // Background consumers and the indexer stop before the store closes under them.
   if (background_) background_->Stop();
   if (search_service_) search_service_->Stop();
+  if (webhook_service_) webhook_service_->Stop();
   return core_->storage->close();
 }
 

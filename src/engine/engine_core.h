@@ -31,6 +31,10 @@ struct Tables {
   Table order_keys;          // idempotency key -> (order id, request fingerprint)
   Table customer_orders;     // (customer id, inverted placement seq) -> order id: newest first
   Table status_orders;       // (status, placement seq) -> order id: oldest first
+  Table webhooks;            // subscription id -> WebhookSubscription (src/webhooks/webhook_store.h)
+  Table webhook_state;       // subscription id -> (log cursor, counts)
+  Table webhook_queue;       // (subscription id, subject, seq) -> pending delivery
+  Table webhook_failures;    // (subscription id, seq) -> WebhookDelivery: failed at least once
 };
 
 class EngineCore {

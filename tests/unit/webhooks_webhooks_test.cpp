@@ -1,0 +1,673 @@
+// Tests of webhooks (src/webhooks/): subscriptions and their bad inputs on every local driver,
+// the signature against RFC 4231's HMAC-SHA256 vectors, and delivery to a real HTTP receiver
+// on 127.0.0.1 (plain sockets, below) that fails on purpose: retries with backoff, failures
+// visible meanwhile, per-subject order, giving up, event type filters, resumption after a
+// restart, and the delivery thread stopping promptly on close.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rapidjson/document.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "commerce/customer.h"
+#include "commerce/engine.h"
+#include "commerce/webhooks.h"
+#include "test_dir.h"
+#include "test_engine.h"
+
+namespace {
+
+using commerce::Code;
+using commerce::Customer;
+using commerce::Status;
+using commerce::Engine;
+using commerce::WebhookDelivery;
+using commerce::WebhookSubscription;
+using commerce::testing::TempDir;
+using namespace std::chrono_literals;
+
+// --- a tiny HTTP receiver -------------------------------------------------------------------
+
+struct Request {
+  std::string path;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  int answered = 0;  // the status it was answered with
+};
+
+// Accepts one connection at a time on 127.0.0.1:<ephemeral>, reads one request and answers
+// it with the status `decide` returns (-1: never answer, hold the connection until stopped).
+class Receiver {
+ public:
+  using Decide = std::function<int(const Request&)>;
+
+  explicit Receiver(Decide decide) : decide_(std::move(decide)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd_, 16) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~Receiver() {
+    stop_.store(true);
+    thread_.join();
+    ::close(fd_);
+  }
+
+  std::string url(const std::string& path = "/hooks") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  std::vector<Request> requests() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+  size_t count() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_.size();
+  }
+  bool WaitFor(size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return requests_.size() >= n; });
+  }
+
+ private:
+  void Serve() {
+    while (!stop_.load()) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      Handle(c);
+      ::close(c);
+    }
+  }
+
+  // Reads until `n` bytes are in `buf` or the peer stops; false on a timeout or close.
+  bool ReadMore(int c, std::string& buf) {
+    pollfd p{c, POLLIN, 0};
+    for (int waited = 0; waited < 5000 && !stop_.load(); waited += 20) {
+      if (::poll(&p, 1, 20) <= 0) continue;
+      char chunk[4096];
+      ssize_t n = ::recv(c, chunk, sizeof chunk, 0);
+      if (n <= 0) return false;
+      buf.append(chunk, static_cast<size_t>(n));
+      return true;
+    }
+    return false;
+  }
+
+  void Handle(int c) {
+    std::string buf;
+    size_t head_end;
+    while ((head_end = buf.find("\r\n\r\n")) == std::string::npos)
+      if (!ReadMore(c, buf)) return;
+    Request r;
+    std::string head = buf.substr(0, head_end);
+    size_t line_end = head.find("\r\n");
+    std::string start = head.substr(0, line_end);
+    size_t sp1 = start.find(' '), sp2 = start.rfind(' ');
+    r.path = start.substr(sp1 + 1, sp2 - sp1 - 1);
+    size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+    while (pos < head.size()) {
+      size_t end = head.find("\r\n", pos);
+      if (end == std::string::npos) end = head.size();
+      std::string line = head.substr(pos, end - pos);
+      size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        size_t v = line.find_first_not_of(' ', colon + 1);
+        r.headers[name] = v == std::string::npos ? "" : line.substr(v);
+      }
+      pos = end + 2;
+    }
+    size_t length = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+    std::string body = buf.substr(head_end + 4);
+    while (body.size() < length)
+      if (!ReadMore(c, body)) return;
+    r.body = body.substr(0, length);
+    int status = decide_(r);
+    r.answered = status;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_.push_back(r);
+    }
+    cv_.notify_all();
+    if (status < 0) {  // hold the connection, answer nothing
+      while (!stop_.load()) std::this_thread::sleep_for(10ms);
+      return;
+    }
+    std::string reply_body = status / 100 == 2 ? "" : "try again later";
+    std::string reply = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
+                        std::to_string(reply_body.size()) + "\r\nConnection: close\r\n\r\n" + reply_body;
+    (void)::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+  }
+
+  Decide decide_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Request> requests_;
+};
+
+// --- helpers ----------------------------------------------------------------------------------
+
+const char* const kSecret = "whsec_0123456789abcdef";
+
+commerce::EngineOptions TestOptions(const std::string& path, const std::string& driver) {
+  commerce::EngineOptions o;
+  o.path = path;
+  o.driver = driver;
+  o.run_background = false;
+  o.webhooks.deliver = false;
+  o.webhooks.backoff_initial = 20ms;
+  o.webhooks.backoff_max = 80ms;
+  o.webhooks.max_attempts = 5;
+  o.webhooks.request_timeout = 5000ms;
+  return o;
+}
+
+std::unique_ptr<Engine> Open(const commerce::EngineOptions& o) {
+  auto engine = Engine::open(o);
+  INFO(engine.status().ToString());
+  REQUIRE(engine.ok());
+  return std::move(engine).value();
+}
+
+WebhookSubscription Sub(const std::string& url, std::vector<std::string> types = {}, std::string id = "") {
+  WebhookSubscription s;
+  s.id = std::move(id);
+  s.url = url;
+  s.event_types = std::move(types);
+  s.secret = kSecret;
+  return s;
+}
+
+std::string NewCustomer(Engine& e, const std::string& email) {
+  Customer c;
+  c.email = email;
+  c.name = "Ada";
+  auto made = e.customers().create(c);
+  INFO(made.status().ToString());
+  REQUIRE(made.ok());
+  return made->id;
+}
+
+void RenameCustomer(Engine& e, const std::string& id, const std::string& name) {
+  auto c = e.customers().get(id);
+  REQUIRE(c.ok());
+  c->name = name;
+  REQUIRE(e.customers().update(*c).ok());
+}
+
+// Runs delivery rounds until `done` holds or 5 s pass.
+bool DeliverUntil(Engine& e, const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    Status s = e.run_background_once();
+    INFO(s.ToString());
+    REQUIRE(s.ok());
+    if (done()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+std::vector<WebhookDelivery> Failures(Engine& e, const std::string& id = "") {
+  auto f = e.webhooks().failures(id);
+  INFO(f.status().ToString());
+  REQUIRE(f.ok());
+  return *f;
+}
+
+rapidjson::Document Json(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  REQUIRE(d.IsObject());
+  return d;
+}
+
+// Safe on the receiver's thread too (no Catch2 assertions): "" and 0 when the body is not
+// what it should be, which the test thread's checks then catch.
+std::string SubjectOf(const Request& r) {
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("subject") || !d["subject"].IsString()) return "";
+  return d["subject"].GetString();
+}
+uint64_t IdOf(const Request& r) {
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("id") || !d["id"].IsUint64()) return 0;
+  return d["id"].GetUint64();
+}
+
+size_t DeliveredCount(const Receiver& rx) {
+  size_t n = 0;
+  for (const auto& r : rx.requests()) n += r.answered / 100 == 2;
+  return n;
+}
+
+}  // namespace
+
+// --- subscriptions ----------------------------------------------------------------------------
+
+TEST_CASE("webhooks: subscribe, get, list and unsubscribe", "[webhooks]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = Open(TestOptions(dir.path(), driver));
+  auto& wh = engine->webhooks();
+  const uint64_t seq = *engine->events().last_seq();
+
+  auto made = wh.subscribe(Sub("https://erp.example.com/hooks"));
+  INFO(made.status().ToString());
+  REQUIRE(made.ok());
+  CHECK(made->id.rfind("wh-", 0) == 0);
+  CHECK(made->created_at_ms > 0);
+  CHECK(made->active);
+  CHECK(made->secret == kSecret);
+
+  auto erp = wh.subscribe(Sub("http://localhost:8080/x?y=1", {"OrderPlaced", "OrderStatusChanged"}, "erp"));
+  REQUIRE(erp.ok());
+  CHECK(erp->id == "erp");
+
+  auto got = wh.get("erp");
+  REQUIRE(got.ok());
+  CHECK(*got == *erp);  // secret included
+
+  auto all = wh.list();
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  for (const auto& s : *all) CHECK(s.secret.empty());
+  CHECK((*all)[0].id < (*all)[1].id);
+  CHECK(((*all)[0].id == "erp" ? (*all)[0] : (*all)[1]).event_types ==
+        std::vector<std::string>{"OrderPlaced", "OrderStatusChanged"});
+
+  REQUIRE(wh.unsubscribe("erp").ok());
+  CHECK(wh.get("erp").status().code() == Code::kNotFound);
+  CHECK(wh.unsubscribe("erp").code() == Code::kNotFound);
+  CHECK(wh.failures("erp").status().code() == Code::kNotFound);
+  all = wh.list();
+  REQUIRE(all.ok());
+  CHECK(all->size() == 1);
+  // Subscriptions are configuration, not changes of the shop: no events.
+  CHECK(*engine->events().last_seq() == seq);
+}
+
+TEST_CASE("webhooks: bad input is rejected, naming its field, with nothing written", "[webhooks]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = Open(TestOptions(dir.path(), driver));
+  auto& wh = engine->webhooks();
+  REQUIRE(wh.subscribe(Sub("https://a.example/h", {}, "taken")).ok());
+
+  struct Case {
+    const char* what;
+    WebhookSubscription s;
+    Code code;
+    const char* in_message;
+  };
+  auto with = [](std::function<void(WebhookSubscription&)> f) {
+    WebhookSubscription s = Sub("https://b.example/h");
+    f(s);
+    return s;
+  };
+  std::vector<Case> cases = {
+      {"ftp scheme", with([](auto& s) { s.url = "ftp://b.example/h"; }), Code::kInvalidArgument, "url"},
+      {"no scheme", with([](auto& s) { s.url = "b.example/h"; }), Code::kInvalidArgument, "url"},
+      {"empty url", with([](auto& s) { s.url = ""; }), Code::kInvalidArgument, "url"},
+      {"no host", with([](auto& s) { s.url = "http://"; }), Code::kInvalidArgument, "url"},
+      {"space", with([](auto& s) { s.url = "http://b.example/a b"; }), Code::kInvalidArgument, "url"},
+      {"too long", with([](auto& s) { s.url = "https://b.example/" + std::string(2000, 'a'); }),
+       Code::kInvalidArgument, "url"},
+      {"unknown type", with([](auto& s) { s.event_types = {"OrderPlaced", "OrderShipped"}; }),
+       Code::kInvalidArgument, "event_types[1]: unknown event type 'OrderShipped'; known: ProductUpserted"},
+      {"type twice", with([](auto& s) { s.event_types = {"OrderPlaced", "OrderPlaced"}; }),
+       Code::kInvalidArgument, "event_types[1]"},
+      {"short secret", with([](auto& s) { s.secret = std::string(15, 's'); }), Code::kInvalidArgument, "secret"},
+      {"long secret", with([](auto& s) { s.secret = std::string(257, 's'); }), Code::kInvalidArgument, "secret"},
+      {"bad id", with([](auto& s) { s.id = "bad\nid"; }), Code::kInvalidArgument, "id"},
+      {"duplicate id", with([](auto& s) { s.id = "taken"; }), Code::kAlreadyExists, "taken"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    auto r = wh.subscribe(c.s);
+    CHECK(r.status().code() == c.code);
+    CHECK(r.status().message().find(c.in_message) != std::string::npos);
+  }
+  // Limits are inclusive.
+  CHECK(wh.subscribe(with([](auto& s) { s.secret = std::string(16, 's'); })).ok());
+  CHECK(wh.subscribe(with([](auto& s) { s.secret = std::string(256, 's'); })).ok());
+  CHECK(wh.subscribe(with([](auto& s) {
+          s.url = "https://b.example/" + std::string(2000 - std::string("https://b.example/").size(), 'a');
+        })).ok());
+
+  auto all = wh.list();
+  REQUIRE(all.ok());
+  CHECK(all->size() == 4);
+  auto got = wh.get("taken");
+  REQUIRE(got.ok());
+  CHECK(got->url == "https://a.example/h");
+  CHECK(wh.get("").status().code() == Code::kInvalidArgument);
+  CHECK(wh.failures("", 0).status().code() == Code::kInvalidArgument);
+  CHECK(wh.failures("", 10001).status().code() == Code::kInvalidArgument);
+  CHECK(wh.failures("nobody").status().code() == Code::kNotFound);
+
+  commerce::EngineOptions bad = TestOptions(dir.sub("other"), driver);
+  bad.webhooks.max_attempts = 0;
+  CHECK(Engine::open(bad).status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("webhooks: the signature is HMAC-SHA256 in hex (RFC 4231 vectors)", "[webhooks]") {
+  // Test case 1.
+  CHECK(commerce::WebhookSignature(std::string(20, '\x0b'), "Hi There") ==
+        "sha256=b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  // Test case 2: a key shorter than the output.
+  CHECK(commerce::WebhookSignature("Jefe", "what do ya want for nothing?") ==
+        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // Test case 6: a key longer than the block size is hashed first.
+  CHECK(commerce::WebhookSignature(std::string(131, '\xaa'),
+                                   "Test Using Larger Than Block-Size Key - Hash Key First") ==
+        "sha256=60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+// --- delivery -------------------------------------------------------------------------------
+
+TEST_CASE("webhooks: a failing receiver is retried with backoff until it answers 2xx", "[webhooks]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  std::atomic<int> calls{0};
+  Receiver rx([&](const Request&) { return ++calls <= 2 ? 503 : 200; });
+  auto engine = Open(TestOptions(dir.path(), driver));
+  auto sub = engine->webhooks().subscribe(Sub(rx.url()));
+  REQUIRE(sub.ok());
+  const std::string ada = NewCustomer(*engine, "ada@example.com");
+  const uint64_t seq = *engine->events().last_seq();
+
+  REQUIRE(engine->run_background_once().ok());
+  REQUIRE(rx.count() == 1);
+  auto failures = Failures(*engine);
+  REQUIRE(failures.size() == 1);
+  CHECK(failures[0].subscription_id == sub->id);
+  CHECK(failures[0].event_seq == seq);
+  CHECK(failures[0].event_type == "CustomerCreated");
+  CHECK(failures[0].attempts == 1);
+  CHECK(failures[0].last_http_status == 503);
+  CHECK(failures[0].last_error.find("503") != std::string::npos);
+  CHECK(failures[0].last_error.find("try again later") != std::string::npos);
+  CHECK_FALSE(failures[0].given_up);
+  CHECK(failures[0].next_attempt_ms > 0);
+
+  // Not due yet: the next round sends nothing.
+  REQUIRE(engine->run_background_once().ok());
+  CHECK(rx.count() == 1);
+
+  REQUIRE(DeliverUntil(*engine, [&] { return rx.count() >= 2; }));
+  failures = Failures(*engine, sub->id);
+  REQUIRE(failures.size() == 1);
+  CHECK(failures[0].attempts == 2);
+
+  REQUIRE(DeliverUntil(*engine, [&] { return DeliveredCount(rx) == 1; }));
+  CHECK(Failures(*engine).empty());
+  for (int i = 0; i < 5; ++i) REQUIRE(engine->run_background_once().ok());
+  auto requests = rx.requests();
+  REQUIRE(requests.size() == 3);  // delivered once, never again
+
+  // Each attempt is the same signed POST.
+  for (const auto& r : requests) {
+    CHECK(r.path == "/hooks");
+    CHECK(r.body == requests[0].body);
+    CHECK(r.headers.at("content-type") == "application/json");
+    CHECK(r.headers.at("x-commerce-event-id") == std::to_string(seq));
+    CHECK(r.headers.at("x-commerce-event-type") == "CustomerCreated");
+    CHECK(r.headers.at("x-commerce-signature") == commerce::WebhookSignature(kSecret, r.body));
+  }
+  auto body = Json(requests[0].body);
+  CHECK(body["id"].GetUint64() == seq);
+  CHECK(std::string(body["type"].GetString()) == "CustomerCreated");
+  CHECK(std::string(body["subject"].GetString()) == ada);
+  CHECK(body["time_ms"].GetInt64() > 0);
+  REQUIRE(body["data"].IsObject());
+  CHECK(std::string(body["data"]["customer_id"].GetString()) == ada);
+}
+
+TEST_CASE("webhooks: a subject's events wait behind its failing one; other subjects go on", "[webhooks]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  std::atomic<uint64_t> blocked_seq{0};
+  std::atomic<int> blocked_fails{0};
+  Receiver rx([&](const Request& r) {
+    if (IdOf(r) == blocked_seq.load() && blocked_fails.fetch_add(1) < 3) return 500;
+    return 204;
+  });
+  auto engine = Open(TestOptions(dir.path(), driver));
+  REQUIRE(engine->webhooks().subscribe(Sub(rx.url())).ok());
+  const std::string a = NewCustomer(*engine, "a@example.com");
+  blocked_seq = *engine->events().last_seq();
+  const std::string b = NewCustomer(*engine, "b@example.com");
+  RenameCustomer(*engine, a, "A2");
+  RenameCustomer(*engine, b, "B2");
+  RenameCustomer(*engine, a, "A3");
+
+  REQUIRE(engine->run_background_once().ok());
+  auto failures = Failures(*engine);
+  REQUIRE(failures.size() == 1);
+  CHECK(failures[0].event_seq == blocked_seq.load());
+
+  REQUIRE(DeliverUntil(*engine, [&] { return DeliveredCount(rx) == 5; }));
+  CHECK(Failures(*engine).empty());
+  auto requests = rx.requests();
+  CHECK(requests.size() == 5 + 3);
+  // Per subject: ids ascending, and nothing after a request that was not answered 2xx until
+  // that one is delivered.
+  std::map<std::string, std::vector<std::pair<uint64_t, int>>> by_subject;
+  size_t b_done = 0, a_first_ok = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    by_subject[SubjectOf(requests[i])].push_back({IdOf(requests[i]), requests[i].answered});
+    if (SubjectOf(requests[i]) == b) b_done = i;
+    if (IdOf(requests[i]) == blocked_seq.load() && requests[i].answered == 204) a_first_ok = i;
+  }
+  for (const auto& [subject, seen] : by_subject) {
+    CAPTURE(subject);
+    for (size_t i = 1; i < seen.size(); ++i) {
+      if (seen[i - 1].second / 100 == 2)
+        CHECK(seen[i].first > seen[i - 1].first);
+      else
+        CHECK(seen[i].first == seen[i - 1].first);  // a retry of the same event
+    }
+  }
+  CHECK(by_subject[a].size() == 3 + 3);
+  CHECK(by_subject[b].size() == 2);
+  CHECK(b_done < a_first_ok);  // b did not wait for a
+}
+
+TEST_CASE("webhooks: a delivery is given up after max_attempts and kept for inspection", "[webhooks]") {
+  TempDir dir;
+  Receiver rx([](const Request&) { return 500; });
+  // A port with nobody listening: connection refused.
+  int closed_port;
+  {
+    Receiver gone([](const Request&) { return 200; });
+    closed_port = std::stoi(gone.url().substr(std::string("http://127.0.0.1:").size()));
+  }
+  auto options = TestOptions(dir.path(), "lmdb");
+  options.webhooks.max_attempts = 3;
+  options.webhooks.max_failures_kept = 2;
+  auto engine = Open(options);
+  auto failing = engine->webhooks().subscribe(Sub(rx.url(), {}, "failing"));
+  auto refused = engine->webhooks().subscribe(
+      Sub("http://127.0.0.1:" + std::to_string(closed_port) + "/", {}, "refused"));
+  REQUIRE(failing.ok());
+  REQUIRE(refused.ok());
+  const std::string ada = NewCustomer(*engine, "ada@example.com");
+  const uint64_t first = *engine->events().last_seq();
+
+  auto given_up = [&] {
+    auto f = Failures(*engine);
+    return f.size() == 2 && f[0].given_up && f[1].given_up;
+  };
+  REQUIRE(DeliverUntil(*engine, given_up));
+  CHECK(rx.count() == 3);
+  for (int i = 0; i < 5; ++i) REQUIRE(engine->run_background_once().ok());
+  CHECK(rx.count() == 3);  // no attempt after the last
+
+  auto f = Failures(*engine, "failing");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].event_seq == first);
+  CHECK(f[0].attempts == 3);
+  CHECK(f[0].last_http_status == 500);
+  CHECK(f[0].next_attempt_ms == 0);
+  f = Failures(*engine, "refused");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].last_http_status == 0);
+  CHECK_FALSE(f[0].last_error.empty());
+
+  // A given-up event does not block its subject: the next one is attempted.
+  RenameCustomer(*engine, ada, "Ada 2");
+  REQUIRE(DeliverUntil(*engine, [&] { return rx.count() == 4; }));
+  // Only the newest max_failures_kept given-up deliveries are kept.
+  RenameCustomer(*engine, ada, "Ada 3");
+  auto newest_two_kept = [&](const std::string& id) {
+    auto all = Failures(*engine, id);
+    return all.size() == 2 && all[0].given_up && all[1].given_up && all[0].event_seq == first + 1 &&
+           all[1].event_seq == first + 2;
+  };
+  REQUIRE(DeliverUntil(*engine, [&] { return newest_two_kept("failing") && newest_two_kept("refused"); }));
+  f = Failures(*engine);  // both subscriptions, oldest first
+  REQUIRE(f.size() == 4);
+  CHECK(f[0].event_seq == first + 1);
+  CHECK(f[1].event_seq == first + 1);
+  CHECK(f[2].event_seq == first + 2);
+  CHECK(f[0].subscription_id == "failing");
+  CHECK(f[1].subscription_id == "refused");
+  CHECK(Failures(*engine, "").size() == 4);
+  auto limited = engine->webhooks().failures("", 3);
+  REQUIRE(limited.ok());
+  CHECK(limited->size() == 3);
+}
+
+TEST_CASE("webhooks: event types filter; an inactive subscription receives nothing", "[webhooks]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  Receiver rx([](const Request&) { return 200; });
+  auto engine = Open(TestOptions(dir.path(), driver));
+  auto& wh = engine->webhooks();
+  NewCustomer(*engine, "before@example.com");  // before any subscription: never delivered
+  REQUIRE(wh.subscribe(Sub(rx.url("/updates"), {"CustomerUpdated"})).ok());
+  REQUIRE(wh.subscribe(Sub(rx.url("/all"))).ok());
+  WebhookSubscription off = Sub(rx.url("/off"));
+  off.active = false;
+  REQUIRE(wh.subscribe(off).ok());
+
+  const std::string ada = NewCustomer(*engine, "ada@example.com");
+  RenameCustomer(*engine, ada, "Ada King");
+  REQUIRE(DeliverUntil(*engine, [&] { return rx.count() >= 3; }));
+  for (int i = 0; i < 3; ++i) REQUIRE(engine->run_background_once().ok());
+
+  std::map<std::string, std::vector<std::string>> types;
+  for (const auto& r : rx.requests()) types[r.path].push_back(r.headers.at("x-commerce-event-type"));
+  CHECK(types["/updates"] == std::vector<std::string>{"CustomerUpdated"});
+  CHECK(types["/all"] == std::vector<std::string>{"CustomerCreated", "CustomerUpdated"});
+  CHECK(types.count("/off") == 0);
+  CHECK(rx.count() == 3);
+}
+
+TEST_CASE("webhooks: a restart resumes pending deliveries and repeats no delivered one", "[webhooks]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  std::atomic<bool> healthy{false};
+  std::string a;
+  std::mutex a_mu;
+  Receiver rx([&](const Request& r) {
+    std::lock_guard<std::mutex> lock(a_mu);
+    return SubjectOf(r) == a && !healthy.load() ? 503 : 200;
+  });
+  const auto options = TestOptions(dir.path(), driver);
+  std::string b, d;
+  {
+    auto engine = Open(options);
+    REQUIRE(engine->webhooks().subscribe(Sub(rx.url(), {}, "erp")).ok());
+    {
+      std::lock_guard<std::mutex> lock(a_mu);
+      a = NewCustomer(*engine, "a@example.com");
+    }
+    b = NewCustomer(*engine, "b@example.com");
+    REQUIRE(engine->run_background_once().ok());
+    CHECK(DeliveredCount(rx) == 1);  // b
+    REQUIRE(Failures(*engine).size() == 1);
+    d = NewCustomer(*engine, "d@example.com");  // committed, never taken by a round
+    REQUIRE(engine->close().ok());
+  }
+  const size_t before = rx.count();
+  healthy = true;
+  auto engine = Open(options);
+  auto f = Failures(*engine);
+  REQUIRE(f.size() == 1);  // the failure survived the restart
+  CHECK(f[0].attempts == 1);
+  REQUIRE(DeliverUntil(*engine, [&] { return DeliveredCount(rx) == 3; }));
+  const std::string c = NewCustomer(*engine, "c@example.com");
+  REQUIRE(DeliverUntil(*engine, [&] { return DeliveredCount(rx) == 4; }));
+  for (int i = 0; i < 3; ++i) REQUIRE(engine->run_background_once().ok());
+
+  std::map<std::string, int> delivered;
+  auto requests = rx.requests();
+  for (const auto& r : requests)
+    if (r.answered == 200) ++delivered[SubjectOf(r)];
+  CHECK(delivered == std::map<std::string, int>{{a, 1}, {b, 1}, {c, 1}, {d, 1}});
+  CHECK(requests.size() == before + 3);
+  CHECK(Failures(*engine).empty());
+}
+
+TEST_CASE("webhooks: the delivery thread delivers by itself and close() stops it promptly", "[webhooks]") {
+  TempDir dir;
+  Receiver rx([](const Request&) { return 200; });
+  Receiver hang([](const Request&) { return -1; });  // never answers
+  commerce::EngineOptions options;
+  options.path = dir.path();
+  options.webhooks.request_timeout = 30s;
+  auto engine = Open(options);
+  REQUIRE(engine->webhooks().subscribe(Sub(rx.url())).ok());
+  REQUIRE(engine->webhooks().subscribe(Sub(hang.url())).ok());
+  NewCustomer(*engine, "ada@example.com");
+  CHECK(rx.WaitFor(1, 10s));
+  CHECK(hang.WaitFor(1, 10s));
+  CHECK(engine->run_background_once().ok());  // a no-op beside the thread
+
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(engine->close().ok());
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK(rx.count() == 1);
+}
