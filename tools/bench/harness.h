@@ -33,6 +33,7 @@ struct BenchOptions {
   int rounds = 0;              // slices each point is measured in; 0: 5, or 1 with --quick
   uint64_t skus = 0;           // orders suite: SKUs in the shop; 0: --records or the default
   int warehouses = 0;          // orders suite: warehouses; 0: the default (200)
+  std::string data;            // search-quality: the Best Buy sample (empty: <repo>/../shared/data/bestbuy-algolia)
   std::vector<std::string> cases;  // empty: every case of the suite
 
   bool WantCase(std::string_view name) const;

@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
       sub->add_option("--warehouses", options.warehouses, "warehouses (default 200)")
           ->check(CLI::Range(1, 100'000));
     }
+    if (std::string_view(suite.name) == "search-quality") {
+      sub->add_option("--data", options.data,
+                      "the Best Buy sample directory (default: <repo>/../shared/data/bestbuy-algolia)");
+    }
     subcommands.push_back(sub);
   }
   CLI11_PARSE(app, argc, argv);

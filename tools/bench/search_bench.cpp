@@ -1,0 +1,733 @@
+// Suite "search": the engine's product search (include/commerce/search.h) against what a user
+// writes by hand with Xapian (the library the engine's index is built on) and with SQLite
+// FTS5, on the same synthetic catalog and the same queries (search_corpus.h). Not run in CI.
+//
+// Cases (README.md says why each peer is fair):
+//   index-import  N products (default 1,000,000; --quick 20,000) imported and made searchable:
+//                 engine Catalog::import_file of the corpus as JSON Lines, until
+//                 search().stats() says indexed_seq == log_seq; raw-xapian and sqlite-fts5 index
+//                 the same products. products/s, memory, index size.
+//   text          1-3-word queries, top 20 by relevance, uncached (use_cache = false).
+//   text-facets   the same + the brand facet + a department filter.
+//   text-filters  the same as text + a brand filter + a price range.
+//   zipf-cached   the engine with its result cache on, queries drawn by Zipf from a pool of
+//                 10,000 distinct ones; raw-xapian (no cache) on the same draws.
+//   index-lag     products changed at 1,000 upserts/s: how long until each change is
+//                 searchable (engine only: the peers have no continuous indexing).
+// Query cases run at 1 and 2 threads (--threads overrides); every thread of every system
+// runs the same query sequence (SeedFor), and the systems take turns slice by slice (--rounds).
+//
+// Map of this file: 1. parameters  2. the systems and their loads  3. index-import
+//                   4. query cases  5. zipf-cached  6. index-lag  7. the suite.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commerce/catalog.h"
+#include "commerce/engine.h"
+#include "commerce/search.h"
+#include "harness.h"
+#include "peer_raw_xapian.h"
+#include "peer_sqlite_fts5.h"
+#include "proc_memory.h"
+#include "report.h"
+#include "search_corpus.h"
+#include "search_peer.h"
+
+namespace commerce::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------------------------------
+// 1. parameters
+
+constexpr char kSuite[] = "search";
+constexpr char kIndexImport[] = "index-import";
+constexpr char kText[] = "text";
+constexpr char kTextFacets[] = "text-facets";
+constexpr char kTextFilters[] = "text-filters";
+constexpr char kZipfCached[] = "zipf-cached";
+constexpr char kIndexLag[] = "index-lag";
+constexpr char kRawXapian[] = "raw-xapian";
+constexpr char kSqliteFts5[] = "sqlite-fts5";
+
+constexpr size_t kTopN = 20;
+constexpr size_t kZipfPool = 10'000;
+constexpr double kLagWritesPerS = 1000;
+constexpr int kLagWriters = 8;
+constexpr auto kLagPoll = std::chrono::milliseconds(2);
+// An index that has not advanced for this long while behind is reported as stuck.
+constexpr double kStallTimeoutS = 300;
+
+struct Params {
+  uint64_t records;
+  double warmup_s;
+  double seconds;
+  std::vector<int> threads;
+  int rounds;
+  size_t queries_per_thread;  // pre-drawn per thread and point, cycled
+
+  double slice_seconds() const { return seconds / rounds; }
+  double slice_warmup(int round) const { return round == 0 ? warmup_s : warmup_s / 4; }
+  std::string label(int round) const { return SliceLabel(rounds, round, seconds, slice_seconds()); }
+};
+
+Params ParamsFor(const BenchOptions& o) {
+  Params p;
+  p.records = o.records ? o.records : (o.quick ? 20'000 : 1'000'000);
+  p.warmup_s = o.quick ? 0.2 : 0.5;
+  p.seconds = o.seconds > 0 ? o.seconds : (o.quick ? 1.0 : 5.0);
+  p.threads = o.threads.empty() ? std::vector<int>{1, 2} : o.threads;
+  p.rounds = o.rounds > 0 ? o.rounds : (o.quick ? 1 : 5);
+  p.queries_per_thread = o.quick ? 5'000 : 20'000;
+  return p;
+}
+
+double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+void AddMemory(Row* row) {
+  const ProcessMemory m = ReadProcessMemory();
+  row->add("rss_mb", m.rss_mb);
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. the systems and their loads
+
+struct LoadFigures {
+  double seconds = 0;       // the whole load: import + indexing
+  double import_s = 0;      // engine: import_file alone
+  double index_wait_s = 0;  // engine: from import_file's return until the index caught up
+  uint64_t index_bytes = 0;
+  uint64_t documents = 0;
+  ProcessMemory memory;     // right after the load; peak_rss_mb = the load's peak
+};
+
+struct Systems {
+  std::unique_ptr<Engine> engine;
+  std::string engine_dir;
+  LoadFigures engine_load;
+  std::unique_ptr<RawXapianPeer> xapian;
+  std::string xapian_dir;
+  LoadFigures xapian_load;
+  std::unique_ptr<SqliteFts5Peer> fts;
+  std::string fts_dir;
+  LoadFigures fts_load;
+};
+
+Result<SearchStats> EngineStats(Engine& engine) { return engine.search().stats(); }
+
+// Waits until the engine's index reflects every event up to `target` and indexed_seq ==
+// log_seq; false with *error when the indexer reports an error or stops advancing.
+bool WaitForIndex(Engine& engine, uint64_t target, Progress* progress, std::string* error) {
+  uint64_t last_indexed = 0;
+  auto last_advance = Clock::now();
+  for (;;) {
+    auto st = EngineStats(engine);
+    if (!st.ok()) return *error = "search().stats(): " + st.status().ToString(), false;
+    if (progress) progress->Update(st->documents);
+    if (st->indexed_seq >= target && st->indexed_seq == st->log_seq) return true;
+    if (st->indexed_seq != last_indexed) {
+      last_indexed = st->indexed_seq;
+      last_advance = Clock::now();
+    } else if (SecondsSince(last_advance) > kStallTimeoutS) {
+      *error = "the index stopped advancing at seq " + std::to_string(st->indexed_seq) + " of " +
+               std::to_string(st->log_seq) + " for " + FormatSeconds(kStallTimeoutS) +
+               (st->last_error.empty() ? "" : "; indexer error: " + st->last_error);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+bool LoadEngine(const SearchCorpus& corpus, WorkDir& work, Systems* s, std::string* error) {
+  const uint64_t n = corpus.size();
+  const std::string file = work.path() + "/search-products.jsonl";
+  {
+    Progress progress("writing " + std::to_string(n) + " products to " + file, n);
+    if (!corpus.WriteJsonl(file, &progress, error)) return false;
+    progress.Done(n);
+  }
+  QuiesceDisk();
+  s->engine_dir = work.Fresh("search-commerce-lmdb");
+  ResetPeakRss();
+  EngineOptions eo;
+  eo.path = s->engine_dir;
+  auto engine = Engine::open(eo);
+  if (!engine.ok()) return *error = "Engine::open: " + engine.status().ToString(), false;
+  s->engine = std::move(*engine);
+  for (const Category& c : corpus.categories()) {
+    Status st = s->engine->catalog().upsert_category(c);
+    if (!st.ok()) return *error = "upsert_category(" + c.id + "): " + st.ToString(), false;
+  }
+  const auto start = Clock::now();
+  {
+    Progress progress("importing " + std::to_string(n) + " products into commerce/lmdb (Catalog::import_file)", n);
+    ImportOptions io;
+    io.format = "jsonl";
+    io.progress = [&](const ImportProgress& p) { progress.Update(p.imported); };
+    auto report = s->engine->catalog().import_file(file, io);
+    std::remove(file.c_str());
+    if (!report.ok()) return *error = "import_file: " + report.status().ToString(), false;
+    if (report->imported != n) {
+      *error = "import_file imported " + std::to_string(report->imported) + " of " + std::to_string(n) +
+               (report->rejections.empty() ? "" : " (first rejection: line " +
+                                                       std::to_string(report->rejections[0].line) + " " +
+                                                       report->rejections[0].field + ": " +
+                                                       report->rejections[0].reason + ")");
+      return false;
+    }
+    progress.Done(n);
+  }
+  s->engine_load.import_s = SecondsSince(start);
+  auto last = s->engine->events().last_seq();
+  if (!last.ok()) return *error = "events().last_seq(): " + last.status().ToString(), false;
+  {
+    Progress progress("waiting for commerce/lmdb's search index (documents)", n);
+    if (!WaitForIndex(*s->engine, *last, &progress, error)) return false;
+    progress.Done(n);
+  }
+  s->engine_load.seconds = SecondsSince(start);
+  s->engine_load.index_wait_s = s->engine_load.seconds - s->engine_load.import_s;
+  s->engine_load.memory = ReadProcessMemory();
+  auto st = EngineStats(*s->engine);
+  if (!st.ok()) return *error = "search().stats(): " + st.status().ToString(), false;
+  s->engine_load.index_bytes = st->index_bytes;
+  s->engine_load.documents = st->documents;
+  if (st->documents != n)
+    Log("commerce-bench: search: the engine's index holds " + std::to_string(st->documents) + " documents, expected " +
+        std::to_string(n));
+  Status checkpoint = s->engine->storage().checkpoint();  // no background work while measuring
+  if (!checkpoint.ok() && !checkpoint.IsNotSupported())
+    Log("commerce-bench: search: checkpoint: " + checkpoint.ToString());
+  return true;
+}
+
+template <typename Peer>
+bool LoadPeer(const char* name, const SearchCorpus& corpus, WorkDir& work, std::unique_ptr<Peer>* peer,
+              std::string* dir, LoadFigures* load, std::string* error) {
+  const uint64_t n = corpus.size();
+  *dir = work.Fresh(std::string("search-") + name);
+  ResetPeakRss();
+  const auto start = Clock::now();
+  *peer = Peer::Create(*dir, error);
+  if (!*peer) return false;
+  Progress progress("indexing " + std::to_string(n) + " products into " + name, n);
+  if (!(*peer)->Load(n, [&](uint64_t i, SearchDoc* d) { corpus.Doc(i, d); }, &progress, error)) return false;
+  progress.Done(n);
+  load->seconds = SecondsSince(start);
+  load->memory = ReadProcessMemory();
+  load->index_bytes = (*peer)->DiskBytes();
+  load->documents = n;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. index-import
+
+Row LoadRow(const char* system, const char* driver, const LoadFigures& f, uint64_t n) {
+  TimedRunResult r;
+  r.ops = n;
+  r.seconds = f.seconds;
+  r.ops_per_s = Div(static_cast<double>(n), f.seconds);
+  Row row = MakeRow(kSuite, kIndexImport, system, driver, 1, r);
+  row.add("products", n);
+  row.add("documents", f.documents);
+  if (f.import_s > 0) {
+    row.add("import_s", f.import_s);
+    row.add("index_wait_s", f.index_wait_s);
+  }
+  row.add("index_bytes", f.index_bytes);
+  row.add("bytes_per_product", Div(static_cast<double>(f.index_bytes), static_cast<double>(n)));
+  row.add("rss_mb", f.memory.rss_mb);
+  row.add("peak_rss_mb", f.memory.peak_rss_mb);
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. query cases
+
+enum class Shape { kText, kTextFacets, kTextFilters };
+
+PeerQuery ToPeerQuery(const CorpusQuery& c, Shape shape) {
+  PeerQuery q;
+  q.text = c.text;
+  q.limit = kTopN;
+  if (shape == Shape::kTextFacets) {
+    q.category = c.category;
+    q.facet_brand = true;
+  } else if (shape == Shape::kTextFilters) {
+    q.brand = c.brand;
+    q.price_min = c.price_min;
+    q.price_max = c.price_max;
+  }
+  return q;
+}
+
+SearchRequest ToEngineRequest(const CorpusQuery& c, Shape shape, bool use_cache) {
+  SearchRequest r;
+  r.text = c.text;
+  r.limit = kTopN;
+  r.use_cache = use_cache;
+  if (shape == Shape::kTextFacets) {
+    r.categories = {c.category};
+    r.facets = {"brand"};
+  } else if (shape == Shape::kTextFilters) {
+    r.brands = {c.brand};
+    r.price_min = c.price_min;
+    r.price_max = c.price_max;
+  }
+  return r;
+}
+
+// What a system's answers looked like over a point: a sanity check that the systems ran the
+// same queries and found things (hits per query, empty answers, relaxed answers).
+struct AnswerCounts {
+  std::atomic<uint64_t> queries{0}, hits{0}, empty{0}, relaxed{0}, facet_values{0};
+  void Add(size_t n_hits, bool relax, size_t n_facet_values) {
+    queries.fetch_add(1, std::memory_order_relaxed);
+    hits.fetch_add(n_hits, std::memory_order_relaxed);
+    if (n_hits == 0) empty.fetch_add(1, std::memory_order_relaxed);
+    if (relax) relaxed.fetch_add(1, std::memory_order_relaxed);
+    facet_values.fetch_add(n_facet_values, std::memory_order_relaxed);
+  }
+  void AddTo(Row* row, bool facets) const {
+    const double q = static_cast<double>(queries.load());
+    row->add("hits_per_query", Div(static_cast<double>(hits.load()), q));
+    row->add("empty_rate", Div(static_cast<double>(empty.load()), q));
+    row->add("relaxed_rate", Div(static_cast<double>(relaxed.load()), q));
+    if (facets) row->add("facet_values_per_query", Div(static_cast<double>(facet_values.load()), q));
+  }
+};
+
+// A query system: makes the op of one thread from that thread's query sequence.
+struct QuerySystem {
+  const char* name;
+  const char* driver;
+  // next(i) is the thread's i-th query; the op runs it.
+  std::function<Op(int thread, std::function<const CorpusQuery&(uint64_t)> next, AnswerCounts* counts)> make;
+  uint64_t index_bytes = 0;
+};
+
+std::vector<QuerySystem> MakeQuerySystems(Systems& s, Shape shape, bool engine_cache, bool with_fts) {
+  std::vector<QuerySystem> out;
+  Engine* engine = s.engine.get();
+  out.push_back({kEngineSystem, "lmdb",
+                 [engine, shape, engine_cache](int, std::function<const CorpusQuery&(uint64_t)> next,
+                                               AnswerCounts* counts) -> Op {
+                   auto i = std::make_shared<uint64_t>(0);
+                   return [=](std::string* e) {
+                     auto res = engine->search().query(ToEngineRequest(next((*i)++), shape, engine_cache));
+                     if (!res.ok()) return *e = res.status().ToString(), false;
+                     counts->Add(res->hits.size(), res->relaxed,
+                                 res->facets.empty() ? 0 : res->facets[0].values.size());
+                     return true;
+                   };
+                 },
+                 s.engine_load.index_bytes});
+  RawXapianPeer* xapian = s.xapian.get();
+  if (xapian) {
+    out.push_back({kRawXapian, "xapian",
+                   [xapian, shape](int, std::function<const CorpusQuery&(uint64_t)> next,
+                                   AnswerCounts* counts) -> Op {
+                     std::string error;
+                     std::shared_ptr<RawXapianPeer::Searcher> searcher = xapian->NewSearcher(&error);
+                     auto i = std::make_shared<uint64_t>(0);
+                     auto result = std::make_shared<PeerResult>();
+                     return [=](std::string* e) {
+                       if (!searcher) return *e = error, false;
+                       if (!searcher->Search(ToPeerQuery(next((*i)++), shape), result.get(), e)) return false;
+                       counts->Add(result->ids.size(), result->relaxed, result->brand_facet.size());
+                       return true;
+                     };
+                   },
+                   s.xapian_load.index_bytes});
+  }
+  SqliteFts5Peer* fts = s.fts.get();
+  if (fts && with_fts) {
+    out.push_back({kSqliteFts5, "sqlite",
+                   [fts, shape](int, std::function<const CorpusQuery&(uint64_t)> next,
+                                AnswerCounts* counts) -> Op {
+                     std::string error;
+                     std::shared_ptr<SqliteFts5Peer::Searcher> searcher = fts->NewSearcher(&error);
+                     auto i = std::make_shared<uint64_t>(0);
+                     auto result = std::make_shared<PeerResult>();
+                     return [=](std::string* e) {
+                       if (!searcher) return *e = error, false;
+                       if (!searcher->Search(ToPeerQuery(next((*i)++), shape), result.get(), e)) return false;
+                       counts->Add(result->ids.size(), result->relaxed, result->brand_facet.size());
+                       return true;
+                     };
+                   },
+                   s.fts_load.index_bytes});
+  }
+  return out;
+}
+
+// Runs every system of a case at each thread count, slice by slice in turns. `sequence(t)`
+// gives thread t's query sequence (the same for every system); `add_extras` may add
+// case-specific fields (called with the system's index).
+using SequenceFn = std::function<std::function<const CorpusQuery&(uint64_t)>(int threads, int thread)>;
+
+std::vector<Row> MeasureQueries(const char* case_name, const Params& p, std::vector<QuerySystem>& systems,
+                                const SequenceFn& sequence, bool facets,
+                                const std::function<void(size_t, bool start)>& on_window = {},
+                                const std::function<void(size_t, Row*)>& add_extras = {}) {
+  std::vector<Row> rows;
+  for (int threads : p.threads) {
+    std::vector<TimedRunResult> results(systems.size());
+    std::vector<std::unique_ptr<AnswerCounts>> counts;
+    for (size_t k = 0; k < systems.size(); ++k) counts.push_back(std::make_unique<AnswerCounts>());
+    for (int round = 0; round < p.rounds; ++round) {
+      for (size_t k = 0; k < systems.size(); ++k) {
+        QuerySystem& sys = systems[k];
+        Log(std::string(case_name) + ": " + sys.name + "/" + sys.driver + ", " + std::to_string(threads) +
+            " threads, " + p.label(round) + "...");
+        TimedRunOptions ro;
+        ro.threads = threads;
+        ro.warmup_s = p.slice_warmup(round);
+        ro.seconds = p.slice_seconds();
+        ro.reserve_samples_per_thread = 1 << 16;
+        if (on_window) {
+          ro.on_measure_start = [&, k] { on_window(k, true); };
+          ro.on_measure_end = [&, k] { on_window(k, false); };
+        }
+        AnswerCounts* c = counts[k].get();
+        Accumulate(&results[k], RunTimed(ro, [&, c, threads](int thread) {
+                     return sys.make(thread, sequence(threads, thread), c);
+                   }));
+      }
+    }
+    for (size_t k = 0; k < systems.size(); ++k) {
+      const QuerySystem& sys = systems[k];
+      const TimedRunResult& r = results[k];
+      Row row = MakeRow(kSuite, case_name, sys.name, sys.driver, threads, r);
+      row.add("mean_ms", r.latency.mean_ms);
+      counts[k]->AddTo(&row, facets);
+      if (add_extras) add_extras(k, &row);
+      row.add("index_bytes", sys.index_bytes);
+      AddMemory(&row);
+      if (p.rounds > 1) row.add("rounds", p.rounds);
+      if (r.errors)
+        Log("commerce-bench: search: " + std::string(case_name) + ": " + sys.name + ": " + std::to_string(r.errors) +
+            " failed queries; first: " + r.first_error);
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+// Per-thread query lists for one case: thread t of every system runs queries drawn from
+// SeedFor(case, t), pre-drawn once (cycled when a slice outruns them).
+class QueryLists {
+ public:
+  QueryLists(const SearchCorpus& corpus, std::string case_name, size_t per_thread)
+      : corpus_(corpus), case_(std::move(case_name)), per_thread_(per_thread) {}
+
+  std::function<const CorpusQuery&(uint64_t)> For(int thread) {
+    while (static_cast<int>(lists_.size()) <= thread) {
+      auto list = std::make_shared<std::vector<CorpusQuery>>();
+      Rng rng(SeedFor(case_, static_cast<int>(lists_.size())));
+      list->reserve(per_thread_);
+      for (size_t i = 0; i < per_thread_; ++i) list->push_back(corpus_.query(rng.next()));
+      lists_.push_back(std::move(list));
+    }
+    std::shared_ptr<std::vector<CorpusQuery>> list = lists_[thread];
+    return [list](uint64_t i) -> const CorpusQuery& { return (*list)[i % list->size()]; };
+  }
+
+ private:
+  const SearchCorpus& corpus_;
+  std::string case_;
+  size_t per_thread_;
+  std::vector<std::shared_ptr<std::vector<CorpusQuery>>> lists_;
+};
+
+std::vector<Row> RunQueryCase(const char* case_name, Shape shape, const Params& p, const SearchCorpus& corpus,
+                              Systems& s) {
+  std::vector<QuerySystem> systems = MakeQuerySystems(s, shape, false, true);
+  QueryLists lists(corpus, case_name, p.queries_per_thread);
+  Log(std::string(case_name) + ": drawing " + std::to_string(p.queries_per_thread) + " queries per thread...");
+  for (int t = 0; t < *std::max_element(p.threads.begin(), p.threads.end()); ++t) lists.For(t);
+  return MeasureQueries(case_name, p, systems, [&](int, int thread) { return lists.For(thread); },
+                        shape == Shape::kTextFacets);
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. zipf-cached
+
+// Asks every pool query once through the engine's cache, from 2 threads (not measured).
+void WarmCache(Engine& engine, const std::vector<CorpusQuery>& pool) {
+  Log(std::string(kZipfCached) + ": warming the engine's cache with the " + std::to_string(pool.size()) +
+      " pool queries...");
+  const auto start = Clock::now();
+  std::atomic<size_t> next{0};
+  std::atomic<uint64_t> errors{0};
+  std::vector<std::thread> warmers;
+  for (int t = 0; t < 2; ++t) {
+    warmers.emplace_back([&] {
+      for (size_t i; (i = next.fetch_add(1)) < pool.size();)
+        if (!engine.search().query(ToEngineRequest(pool[i], Shape::kText, true)).ok()) errors.fetch_add(1);
+    });
+  }
+  for (auto& w : warmers) w.join();
+  Log(std::string(kZipfCached) + ": warmed in " + FormatSeconds(std::round(SecondsSince(start) * 10) / 10) +
+      (errors.load() ? " (" + std::to_string(errors.load()) + " failed queries)" : ""));
+}
+
+std::vector<Row> RunZipfCached(const Params& p, const SearchCorpus& corpus, Systems& s) {
+  const std::vector<CorpusQuery> pool = corpus.QueryPool(kZipfPool, SeedFor("zipf-cached-pool", 0));
+  const auto zipf = std::make_shared<ZipfTable>(pool.size());
+  // Thread t draws pool entries by Zipf rank from SeedFor(case, t), one draw per op: the same
+  // sequence for every system (each slice starts it afresh).
+  const SequenceFn sequence = [&](int, int thread) {
+    auto rng = std::make_shared<Rng>(SeedFor(kZipfCached, thread));
+    return std::function<const CorpusQuery&(uint64_t)>(
+        [&pool, zipf, rng](uint64_t) -> const CorpusQuery& { return pool[zipf->Draw(rng->next())]; });
+  };
+  std::vector<QuerySystem> systems = MakeQuerySystems(s, Shape::kText, true, false);
+  // The engine's cache counters over its windows.
+  SearchStats before, window;
+  auto on_window = [&](size_t k, bool start) {
+    if (k != 0) return;
+    auto st = EngineStats(*s.engine);
+    if (!st.ok()) return;
+    if (start) {
+      before = *st;
+      return;
+    }
+    window.cache_hits += st->cache_hits - before.cache_hits;
+    window.cache_misses += st->cache_misses - before.cache_misses;
+    window.cache_coalesced += st->cache_coalesced - before.cache_coalesced;
+    window.cache_stale_served += st->cache_stale_served - before.cache_stale_served;
+    window.queries += st->queries - before.queries;
+    window.cache_entries = st->cache_entries;
+  };
+  auto add_extras = [&](size_t k, Row* row) {
+    row->add("pool", static_cast<uint64_t>(pool.size()));
+    if (k != 0) return;
+    const double lookups = static_cast<double>(window.cache_hits + window.cache_misses);
+    row->add("cache_hit_rate", Div(static_cast<double>(window.cache_hits), lookups));
+    row->add("cache_coalesced", window.cache_coalesced);
+    row->add("cache_stale_served", window.cache_stale_served);
+    row->add("index_queries", window.queries);
+    row->add("cache_entries", window.cache_entries);
+    window = SearchStats{};
+  };
+  // Steady state: before each thread count's point, every pool query is asked once through
+  // the cache, as in a shop whose queries have all been asked before; entries then age as the
+  // engine's options say (fresh for cache_ttl, then served stale while one background refresh
+  // runs), and the window's hit rate is reported.
+  std::vector<Row> rows;
+  Params point = p;
+  for (int threads : p.threads) {
+    WarmCache(*s.engine, pool);
+    point.threads = {threads};
+    for (Row& r : MeasureQueries(kZipfCached, point, systems, sequence, false, on_window, add_extras))
+      rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. index-lag
+
+std::vector<Row> RunIndexLag(const Params& p, const SearchCorpus& corpus, Systems& s) {
+  Engine& engine = *s.engine;
+  const double seconds = p.seconds;
+  const auto total = static_cast<uint64_t>(seconds * kLagWritesPerS);
+  struct Pending {
+    uint64_t seq;
+    Clock::time_point written;
+  };
+  std::mutex mu;
+  std::deque<Pending> pending;
+  std::vector<uint64_t> lag_ns, write_ns;
+  lag_ns.reserve(total);
+  write_ns.reserve(total);
+  std::atomic<uint64_t> next{0}, errors{0};
+  std::atomic<bool> writing{true};
+  std::string first_error;
+  Log(std::string(kIndexLag) + ": commerce/lmdb, " + std::to_string(total) + " upserts at " +
+      std::to_string(static_cast<int>(kLagWritesPerS)) + "/s over " + FormatSeconds(seconds) + "...");
+
+  // The poller: every ~2 ms, every write whose event the index has reached is searchable.
+  std::atomic<bool> polling{true};
+  std::string poll_error;
+  std::thread poller([&] {
+    while (polling.load()) {
+      auto st = EngineStats(engine);
+      const auto now = Clock::now();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!st.ok()) {
+          poll_error = st.status().ToString();
+          break;
+        }
+        while (!pending.empty() && pending.front().seq <= st->indexed_seq) {
+          lag_ns.push_back(static_cast<uint64_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(now - pending.front().written).count()));
+          pending.pop_front();
+        }
+        if (!writing.load() && pending.empty()) break;
+      }
+      std::this_thread::sleep_for(kLagPoll);
+    }
+  });
+
+  // The writers share one schedule: write k is due at start + k ms. A durable upsert waits for
+  // its group's fsync, so a single thread could not keep 1,000/s on a disk whose fsync takes
+  // more than 1 ms; kLagWriters threads take the due writes in turn.
+  const auto start = Clock::now();
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kLagWriters; ++w) {
+    writers.emplace_back([&] {
+      for (;;) {
+        const uint64_t k = next.fetch_add(1);
+        if (k >= total) return;
+        std::this_thread::sleep_until(start + std::chrono::microseconds(static_cast<int64_t>(k * 1e6 / kLagWritesPerS)));
+        Rng rng(SeedFor(kIndexLag, 0) ^ (k * 0x9e3779b97f4a7c15ull));
+        const Product product = corpus.product(rng.uniform(corpus.size()), static_cast<uint32_t>(k + 1));
+        const auto t0 = Clock::now();
+        auto r = engine.catalog().upsert(product);
+        auto seq = r.ok() ? engine.events().last_seq() : Result<uint64_t>(r.status());
+        const auto t1 = Clock::now();
+        std::lock_guard<std::mutex> lock(mu);
+        if (!seq.ok()) {
+          if (errors.fetch_add(1) == 0) first_error = seq.status().ToString();
+          continue;
+        }
+        write_ns.push_back(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+        // Kept in seq order for the poller (writers finish out of order).
+        auto it = pending.end();
+        while (it != pending.begin() && std::prev(it)->seq > *seq) --it;
+        pending.insert(it, {*seq, t1});
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  const double write_s = SecondsSince(start);
+  writing.store(false);
+  // Let the index catch up with the last writes (bounded).
+  const auto drain_deadline = Clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (pending.empty() || !poll_error.empty()) break;
+    }
+    if (Clock::now() > drain_deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  polling.store(false);
+  poller.join();
+  uint64_t unindexed = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    unindexed = pending.size();
+  }
+
+  TimedRunResult r;
+  r.ops = write_ns.size();
+  r.errors = errors.load();
+  r.first_error = first_error;
+  r.seconds = write_s;
+  r.ops_per_s = Div(static_cast<double>(r.ops), write_s);
+  const LatencySummary lag = Summarize(lag_ns);
+  const LatencySummary write = Summarize(write_ns);
+  r.latency = lag;  // p50_ms / p99_ms of this case are the lag
+  Row row = MakeRow(kSuite, kIndexLag, kEngineSystem, "lmdb", kLagWriters, r);
+  row.add("lag_p50_ms", lag.p50_ms);
+  row.add("lag_p99_ms", lag.p99_ms);
+  row.add("lag_max_ms", lag.max_ms);
+  row.add("lag_mean_ms", lag.mean_ms);
+  row.add("write_p50_ms", write.p50_ms);
+  row.add("write_p99_ms", write.p99_ms);
+  row.add("target_writes_per_s", kLagWritesPerS);
+  row.add("writes_measured", static_cast<uint64_t>(lag_ns.size()));
+  row.add("writes_not_indexed", unindexed);
+  row.add("poll_ms", static_cast<double>(kLagPoll.count()));
+  row.add("products", corpus.size());
+  auto st = EngineStats(engine);
+  if (st.ok()) row.add("index_bytes", st->index_bytes);
+  AddMemory(&row);
+  if (r.errors) Log("commerce-bench: search: index-lag: " + std::to_string(r.errors) + " failed upserts; first: " + first_error);
+  if (!poll_error.empty()) Log("commerce-bench: search: index-lag: search().stats(): " + poll_error);
+  if (unindexed)
+    Log("commerce-bench: search: index-lag: " + std::to_string(unindexed) +
+        " writes still not searchable 60 s after the last write");
+  return {std::move(row)};
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. the suite
+
+int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
+  const Params p = ParamsFor(o);
+  WorkDir work(o.dir);
+  Log("commerce-bench search: scratch in " + work.path() + (o.quick ? " (quick)" : "") + ", " +
+      std::to_string(p.records) + " products");
+  const bool want_queries = o.WantCase(kText) || o.WantCase(kTextFacets) || o.WantCase(kTextFilters);
+  const bool want_peers = o.WantCase(kIndexImport) || want_queries || o.WantCase(kZipfCached);
+  const bool want_fts = o.WantCase(kIndexImport) || want_queries;
+
+  const SearchCorpus corpus({.products = p.records});
+  Systems s;
+  std::string error;
+  int rc = 0;
+  // Every case needs the engine loaded; index-import measures that load (and the peers').
+  if (!LoadEngine(corpus, work, &s, &error)) {
+    Log("commerce-bench: search: commerce/lmdb: " + error);
+    return 1;
+  }
+  if (want_peers &&
+      !LoadPeer(kRawXapian, corpus, work, &s.xapian, &s.xapian_dir, &s.xapian_load, &error)) {
+    Log("commerce-bench: search: raw-xapian skipped: " + error);
+    s.xapian.reset();
+    rc = 1;
+  }
+  if (want_fts && !LoadPeer(kSqliteFts5, corpus, work, &s.fts, &s.fts_dir, &s.fts_load, &error)) {
+    Log("commerce-bench: search: sqlite-fts5 skipped: " + error);
+    s.fts.reset();
+    rc = 1;
+  }
+  if (o.WantCase(kIndexImport)) {
+    std::vector<Row> rows;
+    rows.push_back(LoadRow(kEngineSystem, "lmdb", s.engine_load, p.records));
+    if (s.xapian) rows.push_back(LoadRow(kRawXapian, "xapian", s.xapian_load, p.records));
+    if (s.fts) rows.push_back(LoadRow(kSqliteFts5, "sqlite", s.fts_load, p.records));
+    reporter.Emit(std::move(rows));
+  }
+  QuiesceDisk();
+  if (o.WantCase(kText)) reporter.Emit(RunQueryCase(kText, Shape::kText, p, corpus, s));
+  if (o.WantCase(kTextFacets)) reporter.Emit(RunQueryCase(kTextFacets, Shape::kTextFacets, p, corpus, s));
+  if (o.WantCase(kTextFilters)) reporter.Emit(RunQueryCase(kTextFilters, Shape::kTextFilters, p, corpus, s));
+  if (o.WantCase(kZipfCached)) reporter.Emit(RunZipfCached(p, corpus, s));
+  if (o.WantCase(kIndexLag)) reporter.Emit(RunIndexLag(p, corpus, s));
+
+  s.xapian.reset();
+  s.fts.reset();
+  Status closed = s.engine->close();
+  if (!closed.ok()) Log("commerce-bench: search: Engine::close: " + closed.ToString());
+  s.engine.reset();
+  for (const std::string* dir : {&s.engine_dir, &s.xapian_dir, &s.fts_dir})
+    if (!dir->empty()) work.Discard(*dir);
+  return rc;
+}
+
+}  // namespace
+
+COMMERCE_BENCH_SUITE(search, "search",
+                     "index-import, text, text-facets, text-filters, zipf-cached, index-lag: product search "
+                     "vs raw Xapian and SQLite FTS5 on a synthetic catalog",
+                     RunSearchSuite);
+
+}  // namespace commerce::bench
