@@ -8,6 +8,13 @@
 #include <vector>
 
 #include "commerce/engine.h"
+#ifdef COMMERCE_CLI_SERVE
+#include "server.h"
+#endif
+
+namespace CLI {
+class App;
+}
 
 namespace commerce::cli {
 
@@ -59,6 +66,11 @@ int RunGenerate(const GenerateArgs& a);
 int RunDemo(const DemoArgs& a);
 int RunSearch(const SearchArgs& a);
 int RunReindex(const StoreArgs& s, uint32_t shards);
+#ifdef COMMERCE_CLI_SERVE
+// serve_command.cpp: the `serve` subcommand (flags as commerce-server's) and its run.
+CLI::App* AddServeCommand(CLI::App* app, server::ServerOptions* o);
+int RunServe(const server::ServerOptions& o);
+#endif
 
 // Waits, with a progress line, until the search index holds every event of the log.
 Status CatchUpIndex(Engine& engine);

@@ -1,5 +1,5 @@
 // commerce: the command-line tool over the engine — import, get, stats, events, generate,
-// search, reindex, and demo (the README's main job).
+// search, reindex, serve, and demo (the README's main job).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -86,6 +86,12 @@ int main(int argc, char** argv) {
   reindex->add_option("--shards", shards, "shards written in parallel (0: keep the current count)")
       ->check(CLI::Range(0, 16))->capture_default_str();
 
+#ifdef COMMERCE_CLI_SERVE
+  commerce::server::ServerOptions serve_opts;
+  if (!commerce::server::ApplyConfigFromArgs(argc, argv, &serve_opts)) return 2;
+  auto* serve = AddServeCommand(&app, &serve_opts);
+#endif
+
   CLI11_PARSE(app, argc, argv);
   // Line-buffered, so results and the progress lines on stderr appear in order in a log.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -104,5 +110,8 @@ int main(int argc, char** argv) {
   if (*demo_cmd) return RunDemo(demo);
   if (*search) return RunSearch(sa);
   if (*reindex) return RunReindex(reindex_store, shards);
+#ifdef COMMERCE_CLI_SERVE
+  if (*serve) return RunServe(serve_opts);
+#endif
   return 2;
 }

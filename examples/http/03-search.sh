@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Search: free text with facets, a typo, search-as-you-type, a browse by category, and the
+# JSON form with every field.
+set -eu
+. "$(dirname "$0")/env.sh"
+
+say "free text, brand and price facets"
+curl -sS -H "$STORE" "$BASE/v1/search?q=wireless+headphones&facets=brand,price&limit=3"
+
+say "a typo: the corrected query's results, with corrected_query set"
+curl -sS -H "$STORE" "$BASE/v1/search?q=hedphones&limit=1"
+
+say "search as you type: the last word is a prefix"
+curl -sS -H "$STORE" "$BASE/v1/search?q=head&limit=3"
+
+say "in stock, cheapest first, between 10 and 100 dollars"
+curl -sS -H "$STORE" "$BASE/v1/search?in_stock=true&sort=price_asc&price_min=1000&price_max=10000&limit=3"
+
+say "the same as JSON"
+curl -sS -H "$STORE" -H "$JSON" "$BASE/v1/search" -d '{"text": "shirt", "brands": ["Acme"],
+  "facets": ["category"], "facet_size": 5, "sort": "relevance", "limit": 5}'

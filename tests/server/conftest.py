@@ -1,0 +1,177 @@
+"""Fixtures of the server tests: a commerce-server on a free 127.0.0.1 port with a keys file,
+and an HTTP client that checks every response against docs/http-api.yaml.
+
+Run with Debian's interpreter (python3-requests, python3-yaml, python3-jsonschema):
+    COMMERCE_SERVER=build/bin/commerce-server /usr/bin/python3 -m pytest tests/server
+ctest runs them too (tools/server/CMakeLists.txt).
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+from openapi_check import OpenApiChecker
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.environ.get("COMMERCE_SOURCE", os.path.abspath(os.path.join(HERE, "..", "..")))
+
+ADMIN_KEY = "admin-secret-0123456789"
+STORE_KEY = "store-secret-0123456789"
+LIMITED_KEY = "limited-secret-0123456789"
+REQUEST_TIMEOUT_MS = 1500
+MAX_BODY = 256 * 1024
+
+
+def find_server():
+    env = os.environ.get("COMMERCE_SERVER")
+    if env:
+        return env
+    for build in ("build", "build-srv"):
+        p = os.path.join(SOURCE, build, "bin", "commerce-server")
+        if os.path.exists(p):
+            return p
+    pytest.skip("commerce-server not built (set COMMERCE_SERVER)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary, workdir):
+        self.workdir = workdir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.keys = os.path.join(workdir, "keys.txt")
+        with open(self.keys, "w") as f:
+            f.write("# name scope secret [rate burst]\n")
+            f.write(f"admin admin {ADMIN_KEY}\n")
+            f.write(f"shop store {STORE_KEY}\n")
+            f.write(f"limited store {LIMITED_KEY} 1 2\n")
+        self.access_log = os.path.join(workdir, "access.log")
+        self.stderr_path = os.path.join(workdir, "server.stderr")
+        self.stderr = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen(
+            [binary, "--data", os.path.join(workdir, "data"), "--listen", f"127.0.0.1:{self.port}",
+             "--threads", "2", "--keys", self.keys, "--access-log", self.access_log,
+             "--request-timeout-ms", str(REQUEST_TIMEOUT_MS), "--idle-timeout-ms", "10000",
+             "--max-body-bytes", str(MAX_BODY), "--max-import-bytes", str(8 << 20)],
+            stdout=subprocess.DEVNULL, stderr=self.stderr)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError("server did not start: " + open(self.stderr_path).read())
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=30)
+        self.stderr.close()
+        return code, open(self.stderr_path).read()
+
+
+class Client:
+    """requests, with every response checked against the OpenAPI description."""
+
+    def __init__(self, server, checker, key):
+        self.server = server
+        self.checker = checker
+        self.session = requests.Session()
+        if key:
+            self.session.headers["Authorization"] = "Bearer " + key
+
+    def request(self, method, path, **kw):
+        kw.setdefault("timeout", 30)
+        r = self.session.request(method, self.server.base + path, **kw)
+        self.checker.check(method, path, r.status_code, r.headers, r.content)
+        assert r.headers.get("X-Request-Id"), f"{method} {path}: no X-Request-Id"
+        return r
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture(scope="session")
+def checker():
+    return OpenApiChecker(os.path.join(SOURCE, "docs", "http-api.yaml"))
+
+
+@pytest.fixture(scope="session")
+def server():
+    binary = find_server()
+    with tempfile.TemporaryDirectory(prefix="commerce-server-test-") as d:
+        s = Server(binary, d)
+        yield s
+        code, err = s.stop()
+        assert code == 0, err
+        assert "store closed cleanly" in err, err
+
+
+@pytest.fixture(scope="session")
+def admin(server, checker):
+    return Client(server, checker, ADMIN_KEY)
+
+
+@pytest.fixture(scope="session")
+def store(server, checker):
+    return Client(server, checker, STORE_KEY)
+
+
+@pytest.fixture(scope="session")
+def anon(server, checker):
+    return Client(server, checker, None)
+
+
+def make_products(n, prefix="p"):
+    """n products of 1-2 variants each, JSON Lines in the catalog's native schema."""
+    brands = ["Acme", "Globex", "Initech", "Umbrella"]
+    kinds = ["Shirt", "Jacket", "Sneakers", "Backpack", "Headphones"]
+    lines = []
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        variants = [{"sku": f"{prefix.upper()}{i:04d}-M", "price": 1000 + 250 * i, "currency": "USD",
+                     "options": {"size": "M"}}]
+        if i % 2 == 0:
+            variants.append({"sku": f"{prefix.upper()}{i:04d}-L", "price": 1100 + 250 * i,
+                             "currency": "USD", "options": {"size": "L"}})
+        lines.append(json.dumps({
+            "id": f"{prefix}-{i:04d}", "title": f"{brands[i % 4]} Classic {kind} {i}",
+            "description": f"A {kind.lower()} for every day.", "brand": brands[i % 4],
+            "categories": [["Apparel", kind]], "options": ["size"], "variants": variants,
+            "attributes": {"colour": ["black", "white"][i % 2]}, "popularity": i}))
+    return "\n".join(lines) + "\n"
+
+
+def wait_indexed(admin):
+    """Blocks until search reflects every event so far."""
+    last = admin.get("/v1/events", params={"from": 1, "limit": 1}).json()["last_seq"]
+    r = admin.get("/v1/search", params={"q": "", "min_index_seq": last, "wait_timeout_ms": 20000,
+                                        "use_cache": "false", "limit": 1})
+    assert r.status_code == 200, r.text
+    return last
+
+
+ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Reno", "region": "us-west", "country": "US"}

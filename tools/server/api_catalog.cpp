@@ -1,0 +1,176 @@
+// Routes of the catalog: products, categories, bulk import (admin writes, store reads).
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "routes.h"
+
+namespace commerce::server {
+
+namespace {
+
+Response ProductResponse(const Product& p, int http = 200) {
+  return VersionedResponse(ProductToJson(p, true), p.version, http);
+}
+
+Response ListProducts(ServerState& st, const Request& r, const Params&) {
+  Status s = OnlyParams(r, {"cursor", "limit", "category", "include_archived"});
+  std::optional<int64_t> limit;
+  std::optional<bool> archived;
+  if (s.ok()) s = QueryInt(r, "limit", 1, 1000, &limit);
+  if (s.ok()) s = QueryBool(r, "include_archived", &archived);
+  if (!s.ok()) return StatusResponse(s);
+  ListOptions o;
+  if (const auto* c = r.param("cursor")) o.cursor = *c;
+  o.limit = static_cast<size_t>(limit.value_or(50));
+  o.include_archived = archived.value_or(false);
+  const auto* category = r.param("category");
+  auto page = category ? st.engine->catalog().list_by_category(*category, o)
+                       : st.engine->catalog().list(o);
+  if (!page.ok()) return StatusResponse(page.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("items");
+    w.StartArray();
+    for (const auto& p : page->items) WriteProduct(w, p);
+    w.EndArray();
+    w.Key("next_cursor"); Str(w, page->next_cursor);
+    w.EndObject();
+  }));
+}
+
+Response GetProduct(ServerState& st, const Request&, const Params& p) {
+  auto r = st.engine->catalog().get(p[0]);
+  return r.ok() ? ProductResponse(*r) : StatusResponse(r.status());
+}
+
+Response GetBySku(ServerState& st, const Request&, const Params& p) {
+  auto r = st.engine->catalog().get_by_sku(p[0]);
+  return r.ok() ? ProductResponse(*r) : StatusResponse(r.status());
+}
+
+Response PutProduct(ServerState& st, const Request& r, const Params& p) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  Product product;
+  Status s = ReadProduct(doc, &product);
+  if (!s.ok()) return StatusResponse(s);
+  if (!product.id.empty() && product.id != p[0])
+    return StatusResponse(Status::InvalidArgument("body.id: \"" + product.id +
+                                                  "\" differs from the id in the path"));
+  product.id = p[0];
+  WriteCondition cond;
+  if (!IfMatch(r, &cond.if_version, &err)) return err;
+  if (const auto* inm = r.header("if-none-match"); inm && *inm == "*") cond.if_version = 0;
+  auto out = st.engine->catalog().upsert(product, cond);
+  return out.ok() ? ProductResponse(*out) : StatusResponse(out.status());
+}
+
+Response ArchiveProduct(ServerState& st, const Request& r, const Params& p) {
+  WriteCondition cond;
+  Response err;
+  if (!IfMatch(r, &cond.if_version, &err)) return err;
+  auto out = st.engine->catalog().archive(p[0], cond);
+  return out.ok() ? ProductResponse(*out) : StatusResponse(out.status());
+}
+
+// The body (JSON Lines, a JSON array or CSV, by ?format=) goes to a file beside the store,
+// which Catalog::import_file reads; valid records are imported and invalid ones reported.
+Response ImportProducts(ServerState& st, const Request& r, const Params&) {
+  Status s = OnlyParams(r, {"format", "currency"});
+  if (!s.ok()) return StatusResponse(s);
+  ImportOptions o;
+  o.format = "jsonl";
+  if (const auto* f = r.param("format")) o.format = *f;
+  if (o.format != "jsonl" && o.format != "json" && o.format != "csv")
+    return StatusResponse(Status::InvalidArgument("format: one of jsonl, json, csv"));
+  if (const auto* c = r.param("currency")) o.default_currency = *c;
+  if (r.body.empty()) return StatusResponse(Status::InvalidArgument("body: nothing to import"));
+  std::filesystem::path tmp = std::filesystem::path(st.options.data) /
+                              ("import-" + std::to_string(getpid()) + "-" +
+                               std::to_string(st.import_counter.fetch_add(1)) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      return StatusResponse(Status::Unavailable("import: cannot write a temporary file"));
+    }
+  }
+  auto report = st.engine->catalog().import_file(tmp.string(), o);
+  std::error_code ec;
+  std::filesystem::remove(tmp, ec);
+  if (!report.ok()) return StatusResponse(report.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) { WriteImportReport(w, *report); }));
+}
+
+Response ListCategories(ServerState& st, const Request& r, const Params&) {
+  Status s = OnlyParams(r, {"parent"});
+  if (!s.ok()) return StatusResponse(s);
+  const auto* parent = r.param("parent");
+  auto cats = st.engine->catalog().list_categories(parent ? *parent : "");
+  if (!cats.ok()) return StatusResponse(cats.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("items");
+    w.StartArray();
+    for (const auto& c : *cats) WriteCategory(w, c);
+    w.EndArray();
+    w.EndObject();
+  }));
+}
+
+Response GetCategory(ServerState& st, const Request&, const Params& p) {
+  auto c = st.engine->catalog().get_category(p[0]);
+  if (!c.ok()) return StatusResponse(c.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) { WriteCategory(w, *c); }));
+}
+
+Response PutCategory(ServerState& st, const Request& r, const Params& p) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  JsonObject o(doc, "body");
+  Category c;
+  c.id = p[0];
+  Status s = o.str("name", &c.name, true);
+  if (s.ok()) s = o.Finish();
+  if (s.ok()) s = st.engine->catalog().upsert_category(c);
+  if (!s.ok()) return StatusResponse(s);
+  auto out = st.engine->catalog().get_category(c.id);
+  if (!out.ok()) return StatusResponse(out.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) { WriteCategory(w, *out); }));
+}
+
+Response CatalogStats(ServerState& st, const Request&, const Params&) {
+  auto s = st.engine->catalog().stats();
+  if (!s.ok()) return StatusResponse(s.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("products"); w.Uint64(s->products);
+    w.Key("skus"); w.Uint64(s->skus);
+    w.Key("categories"); w.Uint64(s->categories);
+    w.EndObject();
+  }));
+}
+
+}  // namespace
+
+void AddCatalogRoutes(std::vector<Route>* r) {
+  r->push_back({"GET", "/v1/products", Scope::kStore, Exec::kLoop, ListProducts});
+  r->push_back({"POST", "/v1/products/import", Scope::kAdmin, Exec::kPool, ImportProducts});
+  r->push_back({"GET", "/v1/products/{id}", Scope::kStore, Exec::kLoop, GetProduct});
+  r->push_back({"PUT", "/v1/products/{id}", Scope::kAdmin, Exec::kPool, PutProduct});
+  r->push_back({"POST", "/v1/products/{id}/archive", Scope::kAdmin, Exec::kPool, ArchiveProduct});
+  r->push_back({"GET", "/v1/skus/{sku}", Scope::kStore, Exec::kLoop, GetBySku});
+  r->push_back({"GET", "/v1/categories", Scope::kStore, Exec::kLoop, ListCategories});
+  r->push_back({"GET", "/v1/categories/{id}", Scope::kStore, Exec::kLoop, GetCategory});
+  r->push_back({"PUT", "/v1/categories/{id}", Scope::kAdmin, Exec::kPool, PutCategory});
+  r->push_back({"GET", "/v1/catalog/stats", Scope::kStore, Exec::kLoop, CatalogStats});
+}
+
+}  // namespace commerce::server

@@ -1,0 +1,274 @@
+// Routes of customers, carts and orders (store scope, except order transitions and listing
+// by status, which are admin).
+#include "routes.h"
+
+namespace commerce::server {
+
+namespace {
+
+Response CustomerResponse(const Customer& c, int http = 200) {
+  return VersionedResponse(BuildJson([&](JsonWriter& w) { WriteCustomer(w, c); }), c.version, http);
+}
+
+Response CartResponse(const Cart& c, int http = 200) {
+  return JsonResponse(BuildJson([&](JsonWriter& w) { WriteCart(w, c); }), http);
+}
+
+Response OrderResponse(const Order& o, int http = 200) {
+  return VersionedResponse(BuildJson([&](JsonWriter& w) { WriteOrder(w, o); }), o.version, http);
+}
+
+Response OrderPage(const Page<Order>& page) {
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("items");
+    w.StartArray();
+    for (const auto& o : page.items) WriteOrder(w, o);
+    w.EndArray();
+    w.Key("next_cursor"); Str(w, page.next_cursor);
+    w.EndObject();
+  }));
+}
+
+Status PageOptions(const Request& r, OrderListOptions* o) {
+  std::optional<int64_t> limit;
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "limit", 1, 1000, &limit));
+  if (limit) o->limit = static_cast<size_t>(*limit);
+  if (const auto* c = r.param("cursor")) o->cursor = *c;
+  return Status::OK();
+}
+
+// --- customers ---
+
+Response CreateCustomer(ServerState& st, const Request& r, const Params&) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  Customer c;
+  Status s = ReadCustomer(doc, &c);
+  if (!s.ok()) return StatusResponse(s);
+  auto out = st.engine->customers().create(c);
+  return out.ok() ? CustomerResponse(*out, 201) : StatusResponse(out.status());
+}
+
+Response FindCustomer(ServerState& st, const Request& r, const Params&) {
+  Status s = OnlyParams(r, {"email"});
+  if (!s.ok()) return StatusResponse(s);
+  const auto* email = r.param("email");
+  if (!email) return StatusResponse(Status::InvalidArgument("email: required"));
+  auto c = st.engine->customers().get_by_email(*email);
+  return c.ok() ? CustomerResponse(*c) : StatusResponse(c.status());
+}
+
+Response GetCustomer(ServerState& st, const Request&, const Params& p) {
+  auto c = st.engine->customers().get(p[0]);
+  return c.ok() ? CustomerResponse(*c) : StatusResponse(c.status());
+}
+
+Response UpdateCustomer(ServerState& st, const Request& r, const Params& p) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  Customer c;
+  Status s = ReadCustomer(doc, &c);
+  if (!s.ok()) return StatusResponse(s);
+  if (!c.id.empty() && c.id != p[0])
+    return StatusResponse(Status::InvalidArgument("body.id: differs from the id in the path"));
+  c.id = p[0];
+  std::optional<uint64_t> version;
+  if (!IfMatch(r, &version, &err)) return err;
+  auto out = st.engine->customers().update(c, version);
+  return out.ok() ? CustomerResponse(*out) : StatusResponse(out.status());
+}
+
+Response CustomerOrders(ServerState& st, const Request& r, const Params& p) {
+  OrderListOptions o;
+  Status s = OnlyParams(r, {"cursor", "limit"});
+  if (s.ok()) s = PageOptions(r, &o);
+  if (!s.ok()) return StatusResponse(s);
+  auto page = st.engine->orders().list_by_customer(p[0], o);
+  return page.ok() ? OrderPage(*page) : StatusResponse(page.status());
+}
+
+// --- carts ---
+
+Response CreateCart(ServerState& st, const Request& r, const Params&) {
+  NewCart c;
+  if (!r.body.empty()) {
+    rapidjson::Document doc;
+    Response err;
+    if (!ReadBody(r, &doc, &err)) return err;
+    JsonObject o(doc, "body");
+    Status s = o.str("id", &c.id);
+    if (s.ok()) s = o.str("customer_id", &c.customer_id);
+    if (s.ok()) s = o.str("currency", &c.currency);
+    if (s.ok()) s = o.Finish();
+    if (!s.ok()) return StatusResponse(s);
+  }
+  auto out = st.engine->carts().create(c);
+  return out.ok() ? CartResponse(*out, 201) : StatusResponse(out.status());
+}
+
+Response GetCart(ServerState& st, const Request&, const Params& p) {
+  auto c = st.engine->carts().get(p[0]);
+  return c.ok() ? CartResponse(*c) : StatusResponse(c.status());
+}
+
+Response DeleteCart(ServerState& st, const Request&, const Params& p) {
+  Status s = st.engine->carts().remove_cart(p[0]);
+  if (!s.ok()) return StatusResponse(s);
+  return JsonResponse("{\"deleted\":true}");
+}
+
+Response AddLine(ServerState& st, const Request& r, const Params& p) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  JsonObject o(doc, "body");
+  std::string sku;
+  int64_t qty = 0;
+  Status s = o.str("sku", &sku, true);
+  if (s.ok()) s = o.i64("quantity", &qty, true);
+  if (s.ok()) s = o.Finish();
+  if (!s.ok()) return StatusResponse(s);
+  auto out = st.engine->carts().add(p[0], sku, qty);
+  return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
+}
+
+Response SetLine(ServerState& st, const Request& r, const Params& p) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  JsonObject o(doc, "body");
+  int64_t qty = 0;
+  Status s = o.i64("quantity", &qty, true);
+  if (s.ok()) s = o.Finish();
+  if (!s.ok()) return StatusResponse(s);
+  auto out = st.engine->carts().set_quantity(p[0], p[1], qty);
+  return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
+}
+
+Response RemoveLine(ServerState& st, const Request&, const Params& p) {
+  auto out = st.engine->carts().remove(p[0], p[1]);
+  return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
+}
+
+Response ClearCart(ServerState& st, const Request&, const Params& p) {
+  auto out = st.engine->carts().clear(p[0]);
+  return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
+}
+
+// Login: the guest cart's lines move into the customer's cart.
+Response LoginCart(ServerState& st, const Request& r, const Params& p) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  JsonObject o(doc, "body");
+  std::string customer;
+  Status s = o.str("customer_id", &customer, true);
+  if (s.ok()) s = o.Finish();
+  if (!s.ok()) return StatusResponse(s);
+  auto out = st.engine->carts().merge_guest_into_customer(p[0], customer);
+  return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
+}
+
+// --- orders ---
+
+Response PlaceOrderRoute(ServerState& st, const Request& r, const Params&) {
+  const auto* key = r.header("idempotency-key");
+  if (!key || key->empty())
+    return StatusResponse(Status::InvalidArgument(
+        "Idempotency-Key: header required (a retry with the same key returns the same order)"));
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  JsonObject o(doc, "body");
+  PlaceOrder req;
+  req.idempotency_key = *key;
+  const rapidjson::Value* lines = nullptr;
+  const rapidjson::Value* address = nullptr;
+  Status s = o.str("customer_id", &req.customer_id, true);
+  if (s.ok()) s = o.str("cart_id", &req.cart_id);
+  if (s.ok()) s = o.str("currency", &req.currency);
+  if (s.ok()) s = o.array("lines", &lines);
+  if (s.ok()) s = o.object("shipping_address", &address, true);
+  if (s.ok()) s = ReadAddress(*address, "body.shipping_address", &req.shipping_address);
+  for (rapidjson::SizeType i = 0; s.ok() && lines && i < lines->Size(); ++i) {
+    std::string path = "body.lines[" + std::to_string(i) + "]";
+    if (!(*lines)[i].IsObject()) {
+      s = Status::InvalidArgument(path + ": expected an object");
+      break;
+    }
+    JsonObject lo((*lines)[i], path);
+    OrderLineRequest line;
+    s = lo.str("sku", &line.sku, true);
+    if (s.ok()) s = lo.i64("quantity", &line.quantity, true);
+    if (s.ok()) s = lo.Finish();
+    req.lines.push_back(std::move(line));
+  }
+  if (s.ok()) s = o.Finish();
+  if (!s.ok()) return StatusResponse(s);
+  auto out = st.engine->orders().place(req);
+  return out.ok() ? OrderResponse(*out, 201) : StatusResponse(out.status());
+}
+
+Response GetOrder(ServerState& st, const Request&, const Params& p) {
+  auto o = st.engine->orders().get(p[0]);
+  return o.ok() ? OrderResponse(*o) : StatusResponse(o.status());
+}
+
+Response ListOrders(ServerState& st, const Request& r, const Params&) {
+  OrderListOptions o;
+  Status s = OnlyParams(r, {"status", "cursor", "limit"});
+  if (s.ok()) s = PageOptions(r, &o);
+  if (!s.ok()) return StatusResponse(s);
+  const auto* status = r.param("status");
+  if (!status) return StatusResponse(Status::InvalidArgument("status: required (placed, paid, ...)"));
+  auto parsed = ParseOrderStatus(*status);
+  if (!parsed.ok()) return StatusResponse(parsed.status().WithContext("status"));
+  auto page = st.engine->orders().list_by_status(*parsed, o);
+  return page.ok() ? OrderPage(*page) : StatusResponse(page.status());
+}
+
+Response TransitionOrder(ServerState& st, const Request& r, const Params& p) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  JsonObject o(doc, "body");
+  std::string to;
+  TransitionOptions t;
+  Status s = o.str("to", &to, true);
+  if (s.ok()) s = o.str("note", &t.note);
+  if (s.ok()) s = o.boolean("restock", &t.restock);
+  if (s.ok()) s = o.Finish();
+  if (!s.ok()) return StatusResponse(s);
+  auto status = ParseOrderStatus(to);
+  if (!status.ok()) return StatusResponse(status.status().WithContext("body.to"));
+  if (!IfMatch(r, &t.if_version, &err)) return err;
+  auto out = st.engine->orders().transition(p[0], *status, t);
+  return out.ok() ? OrderResponse(*out) : StatusResponse(out.status());
+}
+
+}  // namespace
+
+void AddOrderRoutes(std::vector<Route>* r) {
+  r->push_back({"POST", "/v1/customers", Scope::kStore, Exec::kPool, CreateCustomer});
+  r->push_back({"GET", "/v1/customers", Scope::kStore, Exec::kLoop, FindCustomer});
+  r->push_back({"GET", "/v1/customers/{id}", Scope::kStore, Exec::kLoop, GetCustomer});
+  r->push_back({"PUT", "/v1/customers/{id}", Scope::kStore, Exec::kPool, UpdateCustomer});
+  r->push_back({"GET", "/v1/customers/{id}/orders", Scope::kStore, Exec::kLoop, CustomerOrders});
+  r->push_back({"POST", "/v1/carts", Scope::kStore, Exec::kPool, CreateCart});
+  r->push_back({"GET", "/v1/carts/{id}", Scope::kStore, Exec::kLoop, GetCart});
+  r->push_back({"DELETE", "/v1/carts/{id}", Scope::kStore, Exec::kPool, DeleteCart});
+  r->push_back({"POST", "/v1/carts/{id}/lines", Scope::kStore, Exec::kPool, AddLine});
+  r->push_back({"DELETE", "/v1/carts/{id}/lines", Scope::kStore, Exec::kPool, ClearCart});
+  r->push_back({"PUT", "/v1/carts/{id}/lines/{sku}", Scope::kStore, Exec::kPool, SetLine});
+  r->push_back({"DELETE", "/v1/carts/{id}/lines/{sku}", Scope::kStore, Exec::kPool, RemoveLine});
+  r->push_back({"POST", "/v1/carts/{id}/login", Scope::kStore, Exec::kPool, LoginCart});
+  r->push_back({"POST", "/v1/orders", Scope::kStore, Exec::kPool, PlaceOrderRoute});
+  r->push_back({"GET", "/v1/orders", Scope::kAdmin, Exec::kLoop, ListOrders});
+  r->push_back({"GET", "/v1/orders/{id}", Scope::kStore, Exec::kLoop, GetOrder});
+  r->push_back({"POST", "/v1/orders/{id}/transitions", Scope::kAdmin, Exec::kPool, TransitionOrder});
+}
+
+}  // namespace commerce::server

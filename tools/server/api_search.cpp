@@ -1,0 +1,377 @@
+// Routes of search, the event log, webhooks, and the operator's endpoints (/healthz,
+// /readyz, /metrics).
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "commerce/webhooks.h"
+#include "routes.h"
+
+namespace commerce::server {
+
+namespace {
+
+inline constexpr int64_t kMaxWaitMs = 30000;
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, ','))
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+// GET /v1/search?q=...: every field of SearchRequest as a query parameter.
+Status SearchFromQuery(const Request& r, SearchRequest* q) {
+  COMMERCE_RETURN_IF_ERROR(OnlyParams(
+      r, {"q", "brand", "category", "price_min", "price_max", "in_stock", "attr.", "facets",
+          "facet_size", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
+          "min_index_seq", "wait_timeout_ms", "use_cache"}));
+  for (const auto& [k, v] : r.query) {
+    if (k == "q") q->text = v;
+    else if (k == "brand") q->brands.push_back(v);
+    else if (k == "category") q->categories.push_back(v);
+    else if (k == "facets") for (auto& f : SplitComma(v)) q->facets.push_back(f);
+    else if (k == "sort") q->sort = v;
+    else if (k.rfind("attr.", 0) == 0) q->attributes[k.substr(5)] = v;
+  }
+  std::optional<int64_t> n;
+  std::optional<bool> b;
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "price_min", INT64_MIN, INT64_MAX, &n));
+  q->price_min = n;
+  n.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "price_max", INT64_MIN, INT64_MAX, &n));
+  q->price_max = n;
+  n.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "facet_size", 0, 1000, &n));
+  if (n) q->facet_size = static_cast<size_t>(*n);
+  n.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "offset", 0, 1'000'000, &n));
+  if (n) q->offset = static_cast<size_t>(*n);
+  n.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "limit", 0, 1000, &n));
+  if (n) q->limit = static_cast<size_t>(*n);
+  n.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "min_index_seq", 0, INT64_MAX, &n));
+  if (n) q->min_index_seq = static_cast<uint64_t>(*n);
+  n.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "wait_timeout_ms", 0, kMaxWaitMs, &n));
+  if (n) q->wait_timeout = std::chrono::milliseconds(*n);
+  COMMERCE_RETURN_IF_ERROR(QueryBool(r, "in_stock", &b));
+  if (b) q->in_stock = *b;
+  b.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryBool(r, "prefix", &b));
+  if (b) q->prefix = *b;
+  b.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryBool(r, "typo_tolerance", &b));
+  if (b) q->typo_tolerance = *b;
+  b.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryBool(r, "relax", &b));
+  if (b) q->relax = *b;
+  b.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryBool(r, "use_cache", &b));
+  if (b) q->use_cache = *b;
+  return Status::OK();
+}
+
+// POST /v1/search: the same fields as a JSON object (names as in SearchRequest).
+Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
+  JsonObject o(v, "body");
+  COMMERCE_RETURN_IF_ERROR(o.str("text", &q->text));
+  COMMERCE_RETURN_IF_ERROR(o.str_list("brands", &q->brands));
+  COMMERCE_RETURN_IF_ERROR(o.str_list("categories", &q->categories));
+  COMMERCE_RETURN_IF_ERROR(o.opt_i64("price_min", &q->price_min));
+  COMMERCE_RETURN_IF_ERROR(o.opt_i64("price_max", &q->price_max));
+  COMMERCE_RETURN_IF_ERROR(o.boolean("in_stock", &q->in_stock));
+  COMMERCE_RETURN_IF_ERROR(o.str_map("attributes", &q->attributes));
+  COMMERCE_RETURN_IF_ERROR(o.str_list("facets", &q->facets));
+  uint64_t facet_size = q->facet_size, offset = q->offset, limit = q->limit, wait = 5000;
+  COMMERCE_RETURN_IF_ERROR(o.u64("facet_size", &facet_size));
+  COMMERCE_RETURN_IF_ERROR(o.str("sort", &q->sort));
+  COMMERCE_RETURN_IF_ERROR(o.u64("offset", &offset));
+  COMMERCE_RETURN_IF_ERROR(o.u64("limit", &limit));
+  COMMERCE_RETURN_IF_ERROR(o.boolean("prefix", &q->prefix));
+  COMMERCE_RETURN_IF_ERROR(o.boolean("typo_tolerance", &q->typo_tolerance));
+  COMMERCE_RETURN_IF_ERROR(o.boolean("relax", &q->relax));
+  COMMERCE_RETURN_IF_ERROR(o.u64("min_index_seq", &q->min_index_seq));
+  COMMERCE_RETURN_IF_ERROR(o.u64("wait_timeout_ms", &wait));
+  COMMERCE_RETURN_IF_ERROR(o.boolean("use_cache", &q->use_cache));
+  COMMERCE_RETURN_IF_ERROR(o.Finish());
+  if (wait > static_cast<uint64_t>(kMaxWaitMs))
+    return Status::InvalidArgument("body.wait_timeout_ms: at most 30000");
+  if (offset > 1'000'000 || limit > 1000 || facet_size > 1000)
+    return Status::InvalidArgument("body: offset, limit or facet_size out of range");
+  q->facet_size = facet_size;
+  q->offset = offset;
+  q->limit = limit;
+  q->wait_timeout = std::chrono::milliseconds(wait);
+  return Status::OK();
+}
+
+Response RunSearch(ServerState& st, const SearchRequest& q) {
+  auto res = st.engine->search().query(q);
+  if (!res.ok()) return StatusResponse(res.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) { WriteSearchResult(w, *res); }));
+}
+
+Response SearchGet(ServerState& st, const Request& r, const Params&) {
+  SearchRequest q;
+  Status s = SearchFromQuery(r, &q);
+  return s.ok() ? RunSearch(st, q) : StatusResponse(s);
+}
+
+Response SearchPost(ServerState& st, const Request& r, const Params&) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  SearchRequest q;
+  Status s = SearchFromBody(doc, &q);
+  return s.ok() ? RunSearch(st, q) : StatusResponse(s);
+}
+
+Response SearchStatsRoute(ServerState& st, const Request&, const Params&) {
+  auto s = st.engine->search().stats();
+  if (!s.ok()) return StatusResponse(s.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("documents"); w.Uint64(s->documents);
+    w.Key("indexed_seq"); w.Uint64(s->indexed_seq);
+    w.Key("log_seq"); w.Uint64(s->log_seq);
+    w.Key("lag_events"); w.Uint64(s->lag_events);
+    w.Key("lag_ms"); w.Double(s->lag_ms);
+    w.Key("shards"); w.Uint(s->shards);
+    w.Key("index_bytes"); w.Uint64(s->index_bytes);
+    w.Key("cache_hits"); w.Uint64(s->cache_hits);
+    w.Key("cache_misses"); w.Uint64(s->cache_misses);
+    w.Key("cache_coalesced"); w.Uint64(s->cache_coalesced);
+    w.Key("cache_stale_served"); w.Uint64(s->cache_stale_served);
+    w.Key("cache_entries"); w.Uint64(s->cache_entries);
+    w.Key("queries"); w.Uint64(s->queries);
+    w.Key("last_error"); Str(w, s->last_error);
+    w.EndObject();
+  }));
+}
+
+// GET /v1/events?from=N&limit=M&wait_ms=W: a long-poll tail of the event log. With nothing
+// at or past `from`, waits up to wait_ms for the next event (at most max_long_polls requests
+// wait at once; the rest answer at once). `next` is the `from` of the following call.
+Response EventsRoute(ServerState& st, const Request& r, const Params&) {
+  std::optional<int64_t> from, limit, wait;
+  Status s = OnlyParams(r, {"from", "limit", "wait_ms"});
+  if (s.ok()) s = QueryInt(r, "from", 1, INT64_MAX, &from);
+  if (s.ok()) s = QueryInt(r, "limit", 1, 10000, &limit);
+  if (s.ok()) s = QueryInt(r, "wait_ms", 0, kMaxWaitMs, &wait);
+  if (!s.ok()) return StatusResponse(s);
+  uint64_t start = static_cast<uint64_t>(from.value_or(1));
+  size_t n = static_cast<size_t>(limit.value_or(100));
+  auto events = st.engine->events().tail(start, n);
+  if (!events.ok()) return StatusResponse(events.status());
+  if (events->empty() && wait.value_or(0) > 0 && !st.draining.load()) {
+    if (st.long_polls.fetch_add(1) < st.options.max_long_polls) {
+      auto waited = st.engine->events().wait(start - 1, std::chrono::milliseconds(*wait));
+      if (waited.ok() && *waited >= start) events = st.engine->events().tail(start, n);
+    }
+    st.long_polls.fetch_sub(1);
+    if (!events.ok()) return StatusResponse(events.status());
+  }
+  auto last = st.engine->events().last_seq();
+  if (!last.ok()) return StatusResponse(last.status());
+  uint64_t next = events->empty() ? start : events->back().seq + 1;
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("events");
+    w.StartArray();
+    for (const auto& e : *events) WriteEvent(w, e);
+    w.EndArray();
+    w.Key("next"); w.Uint64(next);
+    w.Key("last_seq"); w.Uint64(*last);
+    w.EndObject();
+  }));
+}
+
+// --- webhooks (the subscriptions live in the engine: webhooks.h) ---
+
+#if COMMERCE_SERVER_WEBHOOKS
+void WriteSubscription(JsonWriter& w, const WebhookSubscription& s) {
+  w.StartObject();
+  w.Key("id"); Str(w, s.id);
+  w.Key("url"); Str(w, s.url);
+  w.Key("event_types");
+  w.StartArray();
+  for (const auto& t : s.event_types) Str(w, t);
+  w.EndArray();
+  w.Key("active"); w.Bool(s.active);
+  w.Key("created_at_ms"); w.Int64(s.created_at_ms);
+  w.EndObject();
+}
+
+Response Subscribe(ServerState& st, const Request& r, const Params&) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  JsonObject o(doc, "body");
+  WebhookSubscription sub;
+  Status s = o.str("id", &sub.id);
+  if (s.ok()) s = o.str("url", &sub.url, true);
+  if (s.ok()) s = o.str_list("event_types", &sub.event_types);
+  if (s.ok()) s = o.str("secret", &sub.secret, true);
+  if (s.ok()) s = o.boolean("active", &sub.active);
+  if (s.ok()) s = o.Finish();
+  if (!s.ok()) return StatusResponse(s);
+  auto out = st.engine->webhooks().subscribe(sub);
+  if (!out.ok()) return StatusResponse(out.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) { WriteSubscription(w, *out); }), 201);
+}
+
+Response ListSubscriptions(ServerState& st, const Request&, const Params&) {
+  auto list = st.engine->webhooks().list();
+  if (!list.ok()) return StatusResponse(list.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("items");
+    w.StartArray();
+    for (const auto& s : *list) WriteSubscription(w, s);
+    w.EndArray();
+    w.EndObject();
+  }));
+}
+
+Response GetSubscription(ServerState& st, const Request&, const Params& p) {
+  auto s = st.engine->webhooks().get(p[0]);
+  if (!s.ok()) return StatusResponse(s.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) { WriteSubscription(w, *s); }));
+}
+
+Response Unsubscribe(ServerState& st, const Request&, const Params& p) {
+  Status s = st.engine->webhooks().unsubscribe(p[0]);
+  return s.ok() ? JsonResponse("{\"deleted\":true}") : StatusResponse(s);
+}
+
+Response Failures(ServerState& st, const Request& r, const Params&) {
+  std::optional<int64_t> limit;
+  Status s = OnlyParams(r, {"subscription_id", "limit"});
+  if (s.ok()) s = QueryInt(r, "limit", 1, 1000, &limit);
+  if (!s.ok()) return StatusResponse(s);
+  const auto* sub = r.param("subscription_id");
+  auto list = st.engine->webhooks().failures(sub ? *sub : "", static_cast<size_t>(limit.value_or(100)));
+  if (!list.ok()) return StatusResponse(list.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("items");
+    w.StartArray();
+    for (const auto& d : *list) {
+      w.StartObject();
+      w.Key("subscription_id"); Str(w, d.subscription_id);
+      w.Key("event_seq"); w.Uint64(d.event_seq);
+      w.Key("event_type"); Str(w, d.event_type);
+      w.Key("attempts"); w.Uint(d.attempts);
+      w.Key("last_http_status"); w.Int(d.last_http_status);
+      w.Key("last_error"); Str(w, d.last_error);
+      w.Key("next_attempt_ms"); w.Int64(d.next_attempt_ms);
+      w.Key("given_up"); w.Bool(d.given_up);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }));
+}
+#else
+Response NoWebhooks(ServerState&, const Request&, const Params&) {
+  return StatusResponse(Status::NotSupported(
+      "webhooks: this build's engine has no Engine::webhooks() yet"));
+}
+#endif
+
+// --- operators ---
+
+Response Healthz(ServerState&, const Request&, const Params&) {
+  return JsonResponse("{\"status\":\"ok\"}");
+}
+
+// Ready: the store is open, the server is not draining, and the search indexer has no error.
+Response Readyz(ServerState& st, const Request&, const Params&) {
+  if (st.draining.load())
+    return StatusResponse(Status::Unavailable("draining: the server is shutting down"));
+  auto s = st.engine->search().stats();
+  if (!s.ok()) return StatusResponse(s.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("status"); w.String("ready");
+    w.Key("search_lag_events"); w.Uint64(s->lag_events);
+    w.Key("search_last_error"); Str(w, s->last_error);
+    w.EndObject();
+  }));
+}
+
+Response MetricsRoute(ServerState& st, const Request&, const Params&) {
+  std::string out = st.metrics->Render();
+  char buf[512];
+  auto metric = [&](const char* name, const char* type, const char* help, double v) {
+    std::snprintf(buf, sizeof buf, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type,
+                  name, v);
+    out += buf;
+  };
+  StorageStats ss = st.engine->storage().stats();
+  metric("commerce_storage_groups_total", "counter", "Group commits.", double(ss.groups));
+  metric("commerce_storage_mutations_total", "counter", "Mutations run.", double(ss.mutations));
+  metric("commerce_storage_failed_mutations_total", "counter", "Mutations rolled back.",
+         double(ss.failed_mutations));
+  metric("commerce_storage_group_size_avg", "gauge", "Mutations per group commit since start.",
+         ss.groups ? double(ss.mutations) / double(ss.groups) : 0.0);
+  metric("commerce_storage_group_size_max", "gauge", "Largest group commit since start.",
+         double(ss.max_group_size));
+  metric("commerce_storage_durable_syncs_total", "counter", "fsyncs that made a group durable.",
+         double(ss.durable_syncs));
+  metric("commerce_storage_log_bytes_total", "counter", "Bytes appended to the driver's log.",
+         double(ss.log_bytes));
+  metric("commerce_storage_checkpoints_total", "counter", "Checkpoints.", double(ss.checkpoints));
+  auto se = st.engine->search().stats();
+  if (se.ok()) {
+    uint64_t lookups = se->cache_hits + se->cache_misses;
+    metric("commerce_search_documents", "gauge", "Searchable products.", double(se->documents));
+    metric("commerce_search_index_lag_events", "gauge", "Events in the log not yet indexed.",
+           double(se->lag_events));
+    metric("commerce_search_index_lag_seconds", "gauge", "Age of the oldest event not yet indexed.",
+           se->lag_ms / 1000.0);
+    metric("commerce_search_cache_hits_total", "counter", "Result cache hits.", double(se->cache_hits));
+    metric("commerce_search_cache_misses_total", "counter", "Result cache misses.",
+           double(se->cache_misses));
+    metric("commerce_search_cache_hit_ratio", "gauge", "Hits / (hits + misses) since start.",
+           lookups ? double(se->cache_hits) / double(lookups) : 0.0);
+    metric("commerce_search_queries_total", "counter", "Queries run against the index.",
+           double(se->queries));
+  }
+  auto last = st.engine->events().last_seq();
+  if (last.ok()) metric("commerce_events_last_seq", "gauge", "Newest event sequence.", double(*last));
+  Response r = JsonResponse(std::move(out));
+  r.content_type = "text/plain; version=0.0.4";
+  return r;
+}
+
+}  // namespace
+
+void AddSearchRoutes(std::vector<Route>* r) {
+  r->push_back({"GET", "/v1/search", Scope::kStore, Exec::kPool, SearchGet});
+  r->push_back({"POST", "/v1/search", Scope::kStore, Exec::kPool, SearchPost});
+  r->push_back({"GET", "/v1/search/stats", Scope::kAdmin, Exec::kLoop, SearchStatsRoute});
+  r->push_back({"GET", "/v1/events", Scope::kAdmin, Exec::kPool, EventsRoute});
+#if COMMERCE_SERVER_WEBHOOKS
+  r->push_back({"POST", "/v1/webhooks", Scope::kAdmin, Exec::kPool, Subscribe});
+  r->push_back({"GET", "/v1/webhooks", Scope::kAdmin, Exec::kPool, ListSubscriptions});
+  r->push_back({"GET", "/v1/webhooks/failures", Scope::kAdmin, Exec::kPool, Failures});
+  r->push_back({"GET", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kPool, GetSubscription});
+  r->push_back({"DELETE", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kPool, Unsubscribe});
+#else
+  r->push_back({"POST", "/v1/webhooks", Scope::kAdmin, Exec::kLoop, NoWebhooks});
+  r->push_back({"GET", "/v1/webhooks", Scope::kAdmin, Exec::kLoop, NoWebhooks});
+  r->push_back({"GET", "/v1/webhooks/failures", Scope::kAdmin, Exec::kLoop, NoWebhooks});
+  r->push_back({"GET", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, NoWebhooks});
+  r->push_back({"DELETE", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, NoWebhooks});
+#endif
+  r->push_back({"GET", "/healthz", Scope::kNone, Exec::kLoop, Healthz});
+  r->push_back({"GET", "/readyz", Scope::kNone, Exec::kLoop, Readyz});
+  r->push_back({"GET", "/metrics", Scope::kAdmin, Exec::kLoop, MetricsRoute});
+}
+
+}  // namespace commerce::server

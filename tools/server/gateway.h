@@ -1,0 +1,83 @@
+// The gateway duties of the reference server (the card's API gateway): API keys with scopes
+// compared in constant time, a token bucket per key, request ids, and the JSON Lines access
+// log.
+//
+// Keys file (docs/server.md): one key a line, `name scope secret [rate_per_s [burst]]`,
+// '#' comments. Scope `admin` (catalog, stock, order transitions, events, webhooks, metrics)
+// includes `store` (search, carts, customers, placing and reading orders). A secret is 16..256
+// printable bytes. rate_per_s 0 or absent: unlimited.
+//
+// Thread safety: a Gateway is safe from any number of threads once loaded (each bucket has
+// its own lock); AccessLog::write may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commerce/status.h"
+#include "http_message.h"
+
+namespace commerce::server {
+
+struct ApiKey {
+  std::string name;
+  std::string secret;
+  Scope scope = Scope::kStore;
+  double rate = 0;   // tokens a second; 0: unlimited
+  double burst = 0;  // bucket size
+  std::mutex mu;
+  double tokens = 0;
+  int64_t last_ns = 0;
+};
+
+class Gateway {
+ public:
+  // An empty path disables authentication (every request is admin).
+  Status Load(const std::string& path);
+  bool enabled() const { return enabled_; }
+  size_t size() const { return keys_.size(); }
+
+  // The key whose secret equals `presented`, or nullptr. Every key's secret is compared
+  // byte by byte over the full length of both strings, without an early exit, so the time
+  // taken does not say how much of a guess was right, or which key came close.
+  ApiKey* Authenticate(std::string_view presented) const;
+  // Takes one token from the key's bucket; false with *retry_after_s when it is empty.
+  bool TakeToken(ApiKey* key, int64_t now_ns, int* retry_after_s) const;
+
+ private:
+  bool enabled_ = false;
+  std::vector<std::unique_ptr<ApiKey>> keys_;
+};
+
+// The presented secret: "Authorization: Bearer <key>" or "X-Api-Key: <key>"; empty if none.
+std::string_view PresentedKey(const Request& r);
+
+class AccessLog {
+ public:
+  ~AccessLog();
+  Status Open(const std::string& where);  // a path, "-" (stdout) or "off"
+  bool enabled() const { return f_ != nullptr; }
+  void Write(const std::string& line);    // one JSON object; the newline is added
+  void Flush();
+
+ private:
+  std::mutex mu_;
+  FILE* f_ = nullptr;
+  bool own_ = false;
+};
+
+// A fresh request id: a per-process random prefix, the loop's index and a counter
+// ("r3f9a1c2e-1-000042"): unique, short, sortable within a loop.
+std::string NewRequestId(int loop, uint64_t counter);
+// A client-supplied X-Request-Id is kept when it is 1..64 of [A-Za-z0-9._-].
+bool ValidRequestId(std::string_view id);
+
+int64_t NowNs();
+int64_t NowMs();
+
+}  // namespace commerce::server

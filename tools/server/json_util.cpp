@@ -1,0 +1,483 @@
+#include "json_util.h"
+
+#include <rapidjson/error/en.h>
+
+namespace commerce::server {
+
+namespace {
+
+const char* TypeName(const rapidjson::Value& v) {
+  if (v.IsNull()) return "null";
+  if (v.IsBool()) return "a boolean";
+  if (v.IsObject()) return "an object";
+  if (v.IsArray()) return "an array";
+  if (v.IsString()) return "a string";
+  return "a number";
+}
+
+Status Expected(const std::string& field, const char* what, const rapidjson::Value& got) {
+  return Status::InvalidArgument(field + ": expected " + what + ", got " + TypeName(got));
+}
+
+}  // namespace
+
+Status ParseJsonBody(std::string_view body, rapidjson::Document* doc) {
+  if (body.empty()) return Status::InvalidArgument("body: a JSON object is required");
+  // Depth is checked on the text first: cheap, and no parser ever walks a hostile nest.
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonDepth)
+        return Status::InvalidArgument("body: JSON nested deeper than " +
+                                       std::to_string(kMaxJsonDepth) + " levels");
+    } else if (c == '}' || c == ']') --depth;
+  }
+  doc->Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
+                                                                                      body.size());
+  if (doc->HasParseError())
+    return Status::InvalidArgument(std::string("body: malformed JSON at offset ") +
+                                   std::to_string(doc->GetErrorOffset()) + ": " +
+                                   rapidjson::GetParseError_En(doc->GetParseError()));
+  if (!doc->IsObject()) return Status::InvalidArgument("body: expected a JSON object");
+  return Status::OK();
+}
+
+const rapidjson::Value* JsonObject::get(const char* name) {
+  seen_.push_back(name);
+  auto it = v_.FindMember(name);
+  if (it == v_.MemberEnd() || it->value.IsNull()) return nullptr;
+  return &it->value;
+}
+
+Status JsonObject::str(const char* name, std::string* out, bool required) {
+  const auto* v = get(name);
+  if (!v) return required ? Status::InvalidArgument(field(name) + ": required") : Status::OK();
+  if (!v->IsString()) return Expected(field(name), "a string", *v);
+  out->assign(v->GetString(), v->GetStringLength());
+  return Status::OK();
+}
+
+Status JsonObject::i64(const char* name, int64_t* out, bool required) {
+  const auto* v = get(name);
+  if (!v) return required ? Status::InvalidArgument(field(name) + ": required") : Status::OK();
+  if (!v->IsInt64()) return Expected(field(name), "an integer", *v);
+  *out = v->GetInt64();
+  return Status::OK();
+}
+
+Status JsonObject::u64(const char* name, uint64_t* out, bool required) {
+  const auto* v = get(name);
+  if (!v) return required ? Status::InvalidArgument(field(name) + ": required") : Status::OK();
+  if (!v->IsUint64()) return Expected(field(name), "a non-negative integer", *v);
+  *out = v->GetUint64();
+  return Status::OK();
+}
+
+Status JsonObject::opt_i64(const char* name, std::optional<int64_t>* out) {
+  const auto* v = get(name);
+  if (!v) return Status::OK();
+  if (!v->IsInt64()) return Expected(field(name), "an integer", *v);
+  *out = v->GetInt64();
+  return Status::OK();
+}
+
+Status JsonObject::boolean(const char* name, bool* out) {
+  const auto* v = get(name);
+  if (!v) return Status::OK();
+  if (!v->IsBool()) return Expected(field(name), "a boolean", *v);
+  *out = v->GetBool();
+  return Status::OK();
+}
+
+Status JsonObject::str_list(const char* name, std::vector<std::string>* out) {
+  const auto* v = get(name);
+  if (!v) return Status::OK();
+  if (!v->IsArray()) return Expected(field(name), "an array of strings", *v);
+  out->clear();
+  for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+    const auto& e = (*v)[i];
+    if (!e.IsString())
+      return Expected(field(name) + "[" + std::to_string(i) + "]", "a string", e);
+    out->emplace_back(e.GetString(), e.GetStringLength());
+  }
+  return Status::OK();
+}
+
+Status JsonObject::str_map(const char* name, std::map<std::string, std::string>* out) {
+  const auto* v = get(name);
+  if (!v) return Status::OK();
+  if (!v->IsObject()) return Expected(field(name), "an object of strings", *v);
+  out->clear();
+  for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
+    std::string key(it->name.GetString(), it->name.GetStringLength());
+    if (!it->value.IsString()) return Expected(field(name) + "." + key, "a string", it->value);
+    (*out)[key] = std::string(it->value.GetString(), it->value.GetStringLength());
+  }
+  return Status::OK();
+}
+
+Status JsonObject::object(const char* name, const rapidjson::Value** out, bool required) {
+  const auto* v = get(name);
+  *out = nullptr;
+  if (!v) return required ? Status::InvalidArgument(field(name) + ": required") : Status::OK();
+  if (!v->IsObject()) return Expected(field(name), "an object", *v);
+  *out = v;
+  return Status::OK();
+}
+
+Status JsonObject::array(const char* name, const rapidjson::Value** out, bool required) {
+  const auto* v = get(name);
+  *out = nullptr;
+  if (!v) return required ? Status::InvalidArgument(field(name) + ": required") : Status::OK();
+  if (!v->IsArray()) return Expected(field(name), "an array", *v);
+  *out = v;
+  return Status::OK();
+}
+
+Status JsonObject::Finish() const {
+  for (auto it = v_.MemberBegin(); it != v_.MemberEnd(); ++it) {
+    std::string_view key(it->name.GetString(), it->name.GetStringLength());
+    bool known = false;
+    for (auto s : seen_) known = known || s == key;
+    if (!known) return Status::InvalidArgument(field(std::string(key).c_str()) + ": unknown field");
+  }
+  return Status::OK();
+}
+
+// --- writers ---------------------------------------------------------------------------
+
+void Str(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void WriteMoney(JsonWriter& w, const Money& m) {
+  w.StartObject();
+  w.Key("minor"); w.Int64(m.minor);
+  w.Key("currency"); Str(w, m.currency);
+  w.EndObject();
+}
+
+void WriteStringMap(JsonWriter& w, const std::map<std::string, std::string>& m) {
+  w.StartObject();
+  for (const auto& [k, v] : m) { Str(w, k); Str(w, v); }
+  w.EndObject();
+}
+
+void WriteAddress(JsonWriter& w, const Address& a) {
+  w.StartObject();
+  w.Key("name"); Str(w, a.name);
+  w.Key("line1"); Str(w, a.line1);
+  w.Key("line2"); Str(w, a.line2);
+  w.Key("city"); Str(w, a.city);
+  w.Key("postal_code"); Str(w, a.postal_code);
+  w.Key("region"); Str(w, a.region);
+  w.Key("country"); Str(w, a.country);
+  w.EndObject();
+}
+
+void WriteWarehouse(JsonWriter& w, const Warehouse& wh) {
+  w.StartObject();
+  w.Key("id"); Str(w, wh.id);
+  w.Key("name"); Str(w, wh.name);
+  w.Key("region"); Str(w, wh.region);
+  w.Key("priority"); w.Int(wh.priority);
+  w.Key("active"); w.Bool(wh.active);
+  w.EndObject();
+}
+
+void WriteStockLevel(JsonWriter& w, const StockLevel& s) {
+  w.StartObject();
+  w.Key("sku"); Str(w, s.sku);
+  w.Key("warehouse_id"); Str(w, s.warehouse_id);
+  w.Key("on_hand"); w.Int64(s.on_hand);
+  w.Key("reserved"); w.Int64(s.reserved);
+  w.Key("available"); w.Int64(s.available());
+  w.Key("updated_at_ms"); w.Int64(s.updated_at_ms);
+  w.EndObject();
+}
+
+void WriteSkuStock(JsonWriter& w, const SkuStock& s) {
+  w.StartObject();
+  w.Key("sku"); Str(w, s.sku);
+  w.Key("on_hand"); w.Int64(s.on_hand);
+  w.Key("reserved"); w.Int64(s.reserved);
+  w.Key("available"); w.Int64(s.available);
+  w.Key("levels");
+  w.StartArray();
+  for (const auto& l : s.levels) WriteStockLevel(w, l);
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteCart(JsonWriter& w, const Cart& c) {
+  w.StartObject();
+  w.Key("id"); Str(w, c.id);
+  w.Key("customer_id"); Str(w, c.customer_id);
+  w.Key("currency"); Str(w, c.currency);
+  w.Key("lines");
+  w.StartArray();
+  for (const auto& l : c.lines) {
+    w.StartObject();
+    w.Key("sku"); Str(w, l.sku);
+    w.Key("quantity"); w.Int64(l.quantity);
+    w.Key("unit_price"); WriteMoney(w, l.unit_price);
+    w.Key("line_total"); WriteMoney(w, l.line_total);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("subtotal"); WriteMoney(w, c.subtotal);
+  w.Key("item_count"); w.Int64(c.item_count);
+  w.Key("updated_at_ms"); w.Int64(c.updated_at_ms);
+  w.EndObject();
+}
+
+void WriteOrder(JsonWriter& w, const Order& o) {
+  w.StartObject();
+  w.Key("id"); Str(w, o.id);
+  w.Key("customer_id"); Str(w, o.customer_id);
+  w.Key("idempotency_key"); Str(w, o.idempotency_key);
+  w.Key("status"); w.String(OrderStatusName(o.status));
+  w.Key("currency"); Str(w, o.currency);
+  w.Key("lines");
+  w.StartArray();
+  for (const auto& l : o.lines) {
+    w.StartObject();
+    w.Key("sku"); Str(w, l.sku);
+    w.Key("product_id"); Str(w, l.product_id);
+    w.Key("title"); Str(w, l.title);
+    w.Key("quantity"); w.Int64(l.quantity);
+    w.Key("unit_price"); WriteMoney(w, l.unit_price);
+    w.Key("line_total"); WriteMoney(w, l.line_total);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("shipments");
+  w.StartArray();
+  for (const auto& s : o.shipments) {
+    w.StartObject();
+    w.Key("warehouse_id"); Str(w, s.warehouse_id);
+    w.Key("items");
+    w.StartArray();
+    for (const auto& i : s.items) {
+      w.StartObject();
+      w.Key("sku"); Str(w, i.sku);
+      w.Key("quantity"); w.Int64(i.quantity);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("subtotal"); WriteMoney(w, o.subtotal);
+  w.Key("tax"); WriteMoney(w, o.tax);
+  w.Key("shipping"); WriteMoney(w, o.shipping);
+  w.Key("total"); WriteMoney(w, o.total);
+  w.Key("shipping_address"); WriteAddress(w, o.shipping_address);
+  w.Key("history");
+  w.StartArray();
+  for (const auto& h : o.history) {
+    w.StartObject();
+    w.Key("from"); w.String(OrderStatusName(h.from));
+    w.Key("to"); w.String(OrderStatusName(h.to));
+    w.Key("time_ms"); w.Int64(h.time_ms);
+    w.Key("note"); Str(w, h.note);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("created_at_ms"); w.Int64(o.created_at_ms);
+  w.Key("updated_at_ms"); w.Int64(o.updated_at_ms);
+  w.Key("version"); w.Uint64(o.version);
+  w.EndObject();
+}
+
+void WriteCustomer(JsonWriter& w, const Customer& c) {
+  w.StartObject();
+  w.Key("id"); Str(w, c.id);
+  w.Key("email"); Str(w, c.email);
+  w.Key("name"); Str(w, c.name);
+  w.Key("addresses");
+  w.StartArray();
+  for (const auto& a : c.addresses) WriteAddress(w, a);
+  w.EndArray();
+  w.Key("created_at_ms"); w.Int64(c.created_at_ms);
+  w.Key("updated_at_ms"); w.Int64(c.updated_at_ms);
+  w.Key("version"); w.Uint64(c.version);
+  w.EndObject();
+}
+
+void WriteCategory(JsonWriter& w, const Category& c) {
+  w.StartObject();
+  w.Key("id"); Str(w, c.id);
+  w.Key("name"); Str(w, c.name);
+  w.Key("parent_id"); Str(w, c.parent_id);
+  w.EndObject();
+}
+
+void WriteEvent(JsonWriter& w, const Event& e) {
+  w.StartObject();
+  w.Key("seq"); w.Uint64(e.seq);
+  w.Key("type"); Str(w, e.type);
+  w.Key("subject"); Str(w, e.subject);
+  w.Key("time_ms"); w.Int64(e.time_ms);
+  w.Key("data");
+  rapidjson::Document d;
+  d.Parse(e.data.data(), e.data.size());
+  if (!d.HasParseError() && d.IsObject()) d.Accept(w);
+  else { w.StartObject(); w.EndObject(); }
+  w.EndObject();
+}
+
+void WriteSearchResult(JsonWriter& w, const SearchResult& r) {
+  w.StartObject();
+  w.Key("hits");
+  w.StartArray();
+  for (const auto& h : r.hits) {
+    w.StartObject();
+    w.Key("product_id"); Str(w, h.product_id);
+    w.Key("title"); Str(w, h.title);
+    w.Key("highlighted_title"); Str(w, h.highlighted_title);
+    w.Key("brand"); Str(w, h.brand);
+    w.Key("price"); WriteMoney(w, h.price);
+    w.Key("in_stock"); w.Bool(h.in_stock);
+    w.Key("score"); w.Double(h.score);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("total"); w.Uint64(r.total);
+  w.Key("total_exact"); w.Bool(r.total_exact);
+  w.Key("facets");
+  w.StartArray();
+  for (const auto& f : r.facets) {
+    w.StartObject();
+    w.Key("field"); Str(w, f.field);
+    w.Key("exact"); w.Bool(f.exact);
+    w.Key("values");
+    w.StartArray();
+    for (const auto& v : f.values) {
+      w.StartObject();
+      w.Key("value"); Str(w, v.value);
+      w.Key("label"); Str(w, v.label);
+      w.Key("count"); w.Uint64(v.count);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("corrected_query"); Str(w, r.corrected_query);
+  w.Key("used_correction"); w.Bool(r.used_correction);
+  w.Key("relaxed"); w.Bool(r.relaxed);
+  w.Key("index_seq"); w.Uint64(r.index_seq);
+  w.Key("from_cache"); w.Bool(r.from_cache);
+  w.EndObject();
+}
+
+void WriteImportReport(JsonWriter& w, const ImportReport& r) {
+  w.StartObject();
+  w.Key("records"); w.Uint64(r.records);
+  w.Key("imported"); w.Uint64(r.imported);
+  w.Key("rejected"); w.Uint64(r.rejected);
+  w.Key("categories_created"); w.Uint64(r.categories_created);
+  w.Key("seconds"); w.Double(r.seconds);
+  w.Key("rejections");
+  w.StartArray();
+  for (const auto& j : r.rejections) {
+    w.StartObject();
+    w.Key("line"); w.Uint64(j.line);
+    w.Key("field"); Str(w, j.field);
+    w.Key("reason"); Str(w, j.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteProduct(JsonWriter& w, const Product& p) {
+  std::string json = ProductToJson(p, true);
+  w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
+
+// --- readers ---------------------------------------------------------------------------
+
+Status ReadProduct(const rapidjson::Value& v, Product* p) {
+  JsonObject o(v, "body");
+  COMMERCE_RETURN_IF_ERROR(o.str("id", &p->id));
+  COMMERCE_RETURN_IF_ERROR(o.str("title", &p->title, true));
+  COMMERCE_RETURN_IF_ERROR(o.str("description", &p->description));
+  COMMERCE_RETURN_IF_ERROR(o.str("brand", &p->brand));
+  COMMERCE_RETURN_IF_ERROR(o.str_list("category_ids", &p->categories));
+  COMMERCE_RETURN_IF_ERROR(o.str_list("options", &p->options));
+  COMMERCE_RETURN_IF_ERROR(o.str_map("attributes", &p->attributes));
+  std::string status = "active";
+  COMMERCE_RETURN_IF_ERROR(o.str("status", &status));
+  auto st = ParseProductStatus(status);
+  if (!st.ok()) return st.status().WithContext("body.status");
+  p->status = *st;
+  COMMERCE_RETURN_IF_ERROR(o.i64("popularity", &p->popularity));
+  o.ignore("version");
+  o.ignore("created_at_ms");
+  o.ignore("updated_at_ms");
+  const rapidjson::Value* variants = nullptr;
+  COMMERCE_RETURN_IF_ERROR(o.array("variants", &variants, true));
+  for (rapidjson::SizeType i = 0; i < variants->Size(); ++i) {
+    std::string path = "body.variants[" + std::to_string(i) + "]";
+    const auto& e = (*variants)[i];
+    if (!e.IsObject()) return Status::InvalidArgument(path + ": expected an object");
+    JsonObject vo(e, path);
+    Variant var;
+    COMMERCE_RETURN_IF_ERROR(vo.str("sku", &var.sku, true));
+    COMMERCE_RETURN_IF_ERROR(vo.i64("price", &var.price.minor, true));
+    var.price.currency = "USD";
+    COMMERCE_RETURN_IF_ERROR(vo.str("currency", &var.price.currency));
+    COMMERCE_RETURN_IF_ERROR(vo.str_map("options", &var.options));
+    COMMERCE_RETURN_IF_ERROR(vo.str("barcode", &var.barcode));
+    COMMERCE_RETURN_IF_ERROR(vo.str_map("attributes", &var.attributes));
+    COMMERCE_RETURN_IF_ERROR(vo.Finish());
+    p->variants.push_back(std::move(var));
+  }
+  return o.Finish();
+}
+
+Status ReadAddress(const rapidjson::Value& v, const std::string& path, Address* a) {
+  JsonObject o(v, path);
+  COMMERCE_RETURN_IF_ERROR(o.str("name", &a->name));
+  COMMERCE_RETURN_IF_ERROR(o.str("line1", &a->line1));
+  COMMERCE_RETURN_IF_ERROR(o.str("line2", &a->line2));
+  COMMERCE_RETURN_IF_ERROR(o.str("city", &a->city));
+  COMMERCE_RETURN_IF_ERROR(o.str("postal_code", &a->postal_code));
+  COMMERCE_RETURN_IF_ERROR(o.str("region", &a->region));
+  COMMERCE_RETURN_IF_ERROR(o.str("country", &a->country));
+  return o.Finish();
+}
+
+Status ReadCustomer(const rapidjson::Value& v, Customer* c) {
+  JsonObject o(v, "body");
+  COMMERCE_RETURN_IF_ERROR(o.str("id", &c->id));
+  COMMERCE_RETURN_IF_ERROR(o.str("email", &c->email, true));
+  COMMERCE_RETURN_IF_ERROR(o.str("name", &c->name));
+  o.ignore("version");
+  o.ignore("created_at_ms");
+  o.ignore("updated_at_ms");
+  const rapidjson::Value* addrs = nullptr;
+  COMMERCE_RETURN_IF_ERROR(o.array("addresses", &addrs));
+  if (addrs) {
+    for (rapidjson::SizeType i = 0; i < addrs->Size(); ++i) {
+      std::string path = "body.addresses[" + std::to_string(i) + "]";
+      if (!(*addrs)[i].IsObject()) return Status::InvalidArgument(path + ": expected an object");
+      Address a;
+      COMMERCE_RETURN_IF_ERROR(ReadAddress((*addrs)[i], path, &a));
+      c->addresses.push_back(std::move(a));
+    }
+  }
+  return o.Finish();
+}
+
+}  // namespace commerce::server

@@ -1,0 +1,204 @@
+// RunServer: options and the config file, opening the engine, one thread per loop, and the
+// orderly shutdown on SIGTERM / SIGINT.
+#include "server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "http_server.h"
+#include "routes.h"
+
+namespace commerce::server {
+
+namespace {
+
+std::string Trim(std::string s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  size_t e = s.find_last_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  s = s.substr(b, e - b + 1);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+template <typename T>
+Status SetNumber(const std::string& key, const std::string& value, T* out) {
+  try {
+    size_t used = 0;
+    long long v = std::stoll(value, &used);
+    if (used != value.size() || v < 0) throw std::invalid_argument("");
+    *out = static_cast<T>(v);
+    return Status::OK();
+  } catch (...) {
+    return Status::InvalidArgument(key + ": expected a non-negative integer, got \"" + value + "\"");
+  }
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, ServerOptions* o) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("config file " + path + ": cannot open");
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    auto hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    line = Trim(line);
+    if (line.empty() || line[0] == '[') continue;  // blank, or an INI section header
+    auto eq = line.find('=');
+    std::string where = "config file " + path + " line " + std::to_string(n);
+    if (eq == std::string::npos) return Status::InvalidArgument(where + ": expected key = value");
+    std::string k = Trim(line.substr(0, eq)), v = Trim(line.substr(eq + 1));
+    for (auto& ch : k) if (ch == '_') ch = '-';
+    Status s;
+    if (k == "data") o->data = v;
+    else if (k == "driver") o->driver = v;
+    else if (k == "listen") o->listen = v;
+    else if (k == "keys") o->keys = v;
+    else if (k == "access-log") o->access_log = v;
+    else if (k == "threads") s = SetNumber(k, v, &o->threads);
+    else if (k == "pool-threads") s = SetNumber(k, v, &o->pool_threads);
+    else if (k == "max-header-bytes") s = SetNumber(k, v, &o->max_header_bytes);
+    else if (k == "max-body-bytes") s = SetNumber(k, v, &o->max_body_bytes);
+    else if (k == "max-import-bytes") s = SetNumber(k, v, &o->max_import_bytes);
+    else if (k == "request-timeout-ms") s = SetNumber(k, v, &o->request_timeout_ms);
+    else if (k == "idle-timeout-ms") s = SetNumber(k, v, &o->idle_timeout_ms);
+    else if (k == "max-connections") s = SetNumber(k, v, &o->max_connections);
+    else if (k == "drain-timeout-ms") s = SetNumber(k, v, &o->drain_timeout_ms);
+    else if (k == "max-long-polls") s = SetNumber(k, v, &o->max_long_polls);
+    else return Status::InvalidArgument(where + ": unknown setting \"" + k + "\"");
+    if (!s.ok()) return s.WithContext(where);
+  }
+  o->config = path;
+  return Status::OK();
+}
+
+bool ApplyConfigFromArgs(int argc, char** argv, ServerOptions* o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    std::string path;
+    if (a == "--config" && i + 1 < argc) path = argv[i + 1];
+    else if (a.rfind("--config=", 0) == 0) path = a.substr(9);
+    else continue;
+    Status s = LoadConfigFile(path, o);
+    if (!s.ok()) {
+      std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+void AddServerOptions(CLI::App* app, ServerOptions* o) {
+  app->add_option("--config", o->config, "config file: `key = value` lines with these option names")
+      ->check(CLI::ExistingFile);
+  app->add_option("--data", o->data, "store directory (created if absent)")->capture_default_str();
+  app->add_option("--driver", o->driver, "storage driver")
+      ->check(CLI::IsMember({"lmdb", "sqlite"}))->capture_default_str();
+  app->add_option("--listen", o->listen, "host:port to listen on")->capture_default_str();
+  app->add_option("--threads", o->threads, "event loops (0: one per hardware thread)")
+      ->check(CLI::Range(0, 256))->capture_default_str();
+  app->add_option("--pool-threads", o->pool_threads, "threads for engine calls that may wait")
+      ->check(CLI::Range(1, 1024))->capture_default_str();
+  app->add_option("--keys", o->keys, "API keys file: `name scope secret [rate [burst]]` lines");
+  app->add_option("--access-log", o->access_log, "JSON Lines access log: a file, - or off")
+      ->capture_default_str();
+  app->add_option("--max-header-bytes", o->max_header_bytes, "request line + headers limit")
+      ->capture_default_str();
+  app->add_option("--max-body-bytes", o->max_body_bytes, "request body limit")->capture_default_str();
+  app->add_option("--max-import-bytes", o->max_import_bytes, "body limit of POST /v1/products/import")
+      ->capture_default_str();
+  app->add_option("--request-timeout-ms", o->request_timeout_ms, "a request must arrive within this")
+      ->capture_default_str();
+  app->add_option("--idle-timeout-ms", o->idle_timeout_ms, "idle keep-alive connections are closed after this")
+      ->capture_default_str();
+  app->add_option("--max-connections", o->max_connections, "open connections at most")
+      ->capture_default_str();
+  app->add_option("--drain-timeout-ms", o->drain_timeout_ms, "on SIGTERM, how long in-flight requests get")
+      ->capture_default_str();
+  app->add_option("--max-long-polls", o->max_long_polls, "concurrent waiting GET /v1/events")
+      ->capture_default_str();
+}
+
+int RunServer(const ServerOptions& opts) {
+  // Before anything touches libuv's pool: it reads the size once, at first use.
+  std::string pool = std::to_string(opts.pool_threads);
+  setenv("UV_THREADPOOL_SIZE", pool.c_str(), 0);
+  signal(SIGPIPE, SIG_IGN);
+  // SIGTERM and SIGINT are taken by sigwait on this thread; every thread started from here
+  // inherits the blocked mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto state = std::make_unique<ServerState>();
+  state->options = opts;
+  int threads = opts.threads > 0 ? opts.threads
+                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Status s = state->gateway.Load(opts.keys);
+  if (s.ok()) s = state->access_log.Open(opts.access_log);
+  if (!s.ok()) {
+    std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+    return 2;
+  }
+  if (!state->gateway.enabled())
+    std::fprintf(stderr, "commerce-server: WARNING: no --keys file: authentication is off and "
+                         "every request is admin; for local use only\n");
+  state->metrics = std::make_unique<Metrics>(threads, RouteLabels());
+
+  EngineOptions eo;
+  eo.path = opts.data;
+  eo.driver = opts.driver;
+  auto engine = Engine::open(eo);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "error: %s\n", engine.status().ToString().c_str());
+    return 1;
+  }
+  state->engine = engine->get();
+
+  std::vector<std::unique_ptr<Listener>> listeners;
+  for (int i = 0; i < threads; ++i) {
+    auto l = Listener::Bind(state.get(), i, opts.listen);
+    if (!l.ok()) {
+      std::fprintf(stderr, "error: %s\n", l.status().ToString().c_str());
+      listeners.clear();
+      (void)(*engine)->close();
+      return 1;
+    }
+    listeners.push_back(std::move(*l));
+  }
+  std::vector<std::thread> loop_threads;
+  for (auto& l : listeners) loop_threads.emplace_back([&l] { l->Run(); });
+  std::fprintf(stderr, "commerce-server: listening on http://%s (%d loops, %d pool threads), data %s (%s), %zu keys\n",
+               opts.listen.c_str(), threads, opts.pool_threads, opts.data.c_str(), opts.driver.c_str(),
+               state->gateway.size());
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::fprintf(stderr, "commerce-server: %s: draining (up to %d ms)\n",
+               sig == SIGTERM ? "SIGTERM" : "SIGINT", opts.drain_timeout_ms);
+  state->draining = true;
+  for (auto& l : listeners) l->Stop();
+  for (auto& t : loop_threads) t.join();
+  listeners.clear();
+  state->access_log.Flush();
+  Status closed = (*engine)->close();
+  if (!closed.ok()) {
+    std::fprintf(stderr, "error: closing the store: %s\n", closed.ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "commerce-server: store closed cleanly\n");
+  return 0;
+}
+
+}  // namespace commerce::server

@@ -1,0 +1,62 @@
+// commerce-server: the HTTP/JSON reference server over the engine, as a small library that
+// both `commerce-server` and `commerce serve` link (docs/server.md).
+//
+//   ServerOptions o;
+//   ApplyConfigFromArgs(argc, argv, &o);    // --config FILE, overridden by the flags below
+//   AddServerOptions(app, &o);               // --data --listen --threads --keys ...
+//   ... parse ...
+//   return RunServer(o);                     // until SIGTERM / SIGINT
+//
+// Threading: RunServer opens the engine, then runs one libuv loop per thread, each with its
+// own listening socket on the same port (SO_REUSEPORT: the kernel spreads connections).
+// Reads that never wait (a product by id, a cart) run on the loop; calls that may wait for
+// a group commit, a search or the event log run on libuv's thread pool (uv_queue_work), so a
+// loop never stalls the connections it serves. SIGTERM stops accepting, finishes in-flight
+// requests (up to drain_timeout_ms), then closes the store cleanly.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "commerce/status.h"
+
+namespace CLI {
+class App;
+}
+
+namespace commerce::server {
+
+struct ServerOptions {
+  std::string data = "./commerce-data";  // store directory
+  std::string driver = "lmdb";
+  std::string listen = "127.0.0.1:8080";  // host:port (IPv4 or [IPv6]:port)
+  int threads = 0;                        // event loops; 0: one per hardware thread
+  int pool_threads = 64;                  // libuv pool for engine calls (UV_THREADPOOL_SIZE)
+  // API keys with scopes (docs/server.md). Empty: no authentication at all — every request
+  // is admin; for a laptop only, and the server says so on startup.
+  std::string keys;
+  // JSON Lines access log: a file, "-" for stdout, "off" for none.
+  std::string access_log = "-";
+  size_t max_header_bytes = 16 * 1024;      // request line + headers (431 beyond)
+  size_t max_body_bytes = 1 << 20;          // 413 beyond
+  size_t max_import_bytes = 256u << 20;     // the body of POST /v1/products/import
+  int request_timeout_ms = 10000;   // the whole request must arrive within this (408)
+  int idle_timeout_ms = 60000;      // a keep-alive connection with nothing in flight
+  size_t max_connections = 10000;   // per process; more are accepted and closed at once
+  int drain_timeout_ms = 10000;     // SIGTERM: the longest in-flight requests get
+  int max_long_polls = 32;          // concurrent GET /v1/events waits (more do not wait)
+  std::string config;               // the config file these were read from, if any
+};
+
+// Reads `key = value` lines (the long option names without "--"; '#' comments) into *o.
+Status LoadConfigFile(const std::string& path, ServerOptions* o);
+// Finds --config FILE (or --config=FILE) in argv and loads it, so that the flags parsed
+// afterwards override the file. Prints the error and returns false when the file is bad.
+bool ApplyConfigFromArgs(int argc, char** argv, ServerOptions* o);
+// Registers the flags of ServerOptions on `app` (a CLI11 app or subcommand).
+void AddServerOptions(CLI::App* app, ServerOptions* o);
+
+// Runs the server until SIGTERM or SIGINT; returns the process exit code.
+int RunServer(const ServerOptions& o);
+
+}  // namespace commerce::server
