@@ -1,0 +1,211 @@
+// What every binding file of the `_commerce` extension shares (bindings/python/<engine>.cpp
+// binds include/commerce/<engine>.h):
+//   - the Result<T> / Status casters (pybind11_abseil's statusor_caster.h, in commerce terms):
+//     a call returning an error raises the commerce.Error subclass of its code, with the
+//     engine's message, and a call returning a value returns the value;
+//   - Value<T>: a py::class_ for a plain struct that records its fields (_fields, _field_types),
+//     so that the pure-Python package gives every value object repr, ==, to_dict() and
+//     from_dict() from one generic implementation (commerce/_values.py);
+//   - PyCallback: a Python callable made safe to call from a C++ thread that does not hold
+//     the GIL (progress callbacks of calls that released it).
+//
+// The boundary is thin on purpose: nothing here decides anything the engine decides.
+// Every call that reaches storage or search is bound with kReleaseGil
+// (py::call_guard<py::gil_scoped_release>), so Python threads run while the engine works.
+//
+// Thread safety: the casters run with the GIL held (pybind11 converts results after the
+// call guard has re-acquired it); PyCallback acquires the GIL itself.
+#pragma once
+
+#include <pybind11/chrono.h>
+#include <pybind11/functional.h>
+#include <pybind11/operators.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <exception>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "commerce/status.h"
+
+namespace commerce::python {
+
+namespace py = pybind11;
+
+using ReleaseGil = py::call_guard<py::gil_scoped_release>;
+
+// Carries an error Status from a binding to the exception translator (module.cpp), which
+// raises the Python class registered for its code.
+class StatusError : public std::exception {
+ public:
+  explicit StatusError(Status s) : status_(std::move(s)) {}
+  const char* what() const noexcept override { return status_.message().c_str(); }
+  const Status& status() const { return status_; }
+
+ private:
+  Status status_;
+};
+
+// Raises for an error status; returns for OK.
+inline void ThrowIfError(const Status& s) {
+  if (!s.ok()) throw StatusError(s);
+}
+
+// Field type descriptions for commerce/_values.py: None (a plain Python value), a bound
+// class or enum, ("list", inner) or ("dict", inner).
+template <typename T, typename = void>
+struct FieldSpec {
+  static py::object get() {
+    py::handle h = py::detail::get_type_handle(typeid(T), /*throw_if_missing=*/false);
+    if (h) return py::reinterpret_borrow<py::object>(h);
+    return py::none();
+  }
+};
+template <typename T>
+struct FieldSpec<std::vector<T>> {
+  static py::object get() { return py::make_tuple("list", FieldSpec<T>::get()); }
+};
+template <typename K, typename V>
+struct FieldSpec<std::map<K, V>> {
+  static py::object get() { return py::make_tuple("dict", FieldSpec<V>::get()); }
+};
+template <typename T>
+struct FieldSpec<std::optional<T>> {
+  static py::object get() { return FieldSpec<T>::get(); }
+};
+
+// A value object: default-constructible, fields read-write, field names and types recorded
+// on the class (commerce/_values.py builds __init__ keywords, repr, ==, to_dict, from_dict).
+template <typename T, typename... Options>
+class Value : public py::class_<T, Options...> {
+ public:
+  Value(py::handle scope, const char* name, const char* doc) : py::class_<T, Options...>(scope, name, doc) {
+    this->attr("_fields") = py::tuple();
+    this->attr("_field_types") = py::dict();
+    // Keyword arguments (Product(id="p1", title=...)) are added by commerce/_values.py.
+    this->def(py::init<>());
+  }
+
+  template <typename D>
+  Value& field(const char* name, D T::*member, const char* doc) {
+    this->def_readwrite(name, member, doc);
+    fields_.append(name);
+    this->attr("_fields") = py::tuple(fields_);
+    this->attr("_field_types")[name] = FieldSpec<D>::get();
+    return *this;
+  }
+
+ private:
+  py::list fields_;
+};
+
+// A Python callable called from C++ code running without the GIL (an import's progress, a
+// rebuild's progress). Copies share one reference, dropped with the GIL held. The first
+// exception the callable raises is kept (later calls are skipped) and re-raised by Rethrow()
+// once the C++ call has returned.
+class PyCallback {
+ public:
+  explicit PyCallback(py::object fn)
+      : state_(new State{std::move(fn), {}, false}, [](State* s) {
+          py::gil_scoped_acquire gil;
+          delete s;
+        }) {}
+
+  template <typename Arg>
+  void operator()(const Arg& arg) const {
+    py::gil_scoped_acquire gil;
+    if (state_->failed) return;
+    try {
+      state_->fn(arg);
+    } catch (py::error_already_set& e) {
+      state_->failed = true;
+      state_->error = std::move(e);
+    }
+  }
+
+  // REQUIRES: the GIL is held.
+  void Rethrow() const {
+    if (state_->failed) {
+      state_->failed = false;
+      throw std::move(*state_->error);
+    }
+  }
+
+ private:
+  struct State {
+    py::object fn;
+    std::optional<py::error_already_set> error;
+    bool failed;
+  };
+  std::shared_ptr<State> state_;
+};
+
+// One Bind* per binding file, called from module.cpp in dependency order (a struct's field
+// types are bound before the struct).
+void BindStatus(py::module_& m);
+void BindMoney(py::module_& m);
+void BindCatalog(py::module_& m);
+void BindInventory(py::module_& m);
+void BindCustomer(py::module_& m);
+void BindCart(py::module_& m);
+void BindOrder(py::module_& m);
+void BindEvents(py::module_& m);
+void BindSearch(py::module_& m);
+void BindPricing(py::module_& m);
+void BindSample(py::module_& m);
+void BindEngine(py::module_& m);
+
+}  // namespace commerce::python
+
+namespace pybind11::detail {
+
+// Result<T> -> the value, or raises commerce.Error's subclass for the code.
+template <typename T>
+struct type_caster<commerce::Result<T>> {
+  static constexpr auto name = make_caster<T>::name;
+  template <typename R>
+  static handle cast(R&& src, return_value_policy policy, handle parent) {
+    if (!src.ok()) throw commerce::python::StatusError(src.status());
+    if (policy == return_value_policy::automatic || policy == return_value_policy::automatic_reference)
+      policy = return_value_policy::move;
+    return make_caster<T>::cast(std::forward<R>(src).value(), policy, parent);
+  }
+};
+
+// Status -> None, or raises.
+template <>
+struct type_caster<commerce::Status> {
+  static constexpr auto name = const_name("None");
+  static handle cast(const commerce::Status& src, return_value_policy, handle) {
+    commerce::python::ThrowIfError(src);
+    return none().release();
+  }
+};
+
+}  // namespace pybind11::detail
+
+namespace commerce::python {
+
+// An enum that also converts from its engine name ("paid" -> OrderStatus.PAID, so a str is
+// accepted wherever the enum is) and prints as that name.
+template <typename E>
+void EnumNames(py::enum_<E>& e, const char* (*name)(E), Result<E> (*parse)(std::string_view)) {
+  e.def(py::init([parse](const std::string& s) {
+          auto r = parse(s);
+          ThrowIfError(r.status());
+          return *r;
+        }),
+        py::arg("name"), "The value of an engine name, e.g. 'paid'.");
+  // Replaces enum_'s own __str__ ("OrderStatus.PAID") rather than overloading it.
+  e.attr("__str__") = py::cpp_function([name](E v) { return std::string(name(v)); }, py::name("__str__"),
+                                       py::is_method(e));
+  py::implicitly_convertible<py::str, E>();
+}
+
+}  // namespace commerce::python

@@ -1,0 +1,189 @@
+// Binds include/commerce/catalog.h: products, variants, categories, listings and bulk import.
+#include "commerce/catalog.h"
+
+#include <pybind11/stl/filesystem.h>
+
+#include <filesystem>
+
+#include "bind.h"
+
+namespace commerce::python {
+
+void BindCatalog(py::module_& m) {
+  py::enum_<ProductStatus> status(m, "ProductStatus",
+                                  "A product's status; a str ('draft', 'active', 'archived') is "
+                                  "accepted wherever one is expected.");
+  status.value("DRAFT", ProductStatus::kDraft)
+      .value("ACTIVE", ProductStatus::kActive)
+      .value("ARCHIVED", ProductStatus::kArchived);
+  EnumNames(status, &ProductStatusName, &ParseProductStatus);
+
+  Value<Variant>(m, "Variant", "One sellable item (a SKU) of a product.")
+      .field("sku", &Variant::sku, "Unique across the catalog; 1..64 printable chars.")
+      .field("options", &Variant::options, "Option name -> value, e.g. {'colour': 'black'}.")
+      .field("price", &Variant::price, "Money; 0 minor units for a free item.")
+      .field("barcode", &Variant::barcode, "GTIN / UPC / model number, optional.")
+      .field("attributes", &Variant::attributes, "Free-form name -> value.");
+
+  Value<Product>(m, "Product",
+                 "A product with its variants. The engine sets created_at_ms, updated_at_ms "
+                 "and version on write and ignores them on input.")
+      .field("id", &Product::id, "1..64 printable chars, no spaces at the ends.")
+      .field("title", &Product::title, "1..1000 chars.")
+      .field("description", &Product::description, "Up to 100,000 chars.")
+      .field("brand", &Product::brand, "Up to 200 chars.")
+      .field("categories", &Product::categories, "Category ids; each must exist.")
+      .field("options", &Product::options, "Option names the variants use, e.g. ['size'].")
+      .field("attributes", &Product::attributes, "Free-form name -> value.")
+      .field("variants", &Product::variants, "At least one; all in one currency.")
+      .field("status", &Product::status, "ProductStatus (default ACTIVE).")
+      .field("popularity", &Product::popularity, "A sort key for listings and search.")
+      .field("created_at_ms", &Product::created_at_ms, "Set by the engine.")
+      .field("updated_at_ms", &Product::updated_at_ms, "Set by the engine.")
+      .field("version", &Product::version, "1 on creation, +1 on every change.")
+      .def(
+          "to_json",
+          [](const Product& p, bool with_engine_fields) { return ProductToJson(p, with_engine_fields); },
+          py::arg("with_engine_fields") = true,
+          "The product as one JSON object of the native import schema (docs/catalog.md).");
+
+  Value<Category>(m, "Category",
+                  "A node of the category tree: id is lower-case slugs joined by '/', root "
+                  "first ('cell-phones/prepaid-phones'); parent_id is derived from it.")
+      .field("id", &Category::id, "'cell-phones/prepaid-phones'.")
+      .field("name", &Category::name, "As shown to people: 'Prepaid Phones'.")
+      .field("parent_id", &Category::parent_id, "Derived from id; '' for a root.");
+
+  Value<Page<Product>>(m, "ProductPage",
+                       "A page of a product listing; pass next_cursor back for the next page "
+                       "('' when done).")
+      .field("items", &Page<Product>::items, "The products of this page.")
+      .field("next_cursor", &Page<Product>::next_cursor, "Cursor of the next page, or ''.");
+
+  Value<CatalogStats>(m, "CatalogStats", "Counts of the catalog.")
+      .field("products", &CatalogStats::products, "Products, including archived.")
+      .field("skus", &CatalogStats::skus, "Variants.")
+      .field("categories", &CatalogStats::categories, "Categories.");
+
+  Value<ImportProgress>(m, "ImportProgress", "Progress of an import, reported about every 1,000 records.")
+      .field("bytes_read", &ImportProgress::bytes_read, "Bytes of the file read so far.")
+      .field("bytes_total", &ImportProgress::bytes_total, "Size of the file.")
+      .field("records", &ImportProgress::records, "Records read so far.")
+      .field("imported", &ImportProgress::imported, "Records acknowledged by storage.")
+      .field("rejected", &ImportProgress::rejected, "Records rejected.")
+      .field("elapsed_s", &ImportProgress::elapsed_s, "Seconds since the import started.");
+
+  Value<Rejection>(m, "Rejection", "A record an import rejected, and why.")
+      .field("line", &Rejection::line, "1-based line (JSON Lines, CSV) or element index.")
+      .field("field", &Rejection::field, "The field at fault, or '' for the whole record.")
+      .field("reason", &Rejection::reason, "Why.");
+
+  Value<ImportReport>(m, "ImportReport", "What an import did.")
+      .field("records", &ImportReport::records, "Records read.")
+      .field("imported", &ImportReport::imported, "Records imported (durable).")
+      .field("rejected", &ImportReport::rejected, "Records rejected.")
+      .field("categories_created", &ImportReport::categories_created, "Categories created by path.")
+      .field("rejections", &ImportReport::rejections, "The first max_rejections rejections.")
+      .field("seconds", &ImportReport::seconds, "Wall time of the import.");
+
+  m.def("category_id_from_path", &CategoryIdFromPath, py::arg("names"),
+        "['Cell Phones', 'Prepaid Phones'] -> 'cell-phones/prepaid-phones'.");
+
+  auto opt_cond = [](std::optional<uint64_t> v) {
+    WriteCondition c;
+    c.if_version = v;
+    return c;
+  };
+  auto list_opts = [](std::string cursor, size_t limit, bool include_archived) {
+    ListOptions o;
+    o.cursor = std::move(cursor);
+    o.limit = limit;
+    o.include_archived = include_archived;
+    return o;
+  };
+
+  py::class_<Catalog>(m, "Catalog",
+                      "Products, variants and categories (Engine.catalog). Safe from any number "
+                      "of threads; every call releases the GIL while it reaches storage.")
+      .def(
+          "upsert",
+          [opt_cond](Catalog& c, const Product& p, std::optional<uint64_t> if_version) {
+            return c.upsert(p, opt_cond(if_version));
+          },
+          py::arg("product"), py::arg("if_version") = py::none(), ReleaseGil(),
+          "Creates or replaces the product; returns it as stored (version, timestamps). "
+          "if_version: succeed only if the stored version equals it (0: must not exist). "
+          "Raises InvalidArgument (names the field), AlreadyExists (a SKU of another "
+          "product), Conflict (stale if_version), NotFound (unknown category).")
+      .def("get", &Catalog::get, py::arg("product_id"), ReleaseGil(),
+           "The product; NotFound when there is none.")
+      .def("get_by_sku", &Catalog::get_by_sku, py::arg("sku"), ReleaseGil(),
+           "The product that has this SKU; NotFound when there is none.")
+      .def(
+          "archive",
+          [opt_cond](Catalog& c, const std::string& id, std::optional<uint64_t> if_version) {
+            return c.archive(id, opt_cond(if_version));
+          },
+          py::arg("product_id"), py::arg("if_version") = py::none(), ReleaseGil(),
+          "Sets the product's status to archived (kept for order history).")
+      .def(
+          "list_by_category",
+          [list_opts](Catalog& c, const std::string& category_id, std::string cursor, size_t limit,
+                      bool include_archived) {
+            return c.list_by_category(category_id, list_opts(std::move(cursor), limit, include_archived));
+          },
+          py::arg("category_id"), py::arg("cursor") = "", py::arg("limit") = 50,
+          py::arg("include_archived") = false, ReleaseGil(),
+          "One page (limit 1..1000) of the products in a category or its sub-categories, by "
+          "product id. See iter_by_category() for every page.")
+      .def(
+          "list",
+          [list_opts](Catalog& c, std::string cursor, size_t limit, bool include_archived) {
+            return c.list(list_opts(std::move(cursor), limit, include_archived));
+          },
+          py::arg("cursor") = "", py::arg("limit") = 50, py::arg("include_archived") = false,
+          ReleaseGil(), "One page of all products, by product id. See iter_all() for every page.")
+      .def("upsert_category", &Catalog::upsert_category, py::arg("category"), ReleaseGil(),
+           "Creates or renames a category; its parent must exist (NotFound) unless a root.")
+      .def("get_category", &Catalog::get_category, py::arg("category_id"), ReleaseGil(),
+           "The category; NotFound when there is none.")
+      .def("list_categories", &Catalog::list_categories, py::arg("parent_id") = "", ReleaseGil(),
+           "The direct children of parent_id ('' for the roots), by id.")
+      .def("stats", &Catalog::stats, ReleaseGil(), "CatalogStats: products, skus, categories.")
+      .def(
+          "import_file",
+          [](Catalog& c, const std::filesystem::path& path, const std::string& format,
+             const std::filesystem::path& mapping_path, const std::string& default_currency,
+             size_t max_rejections, py::object progress) {
+            ImportOptions o;
+            o.format = format;
+            o.mapping_path = mapping_path.string();
+            o.default_currency = default_currency;
+            o.max_rejections = max_rejections;
+            std::optional<PyCallback> cb;
+            if (!progress.is_none()) {
+              cb.emplace(progress);
+              o.progress = [cb = *cb](const ImportProgress& p) { cb(p); };
+            }
+            Result<ImportReport> r = Status::Internal("not run");
+            {
+              py::gil_scoped_release release;
+              r = c.import_file(path.string(), o);
+              o.progress = nullptr;
+            }
+            if (cb) cb->Rethrow();
+            return r;
+          },
+          py::arg("path"), py::arg("format") = "auto", py::arg("mapping_path") = "",
+          py::arg("default_currency") = "USD", py::arg("max_rejections") = 1000,
+          py::arg("progress") = py::none(),
+          "Bulk import of a JSON Lines, JSON array or CSV file (format 'auto' goes by the "
+          "extension). Valid records are imported (durable on return), invalid ones reported "
+          "in the ImportReport's rejections; raises only for a problem with the file itself. "
+          "progress(ImportProgress) is called about every 1,000 records and at the end. "
+          "Releases the GIL. commerce.import_products() also takes dicts and DataFrames.");
+
+  m.attr("Catalog").attr("_import_file") = m.attr("Catalog").attr("import_file");
+}
+
+}  // namespace commerce::python

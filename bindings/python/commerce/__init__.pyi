@@ -1,0 +1,689 @@
+# Type stubs of the commerce package (the compiled _commerce module plus the pure-Python
+# layer). tests/python/test_stubs.py checks that every public name of the package is here,
+# and that the exception classes match include/commerce/status_codes.def.
+import datetime
+import decimal
+import enum
+import os
+import threading
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union, overload
+
+_PathLike = Union[str, bytes, os.PathLike]
+_Duration = Union[datetime.timedelta, float]
+_V = TypeVar("_V", bound="_Value")
+
+__version__: str
+MAX_MONEY_MINOR: int
+MAX_QUANTITY: int
+MAX_CART_LINES: int
+MAX_CART_DOTS: int
+MAX_MERGED_CART_DOTS: int
+MAX_QUERY_CHARS: int
+MAX_QUERY_WORDS: int
+MAX_WINDOW: int
+
+# --- errors (one class per row of status_codes.def) -------------------------------------
+
+class Error(Exception):
+    code: ClassVar[int]
+    wire_name: ClassVar[str]
+    http_status: ClassVar[int]
+    kind: ClassVar[str]
+    retryable: ClassVar[bool]
+    @property
+    def message(self) -> str: ...
+
+class InvalidArgument(Error, ValueError): ...
+class NotFound(Error, KeyError): ...
+class AlreadyExists(Error): ...
+class Conflict(Error): ...
+class OutOfStock(Error): ...
+class FailedPrecondition(Error): ...
+class Unavailable(Error): ...
+class DeadlineExceeded(Error): ...
+class ResourceExhausted(Error): ...
+class Corruption(Error): ...
+class Internal(Error): ...
+class NotSupported(Error): ...
+
+ERROR_CLASSES: dict[int, type[Error]]
+def error_for_code(code: Union[int, str]) -> type[Error]: ...
+def status_codes() -> list[tuple[int, str, str, int, str]]: ...
+
+# --- value objects ----------------------------------------------------------------------
+
+class _Value:
+    _fields: ClassVar[tuple[str, ...]]
+    _field_types: ClassVar[dict[str, Any]]
+    def to_dict(self, decimal: bool = False) -> dict[str, Any]: ...
+    @classmethod
+    def from_dict(cls: type[_V], data: Mapping[str, Any]) -> _V: ...
+    def __eq__(self, other: object) -> bool: ...
+
+class Money(_Value):
+    minor: int
+    currency: str
+    def __init__(self, minor: int = 0, currency: str = "") -> None: ...
+    def format(self) -> str: ...
+    @staticmethod
+    def parse(text: str, currency: str, allow_negative: bool = False) -> Money: ...
+    @staticmethod
+    def from_decimal(amount: Union[decimal.Decimal, str], currency: str) -> Money: ...
+    def to_decimal(self) -> decimal.Decimal: ...
+
+def is_known_currency(code: str) -> bool: ...
+def currency_exponent(code: str) -> int: ...
+def format_money(money: Money) -> str: ...
+def parse_money(text: str, currency: str, allow_negative: bool = False) -> Money: ...
+
+class ProductStatus(enum.IntEnum):
+    DRAFT = 0
+    ACTIVE = 1
+    ARCHIVED = 2
+
+class OrderStatus(enum.IntEnum):
+    PLACED = 0
+    PAID = 1
+    FULFILLING = 2
+    SHIPPED = 3
+    DELIVERED = 4
+    CANCELLED = 5
+    RETURNED = 6
+    REFUNDED = 7
+
+_ProductStatusLike = Union[ProductStatus, str]
+_OrderStatusLike = Union[OrderStatus, str]
+_MoneyLike = Union[Money, Mapping[str, Any]]
+
+class Variant(_Value):
+    sku: str
+    options: dict[str, str]
+    price: Money
+    barcode: str
+    attributes: dict[str, str]
+    def __init__(self, *, sku: str = ..., options: Mapping[str, str] = ..., price: _MoneyLike = ...,
+                 barcode: str = ..., attributes: Mapping[str, str] = ...) -> None: ...
+
+class Product(_Value):
+    id: str
+    title: str
+    description: str
+    brand: str
+    categories: list[str]
+    options: list[str]
+    attributes: dict[str, str]
+    variants: list[Variant]
+    status: ProductStatus
+    popularity: int
+    created_at_ms: int
+    updated_at_ms: int
+    version: int
+    def __init__(self, *, id: str = ..., title: str = ..., description: str = ..., brand: str = ...,
+                 categories: Sequence[str] = ..., options: Sequence[str] = ..., attributes: Mapping[str, str] = ...,
+                 variants: Sequence[Union[Variant, Mapping[str, Any]]] = ..., status: _ProductStatusLike = ...,
+                 popularity: int = ..., created_at_ms: int = ..., updated_at_ms: int = ..., version: int = ...) -> None: ...
+    def to_json(self, with_engine_fields: bool = True) -> str: ...
+
+class Category(_Value):
+    id: str
+    name: str
+    parent_id: str
+    def __init__(self, *, id: str = ..., name: str = ..., parent_id: str = ...) -> None: ...
+
+class ProductPage(_Value):
+    items: list[Product]
+    next_cursor: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class CatalogStats(_Value):
+    products: int
+    skus: int
+    categories: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class ImportProgress(_Value):
+    bytes_read: int
+    bytes_total: int
+    records: int
+    imported: int
+    rejected: int
+    elapsed_s: float
+    def __init__(self, **fields: Any) -> None: ...
+
+class Rejection(_Value):
+    line: int
+    field: str
+    reason: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class ImportReport(_Value):
+    records: int
+    imported: int
+    rejected: int
+    categories_created: int
+    rejections: list[Rejection]
+    seconds: float
+    def __init__(self, **fields: Any) -> None: ...
+
+def category_id_from_path(names: Sequence[str]) -> str: ...
+
+class Warehouse(_Value):
+    id: str
+    name: str
+    region: str
+    priority: int
+    active: bool
+    def __init__(self, *, id: str = ..., name: str = ..., region: str = ..., priority: int = ...,
+                 active: bool = ...) -> None: ...
+
+class StockLevel(_Value):
+    sku: str
+    warehouse_id: str
+    on_hand: int
+    reserved: int
+    updated_at_ms: int
+    @property
+    def available(self) -> int: ...
+    def __init__(self, **fields: Any) -> None: ...
+
+class SkuStock(_Value):
+    sku: str
+    levels: list[StockLevel]
+    on_hand: int
+    reserved: int
+    available: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class Address(_Value):
+    name: str
+    line1: str
+    line2: str
+    city: str
+    postal_code: str
+    region: str
+    country: str
+    def __init__(self, *, name: str = ..., line1: str = ..., line2: str = ..., city: str = ...,
+                 postal_code: str = ..., region: str = ..., country: str = ...) -> None: ...
+
+_AddressLike = Union[Address, Mapping[str, Any]]
+
+class Customer(_Value):
+    id: str
+    email: str
+    name: str
+    addresses: list[Address]
+    created_at_ms: int
+    updated_at_ms: int
+    version: int
+    def __init__(self, *, id: str = ..., email: str = ..., name: str = ...,
+                 addresses: Sequence[_AddressLike] = ..., created_at_ms: int = ..., updated_at_ms: int = ...,
+                 version: int = ...) -> None: ...
+
+class CartDot(_Value):
+    replica: str
+    counter: int
+    def __init__(self, *, replica: str = ..., counter: int = ...) -> None: ...
+
+class CartAdd(_Value):
+    dot: CartDot
+    quantity: int
+    unit_price: Money
+    time_ms: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class CartLineState(_Value):
+    adds: list[CartAdd]
+    removed: list[CartDot]
+    def __init__(self, **fields: Any) -> None: ...
+
+class CartState(_Value):
+    cart_id: str
+    currency: str
+    customer_id: str
+    customer_time_ms: int
+    customer_replica: str
+    lines: dict[str, CartLineState]
+    clock: dict[str, int]
+    def __init__(self, **fields: Any) -> None: ...
+
+class CartLine(_Value):
+    sku: str
+    quantity: int
+    unit_price: Money
+    line_total: Money
+    def __init__(self, **fields: Any) -> None: ...
+
+class Cart(_Value):
+    id: str
+    customer_id: str
+    currency: str
+    lines: list[CartLine]
+    subtotal: Money
+    item_count: int
+    updated_at_ms: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class NewCart(_Value):
+    id: str
+    customer_id: str
+    currency: str
+    def __init__(self, *, id: str = ..., customer_id: str = ..., currency: str = ...) -> None: ...
+
+def cart_state_add(state: CartState, replica: str, sku: str, quantity: int, unit_price: Money, time_ms: int) -> None: ...
+def cart_state_set_quantity(state: CartState, replica: str, sku: str, quantity: int, unit_price: Money,
+                            time_ms: int) -> None: ...
+def cart_state_remove(state: CartState, sku: str) -> None: ...
+def cart_state_clear(state: CartState) -> None: ...
+def cart_state_quantity(state: CartState, sku: str) -> int: ...
+def merge_cart_states(a: CartState, b: CartState) -> CartState: ...
+
+class OrderLineRequest(_Value):
+    sku: str
+    quantity: int
+    def __init__(self, *, sku: str = ..., quantity: int = ...) -> None: ...
+
+class PlaceOrder(_Value):
+    idempotency_key: str
+    customer_id: str
+    cart_id: str
+    lines: list[OrderLineRequest]
+    shipping_address: Address
+    currency: str
+    def __init__(self, *, idempotency_key: str = ..., customer_id: str = ..., cart_id: str = ...,
+                 lines: Sequence[Union[OrderLineRequest, Mapping[str, Any]]] = ...,
+                 shipping_address: _AddressLike = ..., currency: str = ...) -> None: ...
+
+class OrderLine(_Value):
+    sku: str
+    product_id: str
+    title: str
+    quantity: int
+    unit_price: Money
+    line_total: Money
+    def __init__(self, **fields: Any) -> None: ...
+
+class ShipmentItem(_Value):
+    sku: str
+    quantity: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class Shipment(_Value):
+    warehouse_id: str
+    items: list[ShipmentItem]
+    def __init__(self, **fields: Any) -> None: ...
+
+class OrderTransition(_Value):
+    from_: OrderStatus
+    to: OrderStatus
+    time_ms: int
+    note: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class Order(_Value):
+    id: str
+    customer_id: str
+    idempotency_key: str
+    status: OrderStatus
+    currency: str
+    lines: list[OrderLine]
+    shipments: list[Shipment]
+    subtotal: Money
+    tax: Money
+    shipping: Money
+    total: Money
+    shipping_address: Address
+    history: list[OrderTransition]
+    created_at_ms: int
+    updated_at_ms: int
+    version: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class OrderPage(_Value):
+    items: list[Order]
+    next_cursor: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class Event(_Value):
+    seq: int
+    type: str
+    subject: str
+    time_ms: int
+    data: str
+    def json(self) -> dict[str, Any]: ...
+    def __init__(self, **fields: Any) -> None: ...
+
+class SearchRequest(_Value):
+    text: str
+    brands: list[str]
+    categories: list[str]
+    price_min: Optional[int]
+    price_max: Optional[int]
+    in_stock: bool
+    attributes: dict[str, str]
+    facets: list[str]
+    facet_size: int
+    sort: str
+    offset: int
+    limit: int
+    prefix: bool
+    typo_tolerance: bool
+    relax: bool
+    min_index_seq: int
+    wait_timeout: datetime.timedelta
+    use_cache: bool
+    def __init__(self, *, text: str = ..., brands: Sequence[str] = ..., categories: Sequence[str] = ...,
+                 price_min: Optional[int] = ..., price_max: Optional[int] = ..., in_stock: bool = ...,
+                 attributes: Mapping[str, str] = ..., facets: Sequence[str] = ..., facet_size: int = ...,
+                 sort: str = ..., offset: int = ..., limit: int = ..., prefix: bool = ..., typo_tolerance: bool = ...,
+                 relax: bool = ..., min_index_seq: int = ..., wait_timeout: _Duration = ...,
+                 use_cache: bool = ...) -> None: ...
+
+class SearchHit(_Value):
+    product_id: str
+    title: str
+    highlighted_title: str
+    brand: str
+    price: Money
+    in_stock: bool
+    score: float
+    def __init__(self, **fields: Any) -> None: ...
+
+class FacetValue(_Value):
+    value: str
+    label: str
+    count: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class Facet(_Value):
+    field: str
+    values: list[FacetValue]
+    exact: bool
+    def __init__(self, **fields: Any) -> None: ...
+
+class SearchResult(_Value):
+    hits: list[SearchHit]
+    total: int
+    total_exact: bool
+    facets: list[Facet]
+    corrected_query: str
+    used_correction: bool
+    relaxed: bool
+    index_seq: int
+    from_cache: bool
+    def __init__(self, **fields: Any) -> None: ...
+
+class SearchStats(_Value):
+    documents: int
+    indexed_seq: int
+    log_seq: int
+    lag_events: int
+    lag_ms: float
+    shards: int
+    index_bytes: int
+    cache_hits: int
+    cache_misses: int
+    cache_coalesced: int
+    cache_stale_served: int
+    cache_entries: int
+    queries: int
+    last_error: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class RebuildProgress(_Value):
+    products_done: int
+    products_total: int
+    elapsed_s: float
+    def __init__(self, **fields: Any) -> None: ...
+
+class SearchOptions(_Value):
+    shards: int
+    cache_entries: int
+    cache_ttl: datetime.timedelta
+    cache_stale: datetime.timedelta
+    run_indexer: bool
+    def __init__(self, *, shards: int = ..., cache_entries: int = ..., cache_ttl: _Duration = ...,
+                 cache_stale: _Duration = ..., run_indexer: bool = ...) -> None: ...
+
+class PricingPolicy: ...
+
+class DefaultPricingOptions(_Value):
+    tax_bp_by_region: dict[str, int]
+    default_tax_bp: int
+    shipping_per_shipment_minor: int
+    free_shipping_from_minor: int
+    def __init__(self, *, tax_bp_by_region: Mapping[str, int] = ..., default_tax_bp: int = ...,
+                 shipping_per_shipment_minor: int = ..., free_shipping_from_minor: int = ...) -> None: ...
+
+def make_default_pricing(options: DefaultPricingOptions = ...) -> PricingPolicy: ...
+
+class SampleCatalogOptions(_Value):
+    products: int
+    seed: int
+    currency: str
+    zipf_s: float
+    def __init__(self, **fields: Any) -> None: ...
+
+class SampleCatalog:
+    @overload
+    def __init__(self, options: SampleCatalogOptions) -> None: ...
+    @overload
+    def __init__(self, *, products: int = 1000, seed: int = 42, currency: str = "USD") -> None: ...
+    def size(self) -> int: ...
+    def __len__(self) -> int: ...
+    def product(self, i: int) -> Product: ...
+    def categories(self) -> list[Category]: ...
+    def popular_index(self, u01: float) -> int: ...
+    @staticmethod
+    def product_id(i: int) -> str: ...
+    @staticmethod
+    def sku(i: int, variant: int) -> str: ...
+    def write_jsonl(self, path: _PathLike) -> None: ...
+
+class StorageOptions(_Value):
+    max_group_size: int
+    max_group_wait_us: int
+    lmdb_map_size: int
+    lmdb_max_map_size: int
+    lmdb_checkpoint_bytes: int
+    lmdb_checkpoint_interval_ms: int
+    lmdb_sync_each_commit: bool
+    lmdb_max_readers: int
+    sqlite_synchronous: str
+    sqlite_cache_kib: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class EngineOptions(_Value):
+    path: str
+    driver: str
+    storage: StorageOptions
+    pricing: Optional[PricingPolicy]
+    cart_ttl: datetime.timedelta
+    background_tick: datetime.timedelta
+    run_background: bool
+    search: SearchOptions
+    webhooks: WebhookOptions
+    def __init__(self, **fields: Any) -> None: ...
+
+# --- the engines ------------------------------------------------------------------------
+
+_Progress = Union[None, bool, Callable[[ImportProgress], Any]]
+
+class Catalog:
+    def upsert(self, product: Product, if_version: Optional[int] = None) -> Product: ...
+    def get(self, product_id: str) -> Product: ...
+    def get_by_sku(self, sku: str) -> Product: ...
+    def archive(self, product_id: str, if_version: Optional[int] = None) -> Product: ...
+    def list_by_category(self, category_id: str, cursor: str = "", limit: int = 50,
+                         include_archived: bool = False) -> ProductPage: ...
+    def list(self, cursor: str = "", limit: int = 50, include_archived: bool = False) -> ProductPage: ...
+    def iter_by_category(self, category_id: str, *, page_size: int = 200,
+                         include_archived: bool = False) -> Iterator[Product]: ...
+    def iter_all(self, *, page_size: int = 200, include_archived: bool = False) -> Iterator[Product]: ...
+    def upsert_category(self, category: Union[Category, Mapping[str, Any], str], name: Optional[str] = None) -> None: ...
+    def get_category(self, category_id: str) -> Category: ...
+    def list_categories(self, parent_id: str = "") -> list[Category]: ...
+    def stats(self) -> CatalogStats: ...
+    def import_file(self, path: _PathLike, *, format: str = "auto", mapping_path: _PathLike = "",
+                    default_currency: str = "USD", max_rejections: int = 1000,
+                    progress: _Progress = None) -> ImportReport: ...
+    def import_jsonl(self, path: _PathLike, progress: _Progress = None) -> ImportReport: ...
+    def import_csv(self, path: _PathLike, progress: _Progress = None) -> ImportReport: ...
+    def import_products(self, source: Any, **options: Any) -> ImportReport: ...
+
+class Inventory:
+    def upsert_warehouse(self, warehouse: Warehouse) -> Warehouse: ...
+    def get_warehouse(self, warehouse_id: str) -> Warehouse: ...
+    def list_warehouses(self) -> list[Warehouse]: ...
+    def receive(self, sku: str, warehouse_id: str, qty: int) -> StockLevel: ...
+    def adjust(self, sku: str, warehouse_id: str, delta: int, reason: str) -> StockLevel: ...
+    def reserve(self, sku: str, warehouse_id: str, qty: int, ref: str) -> StockLevel: ...
+    def release(self, sku: str, warehouse_id: str, qty: int, ref: str) -> StockLevel: ...
+    def ship(self, sku: str, warehouse_id: str, qty: int, ref: str) -> StockLevel: ...
+    @overload
+    def get(self, sku: str) -> SkuStock: ...
+    @overload
+    def get(self, sku: str, warehouse_id: str) -> StockLevel: ...
+
+class Customers:
+    def create(self, customer: Customer) -> Customer: ...
+    def update(self, customer: Customer, if_version: Optional[int] = None) -> Customer: ...
+    def get(self, customer_id: str) -> Customer: ...
+    def get_by_email(self, email: str) -> Customer: ...
+
+class Carts:
+    @overload
+    def create(self, new_cart: NewCart) -> Cart: ...
+    @overload
+    def create(self, *, id: str = "", customer_id: str = "", currency: str = "USD") -> Cart: ...
+    def get(self, cart_id: str) -> Cart: ...
+    def add(self, cart_id: str, sku: str, quantity: int = 1) -> Cart: ...
+    def set_quantity(self, cart_id: str, sku: str, quantity: int) -> Cart: ...
+    def remove(self, cart_id: str, sku: str) -> Cart: ...
+    def clear(self, cart_id: str) -> Cart: ...
+    def state(self, cart_id: str) -> CartState: ...
+    def merge(self, cart_id: str, other: CartState) -> Cart: ...
+    def merge_guest_into_customer(self, guest_cart_id: str, customer_id: str) -> Cart: ...
+    def remove_cart(self, cart_id: str) -> None: ...
+
+class Orders:
+    @overload
+    def place(self, request: Union[PlaceOrder, Mapping[str, Any]]) -> Order: ...
+    @overload
+    def place(self, *, idempotency_key: str, customer_id: str, cart_id: str = ...,
+              lines: Sequence[Union[OrderLineRequest, Mapping[str, Any]]] = ...,
+              shipping_address: _AddressLike = ..., currency: str = ...) -> Order: ...
+    def get(self, order_id: str) -> Order: ...
+    def transition(self, order_id: str, to: _OrderStatusLike, note: str = "", restock: bool = False,
+                   if_version: Optional[int] = None) -> Order: ...
+    def list_by_customer(self, customer_id: str, cursor: str = "", limit: int = 50) -> OrderPage: ...
+    def list_by_status(self, status: _OrderStatusLike, cursor: str = "", limit: int = 50) -> OrderPage: ...
+    def iter_by_customer(self, customer_id: str, *, page_size: int = 100) -> Iterator[Order]: ...
+    def iter_by_status(self, status: _OrderStatusLike, *, page_size: int = 100) -> Iterator[Order]: ...
+    def iter_all(self, *, page_size: int = 100) -> Iterator[Order]: ...
+    def to_dataframe(self, orders: Optional[Iterable[Order]] = None, *, status: Optional[_OrderStatusLike] = None,
+                     customer_id: Optional[str] = None, lines: bool = False, money: str = "minor") -> Any: ...
+
+class Events:
+    def tail(self, from_seq: int, limit: int = 1000) -> list[Event]: ...
+    def last_seq(self) -> int: ...
+    def wait(self, after: int, timeout: _Duration) -> int: ...
+    def cursor(self, consumer: str) -> int: ...
+    def set_cursor(self, consumer: str, seq: int, sync: bool = True) -> None: ...
+    def iter(self, from_seq: int = 1, *, types: Optional[Iterable[str]] = None,
+             page_size: int = 1000) -> Iterator[Event]: ...
+    def follow(self, from_seq: Optional[int] = None, *, consumer: Optional[str] = None,
+               types: Optional[Iterable[str]] = None, poll: float = 1.0, stop: Optional[threading.Event] = None,
+               page_size: int = 1000) -> Iterator[Event]: ...
+    def to_dataframe(self, from_seq: int = 1, *, types: Optional[Iterable[str]] = None) -> Any: ...
+
+class Search:
+    @overload
+    def query(self, request: Union[SearchRequest, Mapping[str, Any], str, None] = None) -> SearchResult: ...
+    @overload
+    def query(self, request: Optional[str] = None, **fields: Any) -> SearchResult: ...
+    def wait_for(self, seq: int, timeout: _Duration = ...) -> None: ...
+    def set_synonyms(self, groups: Sequence[Sequence[str]]) -> None: ...
+    def synonyms(self) -> list[list[str]]: ...
+    def rebuild(self, shards: int = 0, progress: Optional[Callable[[RebuildProgress], Any]] = None) -> None: ...
+    def stats(self) -> SearchStats: ...
+
+class Engine:
+    def __init__(self, path: Optional[_PathLike] = None, *, options: Optional[EngineOptions] = None,
+                 **fields: Any) -> None: ...
+    def __enter__(self) -> Engine: ...
+    def __exit__(self, *exc: Any) -> bool: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def inventory(self) -> Inventory: ...
+    @property
+    def carts(self) -> Carts: ...
+    @property
+    def orders(self) -> Orders: ...
+    @property
+    def customers(self) -> Customers: ...
+    @property
+    def events(self) -> Events: ...
+    @property
+    def search(self) -> Search: ...
+    @property
+    def webhooks(self) -> Webhooks: ...
+    @property
+    def driver(self) -> str: ...
+    def run_background_once(self) -> None: ...
+    def checkpoint(self) -> None: ...
+    def close(self) -> None: ...
+
+# --- bulk paths -------------------------------------------------------------------------
+
+def import_products(catalog: Catalog, source: Any, *, format: Optional[str] = None, progress: _Progress = None,
+                    default_currency: str = "USD", max_rejections: int = 1000, mapping_path: _PathLike = "",
+                    tmp_dir: Optional[_PathLike] = None) -> ImportReport: ...
+def orders_to_dataframe(orders: Iterable[Order], *, money: str = "minor") -> Any: ...
+def order_lines_to_dataframe(orders: Iterable[Order], *, money: str = "minor") -> Any: ...
+def events_to_dataframe(events: Iterable[Event]) -> Any: ...
+def progress_reporter(progress: _Progress, what: str = "import") -> Optional[Callable[[ImportProgress], Any]]: ...
+
+# --- webhooks ---------------------------------------------------------------------------
+
+class WebhookSubscription(_Value):
+    id: str
+    url: str
+    event_types: list[str]
+    secret: str
+    active: bool
+    created_at_ms: int
+    def __init__(self, *, id: str = ..., url: str = ..., event_types: Sequence[str] = ..., secret: str = ...,
+                 active: bool = ..., created_at_ms: int = ...) -> None: ...
+
+class WebhookDelivery(_Value):
+    subscription_id: str
+    event_seq: int
+    event_type: str
+    attempts: int
+    last_http_status: int
+    last_error: str
+    next_attempt_ms: int
+    given_up: bool
+    def __init__(self, **fields: Any) -> None: ...
+
+class WebhookOptions(_Value):
+    deliver: bool
+    max_attempts: int
+    backoff_initial: datetime.timedelta
+    backoff_max: datetime.timedelta
+    request_timeout: datetime.timedelta
+    max_in_flight: int
+    max_pending: int
+    max_failures_kept: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class Webhooks:
+    def subscribe(self, subscription: WebhookSubscription) -> WebhookSubscription: ...
+    def unsubscribe(self, subscription_id: str) -> None: ...
+    def get(self, subscription_id: str) -> WebhookSubscription: ...
+    def list(self) -> list[WebhookSubscription]: ...
+    def failures(self, subscription_id: str = "", limit: int = 100) -> list[WebhookDelivery]: ...
+
+def webhook_event_types() -> list[str]: ...
+def webhook_signature(secret: str, body: str) -> str: ...

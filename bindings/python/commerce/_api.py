@@ -1,0 +1,333 @@
+"""The Python side of the engines: what a Python caller wants beyond the C++ calls, each a
+few lines over them — iterators that page underneath, keyword requests, Engine as a context
+manager, progress bars, and an event follower. Installed onto the compiled classes, so
+``engine.catalog.iter_by_category(...)`` sits beside ``engine.catalog.list_by_category(...)``.
+"""
+
+import datetime
+import os
+import sys
+
+from . import _commerce
+from ._commerce import (
+    Catalog,
+    Category,
+    Engine,
+    EngineOptions,
+    Events,
+    OrderStatus,
+    Orders,
+    PlaceOrder,
+    Search,
+    SearchRequest,
+)
+from ._errors import FailedPrecondition
+from ._values import _convert
+
+
+def _method(cls, name=None):
+    def put(fn):
+        fn.__qualname__ = "%s.%s" % (cls.__name__, name or fn.__name__)
+        setattr(cls, name or fn.__name__, fn)
+        return fn
+
+    return put
+
+
+# --- Engine ----------------------------------------------------------------------------
+
+_engine_init = Engine.__init__
+
+
+@_method(Engine, "__init__")
+def _engine__init__(self, path=None, *, options=None, **fields):
+    """Engine(path, **options): opens (creating if absent) the store at path.
+
+    Keywords are EngineOptions fields: driver ('lmdb' or 'sqlite'), run_background,
+    cart_ttl, background_tick, pricing (make_default_pricing(...)), storage
+    (StorageOptions or a dict), search (SearchOptions or a dict, e.g. {'shards': 1}).
+    Or pass options=EngineOptions(...). Raises the engine's error (Unavailable,
+    Corruption, InvalidArgument, ...) when the store cannot be opened.
+    """
+    opts = EngineOptions.from_dict(options.to_dict()) if options is not None else EngineOptions()
+    if options is not None:
+        opts.pricing = options.pricing
+    if path is not None:
+        opts.path = os.fspath(path)
+    types = EngineOptions._field_types
+    for name, value in fields.items():
+        if name not in types:
+            raise TypeError("Engine() got an unknown option %r (options: %s)" % (name, ", ".join(EngineOptions._fields)))
+        setattr(opts, name, _convert(types[name], value))
+    _engine_init(self, options=opts)
+
+
+@_method(Engine)
+def __enter__(self):
+    return self
+
+
+@_method(Engine)
+def __exit__(self, exc_type, exc, tb):
+    try:
+        self.close()
+    except FailedPrecondition:
+        pass  # closed already
+    return False
+
+
+@_method(Engine)
+def __repr__(self):
+    return "<commerce.Engine driver=%r>" % self.driver
+
+
+# --- Catalog ---------------------------------------------------------------------------
+
+
+def _pages(fetch, page_size):
+    cursor = ""
+    while True:
+        page = fetch(cursor, page_size)
+        yield from page.items
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+@_method(Catalog)
+def iter_by_category(self, category_id, *, page_size=200, include_archived=False):
+    """Every product in a category or its sub-categories, by product id, fetched
+    page_size at a time (list_by_category underneath; each page is one snapshot)."""
+    return _pages(
+        lambda c, n: self.list_by_category(category_id, cursor=c, limit=n, include_archived=include_archived),
+        page_size,
+    )
+
+
+@_method(Catalog)
+def iter_all(self, *, page_size=200, include_archived=False):
+    """Every product, by product id, fetched page_size at a time (list underneath)."""
+    return _pages(lambda c, n: self.list(cursor=c, limit=n, include_archived=include_archived), page_size)
+
+
+_upsert_category = Catalog.upsert_category
+
+
+@_method(Catalog)
+def upsert_category(self, category, name=None):
+    """Creates or renames a category: upsert_category(Category(...)),
+    upsert_category({'id': ..., 'name': ...}) or upsert_category('shoes/running', 'Running').
+    Its parent must exist (NotFound) unless it is a root."""
+    if isinstance(category, str):
+        category = Category(id=category, name=name if name is not None else category)
+    elif isinstance(category, dict):
+        category = Category.from_dict(category)
+    return _upsert_category(self, category)
+
+
+def progress_reporter(progress, what="import"):
+    """The callable an import reports to: `progress` itself when callable, a progress bar
+    (tqdm when installed, else a line on stderr) when True, nothing when None/False."""
+    if progress is None or progress is False:
+        return None
+    if callable(progress):
+        return progress
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        tqdm = None
+    state = {"bar": None, "last": 0}
+
+    def report(p):
+        if tqdm is not None:
+            bar = state["bar"]
+            if bar is None:
+                bar = state["bar"] = tqdm(total=p.bytes_total or None, unit="B", unit_scale=True, desc=what)
+            bar.update(p.bytes_read - state["last"])
+            state["last"] = p.bytes_read
+            bar.set_postfix(imported=p.imported, rejected=p.rejected, refresh=False)
+            if p.bytes_total and p.bytes_read >= p.bytes_total:
+                bar.close()
+        else:
+            sys.stderr.write(
+                "\r%s: %d records, %d imported, %d rejected" % (what, p.records, p.imported, p.rejected)
+            )
+            sys.stderr.flush()
+
+    return report
+
+
+@_method(Catalog)
+def import_file(self, path, *, format="auto", mapping_path="", default_currency="USD", max_rejections=1000,
+                progress=None):
+    """Bulk import of a JSON Lines, JSON array or CSV file (format 'auto' goes by the
+    extension); the C++ importer does the work with the GIL released. Valid records are
+    imported and durable on return; invalid ones are in the ImportReport's rejections
+    (line, field, reason). progress: a callable taking ImportProgress, or True for a
+    progress bar (tqdm when installed)."""
+    return self._import_file(
+        path,
+        format=format,
+        mapping_path=os.fspath(mapping_path) if mapping_path else "",
+        default_currency=default_currency,
+        max_rejections=max_rejections,
+        progress=progress_reporter(progress, os.path.basename(os.fspath(path))),
+    )
+
+
+@_method(Catalog)
+def import_jsonl(self, path, progress=None):
+    """import_file with format 'jsonl'."""
+    return self.import_file(path, format="jsonl", progress=progress)
+
+
+@_method(Catalog)
+def import_csv(self, path, progress=None):
+    """import_file with format 'csv'."""
+    return self.import_file(path, format="csv", progress=progress)
+
+
+@_method(Catalog)
+def import_products(self, source, **options):
+    """Imports products from a path (JSON Lines, JSON, CSV), an iterable of dicts (the
+    native schema, docs/catalog.md) or Products, or a pandas DataFrame. See
+    commerce.import_products for the options."""
+    from ._bulk import import_products
+
+    return import_products(self, source, **options)
+
+
+# --- Orders ----------------------------------------------------------------------------
+
+_place = Orders.place
+
+
+@_method(Orders)
+def place(self, request=None, **fields):
+    """Places an order: place(PlaceOrder(...)), place({...}) or place(idempotency_key=...,
+    customer_id=..., cart_id=... | lines=[{'sku': ..., 'quantity': ...}],
+    shipping_address={...}). The same idempotency key returns the same order. Raises
+    InvalidArgument, NotFound, OutOfStock, Conflict, FailedPrecondition."""
+    if request is None:
+        request = PlaceOrder(**fields)
+    elif fields:
+        raise TypeError("place() takes a request or keywords, not both")
+    elif isinstance(request, dict):
+        request = PlaceOrder.from_dict(request)
+    return _place(self, request)
+
+
+@_method(Orders)
+def iter_by_customer(self, customer_id, *, page_size=100):
+    """Every order of a customer, newest first, fetched page_size at a time."""
+    return _pages(lambda c, n: self.list_by_customer(customer_id, cursor=c, limit=n), page_size)
+
+
+@_method(Orders)
+def iter_by_status(self, status, *, page_size=100):
+    """Every order currently in status, oldest first, fetched page_size at a time."""
+    return _pages(lambda c, n: self.list_by_status(status, cursor=c, limit=n), page_size)
+
+
+@_method(Orders)
+def iter_all(self, *, page_size=100):
+    """Every order, status by status (placed, paid, ...), each oldest first. An order that
+    changes status during the walk may be seen twice or missed: export from a quiet store,
+    or dedupe by id."""
+    for status in OrderStatus.__members__.values():
+        yield from self.iter_by_status(status, page_size=page_size)
+
+
+@_method(Orders)
+def to_dataframe(self, orders=None, *, status=None, customer_id=None, lines=False, money="minor"):
+    """Orders (or, with lines=True, their lines) as a pandas DataFrame: the given orders, or
+    those of a status or a customer, or every order. See commerce.orders_to_dataframe."""
+    from ._bulk import order_lines_to_dataframe, orders_to_dataframe
+
+    if orders is None:
+        if status is not None:
+            orders = self.iter_by_status(status)
+        elif customer_id is not None:
+            orders = self.iter_by_customer(customer_id)
+        else:
+            orders = self.iter_all()
+    return (order_lines_to_dataframe if lines else orders_to_dataframe)(orders, money=money)
+
+
+# --- Events ----------------------------------------------------------------------------
+
+
+@_method(Events)
+def iter(self, from_seq=1, *, types=None, page_size=1000):
+    """The events with seq >= from_seq up to the newest when each page is read, in order
+    (tail underneath); types: only events of these types."""
+    wanted = set(types) if types else None
+    seq = max(1, from_seq)
+    while True:
+        batch = self.tail(seq, page_size)
+        for e in batch:
+            if wanted is None or e.type in wanted:
+                yield e
+        if len(batch) < page_size:
+            return
+        seq = batch[-1].seq + 1
+
+
+@_method(Events)
+def follow(self, from_seq=None, *, consumer=None, types=None, poll=1.0, stop=None, page_size=1000):
+    """Yields events as they happen, forever (or until stop, a threading.Event, is set).
+
+    Starts at from_seq; or, with consumer (a durable cursor name), just after the
+    consumer's cursor, and stores the cursor after each event the caller has processed
+    (when it asks for the next one), so a restarted follower resumes where it stopped;
+    otherwise at the next new event. Waits in Events.wait with the GIL released; poll is
+    the longest wait (seconds) between checks of stop."""
+    if from_seq is None:
+        from_seq = (self.cursor(consumer) + 1) if consumer else self.last_seq() + 1
+    wanted = set(types) if types else None
+    seq = max(1, from_seq)
+    timeout = datetime.timedelta(seconds=poll)
+    while stop is None or not stop.is_set():
+        batch = self.tail(seq, page_size)
+        for e in batch:
+            if wanted is None or e.type in wanted:
+                yield e
+            if consumer:
+                self.set_cursor(consumer, e.seq, sync=False)
+            if stop is not None and stop.is_set():
+                return
+        if batch:
+            seq = batch[-1].seq + 1
+        if len(batch) < page_size:
+            self.wait(seq - 1, timeout)
+
+
+@_method(Events)
+def to_dataframe(self, from_seq=1, *, types=None):
+    """The event log (from from_seq, of types) as a DataFrame: seq, type, subject, time
+    (UTC), data (the JSON text)."""
+    from ._bulk import events_to_dataframe
+
+    return events_to_dataframe(self.iter(from_seq, types=types))
+
+
+# --- Search ----------------------------------------------------------------------------
+
+_query = Search.query
+
+
+@_method(Search)
+def query(self, request=None, **fields):
+    """Searches: query('wireless headphones', brands=['Sony'], facets=['brand']),
+    query(SearchRequest(...)) or query({...}). The fields are SearchRequest's. Raises
+    InvalidArgument (names the field), DeadlineExceeded, Unavailable, Corruption. Releases
+    the GIL: threads search in parallel."""
+    if request is None or isinstance(request, str):
+        if request is not None:
+            fields["text"] = request
+        request = SearchRequest(**fields)
+    elif fields:
+        raise TypeError("query() takes a request or keywords, not both")
+    elif isinstance(request, dict):
+        request = SearchRequest.from_dict(request)
+    return _query(self, request)

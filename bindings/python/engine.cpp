@@ -1,0 +1,90 @@
+// Binds include/commerce/engine.h: the Engine (a context manager) and its options, and the
+// engines it hands out as properties. Each engine object keeps its Engine alive
+// (reference_internal), so `cat = Engine(p).catalog` is safe; after close() every call raises
+// FailedPrecondition, as in C++.
+#include "commerce/engine.h"
+
+#include <pybind11/stl/filesystem.h>
+
+#include <filesystem>
+
+#include "bind.h"
+#include "commerce/version.h"
+
+namespace commerce::python {
+
+void BindEngine(py::module_& m) {
+  Value<StorageOptions>(m, "StorageOptions", "Tuning of the storage driver (EngineOptions.storage).")
+      .field("max_group_size", &StorageOptions::max_group_size, "Most mutations per group commit.")
+      .field("max_group_wait_us", &StorageOptions::max_group_wait_us, "Wait for more before committing.")
+      .field("lmdb_map_size", &StorageOptions::lmdb_map_size, "LMDB starting map size.")
+      .field("lmdb_max_map_size", &StorageOptions::lmdb_max_map_size, "LMDB largest map size.")
+      .field("lmdb_checkpoint_bytes", &StorageOptions::lmdb_checkpoint_bytes, "Checkpoint at this log size.")
+      .field("lmdb_checkpoint_interval_ms", &StorageOptions::lmdb_checkpoint_interval_ms, "Or after this long.")
+      .field("lmdb_sync_each_commit", &StorageOptions::lmdb_sync_each_commit, "LMDB's own synced commit per group.")
+      .field("lmdb_max_readers", &StorageOptions::lmdb_max_readers, "Concurrent read transactions.")
+      .field("sqlite_synchronous", &StorageOptions::sqlite_synchronous, "'FULL' or 'NORMAL'.")
+      .field("sqlite_cache_kib", &StorageOptions::sqlite_cache_kib, "SQLite page cache, KiB.");
+
+  Value<EngineOptions>(m, "EngineOptions",
+                       "How to open an Engine; Engine(path, **fields) sets these by keyword.")
+      .field("path", &EngineOptions::path, "Directory of the store; created if absent.")
+      .field("driver", &EngineOptions::driver, "'lmdb' (default) or 'sqlite'.")
+      .field("storage", &EngineOptions::storage, "StorageOptions.")
+      .field("pricing", &EngineOptions::pricing, "A PricingPolicy (make_default_pricing()) or None.")
+      .field("cart_ttl", &EngineOptions::cart_ttl, "Carts untouched this long expire.")
+      .field("background_tick", &EngineOptions::background_tick, "How often background consumers look for work.")
+      .field("run_background", &EngineOptions::run_background,
+             "False: no background thread (consumers run in run_background_once()).")
+      .field("search", &EngineOptions::search, "SearchOptions.")
+      .field("webhooks", &EngineOptions::webhooks, "WebhookOptions.");
+
+  py::class_<Engine, std::unique_ptr<Engine>>(
+      m, "Engine",
+      "The entry point: opens a store and gives access to the engines over it.\n\n"
+      "    with commerce.Engine('./shop') as engine:        # LMDB by default\n"
+      "        engine.catalog.get_by_sku('SKU-1')\n\n"
+      "Engine(path, **options) takes EngineOptions fields as keywords (driver='sqlite', "
+      "run_background=False, search=SearchOptions(shards=1), pricing=make_default_pricing(...)),"
+      " or Engine(options=EngineOptions(...)). Safe to use from any number of threads; "
+      "close() (or leaving the with block) finishes queued writes and closes the store.")
+      .def(py::init([](const EngineOptions& options) {
+             Result<std::unique_ptr<Engine>> r = Status::Internal("not opened");
+             {
+               py::gil_scoped_release release;
+               r = Engine::open(options);
+             }
+             ThrowIfError(r.status());
+             return std::move(r).value();
+           }),
+           py::kw_only(), py::arg("options"), "Opens the store described by options.")
+      .def_property_readonly("catalog", &Engine::catalog, py::return_value_policy::reference_internal,
+                             "Catalog: products, variants, categories, import.")
+      .def_property_readonly("inventory", &Engine::inventory, py::return_value_policy::reference_internal,
+                             "Inventory: warehouses and stock.")
+      .def_property_readonly("carts", &Engine::carts, py::return_value_policy::reference_internal,
+                             "Carts.")
+      .def_property_readonly("orders", &Engine::orders, py::return_value_policy::reference_internal,
+                             "Orders.")
+      .def_property_readonly("customers", &Engine::customers, py::return_value_policy::reference_internal,
+                             "Customers.")
+      .def_property_readonly("events", &Engine::events, py::return_value_policy::reference_internal,
+                             "Events: the event log.")
+      .def_property_readonly("search", &Engine::search, py::return_value_policy::reference_internal,
+                             "Search: the product index.")
+      .def_property_readonly("webhooks", &Engine::webhooks, py::return_value_policy::reference_internal,
+                             "Webhooks: subscriptions and delivery failures.")
+      .def("run_background_once", &Engine::run_background_once, ReleaseGil(),
+           "One round of every background consumer and the search indexer, on this thread.")
+      .def("checkpoint", [](Engine& e) { return e.storage().checkpoint(); }, ReleaseGil(),
+           "Syncs the store and trims the LMDB driver's log (NotSupported on drivers without one).")
+      .def("close", &Engine::close, ReleaseGil(),
+           "Finishes queued writes and closes the store; later calls raise FailedPrecondition. "
+           "Raises FailedPrecondition when already closed.")
+      .def_property_readonly(
+          "driver", [](Engine& e) { return std::string(e.storage().driver()); }, "'lmdb' or 'sqlite'.");
+
+  m.attr("__version__") = COMMERCE_VERSION_STRING;
+}
+
+}  // namespace commerce::python

@@ -1,0 +1,117 @@
+// Binds include/commerce/order.h: idempotent placement, the state machine, listings.
+#include "commerce/order.h"
+
+#include "bind.h"
+
+namespace commerce::python {
+
+void BindOrder(py::module_& m) {
+  py::enum_<OrderStatus> status(m, "OrderStatus",
+                                "An order's state; a str ('placed', 'paid', ...) is accepted "
+                                "wherever one is expected.");
+  status.value("PLACED", OrderStatus::kPlaced)
+      .value("PAID", OrderStatus::kPaid)
+      .value("FULFILLING", OrderStatus::kFulfilling)
+      .value("SHIPPED", OrderStatus::kShipped)
+      .value("DELIVERED", OrderStatus::kDelivered)
+      .value("CANCELLED", OrderStatus::kCancelled)
+      .value("RETURNED", OrderStatus::kReturned)
+      .value("REFUNDED", OrderStatus::kRefunded);
+  EnumNames(status, &OrderStatusName, &ParseOrderStatus);
+
+  Value<OrderLineRequest>(m, "OrderLineRequest", "A line of an order placed from explicit lines.")
+      .field("sku", &OrderLineRequest::sku, "The SKU (once per order).")
+      .field("quantity", &OrderLineRequest::quantity, "1..MAX_QUANTITY.");
+  Value<PlaceOrder>(m, "PlaceOrder",
+                    "A placement request: from a cart (cart_id) or from explicit lines, not both.")
+      .field("idempotency_key", &PlaceOrder::idempotency_key,
+             "Required, 1..128 printable: the same key returns the same order.")
+      .field("customer_id", &PlaceOrder::customer_id, "Required; must exist.")
+      .field("cart_id", &PlaceOrder::cart_id, "A cart whose lines are ordered (it is cleared).")
+      .field("lines", &PlaceOrder::lines, "Or explicit OrderLineRequest lines (1..500).")
+      .field("shipping_address", &PlaceOrder::shipping_address, "Address; region required.")
+      .field("currency", &PlaceOrder::currency, "Optional; must match the cart's / products'.");
+  Value<OrderLine>(m, "OrderLine", "A line of a placed order, priced from the catalog.")
+      .field("sku", &OrderLine::sku, "The SKU.")
+      .field("product_id", &OrderLine::product_id, "Its product.")
+      .field("title", &OrderLine::title, "The product's title at placement.")
+      .field("quantity", &OrderLine::quantity, "Units.")
+      .field("unit_price", &OrderLine::unit_price, "Money.")
+      .field("line_total", &OrderLine::line_total, "Money.");
+  Value<ShipmentItem>(m, "ShipmentItem", "Units of a SKU in a shipment.")
+      .field("sku", &ShipmentItem::sku, "The SKU.")
+      .field("quantity", &ShipmentItem::quantity, "Units.");
+  Value<Shipment>(m, "Shipment", "What one warehouse ships.")
+      .field("warehouse_id", &Shipment::warehouse_id, "The warehouse.")
+      .field("items", &Shipment::items, "ShipmentItem list.");
+  Value<OrderTransition>(m, "OrderTransition", "One step of an order's history.")
+      .field("from_", &OrderTransition::from, "OrderStatus before ('from' in to_dict()).")
+      .field("to", &OrderTransition::to, "OrderStatus after.")
+      .field("time_ms", &OrderTransition::time_ms, "When.")
+      .field("note", &OrderTransition::note, "The caller's note.");
+  Value<Order>(m, "Order", "A placed order.")
+      .field("id", &Order::id, "'ord-' + 16 hex digits.")
+      .field("customer_id", &Order::customer_id, "The customer.")
+      .field("idempotency_key", &Order::idempotency_key, "The key it was placed with.")
+      .field("status", &Order::status, "OrderStatus.")
+      .field("currency", &Order::currency, "The order's currency.")
+      .field("lines", &Order::lines, "OrderLine list.")
+      .field("shipments", &Order::shipments, "Shipment list (allocation across warehouses).")
+      .field("subtotal", &Order::subtotal, "Money.")
+      .field("tax", &Order::tax, "Money.")
+      .field("shipping", &Order::shipping, "Money.")
+      .field("total", &Order::total, "Money.")
+      .field("shipping_address", &Order::shipping_address, "Address.")
+      .field("history", &Order::history, "OrderTransition list, oldest first.")
+      .field("created_at_ms", &Order::created_at_ms, "Set by the engine.")
+      .field("updated_at_ms", &Order::updated_at_ms, "Set by the engine.")
+      .field("version", &Order::version, "Set by the engine.");
+  Value<Page<Order>>(m, "OrderPage", "A page of an order listing; next_cursor '' when done.")
+      .field("items", &Page<Order>::items, "The orders of this page.")
+      .field("next_cursor", &Page<Order>::next_cursor, "Cursor of the next page, or ''.");
+
+  auto list_opts = [](std::string cursor, size_t limit) {
+    OrderListOptions o;
+    o.cursor = std::move(cursor);
+    o.limit = limit;
+    return o;
+  };
+  py::class_<Orders>(m, "Orders",
+                     "Orders (Engine.orders): idempotent placement with allocation across "
+                     "warehouses, a state machine, listings. Safe from any number of threads; "
+                     "every call releases the GIL.")
+      .def("place", &Orders::place, py::arg("request"), ReleaseGil(),
+           "Places an order (PlaceOrder, or keywords of one). Raises InvalidArgument, "
+           "NotFound (customer, cart, SKU), OutOfStock, Conflict (same key, other request).")
+      .def("get", &Orders::get, py::arg("order_id"), ReleaseGil(), "NotFound when there is none.")
+      .def(
+          "transition",
+          [](Orders& o, const std::string& id, OrderStatus to, std::string note, bool restock,
+             std::optional<uint64_t> if_version) {
+            TransitionOptions t;
+            t.note = std::move(note);
+            t.restock = restock;
+            t.if_version = if_version;
+            return o.transition(id, to, t);
+          },
+          py::arg("order_id"), py::arg("to"), py::arg("note") = "", py::arg("restock") = false,
+          py::arg("if_version") = py::none(), ReleaseGil(),
+          "Moves the order to `to` (OrderStatus or its name). FailedPrecondition when the "
+          "state machine forbids it; Conflict for a stale if_version.")
+      .def(
+          "list_by_customer",
+          [list_opts](Orders& o, const std::string& customer_id, std::string cursor, size_t limit) {
+            return o.list_by_customer(customer_id, list_opts(std::move(cursor), limit));
+          },
+          py::arg("customer_id"), py::arg("cursor") = "", py::arg("limit") = 50, ReleaseGil(),
+          "One page of a customer's orders, newest first. See iter_by_customer().")
+      .def(
+          "list_by_status",
+          [list_opts](Orders& o, OrderStatus status, std::string cursor, size_t limit) {
+            return o.list_by_status(status, list_opts(std::move(cursor), limit));
+          },
+          py::arg("status"), py::arg("cursor") = "", py::arg("limit") = 50, ReleaseGil(),
+          "One page of the orders in a status, oldest first. See iter_by_status().");
+}
+
+}  // namespace commerce::python

@@ -1,0 +1,123 @@
+// Binds include/commerce/search.h: queries, synonyms, rebuilds and the index's stats.
+#include "commerce/search.h"
+
+#include "bind.h"
+
+namespace commerce::python {
+
+void BindSearch(py::module_& m) {
+  Value<SearchRequest>(m, "SearchRequest",
+                       "A search: free text, filters, facets, sort and window. Search.query "
+                       "also takes these fields as keywords.")
+      .field("text", &SearchRequest::text, "Words, \"phrases\", -excluded words, a SKU; '' browses.")
+      .field("brands", &SearchRequest::brands, "Exact brand names (case-insensitive), OR'ed.")
+      .field("categories", &SearchRequest::categories, "Category ids (with sub-categories), OR'ed.")
+      .field("price_min", &SearchRequest::price_min, "Minor units, inclusive, or None.")
+      .field("price_max", &SearchRequest::price_max, "Minor units, inclusive, or None.")
+      .field("in_stock", &SearchRequest::in_stock, "Only products with a sellable unit.")
+      .field("attributes", &SearchRequest::attributes, "Attribute / option name -> value filters.")
+      .field("facets", &SearchRequest::facets, "Any of 'brand', 'category', 'price'.")
+      .field("facet_size", &SearchRequest::facet_size, "Values per facet (1..100).")
+      .field("sort", &SearchRequest::sort,
+             "'relevance', 'popularity', 'price_asc', 'price_desc', 'newest' ('' = default).")
+      .field("offset", &SearchRequest::offset, "offset + limit <= MAX_WINDOW.")
+      .field("limit", &SearchRequest::limit, "1..100.")
+      .field("prefix", &SearchRequest::prefix, "The last word is a prefix (search-as-you-type).")
+      .field("typo_tolerance", &SearchRequest::typo_tolerance, "Fall back to a spelling correction.")
+      .field("relax", &SearchRequest::relax, "Fall back to any word when all words find nothing.")
+      .field("min_index_seq", &SearchRequest::min_index_seq, "Read-your-writes: wait for this event seq.")
+      .field("wait_timeout", &SearchRequest::wait_timeout, "How long to wait for min_index_seq.")
+      .field("use_cache", &SearchRequest::use_cache, "False skips the result cache.");
+  Value<SearchHit>(m, "SearchHit", "A product found.")
+      .field("product_id", &SearchHit::product_id, "The product.")
+      .field("title", &SearchHit::title, "Its title.")
+      .field("highlighted_title", &SearchHit::highlighted_title, "HTML-escaped, matches in <b>..</b>.")
+      .field("brand", &SearchHit::brand, "Its brand.")
+      .field("price", &SearchHit::price, "The lowest variant price (Money).")
+      .field("in_stock", &SearchHit::in_stock, "A sellable unit exists.")
+      .field("score", &SearchHit::score, "Relevance weight; 0 for other sorts.");
+  Value<FacetValue>(m, "FacetValue", "One value of a facet and its count.")
+      .field("value", &FacetValue::value, "A brand, a category id, or a price bucket 'min..max'.")
+      .field("label", &FacetValue::label, "As shown to people.")
+      .field("count", &FacetValue::count, "Matching products.");
+  Value<Facet>(m, "Facet", "Counts of one field over the matches.")
+      .field("field", &Facet::field, "'brand', 'category' or 'price'.")
+      .field("values", &Facet::values, "FacetValue list.")
+      .field("exact", &Facet::exact, "False: counts are estimates.");
+  Value<SearchResult>(m, "SearchResult", "What a search found.")
+      .field("hits", &SearchResult::hits, "SearchHit list.")
+      .field("total", &SearchResult::total, "Matching products (exact when total_exact).")
+      .field("total_exact", &SearchResult::total_exact, "Whether total is exact.")
+      .field("facets", &SearchResult::facets, "Facet list, in the order requested.")
+      .field("corrected_query", &SearchResult::corrected_query, "'Did you mean', or ''.")
+      .field("used_correction", &SearchResult::used_correction, "Hits are those of corrected_query.")
+      .field("relaxed", &SearchResult::relaxed, "Hits require any word, not every word.")
+      .field("index_seq", &SearchResult::index_seq, "The event seq the index reflected.")
+      .field("from_cache", &SearchResult::from_cache, "Served from the result cache.");
+  Value<SearchStats>(m, "SearchStats", "The index and its cache.")
+      .field("documents", &SearchStats::documents, "Searchable products.")
+      .field("indexed_seq", &SearchStats::indexed_seq, "Last event applied to every shard.")
+      .field("log_seq", &SearchStats::log_seq, "Newest event in the log.")
+      .field("lag_events", &SearchStats::lag_events, "log_seq - indexed_seq.")
+      .field("lag_ms", &SearchStats::lag_ms, "Age of the oldest event not yet indexed.")
+      .field("shards", &SearchStats::shards, "Index shards.")
+      .field("index_bytes", &SearchStats::index_bytes, "On disk.")
+      .field("cache_hits", &SearchStats::cache_hits, "Result cache hits.")
+      .field("cache_misses", &SearchStats::cache_misses, "Result cache misses.")
+      .field("cache_coalesced", &SearchStats::cache_coalesced, "Queries that waited for an identical one.")
+      .field("cache_stale_served", &SearchStats::cache_stale_served, "Stale results served.")
+      .field("cache_entries", &SearchStats::cache_entries, "Entries in the cache.")
+      .field("queries", &SearchStats::queries, "Queries run against the index.")
+      .field("last_error", &SearchStats::last_error, "The indexer's last error, or ''.");
+  Value<RebuildProgress>(m, "RebuildProgress", "Progress of Search.rebuild.")
+      .field("products_done", &RebuildProgress::products_done, "Products indexed.")
+      .field("products_total", &RebuildProgress::products_total, "Products to index.")
+      .field("elapsed_s", &RebuildProgress::elapsed_s, "Seconds since the start.");
+  Value<SearchOptions>(m, "SearchOptions", "Options of the search index (EngineOptions.search).")
+      .field("shards", &SearchOptions::shards, "1..16, 0: one per hardware thread (at most 4).")
+      .field("cache_entries", &SearchOptions::cache_entries, "Result cache size.")
+      .field("cache_ttl", &SearchOptions::cache_ttl, "Freshness of a cached result.")
+      .field("cache_stale", &SearchOptions::cache_stale, "Stale-while-revalidate window.")
+      .field("run_indexer", &SearchOptions::run_indexer, "False: no indexer thread (tests).");
+
+  m.attr("MAX_QUERY_CHARS") = kMaxQueryChars;
+  m.attr("MAX_QUERY_WORDS") = kMaxQueryWords;
+  m.attr("MAX_WINDOW") = kMaxWindow;
+
+  py::class_<Search>(m, "Search",
+                     "Product search over the engine's Xapian index (Engine.search). Safe from "
+                     "any number of threads; every call releases the GIL, so Python threads "
+                     "search in parallel.")
+      .def("query", &Search::query, py::arg("request"), ReleaseGil(),
+           "Runs a SearchRequest (or keywords of one). Raises InvalidArgument (names the "
+           "field), DeadlineExceeded (min_index_seq not reached), Unavailable / Corruption.")
+      .def("wait_for", &Search::wait_for, py::arg("seq"), py::arg("timeout") = std::chrono::milliseconds(10000),
+           ReleaseGil(), "Blocks until every event up to seq is searchable (DeadlineExceeded after timeout).")
+      .def("set_synonyms", &Search::set_synonyms, py::arg("groups"), ReleaseGil(),
+           "Replaces the synonym list: groups of words or phrases that mean the same.")
+      .def("synonyms", &Search::synonyms, ReleaseGil(), "The synonym groups.")
+      .def(
+          "rebuild",
+          [](Search& s, uint32_t shards, py::object progress) {
+            std::optional<PyCallback> cb;
+            std::function<void(const RebuildProgress&)> fn;
+            if (!progress.is_none()) {
+              cb.emplace(progress);
+              fn = [cb = *cb](const RebuildProgress& p) { cb(p); };
+            }
+            Status st;
+            {
+              py::gil_scoped_release release;
+              st = s.rebuild(shards, fn);
+              fn = nullptr;
+            }
+            if (cb) cb->Rethrow();
+            ThrowIfError(st);
+          },
+          py::arg("shards") = 0, py::arg("progress") = py::none(),
+          "Re-creates the index from the catalog and stock (GIL released); "
+          "progress(RebuildProgress) about every 1,000 products.")
+      .def("stats", &Search::stats, ReleaseGil(), "SearchStats.");
+}
+
+}  // namespace commerce::python
