@@ -318,6 +318,27 @@ struct QuerySystem {
   uint64_t index_bytes = 0;
 };
 
+// A peer as a query system: each thread gets its own searcher (Peer::NewSearcher).
+template <typename Peer>
+QuerySystem PeerQuerySystem(Peer* peer, const char* name, const char* driver, Shape shape,
+                            uint64_t index_bytes) {
+  return {name, driver,
+          [peer, shape](int, std::function<const CorpusQuery&(uint64_t)> next,
+                        AnswerCounts* counts) -> Op {
+            std::string error;
+            std::shared_ptr<typename Peer::Searcher> searcher = peer->NewSearcher(&error);
+            auto i = std::make_shared<uint64_t>(0);
+            auto result = std::make_shared<PeerResult>();
+            return [=](std::string* e) {
+              if (!searcher) return *e = error, false;
+              if (!searcher->Search(ToPeerQuery(next((*i)++), shape), result.get(), e)) return false;
+              counts->Add(result->ids.size(), result->relaxed, result->brand_facet.size());
+              return true;
+            };
+          },
+          index_bytes};
+}
+
 std::vector<QuerySystem> MakeQuerySystems(Systems& s, Shape shape, bool engine_cache, bool with_fts) {
   std::vector<QuerySystem> out;
   Engine* engine = s.engine.get();
@@ -334,42 +355,10 @@ std::vector<QuerySystem> MakeQuerySystems(Systems& s, Shape shape, bool engine_c
                    };
                  },
                  s.engine_load.index_bytes});
-  RawXapianPeer* xapian = s.xapian.get();
-  if (xapian) {
-    out.push_back({kRawXapian, "xapian",
-                   [xapian, shape](int, std::function<const CorpusQuery&(uint64_t)> next,
-                                   AnswerCounts* counts) -> Op {
-                     std::string error;
-                     std::shared_ptr<RawXapianPeer::Searcher> searcher = xapian->NewSearcher(&error);
-                     auto i = std::make_shared<uint64_t>(0);
-                     auto result = std::make_shared<PeerResult>();
-                     return [=](std::string* e) {
-                       if (!searcher) return *e = error, false;
-                       if (!searcher->Search(ToPeerQuery(next((*i)++), shape), result.get(), e)) return false;
-                       counts->Add(result->ids.size(), result->relaxed, result->brand_facet.size());
-                       return true;
-                     };
-                   },
-                   s.xapian_load.index_bytes});
-  }
-  SqliteFts5Peer* fts = s.fts.get();
-  if (fts && with_fts) {
-    out.push_back({kSqliteFts5, "sqlite",
-                   [fts, shape](int, std::function<const CorpusQuery&(uint64_t)> next,
-                                AnswerCounts* counts) -> Op {
-                     std::string error;
-                     std::shared_ptr<SqliteFts5Peer::Searcher> searcher = fts->NewSearcher(&error);
-                     auto i = std::make_shared<uint64_t>(0);
-                     auto result = std::make_shared<PeerResult>();
-                     return [=](std::string* e) {
-                       if (!searcher) return *e = error, false;
-                       if (!searcher->Search(ToPeerQuery(next((*i)++), shape), result.get(), e)) return false;
-                       counts->Add(result->ids.size(), result->relaxed, result->brand_facet.size());
-                       return true;
-                     };
-                   },
-                   s.fts_load.index_bytes});
-  }
+  if (RawXapianPeer* xapian = s.xapian.get())
+    out.push_back(PeerQuerySystem(xapian, kRawXapian, "xapian", shape, s.xapian_load.index_bytes));
+  if (SqliteFts5Peer* fts = s.fts.get(); fts && with_fts)
+    out.push_back(PeerQuerySystem(fts, kSqliteFts5, "sqlite", shape, s.fts_load.index_bytes));
   return out;
 }
 
