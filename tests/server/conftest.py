@@ -5,6 +5,7 @@ Run with Debian's interpreter (python3-requests, python3-yaml, python3-jsonschem
     COMMERCE_SERVER=build/bin/commerce-server /usr/bin/python3 -m pytest tests/server
 ctest runs them too (tools/server/CMakeLists.txt).
 """
+import contextlib
 import json
 import os
 import signal
@@ -45,27 +46,50 @@ def free_port():
         return s.getsockname()[1]
 
 
+def find_cli():
+    env = os.environ.get("COMMERCE_CLI")
+    if env:
+        return env
+    p = os.path.join(os.path.dirname(find_server()), "commerce")
+    if os.path.exists(p):
+        return p
+    pytest.skip("commerce CLI not built (set COMMERCE_CLI)")
+
+
+DEFAULT_KEYS = ("# name scope secret [rate burst]\n"
+                f"admin admin {ADMIN_KEY}\n"
+                f"shop store {STORE_KEY}\n"
+                f"limited store {LIMITED_KEY} 1 2\n")
+
+
 class Server:
-    def __init__(self, binary, workdir):
+    """A commerce-server on a free port under `workdir`. keys: the keys file's text (None: no
+    --keys flag); args: more flags. wait=False leaves waiting for it to the caller."""
+
+    def __init__(self, binary, workdir, keys=DEFAULT_KEYS, args=(), listen_host="127.0.0.1",
+                 wait=True, data=None):
         self.workdir = workdir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.keys = os.path.join(workdir, "keys.txt")
-        with open(self.keys, "w") as f:
-            f.write("# name scope secret [rate burst]\n")
-            f.write(f"admin admin {ADMIN_KEY}\n")
-            f.write(f"shop store {STORE_KEY}\n")
-            f.write(f"limited store {LIMITED_KEY} 1 2\n")
+        cmd = [binary, "--data", data or os.path.join(workdir, "data"),
+               "--listen", f"{listen_host}:{self.port}", "--threads", "2"]
+        if keys is not None:
+            with open(self.keys, "w") as f:
+                f.write(keys)
+            cmd += ["--keys", self.keys]
         self.access_log = os.path.join(workdir, "access.log")
-        self.stderr_path = os.path.join(workdir, "server.stderr")
+        self.stderr_path = os.path.join(workdir, f"server-{self.port}.stderr")
         self.stderr = open(self.stderr_path, "w")
-        self.proc = subprocess.Popen(
-            [binary, "--data", os.path.join(workdir, "data"), "--listen", f"127.0.0.1:{self.port}",
-             "--threads", "2", "--keys", self.keys, "--access-log", self.access_log,
-             "--request-timeout-ms", str(REQUEST_TIMEOUT_MS), "--idle-timeout-ms", "10000",
-             "--max-body-bytes", str(MAX_BODY), "--max-import-bytes", str(8 << 20)],
-            stdout=subprocess.DEVNULL, stderr=self.stderr)
-        deadline = time.time() + 30
+        cmd += ["--access-log", self.access_log,
+                "--request-timeout-ms", str(REQUEST_TIMEOUT_MS), "--idle-timeout-ms", "10000",
+                "--max-body-bytes", str(MAX_BODY), "--max-import-bytes", str(8 << 20), *args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.stderr)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
         while time.time() < deadline:
             try:
                 if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
@@ -75,13 +99,24 @@ class Server:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.05)
-        raise RuntimeError("server did not start: " + open(self.stderr_path).read())
+        self.kill()
+        raise RuntimeError("server did not start: " + self.stderr_text())
+
+    def stderr_text(self):
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr.close()
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(timeout=30)
         self.stderr.close()
-        return code, open(self.stderr_path).read()
+        return code, self.stderr_text()
 
 
 class Client:
@@ -117,6 +152,17 @@ class Client:
 @pytest.fixture(scope="session")
 def checker():
     return OpenApiChecker(os.path.join(SOURCE, "docs", "http-api.yaml"))
+
+
+@contextlib.contextmanager
+def own_server(workdir=None, **kw):
+    """A private server for one test, killed afterwards even when the test fails."""
+    with tempfile.TemporaryDirectory(prefix="commerce-server-test-") as d:
+        s = Server(find_server(), workdir or d, **kw)
+        try:
+            yield s
+        finally:
+            s.kill()
 
 
 @pytest.fixture(scope="session")

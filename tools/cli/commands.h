@@ -67,6 +67,14 @@ int RunDemo(const DemoArgs& a);
 int RunSearch(const SearchArgs& a);
 int RunReindex(const StoreArgs& s, uint32_t shards);
 #ifdef COMMERCE_CLI_SERVE
+struct KeysArgs {
+  std::string scope, name;
+  std::string file = "keys.txt";
+  double rate = 0, burst = 0;
+};
+// keys_command.cpp: `keys create`.
+CLI::App* AddKeysCommand(CLI::App* app, KeysArgs* a);
+int RunKeysCreate(const KeysArgs& a);
 // serve_command.cpp: the `serve` subcommand (flags as commerce-server's) and its run.
 CLI::App* AddServeCommand(CLI::App* app, server::ServerOptions* o);
 int RunServe(const server::ServerOptions& o);

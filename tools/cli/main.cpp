@@ -90,6 +90,8 @@ int main(int argc, char** argv) {
   commerce::server::ServerOptions serve_opts;
   if (!commerce::server::ApplyConfigFromArgs(argc, argv, &serve_opts)) return 2;
   auto* serve = AddServeCommand(&app, &serve_opts);
+  KeysArgs keys_args;
+  auto* keys_create = AddKeysCommand(&app, &keys_args);
 #endif
 
   CLI11_PARSE(app, argc, argv);
@@ -112,6 +114,7 @@ int main(int argc, char** argv) {
   if (*reindex) return RunReindex(reindex_store, shards);
 #ifdef COMMERCE_CLI_SERVE
   if (*serve) return RunServe(serve_opts);
+  if (*keys_create) return RunKeysCreate(keys_args);
 #endif
   return 2;
 }

@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <random>
-#include <sstream>
+
+#include "keys_file.h"
 
 namespace commerce::server {
 
@@ -18,47 +18,53 @@ int64_t NowMs() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+Result<std::shared_ptr<const Gateway::KeySet>> Gateway::Read(const KeySet* previous) const {
+  COMMERCE_ASSIGN_OR_RETURN(auto entries, ReadKeysFile(path_));
+  auto set = std::make_shared<KeySet>();
+  for (auto& e : entries) {
+    std::shared_ptr<ApiKey> kept;
+    if (previous)
+      for (const auto& old : *previous)
+        if (old->name == e.name && old->secret == e.secret && old->rate == e.rate &&
+            old->burst == e.burst && old->scope == e.scope)
+          kept = old;
+    if (kept) {
+      set->push_back(std::move(kept));
+      continue;
+    }
+    auto k = std::make_shared<ApiKey>();
+    k->name = std::move(e.name);
+    k->secret = std::move(e.secret);
+    k->scope = e.scope;
+    k->rate = e.rate;
+    k->burst = e.burst;
+    k->tokens = k->burst;
+    set->push_back(std::move(k));
+  }
+  return std::shared_ptr<const KeySet>(std::move(set));
+}
+
 Status Gateway::Load(const std::string& path) {
   if (path.empty()) return Status::OK();
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("keys file " + path + ": cannot open");
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    auto hash = line.find('#');
-    if (hash != std::string::npos) line.resize(hash);
-    std::istringstream fields(line);
-    auto k = std::make_unique<ApiKey>();
-    std::string scope;
-    if (!(fields >> k->name)) continue;  // blank line
-    std::string where = "keys file " + path + " line " + std::to_string(n);
-    if (!(fields >> scope >> k->secret))
-      return Status::InvalidArgument(where + ": expected `name scope secret [rate [burst]]`");
-    if (scope == "admin") k->scope = Scope::kAdmin;
-    else if (scope == "store") k->scope = Scope::kStore;
-    else return Status::InvalidArgument(where + ": scope must be admin or store, not " + scope);
-    if (k->secret.size() < 16 || k->secret.size() > 256)
-      return Status::InvalidArgument(where + ": a secret is 16..256 bytes");
-    if (fields >> k->rate) {
-      if (!(fields >> k->burst)) k->burst = std::max(1.0, k->rate);
-    }
-    if (k->rate < 0 || k->burst < 0) return Status::InvalidArgument(where + ": negative rate");
-    if (k->rate > 0 && k->burst < 1) k->burst = 1;
-    k->tokens = k->burst;
-    for (const auto& other : keys_)
-      if (other->secret == k->secret || other->name == k->name)
-        return Status::InvalidArgument(where + ": duplicate key name or secret");
-    keys_.push_back(std::move(k));
-  }
-  if (keys_.empty()) return Status::InvalidArgument("keys file " + path + ": no keys");
+  path_ = path;
+  COMMERCE_ASSIGN_OR_RETURN(auto set, Read(nullptr));
+  keys_.store(std::move(set));
   enabled_ = true;
   return Status::OK();
 }
 
-ApiKey* Gateway::Authenticate(std::string_view presented) const {
-  ApiKey* found = nullptr;
-  for (const auto& k : keys_) {
+Status Gateway::Reload() {
+  if (!enabled_) return Status::FailedPrecondition("no keys file: authentication is off");
+  auto current = keys_.load();
+  COMMERCE_ASSIGN_OR_RETURN(auto set, Read(current.get()));
+  keys_.store(std::move(set));
+  return Status::OK();
+}
+
+std::shared_ptr<ApiKey> Gateway::Authenticate(std::string_view presented) const {
+  auto set = keys_.load();
+  std::shared_ptr<ApiKey> found;
+  for (const auto& k : *set) {
     const std::string& s = k->secret;
     size_t n = std::max(s.size(), presented.size());
     // Differences accumulate over every byte; lengths are compared the same way.
@@ -70,7 +76,7 @@ ApiKey* Gateway::Authenticate(std::string_view presented) const {
     }
     // Select without branching on secret data; the loop visits every key regardless.
     volatile unsigned match = (diff == 0);
-    if (match) found = k.get();
+    if (match) found = k;
   }
   return found;
 }

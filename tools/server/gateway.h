@@ -2,15 +2,14 @@
 // compared in constant time, a token bucket per key, request ids, and the JSON Lines access
 // log.
 //
-// Keys file (docs/server.md): one key a line, `name scope secret [rate_per_s [burst]]`,
-// '#' comments. Scope `admin` (catalog, stock, order transitions, events, webhooks, metrics)
-// includes `store` (search, carts, customers, placing and reading orders). A secret is 16..256
-// printable bytes. rate_per_s 0 or absent: unlimited.
+// Keys file: keys_file.h. Scope `admin` (catalog, stock, order transitions, events, webhooks,
+// metrics) includes `store` (search, carts, customers, placing and reading orders).
 //
 // Thread safety: a Gateway is safe from any number of threads once loaded (each bucket has
 // its own lock); AccessLog::write may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -39,19 +38,27 @@ class Gateway {
  public:
   // An empty path disables authentication (every request is admin).
   Status Load(const std::string& path);
+  // Reads the keys file again (SIGHUP). On error the keys in use stay as they were. Buckets
+  // of keys whose name, secret and rate are unchanged keep their tokens.
+  Status Reload();
   bool enabled() const { return enabled_; }
-  size_t size() const { return keys_.size(); }
+  size_t size() const { return keys_.load()->size(); }
 
-  // The key whose secret equals `presented`, or nullptr. Every key's secret is compared
+  // The key whose secret equals `presented`, or null. Every key's secret is compared
   // byte by byte over the full length of both strings, without an early exit, so the time
-  // taken does not say how much of a guess was right, or which key came close.
-  ApiKey* Authenticate(std::string_view presented) const;
+  // taken does not say how much of a guess was right, or which key came close. The key
+  // stays valid while the caller holds it, even across a Reload().
+  std::shared_ptr<ApiKey> Authenticate(std::string_view presented) const;
   // Takes one token from the key's bucket; false with *retry_after_s when it is empty.
   bool TakeToken(ApiKey* key, int64_t now_ns, int* retry_after_s) const;
 
  private:
+  using KeySet = std::vector<std::shared_ptr<ApiKey>>;
+  Result<std::shared_ptr<const KeySet>> Read(const KeySet* previous) const;
+
+  std::string path_;
   bool enabled_ = false;
-  std::vector<std::unique_ptr<ApiKey>> keys_;
+  std::atomic<std::shared_ptr<const KeySet>> keys_{std::make_shared<const KeySet>()};
 };
 
 // The presented secret: "Authorization: Bearer <key>" or "X-Api-Key: <key>"; empty if none.

@@ -217,7 +217,7 @@ bool Dispatch(Conn* c, Pending p) {
   const Route& route = Routes()[static_cast<size_t>(m.index)];
   if (route.scope != Scope::kNone && st->gateway.enabled()) {
     std::string_view presented = PresentedKey(r);
-    ApiKey* key = presented.empty() ? nullptr : st->gateway.Authenticate(presented);
+    std::shared_ptr<ApiKey> key = presented.empty() ? nullptr : st->gateway.Authenticate(presented);
     if (!key) {
       Response resp = ErrorResponse(401, "UNAUTHENTICATED",
                                     presented.empty()
@@ -238,7 +238,7 @@ bool Dispatch(Conn* c, Pending p) {
       return false;
     }
     int retry_after = 1;
-    if (!st->gateway.TakeToken(key, NowNs(), &retry_after)) {
+    if (!st->gateway.TakeToken(key.get(), NowNs(), &retry_after)) {
       st->metrics->rate_limited.fetch_add(1);
       Response resp = StatusResponse(Status::ResourceExhausted(
           "rate limit of key \"" + key->name + "\" exceeded; retry after " +
@@ -638,6 +638,17 @@ Status ParseListen(const std::string& listen, sockaddr_storage* addr) {
 }
 
 }  // namespace
+
+Result<bool> ListenIsLoopback(const std::string& listen) {
+  sockaddr_storage addr{};
+  COMMERCE_RETURN_IF_ERROR(ParseListen(listen, &addr));
+  if (addr.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+    return (ntohl(a->sin_addr.s_addr) >> 24) == 127;  // 127.0.0.0/8
+  }
+  auto* a6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+  return IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr) != 0;
+}
 
 Result<std::unique_ptr<Listener>> Listener::Bind(ServerState* state, int index,
                                                  const std::string& listen) {

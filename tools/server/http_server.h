@@ -17,6 +17,10 @@ namespace commerce::server {
 
 class Loop;
 
+// True when `listen` (host:port, [ipv6]:port) is a loopback address: 127.0.0.0/8 or ::1.
+// InvalidArgument when it does not parse.
+Result<bool> ListenIsLoopback(const std::string& listen);
+
 class Listener {
  public:
   // Binds host:port with SO_REUSEPORT. InvalidArgument for a bad address, Unavailable when

@@ -49,10 +49,9 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
   int n = 0;
   while (std::getline(in, line)) {
     ++n;
-    auto hash = line.find('#');
-    if (hash != std::string::npos) line.resize(hash);
     line = Trim(line);
-    if (line.empty() || line[0] == '[') continue;  // blank, or an INI section header
+    // Comments only at the start of a line: a value (a path, a secret) may contain '#'.
+    if (line.empty() || line[0] == '#' || line[0] == '[') continue;  // blank, comment, INI section
     auto eq = line.find('=');
     std::string where = "config file " + path + " line " + std::to_string(n);
     if (eq == std::string::npos) return Status::InvalidArgument(where + ": expected key = value");
@@ -133,12 +132,13 @@ int RunServer(const ServerOptions& opts) {
   std::string pool = std::to_string(opts.pool_threads);
   setenv("UV_THREADPOOL_SIZE", pool.c_str(), 0);
   signal(SIGPIPE, SIG_IGN);
-  // SIGTERM and SIGINT are taken by sigwait on this thread; every thread started from here
-  // inherits the blocked mask.
+  // SIGTERM and SIGINT (stop) and SIGHUP (reload the keys file) are taken by sigwait on this
+  // thread; every thread started from here inherits the blocked mask.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto state = std::make_unique<ServerState>();
@@ -151,9 +151,25 @@ int RunServer(const ServerOptions& opts) {
     std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
     return 2;
   }
-  if (!state->gateway.enabled())
+  if (!state->gateway.enabled()) {
+    // Without keys every request is admin: acceptable on one's own machine, never on a network.
+    auto loopback = ListenIsLoopback(opts.listen);
+    if (!loopback.ok()) {
+      std::fprintf(stderr, "error: %s\n", loopback.status().ToString().c_str());
+      return 2;
+    }
+    if (!*loopback) {
+      std::fprintf(stderr,
+                   "error: no --keys file, and --listen %s is not a loopback address: without keys "
+                   "every request would be admin. Create keys (commerce keys create --scope admin "
+                   "--name ops --keys keys.txt) and pass --keys keys.txt, or listen on 127.0.0.1\n",
+                   opts.listen.c_str());
+      return 2;
+    }
     std::fprintf(stderr, "commerce-server: WARNING: no --keys file: authentication is off and "
-                         "every request is admin; for local use only\n");
+                         "every request is admin; allowed only because %s is a loopback address\n",
+                 opts.listen.c_str());
+  }
   state->metrics = std::make_unique<Metrics>(threads, RouteLabels());
 
   EngineOptions eo;
@@ -184,7 +200,17 @@ int RunServer(const ServerOptions& opts) {
                state->gateway.size());
 
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  for (;;) {
+    sigwait(&stop_signals, &sig);
+    if (sig != SIGHUP) break;
+    Status reloaded = state->gateway.Reload();
+    if (reloaded.ok())
+      std::fprintf(stderr, "commerce-server: SIGHUP: %zu keys from %s\n", state->gateway.size(),
+                   opts.keys.c_str());
+    else
+      std::fprintf(stderr, "commerce-server: SIGHUP: keys unchanged: %s\n",
+                   reloaded.ToString().c_str());
+  }
   std::fprintf(stderr, "commerce-server: %s: draining (up to %d ms)\n",
                sig == SIGTERM ? "SIGTERM" : "SIGINT", opts.drain_timeout_ms);
   state->draining = true;

@@ -56,7 +56,9 @@ bool ApplyConfigFromArgs(int argc, char** argv, ServerOptions* o);
 // Registers the flags of ServerOptions on `app` (a CLI11 app or subcommand).
 void AddServerOptions(CLI::App* app, ServerOptions* o);
 
-// Runs the server until SIGTERM or SIGINT; returns the process exit code.
+// Runs the server until SIGTERM or SIGINT (SIGHUP reloads the keys file); returns the process
+// exit code: 0 after a clean stop, 1 when the store or the port cannot be opened, 2 for bad
+// options (a keys file that does not parse; no keys file on a non-loopback address).
 int RunServer(const ServerOptions& o);
 
 }  // namespace commerce::server
