@@ -14,4 +14,9 @@ namespace commerce {
 using LmdbCrashHook = void (*)(const char* point);
 COMMERCE_EXPORT void SetLmdbCrashHook(LmdbCrashHook hook);
 
+namespace lmdb {
+// The driver marks each point above with it; calls the hook, if one is set.
+void CrashPoint(const char* point);
+}  // namespace lmdb
+
 }  // namespace commerce

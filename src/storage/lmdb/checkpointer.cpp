@@ -1,0 +1,61 @@
+#include "storage/lmdb/checkpointer.h"
+
+#include "storage/lmdb/lmdb_status.h"
+#include "storage/lmdb/lmdb_test_hooks.h"
+#include "storage/lmdb/wal.h"
+
+namespace commerce::lmdb {
+
+Checkpointer::Checkpointer(MDB_env* env, std::string wal_dir)
+    : env_(env), wal_dir_(std::move(wal_dir)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+bool Checkpointer::busy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return busy_;
+}
+
+void Checkpointer::hand_over(std::vector<std::string> retired) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.insert(pending_.end(), retired.begin(), retired.end());
+  busy_ = true;
+  cv_.notify_one();
+}
+
+void Checkpointer::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+    cv_.notify_one();
+  }
+  thread_.join();
+}
+
+void Checkpointer::loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+    if (pending_.empty() && stop_) return;
+    auto retired = std::move(pending_);
+    pending_.clear();
+    lock.unlock();
+    (void)complete(std::move(retired));
+    lock.lock();
+    busy_ = !pending_.empty();
+  }
+}
+
+Status Checkpointer::complete(std::vector<std::string> retired) {
+  std::lock_guard<std::mutex> lock(run_mu_);
+  CrashPoint("checkpoint-rotated");
+  int rc = mdb_env_sync(env_, 1);
+  if (rc != 0) return LmdbError(rc, "checkpoint sync");
+  CrashPoint("checkpoint-synced");
+  COMMERCE_RETURN_IF_ERROR(Wal::Remove(retired, wal_dir_));
+  count_.fetch_add(1);
+  return Status::OK();
+}
+
+}  // namespace commerce::lmdb

@@ -1,0 +1,86 @@
+// The LMDB driver's transactions and cursors: storage.h's views over MDB txns.
+//
+// LmdbView holds the reads both kinds share; LmdbReadTxn is a pooled read-only txn (it goes
+// back to LmdbReaders when destroyed); LmdbWriteTxn is one mutation's nested txn inside the
+// group's write txn, and records each put/del it makes as a redo operation for the log.
+//
+// Thread safety: none; a transaction and its cursors belong to one thread (storage.h).
+#pragma once
+
+#include <lmdb.h>
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include "commerce/storage.h"
+#include "storage/lmdb/lmdb_tables.h"
+
+namespace commerce::lmdb {
+
+class LmdbReaders;
+
+// Point reads and cursors over one MDB txn.
+class LmdbView {
+ public:
+  explicit LmdbView(const LmdbTables* tables) : tables_(tables) {}
+  Status get(MDB_txn* txn, Table t, std::string_view key, std::string_view* value) const;
+  std::unique_ptr<Cursor> cursor(MDB_txn* txn, Table t, CursorOptions o) const;
+
+ private:
+  const LmdbTables* tables_;
+};
+
+class LmdbReadTxn final : public ReadTxn {
+ public:
+  // `resize_lock` keeps the map from being resized for the txn's life.
+  LmdbReadTxn(LmdbReaders* readers, const LmdbTables* tables, MDB_txn* txn,
+              std::shared_lock<std::shared_mutex> resize_lock)
+      : readers_(readers), view_(tables), txn_(txn), resize_lock_(std::move(resize_lock)) {}
+  ~LmdbReadTxn() override;
+  Status get(Table t, std::string_view key, std::string_view* value) override {
+    return view_.get(txn_, t, key, value);
+  }
+  std::unique_ptr<Cursor> cursor(Table t, CursorOptions o) override {
+    return view_.cursor(txn_, t, o);
+  }
+  using ReadView::get;
+
+ private:
+  LmdbReaders* readers_;
+  LmdbView view_;
+  MDB_txn* txn_;
+  std::shared_lock<std::shared_mutex> resize_lock_;
+};
+
+// One mutation's transaction. REQUIRES: `txn` is a nested write txn on the writer thread.
+class LmdbWriteTxn final : public WriteTxn {
+ public:
+  // Appends a redo operation to *redo for every put/del that succeeds.
+  LmdbWriteTxn(const LmdbTables* tables, MDB_txn* txn, std::string* redo)
+      : tables_(tables), view_(tables), txn_(txn), redo_(redo) {}
+
+  Status get(Table t, std::string_view key, std::string_view* value) override {
+    return view_.get(txn_, t, key, value);
+  }
+  std::unique_ptr<Cursor> cursor(Table t, CursorOptions o) override {
+    return view_.cursor(txn_, t, o);
+  }
+  using ReadView::get;
+  Status put(Table t, std::string_view key, std::string_view value, PutMode mode) override;
+  Status del(Table t, std::string_view key) override;
+
+  // A put or del failed with MDB_MAP_FULL: the group must be rolled back and run again in a
+  // larger map, whatever the mutation made of the error.
+  bool map_full() const { return map_full_; }
+
+ private:
+  const LmdbTables* tables_;
+  LmdbView view_;
+  MDB_txn* txn_;
+  std::string* redo_;
+  bool map_full_ = false;
+};
+
+}  // namespace commerce::lmdb
