@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "search/sort_key.h"
+
 namespace commerce::search {
 
 namespace {
@@ -163,8 +165,13 @@ Xapian::Document BuildDocument(const Product& p, bool in_stock,
 
   const Money price = LowestPrice(p);
   doc.add_value(kSlotPrice, Xapian::sortable_serialise(static_cast<double>(price.minor)));
-  doc.add_value(kSlotCreated, Xapian::sortable_serialise(static_cast<double>(p.created_at_ms)));
-  doc.add_value(kSlotPopularity, Xapian::sortable_serialise(static_cast<double>(p.popularity)));
+  doc.add_value(kSlotOrderPopularity, SortKey().Descending(p.popularity).Id(p.id).str());
+  doc.add_value(kSlotOrderPriceAsc,
+                SortKey().Ascending(price.minor).Descending(p.popularity).Id(p.id).str());
+  doc.add_value(kSlotOrderPriceDesc,
+                SortKey().Descending(price.minor).Descending(p.popularity).Id(p.id).str());
+  doc.add_value(kSlotOrderNewest,
+                SortKey().Descending(p.created_at_ms).Descending(p.popularity).Id(p.id).str());
   doc.add_value(kSlotBrand, p.brand);
   doc.add_value(kSlotCategories, categories);
   SetInStock(doc, in_stock);

@@ -17,13 +17,23 @@
 
 namespace commerce::search {
 
-// Value slots.
+// Value slots. Sorting reads only the kSlotOrder* keys (sort_key.h): each ends with the
+// product id, so every sort order is total and does not depend on the order products were
+// indexed in. Slots 1 and 2 (created time and popularity as numbers) belong to format 1.
 inline constexpr Xapian::valueno kSlotPrice = 0;       // sortable_serialise(lowest price, minor)
-inline constexpr Xapian::valueno kSlotCreated = 1;     // sortable_serialise(created_at_ms)
-inline constexpr Xapian::valueno kSlotPopularity = 2;  // sortable_serialise(popularity)
 inline constexpr Xapian::valueno kSlotBrand = 3;       // the brand as written (facet values)
 inline constexpr Xapian::valueno kSlotCategories = 4;  // category ids and ancestors, '\n'-joined
 inline constexpr Xapian::valueno kSlotInStock = 5;     // "1" or "0"
+// Ties after relevance, and the popularity sort: popularity descending, then the id.
+inline constexpr Xapian::valueno kSlotOrderPopularity = 6;
+inline constexpr Xapian::valueno kSlotOrderPriceAsc = 7;   // price, popularity desc, id
+inline constexpr Xapian::valueno kSlotOrderPriceDesc = 8;  // price desc, popularity desc, id
+inline constexpr Xapian::valueno kSlotOrderNewest = 9;     // created desc, popularity desc, id
+
+// What a shard's documents look like: stored in each shard's metadata (kFormatKey) when it is
+// created; a shard of another format is replaced by a new generation filled from the log.
+inline constexpr const char* kFormatKey = "commerce.format";
+inline constexpr const char* kFormat = "2";
 
 // Boolean term prefixes. Unprefixed terms and "Z" stems are the free text.
 inline constexpr std::string_view kPrefixId = "Q";

@@ -98,6 +98,14 @@ Status Indexer::OpenGeneration(const std::string& generation, bool create, uint3
       const int flags = create ? Xapian::DB_CREATE_OR_OVERWRITE : Xapian::DB_OPEN;
       s.db = std::make_unique<Xapian::WritableDatabase>(layout_.ShardPath(generation, i),
                                                         flags | Xapian::DB_BACKEND_GLASS);
+      if (create) {
+        s.db->set_metadata(kFormatKey, kFormat);
+      } else if (const std::string format = s.db->get_metadata(kFormatKey); format != kFormat) {
+        out->clear();
+        return Status::FailedPrecondition(
+            "search index: " + layout_.ShardPath(generation, i) + " has format '" + format +
+            "', this version writes '" + std::string(kFormat) + "'");
+      }
       const std::string seq = s.db->get_metadata(kLastSeqKey);
       s.last_seq = seq.empty() ? 0 : std::stoull(seq);
       out->push_back(std::move(s));

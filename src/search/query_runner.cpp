@@ -156,15 +156,15 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Xapi
     // sample (commerce-bench search-quality): b 0.5 -> 0.1 raised NDCG@10 by about 0.01.
     enquire.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.1, 0.5));
   }
+  // Every order ends with the product id (sort_key.h), so equal scores and equal prices come
+  // back in the same order from any index of the same catalog, and pages neither repeat nor
+  // skip. Value sorts with such keys work over remote shards too (a KeyMaker would not).
   switch (c.sort) {
-    case SortBy::kRelevance:
-      // Ties (browse, or equal weights) go to the more popular product.
-      enquire.set_sort_by_relevance_then_value(kSlotPopularity, true);
-      break;
-    case SortBy::kPopularity: enquire.set_sort_by_value_then_relevance(kSlotPopularity, true); break;
-    case SortBy::kPriceAsc: enquire.set_sort_by_value_then_relevance(kSlotPrice, false); break;
-    case SortBy::kPriceDesc: enquire.set_sort_by_value_then_relevance(kSlotPrice, true); break;
-    case SortBy::kNewest: enquire.set_sort_by_value_then_relevance(kSlotCreated, true); break;
+    case SortBy::kRelevance: enquire.set_sort_by_relevance_then_value(kSlotOrderPopularity, false); break;
+    case SortBy::kPopularity: enquire.set_sort_by_value(kSlotOrderPopularity, false); break;
+    case SortBy::kPriceAsc: enquire.set_sort_by_value(kSlotOrderPriceAsc, false); break;
+    case SortBy::kPriceDesc: enquire.set_sort_by_value(kSlotOrderPriceDesc, false); break;
+    case SortBy::kNewest: enquire.set_sort_by_value(kSlotOrderNewest, false); break;
   }
   const bool facets = c.facet_brand || c.facet_category || c.facet_price;
   FacetSpy spy(c.facet_brand, c.facet_category, c.facet_price);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <xapian.h>
 
 #include "commerce/engine.h"
 #include "test_dir.h"
@@ -280,10 +281,14 @@ TEST_CASE("search: sorts and pages", "[search]") {
   CHECK(Ids(Find(*e, {.sort = "price_desc"})) == std::vector<std::string>{"p2", "p1", "p3", "p4"});
   // Browse defaults to popularity.
   CHECK(Ids(Find(*e, {})) == std::vector<std::string>{"p2", "p1", "p3", "p4"});
-  CHECK(Ids(Find(*e, {.sort = "newest"}))[0] == "p4");
   auto page = Find(*e, {.sort = "price_asc", .offset = 1, .limit = 2});
   CHECK(Ids(page) == std::vector<std::string>{"p3", "p1"});
   CHECK(page.total == 4);
+  // Newest: by the time of the first upsert (a clock in milliseconds, hence the pause).
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Put(*e, Make("p5", "Anker Charger", "Anker", "phones", 1999));
+  Index(*e);
+  CHECK(Ids(Find(*e, {.sort = "newest"}))[0] == "p5");
 }
 
 TEST_CASE("search follows catalog changes: edits, archive, category renames", "[search]") {
@@ -458,6 +463,28 @@ TEST_CASE("search: a damaged index is replaced and refilled from the event log",
   Index(*e);
   CHECK(Find(*e, {.text = "headphones"}).total == 3);
   CHECK(!e->search().stats()->last_error.empty());
+}
+
+TEST_CASE("search: an index written by an older format is replaced and refilled", "[search]") {
+  TempDir dir;
+  {
+    auto e = Shop(dir);
+  }
+  // Mark one shard as format 1 (before sort keys ended with the product id).
+  std::string shard;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path() + "/search"))
+    if (entry.is_directory() && entry.path().filename() == "shard-0") shard = entry.path().string();
+  REQUIRE(!shard.empty());
+  {
+    Xapian::WritableDatabase db(shard, Xapian::DB_OPEN);
+    db.set_metadata("commerce.format", "1");
+    db.commit();
+  }
+  auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
+  Index(*e);
+  CHECK(Find(*e, {.text = "headphones"}).total == 3);
+  const auto error = e->search().stats()->last_error;
+  CHECK(error.find("format '1'") != std::string::npos);
 }
 
 TEST_CASE("search under concurrent queries and writes", "[search]") {

@@ -1,0 +1,143 @@
+// Tests of the order of search results (src/search/sort_key.cpp): the keys that make every
+// sort total, and the regression test of issue 18's first defect — two indexes built from one
+// catalog, in different orders, must answer every page of every query identically.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "commerce/engine.h"
+#include "commerce/sample.h"
+#include "search/sort_key.h"
+#include "test_dir.h"
+
+namespace {
+
+using commerce::Engine;
+using commerce::EngineOptions;
+using commerce::SampleCatalog;
+using commerce::SearchRequest;
+using commerce::testing::TempDir;
+
+std::unique_ptr<Engine> OpenEngine(const std::string& path, uint32_t shards) {
+  EngineOptions o;
+  o.path = path;
+  o.run_background = false;
+  o.search.shards = shards;
+  o.search.run_indexer = false;
+  auto e = Engine::open(o);
+  INFO(e.status().ToString());
+  REQUIRE(e.ok());
+  return std::move(e).value();
+}
+
+// Loads the catalog's products in the order given by `order`, a batch of `batch` products
+// indexed at a time: the index's internal document numbers follow the load order.
+void Load(Engine& e, const SampleCatalog& catalog, const std::vector<uint64_t>& order, size_t batch) {
+  for (const auto& c : catalog.categories()) REQUIRE(e.catalog().upsert_category(c).ok());
+  for (size_t i = 0; i < order.size(); ++i) {
+    auto r = e.catalog().upsert(catalog.product(order[i]));
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    if ((i + 1) % batch == 0 || i + 1 == order.size()) {
+      auto seq = e.events().last_seq();
+      REQUIRE(seq.ok());
+      REQUIRE(e.search().wait_for(*seq, std::chrono::seconds(30)).ok());
+    }
+  }
+}
+
+std::vector<std::string> Page(Engine& e, SearchRequest r) {
+  r.use_cache = false;
+  auto res = e.search().query(r);
+  INFO(res.status().ToString());
+  REQUIRE(res.ok());
+  std::vector<std::string> ids;
+  for (const auto& h : res->hits) ids.push_back(h.product_id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("sort keys order by their parts, then by product id", "[search][sort]") {
+  using commerce::search::SortKey;
+  // Ascending integers, and descending ones, compare as the numbers do, whatever their size.
+  std::vector<int64_t> values = {INT64_MIN, -1000000, -256, -255, -1, 0, 1, 9, 255, 256, 65535,
+                                 65536, 4999, 1LL << 40, INT64_MAX};
+  std::sort(values.begin(), values.end());
+  for (size_t i = 0; i + 1 < values.size(); ++i) {
+    INFO(values[i] << " vs " << values[i + 1]);
+    CHECK(SortKey().Ascending(values[i]).str() < SortKey().Ascending(values[i + 1]).str());
+    CHECK(SortKey().Descending(values[i]).str() > SortKey().Descending(values[i + 1]).str());
+  }
+  // A later part only decides between equal earlier parts, even when the parts are of
+  // different lengths (every integer part is prefix-free).
+  CHECK(SortKey().Ascending(5).Descending(1).Id("a").str() <
+        SortKey().Ascending(5).Descending(0).Id("a").str());
+  CHECK(SortKey().Ascending(255).Id("zzz").str() < SortKey().Ascending(256).Id("a").str());
+  CHECK(SortKey().Descending(256).Id("zzz").str() < SortKey().Descending(255).Id("a").str());
+  // Ids last, in byte order: "a" < "ab" < "b".
+  CHECK(SortKey().Descending(7).Id("a").str() < SortKey().Descending(7).Id("ab").str());
+  CHECK(SortKey().Descending(7).Id("ab").str() < SortKey().Descending(7).Id("b").str());
+}
+
+TEST_CASE("two indexes of one catalog, loaded in different orders, answer every page alike",
+          "[search][sort][determinism]") {
+  // Issue 18, defect 1: equal scores came back in the order the products happened to be
+  // indexed, so two stores of the same catalog disagreed and pages repeated or skipped items.
+  const SampleCatalog catalog({.products = 600, .seed = 7});
+  std::vector<uint64_t> forward(catalog.size()), shuffled(catalog.size());
+  for (uint64_t i = 0; i < catalog.size(); ++i) forward[i] = i;
+  // A fixed permutation (multiplication by a unit modulo the size), loaded in small batches.
+  for (uint64_t i = 0; i < catalog.size(); ++i) shuffled[i] = (i * 241 + 17) % catalog.size();
+  REQUIRE(std::set<uint64_t>(shuffled.begin(), shuffled.end()).size() == catalog.size());
+
+  TempDir dir_a, dir_b;
+  auto a = OpenEngine(dir_a.path(), 3);
+  auto b = OpenEngine(dir_b.path(), 3);
+  Load(*a, catalog, forward, 600);
+  Load(*b, catalog, shuffled, 37);
+
+  // Words that many products share, so that scores tie; browses, where every score ties.
+  std::vector<SearchRequest> queries;
+  for (const char* text : {"", "black", "wireless headphones", "pan", "case", "cotton shirt", "stainless"}) {
+    for (const char* sort : {"", "relevance", "popularity", "price_asc", "price_desc", "newest"}) {
+      queries.push_back({.text = text, .sort = sort});
+      queries.push_back({.text = text, .categories = {"electronics"}, .sort = sort});
+      queries.push_back({.text = text, .in_stock = false, .sort = sort, .relax = false});
+    }
+  }
+  size_t compared_pages = 0, nonempty = 0;
+  for (SearchRequest q : queries) {
+    std::vector<std::string> all_a;
+    for (q.offset = 0;; q.offset += 7) {
+      q.limit = 7;
+      const auto pa = Page(*a, q);
+      const auto pb = Page(*b, q);
+      INFO("text '" << q.text << "' sort '" << q.sort << "' offset " << q.offset);
+      // (Creation times are the engine's clock at the first upsert, so "newest" is compared
+      // only within one index.)
+      if (q.sort != "newest") REQUIRE(pa == pb);
+      ++compared_pages;
+      all_a.insert(all_a.end(), pa.begin(), pa.end());
+      if (pa.size() < 7 || q.offset > 280) break;
+    }
+    // Pages neither repeat nor skip: together they are the first page of their total size.
+    std::set<std::string> unique(all_a.begin(), all_a.end());
+    INFO("text '" << q.text << "' sort '" << q.sort << "'");
+    REQUIRE(unique.size() == all_a.size());
+    q.offset = 0;
+    q.limit = 98;
+    auto whole = Page(*a, q);
+    all_a.resize(std::min(all_a.size(), whole.size()));
+    REQUIRE(whole == all_a);
+    if (!all_a.empty()) ++nonempty;
+  }
+  CHECK(compared_pages > 500);
+  CHECK(nonempty > queries.size() / 2);
+}
