@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "storage/dir_lock.h"
+#include "storage/file_io.h"
 
 namespace commerce::search {
 
@@ -50,7 +50,7 @@ Status IndexLayout::SetCurrent(const std::string& generation) const {
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), (root_ + "/CURRENT").c_str()) != 0)
     return Status::Unavailable("search index: cannot replace " + root_ + "/CURRENT");
-  return SyncDirectory(root_);
+  return file_io::SyncDirectory(root_);
 }
 
 Result<std::string> IndexLayout::NextGeneration() const {

@@ -51,14 +51,4 @@ DirLock::~DirLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
-Status SyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::Unavailable("cannot open directory " + dir + ": " + std::strerror(errno));
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Status::Unavailable("fsync of directory " + dir + " failed: " + std::strerror(err));
-  return Status::OK();
-}
-
 }  // namespace commerce

@@ -24,7 +24,4 @@ class DirLock {
   int fd_;
 };
 
-// fsync of a directory, so that a file created or renamed in it survives a crash.
-Status SyncDirectory(const std::string& dir);
-
 }  // namespace commerce

@@ -8,10 +8,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
-#include "storage/dir_lock.h"
+#include "storage/file_io.h"
 
 namespace fs = std::filesystem;
 
@@ -42,26 +43,28 @@ uint32_t RecordCrc(uint64_t lsn, std::string_view payload) {
   return static_cast<uint32_t>(crc);
 }
 
-Status Errno(const std::string& what, const std::string& path) {
-  return Status::Unavailable(what + " " + path + ": " + std::strerror(errno));
-}
-
 std::string SegmentName(uint64_t first_lsn) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%020llu.log", static_cast<unsigned long long>(first_lsn));
   return buf;
 }
 
+// The first LSN a segment was started with, from its name (0 if the name does not say).
+uint64_t SegmentFirstLsn(const std::string& path) {
+  std::string name = fs::path(path).filename().string();
+  return std::strtoull(name.c_str(), nullptr, 10);
+}
+
 Status ReadWholeFile(const std::string& path, std::string* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open log segment", path);
+  int fd = file_io::Open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return file_io::Errno("cannot open log segment", path);
   out->clear();
   char buf[1 << 16];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = Errno("cannot read log segment", path);
+      Status s = file_io::Errno("cannot read log segment", path);
       ::close(fd);
       return s;
     }
@@ -70,6 +73,38 @@ Status ReadWholeFile(const std::string& path, std::string* out) {
   }
   ::close(fd);
   return Status::OK();
+}
+
+// A record as found at an offset of a segment's bytes.
+struct Found {
+  bool intact = false;  // whole, with a matching CRC
+  uint32_t len = 0;
+  uint64_t lsn = 0;
+};
+
+Found RecordAt(std::string_view data, size_t pos) {
+  Found r;
+  if (data.size() - pos < kHeader) return r;
+  r.len = GetU32(data.data() + pos);
+  r.lsn = GetU64(data.data() + pos + 8);
+  if (data.size() - pos - kHeader < r.len) return r;
+  r.intact = GetU32(data.data() + pos + 4) ==
+             RecordCrc(r.lsn, std::string_view(data.data() + pos + kHeader, r.len));
+  return r;
+}
+
+// Whether an intact record that could follow a damaged one at `pos` starts anywhere after
+// it: a valid CRC and an LSN in [first_lsn, first_lsn + the records that could fit]. This is
+// what tells damage from a torn tail; the LSN window keeps the CRC checks to a handful even
+// over megabytes of garbage.
+bool IntactRecordAfter(std::string_view data, size_t pos, uint64_t first_lsn) {
+  const uint64_t span = (data.size() - pos) / kHeader + 1;
+  for (size_t q = pos + 1; q + kHeader <= data.size(); ++q) {
+    uint64_t lsn = GetU64(data.data() + q + 8);
+    if (lsn < first_lsn || lsn - first_lsn > span) continue;
+    if (RecordAt(data, q).intact) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -107,37 +142,36 @@ Status Wal::Replay(uint64_t after, const std::function<Status(uint64_t, std::str
     COMMERCE_RETURN_IF_ERROR(ReadWholeFile(paths[i], &data));
     size_t pos = 0;
     while (pos < data.size()) {
-      bool intact = data.size() - pos >= kHeader;
-      uint32_t len = 0;
-      uint64_t lsn = 0;
-      if (intact) {
-        len = GetU32(data.data() + pos);
-        lsn = GetU64(data.data() + pos + 8);
-        intact = data.size() - pos - kHeader >= len &&
-                 GetU32(data.data() + pos + 4) ==
-                     RecordCrc(lsn, std::string_view(data.data() + pos + kHeader, len)) &&
-                 (expect == 0 || lsn == expect);
-      }
-      if (!intact) {
+      Found r = RecordAt(data, pos);
+      const std::string where = "log segment " + paths[i] + " at offset " + std::to_string(pos);
+      if (!r.intact) {
         if (!newest)
-          return Status::Corruption("log segment " + paths[i] + " is damaged at offset " +
-                                    std::to_string(pos) + " and is not the newest: records after it would be lost");
+          return Status::Corruption(where + " is damaged and is not the newest segment: the "
+                                    "records after it would be lost; restore the store from a backup");
+        if (IntactRecordAfter(data, pos, expect != 0 ? expect : SegmentFirstLsn(paths[i])))
+          return Status::Corruption(where + " is damaged, and intact records follow it, so it "
+                                    "is not a write cut short by a crash: cutting it would drop "
+                                    "acknowledged writes; restore the store from a backup");
         // A torn tail: the write that was in flight when the process died. It was never
         // acknowledged (the caller waits for the fdatasync that follows the write).
-        if (::truncate(paths[i].c_str(), static_cast<off_t>(pos)) != 0)
-          return Errno("cannot cut torn tail of", paths[i]);
+        if (file_io::Truncate(paths[i], static_cast<off_t>(pos)) != 0)
+          return file_io::Errno("cannot cut torn tail of", paths[i]);
         break;
       }
-      if (lsn > after) {
-        if (expect == 0 && lsn != after + 1)
-          return Status::Corruption("log " + dir_ + " resumes at lsn " + std::to_string(lsn) +
+      if (expect != 0 && r.lsn != expect)
+        return Status::Corruption(where + " holds lsn " + std::to_string(r.lsn) + " where " +
+                                  std::to_string(expect) +
+                                  " should follow: the log is out of sequence; restore the store from a backup");
+      if (r.lsn > after) {
+        if (expect == 0 && r.lsn != after + 1)
+          return Status::Corruption("log " + dir_ + " resumes at lsn " + std::to_string(r.lsn) +
                                     " but the store has applied only up to " +
                                     std::to_string(after) + ": a log segment is missing");
-        COMMERCE_RETURN_IF_ERROR(fn(lsn, std::string_view(data.data() + pos + kHeader, len)));
+        COMMERCE_RETURN_IF_ERROR(fn(r.lsn, std::string_view(data.data() + pos + kHeader, r.len)));
       }
-      *last = lsn;
-      expect = lsn + 1;
-      pos += kHeader + len;
+      *last = r.lsn;
+      expect = r.lsn + 1;
+      pos += kHeader + r.len;
     }
   }
   return Status::OK();
@@ -145,13 +179,19 @@ Status Wal::Replay(uint64_t after, const std::function<Status(uint64_t, std::str
 
 Status Wal::OpenSegment(uint64_t first_lsn) {
   std::string path = dir_ + "/" + SegmentName(first_lsn);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot create log segment", path);
+  int fd = file_io::Open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return file_io::Errno("cannot create log segment", path);
+  // The new file's name must be durable before a record in it is acknowledged.
+  Status s = file_io::SyncDirectory(dir_);
+  if (!s.ok()) {
+    ::close(fd);
+    return s;
+  }
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   path_ = path;
   segment_bytes_ = 0;
-  return SyncDirectory(dir_);
+  return Status::OK();
 }
 
 Status Wal::Reset(uint64_t next_lsn) {
@@ -167,46 +207,38 @@ Status Wal::Reset(uint64_t next_lsn) {
 Status Wal::Append(uint64_t lsn, std::string_view payload) {
   if (payload.size() > UINT32_MAX)
     return Status::ResourceExhausted("a group's log record exceeds 4 GiB: write smaller mutations");
+  if (fd_ < 0) return Status::FailedPrecondition("log " + dir_ + " has no open segment");
   char header[kHeader];
   PutU32(header, static_cast<uint32_t>(payload.size()));
   PutU32(header + 4, RecordCrc(lsn, payload));
   PutU64(header + 8, lsn);
   struct iovec iov[2] = {{header, kHeader}, {const_cast<char*>(payload.data()), payload.size()}};
-  const size_t want = kHeader + payload.size();
-  struct iovec* v = iov;
-  int count = 2;
-  for (size_t left = want; left > 0;) {
-    ssize_t n = ::writev(fd_, v, count);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("cannot append to log", path_);
-    }
-    // A short write (rare): step past what went out and write the rest.
-    left -= static_cast<size_t>(n);
-    for (size_t done = static_cast<size_t>(n); done > 0 && count > 0;) {
-      if (done >= v->iov_len) {
-        done -= v->iov_len;
-        ++v;
-        --count;
-      } else {
-        v->iov_base = static_cast<char*>(v->iov_base) + done;
-        v->iov_len -= done;
-        done = 0;
-      }
-    }
+  size_t written = 0;
+  if (file_io::WritevAll(fd_, path_, iov, 2, &written) != 0) {
+    Status s = file_io::Errno("cannot append to log", path_);
+    if (written == 0) return s;
+    // Part of the record went out: cut it back so the segment ends where it did.
+    if (file_io::Ftruncate(fd_, path_, static_cast<off_t>(segment_bytes_)) != 0)
+      return Status::Unavailable(s.message() + "; a partial record remains at its end (cut off "
+                                 "as a torn tail when the store is reopened)");
+    return s;
   }
-  segment_bytes_ += want;
+  segment_bytes_ += written;
   return Status::OK();
 }
 
 Status Wal::Sync() {
-  if (::fdatasync(fd_) != 0) return Errno("fdatasync failed on", path_);
+  if (fd_ < 0) return Status::FailedPrecondition("log " + dir_ + " has no open segment");
+  if (file_io::Fdatasync(fd_, path_) != 0) return file_io::Errno("fdatasync failed on", path_);
   return Status::OK();
 }
 
 Status Wal::Truncate(uint64_t bytes) {
-  if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) return Errno("cannot truncate", path_);
+  if (fd_ < 0) return Status::FailedPrecondition("log " + dir_ + " has no open segment");
+  if (file_io::Ftruncate(fd_, path_, static_cast<off_t>(bytes)) != 0)
+    return file_io::Errno("cannot truncate", path_);
   segment_bytes_ = bytes;
+  if (file_io::Fdatasync(fd_, path_) != 0) return file_io::Errno("fdatasync after truncating failed on", path_);
   return Status::OK();
 }
 
@@ -218,9 +250,9 @@ Status Wal::Rotate(uint64_t next_lsn, std::vector<std::string>* retired) {
 
 Status Wal::Remove(const std::vector<std::string>& paths, const std::string& dir) {
   for (const auto& p : paths) {
-    if (::unlink(p.c_str()) != 0 && errno != ENOENT) return Errno("cannot remove log segment", p);
+    if (file_io::Unlink(p) != 0 && errno != ENOENT) return file_io::Errno("cannot remove log segment", p);
   }
-  return paths.empty() ? Status::OK() : SyncDirectory(dir);
+  return paths.empty() ? Status::OK() : file_io::SyncDirectory(dir);
 }
 
 }  // namespace commerce

@@ -9,11 +9,23 @@
 // Layout: a directory of segment files named by the LSN of their first record
 // (00000000000000000042.log). A record is one group:
 //     u32 payload length | u32 crc32 of (lsn, payload) | u64 lsn | payload
-// LSNs are consecutive. A crash can tear only the tail of the newest segment (older ones are
-// fdatasync'ed before a newer one starts); replay stops there and cuts the tear off.
+// LSNs are consecutive. Older segments are fdatasync'ed before a newer one starts, so a crash
+// can tear only the end of the newest segment.
+//
+// The torn-tail rule (replay): a record that fails its check is a torn tail, and is cut off,
+// only when it is in the newest segment and no intact record follows it — what remains from
+// it to the end of the file is a write cut short, possibly followed by zeros or garbage, and
+// holds no record with a valid CRC and a following LSN. Damage anywhere else (in an older
+// segment, or with an intact record after it) is Corruption naming the segment and offset:
+// the records after it were written after it, so it was whole once, and cutting there would
+// drop acknowledged groups.
+//
+// Errors: every file call goes through file_io.h (so tests can fail it). A failed Append cuts
+// the partial record back off when it can; the driver stops writing at the first failure of
+// any call here (docs/storage.md, "When the disk fails").
 //
 // Thread safety: none. The driver calls it from its writer thread, and from its checkpointer
-// only the retire/remove pair, under its own lock.
+// only the static Remove.
 #pragma once
 
 #include <cstdint>
@@ -29,13 +41,14 @@ namespace commerce {
 
 class Wal {
  public:
-  // Opens (creating) the log directory. Does not start a segment: call Replay, then Start.
+  // Opens (creating) the log directory. Does not start a segment: call Replay, then Reset.
   static Result<std::unique_ptr<Wal>> Open(const std::string& dir);
   ~Wal();
 
   // Calls fn for each intact record with lsn > after, in order; sets *last to the highest lsn
-  // seen in the log (0 if none). Cuts a torn tail off the newest segment. Corruption when a
-  // record in the middle is damaged or LSNs do not follow on from `after`.
+  // seen in the log (0 if none). Cuts a torn tail off the newest segment (the rule above).
+  // Corruption when a record is damaged and is not a torn tail, or LSNs do not follow on
+  // from `after` or from each other.
   Status Replay(uint64_t after, const std::function<Status(uint64_t, std::string_view)>& fn,
                 uint64_t* last);
 
@@ -43,11 +56,12 @@ class Wal {
   // empty one whose first record will be next_lsn.
   Status Reset(uint64_t next_lsn);
 
-  // Appends one record (a single write(2)); durable only after Sync().
+  // Appends one record; durable only after Sync(). On failure the segment is cut back to its
+  // size before the call when possible (the message says when it was not).
   Status Append(uint64_t lsn, std::string_view payload);
   Status Sync();
   // Cuts the current segment back to `bytes` (its size before an Append whose group then
-  // failed to commit).
+  // failed) and syncs the cut, so that neither replay nor a crash brings the record back.
   Status Truncate(uint64_t bytes);
 
   // Starts a new segment at next_lsn after syncing the current one, and returns the paths of

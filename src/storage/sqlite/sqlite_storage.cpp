@@ -23,6 +23,7 @@
 #include <string>
 
 #include "storage/dir_lock.h"
+#include "storage/file_io.h"
 #include "storage/group_writer.h"
 #include "storage/sqlite/sqlite_connection.h"
 #include "storage/sqlite/sqlite_txn.h"
@@ -157,7 +158,7 @@ Result<std::unique_ptr<Storage>> SqliteStorage::Open(const StorageOptions& optio
                             SqliteConnection::Open(settings, names));
   COMMERCE_RETURN_IF_ERROR(ConfigureWriter(*writer_conn, synchronous));
   // SQLite syncs the directory for the WAL it creates, not for the database file itself.
-  COMMERCE_RETURN_IF_ERROR(SyncDirectory(options.path));
+  COMMERCE_RETURN_IF_ERROR(file_io::SyncDirectory(options.path));
 
   settings.read_only = true;
   auto pool = std::make_shared<ReadPool>(settings, names);

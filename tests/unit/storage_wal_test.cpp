@@ -1,0 +1,174 @@
+// The LMDB driver's write-ahead log (src/storage/lmdb/wal.cpp): replay order, what was
+// applied already, the torn-tail rule (wal.h) and the damage it refuses.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "storage/lmdb/wal.h"
+#include "unit/test_dir.h"
+
+using namespace commerce;
+
+namespace {
+
+std::vector<std::pair<uint64_t, std::string>> ReplayAll(Wal& wal, uint64_t after, Status* s) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  uint64_t last = 0;
+  *s = wal.Replay(after, [&](uint64_t lsn, std::string_view p) {
+    out.emplace_back(lsn, std::string(p));
+    return Status::OK();
+  }, &last);
+  return out;
+}
+
+std::string OnlySegment(const std::string& wal_dir) {
+  std::string seg;
+  for (const auto& e : std::filesystem::directory_iterator(wal_dir)) seg = e.path().string();
+  return seg;
+}
+
+void PokeByte(const std::string& file, off_t offset, char c) {
+  int fd = ::open(file.c_str(), O_RDWR);
+  REQUIRE(fd >= 0);
+  REQUIRE(::pwrite(fd, &c, 1, offset) == 1);
+  ::close(fd);
+}
+
+}  // namespace
+
+TEST_CASE("wal: replay applies records in order, cuts a torn tail, and skips what was applied",
+          "[storage][lmdb][wal]") {
+  commerce::testing::TempDir dir;
+  std::string wal_dir = dir.path() + "/wal";
+  {
+    auto wal = Wal::Open(wal_dir);
+    REQUIRE(wal.ok());
+    REQUIRE((*wal)->Reset(1).ok());
+    for (uint64_t lsn = 1; lsn <= 5; ++lsn) REQUIRE((*wal)->Append(lsn, "rec" + std::to_string(lsn)).ok());
+    REQUIRE((*wal)->Sync().ok());
+  }
+  // A torn write: half a header at the end of the newest segment.
+  std::string seg;
+  for (const auto& e : std::filesystem::directory_iterator(wal_dir)) seg = e.path().string();
+  auto size_before = std::filesystem::file_size(seg);
+  { std::ofstream(seg, std::ios::app | std::ios::binary).write("\x07\x00\x00", 3); }
+
+  auto wal = Wal::Open(wal_dir);
+  Status s;
+  auto recs = ReplayAll(**wal, 2, &s);
+  REQUIRE(s.ok());
+  REQUIRE(recs.size() == 3);  // 3, 4, 5: 1 and 2 were applied already
+  CHECK(recs[0].first == 3);
+  CHECK(recs[2].second == "rec5");
+  CHECK(std::filesystem::file_size(seg) == size_before);  // the tear was cut off
+}
+
+TEST_CASE("wal: damage before the newest segment, or a missing segment, is Corruption",
+          "[storage][lmdb][wal]") {
+  commerce::testing::TempDir dir;
+  std::string wal_dir = dir.path() + "/wal";
+  auto wal = Wal::Open(wal_dir);
+  REQUIRE((*wal)->Reset(1).ok());
+  for (uint64_t lsn = 1; lsn <= 3; ++lsn) REQUIRE((*wal)->Append(lsn, "first" + std::to_string(lsn)).ok());
+  std::vector<std::string> retired;
+  REQUIRE((*wal)->Rotate(4, &retired).ok());
+  REQUIRE(retired.size() == 1);
+  for (uint64_t lsn = 4; lsn <= 6; ++lsn) REQUIRE((*wal)->Append(lsn, "second" + std::to_string(lsn)).ok());
+  REQUIRE((*wal)->Sync().ok());
+
+  SECTION("a flipped byte in the older segment") {
+    int fd = ::open(retired[0].c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    char c = 'X';
+    REQUIRE(::pwrite(fd, &c, 1, 20) == 1);  // inside the first record's payload
+    ::close(fd);
+    auto w2 = Wal::Open(wal_dir);
+    Status s;
+    ReplayAll(**w2, 0, &s);
+    CHECK(s.IsCorruption());
+    CHECK(s.message().find(retired[0]) != std::string::npos);
+  }
+  SECTION("the older segment lost while the store needs it") {
+    std::filesystem::remove(retired[0]);
+    auto w2 = Wal::Open(wal_dir);
+    Status s;
+    ReplayAll(**w2, 0, &s);  // the store has applied nothing, the log starts at 4
+    CHECK(s.IsCorruption());
+    CHECK(s.message().find("missing") != std::string::npos);
+  }
+  SECTION("the older segment lost after the store applied it: fine") {
+    std::filesystem::remove(retired[0]);
+    auto w2 = Wal::Open(wal_dir);
+    Status s;
+    auto recs = ReplayAll(**w2, 3, &s);
+    CHECK(s.ok());
+    CHECK(recs.size() == 3);
+  }
+}
+
+TEST_CASE("wal: damage to the first record of the newest segment, with intact records after it, is Corruption",
+          "[storage][lmdb][wal]") {
+  commerce::testing::TempDir dir;
+  std::string wal_dir = dir.path() + "/wal";
+  {
+    auto wal = Wal::Open(wal_dir);
+    REQUIRE((*wal)->Reset(7).ok());
+    for (uint64_t lsn = 7; lsn <= 9; ++lsn) REQUIRE((*wal)->Append(lsn, "payload " + std::to_string(lsn)).ok());
+    REQUIRE((*wal)->Sync().ok());
+  }
+  std::string seg = OnlySegment(wal_dir);
+  auto size = std::filesystem::file_size(seg);
+  PokeByte(seg, 16 + 2, 'X');  // first record's payload: no earlier LSN to go by but the name's
+  auto wal = Wal::Open(wal_dir);
+  Status s;
+  auto recs = ReplayAll(**wal, 6, &s);
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find(seg + " at offset 0") != std::string::npos);
+  CHECK(recs.empty());
+  CHECK(std::filesystem::file_size(seg) == size);
+}
+
+TEST_CASE("wal: an intact record out of LSN sequence is Corruption, never cut as a tear",
+          "[storage][lmdb][wal]") {
+  commerce::testing::TempDir dir;
+  std::string wal_dir = dir.path() + "/wal";
+  {
+    auto wal = Wal::Open(wal_dir);
+    REQUIRE((*wal)->Reset(1).ok());
+    REQUIRE((*wal)->Append(1, "one").ok());
+    REQUIRE((*wal)->Append(2, "two").ok());
+    REQUIRE((*wal)->Append(2, "two again").ok());  // what a reused LSN left behind
+    REQUIRE((*wal)->Append(3, "three").ok());
+    REQUIRE((*wal)->Sync().ok());
+  }
+  auto wal = Wal::Open(wal_dir);
+  Status s;
+  ReplayAll(**wal, 0, &s);
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("out of sequence") != std::string::npos);
+}
+
+TEST_CASE("wal: a torn tail is cut however much zero padding follows it", "[storage][lmdb][wal]") {
+  commerce::testing::TempDir dir;
+  std::string wal_dir = dir.path() + "/wal";
+  {
+    auto wal = Wal::Open(wal_dir);
+    REQUIRE((*wal)->Reset(1).ok());
+    for (uint64_t lsn = 1; lsn <= 3; ++lsn) REQUIRE((*wal)->Append(lsn, std::string(300, 'p')).ok());
+    REQUIRE((*wal)->Sync().ok());
+  }
+  std::string seg = OnlySegment(wal_dir);
+  const auto whole = std::filesystem::file_size(seg);
+  const auto two = whole - (16 + 300);
+  std::filesystem::resize_file(seg, two + 100);        // the third record half written
+  std::filesystem::resize_file(seg, two + 100 + 65536);  // and the file extended by zeros
+  auto wal = Wal::Open(wal_dir);
+  Status s;
+  auto recs = ReplayAll(**wal, 0, &s);
+  REQUIRE(s.ok());
+  CHECK(recs.size() == 2);
+  CHECK(std::filesystem::file_size(seg) == two);
+}
