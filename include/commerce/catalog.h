@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -126,6 +127,7 @@ struct ImportReport {
   uint64_t categories_created = 0;
   std::vector<Rejection> rejections;  // the first ImportOptions::max_rejections of them
   double seconds = 0;
+  bool cancelled = false;  // ImportStream::cancel() stopped it; what was imported is kept
 };
 
 struct ImportOptions {
@@ -139,6 +141,67 @@ struct ImportOptions {
   // Called about every 1,000 records and at the end, on the importing thread.
   std::function<void(const ImportProgress&)> progress;
   size_t max_rejections = 1000;
+  // The size of the input when known (a stream's Content-Length), for
+  // ImportProgress::bytes_total; import_file takes the file's size instead.
+  uint64_t expected_bytes = 0;
+};
+
+// A bulk import fed by the caller, chunk by chunk: what Catalog::import_file reads a file
+// with, and what imports from memory and over HTTP use, so that every import parses,
+// validates, reports and commits the same way (docs/catalog.md).
+//
+//   auto import = engine->catalog().start_import({.format = "jsonl"});
+//   if (!import.ok()) ...;
+//   while (have_more) {
+//     Status s = (*import)->write(next_chunk);   // any split: mid-line, mid-character
+//     if (!s.ok()) break;                        // the input is broken beyond one record
+//   }
+//   Result<ImportReport> report = (*import)->finish();
+//
+// write() parses the records the chunk completes, rejects the invalid ones (into the
+// report) and hands each valid one to the storage writer as its own mutation, many in flight;
+// it blocks while 4,096 of them await their group commit, so memory stays bounded by that
+// window plus the largest record (16 MiB) plus the chunk, however large the input. finish()
+// ends the input, waits for every record and makes them durable with one sync.
+//
+// Thread safety: write() and finish() are called by one thread at a time (the importing
+// thread; it may change between calls). progress(), rejections() and cancel() may be called
+// from any thread at any time, e.g. by a job watcher.
+class COMMERCE_EXPORT ImportStream {
+ public:
+  // An unfinished stream is cancelled: records already handed to the writer stay imported
+  // and are made durable before the destructor returns.
+  ~ImportStream();
+  ImportStream(const ImportStream&) = delete;
+  ImportStream& operator=(const ImportStream&) = delete;
+
+  // More input. OK also when records in it were rejected (they are in the report).
+  // InvalidArgument when the input is broken beyond single records — a bad CSV header, a JSON
+  // array that does not start with '[' or has data after its ']', no data at all — naming
+  // where; the stream then takes no more input and finish() returns the same error.
+  // FailedPrecondition after cancel() or finish().
+  Status write(std::string_view chunk);
+  // The end of input: parses what remains, waits for every record in flight, makes every
+  // imported record durable (also after a cancel() or a broken input), and returns the
+  // report. The error of a broken input (see write()) says how many records were imported
+  // before it; they are kept. FailedPrecondition when called twice.
+  Result<ImportReport> finish();
+
+  // Counts so far. Thread-safe.
+  ImportProgress progress() const;
+  // The rejections so far (up to ImportOptions::max_rejections), in input order. Thread-safe.
+  std::vector<Rejection> rejections() const;
+  // Stops the import: records not yet handed to the writer are dropped, later write()s fail
+  // with FailedPrecondition, and finish() returns the report of what was imported with
+  // cancelled = true. Thread-safe; idempotent.
+  void cancel();
+
+  struct Impl;  // catalog_import.cpp
+
+ private:
+  friend class Catalog;
+  explicit ImportStream(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 class COMMERCE_EXPORT Catalog {
@@ -172,6 +235,11 @@ class COMMERCE_EXPORT Catalog {
   // whole fails only for a problem with the file itself (missing, unreadable, mapping
   // invalid). Every imported record is durable when this returns.
   Result<ImportReport> import_file(const std::string& path, const ImportOptions& options = {});
+  // A streaming import (ImportStream above). options.format "auto" is decided by the first
+  // byte that is not blank: '[' a JSON array, '{' JSON Lines, anything else CSV.
+  // options.mapping_path and default_currency as for import_file. Errors: InvalidArgument
+  // (unknown format or currency, a bad mapping file), NotFound (no mapping file).
+  Result<std::unique_ptr<ImportStream>> start_import(const ImportOptions& options = {});
   // import_file with format "jsonl" / "csv" and a progress callback.
   Result<ImportReport> import_jsonl(const std::string& path,
                                     std::function<void(const ImportProgress&)> progress = {});

@@ -42,6 +42,7 @@ void CsvReader::fail_row(std::string reason) {
   ready_.push_back(std::move(row));
   fields_.clear();
   row_bytes_ = 0;
+  too_many_fields_ = false;
   in_row_ = false;
   // libcsv cannot resume mid-row after an error; start clean at the next line.
   reset_parser();
@@ -49,6 +50,10 @@ void CsvReader::fail_row(std::string reason) {
 
 void CsvReader::OnField(void* data, size_t len, void* self) {
   auto* r = static_cast<CsvReader*>(self);
+  if (r->fields_.size() >= kMaxCsvFields) {  // counted, not kept; the row fails after this line
+    r->too_many_fields_ = true;
+    return;
+  }
   r->fields_.emplace_back(static_cast<const char*>(data), len);
   r->row_bytes_ += len;
 }
@@ -57,7 +62,12 @@ void CsvReader::OnRowEnd(int, void* self) {
   auto* r = static_cast<CsvReader*>(self);
   CsvRow row;
   row.line = r->row_line_;
-  row.fields = std::move(r->fields_);
+  if (r->too_many_fields_) {
+    row.error = "more than " + std::to_string(kMaxCsvFields) + " fields (the limit of a CSV row)";
+    r->too_many_fields_ = false;
+  } else {
+    row.fields = std::move(r->fields_);
+  }
   r->fields_.clear();
   r->ready_.push_back(std::move(row));
   r->row_bytes_ = 0;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "catalog/product_validation.h"
 #include "commerce/money.h"
 
 namespace commerce {
@@ -171,6 +172,9 @@ std::string ReadCategoryPaths(const JsonNode& node, bool many, bool split, const
     return "";
   }
   if (!node.is_array()) return "expected an array of category paths";
+  if (node.items.size() > kMaxCategoriesPerProduct)  // refused before any path is split
+    return std::to_string(node.items.size()) + " paths; expected at most " +
+           std::to_string(kMaxCategoriesPerProduct) + " categories a product";
   for (const JsonNode& item : node.items) {
     std::vector<std::string> path;
     if (!PathNames(item, separator, &path)) return "expected each path to be a string or an array of names";

@@ -1,13 +1,13 @@
-// ImportParser: the file formats of import_parser.h.
+// ImportParser: the formats of import_parser.h, fed bytes.
 //
 // Map of this file:
-//   FileReader          buffered reading with a byte count, shared by every format
-//   native schema       DecodeNative: a JSON object -> ParsedProduct, strict
-//   RecordDecoder       native or mapped decoding + the checks every product gets
+//   shared helpers      RejectionFromStatus, ParseInteger, SplitCategoryPath, ...
+//   LineSplitter        bytes -> lines however the chunks fall, overlong lines skipped
+//   Source              what every format's parser has: the decoder, ready records, status
 //   JsonLinesSource     one record per line
-//   JsonArraySource     splits "[ {...}, {...} ]" into elements without holding the file
+//   JsonArraySource     splits "[ {...}, {...} ]" into elements, byte by byte
 //   CsvSource           header, rows grouped into products by product_id
-//   ImportParser::Open  picks the format and the source
+//   ImportParser        push (Create) and pull (Open) over a source
 #include "catalog/import_parser.h"
 
 #include <sys/stat.h>
@@ -17,13 +17,13 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <set>
 #include <unordered_set>
 
 #include "catalog/csv_reader.h"
 #include "catalog/field_mapping.h"
 #include "catalog/json_node.h"
 #include "catalog/product_validation.h"
+#include "catalog/record_decoder.h"
 #include "commerce/money.h"
 
 namespace commerce {
@@ -64,51 +64,6 @@ bool ParseInteger(std::string_view text, int64_t* out) {
   return true;
 }
 
-namespace {
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool IsBlank(std::string_view s) {
-  for (char c : s) {
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
-  }
-  return true;
-}
-
-std::string_view StripLineEnd(std::string_view line) {
-  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  return line;
-}
-
-std::string_view StripBom(std::string_view s) {
-  if (s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
-  return s;
-}
-
-Status Invalid(std::string_view field, std::string_view reason) {
-  std::string m(field);
-  m += ": ";
-  m += reason;
-  return Status::InvalidArgument(m);
-}
-
-Rejection MakeRejection(uint64_t line, std::string field, std::string reason) {
-  Rejection r;
-  r.line = line;
-  r.field = std::move(field);
-  r.reason = std::move(reason);
-  return r;
-}
-
-std::string MiB(size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
-
-}  // namespace
-
 std::vector<std::string> SplitCategoryPath(std::string_view text, std::string_view separator) {
   std::vector<std::string> names;
   while (true) {
@@ -122,360 +77,85 @@ std::vector<std::string> SplitCategoryPath(std::string_view text, std::string_vi
 
 namespace {
 
+bool IsBlank(std::string_view s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
+bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view StripLineEnd(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+std::string_view StripBom(std::string_view s) {
+  if (s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
+  return s;
+}
+
+std::string MiB(size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+
+ParsedRecord Rejected(Rejection r) {
+  ParsedRecord rec;
+  rec.line = r.line;
+  rec.rejection = std::move(r);
+  return rec;
+}
+
 // ---------------------------------------------------------------------------------------
-// FileReader
+// LineSplitter
 // ---------------------------------------------------------------------------------------
 
-class FileReader {
+// Cuts bytes into lines, each handed over with its '\n' (the last one may have none), however
+// the chunks fall. A line that lies whole in one chunk is handed over in place; one that spans
+// chunks is gathered. A line longer than `max` is consumed but not kept: on_line gets
+// too_long and an empty view.
+class LineSplitter {
  public:
-  FileReader(std::FILE* f, std::string path, uint64_t size)
-      : f_(f), path_(std::move(path)), size_(size), buf_(kBufferBytes) {}
-  ~FileReader() { std::fclose(f_); }
-  FileReader(const FileReader&) = delete;
-  FileReader& operator=(const FileReader&) = delete;
-
-  // The next byte, or -1 at the end of input (or on a read error: status()).
-  int get() {
-    if (pos_ == end_ && !refill()) return -1;
-    return static_cast<unsigned char>(buf_[pos_++]);
-  }
-  int peek() {
-    if (pos_ == end_ && !refill()) return -1;
-    return static_cast<unsigned char>(buf_[pos_]);
-  }
-
-  // Reads through the next '\n' (kept) or to the end of input; false when nothing was left.
-  // Past `max` bytes the rest of the line is consumed but not kept, and *too_long is set.
-  bool read_line(std::string* line, size_t max, bool* too_long) {
-    line->clear();
-    *too_long = false;
-    bool any = false;
-    while (pos_ < end_ || refill()) {
-      any = true;
-      const char* start = buf_.data() + pos_;
-      const auto* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - pos_));
-      const size_t n = nl ? static_cast<size_t>(nl - start) + 1 : end_ - pos_;
-      if (!*too_long && line->size() + n <= max) {
-        line->append(start, n);
-      } else {
-        *too_long = true;
+  template <typename F>
+  void feed(std::string_view bytes, size_t max, F&& on_line) {
+    while (!bytes.empty()) {
+      const auto* nl = static_cast<const char*>(std::memchr(bytes.data(), '\n', bytes.size()));
+      const size_t n = nl ? static_cast<size_t>(nl - bytes.data()) + 1 : bytes.size();
+      const std::string_view part = bytes.substr(0, n);
+      bytes.remove_prefix(n);
+      if (nl && !begun_ && part.size() <= max) {
+        on_line(part, false);
+        continue;
       }
-      pos_ += n;
-      if (nl) break;
+      begun_ = true;
+      if (!too_long_ && pending_.size() + part.size() <= max) {
+        pending_.append(part);
+      } else if (!too_long_) {
+        too_long_ = true;
+        std::string().swap(pending_);  // give the memory back at once
+      }
+      if (nl) emit(on_line);
     }
-    return any;
   }
 
-  uint64_t consumed() const { return base_ + pos_; }
-  uint64_t size() const { return size_; }
-  const Status& status() const { return status_; }
-  const std::string& path() const { return path_; }
+  // The end of input: a last line without '\n'.
+  template <typename F>
+  void finish(F&& on_line) {
+    if (begun_) emit(on_line);
+  }
 
  private:
-  static constexpr size_t kBufferBytes = 256 << 10;
-
-  bool refill() {
-    base_ += end_;
-    pos_ = end_ = 0;
-    if (eof_) return false;
-    const size_t n = std::fread(buf_.data(), 1, buf_.size(), f_);
-    if (n == 0) {
-      if (std::ferror(f_)) {
-        status_ = Status::Unavailable("read " + path_ + ": " + std::strerror(errno));
-      }
-      eof_ = true;
-      return false;
-    }
-    end_ = n;
-    return true;
+  template <typename F>
+  void emit(F& on_line) {
+    on_line(std::string_view(pending_), too_long_);
+    pending_.clear();
+    too_long_ = false;
+    begun_ = false;
   }
 
-  std::FILE* f_;
-  std::string path_;
-  uint64_t size_;
-  std::vector<char> buf_;
-  size_t pos_ = 0;
-  size_t end_ = 0;
-  uint64_t base_ = 0;  // file offset of buf_[0]
-  bool eof_ = false;
-  Status status_;
-};
-
-// ---------------------------------------------------------------------------------------
-// Native schema
-// ---------------------------------------------------------------------------------------
-
-Status WrongType(std::string_view field, const char* expected, const JsonNode& got) {
-  return Invalid(field, std::string("expected ") + expected + ", got " +
-                            (got.is_array() || got.is_object() ? "an " : "a ") + got.type_name());
-}
-
-Status GetString(std::string_view field, const JsonNode& n, std::string* out) {
-  if (!n.is_string()) return WrongType(field, "a string", n);
-  *out = n.text;
-  return Status::OK();
-}
-
-// Attribute and option values: strings, or numbers kept exactly as written ("size": 42).
-Status GetStringMap(std::string_view field, const JsonNode& n, std::map<std::string, std::string>* out) {
-  if (!n.is_object()) return WrongType(field, "an object of strings", n);
-  for (const auto& [key, value] : n.members) {
-    if (!value.is_string() && !value.is_number()) {
-      return WrongType(std::string(field) + "." + key, "a string", value);
-    }
-    if (!out->emplace(key, value.text).second) {
-      return Invalid(std::string(field) + "." + key, "appears twice");
-    }
-  }
-  return Status::OK();
-}
-
-Status GetStringList(std::string_view field, const JsonNode& n, std::vector<std::string>* out) {
-  if (!n.is_array()) return WrongType(field, "an array of strings", n);
-  for (size_t i = 0; i < n.items.size(); ++i) {
-    if (!n.items[i].is_string()) {
-      return WrongType(std::string(field) + "[" + std::to_string(i) + "]", "a string", n.items[i]);
-    }
-    out->push_back(n.items[i].text);
-  }
-  return Status::OK();
-}
-
-Status GetInteger(std::string_view field, const JsonNode& n, int64_t* out) {
-  if (!n.is_number()) return WrongType(field, "an integer", n);
-  if (!ParseInteger(n.text, out)) return Invalid(field, n.text + " is not an integer in range");
-  return Status::OK();
-}
-
-Status GetCategoryPaths(const JsonNode& n, std::vector<std::vector<std::string>>* out) {
-  if (!n.is_array()) return WrongType("categories", "an array of paths", n);
-  for (size_t i = 0; i < n.items.size(); ++i) {
-    const std::string field = "categories[" + std::to_string(i) + "]";
-    const JsonNode& item = n.items[i];
-    if (item.is_string()) {
-      out->push_back(SplitCategoryPath(item.text));
-    } else if (item.is_array()) {
-      std::vector<std::string> path;
-      COMMERCE_RETURN_IF_ERROR(GetStringList(field, item, &path));
-      out->push_back(std::move(path));
-    } else {
-      return WrongType(field, "a path \"A > B\" or an array of names", item);
-    }
-  }
-  return Status::OK();
-}
-
-Status DecodeVariant(const std::string& prefix, const JsonNode& n, std::string_view default_currency,
-                     Variant* v) {
-  if (!n.is_object()) return WrongType(prefix, "an object", n);
-  const JsonNode* price = nullptr;
-  const JsonNode* price_decimal = nullptr;
-  std::string currency(default_currency);
-  std::set<std::string_view> seen;
-  for (const auto& [key, value] : n.members) {
-    const std::string field = prefix + "." + key;
-    if (!seen.insert(key).second) return Invalid(field, "appears twice");
-    if (value.is_null()) continue;
-    if (key == "sku") {
-      COMMERCE_RETURN_IF_ERROR(GetString(field, value, &v->sku));
-    } else if (key == "price") {
-      price = &value;
-    } else if (key == "price_decimal") {
-      price_decimal = &value;
-    } else if (key == "currency") {
-      COMMERCE_RETURN_IF_ERROR(GetString(field, value, &currency));
-    } else if (key == "options") {
-      COMMERCE_RETURN_IF_ERROR(GetStringMap(field, value, &v->options));
-    } else if (key == "barcode") {
-      COMMERCE_RETURN_IF_ERROR(GetString(field, value, &v->barcode));
-    } else if (key == "attributes") {
-      COMMERCE_RETURN_IF_ERROR(GetStringMap(field, value, &v->attributes));
-    } else {
-      return Invalid(field, "unknown field; expected sku, price, price_decimal, currency, options, "
-                            "barcode, attributes");
-    }
-  }
-  if (!seen.count("sku")) return Invalid(prefix + ".sku", "missing; every variant needs one");
-  if (!IsKnownCurrency(currency)) {
-    return Invalid(prefix + ".currency", "unknown currency '" + currency.substr(0, 16) +
-                                             "'; expected an ISO 4217 code such as USD");
-  }
-  if (price && price_decimal) {
-    return Invalid(prefix + ".price", "given with price_decimal; expected one of them");
-  }
-  if (price) {
-    if (!price->is_number()) return WrongType(prefix + ".price", "an integer of minor units", *price);
-    int64_t minor = 0;
-    if (!ParseInteger(price->text, &minor)) {
-      return Invalid(prefix + ".price", price->text + " is not an integer; expected minor units (4999 for "
-                                                      "49.99 USD), or \"price_decimal\": \"49.99\"");
-    }
-    v->price = Money{minor, currency};
-  } else if (price_decimal) {
-    // A string per the schema; a bare number is taken too, from its exact text.
-    if (!price_decimal->is_string() && !price_decimal->is_number()) {
-      return WrongType(prefix + ".price_decimal", "a decimal string such as \"49.99\"", *price_decimal);
-    }
-    Result<Money> money = ParseMoney(price_decimal->text, currency);
-    if (!money.ok()) return Invalid(prefix + ".price_decimal", money.error().message());
-    v->price = std::move(*money);
-  } else {
-    return Invalid(prefix + ".price", "missing; expected price (minor units) or price_decimal");
-  }
-  return Status::OK();
-}
-
-Status DecodeNative(const JsonNode& root, std::string_view default_currency, ParsedProduct* out) {
-  Product& p = out->product;
-  std::set<std::string_view> seen;
-  for (const auto& [key, value] : root.members) {
-    if (!seen.insert(key).second) return Invalid(key, "appears twice");
-    if (value.is_null()) continue;
-    if (key == "id") {
-      COMMERCE_RETURN_IF_ERROR(GetString(key, value, &p.id));
-    } else if (key == "title") {
-      COMMERCE_RETURN_IF_ERROR(GetString(key, value, &p.title));
-    } else if (key == "description") {
-      COMMERCE_RETURN_IF_ERROR(GetString(key, value, &p.description));
-    } else if (key == "brand") {
-      COMMERCE_RETURN_IF_ERROR(GetString(key, value, &p.brand));
-    } else if (key == "categories") {
-      COMMERCE_RETURN_IF_ERROR(GetCategoryPaths(value, &out->category_paths));
-    } else if (key == "category_ids") {
-      COMMERCE_RETURN_IF_ERROR(GetStringList(key, value, &out->category_ids));
-    } else if (key == "attributes") {
-      COMMERCE_RETURN_IF_ERROR(GetStringMap(key, value, &p.attributes));
-    } else if (key == "options") {
-      COMMERCE_RETURN_IF_ERROR(GetStringList(key, value, &p.options));
-    } else if (key == "variants") {
-      if (!value.is_array()) return WrongType(key, "an array of variants", value);
-      if (value.items.size() > kMaxVariants) {
-        return Invalid(key, std::to_string(value.items.size()) + " variants; expected at most " +
-                                std::to_string(kMaxVariants));
-      }
-      for (size_t i = 0; i < value.items.size(); ++i) {
-        COMMERCE_RETURN_IF_ERROR(DecodeVariant("variants[" + std::to_string(i) + "]", value.items[i],
-                                               default_currency, &p.variants.emplace_back()));
-      }
-    } else if (key == "status") {
-      std::string name;
-      COMMERCE_RETURN_IF_ERROR(GetString(key, value, &name));
-      Result<ProductStatus> status = ParseProductStatus(name);
-      if (!status.ok()) return Invalid(key, status.error().message());
-      p.status = *status;
-    } else if (key == "popularity") {
-      COMMERCE_RETURN_IF_ERROR(GetInteger(key, value, &p.popularity));
-    } else {
-      return Invalid(key, "unknown field; expected id, title, description, brand, categories, "
-                          "category_ids, attributes, options, variants, status, popularity");
-    }
-  }
-  for (const char* required : {"id", "title", "variants"}) {
-    if (!seen.count(required) || root.find(required)->is_null()) {
-      return Invalid(required, "missing; it is required");
-    }
-  }
-  return Status::OK();
-}
-
-// The checks every parsed product gets, whatever its source: category paths that make
-// valid ids, and ValidateProduct. Duplicate paths and ids collapse silently: a feed listing a
-// category twice means it once.
-Status CheckParsedProduct(ParsedProduct* pp) {
-  std::set<std::string> ids;
-  std::vector<std::vector<std::string>> paths;
-  for (size_t i = 0; i < pp->category_paths.size(); ++i) {
-    const std::string field = "categories[" + std::to_string(i) + "]";
-    std::vector<std::string>& path = pp->category_paths[i];
-    if (path.empty()) return Invalid(field, "empty path; expected names root first");
-    std::vector<std::string> prefix;
-    for (size_t k = 0; k < path.size(); ++k) {
-      prefix.push_back(path[k]);
-      Category node{CategoryIdFromPath(prefix), path[k], ""};
-      if (node.id.empty()) {
-        return Invalid(field, "name " + std::to_string(k) + " ('" + path[k].substr(0, 64) +
-                                  "') has no letter or digit to make a category id from");
-      }
-      Status s = ValidateCategory(node);
-      if (!s.ok()) return Invalid(field, "name " + std::to_string(k) + " " + s.message());
-    }
-    if (ids.insert(CategoryIdFromPath(path)).second) paths.push_back(std::move(path));
-  }
-  pp->category_paths = std::move(paths);
-
-  std::vector<std::string> given;
-  for (size_t i = 0; i < pp->category_ids.size(); ++i) {
-    const std::string& id = pp->category_ids[i];
-    Status s = ValidateCategory(Category{id, "-", ""});
-    if (!s.ok()) {
-      return Invalid("category_ids[" + std::to_string(i) + "]", RejectionFromStatus(0, s).reason);
-    }
-    if (ids.insert(id).second) given.push_back(id);
-  }
-  pp->category_ids = std::move(given);
-  if (ids.size() > kMaxCategoriesPerProduct) {
-    return Invalid("categories", std::to_string(ids.size()) + " distinct categories; expected at most " +
-                                     std::to_string(kMaxCategoriesPerProduct));
-  }
-  return ValidateProduct(pp->product);
-}
-
-// ---------------------------------------------------------------------------------------
-// RecordDecoder: native or mapped
-// ---------------------------------------------------------------------------------------
-
-class RecordDecoder {
- public:
-  RecordDecoder(std::string default_currency, std::optional<FieldMapping> mapping)
-      : default_currency_(std::move(default_currency)), mapping_(std::move(mapping)) {}
-
-  bool mapped() const { return mapping_.has_value(); }
-
-  void decode(const JsonNode& node, uint64_t line, ParsedRecord* out) const {
-    out->line = line;
-    out->product.reset();
-    out->rejection = Rejection{};
-    ParsedProduct pp;
-    if (mapping_) {
-      if (!mapping_->apply(node, line, default_currency_, &pp, &out->rejection)) return;
-    } else {
-      if (!node.is_object()) {
-        out->rejection = MakeRejection(line, "", std::string("expected a JSON object, got ") +
-                                                     (node.is_array() ? "an " : "a ") + node.type_name());
-        return;
-      }
-      Status s = DecodeNative(node, default_currency_, &pp);
-      if (!s.ok()) {
-        out->rejection = RejectionFromStatus(line, s);
-        return;
-      }
-    }
-    Status s = CheckParsedProduct(&pp);
-    if (!s.ok()) {
-      out->rejection = RejectionFromStatus(line, s);
-      if (mapping_) out->rejection.field = mapping_->source_of(out->rejection.field);
-      return;
-    }
-    out->product = std::move(pp);
-  }
-
-  // Parses `text` as one JSON record and decodes it.
-  void decode_text(std::string_view text, uint64_t line, ParsedRecord* out) const {
-    Result<JsonNode> node = ParseJson(text);
-    if (!node.ok()) {
-      out->line = line;
-      out->product.reset();
-      out->rejection = MakeRejection(line, "", "invalid JSON at " + node.error().message());
-      return;
-    }
-    decode(*node, line, out);
-  }
-
-  const std::string& default_currency() const { return default_currency_; }
-
- private:
-  std::string default_currency_;
-  std::optional<FieldMapping> mapping_;
+  std::string pending_;
+  bool too_long_ = false;
+  bool begun_ = false;  // a line spanning chunks has begun
 };
 
 }  // namespace
@@ -486,21 +166,28 @@ class RecordDecoder {
 
 class ImportParser::Source {
  public:
-  Source(std::unique_ptr<FileReader> file, RecordDecoder decoder)
-      : file_(std::move(file)), decoder_(std::move(decoder)) {}
+  Source(std::string name, RecordDecoder decoder) : name_(std::move(name)), decoder_(std::move(decoder)) {}
   virtual ~Source() = default;
 
-  // Reads what must be right before the first record; InvalidArgument otherwise.
-  virtual Status start() { return Status::OK(); }
-  virtual bool next(ParsedRecord* out) = 0;
+  // More input; ignored once status_ is not OK.
+  virtual void feed(std::string_view bytes) = 0;
+  // The end of input.
+  virtual void finish() = 0;
+  // What precedes every record has been read (the CSV header, a JSON array's '[').
+  virtual bool started() const { return true; }
 
-  uint64_t bytes_read() const { return file_->consumed(); }
-  uint64_t bytes_total() const { return file_->size(); }
-  Status status() const { return file_->status().ok() ? status_ : file_->status(); }
+  bool pop(ParsedRecord* out) {
+    if (ready_.empty()) return false;
+    *out = std::move(ready_.front());
+    ready_.pop_front();
+    return true;
+  }
+  const Status& status() const { return status_; }
 
  protected:
-  std::unique_ptr<FileReader> file_;
+  std::string name_;
   RecordDecoder decoder_;
+  std::deque<ParsedRecord> ready_;
   Status status_;
 };
 
@@ -510,145 +197,172 @@ class JsonLinesSource : public ImportParser::Source {
  public:
   using Source::Source;
 
-  bool next(ParsedRecord* out) override {
-    std::string line;
-    bool too_long = false;
-    while (file_->read_line(&line, kMaxImportRecordBytes, &too_long)) {
-      ++line_no_;
-      std::string_view text = StripLineEnd(line);
-      if (line_no_ == 1) text = StripBom(text);
-      if (too_long) {
-        *out = ParsedRecord{};
-        out->line = line_no_;
-        out->rejection = MakeRejection(line_no_, "", "line longer than " + MiB(kMaxImportRecordBytes));
-        return true;
-      }
-      if (IsBlank(text)) continue;
-      decoder_.decode_text(text, line_no_, out);
-      return true;
-    }
-    return false;
+  void feed(std::string_view bytes) override {
+    lines_.feed(bytes, kMaxImportRecordBytes, [&](std::string_view line, bool too_long) {
+      on_line(line, too_long);
+    });
+  }
+
+  void finish() override {
+    lines_.finish([&](std::string_view line, bool too_long) { on_line(line, too_long); });
   }
 
  private:
+  void on_line(std::string_view line, bool too_long) {
+    ++line_no_;
+    if (too_long) {
+      ready_.push_back(Rejected(MakeRejection(line_no_, "", "line longer than " + MiB(kMaxImportRecordBytes))));
+      return;
+    }
+    std::string_view text = StripLineEnd(line);
+    if (line_no_ == 1) text = StripBom(text);
+    if (IsBlank(text)) return;
+    decoder_.decode_text(text, line_no_, &ready_.emplace_back());
+  }
+
+  LineSplitter lines_;
   uint64_t line_no_ = 0;
 };
 
+// A JSON array, element by element: a scanner finds each element's end (the ',' or ']' at
+// depth 0, outside strings) byte by byte, so chunks may end anywhere.
 class JsonArraySource : public ImportParser::Source {
  public:
   using Source::Source;
 
-  Status start() override {
-    int c = skip_space();
-    if (c == 0xEF) {  // UTF-8 byte-order mark
-      file_->get();
-      if (file_->get() != 0xBB || file_->get() != 0xBF) return not_array("an incomplete byte-order mark");
-      c = skip_space();
-    }
-    if (c == -1) return not_array("an empty file");
-    if (c != '[') {
-      return not_array(c == '{' ? "'{' (for one object per line, use format \"jsonl\")"
-                                : "'" + std::string(1, static_cast<char>(c)) + "'");
-    }
-    file_->get();
-    return Status::OK();
+  void feed(std::string_view bytes) override {
+    for (size_t i = 0; i < bytes.size() && status_.ok(); ++i) step(static_cast<unsigned char>(bytes[i]));
   }
 
-  bool next(ParsedRecord* out) override {
-    if (done_) return false;
-    std::string element;
-    bool too_big = false;
-    const int end = scan_element(&element, &too_big);
-    const bool blank = IsBlank(element);
-    if (end == ']' && blank && index_ == 0) {  // "[]"
-      finish();
-      return false;
+  void finish() override {
+    if (!status_.ok()) return;
+    switch (state_) {
+      case State::kStart:
+        status_ = not_array("an empty file");
+        break;
+      case State::kBom1:
+      case State::kBom2:
+        status_ = not_array("an incomplete byte-order mark");
+        break;
+      case State::kElements:
+        status_ = Status::InvalidArgument(name_ + ": the input ends before the JSON array's closing ']'");
+        if (too_big_ || !IsBlank(element_)) {
+          ++index_;
+          ready_.push_back(Rejected(MakeRejection(index_, "", "the input ends inside this element")));
+        }
+        break;
+      case State::kAfter:
+        break;
     }
-    ++index_;
-    *out = ParsedRecord{};
-    out->line = index_;
-    if (end == -1) {
-      done_ = true;
-      if (status_.ok()) {
-        status_ = Status::InvalidArgument(file_->path() + ": the file ends before the JSON array's closing ']'");
-      }
-      if (blank) return false;
-      out->rejection = MakeRejection(index_, "", "the file ends inside this element");
-      return true;
-    }
-    if (end == ']') finish();
-    if (blank) {
-      out->rejection = MakeRejection(index_, "", "empty element (two commas, or a comma before ']')");
-    } else if (too_big) {
-      out->rejection = MakeRejection(index_, "", "element larger than " + MiB(kMaxImportRecordBytes));
-    } else {
-      decoder_.decode_text(element, index_, out);
-    }
-    return true;
+    if (started()) state_ = State::kAfter;
   }
+
+  bool started() const override { return state_ == State::kElements || state_ == State::kAfter; }
 
  private:
+  enum class State : uint8_t { kStart, kBom1, kBom2, kElements, kAfter };
+
   Status not_array(const std::string& found) const {
-    return Status::InvalidArgument(file_->path() + ": expected a JSON array ('[') at the start, found " + found);
+    return Status::InvalidArgument(name_ + ": expected a JSON array ('[') at the start, found " + found);
   }
 
-  int skip_space() {
-    int c = file_->peek();
-    while (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      file_->get();
-      c = file_->peek();
-    }
-    return c;
-  }
-
-  // Reads one element up to the ',' or ']' that ends it at nesting depth 0, outside strings;
-  // returns that delimiter, or -1 at the end of input. Brackets are only counted, not
-  // matched: a malformed element may swallow the ones after it, but the rejected text is
-  // then handed to the JSON parser, which reports it.
-  int scan_element(std::string* element, bool* too_big) {
-    int depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (int c = file_->get(); c != -1; c = file_->get()) {
-      if (in_string) {
-        if (escaped) {
-          escaped = false;
-        } else if (c == '\\') {
-          escaped = true;
-        } else if (c == '"') {
-          in_string = false;
+  void step(unsigned char c) {
+    ++offset_;
+    switch (state_) {
+      case State::kStart:
+        if (IsSpace(c)) return;
+        if (c == 0xEF && !bom_seen_) {
+          state_ = State::kBom1;
+        } else if (c == '[') {
+          state_ = State::kElements;
+        } else {
+          status_ = not_array(c == '{' ? "'{' (for one object per line, use format \"jsonl\")"
+                                       : "'" + std::string(1, static_cast<char>(c)) + "'");
         }
+        return;
+      case State::kBom1:
+        if (c == 0xBB) {
+          state_ = State::kBom2;
+        } else {
+          status_ = not_array("an incomplete byte-order mark");
+        }
+        return;
+      case State::kBom2:
+        if (c == 0xBF) {
+          state_ = State::kStart;
+          bom_seen_ = true;
+        } else {
+          status_ = not_array("an incomplete byte-order mark");
+        }
+        return;
+      case State::kElements:
+        scan(c);
+        return;
+      case State::kAfter:
+        if (!IsSpace(c)) {
+          status_ = Status::InvalidArgument(name_ + ": unexpected data after the JSON array's closing ']' at byte " +
+                                            std::to_string(offset_ - 1));
+        }
+        return;
+    }
+  }
+
+  // Brackets are only counted, not matched: a malformed element may swallow the ones after
+  // it, but the rejected text is then handed to the JSON parser, which reports it.
+  void scan(unsigned char c) {
+    if (in_string_) {
+      if (escaped_) {
+        escaped_ = false;
+      } else if (c == '\\') {
+        escaped_ = true;
       } else if (c == '"') {
-        in_string = true;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if (c == '}' || c == ']') {
-        if (depth == 0 && c == ']') return c;
-        if (depth > 0) --depth;
-      } else if (c == ',' && depth == 0) {
-        return c;
+        in_string_ = false;
       }
-      if (element->size() < kMaxImportRecordBytes) {
-        element->push_back(static_cast<char>(c));
+    } else if (c == '"') {
+      in_string_ = true;
+    } else if (c == '{' || c == '[') {
+      ++depth_;
+    } else if (c == '}' || c == ']') {
+      if (depth_ == 0 && c == ']') return end_element(c);
+      if (depth_ > 0) --depth_;
+    } else if (c == ',' && depth_ == 0) {
+      return end_element(c);
+    }
+    if (too_big_) return;  // counted from here on, not kept
+    if (element_.size() < kMaxImportRecordBytes) {
+      element_.push_back(static_cast<char>(c));
+    } else {
+      too_big_ = true;
+      std::string().swap(element_);
+    }
+  }
+
+  void end_element(unsigned char end) {
+    const bool blank = !too_big_ && IsBlank(element_);
+    if (end == ']') state_ = State::kAfter;
+    if (!(end == ']' && blank && index_ == 0)) {  // "[]" is an empty array, not an element
+      ++index_;
+      if (blank) {
+        ready_.push_back(Rejected(MakeRejection(index_, "", "empty element (two commas, or a comma before ']')")));
+      } else if (too_big_) {
+        ready_.push_back(Rejected(MakeRejection(index_, "", "element larger than " + MiB(kMaxImportRecordBytes))));
       } else {
-        *too_big = true;
+        decoder_.decode_text(element_, index_, &ready_.emplace_back());
       }
     }
-    return -1;
+    element_.clear();
+    too_big_ = false;
   }
 
-  // After the closing ']': only whitespace may follow.
-  void finish() {
-    done_ = true;
-    const int c = skip_space();
-    if (c != -1) {
-      status_ = Status::InvalidArgument(file_->path() + ": unexpected data after the JSON array's closing "
-                                        "']' at byte " + std::to_string(file_->consumed()));
-    }
-  }
-
-  bool done_ = false;
-  uint64_t index_ = 0;
+  State state_ = State::kStart;
+  bool bom_seen_ = false;
+  uint64_t offset_ = 0;  // bytes stepped through
+  uint64_t index_ = 0;   // elements so far
+  int64_t depth_ = 0;
+  bool in_string_ = false;
+  bool escaped_ = false;
+  bool too_big_ = false;
+  std::string element_;
 };
 
 // The columns of the native CSV schema.
@@ -691,22 +405,60 @@ class CsvSource : public ImportParser::Source {
  public:
   using Source::Source;
 
-  Status start() override {
-    CsvRow header;
-    if (!read_row(&header)) {
-      return file_->status().ok() ? Status::InvalidArgument(file_->path() + ": no header row; expected a "
-                                                                            "first line naming the columns")
-                                  : file_->status();
+  void feed(std::string_view bytes) override {
+    lines_.feed(bytes, kMaxImportRecordBytes, [&](std::string_view line, bool too_long) {
+      on_line(line, too_long);
+    });
+  }
+
+  void finish() override {
+    lines_.finish([&](std::string_view line, bool too_long) { on_line(line, too_long); });
+    if (!status_.ok()) return;
+    csv_.finish();
+    drain();
+    if (!status_.ok()) return;
+    if (!started_) {
+      status_ = Status::InvalidArgument(name_ + ": no header row; expected a first line naming the columns");
+      return;
     }
-    if (!header.error.empty()) return Status::InvalidArgument(file_->path() + ": header row: " + header.error);
+    flush_group();
+  }
+
+  bool started() const override { return started_; }
+
+ private:
+  void on_line(std::string_view line, bool too_long) {
+    if (!status_.ok()) return;
+    ++line_no_;
+    if (too_long) {
+      csv_.skip_line(line_no_, "line longer than " + MiB(kMaxImportRecordBytes));
+    } else {
+      csv_.feed(line, line_no_);
+    }
+    drain();
+  }
+
+  void drain() {
+    CsvRow row;
+    while (status_.ok() && csv_.pop(&row)) {
+      if (started_) {
+        handle_row(std::move(row));
+      } else {
+        status_ = read_header(std::move(row));
+        started_ = status_.ok();
+      }
+    }
+  }
+
+  Status read_header(CsvRow header) {
+    if (!header.error.empty()) return Status::InvalidArgument(name_ + ": header row: " + header.error);
     header_ = std::move(header.fields);
     if (!header_.empty()) header_[0] = std::string(StripBom(header_[0]));
     std::fill(std::begin(col_), std::end(col_), -1);
+    std::unordered_set<std::string_view> seen;
     for (size_t i = 0; i < header_.size(); ++i) {
       const std::string& name = header_[i];
-      for (size_t k = 0; k < i; ++k) {
-        if (header_[k] == name) return bad_column(name, "appears twice");
-      }
+      if (!seen.insert(name).second) return bad_column(name, "appears twice");
       if (decoder_.mapped()) continue;  // the mapping decides what columns mean
       int found = -1;
       for (int c = 0; c < kColumnCount; ++c) {
@@ -726,22 +478,6 @@ class CsvSource : public ImportParser::Source {
     return Status::OK();
   }
 
-  bool next(ParsedRecord* out) override {
-    while (ready_.empty()) {
-      CsvRow row;
-      if (read_row(&row)) {
-        handle_row(std::move(row));
-      } else {
-        flush_group();
-        if (ready_.empty()) return false;
-      }
-    }
-    *out = std::move(ready_.front());
-    ready_.pop_front();
-    return true;
-  }
-
- private:
   // One product being assembled from consecutive rows.
   struct Group {
     bool open = false;
@@ -753,27 +489,7 @@ class CsvSource : public ImportParser::Source {
   };
 
   Status bad_column(const std::string& name, const std::string& reason) const {
-    return Status::InvalidArgument(file_->path() + ": column '" + name.substr(0, 64) + "': " + reason);
-  }
-
-  bool read_row(CsvRow* row) {
-    std::string line;
-    bool too_long = false;
-    while (!csv_.pop(row)) {
-      if (at_end_) return false;
-      if (!file_->read_line(&line, kMaxImportRecordBytes, &too_long)) {
-        csv_.finish();
-        at_end_ = true;
-        continue;
-      }
-      ++line_no_;
-      if (too_long) {
-        csv_.skip_line(line_no_, "line longer than " + MiB(kMaxImportRecordBytes));
-      } else {
-        csv_.feed(line, line_no_);
-      }
-    }
-    return true;
+    return Status::InvalidArgument(name_ + ": column '" + name.substr(0, 64) + "': " + reason);
   }
 
   const std::string& cell(const CsvRow& row, Column c) const {
@@ -783,11 +499,11 @@ class CsvSource : public ImportParser::Source {
 
   void handle_row(CsvRow row) {
     if (!row.error.empty()) {
-      ready_.push_back(rejected(MakeRejection(row.line, "", row.error)));
+      ready_.push_back(Rejected(MakeRejection(row.line, "", row.error)));
       return;
     }
     if (row.fields.size() != header_.size()) {
-      ready_.push_back(rejected(MakeRejection(row.line, "", std::to_string(row.fields.size()) +
+      ready_.push_back(Rejected(MakeRejection(row.line, "", std::to_string(row.fields.size()) +
                                                                 " fields; expected " + std::to_string(header_.size()) +
                                                                 " as in the header")));
       return;
@@ -808,13 +524,6 @@ class CsvSource : public ImportParser::Source {
     }
     flush_group();
     start_group(row);
-  }
-
-  static ParsedRecord rejected(Rejection r) {
-    ParsedRecord rec;
-    rec.line = r.line;
-    rec.rejection = std::move(r);
-    return rec;
   }
 
   void fail(uint64_t line, const Status& s) {
@@ -842,6 +551,12 @@ class CsvSource : public ImportParser::Source {
     p.description = cell(row, kDescription);
     p.brand = cell(row, kBrand);
     std::string_view categories = cell(row, kCategories);
+    const size_t paths = 1 + static_cast<size_t>(std::count(categories.begin(), categories.end(), '|'));
+    if (paths > kMaxCategoriesPerProduct) {  // refused before any path is split
+      fail(row.line, Invalid("categories", std::to_string(paths) + " paths; expected at most " +
+                                               std::to_string(kMaxCategoriesPerProduct) + " categories a product"));
+      return;
+    }
     while (!IsBlank(categories)) {
       const size_t bar = categories.find('|');
       group_.product.category_paths.push_back(SplitCategoryPath(categories.substr(0, bar)));
@@ -892,12 +607,12 @@ class CsvSource : public ImportParser::Source {
     if (!group_.open) return;
     group_.open = false;
     if (group_.error) {
-      ready_.push_back(rejected(std::move(*group_.error)));
+      ready_.push_back(Rejected(std::move(*group_.error)));
       return;
     }
     Status s = CheckParsedProduct(&group_.product);
     if (!s.ok()) {
-      ready_.push_back(rejected(to_row(RejectionFromStatus(group_.line, s))));
+      ready_.push_back(Rejected(to_row(RejectionFromStatus(group_.line, s))));
       return;
     }
     ParsedRecord rec;
@@ -924,14 +639,14 @@ class CsvSource : public ImportParser::Source {
     return r;
   }
 
+  LineSplitter lines_;
   CsvReader csv_;
-  bool at_end_ = false;
+  bool started_ = false;  // the header has been read
   uint64_t line_no_ = 0;
   std::vector<std::string> header_;
   int col_[kColumnCount] = {};
   Group group_;
   std::unordered_set<uint64_t> seen_ids_;
-  std::deque<ParsedRecord> ready_;
 };
 
 std::string Lower(std::string s) {
@@ -941,6 +656,8 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// The format of an import: the one given, the mapping's, or from the file name's extension
+// (`path` empty: a stream, "auto" is decided later from its first byte).
 Result<std::string> ChooseFormat(const std::string& path, const ImportOptions& options,
                                  const std::optional<FieldMapping>& mapping) {
   const std::string& given = options.format;
@@ -956,6 +673,7 @@ Result<std::string> ChooseFormat(const std::string& path, const ImportOptions& o
     return given;
   }
   if (!from_mapping.empty()) return from_mapping;
+  if (path.empty()) return std::string("auto");
   const size_t slash = path.rfind('/');
   const size_t dot = path.rfind('.');
   const std::string ext = dot == std::string::npos || (slash != std::string::npos && dot < slash)
@@ -968,30 +686,25 @@ Result<std::string> ChooseFormat(const std::string& path, const ImportOptions& o
                                         ".jsonl, .ndjson, .json or .csv extension, or set format");
 }
 
-Result<std::unique_ptr<FileReader>> OpenFile(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) return Status::NotFound(path + ": no such file");
-    return Status::Unavailable(path + ": " + std::strerror(err));
-  }
-  if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory; expected a file");
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::Unavailable(path + ": cannot be opened: " + std::strerror(errno));
-  const uint64_t size = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
-  return std::make_unique<FileReader>(f, path, size);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
 // ImportParser
 // ---------------------------------------------------------------------------------------
 
-ImportParser::ImportParser(std::unique_ptr<Source> source) : source_(std::move(source)) {}
+struct ImportParser::File {
+  std::FILE* f = nullptr;
+  std::vector<char> buf = std::vector<char>(256 << 10);
+  bool eof = false;
+  ~File() {
+    if (f) std::fclose(f);
+  }
+};
+
 ImportParser::~ImportParser() = default;
 
-Result<std::unique_ptr<ImportParser>> ImportParser::Open(const std::string& path, const ImportOptions& options) {
+Result<std::unique_ptr<ImportParser>> ImportParser::Create(const ImportOptions& options, std::string name,
+                                                           uint64_t bytes_total) {
   try {
     std::optional<FieldMapping> mapping;
     if (!options.mapping_path.empty()) {
@@ -999,31 +712,101 @@ Result<std::unique_ptr<ImportParser>> ImportParser::Open(const std::string& path
       if (!m.ok()) return m.error();
       mapping = std::move(*m);
     }
-    COMMERCE_ASSIGN_OR_RETURN(std::string format, ChooseFormat(path, options, mapping));
+    COMMERCE_ASSIGN_OR_RETURN(std::string format, ChooseFormat("", options, mapping));
     if (!IsKnownCurrency(options.default_currency)) {
       return Status::InvalidArgument("default_currency '" + options.default_currency.substr(0, 16) +
                                      "': expected an ISO 4217 code such as USD");
     }
-    COMMERCE_ASSIGN_OR_RETURN(std::unique_ptr<FileReader> file, OpenFile(path));
-    RecordDecoder decoder(options.default_currency, std::move(mapping));
-    std::unique_ptr<Source> source;
-    if (format == "jsonl") {
-      source = std::make_unique<JsonLinesSource>(std::move(file), std::move(decoder));
-    } else if (format == "json") {
-      source = std::make_unique<JsonArraySource>(std::move(file), std::move(decoder));
-    } else {
-      source = std::make_unique<CsvSource>(std::move(file), std::move(decoder));
-    }
-    COMMERCE_RETURN_IF_ERROR(source->start());
-    return std::unique_ptr<ImportParser>(new ImportParser(std::move(source)));
+    std::unique_ptr<ImportParser> p(new ImportParser);
+    p->format_ = format;
+    p->name_ = std::move(name);
+    p->bytes_total_ = bytes_total;
+    p->decoder_ = std::make_unique<RecordDecoder>(options.default_currency, std::move(mapping));
+    if (format != "auto") p->choose_source(0);
+    return p;
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("opening import ") + path + ": " + e.what());
+    return Status::Internal("starting import " + name + ": " + e.what());
   }
+}
+
+void ImportParser::choose_source(char first) {
+  std::string format = format_;
+  if (format == "auto") format = first == '[' ? "json" : first == '{' ? "jsonl" : "csv";
+  if (format == "jsonl") {
+    source_ = std::make_unique<JsonLinesSource>(name_, std::move(*decoder_));
+  } else if (format == "json") {
+    source_ = std::make_unique<JsonArraySource>(name_, std::move(*decoder_));
+  } else {
+    source_ = std::make_unique<CsvSource>(name_, std::move(*decoder_));
+  }
+  decoder_.reset();
+}
+
+void ImportParser::feed(std::string_view bytes) {
+  if (finished_ || !status_.ok()) return;
+  bytes_read_ += bytes.size();
+  if (!source_) {
+    // "auto": blank bytes and a byte-order mark are kept until a byte tells the format.
+    size_t i = 0;
+    while (i < bytes.size()) {
+      const auto c = static_cast<unsigned char>(bytes[i]);
+      const bool bom_byte = (c == 0xEF || c == 0xBB || c == 0xBF) && undecided_.size() + i < 3;
+      if (!IsSpace(c) && !bom_byte) break;
+      ++i;
+    }
+    if (i == bytes.size()) {
+      if (undecided_.size() + bytes.size() > kMaxImportRecordBytes) {
+        status_ = Status::InvalidArgument(name_ + ": nothing but blank space in the first " +
+                                          MiB(kMaxImportRecordBytes));
+        return;
+      }
+      undecided_.append(bytes);
+      return;
+    }
+    choose_source(bytes[i]);
+    const std::string before = std::move(undecided_);
+    if (!before.empty()) source_->feed(before);
+  }
+  source_->feed(bytes);
+}
+
+void ImportParser::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (!status_.ok()) return;
+  if (!source_) {
+    status_ = Status::InvalidArgument(name_ + ": nothing to import (the input is empty or blank)");
+    return;
+  }
+  source_->finish();
+}
+
+bool ImportParser::started() const { return source_ && source_->started(); }
+
+Status ImportParser::read_more() {
+  File& f = *file_;
+  const size_t n = std::fread(f.buf.data(), 1, f.buf.size(), f.f);
+  if (n > 0) {
+    feed(std::string_view(f.buf.data(), n));
+    return Status::OK();
+  }
+  f.eof = true;
+  if (std::ferror(f.f)) return Status::Unavailable("read " + name_ + ": " + std::strerror(errno));
+  finish();
+  return Status::OK();
 }
 
 bool ImportParser::next(ParsedRecord* out) {
   try {
-    return source_->next(out);
+    while (true) {
+      if (source_ && source_->pop(out)) return true;
+      if (!file_ || file_->eof || !status().ok()) return false;
+      Status s = read_more();
+      if (!s.ok()) {
+        status_ = s;
+        return false;
+      }
+    }
   } catch (const std::bad_alloc&) {
     // A record too big for memory: reported against the record, the import goes on.
     *out = ParsedRecord{};
@@ -1032,8 +815,47 @@ bool ImportParser::next(ParsedRecord* out) {
   }
 }
 
-uint64_t ImportParser::bytes_read() const { return source_->bytes_read(); }
-uint64_t ImportParser::bytes_total() const { return source_->bytes_total(); }
-Status ImportParser::status() const { return source_->status(); }
+uint64_t ImportParser::bytes_read() const { return bytes_read_; }
+uint64_t ImportParser::bytes_total() const { return bytes_total_; }
+Status ImportParser::status() const {
+  if (!status_.ok()) return status_;
+  return source_ ? source_->status() : Status::OK();
+}
+
+Result<std::unique_ptr<ImportParser>> ImportParser::Open(const std::string& path, const ImportOptions& options) {
+  try {
+    ImportOptions o = options;
+    if (o.format == "auto") {
+      std::optional<FieldMapping> mapping;
+      if (!o.mapping_path.empty()) {
+        Result<FieldMapping> m = FieldMapping::Load(o.mapping_path);
+        if (!m.ok()) return m.error();
+        mapping = std::move(*m);
+      }
+      COMMERCE_ASSIGN_OR_RETURN(o.format, ChooseFormat(path, o, mapping));
+    }
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      const int err = errno;
+      if (err == ENOENT || err == ENOTDIR) return Status::NotFound(path + ": no such file");
+      return Status::Unavailable(path + ": " + std::strerror(err));
+    }
+    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory; expected a file");
+    const uint64_t size = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+    COMMERCE_ASSIGN_OR_RETURN(std::unique_ptr<ImportParser> p, Create(o, path, size));
+    p->file_ = std::make_unique<File>();
+    p->file_->f = std::fopen(path.c_str(), "rb");
+    if (!p->file_->f) return Status::Unavailable(path + ": cannot be opened: " + std::strerror(errno));
+    // What must be right before any record fails Open, not the first next(); a problem
+    // found later (in the same chunk) is left to status().
+    while (!p->started() && !p->file_->eof && p->status().ok()) {
+      COMMERCE_RETURN_IF_ERROR(p->read_more());
+    }
+    if (!p->started()) COMMERCE_RETURN_IF_ERROR(p->status());
+    return p;
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("opening import ") + path + ": " + e.what());
+  }
+}
 
 }  // namespace commerce

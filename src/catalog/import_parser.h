@@ -1,10 +1,10 @@
-// Reading import files into products, record by record: the parsing half of
-// Catalog::import_file (catalog.h). No storage here; the catalog engine drives an
+// Reading imports into products, record by record: the parsing half of Catalog::import_file
+// and Catalog::start_import (catalog.h). No storage here; the catalog engine drives an
 // ImportParser, creates the categories the paths name and upserts the products.
 //
-// Memory is bounded by the largest record (at most kMaxImportRecordBytes), never by the file:
-// files are read in chunks, a JSON array is split into its elements by a scanner, and each
-// record is parsed on its own.
+// Memory is bounded by the largest record (at most kMaxImportRecordBytes), never by the input:
+// input arrives in chunks, a JSON array is split into its elements by a scanner, and each
+// record is parsed on its own (json_node.h bounds the values and the nesting of one record).
 //
 // ---------------------------------------------------------------------------------------
 // Native JSON schema: one object per JSON Lines line, or per element of a JSON array
@@ -44,7 +44,8 @@
 //   product_id,sku,title,description,brand,categories,price,currency,options,attributes,
 //   status,popularity,barcode
 // Columns in any order; product_id, sku, title and price required; an unknown or repeated
-// column fails Open(). One row per variant: consecutive rows with the same product_id form one
+// column fails Open() (or stops a push parser before any record); a row of more than kMaxCsvFields
+// fields is rejected as it is read. One row per variant: consecutive rows with the same product_id form one
 // product, whose product-level fields (title, description, brand, categories, attributes,
 // status, popularity) come from its first row. price is in major units ("49.99", exact, see
 // ParseMoney); categories is paths separated by '|', names within a path by " > ";
@@ -71,6 +72,8 @@
 
 namespace commerce {
 
+class RecordDecoder;
+
 // The largest record (line, CSV row, array element) the parser holds; a longer one is
 // rejected and skipped. A product at every limit of ValidateProduct stays far below it.
 inline constexpr size_t kMaxImportRecordBytes = 16u << 20;
@@ -87,36 +90,75 @@ struct ParsedRecord {
   Rejection rejection;  // set when !product (field + reason)
 };
 
+// Records from bytes, in one of two modes over the same parsers:
+//
+//   push (Create): the caller feed()s chunks as they come — split anywhere, inside a record
+//     or a UTF-8 sequence alike — then finish()es; next() hands out the records completed so
+//     far and returns false when none is ready yet. Catalog::start_import and the server's
+//     import route feed it.
+//   pull (Open): a file; next() reads it as needed and returns false at its end.
+//
+// Memory is bounded by the largest record (kMaxImportRecordBytes) plus the chunk being fed,
+// never by the input: a longer record is rejected while it is skipped, not held.
 class ImportParser {
  public:
-  // Opens `path` and reads what must be right before any record: the CSV header, the '[' of
-  // a JSON array, the mapping file. Errors: NotFound (no such file), Unavailable (cannot be
-  // read), InvalidArgument (a directory, an unknown format, a bad CSV header naming the
-  // column, a bad mapping naming the mapping file and the key, an unknown default currency).
+  // A push parser. options.format is "jsonl", "json", "csv", or "auto": the mapping's format
+  // if it names one, else the first byte that is not blank tells ('[' json, '{' jsonl,
+  // anything else csv). `name` names the input in messages (a path, "body"); `bytes_total`
+  // is its size for progress, 0 when unknown. Errors: InvalidArgument (an unknown format or
+  // default currency, a bad mapping naming the mapping file and the key), NotFound (no
+  // mapping file).
+  static Result<std::unique_ptr<ImportParser>> Create(const ImportOptions& options,
+                                                      std::string name, uint64_t bytes_total = 0);
+  // Opens `path` (format "auto": by its extension) and reads what must be right before any
+  // record: the CSV header, the '[' of a JSON array, the mapping file. Errors: NotFound (no
+  // such file), Unavailable (cannot be read), InvalidArgument (a directory, an unknown
+  // format, a bad CSV header naming the column, a bad mapping naming the mapping file and
+  // the key, an unknown default currency).
   static Result<std::unique_ptr<ImportParser>> Open(const std::string& path,
                                                     const ImportOptions& options);
   ~ImportParser();
   ImportParser(const ImportParser&) = delete;
   ImportParser& operator=(const ImportParser&) = delete;
 
-  // The next record; false at the end of input (or after an error that ended it: status()).
-  // A record that cannot be parsed comes back with a rejection and never stops the import.
-  // CSV records come out when their product is complete, so a rejected row may come out
-  // before the product whose rows surround it.
+  // Push mode: more input, and its end. Input after status() turned non-OK is ignored.
+  void feed(std::string_view bytes);
+  void finish();
+  // True once what precedes every record (the CSV header, a JSON array's '[', the byte that
+  // tells the format) has been read.
+  bool started() const;
+
+  // The next record. A record that cannot be parsed comes back with a rejection and never
+  // stops the import. CSV records come out when their product is complete, so a rejected row
+  // may come out before the product whose rows surround it.
   bool next(ParsedRecord* out);
 
-  // Bytes of the file consumed so far, and its size (0 when unknown): for progress.
+  // Bytes consumed so far, and the input's size (0 when unknown): for progress.
   uint64_t bytes_read() const;
   uint64_t bytes_total() const;
-  // OK, or what ended the input early: a read error (Unavailable) or a file cut short or
-  // followed by garbage (InvalidArgument, e.g. a JSON array without its closing ']').
+  // OK, or what ended the input early: a read error (Unavailable), a bad CSV header or a JSON
+  // array that does not start with '[' (InvalidArgument, before any record), or input cut
+  // short or followed by garbage (InvalidArgument, e.g. a JSON array without its closing ']').
   Status status() const;
 
   class Source;  // one per format; import_parser.cpp
 
  private:
-  explicit ImportParser(std::unique_ptr<Source> source);
+  struct File;   // pull mode's file
+  ImportParser() = default;
+  void choose_source(char first);
+  Status read_more();  // pull mode: one chunk of the file fed, or finish() at its end
+
+  std::string format_;     // "auto": the source is made when a byte tells the format
+  std::string name_;
+  uint64_t bytes_total_ = 0;
+  uint64_t bytes_read_ = 0;
+  std::string undecided_;  // "auto": blank bytes seen before the one that tells the format
+  std::unique_ptr<RecordDecoder> decoder_;  // until a source takes it
   std::unique_ptr<Source> source_;
+  std::unique_ptr<File> file_;
+  bool finished_ = false;
+  Status status_;          // before a source exists, or the file's read error
 };
 
 // Splits a "field: reason" message (ValidateProduct's convention) into a Rejection.

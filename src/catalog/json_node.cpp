@@ -15,12 +15,11 @@ namespace {
 // pointers on stack_ (into their parents' vectors) stay valid while they are open.
 class TreeBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder> {
  public:
-  bool Null() {
-    add(JsonNode::Type::kNull);
-    return true;
-  }
+  bool Null() { return add(JsonNode::Type::kNull) || too_many(); }
   bool Bool(bool b) {
-    add(JsonNode::Type::kBool)->boolean = b;
+    JsonNode* n = add(JsonNode::Type::kBool);
+    if (!n) return too_many();
+    n->boolean = b;
     return true;
   }
   bool RawNumber(const char* s, rapidjson::SizeType len, bool) { return text(JsonNode::Type::kNumber, s, len); }
@@ -39,6 +38,7 @@ class TreeBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeB
 
  private:
   JsonNode* add(JsonNode::Type type) {
+    if (++values_ > kMaxJsonValues) return nullptr;
     JsonNode* n;
     if (stack_.empty()) {
       n = &root_;
@@ -52,7 +52,9 @@ class TreeBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeB
     return n;
   }
   bool text(JsonNode::Type type, const char* s, rapidjson::SizeType len) {
-    add(type)->text.assign(s, len);
+    JsonNode* n = add(type);
+    if (!n) return too_many();
+    n->text.assign(s, len);
     return true;
   }
   bool open(JsonNode::Type type) {
@@ -60,8 +62,14 @@ class TreeBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeB
       error_ = "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
       return false;
     }
-    stack_.push_back(add(type));
+    JsonNode* n = add(type);
+    if (!n) return too_many();
+    stack_.push_back(n);
     return true;
+  }
+  bool too_many() {
+    error_ = "more than " + std::to_string(kMaxJsonValues) + " values (the limit of one record)";
+    return false;
   }
   bool close() {
     stack_.pop_back();
@@ -72,6 +80,7 @@ class TreeBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeB
   std::vector<JsonNode*> stack_;
   std::string key_;
   std::string error_;
+  size_t values_ = 0;
 };
 
 }  // namespace

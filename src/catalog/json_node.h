@@ -53,9 +53,15 @@ struct JsonNode {
 // Nesting deeper than this is rejected: no product needs it, and it bounds the work an
 // adversarial record can cause.
 inline constexpr size_t kMaxJsonDepth = 64;
+// Values (scalars, arrays, objects) one record may hold. A node costs about 90 bytes however
+// small its text, so "[0,0,0,...]" would grow 40-fold in the tree; the bound keeps one
+// record's tree under ~10 MB. A product at every limit of ValidateProduct (1000 variants with
+// their options and attributes) stays well below it.
+inline constexpr size_t kMaxJsonValues = 100'000;
 
 // Parses exactly one JSON value (whitespace around it allowed) from `text`. Strings must be
-// valid UTF-8. InvalidArgument "offset 17: Missing a colon after a name of object member."
+// valid UTF-8; at most kMaxJsonValues values and kMaxJsonDepth levels, refused as soon as the
+// parser passes them. InvalidArgument "offset 17: Missing a colon after a name of object member."
 // on malformed input; never throws.
 Result<JsonNode> ParseJson(std::string_view text);
 

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -53,6 +55,58 @@ struct Parsed {
   }
 };
 
+void ExpectSame(const Parsed& a, const Parsed& b) {
+  REQUIRE(a.records.size() == b.records.size());
+  for (size_t i = 0; i < a.records.size(); ++i) {
+    const ParsedRecord& x = a.records[i];
+    const ParsedRecord& y = b.records[i];
+    INFO("record " << i << " (line " << x.line << ")");
+    CHECK(x.line == y.line);
+    REQUIRE(x.product.has_value() == y.product.has_value());
+    if (x.product) {
+      CHECK(x.product->product == y.product->product);
+      CHECK(x.product->category_paths == y.product->category_paths);
+      CHECK(x.product->category_ids == y.product->category_ids);
+    } else {
+      CHECK(x.rejection.line == y.rejection.line);
+      CHECK(x.rejection.field == y.rejection.field);
+      CHECK(x.rejection.reason == y.rejection.reason);
+    }
+  }
+  CHECK(a.status.code() == b.status.code());
+  CHECK(a.status.message() == b.status.message());
+  CHECK(a.bytes_read == b.bytes_read);
+}
+
+// The same file fed to a push parser in chunks of `chunk` bytes (0: random sizes).
+Parsed Feed(const std::string& path, ImportOptions options, size_t chunk) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (options.format == "auto" && options.mapping_path.empty()) {
+    const std::string ext = path.substr(path.rfind('.'));
+    options.format = ext == ".json" ? "json" : ext == ".csv" ? "csv" : "jsonl";
+  }
+  auto parser = ImportParser::Create(options, path, text.size());
+  REQUIRE(parser.ok());
+  Parsed out;
+  ParsedRecord rec;
+  std::mt19937 rng(static_cast<unsigned>(text.size()));
+  for (size_t at = 0; at < text.size();) {
+    const size_t n = std::min(text.size() - at, chunk ? chunk : 1 + rng() % 700);
+    (*parser)->feed(std::string_view(text).substr(at, n));
+    at += n;
+    while ((*parser)->next(&rec)) out.records.push_back(std::move(rec));
+  }
+  (*parser)->finish();
+  while ((*parser)->next(&rec)) out.records.push_back(std::move(rec));
+  out.status = (*parser)->status();
+  out.bytes_read = (*parser)->bytes_read();
+  out.bytes_total = (*parser)->bytes_total();
+  return out;
+}
+
+// Reads the file with a pull parser, and checks that push parsers fed it in chunks of every
+// size — one byte, odd sizes, random — hand out exactly the same records and status.
 Parsed ReadAll(const std::string& path, ImportOptions options = {}) {
   auto parser = ImportParser::Open(path, options);
   INFO(parser.status().ToString());
@@ -63,6 +117,12 @@ Parsed ReadAll(const std::string& path, ImportOptions options = {}) {
   out.status = (*parser)->status();
   out.bytes_read = (*parser)->bytes_read();
   out.bytes_total = (*parser)->bytes_total();
+  const bool small = out.bytes_total < (1 << 20);
+  for (size_t chunk : {size_t{1}, size_t{3}, size_t{17}, size_t{4096}, size_t{0}}) {
+    if (chunk < 4096 && !small) continue;
+    INFO("fed in chunks of " << chunk);
+    ExpectSame(out, Feed(path, options, chunk));
+  }
   return out;
 }
 
@@ -510,4 +570,79 @@ TEST_CASE("mapping: the Best Buy sample through tools/mappings/bestbuy.json", "[
   CHECK(numeric >= 3287);
   CHECK(ids.size() == 3291);
   CHECK(checked_4999 > 0);
+}
+
+TEST_CASE("push: the format told by the first byte that is not blank", "[catalog][import]") {
+  auto parse = [](const std::string& text) {
+    auto p = ImportParser::Create(ImportOptions{}, "input");
+    REQUIRE(p.ok());
+    (*p)->feed(text);
+    (*p)->finish();
+    std::vector<ParsedRecord> out;
+    ParsedRecord rec;
+    while ((*p)->next(&rec)) out.push_back(std::move(rec));
+    return std::make_pair(std::move(out), (*p)->status());
+  };
+  const std::string record = R"({"id":"a","title":"T","variants":[{"sku":"S","price":1}]})";
+  auto [jsonl, s1] = parse("\n\n" + record + "\n" + record + "\n");
+  CHECK(s1.ok());
+  CHECK(jsonl.size() == 2);
+  CHECK(jsonl[0].line == 3);  // leading blank lines still count
+  auto [json, s2] = parse("\xEF\xBB\xBF  [" + record + "]");
+  CHECK(s2.ok());
+  REQUIRE(json.size() == 1);
+  CHECK(json[0].product.has_value());
+  auto [csv, s3] = parse("product_id,sku,title,price\np,S,T,1\n");
+  CHECK(s3.ok());
+  REQUIRE(csv.size() == 1);
+  CHECK(csv[0].line == 2);
+  auto [none, s4] = parse("  \n ");
+  CHECK(none.empty());
+  CHECK(s4.IsInvalidArgument());
+  CHECK(s4.message().find("nothing to import") != std::string::npos);
+}
+
+// Issue 15, defect 9: each unbounded piece of work is bounded before it is done, and the
+// rejection names the limit.
+TEST_CASE("limits: fields, values and categories are refused before the work", "[catalog][import][limits]") {
+  TempDir dir;
+  SECTION("a CSV row of empty fields") {
+    const std::string row = "p-1,S,T,1" + std::string(200'000, ',') + "\n";
+    Parsed p = ReadAll(Write(dir, "wide.csv", "product_id,sku,title,price\n" + row + "p-2,S2,T,2\n"));
+    p.expect_rejected(2, "", "more than 1024 fields");
+    CHECK(p.product(3).id == "p-2");
+  }
+  SECTION("a CSV header of many columns") {
+    std::string header;
+    for (int i = 0; i < 100'000; ++i) header += "c" + std::to_string(i) + ",";
+    Status s = OpenError(Write(dir, "h.csv", header + "x\n"));
+    CHECK(s.IsInvalidArgument());
+    CHECK(s.message().find("more than 1024 fields") != std::string::npos);
+  }
+  SECTION("a JSON record of many values") {
+    std::string zeros;
+    for (int i = 0; i < 200'000; ++i) zeros += "0,";
+    const std::string big = R"({"id":"a","title":"T","attributes":{"x":[)" + zeros +
+                            R"(0]},"variants":[{"sku":"S","price":1}]})";
+    Parsed p = ReadAll(Write(dir, "v.jsonl", big + "\n" + R"({"id":"b","title":"T","variants":[{"sku":"S","price":1}]})" + "\n"));
+    p.expect_rejected(1, "", "more than 100000 values");
+    CHECK(p.product(2).id == "b");
+  }
+  SECTION("categories: counted before they are split or checked") {
+    std::string paths, ids;
+    for (int i = 0; i < 150; ++i) {
+      paths += std::string(i ? "," : "") + "\"A > B" + std::to_string(i) + "\"";
+      ids += std::string(i ? "," : "") + "\"c" + std::to_string(i) + "\"";
+    }
+    const std::string v = R"("variants":[{"sku":"S","price":1}])";
+    Parsed p = ReadAll(Write(dir, "c.jsonl",
+                             R"({"id":"a","title":"T","categories":[)" + paths + "]," + v + "}\n" +
+                                 R"({"id":"b","title":"T","category_ids":[)" + ids + "]," + v + "}\n"));
+    p.expect_rejected(1, "categories", "150 entries; expected at most 100");
+    p.expect_rejected(2, "category_ids", "150 entries; expected at most 100");
+    std::string cell;
+    for (int i = 0; i < 150; ++i) cell += std::string(i ? "|" : "") + "A > B" + std::to_string(i);
+    Parsed c = ReadAll(Write(dir, "c.csv", "product_id,sku,title,price,categories\np,S,T,1,\"" + cell + "\"\n"));
+    c.expect_rejected(2, "categories", "150 paths; expected at most 100");
+  }
 }

@@ -8,15 +8,19 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -670,4 +674,190 @@ TEST_CASE("import of the Best Buy sample through its field mapping", "[catalog]"
   }
   CHECK(checked == report->imported);
   CHECK(mismatched == 0);
+}
+
+// --- ImportStream: the importer fed chunk by chunk (start_import) ----------------------
+
+namespace {
+
+// Feeds `text` to a fresh stream in chunks of varying size (a seeded sequence that splits
+// lines, multi-byte characters and numbers alike) and finishes it.
+commerce::Result<ImportReport> StreamImport(Catalog& catalog, const std::string& text, ImportOptions o,
+                                            unsigned seed = 7) {
+  auto stream = catalog.start_import(o);
+  if (!stream.ok()) return stream.status();
+  std::mt19937 rng(seed);
+  for (size_t at = 0; at < text.size();) {
+    const size_t n = std::min<size_t>(text.size() - at, 1 + rng() % 5000);
+    commerce::Status s = (*stream)->write(std::string_view(text).substr(at, n));
+    if (!s.ok()) return s;
+    at += n;
+  }
+  return (*stream)->finish();
+}
+
+}  // namespace
+
+TEST_CASE("start_import: chunks split anywhere import exactly what import_file does", "[catalog][stream]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
+  Catalog& catalog = engine->catalog();
+  std::vector<Generated> all;
+  std::string text;
+  for (int i = 0; i < 1500; ++i) {
+    all.push_back(Generate(i));
+    text += all.back().line + (i % 7 == 0 ? "\r\n" : "\n");
+  }
+  text += "{\"id\": broken\n";  // one bad line, reported, not fatal
+  for (const char* format : {"jsonl", "auto"}) {
+    CAPTURE(format);
+    ImportOptions o;
+    o.format = format;
+    o.expected_bytes = text.size();
+    std::vector<ImportProgress> progress;
+    o.progress = [&](const ImportProgress& p) { progress.push_back(p); };
+    auto report = StreamImport(catalog, text, o);
+    INFO(report.status().ToString());
+    REQUIRE(report.ok());
+    INFO(Describe(*report));
+    CHECK(report->records == 1501);
+    CHECK(report->imported == 1500);
+    CHECK(report->rejected == 1);
+    REQUIRE(report->rejections.size() == 1);
+    CHECK(report->rejections[0].line == 1501);
+    CHECK_FALSE(report->cancelled);
+    REQUIRE(!progress.empty());
+    CHECK(progress.back().bytes_total == text.size());
+    CHECK(progress.back().bytes_read == text.size());
+    CHECK(progress.back().imported == 1500);
+  }
+  for (int i = 0; i < 1500; i += 37) {
+    auto got = catalog.get(all[i].expected.id);
+    REQUIRE(got.ok());
+    CHECK(WithoutEngineFields(*got) == all[i].expected);
+  }
+  // A JSON array and CSV through the same stream, the format told by the first byte.
+  auto arr = StreamImport(catalog, "\n  [" + all[3].line + ",\n" + all[4].line + "]\n", ImportOptions{}, 3);
+  REQUIRE(arr.ok());
+  CHECK(arr->imported == 2);
+  auto csv = StreamImport(catalog, "product_id,sku,title,price\nc-1,C1,Cup,1.50\nc-1,C2,Cup,2\n", ImportOptions{}, 1);
+  REQUIRE(csv.ok());
+  CHECK(csv->imported == 1);
+  auto cup = catalog.get("c-1");
+  REQUIRE(cup.ok());
+  CHECK(cup->variants.size() == 2);
+}
+
+TEST_CASE("start_import: broken input, bad options and misuse are clear errors", "[catalog][stream]") {
+  TempDir dir;
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), "lmdb");
+  Catalog& catalog = engine->catalog();
+  ImportOptions xml;
+  xml.format = "xml";
+  CHECK(catalog.start_import(xml).status().code() == Code::kInvalidArgument);
+  ImportOptions currency;
+  currency.default_currency = "XXZ";
+  CHECK(catalog.start_import(currency).status().code() == Code::kInvalidArgument);
+  ImportOptions mapping;
+  mapping.mapping_path = dir.sub("none.json");
+  CHECK_FALSE(catalog.start_import(mapping).ok());
+
+  // A bad CSV header: the stream is dead at once and nothing is written.
+  {
+    auto s = catalog.start_import({});
+    REQUIRE(s.ok());
+    commerce::Status w = (*s)->write("product_id,sku,title,price,colour\np-1,S,T,1,red\n");
+    CHECK(w.code() == Code::kInvalidArgument);
+    CHECK(w.message().find("column 'colour'") != std::string::npos);
+    CHECK((*s)->write("p-2,S2,T,1,red\n").code() == Code::kInvalidArgument);
+    auto r = (*s)->finish();
+    CHECK(r.status().code() == Code::kInvalidArgument);
+    CHECK((*s)->finish().status().code() == Code::kFailedPrecondition);
+    CHECK((*s)->write("x").code() == Code::kFailedPrecondition);
+  }
+  // Data after a JSON array's ']': what came before is kept, the error says so.
+  {
+    ImportOptions json;
+    json.format = "json";
+    auto s = catalog.start_import(json);
+    REQUIRE(s.ok());
+    CHECK((*s)->write(R"([{"id":"a1","title":"A","variants":[{"sku":"A1","price":1}]}])").ok());
+    CHECK((*s)->write(" garbage").code() == Code::kInvalidArgument);
+    auto r = (*s)->finish();
+    CHECK(r.status().code() == Code::kInvalidArgument);
+    CHECK(r.status().message().find("after 1 imported records") != std::string::npos);
+    CHECK(catalog.get("a1").ok());
+  }
+  // Empty or blank input of unknown format: nothing to tell the format from.
+  {
+    auto s = catalog.start_import({});
+    REQUIRE(s.ok());
+    CHECK((*s)->write(" \n\t\n").ok());
+    CHECK((*s)->finish().status().code() == Code::kInvalidArgument);
+  }
+  CHECK(engine->events().last_seq().value_or(0) == 1);  // only a1
+}
+
+TEST_CASE("start_import: progress and rejections are visible from another thread, cancel stops it",
+          "[catalog][stream]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
+  Catalog& catalog = engine->catalog();
+  auto stream = catalog.start_import({});
+  REQUIRE(stream.ok());
+  commerce::ImportStream& s = **stream;
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> seen_records{0}, seen_rejections{0};
+  std::thread watcher([&] {
+    while (!done.load()) {
+      ImportProgress p = s.progress();
+      CHECK(p.records >= seen_records.load());
+      seen_records.store(p.records);
+      seen_rejections.store(s.rejections().size());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  // Batches of 1000 records, every tenth line bad, until the watcher has seen progress.
+  int written = 0;
+  while (written < 200'000 && (seen_records.load() < 3000 || seen_rejections.load() == 0)) {
+    std::string batch;
+    for (int i = 0; i < 1000; ++i, ++written)
+      batch += written % 10 == 9 ? std::string("not json\n") : Generate(written).line + "\n";
+    REQUIRE(s.write(batch).ok());
+  }
+  CHECK(seen_records.load() >= 3000);
+  CHECK(seen_rejections.load() > 0);
+  s.cancel();
+  CHECK(s.write(Generate(written).line + "\n").code() == Code::kFailedPrecondition);
+  auto report = s.finish();
+  done.store(true);
+  watcher.join();
+  REQUIRE(report.ok());
+  CHECK(report->cancelled);
+  CHECK(report->imported > 0);
+  CHECK(report->imported + report->rejected == report->records);
+  // What the report says was imported is there, and durable: reopen and count.
+  auto stats = catalog.stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->products == report->imported);
+  engine.reset();
+  auto reopened = commerce::testing::OpenTestEngine(dir.sub("store"), driver);
+  CHECK(reopened->catalog().stats()->products == report->imported);
+}
+
+TEST_CASE("start_import: a stream dropped unfinished keeps what it imported", "[catalog][stream]") {
+  TempDir dir;
+  auto engine = commerce::testing::OpenTestEngine(dir.sub("store"), "lmdb");
+  {
+    auto s = engine->catalog().start_import({});
+    REQUIRE(s.ok());
+    std::string text;
+    for (int i = 0; i < 300; ++i) text += Generate(i).line + "\n";
+    REQUIRE((*s)->write(text).ok());
+  }
+  CHECK(engine->catalog().stats()->products == 300);
 }

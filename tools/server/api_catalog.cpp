@@ -1,10 +1,4 @@
 // Routes of the catalog: products, categories, bulk import (admin writes, store reads).
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-
 #include "routes.h"
 
 namespace commerce::server {
@@ -77,8 +71,8 @@ Response ArchiveProduct(ServerState& st, const Request& r, const Params& p) {
   return out.ok() ? ProductResponse(*out) : StatusResponse(out.status());
 }
 
-// The body (JSON Lines, a JSON array or CSV, by ?format=) goes to a file beside the store,
-// which Catalog::import_file reads; valid records are imported and invalid ones reported.
+// The body (JSON Lines, a JSON array or CSV, by ?format=) goes through the catalog's
+// streaming importer; valid records are imported and invalid ones reported.
 Response ImportProducts(ServerState& st, const Request& r, const Params&) {
   Status s = OnlyParams(r, {"format", "currency"});
   if (!s.ok()) return StatusResponse(s);
@@ -89,21 +83,12 @@ Response ImportProducts(ServerState& st, const Request& r, const Params&) {
     return StatusResponse(Status::InvalidArgument("format: one of jsonl, json, csv"));
   if (const auto* c = r.param("currency")) o.default_currency = *c;
   if (r.body.empty()) return StatusResponse(Status::InvalidArgument("body: nothing to import"));
-  std::filesystem::path tmp = std::filesystem::path(st.options.data) /
-                              ("import-" + std::to_string(getpid()) + "-" +
-                               std::to_string(st.import_counter.fetch_add(1)) + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      return StatusResponse(Status::Unavailable("import: cannot write a temporary file"));
-    }
-  }
-  auto report = st.engine->catalog().import_file(tmp.string(), o);
-  std::error_code ec;
-  std::filesystem::remove(tmp, ec);
+  o.expected_bytes = r.body.size();
+  auto stream = st.engine->catalog().start_import(o);
+  if (!stream.ok()) return StatusResponse(stream.status());
+  s = (*stream)->write(r.body);
+  auto report = (*stream)->finish();
+  if (!s.ok()) return StatusResponse(s);
   if (!report.ok()) return StatusResponse(report.status());
   return JsonResponse(BuildJson([&](JsonWriter& w) { WriteImportReport(w, *report); }));
 }

@@ -40,7 +40,6 @@ struct ServerState {
   std::unique_ptr<Metrics> metrics;
   std::atomic<bool> draining{false};
   std::atomic<int> long_polls{0};
-  std::atomic<uint64_t> import_counter{0};
 };
 
 using Params = std::vector<std::string>;  // the {captures} of the pattern, decoded, in order
