@@ -1,15 +1,15 @@
-// The SQLite driver's connections: one sqlite3 handle with its cache of prepared statements,
-// the registry of table names that turns a Table id into SQL, and the pool of read-only
-// connections that ReadTxns borrow.
+// The SQLite driver's connections: one sqlite3 handle with its cache of prepared statements
+// (turning a Table id into SQL through TableNames, storage/table_names.h), and the pool of
+// read-only connections that ReadTxns borrow.
 //
-// Parts: TableNames (shared, thread-safe), SqliteConnection (one thread at a time),
-// ReadPool (shared, thread-safe), and SqliteStatus (SQLite result code -> Status).
+// Parts: SqliteConnection (one thread at a time), ReadPool (shared, thread-safe), and
+// SqliteStatus (SQLite result code -> Status).
 //
 // Thread safety: connections are opened with SQLITE_OPEN_NOMUTEX, so a SqliteConnection and
 // the statements it hands out belong to one thread at a time: the writer connection to the
 // writer thread, a read connection to the thread holding the ReadTxn that borrowed it.
-// TableNames and ReadPool lock internally and are shared with ReadTxns through shared_ptr,
-// so a ReadTxn that outlives close() still returns its connection safely.
+// TableNames and ReadPool lock internally and are shared with ReadTxns through shared_ptr, so
+// a ReadTxn that outlives close() still returns its connection safely.
 #pragma once
 
 #include <sqlite3.h>
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "commerce/storage.h"
+#include "storage/table_names.h"
 
 namespace commerce::sqlite {
 
@@ -34,20 +35,6 @@ std::string QuotedTableName(std::string_view name);
 // CORRUPT/NOTADB -> Corruption (naming `file`), FULL/NOMEM -> ResourceExhausted, anything
 // else -> Internal. `what` says what was being done, `db` (may be null) supplies the message.
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what, const std::string& file);
-
-// Table id -> table name, for the life of one Storage. Ids are indexes into the list, so a
-// Table handed out stays valid for the process.
-class TableNames {
- public:
-  // The id of `name`, adding it if new.
-  uint32_t add(std::string_view name);
-  std::optional<uint32_t> find(std::string_view name) const;
-  std::optional<std::string> name(uint32_t id) const;
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> names_;  // GUARDED_BY(mu_)
-};
 
 // The statements a connection prepares once per table and then reuses.
 enum class TableStmt : uint8_t {
