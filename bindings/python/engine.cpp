@@ -24,12 +24,22 @@ void BindEngine(py::module_& m) {
       .field("lmdb_sync_each_commit", &StorageOptions::lmdb_sync_each_commit, "LMDB's own synced commit per group.")
       .field("lmdb_max_readers", &StorageOptions::lmdb_max_readers, "Concurrent read transactions.")
       .field("sqlite_synchronous", &StorageOptions::sqlite_synchronous, "'FULL' or 'NORMAL'.")
-      .field("sqlite_cache_kib", &StorageOptions::sqlite_cache_kib, "SQLite page cache, KiB.");
+      .field("sqlite_cache_kib", &StorageOptions::sqlite_cache_kib, "SQLite page cache, KiB.")
+      .field("postgres_url", &StorageOptions::postgres_url,
+             "libpq connection string; empty: the COMMERCE_PG_URL environment variable.")
+      .field("postgres_schema", &StorageOptions::postgres_schema, "PostgreSQL schema of the store.")
+      .field("postgres_pool_size", &StorageOptions::postgres_pool_size, "Most PostgreSQL read connections.")
+      .field("postgres_connect_timeout_s", &StorageOptions::postgres_connect_timeout_s,
+             "Seconds to wait for a PostgreSQL server to accept a connection.")
+      .field("postgres_max_attempts", &StorageOptions::postgres_max_attempts,
+             "Attempts of a group meeting serialization failures or lost connections.")
+      .field("postgres_in_doubt_timeout_ms", &StorageOptions::postgres_in_doubt_timeout_ms,
+             "How long a group whose COMMIT went unanswered may stay unresolved.");
 
   Value<EngineOptions>(m, "EngineOptions",
                        "How to open an Engine; Engine(path, **fields) sets these by keyword.")
       .field("path", &EngineOptions::path, "Directory of the store; created if absent.")
-      .field("driver", &EngineOptions::driver, "'lmdb' (default) or 'sqlite'.")
+      .field("driver", &EngineOptions::driver, "'lmdb' (default), 'sqlite' or 'postgres'.")
       .field("storage", &EngineOptions::storage, "StorageOptions.")
       .field("pricing", &EngineOptions::pricing, "A PricingPolicy (make_default_pricing()) or None.")
       .field("cart_ttl", &EngineOptions::cart_ttl, "Carts untouched this long expire.")
@@ -82,7 +92,7 @@ void BindEngine(py::module_& m) {
            "Finishes queued writes and closes the store; later calls raise FailedPrecondition. "
            "Raises FailedPrecondition when already closed.")
       .def_property_readonly(
-          "driver", [](Engine& e) { return std::string(e.storage().driver()); }, "'lmdb' or 'sqlite'.");
+          "driver", [](Engine& e) { return std::string(e.storage().driver()); }, "'lmdb', 'sqlite' or 'postgres'.");
 
   m.attr("__version__") = COMMERCE_VERSION_STRING;
 }

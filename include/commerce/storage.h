@@ -162,9 +162,12 @@ struct StorageStats {
 };
 
 struct StorageOptions {
-  // "lmdb" (default, local), "sqlite" (local).
+  // "lmdb" (default, local), "sqlite" (local), "postgres" (remote: docs/scaling.md).
   std::string driver = "lmdb";
-  // Directory holding the store; created if absent.
+  // Directory holding the store; created if absent. With "postgres" the data lives in the
+  // database and this directory is the process's own: its lock, the search index, and a
+  // note of which database store it belongs to. Each engine process sharing one database
+  // has a directory of its own.
   std::string path;
 
   // Group commit. The writer takes everything queued when it becomes free, up to
@@ -197,6 +200,30 @@ struct StorageOptions {
   std::string sqlite_synchronous = "FULL";
   // SQLite: page cache per connection, in KiB.
   int sqlite_cache_kib = 64 * 1024;
+
+  // PostgreSQL: a libpq connection string, URL or key=value, e.g.
+  // "postgresql://shop:secret@db1:5432,db2:5432/shop?target_session_attrs=read-write".
+  // Empty: the COMMERCE_PG_URL environment variable. Several hosts give failover (libpq
+  // tries them in order and, by default, only accepts the primary); TLS settings (sslmode,
+  // sslrootcert, sslcert, sslkey) and libpq's PG* environment variables pass through. The
+  // password never appears in a message or a log line.
+  std::string postgres_url;
+  // PostgreSQL: the schema holding this store's tables (1..63 of [a-z0-9_], not "pg_...");
+  // several stores can share a database under different schemas.
+  std::string postgres_schema = "commerce";
+  // PostgreSQL: most read connections at once; each live ReadTxn holds one.
+  size_t postgres_pool_size = 16;
+  // PostgreSQL: seconds to wait for a server to accept a connection, when the URL does not
+  // say (connect_timeout). Short, so that writes fail fast with Unavailable while a primary
+  // is down instead of hanging.
+  int postgres_connect_timeout_s = 2;
+  // PostgreSQL: attempts of a group that meets serialization failures (SQLSTATE 40001,
+  // 40P01) or a connection lost before COMMIT, before its callers get Unavailable.
+  int postgres_max_attempts = 10;
+  // PostgreSQL: how long a group whose COMMIT got no answer may stay unresolved (the
+  // server unreachable) before its callers get Unavailable saying the outcome is unknown.
+  // Until then the writer keeps looking the group up; it never runs it twice.
+  int postgres_in_doubt_timeout_ms = 120'000;
 };
 
 class COMMERCE_EXPORT Storage {

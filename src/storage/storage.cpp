@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "storage/lmdb/lmdb_storage.h"
+#include "storage/postgres/pg_storage.h"
 #include "storage/sqlite/sqlite_storage.h"
 
 namespace commerce {
@@ -71,13 +72,15 @@ Status CheckDriverMarker(const StorageOptions& o) {
   std::ifstream in(MarkerPath(o));
   if (in) {
     std::getline(in, made_by);
-    if (made_by != "lmdb" && made_by != "sqlite")
+    if (made_by != "lmdb" && made_by != "sqlite" && made_by != "postgres")
       return Status::Corruption("store marker " + MarkerPath(o) +
-                                " is damaged: it should name the driver (lmdb or sqlite)");
+                                " is damaged: it should name the driver (lmdb, sqlite or postgres)");
   } else if (std::filesystem::exists(o.path + "/data.mdb")) {
     made_by = "lmdb";
   } else if (std::filesystem::exists(o.path + "/commerce.sqlite")) {
     made_by = "sqlite";
+  } else if (std::filesystem::exists(o.path + "/POSTGRES")) {
+    made_by = "postgres";
   }
   if (!made_by.empty() && made_by != o.driver)
     return Status::InvalidArgument("store " + o.path + " was made by the " + made_by +
@@ -103,11 +106,13 @@ Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options) {
     return Status::InvalidArgument("max_group_size must be 1..100000");
   if (options.max_group_wait_us < 0 || options.max_group_wait_us > 1'000'000)
     return Status::InvalidArgument("max_group_wait_us must be 0..1000000");
-  if (options.driver != "lmdb" && options.driver != "sqlite")
+  if (options.driver != "lmdb" && options.driver != "sqlite" && options.driver != "postgres")
     return Status::InvalidArgument("unknown storage driver '" + options.driver +
-                                   "': expected lmdb or sqlite");
+                                   "': expected lmdb, sqlite or postgres");
   COMMERCE_RETURN_IF_ERROR(CheckDriverMarker(options));
-  auto storage = options.driver == "lmdb" ? OpenLmdbStorage(options) : OpenSqliteStorage(options);
+  auto storage = options.driver == "lmdb"     ? OpenLmdbStorage(options)
+                 : options.driver == "sqlite" ? OpenSqliteStorage(options)
+                                              : OpenPostgresStorage(options);
   if (storage.ok()) COMMERCE_RETURN_IF_ERROR(WriteDriverMarker(options));
   return storage;
 }

@@ -3,7 +3,8 @@
 // [nested_txn], [snapshots], [durability], [concurrency], [corruption].
 //
 // COMMERCE_TEST_DRIVERS=sqlite (comma separated) limits the run to some drivers, e.g. while
-// one is being written.
+// one is being written. The postgres driver runs when COMMERCE_PG_URL names a server (ctest's
+// postgres fixture does; pg_test_cluster.h), each store in a schema of its own.
 //
 // Catch2 v2 assertions are not thread-safe: worker threads and write_async callbacks only
 // record what happened, and the test thread checks it afterwards.
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -29,9 +31,11 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "commerce/storage.h"
+#include "pg_test_cluster.h"
 #include "test_dir.h"
 
 using namespace std::string_literals;
@@ -55,6 +59,12 @@ namespace {
 
 std::vector<std::string> Drivers() {
   std::vector<std::string> all = {"lmdb", "sqlite"};
+  if (!commerce::testing::PgTestUrl().empty()) {
+    all.push_back("postgres");
+  } else {
+    static bool told = false;
+    if (!std::exchange(told, true)) std::fprintf(stderr, "%s\n", commerce::testing::kPgSkipMessage);
+  }
   const char* only = std::getenv("COMMERCE_TEST_DRIVERS");
   if (only == nullptr || *only == '\0') return all;
   std::vector<std::string> chosen;
@@ -80,6 +90,8 @@ StorageOptions Options(const std::string& driver, const std::string& path) {
   o.path = path;
   o.lmdb_map_size = size_t{64} << 20;  // small test stores
   o.sqlite_cache_kib = 4096;
+  o.postgres_url = commerce::testing::PgTestUrl();
+  o.postgres_schema = commerce::testing::UniquePgSchema();
   return o;
 }
 

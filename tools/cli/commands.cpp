@@ -27,6 +27,7 @@ Result<std::unique_ptr<Engine>> Open(const StoreArgs& s,
   EngineOptions o;
   o.path = s.data;
   o.driver = s.driver;
+  o.storage.postgres_schema = s.pg_schema;
   o.pricing = std::move(pricing);
   return Engine::open(o);
 }

@@ -21,6 +21,7 @@ namespace commerce::cli {
 struct StoreArgs {
   std::string data = "./commerce-data";
   std::string driver = "lmdb";
+  std::string pg_schema = "commerce";
 };
 
 struct ImportArgs {

@@ -10,8 +10,11 @@ using namespace commerce::cli;
 namespace {
 void AddStore(CLI::App* cmd, StoreArgs* s) {
   cmd->add_option("--data", s->data, "store directory (created if absent)")->capture_default_str();
-  cmd->add_option("--driver", s->driver, "storage driver")
-      ->check(CLI::IsMember({"lmdb", "sqlite"}))
+  cmd->add_option("--driver", s->driver, "storage driver (postgres: the server from COMMERCE_PG_URL)")
+      ->check(CLI::IsMember({"lmdb", "sqlite", "postgres"}))
+      ->capture_default_str();
+  // No --pg-url: a password on a command line is visible to every user through ps.
+  cmd->add_option("--pg-schema", s->pg_schema, "PostgreSQL schema of the store (driver postgres)")
       ->capture_default_str();
 }
 }  // namespace

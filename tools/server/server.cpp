@@ -60,6 +60,7 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     Status s;
     if (k == "data") o->data = v;
     else if (k == "driver") o->driver = v;
+    else if (k == "pg-schema") o->pg_schema = v;
     else if (k == "listen") o->listen = v;
     else if (k == "keys") o->keys = v;
     else if (k == "access-log") o->access_log = v;
@@ -100,8 +101,10 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
   app->add_option("--config", o->config, "config file: `key = value` lines with these option names")
       ->check(CLI::ExistingFile);
   app->add_option("--data", o->data, "store directory (created if absent)")->capture_default_str();
-  app->add_option("--driver", o->driver, "storage driver")
-      ->check(CLI::IsMember({"lmdb", "sqlite"}))->capture_default_str();
+  app->add_option("--driver", o->driver, "storage driver (postgres: the server from COMMERCE_PG_URL)")
+      ->check(CLI::IsMember({"lmdb", "sqlite", "postgres"}))->capture_default_str();
+  app->add_option("--pg-schema", o->pg_schema, "PostgreSQL schema of the store (driver postgres)")
+      ->capture_default_str();
   app->add_option("--listen", o->listen, "host:port to listen on")->capture_default_str();
   app->add_option("--threads", o->threads, "event loops (0: one per hardware thread)")
       ->check(CLI::Range(0, 256))->capture_default_str();
@@ -175,6 +178,7 @@ int RunServer(const ServerOptions& opts) {
   EngineOptions eo;
   eo.path = opts.data;
   eo.driver = opts.driver;
+  eo.storage.postgres_schema = opts.pg_schema;
   auto engine = Engine::open(eo);
   if (!engine.ok()) {
     std::fprintf(stderr, "error: %s\n", engine.status().ToString().c_str());

@@ -29,6 +29,9 @@ namespace commerce::server {
 struct ServerOptions {
   std::string data = "./commerce-data";  // store directory
   std::string driver = "lmdb";
+  // driver postgres: the store's schema; the server comes from COMMERCE_PG_URL (never a flag:
+  // a password on a command line is visible to every user through ps).
+  std::string pg_schema = "commerce";
   std::string listen = "127.0.0.1:8080";  // host:port (IPv4 or [IPv6]:port)
   int threads = 0;                        // event loops; 0: one per hardware thread
   int pool_threads = 64;                  // libuv pool for engine calls (UV_THREADPOOL_SIZE)

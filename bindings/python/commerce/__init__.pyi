@@ -490,6 +490,12 @@ class StorageOptions(_Value):
     lmdb_max_readers: int
     sqlite_synchronous: str
     sqlite_cache_kib: int
+    postgres_url: str
+    postgres_schema: str
+    postgres_pool_size: int
+    postgres_connect_timeout_s: int
+    postgres_max_attempts: int
+    postgres_in_doubt_timeout_ms: int
     def __init__(self, **fields: Any) -> None: ...
 
 class EngineOptions(_Value):

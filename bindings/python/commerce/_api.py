@@ -43,7 +43,7 @@ _engine_init = Engine.__init__
 def _engine__init__(self, path=None, *, options=None, **fields):
     """Engine(path, **options): opens (creating if absent) the store at path.
 
-    Keywords are EngineOptions fields: driver ('lmdb' or 'sqlite'), run_background,
+    Keywords are EngineOptions fields: driver ('lmdb', 'sqlite' or 'postgres'), run_background,
     cart_ttl, background_tick, pricing (make_default_pricing(...)), storage
     (StorageOptions or a dict), search (SearchOptions or a dict, e.g. {'shards': 1}).
     Or pass options=EngineOptions(...). Raises the engine's error (Unavailable,

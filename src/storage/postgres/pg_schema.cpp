@@ -1,0 +1,177 @@
+#include "storage/postgres/pg_schema.h"
+
+#include <cstdio>
+
+#include "common/ids.h"
+
+namespace commerce::postgres {
+
+bool IsValidSchemaName(std::string_view name) {
+  if (name.empty() || name.size() > 63 || name.starts_with("pg_")) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+std::string PgTableName(std::string_view name) {
+  // PostgreSQL cuts identifiers at 63 bytes; a 64-byte name (storage.h allows them) would
+  // then meet the 63-byte name it starts with. Long names keep 54 bytes and a hash of the
+  // whole name instead.
+  if (name.size() <= 63) return std::string(name);
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char c : name) h = (h ^ c) * 16777619u;
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", h);
+  return std::string(name.substr(0, 54)) + "_" + hex;
+}
+
+std::string Quoted(std::string_view schema, std::string_view name) {
+  // Both are [a-z0-9_] (checked before use), so quoting never needs escaping.
+  std::string out = "\"";
+  out += schema;
+  out += "\".\"";
+  out += PgTableName(name);
+  out += '"';
+  return out;
+}
+
+std::string CreateTableSql(std::string_view schema, std::string_view table) {
+  return "CREATE TABLE IF NOT EXISTS " + Quoted(schema, table) +
+         " (k bytea PRIMARY KEY, v bytea NOT NULL)";
+}
+
+uint32_t SchemaNames::add(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint32_t id = tables_.add(name);
+  while (statements_.size() <= id) {
+    uint32_t tid = static_cast<uint32_t>(statements_.size());
+    std::string t = Quoted(schema_, *tables_.name(tid));
+    Statements s;
+    auto set = [&](TableStmt which, std::string sql) {
+      size_t i = static_cast<size_t>(which);
+      s.name[i] = "t" + std::to_string(tid) + "_" + std::to_string(i);
+      s.sql[i] = std::move(sql);
+    };
+    set(TableStmt::kGet, "SELECT v FROM " + t + " WHERE k = $1");
+    set(TableStmt::kSeekForward, "SELECT k, v FROM " + t + " WHERE k >= $1 ORDER BY k LIMIT $2");
+    set(TableStmt::kNextForward, "SELECT k, v FROM " + t + " WHERE k > $1 ORDER BY k LIMIT $2");
+    set(TableStmt::kFirst, "SELECT k, v FROM " + t + " ORDER BY k LIMIT $1");
+    set(TableStmt::kSeekReverse, "SELECT k, v FROM " + t + " WHERE k <= $1 ORDER BY k DESC LIMIT $2");
+    set(TableStmt::kNextReverse, "SELECT k, v FROM " + t + " WHERE k < $1 ORDER BY k DESC LIMIT $2");
+    set(TableStmt::kLast, "SELECT k, v FROM " + t + " ORDER BY k DESC LIMIT $1");
+    set(TableStmt::kPut, "INSERT INTO " + t + " (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v");
+    set(TableStmt::kInsert, "INSERT INTO " + t + " (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING");
+    set(TableStmt::kDel, "DELETE FROM " + t + " WHERE k = $1");
+    statements_.push_back(std::move(s));
+  }
+  return id;
+}
+
+Status SchemaNames::statement(Table table, TableStmt which, const std::string** name,
+                              const std::string** sql) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (table.id >= statements_.size())
+    return Status::InvalidArgument("table id " + std::to_string(table.id) +
+                                   " was not given out by this storage");
+  const Statements& s = statements_[table.id];
+  *name = &s.name[static_cast<size_t>(which)];
+  *sql = &s.sql[static_cast<size_t>(which)];
+  return Status::OK();
+}
+
+namespace {
+
+// One step of the layout, from version `to - 1` to `to`. Steps are appended, never edited:
+// a store records the last one applied.
+struct Migration {
+  int to;
+  const char* sql;  // "%s" stands for the quoted schema prefix "<schema>".
+};
+
+constexpr Migration kMigrations[] = {
+    {1,
+     "CREATE TABLE IF NOT EXISTS %s.\"__groups\" ("
+     "id bytea PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"},
+};
+
+std::string Expand(const char* sql, const std::string& schema) {
+  std::string out, q = "\"" + schema + "\"";
+  for (const char* p = sql; *p; ++p) {
+    if (p[0] == '%' && p[1] == 's') {
+      out += q;
+      ++p;
+    } else {
+      out += *p;
+    }
+  }
+  return out;
+}
+
+Status ApplyOnce(PgConnection& conn, const std::string& schema, std::string* store_id,
+                 Failure* failure) {
+  const std::string meta = Quoted(schema, "__meta");
+  COMMERCE_RETURN_IF_ERROR(conn.exec(
+      "BEGIN ISOLATION LEVEL READ COMMITTED; CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"; " +
+          "CREATE TABLE IF NOT EXISTS " + meta + " (k text PRIMARY KEY, v text NOT NULL)",
+      failure));
+  Status s;
+  // The row lock on schema_version serialises concurrent openers: the second waits for the
+  // first to commit its migrations, then finds nothing left to do.
+  std::string id = RandomId("store-");
+  PgResult r = conn.run("__meta_init",
+                        "INSERT INTO " + meta + " (k, v) VALUES ('schema_version', '0'), "
+                        "('store_id', $1) ON CONFLICT (k) DO NOTHING",
+                        {Param{id, 25}}, &s, failure);
+  if (!s.ok()) return s;
+  r = conn.run("__meta_lock",
+               "SELECT (SELECT v FROM " + meta + " WHERE k = 'schema_version' FOR UPDATE), "
+               "(SELECT v FROM " + meta + " WHERE k = 'store_id')",
+               {}, &s, failure);
+  if (!s.ok()) return s;
+  if (PQntuples(r.get()) != 1 || PQgetisnull(r.get(), 0, 0) || PQgetisnull(r.get(), 0, 1))
+    return Status::Corruption("PostgreSQL schema \"" + schema +
+                              "\": __meta lacks schema_version or store_id");
+  std::string version_text(PQgetvalue(r.get(), 0, 0), PQgetlength(r.get(), 0, 0));
+  *store_id = std::string(PQgetvalue(r.get(), 0, 1), PQgetlength(r.get(), 0, 1));
+  int version = -1;
+  try {
+    version = std::stoi(version_text);
+  } catch (...) {
+  }
+  if (version < 0)
+    return Status::Corruption("PostgreSQL schema \"" + schema + "\": schema_version '" +
+                              version_text + "' is not a number");
+  if (version > kSchemaVersion)
+    return Status::FailedPrecondition(
+        "PostgreSQL schema \"" + schema + "\" has layout version " + std::to_string(version) +
+        ", newer than this build's " + std::to_string(kSchemaVersion) + ": upgrade commerce");
+  for (const Migration& m : kMigrations) {
+    if (m.to <= version) continue;
+    COMMERCE_RETURN_IF_ERROR(conn.exec(Expand(m.sql, schema), failure)
+                                 .WithContext("schema migration to version " + std::to_string(m.to)));
+    COMMERCE_RETURN_IF_ERROR(conn.exec("UPDATE " + meta + " SET v = '" + std::to_string(m.to) +
+                                           "' WHERE k = 'schema_version'",
+                                       failure));
+  }
+  return conn.exec("COMMIT", failure);
+}
+
+}  // namespace
+
+Status ApplySchema(PgConnection& conn, const std::string& schema, std::string* store_id) {
+  // Two processes creating the same schema at once can collide inside PostgreSQL's catalog
+  // (a unique violation on pg_namespace or pg_type) even with IF NOT EXISTS: the loser
+  // rolls back and tries again, and then finds the winner's objects.
+  Status s;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    Failure failure = Failure::kNone;
+    s = ApplyOnce(conn, schema, store_id, &failure);
+    if (s.ok()) return s;
+    (void)conn.exec("ROLLBACK");
+    if (failure == Failure::kConnection) break;
+    if (!s.IsAlreadyExists() && failure != Failure::kRetry) break;
+  }
+  return s.WithContext("preparing PostgreSQL schema \"" + schema + "\"");
+}
+
+}  // namespace commerce::postgres

@@ -1,0 +1,514 @@
+// The PostgreSQL driver: Storage on a schema of a PostgreSQL database.
+//
+// Parts: opening (options, the local directory and its binding to the store, the schema),
+// the Storage calls (tables, reads, writes, sync, close), the group commit the shared
+// GroupWriter drives on its thread, and the resolution of groups whose COMMIT went
+// unanswered ("in doubt").
+//
+// Connections: one writer connection, used only on the writer thread (and by open/close
+// while that thread is not running), and a PgPool of connections for ReadTxns.
+//
+// Isolation: a group is one SERIALIZABLE transaction, so mutations that read and then write
+// (the callback model of storage.h) stay correct when several processes write the same rows:
+// PostgreSQL aborts one of two conflicting groups with 40001 and the writer runs it again,
+// at most postgres_max_attempts times. Reads are REPEATABLE READ, READ ONLY snapshots.
+//
+// Exactly once: every group inserts its random id into __groups in its own transaction. When
+// the connection drops after COMMIT was sent, the writer reconnects and inserts the same id
+// with ON CONFLICT DO NOTHING: a conflict means the group committed (its callers get their
+// results); a successful insert means it did not, and the row now stops the lost transaction
+// from ever committing (it would hit the unique key), so the group can run again. The
+// insert waits while the lost transaction still holds the id's row lock, so the answer is
+// never "not yet". While the server cannot be reached the group stays in doubt: its callers
+// wait (up to postgres_in_doubt_timeout_ms), other groups fail fast with Unavailable.
+#include "storage/postgres/pg_storage.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <span>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "common/ids.h"
+#include "storage/dir_lock.h"
+#include "storage/file_io.h"
+#include "storage/group_writer.h"
+#include "storage/postgres/pg_connection.h"
+#include "storage/postgres/pg_schema.h"
+#include "storage/postgres/pg_txn.h"
+
+namespace commerce {
+namespace postgres {
+namespace {
+
+constexpr char kBindingFile[] = "POSTGRES";
+// How often an in-doubt group is looked up again while the server is unreachable.
+constexpr auto kInDoubtRetry = std::chrono::milliseconds(200);
+// Rows of __groups older than this are deleted: a group's outcome is in doubt for seconds,
+// never for a day.
+constexpr char kTrimGroupsSql[] = "DELETE FROM %s WHERE at < now() - interval '1 day'";
+constexpr auto kTrimEvery = std::chrono::minutes(10);
+
+Status Closed() { return Status::FailedPrecondition("storage is closed: reopen it"); }
+
+Status ValidateOptions(const StorageOptions& o) {
+  if (o.path.empty())
+    return Status::InvalidArgument("storage path is empty: give the directory to keep the store in");
+  if (!IsValidSchemaName(o.postgres_schema))
+    return Status::InvalidArgument("postgres_schema '" + o.postgres_schema +
+                                   "' must be 1..63 of [a-z0-9_] and not start with \"pg_\"");
+  if (o.postgres_pool_size < 1 || o.postgres_pool_size > 1000)
+    return Status::InvalidArgument("postgres_pool_size must be 1..1000");
+  if (o.postgres_connect_timeout_s < 1 || o.postgres_connect_timeout_s > 600)
+    return Status::InvalidArgument("postgres_connect_timeout_s must be 1..600");
+  if (o.postgres_max_attempts < 1 || o.postgres_max_attempts > 1000)
+    return Status::InvalidArgument("postgres_max_attempts must be 1..1000");
+  if (o.postgres_in_doubt_timeout_ms < 0)
+    return Status::InvalidArgument("postgres_in_doubt_timeout_ms must not be negative");
+  return Status::OK();
+}
+
+std::string ConnInfoText(const StorageOptions& o) {
+  if (!o.postgres_url.empty()) return o.postgres_url;
+  const char* env = std::getenv("COMMERCE_PG_URL");
+  return env ? env : "";
+}
+
+// The local directory names the store it belongs to, so that a directory (with its search
+// index) is never used with another database's store, whose event log it does not match.
+Status CheckBinding(const std::string& dir, const std::string& schema, const std::string& store_id) {
+  std::string path = dir + "/" + kBindingFile;
+  std::ifstream in(path);
+  if (!in) {
+    std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << "store_id " << store_id << "\nschema " << schema << "\n";
+      out.close();
+      if (!out) return Status::Unavailable("cannot write " + tmp);
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) return Status::Unavailable("cannot rename " + tmp + ": " + ec.message());
+    return file_io::SyncDirectory(dir);
+  }
+  std::string line1, line2;
+  std::getline(in, line1);
+  std::getline(in, line2);
+  auto value = [](const std::string& line, std::string_view key) -> std::optional<std::string> {
+    if (!line.starts_with(std::string(key) + " ")) return std::nullopt;
+    std::string v = line.substr(key.size() + 1);
+    if (v.empty() || v.size() > 100) return std::nullopt;
+    for (char c : v)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+        return std::nullopt;
+    return v;
+  };
+  auto id = value(line1, "store_id");
+  auto sch = value(line2, "schema");
+  if (!id || !sch)
+    return Status::Corruption(path + " is damaged: it should name the PostgreSQL store this "
+                              "directory belongs to; remove the directory to start it afresh");
+  if (*id != store_id || *sch != schema)
+    return Status::FailedPrecondition(
+        "directory " + dir + " belongs to PostgreSQL store " + *id + " (schema " + *sch +
+        "), but the database holds store " + store_id + " (schema " + schema +
+        "): its search index would not match; give this process a directory of its own");
+  return Status::OK();
+}
+
+// A group's mutations while its outcome is unknown: their callers are answered once it is
+// looked up.
+struct InDoubtGroup {
+  std::string id;
+  std::chrono::steady_clock::time_point since;
+  struct Write {
+    Mutation mutation;
+    bool sync = true;
+    std::function<void(Status)> done;
+    Status result;
+  };
+  std::vector<Write> writes;
+};
+
+class PgStorage final : public Storage, private GroupBackend {
+ public:
+  static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options);
+  ~PgStorage() override { (void)close(); }
+
+  std::string_view driver() const override { return "postgres"; }
+  uint32_t capabilities() const override { return kNestedTxn | kSnapshots | kRemote | kGroupCommit; }
+  Result<Table> table(std::string_view name) override;
+  Result<std::unique_ptr<ReadTxn>> read() override;
+  Status write(Mutation mutation, WriteOptions options) override {
+    return writer_->write(std::move(mutation), options);
+  }
+  void write_async(Mutation mutation, WriteOptions options,
+                   std::function<void(Status)> done) override {
+    writer_->write_async(std::move(mutation), options, std::move(done));
+  }
+  Status sync() override {
+    if (closed_) return Closed();
+    return writer_->run([this] { return make_durable(); });
+  }
+  StorageStats stats() const override;
+  Status close() override;
+
+ private:
+  PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> lock, ConnSettings settings,
+            std::shared_ptr<SchemaNames> names, std::unique_ptr<PgConnection> writer_conn,
+            std::shared_ptr<PgPool> pool);
+
+  // Writer thread only (or close(), once that thread has ended).
+  Status commit_group(std::span<PendingWrite* const> group, bool durable) override;
+  void on_idle() override;
+  enum class Outcome { kCommitted, kRolledBack, kRetry, kLost, kUnknown };
+  Outcome attempt_group(std::span<PendingWrite* const> group, bool durable,
+                        const std::string& group_id, Status* error);
+  Failure run_mutation(PendingWrite& write);
+  Status ensure_connection();
+  // Looks the group up once: committed (true), not committed (false), or unreachable.
+  Result<bool> look_up(const std::string& group_id);
+  void resolve_in_doubt(bool wait_for_server);
+  void park(std::span<PendingWrite* const> group, const std::string& group_id);
+  Status make_durable();
+  Status create_table(std::string_view name);
+  std::string new_group_id();
+
+  const StorageOptions options_;
+  std::unique_ptr<DirLock> lock_;
+  const ConnSettings settings_;
+  const std::shared_ptr<SchemaNames> names_;
+  std::unique_ptr<PgConnection> writer_conn_;  // null after a loss, until reconnected
+  const std::shared_ptr<PgPool> pool_;
+
+  // Writer-thread state.
+  std::vector<InDoubtGroup> in_doubt_;
+  bool unsynced_ = false;  // a group committed with synchronous_commit = off since the last sync
+  std::chrono::steady_clock::time_point last_trim_{};
+  std::mt19937_64 rng_{std::random_device{}()};
+
+  std::atomic<uint64_t> durable_syncs_{0};
+  std::atomic<bool> closed_{false};
+  // Last: its thread calls back into this object, so it must stop before the rest goes.
+  std::unique_ptr<GroupWriter> writer_;
+};
+
+Result<std::unique_ptr<Storage>> PgStorage::Open(const StorageOptions& options) {
+  COMMERCE_RETURN_IF_ERROR(ValidateOptions(options));
+  std::string conninfo = ConnInfoText(options);
+  if (conninfo.empty())
+    return Status::InvalidArgument(
+        "the postgres driver needs a connection string: set postgres_url (--pg-url) or the "
+        "COMMERCE_PG_URL environment variable, e.g. postgresql://user:password@host:5432/db");
+  COMMERCE_ASSIGN_OR_RETURN(ConnSettings settings,
+                            ConnSettings::Parse(conninfo, options.postgres_connect_timeout_s));
+  COMMERCE_ASSIGN_OR_RETURN(std::unique_ptr<DirLock> lock, DirLock::Acquire(options.path));
+  COMMERCE_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(settings));
+  std::string store_id;
+  COMMERCE_RETURN_IF_ERROR(ApplySchema(*conn, options.postgres_schema, &store_id));
+  COMMERCE_RETURN_IF_ERROR(CheckBinding(options.path, options.postgres_schema, store_id));
+  auto names = std::make_shared<SchemaNames>(options.postgres_schema);
+  // Reads may go to any host that accepts them only when the caller asked for replica reads;
+  // by default they go where writes go, so a read sees every acknowledged write.
+  auto pool = std::make_shared<PgPool>(settings, options.postgres_pool_size, std::chrono::seconds(10));
+  return std::unique_ptr<Storage>(new PgStorage(options, std::move(lock), std::move(settings),
+                                                std::move(names), std::move(conn), std::move(pool)));
+}
+
+PgStorage::PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> lock,
+                     ConnSettings settings, std::shared_ptr<SchemaNames> names,
+                     std::unique_ptr<PgConnection> writer_conn, std::shared_ptr<PgPool> pool)
+    : options_(options),
+      lock_(std::move(lock)),
+      settings_(std::move(settings)),
+      names_(std::move(names)),
+      writer_conn_(std::move(writer_conn)),
+      pool_(std::move(pool)) {
+  GroupBackend* backend = this;
+  writer_ = std::make_unique<GroupWriter>(backend, options.max_group_size, options.max_group_wait_us);
+}
+
+Result<Table> PgStorage::table(std::string_view name) {
+  if (!IsValidTableName(name))
+    return Status::InvalidArgument("table name '" + std::string(name) +
+                                   "' must be 1..64 of [a-z0-9_] and not start with \"__\"");
+  if (closed_) return Closed();
+  if (auto id = names_->find(name)) return Table{*id};
+  COMMERCE_RETURN_IF_ERROR(writer_->run([this, name] { return create_table(name); }));
+  return Table{names_->add(name)};
+}
+
+Status PgStorage::create_table(std::string_view name) {
+  COMMERCE_RETURN_IF_ERROR(ensure_connection());
+  // Another process may create the same table at the same moment; PostgreSQL can then
+  // report a unique violation in its catalog even with IF NOT EXISTS. The second try finds
+  // the table.
+  Status s;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    Failure f = Failure::kNone;
+    s = writer_conn_->exec(CreateTableSql(options_.postgres_schema, name), &f);
+    if (s.ok()) return s;
+    if (f == Failure::kConnection) writer_conn_.reset();
+    if (f == Failure::kConnection || !s.IsAlreadyExists()) break;
+  }
+  return s.WithContext("creating table " + std::string(name));
+}
+
+Result<std::unique_ptr<ReadTxn>> PgStorage::read() {
+  if (closed_) return Closed();
+  return BeginRead(pool_, names_);
+}
+
+StorageStats PgStorage::stats() const {
+  GroupWriterStats g = writer_->stats();
+  StorageStats s;
+  s.groups = g.groups;
+  s.mutations = g.mutations;
+  s.failed_mutations = g.failed_mutations;
+  s.max_group_size = g.max_group_size;
+  s.durable_syncs = durable_syncs_.load();
+  return s;
+}
+
+Status PgStorage::close() {
+  if (closed_.exchange(true)) return Status::OK();
+  writer_->stop();  // answers every queued write first
+  // The writer thread has ended: its state is this thread's now.
+  Status s = make_durable();
+  if (!in_doubt_.empty()) resolve_in_doubt(/*wait_for_server=*/true);
+  pool_->close();
+  writer_conn_.reset();
+  lock_.reset();
+  return s;
+}
+
+std::string PgStorage::new_group_id() { return RandomId("") + RandomId(""); }
+
+Status PgStorage::ensure_connection() {
+  if (writer_conn_ && writer_conn_->ok()) return Status::OK();
+  writer_conn_.reset();
+  COMMERCE_ASSIGN_OR_RETURN(writer_conn_, PgConnection::Connect(settings_));
+  return Status::OK();
+}
+
+Failure PgStorage::run_mutation(PendingWrite& write) {
+  Status result;
+  Failure failure;
+  {
+    PgWriteTxn txn(writer_conn_.get(), names_.get());
+    try {
+      result = write.mutation(txn);
+    } catch (const std::exception& e) {
+      result = Status::Internal(std::string("mutation threw: ") + e.what());
+    } catch (...) {
+      result = Status::Internal("mutation threw an exception that is not a std::exception");
+    }
+    failure = txn.failure();
+  }
+  write.result = result;
+  if (failure != Failure::kNone) return failure;
+  // One round trip ends this mutation and opens the next one's savepoint.
+  Status s = writer_conn_->exec(result.ok() ? "RELEASE SAVEPOINT m; SAVEPOINT m"
+                                            : "ROLLBACK TO SAVEPOINT m; RELEASE SAVEPOINT m; SAVEPOINT m",
+                                &failure);
+  if (s.ok()) return Failure::kNone;
+  if (failure != Failure::kStatement) {
+    write.result = s;
+    return failure;
+  }
+  // The mutation met a statement error it ignored (the savepoint's subtransaction is
+  // aborted, so RELEASE failed): it fails alone, like one that returned the error.
+  Status release_error = s;
+  s = writer_conn_->exec("ROLLBACK TO SAVEPOINT m; RELEASE SAVEPOINT m; SAVEPOINT m", &failure);
+  write.result = result.ok() ? release_error.WithContext("a statement of this write failed") : result;
+  if (!s.ok()) {
+    write.result = s;
+    return failure == Failure::kNone ? Failure::kStatement : failure;
+  }
+  return Failure::kNone;
+}
+
+PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group, bool durable,
+                                            const std::string& group_id, Status* error) {
+  Failure f = Failure::kNone;
+  // Groups nobody waits to be durable for commit without waiting for the WAL flush (nor for
+  // synchronous replicas); sync() makes them durable later.
+  *error = writer_conn_->exec(durable ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                      : "BEGIN ISOLATION LEVEL SERIALIZABLE; "
+                                        "SET LOCAL synchronous_commit = off",
+                              &f);
+  auto failed = [&](Failure failure) {
+    if (failure == Failure::kConnection) return Outcome::kLost;
+    (void)writer_conn_->exec("ROLLBACK");
+    return failure == Failure::kRetry ? Outcome::kRetry : Outcome::kRolledBack;
+  };
+  if (!error->ok()) return failed(f);
+  PgResult r = writer_conn_->run(
+      "__group", "INSERT INTO " + Quoted(options_.postgres_schema, "__groups") + " (id) VALUES ($1)",
+      {Param{group_id}}, error, &f);
+  if (!error->ok()) return failed(f);
+  *error = writer_conn_->exec("SAVEPOINT m", &f);
+  if (!error->ok()) return failed(f);
+  for (PendingWrite* w : group) {
+    f = run_mutation(*w);
+    if (f == Failure::kNone) continue;
+    *error = w->result;
+    // A statement error that broke the savepoint protocol leaves the transaction unusable:
+    // the group as a whole fails.
+    return failed(f);
+  }
+  *error = writer_conn_->exec("RELEASE SAVEPOINT m; COMMIT", &f);
+  if (error->ok()) return Outcome::kCommitted;
+  if (f == Failure::kConnection) return Outcome::kUnknown;
+  // COMMIT itself failed (a serialization failure found at commit): rolled back.
+  (void)writer_conn_->exec("ROLLBACK");
+  return f == Failure::kRetry ? Outcome::kRetry : Outcome::kRolledBack;
+}
+
+Status PgStorage::commit_group(std::span<PendingWrite* const> group, bool durable) {
+  resolve_in_doubt(/*wait_for_server=*/false);
+  Status error;
+  for (int attempt = 1; attempt <= options_.postgres_max_attempts; ++attempt) {
+    Status connected = ensure_connection();
+    if (!connected.ok()) return connected.WithContext("group of " + std::to_string(group.size()) + " writes");
+    std::string group_id = new_group_id();
+    Outcome outcome = attempt_group(group, durable, group_id, &error);
+    switch (outcome) {
+      case Outcome::kCommitted:
+        if (!durable) unsynced_ = true;
+        return Status::OK();
+      case Outcome::kRolledBack:
+        return error.WithContext("group of " + std::to_string(group.size()) + " writes rolled back");
+      case Outcome::kRetry: {
+        // Back off a little, more each time, with jitter: the conflicting group (another
+        // process's) needs a moment to commit.
+        int ceiling_ms = std::min(50, 1 << std::min(attempt, 6));
+        std::this_thread::sleep_for(std::chrono::microseconds(rng_() % (ceiling_ms * 1000 + 1)));
+        continue;
+      }
+      case Outcome::kLost:
+        // COMMIT was never sent: the transaction cannot have committed. Run it again on a
+        // new connection (which may be a promoted replica).
+        writer_conn_.reset();
+        continue;
+      case Outcome::kUnknown: {
+        writer_conn_.reset();
+        auto committed = look_up(group_id);
+        if (!committed.ok()) {
+          // The server is unreachable: the group waits in doubt, its callers with it.
+          park(group, group_id);
+          return Status::OK();
+        }
+        if (*committed) {
+          if (!durable) unsynced_ = true;
+          return Status::OK();
+        }
+        continue;  // tombstoned: it can never commit now, so it may run again
+      }
+    }
+  }
+  return Status::Unavailable("PostgreSQL: group of " + std::to_string(group.size()) +
+                             " writes failed " + std::to_string(options_.postgres_max_attempts) +
+                             " attempts (serialization failures or lost connections); last: " +
+                             error.ToString());
+}
+
+Result<bool> PgStorage::look_up(const std::string& group_id) {
+  Status connected = ensure_connection();
+  if (!connected.ok()) return connected;
+  Status s;
+  Failure f = Failure::kNone;
+  PgResult r = writer_conn_->run(
+      "__group_resolve",
+      "INSERT INTO " + Quoted(options_.postgres_schema, "__groups") +
+          " (id) VALUES ($1) ON CONFLICT (id) DO NOTHING",
+      {Param{group_id}}, &s, &f);
+  if (!s.ok()) {
+    if (f == Failure::kConnection) writer_conn_.reset();
+    return s;
+  }
+  return std::string_view(PQcmdTuples(r.get())) == "0";
+}
+
+void PgStorage::park(std::span<PendingWrite* const> group, const std::string& group_id) {
+  InDoubtGroup g{group_id, std::chrono::steady_clock::now(), {}};
+  for (PendingWrite* w : group) {
+    g.writes.push_back({std::move(w->mutation), w->sync, std::move(w->done), std::move(w->result)});
+    w->done = nullptr;  // answered later, by resolve_in_doubt
+  }
+  in_doubt_.push_back(std::move(g));
+}
+
+void PgStorage::resolve_in_doubt(bool wait_for_server) {
+  while (!in_doubt_.empty()) {
+    InDoubtGroup& g = in_doubt_.front();
+    auto committed = look_up(g.id);
+    if (!committed.ok()) {
+      auto waited = std::chrono::steady_clock::now() - g.since;
+      if (waited < std::chrono::milliseconds(options_.postgres_in_doubt_timeout_ms)) {
+        if (!wait_for_server) return;
+        std::this_thread::sleep_for(kInDoubtRetry);
+        continue;
+      }
+      Status unknown = Status::Unavailable(
+          "PostgreSQL: the outcome of this write is unknown: its COMMIT got no answer and the "
+          "server stayed unreachable for " + std::to_string(options_.postgres_in_doubt_timeout_ms) +
+          " ms (" + committed.status().message() + "); look the change up before repeating it");
+      for (auto& w : g.writes)
+        if (w.done) w.done(unknown);
+    } else if (*committed) {
+      for (auto& w : g.writes)
+        if (w.done) w.done(std::move(w.result));
+    } else {
+      // Never committed, and now never will: queue its mutations again as new writes.
+      for (auto& w : g.writes)
+        writer_->write_async(std::move(w.mutation), WriteOptions{.sync = w.sync}, std::move(w.done));
+    }
+    in_doubt_.erase(in_doubt_.begin());
+  }
+}
+
+void PgStorage::on_idle() {
+  resolve_in_doubt(/*wait_for_server=*/false);
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_trim_ < kTrimEvery || !writer_conn_ || !writer_conn_->ok()) return;
+  last_trim_ = now;
+  std::string sql = kTrimGroupsSql;
+  sql.replace(sql.find("%s"), 2, Quoted(options_.postgres_schema, "__groups"));
+  (void)writer_conn_->exec(sql);
+}
+
+// Commits with synchronous_commit = off are made durable by any later synchronous commit
+// that writes WAL: PostgreSQL flushes its WAL in order, up to that commit's record.
+Status PgStorage::make_durable() {
+  if (!unsynced_) return Status::OK();
+  COMMERCE_RETURN_IF_ERROR(ensure_connection());
+  Status s;
+  Failure f = Failure::kNone;
+  (void)writer_conn_->run("__sync",
+                          "INSERT INTO " + Quoted(options_.postgres_schema, "__groups") + " (id) VALUES ($1)",
+                          {Param{new_group_id()}}, &s, &f);
+  if (!s.ok()) {
+    if (f == Failure::kConnection) writer_conn_.reset();
+    return s.WithContext("sync");
+  }
+  durable_syncs_++;
+  unsynced_ = false;
+  return Status::OK();
+}
+
+}  // namespace
+}  // namespace postgres
+
+Result<std::unique_ptr<Storage>> OpenPostgresStorage(const StorageOptions& options) {
+  return postgres::PgStorage::Open(options);
+}
+
+}  // namespace commerce

@@ -1,0 +1,62 @@
+"""The postgres driver from Python: the same engine API on a shared PostgreSQL store, two
+engines (two local directories, as two processes would have) seeing each other's writes,
+and its bad inputs raising the engine's errors without showing the password."""
+
+import uuid
+
+import pytest
+
+import commerce
+from conftest import address, make_product, open_engine
+from pg_cluster import SKIP_MESSAGE, pg_test_url
+
+URL = pg_test_url()
+pytestmark = pytest.mark.skipif(URL is None, reason=SKIP_MESSAGE)
+
+
+def pg_engine(path, schema):
+    return open_engine(path, "postgres", storage={"postgres_url": URL, "postgres_schema": schema})
+
+
+@pytest.fixture
+def schema():
+    return "py_" + uuid.uuid4().hex[:16]
+
+
+def test_two_engines_share_one_store(tmp_path, schema):
+    with pg_engine(tmp_path / "a", schema) as a, pg_engine(tmp_path / "b", schema) as b:
+        assert a.driver == "postgres"
+        a.catalog.upsert(make_product("mug", ["MUG"], 999))
+        a.inventory.upsert_warehouse(commerce.Warehouse(id="wh", name="WH", region="us-east"))
+        a.inventory.receive("MUG", "wh", 3)
+        a.customers.create(commerce.Customer(id="c1", email="c1@example.com"))
+        # b sees a's acknowledged writes at once, and its orders draw on the same stock.
+        assert b.catalog.get_by_sku("MUG").id == "mug"
+        o = b.orders.place(commerce.PlaceOrder(idempotency_key="k1", customer_id="c1",
+                                               lines=[commerce.OrderLineRequest(sku="MUG", quantity=3)],
+                                               shipping_address=address()))
+        assert a.orders.place(commerce.PlaceOrder(idempotency_key="k1", customer_id="c1",
+                                                  lines=[commerce.OrderLineRequest(sku="MUG", quantity=3)],
+                                                  shipping_address=address())).id == o.id
+        with pytest.raises(commerce.OutOfStock):
+            a.orders.place(commerce.PlaceOrder(idempotency_key="k2", customer_id="c1",
+                                               lines=[commerce.OrderLineRequest(sku="MUG", quantity=1)],
+                                               shipping_address=address()))
+        assert a.inventory.get("MUG").available == 0
+        assert a.events.last_seq() == b.events.last_seq()
+
+
+def test_bad_settings_raise_without_the_password(tmp_path, schema):
+    password = "s3cret-" + uuid.uuid4().hex[:8]
+    with pytest.raises(commerce.InvalidArgument) as bad:
+        open_engine(tmp_path / "x", "postgres",
+                    storage={"postgres_url": "postgresql://u:%s@127.0.0.1:1/db?bogus=1" % password,
+                             "postgres_schema": schema})
+    assert password not in str(bad.value)
+    with pytest.raises(commerce.Unavailable) as down:
+        open_engine(tmp_path / "y", "postgres",
+                    storage={"postgres_url": "postgresql://u:%s@127.0.0.1:1/db" % password,
+                             "postgres_schema": schema})
+    assert password not in str(down.value)
+    with pytest.raises(commerce.InvalidArgument):
+        pg_engine(tmp_path / "z", "Bad-Schema")
