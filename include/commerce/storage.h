@@ -159,6 +159,9 @@ struct StorageStats {
   uint64_t pages_written = 0;     // database pages written by commits, where the driver knows
   uint64_t checkpoints = 0;
   uint64_t map_resizes = 0;
+  // Empty while the store accepts writes. After an I/O error stopped it (docs/storage.md,
+  // "When the disk fails"): the error every write now gets, until the store is reopened.
+  std::string write_error;
 };
 
 struct StorageOptions {

@@ -18,18 +18,30 @@ GroupWriter::GroupWriter(GroupBackend* backend, size_t max_group_size, int max_g
 GroupWriter::~GroupWriter() { stop(); }
 
 void GroupWriter::write_async(Mutation m, WriteOptions o, std::function<void(Status)> done) {
-  auto* w = new PendingWrite{std::move(m), o.sync, std::move(done), Status::OK()};
+  Status refused;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!stopping_) {
-      queue_.push_back(Item{w, {}});
+    if (!failure_.ok()) {
+      refused = failure_;
+    } else if (stopping_) {
+      refused = Status::FailedPrecondition("storage is closed: reopen it to write");
+    } else {
+      queue_.push_back(Item{new PendingWrite{std::move(m), o.sync, std::move(done), Status::OK()}, {}});
       cv_.notify_one();
       return;
     }
   }
-  Status closed = Status::FailedPrecondition("storage is closed: reopen it to write");
-  if (w->done) w->done(closed);
-  delete w;
+  if (done) done(refused);
+}
+
+void GroupWriter::fail(Status cause) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failure_.ok() && !cause.ok()) failure_ = std::move(cause);
+}
+
+Status GroupWriter::failure() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_;
 }
 
 namespace {
@@ -63,8 +75,12 @@ Status GroupWriter::run(std::function<Status()> task) {
   Waiter waiter;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (!failure_.ok()) return failure_;
     if (stopping_) return Status::FailedPrecondition("storage is closed: reopen it to write");
-    queue_.push_back(Item{nullptr, [&waiter, &task] { waiter.set(task()); }});
+    queue_.push_back(Item{nullptr, [this, &waiter, &task] {
+      Status failed = failure();  // the store may have failed while the task waited
+      waiter.set(failed.ok() ? task() : failed);
+    }});
     cv_.notify_one();
   }
   return waiter.wait();
@@ -126,7 +142,8 @@ void GroupWriter::loop() {
 
     bool durable = false;
     for (auto* w : group) durable |= w->sync;
-    Status group_status = backend_->commit_group(group, durable);
+    Status group_status = failure();
+    if (group_status.ok()) group_status = backend_->commit_group(group, durable);
     uint64_t failed = 0;
     for (auto* w : group)
       if (!group_status.ok() || !w->result.ok()) ++failed;

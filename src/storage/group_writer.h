@@ -6,8 +6,14 @@
 // answering of callers. Control tasks (creating a table, sync, checkpoint, close) run on the
 // same thread between groups, so a driver never has two writers.
 //
-// Thread safety: submit(), write() and run() may be called from any thread except the writer
-// thread itself (a mutation that calls write() would wait for itself).
+// The failed state (LevelDB's background error): a driver whose log or file fails under it
+// calls fail(cause). From then on every write and control task — queued or submitted later —
+// is answered with that Status without reaching the driver, until the store is closed and
+// opened again; reads go on. The first cause is kept.
+//
+// Thread safety: write_async(), write() and run() may be called from any thread except the
+// writer thread itself (a mutation that calls write() would wait for itself); fail() and
+// failure() from any thread, the writer's included.
 #pragma once
 
 #include <atomic>
@@ -64,6 +70,11 @@ class GroupWriter {
   // Commits everything queued, then ends the thread. Later writes get FailedPrecondition.
   void stop();
 
+  // Enters the failed state with `cause` (see above); later calls keep the first cause.
+  void fail(Status cause);
+  // The failed state's Status, or OK while writes are accepted.
+  Status failure() const;
+
   GroupWriterStats stats() const;
 
  private:
@@ -82,6 +93,7 @@ class GroupWriter {
   std::condition_variable cv_;
   std::deque<Item> queue_;  // GUARDED_BY(mu_)
   bool stopping_ = false;   // GUARDED_BY(mu_)
+  Status failure_;          // GUARDED_BY(mu_)
   GroupWriterStats stats_;  // GUARDED_BY(mu_)
   std::thread thread_;
 };

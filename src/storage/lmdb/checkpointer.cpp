@@ -1,13 +1,17 @@
 #include "storage/lmdb/checkpointer.h"
 
+#include <filesystem>
+
+#include "storage/lmdb/lmdb_io.h"
 #include "storage/lmdb/lmdb_status.h"
 #include "storage/lmdb/lmdb_test_hooks.h"
 #include "storage/lmdb/wal.h"
 
 namespace commerce::lmdb {
 
-Checkpointer::Checkpointer(MDB_env* env, std::string wal_dir)
-    : env_(env), wal_dir_(std::move(wal_dir)) {
+Checkpointer::Checkpointer(MDB_env* env, std::string wal_dir,
+                           std::function<void(Status)> on_failure)
+    : env_(env), wal_dir_(std::move(wal_dir)), on_failure_(std::move(on_failure)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -49,9 +53,15 @@ void Checkpointer::loop() {
 
 Status Checkpointer::complete(std::vector<std::string> retired) {
   std::lock_guard<std::mutex> lock(run_mu_);
+  if (!sync_failure_.ok()) return sync_failure_;
   CrashPoint("checkpoint-rotated");
-  int rc = mdb_env_sync(env_, 1);
-  if (rc != 0) return LmdbError(rc, "checkpoint sync");
+  int rc = SyncEnv(env_);
+  if (rc != 0) {
+    std::string file = std::filesystem::path(wal_dir_).parent_path().string() + "/data.mdb";
+    sync_failure_ = LmdbError(rc, "checkpoint: sync of " + file + " failed");
+    if (on_failure_) on_failure_(sync_failure_);
+    return sync_failure_;
+  }
   CrashPoint("checkpoint-synced");
   COMMERCE_RETURN_IF_ERROR(Wal::Remove(retired, wal_dir_));
   count_.fetch_add(1);

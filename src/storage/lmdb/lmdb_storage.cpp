@@ -20,6 +20,13 @@
 // could take back. The applied LSN is stored in the same LMDB txn, so replay after a crash
 // applies exactly the records LMDB lacks. The checkpointer syncs LMDB now and then and
 // removes the log segments it covers.
+//
+// When the disk fails (LevelDB's background error): the first failed append, sync or LMDB
+// commit of a group, failed rotation of the log or failed checkpoint sync puts the store into
+// a failed state (GroupWriter::fail): every later write answers Unavailable naming the cause
+// until the store is reopened; reads go on. The failed group's record is cut back out of the
+// log where the disk allows it. close() then leaves the log as it is, and reopening recovers
+// from it exactly as after a crash: every acknowledged group, and not the failed one.
 #include "storage/lmdb/lmdb_storage.h"
 
 #include <lmdb.h>
@@ -38,6 +45,7 @@
 #include "storage/dir_lock.h"
 #include "storage/group_writer.h"
 #include "storage/lmdb/checkpointer.h"
+#include "storage/lmdb/lmdb_io.h"
 #include "storage/lmdb/lmdb_readers.h"
 #include "storage/lmdb/lmdb_status.h"
 #include "storage/lmdb/lmdb_tables.h"
@@ -101,6 +109,9 @@ class LmdbStorage final : public Storage, private GroupBackend {
   void on_idle() override;
   Status RunGroupOnce(std::span<PendingWrite* const> group, bool durable, bool* map_full);
   Status GrowMap();
+  // Puts the store into the failed state with `cause` and returns the Status every write now
+  // gets. `cut` is the outcome of cutting the failed group's record back out of the log.
+  Status Fail(const Status& cause, const Status& cut = Status::OK());
   uint64_t WriterWrittenBytes() const;
 
   StorageOptions options_;
@@ -139,7 +150,7 @@ Status LmdbStorage::Open() {
   COMMERCE_ASSIGN_OR_RETURN(next_lsn_, Recover(env_, &tables_, tables_.dbi(meta_), wal_.get(),
                                                [this] { return GrowMap(); }));
 
-  checkpointer_ = std::make_unique<Checkpointer>(env_, wal_->dir());
+  checkpointer_ = std::make_unique<Checkpointer>(env_, wal_->dir(), [this](Status s) { (void)Fail(s); });
   GroupBackend* backend = this;
   writer_ = std::make_unique<GroupWriter>(backend, options_.max_group_size, options_.max_group_wait_us);
   return Status::OK();
@@ -196,7 +207,7 @@ Status LmdbStorage::OpenTables() {
     }
   }
   if (s.ok()) {
-    rc = mdb_txn_commit(txn);
+    rc = CommitWriteTxn(txn);
     if (rc != 0) s = LmdbError(rc, "commit");
   } else {
     mdb_txn_abort(txn);
@@ -220,13 +231,17 @@ Result<Table> LmdbStorage::table(std::string_view name) {
     MDB_txn* txn;
     int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
     if (rc != 0) return LmdbError(rc, "begin");
+    const uint32_t before = tables_.count();
     Status st = tables_.open(txn, n, &id);
     if (!st.ok()) {
       mdb_txn_abort(txn);
       return st;
     }
-    rc = mdb_txn_commit(txn);
-    return rc == 0 ? Status::OK() : LmdbError(rc, "commit");
+    rc = CommitWriteTxn(txn);
+    if (rc == 0) return Status::OK();
+    tables_.forget_from(before);  // closed with the txn
+    Status failed = LmdbError(rc, "cannot create table " + n);
+    return rc == MDB_MAP_FULL ? failed : Fail(failed);
   });
   if (!s.ok()) return s;
   return Table{id};
@@ -241,7 +256,8 @@ Status LmdbStorage::sync() {
   if (closed_.load()) return Closed();
   return writer_->run([this] {
     Status s = wal_->Sync();
-    if (s.ok()) durable_syncs_.fetch_add(1, std::memory_order_relaxed);
+    if (!s.ok()) return Fail(s);
+    durable_syncs_.fetch_add(1, std::memory_order_relaxed);
     return s;
   });
 }
@@ -249,8 +265,14 @@ Status LmdbStorage::sync() {
 Status LmdbStorage::checkpoint() {
   if (closed_.load()) return Closed();
   std::vector<std::string> retired;
-  COMMERCE_RETURN_IF_ERROR(writer_->run([&] { return wal_->Rotate(next_lsn_, &retired); }));
-  return checkpointer_->complete(std::move(retired));
+  COMMERCE_RETURN_IF_ERROR(writer_->run([&] {
+    Status s = wal_->Rotate(next_lsn_, &retired);
+    return s.ok() ? s : Fail(s);
+  }));
+  // A failed sync puts the store into the failed state through the checkpointer's callback.
+  Status s = checkpointer_->complete(std::move(retired));
+  Status failed = writer_->failure();
+  return failed.ok() ? s : failed;
 }
 
 uint64_t LmdbStorage::WriterWrittenBytes() const {
@@ -280,6 +302,7 @@ StorageStats LmdbStorage::stats() const {
   st.pages_written = written > st.log_bytes ? (written - st.log_bytes) / 4096 : 0;
   st.checkpoints = checkpointer_ ? checkpointer_->count() : 0;
   st.map_resizes = map_resizes_.load();
+  if (writer_) st.write_error = writer_->failure().message();
   return st;
 }
 
@@ -289,10 +312,14 @@ Status LmdbStorage::close() {
   Status result;
   if (writer_) writer_->stop();  // commits everything queued
   if (checkpointer_) checkpointer_->stop();
-  if (env_ && wal_) {
+  if (writer_ && !writer_->failure().ok()) {
+    // Failed: no sync, no reset. The log holds every acknowledged group; the next open
+    // recovers from it as after a crash.
+    result = writer_->failure();
+  } else if (env_ && wal_) {
     // A clean close leaves LMDB synced and the log empty: the next open replays nothing.
     result = wal_->Sync();
-    int rc = mdb_env_sync(env_, 1);
+    int rc = SyncEnv(env_);
     if (rc != 0 && result.ok()) result = LmdbError(rc, "sync at close");
     if (result.ok()) result = wal_->Reset(next_lsn_);
   }
@@ -388,34 +415,43 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
   const uint64_t before = wal_->segment_bytes();
   if (options_.lmdb_sync_each_commit) {
     // LMDB's own synced commit makes the group durable; no log record.
-    rc = mdb_txn_commit(txn);
+    rc = CommitWriteTxn(txn);
     if (rc != 0) {
       *map_full = rc == MDB_MAP_FULL;
-      return *map_full ? Status::OK() : LmdbError(rc, "commit");
+      return *map_full ? Status::OK() : Fail(LmdbError(rc, "commit"));
     }
     durable_syncs_.fetch_add(1, std::memory_order_relaxed);
     next_lsn_ = lsn + 1;
     return Status::OK();
   }
   Status s = wal_->Append(lsn, record);
-  if (s.ok() && durable) {
-    s = wal_->Sync();
-    durable_syncs_.fetch_add(1, std::memory_order_relaxed);
-  }
   if (!s.ok()) {
     mdb_txn_abort(txn);
-    return s;
+    // Append cut its partial record back where it could. Only I/O failures stop the store.
+    return s.IsUnavailable() ? Fail(s) : s;
+  }
+  if (durable) {
+    s = wal_->Sync();
+    if (!s.ok()) {
+      mdb_txn_abort(txn);
+      // The whole record may be in the log file: cut it back out, so that reopening does not
+      // replay a group whose callers are told it failed.
+      return Fail(s, wal_->Truncate(before));
+    }
+    durable_syncs_.fetch_add(1, std::memory_order_relaxed);
   }
   CrashPoint("wal-synced");
-  rc = mdb_txn_commit(txn);
+  rc = CommitWriteTxn(txn);
   if (rc != 0) {
     // The record is in the log but LMDB refused it: cut it back out of the log, so that
     // replay never applies a group whose callers were told it failed. (A full map at commit
     // is the expected cause; the group is then retried after the map grows.)
     Status cut = wal_->Truncate(before);
-    if (!cut.ok()) return cut;
-    *map_full = rc == MDB_MAP_FULL;
-    return *map_full ? Status::OK() : LmdbError(rc, "commit");
+    if (rc == MDB_MAP_FULL && cut.ok()) {
+      *map_full = true;
+      return Status::OK();
+    }
+    return Fail(LmdbError(rc, "commit"), cut);
   }
   next_lsn_ = lsn + 1;
   log_bytes_total_.fetch_add(record.size() + 16, std::memory_order_relaxed);
@@ -436,14 +472,30 @@ Status LmdbStorage::GrowMap() {
 }
 
 void LmdbStorage::on_idle() {
-  if (wal_->segment_bytes() == 0) return;
+  if (wal_->segment_bytes() == 0 || !writer_->failure().ok()) return;
   auto now = std::chrono::steady_clock::now();
   bool due = wal_->segment_bytes() >= options_.lmdb_checkpoint_bytes ||
              now - last_checkpoint_ >= std::chrono::milliseconds(options_.lmdb_checkpoint_interval_ms);
   if (!due || checkpointer_->busy()) return;  // busy: the previous checkpoint is still syncing
   std::vector<std::string> retired;
-  if (wal_->Rotate(next_lsn_, &retired).ok()) checkpointer_->hand_over(std::move(retired));
+  Status s = wal_->Rotate(next_lsn_, &retired);
+  if (s.ok()) checkpointer_->hand_over(std::move(retired));
+  else (void)Fail(s);
   last_checkpoint_ = now;
+}
+
+Status LmdbStorage::Fail(const Status& cause, const Status& cut) {
+  std::string msg = "store " + options_.path + " stopped writing after an I/O error (" +
+                    cause.message() + "); the writes acknowledged before it are safe: close "
+                    "the store and open it again to go on";
+  if (!cut.ok())
+    msg += " (the failed write's log record could not be cut back: " + cut.message() +
+           "; it may be present after reopening)";
+  if (writer_) {
+    writer_->fail(Status::Unavailable(msg));
+    return writer_->failure();  // the first failure's Status, if another came first
+  }
+  return Status::Unavailable(msg);
 }
 
 }  // namespace

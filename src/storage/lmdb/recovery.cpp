@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "storage/lmdb/lmdb_io.h"
 #include "storage/lmdb/lmdb_status.h"
 #include "storage/lmdb/redo_record.h"
 
@@ -38,7 +39,7 @@ class ReplayPass {
       Abort();
       return s;
     }
-    int rc = mdb_env_sync(env_, 1);
+    int rc = SyncEnv(env_);
     if (rc != 0) return LmdbError(rc, "sync after replay");
     uint64_t next_lsn = std::max(applied_, last) + 1;
     COMMERCE_RETURN_IF_ERROR(wal_->Reset(next_lsn));
@@ -91,7 +92,7 @@ class ReplayPass {
       tables_->forget_from(tables_at_begin_);
       return Check(rc, "replay: cannot record the applied lsn");
     }
-    rc = mdb_txn_commit(txn);  // frees the txn, committed or not
+    rc = CommitWriteTxn(txn);  // frees the txn, committed or not
     if (rc != 0) tables_->forget_from(tables_at_begin_);
     return Check(rc, "replay commit");
   }

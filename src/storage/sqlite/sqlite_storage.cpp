@@ -11,6 +11,13 @@
 // fsyncs the WAL at every commit). Groups with sync = false commit at synchronous=OFF, and
 // sync() makes them durable later; see make_durable() for why that is enough, and
 // maybe_checkpoint() for the one rule it relies on: a checkpoint never runs unsynced.
+//
+// When the disk fails: as the LMDB driver, the first group whose commit (or the sync that
+// makes it durable) fails on an I/O error or a full disk puts the store into the failed
+// state (GroupWriter::fail): every later write answers that error until the store is
+// reopened. SQLite rolls the failed transaction back itself; its frames, if any reached the
+// WAL, are not in the WAL index, and truncate_wal() removes them from the file so that a
+// crash before the store is reopened does not bring them back.
 #include "storage/sqlite/sqlite_storage.h"
 
 #include <sqlite3.h>
@@ -104,7 +111,10 @@ class SqliteStorage final : public Storage, private GroupBackend {
     writer_->write_async(std::move(mutation), options, std::move(done));
   }
   Status sync() override {
-    return writer_->run([this] { return make_durable(); });
+    return writer_->run([this] {
+      Status s = make_durable();
+      return s.ok() ? s : fail(s);
+    });
   }
   Status checkpoint() override {
     return writer_->run([this] { return checkpoint_now(); });
@@ -123,6 +133,9 @@ class SqliteStorage final : public Storage, private GroupBackend {
   Status create_table(const std::string& sql);
   Status set_synchronous(const std::string& level);
   Status make_durable();
+  // Puts the store into the failed state with `cause`; returns the Status writes now get.
+  Status fail(const Status& cause);
+  Status truncate_wal();
   void maybe_checkpoint();
   Status checkpoint_now();
   static int OnWalCommit(void* self, sqlite3* db, const char* schema, int wal_pages);
@@ -208,14 +221,18 @@ StorageStats SqliteStorage::stats() const {
   s.max_group_size = g.max_group_size;
   s.durable_syncs = durable_syncs_.load();
   s.checkpoints = checkpoints_.load();
+  s.write_error = writer_->failure().message();
   return s;
 }
 
 Status SqliteStorage::close() {
   if (closed_.exchange(true)) return Status::OK();  // as the LMDB driver: close is idempotent
   writer_->stop();  // answers every queued write first
-  // The writer thread has ended: the writer connection is this thread's now.
-  Status s = make_durable();
+  // The writer thread has ended: the writer connection is this thread's now. After a failure
+  // nothing more is written; the checkpoint at close still runs synced.
+  Status s = writer_->failure();
+  if (s.ok()) s = make_durable();
+  else (void)set_synchronous(synchronous_);
   pool_->close();
   // The last connection to close checkpoints the WAL into the database file (synced: the
   // level is back to synchronous_ after make_durable) and removes it. A ReadTxn still open
@@ -236,14 +253,14 @@ Status SqliteStorage::commit_group(std::span<PendingWrite* const> group, bool du
     if (sqlite3_get_autocommit(writer_conn_->db())) {
       Status cause = w->result.ok() ? Status::Unavailable("transaction ended unexpectedly")
                                     : w->result;
-      return cause.WithContext("group of " + std::to_string(group.size()) + " writes rolled back");
+      return fail(cause.WithContext("group of " + std::to_string(group.size()) + " writes rolled back"));
     }
   }
   wal_written_ = false;
   Status s = writer_conn_->run(ControlStmt::kCommit);
   if (!s.ok()) {
     (void)writer_conn_->run(ControlStmt::kRollback);
-    return s.WithContext("commit of a group of " + std::to_string(group.size()) + " writes");
+    return fail(s.WithContext("commit of a group of " + std::to_string(group.size()) + " writes"));
   }
   if (skip_sync) {
     unsynced_ |= wal_written_;
@@ -254,9 +271,38 @@ Status SqliteStorage::commit_group(std::span<PendingWrite* const> group, bool du
       durable_syncs_++;
       unsynced_ = false;
     }
-    COMMERCE_RETURN_IF_ERROR(make_durable());
+    Status synced = make_durable();
+    if (!synced.ok()) return fail(synced);
   }
   maybe_checkpoint();
+  return Status::OK();
+}
+
+Status SqliteStorage::fail(const Status& cause) {
+  if (!writer_->failure().ok()) return writer_->failure();
+  std::string msg = "store " + writer_conn_->file() + " stopped writing after an error (" +
+                    cause.message() + "); the writes acknowledged before it are safe: close the "
+                    "store and open it again to go on";
+  Status cut = truncate_wal();
+  if (!cut.ok())
+    msg += " (the failed write's frames could not be removed from the WAL: " + cut.message() +
+           "; it may be present after reopening)";
+  writer_->fail(Status::Unavailable(msg));
+  return writer_->failure();
+}
+
+// A COMMIT whose fsync failed has written its frames, commit frame included: they are not in
+// the WAL index, so no reader sees them now, but the recovery of the WAL after a crash would
+// find them whole and bring back a group whose callers were told it failed. A TRUNCATE
+// checkpoint copies what the index holds into the database file, syncs it, and empties the
+// WAL, taking those frames with it. At the durable level only: at synchronous=OFF it would
+// not sync the database file before emptying the WAL.
+Status SqliteStorage::truncate_wal() {
+  COMMERCE_RETURN_IF_ERROR(set_synchronous(synchronous_));
+  int rc = sqlite3_wal_checkpoint_v2(writer_conn_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
+                                     nullptr, nullptr);
+  if (rc != SQLITE_OK) return writer_conn_->error(rc, "checkpoint after the failure");
+  wal_pages_ = 0;
   return Status::OK();
 }
 
