@@ -17,6 +17,7 @@ class MemoryOutputArchive
   explicit MemoryOutputArchive(std::string* out)
       : cereal::OutputArchive<MemoryOutputArchive, cereal::AllowEmptyClassElision>(this), out_(out) {}
   void saveBinary(const void* data, std::streamsize size) {
+    if (size == 0) return;  // an empty vector's data() may be null
     out_->append(static_cast<const char*>(data), static_cast<size_t>(size));
   }
 
@@ -34,6 +35,8 @@ class MemoryInputArchive
     if (n > in_.size())
       throw cereal::Exception("record ends early: wanted " + std::to_string(n) + " bytes, " +
                               std::to_string(in_.size()) + " left");
+    // An empty vector's data() is null, and memcpy's pointers must not be, even for 0 bytes.
+    if (n == 0) return;
     std::memcpy(data, in_.data(), n);
     in_.remove_prefix(n);
   }
