@@ -1,0 +1,24 @@
+// The record types of records_fuzz.cpp: the first byte of an input picks one (modulo the
+// count), and seeds.cpp writes each table's seed with its byte.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace commerce::fuzz {
+
+enum class RecordKind : uint8_t {
+  kProduct, kCategory, kWarehouse, kStock, kCart, kOrder, kOrderKey, kEvent, kWebhookQueue,
+  kWebhookFailure, kSynonyms, kCustomer, kWebhook, kWebhookState,
+};
+inline constexpr int kRecordKinds = 14;
+
+// The table (or, for synonyms, the meta record) each kind is stored in.
+inline std::string_view RecordKindTable(RecordKind k) {
+  constexpr std::string_view names[kRecordKinds] = {
+      "products", "categories", "warehouses", "stock", "carts", "orders", "order_keys", "events",
+      "webhook_queue", "webhook_failures", "synonyms", "customers", "webhooks", "webhook_state"};
+  return names[static_cast<int>(k)];
+}
+
+}  // namespace commerce::fuzz
