@@ -1,6 +1,10 @@
 #include "engine/background.h"
 
+#include <algorithm>
+
+#include "common/key.h"
 #include "engine/engine_core.h"
+#include "events/event_log.h"
 
 namespace commerce {
 
@@ -17,6 +21,8 @@ Background::Background(EngineCore* core, Events* events, std::chrono::millisecon
 Background::~Background() { Stop(); }
 
 void Background::Add(std::unique_ptr<BackgroundConsumer> c) { consumers_.push_back(std::move(c)); }
+
+void Background::UseLease(std::unique_ptr<Lease> lease) { lease_ = std::move(lease); }
 
 void Background::Start() {
   if (consumers_.empty() || thread_.joinable()) return;
@@ -43,12 +49,20 @@ Status Background::Feed(BackgroundConsumer& c) {
     cursor = batch.back().seq;
     // Not synced: it becomes durable with the next durable write. After a crash a consumer
     // may see a batch again, which handlers must tolerate (at-least-once).
-    COMMERCE_RETURN_IF_ERROR(events_->set_cursor(c.name(), cursor, WriteOptions{.sync = false}));
+    if (lease_) {
+      COMMERCE_RETURN_IF_ERROR(core_->storage->write([&](WriteTxn& txn) -> Status {
+        COMMERCE_RETURN_IF_ERROR(lease_->Check(txn));
+        return txn.put(core_->tables.meta, ConsumerCursorKey(c.name()), KeyBuilder().u64(cursor).key());
+      }, WriteOptions{.sync = false}));
+    } else {
+      COMMERCE_RETURN_IF_ERROR(events_->set_cursor(c.name(), cursor, WriteOptions{.sync = false}));
+    }
     if (batch.size() < kBatch || stop_.load()) return Status::OK();
   }
 }
 
 Status Background::RunOnce() {
+  if (lease_ && !lease_->Held()) return Status::OK();  // another process runs them
   Status first;
   const int64_t now = EngineCore::NowMs();
   for (auto& c : consumers_) {
@@ -69,7 +83,8 @@ void Background::Loop() {
     const auto round_start = std::chrono::steady_clock::now();
     (void)RunOnce();  // errors are kept in last_error_ and retried next round
     if (stop_.load()) break;
-    core_->notifier.WaitPast(gen, std::chrono::steady_clock::now() + tick_);
+    auto wait = lease_ ? std::min(tick_, lease_->look_interval()) : tick_;
+    core_->notifier.WaitPast(gen, std::chrono::steady_clock::now() + wait);
     // Pace rounds; Stop() waits at most this long.
     auto next = round_start + kMinRoundInterval;
     while (!stop_.load() && std::chrono::steady_clock::now() < next)

@@ -6,7 +6,12 @@
 // time-based work (cart expiry). Processing is at-least-once: a crash between handling a
 // batch and saving the cursor hands the batch over again, so handlers must be idempotent.
 //
-// Thread safety: consumers run on the background thread only; Add() before Start().
+// On a store that several processes share (a kRemote driver) the consumers run in one process
+// at a time, under a Lease (lease.h): UseLease() before Start(). Then a round does nothing
+// unless this process holds the lease, and a cursor moves only in a write that checks it.
+//
+// Thread safety: consumers run on the background thread only; Add() and UseLease() before
+// Start().
 #pragma once
 
 #include <atomic>
@@ -18,6 +23,7 @@
 #include <vector>
 
 #include "commerce/events.h"
+#include "engine/lease.h"
 
 namespace commerce {
 
@@ -40,6 +46,7 @@ class Background {
   ~Background();  // Stop()s
 
   void Add(std::unique_ptr<BackgroundConsumer> c);
+  void UseLease(std::unique_ptr<Lease> lease);
   void Start();
   // Finishes the round in progress and joins the thread.
   void Stop();
@@ -57,6 +64,7 @@ class Background {
   Events* events_;
   std::chrono::milliseconds tick_;
   std::vector<std::unique_ptr<BackgroundConsumer>> consumers_;
+  std::unique_ptr<Lease> lease_;  // null: the store is this process's alone
   std::atomic<bool> stop_{false};
   std::thread thread_;
   mutable std::mutex error_mu_;

@@ -5,12 +5,17 @@
 #include "common/key.h"
 #include "engine/background.h"
 #include "engine/engine_core.h"
+#include "engine/lease.h"
 #include "search/search_service.h"
 #include "webhooks/webhook_service.h"
 
 namespace commerce {
 
 namespace {
+
+// How long a silent holder of a durable consumer's lease keeps it on a shared store
+// (docs/scaling.md, "Durable consumers"): how long expiry and deliveries pause when it dies.
+constexpr auto kConsumerLeaseTtl = std::chrono::seconds(10);
 
 Status OpenTables(Storage& s, Tables& t) {
   struct { Table* table; const char* name; } all[] = {
@@ -92,6 +97,13 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   engine->search_ = std::make_unique<Search>(engine->search_service_.get());
   engine->webhook_service_ = std::make_unique<WebhookService>(engine->core_.get(), options.webhooks);
   engine->webhooks_ = std::make_unique<Webhooks>(engine->webhook_service_.get());
+  if (engine->core_->storage->capabilities() & kRemote) {
+    // Other processes may share the store: one of them at a time runs each durable consumer.
+    engine->background_->UseLease(
+        std::make_unique<Lease>(engine->core_.get(), "background", kConsumerLeaseTtl));
+    engine->webhook_service_->UseLease(
+        std::make_unique<Lease>(engine->core_.get(), "webhooks", kConsumerLeaseTtl));
+  }
   if (options.run_background) engine->background_->Start();
   engine->search_service_->Start();
   // Its own thread: a slow receiver must not delay cart expiry, nor cart expiry a delivery.

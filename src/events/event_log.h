@@ -21,6 +21,9 @@ Result<uint64_t> AppendEvent(WriteTxn& txn, Table events, std::string_view type,
 // The newest sequence visible to `view`; 0 for an empty log.
 Result<uint64_t> LastEventSeq(ReadView& view, Table events);
 
+// The meta table's key of a consumer's durable cursor (Events::cursor, set_cursor).
+std::string ConsumerCursorKey(std::string_view consumer);
+
 Status DecodeEvent(std::string_view key, std::string_view value, Event* out);
 
 // Wakes Events::wait() callers after commits. Engines call Notify() after a write that

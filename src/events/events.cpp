@@ -1,5 +1,7 @@
 #include "commerce/events.h"
 
+#include <algorithm>
+
 #include "common/key.h"
 #include "engine/engine_core.h"
 #include "events/event_log.h"
@@ -7,6 +9,8 @@
 namespace commerce {
 
 namespace {
+constexpr auto kSharedStorePoll = std::chrono::milliseconds(100);
+
 Status CheckConsumer(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 64;
   for (char c : name)
@@ -16,8 +20,9 @@ Status CheckConsumer(std::string_view name) {
                                    "' must be 1..64 of [a-z0-9_.-]");
   return Status::OK();
 }
-std::string CursorKey(std::string_view name) { return KeyBuilder().str("cursor").str(name).key(); }
 }  // namespace
+
+std::string ConsumerCursorKey(std::string_view name) { return KeyBuilder().str("cursor").str(name).key(); }
 
 Result<std::vector<Event>> Events::tail(uint64_t from, size_t limit) {
   if (limit < 1 || limit > 10'000)
@@ -46,7 +51,12 @@ Result<uint64_t> Events::wait(uint64_t after, std::chrono::milliseconds timeout)
     uint64_t gen = core_->notifier.generation();
     COMMERCE_ASSIGN_OR_RETURN(uint64_t last, last_seq());
     if (last > after || std::chrono::steady_clock::now() >= deadline) return last;
-    core_->notifier.WaitPast(gen, deadline);
+    // The notifier hears this process's commits only: on a store that other processes share,
+    // look at the log again every kSharedStorePoll as well.
+    auto until = deadline;
+    if (core_->storage->capabilities() & kRemote)
+      until = std::min(deadline, std::chrono::steady_clock::now() + kSharedStorePoll);
+    core_->notifier.WaitPast(gen, until);
   }
 }
 
@@ -54,7 +64,7 @@ Result<uint64_t> Events::cursor(std::string_view consumer) {
   COMMERCE_RETURN_IF_ERROR(CheckConsumer(consumer));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
   std::string_view v;
-  Status s = txn->get(core_->tables.meta, CursorKey(consumer), &v);
+  Status s = txn->get(core_->tables.meta, ConsumerCursorKey(consumer), &v);
   if (s.IsNotFound()) return uint64_t{0};
   COMMERCE_RETURN_IF_ERROR(s);
   auto seq = KeyReader(v).u64();
@@ -64,7 +74,7 @@ Result<uint64_t> Events::cursor(std::string_view consumer) {
 
 Status Events::set_cursor(std::string_view consumer, uint64_t seq, WriteOptions options) {
   COMMERCE_RETURN_IF_ERROR(CheckConsumer(consumer));
-  std::string key = CursorKey(consumer);
+  std::string key = ConsumerCursorKey(consumer);
   const Tables& t = core_->tables;
   return core_->storage->write([&](WriteTxn& txn) -> Status {
     COMMERCE_ASSIGN_OR_RETURN(uint64_t last, LastEventSeq(txn, t.events));

@@ -249,6 +249,7 @@ Status WebhookService::FanOutBatch(bool* more) {
   const uint32_t max_pending = options_.max_pending;
   return core_->storage->write([&](WriteTxn& txn) -> Status {
     *more = false;  // a mutation may run more than once
+    if (lease_) COMMERCE_RETURN_IF_ERROR(lease_->Check(txn));
     COMMERCE_ASSIGN_OR_RETURN(auto subs, ListWebhooksInTxn(txn, t));
     if (subs.empty()) return Status::OK();
     COMMERCE_ASSIGN_OR_RETURN(uint64_t last, LastEventSeq(txn, t.events));
@@ -382,6 +383,7 @@ Status WebhookService::Record(const std::vector<HttpOutcome>& outcomes) {
   const Tables& t = core_->tables;
   const int64_t now = EngineCore::NowMs();
   return core_->storage->write([&](WriteTxn& txn) -> Status {
+    if (lease_) COMMERCE_RETURN_IF_ERROR(lease_->Check(txn));
     for (const auto& [f, o] : done) {
       const std::string qkey = WebhookQueueKey(f.subscription_id, f.subject, f.seq);
       std::string_view value;
@@ -461,6 +463,7 @@ void WebhookService::Stop() {
 Status WebhookService::RunOnce() {
   if (thread_.joinable()) return Status::OK();  // the thread delivers
   std::lock_guard<std::mutex> lock(round_mu_);
+  if (lease_ && !lease_->Held()) return Status::OK();  // another process delivers
   Status first = FanOut();
   HttpPoster poster(options_.request_timeout);
   int64_t next_due = 0;
@@ -484,14 +487,21 @@ void WebhookService::Loop() {
   uint64_t seen = std::numeric_limits<uint64_t>::max();
   bool rescan = true;
   while (!stop_.load()) {
+    // Renews the lease on time also while POSTs are in flight (cheap between looks).
+    if (lease_) (void)lease_->Held();
     const uint64_t gen = core_->notifier.generation();
     const int64_t now = EngineCore::NowMs();
     if (rescan || gen != seen || now >= next_due) {
       rescan = false;
       seen = gen;
       std::lock_guard<std::mutex> lock(round_mu_);
-      Status s = FanOut();
-      if (s.ok()) s = StartDue(poster, now, &next_due);
+      Status s;
+      if (lease_ && !lease_->Held()) {
+        next_due = now + kIdleWait.count();  // another process delivers: look again later
+      } else {
+        s = FanOut();
+        if (s.ok()) s = StartDue(poster, now, &next_due);
+      }
       if (!s.ok()) {
         NoteError(s);
         next_due = now + kIdleWait.count();  // a store error: try again later

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "commerce/webhooks.h"
+#include "engine/lease.h"
 #include "webhooks/http_poster.h"
 
 namespace commerce {
@@ -44,6 +46,10 @@ class WebhookService {
 
   // InvalidArgument naming the option at fault.
   static Status CheckOptions(const WebhookOptions& o);
+
+  // On a store that several processes share: deliver only while this process holds `lease`
+  // (engine/lease.h), and write delivery state only in writes that check it. Before Start().
+  void UseLease(std::unique_ptr<Lease> lease) { lease_ = std::move(lease); }
 
   void Start();  // the delivery thread
   // Stops the thread within about kPollSlice, abandoning POSTs in flight. Idempotent.
@@ -84,6 +90,7 @@ class WebhookService {
 
   EngineCore* core_;
   const WebhookOptions options_;
+  std::unique_ptr<Lease> lease_;  // null: the store is this process's alone
 
   std::mutex round_mu_;  // one round at a time: the thread's or RunOnce's
   std::map<uint64_t, InFlight> in_flight_;                       // GUARDED_BY(round_mu_), by tag

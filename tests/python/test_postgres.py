@@ -60,3 +60,19 @@ def test_bad_settings_raise_without_the_password(tmp_path, schema):
     assert password not in str(down.value)
     with pytest.raises(commerce.InvalidArgument):
         pg_engine(tmp_path / "z", "Bad-Schema")
+
+
+def test_wait_sees_another_engines_commit(tmp_path, schema):
+    import threading
+    import time
+    with pg_engine(tmp_path / "a", schema) as a, pg_engine(tmp_path / "b", schema) as b:
+        last = a.events.last_seq()
+        writer = threading.Timer(0.3, lambda: b.customers.create(
+            commerce.Customer(email="late@example.com")))
+        writer.start()
+        start = time.monotonic()
+        seen = a.events.wait(last, 20.0)
+        writer.join()
+        assert seen > last
+        assert time.monotonic() - start < 5  # the shared log is polled, not only this process
+

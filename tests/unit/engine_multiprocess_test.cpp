@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "commerce/customer.h"
 #include "commerce/engine.h"
 #include "pg_test_cluster.h"
 #include "test_dir.h"
@@ -295,4 +297,38 @@ TEST_CASE("two engine processes on one PostgreSQL store: no oversell, one order 
   CHECK(expect == *last + 1);
   CHECK(placed == sold.size() + size_t{kSharedKeys});
   REQUIRE(engine.close().ok());
+}
+
+TEST_CASE("events.wait on a shared store sees another engine's commit, not only its own",
+          "[postgres][multiprocess]") {
+  if (PgTestUrl().empty()) {
+    WARN(commerce::testing::kPgSkipMessage);
+    return;
+  }
+  TempDir dir;
+  const std::string schema = commerce::testing::UniquePgSchema("wait");
+  auto a = Engine::open(Options(dir.sub("a"), schema));
+  INFO(a.status().ToString());
+  REQUIRE(a.ok());
+  auto b = Engine::open(Options(dir.sub("b"), schema));
+  INFO(b.status().ToString());
+  REQUIRE(b.ok());
+  auto last = (*a)->events().last_seq();
+  REQUIRE(last.ok());
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Customer c;
+    c.email = "late@example.com";
+    (void)(*b)->customers().create(c);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto seen = (*a)->events().wait(*last, std::chrono::seconds(20));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  writer.join();
+  REQUIRE(seen.ok());
+  CHECK(*seen > *last);
+  // Woken by polling the shared log (every 100 ms), long before the 20 s timeout.
+  CHECK(waited < std::chrono::seconds(5));
+  REQUIRE((*a)->close().ok());
+  REQUIRE((*b)->close().ok());
 }
