@@ -82,27 +82,34 @@ std::set<std::string> Subjects(const std::vector<commerce::Event>& events, const
 TEST_CASE("expiry: untouched carts go, a touched cart stays until its own time", "[carts]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
-  Shop shop(driver, 50ms);
+  // The ttl leaves room for a loaded machine between touching b and the round; where the
+  // round still ends after b's own time, b's survival is not asserted (its expiry is, later).
+  constexpr auto kTtl = 200ms;
+  Shop shop(driver, kTtl);
   shop.NewCart("a");
   shop.NewCart("b");
   shop.NewCart("c");
   shop.Add("c", "MUG", 1);
-  std::this_thread::sleep_for(70ms);
+  std::this_thread::sleep_for(kTtl + 50ms);
+  const auto touched = std::chrono::steady_clock::now();
   shop.Add("b", "MUG", 1);  // b is touched: its clock starts again
   const uint64_t seq = shop.LastSeq();
 
   REQUIRE(shop.engine().run_background_once().ok());
+  const bool b_due = std::chrono::steady_clock::now() - touched >= kTtl;
   CHECK(shop.carts().get("a").status().code() == Code::kNotFound);
   CHECK(shop.carts().get("c").status().code() == Code::kNotFound);
-  REQUIRE(shop.carts().get("b").ok());
   auto events = shop.EventsAfter(seq);
-  CHECK(Subjects(events, "CartExpired") == std::set<std::string>{"a", "c"});
+  if (!b_due) {
+    REQUIRE(shop.carts().get("b").ok());
+    CHECK(Subjects(events, "CartExpired") == std::set<std::string>{"a", "c"});
+  }
 
   const uint64_t seq2 = shop.LastSeq();
-  std::this_thread::sleep_for(70ms);
+  std::this_thread::sleep_for(kTtl + 50ms);
   REQUIRE(shop.engine().run_background_once().ok());
   CHECK(shop.carts().get("b").status().code() == Code::kNotFound);
-  CHECK(Subjects(shop.EventsAfter(seq2), "CartExpired") == std::set<std::string>{"b"});
+  if (!b_due) CHECK(Subjects(shop.EventsAfter(seq2), "CartExpired") == std::set<std::string>{"b"});
 }
 
 TEST_CASE("expiry: nothing is expired by callers, only by the background round", "[carts]") {
