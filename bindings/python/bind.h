@@ -57,6 +57,64 @@ inline void ThrowIfError(const Status& s) {
   if (!s.ok()) throw StatusError(s);
 }
 
+// Every value leaves the engine through here (Value fields, Result casts): a stored string
+// that is not UTF-8 — written by a version that did not check, or damaged — cannot become a
+// Python str, and pybind11 would raise a bare UnicodeDecodeError while converting it. This
+// raises the engine's own commerce.Corruption instead, naming `where`.
+[[noreturn]] inline void ThrowNotUtf8(const std::string& where, py::error_already_set& e) {
+  throw StatusError(Status::Corruption(
+      where + ": a stored string is not UTF-8 (written by an older version of commerce, or "
+              "damaged; commerce verify lists such records): " + e.what()));
+}
+
+template <typename V>
+py::object ToPython(V&& value, py::return_value_policy policy, py::handle parent,
+                    const std::string& where) {
+  try {
+    return py::reinterpret_steal<py::object>(
+        py::detail::make_caster<std::decay_t<V>>::cast(std::forward<V>(value), policy, parent));
+  } catch (py::error_already_set& e) {
+    if (!e.matches(PyExc_UnicodeDecodeError)) throw;
+    ThrowNotUtf8(where, e);
+  }
+}
+
+// True when `o` is, or holds (in a list, tuple or dict), a str that cannot be encoded as
+// UTF-8 (a lone surrogate, e.g. from os.fsdecode of a non-UTF-8 file name).
+inline bool HoldsUnencodableStr(py::handle o) {
+  if (PyUnicode_Check(o.ptr())) {
+    Py_ssize_t n;
+    if (PyUnicode_AsUTF8AndSize(o.ptr(), &n) != nullptr) return false;
+    PyErr_Clear();
+    return true;
+  }
+  if (PyList_Check(o.ptr()) || PyTuple_Check(o.ptr())) {
+    for (auto item : o)
+      if (HoldsUnencodableStr(item)) return true;
+    return false;
+  }
+  if (PyDict_Check(o.ptr())) {
+    for (auto kv : py::reinterpret_borrow<py::dict>(o))
+      if (HoldsUnencodableStr(kv.first) || HoldsUnencodableStr(kv.second)) return true;
+  }
+  return false;
+}
+
+// The C++ value of a Python object for a field: a str that is not UTF-8 is the engine's
+// InvalidArgument naming the field; any other mismatch is pybind11's TypeError, as before.
+template <typename D>
+D FromPython(py::handle value, const std::string& where) {
+  try {
+    return value.cast<D>();
+  } catch (const py::cast_error&) {
+    if (HoldsUnencodableStr(value))
+      throw StatusError(Status::InvalidArgument(where + ": not UTF-8 text (a str with a lone "
+                                                        "surrogate cannot be stored)"));
+    throw py::type_error(where + ": cannot hold a value of type " +
+                         py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>());
+  }
+}
+
 // Field type descriptions for commerce/_values.py: None (a plain Python value), a bound
 // class or enum, ("list", inner) or ("dict", inner).
 template <typename T, typename = void>
@@ -92,9 +150,20 @@ class Value : public py::class_<T, Options...> {
     this->def(py::init<>());
   }
 
+  // As def_readwrite (a struct-typed field is returned by reference, so `o.address.city = x`
+  // changes o), with the getter converting through ToPython.
   template <typename D>
   Value& field(const char* name, D T::*member, const char* doc) {
-    this->def_readwrite(name, member, doc);
+    const std::string where =
+        py::str(this->attr("__name__")).template cast<std::string>() + "." + name;
+    this->def_property(
+        name,
+        [member, where](py::handle self) -> py::object {
+          return ToPython(self.cast<const T&>().*member, py::return_value_policy::reference_internal,
+                          self, where);
+        },
+        [member, where](T& obj, py::handle value) { obj.*member = FromPython<D>(value, where); },
+        doc);
     fields_.append(name);
     this->attr("_fields") = py::tuple(fields_);
     this->attr("_field_types")[name] = FieldSpec<D>::get();
@@ -174,7 +243,12 @@ struct type_caster<commerce::Result<T>> {
     if (!src.ok()) throw commerce::python::StatusError(src.status());
     if (policy == return_value_policy::automatic || policy == return_value_policy::automatic_reference)
       policy = return_value_policy::move;
-    return make_caster<T>::cast(std::forward<R>(src).value(), policy, parent);
+    try {
+      return make_caster<T>::cast(std::forward<R>(src).value(), policy, parent);
+    } catch (error_already_set& e) {
+      if (!e.matches(PyExc_UnicodeDecodeError)) throw;
+      commerce::python::ThrowNotUtf8("a value the engine returned", e);
+    }
   }
 };
 

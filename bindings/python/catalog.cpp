@@ -43,7 +43,10 @@ void BindCatalog(py::module_& m) {
       .field("version", &Product::version, "1 on creation, +1 on every change.")
       .def(
           "to_json",
-          [](const Product& p, bool with_engine_fields) { return ProductToJson(p, with_engine_fields); },
+          [](const Product& p, bool with_engine_fields) {
+            return ToPython(ProductToJson(p, with_engine_fields), py::return_value_policy::move,
+                            py::handle(), "Product.to_json");
+          },
           py::arg("with_engine_fields") = true,
           "The product as one JSON object of the native import schema (docs/catalog.md).");
 

@@ -13,7 +13,11 @@ void BindEvents(py::module_& m) {
       .field("time_ms", &Event::time_ms, "Wall-clock time of the change, ms since the epoch.")
       .field("data", &Event::data, "A JSON object (text) with the change's details; see json().")
       .def(
-          "json", [](const Event& e) { return py::module_::import("json").attr("loads")(e.data); },
+          "json",
+          [](const Event& e) {
+            return py::module_::import("json").attr("loads")(
+                ToPython(e.data, py::return_value_policy::copy, py::handle(), "Event.json"));
+          },
           "data parsed into a dict.");
 
   py::class_<Events>(m, "Events",

@@ -120,8 +120,8 @@ namespace commerce {
 
 std::string EncodeCartRecord(const CartRecord& r) { return Encode(r); }
 
-Status DecodeCartRecord(std::string_view bytes, CartRecord* r) {
-  return Decode(bytes, r, "cart");
+Status DecodeCartRecord(std::string_view key, std::string_view bytes, CartRecord* r) {
+  return Decode(bytes, r, "carts", key);
 }
 
 }  // namespace commerce

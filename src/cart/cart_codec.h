@@ -9,7 +9,8 @@
 namespace commerce {
 
 std::string EncodeCartRecord(const CartRecord& r);
-// Corruption ("cart record does not decode ...") for bytes that are not a cart record.
-Status DecodeCartRecord(std::string_view bytes, CartRecord* r);
+// Corruption naming the table and `key` (the record's storage key) for bytes that are not a
+// cart record.
+Status DecodeCartRecord(std::string_view key, std::string_view bytes, CartRecord* r);
 
 }  // namespace commerce

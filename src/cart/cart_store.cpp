@@ -16,21 +16,22 @@ namespace {
 
 std::string JsonString(std::string_view s) { return "\"" + JsonEscape(s) + "\""; }
 
+}  // namespace
+
 std::string CustomerCartKey(std::string_view customer_id, std::string_view cart_id) {
   return KeyBuilder().str(customer_id).str(cart_id).key();
 }
-
-}  // namespace
 
 std::string CartKey(std::string_view cart_id) { return KeyBuilder().str(cart_id).key(); }
 
 Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_view cart_id) {
   std::string_view bytes;
-  Status s = view.get(t.carts, CartKey(cart_id), &bytes);
+  const std::string key = CartKey(cart_id);
+  Status s = view.get(t.carts, key, &bytes);
   if (s.IsNotFound()) return Status::NotFound("no cart '" + std::string(cart_id) + "'");
   COMMERCE_RETURN_IF_ERROR(s);
   CartRecord r;
-  COMMERCE_RETURN_IF_ERROR(DecodeCartRecord(bytes, &r).WithContext("cart '" + std::string(cart_id) + "'"));
+  COMMERCE_RETURN_IF_ERROR(DecodeCartRecord(key, bytes, &r));
   return r;
 }
 

@@ -36,8 +36,9 @@ struct CartSnapshot {
   std::vector<CartLine> lines;  // live lines only (quantity > 0), sorted by SKU
 };
 
-// The key of a cart in the `carts` table.
+// The key of a cart in the `carts` table, and of its entry in `customer_carts`.
 std::string CartKey(std::string_view cart_id);
+std::string CustomerCartKey(std::string_view customer_id, std::string_view cart_id);
 
 // NotFound ("no cart '<id>'": callers add the field, e.g. WithContext("cart_id")) when
 // absent; Corruption when the record fails to decode.

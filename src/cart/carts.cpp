@@ -16,6 +16,7 @@
 #include "commerce/inventory.h"
 #include "common/ids.h"
 #include "common/key.h"
+#include "common/utf8.h"
 #include "customer/customer_store.h"
 #include "engine/engine_core.h"
 
@@ -95,6 +96,9 @@ size_t DotCount(const CartState& s) {
 // Checks every field of a state that came from outside (a device, another replica) before
 // it is merged: the same rules the pure functions apply to each edit.
 Status CheckForeignState(const CartState& s, std::string_view cart_id, std::string_view currency) {
+  // Quoted in the messages below: checked first.
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8("cart_id", s.cart_id));
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8("currency", s.currency));
   if (s.cart_id != cart_id)
     return Status::InvalidArgument("cart_id: the state is of cart '" + s.cart_id + "', not '" +
                                    std::string(cart_id) + "'");
@@ -112,6 +116,7 @@ Status CheckForeignState(const CartState& s, std::string_view cart_id, std::stri
       if (a.quantity < 1 || a.quantity > kMaxQuantity)
         return Status::InvalidArgument(where + "quantity: must be 1.." + std::to_string(kMaxQuantity) +
                                        ", got " + std::to_string(a.quantity));
+      COMMERCE_RETURN_IF_ERROR(CheckUtf8(where + "currency", a.unit_price.currency));
       if (a.unit_price.currency != currency)
         return Status::InvalidArgument(where + "currency: an add is priced in '" +
                                        a.unit_price.currency + "', the cart is in '" +
@@ -131,6 +136,7 @@ Status CheckForeignState(const CartState& s, std::string_view cart_id, std::stri
 Result<Cart> Carts::create(const NewCart& c) {
   std::string id = c.id.empty() ? RandomId("cart-") : c.id;
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8("currency", c.currency));
   if (!IsKnownCurrency(c.currency))
     return Status::InvalidArgument("currency: '" + c.currency.substr(0, 16) +
                                    "' is not an active ISO 4217 code (e.g. USD)");

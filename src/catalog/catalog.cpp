@@ -2,6 +2,7 @@
 
 #include "catalog/catalog_store.h"
 #include "catalog/product_codec.h"
+#include "common/record_frame.h"
 #include "catalog/product_validation.h"
 #include "common/key.h"
 #include "engine/engine_core.h"
@@ -14,13 +15,14 @@ Status CheckId(std::string_view what, std::string_view id) {
   if (id.empty()) return Status::InvalidArgument(std::string(what) + " is empty");
   if (id.size() > 512)
     return Status::InvalidArgument(std::string(what) + " is longer than 512 bytes");
-  return Status::OK();
+  return CheckUtf8(what, id);
 }
 
 Status CheckListOptions(const ListOptions& o) {
   if (o.limit < 1 || o.limit > 1000)
     return Status::InvalidArgument("limit must be 1..1000, got " + std::to_string(o.limit));
-  if (o.cursor.size() > 512) return Status::InvalidArgument("cursor is not one this engine made");
+  if (o.cursor.size() > 512 || !IsValidUtf8(o.cursor))
+    return Status::InvalidArgument("cursor is not one this engine made");
   return Status::OK();
 }
 
@@ -45,7 +47,7 @@ Result<Page<Product>> ListProducts(EngineCore* core, Table table, const std::str
     if (!id) return Status::Corruption("catalog index key does not decode");
     Product p;
     if (products_in_value) {
-      COMMERCE_RETURN_IF_ERROR(DecodeProduct(c->value(), &p));
+      COMMERCE_RETURN_IF_ERROR(DecodeProduct(c->key(), c->value(), &p));
     } else {
       COMMERCE_ASSIGN_OR_RETURN(p, GetProduct(*txn, core->tables, *id));
     }
@@ -80,11 +82,16 @@ Result<Product> Catalog::get_by_sku(std::string_view sku) {
   COMMERCE_RETURN_IF_ERROR(CheckId("sku", sku));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
   std::string_view owner;
-  Status s = txn->get(core_->tables.skus, KeyBuilder().str(sku).key(), &owner);
+  const std::string key = KeyBuilder().str(sku).key();
+  Status s = txn->get(core_->tables.skus, key, &owner);
   if (s.IsNotFound()) return Status::NotFound("no product has sku '" + std::string(sku) + "'");
   COMMERCE_RETURN_IF_ERROR(s);
   std::string id(owner);
-  return GetProduct(*txn, core_->tables, id);
+  COMMERCE_ASSIGN_OR_RETURN(Product p, GetProduct(*txn, core_->tables, id));
+  // Index entries carry no checksum: the product found must have the SKU.
+  for (const auto& v : p.variants)
+    if (v.sku == sku) return p;
+  return RecordCorruption("skus", key, "names product '" + id + "', which has no such variant");
 }
 
 Result<Product> Catalog::archive(std::string_view product_id, WriteCondition cond) {
@@ -149,16 +156,18 @@ Result<Category> Catalog::get_category(std::string_view category_id) {
   COMMERCE_RETURN_IF_ERROR(CheckId("category id", category_id));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
   std::string_view bytes;
-  Status s = txn->get(core_->tables.categories, KeyBuilder().str(category_id).key(), &bytes);
+  const std::string key = KeyBuilder().str(category_id).key();
+  Status s = txn->get(core_->tables.categories, key, &bytes);
   if (s.IsNotFound()) return Status::NotFound("no category with id '" + std::string(category_id) + "'");
   COMMERCE_RETURN_IF_ERROR(s);
   Category c;
-  COMMERCE_RETURN_IF_ERROR(DecodeCategory(bytes, &c).WithContext("category '" + std::string(category_id) + "'"));
+  COMMERCE_RETURN_IF_ERROR(DecodeCategory(key, bytes, &c));
   return c;
 }
 
 Result<std::vector<Category>> Catalog::list_categories(std::string_view parent_id) {
   if (parent_id.size() > 512) return Status::InvalidArgument("parent id is longer than 512 bytes");
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8("parent id", parent_id));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
   std::string prefix = KeyBuilder().str(parent_id).key();
   COMMERCE_ASSIGN_OR_RETURN(auto rows, txn->scan(core_->tables.category_children, prefix,
@@ -169,9 +178,10 @@ Result<std::vector<Category>> Catalog::list_categories(std::string_view parent_i
     auto child = r.str();
     if (!child) return Status::Corruption("category index key does not decode");
     std::string_view bytes;
-    COMMERCE_RETURN_IF_ERROR(txn->get(core_->tables.categories, KeyBuilder().str(*child).key(), &bytes));
+    const std::string key = KeyBuilder().str(*child).key();
+    COMMERCE_RETURN_IF_ERROR(txn->get(core_->tables.categories, key, &bytes));
     Category c;
-    COMMERCE_RETURN_IF_ERROR(DecodeCategory(bytes, &c).WithContext("category '" + *child + "'"));
+    COMMERCE_RETURN_IF_ERROR(DecodeCategory(key, bytes, &c));
     out.push_back(std::move(c));
   }
   return out;

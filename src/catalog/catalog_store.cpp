@@ -19,15 +19,15 @@ void AddWithAncestors(const std::string& id, std::set<std::string>* out) {
   out->insert(id);
 }
 
+std::string CounterKey(const char* name) { return KeyBuilder().str("counter").str(name).key(); }
+
+}  // namespace
+
 std::set<std::string> ListedUnder(const Product& p) {
   std::set<std::string> out;
   for (const auto& c : p.categories) AddWithAncestors(c, &out);
   return out;
 }
-
-std::string CounterKey(const char* name) { return KeyBuilder().str("counter").str(name).key(); }
-
-}  // namespace
 
 Result<uint64_t> ReadCounter(ReadView& view, const Tables& t, const char* name) {
   std::string_view v;
@@ -49,11 +49,12 @@ Status AddToCounter(WriteTxn& txn, const Tables& t, const char* name, int64_t de
 
 Result<Product> GetProduct(ReadView& view, const Tables& t, std::string_view id) {
   std::string_view bytes;
-  Status s = view.get(t.products, KeyBuilder().str(id).key(), &bytes);
+  const std::string key = KeyBuilder().str(id).key();
+  Status s = view.get(t.products, key, &bytes);
   if (s.IsNotFound()) return Status::NotFound("no product with id '" + std::string(id) + "'");
   COMMERCE_RETURN_IF_ERROR(s);
   Product p;
-  COMMERCE_RETURN_IF_ERROR(DecodeProduct(bytes, &p).WithContext("product '" + std::string(id) + "'"));
+  COMMERCE_RETURN_IF_ERROR(DecodeProduct(key, bytes, &p));
   return p;
 }
 
@@ -144,7 +145,7 @@ Status UpsertCategoryInTxn(WriteTxn& txn, const Tables& t, const Category& c, in
   Status s = txn.get(t.categories, key, &existing);
   if (s.ok()) {
     Category old;
-    COMMERCE_RETURN_IF_ERROR(DecodeCategory(existing, &old));
+    COMMERCE_RETURN_IF_ERROR(DecodeCategory(key, existing, &old));
     if (old == c) return Status::OK();  // nothing to change, no event
   } else if (s.IsNotFound()) {
     *created = true;

@@ -2,6 +2,7 @@
 // import (catalog_import.cpp) so that both keep the same indexes, counters and events.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ Status UpsertCategoryInTxn(WriteTxn& txn, const Tables& t, const Category& c, in
                            bool* created);
 
 Result<Product> GetProduct(ReadView& view, const Tables& t, std::string_view id);
+
+// The categories a product is listed under in `category_products`: each of its categories
+// and every ancestor of each, so that browsing a department shows everything below it.
+std::set<std::string> ListedUnder(const Product& p);
 
 // Counters kept in the meta table.
 inline constexpr const char* kProductsCounter = "products";

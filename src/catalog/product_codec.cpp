@@ -44,8 +44,12 @@ CEREAL_CLASS_VERSION(commerce::Category, 1);
 namespace commerce {
 
 std::string EncodeProduct(const Product& p) { return Encode(p); }
-Status DecodeProduct(std::string_view bytes, Product* p) { return Decode(bytes, p, "product"); }
+Status DecodeProduct(std::string_view key, std::string_view bytes, Product* p) {
+  return Decode(bytes, p, "products", key);
+}
 std::string EncodeCategory(const Category& c) { return Encode(c); }
-Status DecodeCategory(std::string_view bytes, Category* c) { return Decode(bytes, c, "category"); }
+Status DecodeCategory(std::string_view key, std::string_view bytes, Category* c) {
+  return Decode(bytes, c, "categories", key);
+}
 
 }  // namespace commerce

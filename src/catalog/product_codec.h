@@ -9,8 +9,9 @@
 namespace commerce {
 
 std::string EncodeProduct(const Product& p);
-Status DecodeProduct(std::string_view bytes, Product* p);
+// `key` is the record's storage key, named by Corruption (common/codec.h).
+Status DecodeProduct(std::string_view key, std::string_view bytes, Product* p);
 std::string EncodeCategory(const Category& c);
-Status DecodeCategory(std::string_view bytes, Category* c);
+Status DecodeCategory(std::string_view key, std::string_view bytes, Category* c);
 
 }  // namespace commerce

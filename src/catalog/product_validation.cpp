@@ -207,16 +207,6 @@ Status CheckCategories(const Product& p) {
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    char32_t cp = 0;
-    const size_t len = DecodeUtf8(s, i, &cp);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
 std::string_view CategoryParentId(std::string_view id) {
   const size_t slash = id.rfind('/');
   return slash == std::string_view::npos ? std::string_view() : id.substr(0, slash);

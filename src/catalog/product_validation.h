@@ -17,6 +17,7 @@
 
 #include "commerce/catalog.h"
 #include "commerce/status.h"
+#include "common/utf8.h"  // IsValidUtf8
 
 namespace commerce {
 
@@ -42,10 +43,6 @@ Status ValidateProduct(const Product& p);
 // OK, or InvalidArgument naming the field. parent_id may be "" (the engine derives it) or
 // must equal the id's parent.
 Status ValidateCategory(const Category& c);
-
-// True when `s` is well-formed UTF-8: no overlong forms, surrogates or code points past
-// U+10FFFF.
-bool IsValidUtf8(std::string_view s);
 
 // The parent of a category id: "a/b" -> "a", "a" -> "".
 std::string_view CategoryParentId(std::string_view id);

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <random>
 
+#include "common/utf8.h"
+
 namespace commerce {
 
 std::string RandomId(std::string_view prefix) {
@@ -24,6 +26,7 @@ Status CheckIdentifier(std::string_view what, std::string_view id, size_t max_by
   for (char c : id)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
       return Status::InvalidArgument(w + ": contains a control character");
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8(w, id));
   if (id.front() == ' ' || id.back() == ' ')
     return Status::InvalidArgument(w + ": has leading or trailing spaces");
   return Status::OK();

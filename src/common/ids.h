@@ -11,9 +11,10 @@ namespace commerce {
 
 std::string RandomId(std::string_view prefix);
 
-// The rule for ids given by callers (products, SKUs, warehouses, customers, carts):
-// 1..max_bytes bytes, no control characters, no leading or trailing spaces. `what` names the
-// field in the error ("warehouse id").
+// The rule for ids given by callers (products, SKUs, warehouses, customers, carts, orders,
+// idempotency keys, stock refs, webhooks): 1..max_bytes bytes of UTF-8, no control
+// characters, no leading or trailing spaces. `what` names the field in the error
+// ("warehouse_id: invalid UTF-8 at byte 3; ...").
 Status CheckIdentifier(std::string_view what, std::string_view id, size_t max_bytes = 64);
 
 }  // namespace commerce

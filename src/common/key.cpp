@@ -1,5 +1,9 @@
 #include "common/key.h"
 
+#include <cstdio>
+
+#include "common/utf8.h"
+
 namespace commerce {
 
 KeyBuilder& KeyBuilder::str(std::string_view s) {
@@ -65,6 +69,60 @@ std::string PrefixEnd(std::string_view prefix) {
     end.pop_back();
   }
   return end;
+}
+
+namespace {
+
+// Quotes a string for a message: control characters and bytes that are not well-formed UTF-8
+// (a damaged key) become \xNN, so the message stays valid UTF-8 and valid inside JSON.
+void AppendQuoted(std::string_view s, std::string* out) {
+  out->push_back('"');
+  char buf[8];
+  for (size_t i = 0; i < s.size();) {
+    auto u = static_cast<unsigned char>(s[i]);
+    char32_t cp;
+    size_t len = DecodeUtf8(s, i, &cp);
+    if (s[i] == '"' || s[i] == '\\') {
+      out->push_back('\\');
+      out->push_back(s[i]);
+    } else if (len == 0 || u < 0x20 || u == 0x7f) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out->append(buf);
+      len = 1;
+    } else {
+      out->append(s.substr(i, len));
+    }
+    i += len == 0 ? 1 : len;
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+std::string DescribeKey(std::string_view key) {
+  std::string out = "(";
+  KeyReader reader(key);
+  while (!reader.done()) {
+    if (out.size() > 1) out += ", ";
+    const std::string_view before = reader.rest();
+    if (auto s = reader.str()) {
+      AppendQuoted(*s, &out);
+      continue;
+    }
+    reader = KeyReader(before);
+    if (auto n = reader.u64()) {
+      out += std::to_string(*n);
+      continue;
+    }
+    out += "0x";
+    char buf[4];
+    for (char c : before) {
+      std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned char>(c));
+      out += buf;
+    }
+    break;
+  }
+  return out + ")";
 }
 
 }  // namespace commerce

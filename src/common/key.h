@@ -41,6 +41,8 @@ class KeyReader {
   std::optional<uint64_t> u64();
   std::optional<int64_t> i64();
   bool done() const { return rest_.empty(); }
+  // What is left to read.
+  std::string_view rest() const { return rest_; }
 
  private:
   std::string_view rest_;
@@ -49,5 +51,12 @@ class KeyReader {
 // The smallest key greater than every key starting with `prefix` ("" if there is none,
 // meaning "to the end").
 std::string PrefixEnd(std::string_view prefix);
+
+// An encoded key as a person reads it, for error messages and reports: its elements in
+// parentheses, strings quoted ("SKU-1", "wh-1"), 8-byte numbers in decimal (42), anything
+// else in hex. The encoding does not say which element is which type, so this reads a
+// string where one parses and a number otherwise; a number below 2^56 never parses as a
+// string (it starts 00 00).
+std::string DescribeKey(std::string_view key);
 
 }  // namespace commerce

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cereal/cereal.hpp>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+
+#include "common/utf8.h"
 
 namespace commerce {
 
@@ -73,6 +76,30 @@ inline void CEREAL_SAVE_FUNCTION_NAME(MemoryOutputArchive& ar, cereal::BinaryDat
 template <class T>
 inline void CEREAL_LOAD_FUNCTION_NAME(MemoryInputArchive& ar, cereal::BinaryData<T>& bd) {
   ar.loadBinary(bd.data, static_cast<std::streamsize>(bd.size));
+}
+
+// The strings of records decoded on this thread that were not UTF-8, counted only while a
+// Utf8Audit is alive (commerce verify; normal reads pay one thread-local test per string).
+// cereal loads every std::string as BinaryData<char*>, and nothing else of ours as that.
+struct Utf8Audit {
+  Utf8Audit() { active() = true, bad_strings() = 0; }
+  ~Utf8Audit() { active() = false; }
+  Utf8Audit(const Utf8Audit&) = delete;
+  Utf8Audit& operator=(const Utf8Audit&) = delete;
+  static bool& active() {
+    thread_local bool on = false;
+    return on;
+  }
+  static uint64_t& bad_strings() {
+    thread_local uint64_t n = 0;
+    return n;
+  }
+};
+
+inline void CEREAL_LOAD_FUNCTION_NAME(MemoryInputArchive& ar, cereal::BinaryData<char*>& bd) {
+  ar.loadBinary(bd.data, static_cast<std::streamsize>(bd.size));
+  if (Utf8Audit::active() && !IsValidUtf8(std::string_view(static_cast<const char*>(bd.data), bd.size)))
+    ++Utf8Audit::bad_strings();
 }
 
 }  // namespace commerce

@@ -28,4 +28,44 @@ size_t DecodeUtf8(std::string_view s, size_t i, char32_t* cp) {
   return len;
 }
 
+size_t FirstInvalidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    // ASCII runs are the common case: skip them without decoding.
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    char32_t cp;
+    const size_t len = DecodeUtf8(s, i, &cp);
+    if (len == 0) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+std::string ToValidUtf8(std::string_view s) {
+  if (IsValidUtf8(s)) return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (size_t i = 0; i < s.size();) {
+    char32_t cp;
+    const size_t len = static_cast<unsigned char>(s[i]) < 0x80 ? 1 : DecodeUtf8(s, i, &cp);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+Status CheckUtf8(std::string_view field, std::string_view value) {
+  const size_t bad = FirstInvalidUtf8(value);
+  if (bad == std::string_view::npos) return Status::OK();
+  return Status::InvalidArgument(std::string(field) + ": invalid UTF-8 at byte " +
+                                 std::to_string(bad) + "; expected UTF-8 text");
+}
+
 }  // namespace commerce

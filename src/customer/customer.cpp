@@ -8,6 +8,8 @@
 
 #include <vector>
 
+#include "common/record_frame.h"
+#include "common/utf8.h"
 #include "common/ids.h"
 #include "common/json_escape.h"
 #include "customer/customer_store.h"
@@ -121,13 +123,20 @@ Result<Customer> Customers::get(std::string_view id) {
 Result<Customer> Customers::get_by_email(std::string_view email) {
   if (email.empty() || email.size() > kMaxEmailBytes)
     return Status::InvalidArgument("email: must be 1.." + std::to_string(kMaxEmailBytes) + " bytes");
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8("email", email));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
   std::string_view owner;
-  Status s = txn->get(core_->tables.customer_emails, EmailIndexKey(email), &owner);
+  const std::string key = EmailIndexKey(email);
+  Status s = txn->get(core_->tables.customer_emails, key, &owner);
   if (s.IsNotFound()) return Status::NotFound("email: no customer has this email");
   COMMERCE_RETURN_IF_ERROR(s);
   std::string id(owner);
-  return GetCustomerInTxn(*txn, core_->tables, id);
+  COMMERCE_ASSIGN_OR_RETURN(Customer c, GetCustomerInTxn(*txn, core_->tables, id));
+  // Index entries carry no checksum: the customer found must have the email.
+  if (EmailIndexKey(c.email) != key)
+    return RecordCorruption("customer_emails", key,
+                            "names customer '" + id + "', whose email is another");
+  return c;
 }
 
 }  // namespace commerce

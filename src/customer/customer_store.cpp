@@ -36,9 +36,9 @@ struct StoredCustomer {
   }
 };
 
-std::string CustomerKey(std::string_view id) { return KeyBuilder().str(id).key(); }
-
 }  // namespace
+
+std::string CustomerKey(std::string_view id) { return KeyBuilder().str(id).key(); }
 }  // namespace commerce
 
 CEREAL_CLASS_VERSION(commerce::StoredCustomer, 1);
@@ -47,13 +47,20 @@ namespace commerce {
 
 Result<Customer> GetCustomerInTxn(ReadView& view, const Tables& t, std::string_view id) {
   std::string_view bytes;
-  Status s = view.get(t.customers, CustomerKey(id), &bytes);
+  const std::string key = CustomerKey(id);
+  Status s = view.get(t.customers, key, &bytes);
   if (s.IsNotFound()) return Status::NotFound("customer '" + std::string(id) + "' not found");
   COMMERCE_RETURN_IF_ERROR(s);
+  Customer c;
+  COMMERCE_RETURN_IF_ERROR(DecodeCustomer(key, bytes, &c));
+  return c;
+}
+
+Status DecodeCustomer(std::string_view key, std::string_view value, Customer* out) {
   StoredCustomer stored;
-  COMMERCE_RETURN_IF_ERROR(
-      Decode(bytes, &stored, "customer").WithContext("customer '" + std::string(id) + "'"));
-  return std::move(stored.c);
+  COMMERCE_RETURN_IF_ERROR(Decode(value, &stored, "customers", key));
+  *out = std::move(stored.c);
+  return Status::OK();
 }
 
 Status CheckCustomerExistsInTxn(ReadView& view, const Tables& t, std::string_view id) {

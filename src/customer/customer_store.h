@@ -20,6 +20,12 @@ Result<Customer> GetCustomerInTxn(ReadView& view, const Tables& t, std::string_v
 // OK when the customer exists, NotFound otherwise; cheaper than GetCustomerInTxn (no decode).
 Status CheckCustomerExistsInTxn(ReadView& view, const Tables& t, std::string_view id);
 
+// The key of a customer in the `customers` table.
+std::string CustomerKey(std::string_view id);
+
+// Decodes a stored customer record; `key` is its storage key, named by Corruption.
+Status DecodeCustomer(std::string_view key, std::string_view value, Customer* out);
+
 // The email as the index keys it: ASCII letters lower-cased, everything else as given.
 std::string EmailIndexKey(std::string_view email);
 

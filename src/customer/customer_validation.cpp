@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/utf8.h"
+
 namespace commerce {
 
 namespace {
@@ -19,7 +21,7 @@ Status CheckText(std::string_view field, std::string_view value, size_t min, siz
                                    " bytes, more than " + std::to_string(max));
   if (std::any_of(value.begin(), value.end(), IsControl))
     return Status::InvalidArgument(f + ": contains a control character");
-  return Status::OK();
+  return CheckUtf8(f, value);
 }
 
 }  // namespace
@@ -34,6 +36,7 @@ Status ValidateEmail(std::string_view email) {
   for (char ch : email)
     if (IsControl(ch) || ch == ' ')
       return Status::InvalidArgument("email: contains a space or a control character");
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8("email", email));
   size_t at = email.find('@');
   if (at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos)
     return Status::InvalidArgument("email: must contain exactly one '@'");

@@ -18,32 +18,8 @@ namespace {
 constexpr auto kConsumerLeaseTtl = std::chrono::seconds(10);
 
 Status OpenTables(Storage& s, Tables& t) {
-  struct { Table* table; const char* name; } all[] = {
-      {&t.meta, "meta"},
-      {&t.events, "events"},
-      {&t.products, "products"},
-      {&t.skus, "skus"},
-      {&t.categories, "categories"},
-      {&t.category_children, "category_children"},
-      {&t.category_products, "category_products"},
-      {&t.warehouses, "warehouses"},
-      {&t.stock, "stock"},
-      {&t.customers, "customers"},
-      {&t.customer_emails, "customer_emails"},
-      {&t.carts, "carts"},
-      {&t.customer_carts, "customer_carts"},
-      {&t.cart_expiry, "cart_expiry"},
-      {&t.orders, "orders"},
-      {&t.order_keys, "order_keys"},
-      {&t.customer_orders, "customer_orders"},
-      {&t.status_orders, "status_orders"},
-      {&t.webhooks, "webhooks"},
-      {&t.webhook_state, "webhook_state"},
-      {&t.webhook_queue, "webhook_queue"},
-      {&t.webhook_failures, "webhook_failures"},
-  };
-  for (auto& [table, name] : all) {
-    COMMERCE_ASSIGN_OR_RETURN(*table, s.table(name));
+  for (const auto& [table, name] : kTableNames) {
+    COMMERCE_ASSIGN_OR_RETURN(t.*table, s.table(name));
   }
   return Status::OK();
 }

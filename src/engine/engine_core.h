@@ -37,6 +37,37 @@ struct Tables {
   Table webhook_failures;    // (subscription id, seq) -> WebhookDelivery: failed at least once
 };
 
+// Every table, with its name in the store: what Engine::open opens, and what commerce verify
+// and the tests walk.
+struct TableName {
+  Table Tables::*table;
+  const char* name;
+};
+inline constexpr TableName kTableNames[] = {
+    {&Tables::meta, "meta"},
+    {&Tables::events, "events"},
+    {&Tables::products, "products"},
+    {&Tables::skus, "skus"},
+    {&Tables::categories, "categories"},
+    {&Tables::category_children, "category_children"},
+    {&Tables::category_products, "category_products"},
+    {&Tables::warehouses, "warehouses"},
+    {&Tables::stock, "stock"},
+    {&Tables::customers, "customers"},
+    {&Tables::customer_emails, "customer_emails"},
+    {&Tables::carts, "carts"},
+    {&Tables::customer_carts, "customer_carts"},
+    {&Tables::cart_expiry, "cart_expiry"},
+    {&Tables::orders, "orders"},
+    {&Tables::order_keys, "order_keys"},
+    {&Tables::customer_orders, "customer_orders"},
+    {&Tables::status_orders, "status_orders"},
+    {&Tables::webhooks, "webhooks"},
+    {&Tables::webhook_state, "webhook_state"},
+    {&Tables::webhook_queue, "webhook_queue"},
+    {&Tables::webhook_failures, "webhook_failures"},
+};
+
 class EngineCore {
  public:
   std::unique_ptr<Storage> storage;

@@ -46,9 +46,10 @@ Result<uint64_t> AppendEvent(WriteTxn& txn, Table events, std::string_view type,
 
 Status DecodeEvent(std::string_view key, std::string_view value, Event* out) {
   auto seq = KeyReader(key).u64();
-  if (!seq) return Status::Corruption("event log key is not a sequence number");
+  if (!seq || key.size() != 8)
+    return RecordCorruption("events", key, "the key is not a sequence number");
   EventRecord r;
-  COMMERCE_RETURN_IF_ERROR(Decode(value, &r, "event"));
+  COMMERCE_RETURN_IF_ERROR(Decode(value, &r, "events", key));
   out->seq = *seq;
   out->type = std::move(r.type);
   out->subject = std::move(r.subject);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/key.h"
+#include "common/utf8.h"
 #include "engine/engine_core.h"
 #include "events/event_log.h"
 
@@ -15,9 +16,10 @@ Status CheckConsumer(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 64;
   for (char c : name)
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-');
-  if (!ok)
-    return Status::InvalidArgument("consumer name '" + std::string(name) +
-                                   "' must be 1..64 of [a-z0-9_.-]");
+  if (!ok)  // quoted only when it is text that can be shown
+    return Status::InvalidArgument(
+        "consumer name " + (IsValidUtf8(name) && name.size() <= 64 ? "'" + std::string(name) + "' " : "") +
+        "must be 1..64 of [a-z0-9_.-]");
   return Status::OK();
 }
 }  // namespace
@@ -31,8 +33,7 @@ Result<std::vector<Event>> Events::tail(uint64_t from, size_t limit) {
   COMMERCE_ASSIGN_OR_RETURN(auto rows, txn->scan(core_->tables.events, KeyBuilder().u64(from).key(), "", limit));
   std::vector<Event> out(rows.size());
   for (size_t i = 0; i < rows.size(); ++i)
-    COMMERCE_RETURN_IF_ERROR(DecodeEvent(rows[i].key, rows[i].value, &out[i])
-                                 .WithContext("event " + std::to_string(KeyReader(rows[i].key).u64().value_or(0))));
+    COMMERCE_RETURN_IF_ERROR(DecodeEvent(rows[i].key, rows[i].value, &out[i]));
   return out;
 }
 

@@ -31,23 +31,22 @@ namespace commerce {
 
 std::string EncodeWarehouse(const Warehouse& w) { return Encode(w); }
 
-Status DecodeWarehouse(std::string_view bytes, Warehouse* w) {
-  return Decode(bytes, w, "warehouse");
+Status DecodeWarehouse(std::string_view key, std::string_view bytes, Warehouse* w) {
+  return Decode(bytes, w, "warehouses", key);
 }
 
 std::string EncodeStockLevel(const StockLevel& s) {
   return Encode(StockRecord{s.on_hand, s.reserved, s.updated_at_ms});
 }
 
-Status DecodeStockLevel(std::string_view bytes, StockLevel* s) {
+Status DecodeStockLevel(std::string_view key, std::string_view bytes, StockLevel* s) {
   StockRecord r;
-  COMMERCE_RETURN_IF_ERROR(Decode(bytes, &r, "stock"));
+  COMMERCE_RETURN_IF_ERROR(Decode(bytes, &r, "stock", key));
   // Counts are kept 0 <= reserved <= on_hand by every writer; anything else is damage, and
   // arithmetic on it could overflow, so it stops here.
   if (r.on_hand < 0 || r.reserved < 0 || r.reserved > r.on_hand)
-    return Status::Corruption("stock record of sku '" + s->sku + "' in warehouse '" +
-                              s->warehouse_id + "' has on_hand " + std::to_string(r.on_hand) +
-                              " and reserved " + std::to_string(r.reserved));
+    return RecordCorruption("stock", key, "on_hand " + std::to_string(r.on_hand) + " and reserved " +
+                                              std::to_string(r.reserved));
   s->on_hand = r.on_hand;
   s->reserved = r.reserved;
   s->updated_at_ms = r.updated_at_ms;

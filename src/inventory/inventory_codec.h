@@ -15,10 +15,11 @@
 namespace commerce {
 
 std::string EncodeWarehouse(const Warehouse& w);
-Status DecodeWarehouse(std::string_view bytes, Warehouse* w);
+// `key` is the record's storage key, named by Corruption (common/codec.h).
+Status DecodeWarehouse(std::string_view key, std::string_view bytes, Warehouse* w);
 
 std::string EncodeStockLevel(const StockLevel& s);
 // REQUIRES: s->sku and s->warehouse_id already set from the key.
-Status DecodeStockLevel(std::string_view bytes, StockLevel* s);
+Status DecodeStockLevel(std::string_view key, std::string_view bytes, StockLevel* s);
 
 }  // namespace commerce

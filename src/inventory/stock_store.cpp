@@ -8,11 +8,11 @@
 
 namespace commerce {
 
-namespace {
-
 std::string StockKey(std::string_view sku, std::string_view warehouse_id) {
   return KeyBuilder().str(sku).str(warehouse_id).key();
 }
+
+namespace {
 
 std::string Where(const StockLevel& l) {
   return "sku '" + l.sku + "' in warehouse '" + l.warehouse_id + "'";
@@ -76,10 +76,11 @@ Result<StockLevel> ReadStockLevel(ReadView& view, const Tables& t, std::string_v
   level.sku = std::string(sku);
   level.warehouse_id = std::string(warehouse_id);
   std::string_view bytes;
-  Status s = view.get(t.stock, StockKey(sku, warehouse_id), &bytes);
+  const std::string key = StockKey(sku, warehouse_id);
+  Status s = view.get(t.stock, key, &bytes);
   if (s.IsNotFound()) return level;
   COMMERCE_RETURN_IF_ERROR(s);
-  COMMERCE_RETURN_IF_ERROR(DecodeStockLevel(bytes, &level));
+  COMMERCE_RETURN_IF_ERROR(DecodeStockLevel(key, bytes, &level));
   return level;
 }
 
@@ -95,7 +96,7 @@ Result<std::vector<StockLevel>> ReadSkuLevels(ReadView& view, const Tables& t,
     StockLevel level;
     level.sku = std::string(sku);
     level.warehouse_id = std::move(*warehouse_id);
-    COMMERCE_RETURN_IF_ERROR(DecodeStockLevel(c->value(), &level));
+    COMMERCE_RETURN_IF_ERROR(DecodeStockLevel(c->key(), c->value(), &level));
     out.push_back(std::move(level));
   }
   COMMERCE_RETURN_IF_ERROR(c->status());

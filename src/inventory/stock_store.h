@@ -33,6 +33,9 @@ inline constexpr int64_t kMaxStockLevel = int64_t{1} << 62;
 inline constexpr size_t kMaxStockRefBytes = 128;
 inline constexpr size_t kMaxAdjustReasonBytes = 200;
 
+// The key of a row of `stock`.
+std::string StockKey(std::string_view sku, std::string_view warehouse_id);
+
 // OK when 1 <= qty <= kMaxQuantity; InvalidArgument naming `what` otherwise.
 Status CheckQuantity(std::string_view what, int64_t qty);
 

@@ -17,12 +17,12 @@ Status ValidateWarehouse(const Warehouse& w) {
 
 Result<Warehouse> GetWarehouse(ReadView& view, const Tables& t, std::string_view id) {
   std::string_view bytes;
-  Status s = view.get(t.warehouses, KeyBuilder().str(id).key(), &bytes);
+  const std::string key = KeyBuilder().str(id).key();
+  Status s = view.get(t.warehouses, key, &bytes);
   if (s.IsNotFound()) return Status::NotFound("no warehouse with id '" + std::string(id) + "'");
   COMMERCE_RETURN_IF_ERROR(s);
   Warehouse w;
-  COMMERCE_RETURN_IF_ERROR(
-      DecodeWarehouse(bytes, &w).WithContext("warehouse '" + std::string(id) + "'"));
+  COMMERCE_RETURN_IF_ERROR(DecodeWarehouse(key, bytes, &w));
   return w;
 }
 
@@ -31,7 +31,7 @@ Result<std::vector<Warehouse>> ListWarehouses(ReadView& view, const Tables& t) {
   auto c = view.cursor(t.warehouses);
   for (c->seek_to_first(); c->valid(); c->next()) {
     Warehouse w;
-    COMMERCE_RETURN_IF_ERROR(DecodeWarehouse(c->value(), &w));
+    COMMERCE_RETURN_IF_ERROR(DecodeWarehouse(c->key(), c->value(), &w));
     out.push_back(std::move(w));
   }
   COMMERCE_RETURN_IF_ERROR(c->status());

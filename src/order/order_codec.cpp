@@ -114,10 +114,12 @@ CEREAL_CLASS_VERSION(commerce::OrderKeyRecord, 1);
 namespace commerce {
 
 std::string EncodeOrder(const StoredOrder& o) { return Encode(o); }
-Status DecodeOrder(std::string_view bytes, StoredOrder* o) { return Decode(bytes, o, "order"); }
+Status DecodeOrder(std::string_view key, std::string_view bytes, StoredOrder* o) {
+  return Decode(bytes, o, "orders", key);
+}
 std::string EncodeOrderKey(const OrderKeyRecord& r) { return Encode(r); }
-Status DecodeOrderKey(std::string_view bytes, OrderKeyRecord* r) {
-  return Decode(bytes, r, "order idempotency key");
+Status DecodeOrderKey(std::string_view key, std::string_view bytes, OrderKeyRecord* r) {
+  return Decode(bytes, r, "order_keys", key);
 }
 
 }  // namespace commerce

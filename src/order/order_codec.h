@@ -19,7 +19,8 @@ struct StoredOrder {
 };
 
 std::string EncodeOrder(const StoredOrder& o);
-Status DecodeOrder(std::string_view bytes, StoredOrder* o);
+// `key` is the record's storage key, named by Corruption (common/codec.h).
+Status DecodeOrder(std::string_view key, std::string_view bytes, StoredOrder* o);
 
 // What an idempotency key maps to (order_store.h).
 struct OrderKeyRecord {
@@ -28,6 +29,6 @@ struct OrderKeyRecord {
 };
 
 std::string EncodeOrderKey(const OrderKeyRecord& r);
-Status DecodeOrderKey(std::string_view bytes, OrderKeyRecord* r);
+Status DecodeOrderKey(std::string_view key, std::string_view bytes, OrderKeyRecord* r);
 
 }  // namespace commerce

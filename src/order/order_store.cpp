@@ -2,38 +2,39 @@
 
 #include <charconv>
 
+#include "common/record_frame.h"
 #include "common/key.h"
+#include "common/utf8.h"
 
 namespace commerce {
 
-namespace {
-
 std::string OrderKey(std::string_view id) { return KeyBuilder().str(id).key(); }
-
-std::string CustomerPrefix(std::string_view customer_id) {
-  return KeyBuilder().str(customer_id).key();
-}
 std::string CustomerIndexKey(std::string_view customer_id, uint64_t seq) {
   return KeyBuilder().str(customer_id).u64(~seq).key();
-}
-
-std::string StatusPrefix(OrderStatus s) {
-  return KeyBuilder().u64(static_cast<uint64_t>(s)).key();
 }
 std::string StatusIndexKey(OrderStatus s, uint64_t seq) {
   return KeyBuilder().u64(static_cast<uint64_t>(s)).u64(seq).key();
 }
-
 std::string IdempotencyKey(std::string_view customer_id, std::string_view key) {
   return KeyBuilder().str(customer_id).str(key).key();
+}
+
+namespace {
+
+std::string CustomerPrefix(std::string_view customer_id) {
+  return KeyBuilder().str(customer_id).key();
+}
+std::string StatusPrefix(OrderStatus s) {
+  return KeyBuilder().u64(static_cast<uint64_t>(s)).key();
 }
 
 Result<uint64_t> ParseCursor(std::string_view cursor) {
   uint64_t seq = 0;
   auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), seq);
   if (cursor.empty() || ec != std::errc() || end != cursor.data() + cursor.size())
-    return Status::InvalidArgument("cursor: '" + std::string(cursor) +
-                                   "' is not a cursor this engine made");
+    return Status::InvalidArgument(
+        "cursor: " + (IsValidUtf8(cursor) && cursor.size() <= 64 ? "'" + std::string(cursor) + "' " : "") +
+        "is not a cursor this engine made");
   return seq;
 }
 
@@ -42,7 +43,7 @@ Result<uint64_t> ParseCursor(std::string_view cursor) {
 // and `key_of` builds the key of a seq, for resuming after the cursor.
 template <typename ToSeq, typename KeyOf>
 Result<Page<Order>> ListIndex(ReadView& view, const Tables& t, Table index,
-                              const std::string& prefix, std::string_view cursor, size_t limit,
+                              const char* table_name, const std::string& prefix, std::string_view cursor, size_t limit,
                               ToSeq to_seq, KeyOf key_of) {
   std::string start = prefix;
   if (!cursor.empty()) {
@@ -63,6 +64,11 @@ Result<Page<Order>> ListIndex(ReadView& view, const Tables& t, Table index,
     std::string id(c->value());
     COMMERCE_ASSIGN_OR_RETURN(StoredOrder o, GetStoredOrder(view, t, id));
     last_seq = to_seq(*stored);
+    // Index entries carry no checksum: the order found must be the one placed at this seq.
+    if (o.seq != last_seq)
+      return RecordCorruption(table_name, c->key(),
+                              "names order '" + id + "', placed at seq " + std::to_string(o.seq) +
+                                  ", not " + std::to_string(last_seq));
     page.items.push_back(std::move(o.order));
   }
   COMMERCE_RETURN_IF_ERROR(c->status());
@@ -73,11 +79,12 @@ Result<Page<Order>> ListIndex(ReadView& view, const Tables& t, Table index,
 
 Result<StoredOrder> GetStoredOrder(ReadView& view, const Tables& t, std::string_view id) {
   std::string_view bytes;
-  Status s = view.get(t.orders, OrderKey(id), &bytes);
+  const std::string key = OrderKey(id);
+  Status s = view.get(t.orders, key, &bytes);
   if (s.IsNotFound()) return Status::NotFound("no order with id '" + std::string(id) + "'");
   COMMERCE_RETURN_IF_ERROR(s);
   StoredOrder o;
-  COMMERCE_RETURN_IF_ERROR(DecodeOrder(bytes, &o).WithContext("order '" + std::string(id) + "'"));
+  COMMERCE_RETURN_IF_ERROR(DecodeOrder(key, bytes, &o));
   return o;
 }
 
@@ -101,11 +108,12 @@ Result<std::optional<OrderKeyRecord>> ReadOrderKey(ReadView& view, const Tables&
                                                    std::string_view customer_id,
                                                    std::string_view key) {
   std::string_view bytes;
-  Status s = view.get(t.order_keys, IdempotencyKey(customer_id, key), &bytes);
+  const std::string stored_key = IdempotencyKey(customer_id, key);
+  Status s = view.get(t.order_keys, stored_key, &bytes);
   if (s.IsNotFound()) return std::optional<OrderKeyRecord>();
   COMMERCE_RETURN_IF_ERROR(s);
   OrderKeyRecord r;
-  COMMERCE_RETURN_IF_ERROR(DecodeOrderKey(bytes, &r));
+  COMMERCE_RETURN_IF_ERROR(DecodeOrderKey(stored_key, bytes, &r));
   return std::optional<OrderKeyRecord>(std::move(r));
 }
 
@@ -119,7 +127,7 @@ Result<Page<Order>> ListCustomerOrders(ReadView& view, const Tables& t,
                                        std::string_view customer_id, std::string_view cursor,
                                        size_t limit) {
   return ListIndex(
-      view, t, t.customer_orders, CustomerPrefix(customer_id), cursor, limit,
+      view, t, t.customer_orders, "customer_orders", CustomerPrefix(customer_id), cursor, limit,
       [](uint64_t stored) { return ~stored; },
       [&](uint64_t seq) { return CustomerIndexKey(customer_id, seq); });
 }
@@ -127,7 +135,7 @@ Result<Page<Order>> ListCustomerOrders(ReadView& view, const Tables& t,
 Result<Page<Order>> ListStatusOrders(ReadView& view, const Tables& t, OrderStatus status,
                                      std::string_view cursor, size_t limit) {
   return ListIndex(
-      view, t, t.status_orders, StatusPrefix(status), cursor, limit,
+      view, t, t.status_orders, "status_orders", StatusPrefix(status), cursor, limit,
       [](uint64_t stored) { return stored; },
       [&](uint64_t seq) { return StatusIndexKey(status, seq); });
 }

@@ -27,6 +27,12 @@
 
 namespace commerce {
 
+// The keys of the tables above.
+std::string OrderKey(std::string_view id);
+std::string CustomerIndexKey(std::string_view customer_id, uint64_t seq);
+std::string StatusIndexKey(OrderStatus s, uint64_t seq);
+std::string IdempotencyKey(std::string_view customer_id, std::string_view key);
+
 // NotFound naming the id when there is no such order.
 Result<StoredOrder> GetStoredOrder(ReadView& view, const Tables& t, std::string_view id);
 

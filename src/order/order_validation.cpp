@@ -6,6 +6,7 @@
 #include "commerce/inventory.h"
 #include "commerce/money.h"
 #include "common/ids.h"
+#include "common/utf8.h"
 #include "customer/customer_validation.h"
 #include "inventory/stock_store.h"
 
@@ -37,6 +38,7 @@ Status ValidatePlaceOrder(const PlaceOrder& r) {
                                      "]; give each SKU once with its total quantity");
   }
   COMMERCE_RETURN_IF_ERROR(ValidateAddress(r.shipping_address, "shipping_address"));
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8("currency", r.currency));
   if (!r.currency.empty() && !IsKnownCurrency(r.currency))
     return Status::InvalidArgument("currency: '" + r.currency +
                                    "' is not an ISO 4217 code; expected e.g. USD, or empty");
@@ -48,6 +50,7 @@ Status ValidateTransition(OrderStatus to, const TransitionOptions& o) {
     return Status::InvalidArgument("note: " + std::to_string(o.note.size()) +
                                    " bytes; expected at most " +
                                    std::to_string(kMaxTransitionNoteBytes));
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8("note", o.note));
   if (o.restock && to != OrderStatus::kReturned)
     return Status::InvalidArgument(std::string("restock: only a transition to returned puts "
                                                "units back on hand, not one to ") +

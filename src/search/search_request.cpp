@@ -73,6 +73,7 @@ Result<CheckedRequest> CheckRequest(const SearchRequest& r) {
     if (v.size() > 100) return Bad(field, "more than 100 values");
     for (const auto& s : v) {
       if (s.empty() || s.size() > 1000) return Bad(field, "values must be 1..1000 bytes");
+      if (!IsValidUtf8(s)) return Bad(field, "values must be UTF-8 text");
     }
     return Status::OK();
   };
@@ -82,13 +83,18 @@ Result<CheckedRequest> CheckRequest(const SearchRequest& r) {
   for (const auto& [name, value] : r.attributes) {
     if (name.empty() || name.size() > 200 || value.empty() || value.size() > 1000)
       return Bad("attributes", "names must be 1..200 bytes and values 1..1000 bytes");
+    if (!IsValidUtf8(name) || !IsValidUtf8(value))
+      return Bad("attributes", "names and values must be UTF-8 text");
   }
   for (const auto& f : r.facets) {
+    if (!IsValidUtf8(f)) return Bad("facets", "names must be UTF-8 text (brand, category, price)");
     if (f == "brand") c.facet_brand = true;
     else if (f == "category") c.facet_category = true;
     else if (f == "price") c.facet_price = true;
     else return Bad("facets", "unknown facet '" + f.substr(0, 64) + "' (brand, category, price)");
   }
+  if (!IsValidUtf8(r.sort))
+    return Bad("sort", "must be UTF-8 text (relevance, popularity, price_asc, price_desc, newest)");
   if (r.sort.empty()) c.sort = c.has_text ? SortBy::kRelevance : SortBy::kPopularity;
   else if (r.sort == "relevance") c.sort = SortBy::kRelevance;
   else if (r.sort == "popularity") c.sort = SortBy::kPopularity;

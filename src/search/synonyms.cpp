@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "common/utf8.h"
+
 namespace commerce::search {
 
 namespace {
@@ -47,6 +49,8 @@ Result<Synonyms> Synonyms::Make(const std::vector<std::vector<std::string>>& gro
     std::vector<std::string> kept;
     for (const auto& raw : group) {
       std::string e = Trim(raw);
+      if (!IsValidUtf8(e))  // before it is quoted below
+        return Status::InvalidArgument(where + ": entry is not UTF-8 text");
       if (e.size() > kMaxSynonymEntryBytes)
         return Status::InvalidArgument(where + ": entry '" + e.substr(0, 40) + "...' is longer than " +
                                        std::to_string(kMaxSynonymEntryBytes) + " bytes");

@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "common/json_escape.h"
 #include "common/key.h"
+#include "common/utf8.h"
 #include "engine/engine_core.h"
 #include "events/event_log.h"
 #include "webhooks/webhook_store.h"
@@ -49,6 +50,7 @@ Status CheckUrl(const std::string& url) {
   for (unsigned char c : url)
     if (c <= 0x20 || c == 0x7f)
       return Status::InvalidArgument("url: must not contain spaces or control characters");
+  COMMERCE_RETURN_IF_ERROR(CheckUtf8("url", url));
   CURLU* u = curl_url();
   if (!u) return Status::Internal("url: cannot parse (out of memory)");
   Status result;
@@ -69,6 +71,7 @@ Status CheckEventTypes(const std::vector<std::string>& types) {
   const auto& known = WebhookEventTypes();
   for (size_t i = 0; i < types.size(); ++i) {
     const std::string field = "event_types[" + std::to_string(i) + "]";
+    COMMERCE_RETURN_IF_ERROR(CheckUtf8(field, types[i]));  // before it is quoted below
     if (std::find(known.begin(), known.end(), types[i]) == known.end()) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
@@ -90,7 +93,7 @@ Status CheckSubscription(const WebhookSubscription& s) {
     return Status::InvalidArgument("secret: must be " + std::to_string(kMinWebhookSecretBytes) + ".." +
                                    std::to_string(kMaxWebhookSecretBytes) + " bytes, got " +
                                    std::to_string(s.secret.size()));
-  return Status::OK();
+  return CheckUtf8("secret", s.secret);
 }
 
 bool Matches(const WebhookSubscription& s, const Event& e) {
@@ -223,7 +226,7 @@ Result<std::vector<WebhookDelivery>> WebhookService::Failures(std::string_view i
     COMMERCE_ASSIGN_OR_RETURN(auto rows, txn->scan(t.webhook_failures, prefix, PrefixEnd(prefix), limit));
     for (const auto& row : rows) {
       WebhookDelivery d;
-      COMMERCE_RETURN_IF_ERROR(DecodeWebhookDelivery(row.value, &d));
+      COMMERCE_RETURN_IF_ERROR(DecodeWebhookDelivery(row.key, row.value, &d));
       out.push_back(std::move(d));
     }
   }
@@ -423,7 +426,7 @@ Status WebhookService::Record(const std::vector<HttpOutcome>& outcomes) {
         for (c->seek(prefix); state->given_up > options_.max_failures_kept && c->valid() &&
                               c->key() < PrefixEnd(prefix);) {
           WebhookDelivery old;
-          COMMERCE_RETURN_IF_ERROR(DecodeWebhookDelivery(c->value(), &old));
+          COMMERCE_RETURN_IF_ERROR(DecodeWebhookDelivery(c->key(), c->value(), &old));
           if (!old.given_up) {
             c->next();
             continue;

@@ -88,13 +88,27 @@ std::string WebhookFailurePrefix(std::string_view id) { return IdKey(id); }
 
 Result<WebhookSubscription> GetWebhookInTxn(ReadView& view, const Tables& t, std::string_view id) {
   std::string_view bytes;
-  Status s = view.get(t.webhooks, IdKey(id), &bytes);
+  const std::string key = IdKey(id);
+  Status s = view.get(t.webhooks, key, &bytes);
   if (s.IsNotFound()) return Status::NotFound("webhook subscription '" + std::string(id) + "' not found");
   COMMERCE_RETURN_IF_ERROR(s);
+  WebhookSubscription sub;
+  COMMERCE_RETURN_IF_ERROR(DecodeWebhook(key, bytes, &sub));
+  return sub;
+}
+
+Status DecodeWebhook(std::string_view key, std::string_view value, WebhookSubscription* out) {
   StoredWebhook stored;
-  COMMERCE_RETURN_IF_ERROR(
-      Decode(bytes, &stored, "webhook").WithContext("webhook '" + std::string(id) + "'"));
-  return std::move(stored.s);
+  COMMERCE_RETURN_IF_ERROR(Decode(value, &stored, "webhooks", key));
+  *out = std::move(stored.s);
+  return Status::OK();
+}
+
+Status DecodeWebhookState(std::string_view key, std::string_view value, WebhookState* out) {
+  StoredWebhookState stored;
+  COMMERCE_RETURN_IF_ERROR(Decode(value, &stored, "webhook_state", key));
+  *out = stored.s;
+  return Status::OK();
 }
 
 Status PutWebhookInTxn(WriteTxn& txn, const Tables& t, const WebhookSubscription& s) {
@@ -105,22 +119,20 @@ Result<std::vector<WebhookSubscription>> ListWebhooksInTxn(ReadView& view, const
   COMMERCE_ASSIGN_OR_RETURN(auto rows, view.scan(t.webhooks, "", "", 0));
   std::vector<WebhookSubscription> out(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    StoredWebhook stored;
-    COMMERCE_RETURN_IF_ERROR(Decode(rows[i].value, &stored, "webhook"));
-    out[i] = std::move(stored.s);
+    COMMERCE_RETURN_IF_ERROR(DecodeWebhook(rows[i].key, rows[i].value, &out[i]));
   }
   return out;
 }
 
 Result<WebhookState> GetWebhookStateInTxn(ReadView& view, const Tables& t, std::string_view id) {
   std::string_view bytes;
-  Status s = view.get(t.webhook_state, IdKey(id), &bytes);
+  const std::string key = IdKey(id);
+  Status s = view.get(t.webhook_state, key, &bytes);
   if (s.IsNotFound()) return Status::NotFound("webhook subscription '" + std::string(id) + "' has no state");
   COMMERCE_RETURN_IF_ERROR(s);
-  StoredWebhookState stored;
-  COMMERCE_RETURN_IF_ERROR(
-      Decode(bytes, &stored, "webhook state").WithContext("webhook '" + std::string(id) + "'"));
-  return stored.s;
+  WebhookState state;
+  COMMERCE_RETURN_IF_ERROR(DecodeWebhookState(key, bytes, &state));
+  return state;
 }
 
 Status PutWebhookStateInTxn(WriteTxn& txn, const Tables& t, std::string_view id,
@@ -135,9 +147,10 @@ Status DecodeWebhookQueueEntry(std::string_view key, std::string_view value, Web
   auto id = r.str();
   auto subject = r.str();
   auto seq = r.u64();
-  if (!id || !subject || !seq || !r.done()) return Status::Corruption("webhook queue key does not decode");
+  if (!id || !subject || !seq || !r.done())
+    return RecordCorruption("webhook_queue", key, "the key does not decode");
   StoredQueueEntry stored;
-  COMMERCE_RETURN_IF_ERROR(Decode(value, &stored, "webhook queue entry"));
+  COMMERCE_RETURN_IF_ERROR(Decode(value, &stored, "webhook_queue", key));
   *out = std::move(stored.e);
   out->subscription_id = std::move(*id);
   out->subject = std::move(*subject);
@@ -147,9 +160,9 @@ Status DecodeWebhookQueueEntry(std::string_view key, std::string_view value, Web
 
 std::string EncodeWebhookDelivery(const WebhookDelivery& d) { return Encode(StoredDelivery{d}); }
 
-Status DecodeWebhookDelivery(std::string_view value, WebhookDelivery* out) {
+Status DecodeWebhookDelivery(std::string_view key, std::string_view value, WebhookDelivery* out) {
   StoredDelivery stored;
-  COMMERCE_RETURN_IF_ERROR(Decode(value, &stored, "webhook failure"));
+  COMMERCE_RETURN_IF_ERROR(Decode(value, &stored, "webhook_failures", key));
   *out = std::move(stored.d);
   return Status::OK();
 }

@@ -51,6 +51,10 @@ std::string WebhookFailurePrefix(std::string_view id);
 // NotFound ("webhook subscription '<id>' not found") when absent.
 Result<WebhookSubscription> GetWebhookInTxn(ReadView& view, const Tables& t, std::string_view id);
 Status PutWebhookInTxn(WriteTxn& txn, const Tables& t, const WebhookSubscription& s);
+// Decode a stored subscription / state; `key` is the storage key, named by Corruption.
+Status DecodeWebhook(std::string_view key, std::string_view value, WebhookSubscription* out);
+Status DecodeWebhookState(std::string_view key, std::string_view value, WebhookState* out);
+
 // Every subscription, by id.
 Result<std::vector<WebhookSubscription>> ListWebhooksInTxn(ReadView& view, const Tables& t);
 
@@ -63,6 +67,6 @@ std::string EncodeWebhookQueueEntry(const WebhookQueueEntry& e);  // the value
 Status DecodeWebhookQueueEntry(std::string_view key, std::string_view value, WebhookQueueEntry* out);
 
 std::string EncodeWebhookDelivery(const WebhookDelivery& d);
-Status DecodeWebhookDelivery(std::string_view value, WebhookDelivery* out);
+Status DecodeWebhookDelivery(std::string_view key, std::string_view value, WebhookDelivery* out);
 
 }  // namespace commerce

@@ -6,6 +6,8 @@ The package is imported from PYTHONPATH (build/python, set by ctest); run by han
 """
 
 import os
+import sqlite3
+import struct
 import sys
 
 import pytest
@@ -82,3 +84,13 @@ def shop(lmdb_engine):
     inv.upsert_warehouse(commerce.Warehouse(id="closed", name="Old", region="us-east", active=False))
     e.customers.create(commerce.Customer(id="c1", email="ada@example.com", name="Ada"))
     return e
+
+
+def old_version_warehouse(path):
+    """A SQLite store holding a warehouse written the way codec version 1 did — a bare archive,
+    no checksum — whose name is not UTF-8, as versions before the check let in."""
+    def s(x):
+        return struct.pack("<Q", len(x)) + x
+    record = struct.pack("<I", 1) + s(b"w-old") + s(b"Old \xff\xfe") + s(b"us-east") + struct.pack("<i", 0) + b"\x01"
+    with sqlite3.connect(str(path / "commerce.sqlite")) as db:
+        db.execute('INSERT INTO "t_warehouses" (k, v) VALUES (?, ?)', (b"w-old\x00\x01", record))

@@ -12,6 +12,7 @@
 #include "commerce/cart.h"
 #include "commerce/catalog.h"
 #include "commerce/customer.h"
+#include "common/key.h"
 #include "engine/engine_core.h"
 #include "test_dir.h"
 
@@ -135,13 +136,14 @@ TEST_CASE("cart store: the record round-trips, and garbage is Corruption", "[car
   r.updated_at_ms = 2;
   std::string bytes = commerce::EncodeCartRecord(r);
   CartRecord back;
-  REQUIRE(commerce::DecodeCartRecord(bytes, &back).ok());
+  const std::string key = commerce::KeyBuilder().str("c1").key();
+  REQUIRE(commerce::DecodeCartRecord(key, bytes, &back).ok());
   CHECK(back.state == r.state);
   CHECK(back.created_at_ms == 1);
   CHECK(back.updated_at_ms == 2);
 
   CartRecord junk;
-  Status s = commerce::DecodeCartRecord(bytes.substr(0, bytes.size() / 2), &junk);
+  Status s = commerce::DecodeCartRecord(key, bytes.substr(0, bytes.size() / 2), &junk);
   CHECK(s.code() == Code::kCorruption);
-  CHECK(s.message().find("cart") != std::string::npos);
+  CHECK(s.message().find("carts (\"c1\")") != std::string::npos);
 }

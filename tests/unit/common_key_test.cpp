@@ -160,3 +160,19 @@ TEST_CASE("key: PrefixEnd bounds a prefix scan", "[key]") {
   CHECK_FALSE(inside(KeyBuilder().str("aa\xff"s).key()));
   CHECK_FALSE(inside(KeyBuilder().str("b").key()));
 }
+
+TEST_CASE("key: DescribeKey shows strings, numbers and the rest", "[key]") {
+  using commerce::DescribeKey;
+  CHECK(DescribeKey(KeyBuilder().str("SKU-1").str("wh-1").key()) == R"(("SKU-1", "wh-1"))");
+  CHECK(DescribeKey(KeyBuilder().u64(42).key()) == "(42)");
+  CHECK(DescribeKey(KeyBuilder().str("cus").u64(7).key()) == R"(("cus", 7))");
+  CHECK(DescribeKey(KeyBuilder().str("a\0b"s).key()) == R"(("a\x00b"))");
+  CHECK(DescribeKey(KeyBuilder().str("say \"hi\"").key()) == R"(("say \"hi\""))");
+  CHECK(DescribeKey(KeyBuilder().str("café").key()) == "(\"café\")");
+  // Bytes that are not UTF-8 (a damaged key) are escaped: the message stays valid UTF-8.
+  CHECK(DescribeKey(KeyBuilder().str("a\xff\xc3").key()) == R"(("a\xff\xc3"))");
+  // Neither a string nor a number: hex.
+  CHECK(DescribeKey("\x05\x06"s) == "(0x0506)");
+  CHECK(DescribeKey(KeyBuilder().str("x").key() + "\x07"s) == R"(("x", 0x07))");
+  CHECK(DescribeKey("") == "()");
+}
