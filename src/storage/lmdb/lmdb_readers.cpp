@@ -18,7 +18,7 @@ LmdbReaders::~LmdbReaders() {
 Result<std::unique_ptr<ReadTxn>> LmdbReaders::begin() {
   std::shared_lock<std::shared_mutex> resize_lock(resize_mu_);
   COMMERCE_ASSIGN_OR_RETURN(MDB_txn * txn, acquire());
-  return std::unique_ptr<ReadTxn>(new LmdbReadTxn(this, tables_, txn, std::move(resize_lock)));
+  return std::unique_ptr<ReadTxn>(new LmdbReadTxn(this, tables_, env_, guard_map_, txn, std::move(resize_lock)));
 }
 
 Result<MDB_txn*> LmdbReaders::acquire() {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "commerce/storage.h"
+#include "storage/lmdb/lmdb_guard.h"
 #include "storage/lmdb/lmdb_tables.h"
 
 namespace commerce::lmdb {
@@ -45,6 +46,10 @@ class LmdbReaders {
   // (a ReadTxn outliving its Storage breaks the contract in storage.h).
   void release_now();
 
+  // Where LMDB maps the file now, for the guards of later read txns (lmdb_guard.h).
+  // REQUIRES: no read txn is live (at open, or while exclude()'s lock is held).
+  void set_guard_map(LmdbGuard::Map map) { guard_map_ = map; }
+
   // Called by LmdbReadTxn's destructor.
   void release(MDB_txn* txn);
 
@@ -55,6 +60,7 @@ class LmdbReaders {
   MDB_env* const env_;
   const LmdbTables* const tables_;
   std::shared_mutex resize_mu_;
+  LmdbGuard::Map guard_map_;            // written with resize_mu_ exclusive (or before any read)
   std::mutex mu_;
   std::vector<MDB_txn*> pool_;          // GUARDED_BY(mu_): reset read txns, ready to renew
   size_t live_ = 0;                     // GUARDED_BY(mu_): handed out, not yet released

@@ -46,6 +46,7 @@
 #include "storage/group_writer.h"
 #include "storage/lmdb/checkpointer.h"
 #include "storage/lmdb/lmdb_io.h"
+#include "storage/lmdb/lmdb_guard.h"
 #include "storage/lmdb/lmdb_readers.h"
 #include "storage/lmdb/lmdb_status.h"
 #include "storage/lmdb/lmdb_tables.h"
@@ -109,6 +110,7 @@ class LmdbStorage final : public Storage, private GroupBackend {
   void on_idle() override;
   Status RunGroupOnce(std::span<PendingWrite* const> group, bool durable, bool* map_full);
   Status GrowMap();
+  void UpdateGuardMap();  // after the map is set up or moved, with no read txn live
   // Puts the store into the failed state with `cause` and returns the Status every write now
   // gets. `cut` is the outcome of cutting the failed group's record back out of the log.
   Status Fail(const Status& cause, const Status& cut = Status::OK());
@@ -142,8 +144,11 @@ class LmdbStorage final : public Storage, private GroupBackend {
 Status LmdbStorage::Open() {
   COMMERCE_RETURN_IF_ERROR(ValidateOptions(options_));
   COMMERCE_ASSIGN_OR_RETURN(lock_, DirLock::Acquire(options_.path));
+  // What LMDB would fault or abort on later, found now (lmdb_guard.h).
+  COMMERCE_RETURN_IF_ERROR(CheckLmdbStoreBeforeOpen(options_.path));
   COMMERCE_RETURN_IF_ERROR(OpenEnv());
   readers_ = std::make_unique<LmdbReaders>(env_, &tables_);
+  UpdateGuardMap();
   COMMERCE_RETURN_IF_ERROR(OpenTables());
 
   COMMERCE_ASSIGN_OR_RETURN(wal_, Wal::Open(options_.path + "/wal"));
@@ -468,7 +473,16 @@ Status LmdbStorage::GrowMap() {
   if (rc != 0) return LmdbError(rc, "cannot grow the map to " + std::to_string(next) + " bytes");
   map_size_ = next;
   map_resizes_.fetch_add(1);
+  UpdateGuardMap();
   return Status::OK();
+}
+
+void LmdbStorage::UpdateGuardMap() {
+  MDB_envinfo info;
+  MDB_stat st;
+  if (mdb_env_info(env_, &info) != 0 || mdb_env_stat(env_, &st) != 0) return;
+  readers_->set_guard_map(
+      LmdbGuard::FindMap(options_.path + "/data.mdb", st.ms_psize, info.me_mapsize));
 }
 
 void LmdbStorage::on_idle() {

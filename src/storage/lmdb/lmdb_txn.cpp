@@ -1,6 +1,7 @@
 #include "storage/lmdb/lmdb_txn.h"
 
 #include <cerrno>
+#include <optional>
 
 #include "storage/lmdb/lmdb_readers.h"
 #include "storage/lmdb/lmdb_status.h"
@@ -12,7 +13,10 @@ namespace {
 
 class LmdbCursor final : public Cursor {
  public:
-  LmdbCursor(MDB_cursor* c, bool reverse) : c_(c), reverse_(reverse) {}
+  // `guard`: set for read transactions (lmdb_guard.h): every move is checked before LMDB
+  // walks the pages it enters.
+  LmdbCursor(MDB_cursor* c, bool reverse, std::optional<LmdbGuard> guard)
+      : c_(c), reverse_(reverse), guard_(std::move(guard)) {}
   ~LmdbCursor() override {
     if (c_) mdb_cursor_close(c_);
   }
@@ -58,13 +62,41 @@ class LmdbCursor final : public Cursor {
  private:
   void move(MDB_cursor_op op) {
     if (!c_) return;
+    if (guard_) {
+      Status s;
+      switch (op) {
+        case MDB_SET_RANGE:  // may go on to the next leaf
+          s = guard_->BeforeSeek(lmdb_pages::Target::kKey, View(key_), +1);
+          break;
+        case MDB_FIRST: s = guard_->BeforeSeek(lmdb_pages::Target::kFirst, {}, 0); break;
+        case MDB_LAST: s = guard_->BeforeSeek(lmdb_pages::Target::kLast, {}, 0); break;
+        case MDB_NEXT:
+        case MDB_PREV:
+          if (valid_) s = guard_->BeforeStep(key_, op == MDB_NEXT);
+          break;
+        default: break;
+      }
+      if (!s.ok()) return Fail(std::move(s));
+    }
     int rc = mdb_cursor_get(c_, &key_, &val_, op);
     valid_ = rc == 0;
     if (rc != 0 && rc != MDB_NOTFOUND) status_ = LmdbError(rc, "cursor");
+    if (valid_ && guard_) {
+      Status s = guard_->CheckEntry(key_, val_);
+      if (!s.ok()) Fail(std::move(s));
+    }
+  }
+  // A damaged page ahead: the cursor stops, and LMDB is not asked to walk it.
+  void Fail(Status s) {
+    status_ = std::move(s);
+    valid_ = false;
+    mdb_cursor_close(c_);
+    c_ = nullptr;
   }
 
   MDB_cursor* c_ = nullptr;
   bool reverse_ = false;
+  std::optional<LmdbGuard> guard_;
   bool valid_ = false;
   MDB_val key_{0, nullptr}, val_{0, nullptr};
   Status status_;
@@ -81,6 +113,8 @@ Status LmdbView::get(MDB_txn* txn, Table t, std::string_view key, std::string_vi
   // EINVAL: the table was created after this snapshot began, so it is empty here.
   if (rc == MDB_NOTFOUND || rc == EINVAL) return Status::NotFound("key not found");
   if (rc != 0) return LmdbError(rc, "get");
+  // mdb_get leaves k as given: only the value's place is known here.
+  if (guarded_) COMMERCE_RETURN_IF_ERROR(LmdbGuard(env_, txn, tables_->name(t.id), map_).CheckValue(v));
   *value = View(v);
   return Status::OK();
 }
@@ -93,7 +127,9 @@ std::unique_ptr<Cursor> LmdbView::cursor(MDB_txn* txn, Table t, CursorOptions o)
   int rc = mdb_cursor_open(txn, d, &c);
   if (rc == EINVAL) return std::make_unique<LmdbCursor>(Status::OK());  // table newer than snapshot: empty
   if (rc != 0) return std::make_unique<LmdbCursor>(LmdbError(rc, "cursor open"));
-  return std::make_unique<LmdbCursor>(c, o.reverse);
+  std::optional<LmdbGuard> guard;
+  if (guarded_) guard.emplace(env_, txn, tables_->name(t.id), map_);
+  return std::make_unique<LmdbCursor>(c, o.reverse, std::move(guard));
 }
 
 LmdbReadTxn::~LmdbReadTxn() { readers_->release(txn_); }

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "commerce/storage.h"
+#include "storage/lmdb/lmdb_guard.h"
 #include "storage/lmdb/lmdb_tables.h"
 
 namespace commerce::lmdb {
@@ -24,20 +25,29 @@ class LmdbReaders;
 // Point reads and cursors over one MDB txn.
 class LmdbView {
  public:
+  // Unguarded: a write txn's dirty pages are not in the map (lmdb_guard.h).
   explicit LmdbView(const LmdbTables* tables) : tables_(tables) {}
+  // Guarded: a read txn of `env`, whose pages are checked before LMDB walks them and whose
+  // keys and values are checked before the caller reads them (lmdb_guard.h).
+  LmdbView(const LmdbTables* tables, MDB_env* env, LmdbGuard::Map map)
+      : tables_(tables), env_(env), map_(map), guarded_(true) {}
   Status get(MDB_txn* txn, Table t, std::string_view key, std::string_view* value) const;
   std::unique_ptr<Cursor> cursor(MDB_txn* txn, Table t, CursorOptions o) const;
 
  private:
   const LmdbTables* tables_;
+  MDB_env* env_ = nullptr;
+  LmdbGuard::Map map_;
+  bool guarded_ = false;
 };
 
 class LmdbReadTxn final : public ReadTxn {
  public:
-  // `resize_lock` keeps the map from being resized for the txn's life.
-  LmdbReadTxn(LmdbReaders* readers, const LmdbTables* tables, MDB_txn* txn,
-              std::shared_lock<std::shared_mutex> resize_lock)
-      : readers_(readers), view_(tables), txn_(txn), resize_lock_(std::move(resize_lock)) {}
+  // `resize_lock` keeps the map from being resized for the txn's life; `map` is where the
+  // map is meanwhile (the guard's, lmdb_guard.h).
+  LmdbReadTxn(LmdbReaders* readers, const LmdbTables* tables, MDB_env* env, LmdbGuard::Map map,
+              MDB_txn* txn, std::shared_lock<std::shared_mutex> resize_lock)
+      : readers_(readers), view_(tables, env, map), txn_(txn), resize_lock_(std::move(resize_lock)) {}
   ~LmdbReadTxn() override;
   Status get(Table t, std::string_view key, std::string_view* value) override {
     return view_.get(txn_, t, key, value);
