@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,17 @@ class COMMERCE_EXPORT Events {
   Result<uint64_t> last_seq();
   // Blocks until an event with seq > after exists or `timeout` passes; returns last_seq().
   Result<uint64_t> wait(uint64_t after, std::chrono::milliseconds timeout);
+
+  // Listeners wake what waits without a thread (the reference server's event loops): `on_change`
+  // is called after every commit that may have appended events, and whenever the search index
+  // publishes newer events (Search::wait_for would return sooner). It runs on the committing or
+  // publishing thread with no engine lock held; it must be quick and must not block — its job is
+  // to wake its owner (uv_async_send, a condition variable), which then re-reads last_seq() or
+  // asks Search::wait_for with a zero timeout. Calls may be spurious. Returns an id for
+  // remove_listener(); once that returns, `on_change` is not running and is never called again.
+  // Calling remove_listener() from inside `on_change` deadlocks.
+  uint64_t add_listener(std::function<void()> on_change);
+  void remove_listener(uint64_t id);
 
   // A consumer's durable cursor: the last seq it has processed (0 if never set). Names are
   // 1..64 of [a-z0-9_.-].

@@ -10,8 +10,9 @@
 namespace commerce {
 
 // `s` with '"', '\\' and control characters escaped (\n, \t, \r by name, the rest as \u00XX),
-// so that "\"" + JsonEscape(s) + "\"" is a valid JSON string for any input bytes that are
-// valid UTF-8. Bytes >= 0x80 pass through unchanged.
+// so that "\"" + JsonEscape(s) + "\"" is a valid JSON string for any input bytes: well-formed
+// UTF-8 passes through unchanged, and each byte that is not part of a well-formed sequence
+// becomes U+FFFD.
 std::string JsonEscape(std::string_view s);
 
 }  // namespace commerce

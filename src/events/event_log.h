@@ -4,6 +4,8 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -28,12 +30,32 @@ Status DecodeEvent(std::string_view key, std::string_view value, Event* out);
 
 // Wakes Events::wait() callers after commits. Engines call Notify() after a write that
 // appended events has been acknowledged.
+//
+// Listeners (Events::add_listener) are called by Notify() and by NotifyListeners() — the
+// latter without waking WaitPast(), for changes that are not new events (the search index
+// publishing).
 class EventNotifier {
  public:
   void Notify() {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++generation_;
-    cv_.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++generation_;
+      cv_.notify_all();
+    }
+    NotifyListeners();
+  }
+  void NotifyListeners() {
+    std::lock_guard<std::mutex> lock(listeners_mu_);
+    for (const auto& [id, fn] : listeners_) fn();
+  }
+  uint64_t AddListener(std::function<void()> fn) {
+    std::lock_guard<std::mutex> lock(listeners_mu_);
+    listeners_.emplace(++last_listener_, std::move(fn));
+    return last_listener_;
+  }
+  void RemoveListener(uint64_t id) {
+    std::lock_guard<std::mutex> lock(listeners_mu_);
+    listeners_.erase(id);
   }
   uint64_t generation() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -50,6 +72,10 @@ class EventNotifier {
   std::mutex mu_;
   std::condition_variable cv_;
   uint64_t generation_ = 0;  // GUARDED_BY(mu_)
+  // Held while listeners run, so that RemoveListener() waits out a call in progress.
+  std::mutex listeners_mu_;
+  std::map<uint64_t, std::function<void()>> listeners_;  // GUARDED_BY(listeners_mu_)
+  uint64_t last_listener_ = 0;                            // GUARDED_BY(listeners_mu_)
 };
 
 }  // namespace commerce

@@ -61,6 +61,12 @@ Result<uint64_t> Events::wait(uint64_t after, std::chrono::milliseconds timeout)
   }
 }
 
+uint64_t Events::add_listener(std::function<void()> on_change) {
+  return core_->notifier.AddListener(std::move(on_change));
+}
+
+void Events::remove_listener(uint64_t id) { core_->notifier.RemoveListener(id); }
+
 Result<uint64_t> Events::cursor(std::string_view consumer) {
   COMMERCE_RETURN_IF_ERROR(CheckConsumer(consumer));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());

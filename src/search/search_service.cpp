@@ -71,6 +71,7 @@ void SearchService::OnPublished(const std::string& generation, uint64_t seq) {
     published_seq_ = seq;
   }
   seq_cv_.notify_all();
+  core_->notifier.NotifyListeners();  // loops waiting for min_index_seq without a thread
 }
 
 std::shared_ptr<const search::Synonyms> SearchService::CurrentSynonyms() const {

@@ -3,9 +3,11 @@
 // same transaction (none for a failed write), the JSON of event data, durable consumer
 // cursors, and wait().
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -377,4 +379,45 @@ TEST_CASE("wait wakes for events that an import in progress has committed",
   auto r = waiter.get();
   REQUIRE(r.ok());
   CHECK(*r > 0);
+}
+
+TEST_CASE("listeners are called after commits and index publishes, never after removal",
+          "[events]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
+  Events& events = engine->events();
+  std::mutex mu;
+  std::condition_variable cv;
+  int calls = 0;
+  const uint64_t id = events.add_listener([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++calls;
+    cv.notify_all();
+  });
+  REQUIRE(engine->catalog().upsert(MakeProduct("p1")).ok());
+  {
+    // Called on the committing thread before upsert returns, or by the indexer soon after.
+    std::unique_lock<std::mutex> lock(mu);
+    CHECK(cv.wait_for(lock, milliseconds(10'000), [&] { return calls > 0; }));
+  }
+  // The index publishing seq 1 calls the listeners too: a loop waiting for min_index_seq
+  // learns of it without a thread of its own.
+  REQUIRE(engine->search().wait_for(1, milliseconds(20'000)).ok());
+  int before_removal = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    before_removal = calls;
+  }
+  CHECK(before_removal >= 1);
+  events.remove_listener(id);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    before_removal = calls;
+  }
+  REQUIRE(engine->catalog().upsert(MakeProduct("p2")).ok());
+  REQUIRE(engine->search().wait_for(2, milliseconds(20'000)).ok());
+  std::lock_guard<std::mutex> lock(mu);
+  CHECK(calls == before_removal);
 }

@@ -1,4 +1,6 @@
 // Routes of the catalog: products, categories, bulk import (admin writes, store reads).
+#include <cstdlib>
+
 #include "routes.h"
 
 namespace commerce::server {
@@ -71,26 +73,60 @@ Response ArchiveProduct(ServerState& st, const Request& r, const Params& p) {
   return out.ok() ? ProductResponse(*out) : StatusResponse(out.status());
 }
 
-// The body (JSON Lines, a JSON array or CSV, by ?format=) goes through the catalog's
-// streaming importer; valid records are imported and invalid ones reported.
-Response ImportProducts(ServerState& st, const Request& r, const Params&) {
-  Status s = OnlyParams(r, {"format", "currency"});
-  if (!s.ok()) return StatusResponse(s);
+// The body (JSON Lines, a JSON array or CSV, by ?format=) streams into the catalog's
+// importer as it arrives, a slice at a time (never held whole); valid records are imported
+// and invalid ones reported. A body that breaks off (the client left, a limit, bad chunking)
+// keeps what was imported before it, durable, as the importer does.
+class ImportConsumer : public BodyConsumer {
+ public:
+  explicit ImportConsumer(std::unique_ptr<ImportStream> stream) : stream_(std::move(stream)) {}
+
+  Status Write(std::string_view slice) override {
+    bytes_ += slice.size();
+    Status s = stream_->write(slice);
+    if (s.ok()) return s;
+    // Broken beyond one record: finish() makes what came before durable and says how much.
+    finished_ = true;
+    auto report = stream_->finish();
+    return report.ok() ? s : report.status();
+  }
+
+  Response Finish() override {
+    finished_ = true;
+    if (bytes_ == 0) {
+      stream_->cancel();
+      (void)stream_->finish();
+      return StatusResponse(Status::InvalidArgument("body: nothing to import"));
+    }
+    auto report = stream_->finish();
+    if (!report.ok()) return StatusResponse(report.status());
+    return JsonResponse(BuildJson([&](JsonWriter& w) { WriteImportReport(w, *report); }));
+  }
+
+  void Abort() override {
+    if (finished_) return;
+    finished_ = true;
+    stream_->cancel();
+    (void)stream_->finish();  // what was imported stays, made durable
+  }
+
+ private:
+  std::unique_ptr<ImportStream> stream_;
+  uint64_t bytes_ = 0;
+  bool finished_ = false;
+};
+
+Result<std::unique_ptr<BodyConsumer>> ImportProducts(ServerState& st, const Request& r, const Params&) {
+  COMMERCE_RETURN_IF_ERROR(OnlyParams(r, {"format", "currency"}));
   ImportOptions o;
   o.format = "jsonl";
   if (const auto* f = r.param("format")) o.format = *f;
   if (o.format != "jsonl" && o.format != "json" && o.format != "csv")
-    return StatusResponse(Status::InvalidArgument("format: one of jsonl, json, csv"));
+    return Status::InvalidArgument("format: one of jsonl, json, csv");
   if (const auto* c = r.param("currency")) o.default_currency = *c;
-  if (r.body.empty()) return StatusResponse(Status::InvalidArgument("body: nothing to import"));
-  o.expected_bytes = r.body.size();
-  auto stream = st.engine->catalog().start_import(o);
-  if (!stream.ok()) return StatusResponse(stream.status());
-  s = (*stream)->write(r.body);
-  auto report = (*stream)->finish();
-  if (!s.ok()) return StatusResponse(s);
-  if (!report.ok()) return StatusResponse(report.status());
-  return JsonResponse(BuildJson([&](JsonWriter& w) { WriteImportReport(w, *report); }));
+  if (const auto* len = r.header("content-length")) o.expected_bytes = std::strtoull(len->c_str(), nullptr, 10);
+  COMMERCE_ASSIGN_OR_RETURN(auto stream, st.engine->catalog().start_import(o));
+  return std::unique_ptr<BodyConsumer>(new ImportConsumer(std::move(stream)));
 }
 
 Response ListCategories(ServerState& st, const Request& r, const Params&) {
@@ -146,16 +182,16 @@ Response CatalogStats(ServerState& st, const Request&, const Params&) {
 }  // namespace
 
 void AddCatalogRoutes(std::vector<Route>* r) {
-  r->push_back({"GET", "/v1/products", Scope::kStore, Exec::kLoop, ListProducts});
-  r->push_back({"POST", "/v1/products/import", Scope::kAdmin, Exec::kPool, ImportProducts});
-  r->push_back({"GET", "/v1/products/{id}", Scope::kStore, Exec::kLoop, GetProduct});
-  r->push_back({"PUT", "/v1/products/{id}", Scope::kAdmin, Exec::kPool, PutProduct});
-  r->push_back({"POST", "/v1/products/{id}/archive", Scope::kAdmin, Exec::kPool, ArchiveProduct});
-  r->push_back({"GET", "/v1/skus/{sku}", Scope::kStore, Exec::kLoop, GetBySku});
-  r->push_back({"GET", "/v1/categories", Scope::kStore, Exec::kLoop, ListCategories});
-  r->push_back({"GET", "/v1/categories/{id}", Scope::kStore, Exec::kLoop, GetCategory});
-  r->push_back({"PUT", "/v1/categories/{id}", Scope::kAdmin, Exec::kPool, PutCategory});
-  r->push_back({"GET", "/v1/catalog/stats", Scope::kStore, Exec::kLoop, CatalogStats});
+  r->push_back({"GET", "/v1/products", Scope::kStore, Exec::kPool, Body::kNone, ListProducts});
+  r->push_back({"POST", "/v1/products/import", Scope::kAdmin, Exec::kPool, Body::kStream, nullptr, ImportProducts});
+  r->push_back({"GET", "/v1/products/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetProduct});
+  r->push_back({"PUT", "/v1/products/{id}", Scope::kAdmin, Exec::kPool, Body::kJson, PutProduct});
+  r->push_back({"POST", "/v1/products/{id}/archive", Scope::kAdmin, Exec::kPool, Body::kNone, ArchiveProduct});
+  r->push_back({"GET", "/v1/skus/{sku}", Scope::kStore, Exec::kLoop, Body::kNone, GetBySku});
+  r->push_back({"GET", "/v1/categories", Scope::kStore, Exec::kPool, Body::kNone, ListCategories});
+  r->push_back({"GET", "/v1/categories/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetCategory});
+  r->push_back({"PUT", "/v1/categories/{id}", Scope::kAdmin, Exec::kPool, Body::kJson, PutCategory});
+  r->push_back({"GET", "/v1/catalog/stats", Scope::kStore, Exec::kPool, Body::kNone, CatalogStats});
 }
 
 }  // namespace commerce::server

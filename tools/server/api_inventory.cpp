@@ -99,12 +99,12 @@ Response StockOp(ServerState& st, const Request& r, const Params& p) {
 }  // namespace
 
 void AddInventoryRoutes(std::vector<Route>* r) {
-  r->push_back({"GET", "/v1/warehouses", Scope::kStore, Exec::kLoop, ListWarehouses});
-  r->push_back({"GET", "/v1/warehouses/{id}", Scope::kStore, Exec::kLoop, GetWarehouse});
-  r->push_back({"PUT", "/v1/warehouses/{id}", Scope::kAdmin, Exec::kPool, PutWarehouse});
-  r->push_back({"GET", "/v1/stock/{sku}", Scope::kStore, Exec::kLoop, GetStock});
-  r->push_back({"GET", "/v1/stock/{sku}/warehouses/{id}", Scope::kStore, Exec::kLoop, GetStockAt});
-  r->push_back({"POST", "/v1/stock/{sku}/{op}", Scope::kAdmin, Exec::kPool, StockOp});
+  r->push_back({"GET", "/v1/warehouses", Scope::kStore, Exec::kPool, Body::kNone, ListWarehouses});
+  r->push_back({"GET", "/v1/warehouses/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetWarehouse});
+  r->push_back({"PUT", "/v1/warehouses/{id}", Scope::kAdmin, Exec::kPool, Body::kJson, PutWarehouse});
+  r->push_back({"GET", "/v1/stock/{sku}", Scope::kStore, Exec::kLoop, Body::kNone, GetStock});
+  r->push_back({"GET", "/v1/stock/{sku}/warehouses/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetStockAt});
+  r->push_back({"POST", "/v1/stock/{sku}/{op}", Scope::kAdmin, Exec::kPool, Body::kJson, StockOp});
 }
 
 }  // namespace commerce::server

@@ -252,23 +252,23 @@ Response TransitionOrder(ServerState& st, const Request& r, const Params& p) {
 }  // namespace
 
 void AddOrderRoutes(std::vector<Route>* r) {
-  r->push_back({"POST", "/v1/customers", Scope::kStore, Exec::kPool, CreateCustomer});
-  r->push_back({"GET", "/v1/customers", Scope::kStore, Exec::kLoop, FindCustomer});
-  r->push_back({"GET", "/v1/customers/{id}", Scope::kStore, Exec::kLoop, GetCustomer});
-  r->push_back({"PUT", "/v1/customers/{id}", Scope::kStore, Exec::kPool, UpdateCustomer});
-  r->push_back({"GET", "/v1/customers/{id}/orders", Scope::kStore, Exec::kLoop, CustomerOrders});
-  r->push_back({"POST", "/v1/carts", Scope::kStore, Exec::kPool, CreateCart});
-  r->push_back({"GET", "/v1/carts/{id}", Scope::kStore, Exec::kLoop, GetCart});
-  r->push_back({"DELETE", "/v1/carts/{id}", Scope::kStore, Exec::kPool, DeleteCart});
-  r->push_back({"POST", "/v1/carts/{id}/lines", Scope::kStore, Exec::kPool, AddLine});
-  r->push_back({"DELETE", "/v1/carts/{id}/lines", Scope::kStore, Exec::kPool, ClearCart});
-  r->push_back({"PUT", "/v1/carts/{id}/lines/{sku}", Scope::kStore, Exec::kPool, SetLine});
-  r->push_back({"DELETE", "/v1/carts/{id}/lines/{sku}", Scope::kStore, Exec::kPool, RemoveLine});
-  r->push_back({"POST", "/v1/carts/{id}/login", Scope::kStore, Exec::kPool, LoginCart});
-  r->push_back({"POST", "/v1/orders", Scope::kStore, Exec::kPool, PlaceOrderRoute});
-  r->push_back({"GET", "/v1/orders", Scope::kAdmin, Exec::kLoop, ListOrders});
-  r->push_back({"GET", "/v1/orders/{id}", Scope::kStore, Exec::kLoop, GetOrder});
-  r->push_back({"POST", "/v1/orders/{id}/transitions", Scope::kAdmin, Exec::kPool, TransitionOrder});
+  r->push_back({"POST", "/v1/customers", Scope::kStore, Exec::kPool, Body::kJson, CreateCustomer});
+  r->push_back({"GET", "/v1/customers", Scope::kStore, Exec::kLoop, Body::kNone, FindCustomer});
+  r->push_back({"GET", "/v1/customers/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetCustomer});
+  r->push_back({"PUT", "/v1/customers/{id}", Scope::kStore, Exec::kPool, Body::kJson, UpdateCustomer});
+  r->push_back({"GET", "/v1/customers/{id}/orders", Scope::kStore, Exec::kPool, Body::kNone, CustomerOrders});
+  r->push_back({"POST", "/v1/carts", Scope::kStore, Exec::kPool, Body::kJson, CreateCart});
+  r->push_back({"GET", "/v1/carts/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetCart});
+  r->push_back({"DELETE", "/v1/carts/{id}", Scope::kStore, Exec::kPool, Body::kNone, DeleteCart});
+  r->push_back({"POST", "/v1/carts/{id}/lines", Scope::kStore, Exec::kPool, Body::kJson, AddLine});
+  r->push_back({"DELETE", "/v1/carts/{id}/lines", Scope::kStore, Exec::kPool, Body::kNone, ClearCart});
+  r->push_back({"PUT", "/v1/carts/{id}/lines/{sku}", Scope::kStore, Exec::kPool, Body::kJson, SetLine});
+  r->push_back({"DELETE", "/v1/carts/{id}/lines/{sku}", Scope::kStore, Exec::kPool, Body::kNone, RemoveLine});
+  r->push_back({"POST", "/v1/carts/{id}/login", Scope::kStore, Exec::kPool, Body::kJson, LoginCart});
+  r->push_back({"POST", "/v1/orders", Scope::kStore, Exec::kPool, Body::kJson, PlaceOrderRoute});
+  r->push_back({"GET", "/v1/orders", Scope::kAdmin, Exec::kPool, Body::kNone, ListOrders});
+  r->push_back({"GET", "/v1/orders/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetOrder});
+  r->push_back({"POST", "/v1/orders/{id}/transitions", Scope::kAdmin, Exec::kPool, Body::kJson, TransitionOrder});
 }
 
 }  // namespace commerce::server

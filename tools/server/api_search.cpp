@@ -109,7 +109,19 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
   return Status::OK();
 }
 
-Response RunSearch(ServerState& st, const SearchRequest& q) {
+// A search with min_index_seq waits for the index on the loop (Response::wait), not on a
+// pool thread; it runs once the index has published the sequence, or at the timeout, when
+// the engine's own answer (DeadlineExceeded naming the sequence reached) is the response.
+Response RunSearch(ServerState& st, const Request& r, SearchRequest q) {
+  if (q.min_index_seq > 0) {
+    if (r.waited == WaitOutcome::kNotWaited && q.wait_timeout.count() > 0 &&
+        !st.engine->search().wait_for(q.min_index_seq, std::chrono::milliseconds(0)).ok()) {
+      Response wait;
+      wait.wait = Response::Wait{WaitClock::kSearchIndex, q.min_index_seq, q.wait_timeout.count()};
+      return wait;
+    }
+    q.wait_timeout = std::chrono::milliseconds(0);  // waited already, or told not to
+  }
   auto res = st.engine->search().query(q);
   if (!res.ok()) return StatusResponse(res.status());
   return JsonResponse(BuildJson([&](JsonWriter& w) { WriteSearchResult(w, *res); }));
@@ -118,7 +130,7 @@ Response RunSearch(ServerState& st, const SearchRequest& q) {
 Response SearchGet(ServerState& st, const Request& r, const Params&) {
   SearchRequest q;
   Status s = SearchFromQuery(r, &q);
-  return s.ok() ? RunSearch(st, q) : StatusResponse(s);
+  return s.ok() ? RunSearch(st, r, std::move(q)) : StatusResponse(s);
 }
 
 Response SearchPost(ServerState& st, const Request& r, const Params&) {
@@ -127,7 +139,7 @@ Response SearchPost(ServerState& st, const Request& r, const Params&) {
   if (!ReadBody(r, &doc, &err)) return err;
   SearchRequest q;
   Status s = SearchFromBody(doc, &q);
-  return s.ok() ? RunSearch(st, q) : StatusResponse(s);
+  return s.ok() ? RunSearch(st, r, std::move(q)) : StatusResponse(s);
 }
 
 Response SearchStatsRoute(ServerState& st, const Request&, const Params&) {
@@ -154,8 +166,9 @@ Response SearchStatsRoute(ServerState& st, const Request&, const Params&) {
 }
 
 // GET /v1/events?from=N&limit=M&wait_ms=W: a long-poll tail of the event log. With nothing
-// at or past `from`, waits up to wait_ms for the next event (at most max_long_polls requests
-// wait at once; the rest answer at once). `next` is the `from` of the following call.
+// at or past `from`, waits up to wait_ms for the next event, parked on the loop without a
+// thread (at most --max-waits requests wait at once, counted with every other kind of wait;
+// past that, 429). `next` is the `from` of the following call.
 Response EventsRoute(ServerState& st, const Request& r, const Params&) {
   std::optional<int64_t> from, limit, wait;
   Status s = OnlyParams(r, {"from", "limit", "wait_ms"});
@@ -167,13 +180,11 @@ Response EventsRoute(ServerState& st, const Request& r, const Params&) {
   size_t n = static_cast<size_t>(limit.value_or(100));
   auto events = st.engine->events().tail(start, n);
   if (!events.ok()) return StatusResponse(events.status());
-  if (events->empty() && wait.value_or(0) > 0 && !st.draining.load()) {
-    if (st.long_polls.fetch_add(1) < st.options.max_long_polls) {
-      auto waited = st.engine->events().wait(start - 1, std::chrono::milliseconds(*wait));
-      if (waited.ok() && *waited >= start) events = st.engine->events().tail(start, n);
-    }
-    st.long_polls.fetch_sub(1);
-    if (!events.ok()) return StatusResponse(events.status());
+  if (events->empty() && wait.value_or(0) > 0 && !st.draining.load() &&
+      r.waited == WaitOutcome::kNotWaited) {
+    Response w;
+    w.wait = Response::Wait{WaitClock::kEventLog, start, *wait};
+    return w;
   }
   auto last = st.engine->events().last_seq();
   if (!last.ok()) return StatusResponse(last.status());
@@ -289,19 +300,16 @@ Response Healthz(ServerState&, const Request&, const Params&) {
   return JsonResponse("{\"status\":\"ok\"}");
 }
 
-// Ready: the store is open, the server is not draining, and the search indexer has no error.
+// Ready: the store is open, the server is not draining, and the search index can be read.
+// Anyone may ask, so the answer is only ready or not: the indexer's error text and lag are
+// for keys (GET /v1/search/stats, /metrics), never for an anonymous caller.
 Response Readyz(ServerState& st, const Request&, const Params&) {
   if (st.draining.load())
-    return StatusResponse(Status::Unavailable("draining: the server is shutting down"));
+    return StatusResponse(Status::Unavailable("not ready: the server is shutting down"));
   auto s = st.engine->search().stats();
-  if (!s.ok()) return StatusResponse(s.status());
-  return JsonResponse(BuildJson([&](JsonWriter& w) {
-    w.StartObject();
-    w.Key("status"); w.String("ready");
-    w.Key("search_lag_events"); w.Uint64(s->lag_events);
-    w.Key("search_last_error"); Str(w, s->last_error);
-    w.EndObject();
-  }));
+  if (!s.ok())
+    return StatusResponse(Status::Unavailable("not ready: the search index cannot be read (see the server's log)"));
+  return JsonResponse("{\"status\":\"ready\"}");
 }
 
 Response MetricsRoute(ServerState& st, const Request&, const Params&) {
@@ -352,26 +360,26 @@ Response MetricsRoute(ServerState& st, const Request&, const Params&) {
 }  // namespace
 
 void AddSearchRoutes(std::vector<Route>* r) {
-  r->push_back({"GET", "/v1/search", Scope::kStore, Exec::kPool, SearchGet});
-  r->push_back({"POST", "/v1/search", Scope::kStore, Exec::kPool, SearchPost});
-  r->push_back({"GET", "/v1/search/stats", Scope::kAdmin, Exec::kLoop, SearchStatsRoute});
-  r->push_back({"GET", "/v1/events", Scope::kAdmin, Exec::kPool, EventsRoute});
+  r->push_back({"GET", "/v1/search", Scope::kStore, Exec::kPool, Body::kNone, SearchGet});
+  r->push_back({"POST", "/v1/search", Scope::kStore, Exec::kPool, Body::kJson, SearchPost});
+  r->push_back({"GET", "/v1/search/stats", Scope::kAdmin, Exec::kLoop, Body::kNone, SearchStatsRoute});
+  r->push_back({"GET", "/v1/events", Scope::kAdmin, Exec::kPool, Body::kNone, EventsRoute});
 #if COMMERCE_SERVER_WEBHOOKS
-  r->push_back({"POST", "/v1/webhooks", Scope::kAdmin, Exec::kPool, Subscribe});
-  r->push_back({"GET", "/v1/webhooks", Scope::kAdmin, Exec::kPool, ListSubscriptions});
-  r->push_back({"GET", "/v1/webhooks/failures", Scope::kAdmin, Exec::kPool, Failures});
-  r->push_back({"GET", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kPool, GetSubscription});
-  r->push_back({"DELETE", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kPool, Unsubscribe});
+  r->push_back({"POST", "/v1/webhooks", Scope::kAdmin, Exec::kPool, Body::kJson, Subscribe});
+  r->push_back({"GET", "/v1/webhooks", Scope::kAdmin, Exec::kPool, Body::kNone, ListSubscriptions});
+  r->push_back({"GET", "/v1/webhooks/failures", Scope::kAdmin, Exec::kPool, Body::kNone, Failures});
+  r->push_back({"GET", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kPool, Body::kNone, GetSubscription});
+  r->push_back({"DELETE", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kPool, Body::kNone, Unsubscribe});
 #else
-  r->push_back({"POST", "/v1/webhooks", Scope::kAdmin, Exec::kLoop, NoWebhooks});
-  r->push_back({"GET", "/v1/webhooks", Scope::kAdmin, Exec::kLoop, NoWebhooks});
-  r->push_back({"GET", "/v1/webhooks/failures", Scope::kAdmin, Exec::kLoop, NoWebhooks});
-  r->push_back({"GET", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, NoWebhooks});
-  r->push_back({"DELETE", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, NoWebhooks});
+  r->push_back({"POST", "/v1/webhooks", Scope::kAdmin, Exec::kLoop, Body::kJson, NoWebhooks});
+  r->push_back({"GET", "/v1/webhooks", Scope::kAdmin, Exec::kLoop, Body::kNone, NoWebhooks});
+  r->push_back({"GET", "/v1/webhooks/failures", Scope::kAdmin, Exec::kLoop, Body::kNone, NoWebhooks});
+  r->push_back({"GET", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, Body::kNone, NoWebhooks});
+  r->push_back({"DELETE", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, Body::kNone, NoWebhooks});
 #endif
-  r->push_back({"GET", "/healthz", Scope::kNone, Exec::kLoop, Healthz});
-  r->push_back({"GET", "/readyz", Scope::kNone, Exec::kLoop, Readyz});
-  r->push_back({"GET", "/metrics", Scope::kAdmin, Exec::kLoop, MetricsRoute});
+  r->push_back({"GET", "/healthz", Scope::kNone, Exec::kLoop, Body::kNone, Healthz});
+  r->push_back({"GET", "/readyz", Scope::kNone, Exec::kLoop, Body::kNone, Readyz});
+  r->push_back({"GET", "/metrics", Scope::kAdmin, Exec::kLoop, Body::kNone, MetricsRoute});
 }
 
 }  // namespace commerce::server

@@ -1,5 +1,6 @@
 #include "gateway.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -95,6 +96,36 @@ bool Gateway::TakeToken(ApiKey* key, int64_t now_ns, int* retry_after_s) const {
   }
   *retry_after_s = std::max(1, static_cast<int>(std::ceil((1 - key->tokens) / key->rate)));
   return false;
+}
+
+bool AuthThrottle::Allowed(const std::string& addr, int64_t now_ns, int* retry_after_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_addr_.find(addr);
+  if (it == by_addr_.end() || it->second.blocked_until_ns <= now_ns) return true;
+  *retry_after_s = std::max<int>(1, static_cast<int>((it->second.blocked_until_ns - now_ns + 999'999'999) / 1'000'000'000));
+  return false;
+}
+
+void AuthThrottle::Failed(const std::string& addr, int64_t now_ns) {
+  constexpr int64_t kS = 1'000'000'000;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (by_addr_.size() >= kMaxAddresses && by_addr_.find(addr) == by_addr_.end()) {
+    for (auto it = by_addr_.begin(); it != by_addr_.end();) {
+      const Entry& e = it->second;
+      if (e.blocked_until_ns <= now_ns && now_ns - e.window_start_ns > kWindowS * kS) it = by_addr_.erase(it);
+      else ++it;
+    }
+    if (by_addr_.size() >= kMaxAddresses) by_addr_.clear();
+  }
+  Entry& e = by_addr_[addr];
+  if (e.failures == 0 || now_ns - e.window_start_ns > kWindowS * kS) {
+    e.failures = 0;
+    e.window_start_ns = now_ns;
+  }
+  if (++e.failures >= kFailures) {
+    e.blocked_until_ns = now_ns + kBlockS * kS;
+    e.failures = 0;
+  }
 }
 
 std::string_view PresentedKey(const Request& r) {

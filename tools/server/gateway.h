@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "commerce/status.h"
@@ -59,6 +60,39 @@ class Gateway {
   std::string path_;
   bool enabled_ = false;
   std::atomic<std::shared_ptr<const KeySet>> keys_{std::make_shared<const KeySet>()};
+};
+
+// Repeated failed authentications from one client address (a key being guessed): after
+// kFailures failures within kWindowS seconds, every request of that address that needs a key
+// is 429 with Retry-After for kBlockS seconds, before any key is compared. A success does not
+// reset the count: a guesser that also holds one valid key gains nothing.
+//
+// Memory is bounded: at most kMaxAddresses addresses are tracked; when full, entries whose
+// window and block have passed are dropped first, and then the table is cleared (forgetting
+// failures is the safe direction for a legitimate client, and a flood of addresses costs the
+// flooder its own counts).
+//
+// Thread safety: any thread.
+class AuthThrottle {
+ public:
+  static constexpr int kFailures = 10;
+  static constexpr int64_t kWindowS = 60;
+  static constexpr int64_t kBlockS = 60;
+  static constexpr size_t kMaxAddresses = 100000;
+
+  // False, with *retry_after_s, while `addr` is blocked.
+  bool Allowed(const std::string& addr, int64_t now_ns, int* retry_after_s);
+  // Counts one failed authentication of `addr`.
+  void Failed(const std::string& addr, int64_t now_ns);
+
+ private:
+  struct Entry {
+    int failures = 0;
+    int64_t window_start_ns = 0;
+    int64_t blocked_until_ns = 0;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> by_addr_;  // GUARDED_BY(mu_)
 };
 
 // The presented secret: "Authorization: Bearer <key>" or "X-Api-Key: <key>"; empty if none.

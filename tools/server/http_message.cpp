@@ -8,6 +8,7 @@ const char* ScopeName(Scope s) {
   switch (s) {
     case Scope::kAdmin: return "admin";
     case Scope::kStore: return "store";
+    case Scope::kPublic: return "public";
     default: return "none";
   }
 }

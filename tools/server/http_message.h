@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,8 +15,22 @@
 
 namespace commerce::server {
 
-enum class Scope : uint8_t { kNone = 0, kStore = 1, kAdmin = 2 };
+// Scopes of API keys, each including the ones before it (ScopeAllows): kPublic (a
+// publishable key, safe in a browser), kStore (a shop's backend), kAdmin (the operator).
+// kNone marks routes that need no key.
+enum class Scope : uint8_t { kNone = 0, kPublic = 1, kStore = 2, kAdmin = 3 };
 const char* ScopeName(Scope s);
+// Whether a key of scope `key` may call a route that needs `needed`.
+inline bool ScopeAllows(Scope key, Scope needed) {
+  return static_cast<uint8_t>(key) >= static_cast<uint8_t>(needed);
+}
+
+// What a request may wait for without holding a thread (waiter.h): the event log reaching a
+// sequence, or the search index having published it.
+enum class WaitClock : uint8_t { kEventLog, kSearchIndex };
+// How a wait ended. kNotWaited: the handler's first run. (A wait past the server's limit,
+// --max-waits, is answered 429 by the server without running the handler again.)
+enum class WaitOutcome : uint8_t { kNotWaited, kReached, kTimedOut, kStopped };
 
 struct Request {
   std::string method;  // "GET"
@@ -31,6 +46,8 @@ struct Request {
   // Set by the gateway.
   std::string key_name;
   Scope scope = Scope::kNone;
+  // Set when the handler runs again after the wait it asked for (Response::wait).
+  WaitOutcome waited = WaitOutcome::kNotWaited;
 
   const std::string* header(std::string_view lower_name) const;
   const std::string* param(std::string_view name) const;
@@ -42,6 +59,15 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;  // close the connection once written
+  // Set by a handler that must wait (a long-poll, min_index_seq): no response is written;
+  // the request is parked on its loop (waiter.h) until `clock` reaches `seq` or timeout_ms
+  // passes, then its handler runs again with Request::waited saying how the wait ended.
+  struct Wait {
+    WaitClock clock = WaitClock::kEventLog;
+    uint64_t seq = 0;
+    int64_t timeout_ms = 0;
+  };
+  std::optional<Wait> wait;
   // An error response: the body is written when the request id is known.
   std::string error_code;
   std::string error_message;

@@ -1,95 +1,44 @@
-// One event loop of the server. The parts, in order: a connection's state; parsing with
-// http_parser's callbacks; dispatch through the gateway to a route (on the loop or on the
-// thread pool); writing responses in order; the sweep that enforces timeouts; accept, drain
-// and stop.
+// Requests to responses on one event loop (connection.h has the map). The parts, in order:
+// closing and writing; the access log; running a route (on the loop or the pool), parking it
+// on the Waiter when it must wait, and finishing it; streamed bodies; the queue; accept,
+// timeouts, drain and stop; the listening socket.
 #include "http_server.h"
 
 #include <arpa/inet.h>
-#include <http_parser.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
-#include <climits>
 #include <cstring>
-#include <deque>
-#include <list>
-#include <optional>
+#include <functional>
+
+#include "connection.h"
 
 namespace commerce::server {
 
-namespace {
-
-inline constexpr size_t kMaxQueued = 64;  // pipelined requests parsed ahead of answering
-
-struct Pending {
-  Request req;
-  std::optional<Response> early;  // an answer decided while parsing (413, 431, 400)
-};
-
-}  // namespace
-
-struct Conn;
-
-class Loop {
- public:
-  ServerState* st = nullptr;
-  int index = 0;
-  uv_loop_t loop{};
-  uv_tcp_t server{};
-  uv_async_t stop_async{};
-  uv_timer_t sweep{};
-  uv_timer_t drain_timer{};
-  std::list<Conn*> conns;
-  bool stopping = false;
-  uint64_t request_counter = 0;
-  char read_buf[64 * 1024];
-  http_parser_settings settings{};
-};
-
-struct Conn {
-  uv_tcp_t tcp{};
-  Loop* loop = nullptr;
-  std::list<Conn*>::iterator it;
-  http_parser parser{};
-  std::string remote;
-
-  // The request being parsed.
-  Request cur;
-  std::string field, value;
-  bool in_value = false;
-  bool message_begun = false;
-  size_t header_bytes = 0;
-  size_t body_limit = 0;
-  std::optional<Response> parse_error;  // set by a callback that refused the request
-
-  std::deque<Pending> queue;
-  bool busy = false;         // a route is running on the pool
-  bool no_more_requests = false;  // a closing response is queued, or the input is broken
-  bool read_stopped = false;
-  bool input_done = false;   // malformed or timed-out input: nothing more is parsed
-  bool eof = false;
-  bool closing = false;
-  bool handle_closed = false;
-  int refs = 0;              // pool work and writes in flight
-  int64_t request_deadline_ms = 0;
-  int64_t idle_deadline_ms = 0;
-};
-
-namespace {
-
 int64_t LoopNowMs(Loop* l) { return static_cast<int64_t>(uv_now(&l->loop)); }
+
+namespace {
 
 void MaybeFree(Conn* c) {
   if (c->handle_closed && c->refs == 0) delete c;
 }
 
+void QueueAbort(Conn* c);
+
 void CloseConn(Conn* c) {
   if (c->closing) return;
   c->closing = true;
-  c->loop->conns.erase(c->it);
-  c->loop->st->metrics->connections.fetch_sub(1);
+  Loop* l = c->loop;
+  l->conns.erase(c->it);
+  l->st->metrics->connections.fetch_sub(1);
+  if (c->wait_id) {  // a parked request whose client left: its slot is free again
+    l->waiter->Cancel(c->wait_id);
+    c->wait_id = 0;
+    l->st->EndWait();
+    --c->refs;
+  }
+  QueueAbort(c);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), [](uv_handle_t* h) {
     auto* c = static_cast<Conn*>(h->data);
     c->handle_closed = true;
@@ -103,6 +52,325 @@ struct WriteReq {
   Conn* conn;
   bool close_after;
 };
+
+// Work for libuv's pool: `run` on a pool thread, then `after` on the loop. The connection
+// stays allocated until `after` has run, even if it closed meanwhile.
+struct Work {
+  uv_work_t req;
+  Conn* conn;
+  std::function<void()> run;
+  std::function<void()> after;
+};
+
+void QueueWork(Conn* c, std::function<void()> run, std::function<void()> after) {
+  auto* w = new Work{{}, c, std::move(run), std::move(after)};
+  w->req.data = w;
+  ++c->refs;
+  uv_queue_work(
+      &c->loop->loop, &w->req, [](uv_work_t* req) { static_cast<Work*>(req->data)->run(); },
+      [](uv_work_t* req, int) {
+        std::unique_ptr<Work> w(static_cast<Work*>(req->data));
+        Conn* c = w->conn;
+        --c->refs;
+        w->after();
+        MaybeFree(c);
+      });
+}
+
+// --- the access log ---
+
+// Query parameters whose values may be personal data or secrets: logged as "REDACTED".
+bool SensitiveParam(std::string_view name) {
+  for (std::string_view s : {"email", "token", "key", "secret", "password", "phone", "name"})
+    if (name == s) return true;
+  return false;
+}
+
+std::string LoggedTarget(const Request& r) {
+  if (r.query.empty()) return r.path.empty() ? r.target : r.path;
+  std::string out = r.path + "?";
+  for (size_t i = 0; i < r.query.size(); ++i) {
+    const auto& [k, v] = r.query[i];
+    if (i) out += '&';
+    out += k;
+    out += '=';
+    out += SensitiveParam(k) ? std::string("REDACTED") : v;
+  }
+  return out;
+}
+
+std::string AccessLine(const Request& r, const Response& resp, int route, int64_t micros, size_t bytes) {
+  return BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("time_ms"); w.Int64(NowMs());
+    w.Key("request_id"); Str(w, r.request_id);
+    w.Key("remote"); Str(w, r.remote);
+    w.Key("method"); Str(w, r.method);
+    std::string target = LoggedTarget(r);
+    w.Key("target"); Str(w, target.size() > 512 ? target.substr(0, 512) : target);
+    w.Key("route");
+    if (route >= 0) {
+      const auto& rt = Routes()[static_cast<size_t>(route)];
+      Str(w, std::string(rt.method) + " " + rt.pattern);
+    } else {
+      w.Null();
+    }
+    w.Key("status"); w.Int(resp.status);
+    if (!resp.error_code.empty()) { w.Key("error"); Str(w, resp.error_code); }
+    w.Key("key"); Str(w, r.key_name);
+    w.Key("bytes"); w.Uint64(bytes);
+    w.Key("us"); w.Int64(micros);
+    w.EndObject();
+  });
+}
+
+// Writes the response of `r` and records it. The caller updates the connection's state.
+void Finish(Conn* c, const Request& r, int route, Response resp) {
+  Loop* l = c->loop;
+  ServerState* st = l->st;
+  bool keep_alive = r.keep_alive && !resp.close && !st->draining.load() && !c->no_more_requests;
+  if (!keep_alive) c->no_more_requests = true;
+  std::string out = SerializeResponse(resp, r.request_id, keep_alive, r.method == "HEAD");
+  const int64_t nanos = NowNs() - r.start_ns;
+  const size_t bytes = out.size();
+  if (!c->closing) WriteRaw(c, std::move(out), !keep_alive);
+  const int label = route >= 0 ? route : static_cast<int>(Routes().size());
+  st->metrics->Record(l->index, label, resp.status, static_cast<double>(nanos) / 1e9);
+  if (st->access_log.enabled()) st->access_log.Write(AccessLine(r, resp, route, nanos / 1000, bytes));
+  c->idle_deadline_ms = LoopNowMs(l) + st->options.idle_timeout_ms;
+}
+
+// --- running a route ---
+
+Response RunHandler(ServerState* st, int route, const Request& r, const Params& p) {
+  try {
+    return Routes()[static_cast<size_t>(route)].handler(*st, r, p);
+  } catch (const std::exception& e) {
+    return StatusResponse(Status::Internal(std::string("unexpected exception: ") + e.what()));
+  } catch (...) {
+    return StatusResponse(Status::Internal("unexpected exception"));
+  }
+}
+
+void RunRoute(Conn* c);
+
+// The running request is answered; the next one may start.
+void Done(Conn* c, Response resp) {
+  Pending p = std::move(c->running);
+  c->running = Pending{};
+  c->busy = false;
+  Finish(c, p.req, p.route, std::move(resp));
+  ProcessQueue(c);
+}
+
+void Park(Conn* c, const Response::Wait& w) {
+  ServerState* st = c->loop->st;
+  if (c->running.req.waited != WaitOutcome::kNotWaited) {
+    Done(c, StatusResponse(Status::Internal("a route asked to wait twice")));
+    return;
+  }
+  if (!st->TryStartWait()) {
+    st->metrics->rate_limited.fetch_add(1);
+    Response resp = StatusResponse(Status::ResourceExhausted(
+        std::to_string(st->options.max_waits) +
+        " requests are waiting already (--max-waits); retry after 1 s"));
+    resp.headers.emplace_back("Retry-After", "1");
+    Done(c, std::move(resp));
+    return;
+  }
+  ++c->refs;
+  c->wait_id = c->loop->waiter->Wait(w.clock, w.seq, w.timeout_ms, [c](WaitOutcome outcome) {
+    c->wait_id = 0;
+    c->loop->st->EndWait();
+    --c->refs;
+    if (c->closing) {
+      MaybeFree(c);
+      return;
+    }
+    c->running.req.waited = outcome;
+    RunRoute(c);
+  });
+}
+
+void Handled(Conn* c, Response resp) {
+  if (resp.wait) {
+    Park(c, *resp.wait);
+    return;
+  }
+  Done(c, std::move(resp));
+}
+
+void RunRoute(Conn* c) {
+  ServerState* st = c->loop->st;
+  const Route& route = Routes()[static_cast<size_t>(c->running.route)];
+  st->metrics->in_flight.fetch_add(1);
+  if (route.exec == Exec::kLoop) {
+    Response resp = RunHandler(st, c->running.route, c->running.req, c->running.params);
+    st->metrics->in_flight.fetch_sub(1);
+    Handled(c, std::move(resp));
+    return;
+  }
+  // The loop leaves c->running alone while the pool has it.
+  auto resp = std::make_shared<Response>();
+  QueueWork(
+      c, [st, c, resp] { *resp = RunHandler(st, c->running.route, c->running.req, c->running.params); },
+      [st, c, resp] {
+        st->metrics->in_flight.fetch_sub(1);
+        if (c->closing) return;
+        Handled(c, std::move(*resp));
+      });
+}
+
+// --- streamed bodies ---
+
+void ResumeIfDrained(Conn* c) {
+  if (!c->reading_pipe) {
+    ResumeReading(c);
+    return;
+  }
+  const BodyPipe& pipe = *c->reading_pipe;
+  if (pipe.queued + pipe.in_work <= kPipeLowWater) {
+    // Reading was paused by the server, not by a slow client: the clock starts again.
+    c->request_deadline_ms = LoopNowMs(c->loop) + c->loop->st->options.request_timeout_ms;
+    ResumeReading(c);
+  }
+}
+
+// A streamed request whose connection closed: its consumer is told on the pool.
+void QueueAbort(Conn* c) {
+  if (!c->consumer || c->pumping) return;  // a running step sees `closing` when it returns
+  std::shared_ptr<BodyConsumer> consumer = std::move(c->consumer);
+  c->pumping = true;
+  QueueWork(c, [consumer] { consumer->Abort(); }, [c] { c->pumping = false; });
+}
+
+void StartStream(Conn* c) {
+  ServerState* st = c->loop->st;
+  auto made = std::make_shared<Result<std::unique_ptr<BodyConsumer>>>(Status::Internal("not run"));
+  c->pumping = true;
+  st->metrics->in_flight.fetch_add(1);
+  QueueWork(
+      c,
+      [st, c, made] {
+        const Route& route = Routes()[static_cast<size_t>(c->running.route)];
+        *made = route.stream(*st, c->running.req, c->running.params);
+      },
+      [st, c, made] {
+        c->pumping = false;
+        if (!made->ok()) {
+          st->metrics->in_flight.fetch_sub(1);
+          if (c->closing) return;
+          Response resp = StatusResponse(made->status());
+          resp.close = !c->running.pipe->done;  // the rest of its body will not be read
+          Done(c, std::move(resp));
+          return;
+        }
+        c->consumer = std::shared_ptr<BodyConsumer>(std::move(**made));
+        if (c->closing) {
+          QueueAbort(c);
+          st->metrics->in_flight.fetch_sub(1);
+          return;
+        }
+        PumpBody(c);
+      });
+}
+
+}  // namespace
+
+void PumpBody(Conn* c) {
+  if (!c->busy || !c->running.pipe || !c->consumer || c->pumping || c->closing) return;
+  ServerState* st = c->loop->st;
+  BodyPipe& pipe = *c->running.pipe;
+  std::shared_ptr<BodyConsumer> consumer = c->consumer;
+  if (pipe.broken) {
+    c->pumping = true;
+    c->consumer.reset();
+    QueueWork(c, [consumer] { consumer->Abort(); }, [st, c] {
+      c->pumping = false;
+      st->metrics->in_flight.fetch_sub(1);
+      if (c->closing) return;
+      Done(c, std::move(*c->running.pipe->broken));
+    });
+    return;
+  }
+  if (!pipe.chunks.empty()) {
+    auto slices = std::make_shared<std::deque<std::string>>(std::move(pipe.chunks));
+    pipe.chunks.clear();
+    pipe.in_work = pipe.queued;
+    pipe.queued = 0;
+    auto status = std::make_shared<Status>();
+    c->pumping = true;
+    QueueWork(
+        c,
+        [consumer, slices, status] {
+          for (const auto& s : *slices) {
+            *status = consumer->Write(s);
+            if (!status->ok()) {
+              consumer->Abort();
+              return;
+            }
+          }
+        },
+        [st, c, status] {
+          c->pumping = false;
+          if (c->running.pipe) c->running.pipe->in_work = 0;
+          if (c->closing) {
+            QueueAbort(c);
+            if (!c->consumer) st->metrics->in_flight.fetch_sub(1);
+            return;
+          }
+          if (!status->ok()) {
+            st->metrics->in_flight.fetch_sub(1);
+            c->consumer.reset();
+            Response resp = StatusResponse(*status);
+            resp.close = !c->running.pipe->done;
+            Done(c, std::move(resp));
+            return;
+          }
+          ResumeIfDrained(c);
+          PumpBody(c);
+        });
+    return;
+  }
+  if (pipe.done) {
+    auto resp = std::make_shared<Response>();
+    c->pumping = true;
+    c->consumer.reset();
+    QueueWork(c, [consumer, resp] { *resp = consumer->Finish(); }, [st, c, resp] {
+      c->pumping = false;
+      st->metrics->in_flight.fetch_sub(1);
+      if (c->closing) return;
+      Done(c, std::move(*resp));
+    });
+  }
+}
+
+namespace {
+
+void Dispatch(Conn* c, Pending p) {
+  Loop* l = c->loop;
+  ServerState* st = l->st;
+  Request& r = p.req;
+  const auto* rid = r.header("x-request-id");
+  r.request_id = rid && ValidRequestId(*rid) ? *rid : NewRequestId(l->index, ++l->request_counter);
+  r.remote = c->remote;
+  if (p.early) {
+    if (p.early->status == 400 || p.early->status == 413 || p.early->status == 431)
+      st->metrics->bad_requests.fetch_add(1);
+    Response resp = std::move(*p.early);
+    Finish(c, r, p.route, std::move(resp));
+    return;
+  }
+  c->running = std::move(p);
+  c->busy = true;
+  if (Routes()[static_cast<size_t>(c->running.route)].body == Body::kStream) {
+    StartStream(c);
+  } else {
+    RunRoute(c);
+  }
+}
+
+}  // namespace
 
 void WriteRaw(Conn* c, std::string data, bool close_after) {
   auto* w = new WriteReq{{}, std::move(data), c, close_after};
@@ -122,165 +390,6 @@ void WriteRaw(Conn* c, std::string data, bool close_after) {
     delete w;
     CloseConn(c);
   }
-}
-
-void ProcessQueue(Conn* c);
-void ResumeReading(Conn* c);
-
-std::string AccessLine(const Request& r, const Response& resp, int route, double seconds,
-                       size_t bytes) {
-  return BuildJson([&](JsonWriter& w) {
-    w.StartObject();
-    w.Key("time_ms"); w.Int64(NowMs());
-    w.Key("request_id"); Str(w, r.request_id);
-    w.Key("remote"); Str(w, r.remote);
-    w.Key("method"); Str(w, r.method);
-    w.Key("target"); Str(w, r.target.size() > 512 ? r.target.substr(0, 512) : r.target);
-    w.Key("route");
-    if (route >= 0) {
-      const auto& rt = Routes()[static_cast<size_t>(route)];
-      Str(w, std::string(rt.method) + " " + rt.pattern);
-    } else {
-      w.Null();
-    }
-    w.Key("status"); w.Int(resp.status);
-    if (!resp.error_code.empty()) { w.Key("error"); Str(w, resp.error_code); }
-    w.Key("key"); Str(w, r.key_name);
-    w.Key("bytes"); w.Uint64(bytes);
-    w.Key("ms"); w.Double(seconds * 1000.0);
-    w.EndObject();
-  });
-}
-
-// Writes the response of `r` (the queue's head has been popped) and records it.
-void Finish(Conn* c, const Request& r, int route, Response resp) {
-  Loop* l = c->loop;
-  ServerState* st = l->st;
-  bool keep_alive = r.keep_alive && !resp.close && !st->draining.load() && !c->no_more_requests;
-  if (!keep_alive) c->no_more_requests = true;
-  std::string out = SerializeResponse(resp, r.request_id, keep_alive, r.method == "HEAD");
-  double seconds = static_cast<double>(NowNs() - r.start_ns) / 1e9;
-  size_t bytes = out.size();
-  if (!c->closing) WriteRaw(c, std::move(out), !keep_alive);
-  int label = route >= 0 ? route : static_cast<int>(Routes().size());
-  st->metrics->Record(l->index, label, resp.status, seconds);
-  if (st->access_log.enabled()) st->access_log.Write(AccessLine(r, resp, route, seconds, bytes));
-  c->idle_deadline_ms = LoopNowMs(l) + st->options.idle_timeout_ms;
-}
-
-struct Work {
-  uv_work_t req;
-  Conn* conn;
-  Request request;
-  Params params;
-  int route;
-  Response response;
-};
-
-Response RunHandler(ServerState* st, int route, const Request& r, const Params& p) {
-  try {
-    return Routes()[static_cast<size_t>(route)].handler(*st, r, p);
-  } catch (const std::exception& e) {
-    return StatusResponse(Status::Internal(std::string("unexpected exception: ") + e.what()));
-  } catch (...) {
-    return StatusResponse(Status::Internal("unexpected exception"));
-  }
-}
-
-// Gateway, then the route. Returns true when the route went to the pool (the connection is
-// busy until it comes back).
-bool Dispatch(Conn* c, Pending p) {
-  Loop* l = c->loop;
-  ServerState* st = l->st;
-  Request& r = p.req;
-  const auto* rid = r.header("x-request-id");
-  r.request_id = rid && ValidRequestId(*rid) ? *rid : NewRequestId(l->index, ++l->request_counter);
-  r.remote = c->remote;
-  if (p.early) {
-    st->metrics->bad_requests.fetch_add(1);
-    Finish(c, r, -1, std::move(*p.early));
-    return false;
-  }
-  RouteMatch m = MatchRoute(r.method, r.path);
-  if (m.index < 0) {
-    Response resp;
-    if (!m.allow.empty()) {
-      resp = ErrorResponse(405, "METHOD_NOT_ALLOWED",
-                           r.method + " is not allowed on " + r.path + " (allowed: " + m.allow + ")");
-      resp.headers.emplace_back("Allow", m.allow);
-    } else {
-      resp = StatusResponse(Status::NotFound("no route " + r.method + " " + r.path));
-    }
-    Finish(c, r, -1, std::move(resp));
-    return false;
-  }
-  const Route& route = Routes()[static_cast<size_t>(m.index)];
-  if (route.scope != Scope::kNone && st->gateway.enabled()) {
-    std::string_view presented = PresentedKey(r);
-    std::shared_ptr<ApiKey> key = presented.empty() ? nullptr : st->gateway.Authenticate(presented);
-    if (!key) {
-      Response resp = ErrorResponse(401, "UNAUTHENTICATED",
-                                    presented.empty()
-                                        ? "an API key is required: Authorization: Bearer <key>"
-                                        : "the API key is not valid");
-      resp.headers.emplace_back("WWW-Authenticate", "Bearer");
-      Finish(c, r, m.index, std::move(resp));
-      return false;
-    }
-    r.key_name = key->name;
-    r.scope = key->scope;
-    if (route.scope == Scope::kAdmin && key->scope != Scope::kAdmin) {
-      Finish(c, r, m.index,
-             ErrorResponse(403, "PERMISSION_DENIED",
-                           std::string("key \"") + key->name + "\" has scope " +
-                               ScopeName(key->scope) + "; " + route.method + " " + route.pattern +
-                               " needs admin"));
-      return false;
-    }
-    int retry_after = 1;
-    if (!st->gateway.TakeToken(key.get(), NowNs(), &retry_after)) {
-      st->metrics->rate_limited.fetch_add(1);
-      Response resp = StatusResponse(Status::ResourceExhausted(
-          "rate limit of key \"" + key->name + "\" exceeded; retry after " +
-          std::to_string(retry_after) + " s"));
-      resp.headers.emplace_back("Retry-After", std::to_string(retry_after));
-      Finish(c, r, m.index, std::move(resp));
-      return false;
-    }
-  } else {
-    r.scope = Scope::kAdmin;
-  }
-  if (route.exec == Exec::kLoop) {
-    st->metrics->in_flight.fetch_add(1);
-    Response resp = RunHandler(st, m.index, r, m.params);
-    st->metrics->in_flight.fetch_sub(1);
-    Finish(c, r, m.index, std::move(resp));
-    return false;
-  }
-  auto* w = new Work{{}, c, std::move(r), std::move(m.params), m.index, {}};
-  w->req.data = w;
-  c->busy = true;
-  ++c->refs;
-  st->metrics->in_flight.fetch_add(1);
-  uv_queue_work(
-      &l->loop, &w->req,
-      [](uv_work_t* req) {
-        auto* w = static_cast<Work*>(req->data);
-        w->response = RunHandler(w->conn->loop->st, w->route, w->request, w->params);
-      },
-      [](uv_work_t* req, int) {
-        std::unique_ptr<Work> w(static_cast<Work*>(req->data));
-        Conn* c = w->conn;
-        c->loop->st->metrics->in_flight.fetch_sub(1);
-        --c->refs;
-        c->busy = false;
-        if (!c->closing) {
-          Finish(c, w->request, w->route, std::move(w->response));
-          ProcessQueue(c);
-        }
-        MaybeFree(c);
-      });
-  return true;
 }
 
 void ProcessQueue(Conn* c) {
@@ -305,139 +414,7 @@ void ProcessQueue(Conn* c) {
       return;
     }
   }
-  if (c->queue.size() < kMaxQueued / 2) ResumeReading(c);
-}
-
-// --- parsing ---
-
-Conn* Of(http_parser* p) { return static_cast<Conn*>(p->data); }
-
-int Refuse(Conn* c, Response r) {
-  r.close = true;
-  c->parse_error = std::move(r);
-  return -1;
-}
-
-void CommitHeader(Conn* c) {
-  if (!c->field.empty()) {
-    for (auto& ch : c->field) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    c->cur.headers.emplace_back(std::move(c->field), std::move(c->value));
-  }
-  c->field.clear();
-  c->value.clear();
-  c->in_value = false;
-}
-
-int OnMessageBegin(http_parser* p) {
-  Conn* c = Of(p);
-  c->cur = Request{};
-  c->cur.start_ns = NowNs();
-  c->field.clear();
-  c->value.clear();
-  c->in_value = false;
-  c->header_bytes = 0;
-  c->message_begun = true;
-  c->request_deadline_ms = LoopNowMs(c->loop) + c->loop->st->options.request_timeout_ms;
-  return 0;
-}
-
-int CountHeader(Conn* c, size_t n) {
-  c->header_bytes += n;
-  if (c->header_bytes > c->loop->st->options.max_header_bytes)
-    return Refuse(c, ErrorResponse(431, "HEADERS_TOO_LARGE",
-                                   "request line and headers exceed " +
-                                       std::to_string(c->loop->st->options.max_header_bytes) +
-                                       " bytes"));
-  return 0;
-}
-
-int OnUrl(http_parser* p, const char* at, size_t n) {
-  Conn* c = Of(p);
-  c->cur.target.append(at, n);
-  return CountHeader(c, n);
-}
-
-int OnHeaderField(http_parser* p, const char* at, size_t n) {
-  Conn* c = Of(p);
-  if (c->in_value) CommitHeader(c);
-  c->field.append(at, n);
-  if (c->cur.headers.size() > 100)
-    return Refuse(c, ErrorResponse(431, "HEADERS_TOO_LARGE", "more than 100 headers"));
-  return CountHeader(c, n);
-}
-
-int OnHeaderValue(http_parser* p, const char* at, size_t n) {
-  Conn* c = Of(p);
-  c->in_value = true;
-  c->value.append(at, n);
-  return CountHeader(c, n);
-}
-
-void ParseTarget(Request* r) {
-  std::string_view t(r->target);
-  size_t q = t.find('?');
-  r->path = std::string(t.substr(0, q));
-  if (q == std::string_view::npos) return;
-  std::string_view rest = t.substr(q + 1);
-  size_t hash = rest.find('#');
-  if (hash != std::string_view::npos) rest = rest.substr(0, hash);
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view kv = rest.substr(0, amp);
-    if (!kv.empty()) {
-      size_t eq = kv.find('=');
-      r->query.emplace_back(PercentDecode(kv.substr(0, eq), true),
-                            eq == std::string_view::npos ? "" : PercentDecode(kv.substr(eq + 1), true));
-    }
-    if (amp == std::string_view::npos) break;
-    rest = rest.substr(amp + 1);
-  }
-}
-
-int OnHeadersComplete(http_parser* p) {
-  Conn* c = Of(p);
-  CommitHeader(c);
-  Request& r = c->cur;
-  r.method = http_method_str(static_cast<http_method>(p->method));
-  r.keep_alive = http_should_keep_alive(p) != 0;
-  ParseTarget(&r);
-  const auto& o = c->loop->st->options;
-  c->body_limit = r.path == "/v1/products/import" ? o.max_import_bytes : o.max_body_bytes;
-  if (p->http_major != 1 || p->http_minor > 1) {
-    Response bad = ErrorResponse(400, "INVALID_ARGUMENT",
-                                 "malformed HTTP request: only HTTP/1.0 and HTTP/1.1 are served");
-    return Refuse(c, std::move(bad));
-  }
-  if (p->upgrade)
-    return Refuse(c, StatusResponse(Status::NotSupported("protocol upgrades are not supported")));
-  if (p->content_length != ULLONG_MAX && p->content_length > c->body_limit)
-    return Refuse(c, ErrorResponse(413, "PAYLOAD_TOO_LARGE",
-                                   "body of " + std::to_string(p->content_length) +
-                                       " bytes exceeds the limit of " +
-                                       std::to_string(c->body_limit)));
-  if (const auto* e = r.header("expect"); e && (*e == "100-continue" || *e == "100-Continue"))
-    WriteRaw(c, "HTTP/1.1 100 Continue\r\n\r\n", false);
-  if (p->content_length != ULLONG_MAX && p->content_length > 0)
-    r.body.reserve(static_cast<size_t>(p->content_length));
-  return 0;
-}
-
-int OnBody(http_parser* p, const char* at, size_t n) {
-  Conn* c = Of(p);
-  if (c->cur.body.size() + n > c->body_limit)
-    return Refuse(c, ErrorResponse(413, "PAYLOAD_TOO_LARGE",
-                                   "body exceeds the limit of " + std::to_string(c->body_limit) +
-                                       " bytes"));
-  c->cur.body.append(at, n);
-  return 0;
-}
-
-int OnMessageComplete(http_parser* p) {
-  Conn* c = Of(p);
-  c->message_begun = false;
-  c->queue.push_back({std::move(c->cur), std::nullopt});
-  c->cur = Request{};
-  return 0;
+  if (c->queue.size() < kMaxQueued / 2) ResumeIfDrained(c);
 }
 
 void StopReading(Conn* c) {
@@ -447,51 +424,9 @@ void StopReading(Conn* c) {
   }
 }
 
-void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-  auto* c = static_cast<Conn*>(s->data);
-  if (c->closing) return;
-  if (nread < 0) {
-    // EOF or a reset: answer what was received completely, then close.
-    c->eof = true;
-    StopReading(c);
-    c->message_begun = false;
-    if (nread != UV_EOF) c->no_more_requests = true;
-    if (c->queue.empty() && !c->busy && c->refs == 0) CloseConn(c);
-    else ProcessQueue(c);
-    return;
-  }
-  if (nread == 0) return;
-  c->idle_deadline_ms = LoopNowMs(c->loop) + c->loop->st->options.idle_timeout_ms;
-  if (c->no_more_requests || c->input_done) return;  // input after a closing response is ignored
-  size_t parsed = http_parser_execute(&c->parser, &c->loop->settings, buf->base,
-                                      static_cast<size_t>(nread));
-  if (c->parser.http_errno != HPE_OK || parsed != static_cast<size_t>(nread)) {
-    Pending p;
-    p.req.method = c->cur.method.empty() ? "-" : c->cur.method;
-    p.req.target = c->cur.target;
-    p.req.start_ns = c->cur.start_ns ? c->cur.start_ns : NowNs();
-    p.req.keep_alive = false;
-    if (c->parse_error) {
-      p.early = std::move(*c->parse_error);
-    } else {
-      auto err = static_cast<http_errno>(c->parser.http_errno);
-      p.early = ErrorResponse(400, "INVALID_ARGUMENT",
-                              std::string("malformed HTTP request: ") + http_errno_description(err));
-      p.early->close = true;
-    }
-    c->message_begun = false;
-    c->queue.push_back(std::move(p));
-    StopReading(c);
-    c->input_done = true;  // after the error, nothing more is read from this peer
-    ProcessQueue(c);
-    return;
-  }
-  if (c->queue.size() >= kMaxQueued) StopReading(c);
-  ProcessQueue(c);
-}
-
 void ResumeReading(Conn* c) {
   if (!c->read_stopped || c->closing || c->eof || c->no_more_requests || c->input_done) return;
+  if (c->queue.size() >= kMaxQueued) return;
   c->read_stopped = false;
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&c->tcp),
@@ -501,6 +436,8 @@ void ResumeReading(Conn* c) {
       },
       OnRead);
 }
+
+namespace {
 
 // --- accept, timeouts, stop ---
 
@@ -534,11 +471,13 @@ void OnConnection(uv_stream_t* server, int status) {
     if (addr.ss_family == AF_INET) {
       auto* a = reinterpret_cast<sockaddr_in*>(&addr);
       uv_ip4_name(a, ip, sizeof ip);
-      c->remote = std::string(ip) + ":" + std::to_string(ntohs(a->sin_port));
+      c->remote_addr = ip;
+      c->remote = c->remote_addr + ":" + std::to_string(ntohs(a->sin_port));
     } else if (addr.ss_family == AF_INET6) {
       auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
       uv_ip6_name(a, ip, sizeof ip);
-      c->remote = "[" + std::string(ip) + "]:" + std::to_string(ntohs(a->sin6_port));
+      c->remote_addr = ip;
+      c->remote = "[" + c->remote_addr + "]:" + std::to_string(ntohs(a->sin6_port));
     }
   }
   http_parser_init(&c->parser, HTTP_REQUEST);
@@ -550,11 +489,14 @@ void OnConnection(uv_stream_t* server, int status) {
 
 void Sweep(uv_timer_t* t) {
   auto* l = static_cast<Loop*>(t->data);
-  int64_t now = LoopNowMs(l);
+  const int64_t now = LoopNowMs(l);
   std::vector<Conn*> expired;
   for (Conn* c : l->conns) {
     if (c->closing) continue;
-    if (c->message_begun && now > c->request_deadline_ms) expired.push_back(c);
+    // Reading paused by the server (a full queue, a body ahead of the pool) is not the
+    // client's delay.
+    const bool paused_by_us = c->read_stopped && !c->eof && !c->input_done;
+    if (c->message_begun && !paused_by_us && now > c->request_deadline_ms) expired.push_back(c);
     else if (!c->message_begun && !c->busy && c->queue.empty() && c->refs == 0 &&
              now > c->idle_deadline_ms)
       expired.push_back(c);
@@ -563,19 +505,27 @@ void Sweep(uv_timer_t* t) {
     if (c->message_begun) {
       // Slow client (slowloris): the request did not arrive in time.
       l->st->metrics->timeouts.fetch_add(1);
+      Response late = ErrorResponse(408, "REQUEST_TIMEOUT",
+                                    "the request did not arrive within " +
+                                        std::to_string(l->st->options.request_timeout_ms) + " ms");
+      late.close = true;
+      StopReading(c);
+      c->input_done = true;
       c->message_begun = false;
+      if (c->reading_pipe) {
+        late.error_message = "the body stalled for " + std::to_string(l->st->options.request_timeout_ms) + " ms";
+        c->reading_pipe->broken = std::move(late);
+        c->reading_pipe.reset();
+        c->cur_queued = false;
+        PumpBody(c);
+        continue;
+      }
       if (!c->busy && c->queue.empty()) {
-        Pending p;
-        p.req.method = c->cur.method.empty() ? "-" : c->cur.method;
-        p.req.target = c->cur.target;
-        p.req.start_ns = c->cur.start_ns;
+        Pending p = std::move(c->cur);
+        c->cur = Pending{};
+        if (p.req.method.empty()) p.req.method = "-";
         p.req.keep_alive = false;
-        p.early = ErrorResponse(408, "REQUEST_TIMEOUT",
-                                "the request did not arrive within " +
-                                    std::to_string(l->st->options.request_timeout_ms) + " ms");
-        p.early->close = true;
-        StopReading(c);
-        c->input_done = true;
+        p.early = std::move(late);
         c->queue.push_back(std::move(p));
         ProcessQueue(c);
         continue;
@@ -590,6 +540,7 @@ void Sweep(uv_timer_t* t) {
     uv_close(reinterpret_cast<uv_handle_t*>(&l->sweep), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&l->drain_timer), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&l->stop_async), nullptr);
+    l->waiter->Close();
   }
 }
 
@@ -598,6 +549,8 @@ void OnStop(uv_async_t* a) {
   if (l->stopping) return;
   l->stopping = true;
   uv_close(reinterpret_cast<uv_handle_t*>(&l->server), nullptr);
+  // Parked requests answer now with what they have.
+  l->waiter->Stop();
   std::vector<Conn*> idle;
   for (Conn* c : l->conns)
     if (!c->busy && c->queue.empty() && !c->message_begun && c->refs == 0) idle.push_back(c);
@@ -650,24 +603,30 @@ Result<bool> ListenIsLoopback(const std::string& listen) {
   return IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr) != 0;
 }
 
-Result<std::unique_ptr<Listener>> Listener::Bind(ServerState* state, int index,
-                                                 const std::string& listen) {
+Result<int> BindListenSocket(const std::string& listen) {
   sockaddr_storage addr{};
   COMMERCE_RETURN_IF_ERROR(ParseListen(listen, &addr));
-  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Status::Unavailable(std::string("socket: ") + std::strerror(errno));
+  // SO_REUSEADDR only lets a restart bind past connections in TIME_WAIT; without
+  // SO_REUSEPORT no other socket — another commerce-server included — can bind the port.
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
-    close(fd);
-    return Status::Unavailable(std::string("SO_REUSEPORT: ") + std::strerror(errno));
-  }
   socklen_t len = addr.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd, 1024) != 0) {
     int e = errno;
     close(fd);
+    if (e == EADDRINUSE)
+      return Status::Unavailable("address " + listen +
+                                 " is in use: another process (another commerce-server?) listens on it");
     return Status::Unavailable("bind " + listen + ": " + std::strerror(e));
   }
+  return fd;
+}
+
+Result<std::unique_ptr<Listener>> Listener::Create(ServerState* state, int index, int listen_fd) {
+  int fd = dup(listen_fd);
+  if (fd < 0) return Status::Unavailable(std::string("dup: ") + std::strerror(errno));
   std::unique_ptr<Listener> out(new Listener);
   out->loop_ = std::make_unique<Loop>();
   Loop* l = out->loop_.get();
@@ -678,26 +637,21 @@ Result<std::unique_ptr<Listener>> Listener::Bind(ServerState* state, int index,
   l->server.data = l;
   int rc = uv_tcp_open(&l->server, fd);
   if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&l->server), 1024, OnConnection);
-  if (rc != 0) return Status::Unavailable("listen " + listen + ": " + uv_strerror(rc));
+  if (rc != 0) return Status::Unavailable(std::string("listen: ") + uv_strerror(rc));
   uv_async_init(&l->loop, &l->stop_async, OnStop);
   l->stop_async.data = l;
   uv_timer_init(&l->loop, &l->sweep);
   l->sweep.data = l;
   uv_timer_init(&l->loop, &l->drain_timer);
   l->drain_timer.data = l;
-  auto& s = l->settings;
-  s.on_message_begin = OnMessageBegin;
-  s.on_url = OnUrl;
-  s.on_header_field = OnHeaderField;
-  s.on_header_value = OnHeaderValue;
-  s.on_headers_complete = OnHeadersComplete;
-  s.on_body = OnBody;
-  s.on_message_complete = OnMessageComplete;
+  l->waiter = std::make_unique<Waiter>(&l->loop, state->engine);
+  InstallParserCallbacks(&l->settings);
   return out;
 }
 
 Listener::~Listener() {
   if (loop_) {
+    loop_->waiter->Close();
     uv_walk(&loop_->loop, [](uv_handle_t* h, void*) {
       if (!uv_is_closing(h)) uv_close(h, nullptr);
     }, nullptr);
@@ -712,5 +666,7 @@ void Listener::Run() {
 }
 
 void Listener::Stop() { uv_async_send(&loop_->stop_async); }
+
+void Listener::Wake() { loop_->waiter->Wake(); }
 
 }  // namespace commerce::server

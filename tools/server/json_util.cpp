@@ -2,6 +2,8 @@
 
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
+
 namespace commerce::server {
 
 namespace {
@@ -21,10 +23,75 @@ Status Expected(const std::string& field, const char* what, const rapidjson::Val
 
 }  // namespace
 
+namespace {
+
+// The first key that appears twice in one object, anywhere in `v`; empty when none. Depth is
+// bounded by kMaxJsonDepth already.
+std::string DuplicateKey(const rapidjson::Value& v, const std::string& path) {
+  if (v.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      std::string d = DuplicateKey(v[i], path + "[" + std::to_string(i) + "]");
+      if (!d.empty()) return d;
+    }
+    return "";
+  }
+  if (!v.IsObject()) return "";
+  std::vector<std::string_view> names;
+  names.reserve(v.MemberCount());
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
+    names.emplace_back(it->name.GetString(), it->name.GetStringLength());
+  std::vector<std::string_view> sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 1; i < sorted.size(); ++i)
+    if (sorted[i] == sorted[i - 1]) return path + "." + std::string(sorted[i]);
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    std::string d = DuplicateKey(it->value, path + "." + std::string(it->name.GetString(), it->name.GetStringLength()));
+    if (!d.empty()) return d;
+  }
+  return "";
+}
+
+}  // namespace
+
+bool IsUtf8(std::string_view s) {
+  // RFC 3629 §4: no overlong forms, no surrogates, nothing past U+10FFFF.
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char b = p[i];
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+    if (b >= 0xC2 && b <= 0xDF) len = 2;
+    else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (size_t k = 2; k < len; ++k)
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
 Status ParseJsonBody(std::string_view body, rapidjson::Document* doc) {
   if (body.empty()) return Status::InvalidArgument("body: a JSON object is required");
-  // Depth is checked on the text first: cheap, and no parser ever walks a hostile nest.
+  // Depth and size are checked on the text first: cheap, and no parser ever walks a hostile
+  // nest or builds a tree many times the size of the text ("[0,0,0,...]" costs rapidjson
+  // about 40 bytes of tree per 2 bytes of text).
   int depth = 0;
+  size_t values = 1;  // every value but the first follows a ',' or opens a container
   bool in_string = false, escaped = false;
   for (char c : body) {
     if (in_string) {
@@ -35,10 +102,15 @@ Status ParseJsonBody(std::string_view body, rapidjson::Document* doc) {
     }
     if (c == '"') in_string = true;
     else if (c == '{' || c == '[') {
+      ++values;
       if (++depth > kMaxJsonDepth)
         return Status::InvalidArgument("body: JSON nested deeper than " +
                                        std::to_string(kMaxJsonDepth) + " levels");
     } else if (c == '}' || c == ']') --depth;
+    else if (c == ',') ++values;
+    if (values > kMaxJsonValues)
+      return Status::InvalidArgument("body: more than " + std::to_string(kMaxJsonValues) +
+                                     " JSON values (the limit of a request body)");
   }
   doc->Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
                                                                                       body.size());
@@ -47,6 +119,8 @@ Status ParseJsonBody(std::string_view body, rapidjson::Document* doc) {
                                    std::to_string(doc->GetErrorOffset()) + ": " +
                                    rapidjson::GetParseError_En(doc->GetParseError()));
   if (!doc->IsObject()) return Status::InvalidArgument("body: expected a JSON object");
+  std::string dup = DuplicateKey(*doc, "body");
+  if (!dup.empty()) return Status::InvalidArgument(dup + ": the key appears more than once in its object");
   return Status::OK();
 }
 
@@ -155,7 +229,30 @@ Status JsonObject::Finish() const {
 // --- writers ---------------------------------------------------------------------------
 
 void Str(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  if (IsUtf8(s)) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return;
+  }
+  // Never raw bytes that are not UTF-8 (a %ff from a path echoed in an error, data stored
+  // before the engine checked its text): each byte outside a well-formed sequence becomes
+  // U+FFFD, so every response stays valid JSON.
+  std::string clean;
+  clean.reserve(s.size() + 8);
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 1;
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b >= 0x80) {
+      len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+      if (i + len > s.size() || !IsUtf8(s.substr(i, len))) {
+        clean += "\xEF\xBF\xBD";
+        ++i;
+        continue;
+      }
+    }
+    clean.append(s.substr(i, len));
+    i += len;
+  }
+  w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
 }
 
 void WriteMoney(JsonWriter& w, const Money& m) {

@@ -26,12 +26,19 @@
 namespace commerce::server {
 
 inline constexpr int kMaxJsonDepth = 32;
+// Values (objects, arrays, scalars) a request body may hold, counted on the text before parsing.
+inline constexpr size_t kMaxJsonValues = 100000;
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Parses `body` into *doc. InvalidArgument for an empty body, malformed JSON (with the
-// offset), nesting past kMaxJsonDepth, or a top-level value that is not an object.
+// offset) or JSON that is not UTF-8, nesting past kMaxJsonDepth, more than kMaxJsonValues
+// values, a key twice in one object (naming it: "body.lines[0].sku"), or a top-level value
+// that is not an object.
 Status ParseJsonBody(std::string_view body, rapidjson::Document* doc);
+
+// Whether `s` is well-formed UTF-8 (what every text field of a request must be).
+bool IsUtf8(std::string_view s);
 
 // A strict reader over one JSON object. Each getter marks its field as known; Finish()
 // reports the first member no getter asked for.

@@ -1,5 +1,6 @@
 #include "routes.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace commerce::server {
@@ -46,6 +47,14 @@ const std::vector<Route>& Routes() {
   return routes;
 }
 
+std::vector<std::string> ParamNames(const Route& route) {
+  std::vector<std::string> out;
+  for (std::string_view seg : Split(route.pattern))
+    if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}')
+      out.emplace_back(seg.substr(1, seg.size() - 2));
+  return out;
+}
+
 std::vector<std::string> RouteLabels() {
   std::vector<std::string> out;
   for (const auto& r : Routes()) out.push_back(std::string(r.method) + " " + r.pattern);
@@ -83,11 +92,54 @@ RouteMatch MatchRoute(std::string_view method, std::string_view path) {
   return m;
 }
 
+namespace {
+
+std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// Content-Type as a media type (RFC 9110 §8.3.1): type/subtype, then `; name=value`
+// parameters. JSON: application/json, with no charset or charset=utf-8 (quoted or not).
+Status CheckJsonMediaType(std::string_view ct) {
+  auto refuse = [&] {
+    std::string shown;
+    for (unsigned char ch : ct.substr(0, 80)) shown += (ch >= 0x20 && ch < 0x7f) ? static_cast<char>(ch) : '?';
+    return Status::InvalidArgument("Content-Type must be application/json, not \"" + shown + "\"");
+  };
+  const size_t semi = ct.find(';');
+  if (!EqualsNoCase(TrimOws(ct.substr(0, semi)), "application/json")) return refuse();
+  std::string_view rest = semi == std::string_view::npos ? std::string_view() : ct.substr(semi + 1);
+  while (!TrimOws(rest).empty()) {
+    const size_t next = rest.find(';');
+    std::string_view param = TrimOws(rest.substr(0, next));
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+    if (param.empty()) continue;
+    const size_t eq = param.find('=');
+    if (eq == std::string_view::npos) return refuse();
+    std::string_view name = TrimOws(param.substr(0, eq)), value = TrimOws(param.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (EqualsNoCase(name, "charset") && !EqualsNoCase(value, "utf-8")) return refuse();
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 bool ReadBody(const Request& r, rapidjson::Document* doc, Response* err) {
   if (const auto* ct = r.header("content-type")) {
-    if (ct->find("application/json") == std::string::npos) {
-      *err = ErrorResponse(415, "UNSUPPORTED_MEDIA_TYPE",
-                           "Content-Type must be application/json, not " + *ct);
+    Status s = CheckJsonMediaType(*ct);
+    if (!s.ok()) {
+      *err = ErrorResponse(415, "UNSUPPORTED_MEDIA_TYPE", s.message());
       return false;
     }
   }

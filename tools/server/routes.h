@@ -1,10 +1,10 @@
 // The route table of the reference server and what its handlers share.
 //
 // A route is a method, a pattern of path segments ("/v1/carts/{id}/lines/{sku}"), the scope a
-// key needs, where it runs and its handler. Handlers turn a Request into a Response by calling
-// the engine; they never touch the connection. Exec::kLoop handlers only read (LMDB snapshot
-// reads never wait for a writer) and run on the connection's loop; Exec::kPool handlers may
-// wait for a group commit, a search or the event log and run on libuv's thread pool.
+// key needs, where it runs (Exec), what body it takes (Body) and its handler. Handlers turn a
+// Request into a Response by calling the engine; they never touch the connection. A handler
+// that must wait for the event log or the search index returns a Response with `wait` set
+// (http_message.h) and runs again when the wait ends; no thread is held meanwhile.
 //
 // The routes live with their nouns: api_catalog.cpp (products, categories, import),
 // api_inventory.cpp (warehouses, stock), api_orders.cpp (customers, carts, orders),
@@ -30,28 +30,71 @@
 
 namespace commerce::server {
 
+// Where a route runs. kLoop: on the connection's loop — point reads only (a product, a cart,
+// an order by id: one LMDB snapshot lookup, never waiting, never scanning far); kPool: on
+// libuv's thread pool — writes (they wait for a group commit), searches, listings and scans
+// (work that grows with a parameter), so a loop never stalls the connections it serves.
 enum class Exec : uint8_t { kLoop, kPool };
+
+// What a route takes as a body, and so its limit: kNone (a body is 413), kJson (at most
+// --max-body-bytes, read whole before the handler runs), kStream (at most --max-import-bytes,
+// handed to a BodyConsumer in slices as it arrives; never held whole).
+enum class Body : uint8_t { kNone, kJson, kStream };
 
 struct ServerState {
   Engine* engine = nullptr;
   ServerOptions options;
   Gateway gateway;
+  AuthThrottle auth_failures;
   AccessLog access_log;
   std::unique_ptr<Metrics> metrics;
   std::atomic<bool> draining{false};
-  std::atomic<int> long_polls{0};
+  // Requests parked on a Waiter, over every loop and every kind of wait (long-polls,
+  // min_index_seq, event streams): at most options.max_waits.
+  std::atomic<int> waits{0};
+
+  bool TryStartWait() {
+    if (waits.fetch_add(1) < options.max_waits) return true;
+    waits.fetch_sub(1);
+    return false;
+  }
+  void EndWait() { waits.fetch_sub(1); }
 };
 
 using Params = std::vector<std::string>;  // the {captures} of the pattern, decoded, in order
 using Handler = Response (*)(ServerState&, const Request&, const Params&);
 
+// The body of a Body::kStream route, as it arrives. Every call is on the pool, one at a time
+// and in order (possibly on different threads).
+class BodyConsumer {
+ public:
+  virtual ~BodyConsumer() = default;
+  // The next slice of the body. An error ends the request with that error response (and,
+  // if the body had more to come, closes the connection).
+  virtual Status Write(std::string_view slice) = 0;
+  // The body ended: the response.
+  virtual Response Finish() = 0;
+  // The body will not end (the client left, the body broke a limit or its framing, the
+  // server stops): give up. No response is asked for.
+  virtual void Abort() = 0;
+};
+// Runs on the pool when a kStream request reaches the head of its connection's queue, before
+// its body has arrived: the consumer, or why the request is refused.
+using StreamHandler = Result<std::unique_ptr<BodyConsumer>> (*)(ServerState&, const Request&,
+                                                                const Params&);
+
 struct Route {
   const char* method;
   const char* pattern;
-  Scope scope;  // kNone: no key needed
+  Scope scope;  // the least scope of a key that may call it (ScopeAllows); kNone: no key needed
   Exec exec;
-  Handler handler;
+  Body body;
+  Handler handler;               // every route but kStream ones
+  StreamHandler stream = nullptr;  // kStream routes
 };
+
+// Query parameters a request may have; more are 400 before any is looked at.
+inline constexpr size_t kMaxQueryParams = 100;
 
 void AddCatalogRoutes(std::vector<Route>* routes);
 void AddInventoryRoutes(std::vector<Route>* routes);
@@ -62,6 +105,9 @@ const std::vector<Route>& Routes();
 // Labels for metrics: "GET /v1/products/{id}" for each route, then "unmatched".
 std::vector<std::string> RouteLabels();
 
+// The names of a route's captures, in order: "/v1/carts/{id}/lines/{sku}" -> {"id", "sku"}.
+std::vector<std::string> ParamNames(const Route& route);
+
 struct RouteMatch {
   int index = -1;     // into Routes(); -1: none
   Params params;
@@ -71,8 +117,9 @@ RouteMatch MatchRoute(std::string_view method, std::string_view path);
 
 // --- helpers for handlers ---------------------------------------------------------------
 
-// The JSON body of a request. 415 for a Content-Type other than application/json, 400 for
-// anything ParseJsonBody refuses; *err is set and false returned.
+// The JSON body of a request. 415 for a Content-Type that is not the media type
+// application/json (parameters allowed; a charset other than UTF-8 is 415 too), 400 for
+// anything ParseJsonBody refuses; *err is set and false returned. No Content-Type is JSON.
 bool ReadBody(const Request& r, rapidjson::Document* doc, Response* err);
 // If-Match: "7", W/"7" or 7 -> 7. Absent: nullopt. Malformed: *err (400).
 bool IfMatch(const Request& r, std::optional<uint64_t>* version, Response* err);

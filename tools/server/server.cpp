@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -73,7 +74,7 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "idle-timeout-ms") s = SetNumber(k, v, &o->idle_timeout_ms);
     else if (k == "max-connections") s = SetNumber(k, v, &o->max_connections);
     else if (k == "drain-timeout-ms") s = SetNumber(k, v, &o->drain_timeout_ms);
-    else if (k == "max-long-polls") s = SetNumber(k, v, &o->max_long_polls);
+    else if (k == "max-waits" || k == "max-long-polls") s = SetNumber(k, v, &o->max_waits);
     else return Status::InvalidArgument(where + ": unknown setting \"" + k + "\"");
     if (!s.ok()) return s.WithContext(where);
   }
@@ -126,8 +127,9 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
       ->capture_default_str();
   app->add_option("--drain-timeout-ms", o->drain_timeout_ms, "on SIGTERM, how long in-flight requests get")
       ->capture_default_str();
-  app->add_option("--max-long-polls", o->max_long_polls, "concurrent waiting GET /v1/events")
-      ->capture_default_str();
+  app->add_option("--max-waits,--max-long-polls", o->max_waits,
+                  "requests waiting at once for the event log or the search index (more: 429)")
+      ->check(CLI::Range(0, 1'000'000))->capture_default_str();
 }
 
 int RunServer(const ServerOptions& opts) {
@@ -186,17 +188,29 @@ int RunServer(const ServerOptions& opts) {
   }
   state->engine = engine->get();
 
+  auto fd = BindListenSocket(opts.listen);
+  if (!fd.ok()) {
+    std::fprintf(stderr, "error: %s\n", fd.status().ToString().c_str());
+    (void)(*engine)->close();
+    return 1;
+  }
   std::vector<std::unique_ptr<Listener>> listeners;
   for (int i = 0; i < threads; ++i) {
-    auto l = Listener::Bind(state.get(), i, opts.listen);
+    auto l = Listener::Create(state.get(), i, *fd);
     if (!l.ok()) {
       std::fprintf(stderr, "error: %s\n", l.status().ToString().c_str());
       listeners.clear();
+      close(*fd);
       (void)(*engine)->close();
       return 1;
     }
     listeners.push_back(std::move(*l));
   }
+  close(*fd);
+  // One engine listener wakes every loop's waiter; it is removed before the loops go.
+  const uint64_t listener_id = (*engine)->events().add_listener([&listeners] {
+    for (auto& l : listeners) l->Wake();
+  });
   std::vector<std::thread> loop_threads;
   for (auto& l : listeners) loop_threads.emplace_back([&l] { l->Run(); });
   std::fprintf(stderr, "commerce-server: listening on http://%s (%d loops, %d pool threads), data %s (%s), %zu keys\n",
@@ -220,6 +234,7 @@ int RunServer(const ServerOptions& opts) {
   state->draining = true;
   for (auto& l : listeners) l->Stop();
   for (auto& t : loop_threads) t.join();
+  (*engine)->events().remove_listener(listener_id);
   listeners.clear();
   state->access_log.Flush();
   Status closed = (*engine)->close();

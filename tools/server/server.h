@@ -7,12 +7,13 @@
 //   ... parse ...
 //   return RunServer(o);                     // until SIGTERM / SIGINT
 //
-// Threading: RunServer opens the engine, then runs one libuv loop per thread, each with its
-// own listening socket on the same port (SO_REUSEPORT: the kernel spreads connections).
-// Reads that never wait (a product by id, a cart) run on the loop; calls that may wait for
-// a group commit, a search or the event log run on libuv's thread pool (uv_queue_work), so a
-// loop never stalls the connections it serves. SIGTERM stops accepting, finishes in-flight
-// requests (up to drain_timeout_ms), then closes the store cleanly.
+// Threading: RunServer opens the engine, binds the port once (no other process can bind it
+// too), then runs one libuv loop per thread, all accepting on that socket. Point reads (a
+// product by id, a cart) run on the loop; writes, searches, listings and scans run on libuv's
+// thread pool (uv_queue_work); waits for the event log or the search index park on the loop
+// without a thread (waiter.h), so neither a loop nor the pool stalls on them. SIGTERM stops
+// accepting, answers in-flight and waiting requests (up to drain_timeout_ms), then closes the
+// store cleanly.
 #pragma once
 
 #include <cstddef>
@@ -47,7 +48,10 @@ struct ServerOptions {
   int idle_timeout_ms = 60000;      // a keep-alive connection with nothing in flight
   size_t max_connections = 10000;   // per process; more are accepted and closed at once
   int drain_timeout_ms = 10000;     // SIGTERM: the longest in-flight requests get
-  int max_long_polls = 32;          // concurrent GET /v1/events waits (more do not wait)
+  // Requests that may wait at once without a thread — long-polls, searches with
+  // min_index_seq — over every loop; more are 429 with Retry-After. A waiting request costs a
+  // connection and a few hundred bytes, never a thread. (--max-long-polls is the old name.)
+  int max_waits = 4096;
   std::string config;               // the config file these were read from, if any
 };
 
