@@ -61,8 +61,12 @@ struct SearchRequest {
   // When the text as typed finds nothing and a spelling correction exists, return the
   // corrected query's results (SearchResult::corrected_query says so).
   bool typo_tolerance = true;
-  // When every word is required and nothing matches, retry requiring any word.
+  // When every word is required and nothing matches (after the spelling correction), retry
+  // requiring only some of the words: at least minimum_should_match percent of them (rounded
+  // down, at least one), a product matching more words ranking above one matching fewer.
+  // The word still being typed counts half and never alone ("frying p" needs "frying").
   bool relax = true;
+  int minimum_should_match = 75;  // 1..100
   // Results must reflect every event up to this sequence (read-your-writes): the query waits
   // up to wait_timeout for the indexer, and a cached result older than it is not used.
   uint64_t min_index_seq = 0;

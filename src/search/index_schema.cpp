@@ -114,15 +114,9 @@ Xapian::Document BuildDocument(const Product& p, bool in_stock,
                                Xapian::TermGenerator& tg) {
   Xapian::Document doc;
   tg.set_document(doc);
-  // Words people type go into the spelling dictionary; description words do not (they are
-  // many, and a correction should lead to a product's name, not a word of its prose).
   tg.index_text_without_positions(p.title, kWeightTitle);
   tg.index_text_without_positions(p.brand, kWeightBrand);
   for (const auto& name : category_names) tg.index_text_without_positions(name, kWeightCategory);
-  // set_flags(toggle, mask) returns the flags it replaces.
-  const auto spelling_flags =
-      tg.set_flags(Xapian::TermGenerator::flags(0),
-                   static_cast<Xapian::TermGenerator::flags>(~Xapian::TermGenerator::FLAG_SPELLING));
   std::string_view body(p.description);
   if (body.size() > kMaxIndexedDescription) {
     size_t cut = kMaxIndexedDescription;
@@ -161,7 +155,6 @@ Xapian::Document BuildDocument(const Product& p, bool in_stock,
     for (const auto& [name, value] : v.attributes)
       doc.add_boolean_term(BooleanTerm(kPrefixAttribute, name + "=" + value));
   }
-  tg.set_flags(spelling_flags);
 
   const Money price = LowestPrice(p);
   doc.add_value(kSlotPrice, Xapian::sortable_serialise(static_cast<double>(price.minor)));

@@ -54,6 +54,10 @@ inline constexpr size_t kMaxIndexedDescription = 4000;
 
 // Key of the per-shard metadata entry holding the last event sequence applied to the shard.
 inline constexpr const char* kLastSeqKey = "commerce.last_seq";
+// Keys of the per-shard metadata entries holding the word list (word_list.h): each commit
+// that meets new words adds kWordsKeyPrefix + 16 hex digits (a counter) -> the words,
+// newline-separated. Metadata is committed with the documents and served by remote shards.
+inline constexpr const char* kWordsKeyPrefix = "commerce.words.";
 
 // A boolean term: prefix + lower-cased value. Values too long for a Xapian term (245 bytes)
 // keep their first bytes and a CRC of the whole, so two long values stay distinct.
@@ -78,8 +82,8 @@ struct HitData {
 std::string EncodeHitData(const HitData& h);
 bool DecodeHitData(std::string_view data, HitData* out);
 
-// The document for an active product. `tg` has the English stemmer and, for the spelling
-// dictionary, the shard as its database.
+// The document for an active product. `tg` has the English stemmer (and, to collect the
+// words for the word list, a WordRecorder as its stopper).
 Xapian::Document BuildDocument(const Product& p, bool in_stock,
                                const std::vector<std::string>& category_names,
                                Xapian::TermGenerator& tg);

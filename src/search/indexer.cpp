@@ -62,6 +62,11 @@ std::string Indexer::generation() const {
   return generation_name_;
 }
 
+std::shared_ptr<const WordList> Indexer::words() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return words_;
+}
+
 uint32_t Indexer::shard_count() const {
   std::lock_guard<std::mutex> lock(state_mu_);
   return shard_count_;
@@ -83,7 +88,7 @@ uint32_t Indexer::ShardOf(std::string_view product_id, size_t shards) const {
 }
 
 Status Indexer::OpenGeneration(const std::string& generation, bool create, uint32_t shards,
-                               std::vector<Shard>* out) {
+                               std::vector<Shard>* out, WordList* words) {
   std::error_code ec;
   std::filesystem::create_directories(layout_.GenerationPath(generation), ec);
   if (ec) return Status::Unavailable("search index: cannot create " +
@@ -108,6 +113,14 @@ Status Indexer::OpenGeneration(const std::string& generation, bool create, uint3
       }
       const std::string seq = s.db->get_metadata(kLastSeqKey);
       s.last_seq = seq.empty() ? 0 : std::stoull(seq);
+      if (!create) {
+        auto entries = LoadWords(*s.db, words);
+        if (!entries.ok()) {
+          out->clear();
+          return entries.status();
+        }
+        s.word_entries = *entries;
+      }
       out->push_back(std::move(s));
     }
   } catch (const Xapian::Error& e) {
@@ -133,7 +146,9 @@ Status Indexer::Open(uint32_t shards) {
 
   auto current = layout_.Current();
   std::string gen = current.ok() ? *current : "";
-  Status opened = gen.empty() ? Status::NotFound("no index") : OpenGeneration(gen, false, 0, &shards_);
+  auto words = std::make_shared<WordList>();
+  Status opened =
+      gen.empty() ? Status::NotFound("no index") : OpenGeneration(gen, false, 0, &shards_, words.get());
   if (opened.ok()) {
     for (const auto& s : shards_) {
       if (s.last_seq > log_seq) {
@@ -148,8 +163,9 @@ Status Indexer::Open(uint32_t shards) {
     // rebuilds the index.
     if (!gen.empty()) SetError(opened.WithContext("search index replaced, refilled from the log"));
     shards_.clear();
+    words = std::make_shared<WordList>();
     COMMERCE_ASSIGN_OR_RETURN(gen, layout_.NextGeneration());
-    COMMERCE_RETURN_IF_ERROR(OpenGeneration(gen, true, shards, &shards_));
+    COMMERCE_RETURN_IF_ERROR(OpenGeneration(gen, true, shards, &shards_, words.get()));
     try {
       for (auto& s : shards_) s.db->commit();
     } catch (const Xapian::Error& e) {
@@ -166,6 +182,7 @@ Status Indexer::Open(uint32_t shards) {
     std::lock_guard<std::mutex> l(state_mu_);
     generation_name_ = gen;
     shard_count_ = static_cast<uint32_t>(shards_.size());
+    words_ = std::move(words);
   }
   published_(gen, applied);
   return Status::OK();
@@ -248,10 +265,10 @@ Status Indexer::ApplyBatch(const std::vector<Event>& batch) {
   }
   std::vector<std::vector<std::pair<std::string, Work>>> work(n);
   for (size_t s = 0; s < n; ++s) work[s].assign(wanted[s].begin(), wanted[s].end());
-  return IndexProducts(shards_, work, batch.back().seq, /*persist_all=*/false);
+  return IndexProducts(shards_, *words_, work, batch.back().seq, /*persist_all=*/false);
 }
 
-Status Indexer::IndexProducts(std::vector<Shard>& shards,
+Status Indexer::IndexProducts(std::vector<Shard>& shards, WordList& words,
                               std::vector<std::vector<std::pair<std::string, Work>>>& work,
                               uint64_t commit_seq, bool persist_all) {
   const size_t n = shards.size();
@@ -273,12 +290,14 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards,
     // harmless because every document is rebuilt from the catalog's current state.
     const bool use_txn = commit && work[s].size() <= kMaxTxnDocs;
     bool in_txn = false;
+    std::vector<std::string> new_words;  // added to the word list; taken out if the commit fails
     try {
       Xapian::TermGenerator tg;
       tg.set_stemmer(Xapian::Stem("english"));
       tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
-      tg.set_database(*shard.db);
-      tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+      WordRecorder recorder;
+      tg.set_stopper(&recorder);
+      tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
       if (use_txn) {
         shard.db->begin_transaction();
         in_txn = true;
@@ -291,20 +310,28 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards,
           return;
         }
       }
+      // Words met for the first time go into the shard's metadata, committed with its
+      // documents (a failed batch takes them out of the list again; an entry number is never
+      // reused, so a retry cannot overwrite a pending entry).
+      new_words = words.Add(recorder.Take());
+      if (!new_words.empty()) shard.db->set_metadata(WordsKey(shard.word_entries++), JoinWords(new_words));
       if (commit) {
         shard.db->set_metadata(kLastSeqKey, std::to_string(commit_seq));
         if (in_txn) shard.db->commit_transaction();
         else shard.db->commit();
         in_txn = false;
+        new_words.clear();
         shard.last_seq = commit_seq;
       }
     } catch (const Xapian::Error& e) {
+      words.Remove(new_words);
       results[s] = FromXapian(e, "writing shard " + std::to_string(s));
       try {
         if (in_txn) shard.db->cancel_transaction();
       } catch (const Xapian::Error&) {
       }
     } catch (const std::exception& e) {
+      words.Remove(new_words);
       results[s] = Status::Internal(std::string("search indexer: ") + e.what());
       try {
         if (in_txn) shard.db->cancel_transaction();
@@ -389,7 +416,8 @@ Status Indexer::Rebuild(uint32_t shards,
   COMMERCE_ASSIGN_OR_RETURN(auto stats, catalog_->stats());
   COMMERCE_ASSIGN_OR_RETURN(std::string gen, layout_.NextGeneration());
   std::vector<Shard> next;
-  COMMERCE_RETURN_IF_ERROR(OpenGeneration(gen, true, shards, &next));
+  auto words = std::make_shared<WordList>();
+  COMMERCE_RETURN_IF_ERROR(OpenGeneration(gen, true, shards, &next, words.get()));
   auto abandon = [&](Status s) {
     next.clear();
     std::error_code ec;
@@ -406,7 +434,7 @@ Status Indexer::Rebuild(uint32_t shards,
     const bool last = page->next_cursor.empty();
     // Intermediate pages commit without moving the shards' sequence (0): only the final
     // commit says "complete up to `from`".
-    Status s = IndexProducts(next, work, last ? from : 0, /*persist_all=*/last);
+    Status s = IndexProducts(next, *words, work, last ? from : 0, /*persist_all=*/last);
     if (!s.ok()) return abandon(s);
     pr.products_done += page->items.size();
     pr.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -437,6 +465,7 @@ Status Indexer::Rebuild(uint32_t shards,
     std::lock_guard<std::mutex> l(state_mu_);
     generation_name_ = gen;
     shard_count_ = shards;
+    words_ = std::move(words);
   }
   published_(gen, from);
   layout_.RemoveOtherGenerations(gen);

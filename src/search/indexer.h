@@ -33,6 +33,7 @@
 #include "commerce/search.h"
 #include "search/category_names.h"
 #include "search/index_layout.h"
+#include "search/word_list.h"
 
 namespace commerce {
 class EngineCore;
@@ -62,6 +63,8 @@ class Indexer {
   Status Rebuild(uint32_t shards, const std::function<void(const RebuildProgress&)>& progress);
 
   uint64_t applied_seq() const { return applied_seq_.load(); }
+  // The word list of the generation queries read (word_list.h).
+  std::shared_ptr<const WordList> words() const;
   std::string generation() const;
   uint32_t shard_count() const;
   std::string last_error() const;
@@ -70,14 +73,15 @@ class Indexer {
   struct Shard {
     std::unique_ptr<Xapian::WritableDatabase> db;
     uint64_t last_seq = 0;
+    uint64_t word_entries = 0;  // the number of the next word-list entry in its metadata
   };
   // What a batch asks of one product.
   enum class Work : uint8_t { kStock = 1, kFull = 2 };
 
   Status OpenGeneration(const std::string& generation, bool create, uint32_t shards,
-                        std::vector<Shard>* out);
+                        std::vector<Shard>* out, WordList* words);
   Status ApplyBatch(const std::vector<Event>& batch);
-  Status IndexProducts(std::vector<Shard>& shards,
+  Status IndexProducts(std::vector<Shard>& shards, WordList& words,
                        std::vector<std::vector<std::pair<std::string, Work>>>& work,
                        uint64_t commit_seq, bool persist_all);
   Status Refresh(Shard& shard, Xapian::TermGenerator& tg, const std::string& product_id,
@@ -98,6 +102,7 @@ class Indexer {
   std::mutex work_mu_;
   std::string generation_;       // GUARDED_BY(work_mu_) for writes; read under state_mu_
   std::vector<Shard> shards_;    // GUARDED_BY(work_mu_)
+  std::shared_ptr<WordList> words_;  // GUARDED_BY(work_mu_) for writes; read under state_mu_
   std::atomic<uint64_t> applied_seq_{0};
 
   mutable std::mutex state_mu_;

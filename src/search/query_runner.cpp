@@ -3,27 +3,17 @@
 #include <algorithm>
 #include <cctype>
 
+#include "search/corrector.h"
 #include "search/facet_spy.h"
 #include "search/highlight.h"
 #include "search/index_schema.h"
 #include "search/indexer.h"
+#include "search/query_builder.h"
+#include "search/query_text.h"
 
 namespace commerce::search {
 
 namespace {
-
-using QP = Xapian::QueryParser;
-
-// What shoppers type: "quoted phrases", -excluded, +required, AND/OR/NOT. Synonyms
-// (synonyms.h) and spelling corrections (Correct below) are ours: Xapian's
-// FLAG_SPELLING_CORRECTION looks up a suggestion for every word whose unstemmed form is not a
-// term — every word of a STEM_ALL index — at about 0.4 ms each.
-constexpr unsigned kSyntaxFlags = QP::FLAG_PHRASE | QP::FLAG_LOVEHATE | QP::FLAG_BOOLEAN;
-constexpr unsigned kBaseFlags = kSyntaxFlags;
-// Shorter unknown words are not corrected (see Correct).
-constexpr size_t kMinCorrectedWord = 4;
-// A SKU-looking query scores this much more on an exact code match than on its words.
-constexpr double kCodeBoost = 4.0;
 
 Xapian::Query AnyOf(std::string_view prefix, const std::vector<std::string>& values) {
   std::vector<Xapian::Query> terms;
@@ -47,67 +37,6 @@ Xapian::Query Filters(const SearchRequest& r) {
     parts.emplace_back(BooleanTerm(kPrefixAttribute, name + "=" + value));
   if (parts.empty()) return Xapian::Query();
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
-}
-
-struct Parsed {
-  Xapian::Query query;
-};
-
-Result<Xapian::Query> ParseText(Reader& reader, const std::string& text, unsigned flags) {
-  try {
-    return reader.parser.parse_query(text, flags);
-  } catch (const Xapian::QueryParserError&) {
-    // Unbalanced quotes, a dangling AND...: read the text as plain words instead.
-    try {
-      return reader.parser.parse_query(text, flags & ~kSyntaxFlags);
-    } catch (const Xapian::QueryParserError& e) {
-      return Status::InvalidArgument("search text: cannot be read as a query: " + e.get_msg());
-    }
-  }
-}
-
-Result<Parsed> Parse(Reader& reader, const Synonyms& synonyms, const std::string& text,
-                     unsigned flags, Xapian::Query::op default_op) {
-  reader.parser.set_default_op(default_op);
-  Parsed p;
-  COMMERCE_ASSIGN_OR_RETURN(p.query, ParseText(reader, text, flags));
-  for (const auto& variant : synonyms.Variants(text, reader.stemmer)) {
-    COMMERCE_ASSIGN_OR_RETURN(auto q, ParseText(reader, variant, flags));
-    p.query = Xapian::Query(Xapian::Query::OP_OR, p.query, q);
-  }
-  // A SKU or model number, however it is spaced or dashed, also matches as one code.
-  const std::string code = NormaliseCode(text);
-  if (code.size() >= 3 && code.size() <= 64 &&
-      std::any_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    p.query = Xapian::Query(
-        Xapian::Query::OP_OR, p.query,
-        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                      Xapian::Query(std::string(kPrefixCode) + code), kCodeBoost));
-  }
-  return p;
-}
-
-// The last word is a prefix while it is being typed: the text does not end with a space
-// (a one-letter word expands to its most frequent completions only: see ReaderPool).
-bool LastWordIsPartial(const std::string& text) {
-  if (text.empty() || std::isspace(static_cast<unsigned char>(text.back()))) return false;
-  size_t start = text.find_last_of(" \t\r\n");
-  start = start == std::string::npos ? 0 : start + 1;
-  size_t chars = 0;
-  for (size_t i = start; i < text.size(); ++i)
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars;
-  return chars >= 1;
-}
-
-size_t CountWords(const std::string& text) {
-  size_t n = 0;
-  bool in = false;
-  for (char c : text) {
-    bool space = std::isspace(static_cast<unsigned char>(c));
-    if (!space && !in) ++n;
-    in = !space;
-  }
-  return n;
 }
 
 std::string PriceLabel(int64_t minor) {
@@ -134,20 +63,20 @@ void TopCounts(const std::unordered_map<std::string, uint64_t>& counts, double s
     out->push_back({value, "", static_cast<uint64_t>(static_cast<double>(n) * scale + 0.5)});
 }
 
-Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Xapian::Query& text,
-                             const HighlightTerms& highlight, const Xapian::Query& filters,
-                             CategoryNames* names) {
+// Runs one plan (or a browse, when `plan` is null) with the request's filters, sort, page
+// and facets.
+Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const QueryPlan* plan,
+                             const Xapian::Query& filters, CategoryNames* names) {
   const SearchRequest& r = *c.request;
-  Xapian::Query q;
-  if (!c.has_text) {
-    q = filters.empty() ? Xapian::Query::MatchAll
-                        : Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query::MatchAll, filters);
-  } else {
-    q = filters.empty() ? text : Xapian::Query(Xapian::Query::OP_FILTER, text, filters);
-  }
+  const Xapian::Query text = plan ? plan->query : Xapian::Query::MatchAll;
+  const Xapian::Query q = filters.empty() ? text : Xapian::Query(Xapian::Query::OP_FILTER, text, filters);
+  static const HighlightTerms kNothing;
+  const HighlightTerms& highlight = plan ? plan->highlight : kNothing;
   Xapian::Enquire enquire(reader.db);
   enquire.set_query(q);
-  if (!c.has_text) {
+  // A relaxed query drops products below its minimum share of words by weight.
+  if (plan && plan->min_weight > 0) enquire.set_cutoff(0, plan->min_weight);
+  if (!plan) {
     enquire.set_weighting_scheme(Xapian::BoolWeight());
   } else {
     // BM25 with little length normalisation (b = 0.1, Xapian's default is 0.5): a product's
@@ -191,7 +120,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Xapi
     hit.brand = std::move(h.brand);
     hit.price = std::move(h.price);
     hit.in_stock = h.in_stock;
-    hit.score = c.has_text ? it.get_weight() : 0;
+    hit.score = plan ? TextWeight(it.get_weight()) : 0;
     out.hits.push_back(std::move(hit));
   }
   if (facets) {
@@ -244,84 +173,46 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Xapi
   return out;
 }
 
-// The words to mark in titles: the text's and its synonym variants'.
-HighlightTerms HighlightFor(const std::string& text, bool partial, const Synonyms& synonyms,
-                            const Xapian::Stem& stem) {
-  HighlightTerms terms = TermsToHighlight(text, partial, stem);
-  for (const auto& v : synonyms.Variants(text, stem)) {
-    auto more = TermsToHighlight(v, false, stem);
-    terms.stems.insert(more.stems.begin(), more.stems.end());
-  }
-  return terms;
-}
-
-// The text with each word the index does not know replaced by the spelling dictionary's
-// nearest word, or "" when there is nothing to correct. A typo is one edit away (a swapped,
-// dropped, doubled or wrong letter), two in a long word: a word further from every indexed
-// word ("handset" in a catalog that says "headset") is not a typo and is kept. Words under
-// four letters are kept too: most unknown short words in real queries are abbreviations
-// ("spr", "unv", "ult" in the Best Buy log), not typos. So are words with digits (models).
-// Checking known words costs a term lookup each; only unknown ones cost a suggestion.
-std::string Correct(Reader& reader, const std::string& text, bool skip_last_word) {
-  auto words = Words(text);
-  bool changed = false;
-  for (size_t i = 0; i < words.size(); ++i) {
-    std::string& w = words[i];
-    if (skip_last_word && i + 1 == words.size()) break;
-    if (w.size() < kMinCorrectedWord || std::any_of(w.begin(), w.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-      continue;
-    if (reader.db.term_exists(reader.stemmer(w)) || reader.db.term_exists(w)) continue;
-    std::string fix = reader.db.get_spelling_suggestion(w, w.size() >= 8 ? 2 : 1);
-    if (!fix.empty() && fix != w) w = std::move(fix), changed = true;
-  }
-  if (!changed) return "";
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
-  return out;
-}
-
 Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms& synonyms,
-                         CategoryNames* names) {
+                         const WordList& words, CategoryNames* names) {
   const SearchRequest& r = *c.request;
   const Xapian::Query filters = Filters(r);
-  if (!c.has_text) return Execute(reader, c, Xapian::Query(), {}, filters, names);
+  if (!c.has_text) return Execute(reader, c, nullptr, filters, names);
 
-  const bool partial = r.prefix && LastWordIsPartial(r.text);
-  const unsigned flags = kBaseFlags | (partial ? unsigned{QP::FLAG_PARTIAL} : 0u);
-  COMMERCE_ASSIGN_OR_RETURN(Parsed typed, Parse(reader, synonyms, r.text, flags, Xapian::Query::OP_AND));
-  const HighlightTerms typed_terms = HighlightFor(r.text, partial, synonyms, reader.stemmer);
-  COMMERCE_ASSIGN_OR_RETURN(SearchResult res,
-                            Execute(reader, c, typed.query, typed_terms, filters, names));
+  QueryBuilder builder(reader, synonyms);
+  Corrector corrector(reader, words, builder);
+  const QueryText typed = ParseQueryText(r.text, r.prefix);
+  COMMERCE_ASSIGN_OR_RETURN(QueryPlan every, builder.Every(typed, r.text));
+  if (every.query.empty()) return Execute(reader, c, nullptr, filters, names);  // only stopwords
+  COMMERCE_ASSIGN_OR_RETURN(SearchResult res, Execute(reader, c, &every, filters, names));
   if (res.total > 0) {
-    // "Did you mean", for the words that are complete.
-    res.corrected_query = Correct(reader, r.text, partial);
+    // "Did you mean", for words the index does not know (an OR alternative, say).
+    COMMERCE_ASSIGN_OR_RETURN(Correction dym, corrector.Correct(typed, r.text, filters, false));
+    res.corrected_query = dym.text;
     return res;
   }
-  // Nothing matched: the last word too may be a typo rather than a prefix.
-  const std::string corrected = Correct(reader, r.text, false);
-  res.corrected_query = corrected;
+  // Nothing matched: correct the words against the rest of the query, then relax.
+  COMMERCE_ASSIGN_OR_RETURN(Correction fix, corrector.Correct(typed, r.text, filters, true));
+  res.corrected_query = fix.text;
   if (!r.typo_tolerance && !r.relax) return res;
   std::string text = r.text;
-  unsigned text_flags = flags;
-  if (r.typo_tolerance && !corrected.empty()) {
-    COMMERCE_ASSIGN_OR_RETURN(Parsed fixed, Parse(reader, synonyms, corrected, kBaseFlags, Xapian::Query::OP_AND));
-    COMMERCE_ASSIGN_OR_RETURN(
-        SearchResult again,
-        Execute(reader, c, fixed.query, HighlightFor(corrected, false, synonyms, reader.stemmer),
-                filters, names));
-    again.corrected_query = corrected;
+  QueryText query = typed;
+  if (r.typo_tolerance && !fix.text.empty()) {
+    QueryText corrected = ParseQueryText(fix.text, r.prefix);
+    COMMERCE_ASSIGN_OR_RETURN(QueryPlan plan, builder.Every(corrected, fix.text));
+    COMMERCE_ASSIGN_OR_RETURN(SearchResult again, Execute(reader, c, &plan, filters, names));
+    again.corrected_query = fix.text;
     again.used_correction = true;
     if (again.total > 0 || !r.relax) return again;
-    text = corrected, text_flags = kBaseFlags;
+    text = fix.text;
+    query = std::move(corrected);
   }
-  if (!r.relax || CountWords(text) < 2) return res;
-  COMMERCE_ASSIGN_OR_RETURN(Parsed any, Parse(reader, synonyms, text, text_flags, Xapian::Query::OP_OR));
-  COMMERCE_ASSIGN_OR_RETURN(
-      SearchResult relaxed,
-      Execute(reader, c, any.query,
-              HighlightFor(text, text_flags & QP::FLAG_PARTIAL, synonyms, reader.stemmer), filters,
-              names));
-  relaxed.corrected_query = corrected;
+  if (!r.relax) return res;
+  COMMERCE_ASSIGN_OR_RETURN(QueryPlan share, builder.Share(query, text, r.minimum_should_match));
+  if (share.query.empty()) return res;
+  COMMERCE_ASSIGN_OR_RETURN(SearchResult relaxed, Execute(reader, c, &share, filters, names));
+  if (relaxed.total == 0) return res;
+  relaxed.corrected_query = fix.text;
   relaxed.used_correction = text != r.text;
   relaxed.relaxed = true;
   return relaxed;
@@ -330,10 +221,11 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
 }  // namespace
 
 Result<SearchResult> RunQuery(Reader& reader, const CheckedRequest& request,
-                              const Synonyms& synonyms, CategoryNames* names, bool* modified) {
+                              const Synonyms& synonyms, const WordList& words, CategoryNames* names,
+                              bool* modified) {
   *modified = false;
   try {
-    return Run(reader, request, synonyms, names);
+    return Run(reader, request, synonyms, words, names);
   } catch (const Xapian::DatabaseModifiedError& e) {
     *modified = true;
     return FromXapian(e, "query");

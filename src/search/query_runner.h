@@ -1,7 +1,7 @@
-// Running one checked request on one reader: the text through Xapian's QueryParser (English
-// stems, the last word as a prefix, synonyms, spelling), the filters as boolean terms and
-// value ranges, the sort, the facets, and the fall-backs when nothing matches — the spelling
-// correction, then any-word instead of every-word.
+// Running one checked request on one reader: the text as a query (query_builder.h), the
+// filters as boolean terms and value ranges, the sort, the facets, and the fall-backs when
+// nothing matches — the spelling correction (corrector.h), then a minimum share of the
+// words instead of every word.
 //
 // Thread safety: one call per Reader at a time.
 #pragma once
@@ -11,6 +11,7 @@
 #include "search/reader_pool.h"
 #include "search/search_request.h"
 #include "search/synonyms.h"
+#include "search/word_list.h"
 
 namespace commerce::search {
 
@@ -18,6 +19,7 @@ namespace commerce::search {
 // this reader still needed) as Unavailable with `*modified` set, for the caller to reopen
 // and run again.
 Result<SearchResult> RunQuery(Reader& reader, const CheckedRequest& request,
-                              const Synonyms& synonyms, CategoryNames* names, bool* modified);
+                              const Synonyms& synonyms, const WordList& words, CategoryNames* names,
+                              bool* modified);
 
 }  // namespace commerce::search

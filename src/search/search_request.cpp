@@ -69,6 +69,9 @@ Result<CheckedRequest> CheckRequest(const SearchRequest& r) {
   if (r.facet_size < 1 || r.facet_size > 100)
     return Bad("facet_size", std::to_string(r.facet_size) + " is outside 1..100");
   if (r.wait_timeout.count() < 0) return Bad("wait_timeout", "must not be negative");
+  if (r.minimum_should_match < 1 || r.minimum_should_match > 100)
+    return Bad("minimum_should_match", std::to_string(r.minimum_should_match) +
+                                           " is outside 1..100 (a percentage of the query's words)");
   auto check_values = [](const char* field, const std::vector<std::string>& v) -> Status {
     if (v.size() > 100) return Bad(field, "more than 100 values");
     for (const auto& s : v) {
@@ -125,6 +128,7 @@ std::string CacheKey(const SearchRequest& r) {
   key += r.prefix ? 'P' : 'p';
   key += r.typo_tolerance ? 'T' : 't';
   key += r.relax ? 'R' : 'r';
+  key += std::to_string(r.minimum_should_match);
   return key;
 }
 

@@ -83,9 +83,11 @@ Result<SearchResult> SearchService::RunUncached(const search::CheckedRequest& c)
   queries_.fetch_add(1, std::memory_order_relaxed);
   const auto synonyms = CurrentSynonyms();
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+  auto words = indexer_.words();
+  if (!words) return Status::Unavailable("search index is not open");
   for (int attempt = 0;; ++attempt) {
     bool modified = false;
-    auto r = search::RunQuery(*reader, c, *synonyms, &names_, &modified);
+    auto r = search::RunQuery(*reader, c, *synonyms, *words, &names_, &modified);
     if (!modified || attempt == kModifiedRetries) return r;
     COMMERCE_RETURN_IF_ERROR(reader.Reopen());
   }
@@ -161,7 +163,10 @@ Status SearchService::SetSynonyms(const std::vector<std::vector<std::string>>& g
 }
 
 std::vector<std::vector<std::string>> SearchService::Synonyms() const {
-  return CurrentSynonyms()->groups();
+  std::vector<std::vector<std::string>> out;
+  for (const auto& g : CurrentSynonyms()->groups())
+    if (g.root.empty()) out.push_back(g.synonyms);
+  return out;
 }
 
 Status SearchService::Rebuild(uint32_t shards,

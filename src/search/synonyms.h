@@ -1,12 +1,16 @@
-// The user's synonym list and how it widens a query. A group is a set of words or phrases
-// that mean the same ("sneakers", "trainers", "running shoes"). When the words of one entry
-// appear in a query (compared by English stem, so "sneaker" finds "sneakers"), the query
-// also runs with that entry replaced by each other entry of its group, and a product
-// matching any of these texts matches.
+// The user's synonyms and how they widen a query. A multi-way group is a set of words or
+// phrases that mean the same ("sneakers", "trainers", "running shoes"): each entry found in a
+// query also matches every other. A one-way group has a root: the root found in a query also
+// matches the group's synonyms, but not the other way ("phone" -> "smartphone": a search for
+// "smartphone" does not bring up every phone). Entries are compared by English stem, so
+// "sneaker" finds "sneakers".
 //
+// Matching is by the query's clauses (query_text.h): an entry must cover whole words of the
+// query, and where it does, that run of words becomes "these words, or any synonym" — one
+// unit, so the rest of the query (other words, exclusions, the word being typed) is untouched.
 // (Xapian's own synonym table maps to single terms only, so "running shoes" could not be a
-// synonym's target, and it is ignored for the last word while it is typed; rewriting the
-// text has neither limit.)
+// synonym's target, and its data is not served by remote shards; this list lives in the
+// engine's store and is applied by the query side.)
 //
 // Thread safety: immutable after construction.
 #pragma once
@@ -27,18 +31,33 @@ inline constexpr size_t kMaxSynonymEntryBytes = 100;
 // A query widens into at most this many texts, the original included.
 inline constexpr size_t kMaxQueryVariants = 8;
 
+struct SynonymGroupSpec {
+  std::string root;                   // "" for a multi-way group
+  std::vector<std::string> synonyms;
+};
+
 class Synonyms {
  public:
   Synonyms() = default;
-  // InvalidArgument for a group of fewer than 2 or more than kMaxSynonymGroupSize entries, an
-  // entry without a word or longer than kMaxSynonymEntryBytes, or too many groups.
+  // InvalidArgument for a multi-way group of fewer than 2 or more than kMaxSynonymGroupSize
+  // entries, a one-way group without synonyms, an entry without a word or longer than
+  // kMaxSynonymEntryBytes, or too many groups.
+  static Result<Synonyms> Make(const std::vector<SynonymGroupSpec>& groups);
+  // Multi-way groups only (the original form of the API).
   static Result<Synonyms> Make(const std::vector<std::vector<std::string>>& groups);
 
-  const std::vector<std::vector<std::string>>& groups() const { return groups_; }
+  const std::vector<SynonymGroupSpec>& groups() const { return groups_; }
   bool empty() const { return groups_.empty(); }
 
-  // The other texts `text` widens into (not `text` itself), at most kMaxQueryVariants - 1.
-  std::vector<std::string> Variants(const std::string& text, const Xapian::Stem& stem) const;
+  // A run of query units that an entry covers, and what else it may be.
+  struct Match {
+    size_t first = 0, count = 0;            // units [first, first + count)
+    std::vector<std::string> alternatives;  // entry texts, at most kMaxQueryVariants - 1
+  };
+  // `units`: the stems of each unit's words, in query order; a unit that cannot take part
+  // (a phrase, an OR alternative) is an empty vector. Matches do not overlap; the longest
+  // entry wins, leftmost first.
+  std::vector<Match> Find(const std::vector<std::vector<std::string>>& units) const;
 
   std::string Encode() const;
   static Result<Synonyms> Decode(std::string_view data);
@@ -47,10 +66,13 @@ class Synonyms {
   struct Entry {
     size_t group;
     std::vector<std::string> stems;  // the entry's words, stemmed
+    bool source;                     // found in queries (every entry of a multi-way group; a root)
+    std::string text;
   };
-  std::vector<std::vector<std::string>> groups_;  // as given, trimmed
+  std::vector<SynonymGroupSpec> groups_;  // as given, trimmed
   std::vector<Entry> entries_;
-  std::unordered_map<std::string, std::vector<size_t>> by_first_stem_;  // -> entries_
+  std::vector<std::vector<size_t>> group_entries_;                     // group -> entries_
+  std::unordered_map<std::string, std::vector<size_t>> by_first_stem_;  // sources -> entries_
 };
 
 // Lower-cased words of `text`: runs of letters and digits (any byte >= 0x80 counts as a

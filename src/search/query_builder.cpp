@@ -1,0 +1,183 @@
+#include "search/query_builder.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "search/index_schema.h"
+
+namespace commerce::search {
+
+namespace {
+
+using QP = Xapian::QueryParser;
+
+// A SKU-looking query scores this much more on an exact code match than on its words.
+constexpr double kCodeBoost = 4.0;
+
+Xapian::Query Fixed(double weight) {
+  return Xapian::Query((new Xapian::FixedWeightPostingSource(weight))->release());
+}
+
+}  // namespace
+
+double TextWeight(double weight) { return std::fmod(weight, kWordTier / 2); }
+double MatchedWords(double weight) { return std::floor(weight / (kWordTier / 2)) / 2; }
+
+Result<Xapian::Query> QueryBuilder::Parse(const std::string& text, bool partial, bool phrase) {
+  reader_.parser.set_default_op(Xapian::Query::OP_AND);
+  unsigned flags = partial ? unsigned{QP::FLAG_PARTIAL} : 0u;
+  try {
+    // A phrase is a phrase for Xapian (the index has no positions, so it matches as AND).
+    if (phrase) return reader_.parser.parse_query("\"" + text + "\"", flags | QP::FLAG_PHRASE);
+    return reader_.parser.parse_query(text, flags);
+  } catch (const Xapian::QueryParserError&) {
+    try {
+      return reader_.parser.parse_query(text, 0);
+    } catch (const Xapian::QueryParserError& e) {
+      return Status::InvalidArgument("search text: cannot be read as a query: " + e.get_msg());
+    }
+  }
+}
+
+bool QueryBuilder::WholeWord(const std::string& text) {
+  // The word being typed may already be complete: "bose speaker" is two words, "frying p"
+  // one and a fragment.
+  const auto words = Words(text);
+  return words.size() == 1 && words[0].size() >= 3 &&
+         reader_.db.get_termfreq(reader_.stemmer(words[0])) > 0;
+}
+
+Xapian::Query QueryBuilder::WithCode(Xapian::Query q, std::string_view text) {
+  // A SKU or model number, however it is spaced or dashed, also matches as one code.
+  const std::string code = NormaliseCode(text);
+  if (code.size() < 3 || code.size() > 64 ||
+      !std::any_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return q;
+  Xapian::Query by_code(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(std::string(kPrefixCode) + code),
+                        kCodeBoost);
+  return q.empty() ? by_code : Xapian::Query(Xapian::Query::OP_OR, q, by_code);
+}
+
+Status QueryBuilder::Units(const QueryText& q, std::vector<Unit>* units, Xapian::Query* excluded,
+                           HighlightTerms* highlight) {
+  // One unit per OR-group of positive clauses.
+  std::vector<std::vector<const Clause*>> groups(q.groups);
+  std::vector<Xapian::Query> out_queries;
+  for (const Clause& c : q.clauses) {
+    if (c.excluded) {
+      COMMERCE_ASSIGN_OR_RETURN(auto x, Parse(c.text, false, c.phrase));
+      if (!x.empty()) *excluded = excluded->empty() ? x : Xapian::Query(Xapian::Query::OP_OR, *excluded, x);
+      continue;
+    }
+    groups[c.group].push_back(&c);
+    HighlightTerms t = TermsToHighlight(c.text, c.partial, reader_.stemmer);
+    highlight->stems.insert(t.stems.begin(), t.stems.end());
+    if (!t.prefix.empty()) highlight->prefix = t.prefix;
+  }
+  std::vector<Unit> raw;
+  std::vector<std::vector<std::string>> stems;  // per unit, for synonyms
+  for (const auto& group : groups) {
+    if (group.empty()) continue;
+    Unit u;
+    std::vector<Xapian::Query> alternatives;
+    for (const Clause* c : group) {
+      COMMERCE_ASSIGN_OR_RETURN(auto x, Parse(c->text, c->partial, c->phrase));
+      if (!x.empty()) alternatives.push_back(std::move(x));
+      u.partial = u.partial || (c->partial && !WholeWord(c->text));
+      u.required = u.required || c->required;
+    }
+    if (alternatives.empty()) continue;  // only stopwords or punctuation
+    u.query = alternatives.size() == 1
+                  ? alternatives[0]
+                  : Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+    std::vector<std::string> s;
+    if (group.size() == 1 && !group[0]->phrase)
+      for (const auto& w : Words(group[0]->text)) s.push_back(reader_.stemmer(w));
+    stems.push_back(std::move(s));
+    raw.push_back(std::move(u));
+  }
+  // Synonym runs: the run's words, or any synonym of them, as one unit.
+  size_t next = 0;
+  for (const auto& m : synonyms_.Find(stems)) {
+    for (; next < m.first; ++next) units->push_back(std::move(raw[next]));
+    std::vector<Xapian::Query> parts;
+    Unit merged;
+    merged.words = 0;
+    for (size_t i = m.first; i < m.first + m.count; ++i) {
+      parts.push_back(raw[i].query);
+      merged.words += raw[i].partial ? 0.5 : 1;
+      merged.required = merged.required || raw[i].required;
+    }
+    std::vector<Xapian::Query> any;
+    any.push_back(parts.size() == 1 ? parts[0] : Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end()));
+    for (const auto& alt : m.alternatives) {
+      COMMERCE_ASSIGN_OR_RETURN(auto x, Parse(alt, false, false));
+      if (!x.empty()) any.push_back(std::move(x));
+      auto t = TermsToHighlight(alt, false, reader_.stemmer);
+      highlight->stems.insert(t.stems.begin(), t.stems.end());
+    }
+    merged.query = Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end());
+    units->push_back(std::move(merged));
+    next = m.first + m.count;
+  }
+  for (; next < raw.size(); ++next) units->push_back(std::move(raw[next]));
+  return Status::OK();
+}
+
+Result<QueryPlan> QueryBuilder::Every(const QueryText& q, std::string_view text) {
+  QueryPlan plan;
+  std::vector<Unit> units;
+  Xapian::Query excluded;
+  COMMERCE_RETURN_IF_ERROR(Units(q, &units, &excluded, &plan.highlight));
+  std::vector<Xapian::Query> parts;
+  for (auto& u : units) parts.push_back(std::move(u.query));
+  plan.units = plan.required = units.size();
+  Xapian::Query all;
+  if (!parts.empty()) all = Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+  all = WithCode(std::move(all), text);
+  if (!excluded.empty())
+    all = Xapian::Query(Xapian::Query::OP_AND_NOT, all.empty() ? Xapian::Query::MatchAll : all, excluded);
+  plan.query = std::move(all);
+  return plan;
+}
+
+Result<QueryPlan> QueryBuilder::Share(const QueryText& q, std::string_view text, int percent) {
+  QueryPlan plan;
+  plan.relaxed = true;
+  std::vector<Unit> units;
+  Xapian::Query excluded;
+  COMMERCE_RETURN_IF_ERROR(Units(q, &units, &excluded, &plan.highlight));
+  double complete = 0;
+  bool typing = false;
+  std::vector<Xapian::Query> optional, required;
+  for (auto& u : units) {
+    if (u.required) {
+      required.push_back(std::move(u.query));
+      continue;
+    }
+    const double words = u.partial ? 0.5 : u.words;
+    if (u.partial) typing = true;
+    else complete += u.words;
+    optional.push_back(Xapian::Query(Xapian::Query::OP_AND, u.query, Fixed(kWordTier * words)));
+  }
+  plan.units = units.size();
+  const double share = std::floor(complete * percent / 100.0);
+  const double minimum = std::max(1.0, share);
+  // Nothing to relax to: every word would still be required.
+  if (optional.size() < 2 || complete < 1 || minimum > complete || (minimum == complete && !typing))
+    return plan;
+  plan.required = static_cast<size_t>(minimum);
+  Xapian::Query any(Xapian::Query::OP_OR, optional.begin(), optional.end());
+  if (!required.empty()) {
+    required.push_back(any);
+    any = Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
+  }
+  any = WithCode(std::move(any), text);
+  if (!excluded.empty()) any = Xapian::Query(Xapian::Query::OP_AND_NOT, any, excluded);
+  plan.query = std::move(any);
+  // Just under the tier, against rounding: BM25 parts only ever add.
+  plan.min_weight = minimum * kWordTier - 0.5;
+  return plan;
+}
+
+}  // namespace commerce::search

@@ -1,0 +1,72 @@
+// From a shopper's text (query_text.h) to the Xapian query that runs: each clause through
+// the reader's QueryParser (the TermGenerator's tokenizer and stems; the word being typed
+// expanded to its most frequent completions), OR-alternatives and synonym runs as units,
+// exclusions as AND_NOT, and a SKU or model number as one more way to match.
+//
+// Two shapes:
+//   Every(): every unit is required — the query as typed.
+//   Share(): the any-word fallback, bounded by a minimum share of the words
+//     (SearchRequest::minimum_should_match). Each unit a product matches adds kWordTier to
+//     its weight (a FixedWeightPostingSource, which remote shards know), so a product
+//     matching more words ranks above one matching fewer whatever their BM25, and the
+//     Enquire weight cutoff drops products below the minimum share. The word being typed
+//     counts half a word and never meets the minimum alone — "frying p" needs "frying" —
+//     unless it is already a whole word of the index ("bose speaker").
+//
+// Thread safety: one builder per Reader, on the reader's thread.
+#pragma once
+
+#include <string_view>
+
+#include "commerce/status.h"
+#include "search/highlight.h"
+#include "search/query_text.h"
+#include "search/reader_pool.h"
+#include "search/synonyms.h"
+
+namespace commerce::search {
+
+// Weight a relaxed query adds per matched word: above any sum of BM25 parts (at most a few
+// thousand for 32 words, field weights and the code boost included).
+inline constexpr double kWordTier = 1e6;
+
+struct QueryPlan {
+  Xapian::Query query;       // empty: no clause makes a term and nothing is excluded
+  double min_weight = 0;     // Enquire weight cutoff (Share)
+  size_t units = 0;          // positive units; the word being typed is one
+  size_t required = 0;       // units that must match (Every: all; Share: the minimum share)
+  bool relaxed = false;      // made by Share
+  HighlightTerms highlight;  // the words to mark in titles
+};
+
+class QueryBuilder {
+ public:
+  QueryBuilder(Reader& reader, const Synonyms& synonyms) : reader_(reader), synonyms_(synonyms) {}
+
+  Result<QueryPlan> Every(const QueryText& q, std::string_view text);
+  // `percent` of the complete (not being typed) units, rounded down, at least one. An empty
+  // plan when there is nothing to relax to (a single complete word).
+  Result<QueryPlan> Share(const QueryText& q, std::string_view text, int percent);
+
+ private:
+  struct Unit {
+    Xapian::Query query;
+    double words = 1;    // words it stands for (a synonym run covers several)
+    bool partial = false;
+    bool required = false;
+  };
+  Status Units(const QueryText& q, std::vector<Unit>* units, Xapian::Query* excluded,
+               HighlightTerms* highlight);
+  Result<Xapian::Query> Parse(const std::string& text, bool partial, bool phrase);
+  Xapian::Query WithCode(Xapian::Query q, std::string_view text);
+  bool WholeWord(const std::string& text);
+
+  Reader& reader_;
+  const Synonyms& synonyms_;
+};
+
+// The BM25 part of a relaxed query's weight, and how many words it matched.
+double TextWeight(double weight);
+double MatchedWords(double weight);
+
+}  // namespace commerce::search

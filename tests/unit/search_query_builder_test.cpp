@@ -1,0 +1,139 @@
+// Tests of the query as built from the text (src/search/query_builder.cpp) through the public
+// API: the minimum share of words of the any-word fall-back (issue 18, defect 3), ranking by
+// how many words matched, synonyms as units, exclusions.
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "commerce/engine.h"
+#include "test_dir.h"
+#include "test_engine.h"
+
+namespace {
+
+using commerce::Code;
+using commerce::Engine;
+using commerce::Money;
+using commerce::Product;
+using commerce::SearchRequest;
+using commerce::SearchResult;
+using commerce::Variant;
+using commerce::testing::TempDir;
+
+Product Make(const std::string& id, const std::string& title) {
+  Product p;
+  p.id = id;
+  p.title = title;
+  p.brand = "Acme";
+  Variant v;
+  v.sku = "SKU-" + id;
+  v.price = Money{1999, "USD"};
+  p.variants.push_back(v);
+  return p;
+}
+
+std::unique_ptr<Engine> Shop(const TempDir& dir, const std::vector<Product>& products) {
+  auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
+  for (const auto& p : products) REQUIRE(e->catalog().upsert(p).ok());
+  auto seq = e->events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  return e;
+}
+
+SearchResult Find(Engine& e, SearchRequest r) {
+  r.use_cache = false;
+  auto res = e.search().query(r);
+  INFO(res.status().ToString());
+  REQUIRE(res.ok());
+  return *res;
+}
+
+std::vector<std::string> Ids(const SearchResult& r) {
+  std::vector<std::string> ids;
+  for (const auto& h : r.hits) ids.push_back(h.product_id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("the any-word fall-back cannot return everything", "[search][query_builder]") {
+  TempDir dir;
+  std::vector<Product> products;
+  for (int i = 0; i < 30; ++i)
+    products.push_back(Make("p" + std::to_string(i), (i % 2 ? "Prepaid Phone " : "Phone Case Pink ") + std::to_string(i)));
+  auto e = Shop(dir, products);
+  // The demo's "frying p": no product says "frying"; "p" completes to most words of the
+  // catalog. Requiring any word returned all of it.
+  auto r = Find(*e, {.text = "frying p"});
+  CHECK(r.hits.empty());
+  CHECK(r.total == 0);
+  CHECK_FALSE(r.relaxed);
+}
+
+TEST_CASE("relaxed queries need a minimum share of the words and rank by how many matched",
+          "[search][query_builder]") {
+  TempDir dir;
+  auto e = Shop(dir, {Make("ab", "alpha bravo"), Make("bc", "bravo charlie"), Make("a", "alpha"),
+                      Make("c", "charlie"), Make("d", "delta"), Make("abd", "alpha bravo delta")});
+  // Three words, nothing has all three: the default 75% needs two (floor of 2.25).
+  auto r = Find(*e, {.text = "alpha bravo charlie "});
+  CHECK(r.relaxed);
+  auto ids = Ids(r);
+  CHECK(std::set<std::string>(ids.begin(), ids.end()) == std::set<std::string>{"ab", "bc", "abd"});
+  // One word in three is enough at 30%; the products with two words come first.
+  auto loose = Find(*e, {.text = "alpha bravo charlie ", .minimum_should_match = 30});
+  ids = Ids(loose);
+  REQUIRE(ids.size() == 5);
+  CHECK(std::set<std::string>(ids.begin(), ids.begin() + 3) == std::set<std::string>{"ab", "bc", "abd"});
+  CHECK(std::set<std::string>(ids.begin() + 3, ids.end()) == std::set<std::string>{"a", "c"});
+  // Scores are the text's weight, without the per-word tiers.
+  for (const auto& h : loose.hits) CHECK(h.score < 1000);
+  // 100% is every word: nothing to relax to.
+  auto all = Find(*e, {.text = "alpha bravo charlie ", .minimum_should_match = 100});
+  CHECK(all.hits.empty());
+  CHECK_FALSE(all.relaxed);
+  // The word being typed counts half: "alpha bravo ch" relaxes to products with "alpha"
+  // and "bravo" or one of them and a "ch" word, never to "ch" words alone.
+  auto typing = Find(*e, {.text = "alpha delta ch", .minimum_should_match = 50});
+  ids = Ids(typing);
+  CHECK(typing.relaxed);
+  CHECK(std::find(ids.begin(), ids.end(), "c") == ids.end());
+  CHECK(std::find(ids.begin(), ids.end(), "bc") == ids.end());
+  REQUIRE(!ids.empty());
+  CHECK(ids[0] == "abd");  // both complete words
+  // Exclusions hold in the relaxed query too.
+  auto excluded = Find(*e, {.text = "alpha bravo charlie -delta ", .minimum_should_match = 30});
+  ids = Ids(excluded);
+  CHECK(std::find(ids.begin(), ids.end(), "abd") == ids.end());
+  CHECK(ids.size() == 4);
+}
+
+TEST_CASE("minimum_should_match outside 1..100 is refused", "[search][query_builder]") {
+  TempDir dir;
+  auto e = Shop(dir, {Make("a", "alpha")});
+  for (int bad : {0, -5, 101}) {
+    SearchRequest r{.text = "alpha"};
+    r.minimum_should_match = bad;
+    auto res = e->search().query(r);
+    CHECK(res.status().code() == Code::kInvalidArgument);
+    CHECK(res.status().message().find("minimum_should_match") != std::string::npos);
+  }
+}
+
+TEST_CASE("synonyms expand a run of words as one unit; one-way groups expand one way",
+          "[search][query_builder]") {
+  TempDir dir;
+  auto e = Shop(dir, {Make("s", "Trail Running Shoes"), Make("k", "Leather Sneakers"),
+                      Make("b", "Running Shorts")});
+  REQUIRE(e->search().set_synonyms({{"sneakers", "running shoes"}}).ok());
+  // "running shoes" or "sneakers", and "leather" as typed.
+  CHECK(Ids(Find(*e, {.text = "leather running shoes ", .relax = false})) == std::vector<std::string>{"k"});
+  auto both = Ids(Find(*e, {.text = "running shoes ", .relax = false}));
+  CHECK(std::set<std::string>(both.begin(), both.end()) == std::set<std::string>{"s", "k"});
+}
