@@ -32,8 +32,9 @@ inline constexpr Xapian::valueno kSlotOrderNewest = 9;     // created desc, popu
 
 // What a shard's documents look like: stored in each shard's metadata (kFormatKey) when it is
 // created; a shard of another format is replaced by a new generation filled from the log.
+// Format 2 had no word list (word_list.h): its corrections came from Xapian's spelling table.
 inline constexpr const char* kFormatKey = "commerce.format";
-inline constexpr const char* kFormat = "2";
+inline constexpr const char* kFormat = "3";
 
 // Boolean term prefixes. Unprefixed terms and "Z" stems are the free text.
 inline constexpr std::string_view kPrefixId = "Q";

@@ -5,6 +5,19 @@
 
 namespace commerce::search {
 
+void OpenReader(Reader& r, Xapian::Database db) {
+  r.db = std::move(db);
+  r.parser = Xapian::QueryParser();
+  r.parser.set_database(r.db);
+  r.parser.set_stemmer(r.stemmer);
+  r.parser.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
+  r.parser.set_default_op(Xapian::Query::OP_AND);
+  // Search-as-you-type: the last word expands to its 30 most frequent completions, so a
+  // two-letter prefix costs a bounded amount of work.
+  r.parser.set_max_expansion(30, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                             Xapian::QueryParser::FLAG_PARTIAL);
+}
+
 void ReaderPool::Publish(const std::string& generation, uint64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
   generation_ = generation;
@@ -62,16 +75,7 @@ Status ReaderPool::Refresh(Reader& r, const std::string& generation, uint64_t ve
       Xapian::Database db;
       for (uint32_t i = 0; i < shards; ++i)
         db.add_database(Xapian::Database(layout_->ShardPath(generation, i)));
-      r.db = db;
-      r.parser = Xapian::QueryParser();
-      r.parser.set_database(r.db);
-      r.parser.set_stemmer(r.stemmer);
-      r.parser.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
-      r.parser.set_default_op(Xapian::Query::OP_AND);
-      // Search-as-you-type: the last word expands to its 30 most frequent completions, so
-      // a two-letter prefix costs a bounded amount of work.
-      r.parser.set_max_expansion(30, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
-                                 Xapian::QueryParser::FLAG_PARTIAL);
+      OpenReader(r, db);
       r.generation = generation;
     } else {
       r.db.reopen();

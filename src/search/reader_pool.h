@@ -32,6 +32,10 @@ struct Reader {
   uint64_t index_seq = 0;  // every event up to here is visible to it
 };
 
+// Points `r` at `db` — local shards, or remote ones (Xapian::Remote::open per shard, added
+// to one Database) — with the query parser every query expects. Xapian errors propagate.
+void OpenReader(Reader& r, Xapian::Database db);
+
 class ReaderPool {
  public:
   explicit ReaderPool(const IndexLayout* layout) : layout_(layout) {}

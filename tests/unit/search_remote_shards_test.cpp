@@ -1,0 +1,229 @@
+// The query side over Xapian's remote backend: the engine's shards served by xapian-tcpsrv
+// (one server per shard, as issue 14's fleet runs them), read by one Database over the
+// remote shards, with the word list loaded from the shards' metadata over the wire. Every
+// query feature that runs through RunQuery — corrections, the word being typed, the
+// minimum share of words of the relaxed query (a FixedWeightPostingSource), synonyms,
+// exclusions, value sorts and pages — must answer as the local index does.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <xapian.h>
+
+#include "commerce/engine.h"
+#include "search/category_names.h"
+#include "search/query_runner.h"
+#include "search/reader_pool.h"
+#include "search/search_request.h"
+#include "search/synonyms.h"
+#include "search/word_list.h"
+#include "test_dir.h"
+
+namespace {
+
+using commerce::Engine;
+using commerce::Money;
+using commerce::Product;
+using commerce::SearchRequest;
+using commerce::SearchResult;
+using commerce::Variant;
+using commerce::testing::TempDir;
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// One xapian-tcpsrv on 127.0.0.1, in its own process group (it forks a child per
+// connection): the group is killed when the object goes, whatever the test did.
+class ShardServer {
+ public:
+  explicit ShardServer(const std::string& path) : port_(FreePort()) {
+    std::fflush(nullptr);  // or the child flushes the parent's buffered output too
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::setpgid(0, 0);
+      const std::string port = std::to_string(port_);
+      std::freopen("/dev/null", "w", stdout);
+      std::freopen("/dev/null", "w", stderr);
+      ::execlp("xapian-tcpsrv", "xapian-tcpsrv", "--interface", "127.0.0.1", "--port", port.c_str(),
+               path.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::setpgid(pid_, pid_);
+  }
+  ~ShardServer() {
+    ::kill(-pid_, SIGTERM);
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  ShardServer(const ShardServer&) = delete;
+  ShardServer& operator=(const ShardServer&) = delete;
+
+  // The shard, once the server answers (up to 10 s).
+  Xapian::Database Open() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      try {
+        return Xapian::Remote::open("127.0.0.1", static_cast<unsigned>(port_), 10000, 10000);
+      } catch (const Xapian::NetworkError& e) {
+        int status = 0;
+        INFO("xapian-tcpsrv (from Debian's xapian-tools, tools/install-deps): " << e.get_description());
+        REQUIRE(::waitpid(pid_, &status, WNOHANG) == 0);  // the server is still running
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  }
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+};
+
+Product Make(const std::string& id, const std::string& title, int64_t price, const std::string& description = "") {
+  Product p;
+  p.id = id;
+  p.title = title;
+  p.brand = "Acme";
+  p.description = description;
+  Variant v;
+  v.sku = "SKU-" + id;
+  v.price = Money{price, "USD"};
+  p.variants.push_back(v);
+  return p;
+}
+
+std::vector<std::string> Ids(const SearchResult& r) {
+  std::vector<std::string> ids;
+  for (const auto& h : r.hits) ids.push_back(h.product_id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("search over remote shards answers as the local index does", "[search][remote]") {
+  TempDir dir;
+  commerce::EngineOptions options;
+  options.path = dir.path();
+  options.driver = "lmdb";
+  options.run_background = false;
+  options.search.shards = 2;
+  auto opened = Engine::open(options);
+  REQUIRE(opened.ok());
+  std::unique_ptr<Engine> e = std::move(opened).value();
+  std::vector<Product> products;
+  for (int i = 0; i < 8; ++i)
+    products.push_back(Make("p" + std::to_string(i), "Basic Phone " + std::to_string(i), 1000 + 100 * i));
+  products.push_back(Make("i1", "Apple iPhone Case", 2500));
+  products.push_back(Make("i2", "Apple iPhone Charger", 3500));
+  products.push_back(Make("w1", "Wireless Headphones", 9999));
+  products.push_back(Make("w2", "Wireless Charger", 1999, "Charges a phone on a pad, no cable"));
+  products.push_back(Make("m1", "Coffee Mug", 999, "Stoneware, dishwasher safe"));
+  products.push_back(Make("s1", "Cast Iron Skillet", 4500));
+  products.push_back(Make("a1", "Alpha Bravo Kit", 500));
+  products.push_back(Make("a2", "Alpha Delta Kit", 600));
+  for (const auto& p : products) REQUIRE(e->catalog().upsert(p).ok());
+  const std::vector<std::vector<std::string>> groups = {{"mug", "cup"}, {"skillet", "frying pan"}};
+  REQUIRE(e->search().set_synonyms(groups).ok());
+  auto seq = e->events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+
+  const std::string current = dir.path() + "/search/" +
+      [&] {
+        std::string name;
+        for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/search"))
+          if (entry.is_directory() && entry.path().filename().string()[0] == 'g')
+            name = entry.path().filename().string();
+        return name;
+      }();
+  ShardServer shard0(current + "/shard-0"), shard1(current + "/shard-1");
+
+  commerce::search::Reader reader;
+  commerce::search::WordList words;
+  {
+    Xapian::Database all;
+    for (ShardServer* s : {&shard0, &shard1}) {
+      Xapian::Database one = s->Open();
+      REQUIRE(commerce::search::LoadWords(one, &words).ok());
+      all.add_database(one);
+    }
+    commerce::search::OpenReader(reader, all);
+  }
+  REQUIRE(reader.db.get_doccount() == products.size());
+  CHECK(words.Contains("iphone"));
+  CHECK(words.Contains("stoneware"));  // description words travel too
+  auto synonyms = commerce::search::Synonyms::Make(groups);
+  REQUIRE(synonyms.ok());
+  commerce::search::CategoryNames names(&e->catalog());
+
+  const std::vector<SearchRequest> requests = {
+      {.text = "ihone"},                                      // a correction keeping the first letter
+      {.text = "iphone chager "},                             // ... fitting the rest of the query
+      {.text = "wireles headph"},                             // ... and the word being typed
+      {.text = "stonewear"},                                  // a description word
+      {.text = "frying p"},                                   // a fragment never matches alone
+      {.text = "frying pan "},                                // a synonym run
+      {.text = "cup"},                                        // a synonym
+      {.text = "alpha bravo zulu ", .minimum_should_match = 30},  // relaxed, by words matched
+      {.text = "alpha bravo zulu "},                          // relaxed below the share: nothing
+      {.text = "phone -basic "},                              // an exclusion
+      {.text = "phone", .sort = "price_desc", .offset = 2, .limit = 3},
+      {.text = "", .sort = "price_asc", .limit = 5},
+      {.text = "\"apple iphone\" OR skillet "},
+  };
+  for (SearchRequest r : requests) {
+    r.use_cache = false;
+    INFO("text '" << r.text << "' sort '" << r.sort << "'");
+    auto local = e->search().query(r);
+    REQUIRE(local.ok());
+    auto checked = commerce::search::CheckRequest(r);
+    REQUIRE(checked.ok());
+    bool modified = false;
+    auto remote = commerce::search::RunQuery(reader, *checked, *synonyms, words, &names, &modified);
+    INFO(remote.status().ToString());
+    REQUIRE(remote.ok());
+    CHECK(Ids(*remote) == Ids(*local));
+    // An estimated total is Xapian's guess from what each side read: only exact ones agree.
+    CHECK(remote->total_exact == local->total_exact);
+    if (local->total_exact) CHECK(remote->total == local->total);
+    CHECK(remote->corrected_query == local->corrected_query);
+    CHECK(remote->used_correction == local->used_correction);
+    CHECK(remote->relaxed == local->relaxed);
+  }
+  // Sanity: the requests above do exercise what they claim.
+  auto check = [&](SearchRequest r) {
+    r.use_cache = false;
+    auto res = e->search().query(r);
+    REQUIRE(res.ok());
+    return *res;
+  };
+  CHECK(check({.text = "ihone"}).corrected_query == "iphone");
+  CHECK(check({.text = "alpha bravo zulu ", .minimum_should_match = 30}).relaxed);
+  CHECK(Ids(check({.text = "cup"})) == std::vector<std::string>{"m1"});
+  CHECK(check({.text = "frying p"}).total == 0);
+}
