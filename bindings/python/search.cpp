@@ -24,7 +24,10 @@ void BindSearch(py::module_& m) {
       .field("limit", &SearchRequest::limit, "1..100.")
       .field("prefix", &SearchRequest::prefix, "The last word is a prefix (search-as-you-type).")
       .field("typo_tolerance", &SearchRequest::typo_tolerance, "Fall back to a spelling correction.")
-      .field("relax", &SearchRequest::relax, "Fall back to any word when all words find nothing.")
+      .field("relax", &SearchRequest::relax,
+             "Fall back to some of the words when all words find nothing.")
+      .field("minimum_should_match", &SearchRequest::minimum_should_match,
+             "Percent of the words (1..100) a relaxed query needs; default 75.")
       .field("min_index_seq", &SearchRequest::min_index_seq, "Read-your-writes: wait for this event seq.")
       .field("wait_timeout", &SearchRequest::wait_timeout, "How long to wait for min_index_seq.")
       .field("use_cache", &SearchRequest::use_cache, "False skips the result cache.");
@@ -51,7 +54,7 @@ void BindSearch(py::module_& m) {
       .field("facets", &SearchResult::facets, "Facet list, in the order requested.")
       .field("corrected_query", &SearchResult::corrected_query, "'Did you mean', or ''.")
       .field("used_correction", &SearchResult::used_correction, "Hits are those of corrected_query.")
-      .field("relaxed", &SearchResult::relaxed, "Hits require any word, not every word.")
+      .field("relaxed", &SearchResult::relaxed, "Hits require some of the words, not every word.")
       .field("index_seq", &SearchResult::index_seq, "The event seq the index reflected.")
       .field("from_cache", &SearchResult::from_cache, "Served from the result cache.");
   Value<SearchStats>(m, "SearchStats", "The index and its cache.")

@@ -1,5 +1,5 @@
-// Search: a few products, then free text with facets, a misspelt query, a filtered browse,
-// synonyms, and read-your-writes after an edit.
+// Search: a few products, then free text with facets, a misspelt query, the some-of-the-words
+// fall-back, a filtered browse, synonyms, and read-your-writes after an edit.
 //   build/bin/example_search /tmp/search-shop
 #include <commerce/commerce.h>
 
@@ -18,6 +18,7 @@ void must(const commerce::Status& s) {
 void Show(const char* what, const commerce::SearchResult& r) {
   std::cout << "-- " << what << ": " << r.total << " found";
   if (r.used_correction) std::cout << " (showing results for '" << r.corrected_query << "')";
+  if (r.relaxed) std::cout << " (matching some of the words)";
   std::cout << "\n";
   for (const auto& h : r.hits)
     std::cout << "   " << h.product_id << "  " << h.highlighted_title << "  "
@@ -51,6 +52,10 @@ int main(int argc, char** argv) {
   Show("headphones, with facets",
        must(search.query({.text = "headphones", .facets = {"brand", "price"}})));
   Show("a typo", must(search.query({.text = "wireles hedphones"})));
+  // No product has all four words: the fall-back needs half of them (the default is 75%),
+  // and ranks a product matching more words first.
+  Show("some of the words",
+       must(search.query({.text = "sony wired studio speakers ", .minimum_should_match = 50})));
   Show("browse the category under $200, cheapest first",
        must(search.query({.categories = {"audio"}, .price_max = 20000, .sort = "price_asc"})));
 

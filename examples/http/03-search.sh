@@ -10,6 +10,9 @@ curl -sS -H "$STORE" "$BASE/v1/search?q=wireless+headphones&facets=brand,price&l
 say "a typo: the corrected query's results, with corrected_query set"
 curl -sS -H "$STORE" "$BASE/v1/search?q=hedphones&limit=1"
 
+say "no product has every word: relaxed to at least half of them (relaxed: true)"
+curl -sS -H "$STORE" "$BASE/v1/search?q=classic+shirt+for+dragons+&minimum_should_match=50&limit=3"
+
 say "search as you type: the last word is a prefix"
 curl -sS -H "$STORE" "$BASE/v1/search?q=head&limit=3"
 

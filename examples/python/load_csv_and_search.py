@@ -53,6 +53,9 @@ def main():
             for facet in result.facets:
                 print("  %s: %s" % (facet.field, ", ".join("%s (%d)" % (v.label or v.value, v.count)
                                                            for v in facet.values)))
+        # No product has every word: at least half of them, more matched words ranking first.
+        some = engine.search.query("stoneware coffee mug for dragons ", minimum_should_match=50)
+        print("\nsome of the words (relaxed=%s):" % some.relaxed, [h.product_id for h in some.hits])
         cheap = engine.search.query(categories=["clothing"], sort="price_asc", price_max=5000)
         print("\nclothing under $50, cheapest first:", [h.product_id for h in cheap.hits])
 

@@ -158,6 +158,10 @@ def test_search_queries_filters_facets(search_shop):
     assert [h.product_id for h in s.query(text="headphon", sort="price_asc").hits] == ["h2", "h1"]
     assert [h.product_id for h in s.query(commerce.SearchRequest(price_max=1000)).hits] == ["m1"]
     assert s.query({"text": "hedphones"}).used_correction
+    # the fall-back needs minimum_should_match percent of the words ("mug" alone is a third)
+    assert not s.query("wireless headphones mug ", use_cache=False).hits
+    loose = s.query("wireless headphones mug ", minimum_should_match=30, use_cache=False)
+    assert loose.relaxed and [h.product_id for h in loose.hits][0] == "h1"
     f = s.query("", facets=["brand", "category"])
     assert [fv.value for fv in f.facets[0].values] and f.facets[1].field == "category"
     s.set_synonyms([["mug", "cup"]])
@@ -175,6 +179,7 @@ SEARCH_BAD = [
     dict(text="a" * 10000), dict(text="a" * 600), dict(text="w " * 40), dict(text=b"bad \xff utf8"),
     dict(facets=["colour"]), dict(sort="cheapest"), dict(price_min=-1), dict(price_min=500, price_max=100),
     dict(offset=9990, limit=20), dict(limit=0), dict(limit=101), dict(facets=["brand"], facet_size=0),
+    dict(minimum_should_match=0), dict(minimum_should_match=101),
 ]
 
 
@@ -185,6 +190,8 @@ def test_search_rejects_bad_requests_naming_the_field(search_shop):
             s.query(**bad)
     with pytest.raises(commerce.InvalidArgument, match="sort"):
         s.query(sort="cheapest")
+    with pytest.raises(commerce.InvalidArgument, match="minimum_should_match"):
+        s.query("mug", minimum_should_match=-5)
     for q in ['"unbalanced', "sony AND", "(((", "NOT", "-", '""', "sony OR OR bose", "a*b*c", "~~~", "title:"]:
         s.query(q)
     with pytest.raises(commerce.InvalidArgument):

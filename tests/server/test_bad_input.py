@@ -58,6 +58,9 @@ def test_wrong_types_and_unknown_fields_write_nothing(admin, store):
         ("post", f"/v1/carts/{cart}/lines", {"sku": "BAD-1", "quantity": -3}, None),
         ("post", f"/v1/carts/{cart}/lines", {"sku": "BAD-1"}, "body.quantity"),
         ("post", "/v1/search", {"text": "x", "limt": 3}, "body.limt"),
+        ("post", "/v1/search", {"text": "x", "minimum_should_match": 0}, "minimum_should_match"),
+        ("post", "/v1/search", {"text": "x", "minimum_should_match": 2**40}, "minimum_should_match"),
+        ("post", "/v1/search", {"text": "x", "minimum_should_match": "most"}, "minimum_should_match"),
         ("post", "/v1/customers", {"email": 7}, "body.email"),
     ]
     for method, path, body, field in cases:
@@ -80,6 +83,9 @@ def test_wrong_types_and_unknown_fields_write_nothing(admin, store):
     assert r.status_code == 400 and "lmit" in r.json()["error"]["message"]
     r = store.get("/v1/search", params={"limit": "many"})
     assert r.status_code == 400
+    for bad in ("0", "101", "half", "99999999999"):
+        r = store.get("/v1/search", params={"q": "x", "minimum_should_match": bad})
+        assert r.status_code == 400 and "minimum_should_match" in r.json()["error"]["message"], r.text
     # an order that cannot be met writes nothing: stock and events unchanged
     cus = store.post("/v1/customers", json={"email": "bad@example.com"}).json()["id"]
     last = admin.get("/v1/events", params={"limit": 1}).json()["last_seq"]

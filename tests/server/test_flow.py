@@ -35,12 +35,14 @@ def test_flow_import_search_cart_order_pay_ship(admin, store, server):
         "text": "", "brands": ["Acme"], "categories": [], "price_min": 0, "price_max": 10**7,
         "in_stock": True, "attributes": {"colour": "black"}, "facets": ["brand"], "facet_size": 5,
         "sort": "price_asc", "offset": 0, "limit": 10, "prefix": True, "typo_tolerance": True,
-        "relax": True, "min_index_seq": 0, "wait_timeout_ms": 1000, "use_cache": False})
+        "relax": True, "minimum_should_match": 75, "min_index_seq": 0, "wait_timeout_ms": 1000, "use_cache": False})
     assert r.status_code == 200, r.text
     hits = r.json()["hits"]
     assert [h["product_id"] for h in hits] == ["p-0000"], hits  # Acme, black, in stock
     r = store.get("/v1/search", params={"q": "shrit"})  # a typo
     assert r.status_code == 200 and r.json()["corrected_query"] == "shirt"
+    r = store.get("/v1/search", params={"q": "classic shirt zzzzqqq ", "minimum_should_match": 60})
+    assert r.status_code == 200 and r.json()["relaxed"] and r.json()["hits"], r.text
 
     # customer and cart (store)
     r = store.post("/v1/customers", json={"email": "ada@example.com", "name": "Ada",

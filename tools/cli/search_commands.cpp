@@ -38,7 +38,7 @@ void PrintResult(const SearchRequest& r, const SearchResult& res) {
               res.used_correction ? (", showing results for '" + res.corrected_query + "'").c_str()
               : !res.corrected_query.empty() ? (", did you mean '" + res.corrected_query + "'?").c_str()
                                              : "",
-              res.relaxed ? " (matching any word)" : "");
+              res.relaxed ? " (matching some of the words)" : "");
   for (const auto& h : res.hits)
     std::printf("   %-14s %-64s %10s %s%s\n", h.product_id.c_str(), h.highlighted_title.substr(0, 64).c_str(),
                 FormatMoney(h.price).c_str(), h.price.currency.c_str(), h.in_stock ? "" : "  (out of stock)");

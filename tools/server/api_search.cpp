@@ -27,7 +27,7 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(OnlyParams(
       r, {"q", "brand", "category", "price_min", "price_max", "in_stock", "attr.", "facets",
           "facet_size", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
-          "min_index_seq", "wait_timeout_ms", "use_cache"}));
+          "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache"}));
   for (const auto& [k, v] : r.query) {
     if (k == "q") q->text = v;
     else if (k == "brand") q->brands.push_back(v);
@@ -52,6 +52,9 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
   n.reset();
   COMMERCE_RETURN_IF_ERROR(QueryInt(r, "limit", 0, 1000, &n));
   if (n) q->limit = static_cast<size_t>(*n);
+  n.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "minimum_should_match", INT32_MIN, INT32_MAX, &n));
+  if (n) q->minimum_should_match = static_cast<int>(*n);
   n.reset();
   COMMERCE_RETURN_IF_ERROR(QueryInt(r, "min_index_seq", 0, INT64_MAX, &n));
   if (n) q->min_index_seq = static_cast<uint64_t>(*n);
@@ -94,6 +97,8 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(o.boolean("prefix", &q->prefix));
   COMMERCE_RETURN_IF_ERROR(o.boolean("typo_tolerance", &q->typo_tolerance));
   COMMERCE_RETURN_IF_ERROR(o.boolean("relax", &q->relax));
+  int64_t msm = q->minimum_should_match;
+  COMMERCE_RETURN_IF_ERROR(o.i64("minimum_should_match", &msm));
   COMMERCE_RETURN_IF_ERROR(o.u64("min_index_seq", &q->min_index_seq));
   COMMERCE_RETURN_IF_ERROR(o.u64("wait_timeout_ms", &wait));
   COMMERCE_RETURN_IF_ERROR(o.boolean("use_cache", &q->use_cache));
@@ -102,6 +107,11 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
     return Status::InvalidArgument("body.wait_timeout_ms: at most 30000");
   if (offset > 1'000'000 || limit > 1000 || facet_size > 1000)
     return Status::InvalidArgument("body: offset, limit or facet_size out of range");
+  // SearchRequest checks the range (1..100); this only keeps the value an int.
+  if (msm < INT32_MIN || msm > INT32_MAX)
+    return Status::InvalidArgument("body.minimum_should_match: " + std::to_string(msm) +
+                                   " is outside 1..100 (a percentage of the query's words)");
+  q->minimum_should_match = static_cast<int>(msm);
   q->facet_size = facet_size;
   q->offset = offset;
   q->limit = limit;

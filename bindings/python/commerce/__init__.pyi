@@ -368,6 +368,7 @@ class SearchRequest(_Value):
     prefix: bool
     typo_tolerance: bool
     relax: bool
+    minimum_should_match: int
     min_index_seq: int
     wait_timeout: datetime.timedelta
     use_cache: bool
@@ -375,7 +376,7 @@ class SearchRequest(_Value):
                  price_min: Optional[int] = ..., price_max: Optional[int] = ..., in_stock: bool = ...,
                  attributes: Mapping[str, str] = ..., facets: Sequence[str] = ..., facet_size: int = ...,
                  sort: str = ..., offset: int = ..., limit: int = ..., prefix: bool = ..., typo_tolerance: bool = ...,
-                 relax: bool = ..., min_index_seq: int = ..., wait_timeout: _Duration = ...,
+                 relax: bool = ..., minimum_should_match: int = ..., min_index_seq: int = ..., wait_timeout: _Duration = ...,
                  use_cache: bool = ...) -> None: ...
 
 class SearchHit(_Value):
