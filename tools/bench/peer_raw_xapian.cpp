@@ -19,7 +19,7 @@ constexpr unsigned kParseFlags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::Que
 
 class XapianSearcher final : public RawXapianPeer::Searcher {
  public:
-  explicit XapianSearcher(const std::string& dir) : db_(dir), enquire_(db_) {
+  XapianSearcher(const std::string& dir, bool plain) : db_(dir), enquire_(db_), plain_(plain) {
     parser_.set_stemmer(Xapian::Stem("english"));
     parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
     parser_.set_database(db_);  // for FLAG_PARTIAL's expansion
@@ -44,6 +44,10 @@ class XapianSearcher final : public RawXapianPeer::Searcher {
         } else {
           add_filter(Xapian::Query(Xapian::Query::OP_VALUE_GE, kPriceSlot, lo));
         }
+      }
+      if (plain_) {
+        PlainRun(q, filter, out);
+        return true;
       }
       if (!Run(q, filter, Xapian::Query::OP_AND, out)) return true;  // no words
       if (out->ids.empty() && QueryTokens(q.text).size() >= 2) {
@@ -82,15 +86,37 @@ class XapianSearcher final : public RawXapianPeer::Searcher {
     return true;
   }
 
+  // plain-xapian: OR of the words, Xapian's spelling correction when it has one.
+  void PlainRun(const PeerQuery& q, const Xapian::Query& filter, PeerResult* out) {
+    constexpr unsigned kPlainFlags =
+        Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
+    parser_.set_default_op(Xapian::Query::OP_OR);
+    Xapian::Query query = parser_.parse_query(q.text, kPlainFlags);
+    const std::string corrected = parser_.get_corrected_query_string();
+    if (!corrected.empty()) {
+      query = parser_.parse_query(corrected, Xapian::QueryParser::FLAG_DEFAULT);
+      out->corrected = true;
+    }
+    if (query.empty()) return;
+    if (!filter.empty()) query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter);
+    enquire_.set_query(query);
+    Xapian::MSet mset = enquire_.get_mset(0, q.limit);
+    out->matches = mset.get_matches_estimated();
+    for (auto it = mset.begin(); it != mset.end(); ++it) out->ids.push_back(it.get_document().get_data());
+  }
+
   Xapian::Database db_;
   Xapian::Enquire enquire_;
   Xapian::QueryParser parser_;
+  bool plain_;
 };
 
 }  // namespace
 
-std::unique_ptr<RawXapianPeer> RawXapianPeer::Create(const std::string& dir, std::string* error) {
+std::unique_ptr<RawXapianPeer> RawXapianPeer::Create(const std::string& dir, std::string* error,
+                                                     Style style) {
   std::unique_ptr<RawXapianPeer> peer(new RawXapianPeer);
+  peer->style_ = style;
   peer->dir_ = dir + "/xapian";
   try {
     Xapian::WritableDatabase db(peer->dir_, Xapian::DB_CREATE_OR_OVERWRITE);
@@ -107,6 +133,10 @@ bool RawXapianPeer::Load(uint64_t n, const DocGenerator& gen, Progress* progress
     Xapian::WritableDatabase db(dir_, Xapian::DB_CREATE_OR_OPEN);
     Xapian::TermGenerator tg;
     tg.set_stemmer(Xapian::Stem("english"));
+    if (style_ == Style::kPlain) {
+      tg.set_database(db);
+      tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+    }
     SearchDoc d;
     for (uint64_t i = 0; i < n; ++i) {
       gen(i, &d);
@@ -146,7 +176,7 @@ uint64_t RawXapianPeer::DiskBytes() const {
 
 std::unique_ptr<RawXapianPeer::Searcher> RawXapianPeer::NewSearcher(std::string* error) {
   try {
-    return std::make_unique<XapianSearcher>(dir_);
+    return std::make_unique<XapianSearcher>(dir_, style_ == Style::kPlain);
   } catch (const Xapian::Error& e) {
     *error = "raw-xapian: open " + dir_ + ": " + e.get_description();
     return nullptr;

@@ -57,11 +57,13 @@ struct PeerResult {
   uint64_t matches = 0;          // as the peer knows it (an estimate for Xapian)
   std::vector<std::pair<std::string, uint64_t>> brand_facet;  // top 10, by count
   bool relaxed = false;          // every-word query found nothing: any-word results
+  bool corrected = false;        // the results are those of a spelling correction
   void clear() {
     ids.clear();
     matches = 0;
     brand_facet.clear();
     relaxed = false;
+    corrected = false;
   }
 };
 
