@@ -34,6 +34,7 @@ inline constexpr size_t kMaxQueryVariants = 8;
 struct SynonymGroupSpec {
   std::string root;                   // "" for a multi-way group
   std::vector<std::string> synonyms;
+  bool operator==(const SynonymGroupSpec&) const = default;
 };
 
 class Synonyms {
