@@ -78,6 +78,12 @@ class COMMERCE_EXPORT Engine {
   // round's POSTs are waited for, each bounded by request_timeout), on the calling thread.
   Status run_background_once();
 
+  // A consistent copy of the store, taken while writes go on, into `dir` (absent or empty);
+  // opening it is the restore. As Storage::backup (storage.h): the copy holds every write
+  // acknowledged before the call, each whole; the search index is not copied (a restored
+  // engine rebuilds it from the event log). NotSupported on the postgres driver.
+  Status backup(const std::string& dir, const BackupOptions& options = {});
+
   // Finishes queued writes and closes the store. Later calls fail with FailedPrecondition.
   Status close();
 

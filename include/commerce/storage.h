@@ -164,6 +164,12 @@ struct StorageStats {
   std::string write_error;
 };
 
+struct BackupOptions {
+  // Called from the copying thread now and then with the bytes written to the copy and the
+  // bytes expected (an estimate, 0 when unknown); must be quick.
+  std::function<void(uint64_t done, uint64_t total)> progress;
+};
+
 struct StorageOptions {
   // "lmdb" (default, local), "sqlite" (local), "postgres" (remote: docs/scaling.md).
   std::string driver = "lmdb";
@@ -263,6 +269,19 @@ class COMMERCE_EXPORT Storage {
   // Optional: bound recovery time now (LMDB: sync the database file and trim the log).
   virtual Status checkpoint() { return Status::NotSupported("checkpoint"); }
 
+  // Optional: a consistent copy of the store, taken while writes go on, into the directory
+  // `dir` (absent, or empty; its parent must exist; not inside the store). The copy holds
+  // every write acknowledged before backup() was called and is a prefix of the store's
+  // history (each group whole or absent); it needs no log, and opening it is the restore.
+  // Nothing is left at `dir` on failure. Errors: AlreadyExists (dir is not empty),
+  // InvalidArgument (dir is inside the store), Unavailable (cannot write there).
+  // docs/storage.md, "Backup and restore".
+  virtual Status backup(const std::string& dir, const BackupOptions& options = {}) {
+    (void)dir;
+    (void)options;
+    return Status::NotSupported(std::string(driver()) + " driver: backup (use the database's own tools)");
+  }
+
   virtual StorageStats stats() const = 0;
 
   // Finishes queued writes, makes them durable and releases the store. Later calls fail with
@@ -277,6 +296,14 @@ class COMMERCE_EXPORT Storage {
 //   Unavailable      the directory is not writable or another process has the store open;
 //   Corruption       the store or its log fails its checks (the message names the file).
 COMMERCE_EXPORT Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options);
+
+// Backs up the store described by `options` into `dir` (as Storage::backup) whether or not
+// a process has it open: when none has, it is opened (recovering it) and closed again; when
+// another process has it open (a running server), it is copied read-only beside that
+// process, which goes on writing. Also NotFound when there is no store of that driver at
+// options.path. The driver must be "lmdb" or "sqlite".
+COMMERCE_EXPORT Status BackupStore(const StorageOptions& options, const std::string& dir,
+                                   const BackupOptions& backup = {});
 
 // True when `name` is an acceptable table name (see Storage::table).
 COMMERCE_EXPORT bool IsValidTableName(std::string_view name, bool allow_internal = false);

@@ -108,6 +108,10 @@ Search& Engine::search() { return *search_; }
 Webhooks& Engine::webhooks() { return *webhooks_; }
 Storage& Engine::storage() { return *core_->storage; }
 
+Status Engine::backup(const std::string& dir, const BackupOptions& options) {
+  return core_->storage->backup(dir, options);
+}
+
 Status Engine::run_background_once() {
   if (!background_) return Status::FailedPrecondition("engine is closed");
   Status s = background_->RunOnce();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -30,10 +31,9 @@ Result<std::unique_ptr<DirLock>> DirLock::Acquire(const std::string& dir) {
     return Status::Unavailable("cannot open lock file " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
-    char buf[32] = {0};
-    ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
     ::close(fd);
-    std::string holder = n > 0 ? " (held by pid " + std::string(buf, strnlen(buf, n)) + ")" : "";
+    const long pid = ReadState(dir).pid;
+    std::string holder = pid > 0 ? " (held by pid " + std::to_string(pid) + ")" : "";
     if (err == EWOULDBLOCK)
       return Status::Unavailable("store " + dir + " is in use by another process" + holder +
                                  ": close it there first");
@@ -45,6 +45,33 @@ Result<std::unique_ptr<DirLock>> DirLock::Acquire(const std::string& dir) {
     (void)ignored;
   }
   return std::unique_ptr<DirLock>(new DirLock(fd));
+}
+
+void DirLock::MarkOpened() {
+  std::string line = std::to_string(::getpid()) + " opened";
+  ssize_t ignored = ::pwrite(fd_, line.data(), line.size(), 0);
+  (void)ignored;
+}
+
+DirLock::State DirLock::ReadState(const std::string& dir) {
+  State state;
+  int fd = ::open((dir + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return state;
+  char buf[64] = {0};
+  ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+  ::close(fd);
+  if (n <= 0) return state;
+  state.pid = std::strtol(buf, nullptr, 10);
+  state.opened = std::strstr(buf, " opened") != nullptr;
+  return state;
+}
+
+bool DirLock::IsHeld(const std::string& dir) {
+  int fd = ::open((dir + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases it if taken
+  return held;
 }
 
 DirLock::~DirLock() {

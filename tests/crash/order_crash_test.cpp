@@ -14,6 +14,11 @@
 //   - the event log agrees: one OrderPlaced per order, one OrderStatusChanged per transition
 //     in the orders' histories.
 // The store is kept across rounds, so recovery runs on top of earlier recoveries.
+//
+// Backups are held to the same checks: one taken while orders are placed, from another
+// process (BackupStore beside a child that has the store open) or in the process (Engine::
+// backup beside threads placing orders), opened as a store, must hold every order
+// acknowledged before the backup began and pass every check above (docs/storage.md).
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -25,6 +30,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -32,6 +38,7 @@
 #include <vector>
 
 #include "commerce/engine.h"
+#include "commerce/storage.h"
 #include "unit/test_dir.h"
 
 using namespace commerce;
@@ -312,4 +319,130 @@ TEST_CASE("orders: acknowledged orders and their reservations survive SIGKILL wh
           "[crash][orders]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   SECTION(driver) { CrashLoop(driver, 12); }
+}
+
+namespace {
+
+// Reads the acknowledgements that arrive within `wait_ms` into `acked`; false once the
+// child has closed the pipe.
+bool ReadAcks(int fd, int wait_ms, std::string* partial, std::map<uint64_t, std::string>* acked) {
+  struct pollfd pfd = {fd, POLLIN, 0};
+  if (::poll(&pfd, 1, wait_ms) <= 0) return true;
+  char buf[sizeof(Ack) * 64];
+  ssize_t got = ::read(fd, buf, sizeof buf);
+  if (got <= 0) return false;
+  partial->append(buf, static_cast<size_t>(got));
+  while (partial->size() >= sizeof(Ack)) {
+    Ack ack;
+    std::memcpy(&ack, partial->data(), sizeof ack);
+    (*acked)[ack.n] = std::string(ack.id, sizeof ack.id);
+    partial->erase(0, sizeof ack);
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("orders: a backup taken while another process places orders holds every order acknowledged before it, whole",
+          "[crash][orders][backup]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  INFO("driver: " << driver);
+  commerce::testing::TempDir dir;
+  const std::string store = dir.sub("store");
+  Setup(store, driver);
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    RunChild(store, driver, 0, fds[1]);
+  }
+  ::close(fds[1]);
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } reap{pid};
+  std::map<uint64_t, std::string> acked;
+  std::string partial;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (acked.size() < 150) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    REQUIRE(ReadAcks(fds[0], 100, &partial, &acked));
+  }
+  const auto before = acked;
+  StorageOptions o;
+  o.driver = driver;
+  o.path = store;
+  Status b = BackupStore(o, dir.sub("copy"));
+  INFO(b.ToString());
+  REQUIRE(b.ok());
+  // The child went on placing orders during the backup.
+  const size_t during = acked.size();
+  while (acked.size() == during) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    REQUIRE(ReadAcks(fds[0], 100, &partial, &acked));
+  }
+  ::close(fds[0]);
+  VerifyStore(dir.sub("copy"), driver, before);
+}
+
+TEST_CASE("orders: Engine::backup beside threads placing orders holds every order acknowledged before it, whole",
+          "[crash][orders][backup]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  INFO("driver: " << driver);
+  commerce::testing::TempDir dir;
+  const std::string store = dir.sub("store");
+  Setup(store, driver);
+  auto engine = Engine::open(Options(store, driver));
+  REQUIRE(engine.ok());
+  std::mutex mu;
+  std::map<uint64_t, std::string> acked;
+  std::atomic<uint64_t> next{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriterThreads; ++t)
+    threads.emplace_back([&] {
+      while (!stop) {
+        uint64_t n = next.fetch_add(1);
+        auto placed = (*engine)->orders().place(Request(n));
+        if (!placed.ok()) {
+          if (!placed.status().IsOutOfStock()) failures++;
+          continue;
+        }
+        if (n % 3 == 0 && !(*engine)->orders().transition(placed->id, OrderStatus::kCancelled).ok()) failures++;
+        std::lock_guard<std::mutex> lock(mu);
+        acked[n] = placed->id;
+      }
+    });
+  auto wait_for = [&](size_t count) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (acked.size() >= count) return;
+      }
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  wait_for(150);
+  std::map<uint64_t, std::string> before;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    before = acked;
+  }
+  Status b = (*engine)->backup(dir.sub("copy"));
+  INFO(b.ToString());
+  wait_for(before.size() + 20);  // the threads went on
+  stop = true;
+  for (auto& t : threads) t.join();
+  REQUIRE(b.ok());
+  CHECK(failures.load() == 0);
+  REQUIRE((*engine)->close().ok());
+  VerifyStore(dir.sub("copy"), driver, before);
 }

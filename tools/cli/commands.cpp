@@ -15,12 +15,12 @@
 
 namespace commerce::cli {
 
-namespace {
-
 int Fail(const Status& s) {
   std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
   return 1;
 }
+
+namespace {
 
 Result<std::unique_ptr<Engine>> Open(const StoreArgs& s,
                                      std::shared_ptr<PricingPolicy> pricing = nullptr) {

@@ -59,6 +59,15 @@ struct SearchArgs {
   size_t offset = 0, limit = 10;
 };
 
+struct BackupArgs {
+  std::string data = "./commerce-data";
+  std::string driver = "lmdb";
+  std::string to;
+};
+
+// Prints "error: CODE: message" to stderr; returns 1.
+int Fail(const Status& s);
+
 int RunImport(const ImportArgs& a);
 int RunGet(const StoreArgs& s, const std::string& sku, const std::string& id);
 int RunStats(const StoreArgs& s);
@@ -67,6 +76,10 @@ int RunGenerate(const GenerateArgs& a);
 int RunDemo(const DemoArgs& a);
 int RunSearch(const SearchArgs& a);
 int RunReindex(const StoreArgs& s, uint32_t shards);
+
+// backup_command.cpp: the `backup` subcommand.
+CLI::App* AddBackupCommand(CLI::App* app, BackupArgs* a);
+int RunBackup(const BackupArgs& a);
 #ifdef COMMERCE_CLI_SERVE
 struct KeysArgs {
   std::string scope, name;

@@ -1,5 +1,5 @@
 // commerce: the command-line tool over the engine — import, get, stats, events, generate,
-// search, reindex, serve, and demo (the README's main job).
+// search, reindex, backup, serve, and demo (the README's main job).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -89,6 +89,9 @@ int main(int argc, char** argv) {
   reindex->add_option("--shards", shards, "shards written in parallel (0: keep the current count)")
       ->check(CLI::Range(0, 16))->capture_default_str();
 
+  BackupArgs backup_args;
+  auto* backup = AddBackupCommand(&app, &backup_args);
+
 #ifdef COMMERCE_CLI_SERVE
   commerce::server::ServerOptions serve_opts;
   if (!commerce::server::ApplyConfigFromArgs(argc, argv, &serve_opts)) return 2;
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
   if (*demo_cmd) return RunDemo(demo);
   if (*search) return RunSearch(sa);
   if (*reindex) return RunReindex(reindex_store, shards);
+  if (*backup) return RunBackup(backup_args);
 #ifdef COMMERCE_CLI_SERVE
   if (*serve) return RunServe(serve_opts);
   if (*keys_create) return RunKeysCreate(keys_args);

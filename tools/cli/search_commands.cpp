@@ -11,11 +11,6 @@ namespace commerce::cli {
 
 namespace {
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
-  return 1;
-}
-
 Result<std::unique_ptr<Engine>> Open(const StoreArgs& s) {
   EngineOptions o;
   o.path = s.data;

@@ -8,6 +8,7 @@
 //   redo_record.h   a group's puts and deletes as a log record's payload
 //   recovery.h      replaying the log into LMDB at open
 //   checkpointer.h  syncing LMDB and trimming the log, off the writer thread
+//   lmdb_backup.h   backups: a compacted copy of one snapshot
 //   lmdb_tables.h   Table ids <-> LMDB named databases; the __meta table
 //   lmdb_txn.h      storage.h's transactions and cursors over MDB txns
 //   lmdb_readers.h  the pool of read txns, the resize lock, the deferred environment close
@@ -42,9 +43,11 @@
 #include <string>
 #include <vector>
 
+#include "storage/backup_dir.h"
 #include "storage/dir_lock.h"
 #include "storage/group_writer.h"
 #include "storage/lmdb/checkpointer.h"
+#include "storage/lmdb/lmdb_backup.h"
 #include "storage/lmdb/lmdb_io.h"
 #include "storage/lmdb/lmdb_guard.h"
 #include "storage/lmdb/lmdb_readers.h"
@@ -97,6 +100,7 @@ class LmdbStorage final : public Storage, private GroupBackend {
   }
   Status sync() override;
   Status checkpoint() override;
+  Status backup(const std::string& dir, const BackupOptions& options) override;
   StorageStats stats() const override;
   Status close() override;
 
@@ -158,6 +162,7 @@ Status LmdbStorage::Open() {
   checkpointer_ = std::make_unique<Checkpointer>(env_, wal_->dir(), [this](Status s) { (void)Fail(s); });
   GroupBackend* backend = this;
   writer_ = std::make_unique<GroupWriter>(backend, options_.max_group_size, options_.max_group_wait_us);
+  lock_->MarkOpened();  // recovered: a backup from another process may copy LMDB now
   return Status::OK();
 }
 
@@ -278,6 +283,16 @@ Status LmdbStorage::checkpoint() {
   Status s = checkpointer_->complete(std::move(retired));
   Status failed = writer_->failure();
   return failed.ok() ? s : failed;
+}
+
+Status LmdbStorage::backup(const std::string& dir, const BackupOptions& options) {
+  if (closed_.load()) return Closed();
+  return WriteBackup(options_.path, dir, [&](const std::string& staging) -> Status {
+    // A read txn of our own for the copy's length: it keeps the map from being resized
+    // under LMDB's copy (a write that needs a larger map waits), and the environment open.
+    COMMERCE_ASSIGN_OR_RETURN(auto pin, readers_->begin());
+    return CopyEnv(env_, staging + "/data.mdb", options);
+  });
 }
 
 uint64_t LmdbStorage::WriterWrittenBytes() const {

@@ -26,12 +26,15 @@
 #include <atomic>
 #include <cctype>
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 
+#include "storage/backup_dir.h"
 #include "storage/dir_lock.h"
 #include "storage/file_io.h"
 #include "storage/group_writer.h"
+#include "storage/sqlite/sqlite_backup.h"
 #include "storage/sqlite/sqlite_connection.h"
 #include "storage/sqlite/sqlite_txn.h"
 
@@ -116,6 +119,13 @@ class SqliteStorage final : public Storage, private GroupBackend {
       return s.ok() ? s : fail(s);
     });
   }
+  Status backup(const std::string& dir, const BackupOptions& options) override {
+    if (closed_) return Closed();
+    return WriteBackup(std::filesystem::path(writer_conn_->file()).parent_path().string(), dir,
+                       [&](const std::string& staging) {
+                         return CopyDatabase(writer_conn_->file(), staging + "/" + kFileName, options);
+                       });
+  }
   Status checkpoint() override {
     return writer_->run([this] { return checkpoint_now(); });
   }
@@ -195,6 +205,7 @@ SqliteStorage::SqliteStorage(std::unique_ptr<DirLock> lock, std::string synchron
   sqlite3_wal_hook(writer_conn_->db(), &SqliteStorage::OnWalCommit, this);
   GroupBackend* backend = this;
   writer_ = std::make_unique<GroupWriter>(backend, options.max_group_size, options.max_group_wait_us);
+  lock_->MarkOpened();
 }
 
 Result<Table> SqliteStorage::table(std::string_view name) {
