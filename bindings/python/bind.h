@@ -64,7 +64,7 @@ inline void ThrowIfError(const Status& s) {
 [[noreturn]] inline void ThrowNotUtf8(const std::string& where, py::error_already_set& e) {
   throw StatusError(Status::Corruption(
       where + ": a stored string is not UTF-8 (written by an older version of commerce, or "
-              "damaged; commerce verify lists such records): " + e.what()));
+              "damaged): " + e.what()));
 }
 
 template <typename V>

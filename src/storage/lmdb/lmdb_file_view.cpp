@@ -87,7 +87,7 @@ class LmdbFileCursor final : public Cursor {
   }
   bool Fail(const std::string& what) {
     status_ = Status::Corruption("data.mdb, table '" + name_ + "': " + what +
-                                 " (commerce verify reports every damaged page)");
+                                 " (restore the store from a backup)");
     valid_ = false;
     stack_.clear();
     return false;

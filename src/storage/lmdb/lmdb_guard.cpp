@@ -56,8 +56,7 @@ LmdbGuard::Map LmdbGuard::FindMap(const std::string& file, uint32_t psize, size_
 
 Status LmdbGuard::Damaged(const std::string& what) const {
   return Status::Corruption("data.mdb, table '" + std::string(table_) + "': " + what +
-                            " (LMDB would abort here; run commerce verify on the store and "
-                            "restore it from a backup)");
+                            " (LMDB would abort here; restore the store from a backup)");
 }
 
 Status LmdbGuard::Load() {
