@@ -19,6 +19,7 @@
 #include "commerce/engine.h"
 #include "commerce/events.h"
 #include "commerce/money.h"
+#include "engine/engine_core.h"
 #include "test_dir.h"
 #include "test_engine.h"
 
@@ -97,11 +98,6 @@ Product WithoutEngineFields(Product p) {
   return p;
 }
 
-int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // Every page of a listing, following cursors; fails on a runaway loop.
 template <typename ListFn>
 std::vector<std::vector<Product>> AllPages(ListFn list, ListOptions o) {
@@ -159,9 +155,9 @@ TEST_CASE("upsert then get and get_by_sku round-trip every field", "[catalog]") 
   in.created_at_ms = 5;
   in.updated_at_ms = 6;
 
-  const int64_t before = NowMs();
+  const int64_t before = commerce::EngineCore::NowMs();
   auto stored = catalog.upsert(in);
-  const int64_t after = NowMs();
+  const int64_t after = commerce::EngineCore::NowMs();
   INFO(stored.status().ToString());
   REQUIRE(stored.ok());
   CHECK(WithoutEngineFields(*stored) == WithoutEngineFields(in));

@@ -18,6 +18,7 @@
 #include "commerce/catalog.h"
 #include "commerce/engine.h"
 #include "commerce/events.h"
+#include "engine/engine_core.h"
 #include "test_dir.h"
 #include "test_engine.h"
 
@@ -63,11 +64,6 @@ std::vector<Event> Tail(Engine& e, uint64_t from, size_t limit = 1000) {
   return *t;
 }
 
-int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 long ElapsedMs(Clock::time_point since) {
   return static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - since).count());
 }
@@ -85,10 +81,10 @@ TEST_CASE("tail returns events in order from a sequence, within limits", "[event
   CHECK(Tail(*engine, 0).empty());
   CHECK(Tail(*engine, 1).empty());
 
-  const int64_t before = NowMs();
+  const int64_t before = commerce::EngineCore::NowMs();
   for (int i = 1; i <= 12; ++i)
     REQUIRE(engine->catalog().upsert(MakeProduct("p" + std::to_string(i))).ok());
-  const int64_t after = NowMs();
+  const int64_t after = commerce::EngineCore::NowMs();
   CHECK(LastSeq(*engine) == 12);
 
   auto all = Tail(*engine, 1);
