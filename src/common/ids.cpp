@@ -1,17 +1,42 @@
 #include "common/ids.h"
 
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
-#include <random>
+#include <cstdlib>
 
 #include "common/utf8.h"
 
 namespace commerce {
 
+namespace {
+
+// 8 bytes from the kernel's CSPRNG. getrandom blocks only until the pool is initialised at
+// boot, and returns short only when interrupted, so this loops over EINTR and short reads; it
+// cannot otherwise fail on Linux >= 3.17, and an id that is not random is worse than none.
+uint64_t OsRandom64() {
+  uint64_t v = 0;
+  auto* p = reinterpret_cast<unsigned char*>(&v);
+  size_t got = 0;
+  while (got < sizeof v) {
+    const ssize_t n = getrandom(p + got, sizeof v - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::perror("commerce: getrandom");
+      std::abort();
+    }
+    got += static_cast<size_t>(n);
+  }
+  return v;
+}
+
+}  // namespace
+
 std::string RandomId(std::string_view prefix) {
-  thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                   (static_cast<uint64_t>(std::random_device{}()) << 32)};
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(OsRandom64()));
   std::string id(prefix);
   id += buf;
   return id;

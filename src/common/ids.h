@@ -1,5 +1,5 @@
-// Generated identifiers ("cart-3f9a0c1d22e4b7a1"): a prefix and 16 hex digits from a
-// per-thread generator seeded by the OS, so ids are unique without coordination.
+// Generated identifiers ("cart-3f9a0c1d22e4b7a1"): a prefix and 16 hex digits from
+// the OS random source (getrandom), so ids are unique without coordination and unguessable.
 #pragma once
 
 #include <string>

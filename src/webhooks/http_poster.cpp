@@ -66,7 +66,8 @@ struct HttpPoster::Impl {
     if (status >= 200 && status < 300) return out;  // delivered, even if we stopped reading
     if (status != 0) {
       out.error = "HTTP " + std::to_string(status);
-      if (!t.response.empty()) out.error += ": " + Printable(t.response);
+      // The receiver's body stays out: failures() is an API answer, and a target aimed at an
+      // internal service must not hand its responses back (issue 15, defect 4).
     } else {
       out.error = curl_easy_strerror(code);
       if (t.errbuf[0]) out.error += ": " + Printable(t.errbuf);
