@@ -1,0 +1,113 @@
+"""tools/cluster up/down/status: the whole fleet comes up on free ports, serves through HAProxy
+with its key, shows each part's state, and leaves nothing running after `down` — nor after its
+owner dies (the guard)."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+from fleet import CLUSTER, Fleet, cluster, pid_alive
+
+PARTS = ["pg-primary", "pg-replica", "redis", "nats", "server-1", "server-2", "server-3", "haproxy"]
+
+
+def wait_gone(pids, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not any(pid_alive(p) for p in pids):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"still running: {[p for p in pids if pid_alive(p)]}")
+
+
+def test_up_serves_through_haproxy_status_and_down():
+    fleet = Fleet(products=50)
+    try:
+        assert "URL: " + fleet.url in fleet.up_result.stdout
+        assert fleet.key in fleet.up_result.stdout
+        parts, rc, text = fleet.status()
+        assert rc == 0, text
+        assert list(parts) == PARTS, text
+        assert all(state == "up" for state, _, _ in parts.values()), text
+        assert len({port for _, port, _ in parts.values()}) == len(PARTS)   # each its own port
+        assert "search-shards" in text    # said, not faked, until remote shards land
+        fleet.wait_backends({"server-1", "server-2", "server-3"})
+
+        s = fleet.session()
+        r = s.get(fleet.url + "/v1/catalog/stats", timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json()["products"] == 50
+        # Without the key: 401 from whichever instance answers.
+        assert requests.get(fleet.url + "/v1/catalog/stats", timeout=10).status_code == 401
+        # Each instance reads the same store: a product written through one is seen by the others.
+        r = s.put(fleet.url + "/v1/products/fleet-probe", json={
+            "title": "Fleet probe", "variants": [{"sku": "FLEET-PROBE-1", "price": 100}]}, timeout=10)
+        assert r.status_code in (200, 201), r.text
+        for i in (1, 2, 3):
+            r = s.get(fleet.server_url(i) + "/v1/skus/FLEET-PROBE-1", timeout=10)
+            assert r.status_code == 200, (i, r.text)
+
+        # A part killed shows as down, and status says so with its exit code.
+        fleet.kill("server-2")
+        parts, rc, text = fleet.status()
+        assert rc == 1 and parts["server-2"][0] == "down", text
+        fleet.wait_backends({"server-1", "server-3"})
+        assert s.get(fleet.url + "/v1/catalog/stats", timeout=10).status_code == 200
+        fleet.start("server-2")
+        fleet.wait_backends({"server-1", "server-2", "server-3"})
+        assert fleet.status()[1] == 0
+
+        # `up` over a running fleet is refused, touching nothing.
+        r = cluster("up", fleet.dir, check=False)
+        assert r.returncode != 0 and "already runs" in r.stderr
+        assert fleet.status()[1] == 0
+        pids = list(fleet.pids().values())
+    finally:
+        fleet.stop()
+    wait_gone(pids, 10)
+    parts, rc, text = fleet.status()
+    assert rc == 1 and all(state == "down" for state, _, _ in parts.values()), text
+    cluster("down", fleet.dir)   # idempotent
+    with pytest.raises(requests.ConnectionError):
+        requests.get(fleet.url + "/readyz", timeout=2)
+    fleet.remove()
+
+
+def test_guard_stops_the_fleet_when_its_owner_dies():
+    owner = subprocess.Popen(["sleep", "600"])
+    dir = tempfile.mkdtemp(prefix="commerce-fleet-")
+    try:
+        cluster("up", dir, "--instances", "1", "--products", "0", "--owner-pid", str(owner.pid),
+                timeout=600)
+        r = cluster("status", dir)
+        pids = [int(l.split("pid=")[1]) for l in r.stdout.splitlines() if "pid=" in l
+                and l.split("pid=")[1].strip().isdigit()]
+        assert len(pids) == 6, r.stdout   # primary, replica, redis, nats, one server, haproxy
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
+        wait_gone(pids, 60)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+        cluster("down", dir)
+    shutil.rmtree(dir, ignore_errors=True)
+
+
+def test_bad_arguments_are_refused_with_a_reason():
+    for args, words in [((), "usage"), (("up",), "directory"),
+                        (("up", "/tmp/x", "--instances", "0"), "1..9"),
+                        (("up", "/tmp/x", "--bogus"), "unknown option"),
+                        (("kill", "/tmp/x"), "usage"),
+                        (("status", "/nonexistent-fleet-dir"), "no fleet")]:
+        r = subprocess.run([CLUSTER, *args], capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0, args
+        assert words in (r.stderr + r.stdout), (args, r.stderr)
+    with tempfile.TemporaryDirectory() as d:
+        os.makedirs(os.path.join(d, "run"))
+        r = subprocess.run([CLUSTER, "kill", d, "server-7"], capture_output=True, text=True)
+        assert r.returncode != 0
