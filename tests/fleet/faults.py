@@ -10,11 +10,20 @@ def fmt(ms):
 
 
 def table(title, phases):
-    lines = [f"{title}", f"  {'phase':<8} {'kind':<7} {'requests':>8} {'failed':>6} {'p50 ms':>7} {'p99 ms':>7}"]
+    lines = [f"{title}", f"  {'phase':<8} {'kind':<7} {'requests':>8} {'failed':>6} {'p50 ms':>7} {'p99 ms':>7}  why failed"]
     for name, figures in phases:
-        for kind, (n, failed, p50, p99) in figures.items():
-            lines.append(f"  {name:<8} {kind:<7} {n:>8} {failed:>6} {fmt(p50):>7} {fmt(p99):>7}")
+        for kind, f in figures.items():
+            why = ", ".join(f"{k} {v}" for k, v in sorted(f["failures"].items()))
+            lines.append(f"  {name:<8} {kind:<7} {f['requests']:>8} {f['failed']:>6} "
+                         f"{fmt(f['p50_ms']):>7} {fmt(f['p99_ms']):>7}  {why}")
     return "\n".join(lines)
+
+
+def fleet_failures(figures):
+    """Failures of the fleet in a phase: every failure but the engine's own contention answer
+    (docs/scaling.md: it happens without any fault, and the client retries)."""
+    return {kind: {k: v for k, v in f["failures"].items() if k != "contention"}
+            for kind, f in figures.items() if any(k != "contention" for k in f["failures"])}
 
 
 def run_fault(fleet, name, inject, recover, settle=5.0, during=6.0, after=4.0, workers=6):

