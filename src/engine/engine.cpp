@@ -1,11 +1,10 @@
 #include "commerce/engine.h"
 
 #include "cart/cart_expiry.h"
-#include "common/ids.h"
-#include "common/key.h"
 #include "engine/background.h"
 #include "engine/engine_core.h"
 #include "engine/lease.h"
+#include "engine/replica_id.h"
 #include "search/search_service.h"
 #include "webhooks/webhook_service.h"
 
@@ -24,25 +23,6 @@ Status OpenTables(Storage& s, Tables& t) {
   return Status::OK();
 }
 
-// The replica id is made once per store and kept, so cart dots from this store are
-// distinguishable from a device's or another replica's.
-Result<std::string> LoadReplicaId(EngineCore& core) {
-  const std::string key = KeyBuilder().str("replica").key();
-  std::string id;
-  COMMERCE_RETURN_IF_ERROR(core.storage->write([&](WriteTxn& txn) -> Status {
-    std::string_view v;
-    Status s = txn.get(core.tables.meta, key, &v);
-    if (s.ok()) {
-      id = std::string(v);
-      return Status::OK();
-    }
-    if (!s.IsNotFound()) return s;
-    id = RandomId("r-");
-    return txn.put(core.tables.meta, key, id);
-  }));
-  return id;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
@@ -57,7 +37,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   auto core = std::make_unique<EngineCore>();
   COMMERCE_ASSIGN_OR_RETURN(core->storage, OpenStorage(so));
   COMMERCE_RETURN_IF_ERROR(OpenTables(*core->storage, core->tables));
-  COMMERCE_ASSIGN_OR_RETURN(core->replica_id, LoadReplicaId(*core));
+  COMMERCE_ASSIGN_OR_RETURN(core->replica_id, LoadReplicaId(*core, options.path));
   core->pricing = options.pricing ? options.pricing : MakeDefaultPricing();
   core->cart_ttl = options.cart_ttl;
   std::unique_ptr<Engine> engine(new Engine(std::move(core)));

@@ -337,3 +337,61 @@ TEST_CASE("events.wait on a shared store sees another engine's commit, not only 
   REQUIRE((*a)->close().ok());
   REQUIRE((*b)->close().ok());
 }
+
+// Carts merge by replica id (include/commerce/cart.h): three instances behind one load balancer
+// must each add as a replica of its own, and keep it across a restart. They once all shared
+// the store's one id (kept in the shared meta table).
+TEST_CASE("engines sharing a PostgreSQL store each add to carts as a replica of their own, "
+          "kept across a restart; a damaged id file is Corruption",
+          "[postgres][multiprocess]") {
+  if (PgTestUrl().empty()) {
+    WARN(commerce::testing::kPgSkipMessage);
+    return;
+  }
+  TempDir dir;
+  const std::string schema = commerce::testing::UniquePgSchema("replica");
+  Setup(dir.sub("setup"), schema);
+  auto replicas = [&](Engine& e) {
+    auto st = e.carts().state("shared-cart");
+    REQUIRE(st.ok());
+    std::set<std::string> out;
+    for (const auto& [replica, counter] : st->clock) out.insert(replica);
+    return out;
+  };
+  std::set<std::string> seen;
+  {
+    auto a = Engine::open(Options(dir.sub("a"), schema));
+    INFO(a.status().ToString());
+    REQUIRE(a.ok());
+    auto b = Engine::open(Options(dir.sub("b"), schema));
+    INFO(b.status().ToString());
+    REQUIRE(b.ok());
+    REQUIRE((*a)->carts().add("shared-cart", "W-1", 1).ok());
+    REQUIRE((*b)->carts().add("shared-cart", "W-2", 1).ok());
+    seen = replicas(**a);
+    CHECK(seen.size() == 2);
+    REQUIRE((*a)->close().ok());
+    REQUIRE((*b)->close().ok());
+  }
+  {
+    // Reopened, a adds as the replica it was: still two.
+    auto a = Engine::open(Options(dir.sub("a"), schema));
+    REQUIRE(a.ok());
+    REQUIRE((*a)->carts().add("shared-cart", "W-3", 1).ok());
+    CHECK(replicas(**a) == seen);
+    auto cart = (*a)->carts().get("shared-cart");
+    REQUIRE(cart.ok());
+    CHECK(cart->item_count == 3);
+    REQUIRE((*a)->close().ok());
+  }
+  {
+    FILE* f = std::fopen((dir.sub("a") + "/REPLICA_ID").c_str(), "w");
+    REQUIRE(f);
+    std::fputs("not an id\n", f);
+    std::fclose(f);
+    auto a = Engine::open(Options(dir.sub("a"), schema));
+    REQUIRE(!a.ok());
+    CHECK(a.status().IsCorruption());
+    CHECK(a.status().ToString().find("REPLICA_ID") != std::string::npos);
+  }
+}
