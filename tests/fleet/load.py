@@ -36,7 +36,9 @@ def failure_of(r, exc=None):
     try:
         message = r.json()["error"]["message"]
     except (ValueError, KeyError, TypeError):
-        return "transport"   # HAProxy's own error page: not our JSON
+        return "transport"   # not the fleet's JSON: an error page of someone else's
+    if message.startswith("load balancer:"):
+        return "transport"   # HAProxy's own answer (tools/cluster's error files)
     if "serialization failures" in message:
         return "contention"
     return f"http {r.status_code}"

@@ -66,7 +66,31 @@ def test_up_serves_through_haproxy_status_and_down():
         r = cluster("up", fleet.dir, check=False)
         assert r.returncode != 0 and "already runs" in r.stderr
         assert fleet.status()[1] == 0
+
+        # HAProxy's own answers are JSON in the server's error format.
+        fleet.haproxy("disable server commerce/server-1")
+        fleet.haproxy("disable server commerce/server-2")
+        fleet.haproxy("disable server commerce/server-3")
+        r = s.get(fleet.url + "/v1/catalog/stats", timeout=10)
+        assert r.status_code == 503 and r.json()["error"]["code"] == "UNAVAILABLE", r.text
+        assert r.headers["Retry-After"] == "1"
+        for i in (1, 2, 3):
+            fleet.haproxy(f"enable server commerce/server-{i}")
+        fleet.wait_backends({"server-1", "server-2", "server-3"})
+
+        # PostgreSQL down: every instance stays in HAProxy (readiness is the instance's own, not
+        # the shared store's), searches answer from each instance's index, writes answer JSON
+        # UNAVAILABLE quickly. (Readiness once asked the store: the whole fleet went dark.)
         pids = list(fleet.pids().values())
+        fleet.kill("pg-primary")
+        time.sleep(2.5)   # five health checks
+        assert fleet.backends_up() == {"server-1", "server-2", "server-3"}
+        r = s.get(fleet.url + "/v1/search", params={"q": "", "limit": 1}, timeout=10)
+        assert r.status_code == 200, r.text
+        t0 = time.time()
+        r = s.post(fleet.url + "/v1/customers", json={"email": "down@example.com"}, timeout=30)
+        assert r.status_code == 503 and r.json()["error"]["code"] == "UNAVAILABLE", r.text
+        assert time.time() - t0 < 15, "a write waited past the store's connect timeout"
     finally:
         fleet.stop()
     wait_gone(pids, 10)

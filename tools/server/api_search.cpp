@@ -313,10 +313,19 @@ Response Healthz(ServerState&, const Request&, const Params&) {
 // Ready: the store is open, the server is not draining, and the search index can be read.
 // Anyone may ask, so the answer is only ready or not: the indexer's error text and lag are
 // for keys (GET /v1/search/stats, /metrics), never for an anonymous caller.
+// Ready: this instance can serve, which it decides alone: not draining, and its own search
+// index answers a query. The store is not asked. On a store that every instance shares
+// (PostgreSQL) an outage of the store would make every instance unready at once, and the load
+// balancer would then answer nothing at all — not even the searches each instance serves from
+// its own index — while the instances themselves answer writes UNAVAILABLE within the store's
+// connect timeout (docs/scaling.md, "The fleet on one machine").
 Response Readyz(ServerState& st, const Request&, const Params&) {
   if (st.draining.load())
     return StatusResponse(Status::Unavailable("not ready: the server is shutting down"));
-  auto s = st.engine->search().stats();
+  SearchRequest probe;
+  probe.limit = 1;
+  probe.use_cache = false;
+  auto s = st.engine->search().query(probe);
   if (!s.ok())
     return StatusResponse(Status::Unavailable("not ready: the search index cannot be read (see the server's log)"));
   return JsonResponse("{\"status\":\"ready\"}");
