@@ -1,0 +1,159 @@
+"""The whole fault matrix (issue 14, part 6), each fault in turn under the mixed load of
+load.py through HAProxy, on one fleet (PostgreSQL's failover last: it leaves no replica).
+After each: no acknowledged order lost or doubled, no oversell, carts as acknowledged, the fleet
+whole again without a manual step, and no failure of the fleet after the recovery (only the
+engine's contention answers, which occur without faults too: docs/scaling.md); the figures
+(P50/P99 per phase) are printed, and written to $COMMERCE_FLEET_REPORT (JSON) when set.
+
+Not in the default run (ctest label `full`): `tools/cluster fault-matrix` or
+`tools/test --full --only fleet`, ~3 minutes (and the webhooks test ~1.5). A fault whose part has not landed is skipped,
+saying why."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from faults import fleet_failures, run_fault
+from fleet import SOURCE, Fleet
+
+ALL = {"server-1", "server-2", "server-3"}
+REPORT = {}
+
+
+@pytest.fixture(scope="module")
+def fleet():
+    f = Fleet(products=500, max_minutes=60)
+    f.wait_backends(ALL)
+    yield f
+    f.stop()
+    path = os.environ.get("COMMERCE_FLEET_REPORT")
+    if path:
+        with open(path, "w") as out:
+            json.dump(REPORT, out, indent=1)
+    f.remove()
+
+
+def server_option(option):
+    binary = os.path.join(os.environ.get("COMMERCE_BIN", os.path.join(SOURCE, "build", "bin")), "commerce-server")
+    return option in subprocess.run([binary, "--help"], capture_output=True, text=True).stdout
+
+
+def check_after(name, summary, phases):
+    REPORT[name] = {"summary": summary, "phases": phases}
+    assert summary["acked"] > 0
+    assert not fleet_failures(phases["after"]), (name, phases["after"])
+
+
+def test_kill_a_server_instance(fleet):
+    def inject():
+        fleet.kill("server-1")
+        fleet.wait_backends(ALL - {"server-1"}, timeout=10)
+
+    def recover():
+        fleet.start("server-1")
+        fleet.wait_backends(ALL, timeout=30)
+
+    summary, phases, _ = run_fault(fleet, "kill-server", inject, recover)
+    for kind in ("order", "search"):
+        f = phases["fault"][kind]
+        assert f["requests"] - f["failed"] > 0, (kind, phases["fault"])
+    check_after("kill-server", summary, phases)
+
+
+def test_backend_health_flapping(fleet):
+    """server-2 stops answering (SIGSTOP) for 3 s, three times: HAProxy takes it out and puts it
+    back each time; what it held meanwhile is answered late, not lost. (A stopped process's
+    kernel still accepts connections: a check fails only when its answer is 500 ms late, so
+    marking it down takes 2 x 500 ms after a check that started in time.)"""
+    pid = fleet.pids()["server-2"]
+    seen_down = []
+
+    def inject():
+        for _ in range(3):
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                deadline = time.time() + 3.0
+                while time.time() < deadline:
+                    if "server-2" not in fleet.backends_up():
+                        seen_down.append(time.time())
+                        break
+                    time.sleep(0.05)
+                time.sleep(max(0.0, deadline - time.time()))
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            fleet.wait_backends(ALL, timeout=15)
+
+    def recover():
+        fleet.wait_backends(ALL, timeout=15)
+
+    summary, phases, _ = run_fault(fleet, "health-flap", inject, recover, during=1.0)
+    assert seen_down, "HAProxy never took the stopped instance out"
+    check_after("health-flap", summary, phases)
+
+
+def test_haproxy_killed_and_restarted(fleet):
+    def inject():
+        fleet.kill("haproxy")
+
+    def recover():
+        fleet.start("haproxy")
+        fleet.wait_backends(ALL, timeout=15)
+
+    summary, phases, _ = run_fault(fleet, "kill-haproxy", inject, recover, during=3.0)
+    check_after("kill-haproxy", summary, phases)
+
+
+@pytest.mark.parametrize("part,option,issue_part", [("redis", "--redis", "1 (the shared cache)"),
+                                                   ("nats", "--nats", "3 (events to NATS)")])
+def test_kill_a_dependency(fleet, part, option, issue_part):
+    if not server_option(option):
+        pytest.skip(f"{part}: this build's commerce-server has no {option} (issue 14 part {issue_part} "
+                    f"not landed): killing it cannot affect the fleet")
+
+    def inject():
+        fleet.kill(part)
+
+    def recover():
+        fleet.start(part)
+
+    summary, phases, _ = run_fault(fleet, f"kill-{part}", inject, recover)
+    check_after(f"kill-{part}", summary, phases)
+
+
+def test_kill_a_search_shard(fleet):
+    if not server_option("--search-shard"):
+        pytest.skip("search shards: this build's engine searches a local index per instance "
+                    "(remote shards, issue 14 part 2, not landed)")
+
+
+def test_postgres_primary_killed_replica_promoted(fleet):
+    """The primary SIGKILLed; 2.5 s later the synchronous replica is promoted. The instances are
+    not restarted: they follow the URL's second host. Last: the fleet has no replica after."""
+    pg = os.path.join(fleet.dir, "pg")
+
+    def inject():
+        fleet.kill("pg-primary")
+        time.sleep(2.5)
+        subprocess.run([os.path.join(SOURCE, "tools", "pg-cluster"), "promote", pg], check=True,
+                       capture_output=True, timeout=90)
+
+    def recover():
+        # Whole again when the instances answer from the promoted server (reads go to the
+        # server that accepts writes: target_session_attrs=read-write).
+        s = fleet.session()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            r = s.get(fleet.url + "/v1/catalog/stats", timeout=10)
+            if r.status_code == 200:
+                return
+            time.sleep(0.2)
+        raise AssertionError("the fleet did not answer after the promotion")
+
+    summary, phases, _ = run_fault(fleet, "pg-failover", inject, recover, during=1.0)
+    check_after("pg-failover", summary, phases)
+    parts = fleet.status()[0]
+    assert parts["pg-replica"][0] == "up" and parts["pg-primary"][0] == "down"
+    assert all(parts[f"server-{i}"][0] == "up" for i in (1, 2, 3)), parts   # none restarted
