@@ -35,6 +35,10 @@ struct BenchOptions {
   int warehouses = 0;          // orders suite: warehouses; 0: the default (200)
   std::string data;            // search-quality: the Best Buy sample (empty: <repo>/../shared/data/bestbuy-algolia)
   std::vector<std::string> cases;  // empty: every case of the suite
+  // http suite: NAME=http://127.0.0.1:PORT of running servers (a fleet's load balancer, one
+  // instance direct) measured side by side instead of a server of the suite's own; the API
+  // key comes from COMMERCE_BENCH_KEY (never the command line: ps shows it).
+  std::vector<std::string> targets;
 
   bool WantCase(std::string_view name) const;
 };

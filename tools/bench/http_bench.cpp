@@ -43,6 +43,9 @@ constexpr char kSuite[] = "http";
 constexpr char kAdminKey[] = "bench-admin-key-0123456789";
 constexpr char kStoreKey[] = "bench-store-key-0123456789";
 
+// The key Http() sends: the suite's own admin key, or COMMERCE_BENCH_KEY with --target.
+std::string g_http_key = kAdminKey;
+
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -69,7 +72,7 @@ int Http(int port, const std::string& method, const std::string& path, const std
     return 0;
   }
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
-                    "Authorization: Bearer " + kAdminKey + "\r\n" + extra_headers +
+                    "Authorization: Bearer " + g_http_key + "\r\n" + extra_headers +
                     "Content-Type: application/json\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\n\r\n" + body;
   for (size_t sent = 0; sent < req.size();) {
@@ -228,7 +231,159 @@ void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
+// wrk's place-order script: one line of a random SKU of `skus`, a unique Idempotency-Key per
+// request (`tag`, this run's time, the wrk thread, a counter): a key used twice with another
+// SKU would be a 409, not an order.
+std::string OrderScript(const std::string& auth, const std::vector<std::string>& skus,
+                        const std::string& customer, const std::string& tag = "bench") {
+  std::string sku_list;
+  for (const auto& s : skus) sku_list += "\"" + s + "\",";
+  char run_id[32];
+  std::snprintf(run_id, sizeof run_id, "%lld", static_cast<long long>(std::time(nullptr)));
+  return auth + "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+         "local skus = {" + sku_list + "}\n"
+         "local counter = 0\ntid = 0\nlocal threads = 0\n"
+         "function setup(thread) threads = threads + 1; thread:set(\"tid\", threads) end\n"
+         "function init(args) math.randomseed(tid * 7919 + os.time()) end\n"
+         "function request()\n  counter = counter + 1\n"
+         "  local sku = skus[math.random(#skus)]\n"
+         "  local body = '{\"customer_id\":\"" + customer + "\",\"lines\":[{\"sku\":\"' .. sku .. "
+         "'\",\"quantity\":1}],\"shipping_address\":{\"name\":\"B\",\"line1\":\"1 St\",\"city\":\"C\","
+         "\"region\":\"region-1\",\"country\":\"US\"}}'\n"
+         "  local key = \"" + tag + "-" + std::string(run_id) + "-\" .. tid .. \"-\" .. counter\n"
+         "  local headers = {}\n  for k, v in pairs(wrk.headers) do headers[k] = v end\n"
+         "  headers[\"Idempotency-Key\"] = key\n"
+         "  return wrk.format(nil, nil, headers, body)\nend\n" + kDoneLua;
+}
+
+// --target NAME=URL: servers already running (tools/cluster's HAProxy, one instance direct)
+// measured side by side, case by case, in one run. The shop is prepared through the first
+// target: the sample catalog must be there (tools/cluster up loads it); stock for the first
+// 200 products and a customer are added.
+int RunHttpTargets(const BenchOptions& opt, Reporter& reporter) {
+  struct Target {
+    std::string name, base;
+    int port = 0;
+  };
+  std::vector<Target> targets;
+  for (const auto& t : opt.targets) {
+    auto eq = t.find('=');
+    const std::string prefix = "http://127.0.0.1:";
+    std::string url = eq == std::string::npos ? "" : t.substr(eq + 1);
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    int port = 0;
+    if (url.rfind(prefix, 0) == 0) {
+      std::string p = url.substr(prefix.size());
+      if (!p.empty() && p.size() <= 5 && p.find_first_not_of("0123456789") == std::string::npos)
+        port = std::atoi(p.c_str());
+    }
+    if (eq == 0 || eq == std::string::npos || port <= 0 || port > 65535) {
+      std::fprintf(stderr, "http: --target '%s': expected NAME=http://127.0.0.1:PORT\n", t.c_str());
+      return 1;
+    }
+    targets.push_back({t.substr(0, eq), url, port});
+  }
+  const char* key = std::getenv("COMMERCE_BENCH_KEY");
+  if (!key || !*key) {
+    std::fprintf(stderr, "http: --target needs an admin API key in COMMERCE_BENCH_KEY "
+                         "(tools/cluster env DIR prints COMMERCE_FLEET_KEY)\n");
+    return 1;
+  }
+  g_http_key = key;
+  std::string wrk = Exe("wrk", {"/usr/bin", "/usr/local/bin"});
+  if (wrk.empty()) {
+    std::fprintf(stderr, "http: needs wrk (tools/install-deps)\n");
+    return 1;
+  }
+  WorkDir work(opt.dir);
+  std::string dir = work.Fresh("http");
+  double seconds = opt.seconds > 0 ? opt.seconds : (opt.quick ? 2 : 10);
+  std::vector<int> conns = opt.threads.empty() ? std::vector<int>{64} : opt.threads;
+  const int port = targets[0].port;
+
+  std::string product_path = "/v1/products/p00000042", body;
+  if (Http(port, "GET", product_path, "", &body) != 200) {
+    std::fprintf(stderr, "http: %s: no product at %s (load the sample catalog first: "
+                         "tools/cluster up does)\n", targets[0].name.c_str(), product_path.c_str());
+    return 1;
+  }
+  Log("http: stock for 200 products and a customer, through " + targets[0].name);
+  for (int w = 0; w < 4; ++w)
+    Http(port, "PUT", "/v1/warehouses/wh-bench-" + std::to_string(w),
+         "{\"name\":\"wh\",\"region\":\"region-" + std::to_string(w) + "\"}", nullptr);
+  std::vector<std::string> skus;
+  for (int i = 0; i < 200; ++i) {
+    std::string product;
+    char id[32];
+    std::snprintf(id, sizeof id, "p%08d", i);
+    if (Http(port, "GET", std::string("/v1/products/") + id, "", &product) != 200) continue;
+    rapidjson::Document d;
+    d.Parse(product.c_str());
+    if (!d.IsObject() || !d.HasMember("variants") || d["variants"].Empty()) continue;
+    std::string sku = d["variants"][0]["sku"].GetString();
+    if (Http(port, "POST", "/v1/stock/" + sku + "/receive",
+             "{\"warehouse_id\":\"wh-bench-" + std::to_string(i % 4) + "\",\"quantity\":1000000}",
+             nullptr) == 200)
+      skus.push_back(sku);
+  }
+  std::string customer_body;
+  Http(port, "POST", "/v1/customers", "{\"email\":\"bench-" + std::to_string(std::time(nullptr)) +
+       "@example.com\",\"name\":\"Bench\"}", &customer_body);
+  rapidjson::Document cd;
+  cd.Parse(customer_body.c_str());
+  if (skus.empty() || !cd.IsObject() || !cd.HasMember("id")) {
+    std::fprintf(stderr, "http: could not stock SKUs or create a customer through %s: %s\n",
+                 targets[0].name.c_str(), customer_body.substr(0, 300).c_str());
+    return 1;
+  }
+  std::string customer = cd["id"].GetString();
+  // Every instance behind each target has indexed it all (a balancer spreads the waits).
+  std::string events;
+  Http(port, "GET", "/v1/events?limit=1", "", &events);
+  rapidjson::Document ed;
+  ed.Parse(events.c_str());
+  uint64_t last = ed.IsObject() && ed.HasMember("last_seq") ? ed["last_seq"].GetUint64() : 0;
+  for (const auto& t : targets)
+    for (int i = 0; i < 8; ++i)
+      Http(t.port, "GET", "/v1/search?q=&limit=1&use_cache=false&wait_timeout_ms=30000&min_index_seq=" +
+           std::to_string(last), "", nullptr);
+
+  std::string auth = std::string("wrk.headers[\"Authorization\"] = \"Bearer ") + key + "\"\n";
+  WriteFile(dir + "/get.lua", auth + kDoneLua);
+  for (size_t i = 0; i < targets.size(); ++i)
+    WriteFile(dir + "/order-" + std::to_string(i) + ".lua",
+              OrderScript(auth, skus, customer, "bench-" + targets[i].name));
+  std::string search_path = "/v1/search?q=wireless%20headphones&facets=brand,price&limit=20";
+  for (int c : conns) {
+    struct Case { const char* name; std::string path; std::string script; };
+    std::vector<Case> cases = {{"get-product", product_path, dir + "/get.lua"},
+                               {"search", search_path, dir + "/get.lua"},
+                               {"place-order", "/v1/orders", ""}};
+    for (const auto& cs : cases) {
+      if (!opt.WantCase(cs.name)) continue;
+      std::vector<Row> rows;
+      for (size_t ti = 0; ti < targets.size(); ++ti) {
+        const Target& t = targets[ti];
+        std::string script = cs.script.empty() ? dir + "/order-" + std::to_string(ti) + ".lua" : cs.script;
+        Log(std::string("http: ") + cs.name + " on " + t.name + ", " + std::to_string(c) +
+            " connections, " + FormatSeconds(seconds));
+        WrkResult w = RunWrk(wrk, t.base + cs.path, script, c, seconds, dir);
+        if (!w.ok) {
+          std::fprintf(stderr, "http: %s on %s: %s\n", cs.name, t.name.c_str(), w.error.c_str());
+          return 1;
+        }
+        Row row = WrkRow(cs.name, t.name, "target", c, w);
+        row.add("url", t.base);
+        rows.push_back(row);
+      }
+      reporter.Emit(std::move(rows));
+    }
+  }
+  return 0;
+}
+
 int RunHttp(const BenchOptions& opt, Reporter& reporter) {
+  if (!opt.targets.empty()) return RunHttpTargets(opt, reporter);
   char self[4096] = {0};
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   std::string bindir = n > 0 ? std::filesystem::path(std::string(self, static_cast<size_t>(n))).parent_path().string() : ".";
@@ -337,25 +492,7 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
   std::string auth = std::string("wrk.headers[\"Authorization\"] = \"Bearer ") + kStoreKey + "\"\n";
   WriteFile(dir + "/get.lua", auth + kDoneLua);
   WriteFile(dir + "/plain.lua", kDoneLua);
-  std::string sku_list;
-  for (const auto& s : skus) sku_list += "\"" + s + "\",";
-  char run_id[32];
-  std::snprintf(run_id, sizeof run_id, "%lld", static_cast<long long>(std::time(nullptr)));
-  WriteFile(dir + "/order.lua",
-            auth + "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
-            "local skus = {" + sku_list + "}\n"
-            "local counter = 0\ntid = 0\nlocal threads = 0\n"
-            "function setup(thread) threads = threads + 1; thread:set(\"tid\", threads) end\n"
-            "function init(args) math.randomseed(tid * 7919 + os.time()) end\n"
-            "function request()\n  counter = counter + 1\n"
-            "  local sku = skus[math.random(#skus)]\n"
-            "  local body = '{\"customer_id\":\"" + customer + "\",\"lines\":[{\"sku\":\"' .. sku .. "
-            "'\",\"quantity\":1}],\"shipping_address\":{\"name\":\"B\",\"line1\":\"1 St\",\"city\":\"C\","
-            "\"region\":\"region-1\",\"country\":\"US\"}}'\n"
-            "  local key = \"bench-" + std::string(run_id) + "-\" .. tid .. \"-\" .. counter\n"
-            "  local headers = {}\n  for k, v in pairs(wrk.headers) do headers[k] = v end\n"
-            "  headers[\"Idempotency-Key\"] = key\n"
-            "  return wrk.format(nil, nil, headers, body)\nend\n" + kDoneLua);
+  WriteFile(dir + "/order.lua", OrderScript(auth, skus, customer));
 
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   std::string search_path = "/v1/search?q=wireless%20headphones&facets=brand,price&limit=20";

@@ -71,6 +71,12 @@ int main(int argc, char** argv) {
       sub->add_option("--warehouses", options.warehouses, "warehouses (default 200)")
           ->check(CLI::Range(1, 100'000));
     }
+    if (std::string_view(suite.name) == "http") {
+      sub->add_option("--target", options.targets,
+                      "NAME=http://127.0.0.1:PORT of a running server or load balancer to measure "
+                      "instead of a server of its own (repeatable: side by side in one run); "
+                      "admin key from COMMERCE_BENCH_KEY");
+    }
     if (std::string_view(suite.name) == "search-quality") {
       sub->add_option("--data", options.data,
                       "the Best Buy sample directory (default: <repo>/../shared/data/bestbuy-algolia)");
