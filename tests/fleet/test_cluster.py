@@ -1,6 +1,7 @@
 """tools/cluster up/down/status: the whole fleet comes up on free ports, serves through HAProxy
 with its key, shows each part's state, and leaves nothing running after `down` — nor after its
 owner dies (the guard)."""
+import json
 import os
 import shutil
 import signal
@@ -11,7 +12,7 @@ import time
 import pytest
 import requests
 
-from fleet import CLUSTER, Fleet, cluster, pid_alive
+from fleet import CLUSTER, SOURCE, Fleet, cluster, pid_alive
 
 PARTS = ["pg-primary", "pg-replica", "redis", "nats", "server-1", "server-2", "server-3", "haproxy"]
 
@@ -66,6 +67,25 @@ def test_up_serves_through_haproxy_status_and_down():
         r = cluster("up", fleet.dir, check=False)
         assert r.returncode != 0 and "already runs" in r.stderr
         assert fleet.status()[1] == 0
+
+        # commerce-bench http --target: the fleet beside one instance, and its bad inputs.
+        bench = os.path.join(os.environ.get("COMMERCE_BIN", os.path.join(SOURCE, "build", "bin")),
+                             "commerce-bench")
+        if os.path.exists(bench):
+            env = dict(os.environ, COMMERCE_BENCH_KEY=fleet.key)
+            run = lambda *a, **kw: subprocess.run([bench, "http", *a], capture_output=True, text=True,
+                                                  timeout=300, **kw)
+            r = run("--target", "fleet=https://example.com", env=env)
+            assert r.returncode == 1 and "expected NAME=http://127.0.0.1:PORT" in r.stderr, r.stderr
+            r = run("--target", f"fleet={fleet.url}",
+                    env={k: v for k, v in env.items() if k != "COMMERCE_BENCH_KEY"})
+            assert r.returncode == 1 and "COMMERCE_BENCH_KEY" in r.stderr, r.stderr
+            r = run("--json", "--seconds", "1", "--case", "get-product", "--threads", "4",
+                    "--target", f"fleet={fleet.url}", "--target", f"one={fleet.server_url(1)}", env=env)
+            assert r.returncode == 0, r.stderr
+            rows = [json.loads(line) for line in r.stdout.splitlines()]
+            assert [row["system"] for row in rows] == ["fleet", "one"], rows
+            assert all(row["ops_per_s"] > 0 and "errors" not in row for row in rows), rows
 
         # HAProxy's own answers are JSON in the server's error format.
         fleet.haproxy("disable server commerce/server-1")
