@@ -78,8 +78,15 @@ class [[nodiscard]] COMMERCE_EXPORT Status {
   std::unique_ptr<State> state_;
 };
 
-// A value or an error. Accessing value() of an error Result is a programming error
-// (it aborts in debug builds, as dereferencing an empty optional does).
+namespace internal {
+// Prints what was misused and the Status, then aborts: in every build, so that a misuse is
+// a clear crash at its site rather than an exception or undefined behaviour.
+[[noreturn]] COMMERCE_EXPORT void DieOnBadResultAccess(const char* what, const Status& status);
+}  // namespace internal
+
+// A value or an error. value() (and *, ->) on an error Result, or error() on a value, is a
+// programming error: it prints the misuse and the error to stderr and aborts, in every build.
+// Check ok() first, or use COMMERCE_ASSIGN_OR_RETURN.
 template <typename T>
 class [[nodiscard]] Result {
  public:
@@ -93,12 +100,26 @@ class [[nodiscard]] Result {
   explicit operator bool() const { return ok(); }
 
   // The error; OK when this holds a value.
-  Status status() const { return ok() ? Status::OK() : std::get<Status>(v_); }
-  const Status& error() const { return std::get<Status>(v_); }
+  Status status() const { return ok() ? Status::OK() : *std::get_if<Status>(&v_); }
+  // REQUIRES: !ok().
+  const Status& error() const {
+    if (ok()) internal::DieOnBadResultAccess("Result::error() called on a value", Status::OK());
+    return *std::get_if<Status>(&v_);
+  }
 
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
+  // REQUIRES: ok().
+  T& value() & {
+    check();
+    return *std::get_if<T>(&v_);
+  }
+  const T& value() const& {
+    check();
+    return *std::get_if<T>(&v_);
+  }
+  T&& value() && {
+    check();
+    return std::move(*std::get_if<T>(&v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -108,6 +129,10 @@ class [[nodiscard]] Result {
   T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
 
  private:
+  void check() const {
+    if (!ok()) internal::DieOnBadResultAccess("Result::value() called on an error", *std::get_if<Status>(&v_));
+  }
+
   std::variant<T, Status> v_;
 };
 

@@ -1,5 +1,8 @@
 #include "commerce/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace commerce {
 
 namespace {
@@ -75,5 +78,15 @@ bool CodeIsRetryable(Code code) {
   }
   return false;
 }
+
+namespace internal {
+
+void DieOnBadResultAccess(const char* what, const Status& status) {
+  std::fprintf(stderr, "commerce: %s (%s)\n", what, status.ToString().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace internal
 
 }  // namespace commerce

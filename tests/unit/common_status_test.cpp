@@ -3,6 +3,11 @@
 // values (part of the ABI: appended, never reordered), WithContext, and Result<T>.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -210,6 +215,59 @@ TEST_CASE("status: Result of a move-only value", "[status]") {
 
   Result<std::unique_ptr<int>> failed = Status::Unavailable("disk gone");
   CHECK(failed.status().IsUnavailable());
+}
+
+namespace {
+
+// Runs `misuse` in a child process and returns what it wrote to stderr, REQUIRE-ing that it
+// died of SIGABRT.
+std::string AbortMessage(const std::function<void()>& misuse) {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], 2);
+    std::signal(SIGABRT, SIG_DFL);  // not Catch2's handler, which would report and carry on
+    misuse();
+    _exit(0);  // not reached when the misuse aborts
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int wstatus = 0;
+  REQUIRE(waitpid(pid, &wstatus, 0) == pid);
+  CHECK(WIFSIGNALED(wstatus));
+  if (WIFSIGNALED(wstatus)) CHECK(WTERMSIG(wstatus) == SIGABRT);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("status: value() of an error and error() of a value abort with the error, in every build",
+          "[status]") {
+  // Before: std::get threw std::bad_variant_access across the API (the comment promised an
+  // abort), and in a build without exceptions handling the process died with no word.
+  std::string said = AbortMessage([] {
+    Result<int> r = Status::OutOfStock("sku A-1");
+    (void)r.value();
+  });
+  CHECK(said.find("Result::value() called on an error") != std::string::npos);
+  CHECK(said.find("OUT_OF_STOCK: sku A-1") != std::string::npos);
+
+  said = AbortMessage([] {
+    Result<std::string> r = Status::NotFound("gone");
+    (void)r->size();
+  });
+  CHECK(said.find("NOT_FOUND: gone") != std::string::npos);
+
+  said = AbortMessage([] {
+    Result<int> r = 3;
+    (void)r.error();
+  });
+  CHECK(said.find("Result::error() called on a value") != std::string::npos);
 }
 
 TEST_CASE("status: COMMERCE_RETURN_IF_ERROR and COMMERCE_ASSIGN_OR_RETURN", "[status]") {
