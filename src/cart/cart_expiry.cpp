@@ -98,8 +98,8 @@ class CartExpiryConsumer : public BackgroundConsumer {
         continue;
       }
       COMMERCE_RETURN_IF_ERROR(DeleteCartRecord(txn, t, *cart));
-      COMMERCE_RETURN_IF_ERROR(AppendCartEvent(txn, t, "CartExpired", *cart, now_ms,
-                                               "\"ttl_ms\":" + std::to_string(ttl_ms())));
+      COMMERCE_RETURN_IF_ERROR(
+          AppendCartEvent(txn, t, "CartExpired", *cart, now_ms, {{"ttl_ms", int64_t{ttl_ms()}}}));
       ++*expired;
     }
     return Status::OK();

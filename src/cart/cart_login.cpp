@@ -111,15 +111,15 @@ Result<Cart> Carts::merge_guest_into_customer(std::string_view guest_cart_id,
     target.updated_at_ms = now;
     COMMERCE_ASSIGN_OR_RETURN(out, CartFromRecord(target));
     COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, target, previous_customer));
-    if (created) COMMERCE_RETURN_IF_ERROR(AppendCartEvent(txn, t, "CartCreated", target, now,
-                                                          "\"currency\":" + CartJsonString(target.state.currency)));
-    COMMERCE_RETURN_IF_ERROR(AppendCartEvent(txn, t, "CartMerged", target, now,
-                                             "\"from_cart_id\":" + CartJsonString(guest_id)));
+    if (created)
+      COMMERCE_RETURN_IF_ERROR(AppendCartEvent(txn, t, "CartCreated", target, now,
+                                               {{"currency", target.state.currency}}));
+    COMMERCE_RETURN_IF_ERROR(
+        AppendCartEvent(txn, t, "CartMerged", target, now, {{"from_cart_id", guest_id}}));
     COMMERCE_RETURN_IF_ERROR(DeleteCartRecord(txn, t, guest));
     guest.updated_at_ms = now;
     return AppendCartEvent(txn, t, "CartDeleted", guest, now,
-                           "\"reason\":\"merged\",\"into_cart_id\":" +
-                               CartJsonString(target.state.cart_id));
+                           {{"reason", "merged"}, {"into_cart_id", target.state.cart_id}});
   }));
   return out;
 }

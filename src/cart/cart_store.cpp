@@ -6,17 +6,12 @@
 
 #include "cart/cart_codec.h"
 #include "commerce/inventory.h"
-#include "common/json_escape.h"
 #include "common/key.h"
+#include "common/record.h"
+#include "events/event_json.h"
 #include "events/event_log.h"
 
 namespace commerce {
-
-namespace {
-
-std::string JsonString(std::string_view s) { return "\"" + JsonEscape(s) + "\""; }
-
-}  // namespace
 
 std::string CustomerCartKey(std::string_view customer_id, std::string_view cart_id) {
   return KeyBuilder().str(customer_id).str(cart_id).key();
@@ -25,14 +20,7 @@ std::string CustomerCartKey(std::string_view customer_id, std::string_view cart_
 std::string CartKey(std::string_view cart_id) { return KeyBuilder().str(cart_id).key(); }
 
 Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_view cart_id) {
-  std::string_view bytes;
-  const std::string key = CartKey(cart_id);
-  Status s = view.get(t.carts, key, &bytes);
-  if (s.IsNotFound()) return Status::NotFound("no cart '" + std::string(cart_id) + "'");
-  COMMERCE_RETURN_IF_ERROR(s);
-  CartRecord r;
-  COMMERCE_RETURN_IF_ERROR(DecodeCartRecord(key, bytes, &r));
-  return r;
+  return GetRecord<CartRecord>(view, t.carts, CartKey(cart_id), cart_id, "cart", DecodeCartRecord);
 }
 
 Status WriteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r,
@@ -116,22 +104,19 @@ Status ClearCartInTxn(WriteTxn& txn, const Tables& t, std::string_view cart_id, 
   CartStateClear(r.state);
   r.updated_at_ms = now_ms;
   COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, r.state.customer_id));
-  return AppendCartEvent(txn, t, "CartUpdated", r, now_ms, "\"op\":\"ordered\"");
+  return AppendCartEvent(txn, t, "CartUpdated", r, now_ms, {{"op", "ordered"}});
 }
 
 Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
-                       const CartRecord& r, int64_t time_ms, std::string_view extra_json) {
-  std::string data = "{\"cart_id\":" + JsonString(r.state.cart_id) +
-                     ",\"customer_id\":" + JsonString(r.state.customer_id) +
-                     ",\"updated_at_ms\":" + std::to_string(r.updated_at_ms);
-  if (!extra_json.empty()) {
-    data += ',';
-    data += extra_json;
+                       const CartRecord& r, int64_t time_ms, CartEventExtra extra) {
+  EventJson data;
+  data.str("cart_id", r.state.cart_id).str("customer_id", r.state.customer_id);
+  data.i64("updated_at_ms", r.updated_at_ms);
+  for (const CartEventMember& m : extra) {
+    if (const auto* text = std::get_if<std::string_view>(&m.value)) data.str(m.name, *text);
+    else data.i64(m.name, std::get<int64_t>(m.value));
   }
-  data += '}';
-  return AppendEvent(txn, t.events, type, r.state.cart_id, std::move(data), time_ms).status();
+  return AppendEvent(txn, t.events, type, r.state.cart_id, data.done(), time_ms).status();
 }
-
-std::string CartJsonString(std::string_view s) { return JsonString(s); }
 
 }  // namespace commerce

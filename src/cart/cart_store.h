@@ -10,8 +10,10 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "commerce/cart.h"
@@ -40,7 +42,7 @@ struct CartSnapshot {
 std::string CartKey(std::string_view cart_id);
 std::string CustomerCartKey(std::string_view customer_id, std::string_view cart_id);
 
-// NotFound ("no cart '<id>'": callers add the field, e.g. WithContext("cart_id")) when
+// NotFound ("no cart with id '<id>'": callers add the field, e.g. WithContext("cart_id")) when
 // absent; Corruption when the record fails to decode.
 Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_view cart_id);
 // Writes the record (overwrite) and keeps `customer_carts` in step with its customer:
@@ -61,7 +63,7 @@ Result<std::vector<CartLine>> LiveCartLines(const CartState& s);
 // The cart as callers see it: LiveCartLines plus subtotal, item count and time.
 Result<Cart> CartFromRecord(const CartRecord& r);
 
-// NotFound ("no cart '<id>'") if absent.
+// NotFound ("no cart with id '<id>'") if absent.
 Result<CartSnapshot> ReadCartInTxn(ReadView& view, const Tables& t, std::string_view cart_id);
 
 // After an order is placed from the cart: records every live dot as removed (so that a
@@ -69,11 +71,14 @@ Result<CartSnapshot> ReadCartInTxn(ReadView& view, const Tables& t, std::string_
 // and appends a CartUpdated event, all in `txn`. NotFound if the cart is absent.
 Status ClearCartInTxn(WriteTxn& txn, const Tables& t, std::string_view cart_id, int64_t now_ms);
 
-// Appends a Cart* event ({"cart_id":..., "customer_id":..., "updated_at_ms":...}; extra
-// JSON members, already encoded as `"name":value`, may follow) with subject = cart id.
+// Appends a Cart* event ({"cart_id":..., "customer_id":..., "updated_at_ms":...}, then the
+// `extra` members in order, e.g. {{"op", "add"}}) with subject = cart id.
+struct CartEventMember {
+  std::string_view name;
+  std::variant<std::string_view, int64_t> value;
+};
+using CartEventExtra = std::initializer_list<CartEventMember>;
 Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
-                       const CartRecord& r, int64_t time_ms, std::string_view extra_json = {});
-// `s` as a JSON string literal, quotes included: for the extra members above.
-std::string CartJsonString(std::string_view s);
+                       const CartRecord& r, int64_t time_ms, CartEventExtra extra = {});
 
 }  // namespace commerce

@@ -73,8 +73,7 @@ Result<Cart> EditCart(EngineCore* core, std::string_view cart_id, const char* op
     r.updated_at_ms = now;
     COMMERCE_ASSIGN_OR_RETURN(out, CartFromRecord(r));
     COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, r.state.customer_id));
-    return AppendCartEvent(txn, t, "CartUpdated", r, now,
-                           std::string("\"op\":\"") + op + "\"");
+    return AppendCartEvent(txn, t, "CartUpdated", r, now, {{"op", op}});
   }));
   return out;
 }
@@ -162,8 +161,7 @@ Result<Cart> Carts::create(const NewCart& c) {
     r.created_at_ms = r.updated_at_ms = now;
     COMMERCE_ASSIGN_OR_RETURN(out, CartFromRecord(r));
     COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, ""));
-    return AppendCartEvent(txn, t, "CartCreated", r, now,
-                           "\"currency\":" + CartJsonString(r.state.currency));
+    return AppendCartEvent(txn, t, "CartCreated", r, now, {{"currency", r.state.currency}});
   }));
   return out;
 }
@@ -251,7 +249,7 @@ Status Carts::remove_cart(std::string_view cart_id) {
   return core_->Write([&](WriteTxn& txn) -> Status {
     COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(txn, t, id));
     COMMERCE_RETURN_IF_ERROR(DeleteCartRecord(txn, t, r));
-    return AppendCartEvent(txn, t, "CartDeleted", r, now, "\"reason\":\"removed\"");
+    return AppendCartEvent(txn, t, "CartDeleted", r, now, {{"reason", "removed"}});
   });
 }
 

@@ -3,8 +3,9 @@
 #include <set>
 
 #include "catalog/product_codec.h"
-#include "common/json_escape.h"
 #include "common/key.h"
+#include "common/record.h"
+#include "events/event_json.h"
 #include "events/event_log.h"
 
 namespace commerce {
@@ -48,14 +49,7 @@ Status AddToCounter(WriteTxn& txn, const Tables& t, const char* name, int64_t de
 }
 
 Result<Product> GetProduct(ReadView& view, const Tables& t, std::string_view id) {
-  std::string_view bytes;
-  const std::string key = KeyBuilder().str(id).key();
-  Status s = view.get(t.products, key, &bytes);
-  if (s.IsNotFound()) return Status::NotFound("no product with id '" + std::string(id) + "'");
-  COMMERCE_RETURN_IF_ERROR(s);
-  Product p;
-  COMMERCE_RETURN_IF_ERROR(DecodeProduct(key, bytes, &p));
-  return p;
+  return GetRecord<Product>(view, t.products, KeyBuilder().str(id).key(), id, "product", DecodeProduct);
 }
 
 Status UpsertProductInTxn(WriteTxn& txn, const Tables& t, Product& p, WriteCondition cond,
@@ -121,9 +115,12 @@ Status UpsertProductInTxn(WriteTxn& txn, const Tables& t, Product& p, WriteCondi
 
   const bool archived_now = p.status == ProductStatus::kArchived &&
                             (!old || old->status != ProductStatus::kArchived);
-  std::string data = "{\"product_id\":\"" + JsonEscape(p.id) + "\",\"version\":" +
-                     std::to_string(p.version) + ",\"status\":\"" + ProductStatusName(p.status) +
-                     "\",\"created\":" + (old ? "false" : "true") + "}";
+  std::string data = EventJson()
+                         .str("product_id", p.id)
+                         .u64("version", p.version)
+                         .str("status", ProductStatusName(p.status))
+                         .boolean("created", !old)
+                         .done();
   return AppendEvent(txn, t.events, archived_now ? "ProductArchived" : "ProductUpserted", p.id,
                      std::move(data), now_ms)
       .status();
@@ -156,8 +153,8 @@ Status UpsertCategoryInTxn(WriteTxn& txn, const Tables& t, const Category& c, in
   COMMERCE_RETURN_IF_ERROR(
       txn.put(t.category_children, KeyBuilder().str(c.parent_id).str(c.id).key(), ""));
   if (*created) COMMERCE_RETURN_IF_ERROR(AddToCounter(txn, t, kCategoriesCounter, 1));
-  std::string data = "{\"category_id\":\"" + JsonEscape(c.id) + "\",\"name\":\"" +
-                     JsonEscape(c.name) + "\",\"parent_id\":\"" + JsonEscape(c.parent_id) + "\"}";
+  std::string data =
+      EventJson().str("category_id", c.id).str("name", c.name).str("parent_id", c.parent_id).done();
   return AppendEvent(txn, t.events, "CategoryUpserted", c.id, std::move(data), now_ms).status();
 }
 

@@ -11,31 +11,25 @@
 #include "common/record_frame.h"
 #include "common/utf8.h"
 #include "common/ids.h"
-#include "common/json_escape.h"
 #include "customer/customer_store.h"
 #include "customer/customer_validation.h"
 #include "engine/engine_core.h"
+#include "events/event_json.h"
 #include "events/event_log.h"
 
 namespace commerce {
 
 namespace {
 
-std::string JsonString(std::string_view s) { return "\"" + JsonEscape(s) + "\""; }
-
 std::string EventData(const Customer& c, const std::vector<const char*>* changed) {
-  std::string data = "{\"customer_id\":" + JsonString(c.id) + ",\"version\":" + std::to_string(c.version);
+  EventJson data;
+  data.str("customer_id", c.id).u64("version", c.version);
   if (changed) {
-    data += ",\"changed\":[";
-    for (size_t i = 0; i < changed->size(); ++i) {
-      if (i) data += ',';
-      data += '"';
-      data += (*changed)[i];
-      data += '"';
-    }
-    data += ']';
+    data.begin_array("changed");
+    for (const char* field : *changed) data.element(field);
+    data.end_array();
   }
-  return data + "}";
+  return data.done();
 }
 
 // Claims the email for `id` in the index: AlreadyExists when another customer has it in any

@@ -7,6 +7,7 @@
 
 #include "common/codec.h"
 #include "common/key.h"
+#include "common/record.h"
 
 namespace commerce {
 
@@ -46,14 +47,7 @@ CEREAL_CLASS_VERSION(commerce::StoredCustomer, 1);
 namespace commerce {
 
 Result<Customer> GetCustomerInTxn(ReadView& view, const Tables& t, std::string_view id) {
-  std::string_view bytes;
-  const std::string key = CustomerKey(id);
-  Status s = view.get(t.customers, key, &bytes);
-  if (s.IsNotFound()) return Status::NotFound("customer '" + std::string(id) + "' not found");
-  COMMERCE_RETURN_IF_ERROR(s);
-  Customer c;
-  COMMERCE_RETURN_IF_ERROR(DecodeCustomer(key, bytes, &c));
-  return c;
+  return GetRecord<Customer>(view, t.customers, CustomerKey(id), id, "customer", DecodeCustomer);
 }
 
 Status DecodeCustomer(std::string_view key, std::string_view value, Customer* out) {
@@ -66,7 +60,7 @@ Status DecodeCustomer(std::string_view key, std::string_view value, Customer* ou
 Status CheckCustomerExistsInTxn(ReadView& view, const Tables& t, std::string_view id) {
   std::string_view unused;
   Status s = view.get(t.customers, CustomerKey(id), &unused);
-  if (s.IsNotFound()) return Status::NotFound("customer '" + std::string(id) + "' not found");
+  if (s.IsNotFound()) return Status::NotFound("no customer with id '" + std::string(id) + "'");
   return s;
 }
 

@@ -15,7 +15,7 @@
 
 namespace commerce {
 
-// NotFound ("customer '<id>' not found") when absent; Corruption when it fails to decode.
+// NotFound ("no customer with id '<id>'") when absent; Corruption when it fails to decode.
 Result<Customer> GetCustomerInTxn(ReadView& view, const Tables& t, std::string_view id);
 // OK when the customer exists, NotFound otherwise; cheaper than GetCustomerInTxn (no decode).
 Status CheckCustomerExistsInTxn(ReadView& view, const Tables& t, std::string_view id);

@@ -1,7 +1,7 @@
 #include "inventory/stock_store.h"
 
-#include "common/json_escape.h"
 #include "common/key.h"
+#include "events/event_json.h"
 #include "events/event_log.h"
 #include "inventory/inventory_codec.h"
 #include "inventory/warehouse_store.h"
@@ -18,26 +18,31 @@ std::string Where(const StockLevel& l) {
   return "sku '" + l.sku + "' in warehouse '" + l.warehouse_id + "'";
 }
 
+// What a stock event says besides the fields every stock event has: the quantity and the
+// holder (receive, reserve, release, ship) or the delta and the reason (adjust).
+struct EventExtra {
+  const char* number_name;  // "quantity" or "delta"
+  int64_t number;
+  const char* text_name;    // "ref" (omitted when empty) or "reason" (always present)
+  std::string_view text;
+};
+
+EventExtra QuantityAndRef(int64_t qty, std::string_view ref) { return {"quantity", qty, "ref", ref}; }
+
 // Writes the row and appends `type` with the fields every stock event has (sku, warehouse,
-// the counts after the change) followed by `extra` (",\"quantity\":3,...").
+// the counts after the change) and `extra`.
 Result<StockLevel> Commit(WriteTxn& txn, const Tables& t, StockLevel level, const char* type,
-                          const std::string& extra, int64_t now_ms) {
+                          const EventExtra& extra, int64_t now_ms) {
   level.updated_at_ms = now_ms;
   COMMERCE_RETURN_IF_ERROR(
       txn.put(t.stock, StockKey(level.sku, level.warehouse_id), EncodeStockLevel(level)));
-  std::string data = "{\"sku\":\"" + JsonEscape(level.sku) + "\",\"warehouse_id\":\"" +
-                     JsonEscape(level.warehouse_id) + "\"" + extra +
-                     ",\"on_hand\":" + std::to_string(level.on_hand) +
-                     ",\"reserved\":" + std::to_string(level.reserved) + "}";
+  EventJson data;
+  data.str("sku", level.sku).str("warehouse_id", level.warehouse_id).i64(extra.number_name, extra.number);
+  if (!extra.text.empty() || std::string_view(extra.text_name) == "reason") data.str(extra.text_name, extra.text);
+  data.i64("on_hand", level.on_hand).i64("reserved", level.reserved);
   COMMERCE_RETURN_IF_ERROR(
-      AppendEvent(txn, t.events, type, level.sku, std::move(data), now_ms).status());
+      AppendEvent(txn, t.events, type, level.sku, data.done(), now_ms).status());
   return level;
-}
-
-std::string QuantityAndRef(int64_t qty, std::string_view ref) {
-  std::string s = ",\"quantity\":" + std::to_string(qty);
-  if (!ref.empty()) s += ",\"ref\":\"" + JsonEscape(ref) + "\"";
-  return s;
 }
 
 }  // namespace
@@ -130,9 +135,8 @@ Result<StockLevel> AdjustInTxn(WriteTxn& txn, const Tables& t, std::string_view 
     return Status::FailedPrecondition(Where(level) + ": on_hand would pass the limit " +
                                       std::to_string(kMaxStockLevel));
   level.on_hand = next;
-  std::string extra = ",\"delta\":" + std::to_string(delta) + ",\"reason\":\"" +
-                      JsonEscape(reason) + "\"";
-  return Commit(txn, t, std::move(level), "StockAdjusted", extra, now_ms);
+  return Commit(txn, t, std::move(level), "StockAdjusted", EventExtra{"delta", delta, "reason", reason},
+                now_ms);
 }
 
 Result<StockLevel> ReserveInTxn(WriteTxn& txn, const Tables& t, std::string_view sku,

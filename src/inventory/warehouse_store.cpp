@@ -1,8 +1,9 @@
 #include "inventory/warehouse_store.h"
 
 #include "common/ids.h"
-#include "common/json_escape.h"
 #include "common/key.h"
+#include "common/record.h"
+#include "events/event_json.h"
 #include "events/event_log.h"
 #include "inventory/inventory_codec.h"
 
@@ -16,14 +17,8 @@ Status ValidateWarehouse(const Warehouse& w) {
 }
 
 Result<Warehouse> GetWarehouse(ReadView& view, const Tables& t, std::string_view id) {
-  std::string_view bytes;
-  const std::string key = KeyBuilder().str(id).key();
-  Status s = view.get(t.warehouses, key, &bytes);
-  if (s.IsNotFound()) return Status::NotFound("no warehouse with id '" + std::string(id) + "'");
-  COMMERCE_RETURN_IF_ERROR(s);
-  Warehouse w;
-  COMMERCE_RETURN_IF_ERROR(DecodeWarehouse(key, bytes, &w));
-  return w;
+  return GetRecord<Warehouse>(view, t.warehouses, KeyBuilder().str(id).key(), id, "warehouse",
+                              DecodeWarehouse);
 }
 
 Result<std::vector<Warehouse>> ListWarehouses(ReadView& view, const Tables& t) {
@@ -49,11 +44,14 @@ Status UpsertWarehouseInTxn(WriteTxn& txn, const Tables& t, const Warehouse& w, 
     return old.status();
   }
   COMMERCE_RETURN_IF_ERROR(txn.put(t.warehouses, KeyBuilder().str(w.id).key(), EncodeWarehouse(w)));
-  std::string data = "{\"warehouse_id\":\"" + JsonEscape(w.id) + "\",\"name\":\"" +
-                     JsonEscape(w.name) + "\",\"region\":\"" + JsonEscape(w.region) +
-                     "\",\"priority\":" + std::to_string(w.priority) +
-                     ",\"active\":" + (w.active ? "true" : "false") +
-                     ",\"created\":" + (created ? "true" : "false") + "}";
+  std::string data = EventJson()
+                         .str("warehouse_id", w.id)
+                         .str("name", w.name)
+                         .str("region", w.region)
+                         .i64("priority", w.priority)
+                         .boolean("active", w.active)
+                         .boolean("created", created)
+                         .done();
   return AppendEvent(txn, t.events, "WarehouseUpserted", w.id, std::move(data), now_ms).status();
 }
 

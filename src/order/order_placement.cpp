@@ -5,8 +5,8 @@
 
 #include "cart/cart_store.h"
 #include "catalog/catalog_store.h"
-#include "common/json_escape.h"
 #include "common/key.h"
+#include "events/event_json.h"
 #include "events/event_log.h"
 #include "inventory/stock_store.h"
 #include "inventory/warehouse_store.h"
@@ -149,23 +149,17 @@ Status AddChecked(const char* what, int64_t a, int64_t b, int64_t* sum) {
 }
 
 std::string OrderPlacedData(const Order& o) {
-  std::string d = "{\"order_id\":\"" + JsonEscape(o.id) + "\",\"customer_id\":\"" +
-                  JsonEscape(o.customer_id) + "\",\"currency\":\"" + o.currency +
-                  "\",\"subtotal\":" + std::to_string(o.subtotal.minor) +
-                  ",\"tax\":" + std::to_string(o.tax.minor) +
-                  ",\"shipping\":" + std::to_string(o.shipping.minor) +
-                  ",\"total\":" + std::to_string(o.total.minor) +
-                  ",\"lines\":" + std::to_string(o.lines.size()) + ",\"shipments\":[";
-  for (size_t i = 0; i < o.shipments.size(); ++i) {
-    const Shipment& s = o.shipments[i];
-    d += (i ? ",{" : "{");
-    d += "\"warehouse_id\":\"" + JsonEscape(s.warehouse_id) + "\",\"items\":[";
-    for (size_t j = 0; j < s.items.size(); ++j)
-      d += (j ? ",{\"sku\":\"" : "{\"sku\":\"") + JsonEscape(s.items[j].sku) +
-           "\",\"quantity\":" + std::to_string(s.items[j].quantity) + "}";
-    d += "]}";
+  EventJson d;
+  d.str("order_id", o.id).str("customer_id", o.customer_id).str("currency", o.currency);
+  d.i64("subtotal", o.subtotal.minor).i64("tax", o.tax.minor).i64("shipping", o.shipping.minor);
+  d.i64("total", o.total.minor).u64("lines", o.lines.size()).begin_array("shipments");
+  for (const Shipment& s : o.shipments) {
+    d.begin_object().str("warehouse_id", s.warehouse_id).begin_array("items");
+    for (const ShipmentItem& item : s.items)
+      d.begin_object().str("sku", item.sku).i64("quantity", item.quantity).end_object();
+    d.end_array().end_object();
   }
-  return d + "]}";
+  return d.end_array().done();
 }
 
 }  // namespace

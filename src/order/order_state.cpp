@@ -1,6 +1,6 @@
 #include "order/order_state.h"
 
-#include "common/json_escape.h"
+#include "events/event_json.h"
 #include "events/event_log.h"
 #include "inventory/stock_store.h"
 #include "order/order_store.h"
@@ -95,13 +95,16 @@ Status TransitionInTxn(WriteTxn& txn, const Tables& t, std::string_view id, Orde
   o.updated_at_ms = now_ms;
   o.version += 1;
   COMMERCE_RETURN_IF_ERROR(UpdateOrderInTxn(txn, t, stored, from));
-  std::string data = "{\"order_id\":\"" + JsonEscape(o.id) + "\",\"customer_id\":\"" +
-                     JsonEscape(o.customer_id) + "\",\"from\":\"" + OrderStatusName(from) +
-                     "\",\"to\":\"" + OrderStatusName(to) +
-                     "\",\"time_ms\":" + std::to_string(now_ms) + ",\"note\":\"" +
-                     JsonEscape(options.note) + "\",\"restock\":" +
-                     (options.restock ? "true" : "false") + ",\"version\":" +
-                     std::to_string(o.version) + "}";
+  std::string data = EventJson()
+                         .str("order_id", o.id)
+                         .str("customer_id", o.customer_id)
+                         .str("from", OrderStatusName(from))
+                         .str("to", OrderStatusName(to))
+                         .i64("time_ms", now_ms)
+                         .str("note", options.note)
+                         .boolean("restock", options.restock)
+                         .u64("version", o.version)
+                         .done();
   COMMERCE_RETURN_IF_ERROR(
       AppendEvent(txn, t.events, "OrderStatusChanged", o.id, std::move(data), now_ms).status());
   *out = std::move(o);

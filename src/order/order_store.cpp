@@ -5,6 +5,7 @@
 #include "common/record_frame.h"
 #include "common/key.h"
 #include "common/utf8.h"
+#include "common/record.h"
 
 namespace commerce {
 
@@ -78,14 +79,7 @@ Result<Page<Order>> ListIndex(ReadView& view, const Tables& t, Table index,
 }  // namespace
 
 Result<StoredOrder> GetStoredOrder(ReadView& view, const Tables& t, std::string_view id) {
-  std::string_view bytes;
-  const std::string key = OrderKey(id);
-  Status s = view.get(t.orders, key, &bytes);
-  if (s.IsNotFound()) return Status::NotFound("no order with id '" + std::string(id) + "'");
-  COMMERCE_RETURN_IF_ERROR(s);
-  StoredOrder o;
-  COMMERCE_RETURN_IF_ERROR(DecodeOrder(key, bytes, &o));
-  return o;
+  return GetRecord<StoredOrder>(view, t.orders, OrderKey(id), id, "order", DecodeOrder);
 }
 
 Status PutNewOrderInTxn(WriteTxn& txn, const Tables& t, const StoredOrder& o) {

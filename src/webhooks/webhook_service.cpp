@@ -11,7 +11,7 @@
 #include <limits>
 
 #include "common/ids.h"
-#include "common/json_escape.h"
+#include "events/event_json.h"
 #include "common/key.h"
 #include "common/utf8.h"
 #include "engine/engine_core.h"
@@ -75,8 +75,10 @@ Status CheckEventTypes(const std::vector<std::string>& types) {
     if (std::find(known.begin(), known.end(), types[i]) == known.end()) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      return Status::InvalidArgument(field + ": unknown event type '" + JsonEscape(types[i].substr(0, 64)) +
-                                     "'; known: " + list);
+      // Quoted as JSON so that control characters in the name cannot garble the message.
+      const std::string quoted = JsonQuote(std::string_view(types[i]).substr(0, 64));
+      return Status::InvalidArgument(field + ": unknown event type '" +
+                                     quoted.substr(1, quoted.size() - 2) + "'; known: " + list);
     }
     for (size_t j = 0; j < i; ++j)
       if (types[j] == types[i])
@@ -102,12 +104,13 @@ bool Matches(const WebhookSubscription& s, const Event& e) {
 }
 
 std::string Body(const Event& e) {
-  std::string body = "{\"id\":" + std::to_string(e.seq) + ",\"type\":\"" + JsonEscape(e.type) +
-                     "\",\"subject\":\"" + JsonEscape(e.subject) + "\",\"time_ms\":" + std::to_string(e.time_ms) +
-                     ",\"data\":";
-  body += e.data.empty() ? "{}" : e.data;
-  body += '}';
-  return body;
+  return EventJson()
+      .u64("id", e.seq)
+      .str("type", e.type)
+      .str("subject", e.subject)
+      .i64("time_ms", e.time_ms)
+      .raw("data", e.data.empty() ? "{}" : e.data)
+      .done();
 }
 
 bool Delivered(const HttpOutcome& o) { return o.http_status >= 200 && o.http_status < 300; }

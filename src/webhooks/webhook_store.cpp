@@ -6,6 +6,7 @@
 
 #include "common/codec.h"
 #include "common/key.h"
+#include "common/record.h"
 
 namespace commerce {
 
@@ -87,14 +88,8 @@ std::string WebhookFailureKey(std::string_view id, uint64_t seq) {
 std::string WebhookFailurePrefix(std::string_view id) { return IdKey(id); }
 
 Result<WebhookSubscription> GetWebhookInTxn(ReadView& view, const Tables& t, std::string_view id) {
-  std::string_view bytes;
-  const std::string key = IdKey(id);
-  Status s = view.get(t.webhooks, key, &bytes);
-  if (s.IsNotFound()) return Status::NotFound("webhook subscription '" + std::string(id) + "' not found");
-  COMMERCE_RETURN_IF_ERROR(s);
-  WebhookSubscription sub;
-  COMMERCE_RETURN_IF_ERROR(DecodeWebhook(key, bytes, &sub));
-  return sub;
+  return GetRecord<WebhookSubscription>(view, t.webhooks, IdKey(id), id, "webhook subscription",
+                                        DecodeWebhook);
 }
 
 Status DecodeWebhook(std::string_view key, std::string_view value, WebhookSubscription* out) {

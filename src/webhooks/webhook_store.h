@@ -48,7 +48,7 @@ std::string WebhookQueuePrefix(std::string_view id);
 std::string WebhookFailureKey(std::string_view id, uint64_t seq);
 std::string WebhookFailurePrefix(std::string_view id);
 
-// NotFound ("webhook subscription '<id>' not found") when absent.
+// NotFound ("no webhook subscription with id '<id>'") when absent.
 Result<WebhookSubscription> GetWebhookInTxn(ReadView& view, const Tables& t, std::string_view id);
 Status PutWebhookInTxn(WriteTxn& txn, const Tables& t, const WebhookSubscription& s);
 // Decode a stored subscription / state; `key` is the storage key, named by Corruption.
