@@ -48,7 +48,16 @@ void BindCatalog(py::module_& m) {
                             py::handle(), "Product.to_json");
           },
           py::arg("with_engine_fields") = true,
-          "The product as one JSON object of the native import schema (docs/catalog.md).");
+          "The product as one JSON object of the native import schema (docs/catalog.md).")
+      .def_static(
+          "from_json",
+          [](std::string_view json, const std::string& default_currency) {
+            return ProductFromJson(json, {.default_currency = default_currency});
+          },
+          py::arg("json"), py::arg("default_currency") = "USD",
+          "A product from one JSON object of the native import schema, read by the same reader "
+          "as import_file (category paths become their leaves' ids; engine fields are ignored). "
+          "Raises InvalidArgument naming the field.");
 
   Value<Category>(m, "Category",
                   "A node of the category tree: id is lower-case slugs joined by '/', root "

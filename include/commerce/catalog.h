@@ -73,9 +73,27 @@ struct Category {
 
 // The product as one JSON object in the native import schema (docs/catalog.md), so that it
 // imports back unchanged. Engine-set fields (version, created_at_ms, updated_at_ms) are
-// included when `with_engine_fields`; the importer rejects them, so leave them out for files
-// meant to be imported.
+// included when `with_engine_fields`; import_file rejects them, so leave them out for files
+// meant to be imported (ProductFromJson accepts them).
 COMMERCE_EXPORT std::string ProductToJson(const Product& p, bool with_engine_fields = true);
+
+struct ProductJsonOptions {
+  // The currency of a variant that names none.
+  std::string default_currency = "USD";
+  // false: "id" may be left out (the caller sets it, e.g. from a URL path).
+  bool id_required = true;
+  // Put before the field in error messages ("body." -> "body.variants[0].price: ...").
+  std::string field_prefix;
+};
+
+// One product from JSON in the native import schema, read by the same reader as import_file,
+// so a product reads the same from a file, an HTTP body or Python. Category paths
+// ("categories": ["Shoes > Running"]) become the ids of their leaves (CategoryIdFromPath),
+// beside "category_ids"; those categories must exist when the product is upserted.
+// ProductToJson's engine fields are accepted and ignored, so an exported product reads back.
+// Errors: InvalidArgument naming the field (malformed JSON: its offset). Pure: no storage.
+COMMERCE_EXPORT Result<Product> ProductFromJson(std::string_view json,
+                                                const ProductJsonOptions& options = {});
 
 // The id a category path gets: {"Cell Phones", "Prepaid Phones"} -> "cell-phones/prepaid-phones".
 COMMERCE_EXPORT std::string CategoryIdFromPath(const std::vector<std::string>& names);

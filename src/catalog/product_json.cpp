@@ -1,6 +1,8 @@
 #include <map>
 #include <string>
 
+#include "catalog/json_node.h"
+#include "catalog/record_decoder.h"
 #include "commerce/catalog.h"
 
 #include <rapidjson/stringbuffer.h>
@@ -64,6 +66,32 @@ std::string ProductToJson(const Product& p, bool with_engine_fields) {
   }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<Product> ProductFromJson(std::string_view json, const ProductJsonOptions& options) {
+  auto fail = [&](const Status& s) {
+    return Status(s.code(), options.field_prefix + s.message());
+  };
+  Result<JsonNode> node = ParseJson(json);
+  if (!node.ok()) return Status::InvalidArgument("invalid JSON at " + node.error().message());
+  if (!node->is_object()) {
+    std::string where = options.field_prefix;
+    if (!where.empty() && where.back() == '.') where.back() = ':', where += ' ';
+    return Status::InvalidArgument(where + "expected a JSON object, got " +
+                                   (node->is_array() ? "an " : "a ") + node->type_name());
+  }
+  // The reader requires an id: when the caller supplies it elsewhere, a placeholder that
+  // validates stands in for it and is removed again below.
+  const bool add_id = !options.id_required && node->is_object() && !node->find("id");
+  if (add_id) node->members.emplace_back("id", JsonNode::String("-"));
+  ParsedProduct parsed;
+  Status s = DecodeNativeRecord(*node, options.default_currency, /*engine_fields=*/true, &parsed);
+  if (!s.ok()) return fail(s);
+  Product p = std::move(parsed.product);
+  if (add_id) p.id.clear();
+  for (const auto& path : parsed.category_paths) p.categories.push_back(CategoryIdFromPath(path));
+  for (auto& id : parsed.category_ids) p.categories.push_back(std::move(id));
+  return p;
 }
 
 }  // namespace commerce

@@ -170,7 +170,8 @@ Status DecodeVariant(const std::string& prefix, const JsonNode& n, std::string_v
   return Status::OK();
 }
 
-Status DecodeNative(const JsonNode& root, std::string_view default_currency, ParsedProduct* out) {
+Status DecodeNative(const JsonNode& root, std::string_view default_currency, bool engine_fields,
+                    ParsedProduct* out) {
   Product& p = out->product;
   std::set<std::string_view> seen;
   for (const auto& [key, value] : root.members) {
@@ -211,6 +212,8 @@ Status DecodeNative(const JsonNode& root, std::string_view default_currency, Par
       p.status = *status;
     } else if (key == "popularity") {
       COMMERCE_RETURN_IF_ERROR(GetInteger(key, value, &p.popularity));
+    } else if (engine_fields && (key == "version" || key == "created_at_ms" || key == "updated_at_ms")) {
+      continue;  // set by the engine on every write: what a reader says is not used
     } else {
       return Invalid(key, "unknown field; expected id, title, description, brand, categories, "
                           "category_ids, attributes, options, variants, status, popularity");
@@ -265,6 +268,15 @@ Status CheckParsedProduct(ParsedProduct* pp) {
   return ValidateProduct(pp->product);
 }
 
+Status DecodeNativeRecord(const JsonNode& node, std::string_view default_currency,
+                          bool engine_fields, ParsedProduct* out) {
+  if (!node.is_object())
+    return Status::InvalidArgument(std::string("expected a JSON object, got ") +
+                                   (node.is_array() ? "an " : "a ") + node.type_name());
+  COMMERCE_RETURN_IF_ERROR(DecodeNative(node, default_currency, engine_fields, out));
+  return CheckParsedProduct(out);
+}
+
 // ---------------------------------------------------------------------------------------
 // RecordDecoder: native or mapped
 // ---------------------------------------------------------------------------------------
@@ -282,7 +294,7 @@ void RecordDecoder::decode(const JsonNode& node, uint64_t line, ParsedRecord* ou
                                                    (node.is_array() ? "an " : "a ") + node.type_name());
       return;
     }
-    Status s = DecodeNative(node, default_currency_, &pp);
+    Status s = DecodeNative(node, default_currency_, /*engine_fields=*/false, &pp);
     if (!s.ok()) {
       out->rejection = RejectionFromStatus(line, s);
       return;

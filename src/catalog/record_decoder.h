@@ -41,6 +41,13 @@ class RecordDecoder {
 // Duplicate paths and ids collapse silently: a feed listing a category twice means it once.
 Status CheckParsedProduct(ParsedProduct* pp);
 
+// The native schema's reader of one record (the object itself) with CheckParsedProduct: what
+// imports and ProductFromJson (catalog.h) share. `engine_fields` accepts and ignores
+// version, created_at_ms and updated_at_ms (ProductToJson writes them). InvalidArgument
+// "field: reason" naming the first bad field.
+Status DecodeNativeRecord(const JsonNode& node, std::string_view default_currency,
+                          bool engine_fields, ParsedProduct* out);
+
 // Small helpers shared by the decoder and the sources.
 Status Invalid(std::string_view field, std::string_view reason);  // "field: reason"
 Rejection MakeRejection(uint64_t line, std::string field, std::string reason);

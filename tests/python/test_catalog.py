@@ -258,3 +258,22 @@ def test_wrong_python_types_are_type_errors(engine):
         engine.catalog.get(42)
     with pytest.raises(TypeError):
         commerce.Product(popularity="high")
+
+
+def test_product_from_json_is_the_import_reader(engine):
+    """Product.from_json reads the import schema with the importer's own reader: decimal
+    prices, category paths, a default currency, and the engine fields to_json writes."""
+    engine.catalog.upsert_category("shoes", "Shoes")
+    engine.catalog.upsert_category(commerce.Category(id="shoes/running", name="Running"))
+    p = commerce.Product.from_json(
+        '{"id": "tr-1", "title": "Trail", "categories": ["Shoes > Running"],'
+        ' "variants": [{"sku": "TR-1", "price_decimal": "49.99"}]}', default_currency="EUR")
+    assert p.categories == ["shoes/running"]
+    assert p.variants[0].price == commerce.Money(4999, "EUR")
+    stored = engine.catalog.upsert(p)
+    again = commerce.Product.from_json(stored.to_json())
+    assert again.version == 0 and again.title == stored.title and again.variants == stored.variants
+    with pytest.raises(commerce.InvalidArgument, match=r"^variants\[0\].price: "):
+        commerce.Product.from_json('{"id": "x", "title": "X", "variants": [{"sku": "X", "price": "1"}]}')
+    with pytest.raises(commerce.InvalidArgument, match="invalid JSON"):
+        commerce.Product.from_json('{"id": ')

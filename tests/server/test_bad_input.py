@@ -78,6 +78,13 @@ def test_wrong_types_and_unknown_fields_write_nothing(admin, store):
     assert store.get("/v1/products/bad-2").status_code == 404
     r = admin.put("/v1/products/bad-3", json={"title": "Bad 3", "variants": [{"sku": "BAD-3", "price": "1"}]})
     assert r.status_code == 400 and "body.variants[0].price" in r.json()["error"]["message"]
+    # the body is read by the catalog's import reader, not a second one: decimal prices and a
+    # variant without a currency (USD) are read as an import reads them
+    r = admin.put("/v1/products/dec-1", json={"title": "Dec", "variants": [{"sku": "DEC-1", "price_decimal": "12.50"}]})
+    assert r.status_code == 200, r.text
+    assert r.json()["variants"][0]["price"] == 1250 and r.json()["variants"][0]["currency"] == "USD"
+    r = admin.put("/v1/products/dec-2", json=[1, 2])
+    assert r.status_code == 400 and r.json()["error"]["message"].startswith("body: expected a JSON object")
     # unknown query parameters are caught too
     r = store.get("/v1/search", params={"q": "x", "lmit": "3"})
     assert r.status_code == 400 and "lmit" in r.json()["error"]["message"]

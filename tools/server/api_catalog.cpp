@@ -51,9 +51,10 @@ Response PutProduct(ServerState& st, const Request& r, const Params& p) {
   rapidjson::Document doc;
   Response err;
   if (!ReadBody(r, &doc, &err)) return err;
-  Product product;
-  Status s = ReadProduct(doc, &product);
-  if (!s.ok()) return StatusResponse(s);
+  // The catalog's own reader (the import schema), not a second one here.
+  auto read = ProductFromJson(r.body, {.id_required = false, .field_prefix = "body."});
+  if (!read.ok()) return StatusResponse(read.status());
+  Product product = std::move(read).value();
   if (!product.id.empty() && product.id != p[0])
     return StatusResponse(Status::InvalidArgument("body.id: \"" + product.id +
                                                   "\" differs from the id in the path"));

@@ -504,45 +504,6 @@ void WriteProduct(JsonWriter& w, const Product& p) {
 
 // --- readers ---------------------------------------------------------------------------
 
-Status ReadProduct(const rapidjson::Value& v, Product* p) {
-  JsonObject o(v, "body");
-  COMMERCE_RETURN_IF_ERROR(o.str("id", &p->id));
-  COMMERCE_RETURN_IF_ERROR(o.str("title", &p->title, true));
-  COMMERCE_RETURN_IF_ERROR(o.str("description", &p->description));
-  COMMERCE_RETURN_IF_ERROR(o.str("brand", &p->brand));
-  COMMERCE_RETURN_IF_ERROR(o.str_list("category_ids", &p->categories));
-  COMMERCE_RETURN_IF_ERROR(o.str_list("options", &p->options));
-  COMMERCE_RETURN_IF_ERROR(o.str_map("attributes", &p->attributes));
-  std::string status = "active";
-  COMMERCE_RETURN_IF_ERROR(o.str("status", &status));
-  auto st = ParseProductStatus(status);
-  if (!st.ok()) return st.status().WithContext("body.status");
-  p->status = *st;
-  COMMERCE_RETURN_IF_ERROR(o.i64("popularity", &p->popularity));
-  o.ignore("version");
-  o.ignore("created_at_ms");
-  o.ignore("updated_at_ms");
-  const rapidjson::Value* variants = nullptr;
-  COMMERCE_RETURN_IF_ERROR(o.array("variants", &variants, true));
-  for (rapidjson::SizeType i = 0; i < variants->Size(); ++i) {
-    std::string path = "body.variants[" + std::to_string(i) + "]";
-    const auto& e = (*variants)[i];
-    if (!e.IsObject()) return Status::InvalidArgument(path + ": expected an object");
-    JsonObject vo(e, path);
-    Variant var;
-    COMMERCE_RETURN_IF_ERROR(vo.str("sku", &var.sku, true));
-    COMMERCE_RETURN_IF_ERROR(vo.i64("price", &var.price.minor, true));
-    var.price.currency = "USD";
-    COMMERCE_RETURN_IF_ERROR(vo.str("currency", &var.price.currency));
-    COMMERCE_RETURN_IF_ERROR(vo.str_map("options", &var.options));
-    COMMERCE_RETURN_IF_ERROR(vo.str("barcode", &var.barcode));
-    COMMERCE_RETURN_IF_ERROR(vo.str_map("attributes", &var.attributes));
-    COMMERCE_RETURN_IF_ERROR(vo.Finish());
-    p->variants.push_back(std::move(var));
-  }
-  return o.Finish();
-}
-
 Status ReadAddress(const rapidjson::Value& v, const std::string& path, Address* a) {
   JsonObject o(v, path);
   COMMERCE_RETURN_IF_ERROR(o.str("name", &a->name));

@@ -89,7 +89,6 @@ void WriteImportReport(JsonWriter& w, const ImportReport& r);
 void WriteProduct(JsonWriter& w, const Product& p);
 
 // Readers for request bodies.
-Status ReadProduct(const rapidjson::Value& v, Product* p);
 Status ReadAddress(const rapidjson::Value& v, const std::string& path, Address* a);
 Status ReadCustomer(const rapidjson::Value& v, Customer* c);
 
