@@ -14,33 +14,33 @@
 namespace commerce::python {
 
 void BindEngine(py::module_& m) {
-  Value<StorageOptions>(m, "StorageOptions", "Tuning of the storage driver (EngineOptions.storage).")
-      .field("max_group_size", &StorageOptions::max_group_size, "Most mutations per group commit.")
-      .field("max_group_wait_us", &StorageOptions::max_group_wait_us, "Wait for more before committing.")
-      .field("lmdb_map_size", &StorageOptions::lmdb_map_size, "LMDB starting map size.")
-      .field("lmdb_max_map_size", &StorageOptions::lmdb_max_map_size, "LMDB largest map size.")
-      .field("lmdb_checkpoint_bytes", &StorageOptions::lmdb_checkpoint_bytes, "Checkpoint at this log size.")
-      .field("lmdb_checkpoint_interval_ms", &StorageOptions::lmdb_checkpoint_interval_ms, "Or after this long.")
-      .field("lmdb_sync_each_commit", &StorageOptions::lmdb_sync_each_commit, "LMDB's own synced commit per group.")
-      .field("lmdb_max_readers", &StorageOptions::lmdb_max_readers, "Concurrent read transactions.")
-      .field("sqlite_synchronous", &StorageOptions::sqlite_synchronous, "'FULL' or 'NORMAL'.")
-      .field("sqlite_cache_kib", &StorageOptions::sqlite_cache_kib, "SQLite page cache, KiB.")
-      .field("postgres_url", &StorageOptions::postgres_url,
+  Value<StorageTuning>(m, "StorageTuning", "Tuning of the storage driver (EngineOptions.storage).")
+      .field("max_group_size", &StorageTuning::max_group_size, "Most mutations per group commit.")
+      .field("max_group_wait_us", &StorageTuning::max_group_wait_us, "Wait for more before committing.")
+      .field("lmdb_map_size", &StorageTuning::lmdb_map_size, "LMDB starting map size.")
+      .field("lmdb_max_map_size", &StorageTuning::lmdb_max_map_size, "LMDB largest map size.")
+      .field("lmdb_checkpoint_bytes", &StorageTuning::lmdb_checkpoint_bytes, "Checkpoint at this log size.")
+      .field("lmdb_checkpoint_interval_ms", &StorageTuning::lmdb_checkpoint_interval_ms, "Or after this long.")
+      .field("lmdb_sync_each_commit", &StorageTuning::lmdb_sync_each_commit, "LMDB's own synced commit per group.")
+      .field("lmdb_max_readers", &StorageTuning::lmdb_max_readers, "Concurrent read transactions.")
+      .field("sqlite_synchronous", &StorageTuning::sqlite_synchronous, "'FULL' or 'NORMAL'.")
+      .field("sqlite_cache_kib", &StorageTuning::sqlite_cache_kib, "SQLite page cache, KiB.")
+      .field("postgres_url", &StorageTuning::postgres_url,
              "libpq connection string; empty: the COMMERCE_PG_URL environment variable.")
-      .field("postgres_schema", &StorageOptions::postgres_schema, "PostgreSQL schema of the store.")
-      .field("postgres_pool_size", &StorageOptions::postgres_pool_size, "Most PostgreSQL read connections.")
-      .field("postgres_connect_timeout_s", &StorageOptions::postgres_connect_timeout_s,
+      .field("postgres_schema", &StorageTuning::postgres_schema, "PostgreSQL schema of the store.")
+      .field("postgres_pool_size", &StorageTuning::postgres_pool_size, "Most PostgreSQL read connections.")
+      .field("postgres_connect_timeout_s", &StorageTuning::postgres_connect_timeout_s,
              "Seconds to wait for a PostgreSQL server to accept a connection.")
-      .field("postgres_max_attempts", &StorageOptions::postgres_max_attempts,
+      .field("postgres_max_attempts", &StorageTuning::postgres_max_attempts,
              "Attempts of a group meeting serialization failures or lost connections.")
-      .field("postgres_in_doubt_timeout_ms", &StorageOptions::postgres_in_doubt_timeout_ms,
+      .field("postgres_in_doubt_timeout_ms", &StorageTuning::postgres_in_doubt_timeout_ms,
              "How long a group whose COMMIT went unanswered may stay unresolved.");
 
   Value<EngineOptions>(m, "EngineOptions",
                        "How to open an Engine; Engine(path, **fields) sets these by keyword.")
       .field("path", &EngineOptions::path, "Directory of the store; created if absent.")
       .field("driver", &EngineOptions::driver, "'lmdb' (default), 'sqlite' or 'postgres'.")
-      .field("storage", &EngineOptions::storage, "StorageOptions.")
+      .field("storage", &EngineOptions::storage, "StorageTuning.")
       .field("pricing", &EngineOptions::pricing, "A PricingPolicy (make_default_pricing()) or None.")
       .field("cart_ttl", &EngineOptions::cart_ttl, "Carts untouched this long expire.")
       .field("background_tick", &EngineOptions::background_tick, "How often background consumers look for work.")

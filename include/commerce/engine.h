@@ -37,8 +37,8 @@ struct EngineOptions {
   std::string path;
   // "lmdb" (default) or "sqlite".
   std::string driver = "lmdb";
-  // Tuning of the storage driver; its path and driver fields are taken from above.
-  StorageOptions storage;
+  // Tuning of the storage driver (group size, LMDB map and checkpoints, SQLite sync level).
+  StorageTuning storage;
   // Tax and shipping of orders; null means MakeDefaultPricing() (no tax, free shipping).
   std::shared_ptr<PricingPolicy> pricing;
   // Carts untouched for this long are removed by the background expiry consumer.

@@ -170,15 +170,9 @@ struct BackupOptions {
   std::function<void(uint64_t done, uint64_t total)> progress;
 };
 
-struct StorageOptions {
-  // "lmdb" (default, local), "sqlite" (local), "postgres" (remote: docs/scaling.md).
-  std::string driver = "lmdb";
-  // Directory holding the store; created if absent. With "postgres" the data lives in the
-  // database and this directory is the process's own: its lock, the search index, and a
-  // note of which database store it belongs to. Each engine process sharing one database
-  // has a directory of its own.
-  std::string path;
-
+// How a driver trades latency, memory and durability. EngineOptions::storage is one (the engine
+// gives the directory and the driver itself); StorageOptions adds those two for OpenStorage.
+struct StorageTuning {
   // Group commit. The writer takes everything queued when it becomes free, up to
   // max_group_size mutations. Larger groups share one fsync among more callers at the cost
   // of latency for the first of them.
@@ -233,6 +227,17 @@ struct StorageOptions {
   // server unreachable) before its callers get Unavailable saying the outcome is unknown.
   // Until then the writer keeps looking the group up; it never runs it twice.
   int postgres_in_doubt_timeout_ms = 120'000;
+};
+
+// What OpenStorage needs: where the store is, which driver, and the tuning.
+struct StorageOptions : StorageTuning {
+  // "lmdb" (default, local), "sqlite" (local), "postgres" (remote: docs/scaling.md).
+  std::string driver = "lmdb";
+  // Directory holding the store; created if absent. With "postgres" the data lives in the
+  // database and this directory is the process's own: its lock, the search index, and a
+  // note of which database store it belongs to. Each engine process sharing one database
+  // has a directory of its own.
+  std::string path;
 };
 
 class COMMERCE_EXPORT Storage {

@@ -31,7 +31,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   if (options.background_tick.count() <= 0)
     return Status::InvalidArgument("background_tick must be positive");
   COMMERCE_RETURN_IF_ERROR(WebhookService::CheckOptions(options.webhooks));
-  StorageOptions so = options.storage;
+  StorageOptions so;
+  static_cast<StorageTuning&>(so) = options.storage;
   so.path = options.path;
   so.driver = options.driver;
   auto core = std::make_unique<EngineCore>();

@@ -482,7 +482,7 @@ class SampleCatalog:
     def sku(i: int, variant: int) -> str: ...
     def write_jsonl(self, path: _PathLike) -> None: ...
 
-class StorageOptions(_Value):
+class StorageTuning(_Value):
     max_group_size: int
     max_group_wait_us: int
     lmdb_map_size: int
@@ -504,7 +504,7 @@ class StorageOptions(_Value):
 class EngineOptions(_Value):
     path: str
     driver: str
-    storage: StorageOptions
+    storage: StorageTuning
     pricing: Optional[PricingPolicy]
     cart_ttl: datetime.timedelta
     background_tick: datetime.timedelta

@@ -45,7 +45,7 @@ def _engine__init__(self, path=None, *, options=None, **fields):
 
     Keywords are EngineOptions fields: driver ('lmdb', 'sqlite' or 'postgres'), run_background,
     cart_ttl, background_tick, pricing (make_default_pricing(...)), storage
-    (StorageOptions or a dict), search (SearchOptions or a dict, e.g. {'shards': 1}).
+    (StorageTuning or a dict), search (SearchOptions or a dict, e.g. {'shards': 1}).
     Or pass options=EngineOptions(...). Raises the engine's error (Unavailable,
     Corruption, InvalidArgument, ...) when the store cannot be opened.
     """
