@@ -47,13 +47,14 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   engine->background_->Add(MakeCartExpiryConsumer(engine->core_.get()));
   SearchOptions search = options.search;
   if (!options.run_background) search.run_indexer = false;
+  EngineCore& shared = *engine->core_;
   engine->search_service_ = std::make_unique<SearchService>(
-      engine->core_.get(), engine->catalog_.get(), engine->inventory_.get(),
+      shared.storage.get(), &shared.notifier, engine->catalog_.get(), engine->inventory_.get(),
       engine->events_.get(), options.path + "/search", search);
   COMMERCE_RETURN_IF_ERROR(engine->search_service_->Open());
-  engine->search_ = std::make_unique<Search>(engine->search_service_.get());
+  engine->search_.reset(new Search(engine->search_service_.get()));
   engine->webhook_service_ = std::make_unique<WebhookService>(engine->core_.get(), options.webhooks);
-  engine->webhooks_ = std::make_unique<Webhooks>(engine->webhook_service_.get());
+  engine->webhooks_.reset(new Webhooks(engine->webhook_service_.get()));
   if (engine->core_->storage->capabilities() & kRemote) {
     // Other processes may share the store: one of them at a time runs each durable consumer.
     engine->background_->UseLease(

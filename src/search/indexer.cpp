@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <unordered_map>
 
-#include "engine/engine_core.h"
+#include "events/event_log.h"
 #include "search/index_schema.h"
 
 namespace commerce::search {
@@ -45,9 +45,9 @@ Status FromXapian(const Xapian::Error& e, std::string_view context) {
   return Status::Unavailable(msg);
 }
 
-Indexer::Indexer(EngineCore* core, Catalog* catalog, Inventory* inventory, Events* events,
+Indexer::Indexer(EventNotifier* notifier, Catalog* catalog, Inventory* inventory, Events* events,
                  CategoryNames* names, IndexLayout layout, Published published)
-    : core_(core),
+    : notifier_(notifier),
       catalog_(catalog),
       inventory_(inventory),
       events_(events),
@@ -196,18 +196,18 @@ void Indexer::Start() {
 
 void Indexer::Stop() {
   stop_.store(true);
-  core_->notifier.Notify();
+  notifier_->Notify();
   if (thread_.joinable()) thread_.join();
 }
 
 void Indexer::Loop() {
   while (!stop_.load()) {
-    const uint64_t gen = core_->notifier.generation();
+    const uint64_t gen = notifier_->generation();
     const auto round_start = std::chrono::steady_clock::now();
     Status s = RunOnce();
     SetError(s);
     if (stop_.load()) break;
-    core_->notifier.WaitPast(gen, std::chrono::steady_clock::now() + kIdleWait);
+    notifier_->WaitPast(gen, std::chrono::steady_clock::now() + kIdleWait);
     auto next = round_start + kMinRoundInterval;
     while (!stop_.load() && std::chrono::steady_clock::now() < next)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));

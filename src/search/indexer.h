@@ -36,7 +36,7 @@
 #include "search/word_list.h"
 
 namespace commerce {
-class EngineCore;
+class EventNotifier;
 }
 
 namespace commerce::search {
@@ -47,7 +47,9 @@ class Indexer {
   // searchable, and after a rebuild switched to a new generation.
   using Published = std::function<void(const std::string& generation, uint64_t seq)>;
 
-  Indexer(EngineCore* core, Catalog* catalog, Inventory* inventory, Events* events,
+  // The indexer sees the engine only through its public API and the event log: `notifier`
+  // wakes it when events are appended (and when it is stopped).
+  Indexer(EventNotifier* notifier, Catalog* catalog, Inventory* inventory, Events* events,
           CategoryNames* names, IndexLayout layout, Published published);
   ~Indexer();  // Stop()s
 
@@ -91,7 +93,7 @@ class Indexer {
   void Loop();
   void SetError(const Status& s);
 
-  EngineCore* core_;
+  EventNotifier* notifier_;
   Catalog* catalog_;
   Inventory* inventory_;
   Events* events_;

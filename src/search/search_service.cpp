@@ -1,7 +1,7 @@
 #include "search/search_service.h"
 
 #include "common/key.h"
-#include "engine/engine_core.h"
+#include "events/event_log.h"
 #include "search/query_runner.h"
 
 namespace commerce {
@@ -15,16 +15,18 @@ constexpr int kModifiedRetries = 3;
 std::string SynonymsKey() { return KeyBuilder().str("search.synonyms").key(); }
 }  // namespace
 
-SearchService::SearchService(EngineCore* core, Catalog* catalog, Inventory* inventory,
-                             Events* events, std::string root, SearchOptions options)
-    : core_(core),
+SearchService::SearchService(Storage* storage, EventNotifier* notifier, Catalog* catalog,
+                             Inventory* inventory, Events* events, std::string root,
+                             SearchOptions options)
+    : storage_(storage),
+      notifier_(notifier),
       events_(events),
       options_(options),
       layout_(std::move(root)),
       names_(catalog),
       readers_(&layout_),
       cache_(options.cache_entries, options.cache_ttl, options.cache_stale),
-      indexer_(core, catalog, inventory, events, &names_, layout_,
+      indexer_(notifier, catalog, inventory, events, &names_, layout_,
                [this](const std::string& g, uint64_t seq) { OnPublished(g, seq); }),
       synonyms_(std::make_shared<search::Synonyms>()) {}
 
@@ -36,9 +38,10 @@ Status SearchService::Open() {
     return Status::InvalidArgument("search.cache_ttl and search.cache_stale must not be negative");
   // The synonym list is kept in the store (meta table), so it is as durable as the catalog
   // and survives index rebuilds.
-  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  COMMERCE_ASSIGN_OR_RETURN(meta_, storage_->table("meta"));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, storage_->read());
   std::string_view v;
-  Status s = txn->get(core_->tables.meta, SynonymsKey(), &v);
+  Status s = txn->get(meta_, SynonymsKey(), &v);
   if (s.ok()) {
     COMMERCE_ASSIGN_OR_RETURN(auto syn, search::Synonyms::Decode(v));
     synonyms_ = std::make_shared<const search::Synonyms>(std::move(syn));
@@ -71,7 +74,7 @@ void SearchService::OnPublished(const std::string& generation, uint64_t seq) {
     published_seq_ = seq;
   }
   seq_cv_.notify_all();
-  core_->notifier.NotifyListeners();  // loops waiting for min_index_seq without a thread
+  notifier_->NotifyListeners();  // loops waiting for min_index_seq without a thread
 }
 
 std::shared_ptr<const search::Synonyms> SearchService::CurrentSynonyms() const {
@@ -149,9 +152,10 @@ Status SearchService::SetSynonyms(const std::vector<std::vector<std::string>>& g
   COMMERCE_ASSIGN_OR_RETURN(auto syn, search::Synonyms::Make(groups));
   std::string encoded = syn.Encode();
   const std::string key = SynonymsKey();
-  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
-    if (!encoded.empty()) return txn.put(core_->tables.meta, key, encoded);
-    Status s = txn.del(core_->tables.meta, key);
+  const Table meta = meta_;
+  COMMERCE_RETURN_IF_ERROR(storage_->write([&](WriteTxn& txn) -> Status {
+    if (!encoded.empty()) return txn.put(meta, key, encoded);
+    Status s = txn.del(meta, key);
     return s.IsNotFound() ? Status::OK() : s;
   }));
   {
@@ -183,7 +187,11 @@ Result<SearchStats> SearchService::Stats() {
   st.lag_events = st.log_seq > st.indexed_seq ? st.log_seq - st.indexed_seq : 0;
   if (st.lag_events > 0) {
     COMMERCE_ASSIGN_OR_RETURN(auto next, events_->tail(st.indexed_seq + 1, 1));
-    if (!next.empty()) st.lag_ms = std::max<double>(0, EngineCore::NowMs() - next[0].time_ms);
+    if (!next.empty()) {
+      const auto now = std::chrono::system_clock::now().time_since_epoch();
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+      st.lag_ms = std::max<double>(0, now_ms - next[0].time_ms);
+    }
   }
   st.shards = indexer_.shard_count();
   st.index_bytes = layout_.DiskBytes();

@@ -17,6 +17,7 @@
 #include "commerce/events.h"
 #include "commerce/inventory.h"
 #include "commerce/search.h"
+#include "commerce/storage.h"
 #include "search/category_names.h"
 #include "search/indexer.h"
 #include "search/reader_pool.h"
@@ -26,12 +27,14 @@
 
 namespace commerce {
 
-class EngineCore;
+class EventNotifier;
 
+// Search sees the engine as any consumer of it would: the public Storage (for the synonym
+// list, kept in the store's meta table), the public engines, and the event log.
 class SearchService {
  public:
-  SearchService(EngineCore* core, Catalog* catalog, Inventory* inventory, Events* events,
-                std::string root, SearchOptions options);
+  SearchService(Storage* storage, EventNotifier* notifier, Catalog* catalog, Inventory* inventory,
+                Events* events, std::string root, SearchOptions options);
   ~SearchService();  // Stop()s
 
   Status Open();
@@ -52,7 +55,9 @@ class SearchService {
   void RefreshLoop();
   std::shared_ptr<const search::Synonyms> CurrentSynonyms() const;
 
-  EngineCore* core_;
+  Storage* storage_;
+  Table meta_;  // from storage_->table("meta") in Open()
+  EventNotifier* notifier_;  // wakes loop-side waiters when an index generation is published
   Events* events_;
   SearchOptions options_;
   search::IndexLayout layout_;
