@@ -124,7 +124,9 @@ struct NewCart {
 
 class COMMERCE_EXPORT Carts {
  public:
-  explicit Carts(EngineCore* core) : core_(core) {}
+  // Handed out by Engine (engine.h), which owns it; not copyable.
+  Carts(const Carts&) = delete;
+  Carts& operator=(const Carts&) = delete;
 
   // AlreadyExists for a taken id; NotFound for an unknown customer.
   Result<Cart> create(const NewCart& c);
@@ -159,6 +161,8 @@ class COMMERCE_EXPORT Carts {
   Status remove_cart(std::string_view cart_id);
 
  private:
+  friend class Engine;
+  explicit Carts(EngineCore* core) : core_(core) {}
   EngineCore* core_;
 };
 

@@ -224,7 +224,9 @@ class COMMERCE_EXPORT ImportStream {
 
 class COMMERCE_EXPORT Catalog {
  public:
-  explicit Catalog(EngineCore* core) : core_(core) {}
+  // Handed out by Engine (engine.h), which owns it; not copyable.
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
 
   // Creates or replaces the product with product.id; returns it as stored (version,
   // timestamps). Errors: InvalidArgument (names the field), AlreadyExists (a SKU belongs to
@@ -265,6 +267,8 @@ class COMMERCE_EXPORT Catalog {
                                   std::function<void(const ImportProgress&)> progress = {});
 
  private:
+  friend class Engine;
+  explicit Catalog(EngineCore* core) : core_(core) {}
   EngineCore* core_;
 };
 

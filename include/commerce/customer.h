@@ -43,7 +43,9 @@ struct Customer {
 
 class COMMERCE_EXPORT Customers {
  public:
-  explicit Customers(EngineCore* core) : core_(core) {}
+  // Handed out by Engine (engine.h), which owns it; not copyable.
+  Customers(const Customers&) = delete;
+  Customers& operator=(const Customers&) = delete;
 
   // AlreadyExists when the id, or the email in any letter case, is taken.
   Result<Customer> create(const Customer& c);
@@ -55,6 +57,8 @@ class COMMERCE_EXPORT Customers {
   Result<Customer> get_by_email(std::string_view email);
 
  private:
+  friend class Engine;
+  explicit Customers(EngineCore* core) : core_(core) {}
   EngineCore* core_;
 };
 

@@ -37,7 +37,9 @@ struct Event {
 
 class COMMERCE_EXPORT Events {
  public:
-  explicit Events(EngineCore* core) : core_(core) {}
+  // Handed out by Engine (engine.h), which owns it; not copyable.
+  Events(const Events&) = delete;
+  Events& operator=(const Events&) = delete;
 
   // Up to `limit` (1..10000) events with seq >= from, in order.
   Result<std::vector<Event>> tail(uint64_t from, size_t limit = 1000);
@@ -66,6 +68,8 @@ class COMMERCE_EXPORT Events {
   Status set_cursor(std::string_view consumer, uint64_t seq, WriteOptions options = {});
 
  private:
+  friend class Engine;
+  explicit Events(EngineCore* core) : core_(core) {}
   EngineCore* core_;
 };
 

@@ -59,7 +59,9 @@ inline constexpr int64_t kMaxQuantity = 1'000'000;
 
 class COMMERCE_EXPORT Inventory {
  public:
-  explicit Inventory(EngineCore* core) : core_(core) {}
+  // Handed out by Engine (engine.h), which owns it; not copyable.
+  Inventory(const Inventory&) = delete;
+  Inventory& operator=(const Inventory&) = delete;
 
   // Creates or updates a warehouse. InvalidArgument names the field.
   Result<Warehouse> upsert_warehouse(const Warehouse& w);
@@ -92,6 +94,8 @@ class COMMERCE_EXPORT Inventory {
   Result<StockLevel> get(std::string_view sku, std::string_view warehouse_id);
 
  private:
+  friend class Engine;
+  explicit Inventory(EngineCore* core) : core_(core) {}
   EngineCore* core_;
 };
 

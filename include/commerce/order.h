@@ -129,7 +129,9 @@ struct OrderListOptions {
 
 class COMMERCE_EXPORT Orders {
  public:
-  explicit Orders(EngineCore* core) : core_(core) {}
+  // Handed out by Engine (engine.h), which owns it; not copyable.
+  Orders(const Orders&) = delete;
+  Orders& operator=(const Orders&) = delete;
 
   Result<Order> place(const PlaceOrder& request);
   Result<Order> get(std::string_view order_id);
@@ -142,6 +144,8 @@ class COMMERCE_EXPORT Orders {
   Result<Page<Order>> list_by_status(OrderStatus status, OrderListOptions o = {});
 
  private:
+  friend class Engine;
+  explicit Orders(EngineCore* core) : core_(core) {}
   EngineCore* core_;
 };
 

@@ -156,7 +156,9 @@ struct SearchOptions {
 
 class COMMERCE_EXPORT Search {
  public:
-  explicit Search(SearchService* service) : service_(service) {}
+  // Handed out by Engine (engine.h), which owns it; not copyable.
+  Search(const Search&) = delete;
+  Search& operator=(const Search&) = delete;
 
   // Errors: InvalidArgument (names the field: text too long or unparsable, unknown facet or
   // sort, price range inverted or negative, limit or offset out of range), DeadlineExceeded
@@ -182,6 +184,8 @@ class COMMERCE_EXPORT Search {
   Result<SearchStats> stats();
 
  private:
+  friend class Engine;
+  explicit Search(SearchService* service) : service_(service) {}
   SearchService* service_;
 };
 

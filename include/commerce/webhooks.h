@@ -88,7 +88,9 @@ COMMERCE_EXPORT const std::vector<std::string>& WebhookEventTypes();
 
 class COMMERCE_EXPORT Webhooks {
  public:
-  explicit Webhooks(WebhookService* service) : service_(service) {}
+  // Handed out by Engine (engine.h), which owns it; not copyable.
+  Webhooks(const Webhooks&) = delete;
+  Webhooks& operator=(const Webhooks&) = delete;
 
   // Stores the subscription; it receives the events committed after this call returns.
   // Errors: InvalidArgument (id, url, event types, secret), AlreadyExists (id taken),
@@ -108,6 +110,8 @@ class COMMERCE_EXPORT Webhooks {
                                                 size_t limit = 100);
 
  private:
+  friend class Engine;
+  explicit Webhooks(WebhookService* service) : service_(service) {}
   WebhookService* service_;
 };
 

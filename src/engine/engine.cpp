@@ -71,12 +71,12 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
 
 Engine::Engine(std::unique_ptr<EngineCore> core)
     : core_(std::move(core)),
-      catalog_(std::make_unique<Catalog>(core_.get())),
-      inventory_(std::make_unique<Inventory>(core_.get())),
-      carts_(std::make_unique<Carts>(core_.get())),
-      orders_(std::make_unique<Orders>(core_.get())),
-      customers_(std::make_unique<Customers>(core_.get())),
-      events_(std::make_unique<Events>(core_.get())) {}
+      catalog_(new Catalog(core_.get())),
+      inventory_(new Inventory(core_.get())),
+      carts_(new Carts(core_.get())),
+      orders_(new Orders(core_.get())),
+      customers_(new Customers(core_.get())),
+      events_(new Events(core_.get())) {}
 
 Engine::~Engine() { (void)close(); }
 

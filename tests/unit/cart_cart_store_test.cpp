@@ -1,7 +1,8 @@
-// Tests of the in-transaction cart functions that order placement uses
-// (src/cart/cart_store.cpp: ReadCartInTxn, ClearCartInTxn) and of the stored record's round
-// trip, on every local driver. The engine's internals are reached the way order placement
-// reaches them: an EngineCore over an open store.
+// Tests of the cart record (src/cart/cart_store.cpp, cart_codec.cpp) and of what order
+// placement does to the cart it orders from, on every local driver, through the public API:
+// the cart is emptied in the order's own write, the removal is recorded dot by dot (a stale
+// copy merged back cannot resurrect the ordered lines), and a placement that fails leaves the
+// cart as it was.
 #include <memory>
 #include <string>
 
@@ -9,116 +10,90 @@
 
 #include "cart/cart_codec.h"
 #include "cart/cart_store.h"
-#include "commerce/cart.h"
-#include "commerce/catalog.h"
-#include "commerce/customer.h"
+#include "commerce/engine.h"
 #include "common/key.h"
-#include "engine/engine_core.h"
 #include "test_dir.h"
+#include "test_engine.h"
 
 namespace {
 
 using commerce::CartLine;
 using commerce::CartRecord;
-using commerce::CartSnapshot;
 using commerce::Code;
-using commerce::EngineCore;
 using commerce::Money;
 using commerce::Status;
 
 Money Usd(int64_t minor) { return Money{minor, "USD"}; }
 
-// An EngineCore with the tables carts, catalog and customers use.
-std::unique_ptr<EngineCore> OpenCore(const std::string& path, const std::string& driver) {
-  commerce::StorageOptions so;
-  so.path = path;
-  so.driver = driver;
-  auto core = std::make_unique<EngineCore>();
-  auto storage = commerce::OpenStorage(so);
-  INFO(storage.status().ToString());
-  REQUIRE(storage.ok());
-  core->storage = std::move(storage).value();
-  auto& t = core->tables;
-  struct { commerce::Table* table; const char* name; } all[] = {
-      {&t.meta, "meta"}, {&t.events, "events"}, {&t.products, "products"}, {&t.skus, "skus"},
-      {&t.categories, "categories"}, {&t.category_children, "category_children"},
-      {&t.category_products, "category_products"}, {&t.customers, "customers"},
-      {&t.customer_emails, "customer_emails"}, {&t.carts, "carts"},
-      {&t.customer_carts, "customer_carts"}, {&t.cart_expiry, "cart_expiry"}};
-  for (auto& [table, name] : all) {
-    auto r = core->storage->table(name);
-    REQUIRE(r.ok());
-    *table = *r;
-  }
-  core->replica_id = "r-test";
-  return core;
+commerce::PlaceOrder FromCart(const std::string& key) {
+  commerce::PlaceOrder r;
+  r.idempotency_key = key;
+  r.customer_id = "cus-1";
+  r.cart_id = "c1";
+  r.shipping_address.name = "Ada";
+  r.shipping_address.line1 = "1 Main St";
+  r.shipping_address.city = "Springfield";
+  r.shipping_address.region = "us-east";
+  r.shipping_address.country = "US";
+  return r;
 }
 
 }  // namespace
 
-TEST_CASE("cart store: ReadCartInTxn and ClearCartInTxn, as order placement uses them",
+TEST_CASE("cart store: an order empties its cart, for good, and a failed one leaves it be",
           "[carts]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   commerce::testing::TempDir dir;
-  auto core = OpenCore(dir.path(), driver);
-  commerce::Catalog catalog(core.get());
-  commerce::Carts carts(core.get());
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
   commerce::Product p;
   p.id = "mug";
   p.title = "Mug";
   p.variants.push_back({"MUG", {}, Usd(899), "", {}});
   p.variants.push_back({"MUG-XL", {}, Usd(1299), "", {}});
-  REQUIRE(catalog.upsert(p).ok());
+  REQUIRE(engine->catalog().upsert(p).ok());
+  commerce::Customer c;
+  c.id = "cus-1";
+  c.email = "c1@example.com";
+  REQUIRE(engine->customers().create(c).ok());
+  REQUIRE(engine->inventory().upsert_warehouse({"east-1", "East", "us-east", 0, true}).ok());
+  REQUIRE(engine->inventory().receive("MUG", "east-1", 3).ok());
   commerce::NewCart nc;
   nc.id = "c1";
-  REQUIRE(carts.create(nc).ok());
-  REQUIRE(carts.add("c1", "MUG-XL", 1).ok());
-  REQUIRE(carts.add("c1", "MUG", 2).ok());
-  REQUIRE(carts.add("c1", "MUG", 1).ok());
-  auto state_before = carts.state("c1");
+  nc.customer_id = "cus-1";
+  REQUIRE(engine->carts().create(nc).ok());
+  REQUIRE(engine->carts().add("c1", "MUG-XL", 1).ok());
+  REQUIRE(engine->carts().add("c1", "MUG", 2).ok());
+  REQUIRE(engine->carts().add("c1", "MUG", 1).ok());
+  auto state_before = engine->carts().state("c1");
   REQUIRE(state_before.ok());
+  auto cart_before = engine->carts().get("c1");
+  REQUIRE(cart_before.ok());
+  REQUIRE(cart_before->lines.size() == 2);
+  CHECK(cart_before->lines[0] == CartLine{"MUG", 3, Usd(899), Usd(2697)});
+  CHECK(cart_before->lines[1] == CartLine{"MUG-XL", 1, Usd(1299), Usd(1299)});
 
-  {
-    auto txn = core->storage->read();
-    REQUIRE(txn.ok());
-    auto snap = commerce::ReadCartInTxn(**txn, core->tables, "c1");
-    REQUIRE(snap.ok());
-    CHECK(snap->id == "c1");
-    CHECK(snap->customer_id.empty());
-    CHECK(snap->currency == "USD");
-    REQUIRE(snap->lines.size() == 2);
-    CHECK(snap->lines[0] == CartLine{"MUG", 3, Usd(899), Usd(2697)});
-    CHECK(snap->lines[1] == CartLine{"MUG-XL", 1, Usd(1299), Usd(1299)});
-    auto missing = commerce::ReadCartInTxn(**txn, core->tables, "nope");
-    CHECK(missing.status().code() == Code::kNotFound);
-  }
+  // MUG-XL has no stock: the placement fails whole, and the cart is untouched.
+  auto failed = engine->orders().place(FromCart("k1"));
+  CHECK(failed.status().code() == Code::kOutOfStock);
+  auto unchanged = engine->carts().get("c1");
+  REQUIRE(unchanged.ok());
+  CHECK(*unchanged == *cart_before);
 
-  // Placing an order clears the cart in the order's own mutation.
-  Status s = core->Write([&](commerce::WriteTxn& txn) {
-    return commerce::ClearCartInTxn(txn, core->tables, "c1", EngineCore::NowMs());
-  });
-  REQUIRE(s.ok());
-  auto cart = carts.get("c1");
+  REQUIRE(engine->carts().remove("c1", "MUG-XL").ok());
+  auto placed = engine->orders().place(FromCart("k2"));
+  INFO(placed.status().ToString());
+  REQUIRE(placed.ok());
+  auto cart = engine->carts().get("c1");
   REQUIRE(cart.ok());
   CHECK(cart->lines.empty());
   // The removal is recorded dot by dot: the copy from before the order, merged back (a phone
   // that was offline), cannot resurrect the ordered lines.
-  auto merged = carts.merge("c1", *state_before);
+  auto merged = engine->carts().merge("c1", *state_before);
   REQUIRE(merged.ok());
   CHECK(merged->lines.empty());
-
-  s = core->Write([&](commerce::WriteTxn& txn) {
-    return commerce::ClearCartInTxn(txn, core->tables, "nope", 1);
-  });
-  CHECK(s.code() == Code::kNotFound);
-  // A failing mutation rolls back with everything else the order did.
-  s = core->Write([&](commerce::WriteTxn& txn) -> Status {
-    COMMERCE_RETURN_IF_ERROR(commerce::ClearCartInTxn(txn, core->tables, "c1", 1));
-    return Status::OutOfStock("sku MUG: 0 left");
-  });
-  CHECK(s.code() == Code::kOutOfStock);
-  CHECK(carts.get("c1")->updated_at_ms == merged->updated_at_ms);
+  // An empty cart orders nothing.
+  CHECK(engine->orders().place(FromCart("k3")).status().code() == Code::kFailedPrecondition);
 }
 
 TEST_CASE("cart store: the record round-trips, and garbage is Corruption", "[carts]") {
