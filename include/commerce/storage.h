@@ -13,6 +13,8 @@
 // each inside a nested transaction (LMDB) or savepoint (SQL) so that one that fails rolls back
 // alone, and makes the whole group durable with one commit (one fsync). A caller is answered
 // only after the group holding its mutation is durable (unless it asked for sync = false).
+// apply(changes) writes a ChangeSet instead (see "Checked changes" below): the work that
+// only reads is done on the caller's thread, and no caller code runs on the writer.
 //
 // Reads: read() returns a snapshot. It sees every write acknowledged before read() was
 // called and none committed after; it never waits for the writer.
@@ -26,6 +28,7 @@
 // Mutations run on the writer thread.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -120,6 +123,11 @@ class COMMERCE_EXPORT WriteTxn : public ReadView {
                      PutMode mode = PutMode::kOverwrite) = 0;
   // Removes the key; OK whether or not it was present.
   virtual Status del(Table table, std::string_view key) = 0;
+
+  // Appends `value` to a log table (keys are 8-byte big-endian sequence numbers, 1, 2, ...)
+  // under the next sequence, and returns it. Gapless: a mutation that fails takes its entries
+  // with it. The default finds the table's last key; a driver may keep the count instead.
+  virtual Result<uint64_t> append(Table log, std::string_view value);
 };
 
 // A change to apply atomically. Return OK to commit it with its group; return any error to
@@ -240,6 +248,151 @@ struct StorageOptions : StorageTuning {
   std::string path;
 };
 
+// ---------------------------------------------------------------------------------------
+// Checked changes: how the engines write (docs/storage.md, "Checked changes").
+//
+// An engine prepares a write on the caller's thread, against a snapshot: it reads, validates,
+// prices, allocates and builds its records and events there. What it hands the writer is a
+// ChangeSet, a small program of changes, each either plain (put, del) or checked against the
+// value current when the writer applies it:
+//   expect / expect_absent  the record read in the snapshot is still what it was (a price, a
+//                           status, a cart); use only where a change must abort the write;
+//   insert                  insert-if-absent (idempotency keys, new ids);
+//   add                     a counters record changed by deltas, within bounds checked on the
+//                           current value (stock: available >= q, then reserve) -- never on the
+//                           value read, so a popular SKU does not turn into a storm of aborts;
+//   append                  a log entry under the next sequence number, allocated by the
+//                           writer as the group commits (the event log).
+// The writer applies a change set all or nothing: if a check fails, nothing of it is written
+// and the caller learns which check failed (ApplyResult), so that it can prepare again against
+// a newer snapshot or answer with an error. No caller code runs on the writer, so a driver may
+// apply a whole group of change sets as one batch (a remote driver: one round trip). A driver
+// without a native path inherits Storage::apply, which runs the set as a mutation.
+// ---------------------------------------------------------------------------------------
+
+// A counters record: 1..kMaxCounters signed 64-bit integers that the driver itself reads and
+// changes (ChangeSet::add). Every driver stores it as EncodeCounters writes it, so that
+// engines read such a record with DecodeCounters.
+inline constexpr size_t kMaxCounters = 4;
+
+struct Counters {
+  uint8_t size = 0;  // 1..kMaxCounters in a stored record
+  std::array<int64_t, kMaxCounters> v{};
+  friend bool operator==(const Counters&, const Counters&) = default;
+};
+
+// The stored form of a counters record: one byte kCountersMagic, the count, the counters as
+// 8-byte big-endian two's complement, then a CRC-32 (zlib's) of what precedes it, little-endian.
+inline constexpr uint8_t kCountersMagic = 0xC7;
+COMMERCE_EXPORT std::string EncodeCounters(const Counters& c);
+// Corruption when `bytes` is not a counters record or fails its checksum.
+COMMERCE_EXPORT Result<Counters> DecodeCounters(std::string_view bytes);
+
+// min <= v[a] - (minus >= 0 ? v[minus] : 0) <= max, on the counters after a change.
+struct CounterBound {
+  uint8_t a = 0;
+  int8_t minus = -1;
+  int64_t min = INT64_MIN;
+  int64_t max = INT64_MAX;
+};
+
+// What ChangeSet::add does to one counters record. A missing record counts as `size` zeros.
+// Counter i is increased by delta[i], or, when bit i of set_mask is set, set to delta[i] (a
+// timestamp). Then every bound must hold (an overflow fails the check too).
+struct CounterChange {
+  uint8_t size = 0;
+  std::array<int64_t, kMaxCounters> delta{};
+  uint8_t set_mask = 0;
+  uint8_t bound_count = 0;
+  std::array<CounterBound, kMaxCounters> bounds{};
+};
+
+// Why a check failed.
+enum class CheckFailure : uint8_t {
+  kNone = 0,
+  kChanged,  // expect: the key holds another value
+  kAbsent,   // expect: the key is absent
+  kPresent,  // insert or expect_absent: the key is present
+  kBounds,   // add: a bound does not hold after the change
+};
+
+// Built by one thread, then moved into Storage::apply.
+class COMMERCE_EXPORT ChangeSet {
+ public:
+  enum class OpKind : uint8_t { kExpect, kExpectAbsent, kPut, kInsert, kDel, kAdd, kAppend };
+  struct Op {
+    OpKind kind = OpKind::kPut;
+    Table table;
+    uint32_t key_at = 0, key_size = 0;      // into the set's bytes
+    uint32_t value_at = 0, value_size = 0;  // into the set's bytes
+    // kAppend: the index (among this set's add ops) whose counters after the change are
+    // appended to the value, 8 bytes big-endian each; -1 for none.
+    int32_t counters_of = -1;
+    // A sequence slot (kPut, kDel): the sequence of this set's append number `seq_of` is
+    // written as 8 bytes big-endian (bitwise inverted when seq_invert) at seq_offset of the key,
+    // or of the value when seq_in_value. -1: no slot.
+    int32_t seq_of = -1;
+    uint32_t seq_offset = 0;
+    bool seq_invert = false;
+    bool seq_in_value = false;
+    CounterChange change;  // kAdd
+  };
+
+  // Checks.
+  ChangeSet& expect(Table table, std::string_view key, std::string_view value);
+  ChangeSet& expect_absent(Table table, std::string_view key);
+  // Changes.
+  ChangeSet& put(Table table, std::string_view key, std::string_view value);
+  ChangeSet& insert(Table table, std::string_view key, std::string_view value);  // checked
+  ChangeSet& del(Table table, std::string_view key);
+  ChangeSet& add(Table table, std::string_view key, const CounterChange& change);  // checked
+  // `log` holds 8-byte big-endian sequence keys, as WriteTxn::append writes them.
+  ChangeSet& append(Table log, std::string_view value, int32_t counters_of = -1);
+  // Gives the last op (a put or a del) a sequence slot: see Op::seq_of.
+  ChangeSet& with_seq(int32_t append_index, size_t offset, bool invert = false,
+                      bool in_value = false);
+
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+  size_t appends() const { return appends_; }
+  size_t adds() const { return adds_; }
+  // OK, or InvalidArgument describing the first malformed op (an empty or too long key, a
+  // slot outside its key, a reference to an append or add that does not precede it...): such
+  // a set is refused before it reaches the writer.
+  const Status& status() const { return status_; }
+
+  // For drivers.
+  const std::vector<Op>& ops() const { return ops_; }
+  std::string_view key(const Op& op) const { return {bytes_.data() + op.key_at, op.key_size}; }
+  std::string_view value(const Op& op) const { return {bytes_.data() + op.value_at, op.value_size}; }
+
+ private:
+  Op& push(OpKind kind, Table table, std::string_view key, std::string_view value);
+  void fail(std::string message);
+
+  std::string bytes_;  // every key and value, back to back
+  std::vector<Op> ops_;
+  size_t appends_ = 0, adds_ = 0;
+  Status status_;
+};
+
+// What applying a change set did.
+struct ApplyResult {
+  // OK when applied. Conflict when a check failed: nothing of the set was written, and
+  // failed_op, failure and current say which check and why. Otherwise the error that stopped
+  // the set or its whole group (InvalidArgument for a malformed set, Unavailable, Corruption
+  // -- a damaged counters record --, ResourceExhausted, FailedPrecondition when the storage
+  // is closed, ...).
+  Status status;
+  int32_t failed_op = -1;                      // index into ops()
+  CheckFailure failure = CheckFailure::kNone;
+  Counters current;                            // kBounds: the record's counters when checked
+  std::vector<uint64_t> seqs;                  // one per append, in order
+  std::vector<Counters> counters;              // one per add, after the change, in order
+
+  bool check_failed() const { return failure != CheckFailure::kNone; }
+};
+
 class COMMERCE_EXPORT Storage {
  public:
   virtual ~Storage();
@@ -294,6 +447,19 @@ class COMMERCE_EXPORT Storage {
   // keeps reading its snapshot until it is destroyed; the store's files are released then.
   // Called by the destructor when not called before.
   virtual Status close() = 0;
+
+  // Applies `changes` in the next group, all or nothing, and returns what it did once the
+  // group has committed (and, with options.sync, is durable): see ApplyResult. A malformed
+  // set (changes.status() not OK) is refused without reaching the writer. The default runs
+  // the set as a mutation through write(); a driver may apply a group's sets natively (no
+  // nested transactions; a remote driver: one round trip). Not from inside a mutation.
+  virtual ApplyResult apply(ChangeSet changes, WriteOptions options = {});
+
+  // As apply(), without blocking: `done` is called once, on the writer thread (or on this
+  // thread for a malformed set), with the same result. `done` must be quick and must not
+  // write.
+  virtual void apply_async(ChangeSet changes, WriteOptions options,
+                           std::function<void(ApplyResult)> done);
 };
 
 // Opens (creating if needed) the store described by `options`. Errors:

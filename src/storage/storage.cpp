@@ -1,10 +1,11 @@
-// What every driver shares: the ReadView conveniences, table-name rules and OpenStorage's
-// choice of driver.
+// What every driver shares: the ReadView conveniences, the default log append and the default
+// apply of a ChangeSet (through write()), table-name rules and OpenStorage's choice of driver.
 #include "commerce/storage.h"
 
 #include <filesystem>
 #include <fstream>
 
+#include "storage/change_apply.h"
 #include "storage/lmdb/lmdb_storage.h"
 #include "storage/postgres/pg_storage.h"
 #include "storage/sqlite/sqlite_storage.h"
@@ -49,6 +50,78 @@ Result<std::vector<KeyValue>> ReadView::scan(Table table, std::string_view begin
   }
   COMMERCE_RETURN_IF_ERROR(c->status());
   return out;
+}
+
+namespace {
+// The largest sequence in `log` (0 when empty): its last key, 8 bytes big-endian.
+Result<uint64_t> LastLogSequence(ReadView& view, Table log) {
+  auto c = view.cursor(log, CursorOptions{.reverse = true});
+  c->seek_to_first();
+  if (!c->valid()) {
+    COMMERCE_RETURN_IF_ERROR(c->status());
+    return uint64_t{0};
+  }
+  const std::string_view key = c->key();
+  if (key.size() != 8) return Status::Corruption("log table key is not an 8-byte sequence number");
+  uint64_t seq = 0;
+  for (char b : key) seq = (seq << 8) | static_cast<unsigned char>(b);
+  return seq;
+}
+
+}  // namespace
+
+Result<uint64_t> WriteTxn::append(Table log, std::string_view value) {
+  COMMERCE_ASSIGN_OR_RETURN(uint64_t last, LastLogSequence(*this, log));
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) key[static_cast<size_t>(7 - i)] = static_cast<char>(((last + 1) >> (8 * i)) & 0xff);
+  COMMERCE_RETURN_IF_ERROR(put(log, key, value, PutMode::kNoOverwrite));
+  return last + 1;
+}
+
+ApplyResult Storage::apply(ChangeSet changes, WriteOptions options) {
+  ApplyResult out;
+  if (!changes.status().ok()) {
+    out.status = changes.status();
+    return out;
+  }
+  // A driver without a native path: the set runs as a mutation, whose nested transaction
+  // undoes a write that fails halfway (ApplyChangeSet's phase 2).
+  Status s = write([&](WriteTxn& txn) -> Status {
+    out = ApplyResult{};
+    COMMERCE_RETURN_IF_ERROR(ApplyChangeSet(txn, changes, &out));
+    return out.status;
+  }, options);
+  if (s.ok()) out.status = Status::OK();
+  else if (out.status.ok()) out.status = s;  // the group failed (or the store is closed)
+  return out;
+}
+
+void Storage::apply_async(ChangeSet changes, WriteOptions options,
+                          std::function<void(ApplyResult)> done) {
+  if (!changes.status().ok()) {
+    ApplyResult out;
+    out.status = changes.status();
+    if (done) done(std::move(out));
+    return;
+  }
+  struct State {
+    ChangeSet changes;
+    ApplyResult result;
+  };
+  auto state = std::make_shared<State>(State{std::move(changes), {}});
+  write_async(
+      [state](WriteTxn& txn) -> Status {
+        state->result = ApplyResult{};
+        COMMERCE_RETURN_IF_ERROR(ApplyChangeSet(txn, state->changes, &state->result));
+        return state->result.status;
+      },
+      options,
+      [state, done = std::move(done)](Status s) {
+        ApplyResult out = std::move(state->result);
+        if (s.ok()) out.status = Status::OK();
+        else if (out.status.ok()) out.status = s;
+        if (done) done(std::move(out));
+      });
 }
 
 bool IsValidTableName(std::string_view name, bool allow_internal) {
