@@ -7,6 +7,7 @@
 
 #include "storage/change_apply.h"
 #include "storage/lmdb/lmdb_storage.h"
+#include "storage/log_sequences.h"
 #include "storage/postgres/pg_storage.h"
 #include "storage/sqlite/sqlite_storage.h"
 
@@ -52,29 +53,9 @@ Result<std::vector<KeyValue>> ReadView::scan(Table table, std::string_view begin
   return out;
 }
 
-namespace {
-// The largest sequence in `log` (0 when empty): its last key, 8 bytes big-endian.
-Result<uint64_t> LastLogSequence(ReadView& view, Table log) {
-  auto c = view.cursor(log, CursorOptions{.reverse = true});
-  c->seek_to_first();
-  if (!c->valid()) {
-    COMMERCE_RETURN_IF_ERROR(c->status());
-    return uint64_t{0};
-  }
-  const std::string_view key = c->key();
-  if (key.size() != 8) return Status::Corruption("log table key is not an 8-byte sequence number");
-  uint64_t seq = 0;
-  for (char b : key) seq = (seq << 8) | static_cast<unsigned char>(b);
-  return seq;
-}
-
-}  // namespace
-
 Result<uint64_t> WriteTxn::append(Table log, std::string_view value) {
   COMMERCE_ASSIGN_OR_RETURN(uint64_t last, LastLogSequence(*this, log));
-  std::string key(8, '\0');
-  for (int i = 7; i >= 0; --i) key[static_cast<size_t>(7 - i)] = static_cast<char>(((last + 1) >> (8 * i)) & 0xff);
-  COMMERCE_RETURN_IF_ERROR(put(log, key, value, PutMode::kNoOverwrite));
+  COMMERCE_RETURN_IF_ERROR(put(log, LogKey(last + 1), value, PutMode::kNoOverwrite));
   return last + 1;
 }
 

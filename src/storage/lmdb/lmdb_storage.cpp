@@ -57,6 +57,7 @@
 #include "storage/lmdb/lmdb_txn.h"
 #include "storage/lmdb/recovery.h"
 #include "storage/lmdb/wal.h"
+#include "storage/log_sequences.h"
 
 namespace commerce {
 namespace lmdb {
@@ -130,6 +131,7 @@ class LmdbStorage final : public Storage, private GroupBackend {
 
   std::unique_ptr<Wal> wal_;
   uint64_t next_lsn_ = 1;  // writer thread only
+  LogSequences seqs_;      // writer thread only: the next sequence of each log table
   std::atomic<uint64_t> log_bytes_total_{0};
   std::atomic<uint64_t> durable_syncs_{0};
   std::atomic<uint64_t> map_resizes_{0};
@@ -374,12 +376,23 @@ Status LmdbStorage::commit_group(std::span<PendingWrite* const> group, bool dura
 Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool durable,
                                  bool* map_full) {
   *map_full = false;
+  // Log sequences handed out by this group are taken back unless it commits (an abort, a
+  // full map, a failed log write): the next group counts on from the last committed entry.
+  struct SeqGuard {
+    LogSequences* seqs;
+    LogSequences::Mark mark;
+    bool committed = false;
+    ~SeqGuard() {
+      if (!committed) seqs->rollback(mark);
+    }
+  } seq_guard{&seqs_, seqs_.mark()};
   MDB_txn* txn;
   int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
   if (rc != 0) return LmdbError(rc, "cannot begin write transaction");
   std::string record;
   std::string redo;
   for (auto* w : group) {
+    const LogSequences::Mark mutation_seqs = seqs_.mark();
     MDB_txn* child;
     rc = mdb_txn_begin(env_, txn, 0, &child);
     if (rc != 0) {
@@ -387,7 +400,7 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
       return LmdbError(rc, "cannot begin nested transaction");
     }
     redo.clear();
-    LmdbWriteTxn wt(&tables_, child, &redo);
+    LmdbWriteTxn wt(&tables_, child, &redo, &seqs_);
     Status s;
     try {
       s = w->mutation(wt);
@@ -414,6 +427,7 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
     } else {
       mdb_txn_abort(child);
     }
+    if (!s.ok()) seqs_.rollback(mutation_seqs);  // its log entries went with it
     w->result = std::move(s);
   }
   if (record.empty()) {
@@ -442,6 +456,7 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
     }
     durable_syncs_.fetch_add(1, std::memory_order_relaxed);
     next_lsn_ = lsn + 1;
+    seq_guard.committed = true;
     return Status::OK();
   }
   Status s = wal_->Append(lsn, record);
@@ -474,6 +489,7 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
     return Fail(LmdbError(rc, "commit"), cut);
   }
   next_lsn_ = lsn + 1;
+  seq_guard.committed = true;
   log_bytes_total_.fetch_add(record.size() + 16, std::memory_order_relaxed);
   return Status::OK();
 }

@@ -160,4 +160,17 @@ Status LmdbWriteTxn::del(Table t, std::string_view key) {
   return Status::OK();
 }
 
+Result<uint64_t> LmdbWriteTxn::append(Table log, std::string_view value) {
+  // A counter instead of a seek to the log's last key per entry; a failed put hands the
+  // sequence back, so an error the mutation ignores cannot leave a gap.
+  const LogSequences::Mark before = seqs_->mark();
+  COMMERCE_ASSIGN_OR_RETURN(uint64_t seq, seqs_->next(*this, log));
+  Status s = put(log, LogKey(seq), value, PutMode::kNoOverwrite);
+  if (!s.ok()) {
+    seqs_->rollback(before);
+    return s;
+  }
+  return seq;
+}
+
 }  // namespace commerce::lmdb

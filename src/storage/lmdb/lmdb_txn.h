@@ -17,6 +17,7 @@
 #include "commerce/storage.h"
 #include "storage/lmdb/lmdb_guard.h"
 #include "storage/lmdb/lmdb_tables.h"
+#include "storage/log_sequences.h"
 
 namespace commerce::lmdb {
 
@@ -67,9 +68,11 @@ class LmdbReadTxn final : public ReadTxn {
 // One mutation's transaction. REQUIRES: `txn` is a nested write txn on the writer thread.
 class LmdbWriteTxn final : public WriteTxn {
  public:
-  // Appends a redo operation to *redo for every put/del that succeeds.
-  LmdbWriteTxn(const LmdbTables* tables, MDB_txn* txn, std::string* redo)
-      : tables_(tables), view_(tables), txn_(txn), redo_(redo) {}
+  // Appends a redo operation to *redo for every put/del that succeeds. Log appends take
+  // their sequence from *seqs, the writer's count (the caller rolls it back when the
+  // mutation or the group does not commit).
+  LmdbWriteTxn(const LmdbTables* tables, MDB_txn* txn, std::string* redo, LogSequences* seqs)
+      : tables_(tables), view_(tables), txn_(txn), redo_(redo), seqs_(seqs) {}
 
   Status get(Table t, std::string_view key, std::string_view* value) override {
     return view_.get(txn_, t, key, value);
@@ -80,6 +83,7 @@ class LmdbWriteTxn final : public WriteTxn {
   using ReadView::get;
   Status put(Table t, std::string_view key, std::string_view value, PutMode mode) override;
   Status del(Table t, std::string_view key) override;
+  Result<uint64_t> append(Table log, std::string_view value) override;
 
   // A put or del failed with MDB_MAP_FULL: the group must be rolled back and run again in a
   // larger map, whatever the mutation made of the error.
@@ -90,6 +94,7 @@ class LmdbWriteTxn final : public WriteTxn {
   LmdbView view_;
   MDB_txn* txn_;
   std::string* redo_;
+  LogSequences* seqs_;
   bool map_full_ = false;
 };
 
