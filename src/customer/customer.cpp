@@ -32,22 +32,31 @@ std::string EventData(const Customer& c, const std::vector<const char*>* changed
   return data.done();
 }
 
-// Claims the email for `id` in the index: AlreadyExists when another customer has it in any
-// letter case. The message does not say who: that would leak another account's existence
-// detail beyond what the uniqueness rule already reveals.
-Status ClaimEmail(WriteTxn& txn, const Tables& t, const std::string& email, const std::string& id) {
+// The email's owner in the index, as `view` shows it: AlreadyExists when another customer
+// has it in any letter case (the message does not say who: that would reveal more of another
+// account than the uniqueness rule does); otherwise the claim is added to `changes` -- an
+// insert, so that two customers claiming one email in the same instant cannot both get it.
+Status ClaimEmail(ReadView& view, const Tables& t, const std::string& email, const std::string& id,
+                  ChangeSet& changes) {
   const std::string key = EmailIndexKey(email);
   std::string_view owner;
-  Status s = txn.get(t.customer_emails, key, &owner);
+  Status s = view.get(t.customer_emails, key, &owner);
   if (s.ok()) {
     if (owner == id) return Status::OK();
     return Status::AlreadyExists("email: already used by another customer");
   }
   if (!s.IsNotFound()) return s;
-  return txn.put(t.customer_emails, key, id, PutMode::kNoOverwrite);
+  changes.insert(t.customer_emails, key, id);
+  return Status::OK();
 }
 
 }  // namespace
+
+// Both writes are prepared on the caller's thread (docs/architecture.md): what the writer
+// gets is an insert of the record (a taken id fails it), an insert of the email claim, and
+// the event; or, for an update, the new record with a check that the one read is unchanged.
+// A failed check prepares again, and the newer snapshot then answers AlreadyExists or
+// Conflict -- or, for an update without if_version, applies the change over the newer record.
 
 Result<Customer> Customers::create(const Customer& c) {
   Customer stored = c;
@@ -58,15 +67,16 @@ Result<Customer> Customers::create(const Customer& c) {
   const int64_t now = EngineCore::NowMs();
   stored.created_at_ms = stored.updated_at_ms = now;
   stored.version = 1;
-  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
-    Status exists = CheckCustomerExistsInTxn(txn, t, stored.id);
+  auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
+    Status exists = CheckCustomerExistsInTxn(view, t, stored.id);
     if (exists.ok()) return Status::AlreadyExists("id: customer '" + stored.id + "' already exists");
     if (!exists.IsNotFound()) return exists;
-    COMMERCE_RETURN_IF_ERROR(ClaimEmail(txn, t, stored.email, stored.id));
-    COMMERCE_RETURN_IF_ERROR(PutCustomerInTxn(txn, t, stored));
-    return AppendEvent(txn, t.events, "CustomerCreated", stored.id, EventData(stored, nullptr), now)
-        .status();
-  }));
+    changes.insert(t.customers, CustomerKey(stored.id), EncodeCustomer(stored));
+    COMMERCE_RETURN_IF_ERROR(ClaimEmail(view, t, stored.email, stored.id, changes));
+    AppendEvent(changes, t.events, "CustomerCreated", stored.id, EventData(stored, nullptr), now);
+    return Status::OK();
+  });
+  COMMERCE_RETURN_IF_ERROR(applied.status());
   return stored;
 }
 
@@ -78,9 +88,16 @@ Result<Customer> Customers::update(const Customer& c, std::optional<uint64_t> if
   COMMERCE_RETURN_IF_ERROR(ValidateCustomer(c));
   const Tables& t = core_->tables;
   const int64_t now = EngineCore::NowMs();
+  const std::string key = CustomerKey(c.id);
   Customer stored;
-  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
-    COMMERCE_ASSIGN_OR_RETURN(Customer old, GetCustomerInTxn(txn, t, c.id));
+  auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
+    std::string_view bytes;
+    Status s = view.get(t.customers, key, &bytes);
+    if (s.IsNotFound()) return Status::NotFound("no customer with id '" + c.id + "'");
+    COMMERCE_RETURN_IF_ERROR(s);
+    const std::string old_bytes(bytes);
+    Customer old;
+    COMMERCE_RETURN_IF_ERROR(DecodeCustomer(key, old_bytes, &old).WithContext("customer '" + c.id + "'"));
     if (if_version && *if_version != old.version)
       return Status::Conflict("customer '" + c.id + "' is at version " + std::to_string(old.version) +
                               ", not " + std::to_string(*if_version) +
@@ -93,18 +110,21 @@ Result<Customer> Customers::update(const Customer& c, std::optional<uint64_t> if
       stored = std::move(old);
       return Status::OK();
     }
+    // The version read is the one replaced: a concurrent update makes this one prepare again.
+    changes.expect(t.customers, key, old_bytes);
     if (EmailIndexKey(c.email) != EmailIndexKey(old.email)) {
-      COMMERCE_RETURN_IF_ERROR(ClaimEmail(txn, t, c.email, c.id));
-      COMMERCE_RETURN_IF_ERROR(txn.del(t.customer_emails, EmailIndexKey(old.email)));
+      COMMERCE_RETURN_IF_ERROR(ClaimEmail(view, t, c.email, c.id, changes));
+      changes.del(t.customer_emails, EmailIndexKey(old.email));
     }
     stored = c;
     stored.created_at_ms = old.created_at_ms;
     stored.updated_at_ms = now;
     stored.version = old.version + 1;
-    COMMERCE_RETURN_IF_ERROR(PutCustomerInTxn(txn, t, stored));
-    return AppendEvent(txn, t.events, "CustomerUpdated", stored.id, EventData(stored, &changed), now)
-        .status();
-  }));
+    changes.put(t.customers, key, EncodeCustomer(stored));
+    AppendEvent(changes, t.events, "CustomerUpdated", stored.id, EventData(stored, &changed), now);
+    return Status::OK();
+  });
+  COMMERCE_RETURN_IF_ERROR(applied.status());
   return stored;
 }
 

@@ -39,12 +39,15 @@ struct StoredCustomer {
 
 }  // namespace
 
-std::string CustomerKey(std::string_view id) { return KeyBuilder().str(id).key(); }
 }  // namespace commerce
 
 CEREAL_CLASS_VERSION(commerce::StoredCustomer, 1);
 
 namespace commerce {
+
+std::string CustomerKey(std::string_view id) { return KeyBuilder().str(id).key(); }
+
+std::string EncodeCustomer(const Customer& c) { return Encode(StoredCustomer{c}); }
 
 Result<Customer> GetCustomerInTxn(ReadView& view, const Tables& t, std::string_view id) {
   return GetRecord<Customer>(view, t.customers, CustomerKey(id), id, "customer", DecodeCustomer);
@@ -69,10 +72,6 @@ std::string EmailIndexKey(std::string_view email) {
   for (char& ch : lower)
     if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
   return KeyBuilder().str(lower).key();
-}
-
-Status PutCustomerInTxn(WriteTxn& txn, const Tables& t, const Customer& c) {
-  return txn.put(t.customers, CustomerKey(c.id), Encode(StoredCustomer{c}));
 }
 
 }  // namespace commerce

@@ -1,9 +1,9 @@
-// The customer's work inside a transaction: the stored record (table `customers`, key
+// The customer's records: the stored record (table `customers`, key
 // KeyBuilder().str(id), a cereal archive with a version) and the email index (table
 // `customer_emails`, key KeyBuilder().str(ASCII-lower-cased email), value the customer id).
 // Shared by the Customers API (customer.cpp), carts (a cart's customer must exist) and orders.
 //
-// Thread safety: these functions run inside one transaction, on that transaction's thread.
+// Thread safety: pure functions, and reads of a transaction on that transaction's thread.
 #pragma once
 
 #include <string>
@@ -29,8 +29,7 @@ Status DecodeCustomer(std::string_view key, std::string_view value, Customer* ou
 // The email as the index keys it: ASCII letters lower-cased, everything else as given.
 std::string EmailIndexKey(std::string_view email);
 
-// Writes the record as given (no checks); callers validate first and keep the
-// email index in step.
-Status PutCustomerInTxn(WriteTxn& txn, const Tables& t, const Customer& c);
+// The record's stored form (DecodeCustomer reads it back).
+std::string EncodeCustomer(const Customer& c);
 
 }  // namespace commerce

@@ -2,12 +2,14 @@
 // event notifier. Not installed; engines receive an EngineCore* from Engine.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
 #include "commerce/pricing.h"
 #include "commerce/storage.h"
 #include "events/event_log.h"
+#include "storage/change_apply.h"
 
 namespace commerce {
 
@@ -85,12 +87,64 @@ class EngineCore {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   }
 
-  // storage->write, then wakes event waiters: every engine write goes through here.
+  // storage->write, then wakes event waiters: the engines that still write with mutations.
   Status Write(Mutation m, WriteOptions o = {}) {
     Status s = storage->write(std::move(m), o);
     if (s.ok()) notifier.Notify();
     return s;
   }
+
+  // The engines' write path with checked changes (docs/architecture.md, "The flow of one
+  // write"): `prepare` reads a fresh snapshot on the calling thread and fills a ChangeSet; the
+  // writer applies it. When a check fails (what the snapshot showed has changed, an insert
+  // found its key taken), the write is prepared again against a newer snapshot -- which then
+  // sees the change and decides anew (AlreadyExists, a version Conflict, or a write that
+  // fits). After kMaxPrepareAttempts such rounds the record is one that many callers write at
+  // once, and waiting for a lucky round would be an error storm: the write is then prepared
+  // on the writer itself, as a mutation over the group's transaction, where what it reads is
+  // current -- it applies, or answers the error the current data gives. So no write is lost
+  // and none fails for having been unlucky.
+  //   prepare(ReadView& view, ChangeSet& changes) -> Status: an error is returned as is; OK
+  //   with an empty set means there is nothing to write. It may run several times, and its
+  //   outputs must be set anew by each run.
+  // Returns the ApplyResult of the run that was applied (empty when nothing was written).
+  static constexpr int kMaxPrepareAttempts = 4;
+  template <typename Prepare>
+  Result<ApplyResult> Apply(Prepare&& prepare, WriteOptions options = {}) {
+    for (int attempt = 0; attempt < kMaxPrepareAttempts; ++attempt) {
+      ChangeSet changes;
+      {
+        COMMERCE_ASSIGN_OR_RETURN(auto snapshot, storage->read());
+        COMMERCE_RETURN_IF_ERROR(prepare(static_cast<ReadView&>(*snapshot), changes));
+      }  // the snapshot ends before the write is queued: no reader slot held while waiting
+      if (changes.empty()) return ApplyResult{};
+      ApplyResult r = storage->apply(std::move(changes), options);
+      if (r.status.ok()) {
+        if (!r.seqs.empty()) notifier.Notify();
+        return r;
+      }
+      if (!r.check_failed()) return r.status;
+      prepare_retries.fetch_add(1, std::memory_order_relaxed);
+    }
+    prepared_on_writer.fetch_add(1, std::memory_order_relaxed);
+    ApplyResult applied;
+    Status s = storage->write([&](WriteTxn& txn) -> Status {
+      applied = ApplyResult{};
+      ChangeSet changes;
+      COMMERCE_RETURN_IF_ERROR(prepare(static_cast<ReadView&>(txn), changes));
+      if (changes.empty()) return Status::OK();
+      COMMERCE_RETURN_IF_ERROR(changes.status());
+      COMMERCE_RETURN_IF_ERROR(ApplyChangeSet(txn, changes, &applied));
+      return applied.status;  // a check that fails on what it just read: Conflict
+    }, options);
+    COMMERCE_RETURN_IF_ERROR(s);
+    if (!applied.seqs.empty()) notifier.Notify();
+    return applied;
+  }
+  // Writes prepared again because a check failed, and writes prepared on the writer after
+  // kMaxPrepareAttempts (for tests and stats).
+  std::atomic<uint64_t> prepare_retries{0};
+  std::atomic<uint64_t> prepared_on_writer{0};
 };
 
 }  // namespace commerce

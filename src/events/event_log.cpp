@@ -36,12 +36,15 @@ Result<uint64_t> LastEventSeq(ReadView& view, Table events) {
 
 Result<uint64_t> AppendEvent(WriteTxn& txn, Table events, std::string_view type,
                              std::string_view subject, std::string data, int64_t time_ms) {
-  COMMERCE_ASSIGN_OR_RETURN(uint64_t last, LastEventSeq(txn, events));
-  uint64_t seq = last + 1;
+  // The log's keys are WriteTxn::append's (8 bytes big-endian, KeyBuilder().u64), so events
+  // from mutations and from change sets share one sequence.
   EventRecord r{std::string(type), std::string(subject), std::move(data), time_ms};
-  COMMERCE_RETURN_IF_ERROR(
-      txn.put(events, KeyBuilder().u64(seq).key(), Encode(r), PutMode::kNoOverwrite));
-  return seq;
+  return txn.append(events, Encode(r));
+}
+
+void AppendEvent(ChangeSet& changes, Table events, std::string_view type,
+                 std::string_view subject, std::string data, int64_t time_ms) {
+  changes.append(events, Encode(EventRecord{std::string(type), std::string(subject), std::move(data), time_ms}));
 }
 
 Status DecodeEvent(std::string_view key, std::string_view value, Event* out) {

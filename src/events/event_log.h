@@ -15,10 +15,15 @@
 
 namespace commerce {
 
-// Appends an event with the next sequence number (last + 1; gapless because the writer is
-// single and a rolled-back mutation takes its event with it). Returns the sequence.
+// Appends an event with the next sequence number (WriteTxn::append: gapless because the
+// writer is single and a rolled-back mutation takes its event with it). Returns the sequence.
 Result<uint64_t> AppendEvent(WriteTxn& txn, Table events, std::string_view type,
                              std::string_view subject, std::string data, int64_t time_ms);
+
+// Adds the event to `changes`: the writer gives it the next sequence as the set is applied
+// (ApplyResult::seqs), with no read of the log by the caller.
+void AppendEvent(ChangeSet& changes, Table events, std::string_view type,
+                 std::string_view subject, std::string data, int64_t time_ms);
 
 // The newest sequence visible to `view`; 0 for an empty log.
 Result<uint64_t> LastEventSeq(ReadView& view, Table events);

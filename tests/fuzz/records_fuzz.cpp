@@ -98,7 +98,7 @@ void OpenStore() {
     Customer c;
     c.id = "fuzz";
     c.email = "fuzz@example.com";
-    COMMERCE_RETURN_IF_ERROR(PutCustomerInTxn(txn, t, c));
+    COMMERCE_RETURN_IF_ERROR(txn.put(t.customers, CustomerKey(c.id), EncodeCustomer(c)));
     WebhookSubscription sub;
     sub.id = "fuzz";
     sub.url = "http://127.0.0.1:9/";
