@@ -67,7 +67,7 @@ class Server:
     --keys flag); args: more flags. wait=False leaves waiting for it to the caller."""
 
     def __init__(self, binary, workdir, keys=DEFAULT_KEYS, args=(), listen_host="127.0.0.1",
-                 wait=True, data=None):
+                 wait=True, data=None, request_timeout_ms=REQUEST_TIMEOUT_MS):
         self.workdir = workdir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -82,7 +82,7 @@ class Server:
         self.stderr_path = os.path.join(workdir, f"server-{self.port}.stderr")
         self.stderr = open(self.stderr_path, "w")
         cmd += ["--access-log", self.access_log,
-                "--request-timeout-ms", str(REQUEST_TIMEOUT_MS), "--idle-timeout-ms", "10000",
+                "--request-timeout-ms", str(request_timeout_ms), "--idle-timeout-ms", "10000",
                 "--max-body-bytes", str(MAX_BODY), "--max-import-bytes", str(8 << 20), *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.stderr)
         if wait:
