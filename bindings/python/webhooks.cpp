@@ -31,14 +31,28 @@ void BindWebhooks(py::module_& m) {
       .field("request_timeout", &WebhookOptions::request_timeout, "The whole POST.")
       .field("max_in_flight", &WebhookOptions::max_in_flight, "POSTs in flight at once.")
       .field("max_pending", &WebhookOptions::max_pending, "Deliveries queued per subscription.")
-      .field("max_failures_kept", &WebhookOptions::max_failures_kept, "Given-up deliveries kept.");
+      .field("max_failures_kept", &WebhookOptions::max_failures_kept, "Given-up deliveries kept.")
+      .field("allowed_networks", &WebhookOptions::allowed_networks,
+             "CIDR networks deliveries may reach although not public (loopback, private, link-local...).");
 
   m.def("webhook_event_types", &WebhookEventTypes, "The event types a subscription may name.");
   m.def(
       "webhook_signature",
-      [](const std::string& secret, const std::string& body) { return WebhookSignature(secret, body); },
-      py::arg("secret"), py::arg("body"),
-      "The X-Commerce-Signature value of body under secret: 'sha256=' + lower-case hex.");
+      [](const std::string& secret, int64_t timestamp_s, const std::string& body) {
+        return WebhookSignature(secret, timestamp_s, body);
+      },
+      py::arg("secret"), py::arg("timestamp_s"), py::arg("body"),
+      "The X-Commerce-Signature value of body (str or bytes) sent at timestamp_s under secret: "
+      "'t=<timestamp_s>,v1=<hex HMAC-SHA256 of \"<timestamp_s>.<body>\">'.");
+  m.def(
+      "verify_webhook_signature",
+      [](const std::string& secret, const std::string& header, const std::string& body, int64_t tolerance_s,
+         int64_t now_s) { return VerifyWebhookSignature(secret, header, body, tolerance_s, now_s); },
+      py::arg("secret"), py::arg("header"), py::arg("body"),
+        py::arg("tolerance_s") = kWebhookDefaultToleranceS, py::arg("now_s") = 0,
+        "Checks a delivery's X-Commerce-Signature header against its raw body (bytes) and secret, "
+        "and that its timestamp is within tolerance_s of now_s (0: the system clock). Returns None; "
+        "raises InvalidArgument (malformed, no match, or outside the window: a replay).");
 
   py::class_<Webhooks>(m, "Webhooks",
                        "Webhook subscriptions (Engine.webhooks). Safe from any number of threads; "

@@ -1,7 +1,8 @@
 // Webhooks: subscribe a URL to order events, make an event, let delivery try, print failures.
 //   build/bin/example_webhooks /tmp/shop [http://127.0.0.1:9000/hooks]
 // With nobody listening at the URL the delivery fails and is retried with backoff; the failure
-// is printed with its attempts and the error. Safe to run again (the subscription is replaced).
+// is printed with its attempts and the error. A receiver checks X-Commerce-Signature with
+// commerce::VerifyWebhookSignature (docs/webhooks.md). Safe to run again (the subscription is replaced).
 #include <commerce/engine.h>
 
 #include <chrono>
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   commerce::EngineOptions options;
   options.path = argv[1];
   options.webhooks.backoff_initial = std::chrono::milliseconds(200);
+  // The example's receiver runs on this machine: loopback is refused unless allowed (SSRF).
+  options.webhooks.allowed_networks = {"127.0.0.0/8", "::1"};
   auto engine = commerce::Engine::open(options);
   if (!engine.ok()) {
     std::cerr << engine.status().ToString() << "\n";

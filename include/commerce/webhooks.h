@@ -7,8 +7,9 @@
 //                                            .secret = "whsec_..."});
 //
 // Delivery: at least once, with the event's sequence as its id for the receiver to
-// deduplicate; signed (HMAC-SHA256 of the body with the subscription's secret, header
-// `X-Commerce-Signature: sha256=<hex>`); retried with exponential backoff up to a cap, then
+// deduplicate; signed with a timestamp (header `X-Commerce-Signature: t=<unix seconds>,v1=<hex
+// HMAC-SHA256 of "<t>.<body>">`, so that a receiver can refuse a replayed old delivery);
+// only to public addresses unless WebhookOptions::allowed_networks says otherwise; retried with exponential backoff up to a cap, then
 // recorded as failed; in order per subject (an order's events reach a subscriber in the
 // order they happened); resumed after a restart from durable cursors.
 //
@@ -76,6 +77,12 @@ struct WebhookOptions {
   // Given-up deliveries kept per subscription for failures() (1..1,000,000); the oldest are
   // dropped first.
   uint32_t max_failures_kept = 1000;
+  // Networks in CIDR form ("10.0.0.0/8", "127.0.0.1/32", "fd00::/8") where deliveries may go
+  // although they are not public: by default a URL whose host is, or resolves to, a loopback,
+  // private, link-local (cloud metadata), shared, multicast or reserved address is refused
+  // (at subscribe for an address, at each connection for a name), so that a subscriber cannot
+  // aim the engine at its own network (docs/security.md). For tests and private deployments.
+  std::vector<std::string> allowed_networks;
 };
 
 inline constexpr size_t kMaxWebhookSubscriptions = 1000;
@@ -115,7 +122,22 @@ class COMMERCE_EXPORT Webhooks {
   WebhookService* service_;
 };
 
-// The signature header's value for `body` under `secret`: "sha256=" + lower-case hex.
-COMMERCE_EXPORT std::string WebhookSignature(std::string_view secret, std::string_view body);
+// The X-Commerce-Signature header's value for `body` sent at `timestamp_s` (Unix seconds)
+// under `secret`: "t=<timestamp_s>,v1=<lower-case hex HMAC-SHA256 of "<timestamp_s>.<body>">".
+// The timestamp is signed with the body, so a receiver that refuses old timestamps cannot be
+// sent a captured delivery again later (docs/webhooks.md, "Verifying the signature").
+COMMERCE_EXPORT std::string WebhookSignature(std::string_view secret, int64_t timestamp_s, std::string_view body);
+
+inline constexpr int64_t kWebhookDefaultToleranceS = 300;
+
+// What a receiver does with a delivery: checks `header` (the X-Commerce-Signature value)
+// against the raw `body` and `secret`, in constant time, and that its timestamp is within
+// `tolerance_s` of `now_s` (Unix seconds; 0 means the system clock). OK when it holds;
+// otherwise InvalidArgument saying which: the header is malformed, no v1 signature matches,
+// or the timestamp is outside the window (a replay, or a clock far off). Several v1= entries
+// are accepted, any one matching, for a receiver rotating its secret.
+COMMERCE_EXPORT Status VerifyWebhookSignature(std::string_view secret, std::string_view header,
+                                              std::string_view body, int64_t tolerance_s = kWebhookDefaultToleranceS,
+                                              int64_t now_s = 0);
 
 }  // namespace commerce

@@ -1,9 +1,11 @@
 // HttpPoster (http_poster.h) on libcurl's multi interface: one CURLM holding the connection
 // cache, one easy handle per POST, each with the body and headers it points at kept alive
-// beside it until the transfer ends.
+// beside it until the transfer ends. The open-socket callback is where the target policy
+// applies: libcurl hands it each address it is about to connect to, after resolving the name.
 #include "webhooks/http_poster.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <mutex>
@@ -23,9 +25,10 @@ struct Transfer {
   std::string url, body;
   curl_slist* headers = nullptr;
   CURL* easy = nullptr;
-  std::string response;  // the first kErrorBodyBytes of the body
   size_t response_bytes = 0;
   char errbuf[CURL_ERROR_SIZE] = {0};
+  const TargetPolicy* policy = nullptr;
+  std::string refused;  // why an address was not connected to, when one was not
   ~Transfer() {
     if (easy) curl_easy_cleanup(easy);
     if (headers) curl_slist_free_all(headers);
@@ -33,13 +36,26 @@ struct Transfer {
 };
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  (void)data;  // the body is not kept: failures() must not hand a target's answer back
   auto* t = static_cast<Transfer*>(user);
   const size_t len = size * n;
-  if (t->response.size() < HttpPoster::kErrorBodyBytes)
-    t->response.append(data, std::min(len, HttpPoster::kErrorBodyBytes - t->response.size()));
   t->response_bytes += len;
   // Returning less than len aborts the transfer: a receiver cannot make us read for ever.
   return t->response_bytes > HttpPoster::kMaxResponseBytes ? 0 : len;
+}
+
+curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  if (purpose != CURLSOCKTYPE_IPCXN) {
+    t->refused = "not an IP connection";
+    return CURL_SOCKET_BAD;
+  }
+  std::string why = t->policy->Refusal(&address->addr);
+  if (!why.empty()) {
+    t->refused = std::move(why);
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 // Printable ASCII only, so that a receiver's bytes cannot garble a log line or a JSON field.
@@ -54,6 +70,7 @@ std::string Printable(std::string_view s) {
 struct HttpPoster::Impl {
   CURLM* multi = nullptr;
   long timeout_ms = 0;
+  TargetPolicy policy;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;
   std::vector<HttpOutcome> ready;  // failures found when starting
 
@@ -68,6 +85,8 @@ struct HttpPoster::Impl {
       out.error = "HTTP " + std::to_string(status);
       // The receiver's body stays out: failures() is an API answer, and a target aimed at an
       // internal service must not hand its responses back (issue 15, defect 4).
+    } else if (!t.refused.empty()) {
+      out.error = "refused to connect: " + t.refused;
     } else {
       out.error = curl_easy_strerror(code);
       if (t.errbuf[0]) out.error += ": " + Printable(t.errbuf);
@@ -76,10 +95,11 @@ struct HttpPoster::Impl {
   }
 };
 
-HttpPoster::HttpPoster(std::chrono::milliseconds timeout) : impl_(std::make_unique<Impl>()) {
+HttpPoster::HttpPoster(std::chrono::milliseconds timeout, TargetPolicy policy) : impl_(std::make_unique<Impl>()) {
   GlobalInit();
   impl_->multi = curl_multi_init();
   impl_->timeout_ms = static_cast<long>(timeout.count());
+  impl_->policy = std::move(policy);
 }
 
 HttpPoster::~HttpPoster() {
@@ -90,6 +110,7 @@ HttpPoster::~HttpPoster() {
 void HttpPoster::Start(HttpPost post) {
   auto t = std::make_unique<Transfer>();
   t->tag = post.tag;
+  t->policy = &impl_->policy;
   t->url = std::move(post.url);
   t->body = std::move(post.body);
   for (const auto& h : post.headers) t->headers = curl_slist_append(t->headers, h.c_str());
@@ -104,6 +125,10 @@ void HttpPoster::Start(HttpPost post) {
   curl_easy_setopt(e, CURLOPT_URL, t->url.c_str());
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  // A proxy from http_proxy/https_proxy would be the address connected to, not the target's.
+  curl_easy_setopt(e, CURLOPT_PROXY, "");
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, impl_->timeout_ms);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, impl_->timeout_ms);

@@ -1,7 +1,9 @@
 // Concurrent HTTP POSTs on libcurl's multi interface, driven by one thread (the webhook
 // delivery thread, or the caller of Engine::run_background_once()). Every limit is bounded:
 // the whole request by a timeout, the response body read up to kMaxResponseBytes (the rest is
-// not read: the status line decides), no redirects followed, http and https only.
+// not read: the status line decides), no redirects followed, no proxy from the environment,
+// http and https only. Each socket is opened only to an address the TargetPolicy allows,
+// judged on the address itself after DNS resolution (target_policy.h).
 //
 // Thread safety: an HttpPoster belongs to the one thread that drives it.
 #pragma once
@@ -11,6 +13,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "webhooks/target_policy.h"
 
 namespace commerce {
 
@@ -24,15 +28,14 @@ struct HttpPost {
 struct HttpOutcome {
   uint64_t tag = 0;
   int http_status = 0;  // 0: no response (connection refused, timeout, ...)
-  std::string error;    // "" on 2xx; else what went wrong, with the start of the response body
+  std::string error;    // "" on 2xx; else what went wrong (never the receiver's body)
 };
 
 class HttpPoster {
  public:
   static constexpr size_t kMaxResponseBytes = 64 * 1024;
-  static constexpr size_t kErrorBodyBytes = 200;  // of the response body, kept in `error`
 
-  explicit HttpPoster(std::chrono::milliseconds timeout);
+  HttpPoster(std::chrono::milliseconds timeout, TargetPolicy policy);
   ~HttpPoster();  // abandons transfers in flight
   HttpPoster(const HttpPoster&) = delete;
   HttpPoster& operator=(const HttpPoster&) = delete;

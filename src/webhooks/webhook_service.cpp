@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include "common/ids.h"
@@ -41,7 +42,9 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-Status CheckUrl(const std::string& url) {
+// A URL whose host is an address the policy refuses is refused at subscribe, where the
+// subscriber can read why; names are judged when resolved, at each delivery.
+Status CheckUrl(const std::string& url, const TargetPolicy& policy) {
   if (url.empty() || url.size() > kMaxWebhookUrlBytes)
     return Status::InvalidArgument("url: must be 1.." + std::to_string(kMaxWebhookUrlBytes) + " bytes, got " +
                                    std::to_string(url.size()));
@@ -60,7 +63,17 @@ Status CheckUrl(const std::string& url) {
   } else {
     char* host = nullptr;
     rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
-    if (rc != CURLUE_OK || !host || !*host) result = Status::InvalidArgument("url: has no host");
+    if (rc != CURLUE_OK || !host || !*host) {
+      result = Status::InvalidArgument("url: has no host");
+    } else {
+      std::string h(host);
+      for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (h.size() > 1 && h.back() == '.') h.pop_back();
+      // RFC 6761: localhost and its subdomains are loopback, whatever a resolver says.
+      if (h == "localhost" || (h.size() > 10 && h.compare(h.size() - 10, 10, ".localhost") == 0)) h = "127.0.0.1";
+      const std::string why = policy.RefusalOfLiteral(h);
+      if (!why.empty()) result = Status::InvalidArgument("url: " + why);
+    }
     curl_free(host);
   }
   curl_url_cleanup(u);
@@ -87,9 +100,9 @@ Status CheckEventTypes(const std::vector<std::string>& types) {
   return Status::OK();
 }
 
-Status CheckSubscription(const WebhookSubscription& s) {
+Status CheckSubscription(const WebhookSubscription& s, const TargetPolicy& policy) {
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", s.id));
-  COMMERCE_RETURN_IF_ERROR(CheckUrl(s.url));
+  COMMERCE_RETURN_IF_ERROR(CheckUrl(s.url, policy));
   COMMERCE_RETURN_IF_ERROR(CheckEventTypes(s.event_types));
   if (s.secret.size() < kMinWebhookSecretBytes || s.secret.size() > kMaxWebhookSecretBytes)
     return Status::InvalidArgument("secret: must be " + std::to_string(kMinWebhookSecretBytes) + ".." +
@@ -133,11 +146,19 @@ Status WebhookService::CheckOptions(const WebhookOptions& o) {
     return Status::InvalidArgument("webhooks.max_pending must be 1..1000000");
   if (o.max_failures_kept < 1 || o.max_failures_kept > 1'000'000)
     return Status::InvalidArgument("webhooks.max_failures_kept must be 1..1000000");
-  return Status::OK();
+  return TargetPolicy::Make(o.allowed_networks).status();
 }
 
+namespace {
+TargetPolicy PolicyOf(const WebhookOptions& o) {
+  auto p = TargetPolicy::Make(o.allowed_networks);
+  // CheckOptions ran before (Engine::open); should it not have, nothing more is allowed.
+  return p.ok() ? std::move(*p) : *TargetPolicy::Make({});
+}
+}  // namespace
+
 WebhookService::WebhookService(EngineCore* core, WebhookOptions options)
-    : core_(core), options_(std::move(options)) {}
+    : core_(core), options_(std::move(options)), policy_(PolicyOf(options_)) {}
 
 WebhookService::~WebhookService() { Stop(); }
 
@@ -157,7 +178,7 @@ void WebhookService::NoteError(const Status& s) {
 Result<WebhookSubscription> WebhookService::Subscribe(const WebhookSubscription& given) {
   WebhookSubscription s = given;
   if (s.id.empty()) s.id = RandomId("wh-");
-  COMMERCE_RETURN_IF_ERROR(CheckSubscription(s));
+  COMMERCE_RETURN_IF_ERROR(CheckSubscription(s, policy_));
   s.created_at_ms = EngineCore::NowMs();
   const Tables& t = core_->tables;
   COMMERCE_RETURN_IF_ERROR(core_->storage->write([&](WriteTxn& txn) -> Status {
@@ -361,7 +382,7 @@ Status WebhookService::StartDue(HttpPoster& poster, int64_t now_ms, int64_t* nex
           post.headers = {"Content-Type: application/json",
                           "X-Commerce-Event-Id: " + std::to_string(head.seq),
                           "X-Commerce-Event-Type: " + head.type,
-                          "X-Commerce-Signature: " + WebhookSignature(sub.secret, head.body)};
+                          "X-Commerce-Signature: " + WebhookSignature(sub.secret, now_ms / 1000, head.body)};
           post.body = std::move(head.body);
           busy_subjects_.insert({sub.id, head.subject});
           in_flight_[post.tag] = InFlight{sub.id, head.subject, head.seq, head.type};
@@ -471,7 +492,7 @@ Status WebhookService::RunOnce() {
   std::lock_guard<std::mutex> lock(round_mu_);
   if (lease_ && !lease_->Held()) return Status::OK();  // another process delivers
   Status first = FanOut();
-  HttpPoster poster(options_.request_timeout);
+  HttpPoster poster(options_.request_timeout, policy_);
   int64_t next_due = 0;
   Status s = StartDue(poster, EngineCore::NowMs(), &next_due);
   if (first.ok()) first = s;
@@ -488,7 +509,7 @@ Status WebhookService::RunOnce() {
 }
 
 void WebhookService::Loop() {
-  HttpPoster poster(options_.request_timeout);
+  HttpPoster poster(options_.request_timeout, policy_);
   int64_t next_due = std::numeric_limits<int64_t>::max();
   uint64_t seen = std::numeric_limits<uint64_t>::max();
   bool rescan = true;

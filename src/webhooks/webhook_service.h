@@ -35,6 +35,7 @@
 #include "commerce/webhooks.h"
 #include "engine/lease.h"
 #include "webhooks/http_poster.h"
+#include "webhooks/target_policy.h"
 
 namespace commerce {
 
@@ -90,6 +91,7 @@ class WebhookService {
 
   EngineCore* core_;
   const WebhookOptions options_;
+  const TargetPolicy policy_;  // from options_.allowed_networks
   std::unique_ptr<Lease> lease_;  // null: the store is this process's alone
 
   std::mutex round_mu_;  // one round at a time: the thread's or RunOnce's

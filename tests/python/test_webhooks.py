@@ -1,11 +1,13 @@
 """Webhooks from Python: subscriptions, their bad inputs (nothing written), the signature
-helper against RFC 4231, and one signed delivery to a receiver on 127.0.0.1."""
+helper and the receiver's check against Python's hmac, private targets refused unless allowed,
+and one signed delivery to a receiver on 127.0.0.1 (allowed for the test)."""
 
 import hashlib
 import hmac
 import http.server
 import json
 import threading
+import time
 
 import pytest
 
@@ -16,7 +18,7 @@ SECRET = "s" * 32
 
 
 def sub(**fields):
-    fields.setdefault("url", "http://127.0.0.1:9/hook")
+    fields.setdefault("url", "http://hooks.example:9/hook")
     fields.setdefault("secret", SECRET)
     return commerce.WebhookSubscription(**fields)
 
@@ -43,6 +45,9 @@ def test_subscribe_get_list_unsubscribe(engine):
     ({"secret": "x" * 300}, "secret"),
     ({"event_types": ["NoSuchEvent"]}, "NoSuchEvent"),
     ({"event_types": ["OrderPlaced", "OrderPlaced"]}, "OrderPlaced"),
+    ({"url": "http://127.0.0.1:9/hook"}, "loopback"),
+    ({"url": "http://169.254.169.254/latest/meta-data/"}, "link-local"),
+    ({"url": "http://[fd00::1]/hook"}, "unique-local"),
 ])
 def test_bad_subscriptions_are_refused_and_write_nothing(engine, fields, what):
     before = engine.events.last_seq()
@@ -61,13 +66,33 @@ def test_duplicate_id_is_already_exists(engine):
     assert len(engine.webhooks.list()) == 1
 
 
-def test_signature_matches_rfc4231_and_hmac():
-    # RFC 4231 test case 2.
-    assert commerce.webhook_signature("Jefe", "what do ya want for nothing?") == (
-        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+def test_signature_is_hmac_of_timestamp_and_body():
     body = '{"id": 7}'
-    assert commerce.webhook_signature(SECRET, body) == "sha256=" + hmac.new(
-        SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    assert commerce.webhook_signature(SECRET, 1718000000, body) == "t=1718000000,v1=" + hmac.new(
+        SECRET.encode(), b"1718000000." + body.encode(), hashlib.sha256).hexdigest()
+    assert commerce.webhook_signature(SECRET, 5, body.encode()) == commerce.webhook_signature(SECRET, 5, body)
+
+
+def test_verify_webhook_signature():
+    now = int(time.time())
+    body = b'{"id": 7}'
+    header = commerce.webhook_signature(SECRET, now, body)
+    assert commerce.verify_webhook_signature(SECRET, header, body) is None
+    for secret, hdr, data, what in [
+            (SECRET, header, body + b" ", "no v1 signature matches"),
+            ("t" * 32, header, body, "no v1 signature matches"),
+            (SECRET, commerce.webhook_signature(SECRET, now - 301, body), body, "tolerance"),
+            (SECRET, "sha256=abc", body, "expected t="),
+    ]:
+        with pytest.raises(commerce.InvalidArgument, match=what):
+            commerce.verify_webhook_signature(secret, hdr, data)
+    commerce.verify_webhook_signature(SECRET, commerce.webhook_signature(SECRET, now - 301, body), body,
+                                      tolerance_s=600)
+
+
+def test_bad_allowed_networks_are_refused_at_open(tmp_path):
+    with pytest.raises(commerce.InvalidArgument, match=r"allowed_networks\[0\]"):
+        open_engine(tmp_path / "store", webhooks={"allowed_networks": ["10.1.2.3/8"]})
 
 
 def test_a_signed_delivery_reaches_a_local_receiver(tmp_path):
@@ -87,7 +112,7 @@ def test_a_signed_delivery_reaches_a_local_receiver(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with open_engine(tmp_path / "store") as engine:
+        with open_engine(tmp_path / "store", webhooks={"allowed_networks": ["127.0.0.1/32"]}) as engine:
             engine.webhooks.subscribe(sub(url="http://127.0.0.1:%d/hook" % server.server_port,
                                           event_types=["CategoryUpserted"]))
             engine.catalog.upsert_category("audio", "Audio")
@@ -97,7 +122,7 @@ def test_a_signed_delivery_reaches_a_local_receiver(tmp_path):
             event = json.loads(body)
             assert event["type"] == "CategoryUpserted"
             assert event["subject"] == "audio"
-            assert headers["X-Commerce-Signature"] == commerce.webhook_signature(SECRET, body.decode())
+            commerce.verify_webhook_signature(SECRET, headers["X-Commerce-Signature"], body)
             assert engine.webhooks.failures() == []
     finally:
         server.shutdown()

@@ -1,11 +1,14 @@
 """Webhook subscriptions over HTTP (admin): subscribe, list (secrets never returned), get,
 failures, unsubscribe. Delivery itself is the engine's (tests/unit, docs/webhooks.md); here a
-receiver on 127.0.0.1 that always fails shows up in /v1/webhooks/failures."""
+receiver on 127.0.0.1 that always fails shows up in /v1/webhooks/failures on a server that
+allows 127.0.0.1 (--webhook-allow-network), and a server without that option refuses it."""
 import http.server
 import threading
 import time
 
 import pytest
+
+from conftest import ADMIN_KEY, Client, own_server
 
 
 @pytest.fixture
@@ -26,7 +29,24 @@ def failing_receiver():
     srv.shutdown()
 
 
-def test_webhook_subscriptions(admin, store, failing_receiver):
+def test_private_targets_are_refused_by_default(admin, store, failing_receiver):
+    assert store.get("/v1/webhooks").status_code == 403
+    for url in (failing_receiver, "http://169.254.169.254/latest/meta-data/", "http://localhost:9/x",
+                "http://[::1]/x", "http://10.0.0.1/x"):
+        r = admin.post("/v1/webhooks", json={"url": url, "secret": "whsec_0123456789abcdef"})
+        assert r.status_code == 400, (url, r.text)
+        err = r.json()["error"]
+        assert err["code"] == "INVALID_ARGUMENT" and err["message"].startswith("url: "), err
+        assert "--webhook-allow-network" in err["message"]
+    assert admin.get("/v1/webhooks").json()["items"] == []
+
+
+def test_webhook_subscriptions(checker, failing_receiver):
+    with own_server(args=["--webhook-allow-network", "127.0.0.1/32"]) as srv:
+        run_subscriptions(Client(srv, checker, ADMIN_KEY), failing_receiver)
+
+
+def run_subscriptions(admin, failing_receiver):
     r = admin.post("/v1/webhooks", json={"url": failing_receiver, "event_types": ["WarehouseUpserted"],
                                          "secret": "whsec_0123456789abcdef"})
     if r.status_code == 501:
@@ -36,7 +56,6 @@ def test_webhook_subscriptions(admin, store, failing_receiver):
     assert "secret" not in sub and sub["url"] == failing_receiver
     assert admin.get(f"/v1/webhooks/{sub['id']}").json()["id"] == sub["id"]
     assert sub["id"] in [s["id"] for s in admin.get("/v1/webhooks").json()["items"]]
-    assert store.get("/v1/webhooks").status_code == 403
     r = admin.post("/v1/webhooks", json={"url": "ftp://nope", "secret": "short"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_ARGUMENT"
     r = admin.post("/v1/webhooks", json={"url": failing_receiver, "secret": "whsec_0123456789abcdef",

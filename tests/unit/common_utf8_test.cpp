@@ -100,7 +100,7 @@ TEST_CASE("utf8: every entry point refuses bad bytes in every string, writing no
   auto hook = [] {
     commerce::WebhookSubscription w;
     w.id = "wh-hook";
-    w.url = "http://127.0.0.1:9/x";
+    w.url = "http://hooks.example:9/x";
     w.secret = "0123456789abcdef";
     return w;
   };

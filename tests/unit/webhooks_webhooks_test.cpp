@@ -58,6 +58,7 @@ commerce::EngineOptions TestOptions(const std::string& path, const std::string& 
   o.webhooks.backoff_max = 80ms;
   o.webhooks.max_attempts = 5;
   o.webhooks.request_timeout = 5000ms;
+  o.webhooks.allowed_networks = {"127.0.0.0/8"};  // the receivers below; the SSRF tests clear it
   return o;
 }
 
@@ -255,17 +256,68 @@ TEST_CASE("webhooks: bad input is rejected, naming its field, with nothing writt
   CHECK(Engine::open(bad).status().code() == Code::kInvalidArgument);
 }
 
-TEST_CASE("webhooks: the signature is HMAC-SHA256 in hex (RFC 4231 vectors)", "[webhooks]") {
-  // Test case 1.
-  CHECK(commerce::WebhookSignature(std::string(20, '\x0b'), "Hi There") ==
-        "sha256=b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
-  // Test case 2: a key shorter than the output.
-  CHECK(commerce::WebhookSignature("Jefe", "what do ya want for nothing?") ==
-        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  // Test case 6: a key longer than the block size is hashed first.
-  CHECK(commerce::WebhookSignature(std::string(131, '\xaa'),
+TEST_CASE("webhooks: the signature is HMAC-SHA256 of \"<t>.<body>\" in hex", "[webhooks]") {
+  // Expected values from Python's hmac module over RFC 4231's keys and messages, the
+  // timestamp and a dot in front:
+  //   hmac.new(key, b"1718000000." + msg, hashlib.sha256).hexdigest()
+  CHECK(commerce::WebhookSignature("Jefe", 1718000000, "what do ya want for nothing?") ==
+        "t=1718000000,v1=ccbff7129f12a811ee3df077779bb3bde86be86c363048970c877f5021b4d695");
+  CHECK(commerce::WebhookSignature(std::string(20, '\x0b'), 0, "Hi There") ==
+        "t=0,v1=1213f1e2774e705a48de67768bc45d543b56dd26189ab8c568f880c092effdc4");
+  // A key longer than the block size is hashed first.
+  CHECK(commerce::WebhookSignature(std::string(131, '\xaa'), 1718000000,
                                    "Test Using Larger Than Block-Size Key - Hash Key First") ==
-        "sha256=60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        "t=1718000000,v1=5f11981863f3aa8d62705c4f6a000487e3a66037ce29b634bee2463ccf0dd214");
+}
+
+TEST_CASE("webhooks: a receiver's check refuses a changed body, a wrong secret and a replay", "[webhooks]") {
+  using commerce::VerifyWebhookSignature;
+  const int64_t now = 1718000000;
+  const std::string body = R"({"id":7,"type":"OrderPlaced"})";
+  const std::string header = commerce::WebhookSignature(kSecret, now, body);
+  CHECK(VerifyWebhookSignature(kSecret, header, body, 300, now).ok());
+  CHECK(VerifyWebhookSignature(kSecret, header, body, 300, now + 300).ok());  // the window is inclusive
+  CHECK(VerifyWebhookSignature(kSecret, header, body, 300, now - 300).ok());  // a clock a little behind
+  // Several v1 entries (a signer rotating its secret): any one matching will do.
+  CHECK(VerifyWebhookSignature(kSecret, header + ",v1=" + std::string(64, '0'), body, 300, now).ok());
+  CHECK(VerifyWebhookSignature(kSecret, "t=" + std::to_string(now) + ",v1=" + std::string(64, '0') + "," +
+                                            header.substr(header.find("v1=")),
+                               body, 300, now).ok());
+
+  struct Case {
+    const char* what;
+    std::string secret, header, body;
+    int64_t now;
+    const char* in_message;
+  };
+  const std::string v1 = header.substr(header.find("v1="));
+  const std::vector<Case> cases = {
+      {"changed body", kSecret, header, body + " ", now, "no v1 signature matches"},
+      {"wrong secret", "whsec_another-secret", header, body, now, "no v1 signature matches"},
+      {"replayed late", kSecret, header, body, now + 301, "past the 300 s tolerance"},
+      {"from the future", kSecret, header, body, now - 301, "past the 300 s tolerance"},
+      // The timestamp is signed: moving it forward breaks the signature.
+      {"moved timestamp", kSecret, "t=" + std::to_string(now + 1000) + "," + v1, body, now + 1000,
+       "no v1 signature matches"},
+      {"empty", kSecret, "", body, now, "expected t=<unix seconds>,v1=<hex>"},
+      {"old sha256= form", kSecret, "sha256=" + std::string(64, 'a'), body, now, "expected t="},
+      {"no v1", kSecret, "t=" + std::to_string(now), body, now, "expected t="},
+      {"no t", kSecret, v1, body, now, "expected t="},
+      {"negative t", kSecret, "t=-5," + v1, body, now, "t= must be Unix seconds"},
+      {"t not a number", kSecret, "t=12x," + v1, body, now, "t= must be Unix seconds"},
+      {"short v1", kSecret, "t=" + std::to_string(now) + ",v1=abc", body, now, "no v1 signature matches"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    Status s = VerifyWebhookSignature(c.secret, c.header, c.body, 300, c.now);
+    CHECK(s.code() == Code::kInvalidArgument);
+    CHECK(s.message().find(c.in_message) != std::string::npos);
+  }
+  CHECK(VerifyWebhookSignature(kSecret, header, body, -1, now).code() == Code::kInvalidArgument);
+  // now_s = 0 reads the system clock: a fresh signature passes, an hour-old one does not.
+  const int64_t wall = commerce::EngineCore::NowMs() / 1000;
+  CHECK(VerifyWebhookSignature(kSecret, commerce::WebhookSignature(kSecret, wall, body), body).ok());
+  CHECK_FALSE(VerifyWebhookSignature(kSecret, commerce::WebhookSignature(kSecret, wall - 3600, body), body).ok());
 }
 
 // --- delivery -------------------------------------------------------------------------------
@@ -276,6 +328,7 @@ TEST_CASE("webhooks: a failing receiver is retried with backoff until it answers
   TempDir dir;
   std::atomic<int> calls{0};
   Receiver rx([&](const Request&) { return ++calls <= 2 ? 503 : 200; });
+  const int64_t started_s = commerce::EngineCore::NowMs() / 1000;
   auto options = TestOptions(dir.path(), driver);
   // Long enough that the "not due yet" round below runs before the retry is due even on a
   // loaded machine; the check is skipped, not failed, when the clock says it was due.
@@ -323,7 +376,12 @@ TEST_CASE("webhooks: a failing receiver is retried with backoff until it answers
     CHECK(r.headers.at("content-type") == "application/json");
     CHECK(r.headers.at("x-commerce-event-id") == std::to_string(seq));
     CHECK(r.headers.at("x-commerce-event-type") == "CustomerCreated");
-    CHECK(r.headers.at("x-commerce-signature") == commerce::WebhookSignature(kSecret, r.body));
+    const std::string& sig = r.headers.at("x-commerce-signature");
+    CHECK(commerce::VerifyWebhookSignature(kSecret, sig, r.body).ok());
+    const int64_t t = std::stoll(sig.substr(2, sig.find(',') - 2));
+    CHECK(sig == commerce::WebhookSignature(kSecret, t, r.body));
+    CHECK(t >= started_s);  // signed when sent, not when queued before
+    CHECK(t <= commerce::EngineCore::NowMs() / 1000);
   }
   auto body = Json(requests[0].body);
   CHECK(body["id"].GetUint64() == seq);
@@ -531,6 +589,7 @@ TEST_CASE("webhooks: the delivery thread delivers by itself and close() stops it
   commerce::EngineOptions options;
   options.path = dir.path();
   options.webhooks.request_timeout = 30s;
+  options.webhooks.allowed_networks = {"127.0.0.1"};
   auto engine = Open(options);
   REQUIRE(engine->webhooks().subscribe(Sub(rx.url())).ok());
   REQUIRE(engine->webhooks().subscribe(Sub(hang.url())).ok());

@@ -75,6 +75,7 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "max-connections") s = SetNumber(k, v, &o->max_connections);
     else if (k == "drain-timeout-ms") s = SetNumber(k, v, &o->drain_timeout_ms);
     else if (k == "max-waits" || k == "max-long-polls") s = SetNumber(k, v, &o->max_waits);
+    else if (k == "webhook-allow-network") o->webhook_allow_networks.push_back(v);  // one per line
     else return Status::InvalidArgument(where + ": unknown setting \"" + k + "\"");
     if (!s.ok()) return s.WithContext(where);
   }
@@ -130,6 +131,9 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
   app->add_option("--max-waits,--max-long-polls", o->max_waits,
                   "requests waiting at once for the event log or the search index (more: 429)")
       ->check(CLI::Range(0, 1'000'000))->capture_default_str();
+  app->add_option("--webhook-allow-network", o->webhook_allow_networks,
+                  "a network (CIDR, like 10.0.0.0/8) webhooks may be delivered to although it is not "
+                  "public; repeatable (default: loopback, private, link-local... refused)");
 }
 
 int RunServer(const ServerOptions& opts) {
@@ -181,6 +185,7 @@ int RunServer(const ServerOptions& opts) {
   eo.path = opts.data;
   eo.driver = opts.driver;
   eo.storage.postgres_schema = opts.pg_schema;
+  eo.webhooks.allowed_networks = opts.webhook_allow_networks;
   auto engine = Engine::open(eo);
   if (!engine.ok()) {
     std::fprintf(stderr, "error: %s\n", engine.status().ToString().c_str());

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "commerce/status.h"
 
@@ -52,6 +53,9 @@ struct ServerOptions {
   // min_index_seq — over every loop; more are 429 with Retry-After. A waiting request costs a
   // connection and a few hundred bytes, never a thread. (--max-long-polls is the old name.)
   int max_waits = 4096;
+  // Networks (CIDR) webhook deliveries may reach although not public: loopback, private,
+  // link-local... are refused otherwise (WebhookOptions::allowed_networks, docs/security.md).
+  std::vector<std::string> webhook_allow_networks;
   std::string config;               // the config file these were read from, if any
 };
 
