@@ -80,7 +80,7 @@ void BindOrder(py::module_& m) {
                      "Orders (Engine.orders): idempotent placement with allocation across "
                      "warehouses, a state machine, listings. Safe from any number of threads; "
                      "every call releases the GIL.")
-      .def("place", &Orders::place, py::arg("request"), ReleaseGil(),
+      .def("place", py::overload_cast<const PlaceOrder&>(&Orders::place), py::arg("request"), ReleaseGil(),
            "Places an order (PlaceOrder, or keywords of one). Raises InvalidArgument, "
            "NotFound (customer, cart, SKU), OutOfStock, Conflict (same key, other request).")
       .def("get", &Orders::get, py::arg("order_id"), ReleaseGil(), "NotFound when there is none.")

@@ -134,6 +134,9 @@ class COMMERCE_EXPORT Orders {
   Orders& operator=(const Orders&) = delete;
 
   Result<Order> place(const PlaceOrder& request);
+  // place(), and *replayed says whether the idempotency key returned an order placed before
+  // (nothing was written; the order as it is now). The server's Idempotent-Replayed header.
+  Result<Order> place(const PlaceOrder& request, bool* replayed);
   Result<Order> get(std::string_view order_id);
   // Moves the order to `to`; FailedPrecondition when the state machine forbids it.
   Result<Order> transition(std::string_view order_id, OrderStatus to, TransitionOptions o = {});

@@ -14,6 +14,12 @@
 namespace commerce {
 
 Result<Order> Orders::place(const PlaceOrder& request) {
+  bool replayed = false;
+  return place(request, &replayed);
+}
+
+Result<Order> Orders::place(const PlaceOrder& request, bool* replayed) {
+  *replayed = false;
   COMMERCE_RETURN_IF_ERROR(ValidatePlaceOrder(request));
   const std::string fingerprint = RequestFingerprint(request);
   // Chosen here, not in the mutation: a mutation may run more than once, and every run must
@@ -27,6 +33,7 @@ Result<Order> Orders::place(const PlaceOrder& request) {
     placed = Placement{};
     return PlaceOrderInTxn(txn, t, pricing, request, order_id, fingerprint, now, &placed);
   }));
+  *replayed = placed.replayed;
   return std::move(placed.order);
 }
 

@@ -68,8 +68,10 @@ def test_flow_import_search_cart_order_pay_ship(admin, store, server):
     assert order["status"] == "placed" and order["total"]["minor"] == 6500
     assert order["shipments"][0]["warehouse_id"] == "wh-west"
     assert r.headers["ETag"] == f'"{order["version"]}"'
+    assert "Idempotent-Replayed" not in r.headers
     r = store.post("/v1/orders", json=body, headers={"Idempotency-Key": "checkout-1"})
-    assert r.status_code in (200, 201) and r.json()["id"] == order["id"]
+    assert r.status_code == 201 and r.json() == order, r.text  # what the first attempt answered
+    assert r.headers["Idempotent-Replayed"] == "true"
     r = store.post("/v1/orders", json={**body, "cart_id": "", "lines": [{"sku": "P0005-M", "quantity": 1}]},
                    headers={"Idempotency-Key": "checkout-1"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "CONFLICT", r.text
@@ -90,6 +92,10 @@ def test_flow_import_search_cart_order_pay_ship(admin, store, server):
         assert r.status_code == 200 and r.json()["status"] == to, r.text
     r = store.get(f"/v1/orders/{order['id']}")
     assert [h["to"] for h in r.json()["history"]] == ["placed", "paid", "fulfilling", "shipped"]
+    # A late retry still answers what the first attempt answered, not the order as it is now.
+    r = store.post("/v1/orders", json=body, headers={"Idempotency-Key": "checkout-1"})
+    assert r.status_code == 201 and r.json() == order and r.headers["Idempotent-Replayed"] == "true"
+    assert r.headers["ETag"] == f'"{order["version"]}"'
     r = store.get("/v1/stock/P0002-M")
     assert r.json()["on_hand"] == 7 and r.json()["reserved"] == 0
     r = store.get(f"/v1/customers/{customer['id']}/orders")

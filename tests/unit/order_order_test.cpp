@@ -490,6 +490,16 @@ TEST_CASE("idempotency: same key and request returns the order; another request 
   Order reordered = shop.Place(Req("retry-me", {{"MUG", 1}, {"TEE-M", 2}}));
   CHECK(reordered == first);
   CHECK(shop.Take() == before);
+  // place(req, &replayed) tells a retry from a placement (the server's Idempotent-Replayed).
+  bool replayed = false;
+  auto told = shop.orders().place(Req("retry-me", {{"TEE-M", 2}, {"MUG", 1}}), &replayed);
+  REQUIRE(told.ok());
+  CHECK(*told == first);
+  CHECK(replayed);
+  auto fresh = shop.orders().place(Req("new-key", {{"MUG", 1}}), &replayed);
+  REQUIRE(fresh.ok());
+  CHECK_FALSE(replayed);
+  before = shop.Take();
 
   // The key with anything else changed is a Conflict naming the key and the first order.
   std::vector<std::pair<const char*, PlaceOrder>> others = {

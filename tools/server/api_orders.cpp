@@ -208,8 +208,20 @@ Response PlaceOrderRoute(ServerState& st, const Request& r, const Params&) {
   }
   if (s.ok()) s = o.Finish();
   if (!s.ok()) return StatusResponse(s);
-  auto out = st.engine->orders().place(req);
-  return out.ok() ? OrderResponse(*out, 201) : StatusResponse(out.status());
+  bool replayed = false;
+  auto out = st.engine->orders().place(req, &replayed);
+  if (!out.ok()) return StatusResponse(out.status());
+  if (!replayed) return OrderResponse(*out, 201);
+  // A retry answers what the first attempt answered: 201 and the order as it was placed,
+  // whatever happened to it since (a transition changes only these fields, order.h).
+  Order as_placed = *out;
+  as_placed.status = OrderStatus::kPlaced;
+  if (!as_placed.history.empty()) as_placed.history.resize(1);
+  as_placed.updated_at_ms = as_placed.created_at_ms;
+  as_placed.version = 1;
+  Response resp = OrderResponse(as_placed, 201);
+  resp.headers.emplace_back("Idempotent-Replayed", "true");
+  return resp;
 }
 
 Response GetOrder(ServerState& st, const Request&, const Params& p) {
