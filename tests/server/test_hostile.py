@@ -307,3 +307,25 @@ def test_access_log_hides_personal_query_values_and_logs_integer_microseconds(se
     line = lines[-1]
     assert "email=REDACTED" in line["target"], line
     assert isinstance(line["us"], int) and line["us"] >= 0, line
+
+
+def test_a_client_that_closed_its_side_is_answered_and_let_go(server):
+    # Found by the server_http fuzz target: a request run on the pool (a write, a listing),
+    # sent by a client that then closed its sending side, was answered but its connection
+    # held until the idle timeout (10 s here, 60 s by default) instead of closed at once.
+    put = (b"PUT /v1/warehouses/wh-half HTTP/1.1\r\nHost: x\r\n" + ADMIN +
+           b"Content-Type: application/json\r\nContent-Length: 47\r\n\r\n"
+           b'{"name":"half","region":"us-west","priority":1}')
+    listing = b"GET /v1/warehouses HTTP/1.1\r\nHost: x\r\n" + ADMIN + b"\r\n"
+    health = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    for raw, answers in ((put, 1), (listing, 1), (health + listing, 2), (listing + health, 2)):
+        s = Sock(server)
+        s.send(raw)
+        s.s.shutdown(socket.SHUT_WR)
+        t0 = time.time()
+        for _ in range(answers):
+            status, _, _ = strict_json(s.response())
+            assert status == 200, status
+        assert s.closed_by_peer(timeout=5)
+        assert time.time() - t0 < 3, (raw, time.time() - t0)
+        s.close()

@@ -381,7 +381,11 @@ void WriteRaw(Conn* c, std::string data, bool close_after) {
                       auto* w = reinterpret_cast<WriteReq*>(req);
                       Conn* c = w->conn;
                       --c->refs;
-                      if (status < 0 || w->close_after) CloseConn(c);
+                      // A client that closed its side while this response was being made
+                      // sends nothing more: with nothing else in flight, the connection ends
+                      // here rather than at the idle timeout.
+                      const bool finished = c->eof && !c->busy && c->queue.empty() && c->refs == 0;
+                      if (status < 0 || w->close_after || finished) CloseConn(c);
                       delete w;
                       MaybeFree(c);
                     });
