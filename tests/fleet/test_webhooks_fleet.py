@@ -31,8 +31,13 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-                ok = hmac.compare_digest(expected, self.headers.get("X-Commerce-Signature", ""))
+                # t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>"> (docs/webhooks.md)
+                fields = dict(f.split("=", 1) for f in self.headers.get("X-Commerce-Signature", "").split(",")
+                              if "=" in f)
+                t = fields.get("t", "")
+                expected = hmac.new(SECRET.encode(), t.encode() + b"." + body, hashlib.sha256).hexdigest()
+                ok = (t.isdigit() and abs(time.time() - int(t)) <= 300
+                      and hmac.compare_digest(expected, fields.get("v1", "")))
                 event_id = int(self.headers.get("X-Commerce-Event-Id", "0"))
                 with outer.lock:
                     if not ok or json.loads(body)["id"] != event_id:
