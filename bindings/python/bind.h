@@ -228,6 +228,7 @@ void BindEvents(py::module_& m);
 void BindSearch(py::module_& m);
 void BindPricing(py::module_& m);
 void BindSample(py::module_& m);
+void BindVerify(py::module_& m);
 void BindEngine(py::module_& m);
 
 }  // namespace commerce::python

@@ -88,6 +88,18 @@ void BindEngine(py::module_& m) {
            "One round of every background consumer and the search indexer, on this thread.")
       .def("checkpoint", [](Engine& e) { return e.storage().checkpoint(); }, ReleaseGil(),
            "Syncs the store and trims the LMDB driver's log (NotSupported on drivers without one).")
+      .def(
+          "verify",
+          [](Engine& e) {
+            Result<VerifyReport> r = Status::Internal("not run");
+            {
+              py::gil_scoped_release release;
+              r = e.verify();
+            }
+            return r;
+          },
+          "Checks every record and every invariant across records on one snapshot of this open "
+          "engine (VerifyReport; commerce.verify(path) checks a closed store's files too).")
       .def("close", &Engine::close, ReleaseGil(),
            "Finishes queued writes and closes the store; later calls raise FailedPrecondition. "
            "Raises FailedPrecondition when already closed.")

@@ -85,5 +85,6 @@ PYBIND11_MODULE(_commerce, m) {
   BindPricing(m);
   BindSample(m);
   BindWebhooks(m);
+  BindVerify(m);
   BindEngine(m);
 }

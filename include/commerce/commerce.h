@@ -14,5 +14,6 @@
 #include "commerce/search.h"
 #include "commerce/status.h"
 #include "commerce/storage.h"
+#include "commerce/verify.h"
 #include "commerce/version.h"
 #include "commerce/webhooks.h"

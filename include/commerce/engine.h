@@ -24,6 +24,7 @@
 #include "commerce/export.h"
 #include "commerce/status.h"
 #include "commerce/storage.h"
+#include "commerce/verify.h"
 #include "commerce/webhooks.h"
 
 namespace commerce {
@@ -83,6 +84,11 @@ class COMMERCE_EXPORT Engine {
   // acknowledged before the call, each whole; the search index is not copied (a restored
   // engine rebuilds it from the event log). NotSupported on the postgres driver.
   Status backup(const std::string& dir, const BackupOptions& options = {});
+
+  // Checks every record and every invariant across records (verify.h) on one snapshot,
+  // while the engine keeps serving; options.path only labels the report. Files, pages, the
+  // log and the search index are checked by VerifyStore, on a closed store.
+  Result<VerifyReport> verify(const VerifyOptions& options = {});
 
   // Finishes queued writes and closes the store. Later calls fail with FailedPrecondition.
   Status close();

@@ -68,6 +68,14 @@ struct BackupArgs {
 // Prints "error: CODE: message" to stderr; returns 1.
 int Fail(const Status& s);
 
+struct VerifyArgs {
+  std::string data;
+  std::string driver;  // "": tell from the files
+  bool json = false;
+  bool no_search = false;
+  size_t max_problems = 100;
+};
+
 int RunImport(const ImportArgs& a);
 int RunGet(const StoreArgs& s, const std::string& sku, const std::string& id);
 int RunStats(const StoreArgs& s);
@@ -80,6 +88,9 @@ int RunReindex(const StoreArgs& s, uint32_t shards);
 // backup_command.cpp: the `backup` subcommand.
 CLI::App* AddBackupCommand(CLI::App* app, BackupArgs* a);
 int RunBackup(const BackupArgs& a);
+// verify_command.cpp: exit 0 sound, 1 problems found, 3 could not check.
+CLI::App* AddVerifyCommand(CLI::App* app, VerifyArgs* a);
+int RunVerify(const VerifyArgs& a);
 #ifdef COMMERCE_CLI_SERVE
 struct KeysArgs {
   std::string scope, name;

@@ -1,5 +1,5 @@
 // commerce: the command-line tool over the engine — import, get, stats, events, generate,
-// search, reindex, backup, serve, and demo (the README's main job).
+// search, reindex, backup, verify, serve, and demo (the README's main job).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
 
   BackupArgs backup_args;
   auto* backup = AddBackupCommand(&app, &backup_args);
+  VerifyArgs verify_args;
+  auto* verify = AddVerifyCommand(&app, &verify_args);
 
 #ifdef COMMERCE_CLI_SERVE
   commerce::server::ServerOptions serve_opts;
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
   if (*search) return RunSearch(sa);
   if (*reindex) return RunReindex(reindex_store, shards);
   if (*backup) return RunBackup(backup_args);
+  if (*verify) return RunVerify(verify_args);
 #ifdef COMMERCE_CLI_SERVE
   if (*serve) return RunServe(serve_opts);
   if (*keys_create) return RunKeysCreate(keys_args);

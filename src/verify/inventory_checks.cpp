@@ -1,0 +1,95 @@
+// commerce verify: warehouses and stock.
+//
+//   - every warehouse decodes and is stored under its own id;
+//   - every stock row decodes (0 <= reserved <= on_hand, checked by its decoder), is keyed
+//     (SKU, warehouse) of a SKU some product has and a warehouse that exists, and equals what
+//     its last stock event says it became;
+//   - reservations: a row's reserved units are those of the orders that are placed, paid or
+//     fulfilling (their shipments from this warehouse) plus the holds made through the
+//     inventory API under other refs (from the event log) — never fewer than the orders'
+//     alone. (A hold whose ref is an order id counts as that order's.) Every row an order
+//     reserves from exists.
+#include <set>
+
+#include "common/key.h"
+#include "inventory/inventory_codec.h"
+#include "inventory/stock_store.h"
+#include "verify/check_context.h"
+
+namespace commerce::verify {
+
+namespace {
+constexpr const char* kStock = "stock";
+constexpr const char* kWarehouses = "warehouses";
+}  // namespace
+
+void CheckInventory(CheckContext& c) {
+  Facts& f = c.facts;
+  c.Scan("inventory", kWarehouses, [&](std::string_view key, std::string_view value) {
+    Warehouse w;
+    if (!DecodeRecord(c, kWarehouses, key, value, [&] { return DecodeWarehouse(key, value, &w); }))
+      return true;
+    if (key != KeyBuilder().str(w.id).key())
+      c.Problem("inventory", Where(kWarehouses, key), "holds warehouse '" + w.id + "'");
+    return true;
+  }, /*count=*/true);
+
+  std::set<std::pair<std::string, std::string>> rows;
+  c.Scan("stock", kStock, [&](std::string_view key, std::string_view value) {
+    const std::string where = Where(kStock, key);
+    KeyReader kr(key);
+    auto sku = kr.str();
+    auto wh = kr.str();
+    if (!sku || !wh || !kr.done()) {
+      c.Problem("stock", where, "the key does not decode");
+      return true;
+    }
+    StockLevel level;
+    level.sku = *sku;
+    level.warehouse_id = *wh;
+    if (!DecodeRecord(c, kStock, key, value, [&] { return DecodeStockLevel(key, value, &level); }))
+      return true;
+    const std::pair<std::string, std::string> id{*sku, *wh};
+    rows.insert(id);
+    if (!c.Has("stock", "skus", KeyBuilder().str(*sku).key()))
+      c.Problem("stock", where, "no product has SKU '" + *sku + "'");
+    if (!c.Has("stock", kWarehouses, KeyBuilder().str(*wh).key()))
+      c.Problem("stock", where, "warehouse '" + *wh + "' does not exist");
+
+    auto ev = f.stock_events.find(id);
+    if (ev != f.stock_events.end()) {
+      if (ev->second.on_hand != level.on_hand || ev->second.reserved != level.reserved)
+        c.Problem("stock", where,
+                  "on_hand " + std::to_string(level.on_hand) + ", reserved " +
+                      std::to_string(level.reserved) + ", but its last event (" +
+                      std::to_string(ev->second.last_seq) + ") left " +
+                      std::to_string(ev->second.on_hand) + ", " + std::to_string(ev->second.reserved));
+    } else if (f.log_from_start) {
+      c.Problem("stock", where, "no stock event ever made this row");
+    }
+    auto held = f.reserved_by_orders.find(id);
+    const int64_t by_orders = held == f.reserved_by_orders.end() ? 0 : held->second;
+    if (level.reserved < by_orders) {
+      c.Problem("stock", where, "reserved " + std::to_string(level.reserved) +
+                                    " is less than the live orders hold here, " + std::to_string(by_orders));
+    } else if (f.log_from_start) {
+      const int64_t by_refs = ev == f.stock_events.end() ? 0 : ev->second.held_by_refs;
+      if (level.reserved != by_orders + by_refs)
+        c.Problem("stock", where, "reserved " + std::to_string(level.reserved) + " is not what live orders (" +
+                                      std::to_string(by_orders) + ") and other holds (" +
+                                      std::to_string(by_refs) + ") hold");
+    }
+    return true;
+  }, /*count=*/true);
+
+  for (const auto& [id, qty] : f.reserved_by_orders)
+    if (!rows.count(id))
+      c.Problem("stock", Where(kStock, StockKey(id.first, id.second)),
+                "live orders hold " + std::to_string(qty) + " here, but there is no stock row");
+  for (const auto& [id, st] : f.stock_events)
+    if (!rows.count(id))
+      c.Problem("stock", Where(kStock, StockKey(id.first, id.second)),
+                "event " + std::to_string(st.last_seq) + " changed this row, but there is none");
+}
+
+}  // namespace commerce::verify

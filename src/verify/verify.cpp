@@ -1,0 +1,263 @@
+// commerce verify (verify.h): VerifyStore on a closed store, Engine::verify on an open one.
+//
+// VerifyStore, per driver:
+//   LMDB    the store's lock; CheckLmdbFile (meta pages, length, main and free trees, roots);
+//           every table's tree walked page by page (WalkTree); then the record checks through
+//           LmdbFileView — liblmdb is never called, so no damage can abort the check.
+//   SQLite  the store opened as the engine opens it (which takes the lock); SQLite's
+//           integrity_check on its own read-only connection; then the record checks.
+// Then the search index: Xapian's check of every shard of the current generation.
+#include "commerce/verify.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+#include <xapian.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "commerce/engine.h"
+#include "engine/engine_core.h"
+#include "search/index_layout.h"
+#include "storage/dir_lock.h"
+#include "storage/lmdb/lmdb_file_view.h"
+#include "storage/lmdb/lmdb_pages.h"
+#include "verify/check_context.h"
+
+namespace fs = std::filesystem;
+
+namespace commerce {
+
+namespace {
+
+// The engine's tables as handles of `view`.
+Tables FileViewTables(LmdbFileView& view) {
+  Tables t;
+  for (const auto& [member, name] : kTableNames) t.*member = view.table(name);
+  return t;
+}
+
+void VerifyLmdb(const std::string& dir, const VerifyOptions& o, VerifyReport* report) {
+  const std::string file = dir + "/data.mdb";
+  auto info = lmdb_pages::CheckLmdbFile(file);
+  if (!info.ok()) {
+    report->problem_counts["file"]++;
+    report->problems.push_back({"file", file, info.status().message()});
+    report->notes.push_back("data.mdb cannot be read past its damaged meta pages or main tree: "
+                            "no table was checked");
+    return;
+  }
+  auto view = LmdbFileView::Open(file, *info);
+  if (!view.ok()) {
+    report->problems.push_back({"file", file, view.status().message()});
+    report->problem_counts["file"]++;
+    return;
+  }
+  Tables tables = FileViewTables(**view);
+  verify::CheckContext c(view->get(), tables, report, o);
+
+  // Every tree, page by page: what LMDB would abort on is found here first. The free-page
+  // lists are collected on the way: a page both in a tree and on a list would be handed out
+  // by LMDB for new data while still in use.
+  const lmdb_pages::PageSource& src = (*view)->pages();
+  std::vector<bool> seen(src.npages, false), listed_free(src.npages, false);
+  {
+    std::vector<lmdb_pages::TreeProblem> problems;
+    lmdb_pages::TreeCounts counts;
+    lmdb_pages::WalkTree(src, info->meta.free_db, lmdb_pages::TreeKind::kFree, &seen,
+                         [&](std::string_view, std::string_view list) {
+                           uint64_t n, pg;
+                           std::memcpy(&n, list.data(), 8);  // WalkTree checked the list's shape
+                           for (uint64_t i = 1; i <= n; ++i) {
+                             std::memcpy(&pg, list.data() + 8 * i, 8);
+                             if (listed_free[pg])
+                               c.Problem("pages", "data.mdb page " + std::to_string(pg), "listed free twice");
+                             listed_free[pg] = true;
+                           }
+                           return true;
+                         },
+                         &problems, &counts, o.max_problems_per_check);
+    lmdb_pages::WalkTree(src, info->meta.main_db, lmdb_pages::TreeKind::kMain, &seen, nullptr,
+                         &problems, &counts, o.max_problems_per_check);
+    for (auto& p : problems) c.Problem("pages", "data.mdb page " + std::to_string(p.pgno), std::move(p.what));
+  }
+  for (const auto& [name, db] : info->tables) {
+    c.Progress("pages", name, 0);
+    std::vector<lmdb_pages::TreeProblem> problems;
+    lmdb_pages::TreeCounts counts;
+    lmdb_pages::WalkTree((*view)->pages(), db, lmdb_pages::TreeKind::kTable, &seen, nullptr,
+                         &problems, &counts, o.max_problems_per_check);
+    for (auto& p : problems)
+      c.Problem("pages", "data.mdb table '" + name + "'" + (p.pgno ? " page " + std::to_string(p.pgno) : ""),
+                std::move(p.what));
+  }
+  for (uint64_t pg = 2; pg < src.npages; ++pg)
+    if (seen[pg] && listed_free[pg])
+      c.Problem("pages", "data.mdb page " + std::to_string(pg),
+                "in use by a tree and on the free-page list: LMDB would overwrite it");
+  verify::RunRecordChecks(c);
+}
+
+void VerifySqlite(const std::string& dir, const VerifyOptions& o, VerifyReport* report,
+                  Status* open_error) {
+  StorageOptions so;
+  so.path = dir;
+  so.driver = "sqlite";
+  auto storage = OpenStorage(so);
+  if (!storage.ok()) {
+    if (storage.status().IsCorruption()) {
+      report->problems.push_back({"file", dir + "/commerce.sqlite", storage.status().message()});
+      report->problem_counts["file"]++;
+    } else {
+      *open_error = storage.status();
+    }
+    return;
+  }
+  report->notes.push_back("SQLite stores are opened as the engine opens them: SQLite may "
+                          "checkpoint its WAL; no record is written");
+  const std::string file = dir + "/commerce.sqlite";
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK) {
+      int rc;
+      while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char* line = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        if (line && std::string_view(line) != "ok") {
+          report->problems.push_back({"file", file, line});
+          report->problem_counts["file"]++;
+        }
+      }
+      if (rc != SQLITE_DONE) {
+        report->problems.push_back({"file", file, std::string("integrity_check stopped: ") + sqlite3_errmsg(db)});
+        report->problem_counts["file"]++;
+      }
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+
+  Tables tables;
+  for (const auto& [member, name] : kTableNames) {
+    auto t = (*storage)->table(name);
+    if (!t.ok()) {
+      *open_error = t.status();
+      return;
+    }
+    tables.*member = *t;
+  }
+  auto txn = (*storage)->read();
+  if (!txn.ok()) {
+    *open_error = txn.status();
+    return;
+  }
+  verify::CheckContext c(txn->get(), tables, report, o);
+  verify::RunRecordChecks(c);
+  txn->reset();
+  (void)(*storage)->close();
+}
+
+void VerifySearch(const std::string& dir, const VerifyOptions& o, VerifyReport* report) {
+  const std::string root = dir + "/search";
+  if (!fs::exists(root)) {
+    report->notes.push_back("no search index (" + root + ")");
+    return;
+  }
+  if (o.progress) o.progress({"search", "", 0});
+  search::IndexLayout layout(root);
+  auto add = [&](const std::string& where, const std::string& what) {
+    uint64_t& n = report->problem_counts["search"];
+    if (n++ < o.max_problems_per_check) report->problems.push_back({"search", where, what});
+  };
+  auto gen = layout.Current();
+  if (!gen.ok()) return add(root + "/CURRENT", gen.status().message());
+  if (gen->empty()) return report->notes.push_back("the search index has no generation yet");
+  auto shards = layout.ShardCount(*gen);
+  if (!shards.ok()) return add(layout.GenerationPath(*gen), shards.status().message());
+  for (uint32_t i = 0; i < *shards; ++i) {
+    const std::string path = layout.ShardPath(*gen, i);
+    try {
+      std::ostringstream out;
+      const size_t errors = Xapian::Database::check(path, Xapian::DBCHECK_SHORT_TREE, &out);
+      if (errors > 0) add(path, std::to_string(errors) + " errors in Xapian's check: " + out.str().substr(0, 500));
+      Xapian::Database db(path);
+      const std::string seq = db.get_metadata("last_seq");
+      if (!seq.empty() && std::stoull(seq) > report->events)
+        report->notes.push_back(path + " holds events up to " + seq + ", past the log's " +
+                                std::to_string(report->events) +
+                                ": the engine will rebuild the index from the log when it opens");
+    } catch (const Xapian::Error& e) {
+      add(path, e.get_type() + std::string(": ") + e.get_msg());
+    } catch (const std::exception& e) {
+      add(path, e.what());
+    }
+  }
+}
+
+}  // namespace
+
+Result<VerifyReport> VerifyStore(const VerifyOptions& o) {
+  const auto started = std::chrono::steady_clock::now();
+  if (o.path.empty()) return Status::InvalidArgument("path: is empty; give the store's directory");
+  if (!o.driver.empty() && o.driver != "lmdb" && o.driver != "sqlite")
+    return Status::InvalidArgument("driver: '" + o.driver + "' is not lmdb or sqlite");
+  std::error_code ec;
+  if (!fs::exists(o.path, ec)) return Status::NotFound("no store at " + o.path + ": it does not exist");
+  if (!fs::is_directory(o.path, ec))
+    return Status::InvalidArgument(o.path + " is not a directory: give the store's directory");
+  const bool has_lmdb = fs::exists(o.path + "/data.mdb", ec);
+  const bool has_sqlite = fs::exists(o.path + "/commerce.sqlite", ec);
+  std::string driver = o.driver;
+  if (driver.empty()) {
+    if (has_lmdb && has_sqlite)
+      return Status::InvalidArgument(o.path + " holds both data.mdb and commerce.sqlite: say which "
+                                     "driver to check (--driver lmdb|sqlite)");
+    driver = has_lmdb ? "lmdb" : has_sqlite ? "sqlite" : "";
+  }
+  if (driver.empty() || (driver == "lmdb" && !has_lmdb) || (driver == "sqlite" && !has_sqlite))
+    return Status::NotFound(o.path + " is not a commerce store: it holds " +
+                            (driver.empty() ? std::string("neither data.mdb (LMDB) nor commerce.sqlite (SQLite)")
+                                            : "no " + std::string(driver == "lmdb" ? "data.mdb" : "commerce.sqlite")));
+
+  VerifyReport report;
+  report.path = o.path;
+  report.driver = driver;
+  if (driver == "lmdb") {
+    std::unique_ptr<DirLock> lock;
+    if (::access(o.path.c_str(), W_OK) == 0) {
+      auto l = DirLock::Acquire(o.path);
+      if (!l.ok()) return l.status();
+      lock = std::move(l).value();
+    } else {
+      report.notes.push_back(o.path + " is read-only: checked without taking the store's lock");
+    }
+    VerifyLmdb(o.path, o, &report);
+    report.notes.push_back("the log (wal/) is not checked by this version");
+  } else {
+    Status open_error;
+    VerifySqlite(o.path, o, &report, &open_error);
+    if (!open_error.ok()) return open_error;
+  }
+  if (o.search) VerifySearch(o.path, o, &report);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+Result<VerifyReport> Engine::verify(const VerifyOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  VerifyReport report;
+  report.path = options.path;
+  report.driver = std::string(core_->storage->driver());
+  verify::CheckContext c(txn.get(), core_->tables, &report, options);
+  verify::RunRecordChecks(c);
+  report.notes.push_back("an open engine's snapshot: records and invariants only (files, pages, "
+                         "the log and the search index are checked by commerce verify on a "
+                         "closed store)");
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace commerce
