@@ -64,7 +64,7 @@ inline void ThrowIfError(const Status& s) {
 [[noreturn]] inline void ThrowNotUtf8(const std::string& where, py::error_already_set& e) {
   throw StatusError(Status::Corruption(
       where + ": a stored string is not UTF-8 (written by an older version of commerce, or "
-              "damaged): " + e.what()));
+              "damaged; commerce.verify(path) lists every such record): " + e.what()));
 }
 
 template <typename V>

@@ -19,9 +19,10 @@
 //     every reservation belongs to a live order or a hold; idempotency keys and orders name
 //     each other; the event log has no gap; consumer cursors are not ahead of it; webhook
 //     queues name existing subscriptions and events;
+//   - the LMDB log (wal/): every record's CRC, LSNs in sequence from the one data.mdb holds,
+//     every record's operations decoding — as replay checks them on open, cutting nothing; the
+//     groups data.mdb does not hold yet (after a crash) and a torn tail are notes;
 //   - the search index: Xapian's own check of every shard, and that it is not ahead of the log.
-// Not checked by this version (a note in the report says so): the LMDB log (wal/), whose
-// records' CRCs and sequence the driver checks when it replays them on open.
 //
 // Engine::verify() runs the record and invariant checks on one snapshot of an open engine
 // (a crash test after reopening, a backup test on its copy): any driver, while writes go on.

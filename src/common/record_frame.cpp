@@ -38,8 +38,8 @@ RecordFraming FramingOf(std::string_view bytes) {
 
 Status RecordCorruption(std::string_view table, std::string_view key, std::string_view what) {
   return Status::Corruption(std::string(table) + " " + DescribeKey(key) + ": " + std::string(what) +
-                            ": the stored record is damaged (restore the store from a backup: "
-                            "commerce backup, docs/storage.md)");
+                            ": the stored record is damaged (commerce verify --data DIR lists every "
+                            "damaged record; restore the store from a backup: docs/storage.md)");
 }
 
 Result<std::string_view> RecordArchive(std::string_view bytes, std::string_view table,

@@ -1,8 +1,8 @@
 // Tests for src/verify/ (commerce verify): a sound store verifies clean on every driver, offline
 // and through Engine::verify; every kind of damage the checks know is found and named — a
 // broken index, a counter, a reservation, a gap in the log, a cursor ahead of it, a bad
-// checksum, a string that is not UTF-8, damaged LMDB pages, a truncated file, a damaged search
-// index; bad inputs (no path, no store, a store in use) are errors, not reports.
+// checksum, a string that is not UTF-8, damaged LMDB pages, a truncated file, a damaged log
+// record, a damaged search index; bad inputs (no path, no store, a store in use) are errors, not reports.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +22,8 @@
 #include "inventory/inventory_codec.h"
 #include "order/order_store.h"
 #include "storage/lmdb/lmdb_pages.h"
+#include "storage/lmdb/redo_record.h"
+#include "storage/lmdb/wal.h"
 #include "test_dir.h"
 #include "test_engine.h"
 #include "test_store.h"
@@ -300,4 +302,74 @@ TEST_CASE("verify: a damaged search index is reported", "[verify][search]") {
   INFO(r.ToText());
   CHECK(r.problem_counts.count("search") == 1);
   CHECK(VerifyStore({.path = dir.path(), .search = false})->ok());
+}
+
+namespace {
+
+bool HasNote(const VerifyReport& r, const std::string& needle) {
+  for (const auto& n : r.notes)
+    if (n.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("verify: the LMDB log is checked as replay reads it, and nothing is cut",
+          "[verify][lmdb][wal]") {
+  TempDir dir;
+  MakeStore(dir.path(), "lmdb");
+  // A clean close leaves one empty segment named by the next LSN. Three groups appended there
+  // are what a crash leaves: in the log, not yet in data.mdb (which verify reads as it is).
+  std::string segment;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path() + "/wal")) segment = e.path().string();
+  REQUIRE(std::filesystem::file_size(segment) == 0);
+  const uint64_t next = std::stoull(std::filesystem::path(segment).filename().string());
+  std::vector<uint64_t> offsets;
+  {
+    auto wal = commerce::Wal::Open(dir.path() + "/wal");
+    REQUIRE(wal.ok());
+    REQUIRE((*wal)->Reset(next).ok());
+    uint64_t at = 0;
+    for (int i = 0; i < 3; ++i) {
+      std::string payload;
+      commerce::lmdb::AppendRedoPut(&payload, "meta", "verify-test-" + std::to_string(i), "value");
+      REQUIRE((*wal)->Append(next + i, payload).ok());
+      offsets.push_back(at);
+      at += 16 + payload.size();
+    }
+    REQUIRE((*wal)->Sync().ok());
+  }
+  const auto size = std::filesystem::file_size(segment);
+
+  SECTION("groups data.mdb does not hold yet are a note, not a problem") {
+    auto r = MustVerify(dir.path());
+    INFO(r.ToText());
+    CHECK(r.ok());
+    CHECK(HasNote(r, "the log holds 3 groups (lsn " + std::to_string(next) + ".." + std::to_string(next + 2)));
+  }
+  SECTION("a torn tail is a note, and is left in place") {
+    std::ofstream(segment, std::ios::binary | std::ios::app) << std::string("\x30\0\0\0torn", 8);
+    auto r = MustVerify(dir.path());
+    INFO(r.ToText());
+    CHECK(r.ok());
+    CHECK(HasNote(r, "a torn tail, log segment " + segment + " at offset " + std::to_string(size)));
+    CHECK(std::filesystem::file_size(segment) == size + 8);
+  }
+  SECTION("a damaged record with an intact one after it is a problem naming segment and offset") {
+    {
+      std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(static_cast<std::streamoff>(offsets[1] + 16 + 3));
+      f.put('#');
+    }
+    auto r = MustVerify(dir.path());
+    INFO(r.ToText());
+    CHECK(!r.ok());
+    CHECK(Found(r, "log", segment + " at offset " + std::to_string(offsets[1])) == 1);
+    CHECK(std::filesystem::file_size(segment) == size);
+    // Opening refuses the store for the same reason: verify said what replay would meet.
+    commerce::StorageOptions o;
+    o.path = dir.path();
+    auto st = commerce::OpenStorage(o);
+    CHECK(st.status().IsCorruption());
+  }
 }

@@ -56,7 +56,8 @@ LmdbGuard::Map LmdbGuard::FindMap(const std::string& file, uint32_t psize, size_
 
 Status LmdbGuard::Damaged(const std::string& what) const {
   return Status::Corruption("data.mdb, table '" + std::string(table_) + "': " + what +
-                            " (LMDB would abort here; restore the store from a backup)");
+                            " (LMDB would abort here; commerce verify --data DIR lists every damaged page; "
+                            "restore the store from a backup)");
 }
 
 Status LmdbGuard::Load() {

@@ -500,7 +500,8 @@ Result<LmdbFileInfo> CheckLmdbFile(const std::string& path) {
   info.file_size = static_cast<uint64_t>(st.st_size);
   auto corrupt = [&](const std::string& what) {
     return Status::Corruption("LMDB file " + path + " is damaged: " + what +
-                              " (restore the store from a backup)");
+                              " (commerce verify --data DIR lists every damaged page; restore the store "
+                              "from a backup)");
   };
 
   // LMDB makes a new environment in an empty file (mdb_env_read_header finds nothing to

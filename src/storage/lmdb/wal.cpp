@@ -133,6 +133,17 @@ std::vector<std::string> Wal::SegmentPaths() const {
 
 Status Wal::Replay(uint64_t after, const std::function<Status(uint64_t, std::string_view)>& fn,
                    uint64_t* last) {
+  return Scan(after, fn, last, nullptr);
+}
+
+Status Wal::Check(uint64_t after, const std::function<Status(uint64_t, std::string_view)>& fn,
+                  uint64_t* last, std::string* torn_tail) {
+  torn_tail->clear();
+  return Scan(after, fn, last, torn_tail);
+}
+
+Status Wal::Scan(uint64_t after, const std::function<Status(uint64_t, std::string_view)>& fn,
+                 uint64_t* last, std::string* torn_tail) {
   *last = 0;
   auto paths = SegmentPaths();
   std::string data;
@@ -154,8 +165,11 @@ Status Wal::Replay(uint64_t after, const std::function<Status(uint64_t, std::str
                                     "acknowledged writes; restore the store from a backup");
         // A torn tail: the write that was in flight when the process died. It was never
         // acknowledged (the caller waits for the fdatasync that follows the write).
-        if (file_io::Truncate(paths[i], static_cast<off_t>(pos)) != 0)
+        if (torn_tail != nullptr) {
+          *torn_tail = where + ": " + std::to_string(data.size() - pos) + " bytes";
+        } else if (file_io::Truncate(paths[i], static_cast<off_t>(pos)) != 0) {
           return file_io::Errno("cannot cut torn tail of", paths[i]);
+        }
         break;
       }
       if (expect != 0 && r.lsn != expect)

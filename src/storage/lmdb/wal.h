@@ -51,6 +51,10 @@ class Wal {
   // from `after` or from each other.
   Status Replay(uint64_t after, const std::function<Status(uint64_t, std::string_view)>& fn,
                 uint64_t* last);
+  // As Replay, but writes nothing (commerce verify): a torn tail is left in place and
+  // described in *torn_tail ("log segment ... at offset N: B bytes"), "" when there is none.
+  Status Check(uint64_t after, const std::function<Status(uint64_t, std::string_view)>& fn,
+               uint64_t* last, std::string* torn_tail);
 
   // Removes every segment (after the records were applied and LMDB synced) and starts an
   // empty one whose first record will be next_lsn.
@@ -76,6 +80,9 @@ class Wal {
  private:
   explicit Wal(std::string dir) : dir_(std::move(dir)) {}
   Status OpenSegment(uint64_t first_lsn);
+  // Replay and Check: a torn tail is cut when torn_tail is null, else described there.
+  Status Scan(uint64_t after, const std::function<Status(uint64_t, std::string_view)>& fn,
+              uint64_t* last, std::string* torn_tail);
   std::vector<std::string> SegmentPaths() const;  // sorted by first lsn
 
   std::string dir_;
