@@ -186,12 +186,12 @@ class PyCallback {
           delete s;
         }) {}
 
-  template <typename Arg>
-  void operator()(const Arg& arg) const {
+  template <typename... Args>
+  void operator()(const Args&... args) const {
     py::gil_scoped_acquire gil;
     if (state_->failed) return;
     try {
-      state_->fn(arg);
+      state_->fn(args...);
     } catch (py::error_already_set& e) {
       state_->failed = true;
       state_->error = std::move(e);

@@ -7,11 +7,38 @@
 #include <pybind11/stl/filesystem.h>
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 
 #include "bind.h"
 #include "commerce/version.h"
 
 namespace commerce::python {
+
+namespace {
+
+// Runs backup(o) without the GIL; progress(done_bytes, total_bytes), a Python callable or
+// None, is called as it copies. An exception progress raises stops its later calls and is
+// raised once the copy has ended (the copy itself is not stopped half-way).
+Status BackupWithProgress(const std::function<Status(const BackupOptions&)>& backup,
+                          py::object progress) {
+  BackupOptions o;
+  std::optional<PyCallback> cb;
+  if (!progress.is_none()) {
+    cb.emplace(std::move(progress));
+    o.progress = [cb = *cb](uint64_t done, uint64_t total) { cb(done, total); };
+  }
+  Status s;
+  {
+    py::gil_scoped_release release;
+    s = backup(o);
+    o.progress = nullptr;
+  }
+  if (cb) cb->Rethrow();
+  return s;
+}
+
+}  // namespace
 
 void BindEngine(py::module_& m) {
   Value<StorageTuning>(m, "StorageTuning", "Tuning of the storage driver (EngineOptions.storage).")
@@ -100,11 +127,32 @@ void BindEngine(py::module_& m) {
           },
           "Checks every record and every invariant across records on one snapshot of this open "
           "engine (VerifyReport; commerce.verify(path) checks a closed store's files too).")
+      .def("backup",
+           [](Engine& e, const std::filesystem::path& dir, py::object progress) {
+             ThrowIfError(BackupWithProgress([&](const BackupOptions& o) { return e.backup(dir.string(), o); }, progress));
+           },
+           py::arg("dir"), py::kw_only(), py::arg("progress") = py::none(),
+           "A consistent copy of the store into dir (absent or empty), taken while writes go on; "
+           "open it to restore. progress(done_bytes, total_bytes) is called as it copies; an "
+           "exception it raises is raised once the copy has ended.")
       .def("close", &Engine::close, ReleaseGil(),
            "Finishes queued writes and closes the store; later calls raise FailedPrecondition. "
            "Raises FailedPrecondition when already closed.")
       .def_property_readonly(
           "driver", [](Engine& e) { return std::string(e.storage().driver()); }, "'lmdb', 'sqlite' or 'postgres'.");
+
+  m.def(
+      "backup_store",
+      [](const std::filesystem::path& data, const std::filesystem::path& to, const std::string& driver,
+         py::object progress) {
+        StorageOptions o;
+        o.driver = driver;
+        o.path = data.string();
+        ThrowIfError(BackupWithProgress([&](const BackupOptions& b) { return BackupStore(o, to.string(), b); }, progress));
+      },
+      py::arg("data"), py::arg("to"), py::kw_only(), py::arg("driver") = "lmdb", py::arg("progress") = py::none(),
+      "Backs up the store at data into to (as `commerce backup`), whether a process has it open "
+      "(a running server: copied read-only beside it) or none does. lmdb and sqlite drivers.");
 
   m.attr("__version__") = COMMERCE_VERSION_STRING;
 }
