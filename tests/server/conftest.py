@@ -64,10 +64,11 @@ DEFAULT_KEYS = ("# name scope secret [rate burst]\n"
 
 class Server:
     """A commerce-server on a free port under `workdir`. keys: the keys file's text (None: no
-    --keys flag); args: more flags. wait=False leaves waiting for it to the caller."""
+    --keys flag); args: more flags. wait=False leaves waiting for it to the caller.
+    preexec_fn runs in the child before the server starts (limits, signal dispositions)."""
 
     def __init__(self, binary, workdir, keys=DEFAULT_KEYS, args=(), listen_host="127.0.0.1",
-                 wait=True, data=None, request_timeout_ms=REQUEST_TIMEOUT_MS):
+                 wait=True, data=None, request_timeout_ms=REQUEST_TIMEOUT_MS, preexec_fn=None):
         self.workdir = workdir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -84,7 +85,8 @@ class Server:
         cmd += ["--access-log", self.access_log,
                 "--request-timeout-ms", str(request_timeout_ms), "--idle-timeout-ms", "10000",
                 "--max-body-bytes", str(MAX_BODY), "--max-import-bytes", str(8 << 20), *args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.stderr)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.stderr,
+                                     preexec_fn=preexec_fn)
         if wait:
             self.wait_ready()
 

@@ -310,18 +310,24 @@ Response Healthz(ServerState&, const Request&, const Params&) {
   return JsonResponse("{\"status\":\"ok\"}");
 }
 
-// Ready: the store is open, the server is not draining, and the search index can be read.
-// Anyone may ask, so the answer is only ready or not: the indexer's error text and lag are
-// for keys (GET /v1/search/stats, /metrics), never for an anonymous caller.
-// Ready: this instance can serve, which it decides alone: not draining, and its own search
-// index answers a query. The store is not asked. On a store that every instance shares
-// (PostgreSQL) an outage of the store would make every instance unready at once, and the load
-// balancer would then answer nothing at all — not even the searches each instance serves from
-// its own index — while the instances themselves answer writes UNAVAILABLE within the store's
-// connect timeout (docs/scaling.md, "The fleet on one machine").
+// Ready: this instance can serve, which it decides alone: not draining, its own store has
+// not stopped writing, and its own search index answers a query. A shared store is not asked:
+// on one that every instance shares (PostgreSQL) an outage of the store would make every
+// instance unready at once, and the load balancer would then answer nothing at all — not even
+// the searches each instance serves from its own index — while the instances themselves answer
+// writes UNAVAILABLE within the store's connect timeout (docs/scaling.md, "The fleet on one
+// machine"). A local store's sticky failed state (docs/storage.md, "When the disk fails") is
+// this instance's alone and lasts until a restart: every write fails there, so traffic belongs
+// elsewhere (the postgres driver never enters it). Anyone may ask, so the answer is only ready
+// or not, with the kind of cause: the store's error text (it names files), the indexer's
+// error and lag are for keys (every write's answer, GET /v1/search/stats, /metrics).
 Response Readyz(ServerState& st, const Request&, const Params&) {
   if (st.draining.load())
     return StatusResponse(Status::Unavailable("not ready: the server is shutting down"));
+  if (!st.engine->storage().stats().write_error.empty())
+    return StatusResponse(Status::Unavailable(
+        "not ready: the store refuses writes since a write to its files failed (a full disk or "
+        "an I/O error; writes answer the cause): fix the disk, then restart the server"));
   SearchRequest probe;
   probe.limit = 1;
   probe.use_cache = false;
@@ -353,6 +359,9 @@ Response MetricsRoute(ServerState& st, const Request&, const Params&) {
   metric("commerce_storage_log_bytes_total", "counter", "Bytes appended to the driver's log.",
          double(ss.log_bytes));
   metric("commerce_storage_checkpoints_total", "counter", "Checkpoints.", double(ss.checkpoints));
+  metric("commerce_storage_write_failed", "gauge",
+         "1 once a failed write stopped the store (writes refused until restart), else 0.",
+         ss.write_error.empty() ? 0.0 : 1.0);
   auto se = st.engine->search().stats();
   if (se.ok()) {
     uint64_t lookups = se->cache_hits + se->cache_misses;
