@@ -75,8 +75,9 @@ class ShardServer {
     ::setpgid(pid_, pid_);
   }
   ~ShardServer() {
-    ::kill(-pid_, SIGTERM);
-    ::kill(pid_, SIGTERM);
+    // SIGKILL: a connection's child of xapian-tcpsrv was seen to outlive SIGTERM.
+    ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
   }
