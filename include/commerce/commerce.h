@@ -12,6 +12,7 @@
 #include "commerce/pricing.h"
 #include "commerce/sample.h"
 #include "commerce/search.h"
+#include "commerce/shard_server.h"
 #include "commerce/status.h"
 #include "commerce/storage.h"
 #include "commerce/verify.h"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <utility>
 
 #include "search/index_schema.h"
 
@@ -33,6 +34,99 @@ void FacetSpy::operator()(const Xapian::Document& doc, double) {
       ++price_counts_[b];
     }
   }
+}
+
+namespace {
+
+// The wire form: unsigned integers as little-endian base-128 varints, strings as a length
+// and bytes. It only travels between a client and its shard servers, both of this build.
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutString(std::string* out, std::string_view s) {
+  PutVarint(out, s.size());
+  out->append(s);
+}
+
+[[noreturn]] void BadResults(const char* what) {
+  throw Xapian::SerialisationError(std::string("facet counts from a shard do not decode: ") + what);
+}
+
+uint64_t GetVarint(std::string_view* in) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in->empty()) BadResults("truncated number");
+    const auto byte = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return v;
+  }
+  BadResults("number too long");
+}
+
+std::string GetString(std::string_view* in) {
+  const uint64_t n = GetVarint(in);
+  if (n > in->size()) BadResults("truncated string");
+  std::string s(in->substr(0, n));
+  in->remove_prefix(n);
+  return s;
+}
+
+void PutCounts(std::string* out, const std::unordered_map<std::string, uint64_t>& counts) {
+  PutVarint(out, counts.size());
+  for (const auto& [value, n] : counts) {
+    PutString(out, value);
+    PutVarint(out, n);
+  }
+}
+
+void MergeCounts(std::string_view* in, std::unordered_map<std::string, uint64_t>* counts) {
+  const uint64_t n = GetVarint(in);
+  if (n > in->size()) BadResults("more values than bytes");
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string value = GetString(in);
+    (*counts)[std::move(value)] += GetVarint(in);
+  }
+}
+
+}  // namespace
+
+Xapian::MatchSpy* FacetSpy::clone() const { return new FacetSpy(brands_, categories_, prices_); }
+
+std::string FacetSpy::name() const { return "commerce::search::FacetSpy"; }
+
+std::string FacetSpy::serialise() const {
+  return std::string(1, static_cast<char>((brands_ ? 1 : 0) | (categories_ ? 2 : 0) | (prices_ ? 4 : 0)));
+}
+
+Xapian::MatchSpy* FacetSpy::unserialise(const std::string& serialised, const Xapian::Registry&) const {
+  if (serialised.size() != 1 || (static_cast<unsigned char>(serialised[0]) & ~7u) != 0)
+    throw Xapian::SerialisationError("FacetSpy: the facets asked for do not decode");
+  const auto bits = static_cast<unsigned char>(serialised[0]);
+  return new FacetSpy(bits & 1, bits & 2, bits & 4);
+}
+
+std::string FacetSpy::serialise_results() const {
+  std::string out;
+  PutVarint(&out, seen_);
+  PutCounts(&out, brand_counts_);
+  PutCounts(&out, category_counts_);
+  for (uint64_t n : price_counts_) PutVarint(&out, n);
+  return out;
+}
+
+void FacetSpy::merge_results(const std::string& serialised) {
+  std::string_view in(serialised);
+  seen_ += GetVarint(&in);
+  MergeCounts(&in, &brand_counts_);
+  MergeCounts(&in, &category_counts_);
+  for (uint64_t& n : price_counts_) n += GetVarint(&in);
+  if (!in.empty()) BadResults("bytes after the counts");
 }
 
 }  // namespace commerce::search

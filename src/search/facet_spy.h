@@ -6,6 +6,11 @@
 // check at least as many as match (exact counts), a prefix otherwise. total_seen() says
 // which; SearchService scales the counts and flags them when it is a prefix.
 //
+// Over remote shards the spy runs on each shard server (commerce-shard-server registers it,
+// shard_server.h): Xapian sends it there by name() and serialise(), and the client side
+// adds up each shard's serialise_results() in merge_results(). xapian-tcpsrv does not know
+// the spy, so facets need our shard server.
+//
 // Thread safety: one query at a time (a Xapian object).
 #pragma once
 
@@ -29,6 +34,16 @@ class FacetSpy : public Xapian::MatchSpy {
       : brands_(brands), categories_(categories), prices_(prices) {}
 
   void operator()(const Xapian::Document& doc, double wt) override;
+
+  // The remote backend's half (Xapian::MatchSpy). Data that does not decode throws
+  // Xapian::SerialisationError, which the query turns into an error status.
+  Xapian::MatchSpy* clone() const override;
+  std::string name() const override;
+  std::string serialise() const override;
+  Xapian::MatchSpy* unserialise(const std::string& serialised,
+                                const Xapian::Registry& context) const override;
+  std::string serialise_results() const override;
+  void merge_results(const std::string& serialised) override;
 
   uint64_t total_seen() const { return seen_; }
   const std::unordered_map<std::string, uint64_t>& brands() const { return brand_counts_; }

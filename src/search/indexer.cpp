@@ -40,6 +40,13 @@ Status FromXapian(const Xapian::Error& e, std::string_view context) {
   std::string msg = "search index: " + std::string(context) + ": " + e.get_description();
   const std::string type = e.get_type();
   if (type == "DatabaseCorruptError") return Status::Corruption(msg);
+  // A remote shard server refusing what the engine sends is the server's set-up, not the
+  // request: xapian-tcpsrv does not know the facet counter.
+  if (e.get_msg().rfind("REMOTE:", 0) == 0) {
+    if (msg.find("not registered") != std::string::npos)
+      msg += " (serve the shards with commerce-shard-server, which registers it)";
+    return Status::Unavailable(msg);
+  }
   if (type == "QueryParserError" || type == "InvalidArgumentError")
     return Status::InvalidArgument(msg);
   return Status::Unavailable(msg);

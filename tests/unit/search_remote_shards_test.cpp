@@ -1,9 +1,11 @@
-// The query side over Xapian's remote backend: the engine's shards served by xapian-tcpsrv
-// (one server per shard, as issue 14's fleet runs them), read by one Database over the
-// remote shards, with the word list loaded from the shards' metadata over the wire. Every
-// query feature that runs through RunQuery — corrections, the word being typed, the
-// minimum share of words of the relaxed query (a FixedWeightPostingSource), synonyms,
-// exclusions, value sorts and pages — must answer as the local index does.
+// The query side over Xapian's remote backend: the engine's shards served by
+// commerce-shard-server (one server per shard, as issue 14's fleet runs them), read by one
+// Database over the remote shards, with the word list loaded from the shards' metadata over
+// the wire. Every query feature that runs through RunQuery — corrections, the word being
+// typed, the minimum share of words of the relaxed query (a FixedWeightPostingSource),
+// synonyms, exclusions, value sorts and pages, facets (our MatchSpy, registered on the
+// shard server) — must answer as the local index does. Debian's xapian-tcpsrv serves the
+// same shards without facets.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -31,6 +33,11 @@
 #include "search/word_list.h"
 #include "test_dir.h"
 
+// The build passes the path of the one it built (tests/CMakeLists.txt).
+#ifndef COMMERCE_SHARD_SERVER
+#define COMMERCE_SHARD_SERVER "commerce-shard-server"
+#endif
+
 namespace {
 
 using commerce::Engine;
@@ -55,34 +62,37 @@ int FreePort() {
   return ntohs(a.sin_port);
 }
 
-// One xapian-tcpsrv on 127.0.0.1, in its own process group (it forks a child per
-// connection): the group is killed when the object goes, whatever the test did.
+// A shard server on 127.0.0.1 in its own process group (it forks a child per connection):
+// commerce-shard-server (facets registered), or Debian's xapian-tcpsrv. The group is
+// SIGKILLed when the object goes, whatever the test did, and by Kill().
 class ShardServer {
  public:
-  explicit ShardServer(const std::string& path) : port_(FreePort()) {
-    std::fflush(nullptr);  // or the child flushes the parent's buffered output too
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      const std::string port = std::to_string(port_);
-      std::freopen("/dev/null", "w", stdout);
-      std::freopen("/dev/null", "w", stderr);
-      ::execlp("xapian-tcpsrv", "xapian-tcpsrv", "--interface", "127.0.0.1", "--port", port.c_str(),
-               path.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);
+  enum class Program { kOurs, kXapianTcpsrv };
+
+  explicit ShardServer(const std::string& path, Program program = Program::kOurs)
+      : path_(path), program_(program) {
+    Start();
   }
-  ~ShardServer() {
-    // SIGKILL: a connection's child of xapian-tcpsrv was seen to outlive SIGTERM.
+  ~ShardServer() { Kill(); }
+  ShardServer(const ShardServer&) = delete;
+  ShardServer& operator=(const ShardServer&) = delete;
+
+  int port() const { return port_; }
+
+  // SIGKILL of the whole process group: the server and every connection's child.
+  void Kill() {
+    if (pid_ <= 0) return;
     ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
+    pid_ = -1;
   }
-  ShardServer(const ShardServer&) = delete;
-  ShardServer& operator=(const ShardServer&) = delete;
+  // Starts again on the same port.
+  void Restart() {
+    Kill();
+    Start();
+  }
 
   // The shard, once the server answers (up to 10 s).
   Xapian::Database Open() {
@@ -92,7 +102,7 @@ class ShardServer {
         return Xapian::Remote::open("127.0.0.1", static_cast<unsigned>(port_), 10000, 10000);
       } catch (const Xapian::NetworkError& e) {
         int status = 0;
-        INFO("xapian-tcpsrv (from Debian's xapian-tools, tools/install-deps): " << e.get_description());
+        INFO("shard server: " << e.get_description());
         REQUIRE(::waitpid(pid_, &status, WNOHANG) == 0);  // the server is still running
         REQUIRE(std::chrono::steady_clock::now() < deadline);
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -101,15 +111,40 @@ class ShardServer {
   }
 
  private:
-  int port_;
+  void Start() {
+    if (port_ == 0) port_ = FreePort();
+    std::fflush(nullptr);  // or the child flushes the parent's buffered output too
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::setpgid(0, 0);
+      const std::string port = std::to_string(port_);
+      std::freopen("/dev/null", "w", stdout);
+      std::freopen("/dev/null", "w", stderr);
+      if (program_ == Program::kOurs)
+        ::execlp(COMMERCE_SHARD_SERVER, COMMERCE_SHARD_SERVER, "--host", "127.0.0.1", "--port",
+                port.c_str(), path_.c_str(), static_cast<char*>(nullptr));
+      else
+        ::execlp("xapian-tcpsrv", "xapian-tcpsrv", "--interface", "127.0.0.1", "--port",
+                 port.c_str(), path_.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::setpgid(pid_, pid_);
+  }
+
+  std::string path_;
+  Program program_;
+  int port_ = 0;
   pid_t pid_ = -1;
 };
 
-Product Make(const std::string& id, const std::string& title, int64_t price, const std::string& description = "") {
+Product Make(const std::string& id, const std::string& title, int64_t price, const std::string& description = "",
+             const std::string& brand = "Acme", std::vector<std::string> categories = {}) {
   Product p;
   p.id = id;
   p.title = title;
-  p.brand = "Acme";
+  p.brand = brand;
+  p.categories = std::move(categories);
   p.description = description;
   Variant v;
   v.sku = "SKU-" + id;
@@ -124,6 +159,26 @@ std::vector<std::string> Ids(const SearchResult& r) {
   return ids;
 }
 
+// "brand exact: Acme=9 Apple=2 | ..." : every facet's values, labels and counts.
+std::string Facets(const SearchResult& r) {
+  std::string out;
+  for (const auto& f : r.facets) {
+    out += f.field + (f.exact ? " exact:" : " estimated:");
+    for (const auto& v : f.values) out += " " + v.value + "(" + v.label + ")=" + std::to_string(v.count);
+    out += " | ";
+  }
+  return out;
+}
+
+// The newest generation directory of a store's index.
+std::string CurrentGeneration(const std::string& store) {
+  std::string name;
+  for (const auto& entry : std::filesystem::directory_iterator(store + "/search"))
+    if (entry.is_directory() && entry.path().filename().string()[0] == 'g')
+      name = entry.path().filename().string();
+  return store + "/search/" + name;
+}
+
 }  // namespace
 
 TEST_CASE("search over remote shards answers as the local index does", "[search][remote]") {
@@ -136,15 +191,18 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
   auto opened = Engine::open(options);
   REQUIRE(opened.ok());
   std::unique_ptr<Engine> e = std::move(opened).value();
+  REQUIRE(e->catalog().upsert_category({.id = "phones", .name = "Phones"}).ok());
+  REQUIRE(e->catalog().upsert_category({.id = "phones/cases", .name = "Cases"}).ok());
+  REQUIRE(e->catalog().upsert_category({.id = "kitchen", .name = "Kitchen"}).ok());
   std::vector<Product> products;
   for (int i = 0; i < 8; ++i)
     products.push_back(Make("p" + std::to_string(i), "Basic Phone " + std::to_string(i), 1000 + 100 * i));
-  products.push_back(Make("i1", "Apple iPhone Case", 2500));
-  products.push_back(Make("i2", "Apple iPhone Charger", 3500));
+  products.push_back(Make("i1", "Apple iPhone Case", 2500, "", "Apple", {"phones/cases"}));
+  products.push_back(Make("i2", "Apple iPhone Charger", 3500, "", "Apple", {"phones"}));
   products.push_back(Make("w1", "Wireless Headphones", 9999));
   products.push_back(Make("w2", "Wireless Charger", 1999, "Charges a phone on a pad, no cable"));
-  products.push_back(Make("m1", "Coffee Mug", 999, "Stoneware, dishwasher safe"));
-  products.push_back(Make("s1", "Cast Iron Skillet", 4500));
+  products.push_back(Make("m1", "Coffee Mug", 999, "Stoneware, dishwasher safe", "acme", {"kitchen"}));
+  products.push_back(Make("s1", "Cast Iron Skillet", 4500, "", "Lodge", {"kitchen"}));
   products.push_back(Make("a1", "Alpha Bravo Kit", 500));
   products.push_back(Make("a2", "Alpha Delta Kit", 600));
   for (const auto& p : products) REQUIRE(e->catalog().upsert(p).ok());
@@ -154,14 +212,7 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
   REQUIRE(seq.ok());
   REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
 
-  const std::string current = dir.path() + "/search/" +
-      [&] {
-        std::string name;
-        for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/search"))
-          if (entry.is_directory() && entry.path().filename().string()[0] == 'g')
-            name = entry.path().filename().string();
-        return name;
-      }();
+  const std::string current = CurrentGeneration(dir.path());
   ShardServer shard0(current + "/shard-0"), shard1(current + "/shard-1");
 
   commerce::search::Reader reader;
@@ -196,6 +247,11 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
       {.text = "phone", .sort = "price_desc", .offset = 2, .limit = 3},
       {.text = "", .sort = "price_asc", .limit = 5},
       {.text = "\"apple iphone\" OR skillet "},
+      // Facets: brands (case-folded across shards), categories, price buckets.
+      {.text = "", .facets = {"brand", "category", "price"}},
+      {.text = "apple", .categories = {"phones"}, .facets = {"category", "brand"}, .facet_size = 1},
+      {.text = "ihone", .facets = {"price"}},                 // facets of the corrected query
+      {.text = "charger", .price_max = 3000, .facets = {"brand", "price"}},
   };
   for (SearchRequest r : requests) {
     r.use_cache = false;
@@ -215,6 +271,7 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
     CHECK(remote->corrected_query == local->corrected_query);
     CHECK(remote->used_correction == local->used_correction);
     CHECK(remote->relaxed == local->relaxed);
+    CHECK(Facets(*remote) == Facets(*local));
   }
   // Sanity: the requests above do exercise what they claim.
   auto check = [&](SearchRequest r) {
@@ -227,4 +284,43 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
   CHECK(check({.text = "alpha bravo zulu ", .minimum_should_match = 30}).relaxed);
   CHECK(Ids(check({.text = "cup"})) == std::vector<std::string>{"m1"});
   CHECK(check({.text = "frying p"}).total == 0);
+  const SearchResult all = check({.text = "", .facets = {"brand", "category", "price"}});
+  CHECK(Facets(all).find("Acme(Acme)=13") != std::string::npos);  // "acme" counted with "Acme"
+  CHECK(Facets(all).find("phones(Phones)=2") != std::string::npos);
+}
+
+TEST_CASE("xapian-tcpsrv serves the shards but not the facets", "[search][remote]") {
+  TempDir dir;
+  commerce::EngineOptions options;
+  options.path = dir.path();
+  options.driver = "lmdb";
+  options.run_background = false;
+  options.search.shards = 1;
+  auto opened = Engine::open(options);
+  REQUIRE(opened.ok());
+  std::unique_ptr<Engine> e = std::move(opened).value();
+  REQUIRE(e->catalog().upsert(Make("m1", "Coffee Mug", 999)).ok());
+  auto seq = e->events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  ShardServer stock(CurrentGeneration(dir.path()) + "/shard-0", ShardServer::Program::kXapianTcpsrv);
+  commerce::search::Reader reader;
+  commerce::search::WordList words;
+  commerce::search::OpenReader(reader, stock.Open());
+  commerce::search::CategoryNames names(&e->catalog());
+  const commerce::search::Synonyms synonyms;
+  auto run = [&](const SearchRequest& r) {
+    auto checked = commerce::search::CheckRequest(r);
+    REQUIRE(checked.ok());
+    bool modified = false;
+    return commerce::search::RunQuery(reader, *checked, synonyms, words, &names, &modified);
+  };
+  auto plain = run({.text = "mug"});
+  REQUIRE(plain.ok());
+  CHECK(Ids(*plain) == std::vector<std::string>{"m1"});
+  auto faceted = run({.text = "mug", .facets = {"brand"}});
+  REQUIRE_FALSE(faceted.ok());
+  INFO(faceted.status().ToString());
+  CHECK(faceted.status().IsUnavailable());
+  CHECK(faceted.status().ToString().find("FacetSpy") != std::string::npos);
 }
