@@ -30,7 +30,9 @@ void BindSearch(py::module_& m) {
              "Percent of the words (1..100) a relaxed query needs; default 75.")
       .field("min_index_seq", &SearchRequest::min_index_seq, "Read-your-writes: wait for this event seq.")
       .field("wait_timeout", &SearchRequest::wait_timeout, "How long to wait for min_index_seq.")
-      .field("use_cache", &SearchRequest::use_cache, "False skips the result cache.");
+      .field("use_cache", &SearchRequest::use_cache, "False skips the result cache.")
+      .field("allow_partial", &SearchRequest::allow_partial,
+             "Remote shards: when a shard is down, answer from the others (partial) instead of raising.");
   Value<SearchHit>(m, "SearchHit", "A product found.")
       .field("product_id", &SearchHit::product_id, "The product.")
       .field("title", &SearchHit::title, "Its title.")
@@ -56,7 +58,9 @@ void BindSearch(py::module_& m) {
       .field("used_correction", &SearchResult::used_correction, "Hits are those of corrected_query.")
       .field("relaxed", &SearchResult::relaxed, "Hits require some of the words, not every word.")
       .field("index_seq", &SearchResult::index_seq, "The event seq the index reflected.")
-      .field("from_cache", &SearchResult::from_cache, "Served from the result cache.");
+      .field("from_cache", &SearchResult::from_cache, "Served from the result cache.")
+      .field("partial", &SearchResult::partial, "Remote shards were missing (allow_partial).")
+      .field("missing_shards", &SearchResult::missing_shards, "The missing shards' numbers.");
   Value<SearchStats>(m, "SearchStats", "The index and its cache.")
       .field("documents", &SearchStats::documents, "Searchable products.")
       .field("indexed_seq", &SearchStats::indexed_seq, "Last event applied to every shard.")
@@ -81,7 +85,16 @@ void BindSearch(py::module_& m) {
       .field("cache_entries", &SearchOptions::cache_entries, "Result cache size.")
       .field("cache_ttl", &SearchOptions::cache_ttl, "Freshness of a cached result.")
       .field("cache_stale", &SearchOptions::cache_stale, "Stale-while-revalidate window.")
-      .field("run_indexer", &SearchOptions::run_indexer, "False: no indexer thread (tests).");
+      .field("run_indexer", &SearchOptions::run_indexer, "False: no indexer thread (tests).")
+      .field("serve_remote", &SearchOptions::serve_remote,
+             "This index is served by commerce-shard-server: record the sequence in every shard.")
+      .field("remote_shards", &SearchOptions::remote_shards,
+             "Search these shards: per shard, 'host:port' of its servers (replicas).")
+      .field("remote_timeout", &SearchOptions::remote_timeout, "Deadline of each remote shard call.")
+      .field("remote_connect_timeout", &SearchOptions::remote_connect_timeout,
+             "Deadline of connecting to a shard server.")
+      .field("remote_refresh", &SearchOptions::remote_refresh,
+             "A reader re-reads the remote shards when older than this.");
 
   m.attr("MAX_QUERY_CHARS") = kMaxQueryChars;
   m.attr("MAX_QUERY_WORDS") = kMaxQueryWords;

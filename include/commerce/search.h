@@ -73,6 +73,10 @@ struct SearchRequest {
   std::chrono::milliseconds wait_timeout{5000};
   // false: skip the result cache (always run the query).
   bool use_cache = true;
+  // Over remote shards (SearchOptions::remote_shards), when every server of a shard is
+  // unreachable: false answers Unavailable naming the shard; true answers from the other
+  // shards, with SearchResult::partial set and the missing shards listed.
+  bool allow_partial = false;
 };
 
 inline constexpr size_t kMaxQueryChars = 500;
@@ -117,6 +121,10 @@ struct SearchResult {
   bool relaxed = false;
   uint64_t index_seq = 0;     // the event sequence the index reflected for this result
   bool from_cache = false;
+  // Over remote shards with SearchRequest::allow_partial: some shards did not answer, and
+  // the hits, total and facets are those of the others. missing_shards: their numbers.
+  bool partial = false;
+  std::vector<uint32_t> missing_shards;
 };
 
 struct SearchStats {
@@ -152,6 +160,31 @@ struct SearchOptions {
   // false: no indexer thread (the index follows the log only through run_background_once()
   // or rebuild(); tests).
   bool run_indexer = true;
+
+  // This engine's index is served to other engines by shard servers (commerce-shard-server):
+  // every indexer batch then records its event sequence in every shard, not only in those
+  // it changed, so that a remote reader knows how far each shard is (min_index_seq and
+  // SearchStats over remote shards). Costs a commit per shard per batch.
+  bool serve_remote = false;
+
+  // Remote shards: when not empty, queries read these shards, served by
+  // commerce-shard-server (shard_server.h), instead of the local index. One entry per shard,
+  // in shard order; each lists that shard's servers as "host:port", replicas of one another:
+  // a query uses one, and moves to the next when it stops answering. Connections are kept
+  // open between queries (one per reader and shard) and the shards are asked in parallel.
+  // The local indexer still runs as configured (set run_indexer = false on engines that
+  // only query). Refused at open (InvalidArgument): a malformed endpoint, more than 16
+  // shards, a shard without a server.
+  std::vector<std::vector<std::string>> remote_shards;
+  // Deadline of each remote call (Xapian's remote timeout): a shard that does not answer
+  // within it counts as down for this query.
+  std::chrono::milliseconds remote_timeout{2000};
+  // Deadline of connecting to a shard server.
+  std::chrono::milliseconds remote_connect_timeout{500};
+  // A reader re-reads the shards (their new commits, words and indexed sequence) when it is
+  // older than this, or when a request's min_index_seq is ahead of it: results can be this
+  // much older than the shards (beside the result cache's own ttl).
+  std::chrono::milliseconds remote_refresh{1000};
 };
 
 class COMMERCE_EXPORT Search {

@@ -282,7 +282,7 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards, WordList& words,
   std::vector<Status> results(n);
   auto run = [&](size_t s) {
     Shard& shard = shards[s];
-    if (work[s].empty() && !persist_all) {
+    if (work[s].empty() && !persist_all && !commit_every_shard_) {
       // Nothing of this batch is for this shard: it is up to date in memory, and its stored
       // sequence may lag (a restart re-reads those events and routes them elsewhere again)
       // rather than cost a commit and an fsync per shard per batch.

@@ -57,6 +57,9 @@ class Indexer {
   // per hardware thread, at most 4). A damaged index, or one ahead of the event log (a store
   // restored from an older backup), is replaced by an empty generation filled from the log.
   Status Open(uint32_t shards);
+  // Every batch commits every shard's sequence, touched or not (SearchOptions::
+  // serve_remote): a remote reader learns how far the index is only from the shards.
+  void set_commit_every_shard(bool on) { commit_every_shard_ = on; }
   void Start();
   void Stop();
 
@@ -106,6 +109,7 @@ class Indexer {
   std::vector<Shard> shards_;    // GUARDED_BY(work_mu_)
   std::shared_ptr<WordList> words_;  // GUARDED_BY(work_mu_) for writes; read under state_mu_
   std::atomic<uint64_t> applied_seq_{0};
+  bool commit_every_shard_ = false;  // set before Open
 
   mutable std::mutex state_mu_;
   std::string generation_name_;  // GUARDED_BY(state_mu_): copy of generation_ for readers

@@ -222,12 +222,16 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
 
 Result<SearchResult> RunQuery(Reader& reader, const CheckedRequest& request,
                               const Synonyms& synonyms, const WordList& words, CategoryNames* names,
-                              bool* modified) {
+                              bool* modified, bool* lost) {
   *modified = false;
+  if (lost) *lost = false;
   try {
     return Run(reader, request, synonyms, words, names);
   } catch (const Xapian::DatabaseModifiedError& e) {
     *modified = true;
+    return FromXapian(e, "query");
+  } catch (const Xapian::NetworkError& e) {
+    if (lost) *lost = true;
     return FromXapian(e, "query");
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "query");

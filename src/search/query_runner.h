@@ -17,9 +17,10 @@ namespace commerce::search {
 
 // Xapian errors come back as Status; DatabaseModifiedError (the indexer overwrote blocks
 // this reader still needed) as Unavailable with `*modified` set, for the caller to reopen
-// and run again.
+// and run again; a lost or timed-out remote shard (NetworkError) as Unavailable with
+// `*lost` set, for the caller to reconnect.
 Result<SearchResult> RunQuery(Reader& reader, const CheckedRequest& request,
                               const Synonyms& synonyms, const WordList& words, CategoryNames* names,
-                              bool* modified);
+                              bool* modified, bool* lost = nullptr);
 
 }  // namespace commerce::search

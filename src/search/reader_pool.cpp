@@ -2,6 +2,7 @@
 
 #include "search/indexer.h"
 #include "search/index_schema.h"
+#include "search/remote_shards.h"
 
 namespace commerce::search {
 
@@ -37,6 +38,10 @@ ReaderPool::Lease::~Lease() {
 }
 
 Status ReaderPool::Lease::Reopen() {
+  if (pool_->remote_) {
+    pool_->remote_->Disconnect(*reader_);
+    return pool_->remote_->Prepare(*reader_, 0);
+  }
   std::string gen;
   uint64_t version, seq;
   {
@@ -47,8 +52,21 @@ Status ReaderPool::Lease::Reopen() {
   return pool_->Refresh(*reader_, gen, version, seq);
 }
 
-Result<ReaderPool::Lease> ReaderPool::Acquire() {
+Result<ReaderPool::Lease> ReaderPool::Acquire(uint64_t min_seq) {
   std::unique_ptr<Reader> r;
+  if (remote_) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        r = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!r) r = std::make_unique<Reader>();
+    Status s = remote_->Prepare(*r, min_seq);
+    if (!s.ok()) return s;  // no shard answers: nothing worth pooling
+    return Lease(this, std::move(r));
+  }
   std::string gen;
   uint64_t version, seq;
   {

@@ -10,6 +10,7 @@
 // Thread safety: safe from any number of threads; a Lease is used by one thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -30,7 +31,17 @@ struct Reader {
   std::string generation;
   uint64_t version = 0;    // of the publication it reflects
   uint64_t index_seq = 0;  // every event up to here is visible to it
+
+  // Over remote shards (remote_shards.h): a connection per shard that answered, the
+  // numbers of those shards, and the shards that did not.
+  std::vector<Xapian::Database> shards;
+  std::vector<uint32_t> connected;
+  std::vector<uint32_t> missing_shards;
+  bool remote_connected = false;
+  std::chrono::steady_clock::time_point refreshed_at, connect_after;
 };
+
+class RemoteShards;
 
 // Points `r` at `db` — local shards, or remote ones (Xapian::Remote::open per shard, added
 // to one Database) — with the query parser every query expects. Xapian errors propagate.
@@ -39,6 +50,10 @@ void OpenReader(Reader& r, Xapian::Database db);
 class ReaderPool {
  public:
   explicit ReaderPool(const IndexLayout* layout) : layout_(layout) {}
+  // Readers over remote shards instead of the layout's local ones (Publish() is then not
+  // needed; Acquire() connects and refreshes through `remote`).
+  void UseRemote(RemoteShards* remote) { remote_ = remote; }
+  bool remote() const { return remote_ != nullptr; }
 
   // A new state of the index: `generation` holds every event up to `seq`.
   void Publish(const std::string& generation, uint64_t seq);
@@ -59,13 +74,15 @@ class ReaderPool {
     std::unique_ptr<Reader> reader_;
   };
 
-  // A reader up to date with the latest publication.
-  Result<Lease> Acquire();
+  // A reader up to date with the latest publication (remote: re-read when older than the
+  // refresh interval or behind min_seq).
+  Result<Lease> Acquire(uint64_t min_seq = 0);
 
  private:
   Status Refresh(Reader& r, const std::string& generation, uint64_t version, uint64_t seq);
 
   const IndexLayout* layout_;
+  RemoteShards* remote_ = nullptr;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Reader>> idle_;  // GUARDED_BY(mu_)
   std::string generation_;                     // GUARDED_BY(mu_)

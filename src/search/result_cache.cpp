@@ -107,7 +107,8 @@ Result<SearchResult> ResultCache::Get(const std::string& key, uint64_t min_seq,
   }();
   {
     std::lock_guard<std::mutex> lock(s.mu);
-    if (r.ok()) Insert(s, key, std::make_shared<const SearchResult>(*r));
+    // A partial result (remote shards missing) is not kept: the shard may be back next time.
+    if (r.ok() && !r->partial) Insert(s, key, std::make_shared<const SearchResult>(*r));
     s.flights.erase(key);
   }
   promise.set_value(r);
@@ -115,6 +116,10 @@ Result<SearchResult> ResultCache::Get(const std::string& key, uint64_t min_seq,
 }
 
 void ResultCache::Put(const std::string& key, const SearchResult& result) {
+  if (result.partial) {
+    RefreshFailed(key);
+    return;
+  }
   Shard& s = ShardFor(key);
   std::lock_guard<std::mutex> lock(s.mu);
   Insert(s, key, std::make_shared<const SearchResult>(result));

@@ -36,6 +36,13 @@ Status SearchService::Open() {
   if (options_.shards > 16) return Status::InvalidArgument("search.shards must be 0..16");
   if (options_.cache_ttl.count() < 0 || options_.cache_stale.count() < 0)
     return Status::InvalidArgument("search.cache_ttl and search.cache_stale must not be negative");
+  if (!options_.remote_shards.empty()) {
+    COMMERCE_ASSIGN_OR_RETURN(remote_, search::RemoteShards::Make(options_.remote_shards,
+                                                                  options_.remote_timeout,
+                                                                  options_.remote_connect_timeout,
+                                                                  options_.remote_refresh));
+    readers_.UseRemote(remote_.get());
+  }
   // The synonym list is kept in the store (meta table), so it is as durable as the catalog
   // and survives index rebuilds.
   COMMERCE_ASSIGN_OR_RETURN(meta_, storage_->table("meta"));
@@ -49,6 +56,7 @@ Status SearchService::Open() {
     return s;
   }
   txn.reset();
+  indexer_.set_commit_every_shard(options_.serve_remote);
   return indexer_.Open(options_.shards);
 }
 
@@ -82,8 +90,29 @@ std::shared_ptr<const search::Synonyms> SearchService::CurrentSynonyms() const {
   return synonyms_;
 }
 
+Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
+  const auto synonyms = CurrentSynonyms();
+  COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire(c.request->min_index_seq));
+  const auto words = remote_->words();
+  for (int attempt = 0;; ++attempt) {
+    if (!reader->missing_shards.empty() && !c.request->allow_partial) return remote_->MissingError(*reader);
+    bool modified = false, lost = false;
+    auto r = search::RunQuery(*reader, c, *synonyms, *words, &names_, &modified, &lost);
+    if (r.ok()) {
+      r->partial = !reader->missing_shards.empty();
+      r->missing_shards = reader->missing_shards;
+      return r;
+    }
+    // A server lost mid-query: once more on fresh connections (a replica, or without the
+    // shard); a second loss, or a shard that answers too slowly twice, is the answer.
+    if (!(modified || lost) || attempt == (lost ? 1 : kModifiedRetries)) return r;
+    COMMERCE_RETURN_IF_ERROR(reader.Reopen());
+  }
+}
+
 Result<SearchResult> SearchService::RunUncached(const search::CheckedRequest& c) {
   queries_.fetch_add(1, std::memory_order_relaxed);
+  if (remote_) return RunRemote(c);
   const auto synonyms = CurrentSynonyms();
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
   auto words = indexer_.words();
@@ -131,7 +160,27 @@ void SearchService::RefreshLoop() {
   }
 }
 
+Status SearchService::WaitForRemote(uint64_t seq, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  uint64_t at = 0;
+  for (;;) {
+    {
+      COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire(seq));
+      at = reader->index_seq;
+    }
+    if (at >= seq) return Status::OK();
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Status::DeadlineExceeded("remote search shards reached event " + std::to_string(at) +
+                                  ", not " + std::to_string(seq) + ", within " +
+                                  std::to_string(timeout.count()) +
+                                  " ms (a shard's sequence moves with every batch only when the "
+                                  "indexing engine runs with search.serve_remote)");
+}
+
 Status SearchService::WaitFor(uint64_t seq, std::chrono::milliseconds timeout) {
+  if (remote_) return WaitForRemote(seq, timeout);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (!options_.run_indexer) {
     // No indexer thread: catch up on this one.
@@ -197,6 +246,12 @@ Result<SearchStats> SearchService::Stats() {
   st.index_bytes = layout_.DiskBytes();
   {
     COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    if (remote_) {
+      // What queries read: the remote shards (index_bytes stays the local index's).
+      st.shards = remote_->size();
+      st.indexed_seq = reader->index_seq;
+      st.lag_events = st.log_seq > st.indexed_seq ? st.log_seq - st.indexed_seq : 0;
+    }
     try {
       st.documents = reader->db.get_doccount();
     } catch (const Xapian::Error& e) {

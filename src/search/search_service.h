@@ -21,6 +21,7 @@
 #include "search/category_names.h"
 #include "search/indexer.h"
 #include "search/reader_pool.h"
+#include "search/remote_shards.h"
 #include "search/result_cache.h"
 #include "search/search_request.h"
 #include "search/synonyms.h"
@@ -51,6 +52,8 @@ class SearchService {
 
  private:
   Result<SearchResult> RunUncached(const search::CheckedRequest& c);
+  Result<SearchResult> RunRemote(const search::CheckedRequest& c);
+  Status WaitForRemote(uint64_t seq, std::chrono::milliseconds timeout);
   void OnPublished(const std::string& generation, uint64_t seq);
   void RefreshLoop();
   std::shared_ptr<const search::Synonyms> CurrentSynonyms() const;
@@ -63,6 +66,7 @@ class SearchService {
   search::IndexLayout layout_;
   search::CategoryNames names_;
   search::ReaderPool readers_;
+  std::unique_ptr<search::RemoteShards> remote_;  // when options_.remote_shards is set
   search::ResultCache cache_;
   search::Indexer indexer_;
 

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -44,7 +45,9 @@ using commerce::Engine;
 using commerce::Money;
 using commerce::Product;
 using commerce::SearchRequest;
+using commerce::Result;
 using commerce::SearchResult;
+using commerce::Status;
 using commerce::Variant;
 using commerce::testing::TempDir;
 
@@ -323,4 +326,193 @@ TEST_CASE("xapian-tcpsrv serves the shards but not the facets", "[search][remote
   INFO(faceted.status().ToString());
   CHECK(faceted.status().IsUnavailable());
   CHECK(faceted.status().ToString().find("FacetSpy") != std::string::npos);
+}
+
+namespace {
+
+// An engine of its own that only queries: its search reads `shards` (SearchOptions::
+// remote_shards) and indexes nothing.
+std::unique_ptr<Engine> QueryEngine(const std::string& path, std::vector<std::vector<std::string>> shards) {
+  commerce::EngineOptions options;
+  options.path = path;
+  options.driver = "lmdb";
+  options.run_background = false;
+  options.search.remote_shards = std::move(shards);
+  options.search.remote_timeout = std::chrono::milliseconds(2000);
+  options.search.remote_connect_timeout = std::chrono::milliseconds(500);
+  auto opened = Engine::open(options);
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  return std::move(opened).value();
+}
+
+std::string At(const ShardServer& s) { return "127.0.0.1:" + std::to_string(s.port()); }
+
+}  // namespace
+
+TEST_CASE("engine search over remote shards: replicas, error or partial by policy, recovery",
+          "[search][remote]") {
+  TempDir dir, qdir;
+  commerce::EngineOptions options;
+  options.path = dir.path();
+  options.driver = "lmdb";
+  options.run_background = false;
+  options.search.shards = 2;
+  options.search.serve_remote = true;
+  auto opened = Engine::open(options);
+  REQUIRE(opened.ok());
+  std::unique_ptr<Engine> e = std::move(opened).value();
+  for (int i = 0; i < 40; ++i)
+    REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i,
+                                     "", i % 2 ? "Acme" : "Zenith")).ok());
+  auto seq = e->events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  const std::string gen = CurrentGeneration(dir.path());
+  ShardServer s0(gen + "/shard-0"), s0_replica(gen + "/shard-0"), s1(gen + "/shard-1");
+  s0.Open(), s0_replica.Open(), s1.Open();  // all three listen
+
+  auto q = QueryEngine(qdir.path(), {{At(s0), At(s0_replica)}, {At(s1)}});
+  auto find = [&](SearchRequest r) {
+    r.use_cache = false;
+    return q->search().query(r);
+  };
+  const SearchRequest all{.text = "phone", .facets = {"brand"}, .limit = 100};
+  auto local = e->search().query(all);
+  REQUIRE(local.ok());
+  REQUIRE(local->total == 40);
+  {
+    auto r = find(all);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK(Ids(*r) == Ids(*local));
+    CHECK(Facets(*r) == Facets(*local));
+    CHECK_FALSE(r->partial);
+    auto st = q->search().stats();
+    REQUIRE(st.ok());
+    CHECK(st->documents == 40);
+    CHECK(st->shards == 2);
+    CHECK(st->indexed_seq == *seq);
+  }
+  // Read-your-writes across processes: the shards' indexed sequence is what min_index_seq
+  // waits for.
+  REQUIRE(e->catalog().upsert(Make("n1", "Novelty Teapot", 2000)).ok());
+  auto seq2 = e->events().last_seq();
+  REQUIRE(seq2.ok());
+  REQUIRE(e->search().wait_for(*seq2, std::chrono::seconds(10)).ok());
+  {
+    auto r = find({.text = "teapot", .min_index_seq = *seq2});
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK(Ids(*r) == std::vector<std::string>{"n1"});
+    CHECK(r->index_seq >= *seq2);
+  }
+  // Shard 0's first server dies: its replica answers, the results stay whole.
+  s0.Kill();
+  {
+    auto r = find(all);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->partial);
+    CHECK(r->total == 40);
+  }
+  // Both servers of shard 0 gone: Unavailable naming it, or the other shard's results.
+  s0_replica.Kill();
+  {
+    auto strict = find(all);
+    REQUIRE_FALSE(strict.ok());
+    CHECK(strict.status().IsUnavailable());
+    INFO(strict.status().ToString());
+    CHECK(strict.status().ToString().find("shard 0") != std::string::npos);
+    SearchRequest lenient = all;
+    lenient.allow_partial = true;
+    auto part = find(lenient);
+    INFO(part.status().ToString());
+    REQUIRE(part.ok());
+    CHECK(part->partial);
+    CHECK(part->missing_shards == std::vector<uint32_t>{0});
+    CHECK(part->total > 0);
+    CHECK(part->total < 40);
+    // A partial result is not cached: the shard may be back by the next query.
+    lenient.use_cache = true;
+    auto cached = q->search().query(lenient);
+    REQUIRE(cached.ok());
+    auto again = q->search().query(lenient);
+    REQUIRE(again.ok());
+    CHECK_FALSE(again->from_cache);
+  }
+  // It comes back: whole results again without anything done on the querying side.
+  s0_replica.Restart();
+  s0_replica.Open();
+  {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    Result<SearchResult> r = find(all);
+    while (!(r.ok() && r->total == 40) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      r = find(all);
+    }
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->partial);
+    CHECK(r->total == 40);
+  }
+  // Shard 1 SIGKILLed mid-load, four threads querying, half of them allowing partial
+  // results: every answer is whole, partial (only when allowed) or Unavailable (only when
+  // not); then it restarts and answers are whole again.
+  std::atomic<bool> stop{false};
+  std::atomic<int> whole{0}, partial{0}, unavailable{0}, wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      while (!stop) {
+        SearchRequest r = all;
+        r.allow_partial = t % 2 == 1;
+        r.use_cache = false;
+        auto res = q->search().query(r);
+        if (res.ok() && !res->partial && res->total == 40) ++whole;
+        else if (res.ok() && res->partial && r.allow_partial && res->missing_shards == std::vector<uint32_t>{1}) ++partial;
+        else if (!res.ok() && res.status().IsUnavailable() && !r.allow_partial) ++unavailable;
+        else ++wrong;
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  s1.Kill();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  s1.Restart();
+  s1.Open();
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  const int whole_before = whole.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(partial > 0);
+  CHECK(unavailable > 0);
+  CHECK(whole > whole_before);  // recovered
+}
+
+TEST_CASE("engine search over remote shards: bad endpoints are refused at open", "[search][remote]") {
+  TempDir dir;
+  auto open = [&](std::vector<std::vector<std::string>> shards) {
+    commerce::EngineOptions options;
+    options.path = dir.path();
+    options.driver = "lmdb";
+    options.run_background = false;
+    options.search.remote_shards = std::move(shards);
+    return Engine::open(options).status();
+  };
+  for (auto bad : std::vector<std::vector<std::vector<std::string>>>{
+           {{"localhost"}}, {{"127.0.0.1:0"}}, {{"127.0.0.1:70000"}}, {{":7001"}}, {{}},
+           {{"127.0.0.1:7001x"}}, {{"[::1]7001"}}}) {
+    Status s = open(bad);
+    INFO(s.ToString());
+    CHECK(s.IsInvalidArgument());
+  }
+  // Nobody listening: the engine opens; a query says which shard did not answer.
+  TempDir other;
+  auto q = QueryEngine(other.path(), {{"127.0.0.1:" + std::to_string(FreePort())}});
+  auto r = q->search().query({.text = "x", .use_cache = false});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().IsUnavailable());
+  CHECK(r.status().ToString().find("shard 0") != std::string::npos);
 }

@@ -27,7 +27,7 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(OnlyParams(
       r, {"q", "brand", "category", "price_min", "price_max", "in_stock", "attr.", "facets",
           "facet_size", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
-          "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache"}));
+          "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache", "allow_partial"}));
   for (const auto& [k, v] : r.query) {
     if (k == "q") q->text = v;
     else if (k == "brand") q->brands.push_back(v);
@@ -75,6 +75,9 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
   b.reset();
   COMMERCE_RETURN_IF_ERROR(QueryBool(r, "use_cache", &b));
   if (b) q->use_cache = *b;
+  b.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryBool(r, "allow_partial", &b));
+  if (b) q->allow_partial = *b;
   return Status::OK();
 }
 
@@ -102,6 +105,7 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(o.u64("min_index_seq", &q->min_index_seq));
   COMMERCE_RETURN_IF_ERROR(o.u64("wait_timeout_ms", &wait));
   COMMERCE_RETURN_IF_ERROR(o.boolean("use_cache", &q->use_cache));
+  COMMERCE_RETURN_IF_ERROR(o.boolean("allow_partial", &q->allow_partial));
   COMMERCE_RETURN_IF_ERROR(o.Finish());
   if (wait > static_cast<uint64_t>(kMaxWaitMs))
     return Status::InvalidArgument("body.wait_timeout_ms: at most 30000");
@@ -122,8 +126,10 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
 // A search with min_index_seq waits for the index on the loop (Response::wait), not on a
 // pool thread; it runs once the index has published the sequence, or at the timeout, when
 // the engine's own answer (DeadlineExceeded naming the sequence reached) is the response.
+// Over remote shards nothing local announces their progress: the query waits on its pool
+// thread (SearchRequest::wait_timeout), polling the shards.
 Response RunSearch(ServerState& st, const Request& r, SearchRequest q) {
-  if (q.min_index_seq > 0) {
+  if (q.min_index_seq > 0 && st.options.search_shards.empty()) {
     if (r.waited == WaitOutcome::kNotWaited && q.wait_timeout.count() > 0 &&
         !st.engine->search().wait_for(q.min_index_seq, std::chrono::milliseconds(0)).ok()) {
       Response wait;

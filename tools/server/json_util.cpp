@@ -474,6 +474,11 @@ void WriteSearchResult(JsonWriter& w, const SearchResult& r) {
   w.Key("relaxed"); w.Bool(r.relaxed);
   w.Key("index_seq"); w.Uint64(r.index_seq);
   w.Key("from_cache"); w.Bool(r.from_cache);
+  w.Key("partial"); w.Bool(r.partial);
+  w.Key("missing_shards");
+  w.StartArray();
+  for (uint32_t s : r.missing_shards) w.Uint(s);
+  w.EndArray();
   w.EndObject();
 }
 

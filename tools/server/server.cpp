@@ -76,6 +76,14 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "drain-timeout-ms") s = SetNumber(k, v, &o->drain_timeout_ms);
     else if (k == "max-waits" || k == "max-long-polls") s = SetNumber(k, v, &o->max_waits);
     else if (k == "webhook-allow-network") o->webhook_allow_networks.push_back(v);  // one per line
+    else if (k == "search-shard") o->search_shards.push_back(v);  // one line per shard
+    else if (k == "search-remote-timeout-ms") s = SetNumber(k, v, &o->search_remote_timeout_ms);
+    else if (k == "search-serve-remote" || k == "search-indexer") {
+      bool* out = k == "search-indexer" ? &o->search_indexer : &o->search_serve_remote;
+      if (v == "true" || v == "1" || v == "on") *out = true;
+      else if (v == "false" || v == "0" || v == "off") *out = false;
+      else s = Status::InvalidArgument(k + ": expected true or false, not \"" + v + "\"");
+    }
     else return Status::InvalidArgument(where + ": unknown setting \"" + k + "\"");
     if (!s.ok()) return s.WithContext(where);
   }
@@ -127,6 +135,19 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
   app->add_option("--max-connections", o->max_connections, "open connections at most")
       ->capture_default_str();
   app->add_option("--drain-timeout-ms", o->drain_timeout_ms, "on SIGTERM, how long in-flight requests get")
+      ->capture_default_str();
+  app->add_option("--search-shard", o->search_shards,
+                  "search a remote shard: host:port of its commerce-shard-server, replicas after commas "
+                  "(host:port,host:port); once per shard, in shard order")
+      ->take_all();
+  app->add_option("--search-remote-timeout-ms", o->search_remote_timeout_ms,
+                  "deadline of each call to a remote search shard")
+      ->check(CLI::Range(1, 600000))->capture_default_str();
+  app->add_flag("--search-serve-remote", o->search_serve_remote,
+                "this instance's index is served by commerce-shard-server: record the indexed "
+                "sequence in every shard on every batch");
+  app->add_flag("--search-indexer,!--no-search-indexer", o->search_indexer,
+                "index the event log (off: an instance that only queries remote shards)")
       ->capture_default_str();
   app->add_option("--max-waits,--max-long-polls", o->max_waits,
                   "requests waiting at once for the event log or the search index (more: 429)")
@@ -186,6 +207,17 @@ int RunServer(const ServerOptions& opts) {
   eo.driver = opts.driver;
   eo.storage.postgres_schema = opts.pg_schema;
   eo.webhooks.allowed_networks = opts.webhook_allow_networks;
+  for (const auto& shard : opts.search_shards) {
+    std::vector<std::string> servers;
+    size_t start = 0;
+    for (size_t comma; (comma = shard.find(',', start)) != std::string::npos; start = comma + 1)
+      servers.push_back(shard.substr(start, comma - start));
+    servers.push_back(shard.substr(start));
+    eo.search.remote_shards.push_back(std::move(servers));
+  }
+  eo.search.remote_timeout = std::chrono::milliseconds(opts.search_remote_timeout_ms);
+  eo.search.serve_remote = opts.search_serve_remote;
+  eo.search.run_indexer = opts.search_indexer;
   auto engine = Engine::open(eo);
   if (!engine.ok()) {
     std::fprintf(stderr, "error: %s\n", engine.status().ToString().c_str());

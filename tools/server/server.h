@@ -57,6 +57,15 @@ struct ServerOptions {
   // link-local... are refused otherwise (WebhookOptions::allowed_networks, docs/security.md).
   std::vector<std::string> webhook_allow_networks;
   std::string config;               // the config file these were read from, if any
+  // Search over remote shards (docs/search.md): one entry per shard, in shard order, each
+  // "host:port[,host:port...]" (the shard's server and its replicas). Empty: the local index.
+  std::vector<std::string> search_shards;
+  int search_remote_timeout_ms = 2000;  // deadline of each remote shard call
+  // This instance's index is served by shard servers: record the indexed sequence in every
+  // shard on every batch (SearchOptions::serve_remote).
+  bool search_serve_remote = false;
+  // Whether this instance indexes the event log at all (off: it only queries remote shards).
+  bool search_indexer = true;
 };
 
 // Reads `key = value` lines (the long option names without "--"; '#' comments) into *o.

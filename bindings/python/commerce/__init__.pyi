@@ -374,12 +374,13 @@ class SearchRequest(_Value):
     min_index_seq: int
     wait_timeout: datetime.timedelta
     use_cache: bool
+    allow_partial: bool
     def __init__(self, *, text: str = ..., brands: Sequence[str] = ..., categories: Sequence[str] = ...,
                  price_min: Optional[int] = ..., price_max: Optional[int] = ..., in_stock: bool = ...,
                  attributes: Mapping[str, str] = ..., facets: Sequence[str] = ..., facet_size: int = ...,
                  sort: str = ..., offset: int = ..., limit: int = ..., prefix: bool = ..., typo_tolerance: bool = ...,
                  relax: bool = ..., minimum_should_match: int = ..., min_index_seq: int = ..., wait_timeout: _Duration = ...,
-                 use_cache: bool = ...) -> None: ...
+                 use_cache: bool = ..., allow_partial: bool = ...) -> None: ...
 
 class SearchHit(_Value):
     product_id: str
@@ -413,6 +414,8 @@ class SearchResult(_Value):
     relaxed: bool
     index_seq: int
     from_cache: bool
+    partial: bool
+    missing_shards: list[int]
     def __init__(self, **fields: Any) -> None: ...
 
 class SearchStats(_Value):
@@ -444,8 +447,15 @@ class SearchOptions(_Value):
     cache_ttl: datetime.timedelta
     cache_stale: datetime.timedelta
     run_indexer: bool
+    serve_remote: bool
+    remote_shards: list[list[str]]
+    remote_timeout: datetime.timedelta
+    remote_connect_timeout: datetime.timedelta
+    remote_refresh: datetime.timedelta
     def __init__(self, *, shards: int = ..., cache_entries: int = ..., cache_ttl: _Duration = ...,
-                 cache_stale: _Duration = ..., run_indexer: bool = ...) -> None: ...
+                 cache_stale: _Duration = ..., run_indexer: bool = ..., serve_remote: bool = ...,
+                 remote_shards: Sequence[Sequence[str]] = ..., remote_timeout: _Duration = ...,
+                 remote_connect_timeout: _Duration = ..., remote_refresh: _Duration = ...) -> None: ...
 
 class PricingPolicy: ...
 

@@ -1,0 +1,208 @@
+#include "search/remote_shards.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "search/index_schema.h"
+#include "search/reader_pool.h"
+
+namespace commerce::search {
+
+namespace {
+
+Result<ShardEndpoint> ParseEndpoint(const std::string& s) {
+  ShardEndpoint e;
+  std::string_view port;
+  if (!s.empty() && s[0] == '[') {
+    const size_t close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':')
+      return Status::InvalidArgument("search.remote_shards: '" + s + "' is not [host]:port");
+    e.host = s.substr(1, close - 1);
+    port = std::string_view(s).substr(close + 2);
+  } else {
+    const size_t colon = s.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+      return Status::InvalidArgument("search.remote_shards: '" + s + "' is not host:port");
+    e.host = s.substr(0, colon);
+    port = std::string_view(s).substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+    return Status::InvalidArgument("search.remote_shards: '" + s + "': the port must be 1..65535");
+  e.port = value;
+  return e;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RemoteShards>> RemoteShards::Make(
+    const std::vector<std::vector<std::string>>& shards, std::chrono::milliseconds timeout,
+    std::chrono::milliseconds connect_timeout, std::chrono::milliseconds refresh) {
+  if (shards.size() > 16) return Status::InvalidArgument("search.remote_shards: at most 16 shards");
+  if (timeout.count() <= 0 || connect_timeout.count() <= 0 || refresh.count() < 0)
+    return Status::InvalidArgument(
+        "search.remote_timeout and remote_connect_timeout must be positive, remote_refresh not negative");
+  std::unique_ptr<RemoteShards> r(new RemoteShards());
+  for (size_t i = 0; i < shards.size(); ++i) {
+    if (shards[i].empty())
+      return Status::InvalidArgument("search.remote_shards: shard " + std::to_string(i) + " has no server");
+    std::vector<ShardEndpoint> endpoints;
+    for (const auto& s : shards[i]) {
+      COMMERCE_ASSIGN_OR_RETURN(ShardEndpoint e, ParseEndpoint(s));
+      endpoints.push_back(std::move(e));
+    }
+    r->shards_.push_back(std::move(endpoints));
+  }
+  r->timeout_ms_ = static_cast<unsigned>(timeout.count());
+  r->connect_timeout_ms_ = static_cast<unsigned>(connect_timeout.count());
+  r->refresh_ = refresh;
+  r->preferred_.assign(shards.size(), 0);
+  r->word_entries_.assign(shards.size(), 0);
+  r->last_error_.assign(shards.size(), "");
+  return r;
+}
+
+Result<uint64_t> RemoteShards::IndexedSeq(const std::vector<Xapian::Database>& shards) {
+  uint64_t seq = UINT64_MAX;
+  for (const auto& db : shards) {
+    const std::string v = db.get_metadata(kLastSeqKey);  // Xapian errors propagate
+    seq = std::min<uint64_t>(seq, v.empty() ? 0 : std::strtoull(v.c_str(), nullptr, 10));
+  }
+  return shards.empty() ? 0 : seq;
+}
+
+void RemoteShards::LoadNewWords(uint32_t shard, const Xapian::Database& db) {
+  uint64_t next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    next = word_entries_[shard];
+  }
+  std::vector<std::string> words;
+  uint64_t n = next;
+  for (;; ++n) {
+    const std::string value = db.get_metadata(WordsKey(n));
+    if (value.empty()) break;
+    size_t start = 0;
+    while (start < value.size()) {
+      size_t nl = value.find('\n', start);
+      if (nl == std::string::npos) nl = value.size();
+      words.emplace_back(value, start, nl - start);
+      start = nl + 1;
+    }
+  }
+  if (n == next) return;
+  words_->Add(std::move(words));
+  std::lock_guard<std::mutex> lock(mu_);
+  word_entries_[shard] = std::max(word_entries_[shard], n);
+}
+
+Status RemoteShards::Connect(Reader& r) {
+  r.shards.clear();
+  r.connected.clear();
+  r.missing_shards.clear();
+  std::string why;
+  for (uint32_t i = 0; i < size(); ++i) {
+    const auto& endpoints = shards_[i];
+    size_t first;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      first = preferred_[i];
+    }
+    std::string errors;
+    bool ok = false;
+    for (size_t k = 0; k < endpoints.size() && !ok; ++k) {
+      const size_t at = (first + k) % endpoints.size();
+      const ShardEndpoint& e = endpoints[at];
+      try {
+        Xapian::Database db = Xapian::Remote::open(e.host, e.port, timeout_ms_, connect_timeout_ms_);
+        LoadNewWords(i, db);
+        r.shards.push_back(std::move(db));
+        r.connected.push_back(i);
+        std::lock_guard<std::mutex> lock(mu_);
+        preferred_[i] = at;
+        ok = true;
+      } catch (const Xapian::Error& err) {
+        errors += (errors.empty() ? "" : "; ") + e.ToString() + ": " + err.get_msg();
+      }
+    }
+    if (!ok) {
+      r.missing_shards.push_back(i);
+      std::lock_guard<std::mutex> lock(mu_);
+      last_error_[i] = errors;
+      why += (why.empty() ? "" : "; ") + std::string("shard ") + std::to_string(i) + " (" + errors + ")";
+    }
+  }
+  r.remote_connected = true;
+  r.connect_after = Clock::now() + kRetryInterval;
+  if (r.shards.empty()) {
+    r.remote_connected = false;
+    return Status::Unavailable("search: no remote shard answers: " + why);
+  }
+  Xapian::Database all;
+  for (const auto& db : r.shards) all.add_database(db);
+  OpenReader(r, all);
+  try {
+    COMMERCE_ASSIGN_OR_RETURN(r.index_seq, IndexedSeq(r.shards));
+  } catch (const Xapian::Error& e) {
+    r.remote_connected = false;
+    return Status::Unavailable("search: reading the remote shards: " + e.get_description());
+  }
+  r.refreshed_at = Clock::now();
+  return Status::OK();
+}
+
+Status RemoteShards::Reread(Reader& r) {
+  try {
+    r.db.reopen();  // reopens every remote sub-database
+    for (size_t k = 0; k < r.shards.size(); ++k) {
+      r.shards[k].reopen();
+      LoadNewWords(r.connected[k], r.shards[k]);
+    }
+    COMMERCE_ASSIGN_OR_RETURN(r.index_seq, IndexedSeq(r.shards));
+  } catch (const Xapian::Error& e) {
+    Disconnect(r);
+    return Status::Unavailable("search: re-reading the remote shards: " + e.get_description());
+  }
+  r.refreshed_at = Clock::now();
+  return Status::OK();
+}
+
+Status RemoteShards::Prepare(Reader& r, uint64_t min_seq) {
+  const auto now = Clock::now();
+  if (!r.remote_connected || (!r.missing_shards.empty() && now >= r.connect_after)) {
+    Status s = Connect(r);
+    if (!s.ok()) return s;
+    return Status::OK();
+  }
+  if (now - r.refreshed_at >= refresh_ || r.index_seq < min_seq) {
+    Status s = Reread(r);
+    if (!s.ok()) {
+      // A server went away since the last query: connect again (a replica, or without it).
+      return Connect(r);
+    }
+  }
+  return Status::OK();
+}
+
+void RemoteShards::Disconnect(Reader& r) {
+  r.remote_connected = false;
+  r.shards.clear();
+  r.connected.clear();
+  r.db = Xapian::Database();
+  r.parser = Xapian::QueryParser();
+}
+
+Status RemoteShards::MissingError(const Reader& r) const {
+  std::string msg = "search: remote shard";
+  msg += r.missing_shards.size() > 1 ? "s " : " ";
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t k = 0; k < r.missing_shards.size(); ++k) {
+    const uint32_t i = r.missing_shards[k];
+    msg += (k ? ", " : "") + std::to_string(i) + " (" + last_error_[i] + ")";
+  }
+  msg += " did not answer; ask with allow_partial for the other shards' results";
+  return Status::Unavailable(msg);
+}
+
+}  // namespace commerce::search

@@ -1,0 +1,86 @@
+// The shards of an index served by shard servers (commerce-shard-server) instead of read
+// from local directories: where each shard is served (a server and its replicas), how a
+// reader connects to them, and how it notices a server gone and moves to a replica.
+//
+// A connected reader holds one Xapian remote Database per shard (a TCP connection each,
+// kept between queries) and one Database over all of them for queries: Xapian sends a query
+// to every remote shard before reading any answer, so the shards work in parallel. A shard
+// none of whose servers answers is left out of the reader and listed in missing_shards;
+// such a reader tries to connect again after kRetryInterval.
+//
+// Thread safety: RemoteShards is safe from any number of threads; a Reader is used by the
+// thread that borrowed it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+#include "commerce/status.h"
+#include "search/word_list.h"
+
+namespace commerce::search {
+
+struct Reader;
+
+struct ShardEndpoint {
+  std::string host;
+  unsigned port = 0;
+  std::string ToString() const { return host + ":" + std::to_string(port); }
+};
+
+class RemoteShards {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // A reader missing shards tries them again after this long.
+  static constexpr std::chrono::milliseconds kRetryInterval{200};
+
+  // Parses "host:port" endpoints (an IPv6 host in brackets: "[::1]:7001"). InvalidArgument
+  // names the bad entry.
+  static Result<std::unique_ptr<RemoteShards>> Make(const std::vector<std::vector<std::string>>& shards,
+                                                    std::chrono::milliseconds timeout,
+                                                    std::chrono::milliseconds connect_timeout,
+                                                    std::chrono::milliseconds refresh);
+
+  uint32_t size() const { return static_cast<uint32_t>(shards_.size()); }
+
+  // Makes `r` current: connects it when it has no connection (or lost one, or misses shards
+  // and kRetryInterval passed), re-reads the shards when it is older than the refresh
+  // interval or behind `min_seq`. Never fails for an unreachable shard (it is listed in
+  // r.missing_shards); fails only when no shard at all answers (Unavailable, naming each
+  // server and why).
+  Status Prepare(Reader& r, uint64_t min_seq);
+  // After a query failed on a lost connection: drops `r`'s connections, so that the next
+  // Prepare() connects afresh (to a replica if the server is gone).
+  void Disconnect(Reader& r);
+  // Unavailable naming the shards `r` misses and their servers.
+  Status MissingError(const Reader& r) const;
+  // The lowest last-applied event sequence over the connected shards.
+  static Result<uint64_t> IndexedSeq(const std::vector<Xapian::Database>& shards);
+
+  std::shared_ptr<const WordList> words() const { return words_; }
+
+ private:
+  RemoteShards() = default;
+  Status Connect(Reader& r);
+  Status Reread(Reader& r);
+  // Adds the word-list entries a shard gained since the last load (word_list.h).
+  void LoadNewWords(uint32_t shard, const Xapian::Database& db);
+
+  std::vector<std::vector<ShardEndpoint>> shards_;
+  unsigned timeout_ms_ = 0, connect_timeout_ms_ = 0;
+  std::chrono::milliseconds refresh_{1000};
+  std::shared_ptr<WordList> words_ = std::make_shared<WordList>();
+
+  mutable std::mutex mu_;
+  std::vector<size_t> preferred_;       // GUARDED_BY(mu_): per shard, the endpoint that last answered
+  std::vector<uint64_t> word_entries_;  // GUARDED_BY(mu_): per shard, word entries loaded
+  std::vector<std::string> last_error_;  // GUARDED_BY(mu_): per shard, why it was last missed
+};
+
+}  // namespace commerce::search
