@@ -10,6 +10,10 @@
 //   text          1-3-word queries, top 20 by relevance, uncached (use_cache = false).
 //   text-facets   the same + the brand facet + a department filter.
 //   text-filters  the same as text + a brand filter + a price range.
+//   text-remote   the text case on the engine's own index, local and over remote shards:
+//                 each shard served by a commerce-shard-server on 127.0.0.1 (a process each,
+//                 started from beside commerce-bench), read by a second engine through
+//                 SearchOptions::remote_shards. What the network hop costs, same queries.
 //   zipf-cached   the engine with its result cache on, queries drawn by Zipf from a pool of
 //                 10,000 distinct ones; raw-xapian (no cache) on the same draws.
 //   index-lag     products changed at 1,000 upserts/s: how long until each change is
@@ -19,6 +23,10 @@
 //
 // Map of this file: 1. parameters  2. the systems and their loads  3. index-import
 //                   4. query cases  5. zipf-cached  6. index-lag  7. the suite.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -56,6 +64,7 @@ constexpr char kIndexImport[] = "index-import";
 constexpr char kText[] = "text";
 constexpr char kTextFacets[] = "text-facets";
 constexpr char kTextFilters[] = "text-filters";
+constexpr char kTextRemote[] = "text-remote";
 constexpr char kZipfCached[] = "zipf-cached";
 constexpr char kIndexLag[] = "index-lag";
 constexpr char kRawXapian[] = "raw-xapian";
@@ -451,6 +460,97 @@ std::vector<Row> RunQueryCase(const char* case_name, Shape shape, const Params& 
                         shape == Shape::kTextFacets);
 }
 
+// text-remote: the engine's shards served by commerce-shard-server, one process per shard,
+// each in its own process group (SIGKILLed as a group when the case ends).
+class ShardServers {
+ public:
+  ~ShardServers() {
+    for (pid_t pid : pids_) {
+      ::kill(-pid, SIGKILL);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+    }
+  }
+  // Serves shard `shard` of the index under `index` (<store>/search); its "host:port".
+  bool Start(const std::string& index, uint32_t shard, std::string* endpoint, std::string* error) {
+    char self[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return *error = "readlink /proc/self/exe failed", false;
+    self[n] = '\0';
+    std::string binary(self);
+    binary = binary.substr(0, binary.rfind('/') + 1) + "commerce-shard-server";
+    if (::access(binary.c_str(), X_OK) != 0) return *error = binary + " is not built", false;
+    int fds[2];
+    if (::pipe(fds) != 0) return *error = "pipe failed", false;
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) return *error = "fork failed", false;
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      const std::string s = std::to_string(shard);
+      ::execl(binary.c_str(), binary.c_str(), "--host", "127.0.0.1", "--port", "0", "--index", index.c_str(),
+              "--shard", s.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::setpgid(pid, pid);
+    pids_.push_back(pid);
+    ::close(fds[1]);
+    std::string line;
+    char c;
+    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
+    ::close(fds[0]);
+    const std::string prefix = "listening on ";
+    if (line.rfind(prefix, 0) != 0) return *error = binary + " did not start: '" + line + "'", false;
+    *endpoint = line.substr(prefix.size());
+    return true;
+  }
+
+ private:
+  std::vector<pid_t> pids_;
+};
+
+std::vector<Row> RunTextRemote(const Params& p, const SearchCorpus& corpus, Systems& s, WorkDir& work,
+                               std::string* error) {
+  auto st = EngineStats(*s.engine);
+  if (!st.ok()) return *error = st.status().ToString(), std::vector<Row>{};
+  ShardServers servers;
+  EngineOptions eo;
+  eo.path = work.Fresh("search-remote-reader");
+  eo.run_background = false;
+  eo.search.run_indexer = false;
+  for (uint32_t i = 0; i < st->shards; ++i) {
+    std::string endpoint;
+    if (!servers.Start(s.engine_dir + "/search", i, &endpoint, error)) return {};
+    eo.search.remote_shards.push_back({endpoint});
+  }
+  auto remote = Engine::open(eo);
+  if (!remote.ok()) return *error = "Engine::open (remote shards): " + remote.status().ToString(), std::vector<Row>{};
+  std::vector<QuerySystem> systems = MakeQuerySystems(s, Shape::kText, false, false);
+  systems.resize(1);  // the engine on its local index
+  Engine* far = remote->get();
+  systems.push_back({kEngineSystem, "remote-shards",
+                     [far](int, std::function<const CorpusQuery&(uint64_t)> next, AnswerCounts* counts) -> Op {
+                       auto i = std::make_shared<uint64_t>(0);
+                       return [=](std::string* e) {
+                         auto res = far->search().query(ToEngineRequest(next((*i)++), Shape::kText, false));
+                         if (!res.ok()) return *e = res.status().ToString(), false;
+                         counts->Add(res->hits.size(), res->relaxed, 0);
+                         return true;
+                       };
+                     },
+                     s.engine_load.index_bytes});
+  QueryLists lists(corpus, kText, p.queries_per_thread);  // the text case's own queries
+  for (int t = 0; t < *std::max_element(p.threads.begin(), p.threads.end()); ++t) lists.For(t);
+  auto rows = MeasureQueries(kTextRemote, p, systems, [&](int, int thread) { return lists.For(thread); }, false,
+                             {}, [&](size_t, Row* row) { row->add("shards", static_cast<uint64_t>(st->shards)); });
+  Status closed = (*remote)->close();
+  if (!closed.ok()) Log("commerce-bench: search: text-remote: Engine::close: " + closed.ToString());
+  work.Discard(eo.path);
+  return rows;
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. zipf-cached
 
@@ -699,6 +799,11 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
   if (o.WantCase(kText)) reporter.Emit(RunQueryCase(kText, Shape::kText, p, corpus, s));
   if (o.WantCase(kTextFacets)) reporter.Emit(RunQueryCase(kTextFacets, Shape::kTextFacets, p, corpus, s));
   if (o.WantCase(kTextFilters)) reporter.Emit(RunQueryCase(kTextFilters, Shape::kTextFilters, p, corpus, s));
+  if (o.WantCase(kTextRemote)) {
+    auto rows = RunTextRemote(p, corpus, s, work, &error);
+    if (rows.empty()) Log("commerce-bench: search: text-remote skipped: " + error);
+    else reporter.Emit(std::move(rows));
+  }
   if (o.WantCase(kZipfCached)) reporter.Emit(RunZipfCached(p, corpus, s));
   if (o.WantCase(kIndexLag)) reporter.Emit(RunIndexLag(p, corpus, s));
 
@@ -715,8 +820,8 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
 }  // namespace
 
 COMMERCE_BENCH_SUITE(search, "search",
-                     "index-import, text, text-facets, text-filters, zipf-cached, index-lag: product search "
-                     "vs raw Xapian and SQLite FTS5 on a synthetic catalog",
+                     "index-import, text, text-facets, text-filters, text-remote, zipf-cached, index-lag: "
+                     "product search vs raw Xapian and SQLite FTS5 on a synthetic catalog, and over remote shards",
                      RunSearchSuite);
 
 }  // namespace commerce::bench
