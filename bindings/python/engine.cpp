@@ -73,6 +73,8 @@ void BindEngine(py::module_& m) {
       .field("background_tick", &EngineOptions::background_tick, "How often background consumers look for work.")
       .field("run_background", &EngineOptions::run_background,
              "False: no background thread (consumers run in run_background_once()).")
+      .field("consumer_lease_ttl", &EngineOptions::consumer_lease_ttl,
+             "Shared stores: the lease of cart expiry and webhook delivery (take-over time).")
       .field("search", &EngineOptions::search, "SearchOptions.")
       .field("webhooks", &EngineOptions::webhooks, "WebhookOptions.");
 

@@ -49,6 +49,12 @@ struct EngineOptions {
   std::chrono::milliseconds background_tick = std::chrono::seconds(1);
   // false: no background thread (consumers run only through run_background_once(); tests).
   bool run_background = true;
+  // On a store that several processes share (the postgres driver): the lease under which one
+  // process at a time runs cart expiry and webhook delivery (docs/scaling.md, "Durable
+  // consumers"). Its holder renews it every third of this; when the holder dies the others
+  // take over after about this long, so expiry and deliveries pause that long. Shorter means
+  // a quicker take-over and more lease writes. 200 ms .. 1 hour.
+  std::chrono::milliseconds consumer_lease_ttl = std::chrono::seconds(10);
   // The search index (<path>/search/): shards, result cache, indexer thread.
   SearchOptions search;
   // Webhook delivery (docs/webhooks.md): its thread, attempts, backoff, timeouts, bounds.

@@ -6,15 +6,12 @@
 #include "engine/lease.h"
 #include "engine/replica_id.h"
 #include "search/search_service.h"
+#include "storage/postgres/pg_storage.h"
 #include "webhooks/webhook_service.h"
 
 namespace commerce {
 
 namespace {
-
-// How long a silent holder of a durable consumer's lease keeps it on a shared store
-// (docs/scaling.md, "Durable consumers"): how long expiry and deliveries pause when it dies.
-constexpr auto kConsumerLeaseTtl = std::chrono::seconds(10);
 
 Status OpenTables(Storage& s, Tables& t) {
   for (const auto& [table, name] : kTableNames) {
@@ -30,6 +27,12 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
     return Status::InvalidArgument("cart_ttl must be positive");
   if (options.background_tick.count() <= 0)
     return Status::InvalidArgument("background_tick must be positive");
+  // Below 200 ms a holder's renewal (every third of the ttl) is a write every few dozen
+  // milliseconds and one slow commit loses the lease.
+  if (options.consumer_lease_ttl < std::chrono::milliseconds(200) ||
+      options.consumer_lease_ttl > std::chrono::hours(1))
+    return Status::InvalidArgument("consumer_lease_ttl must be 200 ms .. 1 hour, not " +
+                                   std::to_string(options.consumer_lease_ttl.count()) + " ms");
   COMMERCE_RETURN_IF_ERROR(WebhookService::CheckOptions(options.webhooks));
   StorageOptions so;
   static_cast<StorageTuning&>(so) = options.storage;
@@ -42,6 +45,13 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   core->pricing = options.pricing ? options.pricing : MakeDefaultPricing();
   core->cart_ttl = options.cart_ttl;
   std::unique_ptr<Engine> engine(new Engine(std::move(core)));
+  if (engine->core_->storage->capabilities() & kRemote) {
+    // Other processes' commits wake this one's waiters and listeners (long-polls, the
+    // indexer) at once. Where the server cannot (NotSupported) they are seen by polling:
+    // Events::wait every 100 ms, the consumers every background_tick.
+    EventNotifier* notifier = &engine->core_->notifier;
+    (void)ListenForCommits(*engine->core_->storage, [notifier] { notifier->Notify(); });
+  }
   engine->background_ = std::make_unique<Background>(engine->core_.get(), engine->events_.get(),
                                                      options.background_tick);
   engine->background_->Add(MakeCartExpiryConsumer(engine->core_.get()));
@@ -58,9 +68,9 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   if (engine->core_->storage->capabilities() & kRemote) {
     // Other processes may share the store: one of them at a time runs each durable consumer.
     engine->background_->UseLease(
-        std::make_unique<Lease>(engine->core_.get(), "background", kConsumerLeaseTtl));
+        std::make_unique<Lease>(engine->core_.get(), "background", options.consumer_lease_ttl));
     engine->webhook_service_->UseLease(
-        std::make_unique<Lease>(engine->core_.get(), "webhooks", kConsumerLeaseTtl));
+        std::make_unique<Lease>(engine->core_.get(), "webhooks", options.consumer_lease_ttl));
   }
   if (options.run_background) engine->background_->Start();
   engine->search_service_->Start();

@@ -42,6 +42,9 @@ def test_engine_open_errors(tmp_path, driver):
         commerce.Engine(f / "store", driver=driver)
     with pytest.raises(TypeError, match="unknown option"):
         commerce.Engine(tmp_path / "s", colour="red")
+    with pytest.raises(commerce.InvalidArgument, match="consumer_lease_ttl"):
+        commerce.Engine(tmp_path / "lease", driver=driver, consumer_lease_ttl=0.1)
+    assert not (tmp_path / "lease").exists()
     with open_engine(tmp_path / "busy", driver):
         with pytest.raises(commerce.Unavailable):
             open_engine(tmp_path / "busy", driver)

@@ -76,3 +76,17 @@ def test_wait_sees_another_engines_commit(tmp_path, schema):
         assert seen > last
         assert time.monotonic() - start < 5  # the shared log is polled, not only this process
 
+
+
+def test_shared_store_example(tmp_path):
+    """examples/python/shared_store.py runs on the suite's server and prints what it promises."""
+    import os
+    import subprocess
+    from pathlib import Path
+    from conftest import PYTHON
+    example = Path(__file__).resolve().parents[2] / "examples" / "python" / "shared_store.py"
+    out = subprocess.run([PYTHON, str(example)], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, COMMERCE_PG_URL=URL))
+    assert out.returncode == 0, out.stderr
+    assert "a's wait woke on it: True" in out.stdout, out.stdout
+    assert "a sees 8 available; one event log: True" in out.stdout, out.stdout

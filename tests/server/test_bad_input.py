@@ -268,3 +268,25 @@ def test_client_disconnects_mid_request(server, store):
         s.send(b"POST /v1/search HTTP/1.1\r\nHost: x\r\n" + AUTH + b"Content-Length: 100\r\n\r\n{\"te")
         s.close()
     still_serving(store)
+
+
+def test_out_of_range_postgres_settings_are_refused_at_start(tmp_path):
+    """--pg-max-attempts and --consumer-lease-ttl-ms (docs/scaling.md) outside their ranges:
+    the server does not start, names the setting, and creates no store."""
+    import subprocess
+    from conftest import find_server, free_port
+    data = tmp_path / "data"
+    for args in (["--pg-max-attempts", "0"], ["--pg-max-attempts", "1001"],
+                 ["--consumer-lease-ttl-ms", "199"], ["--consumer-lease-ttl-ms", "3600001"]):
+        proc = subprocess.run([find_server(), "--data", str(data), "--listen", f"127.0.0.1:{free_port()}", *args],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode != 0, args
+        assert args[0] in proc.stderr, (args, proc.stderr)
+    # A config file is not range-checked by the flag parser: the engine refuses the value.
+    config = tmp_path / "server.conf"
+    config.write_text("consumer-lease-ttl-ms = 50\n")
+    proc = subprocess.run([find_server(), "--config", str(config), "--data", str(data),
+                           "--listen", f"127.0.0.1:{free_port()}"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "consumer_lease_ttl" in proc.stderr or "consumer-lease-ttl-ms" in proc.stderr, proc.stderr
+    assert not data.exists()

@@ -1,5 +1,6 @@
 // Tests of Engine (src/engine/engine.cpp) on every local driver: opening and its errors,
 // closing and reopening, calls after close(), and a record that no longer decodes.
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -74,6 +75,17 @@ TEST_CASE("Engine::open rejects bad options", "[engine]") {
   // Under a file: the directory cannot be made.
   auto under_file = Engine::open(Options(file + "/store", driver));
   CHECK(under_file.status().code() == Code::kUnavailable);
+
+  // The consumers' lease outside 200 ms .. 1 hour; nothing is created.
+  for (auto ttl : {std::chrono::milliseconds(199), std::chrono::milliseconds(0),
+                   std::chrono::milliseconds(3'600'001)}) {
+    EngineOptions o = Options(dir.sub("lease"), driver);
+    o.consumer_lease_ttl = ttl;
+    auto bad = Engine::open(o);
+    CHECK(bad.status().code() == Code::kInvalidArgument);
+    CHECK(bad.status().message().find("consumer_lease_ttl") != std::string::npos);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.sub("lease")));
 }
 
 TEST_CASE("a store open in this process cannot be opened again until closed", "[engine]") {

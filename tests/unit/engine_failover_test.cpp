@@ -36,14 +36,14 @@
 #include <vector>
 
 #include "commerce/engine.h"
+#include "pg_fixture.h"
 #include "pg_test_cluster.h"
 #include "test_dir.h"
 
 namespace {
 
 using namespace commerce;
-using commerce::testing::PgTestCluster;
-using commerce::testing::TempDir;
+using namespace commerce::testing;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kProcesses = 2;
@@ -56,64 +56,23 @@ constexpr auto kGap = std::chrono::milliseconds(2500);  // primary dead, replica
 constexpr int64_t kFailFastMs = 6000;  // the URL's connect_timeout is 5 s
 
 EngineOptions Options(const std::string& path, const std::string& url) {
-  EngineOptions o;
-  o.path = path;
-  o.driver = "postgres";
-  o.storage.postgres_url = url;
-  o.storage.postgres_schema = "failover";
-  o.run_background = false;
-  o.search.run_indexer = false;
-  return o;
+  return PgEngineOptions(path, url, "failover");
 }
 
-PlaceOrder Req(std::string key, std::string sku) {
-  PlaceOrder r;
-  r.idempotency_key = std::move(key);
-  r.customer_id = "c1";
-  r.lines = {{std::move(sku), 1}};
-  r.shipping_address.name = "Ada";
-  r.shipping_address.line1 = "1 Main St";
-  r.shipping_address.city = "Springfield";
-  r.shipping_address.region = "us-east";
-  r.shipping_address.country = "US";
-  return r;
-}
-
-std::string ThreadSku(int p, int t) { return "C-" + std::to_string(p) + "-" + std::to_string(t); }
 std::string CartId(int p) { return "cart-" + std::to_string(p); }
 
 void Setup(const std::string& path, const std::string& url) {
-  auto e = Engine::open(Options(path, url));
-  INFO(e.status().ToString());
-  REQUIRE(e.ok());
-  Engine& engine = **e;
-  std::vector<std::string> skus = {"W-1", "W-2", "W-3"};
-  for (int p = 0; p < kProcesses; ++p)
-    for (int t = 0; t < kThreads; ++t) skus.push_back(ThreadSku(p, t));
-  for (const std::string& sku : skus) {
-    Product prod;
-    prod.id = "prod-" + sku;
-    prod.title = "Product " + sku;
-    Variant v;
-    v.sku = sku;
-    v.price = Money{1000, "USD"};
-    prod.variants.push_back(v);
-    REQUIRE(engine.catalog().upsert(prod).ok());
-  }
-  Customer c;
-  c.id = "c1";
-  c.email = "c1@example.com";
-  REQUIRE(engine.customers().create(c).ok());
-  REQUIRE(engine.inventory().upsert_warehouse({"wh-a", "A", "us-east", 1, true}).ok());
-  REQUIRE(engine.inventory().receive("W-1", "wh-a", kHotUnits).ok());
-  REQUIRE(engine.inventory().receive("W-2", "wh-a", kPlentyUnits).ok());
-  REQUIRE(engine.inventory().receive("W-3", "wh-a", 1).ok());
+  auto engine = OpenPgEngine(Options(path, url));
+  SeedCatalog(*engine, kProcesses, kThreads);
+  REQUIRE(engine->inventory().receive("W-1", "wh-a", kHotUnits).ok());
+  REQUIRE(engine->inventory().receive("W-2", "wh-a", kPlentyUnits).ok());
+  REQUIRE(engine->inventory().receive("W-3", "wh-a", 1).ok());
   for (int p = 0; p < kProcesses; ++p) {
     NewCart cart;
     cart.id = CartId(p);
-    REQUIRE(engine.carts().create(cart).ok());
+    REQUIRE(engine->carts().create(cart).ok());
   }
-  REQUIRE(engine.close().ok());
+  REQUIRE(engine->close().ok());
 }
 
 bool Exists(const std::string& path) {
@@ -126,17 +85,10 @@ bool Exists(const std::string& path) {
 // not acknowledged is placed again with the same key (what a client does after Unavailable).
 int RunChild(int p, const std::string& path, const std::string& url, const std::string& stop,
              FILE* out) {
-  auto e = Engine::open(Options(path, url));
-  if (!e.ok()) {
-    std::fprintf(out, "error open %s\n", e.status().ToString().c_str());
-    return 2;
-  }
-  Engine& engine = **e;
-  std::mutex out_mu;
-  auto report = [&](const std::string& line) {
-    std::lock_guard<std::mutex> lock(out_mu);
-    std::fprintf(out, "%s\n", line.c_str());
-  };
+  ChildReport report(out);
+  auto opened = OpenChildEngine(Options(path, url), report);
+  if (!opened) return 2;
+  Engine& engine = *opened;
   // Unavailable is the answer while no server accepts writes; anything else but success (and
   // OutOfStock for the hot SKU) is a failure of the test.
   auto failed = [&](const Status& s, Clock::time_point start, const std::string& what) {
@@ -156,7 +108,7 @@ int RunChild(int p, const std::string& path, const std::string& url, const std::
           std::string sku = (order_n % 2 == 0 && !hot_sold_out) ? "W-1" : "W-2";
           if (key.empty())
             key = "p" + std::to_string(p) + "-t" + std::to_string(t) + "-" + std::to_string(order_n);
-          auto r = engine.orders().place(Req(key, sku));
+          auto r = engine.orders().place(PgOrder(key, sku));
           if (r.ok()) {
             report("order " + r->id + " " + key + " " + sku);
           } else if (r.status().IsOutOfStock() && sku == "W-1") {
@@ -271,22 +223,11 @@ TEST_CASE("failover: the primary SIGKILLed under load from two engine processes,
 
   std::vector<pid_t> pids;
   std::vector<int> fds;
-  for (int p = 0; p < kProcesses; ++p) {
-    int pipe_fds[2];
-    REQUIRE(::pipe(pipe_fds) == 0);
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::close(pipe_fds[0]);
-      FILE* out = ::fdopen(pipe_fds[1], "w");
-      ::setvbuf(out, nullptr, _IOLBF, 0);
-      int rc = RunChild(p, dir.sub("proc" + std::to_string(p)), cluster.url(), stop, out);
-      std::fflush(out);
-      ::_exit(rc);
-    }
-    ::close(pipe_fds[1]);
-    pids.push_back(pid);
-    fds.push_back(pipe_fds[0]);
+  for (const PgChild& child : ForkChildren(kProcesses, [&](int p, FILE* out) {
+         return RunChild(p, dir.sub("proc" + std::to_string(p)), cluster.url(), stop, out);
+       })) {
+    pids.push_back(child.pid);
+    fds.push_back(child.fd);
   }
   Collector collector(fds);
   // Whatever happens below, the children stop and are reaped (SIGKILL if they hang), before
@@ -376,10 +317,8 @@ TEST_CASE("failover: the primary SIGKILLed under load from two engine processes,
   CHECK(slowest_unavailable_ms < kFailFastMs);
 
   // The promoted replica holds exactly what was acknowledged.
-  auto e = Engine::open(Options(dir.sub("check"), cluster.url()));
-  INFO(e.status().ToString());
-  REQUIRE(e.ok());
-  Engine& engine = **e;
+  auto checker = OpenPgEngine(Options(dir.sub("check"), cluster.url()));
+  Engine& engine = *checker;
 
   size_t stored_orders = 0;
   std::set<std::string> stored_keys;
@@ -425,22 +364,6 @@ TEST_CASE("failover: the primary SIGKILLed under load from two engine processes,
     CHECK(cart->lines.size() == expected_lines);
   }
 
-  auto last = engine.events().last_seq();
-  REQUIRE(last.ok());
-  uint64_t expect = 1;
-  size_t placed = 0;
-  for (uint64_t from = 1; from <= *last;) {
-    auto batch = engine.events().tail(from, 1000);
-    REQUIRE(batch.ok());
-    REQUIRE_FALSE(batch->empty());
-    for (const Event& ev : *batch) {
-      CHECK(ev.seq == expect);
-      ++expect;
-      if (ev.type == "OrderPlaced") ++placed;
-    }
-    from = batch->back().seq + 1;
-  }
-  CHECK(expect == *last + 1);
-  CHECK(placed == order_by_key.size());
+  CHECK(CheckEventLog(engine, "OrderPlaced") == order_by_key.size());
   REQUIRE(engine.close().ok());
 }

@@ -17,6 +17,7 @@
 #include "engine/engine_core.h"
 #include "engine/lease.h"
 #include "http_receiver.h"
+#include "pg_fixture.h"
 #include "pg_test_cluster.h"
 #include "test_dir.h"
 
@@ -24,6 +25,8 @@ namespace {
 
 using namespace commerce;
 using namespace std::chrono_literals;
+using commerce::testing::OpenPgEngine;
+using commerce::testing::PgEngineOptions;
 using commerce::testing::PgTestUrl;
 using commerce::testing::Receiver;
 using commerce::testing::Request;
@@ -49,12 +52,9 @@ std::unique_ptr<EngineCore> OpenCore(const std::string& path, const std::string&
 }
 
 EngineOptions Options(const std::string& path, const std::string& schema) {
-  EngineOptions o;
-  o.path = path;
-  o.driver = "postgres";
-  o.storage.postgres_url = PgTestUrl();
-  o.storage.postgres_schema = schema;
-  o.search.run_indexer = false;
+  EngineOptions o = PgEngineOptions(path, PgTestUrl(), schema);
+  o.run_background = true;  // the consumers under test
+  o.consumer_lease_ttl = std::chrono::seconds(1);  // a take-over within the test's patience
   o.webhooks.deliver = true;
   o.webhooks.allowed_networks = {"127.0.0.0/8"};  // the test's receiver
   return o;
@@ -65,10 +65,7 @@ EngineOptions Options(const std::string& path, const std::string& schema) {
 TEST_CASE("lease: one holder of two contenders; taken over once the holder falls silent, whose "
           "late writes are then refused",
           "[postgres][lease]") {
-  if (PgTestUrl().empty()) {
-    WARN(commerce::testing::kPgSkipMessage);
-    return;
-  }
+  COMMERCE_REQUIRE_PG_OR_SKIP();
   TempDir dir;
   const std::string schema = commerce::testing::UniquePgSchema("lease");
   auto core_a = OpenCore(dir.sub("a"), schema);
@@ -118,24 +115,17 @@ TEST_CASE("lease: one holder of two contenders; taken over once the holder falls
 TEST_CASE("lease: two engines on one store deliver every webhook once; when the delivering "
           "one closes, the other takes delivery over",
           "[postgres][lease]") {
-  if (PgTestUrl().empty()) {
-    WARN(commerce::testing::kPgSkipMessage);
-    return;
-  }
+  COMMERCE_REQUIRE_PG_OR_SKIP();
   TempDir dir;
   const std::string schema = commerce::testing::UniquePgSchema("lease_wh");
   Receiver rx([](const Request&) { return 200; });
-  auto a = Engine::open(Options(dir.sub("a"), schema));
-  INFO(a.status().ToString());
-  REQUIRE(a.ok());
-  auto b = Engine::open(Options(dir.sub("b"), schema));
-  INFO(b.status().ToString());
-  REQUIRE(b.ok());
+  auto a = OpenPgEngine(Options(dir.sub("a"), schema));
+  auto b = OpenPgEngine(Options(dir.sub("b"), schema));
   WebhookSubscription sub;
   sub.url = rx.url();
   sub.secret = "whsec_0123456789abcdef";
   sub.event_types = {"CustomerCreated"};
-  REQUIRE((*a)->webhooks().subscribe(sub).ok());
+  REQUIRE(a->webhooks().subscribe(sub).ok());
 
   auto create = [](Engine& e, int i) {
     Customer c;
@@ -150,7 +140,7 @@ TEST_CASE("lease: two engines on one store deliver every webhook once; when the 
     for (const Request& r : rx.requests()) seen[r.headers.at("x-commerce-event-id")]++;
     return seen;
   };
-  for (int i = 0; i < 10; ++i) create(i % 2 ? **a : **b, i);
+  for (int i = 0; i < 10; ++i) create(i % 2 ? *a : *b, i);
   REQUIRE(rx.WaitFor(10, 15s));
   std::this_thread::sleep_for(1500ms);  // room for a second delivery, were there one
   auto seen = ids();
@@ -160,10 +150,14 @@ TEST_CASE("lease: two engines on one store deliver every webhook once; when the 
     CHECK(n == 1);
   }
 
-  // Close one engine (whichever delivers or not): the other delivers what comes next.
-  REQUIRE((*a)->close().ok());
-  for (int i = 10; i < 20; ++i) create(**b, i);
-  REQUIRE(rx.WaitFor(20, 40s));  // after the lease's ttl (10 s) if `a` held it
+  // Close one engine (whichever delivers or not): the other delivers what comes next, after
+  // the lease's ttl (EngineOptions::consumer_lease_ttl, 1 s here; the default is 10 s) if `a`
+  // held it, plus a renewal period and a delivery.
+  REQUIRE(a->close().ok());
+  const auto closed_at = Clock::now();
+  for (int i = 10; i < 20; ++i) create(*b, i);
+  REQUIRE(rx.WaitFor(20, 40s));
+  CHECK(Clock::now() - closed_at < 8s);
   std::this_thread::sleep_for(1000ms);
   seen = ids();
   CHECK(seen.size() == 20);
@@ -171,5 +165,5 @@ TEST_CASE("lease: two engines on one store deliver every webhook once; when the 
     INFO("event " << id);
     CHECK(n == 1);
   }
-  REQUIRE((*b)->close().ok());
+  REQUIRE(b->close().ok());
 }

@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "test_dir.h"
 
@@ -44,6 +46,32 @@ inline std::string UniquePgSchema(std::string_view prefix = "") {
   std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
   if (!prefix.empty()) name += "_" + std::string(prefix);
   return name.substr(0, 63);
+}
+
+// The storage drivers a suite that runs on every driver (the conformance suite, checked
+// changes) runs on: lmdb, sqlite, and postgres when a server is named (else a note on
+// stderr, once). COMMERCE_TEST_DRIVERS=sqlite,postgres (comma separated) chooses some of them
+// (ctest's postgres_storage_conformance runs postgres alone).
+inline std::vector<std::string> TestStorageDrivers() {
+  std::vector<std::string> all = {"lmdb", "sqlite"};
+  if (!PgTestUrl().empty()) {
+    all.push_back("postgres");
+  } else {
+    static bool told = false;
+    if (!std::exchange(told, true)) std::fprintf(stderr, "%s\n", kPgSkipMessage);
+  }
+  const char* only = std::getenv("COMMERCE_TEST_DRIVERS");
+  if (only == nullptr || *only == '\0') return all;
+  std::vector<std::string> chosen;
+  std::string list = only;
+  for (size_t start = 0; start <= list.size();) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    std::string name = list.substr(start, comma - start);
+    if (!name.empty()) chosen.push_back(name);
+    start = comma + 1;
+  }
+  return chosen;
 }
 
 // A private cluster (primary, optionally a synchronous replica) for one test, started with

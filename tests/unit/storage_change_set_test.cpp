@@ -1,5 +1,5 @@
-// Checked changes (storage.h: ChangeSet, Storage::apply, WriteTxn::append) on every local
-// driver (through the default Storage::apply, until a driver has its own path): each
+// Checked changes (storage.h: ChangeSet, Storage::apply, WriteTxn::append) on every driver
+// (the local ones through the default Storage::apply, postgres through its native path): each
 // kind of change and check, all-or-nothing sets, the counters records and their bounds, the
 // log sequences (gapless, a failed set takes none, shared with mutations), sequence slots,
 // counters carried into a log entry, bad sets refused before the writer, sets from many
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "commerce/storage.h"
+#include "pg_test_cluster.h"
 #include "test_dir.h"
 
 using commerce::ApplyResult;
@@ -43,15 +44,22 @@ std::unique_ptr<Storage> Open(const std::string& driver, const std::string& path
   o.path = path;
   o.lmdb_map_size = size_t{64} << 20;
   o.sqlite_cache_kib = 4096;
+  o.postgres_url = commerce::testing::PgTestUrl();
+  // A schema per directory, so that opening the same path again reopens the same store.
+  static std::map<std::string, std::string> schemas;
+  auto [at, added] = schemas.emplace(path, "");
+  if (added) at->second = commerce::testing::UniquePgSchema("cs");
+  o.postgres_schema = at->second;
   auto opened = commerce::OpenStorage(o);
   INFO(opened.status().ToString());
   REQUIRE(opened.ok());
   return std::move(opened).value();
 }
 
-// Every local driver. The PostgreSQL driver inherits the same default apply (no cluster here).
-#define FOR_EACH_FIXTURE()                                                  \
-  const std::string driver = GENERATE(as<std::string>{}, "lmdb", "sqlite"); \
+// Every driver: the local ones through the default Storage::apply, postgres (when a server is
+// named: ctest's postgres_storage_conformance) through its native apply (pg_apply.h).
+#define FOR_EACH_FIXTURE()                                                               \
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers())); \
   INFO("driver: " << driver)
 
 Table MustTable(Storage& db, std::string_view name) {

@@ -57,31 +57,9 @@ using commerce::testing::TempDir;
 
 namespace {
 
-std::vector<std::string> Drivers() {
-  std::vector<std::string> all = {"lmdb", "sqlite"};
-  if (!commerce::testing::PgTestUrl().empty()) {
-    all.push_back("postgres");
-  } else {
-    static bool told = false;
-    if (!std::exchange(told, true)) std::fprintf(stderr, "%s\n", commerce::testing::kPgSkipMessage);
-  }
-  const char* only = std::getenv("COMMERCE_TEST_DRIVERS");
-  if (only == nullptr || *only == '\0') return all;
-  std::vector<std::string> chosen;
-  std::string list = only;
-  for (size_t start = 0; start <= list.size();) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    std::string name = list.substr(start, comma - start);
-    if (!name.empty()) chosen.push_back(name);
-    start = comma + 1;
-  }
-  return chosen;
-}
-
 // Runs the rest of the test case once per driver.
 #define FOR_EACH_DRIVER()                                              \
-  const std::string driver = GENERATE(from_range(Drivers())); \
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers())); \
   INFO("driver: " << driver)
 
 StorageOptions Options(const std::string& driver, const std::string& path) {
@@ -232,7 +210,7 @@ Status Increment(WriteTxn& txn, Table t) {
 TEST_CASE("storage: open rejects an empty path and an unknown driver", "[storage]") {
   StorageOptions o;
   o.path = "";
-  for (const std::string& driver : Drivers()) {
+  for (const std::string& driver : commerce::testing::TestStorageDrivers()) {
     o.driver = driver;
     auto r = OpenStorage(o);
     INFO("driver: " << driver);

@@ -4,12 +4,18 @@
 // after forwarding COMMIT, or right before, and the write must be applied exactly once).
 //
 // Needs COMMERCE_PG_URL (ctest's postgres fixture; pg_test_cluster.h); skipped otherwise.
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -169,6 +175,68 @@ TEST_CASE("postgres: bad connection settings are refused with a clear error, wri
   }
 }
 
+// docs/scaling.md: COMMERCE_PG_URL in libpq's multi-host URL form, as a fleet gives it (a
+// primary and its standby): libpq tries the hosts in order and the driver writes to the first
+// that accepts writes; the URL comes from the environment when the options name none.
+TEST_CASE("postgres: COMMERCE_PG_URL in the multi-host form: the first host refuses, the "
+          "driver writes to the next",
+          "[postgres]") {
+  REQUIRE_PG();
+  TempDir dir;
+  const std::string url = PgTestUrl();
+  // A port nothing listens on (bound, then closed): a primary that is down refuses
+  // connections, and libpq goes on to the next host.
+  int dead_port = 0;
+  {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    dead_port = ntohs(a.sin_port);
+    ::close(fd);
+  }
+  // Percent-encoded, as a URL's user and password must be.
+  auto encoded = [](const std::string& in) {
+    std::string out;
+    for (unsigned char c : in) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", c);
+        out += hex;
+      }
+    }
+    return out;
+  };
+  const std::string multi = "postgresql://" + encoded(ConnValue(url, "user")) + ":" +
+                            encoded(ConnValue(url, "password")) + "@127.0.0.1:" +
+                            std::to_string(dead_port) + ",127.0.0.1:" +
+                            std::to_string(FirstPort(url)) + "/" + ConnValue(url, "dbname") +
+                            "?target_session_attrs=read-write";
+  StorageOptions o = PgOptions(dir.sub("s"));
+  o.postgres_url.clear();
+  const char* env = std::getenv("COMMERCE_PG_URL");
+  const std::string saved = env ? env : "";
+  ::setenv("COMMERCE_PG_URL", multi.c_str(), 1);
+  auto opened = OpenStorage(o);
+  if (saved.empty()) ::unsetenv("COMMERCE_PG_URL");
+  else ::setenv("COMMERCE_PG_URL", saved.c_str(), 1);
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  std::unique_ptr<Storage> db = std::move(opened).value();
+  auto t = db->table("stock");
+  REQUIRE(t.ok());
+  REQUIRE(Receive(*db, *t).ok());
+  REQUIRE(Receive(*db, *t).ok());
+  CHECK(OnHand(*db, *t) == 2);
+  REQUIRE(db->close().ok());
+}
+
 TEST_CASE("postgres: a directory belongs to one store; a damaged binding is Corruption",
           "[postgres]") {
   REQUIRE_PG();
@@ -268,4 +336,92 @@ TEST_CASE("postgres: table names of 64 bytes stay apart from their 63-byte prefi
   REQUIRE(txn.ok());
   CHECK((*txn)->get(prefix, "k").status().IsNotFound());
   CHECK((*txn)->get(long_name, "k").value_or("") == "long");
+}
+
+// The native apply of checked changes (pg_apply.h) with two writers on one store -- two
+// Storages with their own connections and writer threads, as two engine processes have --
+// each with eight threads reserving from one counters record, inserting idempotency keys both
+// writers also insert, and appending to the log: never oversold, each key inserted once, the
+// log gapless with one entry per reservation. The store's write lock is what keeps the checks
+// made on each writer true at commit.
+TEST_CASE("postgres: checked changes from two writers on one store: no oversell, one insert "
+          "per key, a gapless log",
+          "[postgres]") {
+  REQUIRE_PG();
+  TempDir dir;
+  const std::string schema = UniquePgSchema("apply2");
+  StorageOptions o = PgOptions(dir.sub("a"));
+  o.postgres_schema = schema;
+  auto a = MustOpen(o);
+  o.path = dir.sub("b");
+  auto b = MustOpen(o);
+  Storage* writers[2] = {a.get(), b.get()};
+  auto table = [&](const char* name) {
+    auto t = a->table(name);
+    REQUIRE(t.ok());
+    REQUIRE(b->table(name).ok());  // the same id on both
+    return *t;
+  };
+  const Table stock = table("stock"), keys = table("keys"), log = table("log");
+  commerce::CounterChange receive;
+  receive.size = 2;
+  receive.delta = {60, 0, 0, 0};
+  REQUIRE(a->apply(commerce::ChangeSet().add(stock, "sku", receive)).status.ok());
+
+  commerce::CounterChange reserve;  // [on_hand, reserved]: reserved + 1 while on_hand - reserved >= 0
+  reserve.size = 2;
+  reserve.delta = {0, 1, 0, 0};
+  reserve.bound_count = 1;
+  reserve.bounds[0] = {.a = 0, .minus = 1, .min = 0};
+  constexpr int kThreads = 8, kEach = 12, kKeys = 10;
+  std::atomic<int> reserved{0}, refused{0}, inserted{0}, present{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2; ++w)
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, w, t] {
+        Storage& db = *writers[w];
+        for (int n = 0; n < kEach; ++n) {
+          commerce::ChangeSet set;
+          set.add(stock, "sku", reserve).append(log, "r", 0);
+          commerce::ApplyResult r = db.apply(std::move(set));
+          if (r.status.ok()) ++reserved;
+          else if (r.failure == commerce::CheckFailure::kBounds) ++refused;
+          else ++other;
+          commerce::ChangeSet key;
+          key.insert(keys, "key-" + std::to_string((t + n) % kKeys), "w" + std::to_string(w));
+          r = db.apply(std::move(key));
+          if (r.status.ok()) ++inserted;
+          else if (r.failure == commerce::CheckFailure::kPresent) ++present;
+          else ++other;
+        }
+      });
+  for (auto& th : threads) th.join();
+  CHECK(other == 0);
+  CHECK(reserved == 60);
+  CHECK(refused == 2 * kThreads * kEach - 60);
+  CHECK(inserted == kKeys);
+  CHECK(present == 2 * kThreads * kEach - kKeys);
+  auto txn = a->read();
+  REQUIRE(txn.ok());
+  auto counters = commerce::DecodeCounters(*(*txn)->get(stock, "sku"));
+  REQUIRE(counters.ok());
+  CHECK(counters->v[0] == 60);
+  CHECK(counters->v[1] == 60);
+  auto entries = (*txn)->scan(log, "", "", 0);
+  REQUIRE(entries.ok());
+  REQUIRE(entries->size() == 60);
+  for (size_t i = 0; i < entries->size(); ++i) {
+    uint64_t seq = 0;
+    for (char c : (*entries)[i].key) seq = (seq << 8) | static_cast<unsigned char>(c);
+    CHECK(seq == i + 1);
+    // Each entry carries the reserved count right after its own reservation: 1..60 in order.
+    const std::string& v = (*entries)[i].value;
+    REQUIRE(v.size() == 1 + 16);
+    uint64_t after = 0;
+    for (size_t k = 9; k < 17; ++k) after = (after << 8) | static_cast<unsigned char>(v[k]);
+    CHECK(after == i + 1);
+  }
+  txn->reset();
+  REQUIRE(a->close().ok());
+  REQUIRE(b->close().ok());
 }

@@ -62,6 +62,8 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     if (k == "data") o->data = v;
     else if (k == "driver") o->driver = v;
     else if (k == "pg-schema") o->pg_schema = v;
+    else if (k == "pg-max-attempts") s = SetNumber(k, v, &o->pg_max_attempts);
+    else if (k == "consumer-lease-ttl-ms") s = SetNumber(k, v, &o->consumer_lease_ttl_ms);
     else if (k == "listen") o->listen = v;
     else if (k == "keys") o->keys = v;
     else if (k == "access-log") o->access_log = v;
@@ -115,6 +117,14 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
       ->check(CLI::IsMember({"lmdb", "sqlite", "postgres"}))->capture_default_str();
   app->add_option("--pg-schema", o->pg_schema, "PostgreSQL schema of the store (driver postgres)")
       ->capture_default_str();
+  app->add_option("--pg-max-attempts", o->pg_max_attempts,
+                  "driver postgres: attempts of a write group meeting serialization failures or a "
+                  "lost connection before its callers get 503")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  app->add_option("--consumer-lease-ttl-ms", o->consumer_lease_ttl_ms,
+                  "driver postgres: the lease of cart expiry and webhook delivery; another instance "
+                  "takes them over this long after their holder dies")
+      ->check(CLI::Range(200, 3'600'000))->capture_default_str();
   app->add_option("--listen", o->listen, "host:port to listen on")->capture_default_str();
   app->add_option("--threads", o->threads, "event loops (0: one per hardware thread)")
       ->check(CLI::Range(0, 256))->capture_default_str();
@@ -206,6 +216,8 @@ int RunServer(const ServerOptions& opts) {
   eo.path = opts.data;
   eo.driver = opts.driver;
   eo.storage.postgres_schema = opts.pg_schema;
+  eo.storage.postgres_max_attempts = opts.pg_max_attempts;
+  eo.consumer_lease_ttl = std::chrono::milliseconds(opts.consumer_lease_ttl_ms);
   eo.webhooks.allowed_networks = opts.webhook_allow_networks;
   for (const auto& shard : opts.search_shards) {
     std::vector<std::string> servers;

@@ -34,6 +34,10 @@ struct ServerOptions {
   // driver postgres: the store's schema; the server comes from COMMERCE_PG_URL (never a flag:
   // a password on a command line is visible to every user through ps).
   std::string pg_schema = "commerce";
+  // Driver postgres: attempts of a group meeting serialization failures or a lost connection
+  // (StorageTuning::postgres_max_attempts), and the consumers' lease (EngineOptions).
+  int pg_max_attempts = 10;
+  int consumer_lease_ttl_ms = 10'000;
   std::string listen = "127.0.0.1:8080";  // host:port (IPv4 or [IPv6]:port)
   int threads = 0;                        // event loops; 0: one per hardware thread
   int pool_threads = 64;                  // libuv pool for engine calls (UV_THREADPOOL_SIZE)

@@ -519,6 +519,7 @@ class EngineOptions(_Value):
     cart_ttl: datetime.timedelta
     background_tick: datetime.timedelta
     run_background: bool
+    consumer_lease_ttl: datetime.timedelta
     search: SearchOptions
     webhooks: WebhookOptions
     def __init__(self, **fields: Any) -> None: ...

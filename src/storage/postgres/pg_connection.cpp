@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace commerce::postgres {
@@ -252,6 +253,91 @@ PgResult PgConnection::run(const std::string& name, const std::string& sql,
   }
   *status = Status::OK();
   return r;
+}
+
+Status PgConnection::pipeline(const std::vector<Piped>& statements, std::vector<PgResult>* results,
+                              Failure* failure) {
+  *failure = Failure::kNone;
+  results->clear();
+  results->resize(statements.size());
+  Status s = drain();
+  if (!s.ok()) {
+    *failure = Failure::kConnection;
+    return s;
+  }
+  if (statements.empty()) return Status::OK();
+  if (PQenterPipelineMode(conn_) != 1) return PgStatus(conn_, nullptr, "pipeline mode on " + where_, failure);
+  // What each result read back belongs to: statement i (>= 0), or the preparation of the
+  // statement named newly_prepared[-1 - owner].
+  std::vector<int> expected;
+  std::vector<std::string> newly_prepared;
+  bool sent = true;
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (size_t i = 0; i < statements.size() && sent; ++i) {
+    const Piped& st = statements[i];
+    if (!prepared_.contains(*st.name) &&
+        std::find(newly_prepared.begin(), newly_prepared.end(), *st.name) == newly_prepared.end()) {
+      std::vector<Oid> types;
+      for (const Param& p : st.params) types.push_back(p.type);
+      sent = PQsendPrepare(conn_, st.name->c_str(), st.sql->c_str(), static_cast<int>(types.size()), types.data()) == 1;
+      newly_prepared.push_back(*st.name);
+      expected.push_back(-static_cast<int>(newly_prepared.size()));
+    }
+    values.clear();
+    lengths.clear();
+    formats.clear();
+    for (const Param& p : st.params) {
+      values.push_back(p.bytes.data() ? p.bytes.data() : "");  // empty, not NULL
+      lengths.push_back(static_cast<int>(p.bytes.size()));
+      formats.push_back(1);
+    }
+    sent = sent && PQsendQueryPrepared(conn_, st.name->c_str(), static_cast<int>(st.params.size()), values.data(),
+                                       lengths.data(), formats.data(), /*resultFormat=*/1) == 1;
+    expected.push_back(static_cast<int>(i));
+  }
+  sent = sent && PQpipelineSync(conn_) == 1;
+  if (!sent) {
+    // What the server received is unknown: the connection is not used again.
+    Status lost = PgStatus(conn_, nullptr, "send to " + where_, failure);
+    *failure = Failure::kConnection;
+    return lost;
+  }
+  // Every queued command yields its result(s) and a null; then the Sync yields PIPELINE_SYNC.
+  Status first;
+  for (int owner : expected) {
+    PGresult* r;
+    while ((r = PQgetResult(conn_)) != nullptr) {
+      ExecStatusType st = PQresultStatus(r);
+      if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        if (owner >= 0) (*results)[static_cast<size_t>(owner)].reset(r);
+        else {
+          prepared_.insert(newly_prepared[static_cast<size_t>(-1 - owner)]);
+          PQclear(r);
+        }
+        continue;
+      }
+      if (st != PGRES_PIPELINE_ABORTED && first.ok()) first = PgStatus(conn_, r, "on " + where_, failure);
+      PQclear(r);
+    }
+    if (!ok()) break;
+  }
+  bool in_sync = ok();
+  if (in_sync) {
+    PgResult sync(PQgetResult(conn_));
+    in_sync = sync && PQresultStatus(sync.get()) == PGRES_PIPELINE_SYNC;
+    for (int i = 0; in_sync && PQexitPipelineMode(conn_) != 1 && i < 3; ++i) PQclear(PQgetResult(conn_));
+    in_sync = in_sync && PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
+  }
+  if (!in_sync) {
+    // Lost, or out of step with the server: the caller must not use this connection again.
+    Status lost = PgStatus(conn_, nullptr, "pipeline on " + where_, failure);
+    *failure = Failure::kConnection;
+    return first.ok() ? lost : first;
+  }
+  for (size_t i = 0; first.ok() && i < statements.size(); ++i)
+    if (!(*results)[i]) first = Status::Internal("pipeline: no result for statement " + std::to_string(i));
+  return first;
 }
 
 Result<std::unique_ptr<PgConnection>> PgPool::take() {

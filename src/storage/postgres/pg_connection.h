@@ -106,6 +106,19 @@ class PgConnection {
   PgResult run(const std::string& name, const std::string& sql, const std::vector<Param>& params,
                Status* status, Failure* failure);
 
+  // One statement of a pipeline(): the prepared statement's name on this connection, its SQL
+  // (prepared in the same pipeline on first use) and its binary parameters.
+  struct Piped {
+    const std::string* name;
+    const std::string* sql;
+    std::vector<Param> params;
+  };
+  // Sends every statement in libpq's pipeline mode, then one Sync, and reads every result:
+  // one round trip for all of them. (*results)[i] is statement i's result. A failing
+  // statement makes the server skip the rest up to the Sync: the first failure is returned
+  // (with *failure) and the later results are null.
+  Status pipeline(const std::vector<Piped>& statements, std::vector<PgResult>* results, Failure* failure);
+
   // Queues `sql` (simple protocol) without waiting: its result is read and discarded by the
   // next call on this connection. Used to end a read transaction without a round trip.
   void send_and_forget(const std::string& sql);

@@ -92,6 +92,9 @@ constexpr Migration kMigrations[] = {
     {1,
      "CREATE TABLE IF NOT EXISTS %s.\"__groups\" ("
      "id bytea PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"},
+    // Never holds a row: every group takes it IN EXCLUSIVE MODE as its transaction's first
+    // statement, which queues the writers of all processes (pg_storage.cpp, "Isolation").
+    {2, "CREATE TABLE IF NOT EXISTS %s.\"__write_lock\" (unused int)"},
 };
 
 std::string Expand(const char* sql, const std::string& schema) {

@@ -28,7 +28,7 @@
 namespace commerce::postgres {
 
 // The layout this build writes. Opening a store of a newer version is FailedPrecondition.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // The statements prepared once per table and connection.
 enum class TableStmt : uint8_t {

@@ -8,10 +8,25 @@
 // Connections: one writer connection, used only on the writer thread (and by open/close
 // while that thread is not running), and a PgPool of connections for ReadTxns.
 //
-// Isolation: a group is one SERIALIZABLE transaction, so mutations that read and then write
-// (the callback model of storage.h) stay correct when several processes write the same rows:
-// PostgreSQL aborts one of two conflicting groups with 40001 and the writer runs it again,
-// at most postgres_max_attempts times. Reads are REPEATABLE READ, READ ONLY snapshots.
+// Isolation: a group is one SERIALIZABLE transaction whose first statement takes the store's
+// write lock (LOCK TABLE __write_lock IN EXCLUSIVE MODE). LOCK TABLE takes no snapshot, so the
+// group's snapshot is taken after the lock is granted and sees every group committed before
+// it, by any process: the groups of all processes run one after another. Without the lock
+// they conflicted (every group appends to the one event log, reading its last key) and
+// PostgreSQL aborted one of two with 40001, several percent of them past the retry budget
+// with three writing processes; queued, they wait instead. SERIALIZABLE stays as the guard
+// for writers that do not take the lock (a process of an older build during an upgrade):
+// a conflict is still aborted and retried, at most postgres_max_attempts times. Reads are
+// REPEATABLE READ, READ ONLY snapshots and never wait for the lock.
+//
+// The lock is held for the whole group, so a writer whose connection silently vanished
+// (a partition, not a closed socket) would hold up every process's writes until its server
+// noticed; the writer's session sets idle_in_transaction_session_timeout so that the server
+// ends such a transaction after kWriterIdleTimeout.
+//
+// Wake-ups: every group's COMMIT round trip also sends NOTIFY on the store's channel, so that
+// engines in other processes listening there (ListenForCommits, pg_listener.h) look at the
+// event log at once instead of at their next poll.
 //
 // Exactly once: every group inserts its random id into __groups in its own transaction. When
 // the connection drops after COMMIT was sent, the writer reconnects and inserts the same id
@@ -39,7 +54,9 @@
 #include "storage/dir_lock.h"
 #include "storage/file_io.h"
 #include "storage/group_writer.h"
+#include "storage/postgres/pg_apply.h"
 #include "storage/postgres/pg_connection.h"
+#include "storage/postgres/pg_listener.h"
 #include "storage/postgres/pg_schema.h"
 #include "storage/postgres/pg_txn.h"
 
@@ -54,6 +71,9 @@ constexpr auto kInDoubtRetry = std::chrono::milliseconds(200);
 // never for a day.
 constexpr char kTrimGroupsSql[] = "DELETE FROM %s WHERE at < now() - interval '1 day'";
 constexpr auto kTrimEvery = std::chrono::minutes(10);
+// A group's transaction is idle only between its own round trips (milliseconds); one idle
+// this long belongs to a writer that is gone, and holds the store's write lock.
+constexpr char kWriterSessionSql[] = "SET idle_in_transaction_session_timeout = '15s'";
 
 Status Closed() { return Status::FailedPrecondition("storage is closed: reopen it"); }
 
@@ -78,6 +98,15 @@ std::string ConnInfoText(const StorageOptions& o) {
   if (!o.postgres_url.empty()) return o.postgres_url;
   const char* env = std::getenv("COMMERCE_PG_URL");
   return env ? env : "";
+}
+
+Result<std::unique_ptr<PgConnection>> ConnectWriter(const ConnSettings& settings) {
+  COMMERCE_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(settings));
+  // Refused (an engine without the setting): the writer goes on without it.
+  Failure f = Failure::kNone;
+  Status s = conn->exec(kWriterSessionSql, &f);
+  if (!s.ok() && f != Failure::kStatement) return s;
+  return conn;
 }
 
 // The local directory names the store it belongs to, so that a directory (with its search
@@ -153,12 +182,43 @@ class PgStorage final : public Storage, private GroupBackend {
                    std::function<void(Status)> done) override {
     writer_->write_async(std::move(mutation), options, std::move(done));
   }
+  // Checked changes travel through the group writer as ChangeSetMutations, which the group
+  // commit applies natively (pg_apply.h); the results are the default path's.
+  ApplyResult apply(ChangeSet changes, WriteOptions options) override {
+    ApplyResult out;
+    if (!changes.status().ok()) {
+      out.status = changes.status();
+      return out;
+    }
+    auto state = std::make_shared<ChangeSetState>(ChangeSetState{std::move(changes), {}});
+    Status s = writer_->write(ChangeSetMutation{state}, options);
+    out = std::move(state->result);
+    if (s.ok()) out.status = Status::OK();
+    else if (out.status.ok()) out.status = s;  // the group failed (or the store is closed)
+    return out;
+  }
+  void apply_async(ChangeSet changes, WriteOptions options, std::function<void(ApplyResult)> done) override {
+    if (!changes.status().ok()) {
+      ApplyResult out;
+      out.status = changes.status();
+      if (done) done(std::move(out));
+      return;
+    }
+    auto state = std::make_shared<ChangeSetState>(ChangeSetState{std::move(changes), {}});
+    writer_->write_async(ChangeSetMutation{state}, options, [state, done = std::move(done)](Status s) {
+      ApplyResult out = std::move(state->result);
+      if (s.ok()) out.status = Status::OK();
+      else if (out.status.ok()) out.status = s;
+      if (done) done(std::move(out));
+    });
+  }
   Status sync() override {
     if (closed_) return Closed();
     return writer_->run([this] { return make_durable(); });
   }
   StorageStats stats() const override;
   Status close() override;
+  Status listen_for_commits(std::function<void()> on_commit);
 
  private:
   PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> lock, ConnSettings settings,
@@ -185,6 +245,10 @@ class PgStorage final : public Storage, private GroupBackend {
   std::unique_ptr<DirLock> lock_;
   const ConnSettings settings_;
   const std::shared_ptr<SchemaNames> names_;
+  std::string begin_durable_, begin_lazy_;  // a group's first round trip
+  // A group's last round trip: with NOTIFY on the store's channel when the server has it.
+  std::string commit_sql_;
+  std::unique_ptr<PgListener> listener_;  // when the engine listens for other commits
   std::unique_ptr<PgConnection> writer_conn_;  // null after a loss, until reconnected
   const std::shared_ptr<PgPool> pool_;
 
@@ -210,7 +274,7 @@ Result<std::unique_ptr<Storage>> PgStorage::Open(const StorageOptions& options) 
   COMMERCE_ASSIGN_OR_RETURN(ConnSettings settings,
                             ConnSettings::Parse(conninfo, options.postgres_connect_timeout_s));
   COMMERCE_ASSIGN_OR_RETURN(std::unique_ptr<DirLock> lock, DirLock::Acquire(options.path));
-  COMMERCE_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(settings));
+  COMMERCE_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, ConnectWriter(settings));
   std::string store_id;
   COMMERCE_RETURN_IF_ERROR(ApplySchema(*conn, options.postgres_schema, &store_id));
   COMMERCE_RETURN_IF_ERROR(CheckBinding(options.path, options.postgres_schema, store_id));
@@ -231,6 +295,20 @@ PgStorage::PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> loc
       names_(std::move(names)),
       writer_conn_(std::move(writer_conn)),
       pool_(std::move(pool)) {
+  // The store's write lock. A PostgreSQL-wire engine without LOCK TABLE (CockroachDB) refuses
+  // it; its groups then run without it, kept apart by SERIALIZABLE and retried on conflict.
+  const std::string write_lock = "LOCK TABLE " + Quoted(options.postgres_schema, "__write_lock") + " IN EXCLUSIVE MODE";
+  Failure f = Failure::kNone;
+  bool has_lock = writer_conn_->exec("BEGIN; " + write_lock + "; ROLLBACK", &f).ok() || f != Failure::kStatement;
+  if (!has_lock) (void)writer_conn_->exec("ROLLBACK");
+  begin_durable_ = "BEGIN ISOLATION LEVEL SERIALIZABLE" + (has_lock ? "; " + write_lock : "");
+  begin_lazy_ = "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL synchronous_commit = off" + (has_lock ? "; " + write_lock : "");
+  // NOTIFY is delivered when, and only if, the group commits: other processes' listeners
+  // look at the log at once instead of at their next poll. A PostgreSQL-wire engine without
+  // it (CockroachDB) refuses the statement; its groups then commit without it.
+  const std::string notify = "NOTIFY " + NotifyChannel(options.postgres_schema);
+  bool has_notify = writer_conn_->exec(notify, &f).ok() || f != Failure::kStatement;
+  commit_sql_ = has_notify ? "RELEASE SAVEPOINT m; " + notify + "; COMMIT" : "RELEASE SAVEPOINT m; COMMIT";
   GroupBackend* backend = this;
   writer_ = std::make_unique<GroupWriter>(backend, options.max_group_size, options.max_group_wait_us);
 }
@@ -277,8 +355,18 @@ StorageStats PgStorage::stats() const {
   return s;
 }
 
+Status PgStorage::listen_for_commits(std::function<void()> on_commit) {
+  if (closed_) return Closed();
+  if (listener_) return Status::FailedPrecondition("already listening for commits");
+  auto listener = std::make_unique<PgListener>(settings_, options_.postgres_schema, std::move(on_commit));
+  COMMERCE_RETURN_IF_ERROR(listener->Start());
+  listener_ = std::move(listener);
+  return Status::OK();
+}
+
 Status PgStorage::close() {
   if (closed_.exchange(true)) return Status::OK();
+  if (listener_) listener_->Stop();  // no call to on_commit after close()
   writer_->stop();  // answers every queued write first
   // The writer thread has ended: its state is this thread's now.
   Status s = make_durable();
@@ -294,7 +382,7 @@ std::string PgStorage::new_group_id() { return RandomId("") + RandomId(""); }
 Status PgStorage::ensure_connection() {
   if (writer_conn_ && writer_conn_->ok()) return Status::OK();
   writer_conn_.reset();
-  COMMERCE_ASSIGN_OR_RETURN(writer_conn_, PgConnection::Connect(settings_));
+  COMMERCE_ASSIGN_OR_RETURN(writer_conn_, ConnectWriter(settings_));
   return Status::OK();
 }
 
@@ -340,10 +428,9 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
   Failure f = Failure::kNone;
   // Groups nobody waits to be durable for commit without waiting for the WAL flush (nor for
   // synchronous replicas); sync() makes them durable later.
-  *error = writer_conn_->exec(durable ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                      : "BEGIN ISOLATION LEVEL SERIALIZABLE; "
-                                        "SET LOCAL synchronous_commit = off",
-                              &f);
+  // One round trip: the transaction, its durability and the store's write lock, taken before
+  // any statement that takes the snapshot.
+  *error = writer_conn_->exec(durable ? begin_durable_ : begin_lazy_, &f);
   auto failed = [&](Failure failure) {
     if (failure == Failure::kConnection) return Outcome::kLost;
     (void)writer_conn_->exec("ROLLBACK");
@@ -356,7 +443,24 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
   if (!error->ok()) return failed(f);
   *error = writer_conn_->exec("SAVEPOINT m", &f);
   if (!error->ok()) return failed(f);
-  for (PendingWrite* w : group) {
+  std::vector<ChangeSetState*> run;
+  for (size_t i = 0; i < group.size();) {
+    // A run of consecutive change sets: applied natively, two round trips (pg_apply.h).
+    run.clear();
+    size_t end = i;
+    for (; end < group.size(); ++end) {
+      const auto* set = group[end]->mutation.target<ChangeSetMutation>();
+      if (set == nullptr) break;
+      run.push_back(set->state.get());
+    }
+    if (!run.empty()) {
+      *error = ApplyRun(*writer_conn_, *names_, run, &f);
+      if (!error->ok()) return failed(f == Failure::kNone ? Failure::kStatement : f);
+      for (size_t k = i; k < end; ++k) group[k]->result = run[k - i]->result.status;
+      i = end;
+      continue;
+    }
+    PendingWrite* w = group[i++];
     f = run_mutation(*w);
     if (f == Failure::kNone) continue;
     *error = w->result;
@@ -364,7 +468,7 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
     // the group as a whole fails.
     return failed(f);
   }
-  *error = writer_conn_->exec("RELEASE SAVEPOINT m; COMMIT", &f);
+  *error = writer_conn_->exec(commit_sql_, &f);
   if (error->ok()) return Outcome::kCommitted;
   if (f == Failure::kConnection) return Outcome::kUnknown;
   // COMMIT itself failed (a serialization failure found at commit): rolled back.
@@ -509,6 +613,14 @@ Status PgStorage::make_durable() {
 
 Result<std::unique_ptr<Storage>> OpenPostgresStorage(const StorageOptions& options) {
   return postgres::PgStorage::Open(options);
+}
+
+Status ListenForCommits(Storage& storage, std::function<void()> on_commit) {
+  auto* pg = dynamic_cast<postgres::PgStorage*>(&storage);
+  if (pg == nullptr)
+    return Status::NotSupported("commit wake-ups need the postgres driver, not " +
+                                std::string(storage.driver()));
+  return pg->listen_for_commits(std::move(on_commit));
 }
 
 }  // namespace commerce

@@ -5,6 +5,7 @@
 // so a COMMIT whose answer was lost is looked up, never run twice.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "commerce/storage.h"
@@ -12,5 +13,13 @@
 namespace commerce {
 
 Result<std::unique_ptr<Storage>> OpenPostgresStorage(const StorageOptions& options);
+
+// Calls `on_commit` on a thread of the driver's soon after any process (this one included)
+// commits a group on the store: PostgreSQL's LISTEN/NOTIFY (pg_listener.h). A hint, which
+// may be lost while the listening connection is down: callers keep polling as well.
+// NotSupported when `storage` is not a postgres driver or its server has no LISTEN (the
+// caller then only polls); Unavailable when the server cannot be reached. At most once per
+// storage; the thread stops with close().
+Status ListenForCommits(Storage& storage, std::function<void()> on_commit);
 
 }  // namespace commerce
