@@ -68,8 +68,13 @@ int main(int argc, char** argv) {
     if (std::string_view(suite.name) == "orders") {
       sub->add_option("--skus", options.skus, "SKUs in the shop (default 1000000, --quick 100000)")
           ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
-      sub->add_option("--warehouses", options.warehouses, "warehouses (default 200)")
+      sub->add_option("--warehouses", options.warehouses, "warehouses (default 200; 20 with --driver postgres)")
           ->check(CLI::Range(1, 100'000));
+      sub->add_option("--driver", options.drivers,
+                      "engine drivers, repeatable: lmdb, sqlite (beside the SQLite peer; the default is "
+                      "both) or postgres (two engine processes beside the libpq-sql peer, on the server "
+                      "COMMERCE_PG_URL names; orders-place only; 20,000 SKUs by default)")
+          ->check(CLI::IsMember({"lmdb", "sqlite", "postgres"}));
     }
     if (std::string_view(suite.name) == "http") {
       sub->add_option("--target", options.targets,

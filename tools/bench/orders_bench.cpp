@@ -29,7 +29,12 @@
 // Map of this file: 1. parameters  2. the shop (workload)  3. the streams  4. the systems
 //                   5. the cases  6. the suite.
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <atomic>
@@ -54,6 +59,7 @@
 #include "commerce/sample.h"
 #include "commerce/storage.h"
 #include "harness.h"
+#include "peer_libpq_orders.h"
 #include "peer_sqlite_orders.h"
 #include "report.h"
 
@@ -90,14 +96,25 @@ constexpr int64_t kBaseUnits = 24;     // every SKU, however unpopular
 constexpr int kCartSessionOps = 20;
 constexpr double kCartRateBudget = 100'000;
 
+// --driver postgres: every product, stock record and customer of the shop is loaded through
+// the engine over the network, so its shop is smaller by default.
+constexpr uint64_t kPostgresSkus = 20'000;
+constexpr int kPostgresWarehouses = 20;
+
+bool WantsPostgres(const BenchOptions& o) {
+  return std::find(o.drivers.begin(), o.drivers.end(), "postgres") != o.drivers.end();
+}
+
 uint64_t SkusOption(const BenchOptions& o) {
   if (o.skus > 0) return o.skus;
   if (o.records > 0) return o.records;
+  if (WantsPostgres(o)) return o.quick ? kPostgresSkus / 10 : kPostgresSkus;
   return o.quick ? kQuickSkus : kDefaultSkus;
 }
 
 int WarehousesOption(const BenchOptions& o) {
-  return o.warehouses > 0 ? o.warehouses : kDefaultWarehouses;
+  if (o.warehouses > 0) return o.warehouses;
+  return WantsPostgres(o) ? kPostgresWarehouses : kDefaultWarehouses;
 }
 
 struct Params {
@@ -489,12 +506,14 @@ constexpr char kOutOfStockPrefix[] = "OutOfStock";
 // The engine: Engine::open on a driver, loaded through its public API.
 class EngineSystem final : public System {
  public:
-  explicit EngineSystem(std::string driver) : System(kEngineSystem, std::move(driver)) {}
+  explicit EngineSystem(std::string driver, StorageTuning tuning = {})
+      : System(kEngineSystem, std::move(driver)), tuning_(std::move(tuning)) {}
 
   bool Load(const Shop& shop, const std::string& dir, std::string* error) override {
     EngineOptions eo;
     eo.path = dir;
     eo.driver = driver_;
+    eo.storage = tuning_;
     auto engine = Engine::open(eo);
     if (!engine.ok()) return Fail(engine.status(), "Engine::open", error);
     engine_ = std::move(*engine);
@@ -665,6 +684,7 @@ class EngineSystem final : public System {
     return false;
   }
 
+  const StorageTuning tuning_;
   std::unique_ptr<Engine> engine_;
   uint64_t carts_ = 0;
   StorageStats before_;
@@ -798,6 +818,355 @@ class SqlitePeerSystem final : public System {
   uint64_t carts_ = 0;
 };
 
+// The engine on PostgreSQL as a fleet runs it: kPgProcesses engine processes (forks, each with
+// its own directory and connections) sharing one store. The shop is loaded through an engine
+// in this process, which is then closed; each child opens the store and serves orders on a
+// UNIX socket, one connection (and one thread of the child) per client thread of this process,
+// client thread t talking to child t % kPgProcesses. A request is the order's draw (indexes
+// into the shop, which the children inherited from the fork), the answer its outcome: the
+// latency measured here includes that local hop, which the peer does not pay. The children
+// run no search indexer (the peer has no search) and their background consumers under the
+// store's leases, as a fleet's instances do.
+constexpr int kPgProcesses = 2;
+
+struct PgOrderWire {
+  uint32_t customer = 0;
+  uint32_t region = 0;
+  int32_t lines = 0;
+  uint64_t sku[kMaxLines] = {};
+  int64_t quantity[kMaxLines] = {};
+  uint16_t key_size = 0;
+  char key[96] = {};
+};
+enum : uint8_t { kWirePlaced = 0, kWireOutOfStock = 1, kWireError = 2 };
+
+bool WriteAll(int fd, const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+bool ReadAll(int fd, void* data, size_t n) {
+  char* p = static_cast<char*>(data);
+  while (n > 0) {
+    ssize_t r = ::read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+std::string PgUrl() {
+  const char* url = std::getenv("COMMERCE_PG_URL");
+  return url ? url : "";
+}
+
+class PgEngineSystem final : public System {
+ public:
+  PgEngineSystem(std::string schema) : System(kEngineSystem, "postgres"), schema_(std::move(schema)) {}
+  ~PgEngineSystem() override {
+    std::string ignored;
+    Close(&ignored);
+  }
+
+  bool Load(const Shop& shop, const std::string& dir, std::string* error) override {
+    StorageTuning tuning;
+    tuning.postgres_schema = schema_;
+    {
+      EngineSystem loader("postgres", tuning);
+      if (!loader.Load(shop, dir + "/loader", error) || !loader.Close(error)) return false;
+    }
+    for (int p = 0; p < kPgProcesses; ++p) {
+      const std::string path = dir + "/proc" + std::to_string(p);
+      const std::string socket_path = dir + "/proc" + std::to_string(p) + ".sock";
+      int ready[2], control[2];
+      if (::pipe(ready) != 0 || ::pipe(control) != 0) return *error = "pipe failed", false;
+      const pid_t pid = ::fork();
+      if (pid < 0) return *error = "fork failed", false;
+      if (pid == 0) {
+        ::close(ready[0]);
+        ::close(control[1]);
+        // The earlier children's control pipes: only the parent may hold them open.
+        for (const Child& c : children_) ::close(c.control);
+        ::_exit(RunChild(shop, path, socket_path, ready[1], control[0]));
+      }
+      ::close(ready[1]);
+      ::close(control[0]);
+      children_.push_back({pid, control[1], socket_path});
+      char answer[512] = {};
+      const ssize_t n = ::read(ready[0], answer, sizeof answer - 1);
+      ::close(ready[0]);
+      if (n <= 0 || std::string(answer, static_cast<size_t>(n)) != "ready")
+        return *error = label() + ": engine process " + std::to_string(p) + ": " +
+                        (n > 0 ? std::string(answer, static_cast<size_t>(n)) : "exited"),
+               false;
+    }
+    return true;
+  }
+
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round) override {
+    return [this, &shop, threads, round](int thread) -> Op {
+      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread);
+      std::string error;
+      const int connected = Connect(children_[static_cast<size_t>(thread) % children_.size()].socket, &error);
+      if (connected < 0) return [error](std::string* e) { return *e = error, false; };
+      // Closed when the run drops its last copy of the op.
+      std::shared_ptr<int> fd(new int(connected), [](int* p) {
+        ::close(*p);
+        delete p;
+      });
+      return [this, stream, fd](std::string* e) {
+        const OrderDraw& d = stream->Next();
+        PgOrderWire w;
+        w.customer = d.customer;
+        w.region = d.region;
+        w.lines = d.lines;
+        for (int l = 0; l < d.lines; ++l) {
+          w.sku[l] = d.sku[l];
+          w.quantity[l] = d.quantity[l];
+        }
+        w.key_size = static_cast<uint16_t>(std::min(d.key.size(), sizeof w.key));
+        std::memcpy(w.key, d.key.data(), w.key_size);
+        uint8_t outcome = kWireError;
+        uint16_t size = 0;
+        if (!WriteAll(*fd, &w, sizeof w) || !ReadAll(*fd, &outcome, 1) || !ReadAll(*fd, &size, 2)) {
+          *e = label() + ": the engine process hung up";
+          NoteError(*e);
+          return false;
+        }
+        std::string message(size, '\0');
+        if (size > 0 && !ReadAll(*fd, message.data(), size)) {
+          *e = label() + ": the engine process hung up";
+          NoteError(*e);
+          return false;
+        }
+        if (outcome == kWirePlaced) {
+          CountPlaced(d.lines);
+          return true;
+        }
+        if (outcome == kWireOutOfStock) {
+          CountOutOfStock();
+          *e = kOutOfStockPrefix + (": " + message);
+          return false;
+        }
+        *e = message;
+        NoteError(*e);
+        return false;
+      };
+    };
+  }
+
+  WorkerFactory CartClients(const Shop&, int, int) override {
+    return [](int) -> Op { return [](std::string* e) { return *e = "cart-add-set is not run on postgres", false; }; };
+  }
+
+  bool Close(std::string* error) override {
+    bool ok = true;
+    for (Child& c : children_) {
+      ::close(c.control);  // the child closes its engine and exits
+      int status = 0;
+      if (::waitpid(c.pid, &status, 0) != c.pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        *error = label() + ": engine process " + std::to_string(c.pid) + " did not exit cleanly";
+        ok = false;
+      }
+    }
+    children_.clear();
+    return ok;
+  }
+
+ private:
+  struct Child {
+    pid_t pid;
+    int control;  // closing it tells the child to stop
+    std::string socket;
+  };
+
+  static int Connect(const std::string& path, std::string* error) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      *error = "cannot connect to the engine process at " + path + ": " + std::strerror(errno);
+      if (fd >= 0) ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  // The child: opens the store, says "ready" (or why not), serves connections until the
+  // parent closes `control`, then closes the engine.
+  int RunChild(const Shop& shop, const std::string& path, const std::string& socket_path, int ready, int control) {
+    EngineOptions eo;
+    eo.path = path;
+    eo.driver = "postgres";
+    eo.storage.postgres_schema = schema_;
+    eo.search.run_indexer = false;
+    auto opened = Engine::open(eo);
+    int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", socket_path.c_str());
+    ::unlink(socket_path.c_str());
+    std::string why;
+    if (!opened.ok()) why = opened.status().ToString();
+    else if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 256) != 0)
+      why = "cannot listen on " + socket_path + ": " + std::strerror(errno);
+    const std::string answer = why.empty() ? "ready" : why;
+    (void)WriteAll(ready, answer.data(), answer.size());
+    ::close(ready);
+    if (!why.empty()) return 1;
+    Engine& engine = **opened;
+    std::thread acceptor([&] {
+      for (;;) {
+        int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) return;  // the listener was shut down
+        std::thread([&engine, &shop, fd] { Serve(engine, shop, fd); ::close(fd); }).detach();
+      }
+    });
+    char byte;
+    while (::read(control, &byte, 1) > 0) {
+    }
+    ::shutdown(listener, SHUT_RDWR);
+    acceptor.join();
+    // Connections still open are the parent's idle clients: closing the engine answers any
+    // call in flight with FailedPrecondition.
+    Status closed = engine.close();
+    return closed.ok() ? 0 : 1;
+  }
+
+  static void Serve(Engine& engine, const Shop& shop, int fd) {
+    PlaceOrder r;
+    PgOrderWire w;
+    while (ReadAll(fd, &w, sizeof w)) {
+      r.idempotency_key.assign(w.key, w.key_size);
+      r.customer_id = shop.customer_ids[w.customer];
+      r.lines.resize(static_cast<size_t>(w.lines));
+      for (int l = 0; l < w.lines; ++l) r.lines[l] = {shop.skus[w.sku[l]], w.quantity[l]};
+      r.shipping_address = shop.addresses[w.region];
+      auto placed = engine.orders().place(r);
+      const uint8_t outcome = placed.ok() ? kWirePlaced : placed.status().IsOutOfStock() ? kWireOutOfStock : kWireError;
+      const std::string message = placed.ok() ? "" : placed.status().ToString().substr(0, 4000);
+      const uint16_t size = static_cast<uint16_t>(message.size());
+      if (!WriteAll(fd, &outcome, 1) || !WriteAll(fd, &size, 2) || !WriteAll(fd, message.data(), size)) return;
+    }
+  }
+
+  const std::string schema_;
+  std::vector<Child> children_;
+};
+
+// The peer: peer_libpq_orders.h, on the same server, in a schema of its own.
+class LibpqPeerSystem final : public System {
+ public:
+  explicit LibpqPeerSystem(std::string schema) : System("libpq-sql", "postgres"), schema_(std::move(schema)) {}
+
+  bool Load(const Shop& shop, const std::string&, std::string* error) override {
+    db_ = LibpqOrdersPeer::Open(PgUrl(), schema_, error);
+    if (!db_) return false;
+    Progress progress("loading " + std::to_string(shop.p.skus) + " products, " + std::to_string(shop.stock.size()) +
+                          " stock records and " + std::to_string(shop.customer_ids.size()) + " customers into " +
+                          label() + " (COPY)",
+                      1);
+    if (!db_->LoadProducts(
+            shop.p.skus,
+            [&](uint64_t i, std::string* sku, int64_t* price, std::string* currency) {
+              *sku = shop.skus[i];
+              *price = shop.prices[i];
+              *currency = shop.currency;
+            },
+            error) ||
+        !db_->LoadWarehouses(
+            shop.warehouses.size(),
+            [&](uint64_t i, std::string* id, std::string* region, int64_t* priority) {
+              *id = shop.warehouses[i].id;
+              *region = shop.warehouses[i].region;
+              *priority = shop.warehouses[i].priority;
+            },
+            error) ||
+        !db_->LoadStock(
+            shop.stock.size(),
+            [&](uint64_t i, std::string* sku, std::string* warehouse, int64_t* on_hand) {
+              const StockRow& row = shop.stock[i];
+              *sku = shop.skus[row.sku];
+              *warehouse = shop.warehouses[row.warehouse].id;
+              *on_hand = row.units;
+            },
+            error) ||
+        !db_->LoadCustomers(
+            shop.customer_ids.size(),
+            [&](uint64_t i, std::string* id, std::string* email) {
+              *id = shop.customer_ids[i];
+              *email = "shopper" + std::to_string(i) + "@example.com";
+            },
+            error) ||
+        !db_->Analyze(error))
+      return false;
+    progress.Done(1);
+    return true;
+  }
+
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round) override {
+    return [this, &shop, threads, round](int thread) -> Op {
+      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread);
+      std::string error;
+      std::shared_ptr<LibpqOrdersPeer::Client> client(
+          db_->NewClient(StreamSeed("libpq-order-ids", threads, round, thread), &error));
+      if (!client) return [error](std::string* e) { return *e = error, false; };
+      auto request = std::make_shared<LibpqOrdersPeer::OrderRequest>();
+      return [this, &shop, stream, client, request](std::string* e) {
+        const OrderDraw& d = stream->Next();
+        LibpqOrdersPeer::OrderRequest& r = *request;
+        r.idempotency_key = d.key;
+        r.customer = shop.customer_ids[d.customer];
+        r.region = shop.addresses[d.region].region;
+        r.lines.resize(static_cast<size_t>(d.lines));
+        for (int l = 0; l < d.lines; ++l) r.lines[l] = {shop.skus[d.sku[l]], d.quantity[l]};
+        LibpqOrdersPeer::Outcome outcome;
+        if (!client->PlaceOrder(r, &outcome, e)) {
+          NoteError(*e);
+          return false;
+        }
+        switch (outcome) {
+          case LibpqOrdersPeer::Outcome::kPlaced:
+            CountPlaced(d.lines);
+            return true;
+          case LibpqOrdersPeer::Outcome::kOutOfStock:
+            CountOutOfStock();
+            *e = std::string(kOutOfStockPrefix) + ": an order line found no warehouse with its quantity";
+            return false;
+          case LibpqOrdersPeer::Outcome::kReplayed:
+            break;
+        }
+        *e = "libpq-sql: idempotency key '" + d.key + "' already used (the streams repeat a key)";
+        NoteError(*e);
+        return false;
+      };
+    };
+  }
+
+  WorkerFactory CartClients(const Shop&, int, int) override {
+    return [](int) -> Op { return [](std::string* e) { return *e = "cart-add-set is not run on postgres", false; }; };
+  }
+
+  bool Close(std::string*) override {
+    db_.reset();
+    return true;
+  }
+
+ private:
+  const std::string schema_;
+  std::unique_ptr<LibpqOrdersPeer> db_;
+};
+
 // ---------------------------------------------------------------------------------------
 // 5. the cases
 
@@ -812,6 +1181,9 @@ void RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
              Reporter& reporter, WorkDir& work) {
   const char* case_name = kind == CaseKind::kOrders ? kOrdersPlace : kCartAddSet;
   std::vector<Row> rows;
+  std::string sync_standbys;
+  for (const Loaded& l : systems)
+    if (l.sys->driver() == "postgres") sync_standbys = PgSyncStandbys(PgUrl());
   for (int threads : p.threads) {
     std::vector<TimedRunResult> results(systems.size());
     std::vector<std::vector<double>> fsync_ms(systems.size()), fsync_after_ms(systems.size());
@@ -869,6 +1241,10 @@ void RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
       }
       row.add("disk_fsync_ms", Median(fsync_ms[k]));
       row.add("disk_fsync_after_ms", Median(fsync_after_ms[k]));
+      if (sys.driver() == "postgres") {
+        row.add("processes", sys.system() == kEngineSystem ? kPgProcesses : 1);
+        row.add("sync_standbys", sync_standbys);
+      }
       row.add("skus", p.skus);
       row.add("warehouses", p.warehouses);
       if (kind == CaseKind::kOrders) row.add("customers", p.customers);
@@ -903,8 +1279,21 @@ void RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
 
 int RunOrdersSuite(const BenchOptions& o, Reporter& reporter) {
   const Params p = ParamsFor(o);
+  const bool postgres = WantsPostgres(o);
+  for (const std::string& d : o.drivers)
+    if (d != "lmdb" && d != "sqlite" && d != "postgres") {
+      Log("commerce-bench orders: --driver " + d + ": expected lmdb, sqlite or postgres");
+      return 1;
+    }
+  if (postgres && PgUrl().empty()) {
+    Log("commerce-bench orders: --driver postgres needs COMMERCE_PG_URL (e.g. tools/pg-cluster run [--replica] -- "
+        "build/bin/commerce-bench orders --driver postgres)");
+    return 1;
+  }
   const bool want_orders = o.WantCase(kOrdersPlace);
-  const bool want_carts = o.WantCase(kCartAddSet);
+  const bool want_carts = o.WantCase(kCartAddSet) && !postgres;
+  if (postgres && o.WantCase(kCartAddSet) && !o.cases.empty())
+    Log("commerce-bench orders: " + std::string(kCartAddSet) + " is not run with --driver postgres");
   if (!want_orders && !want_carts) {
     Log("commerce-bench orders: no such case; the cases are " + std::string(kOrdersPlace) + " and " + kCartAddSet);
     return 1;
@@ -930,9 +1319,21 @@ int RunOrdersSuite(const BenchOptions& o, Reporter& reporter) {
       std::to_string(order_budget) + " orders per system); " + std::to_string(shop.carts) + " carts per system");
 
   std::vector<std::unique_ptr<System>> candidates;
-  candidates.push_back(std::make_unique<EngineSystem>("lmdb"));
-  candidates.push_back(std::make_unique<EngineSystem>("sqlite"));
-  candidates.push_back(std::make_unique<SqlitePeerSystem>());
+  auto want = [&](const char* driver) {
+    return o.drivers.empty() ? std::string_view(driver) != "postgres"
+                             : std::find(o.drivers.begin(), o.drivers.end(), driver) != o.drivers.end();
+  };
+  if (want("lmdb")) candidates.push_back(std::make_unique<EngineSystem>("lmdb"));
+  if (want("sqlite")) candidates.push_back(std::make_unique<EngineSystem>("sqlite"));
+  if (want("lmdb") || want("sqlite")) candidates.push_back(std::make_unique<SqlitePeerSystem>());
+  // Schemas of this run's own, dropped at the end.
+  const std::string pg_schema = "bench_orders_" + std::to_string(::getpid());
+  if (postgres) {
+    candidates.push_back(std::make_unique<PgEngineSystem>(pg_schema));
+    candidates.push_back(std::make_unique<LibpqPeerSystem>(pg_schema + "_peer"));
+    Log("orders: postgres: " + std::to_string(kPgProcesses) + " engine processes beside libpq-sql; "
+        "synchronous_standby_names '" + PgSyncStandbys(PgUrl()) + "'");
+  }
   std::vector<Loaded> systems;
   int rc = 0;
   for (auto& sys : candidates) {
@@ -962,6 +1363,9 @@ int RunOrdersSuite(const BenchOptions& o, Reporter& reporter) {
     }
     work.Discard(dir);
   }
+  if (postgres)
+    for (const std::string& schema : {pg_schema, pg_schema + "_peer"})
+      if (!PgDropSchema(PgUrl(), schema, &error)) Log("commerce-bench: orders: " + error);
   return rc;
 }
 
