@@ -32,7 +32,13 @@ def write_sample(path):
 
 
 def main():
-    work = Path(tempfile.mkdtemp(prefix="commerce-example-"))
+    # The sample and the store go in a temporary directory, removed at the end (unless a store
+    # directory is given), so the example can run any number of times.
+    with tempfile.TemporaryDirectory(prefix="commerce-example-") as tmp:
+        run(Path(tmp))
+
+
+def run(work):
     csv_path = Path(sys.argv[1]) if len(sys.argv) > 1 else work / "catalog.csv"
     if len(sys.argv) <= 1:
         write_sample(csv_path)

@@ -40,8 +40,10 @@ def demo_writer(engine, stop):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     demo = "--demo" in sys.argv or not args
-    store = args[0] if args else Path(tempfile.mkdtemp(prefix="commerce-events-")) / "shop"
-    with commerce.Engine(store) as engine:
+    # Without a store directory: a temporary one, removed at the end.
+    tmp = tempfile.TemporaryDirectory(prefix="commerce-events-")
+    store = args[0] if args else Path(tmp.name) / "shop"
+    with tmp, commerce.Engine(store) as engine:
         stop = threading.Event()
         if demo:
             threading.Thread(target=demo_writer, args=(engine, stop), daemon=True).start()

@@ -39,8 +39,10 @@ def demo_store(engine, orders=300):
 
 
 def main():
-    store = sys.argv[1] if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="commerce-sales-")) / "shop"
-    with commerce.Engine(store) as engine:
+    # Without a store directory: a temporary one, removed at the end.
+    tmp = tempfile.TemporaryDirectory(prefix="commerce-sales-")
+    store = sys.argv[1] if len(sys.argv) > 1 else Path(tmp.name) / "shop"
+    with tmp, commerce.Engine(store) as engine:
         if engine.events.last_seq() == 0:
             demo_store(engine)
         lines = engine.orders.to_dataframe(lines=True)

@@ -1,4 +1,5 @@
-"""The programs in examples/python run and print what they promise."""
+"""The programs in examples/python run and print what they promise, leave nothing behind in
+the temporary directory, and run again (issue 16, defect 9)."""
 
 import os
 import subprocess
@@ -11,11 +12,25 @@ from conftest import PYTHON
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "python"
 
 
-def run(name, *args):
+def run(name, *args, tmp=None):
+    env = dict(os.environ)
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)
     out = subprocess.run([PYTHON, str(EXAMPLES / name), *args], capture_output=True, text=True, timeout=120,
-                         env=dict(os.environ))
+                         env=env)
     assert out.returncode == 0, out.stderr
     return out.stdout
+
+
+@pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py"])
+def test_examples_clean_up_and_run_twice(name, tmp_path):
+    if name == "sales_report.py":
+        pytest.importorskip("pandas")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    for _ in range(2):
+        run(name, tmp=tmp)
+        assert list(tmp.iterdir()) == []  # the store and the sample went with the run
 
 
 def test_load_csv_and_search():
