@@ -2,7 +2,7 @@
 # Import a catalog, read a product, update it conditionally.
 set -eu
 . "$(dirname "$0")/env.sh"
-FILE=${1:-/tmp/products.jsonl}
+FILE=${1:?give the catalog to import: build/bin/commerce generate --products 1000 --out FILE}
 
 say "bulk import (admin): JSON Lines in the catalog's native schema"
 curl -sS -H "$ADMIN" -H 'Content-Type: application/x-ndjson' --data-binary @"$FILE" \

@@ -1,0 +1,44 @@
+"""The curl sessions of examples/http run against a server with the example keys, and run again
+on the same server (issue 16, defect 9: 02-checkout.sh could not run twice)."""
+import os
+import subprocess
+import tempfile
+
+from conftest import SOURCE, Server, find_cli, find_server
+
+EXAMPLES = os.path.join(SOURCE, "examples", "http")
+
+
+def session(name, base, *args):
+    r = subprocess.run([os.path.join(EXAMPLES, name), *args], capture_output=True, text=True,
+                       timeout=120, env=dict(os.environ, BASE=base))
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def test_the_sessions_run_and_run_again():
+    with tempfile.TemporaryDirectory(prefix="commerce-http-examples-") as d:
+        sample = os.path.join(d, "products.jsonl")
+        r = subprocess.run([find_cli(), "generate", "--products", "200", "--out", sample],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(EXAMPLES, "keys.txt")) as f:
+            keys = f.read()
+        server = Server(find_server(), d, keys=keys)
+        try:
+            out = session("01-catalog.sh", server.base, sample)
+            assert '"imported":200' in out
+            orders = set()
+            for run in (1, 2):
+                out = session("02-checkout.sh", server.base)
+                assert out.count("status ") == 3 and "status shipped" in out, out
+                assert "error" not in out.lower(), out
+                placed = [line for line in out.splitlines() if line.startswith('{"id":"ord-')]
+                assert len(placed) == 2 and placed[0] == placed[1], out  # one order, twice
+                orders.add(placed[0])
+            assert len(orders) == 2  # each run its own order
+            assert '"hits"' in session("03-search.sh", server.base)
+            session("04-errors-and-ops.sh", server.base)
+        finally:
+            code, err = server.stop()
+        assert code == 0, err
