@@ -377,6 +377,7 @@ Status PgStorage::close() {
   return s;
 }
 
+// 32 hex digits: attempt_group writes it as an SQL literal, which only such text may be.
 std::string PgStorage::new_group_id() { return RandomId("") + RandomId(""); }
 
 Status PgStorage::ensure_connection() {
@@ -430,18 +431,17 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
   // synchronous replicas); sync() makes them durable later.
   // One round trip: the transaction, its durability and the store's write lock, taken before
   // any statement that takes the snapshot.
-  *error = writer_conn_->exec(durable ? begin_durable_ : begin_lazy_, &f);
+  // The group's id is 32 hex digits (new_group_id), so it can be a literal of the same round
+  // trip; as bytea its bytes are the id's, as look_up sends them.
+  *error = writer_conn_->exec((durable ? begin_durable_ : begin_lazy_) + "; INSERT INTO " +
+                                  Quoted(options_.postgres_schema, "__groups") + " (id) VALUES ('" +
+                                  group_id + "'::bytea); SAVEPOINT m",
+                              &f);
   auto failed = [&](Failure failure) {
     if (failure == Failure::kConnection) return Outcome::kLost;
     (void)writer_conn_->exec("ROLLBACK");
     return failure == Failure::kRetry ? Outcome::kRetry : Outcome::kRolledBack;
   };
-  if (!error->ok()) return failed(f);
-  PgResult r = writer_conn_->run(
-      "__group", "INSERT INTO " + Quoted(options_.postgres_schema, "__groups") + " (id) VALUES ($1)",
-      {Param{group_id}}, error, &f);
-  if (!error->ok()) return failed(f);
-  *error = writer_conn_->exec("SAVEPOINT m", &f);
   if (!error->ok()) return failed(f);
   std::vector<ChangeSetState*> run;
   for (size_t i = 0; i < group.size();) {
