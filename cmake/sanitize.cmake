@@ -1,10 +1,25 @@
-# Instrumented builds, each in its own build directory (tools/test; docs/testing.md):
+# Instrumented builds, each in its own build directory (tools/test, tools/fuzz; docs/testing.md):
 #   COMMERCE_SANITIZE=address  ASan with UBSan (every undefined behaviour is fatal)
 #   COMMERCE_SANITIZE=thread   TSan
+#   COMMERCE_FUZZ=ON           clang's libFuzzer build: every target compiled with coverage
+#                              for libFuzzer and ASan+UBSan; the fuzz targets link libFuzzer's
+#                              main (tests/fuzz/CMakeLists.txt). Without the coverage in the
+#                              library, libFuzzer would run blind, mutating at random.
 # Every target of such a build is instrumented, the library included.
 set(COMMERCE_SANITIZE "" CACHE STRING "Sanitizers for every target: address (ASan+UBSan) or thread (TSan)")
+option(COMMERCE_FUZZ "libFuzzer build (clang): coverage and ASan+UBSan on every target" OFF)
 
-if(COMMERCE_SANITIZE STREQUAL "address")
+if(COMMERCE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "COMMERCE_FUZZ needs clang (tools/fuzz uses clang++-14), not ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  if(NOT COMMERCE_SANITIZE STREQUAL "")
+    message(FATAL_ERROR "COMMERCE_FUZZ brings its own sanitizers: leave COMMERCE_SANITIZE empty")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+elseif(COMMERCE_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 elseif(COMMERCE_SANITIZE STREQUAL "thread")

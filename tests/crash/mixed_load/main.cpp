@@ -5,7 +5,8 @@
 // at a random moment: a quarter of the rounds during open (which, after a crash, is
 // recovery), the rest while it writes. Every few rounds and after the last, the harness
 // reopens the store and checks it against the ledger of acknowledged operations (ledger.h)
-// and the store's own invariants. It ends with a report and exits 0 only when nothing
+// and the store's own invariants: Engine::verify() on the reopened engine, then `commerce
+// verify` on the closed store's files, and what only the workload knows (store_invariants.h). It ends with a report and exits 0 only when nothing
 // acknowledged was lost and no invariant was broken.
 //
 //   build/bin/commerce-crash-harness --driver lmdb --rounds 100
@@ -201,6 +202,7 @@ int main(int argc, char** argv) {
         CheckStoreInvariants(**engine, &findings.violations);
         Status s = (*engine)->close();
         if (!s.ok()) findings.violations.push_back("closing after the check: " + s.ToString());
+        else VerifyClosedStore(h.dir, &findings.violations);
       }
       checked += round_checked;
       ++verifications;
