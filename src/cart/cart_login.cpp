@@ -62,7 +62,7 @@ Result<Cart> Carts::merge_guest_into_customer(std::string_view guest_cart_id,
   const Tables& t = core_->tables;
   const int64_t now = EngineCore::NowMs();
   const std::string guest_id(guest_cart_id), customer(customer_id);
-  const std::string new_id = RandomId("cart-");  // used only when the customer has no cart
+  const std::string new_id = RandomId("cart-", kCapabilityBytes);  // used only when the customer has no cart
   Cart out;
   COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
     auto read_guest = ReadCartRecord(txn, t, guest_id);

@@ -133,7 +133,7 @@ Status CheckForeignState(const CartState& s, std::string_view cart_id, std::stri
 }  // namespace
 
 Result<Cart> Carts::create(const NewCart& c) {
-  std::string id = c.id.empty() ? RandomId("cart-") : c.id;
+  std::string id = c.id.empty() ? RandomId("cart-", kCapabilityBytes) : c.id;
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
   COMMERCE_RETURN_IF_ERROR(CheckUtf8("currency", c.currency));
   if (!IsKnownCurrency(c.currency))

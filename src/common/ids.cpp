@@ -13,15 +13,13 @@ namespace commerce {
 
 namespace {
 
-// 8 bytes from the kernel's CSPRNG. getrandom blocks only until the pool is initialised at
-// boot, and returns short only when interrupted, so this loops over EINTR and short reads; it
-// cannot otherwise fail on Linux >= 3.17, and an id that is not random is worse than none.
-uint64_t OsRandom64() {
-  uint64_t v = 0;
-  auto* p = reinterpret_cast<unsigned char*>(&v);
+// `size` bytes from the kernel's CSPRNG. getrandom blocks only until the pool is initialised
+// at boot, and returns short only when interrupted, so this loops over EINTR and short reads;
+// it cannot otherwise fail on Linux >= 3.17, and an id that is not random is worse than none.
+void OsRandom(unsigned char* p, size_t size) {
   size_t got = 0;
-  while (got < sizeof v) {
-    const ssize_t n = getrandom(p + got, sizeof v - got, 0);
+  while (got < size) {
+    const ssize_t n = getrandom(p + got, size - got, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       std::perror("commerce: getrandom");
@@ -29,16 +27,21 @@ uint64_t OsRandom64() {
     }
     got += static_cast<size_t>(n);
   }
-  return v;
 }
 
 }  // namespace
 
-std::string RandomId(std::string_view prefix) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(OsRandom64()));
+std::string RandomId(std::string_view prefix, size_t bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  unsigned char raw[64];
+  if (bytes > sizeof raw) bytes = sizeof raw;
+  OsRandom(raw, bytes);
   std::string id(prefix);
-  id += buf;
+  id.reserve(prefix.size() + 2 * bytes);
+  for (size_t i = 0; i < bytes; ++i) {
+    id += kHex[raw[i] >> 4];
+    id += kHex[raw[i] & 15];
+  }
   return id;
 }
 

@@ -1,5 +1,5 @@
-// Generated identifiers ("cart-3f9a0c1d22e4b7a1"): a prefix and 16 hex digits from
-// the OS random source (getrandom), so ids are unique without coordination and unguessable.
+// Generated identifiers ("ord-3f9a0c1d22e4b7a1"): a prefix and hex digits from the OS random
+// source (getrandom), so ids are unique without coordination and unguessable.
 #pragma once
 
 #include <string>
@@ -9,7 +9,11 @@
 
 namespace commerce {
 
-std::string RandomId(std::string_view prefix);
+// `prefix` and 2 * `bytes` hex digits. 8 bytes (64 bits) for names; 16 bytes (128 bits) for
+// ids that are capabilities (a cart id, an order's access token): whoever holds one may act
+// with it, so it must stay unguessable however many are made and probed.
+inline constexpr size_t kCapabilityBytes = 16;
+std::string RandomId(std::string_view prefix, size_t bytes = 8);
 
 // The rule for ids given by callers (products, SKUs, warehouses, customers, carts, orders,
 // idempotency keys, stock refs, webhooks): 1..max_bytes bytes of UTF-8, no control

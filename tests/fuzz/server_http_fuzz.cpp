@@ -1,7 +1,7 @@
 // The reference server over real connections (issue 15): request parsing, the strict framing
 // checks, routing, keys and scopes, JSON bodies and the streamed import, exactly as a client
 // reaches them. One server runs in this process for the whole run (a store in a temporary
-// directory, keys `admin`/`store`, one loop, tools/server); each input is the bytes one
+// directory, keys `admin`/`store`/`public`, one loop, tools/server); each input is the bytes one
 // client sends on one connection, then closes its side. What is checked, for every input:
 //   - the server answers and closes within 10 s (no hang, no crash);
 //   - what comes back is a sequence of well-formed HTTP/1.1 responses, each with a status of
@@ -44,6 +44,7 @@ namespace {
 
 constexpr const char* kAdminKey = "admin-secret-0123456789";
 constexpr const char* kStoreKey = "store-secret-0123456789";
+constexpr const char* kPublicKey = "public-secret-0123456789";
 
 struct Running {
   std::string dir;
@@ -78,7 +79,8 @@ Running* StartServer() {
   r->dir = tmpl;
   {
     std::ofstream keys(r->dir + "/keys.txt");
-    keys << "admin admin " << kAdminKey << "\nshop store " << kStoreKey << "\n";
+    keys << "admin admin " << kAdminKey << "\nshop store " << kStoreKey << "\nweb public "
+         << kPublicKey << "\n";
   }
   r->state = std::make_unique<ServerState>();
   ServerOptions& o = r->state->options;

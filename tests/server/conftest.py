@@ -25,6 +25,7 @@ SOURCE = os.environ.get("COMMERCE_SOURCE", os.path.abspath(os.path.join(HERE, ".
 ADMIN_KEY = "admin-secret-0123456789"
 STORE_KEY = "store-secret-0123456789"
 LIMITED_KEY = "limited-secret-0123456789"
+PUBLIC_KEY = "public-secret-0123456789"
 REQUEST_TIMEOUT_MS = 1500
 MAX_BODY = 256 * 1024
 
@@ -59,7 +60,8 @@ def find_cli():
 DEFAULT_KEYS = ("# name scope secret [rate burst]\n"
                 f"admin admin {ADMIN_KEY}\n"
                 f"shop store {STORE_KEY}\n"
-                f"limited store {LIMITED_KEY} 1 2\n")
+                f"limited store {LIMITED_KEY} 1 2\n"
+                f"web public {PUBLIC_KEY}\n")
 
 
 class Server:
@@ -186,6 +188,11 @@ def admin(server, checker):
 @pytest.fixture(scope="session")
 def store(server, checker):
     return Client(server, checker, STORE_KEY)
+
+
+@pytest.fixture(scope="session")
+def public(server, checker):
+    return Client(server, checker, PUBLIC_KEY)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from conftest import (ADMIN_KEY, MAX_BODY, STORE_KEY, find_server, free_port, make_products, own_server,
+from conftest import (ADMIN_KEY, MAX_BODY, PUBLIC_KEY, STORE_KEY, find_server, free_port, make_products, own_server,
                       wait_indexed)
 from rawhttp import Sock
 
@@ -329,3 +329,70 @@ def test_a_client_that_closed_its_side_is_answered_and_let_go(server):
         assert s.closed_by_peer(timeout=5)
         assert time.time() - t0 < 3, (raw, time.time() - t0)
         s.close()
+
+
+# --- the corpus: every defect's shapes at once, and nothing written ------------------------------
+
+PUBLIC = f"Authorization: Bearer {PUBLIC_KEY}\r\n".encode()
+JSON = b"Content-Type: application/json\r\n"
+
+
+def post_carts(body, key=AUTH, extra=b""):
+    return (b"POST /v1/carts HTTP/1.1\r\nHost: x\r\n" + key + JSON + extra +
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+# (name, raw request, status, error code). Each is a request that would write (a cart, an order,
+# a product) were it accepted, or the shape of a defect of issue 15 that once got past.
+BAD_CORPUS = [
+    ("no key, with a body", post_carts(b"{}", key=b""), 401, "UNAUTHENTICATED"),
+    ("a wrong key", post_carts(b"{}", key=b"Authorization: Bearer not-a-key-at-all\r\n"), 401, "UNAUTHENTICATED"),
+    ("store key on an admin write", b"PUT /v1/products/corpus HTTP/1.1\r\nHost: x\r\n" + AUTH + JSON +
+     b"Content-Length: 2\r\n\r\n{}", 403, "PERMISSION_DENIED"),
+    ("public key on a store write", b"POST /v1/customers HTTP/1.1\r\nHost: x\r\n" + PUBLIC + JSON +
+     b"Content-Length: 2\r\n\r\n{}", 403, "PERMISSION_DENIED"),
+    ("public key choosing a cart id", post_carts(b'{"id": "corpus-cart"}', key=PUBLIC), 403, "PERMISSION_DENIED"),
+    ("public key giving a cart away", post_carts(b'{"customer_id": "c"}', key=PUBLIC), 403, "PERMISSION_DENIED"),
+    ("space before a colon", b"POST /v1/carts HTTP/1.1\r\nHost: x\r\n" + AUTH +
+     b"Transfer-Encoding : chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 400, "INVALID_ARGUMENT"),
+    ("space inside a name", post_carts(b"{}", extra=b"X Y: 1\r\n"), 400, "INVALID_ARGUMENT"),
+    ("Content-Length and Transfer-Encoding", b"POST /v1/carts HTTP/1.1\r\nHost: x\r\n" + AUTH + JSON +
+     b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 400, "INVALID_ARGUMENT"),
+    ("two Content-Lengths", post_carts(b"{}", extra=b"Content-Length: 2\r\n"), 400, "INVALID_ARGUMENT"),
+    ("a coding that does not end in chunked", b"POST /v1/carts HTTP/1.1\r\nHost: x\r\n" + AUTH + JSON +
+     b"Transfer-Encoding: gzip\r\n\r\n{}", 400, "INVALID_ARGUMENT"),
+    ("no Host", b"POST /v1/carts HTTP/1.1\r\n" + AUTH + JSON + b"Content-Length: 2\r\n\r\n{}", 400,
+     "INVALID_ARGUMENT"),
+    ("101 header lines", post_carts(b"{}", extra=b"".join(b"X-H%d: v\r\n" % i for i in range(100))), 431,
+     "HEADERS_TOO_LARGE"),
+    ("not JSON as a media type", post_carts(b"{}", extra=b"Content-Type: text/plain\r\n").replace(JSON, b""), 415,
+     "UNSUPPORTED_MEDIA_TYPE"),
+    ("a body past the limit", b"POST /v1/carts HTTP/1.1\r\nHost: x\r\n" + AUTH + JSON +
+     b"Content-Length: %d\r\n\r\n" % (MAX_BODY + 1), 413, "PAYLOAD_TOO_LARGE"),
+    ("a body on a route without one", b"DELETE /v1/carts/c HTTP/1.1\r\nHost: x\r\n" + AUTH +
+     b"Content-Length: 2\r\n\r\n{}", 413, "PAYLOAD_TOO_LARGE"),
+    ("a key twice", post_carts(b'{"currency": "USD", "currency": "EUR"}'), 400, "INVALID_ARGUMENT"),
+    ("JSON nested past 32", post_carts(b'{"id": ' + b"[" * 40 + b"]" * 40 + b"}"), 400, "INVALID_ARGUMENT"),
+    ("not UTF-8 in JSON", post_carts(b'{"currency": "US\xff"}'), 400, "INVALID_ARGUMENT"),
+    ("not UTF-8 in the path", b"POST /v1/carts/%ff/lines HTTP/1.1\r\nHost: x\r\n" + AUTH + JSON +
+     b'Content-Length: 27\r\n\r\n{"sku": "X", "quantity": 1}', 400, "INVALID_ARGUMENT"),
+    ("an unknown field", post_carts(b'{"colour": "red"}'), 400, "INVALID_ARGUMENT"),
+    ("an order without Idempotency-Key", b"POST /v1/orders HTTP/1.1\r\nHost: x\r\n" + AUTH + JSON +
+     b"Content-Length: 2\r\n\r\n{}", 400, "INVALID_ARGUMENT"),
+    ("truncated JSON", post_carts(b'{"currency": '), 400, "INVALID_ARGUMENT"),
+    ("public key reading an order", b"GET /v1/orders/ord-x HTTP/1.1\r\nHost: x\r\n" + PUBLIC + b"\r\n", 403,
+     "PERMISSION_DENIED"),
+]
+
+
+def test_a_corpus_of_bad_requests_writes_nothing_and_the_server_serves_on(server, admin, store):
+    """Each request of BAD_CORPUS over its own raw socket: the right status and code, a body that
+    is JSON in UTF-8, and, after all of them, not one event written; the server still serves."""
+    last = admin.get("/v1/events", params={"limit": 1}).json()["last_seq"]
+    for name, raw, status, code in BAD_CORPUS:
+        got, _, doc = exchange(server, raw)
+        assert (got, doc["error"]["code"]) == (status, code), (name, doc)
+        assert doc["error"]["request_id"], name
+    assert admin.get("/v1/events", params={"limit": 1}).json()["last_seq"] == last
+    assert store.get("/v1/carts/corpus-cart").status_code == 404
+    still_serving(store)

@@ -157,7 +157,8 @@ TEST_CASE("carts: create with a given or generated id, and its event", "[carts]"
 
   Cart generated = shop.NewCart();
   CHECK(generated.id.rfind("cart-", 0) == 0);
-  CHECK(generated.id.size() == 5 + 16);
+  CHECK(generated.id.size() == 5 + 32);  // 128 bits: the id is the capability
+  CHECK(generated.id.find_first_not_of("0123456789abcdef", 5) == std::string::npos);
   CHECK(generated.currency == "USD");
   CHECK(generated.lines.empty());
   CHECK(generated.subtotal == Usd(0));

@@ -88,3 +88,19 @@ TEST_CASE("generated ids are unique across threads", "[ids]") {
   for (const auto& v : per_thread) all.insert(v.begin(), v.end());
   CHECK(all.size() == 80000);
 }
+
+TEST_CASE("capability ids carry 128 random bits; names keep 64", "[ids]") {
+  const std::string cap = commerce::RandomId("cart-", commerce::kCapabilityBytes);
+  REQUIRE(cap.size() == 5 + 32);
+  CHECK(cap.find_first_not_of("0123456789abcdef", 5) == std::string::npos);
+  CHECK(commerce::RandomId("ord-").size() == 4 + 16);
+  // Both halves vary: the second 64 bits are not a copy or function-free pad of the first.
+  std::set<std::string> lows, highs;
+  for (int i = 0; i < 64; ++i) {
+    const std::string id = commerce::RandomId("", commerce::kCapabilityBytes);
+    highs.insert(id.substr(0, 16));
+    lows.insert(id.substr(16));
+  }
+  CHECK(highs.size() == 64);
+  CHECK(lows.size() == 64);
+}

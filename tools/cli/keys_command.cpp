@@ -15,7 +15,7 @@ CLI::App* AddKeysCommand(CLI::App* app, KeysArgs* a) {
   keys->require_subcommand(1);
   auto* create = keys->add_subcommand(
       "create", "append a key with a fresh random secret to the keys file and print the secret");
-  create->add_option("--scope", a->scope, "admin or store")->required();
+  create->add_option("--scope", a->scope, "admin, store or public (a publishable key, safe in a browser)")->required();
   create->add_option("--name", a->name, "the key's name (in the access log): 1..64 of A-Z a-z 0-9 . _ -")
       ->required();
   create->add_option("--keys", a->file, "the keys file (created with mode 0600 if absent)")

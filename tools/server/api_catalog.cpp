@@ -1,4 +1,6 @@
-// Routes of the catalog: products, categories, bulk import (admin writes, store reads).
+// Routes of the catalog: products, categories, bulk import (admin writes; reads for every
+// key, where a public key sees only active products: a draft is unreleased and an archived
+// product withdrawn, and a browser is no place for either).
 #include <cstdlib>
 
 #include "routes.h"
@@ -11,6 +13,12 @@ Response ProductResponse(const Product& p, int http = 200) {
   return VersionedResponse(ProductToJson(p, true), p.version, http);
 }
 
+// A product as a public key may see it: active, else the catalog's own NotFound for none.
+Result<Product> Visible(const Request& r, Result<Product> p, std::string not_found) {
+  if (!p.ok() || r.scope != Scope::kPublic || p->status == ProductStatus::kActive) return p;
+  return Status::NotFound(std::move(not_found));
+}
+
 Response ListProducts(ServerState& st, const Request& r, const Params&) {
   Status s = OnlyParams(r, {"cursor", "limit", "category", "include_archived"});
   std::optional<int64_t> limit;
@@ -18,6 +26,10 @@ Response ListProducts(ServerState& st, const Request& r, const Params&) {
   if (s.ok()) s = QueryInt(r, "limit", 1, 1000, &limit);
   if (s.ok()) s = QueryBool(r, "include_archived", &archived);
   if (!s.ok()) return StatusResponse(s);
+  const bool public_key = r.scope == Scope::kPublic;
+  if (public_key && archived.value_or(false))
+    return ErrorResponse(403, "PERMISSION_DENIED",
+                         "include_archived: a public key lists active products only");
   ListOptions o;
   if (const auto* c = r.param("cursor")) o.cursor = *c;
   o.limit = static_cast<size_t>(limit.value_or(50));
@@ -30,20 +42,23 @@ Response ListProducts(ServerState& st, const Request& r, const Params&) {
     w.StartObject();
     w.Key("items");
     w.StartArray();
-    for (const auto& p : page->items) WriteProduct(w, p);
+    // A public key's page leaves drafts out, so it may hold fewer than `limit` items; the
+    // cursor goes on from the last product read, listed or not.
+    for (const auto& p : page->items)
+      if (!public_key || p.status == ProductStatus::kActive) WriteProduct(w, p);
     w.EndArray();
     w.Key("next_cursor"); Str(w, page->next_cursor);
     w.EndObject();
   }));
 }
 
-Response GetProduct(ServerState& st, const Request&, const Params& p) {
-  auto r = st.engine->catalog().get(p[0]);
+Response GetProduct(ServerState& st, const Request& req, const Params& p) {
+  auto r = Visible(req, st.engine->catalog().get(p[0]), "no product with id '" + p[0] + "'");
   return r.ok() ? ProductResponse(*r) : StatusResponse(r.status());
 }
 
-Response GetBySku(ServerState& st, const Request&, const Params& p) {
-  auto r = st.engine->catalog().get_by_sku(p[0]);
+Response GetBySku(ServerState& st, const Request& req, const Params& p) {
+  auto r = Visible(req, st.engine->catalog().get_by_sku(p[0]), "no product has sku '" + p[0] + "'");
   return r.ok() ? ProductResponse(*r) : StatusResponse(r.status());
 }
 
@@ -183,14 +198,14 @@ Response CatalogStats(ServerState& st, const Request&, const Params&) {
 }  // namespace
 
 void AddCatalogRoutes(std::vector<Route>* r) {
-  r->push_back({"GET", "/v1/products", Scope::kStore, Exec::kPool, Body::kNone, ListProducts});
+  r->push_back({"GET", "/v1/products", Scope::kPublic, Exec::kPool, Body::kNone, ListProducts});
   r->push_back({"POST", "/v1/products/import", Scope::kAdmin, Exec::kPool, Body::kStream, nullptr, ImportProducts});
-  r->push_back({"GET", "/v1/products/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetProduct});
+  r->push_back({"GET", "/v1/products/{id}", Scope::kPublic, Exec::kLoop, Body::kNone, GetProduct});
   r->push_back({"PUT", "/v1/products/{id}", Scope::kAdmin, Exec::kPool, Body::kJson, PutProduct});
   r->push_back({"POST", "/v1/products/{id}/archive", Scope::kAdmin, Exec::kPool, Body::kNone, ArchiveProduct});
-  r->push_back({"GET", "/v1/skus/{sku}", Scope::kStore, Exec::kLoop, Body::kNone, GetBySku});
-  r->push_back({"GET", "/v1/categories", Scope::kStore, Exec::kPool, Body::kNone, ListCategories});
-  r->push_back({"GET", "/v1/categories/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetCategory});
+  r->push_back({"GET", "/v1/skus/{sku}", Scope::kPublic, Exec::kLoop, Body::kNone, GetBySku});
+  r->push_back({"GET", "/v1/categories", Scope::kPublic, Exec::kPool, Body::kNone, ListCategories});
+  r->push_back({"GET", "/v1/categories/{id}", Scope::kPublic, Exec::kLoop, Body::kNone, GetCategory});
   r->push_back({"PUT", "/v1/categories/{id}", Scope::kAdmin, Exec::kPool, Body::kJson, PutCategory});
   r->push_back({"GET", "/v1/catalog/stats", Scope::kStore, Exec::kPool, Body::kNone, CatalogStats});
 }

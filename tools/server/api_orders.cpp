@@ -1,5 +1,8 @@
-// Routes of customers, carts and orders (store scope, except order transitions and listing
-// by status, which are admin).
+// Routes of customers, carts and orders. Scopes (docs/security.md): customers, a customer's
+// orders and cart login are store; order transitions and listing by status are admin; carts
+// (addressed by their unguessable id) and placing an order are public, where a public key (in
+// a browser, so in anyone's hands) makes only guest carts with ids of the server's choosing.
+// Reading an order stays store: an order id is not a capability (docs/security.md).
 #include "routes.h"
 
 namespace commerce::server {
@@ -105,6 +108,17 @@ Response CreateCart(ServerState& st, const Request& r, const Params&) {
     if (s.ok()) s = o.Finish();
     if (!s.ok()) return StatusResponse(s);
   }
+  // A chosen id could be guessed, and a cart given to a customer becomes the one their next
+  // login merges into (Carts::merge_guest_into_customer): a stranger who made it would read
+  // the customer's cart by its id. Login, which proves who the shopper is, is the store's.
+  if (r.scope == Scope::kPublic && !c.id.empty())
+    return ErrorResponse(403, "PERMISSION_DENIED",
+                         "body.id: a public key cannot choose a cart's id (the server makes an "
+                         "unguessable one)");
+  if (r.scope == Scope::kPublic && !c.customer_id.empty())
+    return ErrorResponse(403, "PERMISSION_DENIED",
+                         "body.customer_id: a public key makes guest carts; the store's backend "
+                         "gives a cart to a customer (POST /v1/carts/{id}/login)");
   auto out = st.engine->carts().create(c);
   return out.ok() ? CartResponse(*out, 201) : StatusResponse(out.status());
 }
@@ -269,15 +283,15 @@ void AddOrderRoutes(std::vector<Route>* r) {
   r->push_back({"GET", "/v1/customers/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetCustomer});
   r->push_back({"PUT", "/v1/customers/{id}", Scope::kStore, Exec::kPool, Body::kJson, UpdateCustomer});
   r->push_back({"GET", "/v1/customers/{id}/orders", Scope::kStore, Exec::kPool, Body::kNone, CustomerOrders});
-  r->push_back({"POST", "/v1/carts", Scope::kStore, Exec::kPool, Body::kJson, CreateCart});
-  r->push_back({"GET", "/v1/carts/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetCart});
-  r->push_back({"DELETE", "/v1/carts/{id}", Scope::kStore, Exec::kPool, Body::kNone, DeleteCart});
-  r->push_back({"POST", "/v1/carts/{id}/lines", Scope::kStore, Exec::kPool, Body::kJson, AddLine});
-  r->push_back({"DELETE", "/v1/carts/{id}/lines", Scope::kStore, Exec::kPool, Body::kNone, ClearCart});
-  r->push_back({"PUT", "/v1/carts/{id}/lines/{sku}", Scope::kStore, Exec::kPool, Body::kJson, SetLine});
-  r->push_back({"DELETE", "/v1/carts/{id}/lines/{sku}", Scope::kStore, Exec::kPool, Body::kNone, RemoveLine});
+  r->push_back({"POST", "/v1/carts", Scope::kPublic, Exec::kPool, Body::kJson, CreateCart});
+  r->push_back({"GET", "/v1/carts/{id}", Scope::kPublic, Exec::kLoop, Body::kNone, GetCart});
+  r->push_back({"DELETE", "/v1/carts/{id}", Scope::kPublic, Exec::kPool, Body::kNone, DeleteCart});
+  r->push_back({"POST", "/v1/carts/{id}/lines", Scope::kPublic, Exec::kPool, Body::kJson, AddLine});
+  r->push_back({"DELETE", "/v1/carts/{id}/lines", Scope::kPublic, Exec::kPool, Body::kNone, ClearCart});
+  r->push_back({"PUT", "/v1/carts/{id}/lines/{sku}", Scope::kPublic, Exec::kPool, Body::kJson, SetLine});
+  r->push_back({"DELETE", "/v1/carts/{id}/lines/{sku}", Scope::kPublic, Exec::kPool, Body::kNone, RemoveLine});
   r->push_back({"POST", "/v1/carts/{id}/login", Scope::kStore, Exec::kPool, Body::kJson, LoginCart});
-  r->push_back({"POST", "/v1/orders", Scope::kStore, Exec::kPool, Body::kJson, PlaceOrderRoute});
+  r->push_back({"POST", "/v1/orders", Scope::kPublic, Exec::kPool, Body::kJson, PlaceOrderRoute});
   r->push_back({"GET", "/v1/orders", Scope::kAdmin, Exec::kPool, Body::kNone, ListOrders});
   r->push_back({"GET", "/v1/orders/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetOrder});
   r->push_back({"POST", "/v1/orders/{id}/transitions", Scope::kAdmin, Exec::kPool, Body::kJson, TransitionOrder});

@@ -398,8 +398,8 @@ Response MetricsRoute(ServerState& st, const Request&, const Params&) {
 }  // namespace
 
 void AddSearchRoutes(std::vector<Route>* r) {
-  r->push_back({"GET", "/v1/search", Scope::kStore, Exec::kPool, Body::kNone, SearchGet});
-  r->push_back({"POST", "/v1/search", Scope::kStore, Exec::kPool, Body::kJson, SearchPost});
+  r->push_back({"GET", "/v1/search", Scope::kPublic, Exec::kPool, Body::kNone, SearchGet});
+  r->push_back({"POST", "/v1/search", Scope::kPublic, Exec::kPool, Body::kJson, SearchPost});
   r->push_back({"GET", "/v1/search/stats", Scope::kAdmin, Exec::kLoop, Body::kNone, SearchStatsRoute});
   r->push_back({"GET", "/v1/events", Scope::kAdmin, Exec::kPool, Body::kNone, EventsRoute});
 #if COMMERCE_SERVER_WEBHOOKS

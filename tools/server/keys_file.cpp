@@ -140,8 +140,9 @@ Status WriteAll(int fd, const std::string& path, std::string_view data) {
 Result<Scope> ParseScope(std::string_view name) {
   if (name == "admin") return Scope::kAdmin;
   if (name == "store") return Scope::kStore;
+  if (name == "public") return Scope::kPublic;
   return Status::InvalidArgument("scope \"" + std::string(name.substr(0, 32)) +
-                                 "\": expected admin or store");
+                                 "\": expected admin, store or public");
 }
 
 Result<std::vector<KeyEntry>> ReadKeysFile(const std::string& path) {
@@ -180,8 +181,8 @@ Result<std::string> NewSecret(Scope scope) {
 Result<KeyEntry> CreateKey(const std::string& path, std::string_view name, Scope scope, double rate,
                            double burst) {
   COMMERCE_RETURN_IF_ERROR(CheckName(name));
-  if (scope != Scope::kAdmin && scope != Scope::kStore)
-    return Status::InvalidArgument("scope: expected admin or store");
+  if (scope != Scope::kAdmin && scope != Scope::kStore && scope != Scope::kPublic)
+    return Status::InvalidArgument("scope: expected admin, store or public");
   COMMERCE_RETURN_IF_ERROR(CheckRate(rate, burst));
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Unavailable("keys file " + path + ": " + std::strerror(errno));

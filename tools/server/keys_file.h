@@ -6,7 +6,7 @@
 //
 // `#` starts a comment only as the first character of a line (spaces before it allowed), so a
 // secret may contain `#`. Names are 1..64 of [A-Za-z0-9._-] and unique; scopes are `admin`,
-// `store` (docs/server.md); secrets are 16..256 printable ASCII bytes without spaces, unique;
+// `store` and `public` (docs/server.md, docs/security.md); secrets are 16..256 printable ASCII bytes without spaces, unique;
 // rate_per_s 0 or absent: unlimited; burst defaults to max(1, rate).
 //
 // Thread safety: free functions; CreateKey takes an exclusive lock on the file (flock), so

@@ -1,0 +1,178 @@
+"""Scopes of API keys (issue 15, "a public scope"): the route x scope matrix over every route the
+server has, and what a `public` key — a publishable key, in a browser, so in anyone's hands — can
+and cannot do. docs/security.md ("Scopes") says why each rule is there."""
+import os
+import re
+
+import pytest
+
+from conftest import ADDRESS, SOURCE
+
+RANK = {"none": 0, "public": 1, "store": 2, "admin": 3}
+FILL = {"id": "matrix-x", "sku": "MATRIX-SKU", "op": "receive"}
+
+
+def route_table(admin):
+    """(method, template) of every route: the server's route table as its source registers it
+    (tools/server/api_*.cpp), checked against the routes the running server has answered on
+    (its metrics label them), so that a route registered some other way is caught."""
+    routes = set()
+    for name in os.listdir(os.path.join(SOURCE, "tools", "server")):
+        if name.startswith("api_") and name.endswith(".cpp"):
+            text = open(os.path.join(SOURCE, "tools", "server", name)).read()
+            for m in re.finditer(r'push_back\(\{\s*"([A-Z]+)",\s*"(/[^"]*)",\s*Scope::k(\w+)', text):
+                routes.add((m.group(1), m.group(2), m.group(3).lower()))
+    table = {(m, t) for m, t, _ in routes}
+    answered = set(re.findall(r'route="([A-Z]+) ([^"]+)"', admin.get("/metrics").text))
+    assert answered <= table, answered - table
+    assert len(table) > 40, table
+    return sorted(table), {(m, t): s for m, t, s in routes}
+
+
+def declared_scope(checker, method, template):
+    op = checker.spec["paths"][template][method.lower()]
+    assert "x-scope" in op, f"{method} {template}: no x-scope in docs/http-api.yaml"
+    return op["x-scope"]
+
+
+def test_the_route_scope_matrix_holds_on_every_route(checker, admin, store, public, anon):
+    """Each route, with no key and with a key of each scope: below the route's scope (x-scope in
+    the OpenAPI file) it is 401 without a key and 403 naming the scope needed with one; at or
+    above it, the request gets past the gateway."""
+    clients = {"none": anon, "public": public, "store": store, "admin": admin}
+    table, in_code = route_table(admin)
+    checked = 0
+    for method, template in table:
+        need = declared_scope(checker, method, template)
+        assert need in RANK, (method, template, need)
+        assert in_code[(method, template)] == need, f"{method} {template}: x-scope {need}, code {in_code[(method, template)]}"
+        path = re.sub(r"\{(\w+)\}", lambda m: FILL[m.group(1)], template)
+        for scope, client in clients.items():
+            kw = {"headers": {"Idempotency-Key": "matrix"}}
+            if method in ("POST", "PUT"):
+                kw["json"] = {}
+            r = client.request(method, path, **kw)
+            where = f"{method} {template} with a {scope} key: {r.status_code} {r.text[:200]}"
+            if RANK[scope] >= RANK[need]:
+                assert r.status_code not in (401, 403), where
+            elif scope == "none":
+                assert r.status_code == 401 and r.json()["error"]["code"] == "UNAUTHENTICATED", where
+            else:
+                assert r.status_code == 403, where
+                assert r.json()["error"]["message"].endswith("needs " + need), where
+            checked += 1
+    assert checked == 4 * len(table)
+
+
+def test_what_a_public_key_may_reach(checker, admin):
+    """The public scope's routes, spelled out: what a browser may do, and nothing that reads
+    customers or lists orders."""
+    public_routes = {(m, t) for m, t in route_table(admin)[0] if declared_scope(checker, m, t) == "public"}
+    assert public_routes == {
+        ("GET", "/v1/products"), ("GET", "/v1/products/{id}"), ("GET", "/v1/skus/{sku}"),
+        ("GET", "/v1/categories"), ("GET", "/v1/categories/{id}"),
+        ("GET", "/v1/search"), ("POST", "/v1/search"),
+        ("POST", "/v1/carts"), ("GET", "/v1/carts/{id}"), ("DELETE", "/v1/carts/{id}"),
+        ("POST", "/v1/carts/{id}/lines"), ("DELETE", "/v1/carts/{id}/lines"),
+        ("PUT", "/v1/carts/{id}/lines/{sku}"), ("DELETE", "/v1/carts/{id}/lines/{sku}"),
+        ("POST", "/v1/orders"),
+    }
+
+
+@pytest.fixture(scope="module")
+def shop(admin, store):
+    """An active product with stock, a draft, and a customer (made by the store's backend)."""
+    for pid, status in (("pub-tee", "active"), ("pub-draft", "draft")):
+        r = admin.put(f"/v1/products/{pid}", json={
+            "title": "Public " + pid, "status": status,
+            "variants": [{"sku": pid.upper(), "price": 1500, "currency": "USD"}]})
+        assert r.status_code == 200, r.text
+    assert admin.put("/v1/warehouses/pub-wh", json={"name": "pub", "region": "us-west"}).status_code == 200
+    r = admin.post("/v1/stock/PUB-TEE/receive", json={"warehouse_id": "pub-wh", "quantity": 50})
+    assert r.status_code == 200, r.text
+    r = store.post("/v1/customers", json={"email": "browser@example.com", "name": "B"})
+    assert r.status_code == 201, r.text
+    return {"customer": r.json()["id"]}
+
+
+def test_a_public_key_sees_active_products_only(public, store, shop):
+    assert public.get("/v1/products/pub-tee").status_code == 200
+    assert public.get("/v1/skus/PUB-TEE").status_code == 200
+    assert store.get("/v1/products/pub-draft").status_code == 200
+    # a draft answers as a product that does not exist
+    for path, missing in (("/v1/products/pub-draft", "/v1/products/pub-nothing"),
+                          ("/v1/skus/PUB-DRAFT", "/v1/skus/PUB-NOTHING")):
+        r, none = public.get(path), public.get(missing)
+        assert r.status_code == 404 and none.status_code == 404, r.text
+        assert r.json()["error"]["message"] == none.json()["error"]["message"].replace(
+            missing.rsplit("/", 1)[1], path.rsplit("/", 1)[1])
+    ids, cursor = [], ""
+    while True:
+        page = public.get("/v1/products", params={"cursor": cursor, "limit": 1000}).json()
+        ids += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert "pub-tee" in ids and "pub-draft" not in ids
+    r = public.get("/v1/products", params={"include_archived": "true"})
+    assert r.status_code == 403 and "include_archived" in r.json()["error"]["message"]
+
+
+def test_a_public_key_makes_guest_carts_with_ids_it_cannot_choose(public, store, shop):
+    r = public.post("/v1/carts", json={})
+    assert r.status_code == 201, r.text
+    cart = r.json()
+    assert re.fullmatch(r"cart-[0-9a-f]{32}", cart["id"]), cart["id"]  # 128 random bits
+    assert cart["customer_id"] == ""
+    for body, field in (({"id": "my-cart"}, "body.id"), ({"customer_id": shop["customer"]}, "body.customer_id")):
+        r = public.post("/v1/carts", json=body)
+        assert r.status_code == 403 and r.json()["error"]["message"].startswith(field), r.text
+    assert store.get("/v1/carts/my-cart").status_code == 404  # nothing was made
+    r = public.post(f"/v1/carts/{cart['id']}/login", json={"customer_id": shop["customer"]})
+    assert r.status_code == 403, r.text  # login is the store's: it knows who the shopper is
+
+
+def test_a_public_key_places_an_order_but_reads_no_order(public, store, shop):
+    cart = public.post("/v1/carts", json={}).json()["id"]
+    r = public.post(f"/v1/carts/{cart}/lines", json={"sku": "PUB-TEE", "quantity": 2})
+    assert r.status_code == 200, r.text
+    body = {"customer_id": shop["customer"], "cart_id": cart, "shipping_address": ADDRESS}
+    r = public.post("/v1/orders", json=body, headers={"Idempotency-Key": "browser-1"})
+    assert r.status_code == 201, r.text
+    order = r.json()
+    assert order["total"]["minor"] > 0 and public.get(f"/v1/carts/{cart}").json()["lines"] == []
+    # the retry answers the same (a browser that lost the answer gets it again)
+    r = public.post("/v1/orders", json=body, headers={"Idempotency-Key": "browser-1"})
+    assert r.status_code == 201 and r.json() == order and r.headers["Idempotent-Replayed"] == "true"
+    # an order id is not a capability: reading an order takes a store key
+    r = public.get(f"/v1/orders/{order['id']}")
+    assert r.status_code == 403 and r.json()["error"]["message"].endswith("needs store"), r.text
+    assert store.get(f"/v1/orders/{order['id']}").status_code == 200
+    # what a public key never reaches: customers, a customer's orders, order listings, moves
+    for method, p in (("get", f"/v1/customers/{shop['customer']}"),
+                      ("get", "/v1/customers?email=browser%40example.com"),
+                      ("get", f"/v1/customers/{shop['customer']}/orders"),
+                      ("get", "/v1/orders?status=placed"),
+                      ("post", f"/v1/orders/{order['id']}/transitions")):
+        r = getattr(public, method)(p, **({"json": {"to": "cancelled"}} if method == "post" else {}))
+        assert r.status_code == 403, (p, r.text)
+    assert store.get(f"/v1/orders/{order['id']}").json()["status"] == "placed"
+
+
+def test_keys_create_makes_a_public_key(tmp_path):
+    from conftest import find_cli, own_server
+    import subprocess
+    keys = str(tmp_path / "keys.txt")
+    r = subprocess.run([find_cli(), "keys", "create", "--keys", keys, "--scope", "public", "--name", "browser"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    secret = r.stdout.strip()
+    assert re.fullmatch(r"ck_public_[0-9a-f]{64}", secret), secret
+    assert open(keys).read().splitlines()[-1] == f"browser public {secret}"
+    text = open(keys).read()
+    with own_server(keys=text) as s:
+        import requests
+        h = {"Authorization": "Bearer " + secret}
+        assert requests.get(s.base + "/v1/products", headers=h, timeout=10).status_code == 200
+        r = requests.get(s.base + "/v1/customers/x", headers=h, timeout=10)
+        assert r.status_code == 403 and r.json()["error"]["message"].endswith("needs store")
