@@ -5,6 +5,18 @@
 
 namespace commerce::python {
 
+namespace {
+
+// What Orders.place_or_replay answers: the order, and whether the idempotency key returned one
+// placed before (nothing written) — the server's Idempotent-Replayed header. Python-side only:
+// C++ callers have Orders::place(request, &replayed).
+struct PlacedOrder {
+  Order order;
+  bool replayed = false;
+};
+
+}  // namespace
+
 void BindOrder(py::module_& m) {
   py::enum_<OrderStatus> status(m, "OrderStatus",
                                 "An order's state; a str ('placed', 'paid', ...) is accepted "
@@ -66,6 +78,11 @@ void BindOrder(py::module_& m) {
       .field("created_at_ms", &Order::created_at_ms, "Set by the engine.")
       .field("updated_at_ms", &Order::updated_at_ms, "Set by the engine.")
       .field("version", &Order::version, "Set by the engine.");
+  Value<PlacedOrder>(m, "PlacedOrder", "What place_or_replay answers.")
+      .field("order", &PlacedOrder::order, "The Order (as it is now, when replayed).")
+      .field("replayed", &PlacedOrder::replayed,
+             "True when the idempotency key returned an order placed before: nothing was "
+             "written (HTTP: Idempotent-Replayed: true).");
   Value<Page<Order>>(m, "OrderPage", "A page of an order listing; next_cursor '' when done.")
       .field("items", &Page<Order>::items, "The orders of this page.")
       .field("next_cursor", &Page<Order>::next_cursor, "Cursor of the next page, or ''.");
@@ -83,7 +100,20 @@ void BindOrder(py::module_& m) {
       .def("place", py::overload_cast<const PlaceOrder&>(&Orders::place), py::arg("request"), ReleaseGil(),
            "Places an order (PlaceOrder, or keywords of one). Raises InvalidArgument, "
            "NotFound (customer, cart, SKU), OutOfStock, Conflict (same key, other request).")
+      .def(
+          "place_or_replay",
+          [](Orders& o, const PlaceOrder& request) -> Result<PlacedOrder> {
+            PlacedOrder out;
+            auto placed = o.place(request, &out.replayed);
+            if (!placed.ok()) return placed.status();
+            out.order = std::move(placed).value();
+            return out;
+          },
+          py::arg("request"), ReleaseGil(),
+          "place(), saying whether it placed the order or replayed the one its idempotency "
+          "key placed before: a PlacedOrder(order, replayed).")
       .def("get", &Orders::get, py::arg("order_id"), ReleaseGil(), "NotFound when there is none.")
+
       .def(
           "transition",
           [](Orders& o, const std::string& id, OrderStatus to, std::string note, bool restock,

@@ -174,6 +174,27 @@ def test_order_life_and_idempotency(shop):
         shop.orders.place(commerce.PlaceOrder(), idempotency_key="x")
 
 
+def test_place_or_replay_says_whether_the_key_placed_before(shop):
+    stock(shop, "MUG", "east-1", 5)
+    req = dict(idempotency_key="r1", customer_id="c1", lines=[{"sku": "MUG", "quantity": 1}],
+               shipping_address=address())
+    first = shop.orders.place_or_replay(**req)
+    assert isinstance(first, commerce.PlacedOrder) and first.replayed is False
+    again = shop.orders.place_or_replay(commerce.PlaceOrder(**req))
+    assert again.replayed is True and again.order == first.order
+    assert shop.inventory.get("MUG", "east-1").reserved == 1  # the replay wrote nothing
+    assert shop.orders.place_or_replay(dict(req, idempotency_key="r2")).replayed is False
+    with pytest.raises(commerce.Conflict, match="idempotency_key: 'r1'"):
+        shop.orders.place_or_replay(dict(req, lines=[{"sku": "MUG", "quantity": 2}]))
+    with pytest.raises(TypeError):
+        shop.orders.place_or_replay(commerce.PlaceOrder(), idempotency_key="x")
+
+
+def test_a_generated_cart_id_carries_128_random_bits(shop):
+    cart = shop.carts.create(customer_id="c1")
+    assert cart.id.startswith("cart-") and len(cart.id) == 5 + 32
+
+
 def test_transition_bad_input(shop):
     stock(shop, "MUG", "east-1", 10)
     o = shop.orders.place(idempotency_key="k", customer_id="c1", lines=[{"sku": "MUG", "quantity": 1}],

@@ -340,6 +340,11 @@ class Order(_Value):
     version: int
     def __init__(self, **fields: Any) -> None: ...
 
+class PlacedOrder(_Value):
+    order: Order
+    replayed: bool
+    def __init__(self, **fields: Any) -> None: ...
+
 class OrderPage(_Value):
     items: list[Order]
     next_cursor: str
@@ -592,6 +597,12 @@ class Orders:
     def place(self, *, idempotency_key: str, customer_id: str, cart_id: str = ...,
               lines: Sequence[Union[OrderLineRequest, Mapping[str, Any]]] = ...,
               shipping_address: _AddressLike = ..., currency: str = ...) -> Order: ...
+    @overload
+    def place_or_replay(self, request: Union[PlaceOrder, Mapping[str, Any]]) -> PlacedOrder: ...
+    @overload
+    def place_or_replay(self, *, idempotency_key: str, customer_id: str, cart_id: str = ...,
+                        lines: Sequence[Union[OrderLineRequest, Mapping[str, Any]]] = ...,
+                        shipping_address: _AddressLike = ..., currency: str = ...) -> PlacedOrder: ...
     def get(self, order_id: str) -> Order: ...
     def transition(self, order_id: str, to: _OrderStatusLike, note: str = "", restock: bool = False,
                    if_version: Optional[int] = None) -> Order: ...

@@ -200,6 +200,17 @@ def import_products(self, source, **options):
 # --- Orders ----------------------------------------------------------------------------
 
 _place = Orders.place
+_place_or_replay = Orders.place_or_replay
+
+
+def _place_request(name, request, fields):
+    if request is None:
+        return PlaceOrder(**fields)
+    if fields:
+        raise TypeError(name + "() takes a request or keywords, not both")
+    if isinstance(request, dict):
+        return PlaceOrder.from_dict(request)
+    return request
 
 
 @_method(Orders)
@@ -208,13 +219,15 @@ def place(self, request=None, **fields):
     customer_id=..., cart_id=... | lines=[{'sku': ..., 'quantity': ...}],
     shipping_address={...}). The same idempotency key returns the same order. Raises
     InvalidArgument, NotFound, OutOfStock, Conflict, FailedPrecondition."""
-    if request is None:
-        request = PlaceOrder(**fields)
-    elif fields:
-        raise TypeError("place() takes a request or keywords, not both")
-    elif isinstance(request, dict):
-        request = PlaceOrder.from_dict(request)
-    return _place(self, request)
+    return _place(self, _place_request("place", request, fields))
+
+
+@_method(Orders)
+def place_or_replay(self, request=None, **fields):
+    """place(), answering PlacedOrder(order, replayed): replayed is True when the idempotency
+    key returned an order placed before and nothing was written (the HTTP API's
+    Idempotent-Replayed: true)."""
+    return _place_or_replay(self, _place_request("place_or_replay", request, fields))
 
 
 @_method(Orders)
