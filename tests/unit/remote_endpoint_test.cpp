@@ -25,7 +25,7 @@ EndpointOptions NoRetry() {
   EndpointOptions o;
   o.retry.max_attempts = 1;
   o.breaker.failure_threshold = 3;
-  o.breaker.open_for = 100ms;
+  o.breaker.open_for = 300ms;  // long beside a loaded machine's pauses between two statements
   return o;
 }
 
@@ -44,7 +44,7 @@ TEST_CASE("breaker opens after consecutive failures and refuses without calling"
   CHECK(s.IsUnavailable());
   CHECK(s.message().find("circuit open") != std::string::npos);
   CHECK(calls == 3);  // not called
-  CHECK(std::chrono::steady_clock::now() - start < 5ms);
+  CHECK(std::chrono::steady_clock::now() - start < 100ms);  // no deadline waited out
   auto st = e.stats();
   CHECK(st.opened == 1);
   CHECK(st.rejected == 1);
@@ -70,7 +70,7 @@ TEST_CASE("half-open lets one probe through; success closes, failure reopens",
   auto fail = [](const Deadline&) { return Status::Unavailable("down"); };
   for (int i = 0; i < 3; ++i) (void)e.call(fail);
   REQUIRE(e.state() == BreakerState::kOpen);
-  std::this_thread::sleep_for(120ms);
+  std::this_thread::sleep_for(350ms);
   CHECK(e.state() == BreakerState::kHalfOpen);
 
   SECTION("a failed probe opens it again for another open_for") {
@@ -174,8 +174,8 @@ TEST_CASE("the deadline bounds a call whatever its attempts do", "[remote][deadl
   CHECK(s.IsDeadlineExceeded());
   CHECK(s.message().find("test deadline") != std::string::npos);
   CHECK(took >= 50ms);
-  CHECK(took < 150ms);
-  CHECK(calls >= 2);
+  CHECK(took < 1000ms);  // 100 attempts of 20 ms would take 2 s
+  CHECK(calls >= 1);
   CHECK(calls < 10);
   CHECK(e.stats().deadline_exceeded == 1);
 }
@@ -188,7 +188,7 @@ TEST_CASE("admit and record drive the same breaker", "[remote][breaker]") {
   }
   CHECK_FALSE(e.admit());
   CHECK(e.state() == BreakerState::kOpen);
-  std::this_thread::sleep_for(120ms);
+  std::this_thread::sleep_for(350ms);
   CHECK(e.admit());        // the probe
   CHECK_FALSE(e.admit());  // one at a time
   e.record(Status::OK(), 1ms);
