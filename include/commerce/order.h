@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -137,6 +138,18 @@ class COMMERCE_EXPORT Orders {
   // place(), and *replayed says whether the idempotency key returned an order placed before
   // (nothing was written; the order as it is now). The server's Idempotent-Replayed header.
   Result<Order> place(const PlaceOrder& request, bool* replayed);
+  // What place_async answers: the order (or the error place() would give) and whether the
+  // idempotency key returned an order placed before.
+  using PlaceCallback = std::function<void(Result<Order> order, bool replayed)>;
+  // As place(request, &replayed), without waiting for the group commit: the request is checked
+  // and prepared on the calling thread (validation, prices, allocation, the records), then
+  // queued for the writer, and place_async returns. `done` is called exactly once: on the
+  // calling thread, before place_async returns, when the request fails before it is queued
+  // (bad input, OutOfStock, ...); otherwise on the storage's writer thread, once the order is
+  // durable or has failed. So `done` must be quick and must not wait for the engine's writes
+  // (hand the result to another thread, e.g. with uv_async_send). A server uses it so that no
+  // worker thread waits for a commit and groups grow with load, not with the thread count.
+  void place_async(PlaceOrder request, PlaceCallback done);
   Result<Order> get(std::string_view order_id);
   // Moves the order to `to`; FailedPrecondition when the state machine forbids it.
   Result<Order> transition(std::string_view order_id, OrderStatus to, TransitionOptions o = {});

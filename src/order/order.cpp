@@ -2,6 +2,8 @@
 // (order_placement.h, order_state.h); reads from one snapshot (order_store.h).
 #include "commerce/order.h"
 
+#include <memory>
+
 #include "common/ids.h"
 #include "common/key.h"
 #include "engine/engine_core.h"
@@ -35,6 +37,34 @@ Result<Order> Orders::place(const PlaceOrder& request, bool* replayed) {
   }));
   *replayed = placed.replayed;
   return std::move(placed.order);
+}
+
+void Orders::place_async(PlaceOrder request, PlaceCallback done) {
+  Status valid = ValidatePlaceOrder(request);
+  if (!valid.ok()) return done(std::move(valid), false);
+  // Owned by the mutation and its callback, which outlive this call.
+  struct Pending {
+    PlaceOrder request;
+    std::string fingerprint;
+    std::string order_id = RandomId("ord-");
+    int64_t now = EngineCore::NowMs();
+    Placement placed;
+  };
+  auto p = std::make_shared<Pending>();
+  p->fingerprint = RequestFingerprint(request);
+  p->request = std::move(request);
+  EngineCore* core = core_;
+  core->storage->write_async(
+      [p, core](WriteTxn& txn) {
+        p->placed = Placement{};
+        return PlaceOrderInTxn(txn, core->tables, *core->pricing, p->request, p->order_id,
+                               p->fingerprint, p->now, &p->placed);
+      },
+      WriteOptions{}, [p, core, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(std::move(s), false);
+        core->notifier.Notify();
+        done(std::move(p->placed.order), p->placed.replayed);
+      });
 }
 
 Result<Order> Orders::get(std::string_view order_id) {

@@ -3,12 +3,15 @@
 // events), idempotency, every bad input with nothing written, the state machine with its
 // stock effects, listings with cursors, pricing hooks and orders from carts.
 #include <algorithm>
+#include <atomic>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -883,4 +886,58 @@ TEST_CASE("place from a cart: its lines at catalog prices, the cart cleared, ret
   auto mismatch = shop.orders().place(euro);
   CHECK(mismatch.status().code() == Code::kInvalidArgument);
   CHECK(mismatch.status().message() == "currency: EUR differs from the cart's USD");
+}
+
+TEST_CASE("place_async: answers once, as place() would, without the caller waiting", "[orders]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.Stock("MUG", "east-1", 5);
+
+  // The callback may run on another thread: hand its answer over through a promise.
+  struct Answer {
+    Result<Order> order = Status::Internal("not answered");
+    bool replayed = false;
+    std::thread::id thread;
+  };
+  auto place = [&](PlaceOrder r) {
+    auto promise = std::make_shared<std::promise<Answer>>();
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    shop.orders().place_async(std::move(r), [promise, calls](Result<Order> o, bool replayed) {
+      if (calls->fetch_add(1) == 0)
+        promise->set_value(Answer{std::move(o), replayed, std::this_thread::get_id()});
+    });
+    Answer a = promise->get_future().get();
+    CHECK(calls->load() == 1);
+    return a;
+  };
+
+  Answer first = place(Req("async-1", {{"MUG", 2}}));
+  INFO(first.order.status().ToString());
+  REQUIRE(first.order.ok());
+  CHECK_FALSE(first.replayed);
+  CHECK(first.thread != std::this_thread::get_id());  // answered by the writer
+  CHECK(first.order->lines.at(0).unit_price == Money{1250, "USD"});
+  CHECK(shop.Level("MUG", "east-1").reserved == 2);
+  // What it answered is what the store holds, durable and readable at once.
+  auto stored = shop.orders().get(first.order->id);
+  REQUIRE(stored.ok());
+  CHECK(*stored == *first.order);
+
+  // A retry with the same key is the same order, replayed, and writes nothing.
+  auto before = shop.Take();
+  Answer again = place(Req("async-1", {{"MUG", 2}}));
+  REQUIRE(again.order.ok());
+  CHECK(again.replayed);
+  CHECK(*again.order == *first.order);
+  CHECK(shop.Take() == before);
+
+  // Bad input is answered on the calling thread, before place_async returns, writing nothing.
+  Answer bad = place(Req("", {{"MUG", 1}}));
+  CHECK(bad.order.status().code() == Code::kInvalidArgument);
+  CHECK(bad.thread == std::this_thread::get_id());
+  // Errors found against the data come back the same way place() gives them.
+  CHECK(place(Req("async-2", {{"MUG", 4}})).order.status().code() == Code::kOutOfStock);
+  CHECK(place(Req("async-3", {{"NOPE", 1}})).order.status().code() == Code::kNotFound);
+  CHECK(shop.Take() == before);
 }
