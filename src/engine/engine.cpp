@@ -5,6 +5,7 @@
 #include "engine/engine_core.h"
 #include "engine/lease.h"
 #include "engine/replica_id.h"
+#include "engine/store_format.h"
 #include "search/search_service.h"
 #include "storage/postgres/pg_storage.h"
 #include "webhooks/webhook_service.h"
@@ -42,6 +43,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   COMMERCE_ASSIGN_OR_RETURN(core->storage, OpenStorage(so));
   COMMERCE_RETURN_IF_ERROR(OpenTables(*core->storage, core->tables));
   COMMERCE_ASSIGN_OR_RETURN(core->replica_id, LoadReplicaId(*core, options.path));
+  // Before any engine writes: a change set refuses stock rows of an older format.
+  COMMERCE_RETURN_IF_ERROR(UpgradeStore(*core));
   core->pricing = options.pricing ? options.pricing : MakeDefaultPricing();
   core->cart_ttl = options.cart_ttl;
   std::unique_ptr<Engine> engine(new Engine(std::move(core)));

@@ -2,6 +2,8 @@
 
 #include "common/codec.h"
 #include "common/key.h"
+#include "common/record_tail.h"
+#include "events/counted_event.h"
 
 namespace commerce {
 
@@ -15,10 +17,40 @@ struct EventRecord {
     ar(type, subject, data, time_ms);
   }
 };
+
+// The stored form of an event whose data ends with counters the writer fills in
+// (counted_event.h): the record inside a tailed envelope (common/record_tail.h), which names
+// the first counters of its tail.
+struct CountedEventRecord {
+  std::string type, subject, data;
+  int64_t time_ms = 0;
+  std::vector<std::string> counter_names;
+  template <class Archive>
+  void serialize(Archive& ar, std::uint32_t /*version*/) {
+    ar(type, subject, data, time_ms, counter_names);
+  }
+};
+
+// `data` (a JSON object) with `"name":value` members added at its end.
+Result<std::string> WithCounters(std::string data, const std::vector<std::string>& names,
+                                 const std::vector<int64_t>& values) {
+  if (data.size() < 2 || data.front() != '{' || data.back() != '}' || names.size() > values.size())
+    return Status::Corruption("a counted event's data is not an object with room for its counters");
+  data.pop_back();
+  bool first = data.size() == 1;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!first) data.push_back(',');
+    first = false;
+    data += '"' + names[i] + "\":" + std::to_string(values[i]);
+  }
+  data.push_back('}');
+  return data;
+}
 }  // namespace
 }  // namespace commerce
 
 CEREAL_CLASS_VERSION(commerce::EventRecord, 1);
+CEREAL_CLASS_VERSION(commerce::CountedEventRecord, 1);
 
 namespace commerce {
 
@@ -47,10 +79,32 @@ void AppendEvent(ChangeSet& changes, Table events, std::string_view type,
   changes.append(events, Encode(EventRecord{std::string(type), std::string(subject), std::move(data), time_ms}));
 }
 
+void AppendCountedEvent(ChangeSet& changes, Table events, std::string_view type,
+                        std::string_view subject, std::string data, int64_t time_ms,
+                        int32_t counters_of, uint8_t counters_size,
+                        std::vector<std::string> counter_names) {
+  CountedEventRecord r{std::string(type), std::string(subject), std::move(data), time_ms,
+                       std::move(counter_names)};
+  changes.append(events, Tailed(Encode(r), counters_size, /*placeholder=*/false), counters_of);
+}
+
 Status DecodeEvent(std::string_view key, std::string_view value, Event* out) {
   auto seq = KeyReader(key).u64();
   if (!seq || key.size() != 8)
     return RecordCorruption("events", key, "the key is not a sequence number");
+  if (IsTailed(value)) {
+    COMMERCE_ASSIGN_OR_RETURN(TailedParts parts, SplitTailed(value, "events", key));
+    CountedEventRecord r;
+    COMMERCE_RETURN_IF_ERROR(Decode(parts.framed, &r, "events", key));
+    auto data = WithCounters(std::move(r.data), r.counter_names, parts.numbers);
+    if (!data.ok()) return RecordCorruption("events", key, data.status().message());
+    out->seq = *seq;
+    out->type = std::move(r.type);
+    out->subject = std::move(r.subject);
+    out->data = std::move(*data);
+    out->time_ms = r.time_ms;
+    return Status::OK();
+  }
   EventRecord r;
   COMMERCE_RETURN_IF_ERROR(Decode(value, &r, "events", key));
   out->seq = *seq;

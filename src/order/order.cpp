@@ -1,11 +1,13 @@
-// The public orders API (order.h): input checks before any write, then one mutation per call
-// (order_placement.h, order_state.h); reads from one snapshot (order_store.h).
+// The public orders API (order.h): input checks before any write; placement as one checked
+// change set prepared on the caller's thread (order_placement.h), transitions as one mutation
+// (order_state.h); reads from one snapshot (order_store.h).
 #include "commerce/order.h"
 
 #include <memory>
 
 #include "common/ids.h"
 #include "common/key.h"
+#include "engine/async_apply.h"
 #include "engine/engine_core.h"
 #include "order/order_placement.h"
 #include "order/order_state.h"
@@ -20,51 +22,46 @@ Result<Order> Orders::place(const PlaceOrder& request) {
   return place(request, &replayed);
 }
 
+namespace {
+
+// One placement: its request and what every preparation of it shares (order_placement.h).
+// Chosen once, not per preparation: a placement may be prepared several times, and every
+// preparation must place the same order.
+struct PlacementJob {
+  PlacementJob(const PlaceOrder& r, EngineCore* core)
+      : request(r), fingerprint(RequestFingerprint(r)), core(core) {}
+  PlaceOrder request;
+  std::string fingerprint;
+  std::string order_id = RandomId("ord-");
+  int64_t now = EngineCore::NowMs();
+  EngineCore* core;
+  Placement placed;  // set by the preparation that was applied (or that replayed)
+
+  Status operator()(ReadView& view, ChangeSet& changes) {
+    return PreparePlacement(view, core->tables, *core->pricing, request, order_id, fingerprint,
+                            now, changes, &placed);
+  }
+};
+
+}  // namespace
+
 Result<Order> Orders::place(const PlaceOrder& request, bool* replayed) {
   *replayed = false;
   COMMERCE_RETURN_IF_ERROR(ValidatePlaceOrder(request));
-  const std::string fingerprint = RequestFingerprint(request);
-  // Chosen here, not in the mutation: a mutation may run more than once, and every run must
-  // place the same order.
-  const std::string order_id = RandomId("ord-");
-  const int64_t now = EngineCore::NowMs();
-  const Tables& t = core_->tables;
-  const PricingPolicy& pricing = *core_->pricing;
-  Placement placed;
-  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) {
-    placed = Placement{};
-    return PlaceOrderInTxn(txn, t, pricing, request, order_id, fingerprint, now, &placed);
-  }));
-  *replayed = placed.replayed;
-  return std::move(placed.order);
+  PlacementJob job(request, core_);
+  COMMERCE_RETURN_IF_ERROR(core_->Apply(job).status());
+  *replayed = job.placed.replayed;
+  return std::move(job.placed.order);
 }
 
 void Orders::place_async(PlaceOrder request, PlaceCallback done) {
   Status valid = ValidatePlaceOrder(request);
   if (!valid.ok()) return done(std::move(valid), false);
-  // Owned by the mutation and its callback, which outlive this call.
-  struct Pending {
-    PlaceOrder request;
-    std::string fingerprint;
-    std::string order_id = RandomId("ord-");
-    int64_t now = EngineCore::NowMs();
-    Placement placed;
-  };
-  auto p = std::make_shared<Pending>();
-  p->fingerprint = RequestFingerprint(request);
-  p->request = std::move(request);
-  EngineCore* core = core_;
-  core->storage->write_async(
-      [p, core](WriteTxn& txn) {
-        p->placed = Placement{};
-        return PlaceOrderInTxn(txn, core->tables, *core->pricing, p->request, p->order_id,
-                               p->fingerprint, p->now, &p->placed);
-      },
-      WriteOptions{}, [p, core, done = std::move(done)](Status s) {
-        if (!s.ok()) return done(std::move(s), false);
-        core->notifier.Notify();
-        done(std::move(p->placed.order), p->placed.replayed);
-      });
+  auto job = std::make_shared<PlacementJob>(std::move(request), core_);
+  ApplyAsync(core_, job, WriteOptions{}, [job, done = std::move(done)](Result<ApplyResult> r) {
+    if (!r.ok()) return done(r.status(), false);
+    done(std::move(job->placed.order), job->placed.replayed);
+  });
 }
 
 Result<Order> Orders::get(std::string_view order_id) {

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "common/codec.h"
+#include "common/record_tail.h"
 
 namespace commerce {
 
@@ -114,8 +115,19 @@ CEREAL_CLASS_VERSION(commerce::OrderKeyRecord, 1);
 namespace commerce {
 
 std::string EncodeOrder(const StoredOrder& o) { return Encode(o); }
+
+// Either form: a record whose placement sequence is inside it (EncodeOrder), or a new order as
+// a change set writes it (order_placement.cpp): seq 0 inside, the sequence after the record in
+// a tailed envelope (common/record_tail.h), filled in by the writer.
 Status DecodeOrder(std::string_view key, std::string_view bytes, StoredOrder* o) {
-  return Decode(bytes, o, "orders", key);
+  if (!IsTailed(bytes)) return Decode(bytes, o, "orders", key);
+  COMMERCE_ASSIGN_OR_RETURN(TailedParts parts, SplitTailed(bytes, "orders", key));
+  COMMERCE_RETURN_IF_ERROR(Decode(parts.framed, o, "orders", key));
+  if (parts.numbers.size() != 1 || o->seq != 0 || parts.numbers[0] <= 0)
+    return RecordCorruption("orders", key, "the placement sequence after the record is not one "
+                                           "positive number");
+  o->seq = static_cast<uint64_t>(parts.numbers[0]);
+  return Status::OK();
 }
 std::string EncodeOrderKey(const OrderKeyRecord& r) { return Encode(r); }
 Status DecodeOrderKey(std::string_view key, std::string_view bytes, OrderKeyRecord* r) {

@@ -3,11 +3,17 @@
 #include <map>
 #include <optional>
 
+#include "cart/cart_codec.h"
 #include "cart/cart_store.h"
 #include "catalog/catalog_store.h"
+#include "catalog/product_codec.h"
 #include "common/key.h"
+#include "common/record_tail.h"
+#include "events/counted_event.h"
 #include "events/event_json.h"
 #include "events/event_log.h"
+#include "inventory/inventory_codec.h"
+#include "inventory/stock_counters.h"
 #include "inventory/stock_store.h"
 #include "inventory/warehouse_store.h"
 #include "order/allocation.h"
@@ -28,6 +34,9 @@ struct Wanted {
 struct Request {
   std::vector<Wanted> lines;
   std::string currency;  // "" until a cart or the first priced line decides it
+  // A cart order: the cart record as read (the set expects it unchanged) and decoded.
+  std::string cart_bytes;
+  CartRecord cart;
 };
 
 Status CheckCustomer(ReadView& view, const Tables& t, const std::string& id) {
@@ -46,22 +55,31 @@ Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r) {
                            "lines[" + std::to_string(i) + "].sku"});
     return req;
   }
-  auto cart = ReadCartInTxn(view, t, r.cart_id);
-  if (!cart.ok()) return cart.status().WithContext("cart_id");
-  if (!cart->customer_id.empty() && cart->customer_id != r.customer_id)
+  const std::string key = CartKey(r.cart_id);
+  std::string_view bytes;
+  Status got = view.get(t.carts, key, &bytes);
+  if (got.IsNotFound())
+    return Status::NotFound("cart_id: no cart with id '" + r.cart_id + "'");
+  COMMERCE_RETURN_IF_ERROR(got);
+  req.cart_bytes.assign(bytes);
+  Status decoded = DecodeCartRecord(key, req.cart_bytes, &req.cart);
+  if (!decoded.ok()) return decoded.WithContext("cart_id: cart '" + r.cart_id + "'");
+  COMMERCE_ASSIGN_OR_RETURN(auto live, LiveCartLines(req.cart.state));
+  const CartState& cart = req.cart.state;
+  if (!cart.customer_id.empty() && cart.customer_id != r.customer_id)
     return Status::FailedPrecondition("cart_id: cart '" + r.cart_id +
                                       "' belongs to another customer");
-  if (cart->lines.empty())
+  if (live.empty())
     return Status::FailedPrecondition("cart_id: cart '" + r.cart_id + "' is empty");
-  if (cart->lines.size() > kMaxOrderLines)
+  if (live.size() > kMaxOrderLines)
     return Status::InvalidArgument("cart_id: cart '" + r.cart_id + "' has " +
-                                   std::to_string(cart->lines.size()) + " lines; an order takes " +
+                                   std::to_string(live.size()) + " lines; an order takes " +
                                    "at most " + std::to_string(kMaxOrderLines));
-  if (!r.currency.empty() && r.currency != cart->currency)
+  if (!r.currency.empty() && r.currency != cart.currency)
     return Status::InvalidArgument("currency: " + r.currency + " differs from the cart's " +
-                                   cart->currency);
-  req.currency = cart->currency;
-  for (const auto& line : cart->lines) {
+                                   cart.currency);
+  req.currency = cart.currency;
+  for (const auto& line : live) {
     // The cart caps a line at kMaxQuantity; checked again because an order must never
     // reserve more than one stock operation accepts.
     COMMERCE_RETURN_IF_ERROR(CheckQuantity("cart_id: line '" + line.sku + "' quantity", line.quantity));
@@ -71,8 +89,9 @@ Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r) {
 }
 
 // Prices every line from the catalog. Products are read once however many of their SKUs the
-// order has.
-Result<std::vector<OrderLine>> PriceLines(ReadView& view, const Tables& t, Request& req) {
+// order has; each is expected unchanged when the set is applied (its price and status).
+Result<std::vector<OrderLine>> PriceLines(ReadView& view, const Tables& t, Request& req,
+                                          ChangeSet& changes) {
   std::map<std::string, Product> products;
   std::vector<OrderLine> out;
   for (const auto& w : req.lines) {
@@ -82,7 +101,17 @@ Result<std::vector<OrderLine>> PriceLines(ReadView& view, const Tables& t, Reque
     COMMERCE_RETURN_IF_ERROR(owner.status());
     auto it = products.find(*owner);
     if (it == products.end()) {
-      COMMERCE_ASSIGN_OR_RETURN(Product p, GetProduct(view, t, *owner));
+      const std::string key = KeyBuilder().str(*owner).key();
+      std::string_view bytes;
+      Status got = view.get(t.products, key, &bytes);
+      if (got.IsNotFound())
+        return Status::Corruption("sku index names product '" + *owner + "' for sku '" + w.sku +
+                                  "', which does not exist");
+      COMMERCE_RETURN_IF_ERROR(got);
+      changes.expect(t.products, key, bytes);  // copies the bytes before the next read
+      Product p;
+      Status decoded = DecodeProduct(key, changes.value(changes.ops().back()), &p);
+      if (!decoded.ok()) return decoded.WithContext("product '" + *owner + "'");
       it = products.emplace(*owner, std::move(p)).first;
     }
     const Product& p = it->second;
@@ -164,27 +193,29 @@ std::string OrderPlacedData(const Order& o) {
 
 }  // namespace
 
-Status PlaceOrderInTxn(WriteTxn& txn, const Tables& t, const PricingPolicy& pricing,
-                       const PlaceOrder& r, const std::string& order_id,
-                       const std::string& fingerprint, int64_t now_ms, Placement* out) {
+Status PreparePlacement(ReadView& view, const Tables& t, const PricingPolicy& pricing,
+                        const PlaceOrder& r, const std::string& order_id,
+                        const std::string& fingerprint, int64_t now_ms, ChangeSet& changes,
+                        Placement* out) {
+  *out = Placement{};
   // Idempotency first: a retry must find its order even after the first attempt emptied
   // the cart or sold the last unit.
-  COMMERCE_ASSIGN_OR_RETURN(auto key, ReadOrderKey(txn, t, r.customer_id, r.idempotency_key));
+  COMMERCE_ASSIGN_OR_RETURN(auto key, ReadOrderKey(view, t, r.customer_id, r.idempotency_key));
   if (key) {
     if (key->fingerprint != fingerprint)
       return Status::Conflict("idempotency_key: '" + r.idempotency_key +
                               "' was used for a different request (order '" + key->order_id +
                               "'); use a new key for a new order");
-    COMMERCE_ASSIGN_OR_RETURN(StoredOrder stored, GetStoredOrder(txn, t, key->order_id));
+    COMMERCE_ASSIGN_OR_RETURN(StoredOrder stored, GetStoredOrder(view, t, key->order_id));
     out->order = std::move(stored.order);
     out->replayed = true;
-    return Status::OK();
+    return Status::OK();  // nothing to write
   }
-  COMMERCE_RETURN_IF_ERROR(CheckCustomer(txn, t, r.customer_id));
-  COMMERCE_ASSIGN_OR_RETURN(Request req, LinesOf(txn, t, r));
-  COMMERCE_ASSIGN_OR_RETURN(std::vector<OrderLine> lines, PriceLines(txn, t, req));
+  COMMERCE_RETURN_IF_ERROR(CheckCustomer(view, t, r.customer_id));
+  COMMERCE_ASSIGN_OR_RETURN(Request req, LinesOf(view, t, r));
+  COMMERCE_ASSIGN_OR_RETURN(std::vector<OrderLine> lines, PriceLines(view, t, req, changes));
 
-  COMMERCE_ASSIGN_OR_RETURN(auto warehouses, ReadAvailability(txn, t, req.lines));
+  COMMERCE_ASSIGN_OR_RETURN(auto warehouses, ReadAvailability(view, t, req.lines));
   std::vector<AllocationLine> wanted;
   for (const auto& w : req.lines) wanted.push_back({w.sku, w.quantity});
   COMMERCE_ASSIGN_OR_RETURN(std::vector<Shipment> shipments,
@@ -207,7 +238,7 @@ Status PlaceOrderInTxn(WriteTxn& txn, const Tables& t, const PricingPolicy& pric
   COMMERCE_RETURN_IF_ERROR(AddChecked("total", subtotal, priced->tax_minor, &total));
   COMMERCE_RETURN_IF_ERROR(AddChecked("total", total, priced->shipping_minor, &total));
 
-  StoredOrder stored;
+  StoredOrder stored;  // seq 0: the writer fills in the placement sequence
   Order& o = stored.order;
   o.id = order_id;
   o.customer_id = r.customer_id;
@@ -225,18 +256,51 @@ Status PlaceOrderInTxn(WriteTxn& txn, const Tables& t, const PricingPolicy& pric
   o.created_at_ms = o.updated_at_ms = now_ms;
   o.version = 1;
 
-  COMMERCE_ASSIGN_OR_RETURN(stored.seq, AppendEvent(txn, t.events, "OrderPlaced", o.id,
-                                                    OrderPlacedData(o), now_ms));
-  COMMERCE_RETURN_IF_ERROR(PutNewOrderInTxn(txn, t, stored));
-  COMMERCE_RETURN_IF_ERROR(
-      PutOrderKeyInTxn(txn, t, r.customer_id, r.idempotency_key, {o.id, fingerprint}));
+  // The events in the order a mutation wrote them: OrderPlaced (append 0, whose sequence is
+  // the placement sequence), a StockReserved per reservation, then CartUpdated.
+  constexpr int32_t kPlaced = 0;
+  AppendEvent(changes, t.events, "OrderPlaced", o.id, OrderPlacedData(o), now_ms);
+  // seq 0 inside the record; the writer puts the placement sequence after it (a with_seq slot
+  // in a tailed envelope, common/record_tail.h). A transition rewrites it with the sequence
+  // inside (EncodeOrder); DecodeOrder reads both.
+  const std::string record = Tailed(EncodeOrder(stored), 1, /*placeholder=*/true);
+  changes.expect_absent(t.orders, OrderKey(o.id));
+  changes.put(t.orders, OrderKey(o.id), record)
+      .with_seq(kPlaced, TailOffset(record.size(), 1), false, /*in_value=*/true);
+  const std::string by_customer = CustomerIndexKey(o.customer_id, 0);
+  changes.put(t.customer_orders, by_customer, o.id)
+      .with_seq(kPlaced, by_customer.size() - 8, /*invert=*/true);
+  const std::string by_status = StatusIndexKey(o.status, 0);
+  changes.put(t.status_orders, by_status, o.id).with_seq(kPlaced, by_status.size() - 8);
+  changes.insert(t.order_keys, IdempotencyKey(r.customer_id, r.idempotency_key),
+                 EncodeOrderKey({o.id, fingerprint}));
+  int32_t adds = 0;
   for (const auto& s : o.shipments)
-    for (const auto& item : s.items)
-      COMMERCE_RETURN_IF_ERROR(
-          ReserveInTxn(txn, t, item.sku, s.warehouse_id, item.quantity, o.id, now_ms).status());
-  if (!r.cart_id.empty()) COMMERCE_RETURN_IF_ERROR(ClearCartInTxn(txn, t, r.cart_id, now_ms));
+    for (const auto& item : s.items) {
+      changes.add(t.stock, StockKey(item.sku, s.warehouse_id),
+                  StockChange(0, item.quantity, now_ms, kMaxStockLevel));
+      EventJson data;
+      data.str("sku", item.sku).str("warehouse_id", s.warehouse_id);
+      data.i64("quantity", item.quantity).str("ref", o.id);
+      AppendCountedEvent(changes, t.events, "StockReserved", item.sku, data.done(), now_ms, adds++,
+                         kStockCounters, {"on_hand", "reserved"});
+    }
+  if (!r.cart_id.empty()) {
+    const std::string cart_key = CartKey(r.cart_id);
+    changes.expect(t.carts, cart_key, req.cart_bytes);
+    CartRecord cleared = std::move(req.cart);
+    // Every live dot recorded as removed, so that a stale copy merged in later cannot bring
+    // the ordered lines back.
+    CartStateClear(cleared.state);
+    cleared.updated_at_ms = now_ms;
+    changes.put(t.carts, cart_key, EncodeCartRecord(cleared));
+    EventJson data;  // as AppendCartEvent (cart_store.h) writes it
+    data.str("cart_id", cleared.state.cart_id).str("customer_id", cleared.state.customer_id);
+    data.i64("updated_at_ms", cleared.updated_at_ms).str("op", "ordered");
+    AppendEvent(changes, t.events, "CartUpdated", cleared.state.cart_id, data.done(), now_ms);
+  }
+  COMMERCE_RETURN_IF_ERROR(changes.status());
   out->order = std::move(o);
-  out->replayed = false;
   return Status::OK();
 }
 

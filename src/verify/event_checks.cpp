@@ -1,7 +1,7 @@
 // commerce verify: the meta table and the event log.
 //
 // CheckMeta: counters and consumer cursors are 8-byte sequence numbers, the replica id is
-// text, the synonym list decodes.
+// text, the synonym list decodes, a format mark is one this version writes.
 // CheckEvents: every event decodes; sequence numbers run without a gap; each type is one of
 // docs/events.md; data is a JSON object; consumer cursors are not ahead of the log. It also
 // replays the stock events (each StockX event carries on_hand and reserved after the change,
@@ -15,6 +15,7 @@
 #include "commerce/webhooks.h"
 #include "common/key.h"
 #include "common/utf8.h"
+#include "engine/store_format.h"
 #include "events/event_log.h"
 #include "order/order_store.h"
 #include "search/synonyms.h"
@@ -90,6 +91,19 @@ void CheckMeta(CheckContext& c) {
       } else if (*kind == "cursor") {
         c.facts.cursors[*name] = *n;
       }
+    } else if (*kind == "format") {
+      // engine/store_format.h: a format this version reads, once its upgrade has finished.
+      auto what = r.str();
+      auto n = Sequence(value);
+      if (!what || !r.done() || !n)
+        c.Problem("meta", where, "a format mark that does not decode");
+      else if (*what == "stock" && *n != kStockFormat)
+        c.Problem("meta", where, "stock format " + std::to_string(*n) + "; this version writes " +
+                                     std::to_string(kStockFormat));
+    } else if (*kind == "upgrade") {
+      // An upgrade cut short: it resumes when the store is next opened by an engine.
+      c.Note("an upgrade of the " + std::string(r.str().value_or("?")) +
+             " records was cut short; it resumes when an engine next opens the store");
     } else if (*kind == "replica") {
       if (value.empty() || !IsValidUtf8(value)) c.Problem("meta", where, "the replica id is not text");
     } else if (*kind == "search.synonyms") {

@@ -1,7 +1,8 @@
 // commerce verify: warehouses and stock.
 //
 //   - every warehouse decodes and is stored under its own id;
-//   - every stock row decodes (0 <= reserved <= on_hand, checked by its decoder), is keyed
+//   - every stock row decodes (0 <= reserved <= on_hand, checked by its decoder), is a
+//     counters record once the store is marked stock format 2 (engine/store_format.h), is keyed
 //     (SKU, warehouse) of a SKU some product has and a warehouse that exists, and equals what
 //     its last stock event says it became;
 //   - reservations: a row's reserved units are those of the orders that are placed, paid or
@@ -12,7 +13,9 @@
 #include <set>
 
 #include "common/key.h"
+#include "engine/store_format.h"
 #include "inventory/inventory_codec.h"
+#include "inventory/stock_counters.h"
 #include "inventory/stock_store.h"
 #include "verify/check_context.h"
 
@@ -34,6 +37,12 @@ void CheckInventory(CheckContext& c) {
     return true;
   }, /*count=*/true);
 
+  // The stock format the meta table marks (engine/store_format.h; CheckMeta checks the mark).
+  uint64_t stock_format = 1;
+  if (auto mark = c.Get("stock", "meta", FormatKey("stock"))) {
+    KeyReader r(*mark);
+    stock_format = r.u64().value_or(1);
+  }
   std::set<std::pair<std::string, std::string>> rows;
   c.Scan("stock", kStock, [&](std::string_view key, std::string_view value) {
     const std::string where = Where(kStock, key);
@@ -49,6 +58,9 @@ void CheckInventory(CheckContext& c) {
     level.warehouse_id = *wh;
     if (!DecodeRecord(c, kStock, key, value, [&] { return DecodeStockLevel(key, value, &level); }))
       return true;
+    if (stock_format >= 2 && IsStockFormat1(value))
+      c.Problem("stock", where, "a format 1 row in a store whose stock was upgraded to format " +
+                                    std::to_string(stock_format) + ": orders cannot reserve from it");
     const std::pair<std::string, std::string> id{*sku, *wh};
     rows.insert(id);
     if (!c.Has("stock", "skus", KeyBuilder().str(*sku).key()))
