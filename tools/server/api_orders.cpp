@@ -188,14 +188,36 @@ Response LoginCart(ServerState& st, const Request& r, const Params& p) {
 
 // --- orders ---
 
-Response PlaceOrderRoute(ServerState& st, const Request& r, const Params&) {
+// The order as POST /v1/orders answers it.
+Response PlacedResponse(Result<Order> out, bool replayed) {
+  if (!out.ok()) return StatusResponse(out.status());
+  if (!replayed) return OrderResponse(*out, 201);
+  // A retry answers what the first attempt answered: 201 and the order as it was placed,
+  // whatever happened to it since (a transition changes only these fields, order.h).
+  Order as_placed = *out;
+  as_placed.status = OrderStatus::kPlaced;
+  if (!as_placed.history.empty()) as_placed.history.resize(1);
+  as_placed.updated_at_ms = as_placed.created_at_ms;
+  as_placed.version = 1;
+  Response resp = OrderResponse(as_placed, 201);
+  resp.headers.emplace_back("Idempotent-Replayed", "true");
+  return resp;
+}
+
+void Answer(const Reply& reply, Response resp) {
+  reply([resp = std::move(resp)] { return resp; });
+}
+
+// Async (routes.h): the order is prepared on this pool thread and handed to the writer; the
+// reply comes from the writer's thread once it is durable, and no thread waits meanwhile.
+void PlaceOrderRoute(ServerState& st, const Request& r, const Params&, Reply reply) {
   const auto* key = r.header("idempotency-key");
   if (!key || key->empty())
-    return StatusResponse(Status::InvalidArgument(
-        "Idempotency-Key: header required (a retry with the same key returns the same order)"));
+    return Answer(reply, StatusResponse(Status::InvalidArgument(
+        "Idempotency-Key: header required (a retry with the same key returns the same order)")));
   rapidjson::Document doc;
   Response err;
-  if (!ReadBody(r, &doc, &err)) return err;
+  if (!ReadBody(r, &doc, &err)) return Answer(reply, std::move(err));
   JsonObject o(doc, "body");
   PlaceOrder req;
   req.idempotency_key = *key;
@@ -221,21 +243,12 @@ Response PlaceOrderRoute(ServerState& st, const Request& r, const Params&) {
     req.lines.push_back(std::move(line));
   }
   if (s.ok()) s = o.Finish();
-  if (!s.ok()) return StatusResponse(s);
-  bool replayed = false;
-  auto out = st.engine->orders().place(req, &replayed);
-  if (!out.ok()) return StatusResponse(out.status());
-  if (!replayed) return OrderResponse(*out, 201);
-  // A retry answers what the first attempt answered: 201 and the order as it was placed,
-  // whatever happened to it since (a transition changes only these fields, order.h).
-  Order as_placed = *out;
-  as_placed.status = OrderStatus::kPlaced;
-  if (!as_placed.history.empty()) as_placed.history.resize(1);
-  as_placed.updated_at_ms = as_placed.created_at_ms;
-  as_placed.version = 1;
-  Response resp = OrderResponse(as_placed, 201);
-  resp.headers.emplace_back("Idempotent-Replayed", "true");
-  return resp;
+  if (!s.ok()) return Answer(reply, StatusResponse(s));
+  st.engine->orders().place_async(
+      std::move(req), [reply = std::move(reply)](Result<Order> out, bool replayed) {
+        auto placed = std::make_shared<Result<Order>>(std::move(out));
+        reply([placed, replayed] { return PlacedResponse(std::move(*placed), replayed); });
+      });
 }
 
 Response GetOrder(ServerState& st, const Request&, const Params& p) {
@@ -291,7 +304,7 @@ void AddOrderRoutes(std::vector<Route>* r) {
   r->push_back({"PUT", "/v1/carts/{id}/lines/{sku}", Scope::kPublic, Exec::kPool, Body::kJson, SetLine});
   r->push_back({"DELETE", "/v1/carts/{id}/lines/{sku}", Scope::kPublic, Exec::kPool, Body::kNone, RemoveLine});
   r->push_back({"POST", "/v1/carts/{id}/login", Scope::kStore, Exec::kPool, Body::kJson, LoginCart});
-  r->push_back({"POST", "/v1/orders", Scope::kPublic, Exec::kPool, Body::kJson, PlaceOrderRoute});
+  r->push_back({"POST", "/v1/orders", Scope::kPublic, Exec::kPool, Body::kJson, nullptr, nullptr, PlaceOrderRoute});
   r->push_back({"GET", "/v1/orders", Scope::kAdmin, Exec::kPool, Body::kNone, ListOrders});
   r->push_back({"GET", "/v1/orders/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetOrder});
   r->push_back({"POST", "/v1/orders/{id}/transitions", Scope::kAdmin, Exec::kPool, Body::kJson, TransitionOrder});

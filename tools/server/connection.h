@@ -20,8 +20,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +61,19 @@ struct Pending {
   std::shared_ptr<BodyPipe> pipe;  // streamed body routes
 };
 
+// Responses of async routes (routes.h, AsyncHandler), handed to the loop from any thread:
+// Post() queues a step and wakes the loop, which runs the steps in order. Shared with every
+// pending reply, so a reply that comes after the loop closed finds it closed and is dropped.
+struct ReplyBox {
+  std::mutex mu;
+  bool closed = false;                         // GUARDED_BY(mu)
+  std::vector<std::function<void()>> ready;    // GUARDED_BY(mu)
+  uv_async_t async{};
+  // False when the loop is closed (the step is dropped).
+  bool Post(std::function<void()> step);
+  void Close();  // on the loop's thread
+};
+
 class Loop {
  public:
   ServerState* st = nullptr;
@@ -69,6 +84,7 @@ class Loop {
   uv_timer_t sweep{};
   uv_timer_t drain_timer{};
   std::unique_ptr<Waiter> waiter;
+  std::shared_ptr<ReplyBox> replies = std::make_shared<ReplyBox>();
   std::list<Conn*> conns;
   bool stopping = false;
   uint64_t request_counter = 0;

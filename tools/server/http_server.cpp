@@ -11,6 +11,8 @@
 
 #include <cstring>
 #include <functional>
+#include <mutex>
+#include <optional>
 
 #include "connection.h"
 
@@ -200,10 +202,62 @@ void Handled(Conn* c, Response resp) {
   Done(c, std::move(resp));
 }
 
+// An async route (routes.h): the handler runs on the pool and returns; its reply comes from
+// any thread through the loop's ReplyBox. The request is answered once both happened -- the
+// pool work's end (so the pool no longer reads c->running) and the reply, in either order;
+// both are seen on the loop.
+void RunAsyncRoute(Conn* c, const Route& route) {
+  ServerState* st = c->loop->st;
+  struct Rendezvous {
+    bool work_done = false;
+    std::optional<Response> reply;
+  };
+  auto meet = std::make_shared<Rendezvous>();
+  auto finish = [st, c, meet] {
+    st->metrics->in_flight.fetch_sub(1);
+    --c->refs;  // the reply's
+    if (c->closing) {
+      MaybeFree(c);
+      return;
+    }
+    Handled(c, std::move(*meet->reply));
+  };
+  ++c->refs;  // held until the reply is handled
+  std::shared_ptr<ReplyBox> box = c->loop->replies;
+  AsyncHandler handler = route.async;
+  QueueWork(
+      c,
+      [st, c, box, meet, finish, handler] {
+        Reply reply = [box, meet, finish](std::function<Response()> respond) {
+          box->Post([meet, finish, respond = std::move(respond)] {
+            meet->reply = respond();
+            if (meet->work_done) finish();
+          });
+        };
+        try {
+          handler(*st, c->running.req, c->running.params, std::move(reply));
+        } catch (const std::exception& e) {
+          // Only before the handler replied: a handler does nothing after replying.
+          box->Post([meet, finish, what = std::string(e.what())] {
+            meet->reply = StatusResponse(Status::Internal("unexpected exception: " + what));
+            if (meet->work_done) finish();
+          });
+        }
+      },
+      [meet, finish] {
+        meet->work_done = true;
+        if (meet->reply) finish();
+      });
+}
+
 void RunRoute(Conn* c) {
   ServerState* st = c->loop->st;
   const Route& route = Routes()[static_cast<size_t>(c->running.route)];
   st->metrics->in_flight.fetch_add(1);
+  if (route.async) {
+    RunAsyncRoute(c, route);
+    return;
+  }
   if (route.exec == Exec::kLoop) {
     Response resp = RunHandler(st, c->running.route, c->running.req, c->running.params);
     st->metrics->in_flight.fetch_sub(1);
@@ -544,6 +598,7 @@ void Sweep(uv_timer_t* t) {
     uv_close(reinterpret_cast<uv_handle_t*>(&l->sweep), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&l->drain_timer), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&l->stop_async), nullptr);
+    l->replies->Close();
     l->waiter->Close();
   }
 }
@@ -649,12 +704,38 @@ Result<std::unique_ptr<Listener>> Listener::Create(ServerState* state, int index
   uv_timer_init(&l->loop, &l->drain_timer);
   l->drain_timer.data = l;
   l->waiter = std::make_unique<Waiter>(&l->loop, state->engine);
+  uv_async_init(&l->loop, &l->replies->async, [](uv_async_t* a) {
+    auto* box = static_cast<ReplyBox*>(a->data);
+    std::vector<std::function<void()>> steps;
+    {
+      std::lock_guard<std::mutex> lock(box->mu);
+      steps.swap(box->ready);
+    }
+    for (auto& step : steps) step();
+  });
+  l->replies->async.data = l->replies.get();
   InstallParserCallbacks(&l->settings);
   return out;
 }
 
+bool ReplyBox::Post(std::function<void()> step) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (closed) return false;
+  ready.push_back(std::move(step));
+  uv_async_send(&async);
+  return true;
+}
+
+void ReplyBox::Close() {
+  std::lock_guard<std::mutex> lock(mu);
+  if (closed) return;
+  closed = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&async), nullptr);
+}
+
 Listener::~Listener() {
   if (loop_) {
+    loop_->replies->Close();
     loop_->waiter->Close();
     uv_walk(&loop_->loop, [](uv_handle_t* h, void*) {
       if (!uv_is_closing(h)) uv_close(h, nullptr);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,14 +84,24 @@ class BodyConsumer {
 using StreamHandler = Result<std::unique_ptr<BodyConsumer>> (*)(ServerState&, const Request&,
                                                                 const Params&);
 
+// A handler that answers later, from any thread: it starts the work and returns without
+// waiting for it (POST /v1/orders hands the order to Orders::place_async, so no thread waits for
+// a group commit). It runs on the pool; `reply` must be called exactly once, from any thread
+// (the storage's writer included: it only queues), with a function that makes the response --
+// run on the connection's loop, so that a writer thread does not build JSON. The handler must
+// not touch the Request after calling `reply`.
+using Reply = std::function<void(std::function<Response()> respond)>;
+using AsyncHandler = void (*)(ServerState&, const Request&, const Params&, Reply reply);
+
 struct Route {
   const char* method;
   const char* pattern;
   Scope scope;  // the least scope of a key that may call it (ScopeAllows); kNone: no key needed
   Exec exec;
   Body body;
-  Handler handler;               // every route but kStream ones
+  Handler handler;               // every route but kStream and async ones
   StreamHandler stream = nullptr;  // kStream routes
+  AsyncHandler async = nullptr;    // routes that answer later (Exec::kPool)
 };
 
 // Query parameters a request may have; more are 400 before any is looked at.
