@@ -229,6 +229,7 @@ void BindSearch(py::module_& m);
 void BindPricing(py::module_& m);
 void BindSample(py::module_& m);
 void BindVerify(py::module_& m);
+void BindResilience(py::module_& m);
 void BindEngine(py::module_& m);
 
 }  // namespace commerce::python

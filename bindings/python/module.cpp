@@ -86,5 +86,6 @@ PYBIND11_MODULE(_commerce, m) {
   BindSample(m);
   BindWebhooks(m);
   BindVerify(m);
+  BindResilience(m);
   BindEngine(m);
 }

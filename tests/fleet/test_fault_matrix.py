@@ -106,21 +106,65 @@ def test_haproxy_killed_and_restarted(fleet):
     check_after("kill-haproxy", summary, phases)
 
 
+def breaker_states(fleet, part):
+    """{instance: (state, opened_total)} of `part`'s endpoint ("redis ..." or "nats ...") in each
+    instance's /metrics (commerce_remote_breaker_state: 0 closed, 1 open, 2 half-open); an
+    instance that has no such endpoint (yet) or does not answer is left out."""
+    out = {}
+    for i in range(1, fleet.instances + 1):
+        try:
+            text = fleet.session().get(fleet.server_url(i) + "/metrics", timeout=5).text
+        except Exception:
+            continue
+        state = opened = None
+        for line in text.splitlines():
+            if f'{{endpoint="{part} ' not in line:
+                continue
+            if line.startswith("commerce_remote_breaker_state{"):
+                state = int(float(line.split()[-1]))
+            elif line.startswith("commerce_remote_breaker_opened_total{"):
+                opened = int(float(line.split()[-1]))
+        if state is not None:
+            out[f"server-{i}"] = (state, opened)
+    return out
+
+
 @pytest.mark.parametrize("part,option,issue_part", [("redis", "--redis", "1 (the shared cache)"),
                                                    ("nats", "--nats", "3 (events to NATS)")])
 def test_kill_a_dependency(fleet, part, option, issue_part):
+    """Redis or NATS SIGKILLed for 6 s under the load: orders, carts and searches go on (neither
+    is needed to answer them), an instance's breaker for it opens, and every breaker is closed
+    again after the restart without a manual step."""
     if not server_option(option):
         pytest.skip(f"{part}: this build's commerce-server has no {option} (issue 14 part {issue_part} "
                     f"not landed): killing it cannot affect the fleet")
+    seen = {}
 
     def inject():
         fleet.kill(part)
+        deadline = time.time() + 6
+        while time.time() < deadline:
+            states = breaker_states(fleet, part)
+            if any(st != 0 or (op or 0) > 0 for st, op in states.values()):
+                seen["opened"] = states
+                break
+            time.sleep(0.2)
 
     def recover():
         fleet.start(part)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            states = breaker_states(fleet, part)
+            if states and all(st == 0 for st, _ in states.values()):
+                seen["closed"] = states
+                return
+            time.sleep(0.2)
 
     summary, phases, _ = run_fault(fleet, f"kill-{part}", inject, recover)
     check_after(f"kill-{part}", summary, phases)
+    REPORT[f"kill-{part}"]["breakers"] = {k: {n: list(v) for n, v in d.items()} for k, d in seen.items()}
+    assert "opened" in seen, f"no instance's breaker for {part} opened while it was dead"
+    assert "closed" in seen, f"breakers for {part} not all closed 30 s after its restart: {breaker_states(fleet, part)}"
 
 
 def test_kill_a_search_shard(fleet):

@@ -48,3 +48,10 @@ def test_sales_report():
 def test_order_events():
     out = run("order_events.py")
     assert out.count("placed by ada") == 3 and "fulfilling -> shipped" in out
+
+
+def test_shared_cache():
+    out = run("shared_cache.py")
+    assert "second read (hit)" in out and "hits=1" in out
+    assert "Redis killed: still read 'Coffee mug' from the store" in out
+    assert "breaker open" in out

@@ -33,6 +33,7 @@
 #include "search/synonyms.h"
 #include "search/word_list.h"
 #include "test_dir.h"
+#include "test_service.h"
 
 // The build passes the path of the one it built (tests/CMakeLists.txt).
 #ifndef COMMERCE_SHARD_SERVER
@@ -49,21 +50,8 @@ using commerce::Result;
 using commerce::SearchResult;
 using commerce::Status;
 using commerce::Variant;
+using commerce::testing::FreePort;
 using commerce::testing::TempDir;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // A shard server on 127.0.0.1 in its own process group (it forks a child per connection):
 // commerce-shard-server (facets registered), or Debian's xapian-tcpsrv. The group is

@@ -53,7 +53,8 @@ Response ListProducts(ServerState& st, const Request& r, const Params&) {
 }
 
 Response GetProduct(ServerState& st, const Request& req, const Params& p) {
-  auto r = Visible(req, st.engine->catalog().get(p[0]), "no product with id '" + p[0] + "'");
+  auto r = Visible(req, st.shared_cache ? st.shared_cache->get_product(p[0]) : st.engine->catalog().get(p[0]),
+                   "no product with id '" + p[0] + "'");
   return r.ok() ? ProductResponse(*r) : StatusResponse(r.status());
 }
 
@@ -78,6 +79,7 @@ Response PutProduct(ServerState& st, const Request& r, const Params& p) {
   if (!IfMatch(r, &cond.if_version, &err)) return err;
   if (const auto* inm = r.header("if-none-match"); inm && *inm == "*") cond.if_version = 0;
   auto out = st.engine->catalog().upsert(product, cond);
+  if (out.ok() && st.shared_cache) st.shared_cache->written(*out);  // read back at once here
   return out.ok() ? ProductResponse(*out) : StatusResponse(out.status());
 }
 
@@ -86,6 +88,7 @@ Response ArchiveProduct(ServerState& st, const Request& r, const Params& p) {
   Response err;
   if (!IfMatch(r, &cond.if_version, &err)) return err;
   auto out = st.engine->catalog().archive(p[0], cond);
+  if (out.ok() && st.shared_cache) st.shared_cache->written(*out);
   return out.ok() ? ProductResponse(*out) : StatusResponse(out.status());
 }
 

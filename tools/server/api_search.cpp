@@ -347,6 +347,48 @@ Response Readyz(ServerState& st, const Request&, const Params&) {
   return JsonResponse("{\"status\":\"ready\"}");
 }
 
+// Every remote endpoint of this process (resilience.h: Redis, NATS, search shards), labelled
+// by its name: breaker state (0 closed, 1 open, 2 half-open), calls, failures, retries,
+// refusals, and latency (a summary: P50/P99 over the last 1024 attempts, count and sum).
+std::string RemoteEndpointMetrics() {
+  std::vector<EndpointStats> all = AllEndpointStats();
+  if (all.empty()) return "";
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help, auto value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    for (const EndpointStats& e : all) {
+      std::string label = e.name;
+      for (char& ch : label) if (ch == '"' || ch == '\\' || ch == '\n') ch = '_';
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " %.17g\n", static_cast<double>(value(e)));
+      out += std::string(name) + "{endpoint=\"" + label + "\"}" + buf;
+    }
+  };
+  family("commerce_remote_breaker_state", "gauge", "0 closed, 1 open, 2 half-open.",
+         [](const EndpointStats& e) { return static_cast<int>(e.state); });
+  family("commerce_remote_breaker_opened_total", "counter", "Times the breaker opened.",
+         [](const EndpointStats& e) { return e.opened; });
+  family("commerce_remote_calls_total", "counter", "Calls made.",
+         [](const EndpointStats& e) { return e.calls; });
+  family("commerce_remote_failures_total", "counter", "Attempts that failed.",
+         [](const EndpointStats& e) { return e.failures; });
+  family("commerce_remote_retries_total", "counter", "Attempts after the first.",
+         [](const EndpointStats& e) { return e.retries; });
+  family("commerce_remote_retries_denied_total", "counter", "Retries the budget refused.",
+         [](const EndpointStats& e) { return e.retries_denied; });
+  family("commerce_remote_rejected_total", "counter", "Calls refused by the open breaker.",
+         [](const EndpointStats& e) { return e.rejected; });
+  family("commerce_remote_latency_p50_seconds", "gauge", "Median attempt latency (last 1024).",
+         [](const EndpointStats& e) { return e.latency_p50_ms / 1000.0; });
+  family("commerce_remote_latency_p99_seconds", "gauge", "P99 attempt latency (last 1024).",
+         [](const EndpointStats& e) { return e.latency_p99_ms / 1000.0; });
+  family("commerce_remote_latency_seconds_count", "counter", "Attempts timed.",
+         [](const EndpointStats& e) { return e.latency_count; });
+  family("commerce_remote_latency_seconds_sum", "counter", "Their total time.",
+         [](const EndpointStats& e) { return e.latency_sum_ms / 1000.0; });
+  return out;
+}
+
 Response MetricsRoute(ServerState& st, const Request&, const Params&) {
   std::string out = st.metrics->Render();
   char buf[512];
@@ -390,6 +432,25 @@ Response MetricsRoute(ServerState& st, const Request&, const Params&) {
   }
   auto last = st.engine->events().last_seq();
   if (last.ok()) metric("commerce_events_last_seq", "gauge", "Newest event sequence.", double(*last));
+  metric("commerce_http_pool_queued", "gauge", "Engine calls queued or running in the pool.",
+         double(st.metrics->pool_queued.load()));
+  metric("commerce_http_shed_total", "counter", "Requests shed with 503 past --max-queued.",
+         double(st.metrics->shed.load()));
+  if (st.shared_cache) {
+    SharedCacheStats cs = st.shared_cache->stats();
+    metric("commerce_shared_cache_hits_total", "counter", "Product reads answered from Redis.",
+           double(cs.hits));
+    metric("commerce_shared_cache_misses_total", "counter", "Product reads Redis did not hold.",
+           double(cs.misses));
+    metric("commerce_shared_cache_fills_total", "counter", "Entries written to Redis.", double(cs.fills));
+    metric("commerce_shared_cache_coalesced_total", "counter", "Misses that waited for another's fill.",
+           double(cs.coalesced));
+    metric("commerce_shared_cache_invalidations_total", "counter", "Tombstones written.",
+           double(cs.invalidations));
+    metric("commerce_shared_cache_bypassed_total", "counter",
+           "Product reads sent to the store because Redis failed.", double(cs.bypassed));
+  }
+  out += RemoteEndpointMetrics();
   Response r = JsonResponse(std::move(out));
   r.content_type = "text/plain; version=0.0.4";
   return r;

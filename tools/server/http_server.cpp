@@ -264,11 +264,25 @@ void RunRoute(Conn* c) {
     Handled(c, std::move(resp));
     return;
   }
+  // Load shedding: past --max-queued the pool's queue only adds waiting time to every request
+  // behind it; answering at once lets the client (or the balancer) go elsewhere.
+  const int max_queued = st->options.max_queued;
+  if (max_queued > 0 && st->metrics->pool_queued.load() >= max_queued) {
+    st->metrics->in_flight.fetch_sub(1);
+    st->metrics->shed.fetch_add(1);
+    Response resp = StatusResponse(Status::Unavailable(
+        std::to_string(max_queued) + " engine calls are queued already (--max-queued); retry after 1 s"));
+    resp.headers.emplace_back("Retry-After", "1");
+    Handled(c, std::move(resp));
+    return;
+  }
+  st->metrics->pool_queued.fetch_add(1);
   // The loop leaves c->running alone while the pool has it.
   auto resp = std::make_shared<Response>();
   QueueWork(
       c, [st, c, resp] { *resp = RunHandler(st, c->running.route, c->running.req, c->running.params); },
       [st, c, resp] {
+        st->metrics->pool_queued.fetch_sub(1);
         st->metrics->in_flight.fetch_sub(1);
         if (c->closing) return;
         Handled(c, std::move(*resp));

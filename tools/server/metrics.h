@@ -35,6 +35,10 @@ class Metrics {
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> connections_rejected{0};
   std::atomic<int64_t> in_flight{0};
+  // Engine calls handed to the pool and not finished (load shedding's measure), and the
+  // requests shed for it (--max-queued).
+  std::atomic<int64_t> pool_queued{0};
+  std::atomic<uint64_t> shed{0};
   std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> bad_requests{0};

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "commerce/commerce.h"
+#include "commerce/shared_cache.h"
 #include "gateway.h"
 #include "http_message.h"
 #include "json_util.h"
@@ -44,6 +45,8 @@ enum class Body : uint8_t { kNone, kJson, kStream };
 
 struct ServerState {
   Engine* engine = nullptr;
+  // The shared cache of product reads (--redis); null without it.
+  std::unique_ptr<SharedCache> shared_cache;
   ServerOptions options;
   Gateway gateway;
   AuthThrottle auth_failures;

@@ -80,6 +80,9 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "webhook-allow-network") o->webhook_allow_networks.push_back(v);  // one per line
     else if (k == "search-shard") o->search_shards.push_back(v);  // one line per shard
     else if (k == "search-remote-timeout-ms") s = SetNumber(k, v, &o->search_remote_timeout_ms);
+    else if (k == "redis") o->redis = v;
+    else if (k == "redis-prefix") o->redis_prefix = v;
+    else if (k == "max-queued") s = SetNumber(k, v, &o->max_queued);
     else if (k == "search-serve-remote" || k == "search-indexer") {
       bool* out = k == "search-indexer" ? &o->search_indexer : &o->search_serve_remote;
       if (v == "true" || v == "1" || v == "on") *out = true;
@@ -159,6 +162,16 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
   app->add_flag("--search-indexer,!--no-search-indexer", o->search_indexer,
                 "index the event log (off: an instance that only queries remote shards)")
       ->capture_default_str();
+  app->add_option("--redis", o->redis,
+                  "shared cache of product reads on Redis: redis://HOST:PORT (docs/scaling.md); when "
+                  "Redis fails, reads go to the store");
+  app->add_option("--redis-prefix", o->redis_prefix,
+                  "key prefix in Redis: the same for every instance of a store")
+      ->capture_default_str();
+  app->add_option("--max-queued", o->max_queued,
+                  "engine calls queued or running at once, over every loop; more are shed with 503 "
+                  "and Retry-After (0: no bound)")
+      ->check(CLI::Range(0, 1'000'000))->capture_default_str();
   app->add_option("--max-waits,--max-long-polls", o->max_waits,
                   "requests waiting at once for the event log or the search index (more: 429)")
       ->check(CLI::Range(0, 1'000'000))->capture_default_str();
@@ -236,6 +249,18 @@ int RunServer(const ServerOptions& opts) {
     return 1;
   }
   state->engine = engine->get();
+  if (!opts.redis.empty()) {
+    SharedCacheOptions co;
+    co.redis_url = opts.redis;
+    co.key_prefix = opts.redis_prefix;
+    auto cache = SharedCache::open(**engine, co);
+    if (!cache.ok()) {
+      std::fprintf(stderr, "error: --redis: %s\n", cache.status().ToString().c_str());
+      (void)(*engine)->close();
+      return 2;
+    }
+    state->shared_cache = std::move(*cache);
+  }
 
   auto fd = BindListenSocket(opts.listen);
   if (!fd.ok()) {
@@ -286,6 +311,7 @@ int RunServer(const ServerOptions& opts) {
   (*engine)->events().remove_listener(listener_id);
   listeners.clear();
   state->access_log.Flush();
+  state->shared_cache.reset();  // its invalidator reads the event log: before the store closes
   Status closed = (*engine)->close();
   if (!closed.ok()) {
     std::fprintf(stderr, "error: closing the store: %s\n", closed.ToString().c_str());

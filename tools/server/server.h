@@ -70,6 +70,14 @@ struct ServerOptions {
   bool search_serve_remote = false;
   // Whether this instance indexes the event log at all (off: it only queries remote shards).
   bool search_indexer = true;
+  // The shared cache of product reads (SharedCacheOptions): "redis://HOST:PORT", empty: none;
+  // and its key prefix (instances of one store share it; stores sharing one Redis differ).
+  std::string redis;
+  std::string redis_prefix = "commerce:";
+  // Load shedding: engine calls handed to the pool and not finished, over every loop; past
+  // this bound a request that needs the pool is answered 503 with Retry-After at once instead
+  // of queueing behind the others (latency would collapse for all). 0: no bound.
+  int max_queued = 0;
 };
 
 // Reads `key = value` lines (the long option names without "--"; '#' comments) into *o.

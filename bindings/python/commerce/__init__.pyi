@@ -529,6 +529,82 @@ class EngineOptions(_Value):
     webhooks: WebhookOptions
     def __init__(self, **fields: Any) -> None: ...
 
+# --- remote endpoints: resilience and the shared cache ----------------------------------
+
+class RetryOptions(_Value):
+    max_attempts: int
+    backoff: datetime.timedelta
+    max_backoff: datetime.timedelta
+    budget_ratio: float
+    budget_floor_per_s: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class BreakerOptions(_Value):
+    failure_threshold: int
+    open_for: datetime.timedelta
+    def __init__(self, **fields: Any) -> None: ...
+
+class EndpointOptions(_Value):
+    deadline: datetime.timedelta
+    retry: RetryOptions
+    breaker: BreakerOptions
+    def __init__(self, **fields: Any) -> None: ...
+
+class BreakerState(enum.IntEnum):
+    CLOSED = 0
+    OPEN = 1
+    HALF_OPEN = 2
+
+class EndpointStats(_Value):
+    name: str
+    state: BreakerState
+    calls: int
+    failures: int
+    retries: int
+    retries_denied: int
+    rejected: int
+    deadline_exceeded: int
+    opened: int
+    latency_p50_ms: float
+    latency_p99_ms: float
+    latency_count: int
+    latency_sum_ms: float
+    def __init__(self, **fields: Any) -> None: ...
+
+def all_endpoint_stats() -> list[EndpointStats]: ...
+
+class SharedCacheOptions(_Value):
+    redis_url: str
+    key_prefix: str
+    ttl: datetime.timedelta
+    ttl_jitter: float
+    refresh_after: datetime.timedelta
+    connections: int
+    endpoint: EndpointOptions
+    def __init__(self, **fields: Any) -> None: ...
+
+class SharedCacheStats(_Value):
+    hits: int
+    misses: int
+    fills: int
+    fills_refused: int
+    coalesced: int
+    stale_served: int
+    invalidations: int
+    bypassed: int
+    invalidated_seq: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class SharedCache:
+    def __init__(self, engine: Engine, *, options: Optional[SharedCacheOptions] = None,
+                 **fields: Any) -> None: ...
+    def __enter__(self) -> SharedCache: ...
+    def __exit__(self, *exc: Any) -> bool: ...
+    def get_product(self, product_id: str) -> Product: ...
+    def written(self, stored: Product) -> None: ...
+    def stats(self) -> SharedCacheStats: ...
+    def close(self) -> None: ...
+
 # --- the engines ------------------------------------------------------------------------
 
 _Progress = Union[None, bool, Callable[[ImportProgress], Any]]

@@ -20,6 +20,8 @@ from ._commerce import (
     PlaceOrder,
     Search,
     SearchRequest,
+    SharedCache,
+    SharedCacheOptions,
 )
 from ._errors import FailedPrecondition
 from ._values import _convert
@@ -60,6 +62,39 @@ def _engine__init__(self, path=None, *, options=None, **fields):
             raise TypeError("Engine() got an unknown option %r (options: %s)" % (name, ", ".join(EngineOptions._fields)))
         setattr(opts, name, _convert(types[name], value))
     _engine_init(self, options=opts)
+
+
+_shared_cache_init = SharedCache.__init__
+
+
+@_method(SharedCache, "__init__")
+def _shared_cache__init__(self, engine, *, options=None, **fields):
+    """SharedCache(engine, **options): product reads of engine's store through Redis.
+
+    Keywords are SharedCacheOptions fields: redis_url ('redis://HOST:PORT'), key_prefix, ttl,
+    ttl_jitter, refresh_after, connections, endpoint (EndpointOptions or a dict, e.g.
+    {'deadline': 0.05, 'breaker': {'failure_threshold': 5}}). Raises InvalidArgument for bad
+    options; a Redis that is down is not an error (reads go to the store).
+    """
+    opts = SharedCacheOptions.from_dict(options.to_dict()) if options is not None else SharedCacheOptions()
+    types = SharedCacheOptions._field_types
+    for name, value in fields.items():
+        if name not in types:
+            raise TypeError("SharedCache() got an unknown option %r (options: %s)"
+                            % (name, ", ".join(SharedCacheOptions._fields)))
+        setattr(opts, name, _convert(types[name], value))
+    _shared_cache_init(self, engine, options=opts)
+
+
+@_method(SharedCache, "__enter__")
+def _shared_cache__enter__(self):
+    return self
+
+
+@_method(SharedCache, "__exit__")
+def _shared_cache__exit__(self, exc_type, exc, tb):
+    self.close()
+    return False
 
 
 @_method(Engine)

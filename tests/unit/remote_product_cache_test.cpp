@@ -1,0 +1,384 @@
+// Tests for the shared cache on Redis (SharedCache, shared_cache.h; src/remote/product_cache.cpp),
+// each against a private redis-server (tests/unit/test_service.h):
+// - a read fills, the next is a hit; a write this process reports (written()) is read back at
+//   once, and one it does not report is read back once the log's invalidator has seen it;
+// - an older version is never put back: a fill of the version before a write, arriving after
+//   the write's invalidation, is refused by Redis;
+// - a stampede on one cold key reads storage once;
+// - Redis SIGKILLed under readers: every read still answers the right product (from storage),
+//   the breaker opens, and closes once Redis is back;
+// - [postgres] two processes on one store: a product written through one is read through the
+//   other's cache within 1 s at the P99.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "commerce/engine.h"
+#include "commerce/resilience.h"
+#include "pg_test_cluster.h"
+#include "commerce/shared_cache.h"
+#include "remote/product_cache.h"
+#include "remote/redis_client.h"
+#include "test_dir.h"
+#include "test_service.h"
+
+namespace {
+
+using namespace commerce;
+using namespace std::chrono_literals;
+using commerce::testing::RedisArgv;
+using commerce::testing::TempDir;
+using commerce::testing::TestService;
+
+Product Make(const std::string& id, const std::string& title) {
+  Product p;
+  p.id = id;
+  p.title = title;
+  p.brand = "Acme";
+  Variant v;
+  v.sku = "SKU-" + id;
+  v.price = Money{1999, "USD"};
+  p.variants.push_back(v);
+  return p;
+}
+
+EngineOptions LocalOptions(const std::string& path) {
+  EngineOptions o;
+  o.path = path;
+  o.run_background = false;
+  o.search.run_indexer = false;
+  return o;
+}
+
+SharedCacheOptions CacheOptions(const TestService& redis, const std::string& prefix) {
+  SharedCacheOptions o;
+  o.redis_url = "redis://" + redis.address();
+  o.key_prefix = prefix;
+  // Short enough that the fault test sees the breaker half-open within its time.
+  o.endpoint.breaker.open_for = 300ms;
+  return o;
+}
+
+std::unique_ptr<Engine> Open(const EngineOptions& o) {
+  auto e = Engine::open(o);
+  INFO(e.status().ToString());
+  REQUIRE(e.ok());
+  return std::move(e).value();
+}
+
+std::unique_ptr<SharedCache> OpenCache(Engine& engine, const SharedCacheOptions& o) {
+  auto c = SharedCache::open(engine, o);
+  INFO(c.status().ToString());
+  REQUIRE(c.ok());
+  return std::move(c).value();
+}
+
+const EndpointStats* Find(const std::vector<EndpointStats>& all, const std::string& name) {
+  for (const auto& s : all)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("shared cache: a read fills, the next hits, this engine's writes read back at once",
+          "[remote][redis]") {
+  TestService redis("redis-server", RedisArgv);
+  TempDir dir;
+  auto engine = Open(LocalOptions(dir.sub("e")));
+  auto cache = OpenCache(*engine, CacheOptions(redis, "t1:"));
+  REQUIRE(engine->catalog().upsert(Make("p1", "first")).ok());
+
+  auto a = cache->get_product("p1");
+  REQUIRE(a.ok());
+  CHECK(a->title == "first");
+  auto b = cache->get_product("p1");
+  REQUIRE(b.ok());
+  CHECK(*b == *a);
+  CHECK(*b == *engine->catalog().get("p1"));
+  SharedCacheStats s = cache->stats();
+  CHECK(s.fills == 1);
+  CHECK(s.hits == 1);
+
+  for (int i = 2; i <= 5; ++i) {
+    auto w = engine->catalog().upsert(Make("p1", "title " + std::to_string(i)));
+    REQUIRE(w.ok());
+    cache->written(*w);
+    auto r = cache->get_product("p1");
+    REQUIRE(r.ok());
+    CHECK(r->version == w->version);
+    CHECK(r->title == "title " + std::to_string(i));
+  }
+  // A write nobody reports: the invalidator reads it from the log.
+  auto w = engine->catalog().upsert(Make("p1", "unreported"));
+  REQUIRE(w.ok());
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (cache->get_product("p1")->version != w->version && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(5ms);
+  CHECK(cache->get_product("p1")->title == "unreported");
+  CHECK(cache->get_product("absent").status().IsNotFound());
+  CHECK(cache->get_product("").status().IsInvalidArgument());
+  CHECK(cache->stats().invalidations >= 5);
+}
+
+TEST_CASE("shared cache: bad options are refused at open", "[remote][redis]") {
+  TempDir dir;
+  auto engine = Open(LocalOptions(dir.sub("e")));
+  SharedCacheOptions o;
+  CHECK(SharedCache::open(*engine, o).status().IsInvalidArgument());  // no URL
+  o.redis_url = "redis://nohost";
+  CHECK(SharedCache::open(*engine, o).status().IsInvalidArgument());
+  o.redis_url = "redis://user:pw@127.0.0.1:6379";
+  CHECK(SharedCache::open(*engine, o).status().IsInvalidArgument());
+  o.redis_url = "127.0.0.1:6379";
+  o.ttl_jitter = 1.5;
+  CHECK(SharedCache::open(*engine, o).status().IsInvalidArgument());
+  o.ttl_jitter = 0.2;
+  o.connections = 0;
+  CHECK(SharedCache::open(*engine, o).status().IsInvalidArgument());
+}
+
+TEST_CASE("shared cache: a fill of an older version after the write's invalidation is refused",
+          "[remote][redis]") {
+  TestService redis("redis-server", RedisArgv);
+  TempDir dir;
+  auto engine = Open(LocalOptions(dir.sub("e")));
+  auto cache = OpenCache(*engine, CacheOptions(redis, "t2:"));
+  REQUIRE(engine->catalog().upsert(Make("p1", "old")).ok());
+  REQUIRE(cache->get_product("p1").ok());  // filled with version 1
+
+  auto client = RedisClient::Make("redis://" + redis.address(), 1, {});
+  REQUIRE(client.ok());
+  auto old_entry = (*client)->Get("t2:p:p1");
+  REQUIRE(old_entry.ok());
+  REQUIRE(old_entry->has_value());
+  REQUIRE((*old_entry)->rfind("v1:", 0) == 0);
+
+  // The write of version 2 invalidates (a tombstone t2); a reader that read version 1 before
+  // the write now tries to fill with it, as a slow reader of another process would.
+  auto w = engine->catalog().upsert(Make("p1", "new"));
+  REQUIRE(w.ok());
+  cache->written(*w);
+  auto late = (*client)->Eval(kProductFillScript, "t2:p:p1", {"1", **old_entry, "60000"});
+  REQUIRE(late.ok());
+  CHECK(*late == 0);
+  auto r = cache->get_product("p1");
+  REQUIRE(r.ok());
+  CHECK(r->title == "new");
+  CHECK(r->version == 2);
+  // And once version 2 is cached, the old entry still cannot replace it.
+  late = (*client)->Eval(kProductFillScript, "t2:p:p1", {"1", **old_entry, "60000"});
+  REQUIRE(late.ok());
+  CHECK(*late == 0);
+  CHECK(cache->get_product("p1")->title == "new");
+}
+
+TEST_CASE("shared cache: a stampede on one cold key reads storage once", "[remote][redis]") {
+  TestService redis("redis-server", RedisArgv);
+  TempDir dir;
+  auto engine = Open(LocalOptions(dir.sub("e")));
+  auto cache = OpenCache(*engine, CacheOptions(redis, "t3:"));
+  REQUIRE(engine->catalog().upsert(Make("hot", "hot product")).ok());
+  constexpr int kThreads = 32;
+  std::atomic<int> ready{0}, ok{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      ++ready;
+      while (!go) std::this_thread::yield();
+      auto r = cache->get_product("hot");
+      if (r.ok() && r->title == "hot product") ++ok;
+    });
+  }
+  while (ready < kThreads) std::this_thread::yield();
+  go = true;
+  for (auto& t : threads) t.join();
+  CHECK(ok == kThreads);
+  SharedCacheStats s = cache->stats();
+  INFO("hits " << s.hits << " misses " << s.misses << " coalesced " << s.coalesced);
+  CHECK(s.fills == 1);
+  CHECK(s.fills_refused == 0);
+  CHECK(s.hits + s.misses == kThreads);
+}
+
+TEST_CASE("shared cache: Redis killed under readers, the engine answers from storage",
+          "[remote][redis]") {
+  TestService redis("redis-server", RedisArgv);
+  TempDir dir;
+  auto engine = Open(LocalOptions(dir.sub("e")));
+  auto cache = OpenCache(*engine, CacheOptions(redis, "t4:"));
+  constexpr int kProducts = 20;
+  for (int i = 0; i < kProducts; ++i)
+    REQUIRE(engine->catalog().upsert(Make("p" + std::to_string(i), "t" + std::to_string(i))).ok());
+  const std::string name = "redis " + redis.address();
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0}, reads{0};
+  std::atomic<int64_t> slowest_us{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&, t] {
+      for (int n = t; !stop; ++n) {
+        int i = n % kProducts;
+        auto start = std::chrono::steady_clock::now();
+        auto r = cache->get_product("p" + std::to_string(i));
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start).count();
+        int64_t prev = slowest_us.load();
+        while (us > prev && !slowest_us.compare_exchange_weak(prev, us)) {}
+        ++reads;
+        if (!r.ok() || r->title != "t" + std::to_string(i)) ++wrong;
+      }
+    });
+  }
+  std::this_thread::sleep_for(300ms);
+  CHECK(cache->stats().hits > 0);
+  redis.Kill();
+  // Within the breaker's threshold of failures it opens; reads go on meanwhile.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  BreakerState state = BreakerState::kClosed;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const EndpointStats* s = Find(AllEndpointStats(), name);
+    REQUIRE(s != nullptr);
+    state = s->state;
+    if (state == BreakerState::kOpen) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(state == BreakerState::kOpen);
+  int reads_while_down = reads;
+  std::this_thread::sleep_for(500ms);
+  CHECK(reads > reads_while_down);  // still answering with Redis dead
+  CHECK(cache->stats().bypassed > 0);
+
+  redis.Restart();
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    state = Find(AllEndpointStats(), name)->state;
+    if (state == BreakerState::kClosed) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(state == BreakerState::kClosed);
+  uint64_t fills_before = cache->stats().fills;
+  std::this_thread::sleep_for(300ms);
+  stop = true;
+  for (auto& t : readers) t.join();
+  CHECK(wrong == 0);
+  CHECK(cache->stats().fills > fills_before);  // the new Redis is filled again
+  const EndpointStats* s = Find(AllEndpointStats(), name);
+  CHECK(s->opened >= 1);
+  INFO("slowest read " << slowest_us.load() << " us");
+  // No read waited much past the endpoint's deadline (50 ms) with its one retry.
+  CHECK(slowest_us.load() < 1'000'000);
+}
+
+// Two processes on one PostgreSQL store: the parent writes a product every 40 ms (without a
+// cache of its own, so nothing but the event log tells the reader); the child reads it through its cache as fast as it can and reports
+// when it first saw each version. Staleness = first seen through the child - acknowledged in
+// the parent, on the machine's monotonic clock (shared by both processes).
+TEST_CASE("shared cache: a write through one process is read through another within 1 s",
+          "[postgres][redis]") {
+  const std::string url = commerce::testing::PgTestUrl();
+  if (url.empty()) {
+    WARN(commerce::testing::kPgSkipMessage);
+    return;
+  }
+  TestService redis("redis-server", RedisArgv);
+  TempDir dir;
+  const std::string schema = commerce::testing::UniquePgSchema("cache");
+  auto options = [&](const std::string& path) {
+    EngineOptions o = LocalOptions(path);
+    o.driver = "postgres";
+    o.storage.postgres_url = url;
+    o.storage.postgres_schema = schema;
+    return o;
+  };
+  constexpr int kWrites = 60;
+  const uint64_t first_version = 1;  // the product's creation, then kWrites updates
+
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  std::fflush(nullptr);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    ::close(ready[0]);
+    int code = 0;
+    {
+      auto e = Engine::open(options(dir.sub("b")));
+      if (!e.ok()) ::_exit(2);
+      auto cache = SharedCache::open(**e, CacheOptions(redis, schema + ":"));
+      if (!cache.ok()) ::_exit(2);
+      uint64_t seen = 0;
+      char c = 'r';
+      if (::write(ready[1], &c, 1) != 1) ::_exit(3);
+      auto until = std::chrono::steady_clock::now() + 60s;
+      while (seen < first_version + kWrites && std::chrono::steady_clock::now() < until) {
+        auto r = (*cache)->get_product("p");
+        if (r.ok() && r->version > seen) {
+          int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+          for (uint64_t v = seen + 1; v <= r->version; ++v) {
+            int64_t rec[2] = {static_cast<int64_t>(v), now};
+            if (::write(fds[1], rec, sizeof rec) != sizeof rec) code = 4;
+          }
+          seen = r->version;
+        }
+        std::this_thread::sleep_for(1ms);
+      }
+      if (seen < first_version + kWrites) code = 5;
+      if ((*cache)->stats().hits == 0) code = 6;
+      cache->reset();
+      (void)(*e)->close();
+    }
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  ::close(ready[1]);
+  char c;
+  REQUIRE(::read(ready[0], &c, 1) == 1);
+  // Opened after the fork: a child forked from a process with running threads and open
+  // connections would share them.
+  // The writer has no cache: the reader's cache learns of each write only from the event log
+  // (its invalidator's poll), the path a write through another process takes.
+  auto writer = Open(options(dir.sub("a")));
+  REQUIRE(writer->catalog().upsert(Make("p", "0")).ok());
+  std::map<uint64_t, int64_t> acked;
+  for (int i = 1; i <= kWrites; ++i) {
+    std::this_thread::sleep_for(40ms);
+    auto w = writer->catalog().upsert(Make("p", std::to_string(i)));
+    REQUIRE(w.ok());
+    acked[w->version] = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
+  std::map<uint64_t, int64_t> seen;
+  int64_t rec[2];
+  while (::read(fds[0], rec, sizeof rec) == sizeof rec) seen[static_cast<uint64_t>(rec[0])] = rec[1];
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  std::vector<int64_t> stale_ms;
+  for (const auto& [v, at] : acked) {
+    REQUIRE(seen.count(v) == 1);
+    stale_ms.push_back(std::max<int64_t>(0, seen[v] - at) / 1000);
+  }
+  std::sort(stale_ms.begin(), stale_ms.end());
+  int64_t p50 = stale_ms[stale_ms.size() / 2];
+  int64_t p99 = stale_ms[std::min(stale_ms.size() - 1, stale_ms.size() * 99 / 100)];
+  WARN("staleness across two processes: P50 " << p50 << " ms, P99 " << p99 << " ms, max "
+                                              << stale_ms.back() << " ms (" << kWrites << " writes)");
+  CHECK(p99 < 1000);
+}
