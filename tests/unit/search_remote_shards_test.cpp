@@ -6,16 +6,8 @@
 // synonyms, exclusions, value sorts and pages, facets (our MatchSpy, registered on the
 // shard server) — must answer as the local index does. Debian's xapian-tcpsrv serves the
 // same shards without facets.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -55,46 +47,34 @@ using commerce::testing::TempDir;
 
 // A shard server on 127.0.0.1 in its own process group (it forks a child per connection):
 // commerce-shard-server (facets registered), or Debian's xapian-tcpsrv. The group is
-// SIGKILLed when the object goes, whatever the test did, and by Kill().
+// SIGKILLed when the object goes, whatever the test did, and by Kill() (TestService).
 class ShardServer {
  public:
   enum class Program { kOurs, kXapianTcpsrv };
 
   explicit ShardServer(const std::string& path, Program program = Program::kOurs)
-      : path_(path), program_(program) {
-    Start();
-  }
-  ~ShardServer() { Kill(); }
-  ShardServer(const ShardServer&) = delete;
-  ShardServer& operator=(const ShardServer&) = delete;
+      : service_(program == Program::kOurs ? "commerce-shard-server" : "xapian-tcpsrv",
+                 [path, program](int port) -> std::vector<std::string> {
+                   if (program == Program::kOurs)
+                     return {COMMERCE_SHARD_SERVER, "--host", "127.0.0.1", "--port",
+                             std::to_string(port), path};
+                   return {"xapian-tcpsrv", "--interface", "127.0.0.1", "--port",
+                           std::to_string(port), path};
+                 }) {}
 
-  int port() const { return port_; }
-
-  // SIGKILL of the whole process group: the server and every connection's child.
-  void Kill() {
-    if (pid_ <= 0) return;
-    ::kill(-pid_, SIGKILL);
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
+  int port() const { return service_.port(); }
+  void Kill() { service_.Kill(); }
   // Starts again on the same port.
-  void Restart() {
-    Kill();
-    Start();
-  }
+  void Restart() { service_.Restart(); }
 
   // The shard, once the server answers (up to 10 s).
   Xapian::Database Open() {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
       try {
-        return Xapian::Remote::open("127.0.0.1", static_cast<unsigned>(port_), 10000, 10000);
+        return Xapian::Remote::open("127.0.0.1", static_cast<unsigned>(port()), 10000, 10000);
       } catch (const Xapian::NetworkError& e) {
-        int status = 0;
         INFO("shard server: " << e.get_description());
-        REQUIRE(::waitpid(pid_, &status, WNOHANG) == 0);  // the server is still running
         REQUIRE(std::chrono::steady_clock::now() < deadline);
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
@@ -102,31 +82,7 @@ class ShardServer {
   }
 
  private:
-  void Start() {
-    if (port_ == 0) port_ = FreePort();
-    std::fflush(nullptr);  // or the child flushes the parent's buffered output too
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      const std::string port = std::to_string(port_);
-      std::freopen("/dev/null", "w", stdout);
-      std::freopen("/dev/null", "w", stderr);
-      if (program_ == Program::kOurs)
-        ::execlp(COMMERCE_SHARD_SERVER, COMMERCE_SHARD_SERVER, "--host", "127.0.0.1", "--port",
-                port.c_str(), path_.c_str(), static_cast<char*>(nullptr));
-      else
-        ::execlp("xapian-tcpsrv", "xapian-tcpsrv", "--interface", "127.0.0.1", "--port",
-                 port.c_str(), path_.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);
-  }
-
-  std::string path_;
-  Program program_;
-  int port_ = 0;
-  pid_t pid_ = -1;
+  commerce::testing::TestService service_;
 };
 
 Product Make(const std::string& id, const std::string& title, int64_t price, const std::string& description = "",
