@@ -66,6 +66,12 @@ std::unique_ptr<Engine> OpenShop(const TempDir& dir, const std::string& driver,
   return engine;
 }
 
+// The shape most tests here share: one warehouse "wh" holding `qty` of W-1.
+void StockOneWarehouse(Engine& e, int64_t qty) {
+  REQUIRE(e.inventory().upsert_warehouse({"wh", "wh", "us-east", 0, true}).ok());
+  REQUIRE(e.inventory().receive("W-1", "wh", qty).ok());
+}
+
 PlaceOrder Req(std::string key, int64_t qty, std::string region = "us-east") {
   PlaceOrder r;
   r.idempotency_key = std::move(key);
@@ -218,8 +224,7 @@ TEST_CASE("the same idempotency key from 8 threads at once yields one order",
   CAPTURE(driver);
   TempDir dir;
   auto e = OpenShop(dir, driver);
-  REQUIRE(e->inventory().upsert_warehouse({"wh", "wh", "us-east", 0, true}).ok());
-  REQUIRE(e->inventory().receive("W-1", "wh", 100).ok());
+  StockOneWarehouse(*e, 100);
 
   for (int round = 0; round < 3; ++round) {
     constexpr int kThreads = 8;
@@ -256,8 +261,7 @@ TEST_CASE("one key, 8 different requests at once: one order, seven Conflicts",
   CAPTURE(driver);
   TempDir dir;
   auto e = OpenShop(dir, driver);
-  REQUIRE(e->inventory().upsert_warehouse({"wh", "wh", "us-east", 0, true}).ok());
-  REQUIRE(e->inventory().receive("W-1", "wh", 100).ok());
+  StockOneWarehouse(*e, 100);
   constexpr int kThreads = 8;
   std::vector<Result<Order>> results(kThreads, Status::Internal("not run"));
   std::latch start(kThreads);
@@ -295,8 +299,7 @@ TEST_CASE("threads hammering one SKU with stock for all: every order placed, no 
   CAPTURE(driver);
   TempDir dir;
   auto e = OpenShop(dir, driver);
-  REQUIRE(e->inventory().upsert_warehouse({"wh", "wh", "us-east", 0, true}).ok());
-  REQUIRE(e->inventory().receive("W-1", "wh", 1000).ok());
+  StockOneWarehouse(*e, 1000);
   const uint64_t failed_before = FailedChecks(*e);
 
   Tally tally;
@@ -371,8 +374,7 @@ TEST_CASE("a price changed under a placement: prepared again, the order pays the
   TempDir dir;
   auto policy = std::make_shared<RepricingPolicy>();
   auto e = OpenShop(dir, driver, policy);
-  REQUIRE(e->inventory().upsert_warehouse({"wh", "wh", "us-east", 0, true}).ok());
-  REQUIRE(e->inventory().receive("W-1", "wh", 10).ok());
+  StockOneWarehouse(*e, 10);
   policy->engine = e.get();
   const uint64_t failed_before = FailedChecks(*e);
 
@@ -400,8 +402,7 @@ TEST_CASE("8 threads ordering while the price changes: every order at a price it
   CAPTURE(driver);
   TempDir dir;
   auto e = OpenShop(dir, driver);
-  REQUIRE(e->inventory().upsert_warehouse({"wh", "wh", "us-east", 0, true}).ok());
-  REQUIRE(e->inventory().receive("W-1", "wh", 10'000).ok());
+  StockOneWarehouse(*e, 10'000);
 
   std::atomic<bool> stop{false};
   std::atomic<int> reprice_errors{0};
@@ -436,8 +437,7 @@ TEST_CASE("stock events of a placement carry the counts the writer left", "[orde
   CAPTURE(driver);
   TempDir dir;
   auto e = OpenShop(dir, driver);
-  REQUIRE(e->inventory().upsert_warehouse({"wh", "wh", "us-east", 0, true}).ok());
-  REQUIRE(e->inventory().receive("W-1", "wh", 9).ok());
+  StockOneWarehouse(*e, 9);
   REQUIRE(e->inventory().reserve("W-1", "wh", 2, "hold-1").ok());
   auto from = e->events().last_seq();
   REQUIRE(from.ok());
