@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "storage/error_cursor.h"
+
 namespace commerce {
 
 namespace pages = lmdb_pages;
@@ -215,16 +217,7 @@ Status LmdbFileView::get(Table t, std::string_view key, std::string_view* value)
 
 std::unique_ptr<Cursor> LmdbFileView::cursor(Table t, CursorOptions options) {
   if (t.id >= dbs_.size()) {
-    struct Broken final : Cursor {
-      bool valid() const override { return false; }
-      void seek(std::string_view) override {}
-      void seek_to_first() override {}
-      void next() override {}
-      std::string_view key() const override { return {}; }
-      std::string_view value() const override { return {}; }
-      Status status() const override { return Status::InvalidArgument("unknown table"); }
-    };
-    return std::make_unique<Broken>();
+    return std::make_unique<ErrorCursor>(Status::InvalidArgument("unknown table"));
   }
   return std::make_unique<LmdbFileCursor>(this, t, options.reverse);
 }

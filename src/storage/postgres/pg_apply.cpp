@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "storage/change_apply.h"
+#include "storage/error_cursor.h"
 #include "storage/log_sequences.h"
 
 namespace commerce::postgres {
@@ -16,20 +17,6 @@ namespace {
 
 using OpKind = ChangeSet::OpKind;
 using RecordKey = std::pair<uint32_t, std::string>;  // (table id, key)
-
-// A cursor a PlannedTxn cannot give: ApplyChangeSet needs none (appends are counted).
-class NoCursor final : public Cursor {
- public:
-  bool valid() const override { return false; }
-  void seek(std::string_view) override {}
-  void seek_to_first() override {}
-  void next() override {}
-  std::string_view key() const override { return {}; }
-  std::string_view value() const override { return {}; }
-  Status status() const override {
-    return Status::Internal("the postgres driver's native apply reads records by key only");
-  }
-};
 
 // One write the run sends in its second round trip.
 struct PlannedWrite {
@@ -57,7 +44,11 @@ class PlannedTxn final : public WriteTxn {
     *value = *it->second;
     return Status::OK();
   }
-  std::unique_ptr<Cursor> cursor(Table, CursorOptions) override { return std::make_unique<NoCursor>(); }
+  // A PlannedTxn gives no cursor: ApplyChangeSet needs none (appends are counted).
+  std::unique_ptr<Cursor> cursor(Table, CursorOptions) override {
+    return std::make_unique<ErrorCursor>(
+        Status::Internal("the postgres driver's native apply reads records by key only"));
+  }
   Status put(Table table, std::string_view key, std::string_view value, PutMode mode) override {
     Remember(table, key, std::string(value));
     writes_.push_back({mode == PutMode::kNoOverwrite ? TableStmt::kInsert : TableStmt::kPut, table,
