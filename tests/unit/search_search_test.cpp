@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <latch>
 #include <memory>
 #include <set>
@@ -535,4 +536,64 @@ TEST_CASE("search: highlighted titles are HTML-escaped and mark stems and the ty
   // Browsing highlights nothing, and still escapes.
   auto browse = Find(*e, {.brands = {"acme"}});
   CHECK(browse.hits[0].highlighted_title == "Tom &amp; Jerry &lt;Deluxe&gt; Running Headphone™");
+}
+
+TEST_CASE("a category browse of imported data finds the products and facets like native ones",
+          "[search][import]") {
+  // Issue 18, defect 4: the demo's browse step on the Best Buy file found nothing. Made-up
+  // records in the Best Buy file's shape (no real data), imported through its field mapping,
+  // whose category paths become categories "cell-phones/prepaid-phones/...".
+  TempDir dir;
+  const std::string file = dir.sub("bestbuy-shaped.json");
+  {
+    std::ofstream out(file);
+    auto record = [&](int sku, const char* name, const char* brand, const char* path, const char* price) {
+      out << (sku == 1001 ? "[" : ",") << "{\"name\": \"" << name << "\", \"description\": \"A " << name
+          << ".\", \"brand\": \"" << brand << "\", \"categories\": " << path << ", \"price\": " << price
+          << ", \"image\": \"https://img.example/" << sku << "_sb.jpg\", \"popularity\": " << sku << "}\n";
+    };
+    record(1001, "Prepaid Flip Phone", "Acme", R"(["Cell Phones", "Prepaid Phones", "All Prepaid Phones"])", "19.99");
+    record(1002, "Prepaid Smart Phone", "Acme", R"(["Cell Phones", "Prepaid Phones", "All Prepaid Phones"])", "89.99");
+    record(1003, "Rugged Phone Case", "Shell & Co.", R"(["Cell Phones", "Cell Phone Accessories", "Cases"])", "24.99");
+    record(1004, "Car Charger", "Volt", R"(["Cell Phones", "Cell Phone Accessories", "Chargers"])", "14.99");
+    record(1005, "Toaster", "Heat", R"(["Appliances", "Small Kitchen Appliances"])", "39.99");
+    out << "]\n";
+  }
+  auto e = commerce::testing::OpenTestEngine(dir.sub("store"), "lmdb");
+  commerce::ImportOptions options;
+  options.mapping_path = COMMERCE_SOURCE_DIR "/tools/mappings/bestbuy.json";
+  auto report = e->catalog().import_file(file, options);
+  INFO(report.status().ToString());
+  REQUIRE(report.ok());
+  REQUIRE(report->imported == 5);
+  Index(*e);
+
+  // The department: every product below it, and its sub-categories as the facet, by name.
+  auto phones = Find(*e, {.categories = {"cell-phones"}, .facets = {"category"}, .sort = "price_asc"});
+  CHECK(Ids(phones) == std::vector<std::string>{"1004", "1001", "1003", "1002"});
+  REQUIRE(phones.facets.size() == 1);
+  const auto& sub = phones.facets[0].values;
+  REQUIRE(sub.size() == 2);
+  CHECK(sub[0].count == 2);
+  CHECK(sub[1].count == 2);
+  const std::set<std::string> labels = {sub[0].label, sub[1].label};
+  const std::set<std::string> names = {"Prepaid Phones", "Cell Phone Accessories"};
+  CHECK(labels == names);
+  CHECK((sub[0].value == "cell-phones/prepaid-phones" || sub[1].value == "cell-phones/prepaid-phones"));
+
+  // A middle level and a leaf browse alike; a browse without a filter facets the departments.
+  CHECK(IdSet(Find(*e, {.categories = {"cell-phones/cell-phone-accessories"}})) ==
+        std::set<std::string>{"1003", "1004"});
+  CHECK(Ids(Find(*e, {.categories = {"cell-phones/cell-phone-accessories/chargers"}})) ==
+        std::vector<std::string>{"1004"});
+  auto all = Find(*e, {.facets = {"category"}});
+  CHECK(all.total == 5);
+  REQUIRE(all.facets[0].values.size() == 2);
+  CHECK(all.facets[0].values[0].value == "cell-phones");
+  CHECK(all.facets[0].values[0].label == "Cell Phones");
+  CHECK(all.facets[0].values[0].count == 4);
+  CHECK(all.facets[0].values[1].value == "appliances");
+  CHECK(all.facets[0].values[1].count == 1);
+  // The category names are words of the text, as for native categories.
+  CHECK(IdSet(Find(*e, {.text = "kitchen"})) == std::set<std::string>{"1005"});
 }

@@ -102,20 +102,44 @@ int RunReindex(const StoreArgs& s, uint32_t shards) {
   return 0;
 }
 
+namespace {
+
+// The most populous department, then its most populous sub-category (when it has any): ""
+// for a catalog without categories.
+Result<std::string> LargestCategory(Engine& engine) {
+  std::string id;
+  for (int level = 0; level < 2; ++level) {
+    SearchRequest r{.facets = {"category"}, .facet_size = 1, .limit = 1};
+    if (!id.empty()) r.categories = {id};
+    COMMERCE_ASSIGN_OR_RETURN(SearchResult res, engine.search().query(r));
+    if (res.facets.empty() || res.facets[0].values.empty()) break;
+    id = res.facets[0].values[0].value;
+  }
+  return id;
+}
+
+}  // namespace
+
 Result<std::vector<Product>> DemoSearch(Engine& engine) {
   COMMERCE_RETURN_IF_ERROR(CatchUpIndex(engine));
   std::vector<Product> picked;
-  struct Step { const char* what; SearchRequest request; };
+  struct Step { std::string what; SearchRequest request; };
+  // The category browsed is the largest sub-category of the largest department of the
+  // catalog loaded, found by the category facet: a fixed id (it was "electronics/audio") is
+  // only there in the generated catalog, and a browse of imported data found nothing.
+  COMMERCE_ASSIGN_OR_RETURN(std::string browsed, LargestCategory(engine));
   const Step steps[] = {
       {"free text with facets", {.text = "wireless headphones", .facets = {"brand", "price"}, .limit = 5}},
       {"a misspelt query", {.text = "wireles hedphones", .limit = 3}},
       {"search-as-you-type", {.text = "frying p", .limit = 3}},
-      {"browse a category, cheapest first", {.categories = {"electronics/audio"}, .sort = "price_asc", .limit = 3}},
+      {"browse category '" + browsed + "', cheapest first",
+       {.categories = {browsed}, .facets = {"category"}, .sort = "price_asc", .limit = 3}},
   };
   for (const auto& step : steps) {
+    if (step.request.categories.size() == 1 && step.request.categories[0].empty()) continue;  // no category
     auto res = engine.search().query(step.request);
     if (!res.ok()) return res.status();
-    std::printf("-- search, %s:\n", step.what);
+    std::printf("-- search, %s:\n", step.what.c_str());
     PrintResult(step.request, *res);
     // The cart below is filled with what the first search found.
     for (const auto& h : res->hits) {
