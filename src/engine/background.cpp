@@ -1,5 +1,7 @@
 #include "engine/background.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "common/key.h"
@@ -26,7 +28,10 @@ void Background::UseLease(std::unique_ptr<Lease> lease) { lease_ = std::move(lea
 
 void Background::Start() {
   if (consumers_.empty() || thread_.joinable()) return;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "commerce-bg");  // for profiles, as the writer's
+    Loop();
+  });
 }
 
 void Background::Stop() {

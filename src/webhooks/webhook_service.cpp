@@ -6,6 +6,7 @@
 #include "webhooks/webhook_service.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <cctype>
@@ -478,7 +479,10 @@ Status WebhookService::Record(const std::vector<HttpOutcome>& outcomes) {
 
 void WebhookService::Start() {
   if (thread_.joinable() || stop_.load()) return;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "commerce-hooks");  // for profiles (perf report --sort comm)
+    Loop();
+  });
 }
 
 void WebhookService::Stop() {
