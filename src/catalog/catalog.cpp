@@ -155,14 +155,7 @@ Status Catalog::upsert_category(const Category& category) {
 Result<Category> Catalog::get_category(std::string_view category_id) {
   COMMERCE_RETURN_IF_ERROR(CheckId("category id", category_id));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
-  std::string_view bytes;
-  const std::string key = KeyBuilder().str(category_id).key();
-  Status s = txn->get(core_->tables.categories, key, &bytes);
-  if (s.IsNotFound()) return Status::NotFound("no category with id '" + std::string(category_id) + "'");
-  COMMERCE_RETURN_IF_ERROR(s);
-  Category c;
-  COMMERCE_RETURN_IF_ERROR(DecodeCategory(key, bytes, &c));
-  return c;
+  return GetCategory(*txn, core_->tables, category_id);
 }
 
 Result<std::vector<Category>> Catalog::list_categories(std::string_view parent_id) {
@@ -177,11 +170,7 @@ Result<std::vector<Category>> Catalog::list_categories(std::string_view parent_i
     KeyReader r(std::string_view(kv.key).substr(prefix.size()));
     auto child = r.str();
     if (!child) return Status::Corruption("category index key does not decode");
-    std::string_view bytes;
-    const std::string key = KeyBuilder().str(*child).key();
-    COMMERCE_RETURN_IF_ERROR(txn->get(core_->tables.categories, key, &bytes));
-    Category c;
-    COMMERCE_RETURN_IF_ERROR(DecodeCategory(key, bytes, &c));
+    COMMERCE_ASSIGN_OR_RETURN(Category c, GetCategory(*txn, core_->tables, *child));
     out.push_back(std::move(c));
   }
   return out;

@@ -52,6 +52,10 @@ Result<Product> GetProduct(ReadView& view, const Tables& t, std::string_view id)
   return GetRecord<Product>(view, t.products, KeyBuilder().str(id).key(), id, "product", DecodeProduct);
 }
 
+Result<Category> GetCategory(ReadView& view, const Tables& t, std::string_view id) {
+  return GetRecord<Category>(view, t.categories, KeyBuilder().str(id).key(), id, "category", DecodeCategory);
+}
+
 Status UpsertProductInTxn(WriteTxn& txn, const Tables& t, Product& p, WriteCondition cond,
                           int64_t now_ms) {
   std::optional<Product> old;
@@ -138,16 +142,13 @@ Status UpsertCategoryInTxn(WriteTxn& txn, const Tables& t, const Category& c, in
     COMMERCE_RETURN_IF_ERROR(s);
   }
   std::string key = KeyBuilder().str(c.id).key();
-  std::string_view existing;
-  Status s = txn.get(t.categories, key, &existing);
-  if (s.ok()) {
-    Category old;
-    COMMERCE_RETURN_IF_ERROR(DecodeCategory(key, existing, &old));
-    if (old == c) return Status::OK();  // nothing to change, no event
-  } else if (s.IsNotFound()) {
+  auto old = GetCategory(txn, t, c.id);
+  if (old.ok()) {
+    if (*old == c) return Status::OK();  // nothing to change, no event
+  } else if (old.status().IsNotFound()) {
     *created = true;
   } else {
-    return s;
+    return old.status();
   }
   COMMERCE_RETURN_IF_ERROR(txn.put(t.categories, key, EncodeCategory(c)));
   COMMERCE_RETURN_IF_ERROR(

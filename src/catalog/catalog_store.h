@@ -27,6 +27,8 @@ Status UpsertCategoryInTxn(WriteTxn& txn, const Tables& t, const Category& c, in
                            bool* created);
 
 Result<Product> GetProduct(ReadView& view, const Tables& t, std::string_view id);
+// NotFound "no category with id 'x'"; Corruption naming the category (common/record.h).
+Result<Category> GetCategory(ReadView& view, const Tables& t, std::string_view id);
 
 // The categories a product is listed under in `category_products`: each of its categories
 // and every ancestor of each, so that browsing a department shows everything below it.

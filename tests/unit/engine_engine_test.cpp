@@ -237,6 +237,43 @@ TEST_CASE("a product record that does not decode is Corruption naming the produc
   CHECK(empty.status().message().find("broken-1") != std::string::npos);
 }
 
+// Categories are read through the one get-and-decode helper (catalog_store.h GetCategory,
+// common/record.h) like every other record type: get_category, list_categories and an upsert
+// over the record all answer Corruption naming the category.
+TEST_CASE("a category record that does not decode is Corruption naming the category", "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = OpenEngine(dir.path(), driver);
+  auto& catalog = engine->catalog();
+  REQUIRE(catalog.upsert_category({"audio", "Audio", ""}).ok());
+  REQUIRE(catalog.upsert_category({"audio/cables", "Cables", "audio"}).ok());
+  REQUIRE(catalog.upsert_category({"audio/speakers", "Speakers", "audio"}).ok());
+
+  auto table = engine->storage().table("categories");
+  REQUIRE(table.ok());
+  const commerce::Table categories = *table;
+  const std::string key = commerce::KeyBuilder().str("audio/cables").key();
+  REQUIRE(engine->storage()
+              .write([&](commerce::WriteTxn& txn) {
+                return txn.put(categories, key, std::string("\x07garbage\xff\xfe", 10));
+              })
+              .ok());
+
+  auto got = catalog.get_category("audio/cables");
+  CHECK(got.status().code() == Code::kCorruption);
+  CHECK(got.status().message().find("category 'audio/cables'") != std::string::npos);
+  auto children = catalog.list_categories("audio");
+  CHECK(children.status().code() == Code::kCorruption);
+  CHECK(children.status().message().find("category 'audio/cables'") != std::string::npos);
+  auto upsert = catalog.upsert_category({"audio/cables", "Cables", "audio"});
+  CHECK(upsert.code() == Code::kCorruption);
+  CHECK(upsert.message().find("category 'audio/cables'") != std::string::npos);
+  // The others are unaffected; an absent one is still NotFound.
+  CHECK(catalog.get_category("audio/speakers").ok());
+  CHECK(catalog.get_category("audio/none").status().code() == Code::kNotFound);
+}
+
 TEST_CASE("a store made by one driver is not opened as an empty store by the other",
           "[engine]") {
   auto made_by = GENERATE(as<std::string>{}, "lmdb", "sqlite");
