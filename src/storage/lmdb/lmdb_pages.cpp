@@ -87,17 +87,20 @@ std::string CheckPageImpl(const PageSource& src, uint64_t pgno, TreeKind kind, b
   std::string_view prev;
   for (size_t i = 0; i < n; ++i) {
     const size_t off = NodeOffset(p, i);
-    const std::string node = Page(pgno) + " node " + std::to_string(i);
+    // Named only when something is wrong: this loop runs for every node of every page a
+    // guarded seek enters, and building the name each time was the guard's largest cost
+    // (docs/profiles/orders-place-64.txt: malloc and to_string under CheckPageImpl).
+    auto node = [&] { return Page(pgno) + " node " + std::to_string(i); };
     if (off < upper || off % 2 != 0 || off + kNodeHeader > src.psize)
-      return node + ": offset " + std::to_string(off) + " is outside the page's node area";
+      return node() + ": offset " + std::to_string(off) + " is outside the page's node area";
     const size_t ksize = NodeKeySize(p, off);
     if (off + kNodeHeader + ksize > src.psize)
-      return node + ": a " + std::to_string(ksize) + "-byte key overruns the page";
+      return node() + ": a " + std::to_string(ksize) + "-byte key overruns the page";
     std::string_view key = p.substr(off + kNodeHeader, ksize);
     if (branch) {
       const uint64_t child = NodeChild(p, off);
       if (full && (child < 2 || child >= src.npages))
-        return node + ": child page " + std::to_string(child) + " is outside 2.." +
+        return node() + ": child page " + std::to_string(child) + " is outside 2.." +
                std::to_string(src.npages - 1);
     } else {
       const uint16_t nflags = NodeFlags(p, off);
@@ -105,35 +108,35 @@ std::string CheckPageImpl(const PageSource& src, uint64_t pgno, TreeKind kind, b
       // A DUPDATA node makes LMDB use a sub-cursor that non-DUPSORT trees do not have.
       const uint16_t allowed = kind == TreeKind::kMain ? (kSubData | kBigData) : kBigData;
       if ((nflags & ~allowed) != 0)
-        return node + ": node flags " + Hex(nflags) + " are not used in this tree";
+        return node() + ": node flags " + Hex(nflags) + " are not used in this tree";
       if (nflags & kSubData) {
         if ((nflags & kBigData) || dsize != kDbRecordSize)
-          return node + ": a table record of " + std::to_string(dsize) + " bytes";
+          return node() + ": a table record of " + std::to_string(dsize) + " bytes";
       }
       if (nflags & kBigData) {
         if (off + kNodeHeader + ksize + 8 > src.psize)
-          return node + ": its overflow page number overruns the page";
+          return node() + ": its overflow page number overruns the page";
         if (full) {
           const uint64_t first = U64(p, off + kNodeHeader + ksize);
           const uint64_t need = OverflowPagesFor(dsize, src.psize);
           if (first < 2 || first >= src.npages || need > src.npages - first)
-            return node + ": a " + std::to_string(dsize) + "-byte value on pages " +
+            return node() + ": a " + std::to_string(dsize) + "-byte value on pages " +
                    std::to_string(first) + ".. past the file's end";
           std::string_view ov = src.page(first);
           if (HeaderPgno(ov) != first || !(HeaderFlags(ov) & kOverflow) || U32(ov, 12) < need ||
               U32(ov, 12) > src.npages - first)
-            return node + ": overflow " + Page(first) + " is damaged (header names page " +
+            return node() + ": overflow " + Page(first) + " is damaged (header names page " +
                    std::to_string(HeaderPgno(ov)) + ", flags " + Hex(HeaderFlags(ov)) + ", " +
                    std::to_string(U32(ov, 12)) + " pages)";
         }
       } else if (off + kNodeHeader + ksize + dsize > src.psize) {
-        return node + ": a " + std::to_string(dsize) + "-byte value overruns the page";
+        return node() + ": a " + std::to_string(dsize) + "-byte value overruns the page";
       }
       if (kind == TreeKind::kFree && ksize != 8)
-        return node + ": a free-page list keyed by " + std::to_string(ksize) + " bytes";
+        return node() + ": a free-page list keyed by " + std::to_string(ksize) + " bytes";
     }
     if (full && (branch ? i >= 2 : i >= 1) && CompareKeys(kind, prev, key) >= 0)
-      return node + ": keys out of order";
+      return node() + ": keys out of order";
     prev = key;
   }
   return "";
