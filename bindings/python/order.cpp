@@ -63,6 +63,9 @@ void BindOrder(py::module_& m) {
       .field("note", &OrderTransition::note, "The caller's note.");
   Value<Order>(m, "Order", "A placed order.")
       .field("id", &Order::id, "'ord-' + 16 hex digits.")
+      .field("access_token", &Order::access_token,
+             "'ot_' + 32 hex digits made at placement: opens this order alone "
+             "(get_by_token); '' for orders placed before tokens.")
       .field("customer_id", &Order::customer_id, "The customer.")
       .field("idempotency_key", &Order::idempotency_key, "The key it was placed with.")
       .field("status", &Order::status, "OrderStatus.")
@@ -113,7 +116,10 @@ void BindOrder(py::module_& m) {
           "place(), saying whether it placed the order or replayed the one its idempotency "
           "key placed before: a PlacedOrder(order, replayed).")
       .def("get", &Orders::get, py::arg("order_id"), ReleaseGil(), "NotFound when there is none.")
-
+      .def("get_by_token", &Orders::get_by_token, py::arg("order_id"), py::arg("access_token"),
+           ReleaseGil(),
+           "The order, only when access_token is its own (compared in constant time); "
+           "NotFound, worded as for no such order, otherwise.")
       .def(
           "transition",
           [](Orders& o, const std::string& id, OrderStatus to, std::string note, bool restock,

@@ -117,7 +117,9 @@ struct Cart {
 };
 
 struct NewCart {
-  std::string id;           // given (1..64 printable), or generated ("cart-" + 16 hex digits)
+  // Given (1..64 printable), or generated: "cart-" + 32 hex digits, 128 bits from the OS
+  // random source, because whoever knows a cart's id can edit it and order from it.
+  std::string id;
   std::string customer_id;  // optional; must exist when given
   std::string currency = "USD";
 };

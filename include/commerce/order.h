@@ -102,6 +102,12 @@ struct OrderTransition {
 
 struct Order {
   std::string id;  // "ord-" + 16 hex digits
+  // A capability to read this one order without a key that reads every order: "ot_" + 32 hex
+  // digits (128 bits from the OS random source), made at placement and kept with the order
+  // (get_by_token). The buyer's secret: the placement answers carry it (a browser holding
+  // only a publishable key reads its own order with it), and it never goes into events or
+  // webhooks. Empty for orders placed before tokens existed: those only a full read opens.
+  std::string access_token;
   std::string customer_id;
   std::string idempotency_key;
   OrderStatus status = OrderStatus::kPlaced;
@@ -151,6 +157,10 @@ class COMMERCE_EXPORT Orders {
   // worker thread waits for a commit and groups grow with load, not with the thread count.
   void place_async(PlaceOrder request, PlaceCallback done);
   Result<Order> get(std::string_view order_id);
+  // get(), only when `access_token` is the order's (compared in constant time). A wrong or
+  // empty token, or an order without one, is NotFound worded as for no such order, so the
+  // answer never tells a guesser that an order exists.
+  Result<Order> get_by_token(std::string_view order_id, std::string_view access_token);
   // Moves the order to `to`; FailedPrecondition when the state machine forbids it.
   Result<Order> transition(std::string_view order_id, OrderStatus to, TransitionOptions o = {});
 

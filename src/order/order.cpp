@@ -3,6 +3,8 @@
 // (order_state.h); reads from one snapshot (order_store.h).
 #include "commerce/order.h"
 
+#include <openssl/crypto.h>
+
 #include <memory>
 
 #include "common/ids.h"
@@ -33,13 +35,14 @@ struct PlacementJob {
   PlaceOrder request;
   std::string fingerprint;
   std::string order_id = RandomId("ord-");
+  std::string access_token = RandomId("ot_", kCapabilityBytes);
   int64_t now = EngineCore::NowMs();
   EngineCore* core;
   Placement placed;  // set by the preparation that was applied (or that replayed)
 
   Status operator()(ReadView& view, ChangeSet& changes) {
-    return PreparePlacement(view, core->tables, *core->pricing, request, order_id, fingerprint,
-                            now, changes, &placed);
+    return PreparePlacement(view, core->tables, *core->pricing, request, order_id,
+                            access_token, fingerprint, now, changes, &placed);
   }
 };
 
@@ -69,6 +72,20 @@ Result<Order> Orders::get(std::string_view order_id) {
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
   COMMERCE_ASSIGN_OR_RETURN(StoredOrder stored, GetStoredOrder(*txn, core_->tables, order_id));
   return std::move(stored.order);
+}
+
+Result<Order> Orders::get_by_token(std::string_view order_id, std::string_view access_token) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("order_id", order_id, 64));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  auto stored = GetStoredOrder(*txn, core_->tables, order_id);
+  if (!stored.ok() && !stored.status().IsNotFound()) return stored.status();
+  // One answer for "no such order" and "not your token": whoever lacks the token learns
+  // nothing, not even that the id is taken.
+  const std::string& mine = stored.ok() ? stored->order.access_token : std::string();
+  const bool match = !mine.empty() && mine.size() == access_token.size() &&
+                     CRYPTO_memcmp(mine.data(), access_token.data(), mine.size()) == 0;
+  if (!match) return Status::NotFound("no order with id '" + std::string(order_id) + "'");
+  return std::move(stored->order);
 }
 
 Result<Order> Orders::transition(std::string_view order_id, OrderStatus to, TransitionOptions o) {

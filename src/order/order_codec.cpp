@@ -74,8 +74,9 @@ void IoTransition(Ar& ar, T& tr) {
   ar(tr.time_ms, tr.note);
 }
 
+// Version 2 added the access token, written last; a version-1 record has none ("").
 template <class Ar, class O>
-void IoOrder(Ar& ar, O& so) {
+void IoOrder(Ar& ar, O& so, std::uint32_t version) {
   auto& o = so.order;
   ar(so.seq, o.id, o.customer_id, o.idempotency_key);
   IoStatus(ar, o.status);
@@ -89,17 +90,20 @@ void IoOrder(Ar& ar, O& so) {
   IoAddress(ar, o.shipping_address);
   IoVector(ar, o.history, [](Ar& a, auto& tr) { IoTransition(a, tr); });
   ar(o.created_at_ms, o.updated_at_ms, o.version);
+  if (version >= 2) ar(o.access_token);
 }
 }  // namespace
 
 template <class Archive>
-void save(Archive& ar, const StoredOrder& o, std::uint32_t /*version*/) {
-  IoOrder(ar, o);
+void save(Archive& ar, const StoredOrder& o, std::uint32_t version) {
+  IoOrder(ar, o, version);
 }
 
 template <class Archive>
-void load(Archive& ar, StoredOrder& o, std::uint32_t /*version*/) {
-  IoOrder(ar, o);
+void load(Archive& ar, StoredOrder& o, std::uint32_t version) {
+  if (version < 1 || version > 2)
+    throw std::runtime_error("unknown order record version " + std::to_string(version));
+  IoOrder(ar, o, version);
 }
 
 template <class Archive>
@@ -109,7 +113,7 @@ void serialize(Archive& ar, OrderKeyRecord& r, std::uint32_t /*version*/) {
 
 }  // namespace commerce
 
-CEREAL_CLASS_VERSION(commerce::StoredOrder, 1);
+CEREAL_CLASS_VERSION(commerce::StoredOrder, 2);
 CEREAL_CLASS_VERSION(commerce::OrderKeyRecord, 1);
 
 namespace commerce {

@@ -195,8 +195,8 @@ std::string OrderPlacedData(const Order& o) {
 
 Status PreparePlacement(ReadView& view, const Tables& t, const PricingPolicy& pricing,
                         const PlaceOrder& r, const std::string& order_id,
-                        const std::string& fingerprint, int64_t now_ms, ChangeSet& changes,
-                        Placement* out) {
+                        const std::string& access_token, const std::string& fingerprint,
+                        int64_t now_ms, ChangeSet& changes, Placement* out) {
   *out = Placement{};
   // Idempotency first: a retry must find its order even after the first attempt emptied
   // the cart or sold the last unit.
@@ -241,6 +241,7 @@ Status PreparePlacement(ReadView& view, const Tables& t, const PricingPolicy& pr
   StoredOrder stored;  // seq 0: the writer fills in the placement sequence
   Order& o = stored.order;
   o.id = order_id;
+  o.access_token = access_token;
   o.customer_id = r.customer_id;
   o.idempotency_key = r.idempotency_key;
   o.status = OrderStatus::kPlaced;

@@ -41,8 +41,9 @@ struct Placement {
   bool replayed = false;
 };
 
-// REQUIRES: ValidatePlaceOrder(r) is OK; `order_id` is fresh ("ord-" + 16 hex digits) and
-// chosen once per placement, so that every preparation places the same order; `fingerprint`
+// REQUIRES: ValidatePlaceOrder(r) is OK; `order_id` is fresh ("ord-" + 16 hex digits), and
+// `access_token` too ("ot_" + 32), both chosen once per placement, so that every preparation
+// places the same order; `fingerprint`
 // is RequestFingerprint(r). Sets *out and fills `changes` anew on every run: a replay leaves
 // `changes` empty (nothing to write). `view` may be a snapshot or the writer's transaction.
 //
@@ -52,7 +53,7 @@ struct Placement {
 // what is available in total), or the pricing policy's error.
 Status PreparePlacement(ReadView& view, const Tables& t, const PricingPolicy& pricing,
                         const PlaceOrder& r, const std::string& order_id,
-                        const std::string& fingerprint, int64_t now_ms, ChangeSet& changes,
-                        Placement* out);
+                        const std::string& access_token, const std::string& fingerprint,
+                        int64_t now_ms, ChangeSet& changes, Placement* out);
 
 }  // namespace commerce

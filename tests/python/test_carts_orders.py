@@ -190,7 +190,18 @@ def test_place_or_replay_says_whether_the_key_placed_before(shop):
         shop.orders.place_or_replay(commerce.PlaceOrder(), idempotency_key="x")
 
 
-def test_a_generated_cart_id_carries_128_random_bits(shop):
+def test_an_access_token_opens_its_own_order_only(shop):
+    stock(shop, "MUG", "east-1", 5)
+    base = dict(customer_id="c1", lines=[{"sku": "MUG", "quantity": 1}], shipping_address=address())
+    a = shop.orders.place(idempotency_key="t1", **base)
+    b = shop.orders.place(idempotency_key="t2", **base)
+    assert a.access_token.startswith("ot_") and len(a.access_token) == 35
+    assert a.access_token != b.access_token
+    assert shop.orders.get_by_token(a.id, a.access_token) == a
+    for token in (b.access_token, "", a.access_token[:-1]):
+        with pytest.raises(commerce.NotFound, match="no order with id '%s'" % a.id):
+            shop.orders.get_by_token(a.id, token)
+    # A generated cart id is a capability too: 128 bits.
     cart = shop.carts.create(customer_id="c1")
     assert cart.id.startswith("cart-") and len(cart.id) == 5 + 32
 

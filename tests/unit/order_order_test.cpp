@@ -17,6 +17,8 @@
 #include <catch2/catch.hpp>
 
 #include "commerce/engine.h"
+#include "common/key.h"
+#include "common/record_frame.h"
 #include "test_dir.h"
 
 namespace {
@@ -940,4 +942,98 @@ TEST_CASE("place_async: answers once, as place() would, without the caller waiti
   CHECK(place(Req("async-2", {{"MUG", 4}})).order.status().code() == Code::kOutOfStock);
   CHECK(place(Req("async-3", {{"NOPE", 1}})).order.status().code() == Code::kNotFound);
   CHECK(shop.Take() == before);
+}
+
+TEST_CASE("access tokens: made at placement, 128 random bits, one order each, replayed with it",
+          "[orders][token]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.Stock("MUG", "east-1", 10);
+  Order first = shop.Place(Req("tok-1", {{"MUG", 1}}));
+  Order second = shop.Place(Req("tok-2", {{"MUG", 1}}));
+  for (const Order* o : {&first, &second}) {
+    REQUIRE(o->access_token.size() == 3 + 32);
+    CHECK(o->access_token.rfind("ot_", 0) == 0);
+    CHECK(o->access_token.find_first_not_of("0123456789abcdef", 3) == std::string::npos);
+  }
+  CHECK(first.access_token != second.access_token);
+  // Kept with the order, and a retry answers the same token (a client that lost the first
+  // answer needs it).
+  auto read = shop.orders().get(first.id);
+  REQUIRE(read.ok());
+  CHECK(read->access_token == first.access_token);
+  CHECK(shop.Place(Req("tok-1", {{"MUG", 1}})).access_token == first.access_token);
+
+  // get_by_token opens exactly the order whose token it is.
+  auto mine = shop.orders().get_by_token(first.id, first.access_token);
+  REQUIRE(mine.ok());
+  CHECK(*mine == first);
+  auto absent = shop.orders().get_by_token("ord-0000000000000000", first.access_token);
+  REQUIRE(absent.status().code() == Code::kNotFound);
+  std::string near = first.access_token;
+  near.back() = near.back() == '0' ? '1' : '0';
+  const std::pair<const char*, std::string> wrong[] = {
+      {"another order's token", second.access_token},
+      {"one digit off", near},
+      {"a prefix of it", first.access_token.substr(0, 20)},
+      {"empty", ""},
+  };
+  for (const auto& [name, token] : wrong) {
+    INFO("token: " << name);
+    auto r = shop.orders().get_by_token(first.id, token);
+    CHECK(r.status().code() == Code::kNotFound);
+    // Worded as for no such order: a guesser learns nothing about the id.
+    CHECK(r.status().message() == "no order with id '" + first.id + "'");
+  }
+  CHECK(absent.status().message() == "no order with id 'ord-0000000000000000'");
+}
+
+TEST_CASE("access tokens: an order stored before tokens existed reads, but no token opens it",
+          "[orders][token]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.Stock("MUG", "east-1", 10);
+  Order placed = shop.Place(Req("old-1", {{"MUG", 1}}));
+  // Paid first: a transition writes the record with its placement sequence inside (no tailed
+  // envelope), as every version-1 record was written.
+  placed = shop.Move(placed.id, OrderStatus::kPaid);
+  // Rewrite it as the order record of version 1 was: the archive without its frame (codec
+  // version 1), class version 1, and no token at the end (a string: u64 length, then bytes).
+  Storage& st = shop.e().storage();
+  auto table = st.table("orders");
+  REQUIRE(table.ok());
+  const std::string key = KeyBuilder().str(placed.id).key();
+  std::string bytes;
+  {
+    auto txn = st.read();
+    REQUIRE(txn.ok());
+    auto stored = (*txn)->get(*table, key);
+    REQUIRE(stored.ok());
+    bytes = std::string(*stored);
+  }
+  REQUIRE(FramingOf(bytes) == RecordFraming::kFramed);
+  std::string v1 = bytes.substr(kFrameHeader);
+  REQUIRE(v1.compare(0, 4, std::string("\x02\x00\x00\x00", 4)) == 0);
+  v1[0] = '\x01';
+  const size_t tail = 8 + placed.access_token.size();
+  REQUIRE(v1.compare(v1.size() - placed.access_token.size(), std::string::npos, placed.access_token) == 0);
+  v1.resize(v1.size() - tail);
+  REQUIRE(st.write([&](WriteTxn& w) { return w.put(*table, key, v1); }).ok());
+
+  auto old = shop.orders().get(placed.id);
+  INFO(old.status().ToString());
+  REQUIRE(old.ok());
+  CHECK(old->access_token.empty());
+  Order expected = placed;
+  expected.access_token.clear();
+  CHECK(*old == expected);
+  // Only a full read opens it: neither the empty token nor the one it was placed with.
+  CHECK(shop.orders().get_by_token(placed.id, "").status().code() == Code::kNotFound);
+  CHECK(shop.orders().get_by_token(placed.id, placed.access_token).status().code() == Code::kNotFound);
+  // A transition keeps it readable and writes it as version 2, still without a token.
+  Order fulfilling = shop.Move(placed.id, OrderStatus::kFulfilling);
+  CHECK(fulfilling.access_token.empty());
+  CHECK(shop.orders().get(placed.id)->status == OrderStatus::kFulfilling);
 }
