@@ -380,8 +380,10 @@ BAD_CORPUS = [
     ("an order without Idempotency-Key", b"POST /v1/orders HTTP/1.1\r\nHost: x\r\n" + AUTH + JSON +
      b"Content-Length: 2\r\n\r\n{}", 400, "INVALID_ARGUMENT"),
     ("truncated JSON", post_carts(b'{"currency": '), 400, "INVALID_ARGUMENT"),
-    ("public key reading an order", b"GET /v1/orders/ord-x HTTP/1.1\r\nHost: x\r\n" + PUBLIC + b"\r\n", 403,
-     "PERMISSION_DENIED"),
+    ("an order token in the query", b"GET /v1/orders/ord-x?order_token=ot_1 HTTP/1.1\r\nHost: x\r\n" + PUBLIC +
+     b"\r\n", 400, "INVALID_ARGUMENT"),
+    ("public key reading an order without its token", b"GET /v1/orders/ord-x HTTP/1.1\r\nHost: x\r\n" + PUBLIC +
+     b"\r\n", 400, "INVALID_ARGUMENT"),
 ]
 
 

@@ -48,7 +48,7 @@ def test_the_route_scope_matrix_holds_on_every_route(checker, admin, store, publ
         assert in_code[(method, template)] == need, f"{method} {template}: x-scope {need}, code {in_code[(method, template)]}"
         path = re.sub(r"\{(\w+)\}", lambda m: FILL[m.group(1)], template)
         for scope, client in clients.items():
-            kw = {"headers": {"Idempotency-Key": "matrix"}}
+            kw = {"headers": {"Order-Token": "ot_matrix", "Idempotency-Key": "matrix"}}
             if method in ("POST", "PUT"):
                 kw["json"] = {}
             r = client.request(method, path, **kw)
@@ -75,7 +75,7 @@ def test_what_a_public_key_may_reach(checker, admin):
         ("POST", "/v1/carts"), ("GET", "/v1/carts/{id}"), ("DELETE", "/v1/carts/{id}"),
         ("POST", "/v1/carts/{id}/lines"), ("DELETE", "/v1/carts/{id}/lines"),
         ("PUT", "/v1/carts/{id}/lines/{sku}"), ("DELETE", "/v1/carts/{id}/lines/{sku}"),
-        ("POST", "/v1/orders"),
+        ("POST", "/v1/orders"), ("GET", "/v1/orders/{id}"),
     }
 
 
@@ -132,7 +132,7 @@ def test_a_public_key_makes_guest_carts_with_ids_it_cannot_choose(public, store,
     assert r.status_code == 403, r.text  # login is the store's: it knows who the shopper is
 
 
-def test_a_public_key_places_an_order_but_reads_no_order(public, store, shop):
+def test_a_public_key_places_an_order_and_reads_it_only_with_its_token(public, store, shop):
     cart = public.post("/v1/carts", json={}).json()["id"]
     r = public.post(f"/v1/carts/{cart}/lines", json={"sku": "PUB-TEE", "quantity": 2})
     assert r.status_code == 200, r.text
@@ -141,13 +141,34 @@ def test_a_public_key_places_an_order_but_reads_no_order(public, store, shop):
     assert r.status_code == 201, r.text
     order = r.json()
     assert order["total"]["minor"] > 0 and public.get(f"/v1/carts/{cart}").json()["lines"] == []
-    # the retry answers the same (a browser that lost the answer gets it again)
+    token = order["access_token"]
+    assert re.fullmatch(r"ot_[0-9a-f]{32}", token), token
+    # the retry answers the same, token included (a browser that lost the answer needs it)
     r = public.post("/v1/orders", json=body, headers={"Idempotency-Key": "browser-1"})
     assert r.status_code == 201 and r.json() == order and r.headers["Idempotent-Replayed"] == "true"
-    # an order id is not a capability: reading an order takes a store key
-    r = public.get(f"/v1/orders/{order['id']}")
-    assert r.status_code == 403 and r.json()["error"]["message"].endswith("needs store"), r.text
-    assert store.get(f"/v1/orders/{order['id']}").status_code == 200
+    other = public.post("/v1/orders", headers={"Idempotency-Key": "browser-2"}, json={
+        "customer_id": shop["customer"], "lines": [{"sku": "PUB-TEE", "quantity": 1}],
+        "shipping_address": ADDRESS}).json()
+    assert other["access_token"] != token
+
+    path = f"/v1/orders/{order['id']}"
+    r = public.get(path, headers={"Order-Token": token})
+    assert r.status_code == 200 and r.json()["id"] == order["id"], r.text
+    r = public.get(path)
+    assert r.status_code == 400 and r.json()["error"]["message"].startswith("Order-Token:"), r.text
+    none = public.get("/v1/orders/ord-0000000000000000", headers={"Order-Token": token})
+    assert none.status_code == 404
+    for wrong in (other["access_token"], token[:-1] + ("0" if token[-1] != "0" else "1"), token + "0", "x"):
+        r = public.get(path, headers={"Order-Token": wrong})
+        assert r.status_code == 404, (wrong, r.text)
+        # worded as for no such order: nothing says the id exists
+        assert r.json()["error"]["message"] == none.json()["error"]["message"].replace(
+            "ord-0000000000000000", order["id"])
+    # the token in a query string is not a way in
+    assert public.get(path, params={"order_token": token}).status_code == 400
+    # a store key reads any order, token shown
+    r = store.get(path)
+    assert r.status_code == 200 and r.json()["access_token"] == token
     # what a public key never reaches: customers, a customer's orders, order listings, moves
     for method, p in (("get", f"/v1/customers/{shop['customer']}"),
                       ("get", "/v1/customers?email=browser%40example.com"),
@@ -156,7 +177,7 @@ def test_a_public_key_places_an_order_but_reads_no_order(public, store, shop):
                       ("post", f"/v1/orders/{order['id']}/transitions")):
         r = getattr(public, method)(p, **({"json": {"to": "cancelled"}} if method == "post" else {}))
         assert r.status_code == 403, (p, r.text)
-    assert store.get(f"/v1/orders/{order['id']}").json()["status"] == "placed"
+    assert store.get(path).json()["status"] == "placed"
 
 
 def test_keys_create_makes_a_public_key(tmp_path):

@@ -1,8 +1,8 @@
 // Routes of customers, carts and orders. Scopes (docs/security.md): customers, a customer's
 // orders and cart login are store; order transitions and listing by status are admin; carts
-// (addressed by their unguessable id) and placing an order are public, where a public key (in
-// a browser, so in anyone's hands) makes only guest carts with ids of the server's choosing.
-// Reading an order stays store: an order id is not a capability (docs/security.md).
+// (addressed by their unguessable id), placing an order and reading one are public, where a
+// public key (in a browser, so in anyone's hands) makes only guest carts with ids of the
+// server's choosing, and reads only the orders whose Order-Token it holds.
 #include "routes.h"
 
 namespace commerce::server {
@@ -251,8 +251,21 @@ void PlaceOrderRoute(ServerState& st, const Request& r, const Params&, Reply rep
       });
 }
 
-Response GetOrder(ServerState& st, const Request&, const Params& p) {
-  auto o = st.engine->orders().get(p[0]);
+// A public key reads an order only with its access token (Order-Token: the placement
+// answer's access_token), never in the URL, where logs and Referer headers would keep it.
+Response GetOrder(ServerState& st, const Request& r, const Params& p) {
+  // No parameters: an order_token in the query is refused, not quietly ignored.
+  if (Status s = OnlyParams(r, {}); !s.ok()) return StatusResponse(s);
+  if (r.scope != Scope::kPublic) {
+    auto o = st.engine->orders().get(p[0]);
+    return o.ok() ? OrderResponse(*o) : StatusResponse(o.status());
+  }
+  const auto* token = r.header("order-token");
+  if (!token || token->empty())
+    return StatusResponse(Status::InvalidArgument(
+        "Order-Token: header required with a public key (the access_token of the order's "
+        "placement answer)"));
+  auto o = st.engine->orders().get_by_token(p[0], *token);
   return o.ok() ? OrderResponse(*o) : StatusResponse(o.status());
 }
 
@@ -306,7 +319,7 @@ void AddOrderRoutes(std::vector<Route>* r) {
   r->push_back({"POST", "/v1/carts/{id}/login", Scope::kStore, Exec::kPool, Body::kJson, LoginCart});
   r->push_back({"POST", "/v1/orders", Scope::kPublic, Exec::kPool, Body::kJson, nullptr, nullptr, PlaceOrderRoute});
   r->push_back({"GET", "/v1/orders", Scope::kAdmin, Exec::kPool, Body::kNone, ListOrders});
-  r->push_back({"GET", "/v1/orders/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetOrder});
+  r->push_back({"GET", "/v1/orders/{id}", Scope::kPublic, Exec::kLoop, Body::kNone, GetOrder});
   r->push_back({"POST", "/v1/orders/{id}/transitions", Scope::kAdmin, Exec::kPool, Body::kJson, TransitionOrder});
 }
 

@@ -3,9 +3,9 @@
 // log.
 //
 // Keys file: keys_file.h. Scope `admin` (catalog, stock, order transitions, events, webhooks,
-// metrics) includes `store` (customers, stock reads, reading orders, cart login), which
-// includes `public` (a publishable key, safe in a browser: active products, categories,
-// search, carts by id, placing an order; docs/security.md).
+// metrics) includes `store` (customers, stock reads, every order, cart login), which includes
+// `public` (a publishable key, safe in a browser: active products, categories, search, carts
+// by id, placing an order and reading it by its Order-Token; docs/security.md).
 //
 // Thread safety: a Gateway is safe from any number of threads once loaded (each bucket has
 // its own lock); AccessLog::write may be called from any thread.

@@ -339,6 +339,7 @@ void WriteCart(JsonWriter& w, const Cart& c) {
 void WriteOrder(JsonWriter& w, const Order& o) {
   w.StartObject();
   w.Key("id"); Str(w, o.id);
+  w.Key("access_token"); Str(w, o.access_token);
   w.Key("customer_id"); Str(w, o.customer_id);
   w.Key("idempotency_key"); Str(w, o.idempotency_key);
   w.Key("status"); w.String(OrderStatusName(o.status));
