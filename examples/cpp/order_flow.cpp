@@ -157,6 +157,16 @@ int main(int argc, char** argv) {
                     : "ANOTHER ORDER")
             << "\n";
 
+  // 5c. The buyer's capability: the order's access token (128 random bits, made at placement)
+  //     opens this one order and no other, so a client that may not read every order (a
+  //     browser with the server's public key) reads its own with it. A wrong token reads as
+  //     no such order.
+  auto by_token = engine->orders().get_by_token(order.id, order.access_token);
+  auto guess = engine->orders().get_by_token(order.id, "ot_" + std::string(32, '0'));
+  std::cout << "    by its access token: " << (by_token.ok() && by_token->id == order.id ? "opens it" : "REFUSED")
+            << "; a guessed token: " << (guess.status().IsNotFound() ? "no such order" : "OPENED IT")
+            << "\n";
+
   // 6. Through the state machine to the door.
   const std::pair<OrderStatus, const char*> steps[] = {
       {OrderStatus::kPaid, "payment captured"},

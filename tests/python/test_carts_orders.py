@@ -201,7 +201,9 @@ def test_an_access_token_opens_its_own_order_only(shop):
     for token in (b.access_token, "", a.access_token[:-1]):
         with pytest.raises(commerce.NotFound, match="no order with id '%s'" % a.id):
             shop.orders.get_by_token(a.id, token)
-    # A generated cart id is a capability too: 128 bits.
+
+
+def test_a_generated_cart_id_carries_128_random_bits(shop):
     cart = shop.carts.create(customer_id="c1")
     assert cart.id.startswith("cart-") and len(cart.id) == 5 + 32
 

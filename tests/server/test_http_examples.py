@@ -39,6 +39,20 @@ def test_the_sessions_run_and_run_again():
             assert len(orders) == 2  # each run its own order
             assert '"hits"' in session("03-search.sh", server.base)
             session("04-errors-and-ops.sh", server.base)
+            tokens = set()
+            for run in (1, 2):  # the browser's session: the public key and an Order-Token
+                out = session("06-browser.sh", server.base)
+                lines = out.splitlines()
+                placed = lines[lines.index("### place the order (public): the answer carries access_token") + 1]
+                order, token = placed.split()
+                assert order.startswith("ord-") and token.startswith("ot_") and len(token) == 35, out
+                tokens.add(token)
+                read = lines[lines.index("### read it back with its token (public); without it, or with another, it is not there") + 1:]
+                assert read[0] == "placed", out
+                assert '"INVALID_ARGUMENT"' in read[1] and "Order-Token" in read[1], out
+                assert '"NOT_FOUND"' in read[2], out
+                assert out.count('"PERMISSION_DENIED"') == 2, out
+            assert len(tokens) == 2
         finally:
             code, err = server.stop()
         assert code == 0, err
