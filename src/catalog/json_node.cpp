@@ -9,6 +9,8 @@
 
 namespace commerce {
 
+JsonNode::JsonNode() = default;
+
 namespace {
 
 // Builds a JsonNode from SAX events. Only the innermost open container ever grows, so the

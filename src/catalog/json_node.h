@@ -42,6 +42,11 @@ struct JsonNode {
   // "string", "number", "object", ...: for messages such as "expected a string, got a number".
   const char* type_name() const;
 
+  // Declared here, defaulted in json_node.cpp: clang (with libstdc++ 12) cannot define the
+  // implicit one where it is first used, because std::pair<std::string, JsonNode> needs it
+  // while it is being defined — and the libFuzzer build (clang-14, tools/fuzz) failed.
+  JsonNode();
+
   static JsonNode String(std::string s) {
     JsonNode n;
     n.type = Type::kString;
