@@ -255,6 +255,34 @@ def test_waits_hold_no_thread_and_share_one_limit(admin):
         assert time.time() - t0 < 3.0
 
 
+def test_only_point_reads_run_on_the_event_loop():
+    """A handler on the loop stalls every connection of that loop while it runs, so only reads of
+    one record by its key may run there (defect 5: listings with a large limit and the catalog's
+    stats did). Read from the route table as the source registers it (tools/server/api_*.cpp),
+    as test_scopes.py reads scopes: every Exec::kLoop route is a GET of one record addressed by
+    the path, one of the few that answer from memory, or a lookup by a unique key."""
+    import re
+    from conftest import SOURCE
+    in_memory = {"/healthz", "/readyz", "/metrics", "/v1/search/stats"}
+    by_unique_key = {"/v1/customers"}  # ?email=: one customer through the email index, never a scan
+    loop = []
+    server_dir = os.path.join(SOURCE, "tools", "server")
+    for name in sorted(os.listdir(server_dir)):
+        if name.startswith("api_") and name.endswith(".cpp"):
+            text = open(os.path.join(server_dir, name)).read()
+            for m in re.finditer(r'push_back\(\{\s*"([A-Z]+)",\s*"(/[^"]*)",\s*Scope::k\w+,\s*Exec::k(\w+),[^}]*?(\w+)\}\);',
+                                 text):
+                if m.group(3) == "Loop":
+                    loop.append((m.group(1), m.group(2), m.group(4)))
+    assert len(loop) > 10, loop
+    for method, path, handler in loop:
+        if handler == "NoWebhooks":  # webhooks off: a constant answer
+            continue
+        assert method == "GET", (method, path)
+        assert path.endswith("}") or path in in_memory or path in by_unique_key, \
+            f"{method} {path} ({handler}) runs on the event loop but is not a point read"
+
+
 # --- defect 6: one server a port ----------------------------------------------------------------
 
 def test_a_second_server_on_the_same_port_exits_with_address_in_use(server):

@@ -59,6 +59,12 @@ class Receiver {
     ::close(fd_);
   }
 
+  // A 3xx answer carries `Location: url` (a redirect the sender must not follow).
+  void set_location(std::string url) {
+    std::lock_guard<std::mutex> lock(mu_);
+    location_ = std::move(url);
+  }
+
   std::string url(const std::string& path = "/hooks") const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
@@ -143,7 +149,12 @@ class Receiver {
       return;
     }
     std::string reply_body = status / 100 == 2 ? "" : "try again later";
-    std::string reply = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
+    std::string location;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (status / 100 == 3 && !location_.empty()) location = "Location: " + location_ + "\r\n";
+    }
+    std::string reply = "HTTP/1.1 " + std::to_string(status) + " X\r\n" + location + "Content-Length: " +
                         std::to_string(reply_body.size()) + "\r\nConnection: close\r\n\r\n" + reply_body;
     (void)::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
   }
@@ -156,6 +167,7 @@ class Receiver {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Request> requests_;
+  std::string location_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace commerce::testing

@@ -392,6 +392,29 @@ TEST_CASE("webhooks: a failing receiver is retried with backoff until it answers
   CHECK(std::string(body["data"]["customer_id"].GetString()) == ada);
 }
 
+TEST_CASE("webhooks: a redirect is a failed delivery, never followed", "[webhooks][ssrf]") {
+  // A redirect would let a receiver point the delivery anywhere after the target check, and
+  // carry the signed body there: a 3xx is a failure like a 5xx, and the Location is not
+  // visited (issue 15, defect 4).
+  TempDir dir;
+  Receiver elsewhere([](const Request&) { return 200; });
+  Receiver rx([](const Request&) { return 307; });  // 307 keeps the method: a POST again
+  rx.set_location(elsewhere.url("/stolen"));
+  auto engine = Open(TestOptions(dir.path(), "lmdb"));
+  auto sub = engine->webhooks().subscribe(Sub(rx.url()));
+  REQUIRE(sub.ok());
+  NewCustomer(*engine, "ada@example.com");
+  // Retried, as any failure; a sender that followed would be done after the first attempt.
+  DeliverUntil(*engine, [&] { return rx.count() >= 2 || elsewhere.count() > 0; });
+  CHECK(elsewhere.count() == 0);
+  REQUIRE(rx.count() >= 2);
+  auto failures = Failures(*engine, sub->id);
+  REQUIRE(failures.size() == 1);
+  CHECK(failures[0].last_http_status == 307);
+  CHECK(failures[0].attempts >= 2);
+  CHECK(failures[0].last_error.find("stolen") == std::string::npos);
+}
+
 TEST_CASE("webhooks: a subject's events wait behind its failing one; other subjects go on", "[webhooks]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
