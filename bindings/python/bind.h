@@ -230,6 +230,7 @@ void BindPricing(py::module_& m);
 void BindSample(py::module_& m);
 void BindVerify(py::module_& m);
 void BindResilience(py::module_& m);
+void BindEventPublisher(py::module_& m);
 void BindEngine(py::module_& m);
 
 }  // namespace commerce::python

@@ -87,5 +87,6 @@ PYBIND11_MODULE(_commerce, m) {
   BindWebhooks(m);
   BindVerify(m);
   BindResilience(m);
+  BindEventPublisher(m);
   BindEngine(m);
 }

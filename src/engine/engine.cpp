@@ -70,10 +70,12 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   engine->webhooks_.reset(new Webhooks(engine->webhook_service_.get()));
   if (engine->core_->storage->capabilities() & kRemote) {
     // Other processes may share the store: one of them at a time runs each durable consumer.
+    Storage* storage = engine->core_->storage.get();
+    const Table meta = engine->core_->tables.meta;
     engine->background_->UseLease(
-        std::make_unique<Lease>(engine->core_.get(), "background", options.consumer_lease_ttl));
+        std::make_unique<Lease>(storage, meta, "background", options.consumer_lease_ttl));
     engine->webhook_service_->UseLease(
-        std::make_unique<Lease>(engine->core_.get(), "webhooks", options.consumer_lease_ttl));
+        std::make_unique<Lease>(storage, meta, "webhooks", options.consumer_lease_ttl));
   }
   if (options.run_background) engine->background_->Start();
   engine->search_service_->Start();

@@ -2,12 +2,12 @@
 
 #include "common/ids.h"
 #include "common/key.h"
-#include "engine/engine_core.h"
 
 namespace commerce {
 
-Lease::Lease(EngineCore* core, std::string name, std::chrono::milliseconds ttl)
-    : core_(core),
+Lease::Lease(Storage* storage, Table meta, std::string name, std::chrono::milliseconds ttl)
+    : storage_(storage),
+      meta_(meta),
       name_(std::move(name)),
       key_(KeyBuilder().str("lease").str(name_).key()),
       ttl_(ttl),
@@ -38,7 +38,7 @@ bool Lease::Held() {
 
 Status Lease::Check(WriteTxn& txn) const {
   std::string_view v;
-  Status s = txn.get(core_->tables.meta, key_, &v);
+  Status s = txn.get(meta_, key_, &v);
   Row row;
   if (s.ok()) s = Decode(v, &row);
   if (s.IsNotFound() || (s.ok() && !(row == Row{holder_, epoch_})))
@@ -48,7 +48,7 @@ Status Lease::Check(WriteTxn& txn) const {
 
 Status Lease::Renew(Clock::time_point start) {
   bool lost = false;
-  Status s = core_->storage->write([&](WriteTxn& txn) -> Status {
+  Status s = storage_->write([&](WriteTxn& txn) -> Status {
     lost = false;
     Status held = Check(txn);
     if (held.IsFailedPrecondition()) {
@@ -56,7 +56,7 @@ Status Lease::Renew(Clock::time_point start) {
       return Status::OK();
     }
     COMMERCE_RETURN_IF_ERROR(held);
-    return txn.put(core_->tables.meta, key_, Encode({holder_, epoch_ + 1}));
+    return txn.put(meta_, key_, Encode({holder_, epoch_ + 1}));
   });
   if (!s.ok()) return s;
   if (lost) {
@@ -73,9 +73,9 @@ Status Lease::LookOrTake(Clock::time_point start) {
   Row row;
   bool present = false;
   {
-    COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+    COMMERCE_ASSIGN_OR_RETURN(auto txn, storage_->read());
     std::string_view v;
-    Status s = txn->get(core_->tables.meta, key_, &v);
+    Status s = txn->get(meta_, key_, &v);
     if (s.ok()) {
       COMMERCE_RETURN_IF_ERROR(Decode(v, &row));
       present = true;
@@ -94,10 +94,10 @@ Status Lease::LookOrTake(Clock::time_point start) {
   // Absent, or silent for a whole ttl: take it, if it is still what we saw.
   const uint64_t next = present ? row.epoch + 1 : 1;
   bool taken = false;
-  COMMERCE_RETURN_IF_ERROR(core_->storage->write([&](WriteTxn& txn) -> Status {
+  COMMERCE_RETURN_IF_ERROR(storage_->write([&](WriteTxn& txn) -> Status {
     taken = false;
     std::string_view v;
-    Status s = txn.get(core_->tables.meta, key_, &v);
+    Status s = txn.get(meta_, key_, &v);
     Row now_row;
     if (s.ok()) {
       COMMERCE_RETURN_IF_ERROR(Decode(v, &now_row));
@@ -108,7 +108,7 @@ Status Lease::LookOrTake(Clock::time_point start) {
       return Status::OK();
     }
     taken = true;
-    return txn.put(core_->tables.meta, key_, Encode({holder_, next}));
+    return txn.put(meta_, key_, Encode({holder_, next}));
   }));
   seen_ = false;  // look afresh next time, whatever happened
   if (!taken) return Status::OK();

@@ -25,12 +25,11 @@
 
 namespace commerce {
 
-class EngineCore;
-
 class Lease {
  public:
   // `name`: the consumer's, 1..64 of [a-z0-9_.-]. `ttl`: how long a silent holder keeps it.
-  Lease(EngineCore* core, std::string name, std::chrono::milliseconds ttl);
+  // The row lives in `meta` (the engine's meta table) of `storage`, which must outlive this.
+  Lease(Storage* storage, Table meta, std::string name, std::chrono::milliseconds ttl);
 
   // True when this process holds the lease now and may act. Renews it, or looks at it and
   // takes it over, when a third of the ttl has passed since the last look; cheap otherwise.
@@ -57,7 +56,8 @@ class Lease {
   Status Renew(Clock::time_point start);
   Status LookOrTake(Clock::time_point start);
 
-  EngineCore* core_;
+  Storage* storage_;
+  const Table meta_;
   const std::string name_;
   const std::string key_;
   const std::chrono::milliseconds ttl_;

@@ -18,6 +18,7 @@
 #include "common/utf8.h"
 #include "engine/engine_core.h"
 #include "events/event_log.h"
+#include "events/event_message.h"
 #include "webhooks/webhook_store.h"
 
 namespace commerce {
@@ -115,16 +116,6 @@ Status CheckSubscription(const WebhookSubscription& s, const TargetPolicy& polic
 bool Matches(const WebhookSubscription& s, const Event& e) {
   return s.event_types.empty() ||
          std::find(s.event_types.begin(), s.event_types.end(), e.type) != s.event_types.end();
-}
-
-std::string Body(const Event& e) {
-  return EventJson()
-      .u64("id", e.seq)
-      .str("type", e.type)
-      .str("subject", e.subject)
-      .i64("time_ms", e.time_ms)
-      .raw("data", e.data.empty() ? "{}" : e.data)
-      .done();
 }
 
 bool Delivered(const HttpOutcome& o) { return o.http_status >= 200 && o.http_status < 300; }
@@ -309,7 +300,7 @@ Status WebhookService::FanOutBatch(bool* more) {
         if (e.seq <= w.state.cursor) continue;
         if (w.sub->active && Matches(*w.sub, e)) {
           if (w.state.pending >= max_pending) break;
-          if (bodies[i].empty()) bodies[i] = Body(e);
+          if (bodies[i].empty()) bodies[i] = EventMessage(e);
           WebhookQueueEntry entry;
           entry.type = e.type;
           entry.body = bodies[i];

@@ -56,3 +56,10 @@ class PrivateServer:
 
 def redis_argv(port):
     return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+def nats_argv(store_dir, monitor_port):
+    """nats-server with JetStream, its store in store_dir, its monitoring HTTP on monitor_port
+    (the tests read /jsz to see what the stream holds)."""
+    return lambda port: ["nats-server", "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store_dir),
+                         "-m", str(monitor_port)]

@@ -55,3 +55,10 @@ def test_shared_cache():
     assert "second read (hit)" in out and "hits=1" in out
     assert "Redis killed: still read 'Coffee mug' from the store" in out
     assert "breaker open" in out
+
+
+def test_nats_events():
+    out = run("nats_events.py")
+    assert "published 3 events to stream SHOP" in out
+    assert "NATS killed: the store took 2 more writes; published up to 3 of 5" in out
+    assert "NATS back: caught up=True, published 5 in all, each once" in out

@@ -71,7 +71,8 @@ TEST_CASE("lease: one holder of two contenders; taken over once the holder falls
   auto core_a = OpenCore(dir.sub("a"), schema);
   auto core_b = OpenCore(dir.sub("b"), schema);
   const auto ttl = 600ms;
-  Lease a(core_a.get(), "consumer", ttl), b(core_b.get(), "consumer", ttl);
+  Lease a(core_a->storage.get(), core_a->tables.meta, "consumer", ttl),
+      b(core_b->storage.get(), core_b->tables.meta, "consumer", ttl);
 
   // Both alive: exactly one holds it, the whole time (its renewals keep the other out).
   int a_held = 0, b_held = 0;

@@ -29,6 +29,7 @@
 #include "remote/product_cache.h"
 #include "remote/redis_client.h"
 #include "test_dir.h"
+#include "test_engine.h"
 #include "test_service.h"
 
 namespace {
@@ -51,13 +52,7 @@ Product Make(const std::string& id, const std::string& title) {
   return p;
 }
 
-EngineOptions LocalOptions(const std::string& path) {
-  EngineOptions o;
-  o.path = path;
-  o.run_background = false;
-  o.search.run_indexer = false;
-  return o;
-}
+EngineOptions LocalOptions(const std::string& path) { return commerce::testing::QuietEngineOptions(path); }
 
 SharedCacheOptions CacheOptions(const TestService& redis, const std::string& prefix) {
   SharedCacheOptions o;

@@ -11,6 +11,16 @@
 
 namespace commerce::testing {
 
+// Options of a local engine at `path` with no background thread and no search indexer: what a
+// test of a remote tier (Redis, NATS) writes and reads is all there is.
+inline EngineOptions QuietEngineOptions(const std::string& path) {
+  EngineOptions o;
+  o.path = path;
+  o.run_background = false;
+  o.search.run_indexer = false;
+  return o;
+}
+
 inline std::unique_ptr<Engine> OpenTestEngine(const std::string& path, const std::string& driver) {
   EngineOptions options;
   options.path = path;

@@ -126,4 +126,9 @@ inline std::vector<std::string> RedisArgv(int port) {
           "--save", "", "--appendonly", "no", "--daemonize", "no"};
 }
 
+// A private nats-server with JetStream, its store under `store`.
+inline std::vector<std::string> NatsArgv(int port, const std::string& store) {
+  return {"nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port), "-sd", store};
+}
+
 }  // namespace commerce::testing

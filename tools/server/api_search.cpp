@@ -450,6 +450,22 @@ Response MetricsRoute(ServerState& st, const Request&, const Params&) {
     metric("commerce_shared_cache_bypassed_total", "counter",
            "Product reads sent to the store because Redis failed.", double(cs.bypassed));
   }
+  if (st.event_publisher) {
+    EventPublisherStats ps = st.event_publisher->stats();
+    metric("commerce_nats_published_total", "counter", "Events JetStream stored (this instance).",
+           double(ps.published));
+    metric("commerce_nats_duplicates_total", "counter",
+           "Publishes JetStream dropped as duplicates of a stored event id.", double(ps.duplicates));
+    metric("commerce_nats_failures_total", "counter", "Failed publishes and connects.",
+           double(ps.failures));
+    metric("commerce_nats_cursor", "gauge", "The last event published (the store's cursor).",
+           double(ps.cursor));
+    metric("commerce_nats_lag_events", "gauge", "Events of the log not yet published.",
+           double(ps.last_seq > ps.cursor ? ps.last_seq - ps.cursor : 0));
+    metric("commerce_nats_publishing", "gauge", "1 when this instance is the store's publisher.",
+           ps.holding ? 1.0 : 0.0);
+    metric("commerce_nats_connected", "gauge", "1 when connected to NATS.", ps.connected ? 1.0 : 0.0);
+  }
   out += RemoteEndpointMetrics();
   Response r = JsonResponse(std::move(out));
   r.content_type = "text/plain; version=0.0.4";

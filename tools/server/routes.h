@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "commerce/commerce.h"
+#include "commerce/event_publisher.h"
 #include "commerce/shared_cache.h"
 #include "gateway.h"
 #include "http_message.h"
@@ -47,6 +48,8 @@ struct ServerState {
   Engine* engine = nullptr;
   // The shared cache of product reads (--redis); null without it.
   std::unique_ptr<SharedCache> shared_cache;
+  // The event log's publisher to NATS (--nats); null without it.
+  std::unique_ptr<EventPublisher> event_publisher;
   ServerOptions options;
   Gateway gateway;
   AuthThrottle auth_failures;

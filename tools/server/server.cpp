@@ -82,6 +82,9 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "search-remote-timeout-ms") s = SetNumber(k, v, &o->search_remote_timeout_ms);
     else if (k == "redis") o->redis = v;
     else if (k == "redis-prefix") o->redis_prefix = v;
+    else if (k == "nats") o->nats = v;
+    else if (k == "nats-stream") o->nats_stream = v;
+    else if (k == "nats-subject") o->nats_subject = v;
     else if (k == "max-queued") s = SetNumber(k, v, &o->max_queued);
     else if (k == "search-serve-remote" || k == "search-indexer") {
       bool* out = k == "search-indexer" ? &o->search_indexer : &o->search_serve_remote;
@@ -167,6 +170,15 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
                   "Redis fails, reads go to the store");
   app->add_option("--redis-prefix", o->redis_prefix,
                   "key prefix in Redis: the same for every instance of a store")
+      ->capture_default_str();
+  app->add_option("--nats", o->nats,
+                  "publish the event log to NATS JetStream: nats://HOST:PORT[,...] (docs/events.md); "
+                  "one instance of a store publishes at a time, and when NATS fails the store "
+                  "goes on and the publisher catches up later");
+  app->add_option("--nats-stream", o->nats_stream, "the JetStream stream (created when absent)")
+      ->capture_default_str();
+  app->add_option("--nats-subject", o->nats_subject,
+                  "subjects are SUBJECT.<event type>")
       ->capture_default_str();
   app->add_option("--max-queued", o->max_queued,
                   "engine calls queued or running at once, over every loop; more are shed with 503 "
@@ -261,6 +273,21 @@ int RunServer(const ServerOptions& opts) {
     }
     state->shared_cache = std::move(*cache);
   }
+  if (!opts.nats.empty()) {
+    EventPublisherOptions po;
+    po.nats_url = opts.nats;
+    po.stream = opts.nats_stream;
+    po.subject = opts.nats_subject;
+    po.lease_ttl = eo.consumer_lease_ttl;
+    auto pub = EventPublisher::open(**engine, po);
+    if (!pub.ok()) {
+      std::fprintf(stderr, "error: --nats: %s\n", pub.status().ToString().c_str());
+      state->shared_cache.reset();
+      (void)(*engine)->close();
+      return 2;
+    }
+    state->event_publisher = std::move(*pub);
+  }
 
   auto fd = BindListenSocket(opts.listen);
   if (!fd.ok()) {
@@ -312,6 +339,7 @@ int RunServer(const ServerOptions& opts) {
   listeners.clear();
   state->access_log.Flush();
   state->shared_cache.reset();  // its invalidator reads the event log: before the store closes
+  state->event_publisher.reset();  // so does the publisher
   Status closed = (*engine)->close();
   if (!closed.ok()) {
     std::fprintf(stderr, "error: closing the store: %s\n", closed.ToString().c_str());

@@ -74,6 +74,12 @@ struct ServerOptions {
   // and its key prefix (instances of one store share it; stores sharing one Redis differ).
   std::string redis;
   std::string redis_prefix = "commerce:";
+  // The event log published to NATS JetStream (EventPublisherOptions): "nats://HOST:PORT",
+  // empty: none; the stream and the subjects' prefix. Every instance of a store may pass it:
+  // one publishes at a time (the lease).
+  std::string nats;
+  std::string nats_stream = "COMMERCE";
+  std::string nats_subject = "commerce.events";
   // Load shedding: engine calls handed to the pool and not finished, over every loop; past
   // this bound a request that needs the pool is answered 503 with Retry-After at once instead
   // of queueing behind the others (latency would collapse for all). 0: no bound.

@@ -606,6 +606,39 @@ class SharedCache:
     def stats(self) -> SharedCacheStats: ...
     def close(self) -> None: ...
 
+class EventPublisherOptions(_Value):
+    nats_url: str
+    stream: str
+    subject: str
+    duplicate_window: datetime.timedelta
+    consumer: str
+    lease_ttl: datetime.timedelta
+    batch: int
+    endpoint: EndpointOptions
+    def __init__(self, **fields: Any) -> None: ...
+
+class EventPublisherStats(_Value):
+    published: int
+    duplicates: int
+    skipped: int
+    failures: int
+    connects: int
+    cursor: int
+    last_seq: int
+    holding: bool
+    connected: bool
+    last_error: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class EventPublisher:
+    def __init__(self, engine: Engine, *, options: Optional[EventPublisherOptions] = None,
+                 **fields: Any) -> None: ...
+    def __enter__(self) -> EventPublisher: ...
+    def __exit__(self, *exc: Any) -> bool: ...
+    def stats(self) -> EventPublisherStats: ...
+    def wait_for(self, seq: int, timeout: _Duration) -> bool: ...
+    def close(self) -> None: ...
+
 # --- the engines ------------------------------------------------------------------------
 
 _Progress = Union[None, bool, Callable[[ImportProgress], Any]]

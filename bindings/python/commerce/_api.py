@@ -14,6 +14,8 @@ from ._commerce import (
     Category,
     Engine,
     EngineOptions,
+    EventPublisher,
+    EventPublisherOptions,
     Events,
     OrderStatus,
     Orders,
@@ -64,6 +66,18 @@ def _engine__init__(self, path=None, *, options=None, **fields):
     _engine_init(self, options=opts)
 
 
+def _remote_options(cls, options, fields, caller):
+    """An options value of cls from options= (copied) and keyword fields, each converted to its
+    field's type; TypeError naming the caller for an unknown keyword."""
+    opts = cls.from_dict(options.to_dict()) if options is not None else cls()
+    types = cls._field_types
+    for name, value in fields.items():
+        if name not in types:
+            raise TypeError("%s() got an unknown option %r (options: %s)" % (caller, name, ", ".join(cls._fields)))
+        setattr(opts, name, _convert(types[name], value))
+    return opts
+
+
 _shared_cache_init = SharedCache.__init__
 
 
@@ -76,14 +90,7 @@ def _shared_cache__init__(self, engine, *, options=None, **fields):
     {'deadline': 0.05, 'breaker': {'failure_threshold': 5}}). Raises InvalidArgument for bad
     options; a Redis that is down is not an error (reads go to the store).
     """
-    opts = SharedCacheOptions.from_dict(options.to_dict()) if options is not None else SharedCacheOptions()
-    types = SharedCacheOptions._field_types
-    for name, value in fields.items():
-        if name not in types:
-            raise TypeError("SharedCache() got an unknown option %r (options: %s)"
-                            % (name, ", ".join(SharedCacheOptions._fields)))
-        setattr(opts, name, _convert(types[name], value))
-    _shared_cache_init(self, engine, options=opts)
+    _shared_cache_init(self, engine, options=_remote_options(SharedCacheOptions, options, fields, "SharedCache"))
 
 
 @_method(SharedCache, "__enter__")
@@ -93,6 +100,33 @@ def _shared_cache__enter__(self):
 
 @_method(SharedCache, "__exit__")
 def _shared_cache__exit__(self, exc_type, exc, tb):
+    self.close()
+    return False
+
+
+_event_publisher_init = EventPublisher.__init__
+
+
+@_method(EventPublisher, "__init__")
+def _event_publisher__init__(self, engine, *, options=None, **fields):
+    """EventPublisher(engine, **options): engine's event log published to NATS JetStream.
+
+    Keywords are EventPublisherOptions fields: nats_url ('nats://HOST:PORT'), stream, subject,
+    duplicate_window, consumer, lease_ttl, batch, endpoint (EndpointOptions or a dict).
+    Raises InvalidArgument for bad options; a NATS that is down is not an error (the publisher
+    catches up once it answers).
+    """
+    _event_publisher_init(self, engine,
+                          options=_remote_options(EventPublisherOptions, options, fields, "EventPublisher"))
+
+
+@_method(EventPublisher, "__enter__")
+def _event_publisher__enter__(self):
+    return self
+
+
+@_method(EventPublisher, "__exit__")
+def _event_publisher__exit__(self, exc_type, exc, tb):
     self.close()
     return False
 
