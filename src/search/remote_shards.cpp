@@ -48,11 +48,16 @@ Result<std::unique_ptr<RemoteShards>> RemoteShards::Make(
     if (shards[i].empty())
       return Status::InvalidArgument("search.remote_shards: shard " + std::to_string(i) + " has no server");
     std::vector<ShardEndpoint> endpoints;
+    std::vector<std::unique_ptr<Endpoint>> breakers;
     for (const auto& s : shards[i]) {
       COMMERCE_ASSIGN_OR_RETURN(ShardEndpoint e, ParseEndpoint(s));
+      // admit()/record() only (Xapian keeps the connection and its timeouts): the deadline
+      // and retries are unused; the breaker opens after 5 failed connects for 1 s.
+      breakers.push_back(std::make_unique<Endpoint>("search shard " + e.ToString()));
       endpoints.push_back(std::move(e));
     }
     r->shards_.push_back(std::move(endpoints));
+    r->breakers_.push_back(std::move(breakers));
   }
   r->timeout_ms_ = static_cast<unsigned>(timeout.count());
   r->connect_timeout_ms_ = static_cast<unsigned>(connect_timeout.count());
@@ -114,8 +119,17 @@ Status RemoteShards::Connect(Reader& r) {
     for (size_t k = 0; k < endpoints.size() && !ok; ++k) {
       const size_t at = (first + k) % endpoints.size();
       const ShardEndpoint& e = endpoints[at];
+      Endpoint& breaker = *breakers_[i][at];
+      if (!breaker.admit()) {
+        errors += (errors.empty() ? "" : "; ") + e.ToString() + ": circuit open (it failed just before)";
+        continue;
+      }
+      const auto started = Clock::now();
+      bool recorded = false;  // every admit() is followed by one record()
       try {
         Xapian::Database db = Xapian::Remote::open(e.host, e.port, timeout_ms_, connect_timeout_ms_);
+        breaker.record(Status::OK(), Clock::now() - started);
+        recorded = true;
         LoadNewWords(i, db);
         r.shards.push_back(std::move(db));
         r.connected.push_back(i);
@@ -123,6 +137,7 @@ Status RemoteShards::Connect(Reader& r) {
         preferred_[i] = at;
         ok = true;
       } catch (const Xapian::Error& err) {
+        if (!recorded) breaker.record(Status::Unavailable(err.get_msg()), Clock::now() - started);
         errors += (errors.empty() ? "" : "; ") + e.ToString() + ": " + err.get_msg();
       }
     }

@@ -8,6 +8,12 @@
 // none of whose servers answers is left out of the reader and listed in missing_shards;
 // such a reader tries to connect again after kRetryInterval.
 //
+// Each server is an Endpoint (resilience.h, "search shard HOST:PORT" in /metrics): every
+// connection attempt is admitted by its breaker and recorded, so a dead server is skipped at
+// once while its breaker is open (the readers of every thread retrying it every
+// kRetryInterval would otherwise each wait for a refused or timed-out connect), and one probe
+// at a time finds it back. Queries on open connections keep Xapian's own timeout.
+//
 // Thread safety: RemoteShards is safe from any number of threads; a Reader is used by the
 // thread that borrowed it.
 #pragma once
@@ -21,6 +27,7 @@
 
 #include <xapian.h>
 
+#include "commerce/resilience.h"
 #include "commerce/status.h"
 #include "search/word_list.h"
 
@@ -73,6 +80,8 @@ class RemoteShards {
   void LoadNewWords(uint32_t shard, const Xapian::Database& db);
 
   std::vector<std::vector<ShardEndpoint>> shards_;
+  // Parallel to shards_: each server's breaker and latency figures.
+  std::vector<std::vector<std::unique_ptr<Endpoint>>> breakers_;
   unsigned timeout_ms_ = 0, connect_timeout_ms_ = 0;
   std::chrono::milliseconds refresh_{1000};
   std::shared_ptr<WordList> words_ = std::make_shared<WordList>();

@@ -14,7 +14,8 @@ import requests
 
 from fleet import CLUSTER, SOURCE, Fleet, cluster, pid_alive
 
-PARTS = ["pg-primary", "pg-replica", "redis", "nats", "server-1", "server-2", "server-3", "haproxy"]
+PARTS = ["pg-primary", "pg-replica", "redis", "nats", "indexer", "shard-0", "shard-1",
+         "server-1", "server-2", "server-3", "haproxy"]
 
 
 def wait_gone(pids, timeout):
@@ -36,8 +37,22 @@ def test_up_serves_through_haproxy_status_and_down():
         assert list(parts) == PARTS, text
         assert all(state == "up" for state, _, _ in parts.values()), text
         assert len({port for _, port, _ in parts.values()}) == len(PARTS)   # each its own port
-        assert "search-shards" in text    # said, not faked, until remote shards land
         fleet.wait_backends({"server-1", "server-2", "server-3"})
+        # Searches through HAProxy are answered from the shard servers, which serve the
+        # indexer's index of what was imported (the instances index nothing themselves).
+        s = fleet.session()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            r = s.get(fleet.url + "/v1/search", params={"q": "", "limit": 1, "facets": "brand"}, timeout=10)
+            assert r.status_code == 200, r.text
+            if r.json()["total"] == 50:
+                break
+            time.sleep(0.5)
+        assert r.json()["total"] == 50, r.text
+        brand = [f for f in r.json()["facets"] if f["field"] == "brand"]
+        assert brand and brand[0]["values"], r.text   # facets over the wire
+        stats = s.get(fleet.server_url(1) + "/v1/search/stats", timeout=10).json()
+        assert stats["shards"] == 2 and stats["documents"] == 50, stats
 
         s = fleet.session()
         r = s.get(fleet.url + "/v1/catalog/stats", timeout=10)
@@ -131,7 +146,8 @@ def test_guard_stops_the_fleet_when_its_owner_dies():
         r = cluster("status", dir)
         pids = [int(l.split("pid=")[1]) for l in r.stdout.splitlines() if "pid=" in l
                 and l.split("pid=")[1].strip().isdigit()]
-        assert len(pids) == 6, r.stdout   # primary, replica, redis, nats, one server, haproxy
+        # primary, replica, redis, nats, indexer, two shard servers, one server, haproxy
+        assert len(pids) == 9, r.stdout
         owner.send_signal(signal.SIGKILL)
         owner.wait()
         wait_gone(pids, 60)

@@ -80,6 +80,7 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "webhook-allow-network") o->webhook_allow_networks.push_back(v);  // one per line
     else if (k == "search-shard") o->search_shards.push_back(v);  // one line per shard
     else if (k == "search-remote-timeout-ms") s = SetNumber(k, v, &o->search_remote_timeout_ms);
+    else if (k == "search-shards") s = SetNumber(k, v, &o->search_index_shards);
     else if (k == "redis") o->redis = v;
     else if (k == "redis-prefix") o->redis_prefix = v;
     else if (k == "nats") o->nats = v;
@@ -156,6 +157,10 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
                   "search a remote shard: host:port of its commerce-shard-server, replicas after commas "
                   "(host:port,host:port); once per shard, in shard order")
       ->take_all();
+  app->add_option("--search-shards", o->search_index_shards,
+                  "shards of this instance's own index, fixed when it is created (0: one per "
+                  "hardware thread, at most 4)")
+      ->check(CLI::Range(0, 16))->capture_default_str();
   app->add_option("--search-remote-timeout-ms", o->search_remote_timeout_ms,
                   "deadline of each call to a remote search shard")
       ->check(CLI::Range(1, 600000))->capture_default_str();
@@ -254,6 +259,7 @@ int RunServer(const ServerOptions& opts) {
   }
   eo.search.remote_timeout = std::chrono::milliseconds(opts.search_remote_timeout_ms);
   eo.search.serve_remote = opts.search_serve_remote;
+  eo.search.shards = static_cast<uint32_t>(opts.search_index_shards);
   eo.search.run_indexer = opts.search_indexer;
   auto engine = Engine::open(eo);
   if (!engine.ok()) {

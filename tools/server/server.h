@@ -65,6 +65,9 @@ struct ServerOptions {
   // "host:port[,host:port...]" (the shard's server and its replicas). Empty: the local index.
   std::vector<std::string> search_shards;
   int search_remote_timeout_ms = 2000;  // deadline of each remote shard call
+  // Shards of this instance's own index (SearchOptions::shards), fixed when it is created;
+  // 0: one per hardware thread, at most 4. Shard servers serve them one each.
+  int search_index_shards = 0;
   // This instance's index is served by shard servers: record the indexed sequence in every
   // shard on every batch (SearchOptions::serve_remote).
   bool search_serve_remote = false;
