@@ -16,8 +16,12 @@ void BindSearch(py::module_& m) {
       .field("price_max", &SearchRequest::price_max, "Minor units, inclusive, or None.")
       .field("in_stock", &SearchRequest::in_stock, "Only products with a sellable unit.")
       .field("attributes", &SearchRequest::attributes, "Attribute / option name -> value filters.")
-      .field("facets", &SearchRequest::facets, "Any of 'brand', 'category', 'price'.")
-      .field("facet_size", &SearchRequest::facet_size, "Values per facet (1..100).")
+      .field("facets", &SearchRequest::facets, "Any of 'brand', 'category', 'price', 'category_tree'.")
+      .field("facet_size", &SearchRequest::facet_size, "Values per facet (1..100); per parent for 'category_tree'.")
+      .field("disjunctive_facets", &SearchRequest::disjunctive_facets,
+             "Multi-select facets among facets ('brand', 'category', 'price'): counted without their own filter.")
+      .field("price_buckets", &SearchRequest::price_buckets,
+             "The price facet's bucket bounds, ascending, minor units (at most 50, each > 0); [] = defaults.")
       .field("sort", &SearchRequest::sort,
              "'relevance', 'popularity', 'price_asc', 'price_desc', 'newest' ('' = default).")
       .field("offset", &SearchRequest::offset, "offset + limit <= MAX_WINDOW.")
@@ -44,9 +48,11 @@ void BindSearch(py::module_& m) {
   Value<FacetValue>(m, "FacetValue", "One value of a facet and its count.")
       .field("value", &FacetValue::value, "A brand, a category id, or a price bucket 'min..max'.")
       .field("label", &FacetValue::label, "As shown to people.")
-      .field("count", &FacetValue::count, "Matching products.");
+      .field("count", &FacetValue::count, "Matching products.")
+      .field("level", &FacetValue::level, "'category_tree': depth, 0 for a department.")
+      .field("parent", &FacetValue::parent, "'category_tree': the parent category's id ('' for a department).");
   Value<Facet>(m, "Facet", "Counts of one field over the matches.")
-      .field("field", &Facet::field, "'brand', 'category' or 'price'.")
+      .field("field", &Facet::field, "'brand', 'category', 'price' or 'category_tree'.")
       .field("values", &Facet::values, "FacetValue list.")
       .field("exact", &Facet::exact, "False: counts are estimates.");
   Value<SearchResult>(m, "SearchResult", "What a search found.")

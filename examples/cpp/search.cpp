@@ -1,5 +1,6 @@
 // Search: a few products, then free text with facets, a misspelt query, the some-of-the-words
-// fall-back, a filtered browse, synonyms, and read-your-writes after an edit.
+// fall-back, a filtered browse, multi-select facets with own price buckets and the category
+// tree, synonyms, and read-your-writes after an edit.
 //   build/bin/example_search /tmp/search-shop
 #include <commerce/commerce.h>
 
@@ -58,6 +59,13 @@ int main(int argc, char** argv) {
        must(search.query({.text = "sony wired studio speakers ", .minimum_should_match = 50})));
   Show("browse the category under $200, cheapest first",
        must(search.query({.categories = {"audio"}, .price_max = 20000, .sort = "price_asc"})));
+  // Multi-select: Sony ticked, the brand facet still counts the other brands; the price facet
+  // in the shop's own buckets; the category tree from the departments down.
+  Show("Sony ticked, other brands still counted; own price buckets; the category tree",
+       must(search.query({.brands = {"Sony"},
+                          .facets = {"brand", "price", "category_tree"},
+                          .disjunctive_facets = {"brand"},
+                          .price_buckets = {20000, 30000}})));
 
   must(search.set_synonyms({{"earphones", "headphones", "cans"}}));
   Show("a synonym", must(search.query({.text = "cans"})));

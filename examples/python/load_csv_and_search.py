@@ -64,6 +64,14 @@ def run(work):
         print("\nsome of the words (relaxed=%s):" % some.relaxed, [h.product_id for h in some.hits])
         cheap = engine.search.query(categories=["clothing"], sort="price_asc", price_max=5000)
         print("\nclothing under $50, cheapest first:", [h.product_id for h in cheap.hits])
+        # Multi-select: one brand ticked, every brand still counted (each count ignores the
+        # brand filter); the price facet in buckets of our own; the category tree by level.
+        brand = cheap.hits[0].brand if cheap.hits else ""
+        ticked = engine.search.query(brands=[brand] if brand else [], facets=["brand", "price", "category_tree"],
+                                     disjunctive_facets=["brand"], price_buckets=[2000, 5000])
+        for facet in ticked.facets:
+            print("  %s: %s" % (facet.field, ", ".join("%s%s (%d)" % ("  " * v.level, v.label or v.value, v.count)
+                                                       for v in facet.values)))
 
 
 if __name__ == "__main__":

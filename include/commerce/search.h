@@ -45,10 +45,23 @@ struct SearchRequest {
   // product matches when it or one of its variants has that value.
   std::map<std::string, std::string> attributes;
 
-  // Facet counts to return: any of "brand", "category", "price".
+  // Facet counts to return: any of "brand", "category" (one level of the tree), "price",
+  // "category_tree" (every level from the departments down to the filtered category's
+  // children; FacetValue::level and ::parent place each value).
   std::vector<std::string> facets;
-  // Values per facet (1..100).
+  // Values per facet (1..100); per level and parent for "category_tree".
   size_t facet_size = 10;
+  // Multi-select facets, among `facets`: any of "brand", "category", "price". The counts of
+  // each ignore the request's own filter on that field (brands; categories; price_min and
+  // price_max), every other filter applying, so a shopper who ticked "Sony" still sees how
+  // many products each other brand would add. A disjunctive "category" lists the filtered
+  // categories' level (them and their siblings) instead of their children.
+  std::vector<std::string> disjunctive_facets;
+  // The "price" facet's buckets as ascending upper bounds in minor units: bucket i holds
+  // prices from price_buckets[i - 1] (0 for the first) up to below price_buckets[i], and a
+  // last bucket every price from the last bound. At most 50 bounds, each above 0. Empty: the
+  // default buckets (docs/search.md).
+  std::vector<int64_t> price_buckets;
 
   // "relevance" (the default with text), "popularity" (the default without), "price_asc",
   // "price_desc", "newest".
@@ -85,6 +98,8 @@ inline constexpr size_t kMaxWindow = 10000;  // offset + limit
 // Facet counts are exact when a query matches at most this many products; beyond it they
 // are estimates scaled from the first kFacetExactCap matches (Facet::exact is false).
 inline constexpr size_t kFacetExactCap = 10000;
+// At most this many SearchRequest::price_buckets bounds.
+inline constexpr size_t kMaxPriceBuckets = 50;
 
 struct SearchHit {
   std::string product_id;
@@ -100,11 +115,17 @@ struct FacetValue {
   std::string value;  // a brand name, a category id, or a price bucket "min..max" (minor units)
   std::string label;  // for categories, the category's name; for price, "$50 - $100"
   uint64_t count = 0;
+  // "category_tree": the category's depth (0: a department) and its parent's id ("" for a
+  // department). 0 and "" for other facets.
+  uint32_t level = 0;
+  std::string parent;
 };
 
 struct Facet {
-  std::string field;  // "brand", "category", "price"
-  std::vector<FacetValue> values;  // brand and category: by count, descending; price: by price
+  std::string field;  // "brand", "category", "price", "category_tree"
+  // brand and category: by count, descending; price: by price; category_tree: by level, then
+  // parent, then count.
+  std::vector<FacetValue> values;
   bool exact = true;  // false: counts are estimates (more than kFacetExactCap matches)
 };
 

@@ -1,12 +1,20 @@
 #include "search/facet_spy.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 
 #include "search/index_schema.h"
 
 namespace commerce::search {
+
+FacetSpy::FacetSpy(bool brands, bool categories, bool prices, std::vector<int64_t> bounds)
+    : brands_(brands), categories_(categories), prices_(prices), bounds_(std::move(bounds)) {
+  if (bounds_.empty()) bounds_.assign(kPriceBucketBounds.begin(), kPriceBucketBounds.end());
+  price_counts_.assign(bounds_.size() + 1, 0);
+}
 
 void FacetSpy::operator()(const Xapian::Document& doc, double) {
   ++seen_;
@@ -29,8 +37,7 @@ void FacetSpy::operator()(const Xapian::Document& doc, double) {
     const std::string v = doc.get_value(kSlotPrice);
     if (!v.empty()) {
       const auto price = static_cast<int64_t>(Xapian::sortable_unserialise(v));
-      size_t b = std::upper_bound(kPriceBucketBounds.begin(), kPriceBucketBounds.end(), price) -
-                 kPriceBucketBounds.begin();
+      size_t b = std::upper_bound(bounds_.begin(), bounds_.end(), price) - bounds_.begin();
       ++price_counts_[b];
     }
   }
@@ -96,19 +103,38 @@ void MergeCounts(std::string_view* in, std::unordered_map<std::string, uint64_t>
 
 }  // namespace
 
-Xapian::MatchSpy* FacetSpy::clone() const { return new FacetSpy(brands_, categories_, prices_); }
+Xapian::MatchSpy* FacetSpy::clone() const {
+  return new FacetSpy(brands_, categories_, prices_, bounds_);
+}
 
 std::string FacetSpy::name() const { return "commerce::search::FacetSpy"; }
 
+// A byte of the facets asked for, then the price bounds: their number and each (prices are
+// never negative, so plain varints).
 std::string FacetSpy::serialise() const {
-  return std::string(1, static_cast<char>((brands_ ? 1 : 0) | (categories_ ? 2 : 0) | (prices_ ? 4 : 0)));
+  std::string out(1, static_cast<char>((brands_ ? 1 : 0) | (categories_ ? 2 : 0) | (prices_ ? 4 : 0)));
+  PutVarint(&out, bounds_.size());
+  for (int64_t b : bounds_) PutVarint(&out, static_cast<uint64_t>(b));
+  return out;
 }
 
 Xapian::MatchSpy* FacetSpy::unserialise(const std::string& serialised, const Xapian::Registry&) const {
-  if (serialised.size() != 1 || (static_cast<unsigned char>(serialised[0]) & ~7u) != 0)
+  if (serialised.empty() || (static_cast<unsigned char>(serialised[0]) & ~7u) != 0)
     throw Xapian::SerialisationError("FacetSpy: the facets asked for do not decode");
   const auto bits = static_cast<unsigned char>(serialised[0]);
-  return new FacetSpy(bits & 1, bits & 2, bits & 4);
+  std::string_view in(serialised);
+  in.remove_prefix(1);
+  const uint64_t n = GetVarint(&in);
+  if (n == 0 || n > in.size()) throw Xapian::SerialisationError("FacetSpy: the price buckets do not decode");
+  std::vector<int64_t> bounds;
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t b = GetVarint(&in);
+    if (b > static_cast<uint64_t>(INT64_MAX) || (!bounds.empty() && static_cast<int64_t>(b) <= bounds.back()))
+      throw Xapian::SerialisationError("FacetSpy: the price buckets are not ascending");
+    bounds.push_back(static_cast<int64_t>(b));
+  }
+  if (!in.empty()) throw Xapian::SerialisationError("FacetSpy: bytes after the price buckets");
+  return new FacetSpy(bits & 1, bits & 2, bits & 4, std::move(bounds));
 }
 
 std::string FacetSpy::serialise_results() const {
@@ -116,6 +142,7 @@ std::string FacetSpy::serialise_results() const {
   PutVarint(&out, seen_);
   PutCounts(&out, brand_counts_);
   PutCounts(&out, category_counts_);
+  PutVarint(&out, price_counts_.size());
   for (uint64_t n : price_counts_) PutVarint(&out, n);
   return out;
 }
@@ -125,6 +152,7 @@ void FacetSpy::merge_results(const std::string& serialised) {
   seen_ += GetVarint(&in);
   MergeCounts(&in, &brand_counts_);
   MergeCounts(&in, &category_counts_);
+  if (GetVarint(&in) != price_counts_.size()) BadResults("another number of price buckets");
   for (uint64_t& n : price_counts_) n += GetVarint(&in);
   if (!in.empty()) BadResults("bytes after the counts");
 }

@@ -1,6 +1,6 @@
 // One match spy for every facet a query asks: brand counts, category counts (each matching
-// product counts once for its categories and each of their ancestors) and price buckets,
-// in a single pass over the matches Xapian looks at.
+// product counts once for its categories and each of their ancestors) and price buckets
+// (default or the request's), in a single pass over the matches Xapian looks at.
 //
 // Xapian shows a spy only the documents it examines: all of them when the query asks to
 // check at least as many as match (exact counts), a prefix otherwise. total_seen() says
@@ -19,19 +19,21 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <xapian.h>
 
 namespace commerce::search {
 
-// Price bucket upper bounds in minor units (exclusive); the last bucket is open-ended.
+// The default price buckets' upper bounds in minor units (exclusive); the last bucket is
+// open-ended. A request may give its own (SearchRequest::price_buckets).
 inline constexpr std::array<int64_t, 9> kPriceBucketBounds = {
     1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000};
 
 class FacetSpy : public Xapian::MatchSpy {
  public:
-  FacetSpy(bool brands, bool categories, bool prices)
-      : brands_(brands), categories_(categories), prices_(prices) {}
+  // `bounds`: the price buckets' upper bounds, ascending (the default ones when empty).
+  FacetSpy(bool brands, bool categories, bool prices, std::vector<int64_t> bounds = {});
 
   void operator()(const Xapian::Document& doc, double wt) override;
 
@@ -48,14 +50,18 @@ class FacetSpy : public Xapian::MatchSpy {
   uint64_t total_seen() const { return seen_; }
   const std::unordered_map<std::string, uint64_t>& brands() const { return brand_counts_; }
   const std::unordered_map<std::string, uint64_t>& categories() const { return category_counts_; }
-  const std::array<uint64_t, kPriceBucketBounds.size() + 1>& price_buckets() const { return price_counts_; }
+  // Bucket i: prices below bounds()[i] (and at or above bounds()[i - 1]); the last bucket,
+  // index bounds().size(), every price from the last bound.
+  const std::vector<int64_t>& bounds() const { return bounds_; }
+  const std::vector<uint64_t>& price_buckets() const { return price_counts_; }
 
  private:
   bool brands_, categories_, prices_;
+  std::vector<int64_t> bounds_;
   uint64_t seen_ = 0;
   std::unordered_map<std::string, uint64_t> brand_counts_;
   std::unordered_map<std::string, uint64_t> category_counts_;
-  std::array<uint64_t, kPriceBucketBounds.size() + 1> price_counts_{};
+  std::vector<uint64_t> price_counts_;
 };
 
 }  // namespace commerce::search

@@ -89,12 +89,37 @@ Result<CheckedRequest> CheckRequest(const SearchRequest& r) {
     if (!IsValidUtf8(name) || !IsValidUtf8(value))
       return Bad("attributes", "names and values must be UTF-8 text");
   }
+  if (r.facets.size() > 8) return Bad("facets", "more than 8 facets");
   for (const auto& f : r.facets) {
-    if (!IsValidUtf8(f)) return Bad("facets", "names must be UTF-8 text (brand, category, price)");
+    if (!IsValidUtf8(f))
+      return Bad("facets", "names must be UTF-8 text (brand, category, price, category_tree)");
     if (f == "brand") c.facet_brand = true;
     else if (f == "category") c.facet_category = true;
     else if (f == "price") c.facet_price = true;
-    else return Bad("facets", "unknown facet '" + f.substr(0, 64) + "' (brand, category, price)");
+    else if (f == "category_tree") c.facet_tree = true;
+    else
+      return Bad("facets", "unknown facet '" + f.substr(0, 64) + "' (brand, category, price, category_tree)");
+  }
+  if (r.disjunctive_facets.size() > 3) return Bad("disjunctive_facets", "more than 3 facets");
+  for (const auto& f : r.disjunctive_facets) {
+    if (!IsValidUtf8(f)) return Bad("disjunctive_facets", "names must be UTF-8 text (brand, category, price)");
+    if (f != "brand" && f != "category" && f != "price")
+      return Bad("disjunctive_facets", "'" + f.substr(0, 64) + "' cannot be disjunctive (brand, category, price)");
+    if (std::find(r.facets.begin(), r.facets.end(), f) == r.facets.end())
+      return Bad("disjunctive_facets", "'" + f + "' is not among facets (add it there too)");
+    if (f == "brand") c.own_brand = !r.brands.empty();
+    else if (f == "category") c.own_category = !r.categories.empty();
+    else c.own_price = r.price_min.has_value() || r.price_max.has_value();
+  }
+  if (r.price_buckets.size() > kMaxPriceBuckets)
+    return Bad("price_buckets", std::to_string(r.price_buckets.size()) + " bounds; the limit is " +
+                                    std::to_string(kMaxPriceBuckets));
+  for (size_t i = 0; i < r.price_buckets.size(); ++i) {
+    if (r.price_buckets[i] <= 0)
+      return Bad("price_buckets", "bound " + std::to_string(r.price_buckets[i]) + " is not above 0");
+    if (i > 0 && r.price_buckets[i] <= r.price_buckets[i - 1])
+      return Bad("price_buckets", "bounds must ascend (" + std::to_string(r.price_buckets[i - 1]) +
+                                      " then " + std::to_string(r.price_buckets[i]) + ")");
   }
   if (!IsValidUtf8(r.sort))
     return Bad("sort", "must be UTF-8 text (relevance, popularity, price_asc, price_desc, newest)");
@@ -123,6 +148,9 @@ std::string CacheKey(const SearchRequest& r) {
   for (const auto& [n, v] : r.attributes) Put(key, n), Put(key, v);
   key += std::to_string(r.facets.size());  // in order: results list facets as asked
   for (const auto& f : r.facets) Put(key, f);
+  PutSorted(key, r.disjunctive_facets);
+  key += std::to_string(r.price_buckets.size()) + '(';
+  for (int64_t b : r.price_buckets) key += std::to_string(b) + ',';
   key += '|' + std::to_string(r.facet_size) + '|' + r.sort + '|' + std::to_string(r.offset) +
          '|' + std::to_string(r.limit) + '|';
   key += r.prefix ? 'P' : 'p';

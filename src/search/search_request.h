@@ -15,7 +15,10 @@ enum class SortBy : uint8_t { kRelevance, kPopularity, kPriceAsc, kPriceDesc, kN
 struct CheckedRequest {
   const SearchRequest* request = nullptr;
   SortBy sort = SortBy::kRelevance;
-  bool facet_brand = false, facet_category = false, facet_price = false;
+  bool facet_brand = false, facet_category = false, facet_price = false, facet_tree = false;
+  // Disjunctive facets whose field the request filters on: their counts need a run of
+  // their own without that filter.
+  bool own_brand = false, own_category = false, own_price = false;
   bool has_text = false;  // text holds a word (not only spaces and punctuation)
 };
 

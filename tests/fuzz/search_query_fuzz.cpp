@@ -106,6 +106,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (shape & 16) r.facets.push_back("category");
   if (shape & 32) r.facets.push_back("price");
   if (shape & 64) r.facets.push_back("colour");  // not a facet: InvalidArgument
+  if (switches & 128) {  // the facets asked for multi-select, own price buckets, the tree
+    for (const auto& f : r.facets)
+      if (f != "colour") r.disjunctive_facets.push_back(f);
+    r.facets.push_back("category_tree");
+    r.price_buckets = {1500, 5000};
+  }
   r.limit = limit % 101;                          // 0 is InvalidArgument
   std::string brand = in.str(60);
   if (!brand.empty()) r.brands.push_back(brand);

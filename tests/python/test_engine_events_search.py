@@ -179,11 +179,36 @@ def test_search_queries_filters_facets(search_shop):
         s.query(commerce.SearchRequest(), text="x")
 
 
+def test_search_multi_select_price_buckets_and_category_tree(search_shop):
+    s = search_shop.search
+    # Sony ticked: the hits are Sony's; a disjunctive brand facet still counts the others.
+    r = s.query("", brands=["Sony"], facets=["brand"], disjunctive_facets=["brand"], use_cache=False)
+    assert [h.product_id for h in r.hits] == ["h1"]
+    assert {(v.value, v.count) for v in r.facets[0].values} == {("Sony", 1), ("Bose", 1), ("Acme", 1)}
+    plain = s.query("", brands=["Sony"], facets=["brand"], use_cache=False)
+    assert [(v.value, v.count) for v in plain.facets[0].values] == [("Sony", 1)]
+    # Given price buckets, and the price range left out of a disjunctive price facet.
+    p = s.query(commerce.SearchRequest(price_max=5000, facets=["price"], disjunctive_facets=["price"],
+                                       price_buckets=[1000, 5000]))
+    assert [h.product_id for h in sorted(p.hits, key=lambda h: h.product_id)] == ["h2", "m1"]
+    assert [(v.value, v.count) for v in p.facets[0].values] == [("0..999", 1), ("1000..4999", 1), ("5000..", 1)]
+    # The category tree: levels, parents, names.
+    t = s.query("", categories=["audio"], facets=["category_tree"])
+    assert [(v.level, v.parent, v.value, v.label, v.count) for v in t.facets[0].values] == [
+        (0, "", "audio", "Audio", 2)]
+    for bad, field in [(dict(facets=["brand"], disjunctive_facets=["price"]), "disjunctive_facets"),
+                       (dict(facets=["price"], price_buckets=[500, 100]), "price_buckets"),
+                       (dict(facets=["price"], price_buckets=[0]), "price_buckets")]:
+        with pytest.raises(commerce.InvalidArgument, match=field):
+            s.query(**bad)
+
+
 SEARCH_BAD = [
     dict(text="a" * 10000), dict(text="a" * 600), dict(text="w " * 40), dict(text=b"bad \xff utf8"),
     dict(facets=["colour"]), dict(sort="cheapest"), dict(price_min=-1), dict(price_min=500, price_max=100),
     dict(offset=9990, limit=20), dict(limit=0), dict(limit=101), dict(facets=["brand"], facet_size=0),
     dict(minimum_should_match=0), dict(minimum_should_match=101),
+    dict(facets=["brand"], disjunctive_facets=["colour"]), dict(facets=["price"], price_buckets=[-1]),
 ]
 
 

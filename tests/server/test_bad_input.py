@@ -61,6 +61,11 @@ def test_wrong_types_and_unknown_fields_write_nothing(admin, store):
         ("post", "/v1/search", {"text": "x", "minimum_should_match": 0}, "minimum_should_match"),
         ("post", "/v1/search", {"text": "x", "minimum_should_match": 2**40}, "minimum_should_match"),
         ("post", "/v1/search", {"text": "x", "minimum_should_match": "most"}, "minimum_should_match"),
+        ("post", "/v1/search", {"facets": ["brand"], "disjunctive_facets": ["price"]}, "disjunctive_facets"),
+        ("post", "/v1/search", {"facets": ["brand"], "disjunctive_facets": "brand"}, "body.disjunctive_facets"),
+        ("post", "/v1/search", {"facets": ["price"], "price_buckets": [500, 100]}, "price_buckets"),
+        ("post", "/v1/search", {"facets": ["price"], "price_buckets": ["10"]}, "body.price_buckets[0]"),
+        ("post", "/v1/search", {"facets": ["price"], "price_buckets": [1.5]}, "body.price_buckets[0]"),
         ("post", "/v1/customers", {"email": 7}, "body.email"),
     ]
     for method, path, body, field in cases:
@@ -93,6 +98,11 @@ def test_wrong_types_and_unknown_fields_write_nothing(admin, store):
     for bad in ("0", "101", "half", "99999999999"):
         r = store.get("/v1/search", params={"q": "x", "minimum_should_match": bad})
         assert r.status_code == 400 and "minimum_should_match" in r.json()["error"]["message"], r.text
+    for params, field in [({"facets": "price", "price_buckets": "10,x"}, "price_buckets"),
+                          ({"facets": "price", "price_buckets": "0"}, "price_buckets"),
+                          ({"facets": "brand", "disjunctive_facets": "tree"}, "disjunctive_facets")]:
+        r = store.get("/v1/search", params=params)
+        assert r.status_code == 400 and field in r.json()["error"]["message"], r.text
     # an order that cannot be met writes nothing: stock and events unchanged
     cus = store.post("/v1/customers", json={"email": "bad@example.com"}).json()["id"]
     last = admin.get("/v1/events", params={"limit": 1}).json()["last_seq"]

@@ -39,6 +39,23 @@ def test_flow_import_search_cart_order_pay_ship(admin, store, server):
     assert r.status_code == 200, r.text
     hits = r.json()["hits"]
     assert [h["product_id"] for h in hits] == ["p-0000"], hits  # Acme, black, in stock
+    # multi-select facets, given price buckets and the category tree, GET and POST alike
+    params = {"brand": "Acme", "facets": "brand,price,category_tree", "disjunctive_facets": "brand",
+              "price_buckets": "1000,5000", "use_cache": "false"}
+    got = store.get("/v1/search", params=params)
+    assert got.status_code == 200, got.text
+    posted = store.post("/v1/search", json={
+        "brands": ["Acme"], "facets": ["brand", "price", "category_tree"], "disjunctive_facets": ["brand"],
+        "price_buckets": [1000, 5000], "use_cache": False})
+    assert posted.status_code == 200, posted.text
+    assert got.json()["facets"] == posted.json()["facets"]
+    brand, price, tree = got.json()["facets"]
+    assert len(brand["values"]) > 1  # the other brands, counted without the brand filter
+    assert all(h["brand"] == "Acme" for h in got.json()["hits"])
+    assert {v["value"] for v in price["values"]} <= {"0..999", "1000..4999", "5000.."}
+    assert sum(v["count"] for v in price["values"]) == got.json()["total"]  # with the brand filter
+    assert tree["values"] and all(v["level"] == 0 and v["parent"] == "" for v in tree["values"])
+    assert "level" not in brand["values"][0]
     r = store.get("/v1/search", params={"q": "shrit"})  # a typo
     assert r.status_code == 200 and r.json()["corrected_query"] == "shirt"
     r = store.get("/v1/search", params={"q": "classic shirt zzzzqqq ", "minimum_should_match": 60})

@@ -10,6 +10,7 @@
 #include "commerce/engine.h"
 #include "test_dir.h"
 #include "test_engine.h"
+#include "test_search.h"
 
 namespace {
 
@@ -20,7 +21,10 @@ using commerce::ProductStatus;
 using commerce::SearchRequest;
 using commerce::SearchResult;
 using commerce::Variant;
+using commerce::testing::Find;
+using commerce::testing::Ids;
 using commerce::testing::TempDir;
+using commerce::testing::WaitIndexed;
 
 Product Make(const std::string& id, const std::string& title, const std::string& description = "",
              const std::string& brand = "Acme") {
@@ -42,26 +46,6 @@ void Put(Engine& e, const Product& p) {
   REQUIRE(r.ok());
 }
 
-void Index(Engine& e) {
-  auto seq = e.events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e.search().wait_for(*seq, std::chrono::seconds(10)).ok());
-}
-
-SearchResult Find(Engine& e, SearchRequest r) {
-  r.use_cache = false;
-  auto res = e.search().query(r);
-  INFO(res.status().ToString());
-  REQUIRE(res.ok());
-  return *res;
-}
-
-std::vector<std::string> Ids(const SearchResult& r) {
-  std::vector<std::string> ids;
-  for (const auto& h : r.hits) ids.push_back(h.product_id);
-  return ids;
-}
-
 }  // namespace
 
 TEST_CASE("corrections keep the prefix match of the last word", "[search][corrector]") {
@@ -69,7 +53,7 @@ TEST_CASE("corrections keep the prefix match of the last word", "[search][correc
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
   Put(*e, Make("a", "Wireless Headphones"));
   Put(*e, Make("b", "Wireless Charger"));
-  Index(*e);
+  WaitIndexed(*e);
   // "wireles" is a typo, "headph" the word being typed: the corrected query must still
   // complete "headph", not read it as a word (which found nothing and fell back to any word,
   // bringing the charger along).
@@ -87,7 +71,7 @@ TEST_CASE("corrections keep the first letter and prefer the word that fits the q
   for (int i = 0; i < 12; ++i) Put(*e, Make("p" + std::to_string(i), "Basic Phone " + std::to_string(i)));
   Put(*e, Make("i1", "Apple iPhone Case"));
   Put(*e, Make("i2", "Apple iPhone Charger"));
-  Index(*e);
+  WaitIndexed(*e);
   auto r = Find(*e, {.text = "ihone"});
   CHECK(r.corrected_query == "iphone");
   CHECK(r.used_correction);
@@ -97,7 +81,7 @@ TEST_CASE("corrections keep the first letter and prefer the word that fits the q
   Put(*e, Make("c1", "Coin Changer"));
   Put(*e, Make("c2", "Record Changer"));
   Put(*e, Make("c3", "Tyre Changer"));
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Find(*e, {.text = "chager "}).corrected_query == "changer ");
   auto ctx = Find(*e, {.text = "iphone chager "});
   CHECK(ctx.corrected_query == "iphone charger ");
@@ -109,7 +93,7 @@ TEST_CASE("a word whose stem is indexed is corrected when a correction fits bett
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
   Put(*e, Make("t1", "Samsung Galaxy Tablet"));
   Put(*e, Make("t2", "Oak Coffee Table"));
-  Index(*e);
+  WaitIndexed(*e);
   // "tabled" stems to "tabl", the stem of "table": it was taken as known and never corrected.
   auto r = Find(*e, {.text = "samsung tabled "});
   CHECK(r.used_correction);
@@ -125,7 +109,7 @@ TEST_CASE("words found only in descriptions are corrected too", "[search][correc
   TempDir dir;
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
   Put(*e, Make("w1", "Outdoor Speaker", "A waterproof speaker for the garden."));
-  Index(*e);
+  WaitIndexed(*e);
   auto r = Find(*e, {.text = "waterprof "});
   CHECK(r.used_correction);
   CHECK(r.corrected_query == "waterproof ");
@@ -138,7 +122,7 @@ TEST_CASE("deleted and changed products leave nothing to correct towards", "[sea
   Put(*e, Make("z1", "Zanzibar Lamp"));
   Put(*e, Make("q1", "Quixotic Vase"));
   Put(*e, Make("keep", "Plain Mug"));
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Find(*e, {.text = "zanzibr "}).corrected_query == "zanzibar ");
   CHECK(Find(*e, {.text = "quixotc "}).corrected_query == "quixotic ");
   // z1 is archived; q1's title changes.
@@ -146,7 +130,7 @@ TEST_CASE("deleted and changed products leave nothing to correct towards", "[sea
   z.status = ProductStatus::kArchived;
   Put(*e, z);
   Put(*e, Make("q1", "Plain Vase"));
-  Index(*e);
+  WaitIndexed(*e);
   auto gone = Find(*e, {.text = "zanzibr "});
   CHECK(gone.corrected_query.empty());
   CHECK_FALSE(gone.used_correction);
@@ -161,7 +145,7 @@ TEST_CASE("corrections keep quotes, exclusions and operators as typed", "[search
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
   Put(*e, Make("a", "Wireless Headphones", "", "Sony"));
   Put(*e, Make("b", "Wireless Headphones", "", "Bose"));
-  Index(*e);
+  WaitIndexed(*e);
   auto r = Find(*e, {.text = "\"wireles headphones\" -bose"});
   CHECK(r.corrected_query == "\"wireless headphones\" -bose");
   CHECK(r.used_correction);
@@ -173,7 +157,7 @@ TEST_CASE("the word list survives restarts and follows rebuilds", "[search][corr
   {
     auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
     Put(*e, Make("w1", "Outdoor Speaker", "A waterproof speaker."));
-    Index(*e);
+    WaitIndexed(*e);
   }
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
   CHECK(Find(*e, {.text = "waterprof "}).corrected_query == "waterproof ");

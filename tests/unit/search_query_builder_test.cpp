@@ -14,6 +14,7 @@
 #include "commerce/sample.h"
 #include "test_dir.h"
 #include "test_engine.h"
+#include "test_search.h"
 
 namespace {
 
@@ -24,7 +25,10 @@ using commerce::Product;
 using commerce::SearchRequest;
 using commerce::SearchResult;
 using commerce::Variant;
+using commerce::testing::Find;
+using commerce::testing::Ids;
 using commerce::testing::TempDir;
+using commerce::testing::WaitIndexed;
 
 Product Make(const std::string& id, const std::string& title) {
   Product p;
@@ -41,24 +45,8 @@ Product Make(const std::string& id, const std::string& title) {
 std::unique_ptr<Engine> Shop(const TempDir& dir, const std::vector<Product>& products) {
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
   for (const auto& p : products) REQUIRE(e->catalog().upsert(p).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  WaitIndexed(*e);
   return e;
-}
-
-SearchResult Find(Engine& e, SearchRequest r) {
-  r.use_cache = false;
-  auto res = e.search().query(r);
-  INFO(res.status().ToString());
-  REQUIRE(res.ok());
-  return *res;
-}
-
-std::vector<std::string> Ids(const SearchResult& r) {
-  std::vector<std::string> ids;
-  for (const auto& h : r.hits) ids.push_back(h.product_id);
-  return ids;
 }
 
 }  // namespace
@@ -86,9 +74,7 @@ TEST_CASE("the demo's \"frying p\" on the generated sample catalog finds frying 
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
   for (const auto& c : catalog.categories()) REQUIRE(e->catalog().upsert_category(c).ok());
   for (uint64_t i = 0; i < catalog.size(); ++i) REQUIRE(e->catalog().upsert(catalog.product(i)).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(60)).ok());
+  WaitIndexed(*e);
   for (const char* text : {"frying p", "frying pa", "frying pan", "fryng pan"}) {
     INFO(text);
     auto r = Find(*e, {.text = text, .limit = 100});

@@ -111,7 +111,9 @@ std::string Facets(const SearchResult& r) {
   std::string out;
   for (const auto& f : r.facets) {
     out += f.field + (f.exact ? " exact:" : " estimated:");
-    for (const auto& v : f.values) out += " " + v.value + "(" + v.label + ")=" + std::to_string(v.count);
+    for (const auto& v : f.values)
+      out += " " + std::to_string(v.level) + ":" + v.parent + ">" + v.value + "(" + v.label + ")=" +
+             std::to_string(v.count);
     out += " | ";
   }
   return out;
@@ -199,6 +201,12 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
       {.text = "apple", .categories = {"phones"}, .facets = {"category", "brand"}, .facet_size = 1},
       {.text = "ihone", .facets = {"price"}},                 // facets of the corrected query
       {.text = "charger", .price_max = 3000, .facets = {"brand", "price"}},
+      // Multi-select facets (a run of their own without their filter), given price buckets
+      // (they travel with the spy), the category tree.
+      {.text = "", .brands = {"Apple"}, .facets = {"brand", "category_tree"}, .disjunctive_facets = {"brand"}},
+      {.text = "phone", .categories = {"phones/cases"}, .price_max = 3000,
+       .facets = {"category", "price", "category_tree"}, .disjunctive_facets = {"category", "price"},
+       .price_buckets = {1000, 2000, 5000}},
   };
   for (SearchRequest r : requests) {
     r.use_cache = false;
@@ -234,6 +242,11 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
   const SearchResult all = check({.text = "", .facets = {"brand", "category", "price"}});
   CHECK(Facets(all).find("Acme(Acme)=13") != std::string::npos);  // "acme" counted with "Acme"
   CHECK(Facets(all).find("phones(Phones)=2") != std::string::npos);
+  const SearchResult multi = check({.text = "", .brands = {"Apple"}, .facets = {"brand", "category_tree"},
+                                    .disjunctive_facets = {"brand"}});
+  CHECK(multi.total == 2);
+  CHECK(Facets(multi).find("Acme(Acme)=13") != std::string::npos);
+  CHECK(Facets(multi).find("0:>phones(Phones)=2") != std::string::npos);
 }
 
 TEST_CASE("xapian-tcpsrv serves the shards but not the facets", "[search][remote]") {

@@ -18,6 +18,7 @@
 #include "commerce/engine.h"
 #include "test_dir.h"
 #include "test_engine.h"
+#include "test_search.h"
 
 namespace {
 
@@ -30,7 +31,10 @@ using commerce::ProductStatus;
 using commerce::SearchRequest;
 using commerce::SearchResult;
 using commerce::Variant;
+using commerce::testing::Find;
+using commerce::testing::Ids;
 using commerce::testing::TempDir;
+using commerce::testing::WaitIndexed;
 
 Product Make(const std::string& id, const std::string& title, const std::string& brand,
              const std::string& category, int64_t price, const std::string& description = "",
@@ -64,29 +68,6 @@ void Cat(Engine& e, const std::string& id, const std::string& name) {
   REQUIRE(s.ok());
 }
 
-// Makes every acknowledged write searchable (the indexer runs on this thread in tests).
-void Index(Engine& e) {
-  auto seq = e.events().last_seq();
-  REQUIRE(seq.ok());
-  auto s = e.search().wait_for(*seq, std::chrono::seconds(10));
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
-
-SearchResult Find(Engine& e, SearchRequest r) {
-  r.use_cache = false;
-  auto res = e.search().query(r);
-  INFO(res.status().ToString());
-  REQUIRE(res.ok());
-  return *res;
-}
-
-std::vector<std::string> Ids(const SearchResult& r) {
-  std::vector<std::string> ids;
-  for (const auto& h : r.hits) ids.push_back(h.product_id);
-  return ids;
-}
-
 std::set<std::string> IdSet(const SearchResult& r) {
   auto ids = Ids(r);
   return {ids.begin(), ids.end()};
@@ -107,7 +88,7 @@ std::unique_ptr<Engine> Shop(const TempDir& dir, const std::string& driver = "lm
                "Waterproof speaker; pairs with headphones too.", 30));
   Put(*e, Make("p4", "Galaxy Phone Case", "Otterbox", "phones", 2999,
                "A rugged case for your phone.", 10));
-  Index(*e);
+  WaitIndexed(*e);
   return e;
 }
 
@@ -175,7 +156,7 @@ TEST_CASE("search: SKUs and model numbers match however they are typed", "[searc
   p.variants[0].sku = "SM-G930";
   p.variants[0].barcode = "8806088";
   Put(*e, p);
-  Index(*e);
+  WaitIndexed(*e);
   for (std::string q : {"SM-G930", "smg930", "sm g930", "8806088"}) {
     INFO(q);
     auto ids = Ids(Find(*e, {.text = q}));
@@ -188,7 +169,7 @@ TEST_CASE("search: synonyms widen queries, also to several words", "[search]") {
   TempDir dir;
   auto e = Shop(dir);
   Put(*e, Make("s1", "Trail Running Shoes", "Asics", "", 8999));
-  Index(*e);
+  WaitIndexed(*e);
   // (Without typo tolerance: "sneakers" is one letter from "speakers".)
   CHECK(Find(*e, {.text = "sneakers", .typo_tolerance = false, .relax = false}).hits.empty());
   REQUIRE(e->search().set_synonyms({{"sneakers", "running shoes", "trainers"}}).ok());
@@ -226,13 +207,13 @@ TEST_CASE("search: filters on brand, category tree, price, stock and attributes"
   CHECK(Find(*e, {.in_stock = true}).hits.empty());
   REQUIRE(e->inventory().upsert_warehouse({"w1", "Main", "us-east", 0, true}).ok());
   REQUIRE(e->inventory().receive("SKU-p2", "w1", 5).ok());
-  Index(*e);
+  WaitIndexed(*e);
   auto stocked = Find(*e, {.in_stock = true});
   CHECK(Ids(stocked) == std::vector<std::string>{"p2"});
   CHECK(stocked.hits[0].in_stock);
   // Selling the last unit takes it out again.
   REQUIRE(e->inventory().adjust("SKU-p2", "w1", -5, "count").ok());
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Find(*e, {.in_stock = true}).hits.empty());
 
   Product a = Make("a1", "Cotton Tee", "Acme", "", 1500);
@@ -240,7 +221,7 @@ TEST_CASE("search: filters on brand, category tree, price, stock and attributes"
   a.options = {"colour"};
   a.variants[0].options["colour"] = "Black";
   Put(*e, a);
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Ids(Find(*e, {.attributes = {{"material", "cotton"}}})) == std::vector<std::string>{"a1"});
   CHECK(Ids(Find(*e, {.attributes = {{"colour", "black"}}})) == std::vector<std::string>{"a1"});
   CHECK(Find(*e, {.attributes = {{"colour", "white"}}}).hits.empty());
@@ -288,7 +269,7 @@ TEST_CASE("search: sorts and pages", "[search]") {
   // Newest: by the time of the first upsert (a clock in milliseconds, hence the pause).
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   Put(*e, Make("p5", "Anker Charger", "Anker", "phones", 1999));
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Ids(Find(*e, {.sort = "newest"}))[0] == "p5");
 }
 
@@ -299,14 +280,14 @@ TEST_CASE("search follows catalog changes: edits, archive, category renames", "[
   p.title = "Galaxy Phone Wallet";
   p.description = "Leather.";
   Put(*e, p);
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Find(*e, {.text = "wallet"}).total == 1);
   CHECK(Find(*e, {.text = "case", .typo_tolerance = false, .relax = false}).total == 0);
   REQUIRE(e->catalog().archive("p1").ok());
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Ids(Find(*e, {.text = "headphones"})) == std::vector<std::string>{"p2", "p3"});
   Cat(*e, "audio/speakers", "Loudspeakers");
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Ids(Find(*e, {.text = "loudspeakers"})) == std::vector<std::string>{"p3"});
   auto stats = e->search().stats();
   REQUIRE(stats.ok());
@@ -355,7 +336,7 @@ TEST_CASE("search cache: hits, stale-while-revalidate, coalescing, read-your-wri
   auto e = std::move(opened).value();
   Cat(*e, "audio", "Audio");
   Put(*e, Make("p1", "Sony Headphones", "Sony", "audio", 100));
-  Index(*e);
+  WaitIndexed(*e);
 
   auto first = e->search().query({.text = "headphones"});
   REQUIRE(first.ok());
@@ -370,7 +351,7 @@ TEST_CASE("search cache: hits, stale-while-revalidate, coalescing, read-your-wri
 
   // A new product: the stale entry is served once more while it is refreshed behind.
   Put(*e, Make("p2", "Bose Headphones", "Bose", "audio", 200));
-  Index(*e);
+  WaitIndexed(*e);
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   auto stale = e->search().query({.text = "headphones"});
   REQUIRE(stale.ok());
@@ -439,7 +420,7 @@ TEST_CASE("search index survives restarts and rebuilds", "[search]") {
   CHECK(Find(*e, {.text = "headphones"}).total == 3);
   // Later changes keep flowing into the rebuilt index.
   Put(*e, Make("p9", "Marshall Headphones", "Marshall", "audio/headphones", 15000));
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Find(*e, {.text = "headphones"}).total == 4);
   CHECK(e->search().rebuild(17).code() == Code::kInvalidArgument);
   // Only the current generation is kept on disk.
@@ -461,7 +442,7 @@ TEST_CASE("search: a damaged index is replaced and refilled from the event log",
       std::filesystem::resize_file(it->path(), 7);
   }
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Find(*e, {.text = "headphones"}).total == 3);
   CHECK(!e->search().stats()->last_error.empty());
 }
@@ -482,7 +463,7 @@ TEST_CASE("search: an index written by an older format is replaced and refilled"
     db.commit();
   }
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
-  Index(*e);
+  WaitIndexed(*e);
   CHECK(Find(*e, {.text = "headphones"}).total == 3);
   const auto error = e->search().stats()->last_error;
   CHECK(error.find("format '1'") != std::string::npos);
@@ -528,7 +509,7 @@ TEST_CASE("search: highlighted titles are HTML-escaped and mark stems and the ty
   TempDir dir;
   auto e = Shop(dir);
   Put(*e, Make("h1", "Tom & Jerry <Deluxe> Running Headphone™", "Acme", "", 1000));
-  Index(*e);
+  WaitIndexed(*e);
   auto r = Find(*e, {.text = "headphones deluxe ru"});
   REQUIRE(Ids(r) == std::vector<std::string>{"h1"});
   CHECK(r.hits[0].highlighted_title ==
@@ -566,7 +547,7 @@ TEST_CASE("a category browse of imported data finds the products and facets like
   INFO(report.status().ToString());
   REQUIRE(report.ok());
   REQUIRE(report->imported == 5);
-  Index(*e);
+  WaitIndexed(*e);
 
   // The department: every product below it, and its sub-categories as the facet, by name.
   auto phones = Find(*e, {.categories = {"cell-phones"}, .facets = {"category"}, .sort = "price_asc"});

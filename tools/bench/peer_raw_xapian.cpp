@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 namespace commerce::bench {
 
@@ -30,30 +31,33 @@ class XapianSearcher final : public RawXapianPeer::Searcher {
   bool Search(const PeerQuery& q, PeerResult* out, std::string* error) override {
     out->clear();
     try {
-      Xapian::Query filter;
-      auto add_filter = [&](Xapian::Query f) {
-        filter = filter.empty() ? std::move(f) : Xapian::Query(Xapian::Query::OP_AND, filter, f);
-      };
-      if (!q.brand.empty()) add_filter(Xapian::Query("XB" + Lower(q.brand)));
-      if (!q.category.empty()) add_filter(Xapian::Query("XC" + q.category));
+      std::vector<Xapian::Query> rest;  // every filter but the brand
+      if (!q.category.empty()) rest.emplace_back("XC" + q.category);
       if (q.price_min || q.price_max) {
         const std::string lo = Xapian::sortable_serialise(static_cast<double>(q.price_min.value_or(0)));
         if (q.price_max) {
-          add_filter(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, kPriceSlot, lo,
-                                   Xapian::sortable_serialise(static_cast<double>(*q.price_max))));
+          rest.emplace_back(Xapian::Query::OP_VALUE_RANGE, kPriceSlot, lo,
+                            Xapian::sortable_serialise(static_cast<double>(*q.price_max)));
         } else {
-          add_filter(Xapian::Query(Xapian::Query::OP_VALUE_GE, kPriceSlot, lo));
+          rest.emplace_back(Xapian::Query::OP_VALUE_GE, kPriceSlot, lo);
         }
+      }
+      const Xapian::Query others =
+          rest.empty() ? Xapian::Query() : Xapian::Query(Xapian::Query::OP_AND, rest.begin(), rest.end());
+      Xapian::Query filter = others;
+      if (!q.brand.empty()) {
+        const Xapian::Query brand("XB" + Lower(q.brand));
+        filter = others.empty() ? brand : Xapian::Query(Xapian::Query::OP_AND, brand, others);
       }
       if (plain_) {
         PlainRun(q, filter, out);
         return true;
       }
-      if (!Run(q, filter, Xapian::Query::OP_AND, out)) return true;  // no words
+      if (!Run(q, filter, others, Xapian::Query::OP_AND, out)) return true;  // no words
       if (out->ids.empty() && QueryTokens(q.text).size() >= 2) {
         out->clear();
         out->relaxed = true;
-        Run(q, filter, Xapian::Query::OP_OR, out);
+        Run(q, filter, others, Xapian::Query::OP_OR, out);
       }
       return true;
     } catch (const Xapian::Error& e) {
@@ -64,14 +68,26 @@ class XapianSearcher final : public RawXapianPeer::Searcher {
 
  private:
   // Returns false when the text parses to no query at all.
-  bool Run(const PeerQuery& q, const Xapian::Query& filter, Xapian::Query::op default_op, PeerResult* out) {
+  // `others`: the filters without the brand, for a multi-select brand facet's own pass.
+  bool Run(const PeerQuery& q, const Xapian::Query& filter, const Xapian::Query& others,
+           Xapian::Query::op default_op, PeerResult* out) {
     parser_.set_default_op(default_op);
-    Xapian::Query query = parser_.parse_query(q.text, kParseFlags);
-    if (query.empty()) return false;
+    const Xapian::Query text = parser_.parse_query(q.text, kParseFlags);
+    if (text.empty()) return false;
+    Xapian::Query query = text;
     if (!filter.empty()) query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter);
     enquire_.set_query(query);
     Xapian::MSet mset;
-    if (q.facet_brand) {
+    if (q.facet_brand && q.facet_brand_multiselect && !q.brand.empty()) {
+      mset = enquire_.get_mset(0, q.limit);
+      enquire_.set_query(others.empty() ? text : Xapian::Query(Xapian::Query::OP_FILTER, text, others));
+      Xapian::ValueCountMatchSpy spy(kBrandSlot);
+      enquire_.add_matchspy(&spy);
+      enquire_.get_mset(0, 0, kPeerFacetCap);
+      enquire_.clear_matchspies();
+      for (auto it = spy.top_values_begin(10); it != spy.top_values_end(10); ++it)
+        out->brand_facet.emplace_back(*it, it.get_termfreq());
+    } else if (q.facet_brand) {
       Xapian::ValueCountMatchSpy spy(kBrandSlot);
       enquire_.add_matchspy(&spy);
       mset = enquire_.get_mset(0, q.limit, kPeerFacetCap);

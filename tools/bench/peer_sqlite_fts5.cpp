@@ -180,13 +180,15 @@ bool SqliteFts5Peer::Searcher::Run(const PeerQuery& q, const std::string& match,
   if (!q.category.empty()) shape |= kCategory;
   const std::string brand_key = q.brand.empty() ? std::string() : Lower(q.brand);
   for (int facet = 0; facet < (q.facet_brand ? 2 : 1); ++facet) {
-    sqlite3_stmt* s = Statement(shape, facet != 0, error);
+    // A multi-select brand facet counts without the brand filter.
+    const unsigned shape_now = facet && q.facet_brand_multiselect ? shape & ~kBrand : shape;
+    sqlite3_stmt* s = Statement(shape_now, facet != 0, error);
     if (!s) return false;
     BindNamed(s, ":m", match);
-    if (shape & kBrand) BindNamed(s, ":b", brand_key);
-    if (shape & kPriceMin) BindNamed(s, ":pmin", *q.price_min);
-    if (shape & kPriceMax) BindNamed(s, ":pmax", *q.price_max);
-    if (shape & kCategory) BindNamed(s, ":c", q.category);
+    if (shape_now & kBrand) BindNamed(s, ":b", brand_key);
+    if (shape_now & kPriceMin) BindNamed(s, ":pmin", *q.price_min);
+    if (shape_now & kPriceMax) BindNamed(s, ":pmax", *q.price_max);
+    if (shape_now & kCategory) BindNamed(s, ":c", q.category);
     if (!facet) BindNamed(s, ":n", static_cast<int64_t>(q.limit));
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -206,8 +208,9 @@ bool SqliteFts5Peer::Searcher::Run(const PeerQuery& q, const std::string& match,
       return false;
     }
     sqlite3_reset(s);
-    // An empty top list: no need to count facets of nothing.
-    if (!facet && out->ids.empty()) break;
+    // An empty top list: no need to count facets of nothing (a multi-select facet counts
+    // without the brand filter, so it may have values even then).
+    if (!facet && out->ids.empty() && !q.facet_brand_multiselect) break;
   }
   return true;
 }

@@ -10,6 +10,9 @@
 //   text          1-3-word queries, top 20 by relevance, uncached (use_cache = false).
 //   text-facets   the same + the brand facet + a department filter.
 //   text-filters  the same as text + a brand filter + a price range.
+//   text-multiselect  text + a department + a brand filter, the brand facet multi-select
+//                 (SearchRequest::disjunctive_facets: counted without the brand filter); the
+//                 peers count it in a second pass without the brand, as one writes it by hand.
 //   text-remote   the text case on the engine's own index, local and over remote shards:
 //                 each shard served by a commerce-shard-server on 127.0.0.1 (a process each,
 //                 started from beside commerce-bench), read by a second engine through
@@ -64,6 +67,7 @@ constexpr char kIndexImport[] = "index-import";
 constexpr char kText[] = "text";
 constexpr char kTextFacets[] = "text-facets";
 constexpr char kTextFilters[] = "text-filters";
+constexpr char kTextMultiselect[] = "text-multiselect";
 constexpr char kTextRemote[] = "text-remote";
 constexpr char kZipfCached[] = "zipf-cached";
 constexpr char kIndexLag[] = "index-lag";
@@ -265,7 +269,7 @@ Row LoadRow(const char* system, const char* driver, const LoadFigures& f, uint64
 // ---------------------------------------------------------------------------------------
 // 4. query cases
 
-enum class Shape { kText, kTextFacets, kTextFilters };
+enum class Shape { kText, kTextFacets, kTextFilters, kTextMultiselect };
 
 PeerQuery ToPeerQuery(const CorpusQuery& c, Shape shape) {
   PeerQuery q;
@@ -278,6 +282,11 @@ PeerQuery ToPeerQuery(const CorpusQuery& c, Shape shape) {
     q.brand = c.brand;
     q.price_min = c.price_min;
     q.price_max = c.price_max;
+  } else if (shape == Shape::kTextMultiselect) {
+    q.category = c.category;
+    q.brand = c.brand;
+    q.facet_brand = true;
+    q.facet_brand_multiselect = true;
   }
   return q;
 }
@@ -294,6 +303,11 @@ SearchRequest ToEngineRequest(const CorpusQuery& c, Shape shape, bool use_cache)
     r.brands = {c.brand};
     r.price_min = c.price_min;
     r.price_max = c.price_max;
+  } else if (shape == Shape::kTextMultiselect) {
+    r.categories = {c.category};
+    r.brands = {c.brand};
+    r.facets = {"brand"};
+    r.disjunctive_facets = {"brand"};
   }
   return r;
 }
@@ -457,7 +471,7 @@ std::vector<Row> RunQueryCase(const char* case_name, Shape shape, const Params& 
   Log(std::string(case_name) + ": drawing " + std::to_string(p.queries_per_thread) + " queries per thread...");
   for (int t = 0; t < *std::max_element(p.threads.begin(), p.threads.end()); ++t) lists.For(t);
   return MeasureQueries(case_name, p, systems, [&](int, int thread) { return lists.For(thread); },
-                        shape == Shape::kTextFacets);
+                        shape == Shape::kTextFacets || shape == Shape::kTextMultiselect);
 }
 
 // text-remote: the engine's shards served by commerce-shard-server, one process per shard,
@@ -764,7 +778,8 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
   WorkDir work(o.dir);
   Log("commerce-bench search: scratch in " + work.path() + (o.quick ? " (quick)" : "") + ", " +
       std::to_string(p.records) + " products");
-  const bool want_queries = o.WantCase(kText) || o.WantCase(kTextFacets) || o.WantCase(kTextFilters);
+  const bool want_queries = o.WantCase(kText) || o.WantCase(kTextFacets) || o.WantCase(kTextFilters) ||
+                            o.WantCase(kTextMultiselect);
   const bool want_peers = o.WantCase(kIndexImport) || want_queries || o.WantCase(kZipfCached);
   const bool want_fts = o.WantCase(kIndexImport) || want_queries;
 
@@ -799,6 +814,8 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
   if (o.WantCase(kText)) reporter.Emit(RunQueryCase(kText, Shape::kText, p, corpus, s));
   if (o.WantCase(kTextFacets)) reporter.Emit(RunQueryCase(kTextFacets, Shape::kTextFacets, p, corpus, s));
   if (o.WantCase(kTextFilters)) reporter.Emit(RunQueryCase(kTextFilters, Shape::kTextFilters, p, corpus, s));
+  if (o.WantCase(kTextMultiselect))
+    reporter.Emit(RunQueryCase(kTextMultiselect, Shape::kTextMultiselect, p, corpus, s));
   if (o.WantCase(kTextRemote)) {
     auto rows = RunTextRemote(p, corpus, s, work, &error);
     if (rows.empty()) Log("commerce-bench: search: text-remote skipped: " + error);
@@ -820,7 +837,7 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
 }  // namespace
 
 COMMERCE_BENCH_SUITE(search, "search",
-                     "index-import, text, text-facets, text-filters, text-remote, zipf-cached, index-lag: "
+                     "index-import, text, text-facets, text-filters, text-multiselect, text-remote, zipf-cached, index-lag: "
                      "product search vs raw Xapian and SQLite FTS5 on a synthetic catalog, and over remote shards",
                      RunSearchSuite);
 

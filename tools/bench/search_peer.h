@@ -49,6 +49,9 @@ struct PeerQuery {
   std::string category;  // a category id; includes its sub-categories
   std::optional<int64_t> price_min, price_max;  // minor units, inclusive
   bool facet_brand = false;
+  // Multi-select: the brand facet counts without the brand filter (the other filters apply),
+  // a second pass over the matches as the engine's disjunctive facet makes.
+  bool facet_brand_multiselect = false;
   size_t limit = 20;
 };
 

@@ -1,6 +1,7 @@
 // Routes of search, the event log, webhooks, and the operator's endpoints (/healthz,
 // /readyz, /metrics).
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <sstream>
 
@@ -22,17 +23,32 @@ std::vector<std::string> SplitComma(const std::string& s) {
   return out;
 }
 
+// price_buckets=1000,5000,10000: the bounds as integers (SearchRequest checks their order).
+Status PriceBuckets(const std::string& v, std::vector<int64_t>* out) {
+  for (const auto& part : SplitComma(v)) {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+    if (ec != std::errc() || p != part.data() + part.size())
+      return Status::InvalidArgument("price_buckets: expected integers separated by commas, got \"" +
+                                     part.substr(0, 64) + "\"");
+    out->push_back(n);
+  }
+  return Status::OK();
+}
+
 // GET /v1/search?q=...: every field of SearchRequest as a query parameter.
 Status SearchFromQuery(const Request& r, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(OnlyParams(
       r, {"q", "brand", "category", "price_min", "price_max", "in_stock", "attr.", "facets",
-          "facet_size", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
+          "facet_size", "disjunctive_facets", "price_buckets", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
           "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache", "allow_partial"}));
   for (const auto& [k, v] : r.query) {
     if (k == "q") q->text = v;
     else if (k == "brand") q->brands.push_back(v);
     else if (k == "category") q->categories.push_back(v);
     else if (k == "facets") for (auto& f : SplitComma(v)) q->facets.push_back(f);
+    else if (k == "disjunctive_facets") for (auto& f : SplitComma(v)) q->disjunctive_facets.push_back(f);
+    else if (k == "price_buckets") COMMERCE_RETURN_IF_ERROR(PriceBuckets(v, &q->price_buckets));
     else if (k == "sort") q->sort = v;
     else if (k.rfind("attr.", 0) == 0) q->attributes[k.substr(5)] = v;
   }
@@ -92,6 +108,8 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(o.boolean("in_stock", &q->in_stock));
   COMMERCE_RETURN_IF_ERROR(o.str_map("attributes", &q->attributes));
   COMMERCE_RETURN_IF_ERROR(o.str_list("facets", &q->facets));
+  COMMERCE_RETURN_IF_ERROR(o.str_list("disjunctive_facets", &q->disjunctive_facets));
+  COMMERCE_RETURN_IF_ERROR(o.i64_list("price_buckets", &q->price_buckets));
   uint64_t facet_size = q->facet_size, offset = q->offset, limit = q->limit, wait = 5000;
   COMMERCE_RETURN_IF_ERROR(o.u64("facet_size", &facet_size));
   COMMERCE_RETURN_IF_ERROR(o.str("sort", &q->sort));

@@ -185,6 +185,19 @@ Status JsonObject::str_list(const char* name, std::vector<std::string>* out) {
   return Status::OK();
 }
 
+Status JsonObject::i64_list(const char* name, std::vector<int64_t>* out) {
+  const auto* v = get(name);
+  if (!v) return Status::OK();
+  if (!v->IsArray()) return Expected(field(name), "an array of integers", *v);
+  out->clear();
+  for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+    const auto& e = (*v)[i];
+    if (!e.IsInt64()) return Expected(field(name) + "[" + std::to_string(i) + "]", "an integer", e);
+    out->push_back(e.GetInt64());
+  }
+  return Status::OK();
+}
+
 Status JsonObject::str_map(const char* name, std::map<std::string, std::string>* out) {
   const auto* v = get(name);
   if (!v) return Status::OK();
@@ -464,6 +477,10 @@ void WriteSearchResult(JsonWriter& w, const SearchResult& r) {
       w.Key("value"); Str(w, v.value);
       w.Key("label"); Str(w, v.label);
       w.Key("count"); w.Uint64(v.count);
+      if (f.field == "category_tree") {
+        w.Key("level"); w.Uint(v.level);
+        w.Key("parent"); Str(w, v.parent);
+      }
       w.EndObject();
     }
     w.EndArray();

@@ -53,6 +53,7 @@ class JsonObject {
   Status opt_i64(const char* name, std::optional<int64_t>* out);
   Status boolean(const char* name, bool* out);
   Status str_list(const char* name, std::vector<std::string>* out);
+  Status i64_list(const char* name, std::vector<int64_t>* out);
   Status str_map(const char* name, std::map<std::string, std::string>* out);
   // The member's value when present and of `type`; nullptr when absent.
   Status object(const char* name, const rapidjson::Value** out, bool required = false);

@@ -370,6 +370,8 @@ class SearchRequest(_Value):
     attributes: dict[str, str]
     facets: list[str]
     facet_size: int
+    disjunctive_facets: list[str]
+    price_buckets: list[int]
     sort: str
     offset: int
     limit: int
@@ -384,6 +386,7 @@ class SearchRequest(_Value):
     def __init__(self, *, text: str = ..., brands: Sequence[str] = ..., categories: Sequence[str] = ...,
                  price_min: Optional[int] = ..., price_max: Optional[int] = ..., in_stock: bool = ...,
                  attributes: Mapping[str, str] = ..., facets: Sequence[str] = ..., facet_size: int = ...,
+                 disjunctive_facets: Sequence[str] = ..., price_buckets: Sequence[int] = ...,
                  sort: str = ..., offset: int = ..., limit: int = ..., prefix: bool = ..., typo_tolerance: bool = ...,
                  relax: bool = ..., minimum_should_match: int = ..., min_index_seq: int = ..., wait_timeout: _Duration = ...,
                  use_cache: bool = ..., allow_partial: bool = ...) -> None: ...
@@ -402,6 +405,8 @@ class FacetValue(_Value):
     value: str
     label: str
     count: int
+    level: int
+    parent: str
     def __init__(self, **fields: Any) -> None: ...
 
 class Facet(_Value):
