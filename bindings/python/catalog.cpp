@@ -82,6 +82,8 @@ void BindCatalog(py::module_& m) {
       .field("bytes_total", &ImportProgress::bytes_total, "Size of the file.")
       .field("records", &ImportProgress::records, "Records read so far.")
       .field("imported", &ImportProgress::imported, "Records acknowledged by storage.")
+      .field("unchanged", &ImportProgress::unchanged,
+             "Of the imported, those equal to the stored product: nothing written.")
       .field("rejected", &ImportProgress::rejected, "Records rejected.")
       .field("elapsed_s", &ImportProgress::elapsed_s, "Seconds since the import started.");
 
@@ -93,6 +95,8 @@ void BindCatalog(py::module_& m) {
   Value<ImportReport>(m, "ImportReport", "What an import did.")
       .field("records", &ImportReport::records, "Records read.")
       .field("imported", &ImportReport::imported, "Records imported (durable).")
+      .field("unchanged", &ImportReport::unchanged,
+             "Of the imported, those already stored as given: no write, no event.")
       .field("rejected", &ImportReport::rejected, "Records rejected.")
       .field("categories_created", &ImportReport::categories_created, "Categories created by path.")
       .field("rejections", &ImportReport::rejections, "The first max_rejections rejections.")

@@ -67,6 +67,8 @@ void BindEngine(py::module_& m) {
                        "How to open an Engine; Engine(path, **fields) sets these by keyword.")
       .field("path", &EngineOptions::path, "Directory of the store; created if absent.")
       .field("driver", &EngineOptions::driver, "'lmdb' (default), 'sqlite' or 'postgres'.")
+      .field("create_if_missing", &EngineOptions::create_if_missing,
+             "False: open an existing store only (NotFound otherwise, nothing created).")
       .field("storage", &EngineOptions::storage, "StorageTuning.")
       .field("pricing", &EngineOptions::pricing, "A PricingPolicy (make_default_pricing()) or None.")
       .field("cart_ttl", &EngineOptions::cart_ttl, "Carts untouched this long expire.")

@@ -128,6 +128,7 @@ struct ImportProgress {
   uint64_t bytes_total = 0;
   uint64_t records = 0;   // records (lines, rows, array elements) read so far
   uint64_t imported = 0;  // acknowledged by storage
+  uint64_t unchanged = 0;  // of those, equal to the stored product: nothing written
   uint64_t rejected = 0;
   double elapsed_s = 0;
 };
@@ -140,7 +141,8 @@ struct Rejection {
 
 struct ImportReport {
   uint64_t records = 0;
-  uint64_t imported = 0;
+  uint64_t imported = 0;   // records now stored as the input has them
+  uint64_t unchanged = 0;  // of the imported, those already stored so: no write, no event
   uint64_t rejected = 0;
   uint64_t categories_created = 0;
   std::vector<Rejection> rejections;  // the first ImportOptions::max_rejections of them
@@ -229,7 +231,8 @@ class COMMERCE_EXPORT Catalog {
   Catalog& operator=(const Catalog&) = delete;
 
   // Creates or replaces the product with product.id; returns it as stored (version,
-  // timestamps). Errors: InvalidArgument (names the field), AlreadyExists (a SKU belongs to
+  // timestamps). A product equal to the stored one (engine-set fields aside) writes nothing:
+  // no new version, no event; the stored product is returned. Errors: InvalidArgument (names the field), AlreadyExists (a SKU belongs to
   // another product), Conflict (if_version stale), NotFound (a category does not exist).
   Result<Product> upsert(const Product& product, WriteCondition cond = {});
   Result<Product> get(std::string_view product_id);

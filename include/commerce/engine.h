@@ -38,6 +38,10 @@ struct EngineOptions {
   std::string path;
   // "lmdb" (default) or "sqlite".
   std::string driver = "lmdb";
+  // false: open an existing store only; NotFound, creating nothing, when `path` holds none
+  // (StorageOptions::create_if_missing). For programs that only read, so that a typo in the
+  // path is an error instead of an empty catalog.
+  bool create_if_missing = true;
   // Tuning of the storage driver (group size, LMDB map and checkpoints, SQLite sync level).
   StorageTuning storage;
   // Tax and shipping of orders; null means MakeDefaultPricing() (no tax, free shipping).

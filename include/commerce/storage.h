@@ -246,6 +246,11 @@ struct StorageOptions : StorageTuning {
   // note of which database store it belongs to. Each engine process sharing one database
   // has a directory of its own.
   std::string path;
+  // false: open only a store that exists (its directory holds one a driver made: the DRIVER
+  // marker or the driver's files) and NotFound otherwise, creating nothing — what a program
+  // that only reads wants, so that a mistyped path is an error rather than an empty store.
+  // With "postgres" the directory must have been opened with the database before.
+  bool create_if_missing = true;
 };
 
 // ---------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ struct ImportStream::Impl {
   size_t in_flight = 0;              // GUARDED_BY(mu)
   uint64_t records = 0;              // GUARDED_BY(mu)
   uint64_t imported = 0;             // GUARDED_BY(mu)
+  uint64_t unchanged = 0;            // GUARDED_BY(mu)
   uint64_t rejected = 0;             // GUARDED_BY(mu)
   uint64_t categories_created = 0;   // GUARDED_BY(mu)
   uint64_t bytes_read = 0;           // GUARDED_BY(mu)
@@ -64,6 +65,7 @@ struct ImportStream::Impl {
     p.bytes_total = parser->bytes_total();
     p.records = records;
     p.imported = imported;
+    p.unchanged = unchanged;
     p.rejected = rejected;
     p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return p;
@@ -112,8 +114,9 @@ struct ImportStream::Impl {
       const uint64_t line = rec.line;
       const int64_t now = EngineCore::NowMs();
       auto created = std::make_shared<uint64_t>(0);
+      auto same = std::make_shared<bool>(false);
       core->storage->write_async(
-          [parsed, created, &t, now](WriteTxn& txn) -> Status {
+          [parsed, created, same, &t, now](WriteTxn& txn) -> Status {
             *created = 0;  // a mutation may run more than once
             Product p = parsed->product;
             p.categories = parsed->category_ids;
@@ -122,14 +125,15 @@ struct ImportStream::Impl {
                                         EnsureCategoryPathInTxn(txn, t, path, now, created.get()));
               p.categories.push_back(std::move(leaf));
             }
-            return UpsertProductInTxn(txn, t, p, WriteCondition{}, now);
+            return UpsertProductInTxn(txn, t, p, WriteCondition{}, now, same.get());
           },
           WriteOptions{.sync = false},
-          [this, line, created](Status s) {
+          [this, line, created, same](Status s) {
             if (s.ok()) core->notifier.Notify();  // wake event waiters as records land
             std::lock_guard<std::mutex> lock(mu);
             if (s.ok()) {
               ++imported;
+              if (*same) ++unchanged;
               categories_created += *created;
             } else {
               Reject(RejectionFromStatus(line, s));
@@ -163,6 +167,7 @@ struct ImportStream::Impl {
     ImportReport r;
     r.records = records;
     r.imported = imported;
+    r.unchanged = unchanged;
     r.rejected = rejected;
     r.categories_created = categories_created;
     r.rejections = rejections;

@@ -22,6 +22,16 @@ void AddWithAncestors(const std::string& id, std::set<std::string>* out) {
 
 std::string CounterKey(const char* name) { return KeyBuilder().str("counter").str(name).key(); }
 
+// Equal in everything the caller sets: the engine-set fields (version, timestamps) of `given`
+// are ignored.
+bool SameContent(const Product& stored, const Product& given) {
+  Product g = given;
+  g.created_at_ms = stored.created_at_ms;
+  g.updated_at_ms = stored.updated_at_ms;
+  g.version = stored.version;
+  return g == stored;
+}
+
 }  // namespace
 
 std::set<std::string> ListedUnder(const Product& p) {
@@ -57,7 +67,8 @@ Result<Category> GetCategory(ReadView& view, const Tables& t, std::string_view i
 }
 
 Status UpsertProductInTxn(WriteTxn& txn, const Tables& t, Product& p, WriteCondition cond,
-                          int64_t now_ms) {
+                          int64_t now_ms, bool* unchanged) {
+  if (unchanged) *unchanged = false;  // a mutation may run more than once
   std::optional<Product> old;
   {
     auto existing = GetProduct(txn, t, p.id);
@@ -70,6 +81,13 @@ Status UpsertProductInTxn(WriteTxn& txn, const Tables& t, Product& p, WriteCondi
       return Status::Conflict("product '" + p.id + "' is at version " + std::to_string(have) +
                               ", not " + std::to_string(*cond.if_version) +
                               ": read it again and reapply the change");
+  }
+  if (old && SameContent(*old, p)) {
+    // Re-importing an unchanged catalog must not rewrite it: the stored product (its
+    // categories existed and its SKUs were its own when it was written) stays as it is.
+    p = *old;
+    if (unchanged) *unchanged = true;
+    return Status::OK();
   }
   for (const auto& c : p.categories) {
     std::string_view unused;

@@ -13,9 +13,11 @@
 namespace commerce {
 
 // Writes `p` (already validated) with its indexes, counters and a ProductUpserted event.
-// On success `p` holds the stored form (version, timestamps).
+// On success `p` holds the stored form (version, timestamps). A product equal to the stored
+// one in everything but the engine-set fields writes nothing — no record, no event, so no
+// index or webhook work — and sets *unchanged (when given); `p` is then the stored product.
 Status UpsertProductInTxn(WriteTxn& txn, const Tables& t, Product& p, WriteCondition cond,
-                          int64_t now_ms);
+                          int64_t now_ms, bool* unchanged = nullptr);
 
 // Makes sure every category on `path` (display names, root first) exists, creating those
 // that do not; returns the leaf's id and counts creations into *created.

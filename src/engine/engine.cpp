@@ -39,6 +39,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   static_cast<StorageTuning&>(so) = options.storage;
   so.path = options.path;
   so.driver = options.driver;
+  so.create_if_missing = options.create_if_missing;
   auto core = std::make_unique<EngineCore>();
   COMMERCE_ASSIGN_OR_RETURN(core->storage, OpenStorage(so));
   COMMERCE_RETURN_IF_ERROR(OpenTables(*core->storage, core->tables));

@@ -122,6 +122,9 @@ namespace {
 std::string MarkerPath(const StorageOptions& o) { return o.path + "/DRIVER"; }
 
 Status CheckDriverMarker(const StorageOptions& o) {
+  std::error_code ec;
+  if (!o.create_if_missing && !std::filesystem::is_directory(o.path, ec))
+    return Status::NotFound("no store at " + o.path + ": no such directory");
   std::string made_by;
   std::ifstream in(MarkerPath(o));
   if (in) {
@@ -136,6 +139,9 @@ Status CheckDriverMarker(const StorageOptions& o) {
   } else if (std::filesystem::exists(o.path + "/POSTGRES")) {
     made_by = "postgres";
   }
+  if (made_by.empty() && !o.create_if_missing)
+    return Status::NotFound("no store at " + o.path +
+                            ": the directory holds no store (no DRIVER, data.mdb or commerce.sqlite)");
   if (!made_by.empty() && made_by != o.driver)
     return Status::InvalidArgument("store " + o.path + " was made by the " + made_by +
                                    " driver: open it with driver \"" + made_by + "\"");

@@ -53,8 +53,13 @@ def test_import_paths_and_file_errors(engine, tmp_path):
     r = commerce.import_products(engine.catalog, str(csv))
     assert (r.imported, r.rejected) == (1, 1)
     assert len(engine.catalog.get("tee").variants) == 2
-    assert engine.catalog.import_csv(csv).imported == 1
-    assert engine.catalog.import_jsonl(jl).imported == 30
+    # the same files again: nothing changed, so nothing is written and no event appended
+    seq = last_seq(engine)
+    again = engine.catalog.import_csv(csv)
+    assert (again.imported, again.unchanged) == (1, 1)
+    again = engine.catalog.import_jsonl(jl, progress=calls.append)
+    assert (again.imported, again.unchanged) == (30, 30) and calls[-1].unchanged == 30
+    assert last_seq(engine) == seq and engine.catalog.get("p3").version == 1
     before = last_seq(engine)
     with pytest.raises(commerce.NotFound, match="missing.jsonl"):
         engine.catalog.import_file(tmp_path / "missing.jsonl")

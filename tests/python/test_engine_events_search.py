@@ -50,6 +50,21 @@ def test_engine_open_errors(tmp_path, driver):
             open_engine(tmp_path / "busy", driver)
 
 
+def test_engine_create_if_missing_false_opens_existing_stores_only(tmp_path, driver):
+    typo = tmp_path / "typo"
+    with pytest.raises(commerce.NotFound, match="no store at"):
+        commerce.Engine(typo, driver=driver, create_if_missing=False)
+    assert not typo.exists()  # nothing created
+    typo.mkdir()
+    with pytest.raises(commerce.NotFound):
+        commerce.Engine(typo, driver=driver, create_if_missing=False)
+    assert list(typo.iterdir()) == []
+    with open_engine(typo, driver) as e:
+        e.catalog.upsert(make_product("p1"))
+    with commerce.Engine(typo, driver=driver, create_if_missing=False) as e:
+        assert e.catalog.get("p1").title == "Product p1"
+
+
 def test_engine_options_and_pricing(tmp_path):
     pricing = commerce.make_default_pricing(commerce.DefaultPricingOptions(
         default_tax_bp=1000, shipping_per_shipment_minor=500))

@@ -13,6 +13,14 @@ def test_flow_import_search_cart_order_pay_ship(admin, store, server):
                    headers={"Content-Type": "application/x-ndjson"})
     assert r.status_code == 200, r.text
     assert r.json()["imported"] == 40 and r.json()["rejected"] == 0
+    assert r.json()["unchanged"] == 0
+    # the same body again changes nothing: counted as unchanged, no event appended
+    last = admin.get("/v1/events", params={"limit": 1}).json()["last_seq"]
+    r = admin.post("/v1/products/import", data=make_products(40),
+                   headers={"Content-Type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["imported"], r.json()["unchanged"]) == (40, 40)
+    assert admin.get("/v1/events", params={"limit": 1}).json()["last_seq"] == last
 
     # stock in two warehouses
     for wh, region in (("wh-east", "us-east"), ("wh-west", "us-west")):

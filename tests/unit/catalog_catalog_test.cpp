@@ -209,6 +209,60 @@ TEST_CASE("a second upsert increments the version and keeps created_at", "[catal
   CHECK(stats->skus == 1);
 }
 
+TEST_CASE("an upsert that changes nothing writes nothing: no version, no event", "[catalog]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = commerce::testing::OpenTestEngine(dir.path(), driver);
+  Catalog& catalog = engine->catalog();
+  REQUIRE(catalog.upsert_category(Cat("shoes", "Shoes")).ok());
+
+  Product p = MakeProduct("p1", {"A-1", "A-2"}, {"shoes"});
+  p.attributes = {{"material", "mesh"}};
+  auto v1 = catalog.upsert(p);
+  REQUIRE(v1.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  {
+    Snapshot before = Take(*engine);
+    // The same product, and the same with stale engine-set fields (as read back and resent).
+    Product resent = *v1;
+    resent.version = 77;
+    resent.updated_at_ms = 1;
+    for (const Product& same : {p, resent}) {
+      auto again = catalog.upsert(same);
+      REQUIRE(again.ok());
+      CHECK(*again == *v1);  // the stored product: version 1, its timestamps
+    }
+    // With the current version as a condition: unchanged too; a stale one still conflicts.
+    auto conditioned = catalog.upsert(p, WriteCondition{.if_version = 1});
+    REQUIRE(conditioned.ok());
+    CHECK(conditioned->version == 1);
+    CHECK(catalog.upsert(p, WriteCondition{.if_version = 0}).status().code() == Code::kConflict);
+    RequireUnchanged(*engine, before);
+    auto got = catalog.get("p1");
+    REQUIRE(got.ok());
+    CHECK(*got == *v1);
+  }
+  // Any difference is a change: a variant's price, an attribute, the status, the order of
+  // categories is not ignored either (it is the caller's order).
+  Product cheaper = p;
+  cheaper.variants[1].price.minor = 999;
+  auto v2 = catalog.upsert(cheaper);
+  REQUIRE(v2.ok());
+  CHECK(v2->version == 2);
+  CHECK(v2->updated_at_ms > v1->updated_at_ms);
+  Product draft = cheaper;
+  draft.status = ProductStatus::kDraft;
+  auto v3 = catalog.upsert(draft);
+  REQUIRE(v3.ok());
+  CHECK(v3->version == 3);
+  auto events = engine->events().tail(0, 100);
+  REQUIRE(events.ok());
+  size_t upserted = 0;
+  for (const auto& e : *events) upserted += e.type == "ProductUpserted";
+  CHECK(upserted == 3);  // v1, v2, v3: none for the unchanged upserts
+}
+
 TEST_CASE("if_version: stale conflicts, current succeeds, 0 means must not exist", "[catalog]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
@@ -243,7 +297,9 @@ TEST_CASE("if_version: stale conflicts, current succeeds, 0 means must not exist
     CHECK(*got == *v1);
   }
   // The current version: OK.
-  auto v2 = catalog.upsert(MakeProduct("p1"), WriteCondition{.if_version = 1});
+  Product renamed = MakeProduct("p1");
+  renamed.title = "Renamed";
+  auto v2 = catalog.upsert(renamed, WriteCondition{.if_version = 1});
   REQUIRE(v2.ok());
   CHECK(v2->version == 2);
   // A stale one: Conflict, the product stays at version 2.
@@ -260,7 +316,7 @@ TEST_CASE("if_version: stale conflicts, current succeeds, 0 means must not exist
     CHECK(got->title == v2->title);
   }
   // A version from the future: Conflict too.
-  CHECK(catalog.upsert(MakeProduct("p1"), WriteCondition{.if_version = 3}).status().code() ==
+  CHECK(catalog.upsert(renamed, WriteCondition{.if_version = 3}).status().code() ==
         Code::kConflict);
   // archive honours it as well.
   CHECK(catalog.archive("p1", WriteCondition{.if_version = 1}).status().code() == Code::kConflict);

@@ -189,7 +189,8 @@ const Rejection* RejectionAt(const ImportReport& r, uint64_t line) {
 
 std::string Describe(const ImportReport& r) {
   std::ostringstream out;
-  out << "records " << r.records << ", imported " << r.imported << ", rejected " << r.rejected
+  out << "records " << r.records << ", imported " << r.imported << " (unchanged "
+      << r.unchanged << "), rejected " << r.rejected
       << ", categories " << r.categories_created;
   for (const auto& rej : r.rejections)
     out << "\n  line " << rej.line << " [" << rej.field << "] " << rej.reason;
@@ -306,18 +307,23 @@ TEST_CASE("import of a native JSON Lines file, with progress, then again", "[cat
   CHECK(listed->items.size() == kProducts / 5);
   CHECK(listed->next_cursor.empty());
 
-  // The same file again: the same products, now at version 2; nothing new.
-  auto again = catalog.import_jsonl(file);
+  // The same file again: every record unchanged, so nothing is written — no new version,
+  // no event (so no index or webhook work) — and the report says so.
+  std::vector<ImportProgress> progress2;
+  auto again = catalog.import_jsonl(file, [&](const ImportProgress& p) { progress2.push_back(p); });
   REQUIRE(again.ok());
   INFO(Describe(*again));
   CHECK(again->records == kProducts);
   CHECK(again->imported == kProducts);
+  CHECK(again->unchanged == kProducts);
   CHECK(again->rejected == 0);
   CHECK(again->categories_created == 0);
+  REQUIRE(!progress2.empty());
+  CHECK(progress2.back().unchanged == kProducts);
   for (int i = 0; i < kProducts; i += 97) {
     auto got = catalog.get(all[i].expected.id);
     REQUIRE(got.ok());
-    CHECK(got->version == 2);
+    CHECK(got->version == 1);
     CHECK(WithoutEngineFields(*got) == all[i].expected);
   }
   auto stats2 = catalog.stats();
@@ -325,7 +331,33 @@ TEST_CASE("import of a native JSON Lines file, with progress, then again", "[cat
   CHECK(stats2->products == kProducts);
   CHECK(stats2->skus == skus);
   CHECK(stats2->categories == category_ids.size());
-  CHECK(engine->events().last_seq().value_or(0) == events_after_first + kProducts);
+  CHECK(engine->events().last_seq().value_or(0) == events_after_first);
+
+  // A file where one record in ten changed: only those are written, each with its event.
+  std::string edited;
+  size_t changed = 0;
+  for (int i = 0; i < kProducts; ++i) {
+    std::string line = all[i].line;
+    if (i % 10 == 4) {
+      const std::string title = "\"title\":\"" + all[i].expected.title + "\"";
+      const size_t at = line.find(title);
+      REQUIRE(at != std::string::npos);
+      line.replace(at, title.size(), "\"title\":\"Changed " + std::to_string(i) + "\"");
+      ++changed;
+    }
+    edited += line + "\n";
+  }
+  const std::string edited_file = dir.sub("edited.jsonl");
+  WriteFile(edited_file, edited);
+  auto third = catalog.import_jsonl(edited_file);
+  REQUIRE(third.ok());
+  INFO(Describe(*third));
+  CHECK(third->imported == kProducts);
+  CHECK(third->unchanged == kProducts - changed);
+  CHECK(engine->events().last_seq().value_or(0) == events_after_first + changed);
+  CHECK(catalog.get("imp-4")->version == 2);
+  CHECK(catalog.get("imp-4")->title == "Changed 4");
+  CHECK(catalog.get("imp-5")->version == 1);
 
   // A product written back by ProductToJson imports unchanged.
   auto original = catalog.get("imp-10");

@@ -397,3 +397,33 @@ TEST_CASE("an index entry naming the wrong record is Corruption, never the wrong
   CHECK(listed.status().code() == Code::kCorruption);
   CHECK(listed.status().message().find("customer_orders") != std::string::npos);
 }
+
+TEST_CASE("create_if_missing = false opens existing stores only and creates nothing",
+          "[engine]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  EngineOptions read_only = Options(dir.path() + "/typo", driver);
+  read_only.create_if_missing = false;
+
+  // A directory that does not exist: NotFound naming it, and it is still absent.
+  auto missing = Engine::open(read_only);
+  REQUIRE(missing.status().code() == Code::kNotFound);
+  CHECK(missing.status().message().find(dir.path() + "/typo") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/typo"));
+
+  // A directory that holds no store: NotFound, and it stays empty.
+  std::filesystem::create_directory(dir.path() + "/typo");
+  CHECK(Engine::open(read_only).status().code() == Code::kNotFound);
+  CHECK(std::filesystem::is_empty(dir.path() + "/typo"));
+
+  // A store made with the default (create_if_missing = true) opens, with its data.
+  {
+    auto engine = OpenEngine(dir.path() + "/typo", driver);
+    REQUIRE(engine->catalog().upsert(MakeProduct("p1")).ok());
+  }
+  auto existing = Engine::open(read_only);
+  INFO(existing.status().ToString());
+  REQUIRE(existing.ok());
+  CHECK((*existing)->catalog().get("p1").ok());
+}

@@ -20,17 +20,22 @@ int Fail(const Status& s) {
   return 1;
 }
 
-namespace {
-
-Result<std::unique_ptr<Engine>> Open(const StoreArgs& s,
-                                     std::shared_ptr<PricingPolicy> pricing = nullptr) {
+Result<std::unique_ptr<Engine>> OpenStore(const StoreArgs& s, StoreUse use,
+                                          std::shared_ptr<PricingPolicy> pricing) {
   EngineOptions o;
   o.path = s.data;
   o.driver = s.driver;
+  o.create_if_missing = use == StoreUse::kWrite;
   o.storage.postgres_schema = s.pg_schema;
   o.pricing = std::move(pricing);
-  return Engine::open(o);
+  auto engine = Engine::open(o);
+  if (engine.status().IsNotFound() && use == StoreUse::kRead)
+    return Status::NotFound(engine.status().message() +
+                            " (give a store's directory with --data; `commerce import` makes one)");
+  return engine;
 }
+
+namespace {
 
 std::string Human(double v) {
   char buf[32];
@@ -51,16 +56,16 @@ Result<ImportReport> ImportWithProgress(Engine& engine, const std::string& file,
   };
   auto r = engine.catalog().import_file(file, o);
   if (r.ok())
-    bar.finish(std::to_string(r->imported) + " imported, " + std::to_string(r->rejected) +
-               " rejected in " + std::to_string(r->seconds).substr(0, 5) + " s");
+    bar.finish(std::to_string(r->imported) + " imported (" + std::to_string(r->unchanged) +
+               " unchanged), " + std::to_string(r->rejected) + " rejected in " + std::to_string(r->seconds).substr(0, 5) + " s");
   return r;
 }
 
 void PrintReport(const ImportReport& r, size_t show) {
-  std::printf("records %llu  imported %llu  rejected %llu  categories created %llu  "
-              "%.2f s  (%s products/s)\n",
+  std::printf("records %llu  imported %llu  unchanged %llu  rejected %llu  "
+              "categories created %llu  %.2f s  (%s products/s)\n",
               (unsigned long long)r.records, (unsigned long long)r.imported,
-              (unsigned long long)r.rejected, (unsigned long long)r.categories_created, r.seconds,
+              (unsigned long long)r.unchanged, (unsigned long long)r.rejected, (unsigned long long)r.categories_created, r.seconds,
               Human(r.seconds > 0 ? r.imported / r.seconds : 0).c_str());
   for (size_t i = 0; i < r.rejections.size() && i < show; ++i) {
     const auto& j = r.rejections[i];
@@ -179,7 +184,7 @@ int DemoCartToOrder(Engine& engine, const std::vector<Product>& products) {
 }  // namespace
 
 int RunImport(const ImportArgs& a) {
-  auto engine = Open(a.store);
+  auto engine = OpenStore(a.store, StoreUse::kWrite);
   if (!engine.ok()) return Fail(engine.status());
   ImportOptions o;
   o.format = a.format;
@@ -193,7 +198,7 @@ int RunImport(const ImportArgs& a) {
 }
 
 int RunGet(const StoreArgs& s, const std::string& sku, const std::string& id) {
-  auto engine = Open(s);
+  auto engine = OpenStore(s, StoreUse::kRead);
   if (!engine.ok()) return Fail(engine.status());
   auto p = sku.empty() ? (*engine)->catalog().get(id) : (*engine)->catalog().get_by_sku(sku);
   if (!p.ok()) return Fail(p.status());
@@ -202,7 +207,7 @@ int RunGet(const StoreArgs& s, const std::string& sku, const std::string& id) {
 }
 
 int RunStats(const StoreArgs& s) {
-  auto engine = Open(s);
+  auto engine = OpenStore(s, StoreUse::kRead);
   if (!engine.ok()) return Fail(engine.status());
   auto c = (*engine)->catalog().stats();
   if (!c.ok()) return Fail(c.status());
@@ -216,7 +221,7 @@ int RunStats(const StoreArgs& s) {
 }
 
 int RunEvents(const StoreArgs& s, uint64_t from, size_t limit) {
-  auto engine = Open(s);
+  auto engine = OpenStore(s, StoreUse::kRead);
   if (!engine.ok()) return Fail(engine.status());
   auto events = (*engine)->events().tail(from, limit);
   if (!events.ok()) return Fail(events.status());
@@ -268,7 +273,7 @@ int RunDemo(const DemoArgs& a) {
   DefaultPricingOptions pricing;
   pricing.tax_bp_by_region = {{"us-west", 825}, {"us-east", 663}};
   pricing.shipping_per_shipment_minor = 599;
-  auto engine_r = Open(a.store, MakeDefaultPricing(pricing));
+  auto engine_r = OpenStore(a.store, StoreUse::kWrite, MakeDefaultPricing(pricing));
   if (!engine_r.ok()) return Fail(engine_r.status());
   Engine& engine = **engine_r;
 

@@ -68,6 +68,12 @@ struct BackupArgs {
 // Prints "error: CODE: message" to stderr; returns 1.
 int Fail(const Status& s);
 
+// What a command does to the store at --data: only reads it (it must exist: NotFound, and
+// nothing created, for a mistyped path), or writes (created if absent).
+enum class StoreUse { kRead, kWrite };
+Result<std::unique_ptr<Engine>> OpenStore(const StoreArgs& s, StoreUse use,
+                                          std::shared_ptr<PricingPolicy> pricing = nullptr);
+
 struct VerifyArgs {
   std::string data;
   std::string driver;  // "": tell from the files

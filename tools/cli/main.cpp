@@ -4,12 +4,16 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "commerce/version.h"
 
 using namespace commerce::cli;
 
 namespace {
-void AddStore(CLI::App* cmd, StoreArgs* s) {
-  cmd->add_option("--data", s->data, "store directory (created if absent)")->capture_default_str();
+void AddStore(CLI::App* cmd, StoreArgs* s, StoreUse use) {
+  cmd->add_option("--data", s->data,
+                  use == StoreUse::kWrite ? "store directory (created if absent)"
+                                          : "store directory (must hold a store)")
+      ->capture_default_str();
   cmd->add_option("--driver", s->driver, "storage driver (postgres: the server from COMMERCE_PG_URL)")
       ->check(CLI::IsMember({"lmdb", "sqlite", "postgres"}))
       ->capture_default_str();
@@ -20,12 +24,18 @@ void AddStore(CLI::App* cmd, StoreArgs* s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"commerce: an embeddable commerce engine (catalog, events) from the command line"};
+  CLI::App app{"commerce: an embeddable commerce engine from the command line: import, read and "
+               "search a catalog, inspect the event log, back up and verify a store, serve it "
+               "over HTTP"};
+  app.set_version_flag("--version", std::string("commerce ") + COMMERCE_VERSION_STRING);
   app.require_subcommand(1);
+  app.footer("`commerce COMMAND --help` shows a command's options. Read commands (get, stats, "
+             "events, search, reindex) open an existing store only; import and demo create one. "
+             "Docs: README.md and docs/.");
 
   ImportArgs imp;
   auto* import = app.add_subcommand("import", "bulk-import products from JSON Lines, a JSON array or CSV");
-  AddStore(import, &imp.store);
+  AddStore(import, &imp.store, StoreUse::kWrite);
   import->add_option("file", imp.file, "file to import")->required();
   import->add_option("--format", imp.format, "auto, jsonl, json or csv")
       ->check(CLI::IsMember({"auto", "jsonl", "json", "csv"}))->capture_default_str();
@@ -36,20 +46,20 @@ int main(int argc, char** argv) {
   StoreArgs get_store;
   std::string sku, id;
   auto* get = app.add_subcommand("get", "print a product as JSON, by SKU or id");
-  AddStore(get, &get_store);
+  AddStore(get, &get_store, StoreUse::kRead);
   auto* sku_opt = get->add_option("--sku", sku, "the SKU of one of its variants");
   auto* id_opt = get->add_option("--id", id, "the product id");
   sku_opt->excludes(id_opt);
 
   StoreArgs stats_store;
   auto* stats = app.add_subcommand("stats", "counts of products, SKUs, categories, events; storage counters");
-  AddStore(stats, &stats_store);
+  AddStore(stats, &stats_store, StoreUse::kRead);
 
   StoreArgs events_store;
   uint64_t from = 1;
   size_t limit = 20;
   auto* events = app.add_subcommand("events", "print events of the log from a sequence number");
-  AddStore(events, &events_store);
+  AddStore(events, &events_store, StoreUse::kRead);
   events->add_option("--from", from, "first sequence number")->capture_default_str();
   events->add_option("--limit", limit, "how many")->check(CLI::Range(1, 10000))->capture_default_str();
 
@@ -61,7 +71,7 @@ int main(int argc, char** argv) {
 
   DemoArgs demo;
   auto* demo_cmd = app.add_subcommand("demo", "the main job: load a catalog into an embedded store and show it working");
-  AddStore(demo_cmd, &demo.store);
+  AddStore(demo_cmd, &demo.store, StoreUse::kWrite);
   demo_cmd->add_option("--products", demo.products, "size of the generated sample catalog")->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}))->capture_default_str();
   demo_cmd->add_option("--seed", demo.seed, "generator seed")->capture_default_str();
   demo_cmd->add_option("--file", demo.file, "import this catalog instead of a generated one");
@@ -70,7 +80,7 @@ int main(int argc, char** argv) {
 
   SearchArgs sa;
   auto* search = app.add_subcommand("search", "search products: free text, filters, facets, sorts");
-  AddStore(search, &sa.store);
+  AddStore(search, &sa.store, StoreUse::kRead);
   search->add_option("text", sa.text, "the query (empty: browse by the filters)");
   search->add_option("--brand", sa.brands, "only this brand (repeatable)");
   search->add_option("--category", sa.categories, "only this category id and below (repeatable)");
@@ -85,7 +95,7 @@ int main(int argc, char** argv) {
   StoreArgs reindex_store;
   uint32_t shards = 0;
   auto* reindex = app.add_subcommand("reindex", "rebuild the search index from the catalog, with progress");
-  AddStore(reindex, &reindex_store);
+  AddStore(reindex, &reindex_store, StoreUse::kRead);
   reindex->add_option("--shards", shards, "shards written in parallel (0: keep the current count)")
       ->check(CLI::Range(0, 16))->capture_default_str();
 

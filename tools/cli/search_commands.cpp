@@ -1,4 +1,6 @@
 // The search subcommands of the CLI (search, reindex) and the demo's search step.
+#include <unistd.h>
+
 #include <cstdio>
 #include <sstream>
 #include <thread>
@@ -11,11 +13,42 @@ namespace commerce::cli {
 
 namespace {
 
-Result<std::unique_ptr<Engine>> Open(const StoreArgs& s) {
-  EngineOptions o;
-  o.path = s.data;
-  o.driver = s.driver;
-  return Engine::open(o);
+// A hit's title for a terminal: the search's HTML highlighting (<b>..</b>, &amp; ...) becomes
+// bold on a terminal and plain text in a pipe or a file, so that piped results carry no
+// markup. At most `width` characters (UTF-8 aware), padded to `width` columns.
+std::string TerminalTitle(const std::string& html, size_t width, bool tty) {
+  static constexpr std::pair<std::string_view, std::string_view> kEntities[] = {
+      {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}};
+  std::string out;
+  size_t columns = 0;
+  bool bold = false;
+  for (size_t i = 0; i < html.size() && columns < width;) {
+    std::string_view rest = std::string_view(html).substr(i);
+    if (rest.starts_with("<b>") || rest.starts_with("</b>")) {
+      bold = rest[1] == 'b';
+      if (tty) out += bold ? "\033[1m" : "\033[0m";
+      i += bold ? 3 : 4;
+      continue;
+    }
+    bool entity = false;
+    for (auto [name, text] : kEntities)
+      if (rest.starts_with(name)) {
+        out += text;
+        i += name.size();
+        entity = true;
+        break;
+      }
+    if (!entity) {
+      auto c = static_cast<unsigned char>(html[i]);
+      size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+      out.append(html, i, std::min(len, html.size() - i));
+      i += len;
+    }
+    ++columns;
+  }
+  if (bold && tty) out += "\033[0m";
+  out.append(width - columns, ' ');
+  return out;
 }
 
 std::vector<std::string> Split(const std::string& s) {
@@ -34,8 +67,10 @@ void PrintResult(const SearchRequest& r, const SearchResult& res) {
               : !res.corrected_query.empty() ? (", did you mean '" + res.corrected_query + "'?").c_str()
                                              : "",
               res.relaxed ? " (matching some of the words)" : "");
+  const bool tty = ::isatty(1);
   for (const auto& h : res.hits)
-    std::printf("   %-14s %-64s %10s %s%s\n", h.product_id.c_str(), h.highlighted_title.substr(0, 64).c_str(),
+    std::printf("   %-14s %s %10s %s%s\n", h.product_id.c_str(),
+                TerminalTitle(h.highlighted_title, 64, tty).c_str(),
                 FormatMoney(h.price).c_str(), h.price.currency.c_str(), h.in_stock ? "" : "  (out of stock)");
   for (const auto& f : res.facets) {
     std::printf("   facet %s%s:", f.field.c_str(), f.exact ? "" : " (estimated)");
@@ -65,7 +100,7 @@ Status CatchUpIndex(Engine& engine) {
 }
 
 int RunSearch(const SearchArgs& a) {
-  auto engine = Open(a.store);
+  auto engine = OpenStore(a.store, StoreUse::kRead);
   if (!engine.ok()) return Fail(engine.status());
   if (Status s = CatchUpIndex(**engine); !s.ok()) return Fail(s);
   SearchRequest r;
@@ -86,7 +121,7 @@ int RunSearch(const SearchArgs& a) {
 }
 
 int RunReindex(const StoreArgs& s, uint32_t shards) {
-  auto engine = Open(s);
+  auto engine = OpenStore(s, StoreUse::kRead);
   if (!engine.ok()) return Fail(engine.status());
   ProgressBar bar("rebuilding the search index");
   Status st = (*engine)->search().rebuild(shards, [&](const RebuildProgress& p) {

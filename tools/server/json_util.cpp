@@ -504,6 +504,7 @@ void WriteImportReport(JsonWriter& w, const ImportReport& r) {
   w.StartObject();
   w.Key("records"); w.Uint64(r.records);
   w.Key("imported"); w.Uint64(r.imported);
+  w.Key("unchanged"); w.Uint64(r.unchanged);
   w.Key("rejected"); w.Uint64(r.rejected);
   w.Key("categories_created"); w.Uint64(r.categories_created);
   w.Key("seconds"); w.Double(r.seconds);

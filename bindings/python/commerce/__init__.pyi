@@ -161,6 +161,7 @@ class Rejection(_Value):
 class ImportReport(_Value):
     records: int
     imported: int
+    unchanged: int
     rejected: int
     categories_created: int
     rejections: list[Rejection]
@@ -525,6 +526,7 @@ class StorageTuning(_Value):
 class EngineOptions(_Value):
     path: str
     driver: str
+    create_if_missing: bool
     storage: StorageTuning
     pricing: Optional[PricingPolicy]
     cart_ttl: datetime.timedelta

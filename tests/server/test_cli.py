@@ -1,0 +1,88 @@
+"""The `commerce` command line as a newcomer meets it (issue 16, defect 6): read commands never
+create a store (a mistyped --data is NotFound, not an empty catalog), `--version`, a top-level
+help that lists every command, and search results without HTML markup when piped (bold on a
+terminal)."""
+import os
+import pty
+import subprocess
+import tempfile
+
+from conftest import find_cli
+
+COMMANDS = ("import", "get", "stats", "events", "generate", "demo", "search", "reindex",
+            "backup", "verify", "serve", "keys")
+
+
+def cli(*args, **kw):
+    return subprocess.run([find_cli(), *args], capture_output=True, text=True, timeout=120, **kw)
+
+
+def make_store(d, products=50):
+    sample = os.path.join(d, "sample.jsonl")
+    assert cli("generate", "--products", str(products), "--out", sample).returncode == 0
+    store = os.path.join(d, "store")
+    r = cli("import", "--data", store, sample)
+    assert r.returncode == 0, r.stderr
+    return store
+
+
+def test_version_and_a_help_that_lists_every_command():
+    r = cli("--version")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().startswith("commerce 0.")
+    r = cli("--help")
+    assert r.returncode == 0, r.stderr
+    listed = {line.split()[0] for line in r.stdout.splitlines() if line.startswith("  ") and line.split()}
+    assert set(COMMANDS) <= listed, r.stdout
+    assert "--version" in r.stdout
+    r = cli()  # no command: a usage error that says how to get help
+    assert r.returncode != 0 and "--help" in r.stderr + r.stdout
+
+
+def test_read_commands_never_create_a_store():
+    with tempfile.TemporaryDirectory(prefix="commerce-cli-") as d:
+        typo = os.path.join(d, "typo")
+        for args in (["stats"], ["get", "--sku", "X"], ["events"], ["search", "shirt"], ["reindex"]):
+            r = cli(*args, "--data", typo)
+            assert r.returncode == 1, (args, r.stdout, r.stderr)
+            assert "NOT_FOUND" in r.stderr and "no store at " + typo in r.stderr, (args, r.stderr)
+            assert not os.path.exists(typo), args
+        os.mkdir(typo)  # an empty directory is not a store either, and stays empty
+        r = cli("stats", "--data", typo)
+        assert r.returncode == 1 and "NOT_FOUND" in r.stderr
+        assert os.listdir(typo) == []
+        store = make_store(d)  # import creates one; reads then work
+        r = cli("stats", "--data", store)
+        assert r.returncode == 0 and "products    50" in r.stdout, r.stdout + r.stderr
+
+
+def test_search_results_carry_no_markup_when_piped_and_bold_on_a_terminal():
+    with tempfile.TemporaryDirectory(prefix="commerce-cli-") as d:
+        store = make_store(d)
+        r = cli("search", "--data", store, "shirt")
+        assert r.returncode == 0, r.stderr
+        assert "<b>" not in r.stdout and "&amp;" not in r.stdout and "\x1b[" not in r.stdout
+        assert "Shirt" in r.stdout, r.stdout
+        # On a terminal the matched words are bold (ANSI SGR 1) and nothing is left as HTML.
+        leader, follower = pty.openpty()
+        try:
+            p = subprocess.run([find_cli(), "search", "--data", store, "shirt"], stdout=follower,
+                               stderr=subprocess.PIPE, timeout=120)
+            os.close(follower)
+            follower = -1
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # EIO: the terminal's other end is closed
+                    break
+                if not chunk:
+                    break
+                out += chunk
+        finally:
+            if follower >= 0:
+                os.close(follower)
+            os.close(leader)
+        assert p.returncode == 0, p.stderr
+        text = out.decode()
+        assert "\x1b[1m" in text and "\x1b[0m" in text and "<b>" not in text, text
