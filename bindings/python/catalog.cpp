@@ -9,6 +9,63 @@
 
 namespace commerce::python {
 
+namespace {
+
+// A streaming import as Python holds it: the C++ ImportStream and the Python progress
+// callback it calls (on the thread that writes, which holds no GIL then). An exception the
+// callback raises does not stop the import (as with import_file): it is raised by finish(),
+// after the import, and the callback is not called again.
+struct PyImportStream {
+  std::unique_ptr<ImportStream> stream;
+  std::optional<PyCallback> progress;
+
+  // The text of `data` — bytes (as they are), str (UTF-8) or another buffer (copied, since it
+  // may change while the GIL is released) — written with the GIL released. REQUIRES the GIL.
+  void Write(py::handle data) {
+    std::string copy;
+    std::string_view chunk;
+    if (PyBytes_Check(data.ptr())) {
+      char* p;
+      Py_ssize_t n;
+      PyBytes_AsStringAndSize(data.ptr(), &p, &n);
+      chunk = std::string_view(p, static_cast<size_t>(n));  // immutable, and held by the caller
+    } else if (PyUnicode_Check(data.ptr())) {
+      Py_ssize_t n;
+      const char* p = PyUnicode_AsUTF8AndSize(data.ptr(), &n);
+      if (p == nullptr) {
+        PyErr_Clear();
+        throw StatusError(Status::InvalidArgument("import: a str chunk that is not UTF-8 text"));
+      }
+      chunk = std::string_view(p, static_cast<size_t>(n));
+    } else if (PyObject_CheckBuffer(data.ptr())) {
+      py::buffer_info info = py::reinterpret_borrow<py::buffer>(data).request();
+      copy.assign(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size * info.itemsize));
+      chunk = copy;
+    } else {
+      throw py::type_error("ImportStream.write takes bytes, str or a buffer, not " +
+                           std::string(py::str(data.get_type().attr("__name__"))));
+    }
+    Status s;
+    {
+      py::gil_scoped_release release;
+      s = stream->write(chunk);
+    }
+    ThrowIfError(s);
+  }
+
+  Result<ImportReport> Finish() {
+    Result<ImportReport> r = Status::Internal("not run");
+    {
+      py::gil_scoped_release release;
+      r = stream->finish();
+    }
+    if (progress) progress->Rethrow();
+    return r;
+  }
+};
+
+}  // namespace
+
 void BindCatalog(py::module_& m) {
   py::enum_<ProductStatus> status(m, "ProductStatus",
                                   "A product's status; a str ('draft', 'active', 'archived') is "
@@ -197,7 +254,63 @@ void BindCatalog(py::module_& m) {
           "extension). Valid records are imported (durable on return), invalid ones reported "
           "in the ImportReport's rejections; raises only for a problem with the file itself. "
           "progress(ImportProgress) is called about every 1,000 records and at the end. "
-          "Releases the GIL. commerce.import_products() also takes dicts and DataFrames.");
+          "Releases the GIL. commerce.import_products() also takes dicts and DataFrames.")
+      .def(
+          "start_import",
+          [](Catalog& c, const std::string& format, const std::filesystem::path& mapping_path,
+             const std::string& default_currency, size_t max_rejections, uint64_t expected_bytes,
+             py::object progress) {
+            ImportOptions o;
+            o.format = format;
+            o.mapping_path = mapping_path.string();
+            o.default_currency = default_currency;
+            o.max_rejections = max_rejections;
+            o.expected_bytes = expected_bytes;
+            auto out = std::make_unique<PyImportStream>();
+            if (!progress.is_none()) {
+              out->progress.emplace(progress);
+              o.progress = [cb = *out->progress](const ImportProgress& p) { cb(p); };
+            }
+            Result<std::unique_ptr<ImportStream>> r = Status::Internal("not run");
+            {
+              py::gil_scoped_release release;
+              r = c.start_import(o);
+            }
+            ThrowIfError(r.status());
+            out->stream = std::move(r).value();
+            return out;
+          },
+          py::arg("format") = "auto", py::arg("mapping_path") = "", py::arg("default_currency") = "USD",
+          py::arg("max_rejections") = 1000, py::arg("expected_bytes") = 0, py::arg("progress") = py::none(),
+          "A streaming import fed from memory (ImportStream). format 'auto': the first byte "
+          "that is not blank decides ('[' a JSON array, '{' JSON Lines, else CSV). "
+          "expected_bytes gives progress a total. Raises InvalidArgument (unknown format or "
+          "currency, a bad mapping) or NotFound (no mapping file).");
+
+  py::class_<PyImportStream>(
+      m, "ImportStream",
+      "A streaming import (Catalog.start_import): write() chunks of JSON Lines, a JSON array or "
+      "CSV — bytes or str, split anywhere — then finish() for the ImportReport. The one importer "
+      "of import_file and of the server's import route: the same validation, rejections and "
+      "group-committed writes, with no temporary file. progress(), rejections() and cancel() "
+      "may be called from another thread while one writes. An unfinished stream that is "
+      "dropped is cancelled; what it imported is kept.")
+      .def("write", &PyImportStream::Write, py::arg("data"),
+           "More input (bytes, str or a buffer); blocks while 4,096 records await their commit. "
+           "Rejected records go to the report; raises InvalidArgument when the input is broken "
+           "beyond one record (a bad CSV header, a JSON array that does not start with '['), "
+           "FailedPrecondition after cancel() or finish(). Releases the GIL.")
+      .def("finish", &PyImportStream::Finish,
+           "The end of input: waits for every record, makes them durable, returns the "
+           "ImportReport (cancelled=True after cancel()). Raises the broken input's error "
+           "(what came before it is kept) or FailedPrecondition when called twice. Releases "
+           "the GIL.")
+      .def("progress", [](const PyImportStream& s) { return s.stream->progress(); }, ReleaseGil(),
+           "ImportProgress so far.")
+      .def("rejections", [](const PyImportStream& s) { return s.stream->rejections(); }, ReleaseGil(),
+           "The rejections so far, in input order.")
+      .def("cancel", [](PyImportStream& s) { s.stream->cancel(); }, ReleaseGil(),
+           "Stops the import: what was handed to the writer is kept; later write()s raise.");
 
   m.attr("Catalog").attr("_import_file") = m.attr("Catalog").attr("import_file");
 }

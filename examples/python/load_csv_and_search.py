@@ -3,11 +3,13 @@
 
     PYTHONPATH=build/python /usr/bin/python3 examples/python/load_csv_and_search.py [catalog.csv] [store]
 
-Without a CSV, writes a small one first (the CSV import schema of docs/catalog.md: one row
-per variant, prices in major units, categories as 'A > B' paths).
+Without a CSV file, makes a small catalog in memory (the CSV import schema of
+docs/catalog.md: one row per variant, prices in major units, categories as 'A > B' paths) and
+streams it into the importer from there: no file at all (Catalog.import_data).
 """
 
 import csv
+import io
 import sys
 import tempfile
 from pathlib import Path
@@ -24,27 +26,28 @@ ROWS = [
 ]
 
 
-def write_sample(path):
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["product_id", "sku", "title", "brand", "categories", "price", "options"])
-        w.writerows(ROWS)
+def sample_csv():
+    text = io.StringIO(newline="")
+    w = csv.writer(text)
+    w.writerow(["product_id", "sku", "title", "brand", "categories", "price", "options"])
+    w.writerows(ROWS)
+    return text.getvalue()
 
 
 def main():
-    # The sample and the store go in a temporary directory, removed at the end (unless a store
-    # directory is given), so the example can run any number of times.
+    # The store goes in a temporary directory, removed at the end (unless a store directory is
+    # given), so the example can run any number of times.
     with tempfile.TemporaryDirectory(prefix="commerce-example-") as tmp:
         run(Path(tmp))
 
 
 def run(work):
-    csv_path = Path(sys.argv[1]) if len(sys.argv) > 1 else work / "catalog.csv"
-    if len(sys.argv) <= 1:
-        write_sample(csv_path)
     store = sys.argv[2] if len(sys.argv) > 2 else work / "shop"
     with commerce.Engine(store) as engine:
-        report = engine.catalog.import_products(csv_path, progress=True)
+        if len(sys.argv) > 1:
+            report = engine.catalog.import_products(Path(sys.argv[1]), progress=True)
+        else:
+            report = engine.catalog.import_data(sample_csv(), format="csv", progress=True)
         print("\nimported %d products (%d rejected) in %.2f s" % (report.imported, report.rejected, report.seconds))
         for r in report.rejections[:5]:
             print("  line %d: %s: %s" % (r.line, r.field, r.reason))

@@ -119,3 +119,84 @@ def test_import_from_dataframes(engine):
     bad = pd.DataFrame([rec(4), {"id": "p5", "title": "", "variants": [{"sku": "S5", "price": 1}]}])
     r = engine.catalog.import_products(bad)
     assert (r.imported, r.rejected) == (1, 1) and r.rejections[0].line == 2
+
+
+def test_import_from_memory_bytes_str_and_file_objects(engine, tmp_path):
+    """Imports from memory go through the one streaming importer (Catalog.start_import):
+    the same reports as a file import, no temporary file (issue 16)."""
+    jsonl = "".join(json.dumps(rec(i)) + "\n" for i in range(10))
+    r = engine.catalog.import_products(jsonl.encode())  # bytes: content, format by first byte
+    assert (r.records, r.imported, r.rejected) == (10, 10, 0)
+    r = engine.catalog.import_data(jsonl)  # str content
+    assert (r.imported, r.unchanged) == (10, 10)
+    array = json.dumps([rec(i, title="Array %d" % i) for i in range(10, 13)]).encode()
+    assert engine.catalog.import_data(bytearray(array)).imported == 3
+    assert engine.catalog.get("p11").title == "Array 11"
+    csv = ("product_id,sku,title,price,options,attributes\n"
+           "tee,TEE-S,Tee,19.99,size=S,\n"
+           "tee,TEE-M,Tee,19.99,size=M,\n"
+           "mug,MUG,Mug,abc,,\n")
+    r = commerce.import_data(engine.catalog, memoryview(csv.encode()))
+    assert (r.imported, r.rejected) == (1, 1) and r.rejections[0].line == 4
+    path = tmp_path / "c.jsonl"
+    path.write_text(jsonl)
+    calls = []
+    with open(path, "rb") as f:  # a binary file object, read in chunks
+        r = engine.catalog.import_products(f, progress=calls.append)
+    assert r.imported == 10 and calls and calls[-1].records == 10
+    with open(path, encoding="utf-8") as f:  # and a text one
+        assert engine.catalog.import_data(f, format="jsonl").imported == 10
+    # The same counts as import_file of the same bytes, and no file left anywhere.
+    assert engine.catalog.import_file(path).imported == r.imported
+
+
+def test_start_import_streams_chunks_split_anywhere(engine):
+    engine.catalog.upsert_category("shoes", "Shoes")
+    text = "".join(json.dumps(rec(i, title="Chaussure n°%d ✓" % i), ensure_ascii=False) + "\n"
+                   for i in range(50)).encode()
+    text += b'{"id": "bad", "title": "", "variants": []}\n'
+    stream = engine.catalog.start_import(format="jsonl", expected_bytes=len(text))
+    for i in range(0, len(text), 7):  # mid-line and mid-character
+        stream.write(text[i:i + 7])
+    seen = stream.progress()
+    assert seen.bytes_total == len(text)
+    report = stream.finish()
+    assert (report.records, report.imported, report.rejected) == (51, 50, 1)
+    assert report.rejections[0].line == 51 and stream.rejections()[0].line == 51
+    assert engine.catalog.get("p7").title == "Chaussure n°7 ✓"
+    with pytest.raises(commerce.FailedPrecondition):
+        stream.write(b"{}")
+    with pytest.raises(commerce.FailedPrecondition):
+        stream.finish()
+
+
+def test_import_from_memory_rejects_bad_input_and_writes_nothing(engine):
+    before = last_seq(engine)
+    with pytest.raises(commerce.InvalidArgument):
+        engine.catalog.import_data(b"colour,size\nred,M\n", format="csv")  # no product_id, sku... columns
+    with pytest.raises(commerce.InvalidArgument):
+        engine.catalog.import_data(b'{"id": "p1"} trailing', format="json")  # not an array
+    for kwargs in ({"format": "xml"}, {"default_currency": "XXZ"}, {"max_rejections": 2_000_000}):
+        with pytest.raises(commerce.InvalidArgument):
+            engine.catalog.start_import(**kwargs)
+    with pytest.raises(commerce.NotFound):
+        engine.catalog.start_import(mapping_path="/no/such/mapping.json")
+    with pytest.raises(TypeError):
+        engine.catalog.import_data(12345)
+    stream = engine.catalog.start_import(format="jsonl")
+    with pytest.raises(TypeError):
+        stream.write(12345)
+    with pytest.raises(commerce.InvalidArgument, match="UTF-8"):
+        stream.write("\ud800")  # a lone surrogate is not text
+    stream.cancel()
+    with pytest.raises(commerce.FailedPrecondition):
+        stream.write(b"{}")
+    assert stream.finish().cancelled
+    assert last_seq(engine) == before
+
+    def broken():
+        yield rec(1)
+        raise ValueError("the source failed")
+
+    with pytest.raises(ValueError, match="the source failed"):
+        engine.catalog.import_products(broken())

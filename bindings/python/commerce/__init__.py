@@ -26,6 +26,7 @@ from . import _api  # noqa: F401  iterators, keyword requests, Engine as a conte
 from ._api import progress_reporter  # noqa: F401
 from ._bulk import (  # noqa: F401
     events_to_dataframe,
+    import_data,
     import_products,
     order_lines_to_dataframe,
     orders_to_dataframe,
@@ -34,7 +35,7 @@ from ._bulk import (  # noqa: F401
 __all__ = sorted(
     [n for n in dir(_commerce) if not n.startswith("_")]
     + [c.__name__ for c in ERROR_CLASSES.values()]
-    + ["Error", "ERROR_CLASSES", "error_for_code", "import_products", "orders_to_dataframe",
+    + ["Error", "ERROR_CLASSES", "error_for_code", "import_data", "import_products", "orders_to_dataframe",
        "order_lines_to_dataframe", "events_to_dataframe", "progress_reporter", "__version__"]
 )
 

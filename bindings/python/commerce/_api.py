@@ -257,6 +257,15 @@ def import_csv(self, path, progress=None):
 
 
 @_method(Catalog)
+def import_data(self, data, **options):
+    """Imports a catalog held in memory — bytes, str or a file object — through the one
+    streaming importer (start_import), with no temporary file. See commerce.import_data."""
+    from ._bulk import import_data
+
+    return import_data(self, data, **options)
+
+
+@_method(Catalog)
 def import_products(self, source, **options):
     """Imports products from a path (JSON Lines, JSON, CSV), an iterable of dicts (the
     native schema, docs/catalog.md) or Products, or a pandas DataFrame. See

@@ -1,20 +1,25 @@
-"""Bulk paths: products in from dicts, files and DataFrames; orders and events out to
-DataFrames. Imports go through the engine's own importer (Catalog.import_file, GIL
-released): records from Python are written as JSON Lines to a temporary file first, so the
-validation, rejections and group-committed writes are exactly those of a file import.
-pandas is imported only when a DataFrame is asked for.
+"""Bulk paths: products in from memory (bytes, str, file objects, dicts, Products,
+DataFrames) and from files; orders and events out to DataFrames. Every import goes through
+the engine's one importer: a file is read by Catalog.import_file, anything else is streamed
+into Catalog.start_import chunk by chunk (no temporary file), so the validation, rejections
+and group-committed writes are exactly those of a file import and of the server's import
+route. pandas is imported only when a DataFrame is asked for.
 """
 
 import collections.abc
 import datetime
 import decimal
+import io
 import json
 import os
-import tempfile
 
 from ._commerce import Product
 
 _UTC = datetime.timezone.utc
+
+# What is handed to ImportStream.write at a time: large enough that the GIL is released for
+# real work, small enough that memory stays bounded whatever the input's size.
+CHUNK_BYTES = 1 << 20
 
 
 def _json_default(o):
@@ -34,13 +39,17 @@ def _is_dataframe(obj):
 
 
 def import_products(catalog, source, *, format=None, progress=None, default_currency="USD", max_rejections=1000,
-                    mapping_path="", tmp_dir=None):
+                    mapping_path=""):
     """Imports products into catalog from:
 
     - a path (str or os.PathLike): a JSON Lines, JSON array or CSV file, read by the C++
       importer directly (format: 'jsonl', 'json', 'csv'; default by extension);
+    - bytes (or bytearray, memoryview): the content of such a file, streamed in; and a file
+      object opened for reading (binary or text), read chunk by chunk — format 'auto' by
+      default: the first byte that is not blank decides;
     - an iterable of dicts in the native schema (docs/catalog.md: id, title, variants with
-      sku and price in minor units or price_decimal, ...) or of Product objects;
+      sku and price in minor units or price_decimal, ...) or of Product objects, streamed in as
+      JSON Lines as the iterable yields them;
     - a pandas DataFrame: one row per variant with the CSV columns (product_id, sku, title,
       price in major units, ...), or one row per product with the native columns (id,
       title, variants, ...).
@@ -49,23 +58,48 @@ def import_products(catalog, source, *, format=None, progress=None, default_curr
     listed in rejections with their line — for an iterable or DataFrame, the 1-based record
     (or CSV data row + 1) — field and reason. progress: a callable taking ImportProgress, or
     True for a progress bar (tqdm when installed). Raises only for a problem with the
-    source itself.
+    source itself. A str is always a path: catalog.import_data(text) imports a str's content.
     """
     opts = dict(default_currency=default_currency, max_rejections=max_rejections, mapping_path=mapping_path,
                 progress=progress)
-    if isinstance(source, (str, bytes, os.PathLike)):
+    if isinstance(source, (str, os.PathLike)):
         return catalog.import_file(source, format=format or "auto", **opts)
+    if isinstance(source, (bytes, bytearray, memoryview)) or hasattr(source, "read"):
+        return import_data(catalog, source, format=format or "auto", **opts)
     if _is_dataframe(source):
         if "product_id" in source.columns and "sku" in source.columns:
-            return _import_via_temp(catalog, ".csv", lambda f: source.to_csv(f, index=False), "csv", tmp_dir, opts)
+            text = io.StringIO()
+            source.to_csv(text, index=False)
+            return import_data(catalog, text.getvalue(), format="csv", **opts)
         records = (
             {k: v for k, v in row.items() if not _is_missing(v)} for row in source.to_dict(orient="records")
         )
-        return _import_records(catalog, records, tmp_dir, opts)
+        return _import_records(catalog, records, opts)
     if isinstance(source, collections.abc.Mapping) or not isinstance(source, collections.abc.Iterable):
-        raise TypeError("import_products takes a path, an iterable of dicts or Products, or a DataFrame; got %s"
-                        % type(source).__name__)
-    return _import_records(catalog, source, tmp_dir, opts)
+        raise TypeError("import_products takes a path, bytes, a file object, an iterable of dicts or Products, "
+                        "or a DataFrame; got %s" % type(source).__name__)
+    return _import_records(catalog, source, opts)
+
+
+def import_data(catalog, data, *, format="auto", progress=None, default_currency="USD", max_rejections=1000,
+                mapping_path=""):
+    """Imports the content of a JSON Lines, JSON array or CSV file held in memory — bytes,
+    bytearray, memoryview or str — or read from a file object (binary or text), through
+    Catalog.start_import: no temporary file. format 'auto': the first byte that is not blank
+    decides ('[' a JSON array, '{' JSON Lines, anything else CSV). Returns the ImportReport
+    as import_file does; raises InvalidArgument when the input is broken beyond one record."""
+    if hasattr(data, "read"):
+        chunks = iter(lambda: data.read(CHUNK_BYTES), data.read(0))
+        size = 0
+    elif isinstance(data, (bytes, bytearray, memoryview, str)):
+        view = memoryview(data).cast("B") if not isinstance(data, str) else data
+        size = len(view) if not isinstance(data, str) else 0
+        chunks = (view[i:i + CHUNK_BYTES] for i in range(0, len(view), CHUNK_BYTES))
+    else:
+        raise TypeError("import_data takes bytes, str or a file object, not %s" % type(data).__name__)
+    return _stream(catalog, chunks, format, size, dict(default_currency=default_currency,
+                                                       max_rejections=max_rejections,
+                                                       mapping_path=mapping_path, progress=progress))
 
 
 def _is_missing(v):
@@ -77,7 +111,7 @@ def _is_missing(v):
         return False
 
 
-def _import_records(catalog, records, tmp_dir, opts):
+def _import_records(catalog, records, opts):
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
 
     def line(rec):
@@ -87,17 +121,42 @@ def _import_records(catalog, records, tmp_dir, opts):
             return rec.to_json(False) + "\n"
         raise TypeError("import_products: a record is a dict or a Product, not %s" % type(rec).__name__)
 
-    return _import_via_temp(catalog, ".jsonl", lambda f: f.writelines(map(line, records)), "jsonl", tmp_dir, opts)
+    def chunks():
+        batch, size = [], 0
+        for rec in records:
+            text = line(rec)
+            batch.append(text)
+            size += len(text)
+            if size >= CHUNK_BYTES:
+                yield "".join(batch)
+                batch, size = [], 0
+        if batch:
+            yield "".join(batch)
+
+    return _stream(catalog, chunks(), "jsonl", 0, opts)
 
 
-def _import_via_temp(catalog, suffix, write, fmt, tmp_dir, opts):
-    fd, path = tempfile.mkstemp(prefix="commerce-import-", suffix=suffix, dir=tmp_dir)
+def _stream(catalog, chunks, fmt, size, opts):
+    """Feeds chunks to one ImportStream and returns its report. An exception from the source
+    (or a progress callback) cancels the import — what was written so far is kept and
+    durable — and is raised."""
+    from ._api import progress_reporter
+
+    opts = dict(opts)
+    opts["mapping_path"] = os.fspath(opts["mapping_path"]) if opts["mapping_path"] else ""
+    opts["progress"] = progress_reporter(opts["progress"], "import")
+    stream = catalog.start_import(format=fmt, expected_bytes=size, **opts)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            write(f)
-        return catalog.import_file(path, format=fmt, **opts)
-    finally:
-        os.unlink(path)
+        for chunk in chunks:
+            stream.write(chunk)
+    except BaseException:
+        stream.cancel()
+        try:
+            stream.finish()
+        except Exception:
+            pass  # the source's own error is the one to raise
+        raise
+    return stream.finish()
 
 
 # --- Exports ---------------------------------------------------------------------------
