@@ -78,7 +78,7 @@ target_link_libraries(app PRIVATE commerce::commerce)
 CMAKE
 cmake -S "$tmp/vendoring" -B "$tmp/vendoring/build" > "$tmp/vendoring.log"
 targets=$(cmake --build "$tmp/vendoring/build" --target help)
-for t in commerce_unit_tests example_readme _commerce commerce-server commerce-cli commerce-bench; do
+for t in commerce_unit_tests example_readme _commerce commerce-server commerce-cli commerce-bench commerce_shared; do
   ! grep -qw -- "$t" <<< "$targets" || fail "add_subdirectory: target $t is part of the consumer's build"
 done
 grep -qw commerce <<< "$targets" || fail "add_subdirectory: no commerce library target"
