@@ -47,7 +47,11 @@ def test_versions_and_if_version(engine):
         c.upsert(make_product("p2"), if_version=1)
     with pytest.raises(commerce.NotFound):
         c.get("p2")
-    assert c.upsert(make_product("p1"), if_version=1).version == 2
+    assert c.upsert(make_product("p1", price=2499), if_version=1).version == 2
+    # the same product again changes nothing: no new version, no event
+    seq = last_seq(engine)
+    assert c.upsert(make_product("p1", price=2499), if_version=2).version == 2
+    assert last_seq(engine) == seq
     archived = c.archive("p1")
     assert archived.status == commerce.ProductStatus.ARCHIVED
     with pytest.raises(commerce.Conflict):
