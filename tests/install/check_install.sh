@@ -2,10 +2,8 @@
 # Installs the built library into a temporary prefix and builds the README's C++ example
 # (examples/cpp/readme.cpp, the file README.md shows) against it the ways a user's project
 # would: find_package(commerce) with the shared and with the static library, pkg-config's plain
-# line (the shared library) and its --static line (the archive); each program is run. Then a
-# project that takes the source in with add_subdirectory(commerce) is configured, to check
-# that it gets the library alone: no tests, examples, bindings or servers of this project,
-# and no package files written into its build directory.
+# line (the shared library) and its --static line (the archive); each program is run.
+# (A project that takes the source in with add_subdirectory(commerce) is check_subdirectory.sh's.)
 set -euo pipefail
 build_dir=$1
 source_dir=$2
@@ -66,24 +64,3 @@ g++ -std=c++20 "$example" -l:libcommerce.a $(pkg-config --cflags --libs --static
 ! links_shared "$tmp/app-pc-static" || fail "pkg-config --static: app links libcommerce.so.0"
 check_output "pkg-config --static" "$("$tmp/app-pc-static" "$tmp/shop-pc-static")"
 
-# add_subdirectory(commerce): the library alone, nothing written into the consumer's build dir.
-mkdir -p "$tmp/vendoring"
-cat > "$tmp/vendoring/CMakeLists.txt" <<CMAKE
-cmake_minimum_required(VERSION 3.25)
-project(vendoring CXX)
-set(CMAKE_CXX_STANDARD 20)
-add_subdirectory("$source_dir" commerce)
-add_executable(app "$example")
-target_link_libraries(app PRIVATE commerce::commerce)
-CMAKE
-cmake -S "$tmp/vendoring" -B "$tmp/vendoring/build" > "$tmp/vendoring.log"
-targets=$(cmake --build "$tmp/vendoring/build" --target help)
-for t in commerce_unit_tests example_readme _commerce commerce-server commerce-cli commerce-bench commerce_shared; do
-  ! grep -qw -- "$t" <<< "$targets" || fail "add_subdirectory: target $t is part of the consumer's build"
-done
-grep -qw commerce <<< "$targets" || fail "add_subdirectory: no commerce library target"
-for f in commerceConfig.cmake commerceConfigVersion.cmake commerce.pc; do
-  [[ ! -e $tmp/vendoring/build/$f ]] || fail "add_subdirectory: $f written into the consumer's build directory"
-done
-[[ ! -e $tmp/vendoring/build/commerce/commerce.pc ]] || fail "add_subdirectory: package files generated"
-echo "add_subdirectory: the library alone (no tests, examples, bindings or servers; no package files)"
