@@ -179,7 +179,7 @@ def test_import_from_memory_rejects_bad_input_and_writes_nothing(engine):
     for kwargs in ({"format": "xml"}, {"default_currency": "XXZ"}, {"max_rejections": 2_000_000}):
         with pytest.raises(commerce.InvalidArgument):
             engine.catalog.start_import(**kwargs)
-    with pytest.raises(commerce.NotFound):
+    with pytest.raises(commerce.InvalidArgument, match="mapping file"):
         engine.catalog.start_import(mapping_path="/no/such/mapping.json")
     with pytest.raises(TypeError):
         engine.catalog.import_data(12345)

@@ -148,6 +148,7 @@ class ImportProgress(_Value):
     bytes_total: int
     records: int
     imported: int
+    unchanged: int
     rejected: int
     elapsed_s: float
     def __init__(self, **fields: Any) -> None: ...
