@@ -157,7 +157,9 @@ void BindCatalog(py::module_& m) {
       .field("rejected", &ImportReport::rejected, "Records rejected.")
       .field("categories_created", &ImportReport::categories_created, "Categories created by path.")
       .field("rejections", &ImportReport::rejections, "The first max_rejections rejections.")
-      .field("seconds", &ImportReport::seconds, "Wall time of the import.");
+      .field("seconds", &ImportReport::seconds, "Wall time of the import.")
+      .field("cancelled", &ImportReport::cancelled,
+             "ImportStream.cancel() stopped it; what was imported before is kept.");
 
   m.def("category_id_from_path", &CategoryIdFromPath, py::arg("names"),
         "['Cell Phones', 'Prepaid Phones'] -> 'cell-phones/prepaid-phones'.");

@@ -167,6 +167,7 @@ class ImportReport(_Value):
     categories_created: int
     rejections: list[Rejection]
     seconds: float
+    cancelled: bool
     def __init__(self, **fields: Any) -> None: ...
 
 def category_id_from_path(names: Sequence[str]) -> str: ...
