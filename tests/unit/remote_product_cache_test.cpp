@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -77,10 +78,12 @@ std::unique_ptr<SharedCache> OpenCache(Engine& engine, const SharedCacheOptions&
   return std::move(c).value();
 }
 
-const EndpointStats* Find(const std::vector<EndpointStats>& all, const std::string& name) {
+// A copy, not a pointer: AllEndpointStats() returns a temporary (ASan caught the dangling
+// pointer the first form kept).
+std::optional<EndpointStats> Find(const std::vector<EndpointStats>& all, const std::string& name) {
   for (const auto& s : all)
-    if (s.name == name) return &s;
-  return nullptr;
+    if (s.name == name) return s;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -243,8 +246,8 @@ TEST_CASE("shared cache: Redis killed under readers, the engine answers from sto
   auto deadline = std::chrono::steady_clock::now() + 5s;
   BreakerState state = BreakerState::kClosed;
   while (std::chrono::steady_clock::now() < deadline) {
-    const EndpointStats* s = Find(AllEndpointStats(), name);
-    REQUIRE(s != nullptr);
+    const std::optional<EndpointStats> s = Find(AllEndpointStats(), name);
+    REQUIRE(s.has_value());
     state = s->state;
     if (state == BreakerState::kOpen) break;
     std::this_thread::sleep_for(10ms);
@@ -261,7 +264,7 @@ TEST_CASE("shared cache: Redis killed under readers, the engine answers from sto
   redis.Restart();
   deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {
-    state = Find(AllEndpointStats(), name)->state;
+    state = Find(AllEndpointStats(), name).value().state;
     if (state == BreakerState::kClosed) break;
     std::this_thread::sleep_for(20ms);
   }
@@ -271,7 +274,8 @@ TEST_CASE("shared cache: Redis killed under readers, the engine answers from sto
   for (auto& t : readers) t.join();
   CHECK(wrong == 0);
   CHECK(cache->stats().fills > fills_before);  // the new Redis is filled again
-  const EndpointStats* s = Find(AllEndpointStats(), name);
+  const std::optional<EndpointStats> s = Find(AllEndpointStats(), name);
+  REQUIRE(s.has_value());
   CHECK(s->opened >= 1);
   INFO("slowest read " << slowest_us.load() << " us");
   // No read waited much past the endpoint's deadline (50 ms) with its one retry.
