@@ -10,8 +10,8 @@
 // cart); a removal removes exactly what it saw, so a removed item does not come back when an
 // old copy is merged in (Dynamo's known flaw). See docs/carts.md for a worked example.
 //
-// A cart write is one small group-committed mutation that touches only the cart's own record;
-// it never waits behind order placement or indexing beyond the group commit itself.
+// A cart write is one small checked change set, prepared on the caller's thread, touching only
+// the cart's own record: concurrent edits of one cart all apply, none is lost (docs/carts.md).
 // Carts untouched for CartOptions::ttl are removed by a background consumer of the event
 // log (never by the caller), which writes a CartExpired event.
 //

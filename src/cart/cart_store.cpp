@@ -23,6 +23,17 @@ Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_v
   return GetRecord<CartRecord>(view, t.carts, CartKey(cart_id), cart_id, "cart", DecodeCartRecord);
 }
 
+Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_view cart_id,
+                                  ChangeSet& changes) {
+  // The decoder reads the set's copy of the bytes: the view's own are valid only until the
+  // next read of `view`.
+  auto copy_into_set = [&](std::string_view key, std::string_view bytes, CartRecord* r) {
+    changes.expect(t.carts, key, bytes);
+    return DecodeCartRecord(key, changes.value(changes.ops().back()), r);
+  };
+  return GetRecord<CartRecord>(view, t.carts, CartKey(cart_id), cart_id, "cart", copy_into_set);
+}
+
 Status WriteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r,
                        std::string_view previous_customer) {
   const std::string& customer = r.state.customer_id;
@@ -35,10 +46,27 @@ Status WriteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r,
   return txn.put(t.carts, CartKey(r.state.cart_id), EncodeCartRecord(r));
 }
 
+void WriteCartRecord(ChangeSet& changes, const Tables& t, const CartRecord& r,
+                     std::string_view previous_customer) {
+  const std::string& customer = r.state.customer_id;
+  if (previous_customer != customer) {
+    if (!previous_customer.empty())
+      changes.del(t.customer_carts, CustomerCartKey(previous_customer, r.state.cart_id));
+    if (!customer.empty()) changes.put(t.customer_carts, CustomerCartKey(customer, r.state.cart_id), "");
+  }
+  changes.put(t.carts, CartKey(r.state.cart_id), EncodeCartRecord(r));
+}
+
 Status DeleteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r) {
   if (!r.state.customer_id.empty())
     COMMERCE_RETURN_IF_ERROR(txn.del(t.customer_carts, CustomerCartKey(r.state.customer_id, r.state.cart_id)));
   return txn.del(t.carts, CartKey(r.state.cart_id));
+}
+
+void DeleteCartRecord(ChangeSet& changes, const Tables& t, const CartRecord& r) {
+  if (!r.state.customer_id.empty())
+    changes.del(t.customer_carts, CustomerCartKey(r.state.customer_id, r.state.cart_id));
+  changes.del(t.carts, CartKey(r.state.cart_id));
 }
 
 Result<std::vector<CartLine>> LiveCartLines(const CartState& s) {
@@ -89,26 +117,10 @@ Result<Cart> CartFromRecord(const CartRecord& r) {
   return c;
 }
 
-Result<CartSnapshot> ReadCartInTxn(ReadView& view, const Tables& t, std::string_view cart_id) {
-  COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartRecord(view, t, cart_id));
-  CartSnapshot snap;
-  snap.id = r.state.cart_id;
-  snap.customer_id = r.state.customer_id;
-  snap.currency = r.state.currency;
-  COMMERCE_ASSIGN_OR_RETURN(snap.lines, LiveCartLines(r.state));
-  return snap;
-}
+namespace {
 
-Status ClearCartInTxn(WriteTxn& txn, const Tables& t, std::string_view cart_id, int64_t now_ms) {
-  COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartRecord(txn, t, cart_id));
-  CartStateClear(r.state);
-  r.updated_at_ms = now_ms;
-  COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, r.state.customer_id));
-  return AppendCartEvent(txn, t, "CartUpdated", r, now_ms, {{"op", "ordered"}});
-}
-
-Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
-                       const CartRecord& r, int64_t time_ms, CartEventExtra extra) {
+// The data of every Cart* event (docs/events.md), whichever way it is written.
+std::string CartEventData(const CartRecord& r, CartEventExtra extra) {
   EventJson data;
   data.str("cart_id", r.state.cart_id).str("customer_id", r.state.customer_id);
   data.i64("updated_at_ms", r.updated_at_ms);
@@ -116,7 +128,19 @@ Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
     if (const auto* text = std::get_if<std::string_view>(&m.value)) data.str(m.name, *text);
     else data.i64(m.name, std::get<int64_t>(m.value));
   }
-  return AppendEvent(txn, t.events, type, r.state.cart_id, data.done(), time_ms).status();
+  return data.done();
+}
+
+}  // namespace
+
+Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
+                       const CartRecord& r, int64_t time_ms, CartEventExtra extra) {
+  return AppendEvent(txn, t.events, type, r.state.cart_id, CartEventData(r, extra), time_ms).status();
+}
+
+void AppendCartEvent(ChangeSet& changes, const Tables& t, std::string_view type,
+                     const CartRecord& r, int64_t time_ms, CartEventExtra extra) {
+  AppendEvent(changes, t.events, type, r.state.cart_id, CartEventData(r, extra), time_ms);
 }
 
 }  // namespace commerce

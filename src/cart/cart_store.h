@@ -6,7 +6,14 @@
 // versioned. Index `customer_carts`: (customer id, cart id) -> "" while the cart belongs to
 // the customer. Index `cart_expiry` belongs to the expiry consumer (cart_expiry.cpp).
 //
-// Thread safety: these functions run inside one transaction, on that transaction's thread.
+// Two ways to write a cart, with the same record, index rows and events: inside a mutation's
+// transaction (WriteTxn: the guest cart at login, expiry), or into a ChangeSet prepared on the
+// caller's thread against a snapshot (the Carts edits, order placement; docs/storage.md,
+// "Checked changes"): the set expects the cart's bytes as read, so a cart written by someone
+// else in between fails the check and the edit is prepared again over the newer cart.
+//
+// Thread safety: these functions run on the thread of the one transaction or change set
+// they are given.
 #pragma once
 
 #include <cstdint>
@@ -29,15 +36,6 @@ struct CartRecord {
   int64_t updated_at_ms = 0;
 };
 
-// A cart's live lines as order placement needs them (no totals: orders price from the
-// catalog at placement).
-struct CartSnapshot {
-  std::string id;
-  std::string customer_id;
-  std::string currency;
-  std::vector<CartLine> lines;  // live lines only (quantity > 0), sorted by SKU
-};
-
 // The key of a cart in the `carts` table, and of its entry in `customer_carts`.
 std::string CartKey(std::string_view cart_id);
 std::string CustomerCartKey(std::string_view customer_id, std::string_view cart_id);
@@ -45,13 +43,20 @@ std::string CustomerCartKey(std::string_view customer_id, std::string_view cart_
 // NotFound ("no cart with id '<id>'": callers add the field, e.g. WithContext("cart_id")) when
 // absent; Corruption when the record fails to decode.
 Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_view cart_id);
+// As ReadCartRecord, and adds to `changes` an expect of the cart's bytes as read: the set then
+// applies only over that very cart (a cart written since fails the check).
+Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_view cart_id,
+                                  ChangeSet& changes);
 // Writes the record (overwrite) and keeps `customer_carts` in step with its customer:
 // `previous_customer` is the customer the stored record had ("" for none / new cart).
 Status WriteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r,
                        std::string_view previous_customer);
+void WriteCartRecord(ChangeSet& changes, const Tables& t, const CartRecord& r,
+                     std::string_view previous_customer);
 // Deletes the record and its customer_carts row (the expiry index row, if any, is left to
 // the expiry consumer, which drops rows of carts that no longer exist).
 Status DeleteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r);
+void DeleteCartRecord(ChangeSet& changes, const Tables& t, const CartRecord& r);
 
 // The lines a caller sees: live lines sorted by SKU, unit price from the newest live add,
 // line_total = quantity x unit price. A line whose merged adds sum past kMaxQuantity shows
@@ -63,14 +68,6 @@ Result<std::vector<CartLine>> LiveCartLines(const CartState& s);
 // The cart as callers see it: LiveCartLines plus subtotal, item count and time.
 Result<Cart> CartFromRecord(const CartRecord& r);
 
-// NotFound ("no cart with id '<id>'") if absent.
-Result<CartSnapshot> ReadCartInTxn(ReadView& view, const Tables& t, std::string_view cart_id);
-
-// After an order is placed from the cart: records every live dot as removed (so that a
-// stale copy merged in later cannot bring the ordered lines back), updates the cart's time
-// and appends a CartUpdated event, all in `txn`. NotFound if the cart is absent.
-Status ClearCartInTxn(WriteTxn& txn, const Tables& t, std::string_view cart_id, int64_t now_ms);
-
 // Appends a Cart* event ({"cart_id":..., "customer_id":..., "updated_at_ms":...}, then the
 // `extra` members in order, e.g. {{"op", "add"}}) with subject = cart id.
 struct CartEventMember {
@@ -80,5 +77,7 @@ struct CartEventMember {
 using CartEventExtra = std::initializer_list<CartEventMember>;
 Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
                        const CartRecord& r, int64_t time_ms, CartEventExtra extra = {});
+void AppendCartEvent(ChangeSet& changes, const Tables& t, std::string_view type,
+                     const CartRecord& r, int64_t time_ms, CartEventExtra extra = {});
 
 }  // namespace commerce

@@ -1,14 +1,22 @@
-// The Carts API (cart.h): every write is one mutation that reads the cart, edits its
-// CartState with the pure functions of cart_state.cpp (dots made with the engine's replica
-// id), writes the record back with its customer index and appends its event. Arguments are
-// checked before any storage is touched; a check that needs storage (the SKU's product, the
-// cart's currency) fails inside the mutation, which rolls back whole: nothing written.
+// The Carts API (cart.h). Every edit is prepared on the caller's thread against a snapshot
+// and applied by the writer as a checked change set (EngineCore::Apply; docs/storage.md,
+// "Checked changes"): read the cart, edit its CartState with the pure functions of
+// cart_state.cpp (dots made with the engine's replica id), encode the record, its customer
+// index rows and its event. The set expects the cart's bytes as read: an edit that meets a
+// cart written in between (another edit, a merge, an order, expiry) is prepared again over
+// the newer cart, and after EngineCore::kMaxPrepareAttempts on the writer itself, so a cart
+// stays always writable and no edit is lost. The product a price comes from is read, not
+// checked: an add keeps the price it saw, as if made just before a concurrent price change.
+// Arguments are checked before any storage is touched; a check that needs storage (the SKU's
+// product, the cart's currency) fails while preparing: nothing written.
 //
-// Map: create/get/state, then the edits (add, set_quantity, remove, clear), then merge,
-// merge_guest_into_customer and remove_cart.
+// Map: create/get/state, then the edits (add, set_quantity, remove, clear), then merge and
+// remove_cart. merge_guest_into_customer (cart_login.cpp) still writes as a mutation: it
+// picks its target by scanning the customer's carts, a read no check covers.
 #include <functional>
 
 #include "commerce/cart.h"
+#include "cart/cart_codec.h"
 #include "cart/cart_quantity.h"
 #include "cart/cart_store.h"
 #include "catalog/catalog_store.h"
@@ -57,9 +65,18 @@ Result<CartRecord> ReadCartArg(ReadView& view, const Tables& t, std::string_view
   return r;
 }
 
-// One edit of a stored cart: read, edit, check the totals, write, event. `op` goes into the
-// CartUpdated event so that consumers can tell edits apart.
-using Edit = std::function<Status(WriteTxn&, CartRecord&, int64_t now)>;
+// The same, for a write: `changes` expects the cart as read.
+Result<CartRecord> ReadCartArg(ReadView& view, const Tables& t, std::string_view cart_id,
+                               ChangeSet& changes) {
+  auto r = ReadCartRecord(view, t, cart_id, changes);
+  if (!r.ok()) return r.status().WithContext("cart_id");
+  return r;
+}
+
+// One edit of a stored cart: read, edit, check the totals, encode, event. `op` goes into the
+// CartUpdated event so that consumers can tell edits apart. `edit` may run several times
+// (EngineCore::Apply), each time on a freshly read record.
+using Edit = std::function<Status(ReadView&, CartRecord&, int64_t now)>;
 
 Result<Cart> EditCart(EngineCore* core, std::string_view cart_id, const char* op, const Edit& edit) {
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("cart_id", cart_id));
@@ -67,14 +84,16 @@ Result<Cart> EditCart(EngineCore* core, std::string_view cart_id, const char* op
   const int64_t now = EngineCore::NowMs();
   Cart out;
   std::string id(cart_id);
-  COMMERCE_RETURN_IF_ERROR(core->Write([&](WriteTxn& txn) -> Status {
-    COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(txn, t, id));
-    COMMERCE_RETURN_IF_ERROR(edit(txn, r, now));
+  auto prepare = [&](ReadView& view, ChangeSet& changes) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(view, t, id, changes));
+    COMMERCE_RETURN_IF_ERROR(edit(view, r, now));
     r.updated_at_ms = now;
     COMMERCE_ASSIGN_OR_RETURN(out, CartFromRecord(r));
-    COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, r.state.customer_id));
-    return AppendCartEvent(txn, t, "CartUpdated", r, now, {{"op", op}});
-  }));
+    WriteCartRecord(changes, t, r, r.state.customer_id);
+    AppendCartEvent(changes, t, "CartUpdated", r, now, {{"op", op}});
+    return changes.status();
+  };
+  COMMERCE_RETURN_IF_ERROR(core->Apply(prepare).status());
   return out;
 }
 
@@ -143,13 +162,16 @@ Result<Cart> Carts::create(const NewCart& c) {
   const Tables& t = core_->tables;
   const int64_t now = EngineCore::NowMs();
   Cart out;
-  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+  // The id is inserted, not put: a concurrent create of the same id fails the check and is
+  // prepared again, which then answers AlreadyExists.
+  auto prepare = [&](ReadView& view, ChangeSet& changes) -> Status {
     std::string_view unused;
-    Status s = txn.get(t.carts, CartKey(id), &unused);
+    Status s = view.get(t.carts, CartKey(id), &unused);
     if (s.ok()) return Status::AlreadyExists("id: cart '" + id + "' already exists");
     if (!s.IsNotFound()) return s;
+    // Customers are never deleted: the read needs no check.
     if (!c.customer_id.empty())
-      COMMERCE_RETURN_IF_ERROR(CheckCustomerExistsInTxn(txn, t, c.customer_id).WithContext("customer_id"));
+      COMMERCE_RETURN_IF_ERROR(CheckCustomerExistsInTxn(view, t, c.customer_id).WithContext("customer_id"));
     CartRecord r;
     r.state.cart_id = id;
     r.state.currency = c.currency;
@@ -160,9 +182,13 @@ Result<Cart> Carts::create(const NewCart& c) {
     }
     r.created_at_ms = r.updated_at_ms = now;
     COMMERCE_ASSIGN_OR_RETURN(out, CartFromRecord(r));
-    COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, ""));
-    return AppendCartEvent(txn, t, "CartCreated", r, now, {{"currency", r.state.currency}});
-  }));
+    changes.insert(t.carts, CartKey(id), EncodeCartRecord(r));
+    if (!r.state.customer_id.empty())
+      changes.put(t.customer_carts, CustomerCartKey(r.state.customer_id, id), "");
+    AppendCartEvent(changes, t, "CartCreated", r, now, {{"currency", r.state.currency}});
+    return changes.status();
+  };
+  COMMERCE_RETURN_IF_ERROR(core_->Apply(prepare).status());
   return out;
 }
 
@@ -184,8 +210,8 @@ Result<Cart> Carts::add(std::string_view cart_id, std::string_view sku, int64_t 
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("sku", sku));
   COMMERCE_RETURN_IF_ERROR(CheckCartQuantity(quantity, 1));
   std::string s(sku);
-  return EditCart(core_, cart_id, "add", [&](WriteTxn& txn, CartRecord& r, int64_t now) -> Status {
-    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(txn, core_->tables, s, r.state.currency));
+  return EditCart(core_, cart_id, "add", [&](ReadView& view, CartRecord& r, int64_t now) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(view, core_->tables, s, r.state.currency));
     return CartStateAdd(r.state, core_->replica_id, s, quantity, price, now);
   });
 }
@@ -195,8 +221,8 @@ Result<Cart> Carts::set_quantity(std::string_view cart_id, std::string_view sku,
   COMMERCE_RETURN_IF_ERROR(CheckCartQuantity(quantity, 0));
   if (quantity == 0) return remove(cart_id, sku);  // no price needed: the SKU may be gone
   std::string s(sku);
-  return EditCart(core_, cart_id, "set_quantity", [&](WriteTxn& txn, CartRecord& r, int64_t now) -> Status {
-    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(txn, core_->tables, s, r.state.currency));
+  return EditCart(core_, cart_id, "set_quantity", [&](ReadView& view, CartRecord& r, int64_t now) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(view, core_->tables, s, r.state.currency));
     return CartStateSetQuantity(r.state, core_->replica_id, s, quantity, price, now);
   });
 }
@@ -206,14 +232,14 @@ Result<Cart> Carts::remove(std::string_view cart_id, std::string_view sku) {
   // Removing a line that is not there is not an error (a retried request is harmless), and
   // it still counts as a touch of the cart.
   std::string s(sku);
-  return EditCart(core_, cart_id, "remove", [&](WriteTxn&, CartRecord& r, int64_t) {
+  return EditCart(core_, cart_id, "remove", [&](ReadView&, CartRecord& r, int64_t) {
     CartStateRemove(r.state, s);
     return Status::OK();
   });
 }
 
 Result<Cart> Carts::clear(std::string_view cart_id) {
-  return EditCart(core_, cart_id, "clear", [&](WriteTxn&, CartRecord& r, int64_t) {
+  return EditCart(core_, cart_id, "clear", [&](ReadView&, CartRecord& r, int64_t) {
     CartStateClear(r.state);
     return Status::OK();
   });
@@ -225,19 +251,21 @@ Result<Cart> Carts::merge(std::string_view cart_id, const CartState& other) {
   const int64_t now = EngineCore::NowMs();
   std::string id(cart_id);
   Cart out;
-  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
-    COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(txn, t, id));
+  auto prepare = [&](ReadView& view, ChangeSet& changes) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(view, t, id, changes));
     COMMERCE_RETURN_IF_ERROR(CheckForeignState(other, id, r.state.currency));
     const std::string previous_customer = r.state.customer_id;
     COMMERCE_ASSIGN_OR_RETURN(r.state, MergeCartStates(r.state, other));
     COMMERCE_RETURN_IF_ERROR(CheckMergedSize(DotCount(r.state)));
     if (!r.state.customer_id.empty() && r.state.customer_id != previous_customer)
-      COMMERCE_RETURN_IF_ERROR(CheckCustomerExistsInTxn(txn, t, r.state.customer_id).WithContext("customer_id"));
+      COMMERCE_RETURN_IF_ERROR(CheckCustomerExistsInTxn(view, t, r.state.customer_id).WithContext("customer_id"));
     r.updated_at_ms = now;
     COMMERCE_ASSIGN_OR_RETURN(out, CartFromRecord(r));
-    COMMERCE_RETURN_IF_ERROR(WriteCartRecord(txn, t, r, previous_customer));
-    return AppendCartEvent(txn, t, "CartMerged", r, now);
-  }));
+    WriteCartRecord(changes, t, r, previous_customer);
+    AppendCartEvent(changes, t, "CartMerged", r, now);
+    return changes.status();
+  };
+  COMMERCE_RETURN_IF_ERROR(core_->Apply(prepare).status());
   return out;
 }
 
@@ -246,11 +274,13 @@ Status Carts::remove_cart(std::string_view cart_id) {
   const Tables& t = core_->tables;
   const int64_t now = EngineCore::NowMs();
   std::string id(cart_id);
-  return core_->Write([&](WriteTxn& txn) -> Status {
-    COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(txn, t, id));
-    COMMERCE_RETURN_IF_ERROR(DeleteCartRecord(txn, t, r));
-    return AppendCartEvent(txn, t, "CartDeleted", r, now, {{"reason", "removed"}});
-  });
+  auto prepare = [&](ReadView& view, ChangeSet& changes) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(view, t, id, changes));
+    DeleteCartRecord(changes, t, r);
+    AppendCartEvent(changes, t, "CartDeleted", r, now, {{"reason", "removed"}});
+    return changes.status();
+  };
+  return core_->Apply(prepare).status();
 }
 
 }  // namespace commerce

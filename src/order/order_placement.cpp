@@ -3,7 +3,6 @@
 #include <map>
 #include <optional>
 
-#include "cart/cart_codec.h"
 #include "cart/cart_store.h"
 #include "catalog/catalog_store.h"
 #include "catalog/product_codec.h"
@@ -34,8 +33,7 @@ struct Wanted {
 struct Request {
   std::vector<Wanted> lines;
   std::string currency;  // "" until a cart or the first priced line decides it
-  // A cart order: the cart record as read (the set expects it unchanged) and decoded.
-  std::string cart_bytes;
+  // A cart order: the cart record as read (the set expects its bytes unchanged).
   CartRecord cart;
 };
 
@@ -46,7 +44,7 @@ Status CheckCustomer(ReadView& view, const Tables& t, const std::string& id) {
   return s;
 }
 
-Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r) {
+Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r, ChangeSet& changes) {
   Request req;
   req.currency = r.currency;
   if (r.cart_id.empty()) {
@@ -55,15 +53,9 @@ Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r) {
                            "lines[" + std::to_string(i) + "].sku"});
     return req;
   }
-  const std::string key = CartKey(r.cart_id);
-  std::string_view bytes;
-  Status got = view.get(t.carts, key, &bytes);
-  if (got.IsNotFound())
-    return Status::NotFound("cart_id: no cart with id '" + r.cart_id + "'");
-  COMMERCE_RETURN_IF_ERROR(got);
-  req.cart_bytes.assign(bytes);
-  Status decoded = DecodeCartRecord(key, req.cart_bytes, &req.cart);
-  if (!decoded.ok()) return decoded.WithContext("cart_id: cart '" + r.cart_id + "'");
+  auto read = ReadCartRecord(view, t, r.cart_id, changes);
+  if (!read.ok()) return read.status().WithContext("cart_id");
+  req.cart = std::move(read).value();
   COMMERCE_ASSIGN_OR_RETURN(auto live, LiveCartLines(req.cart.state));
   const CartState& cart = req.cart.state;
   if (!cart.customer_id.empty() && cart.customer_id != r.customer_id)
@@ -212,7 +204,7 @@ Status PreparePlacement(ReadView& view, const Tables& t, const PricingPolicy& pr
     return Status::OK();  // nothing to write
   }
   COMMERCE_RETURN_IF_ERROR(CheckCustomer(view, t, r.customer_id));
-  COMMERCE_ASSIGN_OR_RETURN(Request req, LinesOf(view, t, r));
+  COMMERCE_ASSIGN_OR_RETURN(Request req, LinesOf(view, t, r, changes));
   COMMERCE_ASSIGN_OR_RETURN(std::vector<OrderLine> lines, PriceLines(view, t, req, changes));
 
   COMMERCE_ASSIGN_OR_RETURN(auto warehouses, ReadAvailability(view, t, req.lines));
@@ -287,18 +279,13 @@ Status PreparePlacement(ReadView& view, const Tables& t, const PricingPolicy& pr
                          kStockCounters, {"on_hand", "reserved"});
     }
   if (!r.cart_id.empty()) {
-    const std::string cart_key = CartKey(r.cart_id);
-    changes.expect(t.carts, cart_key, req.cart_bytes);
+    // The set expects the cart as read (LinesOf). Every live dot is recorded as removed, so
+    // that a stale copy merged in later cannot bring the ordered lines back.
     CartRecord cleared = std::move(req.cart);
-    // Every live dot recorded as removed, so that a stale copy merged in later cannot bring
-    // the ordered lines back.
     CartStateClear(cleared.state);
     cleared.updated_at_ms = now_ms;
-    changes.put(t.carts, cart_key, EncodeCartRecord(cleared));
-    EventJson data;  // as AppendCartEvent (cart_store.h) writes it
-    data.str("cart_id", cleared.state.cart_id).str("customer_id", cleared.state.customer_id);
-    data.i64("updated_at_ms", cleared.updated_at_ms).str("op", "ordered");
-    AppendEvent(changes, t.events, "CartUpdated", cleared.state.cart_id, data.done(), now_ms);
+    WriteCartRecord(changes, t, cleared, cleared.state.customer_id);
+    AppendCartEvent(changes, t, "CartUpdated", cleared, now_ms, {{"op", "ordered"}});
   }
   COMMERCE_RETURN_IF_ERROR(changes.status());
   out->order = std::move(o);

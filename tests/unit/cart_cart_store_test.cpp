@@ -10,6 +10,7 @@
 
 #include "cart/cart_codec.h"
 #include "cart/cart_store.h"
+#include "commerce/storage.h"
 #include "commerce/engine.h"
 #include "common/key.h"
 #include "test_dir.h"
@@ -121,4 +122,94 @@ TEST_CASE("cart store: the record round-trips, and garbage is Corruption", "[car
   Status s = commerce::DecodeCartRecord(key, bytes.substr(0, bytes.size() / 2), &junk);
   CHECK(s.code() == Code::kCorruption);
   CHECK(s.message().find("carts (\"c1\")") != std::string::npos);
+}
+
+TEST_CASE("cart store: a cart write prepared over a cart written since fails its check and writes "
+          "nothing", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  commerce::testing::TempDir dir;
+  commerce::StorageOptions o;
+  o.path = dir.path();
+  o.driver = driver;
+  auto opened = commerce::OpenStorage(o);
+  REQUIRE(opened.ok());
+  commerce::Storage& storage = **opened;
+  commerce::Tables t;
+  for (const auto& [member, name] : commerce::kTableNames) {
+    auto table = storage.table(name);
+    REQUIRE(table.ok());
+    t.*member = *table;
+  }
+  auto apply = [&](commerce::ChangeSet changes) { return storage.apply(std::move(changes)); };
+  auto read_cart = [&]() {
+    auto snap = storage.read();
+    REQUIRE(snap.ok());
+    auto r = commerce::ReadCartRecord(**snap, t, "c1");
+    REQUIRE(r.ok());
+    return std::move(r).value();
+  };
+
+  // Absent: NotFound, and the set is left empty.
+  {
+    auto snap = storage.read();
+    REQUIRE(snap.ok());
+    commerce::ChangeSet changes;
+    CHECK(commerce::ReadCartRecord(**snap, t, "c1", changes).status().code() == Code::kNotFound);
+    CHECK(changes.empty());
+  }
+  CartRecord created;
+  created.state.cart_id = "c1";
+  created.state.currency = "USD";
+  created.state.customer_id = "cus-1";
+  commerce::ChangeSet create;
+  commerce::WriteCartRecord(create, t, created, "");
+  commerce::AppendCartEvent(create, t, "CartCreated", created, 1);
+  REQUIRE(apply(std::move(create)).status.ok());
+
+  // An edit prepared against a snapshot...
+  commerce::ChangeSet stale;
+  {
+    auto snap = storage.read();
+    REQUIRE(snap.ok());
+    auto r = commerce::ReadCartRecord(**snap, t, "c1", stale);
+    REQUIRE(r.ok());
+    REQUIRE(commerce::CartStateAdd(r->state, "r1", "MUG", 1, Usd(899), 2).ok());
+    commerce::WriteCartRecord(stale, t, *r, "cus-1");
+    commerce::AppendCartEvent(stale, t, "CartUpdated", *r, 2, {{"op", "add"}});
+  }
+  // ...while another writer edits the cart and gives it to another customer.
+  {
+    auto snap = storage.read();
+    REQUIRE(snap.ok());
+    commerce::ChangeSet other;
+    auto r = commerce::ReadCartRecord(**snap, t, "c1", other);
+    REQUIRE(r.ok());
+    REQUIRE(commerce::CartStateAdd(r->state, "r2", "TEE", 2, Usd(1500), 3).ok());
+    r->state.customer_id = "cus-2";
+    commerce::WriteCartRecord(other, t, *r, "cus-1");
+    commerce::AppendCartEvent(other, t, "CartUpdated", *r, 3, {{"op", "add"}});
+    auto applied = apply(std::move(other));
+    REQUIRE(applied.status.ok());
+    CHECK(applied.seqs == std::vector<uint64_t>{2});
+  }
+  auto result = apply(std::move(stale));
+  CHECK(result.status.code() == Code::kConflict);
+  CHECK(result.failure == commerce::CheckFailure::kChanged);
+  CHECK(result.failed_op == 0);
+  CHECK(result.seqs.empty());
+
+  // The stored cart is the other writer's; its customer index moved with it; no third event.
+  CartRecord stored = read_cart();
+  CHECK(commerce::CartStateQuantity(stored.state, "TEE") == 2);
+  CHECK(commerce::CartStateQuantity(stored.state, "MUG") == 0);
+  auto snap = storage.read();
+  REQUIRE(snap.ok());
+  auto index = (*snap)->scan(t.customer_carts, "", "", 0);
+  REQUIRE(index.ok());
+  REQUIRE(index->size() == 1);
+  CHECK(index->front().key == commerce::CustomerCartKey("cus-2", "c1"));
+  auto events = (*snap)->scan(t.events, "", "", 0);
+  REQUIRE(events.ok());
+  CHECK(events->size() == 2);
 }
