@@ -147,7 +147,19 @@ void BindOrder(py::module_& m) {
             return o.list_by_status(status, list_opts(std::move(cursor), limit));
           },
           py::arg("status"), py::arg("cursor") = "", py::arg("limit") = 50, ReleaseGil(),
-          "One page of the orders in a status, oldest first. See iter_by_status().");
+          "One page of the orders in a status, oldest first. See iter_by_status().")
+      .def(
+          "_list",
+          [list_opts](Orders& o, std::vector<OrderStatus> statuses, std::string customer_id,
+                      std::optional<int64_t> created_from_ms, std::optional<int64_t> created_before_ms,
+                      std::string cursor, size_t limit) {
+            OrderFilter f{std::move(statuses), std::move(customer_id), created_from_ms,
+                          created_before_ms};
+            return o.list(f, list_opts(std::move(cursor), limit));
+          },
+          py::arg("statuses"), py::arg("customer_id"), py::arg("created_from_ms"),
+          py::arg("created_before_ms"), py::arg("cursor"), py::arg("limit"), ReleaseGil(),
+          "Orders::list; Orders.list() (commerce/_api.py) is the Python face of it.");
 }
 
 }  // namespace commerce::python

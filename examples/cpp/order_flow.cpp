@@ -1,6 +1,7 @@
 // From an empty store to a delivered order: catalog -> warehouses and stock -> customer ->
 // cart -> order (placed three times with one idempotency key, the last with place_async: one order)
-// -> pay -> fulfil -> ship -> deliver, printing each step and the stock it moved.
+// -> pay -> fulfil -> ship -> deliver, printing each step and the stock it moved; then the
+// listings of orders (by customer; every order by status and time).
 //   build/bin/example_order_flow /tmp/shop
 // Safe to run again on the same directory: each run adds stock and places a new order.
 #include <commerce/engine.h>
@@ -191,5 +192,15 @@ int main(int argc, char** argv) {
   std::cout << n << ". ada has " << mine.items.size() << " order(s) on this page, newest "
             << mine.items.front().id << " (" << OrderStatusName(mine.items.front().status)
             << ")\n";
+
+  // 7. Every order delivered in the last hour, whoever placed it, oldest first: Orders::list
+  //    filters by statuses, customer and created_at range (follow next_cursor for more pages;
+  //    the cursor lists an order once even if it changes status meanwhile).
+  const int64_t hour_ago = order.created_at_ms - 3600 * 1000;
+  auto delivered = Must(engine->orders().list({.statuses = {OrderStatus::kDelivered}, .created_from_ms = hour_ago},
+                                              {.limit = 100}),
+                        "list");
+  std::cout << n + 1 << ". delivered in the last hour: " << delivered.items.size()
+            << " order(s) on this page, the latest " << delivered.items.back().id << "\n";
   return 0;
 }

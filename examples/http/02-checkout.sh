@@ -37,3 +37,8 @@ for to in paid fulfilling shipped; do
 done
 curl -sS -H "$STORE" "$BASE/v1/stock/TEE-M"
 # {"sku":"TEE-M","on_hand":8,"reserved":0,"available":8,...} on a fresh store (+8 a run)
+
+say "this customer's shipped orders, oldest first (admin; GET /v1/orders filters every order)"
+curl -sS -H "$ADMIN" "$BASE/v1/orders?customer_id=$CUSTOMER&status=shipped&limit=100" \
+  | grep -o '"id":"ord-[0-9a-f]*"'
+# "id":"ord-..." once per run of this script on the same server

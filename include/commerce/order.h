@@ -134,6 +134,14 @@ struct OrderListOptions {
   size_t limit = 50;  // 1..1000
 };
 
+// Which orders Orders::list answers: each field that is set narrows the list (all must hold).
+struct OrderFilter {
+  std::vector<OrderStatus> statuses;         // in any of these; empty: in any status
+  std::string customer_id;                   // of this customer; "": of any customer
+  std::optional<int64_t> created_from_ms;    // created_at_ms >= this
+  std::optional<int64_t> created_before_ms;  // created_at_ms < this
+};
+
 class COMMERCE_EXPORT Orders {
  public:
   // Handed out by Engine (engine.h), which owns it; not copyable.
@@ -168,6 +176,16 @@ class COMMERCE_EXPORT Orders {
   Result<Page<Order>> list_by_customer(std::string_view customer_id, OrderListOptions o = {});
   // Orders currently in `status`, oldest first (a work queue for fulfilment).
   Result<Page<Order>> list_by_status(OrderStatus status, OrderListOptions o = {});
+  // Every order that matches `filter`, in placement order (oldest first), a page at a time.
+  // The cursor is a placement sequence number, so an order that changes status while a client
+  // pages is still listed once. Statuses and customer narrow the walk through their indexes;
+  // the time range is checked order by order, and one page looks at no more than
+  // kOrderListScanBudget orders, so it may hold fewer than `limit` (even none) while its
+  // next_cursor says there is more to look at: follow next_cursor until it is empty.
+  // InvalidArgument for a bad filter (an unknown status, a negative time, an empty range) or
+  // cursor; NotFound for a customer that does not exist.
+  Result<Page<Order>> list(const OrderFilter& filter, OrderListOptions o = {});
+  static constexpr size_t kOrderListScanBudget = 10'000;
 
  private:
   friend class Engine;

@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "common/ids.h"
@@ -102,16 +103,26 @@ Result<Order> Orders::transition(std::string_view order_id, OrderStatus to, Tran
   return out;
 }
 
+namespace {
+
+// NotFound, naming it, when there is no customer `customer_id`: a listing of its orders would
+// otherwise be empty, as for a customer with none.
+Status CustomerExists(ReadView& view, const Tables& t, std::string_view customer_id) {
+  std::string_view unused;
+  Status s = view.get(t.customers, KeyBuilder().str(customer_id).key(), &unused);
+  if (s.IsNotFound())
+    return Status::NotFound("customer_id: no customer with id '" + std::string(customer_id) + "'");
+  return s;
+}
+
+}  // namespace
+
 Result<Page<Order>> Orders::list_by_customer(std::string_view customer_id, OrderListOptions o) {
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("customer_id", customer_id, 64));
   COMMERCE_RETURN_IF_ERROR(ValidateListOptions(o));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
   const Tables& t = core_->tables;
-  std::string_view unused;
-  Status s = txn->get(t.customers, KeyBuilder().str(customer_id).key(), &unused);
-  if (s.IsNotFound())
-    return Status::NotFound("customer_id: no customer with id '" + std::string(customer_id) + "'");
-  COMMERCE_RETURN_IF_ERROR(s);
+  COMMERCE_RETURN_IF_ERROR(CustomerExists(*txn, t, customer_id));
   return ListCustomerOrders(*txn, t, customer_id, o.cursor, o.limit);
 }
 
@@ -122,6 +133,34 @@ Result<Page<Order>> Orders::list_by_status(OrderStatus status, OrderListOptions 
   COMMERCE_RETURN_IF_ERROR(ValidateListOptions(o));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
   return ListStatusOrders(*txn, core_->tables, status, o.cursor, o.limit);
+}
+
+Result<Page<Order>> Orders::list(const OrderFilter& filter, OrderListOptions o) {
+  OrderFilter f = filter;
+  for (OrderStatus s : f.statuses)
+    if (static_cast<uint8_t>(s) > static_cast<uint8_t>(OrderStatus::kRefunded))
+      return Status::InvalidArgument("statuses: " + std::to_string(static_cast<int>(s)) +
+                                     " is not an order status");
+  // Each status once: the walk merges one index per status.
+  std::sort(f.statuses.begin(), f.statuses.end());
+  f.statuses.erase(std::unique(f.statuses.begin(), f.statuses.end()), f.statuses.end());
+  if (!f.customer_id.empty())
+    COMMERCE_RETURN_IF_ERROR(CheckIdentifier("customer_id", f.customer_id, 64));
+  if (f.created_from_ms && *f.created_from_ms < 0)
+    return Status::InvalidArgument("created_from_ms: " + std::to_string(*f.created_from_ms) +
+                                   " is before 1970");
+  if (f.created_before_ms && *f.created_before_ms < 0)
+    return Status::InvalidArgument("created_before_ms: " + std::to_string(*f.created_before_ms) +
+                                   " is before 1970");
+  if (f.created_from_ms && f.created_before_ms && *f.created_from_ms >= *f.created_before_ms)
+    return Status::InvalidArgument("created_before_ms: " + std::to_string(*f.created_before_ms) +
+                                   " is not after created_from_ms " +
+                                   std::to_string(*f.created_from_ms) + " (an empty range)");
+  COMMERCE_RETURN_IF_ERROR(ValidateListOptions(o));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  const Tables& t = core_->tables;
+  if (!f.customer_id.empty()) COMMERCE_RETURN_IF_ERROR(CustomerExists(*txn, t, f.customer_id));
+  return ListFilteredOrders(*txn, t, f, o.cursor, o.limit, kOrderListScanBudget);
 }
 
 }  // namespace commerce

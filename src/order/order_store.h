@@ -58,5 +58,11 @@ Result<Page<Order>> ListCustomerOrders(ReadView& view, const Tables& t,
                                        size_t limit);
 Result<Page<Order>> ListStatusOrders(ReadView& view, const Tables& t, OrderStatus status,
                                      std::string_view cursor, size_t limit);
+// The orders that match a checked filter (Orders::list), in placement (seq) order: a merge of
+// the status indexes of the filter's statuses (all of them when it names none), or, for one
+// customer, that customer's index read whole and turned round (it is newest first, and a
+// customer's orders are few). Looks at no more than `scan_budget` orders.
+Result<Page<Order>> ListFilteredOrders(ReadView& view, const Tables& t, const OrderFilter& filter,
+                                       std::string_view cursor, size_t limit, size_t scan_budget);
 
 }  // namespace commerce

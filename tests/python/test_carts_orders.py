@@ -2,7 +2,9 @@
 tests/unit/cart_carts_test.cpp and order_order_test.cpp; listings, iterators and the
 DataFrame exports."""
 
+import datetime
 import decimal
+import time
 
 import pytest
 
@@ -333,3 +335,53 @@ def test_listings_iterators_and_dataframes(shop):
         shop.orders.to_dataframe(money="float")
     empty = commerce.orders_to_dataframe([])
     assert list(empty.columns) == commerce._bulk.ORDER_COLUMNS and len(empty) == 0
+
+
+def test_list_filters_every_order_by_statuses_customer_and_time(shop):
+    pd = pytest.importorskip("pandas")
+    stock(shop, "MUG", "east-1", 100)
+    shop.customers.create(commerce.Customer(id="c2", email="bob@example.com"))
+    orders = []
+    for i in range(6):
+        while orders and time.time() * 1000 <= orders[-1].created_at_ms + 1:
+            time.sleep(0.001)  # distinct creation times, so that a range can fall between two
+        orders.append(shop.orders.place(idempotency_key="k%d" % i, customer_id="c2" if i in (1, 4) else "c1",
+                                        lines=[{"sku": "MUG", "quantity": 1}], shipping_address=address()))
+    ids = [o.id for o in orders]
+    shop.orders.transition(ids[0], "paid")
+    shop.orders.transition(ids[4], "paid")
+    shop.orders.transition(ids[2], "cancelled")
+
+    def listed(**filters):
+        return [o.id for o in shop.orders.iter(page_size=2, **filters)]
+
+    assert listed() == ids  # every order, in placement order
+    assert [o.id for o in shop.orders.iter_all(page_size=1)] == ids
+    assert listed(status="paid") == [ids[0], ids[4]]
+    assert listed(status=["paid", commerce.OrderStatus.CANCELLED]) == [ids[0], ids[2], ids[4]]
+    assert listed(customer_id="c2") == [ids[1], ids[4]]  # oldest first
+    assert listed(customer_id="c2", status="placed") == [ids[1]]
+    t = [o.created_at_ms for o in orders]
+    assert listed(created_from=t[2], created_before=t[5]) == ids[2:5]
+    utc = datetime.timezone.utc
+    assert listed(created_from=datetime.datetime.fromtimestamp(t[3] / 1000, utc)) == ids[3:]
+    assert listed(created_before=pd.Timestamp(t[1], unit="ms", tz="UTC")) == ids[:1]
+    page = shop.orders.list(status="placed", limit=1)
+    assert [o.id for o in page.items] == [ids[1]] and page.next_cursor
+
+    df = shop.orders.to_dataframe(status=["paid", "cancelled"], customer_id="c1")
+    assert list(df["order_id"]) == [ids[0], ids[2]]
+    assert len(shop.orders.to_dataframe(created_from=t[4], lines=True)) == 2
+
+    # Bad filters: the engine's InvalidArgument / NotFound, or TypeError for what is not a time.
+    for bad, error in [(dict(status="lost"), commerce.InvalidArgument),
+                       (dict(status=["paid", "lost"]), commerce.InvalidArgument),
+                       (dict(customer_id="nobody"), commerce.NotFound),
+                       (dict(created_from=-1), commerce.InvalidArgument),
+                       (dict(created_from=t[3], created_before=t[3]), commerce.InvalidArgument),
+                       (dict(created_from=datetime.datetime(2026, 1, 1)), TypeError),  # no time zone
+                       (dict(created_before="yesterday"), TypeError),
+                       (dict(limit=0), commerce.InvalidArgument),
+                       (dict(cursor="x"), commerce.InvalidArgument)]:
+        with pytest.raises(error):
+            shop.orders.list(**bad)

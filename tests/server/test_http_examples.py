@@ -1,6 +1,7 @@
 """The curl sessions of examples/http run against a server with the example keys, and run again
 on the same server (issue 16, defect 9: 02-checkout.sh could not run twice)."""
 import os
+import re
 import subprocess
 import tempfile
 
@@ -36,6 +37,9 @@ def test_the_sessions_run_and_run_again():
                 placed = [line for line in out.splitlines() if line.startswith('{"id":"ord-')]
                 assert len(placed) == 2 and placed[0] == placed[1], out  # one order, twice
                 orders.add(placed[0])
+                # GET /v1/orders?customer_id=&status=shipped: this run's order and the runs' before
+                shipped = re.findall(r'^"id":"(ord-[0-9a-f]+)"$', out, re.M)
+                assert len(shipped) == run and placed[0].startswith('{"id":"%s"' % shipped[-1]), out
             assert len(orders) == 2  # each run its own order
             assert '"hits"' in session("03-search.sh", server.base)
             session("04-errors-and-ops.sh", server.base)

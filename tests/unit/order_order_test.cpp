@@ -19,6 +19,8 @@
 #include "commerce/engine.h"
 #include "common/key.h"
 #include "common/record_frame.h"
+#include "engine/engine_core.h"
+#include "order/order_store.h"
 #include "test_dir.h"
 
 namespace {
@@ -81,6 +83,12 @@ class Shop {
   }
 
   Engine& e() { return *engine_; }
+  const std::string& path() const { return dir_.path(); }
+  // Closes the engine (the store stays in path(), for a test that opens it by other means).
+  void Close() {
+    REQUIRE(engine_->close().ok());
+    engine_.reset();
+  }
   Orders& orders() { return engine_->orders(); }
   Inventory& inv() { return engine_->inventory(); }
 
@@ -684,6 +692,28 @@ TEST_CASE("allocation through placement: region, priority, fewest shipments, nev
   CHECK(none.status().message() == "sku 'TEE-S': 0 available in total, 1 requested");
 }
 
+namespace {
+
+// The ids of every page of `list(options)` with pages of `limit`, following next_cursor.
+template <typename List>
+std::vector<std::vector<std::string>> Pages(List list, size_t limit) {
+  std::vector<std::vector<std::string>> out;
+  OrderListOptions o{.cursor = "", .limit = limit};
+  for (int guard = 0; guard < 100; ++guard) {
+    auto page = list(o);
+    INFO(page.status().ToString());
+    REQUIRE(page.ok());
+    out.emplace_back();
+    for (const auto& order : page->items) out.back().push_back(order.id);
+    if (page->next_cursor.empty()) return out;
+    o.cursor = page->next_cursor;
+  }
+  FAIL("no end to the pages");
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("listings: a customer's orders newest first, a status oldest first, with cursors",
           "[orders]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
@@ -697,21 +727,7 @@ TEST_CASE("listings: a customer's orders newest first, a status oldest first, wi
     all.push_back(o.id);
     if (customer == "c1") c1.push_back(o.id);
   }
-  auto pages = [&](auto list, size_t limit) {
-    std::vector<std::vector<std::string>> out;
-    OrderListOptions o{.cursor = "", .limit = limit};
-    for (int guard = 0; guard < 100; ++guard) {
-      auto page = list(o);
-      INFO(page.status().ToString());
-      REQUIRE(page.ok());
-      out.emplace_back();
-      for (const auto& order : page->items) out.back().push_back(order.id);
-      if (page->next_cursor.empty()) return out;
-      o.cursor = page->next_cursor;
-    }
-    FAIL("no end to the pages");
-    return out;
-  };
+  auto pages = [](auto list, size_t limit) { return Pages(list, limit); };
   auto by_c1 = [&](OrderListOptions o) { return shop.orders().list_by_customer("c1", o); };
   auto placed = [&](OrderListOptions o) { return shop.orders().list_by_status(OrderStatus::kPlaced, o); };
 
@@ -765,6 +781,164 @@ TEST_CASE("listings: a customer's orders newest first, a status oldest first, wi
   REQUIRE(empty.ok());
   CHECK(empty->items.empty());
   CHECK(empty->next_cursor.empty());
+}
+
+// The ids of every page of `list(filter)` with pages of `limit`, following next_cursor.
+static std::vector<std::vector<std::string>> ListPages(Orders& orders, const OrderFilter& filter, size_t limit) {
+  return Pages([&](OrderListOptions o) { return orders.list(filter, o); }, limit);
+}
+
+static std::vector<std::string> Flat(const std::vector<std::vector<std::string>>& pages) {
+  std::vector<std::string> out;
+  for (const auto& p : pages) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+TEST_CASE("list: every order, or by statuses, customer and time, in placement order, once each",
+          "[orders]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.Stock("MUG", "east-1", 100);
+  std::vector<Order> all;
+  for (int i = 0; i < 7; ++i) {
+    if (!all.empty())  // distinct creation times, so that a time range can fall between two
+      while (EngineCore::NowMs() <= all.back().created_at_ms) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    all.push_back(shop.Place(Req("k" + std::to_string(i), {{"MUG", 1}}, i % 3 == 2 ? "c2" : "c1")));
+  }
+  auto ids = [&](std::initializer_list<int> which) {
+    std::vector<std::string> out;
+    for (int i : which) out.push_back(all[i].id);
+    return out;
+  };
+  Orders& orders = shop.orders();
+
+  // Every order, oldest first, in pages.
+  auto every = ListPages(orders, {}, 3);
+  CHECK(every == std::vector<std::vector<std::string>>{ids({0, 1, 2}), ids({3, 4, 5}), ids({6})});
+
+  // An order that changes status while a client pages is listed once: before (all[0]) or
+  // after (all[3]) the cursor, moving from one status index to another.
+  auto first = orders.list({}, {.cursor = "", .limit = 2});
+  REQUIRE(first.ok());
+  CHECK(first->items.size() == 2);
+  shop.Move(all[0].id, OrderStatus::kPaid);
+  shop.Move(all[3].id, OrderStatus::kPaid);
+  shop.Move(all[1].id, OrderStatus::kPaid);
+  shop.Move(all[2].id, OrderStatus::kCancelled);
+  std::vector<std::string> rest;
+  for (OrderListOptions o{.cursor = first->next_cursor, .limit = 1}; !o.cursor.empty();) {
+    auto page = orders.list({}, o);
+    REQUIRE(page.ok());
+    for (const auto& order : page->items) rest.push_back(order.id);
+    o.cursor = page->next_cursor;
+  }
+  CHECK(rest == ids({2, 3, 4, 5, 6}));
+
+  // Statuses: any of them (each once however often named); the others are left out.
+  CHECK(Flat(ListPages(orders, {.statuses = {OrderStatus::kPaid, OrderStatus::kCancelled}}, 2)) ==
+        ids({0, 1, 2, 3}));
+  CHECK(Flat(ListPages(orders, {.statuses = {OrderStatus::kPaid, OrderStatus::kPaid}}, 50)) ==
+        ids({0, 1, 3}));
+  CHECK(Flat(ListPages(orders, {.statuses = {OrderStatus::kPlaced}}, 50)) == ids({4, 5, 6}));
+  CHECK(Flat(ListPages(orders, {.statuses = {OrderStatus::kRefunded}}, 50)).empty());
+
+  // A customer's orders, oldest first here (list_by_customer is newest first), with pages and
+  // the other filters.
+  CHECK(ListPages(orders, {.customer_id = "c2"}, 1) ==
+        std::vector<std::vector<std::string>>{ids({2}), ids({5})});
+  CHECK(Flat(ListPages(orders, {.customer_id = "c1"}, 2)) == ids({0, 1, 3, 4, 6}));
+  CHECK(Flat(ListPages(orders, {.statuses = {OrderStatus::kPlaced}, .customer_id = "c2"}, 50)) ==
+        ids({5}));
+  CHECK(Flat(ListPages(orders, {.statuses = {OrderStatus::kPaid}, .customer_id = "c1"}, 50)) ==
+        ids({0, 1, 3}));
+
+  // created_from_ms <= created_at_ms < created_before_ms.
+  OrderFilter window{.created_from_ms = all[2].created_at_ms, .created_before_ms = all[5].created_at_ms};
+  CHECK(Flat(ListPages(orders, window, 2)) == ids({2, 3, 4}));
+  CHECK(Flat(ListPages(orders, {.created_from_ms = all[6].created_at_ms}, 50)) == ids({6}));
+  CHECK(Flat(ListPages(orders, {.created_before_ms = all[1].created_at_ms}, 50)) == ids({0}));
+  window.customer_id = "c1";
+  window.statuses = {OrderStatus::kPaid};
+  CHECK(Flat(ListPages(orders, window, 50)) == ids({3}));
+
+  // Bad filters and options: InvalidArgument (NotFound for a customer that does not exist),
+  // each naming the field.
+  auto code_and_field = [&](const OrderFilter& f, OrderListOptions o, Code code, const std::string& field) {
+    auto r = orders.list(f, o);
+    INFO(field << ": " << r.status().ToString());
+    CHECK(r.status().code() == code);
+    CHECK(r.status().message().rfind(field + ": ", 0) == 0);
+  };
+  code_and_field({.statuses = {static_cast<OrderStatus>(9)}}, {}, Code::kInvalidArgument, "statuses");
+  code_and_field({.customer_id = "nobody"}, {}, Code::kNotFound, "customer_id");
+  code_and_field({.customer_id = std::string(65, 'c')}, {}, Code::kInvalidArgument, "customer_id");
+  code_and_field({.created_from_ms = -1}, {}, Code::kInvalidArgument, "created_from_ms");
+  code_and_field({.created_before_ms = -5}, {}, Code::kInvalidArgument, "created_before_ms");
+  code_and_field({.created_from_ms = 10, .created_before_ms = 10}, {}, Code::kInvalidArgument,
+                 "created_before_ms");
+  code_and_field({}, {.cursor = "not-a-cursor", .limit = 5}, Code::kInvalidArgument, "cursor");
+  code_and_field({}, {.cursor = "", .limit = 0}, Code::kInvalidArgument, "limit");
+  code_and_field({.customer_id = "c1"}, {.cursor = "-3", .limit = 5}, Code::kInvalidArgument, "cursor");
+}
+
+TEST_CASE("list: a page looks at no more orders than its scan budget, and says where to go on",
+          "[orders]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.Stock("MUG", "east-1", 100);
+  std::vector<std::string> all;
+  std::vector<int64_t> created;
+  for (int i = 0; i < 5; ++i) {
+    if (!created.empty())
+      while (EngineCore::NowMs() <= created.back()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    Order o = shop.Place(Req("k" + std::to_string(i), {{"MUG", 1}}, i == 3 ? "c2" : "c1"));
+    all.push_back(o.id);
+    created.push_back(o.created_at_ms);
+  }
+  shop.Close();
+  // The listing itself (order_store.h) over the closed engine's store, with a budget of 2.
+  StorageOptions so;
+  so.path = shop.path();
+  so.driver = driver;
+  auto storage = OpenStorage(so);
+  REQUIRE(storage.ok());
+  Tables t;
+  for (const auto& [table, name] : kTableNames) {
+    auto opened = (*storage)->table(name);
+    REQUIRE(opened.ok());
+    t.*table = *opened;
+  }
+  auto walk = [&](const OrderFilter& f, size_t limit) {
+    std::vector<std::vector<std::string>> pages;
+    std::string cursor;
+    for (int guard = 0; guard < 20; ++guard) {
+      auto txn = (*storage)->read();
+      REQUIRE(txn.ok());
+      auto page = ListFilteredOrders(**txn, t, f, cursor, limit, /*scan_budget=*/2);
+      INFO(page.status().ToString());
+      REQUIRE(page.ok());
+      pages.emplace_back();
+      for (const auto& o : page->items) pages.back().push_back(o.id);
+      if (page->next_cursor.empty()) return pages;
+      cursor = page->next_cursor;
+    }
+    FAIL("no end to the pages");
+    return pages;
+  };
+  // Every order matches: pages of the budget, not of the limit.
+  CHECK(walk({}, 10) == std::vector<std::vector<std::string>>{{all[0], all[1]}, {all[2], all[3]}, {all[4]}});
+  // Only all[3] matches: short and empty pages, each with a cursor, until the walk is done.
+  CHECK(walk({.created_from_ms = created[3], .created_before_ms = created[4]}, 10) ==
+        std::vector<std::vector<std::string>>{{}, {all[3]}, {}});
+  CHECK(walk({.created_before_ms = 1}, 10) == std::vector<std::vector<std::string>>{{}, {}, {}});
+  // A customer's walk is budgeted the same way.
+  CHECK(walk({.customer_id = "c1"}, 10) ==
+        std::vector<std::vector<std::string>>{{all[0], all[1]}, {all[2], all[4]}});
+  CHECK(walk({.customer_id = "c1", .created_from_ms = created[4]}, 10) ==
+        std::vector<std::vector<std::string>>{{}, {all[4]}});
+  REQUIRE((*storage)->close().ok());
 }
 
 TEST_CASE("pricing hooks: a policy's error fails the placement and writes nothing", "[orders]") {

@@ -269,16 +269,32 @@ Response GetOrder(ServerState& st, const Request& r, const Params& p) {
   return o.ok() ? OrderResponse(*o) : StatusResponse(o.status());
 }
 
+// GET /v1/orders: every order, or those of the given statuses (repeatable), customer and
+// created_at range, oldest first (Orders::list).
 Response ListOrders(ServerState& st, const Request& r, const Params&) {
   OrderListOptions o;
-  Status s = OnlyParams(r, {"status", "cursor", "limit"});
+  OrderFilter f;
+  Status s = OnlyParams(r, {"status", "customer_id", "created_from_ms", "created_before_ms",
+                            "cursor", "limit"});
   if (s.ok()) s = PageOptions(r, &o);
+  for (const auto& [k, v] : r.query) {
+    if (!s.ok()) break;
+    if (k == "status") {
+      auto parsed = ParseOrderStatus(v);
+      if (parsed.ok()) f.statuses.push_back(*parsed);
+      else s = parsed.status().WithContext("status");
+    } else if (k == "customer_id") {
+      // An empty or repeated one is a client's mistake, not "any customer" or "the last one".
+      if (v.empty() || !f.customer_id.empty())
+        s = Status::InvalidArgument("customer_id: one non-empty customer id (leave it out for "
+                                    "every customer's orders)");
+      f.customer_id = v;
+    }
+  }
+  if (s.ok()) s = QueryInt(r, "created_from_ms", 0, INT64_MAX, &f.created_from_ms);
+  if (s.ok()) s = QueryInt(r, "created_before_ms", 0, INT64_MAX, &f.created_before_ms);
   if (!s.ok()) return StatusResponse(s);
-  const auto* status = r.param("status");
-  if (!status) return StatusResponse(Status::InvalidArgument("status: required (placed, paid, ...)"));
-  auto parsed = ParseOrderStatus(*status);
-  if (!parsed.ok()) return StatusResponse(parsed.status().WithContext("status"));
-  auto page = st.engine->orders().list_by_status(*parsed, o);
+  auto page = st.engine->orders().list(f, o);
   return page.ok() ? OrderPage(*page) : StatusResponse(page.status());
 }
 

@@ -320,28 +320,80 @@ def iter_by_status(self, status, *, page_size=100):
     return _pages(lambda c, n: self.list_by_status(status, cursor=c, limit=n), page_size)
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _time_ms(name, value):
+    """None, milliseconds since 1970 (int), or a timezone-aware datetime (a pandas Timestamp
+    is one) as milliseconds; a naive datetime is refused: its zone would be a guess."""
+    if value is None or isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise TypeError(name + ": a datetime without a time zone (give tzinfo, e.g. datetime.timezone.utc)")
+        return (value - _EPOCH) // datetime.timedelta(milliseconds=1)  # exact: no float
+    raise TypeError(name + ": milliseconds since 1970 (int) or a timezone-aware datetime, not "
+                    + type(value).__name__)
+
+
+def _statuses(status):
+    """None, one status (OrderStatus or its name) or an iterable of them, as a list of
+    OrderStatus. A name is converted here, so that an unknown one is the engine's
+    InvalidArgument naming it (inside a list, pybind11's implicit conversion would turn it
+    into a TypeError about the signature)."""
+    if status is None:
+        return []
+    if isinstance(status, (str, OrderStatus)):
+        status = [status]
+    return [OrderStatus(s) if isinstance(s, str) else s for s in status]
+
+
+@_method(Orders, "list")
+def _orders_list(self, *, status=None, customer_id=None, created_from=None, created_before=None, cursor="", limit=50):
+    """One page of every order that matches, in placement order (oldest first): status (an
+    OrderStatus, its name, or several), customer_id, and created_from <= created_at <
+    created_before (milliseconds since 1970, or timezone-aware datetimes). Each filter given
+    narrows the list. A page may hold fewer than limit orders while next_cursor is not '':
+    a page looks at no more than 10,000 orders (docs/orders.md). Raises InvalidArgument,
+    NotFound (customer). See iter()."""
+    return self._list(
+        _statuses(status),
+        customer_id or "",
+        _time_ms("created_from", created_from),
+        _time_ms("created_before", created_before),
+        cursor,
+        limit,
+    )
+
+
+@_method(Orders, "iter")
+def _orders_iter(self, *, status=None, customer_id=None, created_from=None, created_before=None, page_size=100):
+    """Every order that matches (the filters of list()), in placement order, fetched
+    page_size at a time. An order that changes status during the walk is still seen once."""
+    return _pages(
+        lambda c, n: self.list(status=status, customer_id=customer_id, created_from=created_from,
+                               created_before=created_before, cursor=c, limit=n),
+        page_size,
+    )
+
+
 @_method(Orders)
 def iter_all(self, *, page_size=100):
-    """Every order, status by status (placed, paid, ...), each oldest first. An order that
-    changes status during the walk may be seen twice or missed: export from a quiet store,
-    or dedupe by id."""
-    for status in OrderStatus.__members__.values():
-        yield from self.iter_by_status(status, page_size=page_size)
+    """Every order, in placement order (iter() with no filter)."""
+    return self.iter(page_size=page_size)
 
 
 @_method(Orders)
-def to_dataframe(self, orders=None, *, status=None, customer_id=None, lines=False, money="minor"):
+def to_dataframe(self, orders=None, *, status=None, customer_id=None, created_from=None, created_before=None,
+                 lines=False, money="minor"):
     """Orders (or, with lines=True, their lines) as a pandas DataFrame: the given orders, or
-    those of a status or a customer, or every order. See commerce.orders_to_dataframe."""
+    every order that matches the filters of list() (none: every order), in placement order.
+    See commerce.orders_to_dataframe."""
     from ._bulk import order_lines_to_dataframe, orders_to_dataframe
 
     if orders is None:
-        if status is not None:
-            orders = self.iter_by_status(status)
-        elif customer_id is not None:
-            orders = self.iter_by_customer(customer_id)
-        else:
-            orders = self.iter_all()
+        orders = self.iter(status=status, customer_id=customer_id, created_from=created_from,
+                           created_before=created_before)
     return (order_lines_to_dataframe if lines else orders_to_dataframe)(orders, money=money)
 
 
