@@ -96,7 +96,7 @@ void BindSearch(py::module_& m) {
              "This index is served by commerce-shard-server: record the sequence in every shard.")
       .field("remote_shards", &SearchOptions::remote_shards,
              "Search these shards: per shard, 'host:port' of its servers (replicas).")
-      .field("remote_timeout", &SearchOptions::remote_timeout, "Deadline of each remote shard call.")
+      .field("remote_timeout", &SearchOptions::remote_timeout, "Deadline of a query over the remote shards (DeadlineExceeded past it), and of each remote call.")
       .field("remote_connect_timeout", &SearchOptions::remote_connect_timeout,
              "Deadline of connecting to a shard server.")
       .field("remote_refresh", &SearchOptions::remote_refresh,

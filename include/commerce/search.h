@@ -197,8 +197,11 @@ struct SearchOptions {
   // only query). Refused at open (InvalidArgument): a malformed endpoint, more than 16
   // shards, a shard without a server.
   std::vector<std::vector<std::string>> remote_shards;
-  // Deadline of each remote call (Xapian's remote timeout): a shard that does not answer
-  // within it counts as down for this query.
+  // Deadline of a query over the remote shards, connecting included: the caller gets
+  // DeadlineExceeded once it passes, whatever a shard server does (one that stopped
+  // answering on an open connection included). Also Xapian's timeout of each remote call,
+  // after which the server counts as failed (its breaker opens after repeated failures and
+  // queries go on without it: partial results, by the request's policy).
   std::chrono::milliseconds remote_timeout{2000};
   // Deadline of connecting to a shard server.
   std::chrono::milliseconds remote_connect_timeout{500};

@@ -36,6 +36,7 @@ struct Reader {
   // numbers of those shards, and the shards that did not.
   std::vector<Xapian::Database> shards;
   std::vector<uint32_t> connected;
+  std::vector<size_t> endpoint_of;  // parallel to connected: which of the shard's servers
   std::vector<uint32_t> missing_shards;
   bool remote_connected = false;
   std::chrono::steady_clock::time_point refreshed_at, connect_after;

@@ -105,6 +105,7 @@ void RemoteShards::LoadNewWords(uint32_t shard, const Xapian::Database& db) {
 Status RemoteShards::Connect(Reader& r) {
   r.shards.clear();
   r.connected.clear();
+  r.endpoint_of.clear();
   r.missing_shards.clear();
   std::string why;
   for (uint32_t i = 0; i < size(); ++i) {
@@ -133,6 +134,7 @@ Status RemoteShards::Connect(Reader& r) {
         LoadNewWords(i, db);
         r.shards.push_back(std::move(db));
         r.connected.push_back(i);
+        r.endpoint_of.push_back(at);
         std::lock_guard<std::mutex> lock(mu_);
         preferred_[i] = at;
         ok = true;
@@ -183,9 +185,42 @@ Status RemoteShards::Reread(Reader& r) {
   return Status::OK();
 }
 
+bool RemoteShards::UsesOpenBreaker(const Reader& r) const {
+  for (size_t k = 0; k < r.connected.size(); ++k)
+    if (breakers_[r.connected[k]][r.endpoint_of[k]]->state() == BreakerState::kOpen) return true;
+  return false;
+}
+
+void RemoteShards::RecordQuery(const Reader& r, const Status& outcome, bool lost,
+                               Clock::duration latency) {
+  if (outcome.ok()) {
+    for (size_t k = 0; k < r.connected.size(); ++k)
+      breakers_[r.connected[k]][r.endpoint_of[k]]->record(outcome, latency);
+    return;
+  }
+  if (!lost) return;
+  // Xapian names the connection in the error's context: "remote:tcp(HOST:PORT)".
+  const std::string& msg = outcome.message();
+  const size_t at = msg.find("remote:tcp(");
+  if (at == std::string::npos) return;
+  const size_t start = at + 11, close = msg.find(')', start);
+  if (close == std::string::npos) return;
+  const std::string server = msg.substr(start, close - start);
+  for (size_t k = 0; k < r.connected.size(); ++k) {
+    const ShardEndpoint& e = shards_[r.connected[k]][r.endpoint_of[k]];
+    if (e.host + ":" + std::to_string(e.port) == server) {
+      breakers_[r.connected[k]][r.endpoint_of[k]]->record(outcome, latency);
+      std::lock_guard<std::mutex> lock(mu_);
+      last_error_[r.connected[k]] = e.ToString() + ": " + msg;
+      return;
+    }
+  }
+}
+
 Status RemoteShards::Prepare(Reader& r, uint64_t min_seq) {
   const auto now = Clock::now();
-  if (!r.remote_connected || (!r.missing_shards.empty() && now >= r.connect_after)) {
+  if (!r.remote_connected || (!r.missing_shards.empty() && now >= r.connect_after) ||
+      UsesOpenBreaker(r)) {
     Status s = Connect(r);
     if (!s.ok()) return s;
     return Status::OK();
@@ -204,6 +239,7 @@ void RemoteShards::Disconnect(Reader& r) {
   r.remote_connected = false;
   r.shards.clear();
   r.connected.clear();
+  r.endpoint_of.clear();
   r.db = Xapian::Database();
   r.parser = Xapian::QueryParser();
 }

@@ -12,7 +12,11 @@
 // connection attempt is admitted by its breaker and recorded, so a dead server is skipped at
 // once while its breaker is open (the readers of every thread retrying it every
 // kRetryInterval would otherwise each wait for a refused or timed-out connect), and one probe
-// at a time finds it back. Queries on open connections keep Xapian's own timeout.
+// at a time finds it back. Queries on open connections are recorded too (RecordQuery): a
+// server that stops answering on a connection already open (a stopped or stuck process,
+// whose kernel still holds the socket) fails the queries that time out on it, its breaker
+// opens, and every reader connected to it drops it at its next Prepare(). The caller's own
+// deadline over the whole query is SearchService's (search_service.h).
 //
 // Thread safety: RemoteShards is safe from any number of threads; a Reader is used by the
 // thread that borrowed it.
@@ -65,6 +69,11 @@ class RemoteShards {
   // After a query failed on a lost connection: drops `r`'s connections, so that the next
   // Prepare() connects afresh (to a replica if the server is gone).
   void Disconnect(Reader& r);
+  // How a query on `r`'s connections went: OK counts for every server `r` is connected to;
+  // a lost connection or a timeout (`lost`, its status naming the server as Xapian's
+  // "remote:tcp(HOST:PORT)" context) counts against that server alone. Other failures (the
+  // query itself) are not the servers' and are not recorded.
+  void RecordQuery(const Reader& r, const Status& outcome, bool lost, Clock::duration latency);
   // Unavailable naming the shards `r` misses and their servers.
   Status MissingError(const Reader& r) const;
   // The lowest last-applied event sequence over the connected shards.
@@ -76,6 +85,8 @@ class RemoteShards {
   RemoteShards() = default;
   Status Connect(Reader& r);
   Status Reread(Reader& r);
+  // True when a server `r` is connected to has its breaker open: reconnect without it.
+  bool UsesOpenBreaker(const Reader& r) const;
   // Adds the word-list entries a shard gained since the last load (word_list.h).
   void LoadNewWords(uint32_t shard, const Xapian::Database& db);
 

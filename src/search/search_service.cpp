@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <system_error>
+
 #include "common/key.h"
 #include "events/event_log.h"
 #include "search/query_runner.h"
@@ -13,6 +15,10 @@ namespace {
 constexpr size_t kMaxRefreshQueue = 1000;
 // A reader that the indexer overtook mid-query reopens and runs again this many times.
 constexpr int kModifiedRetries = 3;
+// Remote queries in flight (their callers waiting, or gone past their deadline) beyond which
+// a new one is refused at once: a stalled shard server must not pile up threads without end
+// before its breaker opens.
+constexpr int kMaxRemoteCalls = 256;
 
 std::string SynonymsKey() { return KeyBuilder().str("search.synonyms").key(); }
 }  // namespace
@@ -72,6 +78,10 @@ void SearchService::Start() {
 }
 
 void SearchService::Stop() {
+  {
+    std::unique_lock<std::mutex> lock(remote_calls_mu_);
+    remote_calls_cv_.wait(lock, [&] { return remote_calls_ == 0; });
+  }
   indexer_.Stop();
   {
     std::lock_guard<std::mutex> lock(refresh_mu_);
@@ -96,6 +106,55 @@ std::shared_ptr<const search::Synonyms> SearchService::CurrentSynonyms() const {
   return synonyms_;
 }
 
+Result<SearchResult> SearchService::RunRemoteWithin(const search::CheckedRequest& c) {
+  struct Call {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    SearchRequest request;
+    Result<SearchResult> result{Status::Internal("search: the remote query did not run")};
+  };
+  auto call = std::make_shared<Call>();
+  call->request = *c.request;
+  const auto deadline = std::chrono::steady_clock::now() + options_.remote_timeout;
+  {
+    std::lock_guard<std::mutex> lock(remote_calls_mu_);
+    if (remote_calls_ >= kMaxRemoteCalls)
+      return Status::Unavailable("search: " + std::to_string(remote_calls_) +
+                                 " queries are still waiting on the remote shards; retry later");
+    ++remote_calls_;
+  }
+  try {
+    std::thread([this, call] {
+      auto checked = search::CheckRequest(call->request);
+      auto r = checked.ok() ? RunRemote(*checked) : Result<SearchResult>(checked.status());
+      {
+        std::lock_guard<std::mutex> lock(call->mu);
+        call->result = std::move(r);
+        call->done = true;
+      }
+      call->cv.notify_all();
+      // Last use of `this`: Stop() may return as soon as the count is 0.
+      std::lock_guard<std::mutex> lock(remote_calls_mu_);
+      --remote_calls_;
+      remote_calls_cv_.notify_all();
+    }).detach();
+  } catch (const std::system_error& e) {
+    std::lock_guard<std::mutex> lock(remote_calls_mu_);
+    --remote_calls_;
+    remote_calls_cv_.notify_all();
+    return Status::Unavailable(std::string("search: no thread for a remote query: ") + e.what());
+  }
+  std::unique_lock<std::mutex> lock(call->mu);
+  if (!call->cv.wait_until(lock, deadline, [&] { return call->done; }))
+    return Status::DeadlineExceeded(
+        "search: the remote shards did not answer within " +
+        std::to_string(options_.remote_timeout.count()) +
+        " ms (search.remote_timeout); a shard server that keeps timing out has its breaker "
+        "opened, and queries with allow_partial are then answered without it");
+  return std::move(call->result);
+}
+
 Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
   const auto synonyms = CurrentSynonyms();
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire(c.request->min_index_seq));
@@ -103,7 +162,9 @@ Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
   for (int attempt = 0;; ++attempt) {
     if (!reader->missing_shards.empty() && !c.request->allow_partial) return remote_->MissingError(*reader);
     bool modified = false, lost = false;
+    const auto started = std::chrono::steady_clock::now();
     auto r = search::RunQuery(*reader, c, *synonyms, *words, &names_, &modified, &lost);
+    remote_->RecordQuery(*reader, r.status(), lost, std::chrono::steady_clock::now() - started);
     if (r.ok()) {
       r->partial = !reader->missing_shards.empty();
       r->missing_shards = reader->missing_shards;
@@ -118,7 +179,7 @@ Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
 
 Result<SearchResult> SearchService::RunUncached(const search::CheckedRequest& c) {
   queries_.fetch_add(1, std::memory_order_relaxed);
-  if (remote_) return RunRemote(c);
+  if (remote_) return RunRemoteWithin(c);
   const auto synonyms = CurrentSynonyms();
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
   auto words = indexer_.words();

@@ -52,6 +52,11 @@ class SearchService {
 
  private:
   Result<SearchResult> RunUncached(const search::CheckedRequest& c);
+  // Over remote shards: RunRemote on a thread of its own, waited for until the deadline
+  // (options_.remote_timeout). A shard server that stops answering on an open connection
+  // holds that thread until Xapian's own timeout on each call, not the caller: it gets
+  // DeadlineExceeded at the deadline.
+  Result<SearchResult> RunRemoteWithin(const search::CheckedRequest& c);
   Result<SearchResult> RunRemote(const search::CheckedRequest& c);
   Status WaitForRemote(uint64_t seq, std::chrono::milliseconds timeout);
   void OnPublished(const std::string& generation, uint64_t seq);
@@ -85,6 +90,12 @@ class SearchService {
   std::thread refresh_thread_;
 
   std::atomic<uint64_t> queries_{0};
+
+  // Threads running remote queries, those whose caller gave up included; Stop() waits for
+  // them (they use the readers and the remote shards).
+  std::mutex remote_calls_mu_;
+  std::condition_variable remote_calls_cv_;
+  int remote_calls_ = 0;  // GUARDED_BY(remote_calls_mu_)
 };
 
 }  // namespace commerce

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 #include <xapian.h>
 
 #include "commerce/engine.h"
+#include "commerce/resilience.h"
 #include "search/category_names.h"
 #include "search/query_runner.h"
 #include "search/reader_pool.h"
@@ -64,6 +66,9 @@ class ShardServer {
 
   int port() const { return service_.port(); }
   void Kill() { service_.Kill(); }
+  // SIGSTOP / SIGCONT: the server stops answering, its kernel still holds the connections.
+  void Pause() { service_.Pause(); }
+  void Resume() { service_.Resume(); }
   // Starts again on the same port.
   void Restart() { service_.Restart(); }
 
@@ -472,4 +477,146 @@ TEST_CASE("engine search over remote shards: bad endpoints are refused at open",
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().IsUnavailable());
   CHECK(r.status().ToString().find("shard 0") != std::string::npos);
+}
+
+namespace {
+
+// The Endpoint of a shard server ("search shard 127.0.0.1:PORT", as /metrics labels it).
+commerce::EndpointStats Breaker(const ShardServer& s) {
+  const std::string name = "search shard " + At(s);
+  for (const auto& st : commerce::AllEndpointStats())
+    if (st.name == name) return st;
+  FAIL("no endpoint named " << name);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("engine search over remote shards: a shard server's breaker opens when it dies or "
+          "stalls and closes when it is back; a stalled server costs a caller at most the deadline",
+          "[search][remote]") {
+  TempDir dir, qdir;
+  commerce::EngineOptions options;
+  options.path = dir.path();
+  options.driver = "lmdb";
+  options.run_background = false;
+  options.search.shards = 2;
+  options.search.serve_remote = true;
+  auto opened = Engine::open(options);
+  REQUIRE(opened.ok());
+  std::unique_ptr<Engine> e = std::move(opened).value();
+  for (int i = 0; i < 40; ++i)
+    REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i)).ok());
+  auto seq = e->events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  const std::string gen = CurrentGeneration(dir.path());
+  ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
+  s0.Open(), s1.Open();
+
+  constexpr auto kDeadline = std::chrono::milliseconds(400);
+  // What a caller may wait beyond the deadline on a loaded machine (thread hand-over, the
+  // scheduler); the code before the deadline waited a whole second remote timeout more.
+  constexpr auto kSlack = std::chrono::milliseconds(300);
+  commerce::EngineOptions qo;
+  qo.path = qdir.path();
+  qo.driver = "lmdb";
+  qo.run_background = false;
+  qo.search.remote_shards = {{At(s0)}, {At(s1)}};
+  qo.search.remote_timeout = kDeadline;
+  qo.search.remote_connect_timeout = std::chrono::milliseconds(300);
+  auto qopened = Engine::open(qo);
+  REQUIRE(qopened.ok());
+  std::unique_ptr<Engine> q = std::move(qopened).value();
+
+  using Clock = std::chrono::steady_clock;
+  auto find = [&](bool allow_partial) {
+    SearchRequest r{.text = "phone", .limit = 100};
+    r.use_cache = false;
+    r.allow_partial = allow_partial;
+    return q->search().query(r);
+  };
+  // Queries (alternately strict and with allow_partial) until `done` holds, at most 10 s;
+  // every answer whole, partial without shard 0 (only when allowed), or an error (only when
+  // not, or DeadlineExceeded); none later than the deadline plus the slack.
+  int partial = 0, strict_errors = 0, deadline_errors = 0, whole = 0;
+  auto run_until = [&](const std::function<bool()>& done) {
+    const auto give_up = Clock::now() + std::chrono::seconds(10);
+    for (int n = 0; !done(); ++n) {
+      REQUIRE(Clock::now() < give_up);
+      const bool lenient = n % 2 == 1;
+      const auto started = Clock::now();
+      auto r = find(lenient);
+      const auto took = Clock::now() - started;
+      INFO("query " << n << (lenient ? " allow_partial: " : " strict: ") << r.status().ToString() << " after "
+                    << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+      CHECK(took < kDeadline + kSlack);
+      if (r.ok() && !r->partial) {
+        CHECK(r->total == 40);
+        ++whole;
+      } else if (r.ok()) {
+        CHECK(lenient);
+        CHECK(r->missing_shards == std::vector<uint32_t>{0});
+        CHECK(r->total > 0);
+        CHECK(r->total < 40);
+        ++partial;
+      } else if (r.status().IsDeadlineExceeded()) {
+        ++deadline_errors;
+      } else {
+        CHECK(r.status().IsUnavailable());
+        CHECK_FALSE(lenient);
+        CHECK(r.status().ToString().find("shard 0") != std::string::npos);
+        ++strict_errors;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+
+  {
+    auto r = find(false);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK(r->total == 40);
+    CHECK(Breaker(s0).state == commerce::BreakerState::kClosed);
+  }
+
+  // Dead: connections refused; the breaker opens, then refuses the connects itself.
+  const uint64_t opened_before = Breaker(s0).opened;
+  s0.Kill();
+  run_until([&] { return Breaker(s0).state == commerce::BreakerState::kOpen; });
+  CHECK(Breaker(s0).opened == opened_before + 1);
+  const uint64_t rejected = Breaker(s0).rejected;
+  partial = strict_errors = 0;
+  // Skipped without a connect while open (a reader missing it looks again every 200 ms).
+  run_until([&] { return partial >= 2 && strict_errors >= 2 && Breaker(s0).rejected > rejected; });
+  CHECK(Breaker(s1).state == commerce::BreakerState::kClosed);
+
+  // Back: a half-open probe connects, the breaker closes, answers are whole again.
+  s0.Restart();
+  s0.Open();
+  whole = 0;
+  run_until([&] { return Breaker(s0).state == commerce::BreakerState::kClosed && whole >= 2; });
+
+  // Stalled (SIGSTOP) with connections open: no caller waits past the deadline; the queries
+  // that time out on it open its breaker, and queries with allow_partial are then answered
+  // by shard 1 alone.
+  const uint64_t opened_mid = Breaker(s0).opened;
+  s0.Pause();
+  {
+    const auto started = Clock::now();
+    auto r = find(false);
+    const auto took = Clock::now() - started;
+    INFO(r.status().ToString() << " after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                               << " ms");
+    REQUIRE_FALSE(r.ok());
+    CHECK(took < kDeadline + kSlack);
+  }
+  partial = 0;
+  run_until([&] { return partial >= 2 && Breaker(s0).opened > opened_mid; });
+  CHECK(Breaker(s1).state == commerce::BreakerState::kClosed);
+
+  // Going again: the breaker closes and answers are whole.
+  s0.Resume();
+  whole = 0;
+  run_until([&] { return Breaker(s0).state == commerce::BreakerState::kClosed && whole >= 2; });
 }

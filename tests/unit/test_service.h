@@ -76,6 +76,14 @@ class TestService {
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
   }
+  // SIGSTOP / SIGCONT of the process group: a server that stops answering while its kernel
+  // still accepts connections and holds the open ones (a stuck or paused process).
+  void Pause() {
+    if (pid_ > 0) ::kill(-pid_, SIGSTOP);
+  }
+  void Resume() {
+    if (pid_ > 0) ::kill(-pid_, SIGCONT);
+  }
   // Starts again on the same port.
   void Restart() {
     Kill();

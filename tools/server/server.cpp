@@ -162,7 +162,7 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
                   "hardware thread, at most 4)")
       ->check(CLI::Range(0, 16))->capture_default_str();
   app->add_option("--search-remote-timeout-ms", o->search_remote_timeout_ms,
-                  "deadline of each call to a remote search shard")
+                  "deadline of a search over the remote shards (504 past it), and of each call to a shard server")
       ->check(CLI::Range(1, 600000))->capture_default_str();
   app->add_flag("--search-serve-remote", o->search_serve_remote,
                 "this instance's index is served by commerce-shard-server: record the indexed "
