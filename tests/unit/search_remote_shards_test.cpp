@@ -493,7 +493,7 @@ commerce::EndpointStats Breaker(const ShardServer& s) {
 }  // namespace
 
 TEST_CASE("engine search over remote shards: a shard server's breaker opens when it dies or "
-          "stalls and closes when it is back; a stalled server costs a caller at most the deadline",
+          "stalls and closes when it is back, and a stalled server costs a caller at most the deadline",
           "[search][remote]") {
   TempDir dir, qdir;
   commerce::EngineOptions options;
