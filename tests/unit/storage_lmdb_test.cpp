@@ -167,12 +167,14 @@ struct RecordPos {
   uint32_t len;
 };
 
-// The records of a segment, by their headers (u32 length | u32 crc | u64 lsn | payload).
+// The records of a segment, by their headers (u32 length | u32 crc | u64 lsn | payload), up
+// to the zeros preallocated after them (wal.h).
 std::vector<RecordPos> Records(const std::string& segment) {
   std::ifstream in(segment, std::ios::binary);
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<RecordPos> out;
   for (size_t pos = 0; pos + 16 <= data.size();) {
+    if (data.compare(pos, 16, std::string(16, '\0')) == 0) break;
     uint32_t len;
     std::memcpy(&len, data.data() + pos, 4);
     if (pos + 16 + len > data.size()) break;

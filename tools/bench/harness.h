@@ -34,7 +34,8 @@ struct BenchOptions {
   uint64_t skus = 0;           // orders suite: SKUs in the shop; 0: --records or the default
   int warehouses = 0;          // orders suite: warehouses; 0: the default (200)
   // orders suite: the engine's drivers (lmdb, sqlite beside the SQLite peer; postgres beside
-  // the libpq-sql peer). Empty: lmdb and sqlite.
+  // the libpq-sql peer). storage suite: the engine's drivers in durable-write (lmdb, sqlite).
+  // Empty: lmdb and sqlite.
   std::vector<std::string> drivers;
   std::string data;            // search-quality: the Best Buy sample (empty: <repo>/../shared/data/bestbuy-algolia)
   std::vector<std::string> cases;  // empty: every case of the suite

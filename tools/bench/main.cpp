@@ -76,6 +76,12 @@ int main(int argc, char** argv) {
                       "COMMERCE_PG_URL names; orders-place only; 20,000 SKUs by default)")
           ->check(CLI::IsMember({"lmdb", "sqlite", "postgres"}));
     }
+    if (std::string_view(suite.name) == "storage") {
+      sub->add_option("--driver", options.drivers,
+                      "engine drivers of durable-write, repeatable: lmdb, sqlite (the default is both; "
+                      "the raw-lmdb and sqlite peers always run)")
+          ->check(CLI::IsMember({"lmdb", "sqlite"}));
+    }
     if (std::string_view(suite.name) == "http") {
       sub->add_option("--target", options.targets,
                       "NAME=http://127.0.0.1:PORT of a running server or load balancer to measure "

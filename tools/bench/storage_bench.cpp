@@ -360,8 +360,9 @@ class SqliteKv final : public KvSystem {
 int RunDurableWrite(const BenchOptions& o, Reporter& reporter, WorkDir& work) {
   const CaseParams p = ParamsFor(o, 1'000'000, 100'000, 1.0, 0.25, {1, 4, 16, 64});
   std::vector<std::unique_ptr<KvSystem>> candidates;
-  candidates.push_back(std::make_unique<EngineKv>("lmdb"));
-  candidates.push_back(std::make_unique<EngineKv>("sqlite"));
+  for (const char* driver : {"lmdb", "sqlite"})
+    if (o.drivers.empty() || std::find(o.drivers.begin(), o.drivers.end(), driver) != o.drivers.end())
+      candidates.push_back(std::make_unique<EngineKv>(driver));
   candidates.push_back(std::make_unique<RawLmdbKv>());
   candidates.push_back(std::make_unique<SqliteKv>());
 

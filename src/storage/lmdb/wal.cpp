@@ -21,6 +21,9 @@ namespace commerce {
 namespace {
 
 constexpr size_t kHeader = 16;  // length, crc, lsn
+// Zeros written ahead of the records at a time (wal.h, "Preallocation"): one fdatasync in this
+// many bytes of records pays for the file's new size.
+constexpr uint64_t kPreallocBytes = uint64_t{1} << 20;
 
 void PutU32(char* p, uint32_t v) { std::memcpy(p, &v, 4); }  // little-endian hosts only
 void PutU64(char* p, uint64_t v) { std::memcpy(p, &v, 8); }
@@ -107,6 +110,19 @@ bool IntactRecordAfter(std::string_view data, size_t pos, uint64_t first_lsn) {
   return false;
 }
 
+// Whether every byte from `pos` to the end is zero: the preallocated space after the last
+// record of the newest segment.
+bool ZerosToEnd(std::string_view data, size_t pos) {
+  return std::all_of(data.begin() + static_cast<std::ptrdiff_t>(pos), data.end(),
+                     [](char c) { return c == 0; });
+}
+
+// The first byte at or after `pos` that is not zero (data.size() if none).
+size_t SkipZeros(std::string_view data, size_t pos) {
+  while (pos < data.size() && data[pos] == 0) ++pos;
+  return pos;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir) {
@@ -117,7 +133,12 @@ Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir) {
 }
 
 Wal::~Wal() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  // A log closed in order ends at its last record, as one that was never preallocated. Past
+  // the injector (file_io.h) on purpose: a destructor cannot report a failure, and leaving the
+  // zeros is harmless (they read as the segment's end).
+  if (allocated_ > segment_bytes_) (void)::ftruncate(fd_, static_cast<off_t>(segment_bytes_));
+  ::close(fd_);
 }
 
 std::vector<std::string> Wal::SegmentPaths() const {
@@ -156,6 +177,8 @@ Status Wal::Scan(uint64_t after, const std::function<Status(uint64_t, std::strin
       Found r = RecordAt(data, pos);
       const std::string where = "log segment " + paths[i] + " at offset " + std::to_string(pos);
       if (!r.intact) {
+        // The newest segment's preallocated zeros: the log ends here.
+        if (newest && ZerosToEnd(data, pos)) break;
         if (!newest)
           return Status::Corruption(where + " is damaged and is not the newest segment: the "
                                     "records after it would be lost; restore the store from a backup");
@@ -164,9 +187,12 @@ Status Wal::Scan(uint64_t after, const std::function<Status(uint64_t, std::strin
                                     "is not a write cut short by a crash: cutting it would drop "
                                     "acknowledged writes; restore the store from a backup");
         // A torn tail: the write that was in flight when the process died. It was never
-        // acknowledged (the caller waits for the fdatasync that follows the write).
+        // acknowledged (the caller waits for the fdatasync that follows the write). Described
+        // from its first byte that is not a zero of the preallocated space before it.
         if (torn_tail != nullptr) {
-          *torn_tail = where + ": " + std::to_string(data.size() - pos) + " bytes";
+          const size_t torn = SkipZeros(data, pos);
+          *torn_tail = "log segment " + paths[i] + " at offset " + std::to_string(torn) + ": " +
+                       std::to_string(data.size() - torn) + " bytes";
         } else if (file_io::Truncate(paths[i], static_cast<off_t>(pos)) != 0) {
           return file_io::Errno("cannot cut torn tail of", paths[i]);
         }
@@ -193,8 +219,17 @@ Status Wal::Scan(uint64_t after, const std::function<Status(uint64_t, std::strin
 
 Status Wal::OpenSegment(uint64_t first_lsn) {
   std::string path = dir_ + "/" + SegmentName(first_lsn);
-  int fd = file_io::Open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC);
+  // Not O_APPEND: records are written over the zeros preallocated ahead of them.
+  int fd = file_io::Open(path, O_WRONLY | O_CREAT | O_CLOEXEC);
   if (fd < 0) return file_io::Errno("cannot create log segment", path);
+  // A segment is named by its first record, so one that exists already holds none (an empty
+  // segment opened again): write after whatever it holds, as an append would.
+  const off_t end = ::lseek(fd, 0, SEEK_END);
+  if (end < 0) {
+    Status s = file_io::Errno("cannot seek in log segment", path);
+    ::close(fd);
+    return s;
+  }
   // The new file's name must be durable before a record in it is acknowledged.
   Status s = file_io::SyncDirectory(dir_);
   if (!s.ok()) {
@@ -204,8 +239,34 @@ Status Wal::OpenSegment(uint64_t first_lsn) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   path_ = path;
-  segment_bytes_ = 0;
+  segment_bytes_ = allocated_ = static_cast<uint64_t>(end);
   return Status::OK();
+}
+
+Status Wal::Preallocate(uint64_t end) {
+  static const char kZeros[1 << 16] = {};
+  const uint64_t target = std::max(end, allocated_ + kPreallocBytes);
+  if (::lseek(fd_, static_cast<off_t>(allocated_), SEEK_SET) < 0)
+    return file_io::Errno("cannot seek in log segment", path_);
+  Status s;
+  for (uint64_t at = allocated_; at < target && s.ok();) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof(kZeros), target - at));
+    struct iovec iov = {const_cast<char*>(kZeros), n};
+    if (file_io::WritevAll(fd_, path_, &iov, 1) != 0) s = file_io::Errno("cannot preallocate log", path_);
+    at += n;
+  }
+  if (s.ok()) allocated_ = target;
+  else if (file_io::Ftruncate(fd_, path_, static_cast<off_t>(allocated_)) != 0)
+    s = Status::Unavailable(s.message() + "; zeros may remain at its end (taken as its end when the store is reopened)");
+  if (::lseek(fd_, static_cast<off_t>(segment_bytes_), SEEK_SET) < 0 && s.ok())
+    s = file_io::Errno("cannot seek in log segment", path_);
+  return s;
+}
+
+int Wal::CutBack(uint64_t bytes) {
+  if (file_io::Ftruncate(fd_, path_, static_cast<off_t>(bytes)) != 0) return -1;
+  allocated_ = segment_bytes_ = bytes;
+  return ::lseek(fd_, static_cast<off_t>(bytes), SEEK_SET) < 0 ? -1 : 0;
 }
 
 Status Wal::Reset(uint64_t next_lsn) {
@@ -226,13 +287,15 @@ Status Wal::Append(uint64_t lsn, std::string_view payload) {
   PutU32(header, static_cast<uint32_t>(payload.size()));
   PutU32(header + 4, RecordCrc(lsn, payload));
   PutU64(header + 8, lsn);
+  const uint64_t end = segment_bytes_ + kHeader + payload.size();
+  if (end > allocated_) COMMERCE_RETURN_IF_ERROR(Preallocate(end));
   struct iovec iov[2] = {{header, kHeader}, {const_cast<char*>(payload.data()), payload.size()}};
   size_t written = 0;
   if (file_io::WritevAll(fd_, path_, iov, 2, &written) != 0) {
     Status s = file_io::Errno("cannot append to log", path_);
-    if (written == 0) return s;
-    // Part of the record went out: cut it back so the segment ends where it did.
-    if (file_io::Ftruncate(fd_, path_, static_cast<off_t>(segment_bytes_)) != 0)
+    // Part of the record went out, or the file position moved: cut the segment back so that
+    // it ends where it did (its zeros ahead go too).
+    if (CutBack(segment_bytes_) != 0)
       return Status::Unavailable(s.message() + "; a partial record remains at its end (cut off "
                                  "as a torn tail when the store is reopened)");
     return s;
@@ -249,14 +312,16 @@ Status Wal::Sync() {
 
 Status Wal::Truncate(uint64_t bytes) {
   if (fd_ < 0) return Status::FailedPrecondition("log " + dir_ + " has no open segment");
-  if (file_io::Ftruncate(fd_, path_, static_cast<off_t>(bytes)) != 0)
-    return file_io::Errno("cannot truncate", path_);
-  segment_bytes_ = bytes;
+  if (CutBack(bytes) != 0) return file_io::Errno("cannot truncate", path_);
   if (file_io::Fdatasync(fd_, path_) != 0) return file_io::Errno("fdatasync after truncating failed on", path_);
   return Status::OK();
 }
 
 Status Wal::Rotate(uint64_t next_lsn, std::vector<std::string>* retired) {
+  // An older segment ends at its last record (the torn-tail rule reads zeros there as damage);
+  // the sync below makes the cut durable before the next segment exists.
+  if (fd_ >= 0 && allocated_ > segment_bytes_ && CutBack(segment_bytes_) != 0)
+    return file_io::Errno("cannot cut the preallocated end of", path_);
   COMMERCE_RETURN_IF_ERROR(Sync());
   *retired = SegmentPaths();
   return OpenSegment(next_lsn);

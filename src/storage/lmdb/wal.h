@@ -12,6 +12,16 @@
 // LSNs are consecutive. Older segments are fdatasync'ed before a newer one starts, so a crash
 // can tear only the end of the newest segment.
 //
+// Preallocation: the newest segment is extended kPreallocBytes at a time by writing zeros
+// ahead of its records, and records are written over those zeros. Why: appending to the end
+// of a file changes its size, and then every fdatasync must also write the inode (on this
+// project's ext4, a second synchronous write before the flush; the profile of durable-write
+// at one writer, docs/profiles/durable-write-1.txt). Over written zeros an fdatasync writes the
+// record's block and flushes -- what SQLite's reused WAL file gets. So the newest segment may
+// end in zeros: replay and verify take a run of zeros that reaches the end of the newest
+// segment as its end (no record is ever all zeros: its CRC covers the LSN, which is >= 1). A
+// segment ends at its last record once a newer one starts (Rotate cuts the zeros off).
+//
 // The torn-tail rule (replay): a record that fails its check is a torn tail, and is cut off,
 // only when it is in the newest segment and no intact record follows it — what remains from
 // it to the end of the file is a write cut short, possibly followed by zeros or garbage, and
@@ -74,12 +84,18 @@ class Wal {
   Status Rotate(uint64_t next_lsn, std::vector<std::string>* retired);
   static Status Remove(const std::vector<std::string>& paths, const std::string& dir);
 
+  // The bytes of records in the current segment (not counting the zeros ahead of them).
   uint64_t segment_bytes() const { return segment_bytes_; }
   const std::string& dir() const { return dir_; }
 
  private:
   explicit Wal(std::string dir) : dir_(std::move(dir)) {}
   Status OpenSegment(uint64_t first_lsn);
+  // Writes zeros from allocated_ to at least `end` (a whole kPreallocBytes step), leaving the
+  // file offset at segment_bytes_. On failure the file is cut back to allocated_.
+  Status Preallocate(uint64_t end);
+  // After a failed write: cuts the segment back to `bytes`, the end of its last record.
+  int CutBack(uint64_t bytes);
   // Replay and Check: a torn tail is cut when torn_tail is null, else described there.
   Status Scan(uint64_t after, const std::function<Status(uint64_t, std::string_view)>& fn,
               uint64_t* last, std::string* torn_tail);
@@ -89,6 +105,7 @@ class Wal {
   int fd_ = -1;
   std::string path_;
   uint64_t segment_bytes_ = 0;
+  uint64_t allocated_ = 0;  // the file's size: records, then zeros written ahead of them
 };
 
 }  // namespace commerce
