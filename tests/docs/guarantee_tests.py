@@ -3,8 +3,9 @@
 name a test that exists, or the page promises something no test checks any more.
 
 Usage: guarantee_tests.py SOURCE_DIR. Exits 1 listing each reference whose file or test is
-gone. A reference is `file.cpp › "Catch2 test name"` or `file.py › test_function`; a bare
-`› "name"` takes the file of the reference before it.
+gone. A reference is `file.cpp › "Catch2 test name"`, `file.py › test_function` or
+`ctest › test_name` (a test that tests/CMakeLists.txt adds by name, such as the crash harness's);
+a bare `› "name"` takes the file of the reference before it.
 """
 import pathlib
 import re
@@ -23,6 +24,15 @@ def test_names(path):
     return names
 
 
+def ctest_names(root):
+    """The tests tests/CMakeLists.txt adds by name: add_test(NAME x ...) and the crash harness's
+    commerce_crash_harness_test(x ...), which adds crash_harness_x."""
+    text = (root / "tests/CMakeLists.txt").read_text()
+    names = set(re.findall(r"add_test\(\s*NAME\s+([\w-]+)", text))
+    names |= {"crash_harness_" + n for n in re.findall(r"^\s*commerce_crash_harness_test\(\s*(\w+)", text, re.M)}
+    return names
+
+
 def main():
     root = pathlib.Path(sys.argv[1])
     doc = (root / "docs/guarantees.md").read_text()
@@ -33,7 +43,7 @@ def main():
     text = re.sub(r"\s+", " ", doc)  # a name may wrap across lines of the page
     current, checked, bad = None, 0, []
     for span in re.findall(r"`([^`]*›[^`]*)`", text):
-        m = re.fullmatch(r"\s*([\w./-]+\.(?:cpp|py))?\s*›\s*(.*?)\s*", span)
+        m = re.fullmatch(r"\s*([\w./-]+\.(?:cpp|py)|ctest)?\s*›\s*(.*?)\s*", span)
         if not m or span.strip() == 'file › "test name"':
             continue
         if m.group(1):
@@ -44,6 +54,10 @@ def main():
         if not name:
             continue
         checked += 1
+        if current == "ctest":
+            if name not in ctest_names(root):
+                bad.append(f"ctest › {name}: tests/CMakeLists.txt adds no test of that name")
+            continue
         where = files.get(pathlib.PurePath(current).name, [])
         if not where:
             bad.append(f"{current}: no such test file (for › {name})")
