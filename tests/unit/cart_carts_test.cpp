@@ -564,7 +564,7 @@ TEST_CASE("login: guest lines fold into the customer's cart by the documented ru
   CHECK(events[1].subject == "guest");
 }
 
-TEST_CASE("login: the newest of the customer's carts is the target; none means a new one",
+TEST_CASE("login: the newest of the customer's carts is the target, none means a new one",
           "[carts]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);

@@ -89,7 +89,7 @@ TEST_CASE("generated ids are unique across threads", "[ids]") {
   CHECK(all.size() == 80000);
 }
 
-TEST_CASE("capability ids carry 128 random bits; names keep 64", "[ids]") {
+TEST_CASE("capability ids carry 128 random bits, names keep 64", "[ids]") {
   const std::string cap = commerce::RandomId("cart-", commerce::kCapabilityBytes);
   REQUIRE(cap.size() == 5 + 32);
   CHECK(cap.find_first_not_of("0123456789abcdef", 5) == std::string::npos);

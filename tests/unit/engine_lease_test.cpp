@@ -62,7 +62,7 @@ EngineOptions Options(const std::string& path, const std::string& schema) {
 
 }  // namespace
 
-TEST_CASE("lease: one holder of two contenders; taken over once the holder falls silent, whose "
+TEST_CASE("lease: one holder of two contenders, taken over once the holder falls silent, whose "
           "late writes are then refused",
           "[postgres][lease]") {
   COMMERCE_REQUIRE_PG_OR_SKIP();
@@ -113,7 +113,7 @@ TEST_CASE("lease: one holder of two contenders; taken over once the holder falls
   REQUIRE(core_b->storage->close().ok());
 }
 
-TEST_CASE("lease: two engines on one store deliver every webhook once; when the delivering "
+TEST_CASE("lease: two engines on one store deliver every webhook once, when the delivering "
           "one closes, the other takes delivery over",
           "[postgres][lease]") {
   COMMERCE_REQUIRE_PG_OR_SKIP();

@@ -442,7 +442,7 @@ TEST_CASE("a listener in one engine hears another engine's commit on the shared 
 // must each add as a replica of its own, and keep it across a restart. They once all shared
 // the store's one id (kept in the shared meta table).
 TEST_CASE("engines sharing a PostgreSQL store each add to carts as a replica of their own, "
-          "kept across a restart; a damaged id file is Corruption",
+          "kept across a restart, a damaged id file is Corruption",
           "[postgres][multiprocess]") {
   COMMERCE_REQUIRE_PG_OR_SKIP();
   TempDir dir;

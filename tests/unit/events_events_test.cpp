@@ -117,7 +117,7 @@ TEST_CASE("tail returns events in order from a sequence, within limits", "[event
   CHECK(events.tail(1, 10'001).status().code() == Code::kInvalidArgument);
 }
 
-TEST_CASE("every catalog write appends exactly one event; failed writes none", "[events]") {
+TEST_CASE("every catalog write appends exactly one event, failed writes none", "[events]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;

@@ -94,7 +94,7 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("warehouses: upsert, get, list, update; an unchanged upsert writes nothing",
+TEST_CASE("warehouses: upsert, get, list, update, an unchanged upsert writes nothing",
           "[inventory]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
@@ -140,7 +140,7 @@ TEST_CASE("warehouses: upsert, get, list, update; an unchanged upsert writes not
   CHECK(inv.get_warehouse("").status().code() == Code::kInvalidArgument);
 }
 
-TEST_CASE("warehouses: bad input is InvalidArgument naming the field; nothing written",
+TEST_CASE("warehouses: bad input is InvalidArgument naming the field, nothing written",
           "[inventory]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);

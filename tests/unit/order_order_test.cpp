@@ -405,7 +405,7 @@ TEST_CASE("state machine: every legal transition succeeds, every other is Failed
   CHECK(listed == static_cast<size_t>(n));
 }
 
-TEST_CASE("cancel releases the reservations; a return without restock leaves stock alone",
+TEST_CASE("cancel releases the reservations, a return without restock leaves stock alone",
           "[orders]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
@@ -487,7 +487,7 @@ TEST_CASE("transition: bad input, unknown orders and stale versions write nothin
   CHECK(current->version == 2);
 }
 
-TEST_CASE("idempotency: same key and request returns the order; another request is Conflict",
+TEST_CASE("idempotency: same key and request returns the order, another request is Conflict",
           "[orders]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);

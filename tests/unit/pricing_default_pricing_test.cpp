@@ -33,7 +33,7 @@ TEST_CASE("the default default: no tax, free shipping", "[pricing]") {
   CHECK(r->shipping_minor == 0);
 }
 
-TEST_CASE("tax: the region's rate, else the default; rounded half up", "[pricing]") {
+TEST_CASE("tax: the region's rate, else the default, rounded half up", "[pricing]") {
   DefaultPricingOptions o;
   o.tax_bp_by_region = {{"us-ny", 888}, {"half", 5000}, {"zero", 0}};
   o.default_tax_bp = 825;

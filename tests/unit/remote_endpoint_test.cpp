@@ -64,7 +64,7 @@ TEST_CASE("a success resets the count of consecutive failures", "[remote][breake
   CHECK(e.stats().opened == 0);
 }
 
-TEST_CASE("half-open lets one probe through; success closes, failure reopens",
+TEST_CASE("half-open lets one probe through, success closes, failure reopens",
           "[remote][breaker]") {
   Endpoint e("test half-open", NoRetry());
   auto fail = [](const Deadline&) { return Status::Unavailable("down"); };

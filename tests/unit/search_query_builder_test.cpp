@@ -139,7 +139,7 @@ TEST_CASE("minimum_should_match outside 1..100 is refused", "[search][query_buil
   }
 }
 
-TEST_CASE("synonyms expand a run of words as one unit; one-way groups expand one way",
+TEST_CASE("synonyms expand a run of words as one unit, one-way groups expand one way",
           "[search][query_builder]") {
   TempDir dir;
   auto e = Shop(dir, {Make("s", "Trail Running Shoes"), Make("k", "Leather Sneakers"),

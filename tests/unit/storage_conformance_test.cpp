@@ -249,7 +249,7 @@ TEST_CASE("storage: open fails with Unavailable when the directory is not writab
   CHECK(r.status().IsUnavailable());
 }
 
-TEST_CASE("storage: a second open of an open store is Unavailable; reopen after close works",
+TEST_CASE("storage: a second open of an open store is Unavailable, reopen after close works",
           "[storage]") {
   FOR_EACH_DRIVER();
   Store s(driver);
@@ -416,7 +416,7 @@ TEST_CASE("storage: binary keys, empty and large values", "[storage]") {
   CHECK(c->value() == large);
 }
 
-TEST_CASE("storage: keys are 1..kMaxKeySize bytes; seek targets may be any length",
+TEST_CASE("storage: keys are 1..kMaxKeySize bytes, seek targets may be any length",
           "[storage]") {
   FOR_EACH_DRIVER();
   Store s(driver);

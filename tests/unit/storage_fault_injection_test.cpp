@@ -310,7 +310,7 @@ TEST_CASE("every failure point, every fault kind, a longer workload (long form)"
   }
 }
 
-TEST_CASE("the failed state: later writes, syncs and new tables answer the first error; reads go on",
+TEST_CASE("the failed state: later writes, syncs and new tables answer the first error, reads go on",
           "[storage][fault][issue11]") {
   REQUIRE(sqlite::RegisterFaultVfs().ok());
   const std::string driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");

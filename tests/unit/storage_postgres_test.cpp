@@ -237,7 +237,7 @@ TEST_CASE("postgres: COMMERCE_PG_URL in the multi-host form: the first host refu
   REQUIRE(db->close().ok());
 }
 
-TEST_CASE("postgres: a directory belongs to one store; a damaged binding is Corruption",
+TEST_CASE("postgres: a directory belongs to one store, a damaged binding is Corruption",
           "[postgres]") {
   REQUIRE_PG();
   TempDir dir;

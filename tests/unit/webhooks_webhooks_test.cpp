@@ -415,7 +415,7 @@ TEST_CASE("webhooks: a redirect is a failed delivery, never followed", "[webhook
   CHECK(failures[0].last_error.find("stolen") == std::string::npos);
 }
 
-TEST_CASE("webhooks: a subject's events wait behind its failing one; other subjects go on", "[webhooks]") {
+TEST_CASE("webhooks: a subject's events wait behind its failing one, other subjects go on", "[webhooks]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
@@ -531,7 +531,7 @@ TEST_CASE("webhooks: a delivery is given up after max_attempts and kept for insp
   CHECK(limited->size() == 3);
 }
 
-TEST_CASE("webhooks: event types filter; an inactive subscription receives nothing", "[webhooks]") {
+TEST_CASE("webhooks: event types filter, an inactive subscription receives nothing", "[webhooks]") {
   auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
   CAPTURE(driver);
   TempDir dir;
