@@ -7,6 +7,7 @@
 #include <fstream>
 #include <latch>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -479,13 +480,18 @@ TEST_CASE("search under concurrent queries and writes", "[search]") {
   Cat(*e, "audio", "Audio");
   std::atomic<bool> stop{false};
   std::atomic<int> errors{0}, queries{0};
+  std::mutex first_error_mu;
+  std::string first_error;  // what the first failed query answered, for the report
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&, t] {
       while (!stop.load()) {
         auto r = e->search().query({.text = t % 2 ? "speaker" : "speak", .facets = {"brand"},
                                     .use_cache = t < 2});
-        if (!r.ok()) errors.fetch_add(1);
+        if (!r.ok() && errors.fetch_add(1) == 0) {
+          std::lock_guard<std::mutex> lock(first_error_mu);
+          first_error = r.status().ToString();
+        }
         queries.fetch_add(1);
       }
     });
@@ -496,6 +502,7 @@ TEST_CASE("search under concurrent queries and writes", "[search]") {
   REQUIRE(e->search().wait_for(seq, std::chrono::seconds(20)).ok());
   stop.store(true);
   for (auto& t : readers) t.join();
+  INFO("first failed query: " << first_error);
   CHECK(errors.load() == 0);
   CHECK(queries.load() > 0);
   auto all = Find(*e, {.text = "speaker", .facets = {"brand"}});
