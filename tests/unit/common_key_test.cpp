@@ -47,7 +47,7 @@ TEST_CASE("key: exact encodings", "[key]") {
   CHECK(KeyBuilder().str("t").u64(2).key() == "t\x00\x01\0\0\0\0\0\0\0\x02"s);
 }
 
-TEST_CASE("key: the documented string order \"ab\" < \"ab\\0\" < \"abc\"", "[key]") {
+TEST_CASE("key: the documented string order \"ab\" < \"ab\" + NUL < \"abc\"", "[key]") {
   std::string ab = KeyBuilder().str("ab").key();
   std::string ab0 = KeyBuilder().str("ab\0"s).key();
   std::string abc = KeyBuilder().str("abc").key();
