@@ -174,7 +174,7 @@ TEST_CASE("wal: a torn tail is cut however much zero padding follows it", "[stor
 }
 
 TEST_CASE("wal: records are written over preallocated zeros, so a synced append leaves the "
-          "file's size alone; the zeros end the log", "[storage][lmdb][wal]") {
+          "file's size alone, the zeros end the log", "[storage][lmdb][wal]") {
   // Appending past the end of the file changed its size with every record, so every
   // fdatasync also wrote the inode: durable-write at one writer ran at 0.45-0.51x the SQLite
   // driver (docs/profiles/durable-write-1.txt). Now the size moves once per 1 MiB of records.
