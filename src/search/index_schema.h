@@ -59,6 +59,11 @@ inline constexpr const char* kLastSeqKey = "commerce.last_seq";
 // that meets new words adds kWordsKeyPrefix + 16 hex digits (a counter) -> the words,
 // newline-separated. Metadata is committed with the documents and served by remote shards.
 inline constexpr const char* kWordsKeyPrefix = "commerce.words.";
+// Key of the per-shard metadata entry an indexer serving remote readers (serve_remote) changes
+// at least every second, idle or not: its beat. A reader that sees a copy's beat unchanged for
+// a while knows its writer went silent and moves to a replica written by another indexer
+// (remote_shards.h). The value is opaque (the writer's monotonic clock); only changes count.
+inline constexpr const char* kBeatKey = "commerce.beat";
 
 // A boolean term: prefix + lower-cased value. Values too long for a Xapian term (245 bytes)
 // keep their first bytes and a CRC of the whole, so two long values stay distinct.

@@ -216,6 +216,7 @@ void Indexer::Loop() {
     const uint64_t gen = notifier_->generation();
     const auto round_start = std::chrono::steady_clock::now();
     Status s = RunOnce();
+    if (s.ok() && commit_every_shard_) s = BeatIfDue();
     SetError(s);
     if (stop_.load()) break;
     notifier_->WaitPast(gen, std::chrono::steady_clock::now() + kIdleWait);
@@ -223,6 +224,29 @@ void Indexer::Loop() {
     while (!stop_.load() && std::chrono::steady_clock::now() < next)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+}
+
+namespace {
+std::string BeatValue() {
+  return std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+}  // namespace
+
+Status Indexer::BeatIfDue() {
+  std::lock_guard<std::mutex> lock(work_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_beat_ < kBeatInterval) return Status::OK();
+  try {
+    const std::string beat = BeatValue();
+    for (auto& s : shards_) {
+      s.db->set_metadata(kBeatKey, beat);
+      s.db->commit();
+    }
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "beat");
+  }
+  last_beat_ = now;
+  return Status::OK();
 }
 
 Status Indexer::RunOnce() {
@@ -328,6 +352,8 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards, WordList& words,
       if (!new_words.empty()) shard.db->set_metadata(WordsKey(shard.word_entries++), JoinWords(new_words));
       if (commit) {
         shard.db->set_metadata(kLastSeqKey, std::to_string(commit_seq));
+        // A long catch-up beats with its batches (the loop's beat waits for its end).
+        if (commit_every_shard_) shard.db->set_metadata(kBeatKey, BeatValue());
         if (in_txn) shard.db->commit_transaction();
         else shard.db->commit();
         in_txn = false;

@@ -59,7 +59,9 @@ class Indexer {
   Status Open(uint32_t shards);
   // Every batch commits every shard's sequence, touched or not (SearchOptions::
   // serve_remote): a remote reader learns how far the index is only from the shards.
+  // It also beats (kBeatKey in index_schema.h) at least every kBeatInterval, idle or not.
   void set_commit_every_shard(bool on) { commit_every_shard_ = on; }
+  static constexpr std::chrono::milliseconds kBeatInterval{1000};
   void Start();
   void Stop();
 
@@ -94,6 +96,8 @@ class Indexer {
   Result<bool> InStock(const Product& p);
   uint32_t ShardOf(std::string_view product_id, size_t shards) const;
   void Loop();
+  // Writes and commits a new beat in every shard when the last is kBeatInterval old.
+  Status BeatIfDue();
   void SetError(const Status& s);
 
   EventNotifier* notifier_;
@@ -110,6 +114,7 @@ class Indexer {
   std::shared_ptr<WordList> words_;  // GUARDED_BY(work_mu_) for writes; read under state_mu_
   std::atomic<uint64_t> applied_seq_{0};
   bool commit_every_shard_ = false;  // set before Open
+  std::chrono::steady_clock::time_point last_beat_{};  // GUARDED_BY(work_mu_)
 
   mutable std::mutex state_mu_;
   std::string generation_name_;  // GUARDED_BY(state_mu_): copy of generation_ for readers

@@ -63,8 +63,9 @@ Result<std::unique_ptr<RemoteShards>> RemoteShards::Make(
   r->connect_timeout_ms_ = static_cast<unsigned>(connect_timeout.count());
   r->refresh_ = refresh;
   r->preferred_.assign(shards.size(), 0);
-  r->word_entries_.assign(shards.size(), 0);
+  for (const auto& s : shards) r->word_entries_.emplace_back(s.size(), 0);
   r->last_error_.assign(shards.size(), "");
+  for (const auto& s : shards) r->beats_.emplace_back(s.size());
   return r;
 }
 
@@ -77,11 +78,11 @@ Result<uint64_t> RemoteShards::IndexedSeq(const std::vector<Xapian::Database>& s
   return shards.empty() ? 0 : seq;
 }
 
-void RemoteShards::LoadNewWords(uint32_t shard, const Xapian::Database& db) {
+void RemoteShards::LoadNewWords(uint32_t shard, size_t at, const Xapian::Database& db) {
   uint64_t next;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    next = word_entries_[shard];
+    next = word_entries_[shard][at];
   }
   std::vector<std::string> words;
   uint64_t n = next;
@@ -99,7 +100,33 @@ void RemoteShards::LoadNewWords(uint32_t shard, const Xapian::Database& db) {
   if (n == next) return;
   words_->Add(std::move(words));
   std::lock_guard<std::mutex> lock(mu_);
-  word_entries_[shard] = std::max(word_entries_[shard], n);
+  word_entries_[shard][at] = std::max(word_entries_[shard][at], n);
+}
+
+bool RemoteShards::SilentLocked(uint32_t shard, size_t at, Clock::time_point now) const {
+  // The same value seen over kSilentAfter, and lately: what was seen long ago says nothing of
+  // now (a server no reader has looked at since may be beating).
+  const Beat& b = beats_[shard][at];
+  return !b.value.empty() && b.seen - b.since >= kSilentAfter && now - b.seen < kSilentAfter;
+}
+
+bool RemoteShards::NoteBeat(uint32_t shard, size_t at, const Xapian::Database& db) {
+  const std::string value = db.get_metadata(kBeatKey);  // Xapian errors propagate
+  const auto now = Clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  Beat& b = beats_[shard][at];
+  if (value != b.value) {
+    b.value = value;
+    b.since = now;
+    b.seen = now;
+    return false;
+  }
+  b.seen = now;
+  if (!SilentLocked(shard, at, now)) return false;
+  for (size_t k = 0; k < beats_[shard].size(); ++k)
+    if (k != at && !SilentLocked(shard, k, now) && breakers_[shard][k]->state() != BreakerState::kOpen)
+      return true;
+  return false;
 }
 
 Status RemoteShards::Connect(Reader& r) {
@@ -110,15 +137,19 @@ Status RemoteShards::Connect(Reader& r) {
   std::string why;
   for (uint32_t i = 0; i < size(); ++i) {
     const auto& endpoints = shards_[i];
-    size_t first;
+    // From the server that answered last, those serving a silent copy after the others.
+    std::vector<size_t> order;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      first = preferred_[i];
+      const auto now = Clock::now();
+      for (size_t k = 0; k < endpoints.size(); ++k) order.push_back((preferred_[i] + k) % endpoints.size());
+      std::stable_partition(order.begin(), order.end(),
+                            [&](size_t at) { return !SilentLocked(i, at, now); });
     }
     std::string errors;
     bool ok = false;
-    for (size_t k = 0; k < endpoints.size() && !ok; ++k) {
-      const size_t at = (first + k) % endpoints.size();
+    for (size_t k = 0; k < order.size() && !ok; ++k) {
+      const size_t at = order[k];
       const ShardEndpoint& e = endpoints[at];
       Endpoint& breaker = *breakers_[i][at];
       if (!breaker.admit()) {
@@ -131,7 +162,8 @@ Status RemoteShards::Connect(Reader& r) {
         Xapian::Database db = Xapian::Remote::open(e.host, e.port, timeout_ms_, connect_timeout_ms_);
         breaker.record(Status::OK(), Clock::now() - started);
         recorded = true;
-        LoadNewWords(i, db);
+        LoadNewWords(i, at, db);
+        NoteBeat(i, at, db);
         r.shards.push_back(std::move(db));
         r.connected.push_back(i);
         r.endpoint_of.push_back(at);
@@ -172,9 +204,16 @@ Status RemoteShards::Connect(Reader& r) {
 Status RemoteShards::Reread(Reader& r) {
   try {
     r.db.reopen();  // reopens every remote sub-database
+    bool silent = false;
     for (size_t k = 0; k < r.shards.size(); ++k) {
       r.shards[k].reopen();
-      LoadNewWords(r.connected[k], r.shards[k]);
+      LoadNewWords(r.connected[k], r.endpoint_of[k], r.shards[k]);
+      if (NoteBeat(r.connected[k], r.endpoint_of[k], r.shards[k])) silent = true;
+    }
+    if (silent) {
+      // Connect() again: it tries the servers of live copies first.
+      Disconnect(r);
+      return Status::Unavailable("search: a remote shard's copy is no longer written");
     }
     COMMERCE_ASSIGN_OR_RETURN(r.index_seq, IndexedSeq(r.shards));
   } catch (const Xapian::Error& e) {

@@ -18,6 +18,15 @@
 // opens, and every reader connected to it drops it at its next Prepare(). The caller's own
 // deadline over the whole query is SearchService's (search_service.h).
 //
+// A copy whose writer went silent: the replicas of a shard may be copies written by
+// different indexers, each following the event log on its own (docs/search.md). A server
+// that answers may then serve a copy nobody writes any more (its indexer died): each copy's
+// indexer beats (kBeatKey, every second), and a reader that sees a server's beat unchanged
+// for kSilentAfter — on its own monotonic clock, from its first sight of that value, as a
+// lease is judged (src/engine/lease.h) — moves to another server of the shard not known to
+// be silent (one not looked at for kSilentAfter is not known to be), if there is one (otherwise it keeps the silent copy: old results beat none). A copy
+// without a beat (an indexer without serve_remote) is never judged silent.
+//
 // Thread safety: RemoteShards is safe from any number of threads; a Reader is used by the
 // thread that borrowed it.
 #pragma once
@@ -50,6 +59,9 @@ class RemoteShards {
   using Clock = std::chrono::steady_clock;
   // A reader missing shards tries them again after this long.
   static constexpr std::chrono::milliseconds kRetryInterval{200};
+  // A copy whose beat has not moved for this long is silent: three of its writer's beats
+  // (search::Indexer::kBeatInterval).
+  static constexpr std::chrono::milliseconds kSilentAfter{3000};
 
   // Parses "host:port" endpoints (an IPv6 host in brackets: "[::1]:7001"). InvalidArgument
   // names the bad entry.
@@ -87,8 +99,15 @@ class RemoteShards {
   Status Reread(Reader& r);
   // True when a server `r` is connected to has its breaker open: reconnect without it.
   bool UsesOpenBreaker(const Reader& r) const;
+  // Notes the beat that server `at` of `shard` serves; true when that copy is silent and
+  // another server of the shard is not known to be (nor refused by its breaker).
+  bool NoteBeat(uint32_t shard, size_t at, const Xapian::Database& db);
+  bool SilentLocked(uint32_t shard, size_t at, Clock::time_point now) const;
   // Adds the word-list entries a shard gained since the last load (word_list.h).
-  void LoadNewWords(uint32_t shard, const Xapian::Database& db);
+  // Entries are numbered by each copy's own indexer: counted per server, since the replicas
+  // of a shard may be copies written by different indexers (a word is added once however
+  // many copies list it).
+  void LoadNewWords(uint32_t shard, size_t at, const Xapian::Database& db);
 
   std::vector<std::vector<ShardEndpoint>> shards_;
   // Parallel to shards_: each server's breaker and latency figures.
@@ -99,8 +118,14 @@ class RemoteShards {
 
   mutable std::mutex mu_;
   std::vector<size_t> preferred_;       // GUARDED_BY(mu_): per shard, the endpoint that last answered
-  std::vector<uint64_t> word_entries_;  // GUARDED_BY(mu_): per shard, word entries loaded
+  std::vector<std::vector<uint64_t>> word_entries_;  // GUARDED_BY(mu_): per shard and server, entries loaded
   std::vector<std::string> last_error_;  // GUARDED_BY(mu_): per shard, why it was last missed
+  struct Beat {
+    std::string value;            // empty: none seen (or the copy has none)
+    Clock::time_point since{};    // when this value was first seen
+    Clock::time_point seen{};     // when it was last seen
+  };
+  std::vector<std::vector<Beat>> beats_;  // GUARDED_BY(mu_): per shard and server
 };
 
 }  // namespace commerce::search

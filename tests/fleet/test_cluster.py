@@ -14,8 +14,8 @@ import requests
 
 from fleet import CLUSTER, SOURCE, Fleet, cluster, pid_alive
 
-PARTS = ["pg-primary", "pg-replica", "redis", "nats", "indexer", "shard-0", "shard-1",
-         "server-1", "server-2", "server-3", "haproxy"]
+PARTS = ["pg-primary", "pg-replica", "redis", "nats", "indexer", "indexer-2", "shard-0", "replica-0",
+         "shard-1", "replica-1", "server-1", "server-2", "server-3", "haproxy"]
 
 
 def wait_gone(pids, timeout):
@@ -146,8 +146,9 @@ def test_guard_stops_the_fleet_when_its_owner_dies():
         r = cluster("status", dir)
         pids = [int(l.split("pid=")[1]) for l in r.stdout.splitlines() if "pid=" in l
                 and l.split("pid=")[1].strip().isdigit()]
-        # primary, replica, redis, nats, indexer, two shard servers, one server, haproxy
-        assert len(pids) == 9, r.stdout
+        # primary, replica, redis, nats, two indexers, two shard servers and their replicas,
+        # one server, haproxy
+        assert len(pids) == 12, r.stdout
         owner.send_signal(signal.SIGKILL)
         owner.wait()
         wait_gone(pids, 60)

@@ -23,6 +23,7 @@
 #include "search/category_names.h"
 #include "search/query_runner.h"
 #include "search/reader_pool.h"
+#include "search/remote_shards.h"
 #include "search/search_request.h"
 #include "search/synonyms.h"
 #include "search/word_list.h"
@@ -619,4 +620,89 @@ TEST_CASE("engine search over remote shards: a shard server's breaker opens when
   s0.Resume();
   whole = 0;
   run_until([&] { return Breaker(s0).state == commerce::BreakerState::kClosed && whole >= 2; });
+}
+
+TEST_CASE("engine search over remote shards: readers move off a copy whose indexer went silent",
+          "[search][remote]") {
+  // Two copies of one catalog's index, each written by its own indexer (an engine with
+  // serve_remote: it beats every second), each shard served from both: copy A first, copy B
+  // as the replica. A's indexer stops (its engine closes) while its shard servers go on
+  // serving; what is written afterwards reaches only B. The querying engine must move to B
+  // once A's beat has stood still for RemoteShards::kSilentAfter, and must not while A beats.
+  TempDir adir, bdir, qdir;
+  auto open_indexer = [](const std::string& path) {
+    commerce::EngineOptions options;
+    options.path = path;
+    options.driver = "lmdb";  // run_background: the indexer thread runs (and beats)
+    options.search.shards = 2;
+    options.search.serve_remote = true;
+    auto opened = Engine::open(options);
+    INFO(opened.status().ToString());
+    REQUIRE(opened.ok());
+    return std::move(opened).value();
+  };
+  std::unique_ptr<Engine> a = open_indexer(adir.path()), b = open_indexer(bdir.path());
+  auto write = [](Engine& e, const Product& p) {
+    REQUIRE(e.catalog().upsert(p).ok());
+    auto seq = e.events().last_seq();
+    REQUIRE(seq.ok());
+    REQUIRE(e.search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  };
+  for (int i = 0; i < 20; ++i) {
+    const Product p = Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i);
+    write(*a, p);
+    write(*b, p);
+  }
+  const std::string agen = CurrentGeneration(adir.path()), bgen = CurrentGeneration(bdir.path());
+  ShardServer a0(agen + "/shard-0"), a1(agen + "/shard-1"), b0(bgen + "/shard-0"), b1(bgen + "/shard-1");
+  a0.Open(), a1.Open(), b0.Open(), b1.Open();
+
+  commerce::EngineOptions qo;
+  qo.path = qdir.path();
+  qo.driver = "lmdb";
+  qo.run_background = false;
+  qo.search.remote_shards = {{At(a0), At(b0)}, {At(a1), At(b1)}};
+  qo.search.remote_refresh = std::chrono::milliseconds(200);
+  auto qopened = Engine::open(qo);
+  REQUIRE(qopened.ok());
+  std::unique_ptr<Engine> q = std::move(qopened).value();
+  auto total = [&](const std::string& text) {
+    SearchRequest r{.text = text};
+    r.use_cache = false;
+    auto res = q->search().query(r);
+    INFO(res.status().ToString());
+    REQUIRE(res.ok());
+    CHECK_FALSE(res->partial);
+    return res->total;
+  };
+  REQUIRE(total("phone") == 20);
+
+  // Products only A has: A's copy then numbers more word-list entries than B's, so a reader
+  // that moved to B must read B's entries by B's numbers, not from where A's ended (it once
+  // did, and missed the words B had indexed below that number: the query was "corrected").
+  for (int i = 0; i < 10; ++i) write(*a, Make("x" + std::to_string(i), "Gizmo" + std::to_string(i) + " Widget", 500));
+  // Both indexers alive: a product only B has stays unseen for longer than kSilentAfter (the
+  // readers stay on A, whose idle indexer keeps beating).
+  write(*b, Make("k1", "Enamel Kettle", 3000));
+  const auto watch_until = std::chrono::steady_clock::now() + commerce::search::RemoteShards::kSilentAfter +
+                           std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < watch_until) {
+    REQUIRE(total("kettle") == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  // A's indexer goes; its servers stay. B alone follows the log now.
+  a.reset();
+  // A word only B's copy has, one edit from A's "gizmo1".
+  write(*b, Make("t1", "Gizmo10 Teapot", 2000));
+  const auto started = std::chrono::steady_clock::now();
+  while (total("gizmo10 ") == 0) {
+    INFO("no move to copy B after "
+         << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
+         << " ms");
+    REQUIRE(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(total("kettle") == 1);
+  CHECK(total("phone") == 20);
 }
