@@ -311,20 +311,27 @@ std::unique_ptr<Engine> QueryEngine(const std::string& path, std::vector<std::ve
 
 std::string At(const ShardServer& s) { return "127.0.0.1:" + std::to_string(s.port()); }
 
+// An engine whose index (2 shards) is served by shard servers (serve_remote). With
+// `background` its indexer thread runs, and beats; without, the caller's wait_for indexes.
+std::unique_ptr<Engine> IndexingEngine(const std::string& path, bool background = false) {
+  commerce::EngineOptions options;
+  options.path = path;
+  options.driver = "lmdb";
+  options.run_background = background;
+  options.search.shards = 2;
+  options.search.serve_remote = true;
+  auto opened = Engine::open(options);
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  return std::move(opened).value();
+}
+
 }  // namespace
 
 TEST_CASE("engine search over remote shards: replicas, error or partial by policy, recovery",
           "[search][remote]") {
   TempDir dir, qdir;
-  commerce::EngineOptions options;
-  options.path = dir.path();
-  options.driver = "lmdb";
-  options.run_background = false;
-  options.search.shards = 2;
-  options.search.serve_remote = true;
-  auto opened = Engine::open(options);
-  REQUIRE(opened.ok());
-  std::unique_ptr<Engine> e = std::move(opened).value();
+  std::unique_ptr<Engine> e = IndexingEngine(dir.path());
   for (int i = 0; i < 40; ++i)
     REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i,
                                      "", i % 2 ? "Acme" : "Zenith")).ok());
@@ -497,15 +504,7 @@ TEST_CASE("engine search over remote shards: a shard server's breaker opens when
           "stalls and closes when it is back, and a stalled server costs a caller at most the deadline",
           "[search][remote]") {
   TempDir dir, qdir;
-  commerce::EngineOptions options;
-  options.path = dir.path();
-  options.driver = "lmdb";
-  options.run_background = false;
-  options.search.shards = 2;
-  options.search.serve_remote = true;
-  auto opened = Engine::open(options);
-  REQUIRE(opened.ok());
-  std::unique_ptr<Engine> e = std::move(opened).value();
+  std::unique_ptr<Engine> e = IndexingEngine(dir.path());
   for (int i = 0; i < 40; ++i)
     REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i)).ok());
   auto seq = e->events().last_seq();
@@ -630,18 +629,8 @@ TEST_CASE("engine search over remote shards: readers move off a copy whose index
   // serving; what is written afterwards reaches only B. The querying engine must move to B
   // once A's beat has stood still for RemoteShards::kSilentAfter, and must not while A beats.
   TempDir adir, bdir, qdir;
-  auto open_indexer = [](const std::string& path) {
-    commerce::EngineOptions options;
-    options.path = path;
-    options.driver = "lmdb";  // run_background: the indexer thread runs (and beats)
-    options.search.shards = 2;
-    options.search.serve_remote = true;
-    auto opened = Engine::open(options);
-    INFO(opened.status().ToString());
-    REQUIRE(opened.ok());
-    return std::move(opened).value();
-  };
-  std::unique_ptr<Engine> a = open_indexer(adir.path()), b = open_indexer(bdir.path());
+  std::unique_ptr<Engine> a = IndexingEngine(adir.path(), /*background=*/true),
+                          b = IndexingEngine(bdir.path(), /*background=*/true);
   auto write = [](Engine& e, const Product& p) {
     REQUIRE(e.catalog().upsert(p).ok());
     auto seq = e.events().last_seq();
