@@ -117,14 +117,21 @@ Status CopyHeldStore(const std::string& path, const std::string& file, const Bac
     mdb_env_close(env);
     return LmdbError(rc, "cannot open LMDB store " + data + " to back it up");
   }
-  Status s;
-  for (int attempt = 0;; ++attempt) {
+  // Map as much as the holder maps (a size of 0 takes the one its last commit recorded, at
+  // least the pages committed), not the file's size: a map only as large as the data
+  // fails with MDB_MAP_RESIZED as soon as the holder commits a page more, and a holder
+  // that writes all the time commits between every retry and the copy's read transaction
+  // (the backup under writes failed so, at load 12, after six attempts).
+  rc = mdb_env_set_mapsize(env, 0);
+  Status s = rc == 0 ? Status::OK() : LmdbError(rc, "cannot map LMDB store " + data + " to back it up");
+  for (int attempt = 0; s.ok(); ++attempt) {
     int lmdb_rc = 0;
     s = CopyEnv(env, file, o, &lmdb_rc);
-    // The holder grew the map since we opened: take its size and copy again.
+    // The holder grew its map since: take its new size and copy again.
     if (lmdb_rc != MDB_MAP_RESIZED || attempt == 5) break;
     (void)file_io::Unlink(file);
-    mdb_env_set_mapsize(env, std::max<size_t>(FileSize(data), size_t{1} << 20));
+    rc = mdb_env_set_mapsize(env, 0);
+    if (rc != 0) s = LmdbError(rc, "cannot map LMDB store " + data + " to back it up");
   }
   mdb_env_close(env);
   COMMERCE_RETURN_IF_ERROR(s);
