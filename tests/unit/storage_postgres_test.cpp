@@ -282,6 +282,78 @@ TEST_CASE("postgres: a lost connection never writes twice", "[postgres]") {
   REQUIRE(Receive(*db, t).ok());
   REQUIRE(OnHand(*db, t) == 1);
 
+  // A group of change sets sends its COMMIT in the same round trip as its writes (pg_apply.h,
+  // RunFrame): a connection lost there leaves the group in doubt, looked up like a mutation's
+  // group, never run twice. Its COMMIT is the statement prepared as "__commit" (pg_storage.cpp).
+  commerce::CounterChange receive;  // a receipt as a change set: +1 on hand
+  receive.size = 2;
+  receive.delta = {1, 0, 0, 0};
+  auto receive_set = [&] { return db->apply(commerce::ChangeSet().add(t, "sku", receive)).status; };
+  auto sku_on_hand = [&]() -> int64_t {
+    auto txn = db->read();
+    REQUIRE(txn.ok());
+    auto v = (*txn)->get(t, "sku");
+    REQUIRE(v.ok());
+    auto counters = commerce::DecodeCounters(*v);
+    REQUIRE(counters.ok());
+    return counters->v[0];
+  };
+  auto cut_then_receive_set = [&](TcpFaultProxy::Cut how) {
+    REQUIRE(receive_set().ok());
+    REQUIRE(sku_on_hand() == 1);
+    proxy.cut_on("__commit", how);
+    Status s = receive_set();
+    INFO(s.ToString());
+    CHECK(s.ok());
+    CHECK(proxy.cuts() == 1);
+    CHECK(sku_on_hand() == 2);
+  };
+  SECTION("a change set's COMMIT reached the server, its answer was lost: looked up, not run again") {
+    cut_then_receive_set(TcpFaultProxy::Cut::kAfterForwarding);
+  }
+  SECTION("a change set's COMMIT never reached the server: run again, once") {
+    cut_then_receive_set(TcpFaultProxy::Cut::kBeforeForwarding);
+  }
+  SECTION("a group in doubt found committed answers each set as applied: a set whose check "
+          "failed is not told it was applied") {
+    REQUIRE(receive_set().ok());
+    std::string seen;
+    {
+      auto txn = db->read();
+      REQUIRE(txn.ok());
+      seen = *(*txn)->get(t, "sku");
+    }
+    // Two sets expecting the record as read, held behind a slow mutation so that they form
+    // one group: the first applies, the second's check fails on the first's change.
+    std::atomic<int> pending{3};
+    db->write_async(
+        [&](WriteTxn& txn) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          return txn.put(t, "blocker", "x");
+        },
+        {}, [&](Status s) {
+          CHECK(s.ok());
+          --pending;
+        });
+    proxy.cut_on("__commit", TcpFaultProxy::Cut::kAfterForwarding);
+    commerce::ApplyResult results[2];
+    for (int i = 0; i < 2; ++i)
+      db->apply_async(commerce::ChangeSet().expect(t, "sku", seen).add(t, "sku", receive), {},
+                      [&, i](commerce::ApplyResult r) {
+                        results[i] = std::move(r);
+                        --pending;
+                      });
+    for (int waited = 0; pending > 0 && waited < 1000; ++waited)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(pending == 0);
+    CHECK(proxy.cuts() == 1);
+    INFO(results[0].status.ToString() << " / " << results[1].status.ToString());
+    CHECK(results[0].status.ok());
+    CHECK_FALSE(results[1].status.ok());  // an OK here would tell the caller it applied
+    CHECK(results[1].failure == commerce::CheckFailure::kChanged);
+    CHECK(sku_on_hand() == 2);  // the one set that was told it applied, and no other
+  }
+
   SECTION("COMMIT reached the server, its answer was lost: looked up, not run again") {
     proxy.cut_on("; COMMIT", TcpFaultProxy::Cut::kAfterForwarding);
     Status s = Receive(*db, t);
@@ -424,4 +496,64 @@ TEST_CASE("postgres: checked changes from two writers on one store: no oversell,
   txn->reset();
   REQUIRE(a->close().ok());
   REQUIRE(b->close().ok());
+}
+
+// The native apply sends each record's last write only, one statement per table and kind
+// (pg_apply.cpp): sets of one group that write the same record in turn must leave what
+// running them one by one leaves. A record deleted and inserted again in the group is still
+// in the table when the group's writes are sent, so its insert must not be a strict one.
+TEST_CASE("postgres: change sets of one group writing the same records in turn leave the "
+          "last write of each",
+          "[postgres]") {
+  REQUIRE_PG();
+  TempDir dir;
+  auto db = MustOpen(PgOptions(dir.sub("store")));
+  Table t = *db->table("t");
+  REQUIRE(db->apply(commerce::ChangeSet().put(t, "k1", "old")).status.ok());
+
+  // A slow mutation holds the writer while the sets queue behind it: they form one group.
+  std::atomic<int> pending{6};
+  db->write_async(
+      [&](WriteTxn& txn) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        return txn.put(t, "blocker", "x");
+      },
+      {}, [&](Status s) {
+        CHECK(s.ok());
+        --pending;
+      });
+  std::vector<commerce::ChangeSet> sets(5);
+  sets[0].put(t, "k1", "a").put(t, "k2", "x");
+  sets[1].del(t, "k1").del(t, "k2");
+  sets[2].insert(t, "k1", "b").put(t, "k3", "c");  // k1 is absent after sets[1]
+  sets[3].insert(t, "k4", "d");
+  sets[4].insert(t, "k4", "e");  // present after sets[3]: this set fails alone
+  std::vector<commerce::ApplyResult> results(sets.size());
+  for (size_t i = 0; i < sets.size(); ++i)
+    db->apply_async(std::move(sets[i]), {}, [&, i](commerce::ApplyResult r) {
+      results[i] = std::move(r);
+      --pending;
+    });
+  for (int waited = 0; pending > 0 && waited < 1000; ++waited)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(pending == 0);
+  for (size_t i = 0; i < 4; ++i) {
+    INFO("set " << i << ": " << results[i].status.ToString());
+    CHECK(results[i].status.ok());
+  }
+  CHECK(results[4].failure == commerce::CheckFailure::kPresent);
+  CHECK(db->stats().max_group_size >= 5);  // they did run as one group
+
+  auto txn = db->read();
+  REQUIRE(txn.ok());
+  auto value = [&](const char* key) {
+    auto v = (*txn)->get(t, key);
+    return v.ok() ? *v : "(" + v.status().ToString() + ")";
+  };
+  CHECK(value("k1") == "b");
+  CHECK((*txn)->get(t, "k2").status().IsNotFound());
+  CHECK(value("k3") == "c");
+  CHECK(value("k4") == "d");
+  txn->reset();
+  REQUIRE(db->close().ok());
 }

@@ -1,6 +1,8 @@
 #include "storage/postgres/pg_apply.h"
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -156,11 +158,6 @@ class PlannedTxn final : public WriteTxn {
   Failure failure_ = Failure::kNone;
 };
 
-// The savepoint protocol of the group commit (pg_storage.cpp): after the run, its writes are
-// kept (released) and a savepoint is open for what follows, as after a mutation.
-const std::string kReleaseName = "__release", kReleaseSql = "RELEASE SAVEPOINT m";
-const std::string kSavepointName = "__savepoint", kSavepointSql = "SAVEPOINT m";
-
 }  // namespace
 
 Status ChangeSetMutation::operator()(WriteTxn& txn) const {
@@ -169,17 +166,37 @@ Status ChangeSetMutation::operator()(WriteTxn& txn) const {
   return state->result.status;
 }
 
+namespace {
+
+// The statements a step sends, with the arrays their parameters point into.
+class Batch {
+ public:
+  void add(const std::string* name, const std::string* sql, std::vector<Param> params) {
+    piped_.push_back({name, sql, std::move(params)});
+  }
+  // An array parameter: its bytes live as long as this Batch.
+  Param array(const std::vector<std::string_view>& items) {
+    arrays_.push_back(ByteaArray(items));
+    return Param{arrays_.back(), kByteaArrayOid};
+  }
+  std::vector<PgConnection::Piped>& piped() { return piped_; }
+
+ private:
+  std::vector<PgConnection::Piped> piped_;
+  std::deque<std::string> arrays_;  // a deque: adding one never moves the others
+};
+
+}  // namespace
+
 Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSetState* const> sets,
-                Failure* failure) {
+                const RunFrame& frame, Failure* failure, int* round_trip) {
   *failure = Failure::kNone;
+  *round_trip = 0;
   PlannedTxn txn(conn, names);
 
-  // 1. Every record a check reads, and the last key of every log appended to.
-  struct Read {
-    Table table;
-    std::string key;  // empty: the log's last key
-  };
-  std::vector<Read> reads;
+  // 1. Every record a check reads, by table, and the last key of every log appended to.
+  std::map<uint32_t, std::vector<std::string>> keys;  // table id -> keys, each once
+  std::vector<Table> key_tables, logs;
   {
     std::map<RecordKey, bool> seen;
     for (ChangeSetState* set : sets) {
@@ -188,75 +205,136 @@ Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSe
         bool checked = op.kind == OpKind::kExpect || op.kind == OpKind::kExpectAbsent ||
                        op.kind == OpKind::kInsert || op.kind == OpKind::kAdd;
         if (op.kind == OpKind::kAppend) {
-          if (seen.emplace(RecordKey(op.table.id, std::string()), true).second) reads.push_back({op.table, {}});
+          if (seen.emplace(RecordKey(op.table.id, std::string()), true).second) logs.push_back(op.table);
         } else if (checked && !(op.seq_of >= 0 && !op.seq_in_value)) {
           std::string key(c.key(op));
-          if (seen.emplace(RecordKey(op.table.id, key), true).second) reads.push_back({op.table, std::move(key)});
+          if (!seen.emplace(RecordKey(op.table.id, key), true).second) continue;
+          auto& list = keys[op.table.id];
+          if (list.empty()) key_tables.push_back(op.table);
+          list.push_back(std::move(key));
         }
       }
     }
   }
+  Batch reads;
+  for (const PgConnection::Piped& p : frame.before) reads.add(p.name, p.sql, p.params);
   const std::string one = Int8Bytes(1);
-  std::vector<PgConnection::Piped> piped;
-  piped.reserve(reads.size());
-  for (const Read& r : reads) {
+  for (Table t : key_tables) {
     const std::string *name = nullptr, *sql = nullptr;
-    COMMERCE_RETURN_IF_ERROR(names.statement(r.table, r.key.empty() ? TableStmt::kLast : TableStmt::kGet, &name, &sql));
-    if (r.key.empty()) piped.push_back({name, sql, {Param{one, 20}}});
-    else piped.push_back({name, sql, {Param{r.key}}});
+    COMMERCE_RETURN_IF_ERROR(names.statement(t, TableStmt::kGetMany, &name, &sql));
+    std::vector<std::string_view> list(keys[t.id].begin(), keys[t.id].end());
+    reads.add(name, sql, {reads.array(list)});
+  }
+  for (Table log : logs) {
+    const std::string *name = nullptr, *sql = nullptr;
+    COMMERCE_RETURN_IF_ERROR(names.statement(log, TableStmt::kLast, &name, &sql));
+    reads.add(name, sql, {Param{one, 20}});
   }
   std::vector<PgResult> results;
-  COMMERCE_RETURN_IF_ERROR(conn.pipeline(piped, &results, failure));
-  for (size_t i = 0; i < reads.size(); ++i) {
-    const PGresult* r = results[i].get();
-    if (reads[i].key.empty()) {
-      uint64_t last = 0;
-      Status s = PlannedTxn::LastFromResult(r, &last);
-      if (!s.ok()) {
-        *failure = Failure::kStatement;
-        return s;
-      }
-      txn.KnownLast(reads[i].table, last);
-    } else if (PQntuples(r) > 0) {
-      txn.Known(reads[i].table, reads[i].key,
-                std::string(PQgetvalue(r, 0, 0), static_cast<size_t>(PQgetlength(r, 0, 0))));
-    } else {
-      txn.Known(reads[i].table, reads[i].key, std::nullopt);
+  Status sent = conn.pipeline(reads.piped(), &results, failure);
+  if (!sent.ok()) {
+    *round_trip = 1;
+    return sent;
+  }
+  size_t at = frame.before.size();
+  for (Table t : key_tables) {
+    const PGresult* r = results[at++].get();
+    std::map<std::string_view, std::string_view> found;
+    for (int row = 0; row < PQntuples(r); ++row)
+      found.emplace(std::string_view(PQgetvalue(r, row, 0), static_cast<size_t>(PQgetlength(r, row, 0))),
+                    std::string_view(PQgetvalue(r, row, 1), static_cast<size_t>(PQgetlength(r, row, 1))));
+    for (const std::string& key : keys[t.id]) {
+      auto it = found.find(key);
+      if (it == found.end()) txn.Known(t, key, std::nullopt);
+      else txn.Known(t, key, std::string(it->second));
     }
   }
+  for (Table log : logs) {
+    uint64_t last = 0;
+    Status s = PlannedTxn::LastFromResult(results[at++].get(), &last);
+    if (!s.ok()) {
+      *failure = Failure::kStatement;
+      *round_trip = 1;
+      return s;
+    }
+    txn.KnownLast(log, last);
+  }
 
-  // 2. The sets in order, then their writes.
+  // 2. The sets in order, then their writes: each record's last state, by table and kind.
   for (ChangeSetState* set : sets) {
     const PlannedTxn::Mark mark = txn.mark();
     set->result = ApplyResult{};
     Status s = ApplyChangeSet(txn, set->changes, &set->result);
     if (txn.failure() != Failure::kNone) {
       *failure = txn.failure();
+      *round_trip = 1;  // a read of the planning's own (before step 2 was sent)
       return s.ok() ? set->result.status : s;
     }
     if (!s.ok()) set->result.status = s;  // a phase-2 error: the set fails alone
     if (!set->result.status.ok()) txn.rollback(mark);
   }
-  piped.clear();
+  // A record written several times keeps its last write. Only a record whose one write is
+  // an insert is inserted strictly (its absence was checked); one deleted and inserted again
+  // in the run may be present in the table, so its insert is an upsert.
+  struct Final {
+    const PlannedWrite* last;
+    int writes = 0;
+  };
+  std::map<RecordKey, Final> finals;
+  std::vector<Table> write_tables;
   for (const PlannedWrite& w : txn.writes()) {
-    const std::string *name = nullptr, *sql = nullptr;
-    COMMERCE_RETURN_IF_ERROR(names.statement(w.table, w.stmt, &name, &sql));
-    if (w.stmt == TableStmt::kDel) piped.push_back({name, sql, {Param{w.key}}});
-    else piped.push_back({name, sql, {Param{w.key}, Param{w.value}}});
+    auto [it, added] = finals.try_emplace(RecordKey(w.table.id, w.key), Final{&w, 0});
+    it->second.last = &w;
+    it->second.writes++;
+    if (added && std::none_of(write_tables.begin(), write_tables.end(), [&](Table t) { return t.id == w.table.id; }))
+      write_tables.push_back(w.table);
   }
-  piped.push_back({&kReleaseName, &kReleaseSql, {}});
-  piped.push_back({&kSavepointName, &kSavepointSql, {}});
-  COMMERCE_RETURN_IF_ERROR(conn.pipeline(piped, &results, failure));
-  // An insert the checks found absent is absent: the store's write lock keeps other writers
-  // out. One that met a key after all means a writer without the lock; the group fails.
-  for (size_t i = 0; i < txn.writes().size(); ++i)
-    if (txn.writes()[i].stmt == TableStmt::kInsert && std::strcmp(PQcmdTuples(results[i].get()), "0") == 0) {
-      // A writer without the lock (an older build, or an engine without LOCK TABLE): the
-      // group runs again and reads anew.
-      *failure = Failure::kRetry;
-      return Status::Unavailable("a checked insert met a key another writer added meanwhile");
+  struct Lists {
+    std::vector<std::string_view> put_keys, put_values, insert_keys, insert_values, del_keys;
+  };
+  std::map<uint32_t, Lists> by_table;
+  for (const auto& [key, f] : finals) {
+    Lists& l = by_table[key.first];
+    const PlannedWrite& w = *f.last;
+    if (w.stmt == TableStmt::kDel) {
+      l.del_keys.push_back(w.key);
+    } else if (w.stmt == TableStmt::kInsert && f.writes == 1) {
+      l.insert_keys.push_back(w.key);
+      l.insert_values.push_back(w.value);
+    } else {
+      l.put_keys.push_back(w.key);
+      l.put_values.push_back(w.value);
     }
-  return Status::OK();
+  }
+  Batch writes;
+  for (Table t : write_tables) {
+    const Lists& l = by_table[t.id];
+    auto add = [&](TableStmt which, const std::vector<std::string_view>& k,
+                   const std::vector<std::string_view>* v) -> Status {
+      if (k.empty()) return Status::OK();
+      const std::string *name = nullptr, *sql = nullptr;
+      COMMERCE_RETURN_IF_ERROR(names.statement(t, which, &name, &sql));
+      std::vector<Param> params{writes.array(k)};
+      if (v) params.push_back(writes.array(*v));
+      writes.add(name, sql, std::move(params));
+      return Status::OK();
+    };
+    COMMERCE_RETURN_IF_ERROR(add(TableStmt::kDelMany, l.del_keys, nullptr));
+    COMMERCE_RETURN_IF_ERROR(add(TableStmt::kInsertMany, l.insert_keys, &l.insert_values));
+    COMMERCE_RETURN_IF_ERROR(add(TableStmt::kPutMany, l.put_keys, &l.put_values));
+  }
+  for (const PgConnection::Piped& p : frame.after) writes.add(p.name, p.sql, p.params);
+  Status s = conn.pipeline(writes.piped(), &results, failure);
+  if (s.ok()) return s;
+  *round_trip = 2;
+  // An insert the checks found absent is absent: the store's write lock keeps other writers
+  // out. One that met a key after all means a writer without the lock (an older build, or an
+  // engine without LOCK TABLE): the group runs again and reads anew.
+  if (s.IsAlreadyExists() && *failure == Failure::kStatement) {
+    *failure = Failure::kRetry;
+    return Status::Unavailable("a checked insert met a key another writer added meanwhile");
+  }
+  return s;
 }
 
 }  // namespace commerce::postgres

@@ -5,12 +5,19 @@
 // of consecutive change sets in a group is applied with two pipelined round trips, however many
 // sets and changes it holds:
 //   1. every record the run's checks need (expect, expect_absent, insert, add) and the last key
-//      of every log it appends to, read in one pipeline;
+//      of every log it appends to, read in one pipeline -- one statement per table
+//      (k = ANY($1)), not one per key;
 //   2. the sets planned in order on the writer against what was read and the run's own earlier
 //      changes (ApplyChangeSet over a PlannedTxn: the same checks and the same results as the
-//      default path), then every write of the sets that passed, in one pipeline.
+//      default path), then every write of the sets that passed, in one pipeline: each record's
+//      last state only, one statement per table and kind (upsert, insert, delete), over arrays.
 // The group's transaction took the store's write lock before its snapshot, so what step 1 reads
 // cannot change before the group commits: the checks made on the writer hold at commit.
+//
+// The group commit sends its own statements in the same round trips (RunFrame): the group's
+// BEGIN, lock and id ahead of step 1 when the run opens the group, its COMMIT behind step 2
+// when the run ends it -- so a group of change sets alone costs two round trips in all, and
+// holds the store's write lock for about one and a half of them plus its commit.
 //
 // A set is also still a Mutation (ChangeSetMutation): when it runs alone in a retried or
 // in-doubt group, or through another path, the default ApplyChangeSet over the real transaction
@@ -21,6 +28,7 @@
 
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "commerce/storage.h"
 #include "storage/postgres/pg_connection.h"
@@ -41,11 +49,20 @@ struct ChangeSetMutation {
   Status operator()(WriteTxn& txn) const;
 };
 
-// Applies `sets` in order inside the group's open transaction on `conn` (the store's write
-// lock held, a savepoint open), leaving each set's outcome in its state->result, and ends with
-// the savepoint released and opened again (as after a mutation). Non-OK (with *failure) when
-// the group cannot go on: a lost connection, a serialization failure, a statement error.
+// What the group commit sends in a run's two round trips besides the run's own statements:
+// `before` ahead of step 1's reads, `after` behind step 2's writes. The statements' strings
+// and parameters must outlive the call.
+struct RunFrame {
+  std::vector<PgConnection::Piped> before, after;
+};
+
+// Applies `sets` in order inside the group's transaction on `conn` (the store's write lock
+// held, or taken by frame.before), leaving each set's outcome in its state->result. Non-OK
+// (with *failure) when the group cannot go on: a lost connection, a serialization failure, a
+// statement error; a checked insert that met a key (a writer without the store's write lock)
+// is kRetry. *round_trip says which round trip failed (1 or 2; 0 when none did): a lost
+// connection in round trip 2 leaves a COMMIT in frame.after in doubt.
 Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSetState* const> sets,
-                Failure* failure);
+                const RunFrame& frame, Failure* failure, int* round_trip);
 
 }  // namespace commerce::postgres

@@ -40,6 +40,26 @@ std::string CreateTableSql(std::string_view schema, std::string_view table) {
          " (k bytea PRIMARY KEY, v bytea NOT NULL)";
 }
 
+std::string ByteaArray(const std::vector<std::string_view>& items) {
+  std::string out;
+  auto int4 = [&out](uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  };
+  // ndim, has-nulls flag, element type, then the one dimension's length and lower bound
+  // (an empty array has no dimension).
+  int4(items.empty() ? 0 : 1);
+  int4(0);
+  int4(17);  // bytea
+  if (items.empty()) return out;
+  int4(static_cast<uint32_t>(items.size()));
+  int4(1);
+  for (std::string_view item : items) {
+    int4(static_cast<uint32_t>(item.size()));
+    out.append(item);
+  }
+  return out;
+}
+
 uint32_t SchemaNames::add(std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
   uint32_t id = tables_.add(name);
@@ -62,6 +82,11 @@ uint32_t SchemaNames::add(std::string_view name) {
     set(TableStmt::kPut, "INSERT INTO " + t + " (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v");
     set(TableStmt::kInsert, "INSERT INTO " + t + " (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING");
     set(TableStmt::kDel, "DELETE FROM " + t + " WHERE k = $1");
+    set(TableStmt::kGetMany, "SELECT k, v FROM " + t + " WHERE k = ANY($1)");
+    set(TableStmt::kPutMany, "INSERT INTO " + t + " (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) "
+                             "ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v");
+    set(TableStmt::kInsertMany, "INSERT INTO " + t + " (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])");
+    set(TableStmt::kDelMany, "DELETE FROM " + t + " WHERE k = ANY($1)");
     statements_.push_back(std::move(s));
   }
   return id;

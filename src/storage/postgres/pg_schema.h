@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "commerce/storage.h"
 #include "storage/postgres/pg_connection.h"
@@ -42,8 +43,20 @@ enum class TableStmt : uint8_t {
   kPut,          // insert or replace
   kInsert,       // insert if absent (0 rows when present)
   kDel,
+  // The native apply's statements (pg_apply.h): one per table and round trip however many
+  // keys, each key once ($1 bytea[] keys, $2 bytea[] values).
+  kGetMany,     // k, v of every key of $1 that is present
+  kPutMany,     // insert or replace every (key, value)
+  kInsertMany,  // insert every (key, value); a key already present fails it (23505)
+  kDelMany,     // delete every key of $1
   kCount_
 };
+
+// The type of the *Many statements' array parameters.
+inline constexpr Oid kByteaArrayOid = 1001;
+
+// bytea[] in PostgreSQL's binary array format, for a parameter of type kByteaArrayOid.
+std::string ByteaArray(const std::vector<std::string_view>& items);
 
 // True for 1..63 of [a-z0-9_] not starting with "pg_" (PostgreSQL's reserved prefix).
 bool IsValidSchemaName(std::string_view name);

@@ -42,6 +42,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -245,9 +246,23 @@ class PgStorage final : public Storage, private GroupBackend {
   std::unique_ptr<DirLock> lock_;
   const ConnSettings settings_;
   const std::shared_ptr<SchemaNames> names_;
-  std::string begin_durable_, begin_lazy_;  // a group's first round trip
-  // A group's last round trip: with NOTIFY on the store's channel when the server has it.
+  // A group's first statements, sent in its first round trip (ahead of a run's reads when
+  // change sets open the group): BEGIN, SET LOCAL synchronous_commit = off for a group nobody
+  // waits to be durable, the store's write lock, the group's id ($1), SAVEPOINT m.
+  std::vector<PgConnection::Piped> begin_durable_, begin_lazy_;
+  // A group's last statements: RELEASE SAVEPOINT m, NOTIFY on the store's channel when the
+  // server has it, COMMIT -- as one simple query after a mutation (commit_sql_), or behind
+  // the writes of a run of change sets that ends the group (commit_). next_ keeps the group
+  // open after a run (RELEASE SAVEPOINT m; SAVEPOINT m).
   std::string commit_sql_;
+  std::vector<PgConnection::Piped> commit_, next_;
+  struct Sql {
+    std::string name, sql;
+  };
+  std::deque<Sql> statements_;  // what the Piped above point into
+  const Sql& statement(std::string name, std::string sql) {
+    return statements_.emplace_back(Sql{std::move(name), std::move(sql)});
+  }
   std::unique_ptr<PgListener> listener_;  // when the engine listens for other commits
   std::unique_ptr<PgConnection> writer_conn_;  // null after a loss, until reconnected
   const std::shared_ptr<PgPool> pool_;
@@ -301,14 +316,32 @@ PgStorage::PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> loc
   Failure f = Failure::kNone;
   bool has_lock = writer_conn_->exec("BEGIN; " + write_lock + "; ROLLBACK", &f).ok() || f != Failure::kStatement;
   if (!has_lock) (void)writer_conn_->exec("ROLLBACK");
-  begin_durable_ = "BEGIN ISOLATION LEVEL SERIALIZABLE" + (has_lock ? "; " + write_lock : "");
-  begin_lazy_ = "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL synchronous_commit = off" + (has_lock ? "; " + write_lock : "");
+  auto piped = [](const Sql& st) { return PgConnection::Piped{&st.name, &st.sql, {}}; };
+  const Sql& begin = statement("__begin", "BEGIN ISOLATION LEVEL SERIALIZABLE");
+  const Sql& lazy = statement("__lazy", "SET LOCAL synchronous_commit = off");
+  const Sql& write_lock_stmt = statement("__lock", write_lock);
+  // The group's id goes in after the lock, so its snapshot is taken then.
+  const Sql& id = statement("__group_id", "INSERT INTO " + Quoted(options.postgres_schema, "__groups") + " (id) VALUES ($1)");
+  const Sql& savepoint = statement("__savepoint", "SAVEPOINT m");
+  const Sql& release = statement("__release", "RELEASE SAVEPOINT m");
+  for (bool durable : {true, false}) {
+    auto& list = durable ? begin_durable_ : begin_lazy_;
+    list.push_back(piped(begin));
+    if (!durable) list.push_back(piped(lazy));
+    if (has_lock) list.push_back(piped(write_lock_stmt));
+    list.push_back(piped(id));  // its parameter is set per group (attempt_group)
+    list.push_back(piped(savepoint));
+  }
+  next_ = {piped(release), piped(savepoint)};
   // NOTIFY is delivered when, and only if, the group commits: other processes' listeners
   // look at the log at once instead of at their next poll. A PostgreSQL-wire engine without
   // it (CockroachDB) refuses the statement; its groups then commit without it.
   const std::string notify = "NOTIFY " + NotifyChannel(options.postgres_schema);
   bool has_notify = writer_conn_->exec(notify, &f).ok() || f != Failure::kStatement;
   commit_sql_ = has_notify ? "RELEASE SAVEPOINT m; " + notify + "; COMMIT" : "RELEASE SAVEPOINT m; COMMIT";
+  commit_ = {piped(release)};
+  if (has_notify) commit_.push_back(piped(statement("__notify", notify)));
+  commit_.push_back(piped(statement("__commit", "COMMIT")));
   GroupBackend* backend = this;
   writer_ = std::make_unique<GroupWriter>(backend, options.max_group_size, options.max_group_wait_us);
 }
@@ -377,7 +410,7 @@ Status PgStorage::close() {
   return s;
 }
 
-// 32 hex digits: attempt_group writes it as an SQL literal, which only such text may be.
+// 32 hex digits.
 std::string PgStorage::new_group_id() { return RandomId("") + RandomId(""); }
 
 Status PgStorage::ensure_connection() {
@@ -429,20 +462,20 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
   Failure f = Failure::kNone;
   // Groups nobody waits to be durable for commit without waiting for the WAL flush (nor for
   // synchronous replicas); sync() makes them durable later.
-  // One round trip: the transaction, its durability and the store's write lock, taken before
-  // any statement that takes the snapshot.
-  // The group's id is 32 hex digits (new_group_id), so it can be a literal of the same round
-  // trip; as bytea its bytes are the id's, as look_up sends them.
-  *error = writer_conn_->exec((durable ? begin_durable_ : begin_lazy_) + "; INSERT INTO " +
-                                  Quoted(options_.postgres_schema, "__groups") + " (id) VALUES ('" +
-                                  group_id + "'::bytea); SAVEPOINT m",
-                              &f);
+  // The first round trip: the transaction, its durability, the store's write lock (taken
+  // before any statement that takes the snapshot) and the group's id (as bytea its bytes are
+  // the id's, as look_up sends them) -- with the reads of a run of change sets that opens
+  // the group behind them.
+  std::vector<PgConnection::Piped> begin = durable ? begin_durable_ : begin_lazy_;
+  for (PgConnection::Piped& p : begin)
+    if (*p.name == "__group_id") p.params = {Param{group_id}};
   auto failed = [&](Failure failure) {
     if (failure == Failure::kConnection) return Outcome::kLost;
     (void)writer_conn_->exec("ROLLBACK");
     return failure == Failure::kRetry ? Outcome::kRetry : Outcome::kRolledBack;
   };
-  if (!error->ok()) return failed(f);
+  bool begun = false;
+  std::vector<PgResult> ignored;
   std::vector<ChangeSetState*> run;
   for (size_t i = 0; i < group.size();) {
     // A run of consecutive change sets: applied natively, two round trips (pg_apply.h).
@@ -454,11 +487,31 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
       run.push_back(set->state.get());
     }
     if (!run.empty()) {
-      *error = ApplyRun(*writer_conn_, *names_, run, &f);
-      if (!error->ok()) return failed(f == Failure::kNone ? Failure::kStatement : f);
-      for (size_t k = i; k < end; ++k) group[k]->result = run[k - i]->result.status;
+      // A run that ends the group carries its COMMIT in its second round trip.
+      const bool last = end == group.size();
+      RunFrame frame;
+      if (!begun) frame.before = begin;
+      frame.after = last ? commit_ : next_;
+      begun = true;
+      int round_trip = 0;
+      *error = ApplyRun(*writer_conn_, *names_, run, frame, &f, &round_trip);
+      // Each set's outcome as planned (a failed check included), before the answer to the
+      // writes is known: a group in doubt that turns out committed answers with these.
+      if (round_trip != 1)
+        for (size_t k = i; k < end; ++k) group[k]->result = run[k - i]->result.status;
+      if (!error->ok()) {
+        // The connection went while COMMIT may have been sent: the outcome is unknown.
+        if (last && round_trip == 2 && f == Failure::kConnection) return Outcome::kUnknown;
+        return failed(f == Failure::kNone ? Failure::kStatement : f);
+      }
+      if (last) return Outcome::kCommitted;
       i = end;
       continue;
+    }
+    if (!begun) {
+      begun = true;
+      *error = writer_conn_->pipeline(begin, &ignored, &f);
+      if (!error->ok()) return failed(f);
     }
     PendingWrite* w = group[i++];
     f = run_mutation(*w);
@@ -467,6 +520,10 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
     // A statement error that broke the savepoint protocol leaves the transaction unusable:
     // the group as a whole fails.
     return failed(f);
+  }
+  if (!begun) {  // an empty group (never queued by GroupWriter): commits its id alone
+    *error = writer_conn_->pipeline(begin, &ignored, &f);
+    if (!error->ok()) return failed(f);
   }
   *error = writer_conn_->exec(commit_sql_, &f);
   if (error->ok()) return Outcome::kCommitted;
