@@ -9,6 +9,19 @@ curl -sS -H "$ADMIN" -H 'Content-Type: application/x-ndjson' --data-binary @"$FI
   "$BASE/v1/products/import"
 # {"records":1000,"imported":1000,"rejected":0,"categories_created":...,"rejections":[]}
 
+say "the same import as a job (admin): answered at once (202), then watched until it ends"
+JOB=$(curl -sS -H "$ADMIN" -H 'Content-Type: application/x-ndjson' --data-binary @"$FILE" \
+  "$BASE/v1/import-jobs" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+echo "job $JOB"
+for _ in $(seq 600); do
+  STATE=$(curl -sS -H "$ADMIN" "$BASE/v1/import-jobs/$JOB" | sed 's/.*"state":"\([a-z]*\)".*/\1/')
+  [ "$STATE" = running ] || break
+  sleep 0.1
+done
+curl -sS -H "$ADMIN" "$BASE/v1/import-jobs/$JOB" | grep -o '"state":"[a-z]*"\|"report":{"records":[0-9]*,"imported":[0-9]*,"unchanged":[0-9]*'
+# "state":"succeeded" and "report":{"records":1000,"imported":1000,"unchanged":1000 (the same
+# file again: nothing written); POST /v1/import-jobs/$JOB/cancel stops a running one
+
 say "a product (store key); the ETag is its version"
 curl -sS -i -H "$STORE" "$BASE/v1/products/p00000001" | sed -n '1,6p'
 

@@ -29,6 +29,10 @@ def test_the_sessions_run_and_run_again():
         try:
             out = session("01-catalog.sh", server.base, sample)
             assert '"imported":200' in out
+            # the same file as a job: watched until it ends, every record unchanged
+            assert re.search(r'^job imp-[0-9a-f]{16}$', out, re.M), out
+            assert '"state":"succeeded"' in out, out
+            assert '"report":{"records":200,"imported":200,"unchanged":200' in out, out
             orders = set()
             for run in (1, 2):
                 out = session("02-checkout.sh", server.base)

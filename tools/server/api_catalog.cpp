@@ -136,14 +136,8 @@ class ImportConsumer : public BodyConsumer {
 };
 
 Result<std::unique_ptr<BodyConsumer>> ImportProducts(ServerState& st, const Request& r, const Params&) {
-  COMMERCE_RETURN_IF_ERROR(OnlyParams(r, {"format", "currency"}));
   ImportOptions o;
-  o.format = "jsonl";
-  if (const auto* f = r.param("format")) o.format = *f;
-  if (o.format != "jsonl" && o.format != "json" && o.format != "csv")
-    return Status::InvalidArgument("format: one of jsonl, json, csv");
-  if (const auto* c = r.param("currency")) o.default_currency = *c;
-  if (const auto* len = r.header("content-length")) o.expected_bytes = std::strtoull(len->c_str(), nullptr, 10);
+  COMMERCE_RETURN_IF_ERROR(ImportOptionsOf(r, &o));
   COMMERCE_ASSIGN_OR_RETURN(auto stream, st.engine->catalog().start_import(o));
   return std::unique_ptr<BodyConsumer>(new ImportConsumer(std::move(stream)));
 }
@@ -199,6 +193,17 @@ Response CatalogStats(ServerState& st, const Request&, const Params&) {
 }
 
 }  // namespace
+
+Status ImportOptionsOf(const Request& r, ImportOptions* o) {
+  COMMERCE_RETURN_IF_ERROR(OnlyParams(r, {"format", "currency"}));
+  o->format = "jsonl";
+  if (const auto* f = r.param("format")) o->format = *f;
+  if (o->format != "jsonl" && o->format != "json" && o->format != "csv")
+    return Status::InvalidArgument("format: one of jsonl, json, csv");
+  if (const auto* c = r.param("currency")) o->default_currency = *c;
+  if (const auto* len = r.header("content-length")) o->expected_bytes = std::strtoull(len->c_str(), nullptr, 10);
+  return Status::OK();
+}
 
 void AddCatalogRoutes(std::vector<Route>* r) {
   r->push_back({"GET", "/v1/products", Scope::kPublic, Exec::kPool, Body::kNone, ListProducts});

@@ -508,9 +508,14 @@ void WriteImportReport(JsonWriter& w, const ImportReport& r) {
   w.Key("rejected"); w.Uint64(r.rejected);
   w.Key("categories_created"); w.Uint64(r.categories_created);
   w.Key("seconds"); w.Double(r.seconds);
-  w.Key("rejections");
+  w.Key("cancelled"); w.Bool(r.cancelled);
+  w.Key("rejections"); WriteRejections(w, r.rejections);
+  w.EndObject();
+}
+
+void WriteRejections(JsonWriter& w, const std::vector<Rejection>& rejections) {
   w.StartArray();
-  for (const auto& j : r.rejections) {
+  for (const auto& j : rejections) {
     w.StartObject();
     w.Key("line"); w.Uint64(j.line);
     w.Key("field"); Str(w, j.field);
@@ -518,6 +523,17 @@ void WriteImportReport(JsonWriter& w, const ImportReport& r) {
     w.EndObject();
   }
   w.EndArray();
+}
+
+void WriteImportProgress(JsonWriter& w, const ImportProgress& p) {
+  w.StartObject();
+  w.Key("bytes_read"); w.Uint64(p.bytes_read);
+  w.Key("bytes_total"); w.Uint64(p.bytes_total);
+  w.Key("records"); w.Uint64(p.records);
+  w.Key("imported"); w.Uint64(p.imported);
+  w.Key("unchanged"); w.Uint64(p.unchanged);
+  w.Key("rejected"); w.Uint64(p.rejected);
+  w.Key("elapsed_s"); w.Double(p.elapsed_s);
   w.EndObject();
 }
 

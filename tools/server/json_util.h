@@ -86,6 +86,9 @@ void WriteCategory(JsonWriter& w, const Category& c);
 void WriteEvent(JsonWriter& w, const Event& e);
 void WriteSearchResult(JsonWriter& w, const SearchResult& r);
 void WriteImportReport(JsonWriter& w, const ImportReport& r);
+// An import's rejections ([{line, field, reason}]) and its progress so far (import jobs).
+void WriteRejections(JsonWriter& w, const std::vector<Rejection>& rejections);
+void WriteImportProgress(JsonWriter& w, const ImportProgress& p);
 // A product as ProductToJson writes it (the catalog's native schema, engine fields included).
 void WriteProduct(JsonWriter& w, const Product& p);
 

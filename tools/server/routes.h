@@ -27,6 +27,7 @@
 #include "commerce/shared_cache.h"
 #include "gateway.h"
 #include "http_message.h"
+#include "import_jobs.h"
 #include "json_util.h"
 #include "metrics.h"
 #include "server.h"
@@ -50,6 +51,8 @@ struct ServerState {
   std::unique_ptr<SharedCache> shared_cache;
   // The event log's publisher to NATS (--nats); null without it.
   std::unique_ptr<EventPublisher> event_publisher;
+  // Imports as jobs (POST /v1/import-jobs); made with the engine, gone before it closes.
+  std::unique_ptr<ImportJobs> import_jobs;
   ServerOptions options;
   Gateway gateway;
   AuthThrottle auth_failures;
@@ -117,6 +120,7 @@ void AddCatalogRoutes(std::vector<Route>* routes);
 void AddInventoryRoutes(std::vector<Route>* routes);
 void AddOrderRoutes(std::vector<Route>* routes);
 void AddSearchRoutes(std::vector<Route>* routes);
+void AddImportJobRoutes(std::vector<Route>* routes);
 
 const std::vector<Route>& Routes();
 // Labels for metrics: "GET /v1/products/{id}" for each route, then "unmatched".
@@ -146,6 +150,9 @@ Status QueryInt(const Request& r, std::string_view name, int64_t min, int64_t ma
 Status QueryBool(const Request& r, std::string_view name, std::optional<bool>* out);
 // InvalidArgument for a query parameter not in `known` (a typo is caught, not ignored).
 Status OnlyParams(const Request& r, std::initializer_list<std::string_view> known);
+// An import's options from its request (?format=jsonl|json|csv, ?currency=, Content-Length):
+// POST /v1/products/import and POST /v1/import-jobs read them alike (api_catalog.cpp).
+Status ImportOptionsOf(const Request& r, ImportOptions* o);
 
 template <typename F>
 std::string BuildJson(F&& f) {

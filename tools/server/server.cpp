@@ -267,6 +267,7 @@ int RunServer(const ServerOptions& opts) {
     return 1;
   }
   state->engine = engine->get();
+  state->import_jobs = std::make_unique<ImportJobs>(engine->get());
   if (!opts.redis.empty()) {
     SharedCacheOptions co;
     co.redis_url = opts.redis;
@@ -346,6 +347,7 @@ int RunServer(const ServerOptions& opts) {
   state->access_log.Flush();
   state->shared_cache.reset();  // its invalidator reads the event log: before the store closes
   state->event_publisher.reset();  // so does the publisher
+  state->import_jobs.reset();  // running jobs cancelled; what they imported is kept, durable
   Status closed = (*engine)->close();
   if (!closed.ok()) {
     std::fprintf(stderr, "error: closing the store: %s\n", closed.ToString().c_str());
