@@ -60,6 +60,19 @@ void BindWebhooks(py::module_& m) {
       .def("subscribe", &Webhooks::subscribe, py::arg("subscription"), ReleaseGil(),
            "Stores the subscription. InvalidArgument (id, url, event types, secret), "
            "AlreadyExists, ResourceExhausted.")
+      .def(
+          "update",
+          [](Webhooks& w, const std::string& id, std::optional<std::string> url,
+             std::optional<std::vector<std::string>> event_types, std::optional<std::string> secret,
+             std::optional<bool> active) {
+            return w.update(id, WebhookSubscriptionUpdate{std::move(url), std::move(event_types),
+                                                          std::move(secret), active});
+          },
+          py::arg("subscription_id"), py::kw_only(), py::arg("url") = py::none(),
+          py::arg("event_types") = py::none(), py::arg("secret") = py::none(), py::arg("active") = py::none(),
+          ReleaseGil(),
+          "Changes the given fields (the others kept), keeping the subscription's cursor, queue and failures; "
+          "returns it, secret blanked. InvalidArgument (nothing given, or what subscribe refuses), NotFound.")
       .def("unsubscribe", &Webhooks::unsubscribe, py::arg("subscription_id"), ReleaseGil(),
            "Removes it with its queued deliveries; NotFound when there is none.")
       .def("get", &Webhooks::get, py::arg("subscription_id"), ReleaseGil(), "The subscription, secret included.")

@@ -1,7 +1,9 @@
-// Webhooks: subscribe a URL to order events, make an event, let delivery try, print failures.
-//   build/bin/example_webhooks /tmp/shop [http://127.0.0.1:9000/hooks]
+// Webhooks: subscribe a URL to order events, make an event, let delivery try, print failures,
+// then update the subscription in place (a new URL, a rotated secret), keeping its queue.
+//   build/bin/example_webhooks /tmp/shop [http://127.0.0.1:9000/hooks [http://127.0.0.1:9001/new]]
 // With nobody listening at the URL the delivery fails and is retried with backoff; the failure
-// is printed with its attempts and the error. A receiver checks X-Commerce-Signature with
+// is printed with its attempts and the error. After the update the queued delivery goes to the
+// second URL, signed with the new secret. A receiver checks X-Commerce-Signature with
 // commerce::VerifyWebhookSignature (docs/webhooks.md). Safe to run again (the subscription is replaced).
 #include <commerce/engine.h>
 
@@ -55,5 +57,17 @@ int main(int argc, char** argv) {
   for (const auto& f : *failures)
     std::cout << "event " << f.event_seq << " " << f.event_type << ": " << f.attempts << " attempt(s), "
               << (f.given_up ? "given up" : "retrying") << ", last error: " << f.last_error << "\n";
+
+  // The receiver moved and the secret is rotated: update() changes the subscription in place;
+  // its queued deliveries and failures are kept (unsubscribe + subscribe would drop them).
+  auto moved = webhooks.update("example", {.url = argc > 3 ? argv[3] : "http://127.0.0.1:9/new",
+                                           .secret = "whsec_example_rotated_" + std::to_string(now)});
+  if (!moved.ok()) {
+    std::cerr << "update: " << moved.status().ToString() << "\n";
+    return 1;
+  }
+  auto kept = webhooks.failures("example");
+  std::cout << "updated " << moved->id << " -> " << moved->url << " (secret rotated); failures kept: "
+            << (kept.ok() ? kept->size() : 0) << "\n";
   return 0;
 }

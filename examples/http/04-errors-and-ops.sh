@@ -21,6 +21,14 @@ say "the event log: the first three events, then a long-poll for the next"
 curl -sS -H "$ADMIN" "$BASE/v1/events?from=1&limit=3" | cut -c1-300; echo
 NEXT=$(curl -sS -H "$ADMIN" "$BASE/v1/events?limit=1" | sed 's/.*"last_seq":\([0-9]*\).*/\1/')
 curl -sS -H "$ADMIN" "$BASE/v1/events?from=$((NEXT + 1))&wait_ms=1000"
+say "webhooks: subscribe (inactive here: nothing is sent), change it in place, unsubscribe"
+curl -sS -H "$ADMIN" -H "$JSON" "$BASE/v1/webhooks" -d '{"id": "example-erp", "url": "https://erp.example.com/hooks",
+  "event_types": ["OrderPlaced"], "secret": "whsec_example_0123456789", "active": false}'; echo
+# PATCH: only what changes; the queue, cursor and failures are kept (docs/webhooks.md)
+curl -sS -H "$ADMIN" -H "$JSON" -X PATCH "$BASE/v1/webhooks/example-erp" \
+  -d '{"event_types": ["OrderPlaced", "OrderStatusChanged"], "secret": "whsec_example_rotated_9876543210"}'; echo
+# {"id":"example-erp",...,"event_types":["OrderPlaced","OrderStatusChanged"],"active":false,...}
+curl -sS -H "$ADMIN" -X DELETE "$BASE/v1/webhooks/example-erp"; echo
 say "health, readiness, metrics"
 curl -sS "$BASE/healthz"; echo
 curl -sS "$BASE/readyz"; echo

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,15 @@ struct WebhookSubscription {
   int64_t created_at_ms = 0;             // set by the engine
 
   friend bool operator==(const WebhookSubscription&, const WebhookSubscription&) = default;
+};
+
+// What Webhooks::update changes: each field that is set replaces the subscription's, the
+// others are kept. Nothing set is InvalidArgument (a client's mistake, not a no-op).
+struct WebhookSubscriptionUpdate {
+  std::optional<std::string> url;                       // checked as on subscribe
+  std::optional<std::vector<std::string>> event_types;  // empty: every event
+  std::optional<std::string> secret;                    // a new HMAC key (rotation)
+  std::optional<bool> active;                           // false: disable, true: enable
 };
 
 // A delivery that has failed at least once.
@@ -103,6 +113,16 @@ class COMMERCE_EXPORT Webhooks {
   // Errors: InvalidArgument (id, url, event types, secret), AlreadyExists (id taken),
   // ResourceExhausted (kMaxWebhookSubscriptions reached). Nothing is written on error.
   Result<WebhookSubscription> subscribe(const WebhookSubscription& subscription);
+  // Changes a subscription in place, keeping its id, cursor, queued deliveries and recorded
+  // failures (unsubscribe + subscribe would lose them). From the update on: deliveries go to
+  // the new url, signed with the new secret (queued ones too: they are signed when sent),
+  // events committed after the update are matched against the new event types (those already
+  // queued stay queued), and an inactive subscription sends nothing and queues nothing (the
+  // events committed while it is inactive are skipped; what was queued before waits and is
+  // sent once it is active again). Returns the subscription, secret blanked.
+  // Errors: InvalidArgument (nothing to change, or a field subscribe() would refuse: the url
+  // under the same address rules), NotFound. Nothing is written on error.
+  Result<WebhookSubscription> update(std::string_view id, const WebhookSubscriptionUpdate& update);
   // Removes the subscription with its queued deliveries and its recorded failures.
   // NotFound when there is no such subscription.
   Status unsubscribe(std::string_view id);

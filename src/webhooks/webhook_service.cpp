@@ -190,6 +190,27 @@ Result<WebhookSubscription> WebhookService::Subscribe(const WebhookSubscription&
   return s;
 }
 
+Result<WebhookSubscription> WebhookService::Update(std::string_view id, const WebhookSubscriptionUpdate& u) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
+  if (!u.url && !u.event_types && !u.secret && !u.active)
+    return Status::InvalidArgument("update: nothing to change (give url, event_types, secret or active)");
+  const Tables& t = core_->tables;
+  WebhookSubscription s;
+  COMMERCE_RETURN_IF_ERROR(core_->storage->write([&](WriteTxn& txn) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(s, GetWebhookInTxn(txn, t, id));
+    if (u.url) s.url = *u.url;
+    if (u.event_types) s.event_types = *u.event_types;
+    if (u.secret) s.secret = *u.secret;
+    if (u.active) s.active = *u.active;
+    // The whole subscription as subscribe() checks it: the url under the same address rules.
+    COMMERCE_RETURN_IF_ERROR(CheckSubscription(s, policy_));
+    // The state row (cursor, queue counts) and the queue are untouched: nothing queued is lost.
+    return PutWebhookInTxn(txn, t, s);
+  }));
+  s.secret.clear();
+  return s;
+}
+
 Status WebhookService::Unsubscribe(std::string_view id) {
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
   const Tables& t = core_->tables;

@@ -60,6 +60,7 @@ class WebhookService {
   Status RunOnce();
 
   Result<WebhookSubscription> Subscribe(const WebhookSubscription& s);
+  Result<WebhookSubscription> Update(std::string_view id, const WebhookSubscriptionUpdate& u);
   Status Unsubscribe(std::string_view id);
   Result<WebhookSubscription> Get(std::string_view id);
   Result<std::vector<WebhookSubscription>> List();

@@ -101,6 +101,10 @@ Result<WebhookSubscription> Webhooks::subscribe(const WebhookSubscription& subsc
   return service_->Subscribe(subscription);
 }
 
+Result<WebhookSubscription> Webhooks::update(std::string_view id, const WebhookSubscriptionUpdate& update) {
+  return service_->Update(id, update);
+}
+
 Status Webhooks::unsubscribe(std::string_view id) { return service_->Unsubscribe(id); }
 
 Result<WebhookSubscription> Webhooks::get(std::string_view id) { return service_->Get(id); }

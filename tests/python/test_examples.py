@@ -22,7 +22,7 @@ def run(name, *args, tmp=None):
     return out.stdout
 
 
-@pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py"])
+@pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py"])
 def test_examples_clean_up_and_run_twice(name, tmp_path):
     if name == "sales_report.py":
         pytest.importorskip("pandas")
@@ -48,6 +48,13 @@ def test_sales_report():
 def test_order_events():
     out = run("order_events.py")
     assert out.count("placed by ada") == 3 and "fulfilling -> shipped" in out
+
+
+def test_webhooks():
+    out = run("webhooks.py")
+    assert "failed at /old: HTTP 500, 1 attempt(s)" in out, out
+    assert "updated erp -> http://127.0.0.1:" in out, out
+    assert "delivered to /new, signed with the rotated secret; failures left: 0" in out, out
 
 
 def test_shared_cache():

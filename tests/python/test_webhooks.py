@@ -126,3 +126,46 @@ def test_a_signed_delivery_reaches_a_local_receiver(tmp_path):
             assert engine.webhooks.failures() == []
     finally:
         server.shutdown()
+
+
+def test_update_changes_what_is_given_and_keeps_the_rest(engine):
+    s = engine.webhooks.subscribe(sub(id="erp", event_types=["OrderPlaced"]))
+    before = engine.events.last_seq()
+    changed = engine.webhooks.update("erp", url="https://erp.example.com/v2/hooks", secret="r" * 40)
+    assert changed.url == "https://erp.example.com/v2/hooks"
+    assert changed.event_types == ["OrderPlaced"] and changed.active  # kept
+    assert changed.secret == "" and changed.created_at_ms == s.created_at_ms
+    assert engine.webhooks.get("erp").secret == "r" * 40  # rotated
+    engine.webhooks.update("erp", event_types=[], active=False)
+    got = engine.webhooks.get("erp")
+    assert got.event_types == [] and not got.active and got.url == "https://erp.example.com/v2/hooks"
+    engine.webhooks.update("erp", active=True)
+    assert engine.webhooks.get("erp").active
+    assert engine.events.last_seq() == before  # configuration, not a change of the shop
+
+
+@pytest.mark.parametrize("fields, error, what", [
+    ({}, commerce.InvalidArgument, "nothing to change"),
+    ({"url": "ftp://example.com/x"}, commerce.InvalidArgument, "url"),
+    ({"url": "http://127.0.0.1:9/hook"}, commerce.InvalidArgument, "loopback"),
+    ({"url": "http://169.254.169.254/latest/meta-data/", "active": False}, commerce.InvalidArgument, "link-local"),
+    ({"secret": "short"}, commerce.InvalidArgument, "secret"),
+    ({"event_types": ["NoSuchEvent"]}, commerce.InvalidArgument, "NoSuchEvent"),
+])
+def test_bad_updates_are_refused_and_write_nothing(engine, fields, error, what):
+    engine.webhooks.subscribe(sub(id="erp"))
+    before = engine.webhooks.get("erp")
+    with pytest.raises(error) as e:
+        engine.webhooks.update("erp", **fields)
+    assert what in str(e.value)
+    assert engine.webhooks.get("erp") == before
+
+
+def test_update_of_an_unknown_subscription_or_a_wrong_type(engine):
+    with pytest.raises(commerce.NotFound):
+        engine.webhooks.update("nobody", active=False)
+    engine.webhooks.subscribe(sub(id="erp"))
+    with pytest.raises(TypeError):
+        engine.webhooks.update("erp", active="no")
+    with pytest.raises(TypeError):
+        engine.webhooks.update("erp", "http://hooks.example/x")  # keywords only: which field is it?

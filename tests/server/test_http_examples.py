@@ -46,7 +46,14 @@ def test_the_sessions_run_and_run_again():
                 assert len(shipped) == run and placed[0].startswith('{"id":"%s"' % shipped[-1]), out
             assert len(orders) == 2  # each run its own order
             assert '"hits"' in session("03-search.sh", server.base)
-            session("04-errors-and-ops.sh", server.base)
+            for run in (1, 2):  # the webhook it subscribes is changed in place, then gone
+                out = session("04-errors-and-ops.sh", server.base)
+                lines = out.splitlines()
+                hooks = lines[lines.index("### webhooks: subscribe (inactive here: nothing is sent), "
+                                          "change it in place, unsubscribe") + 1:][:3]
+                assert hooks[0].startswith('{"id":"example-erp"') and '["OrderPlaced"]' in hooks[0], out
+                assert '"event_types":["OrderPlaced","OrderStatusChanged"],"active":false' in hooks[1], out
+                assert "secret" not in hooks[1] and hooks[2] == '{"deleted":true}', out
             tokens = set()
             for run in (1, 2):  # the browser's session: the public key and an Order-Token
                 out = session("06-browser.sh", server.base)

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -625,4 +626,155 @@ TEST_CASE("webhooks: the delivery thread delivers by itself and close() stops it
   REQUIRE(engine->close().ok());
   CHECK(std::chrono::steady_clock::now() - start < 2s);
   CHECK(rx.count() == 1);
+}
+
+// --- updating a subscription (issue 16) ---------------------------------------------------------
+
+TEST_CASE("webhooks: update changes url, types, secret and active, keeping the queue", "[webhooks]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  Receiver down([](const Request&) { return 503; });
+  Receiver up([](const Request&) { return 200; });
+  auto engine = Open(TestOptions(dir.path(), driver));
+  auto& wh = engine->webhooks();
+  auto sub = wh.subscribe(Sub(down.url("/old"), {"CustomerCreated"}, "erp"));
+  REQUIRE(sub.ok());
+  const uint64_t events_before = *engine->events().last_seq();
+
+  // A delivery queued and failing at the old url.
+  const std::string ada = NewCustomer(*engine, "ada@example.com");
+  const uint64_t ada_seq = *engine->events().last_seq();
+  REQUIRE(engine->run_background_once().ok());
+  REQUIRE(down.count() == 1);
+  REQUIRE(Failures(*engine, "erp").size() == 1);
+
+  // The receiver moved, the secret is rotated, and updates are wanted too.
+  const std::string rotated = "whsec_rotated_fedcba9876543210";
+  commerce::WebhookSubscriptionUpdate u;
+  u.url = up.url("/new");
+  u.secret = rotated;
+  u.event_types = std::vector<std::string>{"CustomerCreated", "CustomerUpdated"};
+  auto changed = wh.update("erp", u);
+  INFO(changed.status().ToString());
+  REQUIRE(changed.ok());
+  CHECK(changed->id == "erp");
+  CHECK(changed->url == up.url("/new"));
+  CHECK(changed->secret.empty());  // never handed back but by get()
+  CHECK(changed->created_at_ms == sub->created_at_ms);
+  CHECK(changed->active);
+  auto got = wh.get("erp");
+  REQUIRE(got.ok());
+  CHECK(got->secret == rotated);
+  CHECK(got->event_types == std::vector<std::string>{"CustomerCreated", "CustomerUpdated"});
+  CHECK(*engine->events().last_seq() == ada_seq);  // configuration: no event
+
+  // The queued delivery is not lost: it goes to the new url, signed with the new secret, and
+  // a CustomerUpdated (a type added by the update) follows it.
+  RenameCustomer(*engine, ada, "Ada King");
+  REQUIRE(DeliverUntil(*engine, [&] { return DeliveredCount(up) == 2; }));
+  CHECK(down.count() == 1);
+  auto got_up = up.requests();
+  REQUIRE(got_up.size() == 2);
+  CHECK(got_up[0].path == "/new");
+  CHECK(got_up[0].headers.at("x-commerce-event-id") == std::to_string(ada_seq));
+  CHECK(got_up[1].headers.at("x-commerce-event-type") == "CustomerUpdated");
+  for (const auto& r : got_up) {
+    CHECK(commerce::VerifyWebhookSignature(rotated, r.headers.at("x-commerce-signature"), r.body).ok());
+    CHECK_FALSE(commerce::VerifyWebhookSignature(kSecret, r.headers.at("x-commerce-signature"), r.body).ok());
+  }
+  CHECK(Failures(*engine, "erp").empty());
+
+  // Disabled: nothing is sent or queued; the events of that time are skipped. What was queued
+  // before waits and is sent once enabled again.
+  commerce::WebhookSubscriptionUpdate off;
+  off.url = down.url("/old");  // failing again, so that one delivery stays queued
+  REQUIRE(wh.update("erp", off).ok());
+  NewCustomer(*engine, "queued@example.com");
+  const uint64_t queued_seq = *engine->events().last_seq();
+  REQUIRE(engine->run_background_once().ok());
+  REQUIRE(down.count() == 2);
+  commerce::WebhookSubscriptionUpdate disable;
+  disable.active = false;
+  disable.url = up.url("/new");
+  auto disabled = wh.update("erp", disable);
+  REQUIRE(disabled.ok());
+  CHECK_FALSE(disabled->active);
+  NewCustomer(*engine, "skipped@example.com");
+  for (int i = 0; i < 5; ++i) REQUIRE(engine->run_background_once().ok());
+  std::this_thread::sleep_for(100ms);  // past the backoff of the queued delivery
+  for (int i = 0; i < 3; ++i) REQUIRE(engine->run_background_once().ok());
+  CHECK(up.count() == 2);
+  CHECK(down.count() == 2);
+  commerce::WebhookSubscriptionUpdate enable;
+  enable.active = true;
+  REQUIRE(wh.update("erp", enable).ok());
+  NewCustomer(*engine, "later@example.com");
+  const uint64_t later_seq = *engine->events().last_seq();
+  REQUIRE(DeliverUntil(*engine, [&] { return DeliveredCount(up) == 4; }));
+  for (int i = 0; i < 3; ++i) REQUIRE(engine->run_background_once().ok());
+  std::vector<std::string> ids;
+  for (const auto& r : up.requests()) ids.push_back(r.headers.at("x-commerce-event-id"));
+  REQUIRE(ids.size() == 4);
+  CHECK(ids[0] == std::to_string(ada_seq));
+  CHECK(ids[1] == std::to_string(ada_seq + 1));
+  // Two subjects, so either may arrive first; the skipped customer's event never does.
+  CHECK(std::set<std::string>{ids[2], ids[3]} ==
+        std::set<std::string>{std::to_string(queued_seq), std::to_string(later_seq)});
+  CHECK(events_before < ada_seq);
+}
+
+TEST_CASE("webhooks: a bad update is refused, naming its field, with nothing written", "[webhooks][ssrf]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  TempDir dir;
+  auto engine = Open(TestOptions(dir.path(), driver));
+  auto& wh = engine->webhooks();
+  REQUIRE(wh.subscribe(Sub("https://a.example/h", {"OrderPlaced"}, "erp")).ok());
+  const auto before = wh.get("erp");
+  REQUIRE(before.ok());
+
+  struct Case {
+    const char* what;
+    std::string id;
+    commerce::WebhookSubscriptionUpdate u;
+    Code code;
+    const char* in_message;
+  };
+  auto with = [](std::function<void(commerce::WebhookSubscriptionUpdate&)> f) {
+    commerce::WebhookSubscriptionUpdate u;
+    f(u);
+    return u;
+  };
+  std::vector<Case> cases = {
+      {"nothing to change", "erp", {}, Code::kInvalidArgument, "nothing to change"},
+      {"ftp scheme", "erp", with([](auto& u) { u.url = "ftp://b.example/h"; }), Code::kInvalidArgument, "url"},
+      {"empty url", "erp", with([](auto& u) { u.url = ""; }), Code::kInvalidArgument, "url"},
+      // The address rules of subscribe(): the cloud metadata service, a private network.
+      {"metadata", "erp", with([](auto& u) { u.url = "http://169.254.169.254/latest/meta-data/"; }),
+       Code::kInvalidArgument, "url"},
+      {"private", "erp", with([](auto& u) { u.url = "http://10.1.2.3/h"; }), Code::kInvalidArgument, "url"},
+      {"unknown type", "erp", with([](auto& u) { u.event_types = std::vector<std::string>{"OrderShipped"}; }),
+       Code::kInvalidArgument, "event_types[0]: unknown event type 'OrderShipped'"},
+      {"short secret", "erp", with([](auto& u) { u.secret = std::string(15, 's'); }), Code::kInvalidArgument,
+       "secret"},
+      // A good field does not carry a bad one through.
+      {"good and bad", "erp", with([](auto& u) {
+         u.active = false;
+         u.url = "http://[::1]:9/h";
+       }),
+       Code::kInvalidArgument, "url"},
+      {"no such subscription", "nobody", with([](auto& u) { u.active = false; }), Code::kNotFound, "nobody"},
+      {"bad id", "bad\nid", with([](auto& u) { u.active = false; }), Code::kInvalidArgument, "id"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    auto r = wh.update(c.id, c.u);
+    CHECK(r.status().code() == c.code);
+    CHECK(r.status().message().find(c.in_message) != std::string::npos);
+  }
+  auto after = wh.get("erp");
+  REQUIRE(after.ok());
+  CHECK(*after == *before);
+  CHECK(wh.get("nobody").status().code() == Code::kNotFound);
 }

@@ -288,6 +288,32 @@ Response GetSubscription(ServerState& st, const Request&, const Params& p) {
   return JsonResponse(BuildJson([&](JsonWriter& w) { WriteSubscription(w, *s); }));
 }
 
+// PATCH /v1/webhooks/{id}: the members given (url, event_types, secret, active) replace the
+// subscription's; its queue, cursor and failures are kept (Webhooks::update).
+Response UpdateSubscription(ServerState& st, const Request& r, const Params& p) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  JsonObject o(doc, "body");
+  WebhookSubscriptionUpdate u;
+  std::string id;
+  Status s = o.str("id", &id);
+  // The id names the subscription in the path and cannot change; a client echoing what GET
+  // answered may send it back, and its created_at_ms, unchanged.
+  if (s.ok() && o.has("id") && id != p[0])
+    s = Status::InvalidArgument("body.id: '" + id + "' is not the path's '" + p[0] + "' (an id cannot change)");
+  o.ignore("created_at_ms");
+  if (s.ok() && o.has("url")) s = o.str("url", &u.url.emplace());
+  if (s.ok() && o.has("event_types")) s = o.str_list("event_types", &u.event_types.emplace());
+  if (s.ok() && o.has("secret")) s = o.str("secret", &u.secret.emplace());
+  if (s.ok() && o.has("active")) s = o.boolean("active", &u.active.emplace());
+  if (s.ok()) s = o.Finish();
+  if (!s.ok()) return StatusResponse(s);
+  auto out = st.engine->webhooks().update(p[0], u);
+  if (!out.ok()) return StatusResponse(out.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) { WriteSubscription(w, *out); }));
+}
+
 Response Unsubscribe(ServerState& st, const Request&, const Params& p) {
   Status s = st.engine->webhooks().unsubscribe(p[0]);
   return s.ok() ? JsonResponse("{\"deleted\":true}") : StatusResponse(s);
@@ -502,12 +528,14 @@ void AddSearchRoutes(std::vector<Route>* r) {
   r->push_back({"GET", "/v1/webhooks", Scope::kAdmin, Exec::kPool, Body::kNone, ListSubscriptions});
   r->push_back({"GET", "/v1/webhooks/failures", Scope::kAdmin, Exec::kPool, Body::kNone, Failures});
   r->push_back({"GET", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kPool, Body::kNone, GetSubscription});
+  r->push_back({"PATCH", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kPool, Body::kJson, UpdateSubscription});
   r->push_back({"DELETE", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kPool, Body::kNone, Unsubscribe});
 #else
   r->push_back({"POST", "/v1/webhooks", Scope::kAdmin, Exec::kLoop, Body::kJson, NoWebhooks});
   r->push_back({"GET", "/v1/webhooks", Scope::kAdmin, Exec::kLoop, Body::kNone, NoWebhooks});
   r->push_back({"GET", "/v1/webhooks/failures", Scope::kAdmin, Exec::kLoop, Body::kNone, NoWebhooks});
   r->push_back({"GET", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, Body::kNone, NoWebhooks});
+  r->push_back({"PATCH", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, Body::kJson, NoWebhooks});
   r->push_back({"DELETE", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, Body::kNone, NoWebhooks});
 #endif
   r->push_back({"GET", "/healthz", Scope::kNone, Exec::kLoop, Body::kNone, Healthz});
