@@ -99,6 +99,20 @@ Status AwaitOpened(const std::string& path) {
   }
 }
 
+// Maps four times what the holder maps. The holder doubles its map as it fills (GrowMap), and
+// a map only as large as the holder's was outgrown by its next doubling before the copy's read
+// transaction began: 'backup while another process has the store open and writes' failed so
+// with MDB_MAP_RESIZED after six attempts, in a clean-clone CI run. A read-only map larger than
+// the file costs address space only: LMDB reads no page past the last one committed.
+Status MapAhead(MDB_env* env, const std::string& data) {
+  int rc = mdb_env_set_mapsize(env, 0);  // 0: the size the holder's last commit recorded
+  MDB_envinfo info;
+  if (rc == 0) rc = mdb_env_info(env, &info);
+  if (rc == 0) rc = mdb_env_set_mapsize(env, info.me_mapsize * 4);
+  if (rc != 0) return LmdbError(rc, "cannot map LMDB store " + data + " to back it up");
+  return Status::OK();
+}
+
 }  // namespace
 
 Status CopyHeldStore(const std::string& path, const std::string& file, const BackupOptions& o) {
@@ -117,21 +131,15 @@ Status CopyHeldStore(const std::string& path, const std::string& file, const Bac
     mdb_env_close(env);
     return LmdbError(rc, "cannot open LMDB store " + data + " to back it up");
   }
-  // Map as much as the holder maps (a size of 0 takes the one its last commit recorded, at
-  // least the pages committed), not the file's size: a map only as large as the data
-  // fails with MDB_MAP_RESIZED as soon as the holder commits a page more, and a holder
-  // that writes all the time commits between every retry and the copy's read transaction
-  // (the backup under writes failed so, at load 12, after six attempts).
-  rc = mdb_env_set_mapsize(env, 0);
-  Status s = rc == 0 ? Status::OK() : LmdbError(rc, "cannot map LMDB store " + data + " to back it up");
+  // Map ahead of the holder, which grows its map while the copy is taken (MapAhead).
+  Status s = MapAhead(env, data);
   for (int attempt = 0; s.ok(); ++attempt) {
     int lmdb_rc = 0;
     s = CopyEnv(env, file, o, &lmdb_rc);
     // The holder grew its map since: take its new size and copy again.
     if (lmdb_rc != MDB_MAP_RESIZED || attempt == 5) break;
     (void)file_io::Unlink(file);
-    rc = mdb_env_set_mapsize(env, 0);
-    if (rc != 0) s = LmdbError(rc, "cannot map LMDB store " + data + " to back it up");
+    s = MapAhead(env, data);
   }
   mdb_env_close(env);
   COMMERCE_RETURN_IF_ERROR(s);
