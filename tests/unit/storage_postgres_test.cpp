@@ -107,6 +107,20 @@ int64_t OnHand(Storage& db, Table t) {
   return std::stoll(*v);
 }
 
+// Holds the writer for 300 ms with a slow mutation, so that what is queued behind it forms one
+// group; counts itself down in *pending when it is done.
+void HoldWriter(Storage& db, Table t, std::atomic<int>* pending) {
+  db.write_async(
+      [t](WriteTxn& txn) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        return txn.put(t, "blocker", "x");
+      },
+      {}, [pending](Status s) {
+        CHECK(s.ok());
+        --*pending;
+      });
+}
+
 }  // namespace
 
 TEST_CASE("postgres: bad connection settings are refused with a clear error, writing nothing",
@@ -326,15 +340,7 @@ TEST_CASE("postgres: a lost connection never writes twice", "[postgres]") {
     // Two sets expecting the record as read, held behind a slow mutation so that they form
     // one group: the first applies, the second's check fails on the first's change.
     std::atomic<int> pending{3};
-    db->write_async(
-        [&](WriteTxn& txn) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(300));
-          return txn.put(t, "blocker", "x");
-        },
-        {}, [&](Status s) {
-          CHECK(s.ok());
-          --pending;
-        });
+    HoldWriter(*db, t, &pending);
     proxy.cut_on("__commit", TcpFaultProxy::Cut::kAfterForwarding);
     commerce::ApplyResult results[2];
     for (int i = 0; i < 2; ++i)
@@ -513,15 +519,7 @@ TEST_CASE("postgres: change sets of one group writing the same records in turn l
 
   // A slow mutation holds the writer while the sets queue behind it: they form one group.
   std::atomic<int> pending{6};
-  db->write_async(
-      [&](WriteTxn& txn) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        return txn.put(t, "blocker", "x");
-      },
-      {}, [&](Status s) {
-        CHECK(s.ok());
-        --pending;
-      });
+  HoldWriter(*db, t, &pending);
   std::vector<commerce::ChangeSet> sets(5);
   sets[0].put(t, "k1", "a").put(t, "k2", "x");
   sets[1].del(t, "k1").del(t, "k2");
