@@ -77,6 +77,8 @@ void BindEngine(py::module_& m) {
              "False: no background thread (consumers run in run_background_once()).")
       .field("consumer_lease_ttl", &EngineOptions::consumer_lease_ttl,
              "Shared stores: the lease of cart expiry and webhook delivery (take-over time).")
+      .field("event_retention", &EngineOptions::event_retention,
+             "EventRetention: the background trimming of the event log (off by default).")
       .field("search", &EngineOptions::search, "SearchOptions.")
       .field("webhooks", &EngineOptions::webhooks, "WebhookOptions.");
 

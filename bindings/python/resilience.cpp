@@ -48,7 +48,7 @@ void BindResilience(py::module_& m) {
         "state, calls, failures, retries and latencies.");
 
   Value<SharedCacheOptions>(m, "SharedCacheOptions",
-                            "The shared cache of product reads on Redis (EngineOptions.shared_cache).")
+                            "The shared cache of product reads and search results on Redis.")
       .field("redis_url", &SharedCacheOptions::redis_url, "'redis://HOST:PORT'; empty: off.")
       .field("key_prefix", &SharedCacheOptions::key_prefix, "Stores sharing one Redis need different ones.")
       .field("ttl", &SharedCacheOptions::ttl, "An entry's lifetime, jittered.")
@@ -56,7 +56,11 @@ void BindResilience(py::module_& m) {
       .field("refresh_after", &SharedCacheOptions::refresh_after,
              "Older entries are served and refreshed in the background.")
       .field("connections", &SharedCacheOptions::connections, "Connections to Redis (1..64).")
-      .field("endpoint", &SharedCacheOptions::endpoint, "EndpointOptions of every Redis call.");
+      .field("endpoint", &SharedCacheOptions::endpoint, "EndpointOptions of every Redis call.")
+      .field("search_ttl", &SharedCacheOptions::search_ttl,
+             "A search result page's lifetime in Redis, jittered; 0: searches do not use Redis.")
+      .field("search_max_bytes", &SharedCacheOptions::search_max_bytes,
+             "Larger encoded pages are not stored (1 KiB .. 64 MiB).");
   Value<SharedCacheStats>(m, "SharedCacheStats", "Counters of the shared cache.")
       .field("hits", &SharedCacheStats::hits, "Answered from Redis.")
       .field("misses", &SharedCacheStats::misses, "Read from storage.")
@@ -66,7 +70,14 @@ void BindResilience(py::module_& m) {
       .field("stale_served", &SharedCacheStats::stale_served, "Entries served past refresh_after.")
       .field("invalidations", &SharedCacheStats::invalidations, "Tombstones written.")
       .field("bypassed", &SharedCacheStats::bypassed, "Reads sent to storage because Redis failed.")
-      .field("invalidated_seq", &SharedCacheStats::invalidated_seq, "Log position invalidated up to.");
+      .field("invalidated_seq", &SharedCacheStats::invalidated_seq, "Log position invalidated up to.")
+      .field("search_hits", &SharedCacheStats::search_hits, "Search pages answered from Redis.")
+      .field("search_misses", &SharedCacheStats::search_misses,
+             "Searches with no page at the index's sequence (the index answered).")
+      .field("search_stores", &SharedCacheStats::search_stores, "Search pages written.")
+      .field("search_too_large", &SharedCacheStats::search_too_large, "Pages over search_max_bytes.")
+      .field("search_errors", &SharedCacheStats::search_errors,
+             "Redis calls of searches that failed (the index answered).");
 
   // Held through a box so that close() can stop the invalidator before the interpreter's
   // garbage collector would.
@@ -78,12 +89,14 @@ void BindResilience(py::module_& m) {
     }
   };
   py::class_<Box>(m, "SharedCache",
-                  "Product reads from a Redis shared by every process of a store (docs/scaling.md).\n\n"
+                  "Product reads and search results from a Redis shared by every process of a "
+                  "store (docs/scaling.md).\n\n"
                   "    cache = commerce.SharedCache(engine, redis_url='redis://127.0.0.1:6379')\n"
-                  "    cache.get_product('mug')   # from Redis, or the store (then filled)\n\n"
+                  "    cache.get_product('mug')   # from Redis, or the store (then filled)\n"
+                  "    engine.search.query(text='mug')   # from Redis, or the index (then stored)\n\n"
                   "Keywords are SharedCacheOptions fields. Redis's errors never reach the caller: "
-                  "the store answers instead. close() (or leaving a with block) stops its "
-                  "invalidator; close it before its engine.")
+                  "the store or the index answers instead. close() (or leaving a with block) "
+                  "stops its invalidator and its searches' use of Redis; close it before its engine.")
       .def(py::init([](Engine& engine, const SharedCacheOptions& options) {
              Result<std::unique_ptr<SharedCache>> r = Status::Internal("not opened");
              {

@@ -81,7 +81,9 @@ void BindSearch(py::module_& m) {
       .field("cache_stale_served", &SearchStats::cache_stale_served, "Stale results served.")
       .field("cache_entries", &SearchStats::cache_entries, "Entries in the cache.")
       .field("queries", &SearchStats::queries, "Queries run against the index.")
-      .field("last_error", &SearchStats::last_error, "The indexer's last error, or ''.");
+      .field("last_error", &SearchStats::last_error, "The indexer's last error, or ''.")
+      .field("rebuilds_after_trim", &SearchStats::rebuilds_after_trim,
+             "Rebuilds from the catalog because the events the index lacked were trimmed.");
   Value<RebuildProgress>(m, "RebuildProgress", "Progress of Search.rebuild.")
       .field("products_done", &RebuildProgress::products_done, "Products indexed.")
       .field("products_total", &RebuildProgress::products_total, "Products to index.")

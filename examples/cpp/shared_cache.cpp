@@ -1,10 +1,13 @@
-// The shared cache on Redis: product reads answered from a Redis that every engine process of
-// a store shares, invalidated from the event log; what happens when Redis goes away.
+// The shared cache on Redis: product reads and search results answered from a Redis that
+// every engine process of a store shares (products invalidated from the event log, search
+// pages keyed by the index sequence they were answered from); what happens when Redis goes
+// away.
 //
 //   redis-server --port 6390 --save '' &
 //   build/bin/example_shared_cache /tmp/shop-cache redis://127.0.0.1:6390
 //
-// Prints each read's source (the cache's counters move), then the endpoint's breaker state.
+// Prints each read's and search's source (the cache's counters move), then the endpoint's
+// breaker state.
 // Kill Redis while it sleeps at the end and the reads still answer, from the store.
 #include <chrono>
 #include <cstdio>
@@ -18,7 +21,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s STORE_DIR redis://HOST:PORT\n", argv[0]);
     return 2;
   }
-  auto engine = commerce::Engine::open({.path = argv[1]});
+  // cache_entries = 0: no in-process result cache, so every search asks Redis first.
+  auto engine = commerce::Engine::open({.path = argv[1], .search = {.cache_entries = 0}});
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
     return 1;
@@ -56,6 +60,20 @@ int main(int argc, char** argv) {
   p.title = "Coffee mug, large";
   if (auto w = catalog.upsert(p); w.ok()) (*cache)->written(*w);  // this process reads its write
   show("after an update");
+
+  // Searches: the engine's own queries look in Redis while the cache is open. No in-process
+  // result cache here, so the second search is Redis's answer (another instance's would be).
+  (void)(*engine)->search().wait_for(*(*engine)->events().last_seq());
+  commerce::SearchRequest req{.text = "mug"};
+  for (const char* what : {"search (the index, stored)", "search again (from Redis)"}) {
+    auto r = (*engine)->search().query(req);
+    commerce::SharedCacheStats s = (*cache)->stats();
+    std::printf("%-28s %llu hit(s) at index seq %llu, from_cache %d; search hits %llu misses %llu\n",
+                what, r.ok() ? static_cast<unsigned long long>(r->total) : 0ULL,
+                r.ok() ? static_cast<unsigned long long>(r->index_seq) : 0ULL,
+                r.ok() && r->from_cache, static_cast<unsigned long long>(s.search_hits),
+                static_cast<unsigned long long>(s.search_misses));
+  }
   for (const commerce::EndpointStats& e : commerce::AllEndpointStats())
     std::printf("%s: breaker %s, %llu calls, P99 %.2f ms\n", e.name.c_str(),
                 commerce::ToString(e.state), static_cast<unsigned long long>(e.calls),

@@ -1,6 +1,6 @@
 """The shared cache on Redis from Python: commerce.SharedCache(engine, redis_url=...) reads
-products through a Redis every process of the store shares; the counters and the endpoint's breaker say what
-happened. Starts a private redis-server on a free port (Debian's redis-server package) and
+products, and the engine's searches, through a Redis every process of the store shares; the
+counters and the endpoint's breaker say what happened. Starts a private redis-server on a free port (Debian's redis-server package) and
 stops it, killing it half-way to show reads going on from the store.
 
     /usr/bin/python3 examples/python/shared_cache.py
@@ -33,7 +33,7 @@ try:
             break
         except OSError:
             time.sleep(0.02)
-    with tempfile.TemporaryDirectory() as d, commerce.Engine(os.path.join(d, "shop")) as engine, \
+    with tempfile.TemporaryDirectory() as d, commerce.Engine(os.path.join(d, "shop"), search={"cache_entries": 0}) as engine, \
             commerce.SharedCache(engine, redis_url="redis://127.0.0.1:%d" % port,
                                  key_prefix="example:") as cache:
         engine.catalog.upsert(commerce.Product(
@@ -43,6 +43,14 @@ try:
             title = cache.get_product("mug").title
             s = cache.stats()
             print("%-26s %s  hits=%d misses=%d fills=%d" % (what, title, s.hits, s.misses, s.fills))
+        # Searches look in Redis too: a page is keyed by the index sequence it was answered
+        # from, so once the index moves on (a catalog change) the old page is never served.
+        engine.search.wait_for(engine.events.last_seq())
+        for what in ("search (the index, stored)", "search again (Redis)"):
+            r = engine.search.query(text="mug", use_cache=True)
+            s = cache.stats()
+            print("%-26s total=%d index_seq=%d from_cache=%s search_hits=%d" % (
+                what, r.total, r.index_seq, r.from_cache, s.search_hits))
         os.killpg(redis.pid, signal.SIGKILL)
         redis.wait()
         for _ in range(10):

@@ -59,6 +59,10 @@ struct EngineOptions {
   // take over after about this long, so expiry and deliveries pause that long. Shorter means
   // a quicker take-over and more lease writes. 200 ms .. 1 hour.
   std::chrono::milliseconds consumer_lease_ttl = std::chrono::seconds(10);
+  // Event log retention (events.h, docs/events.md "Retention"): the background thread trims
+  // events every consumer has passed that are older than max_age or beyond max_count, every
+  // interval, in batches. Off by default (every event kept).
+  EventRetention event_retention;
   // The search index (<path>/search/): shards, result cache, indexer thread.
   SearchOptions search;
   // Webhook delivery (docs/webhooks.md): its thread, attempts, backoff, timeouts, bounds.

@@ -7,6 +7,10 @@
 // a durable cursor — the sequence of the last event they have fully processed — with
 // set_cursor(), so that after a restart they resume where they stopped.
 //
+// Retention (docs/events.md, "Retention"): trim() removes the oldest events, never one that a
+// durable consumer has not passed; first_seq() is then the oldest event kept (the horizon),
+// and reading below it is an error (Gone), never a silent skip.
+//
 // Thread safety: an Events (from Engine::events()) is safe to use from any number of threads.
 #pragma once
 
@@ -35,16 +39,50 @@ struct Event {
   friend bool operator==(const Event&, const Event&) = default;
 };
 
+// Which events may be trimmed (EngineOptions::event_retention, Events::trim). An event goes
+// only when every durable consumer has passed it -- every cursor (Events::cursor: cart expiry,
+// the NATS publisher, your own), every webhook subscription's cursor, and this engine's search
+// indexer while it runs -- AND it is older than max_age OR more than max_count newer events
+// follow it. The newest event is always kept (the sequence numbers go on from it). 0 turns a
+// limit off; both 0 (the default) keeps every event.
+struct EventRetention {
+  std::chrono::milliseconds max_age{0};
+  uint64_t max_count = 0;
+  // How often the engine's background thread trims, when a limit is set (1 s .. 1 day).
+  std::chrono::milliseconds interval{std::chrono::minutes(1)};
+};
+
+// What a trim did.
+struct EventTrimReport {
+  uint64_t removed = 0;    // events deleted
+  uint64_t first_seq = 0;  // the horizon after the trim: the oldest event kept
+  uint64_t last_seq = 0;   // the newest event
+  // What kept the horizon from moving further: "" (the age and count limits, or the newest
+  // event), "cursor:<name>", "webhook:<subscription id>" or "search-index".
+  std::string held_by;
+  friend bool operator==(const EventTrimReport&, const EventTrimReport&) = default;
+};
+
 class COMMERCE_EXPORT Events {
  public:
   // Handed out by Engine (engine.h), which owns it; not copyable.
   Events(const Events&) = delete;
   Events& operator=(const Events&) = delete;
 
-  // Up to `limit` (1..10000) events with seq >= from, in order.
+  // Up to `limit` (1..10000) events with seq >= from, in order. Gone, naming the horizon,
+  // when `from` is below first_seq(): those events were trimmed.
   Result<std::vector<Event>> tail(uint64_t from, size_t limit = 1000);
   // The sequence of the newest event; 0 when the log is empty.
   Result<uint64_t> last_seq();
+  // The horizon: the sequence of the oldest event kept. 1 until the log is trimmed (an empty
+  // log included); a consumer that starts after a trim begins at first_seq() - 1.
+  Result<uint64_t> first_seq();
+
+  // Removes, oldest first, the events `policy` allows (max_age / max_count; its interval is
+  // not used), in batches of kTrimBatch, each its own write so that other writes go on
+  // between them. InvalidArgument when both limits are 0 or max_age is negative.
+  Result<EventTrimReport> trim(const EventRetention& policy);
+  static constexpr size_t kTrimBatch = 1000;
   // Blocks until an event with seq > after exists or `timeout` passes; returns last_seq().
   Result<uint64_t> wait(uint64_t after, std::chrono::milliseconds timeout);
 
@@ -64,13 +102,19 @@ class COMMERCE_EXPORT Events {
   Result<uint64_t> cursor(std::string_view consumer);
   // Durable by default. A consumer that can replay a few events after a crash (it must be
   // idempotent anyway) may pass {.sync = false}: the cursor then rides along with the next
-  // durable write instead of costing a sync of its own.
+  // durable write instead of costing a sync of its own. Gone when seq < first_seq() - 1 (the
+  // events after it were trimmed); InvalidArgument past last_seq().
   Status set_cursor(std::string_view consumer, uint64_t seq, WriteOptions options = {});
 
  private:
   friend class Engine;
   explicit Events(EngineCore* core) : core_(core) {}
   EngineCore* core_;
+  // Set by Engine::open, read by trim(): the last event this engine's running search indexer
+  // has applied (empty when no indexer runs), and the cursor consumers this engine runs
+  // (cart expiry), which hold the log at 0 until they first write their cursor.
+  std::function<uint64_t()> index_seq_;
+  std::vector<std::string> registered_;
 };
 
 }  // namespace commerce

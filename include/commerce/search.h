@@ -160,6 +160,9 @@ struct SearchStats {
   uint64_t cache_entries = 0;
   uint64_t queries = 0;         // run against the index (cache misses and refreshes)
   std::string last_error;       // the indexer's last error ("" when none)
+  // Rebuilds from the catalog because the events the index lacked had been trimmed from the
+  // log (docs/events.md, "Retention"), since open.
+  uint64_t rebuilds_after_trim = 0;
 };
 
 struct RebuildProgress {

@@ -20,7 +20,8 @@
 // called and none committed after; it never waits for the writer.
 //
 // Nothing in this interface assumes a memory map or a local file: a remote driver implements
-// it too (a round trip per call, a retried transaction per group).
+// it too (a round trip per call, a retried transaction per group; read_many gathers many reads
+// into one).
 //
 // Thread safety: a Storage is safe to use from any number of threads without external
 // locking. A ReadTxn, a WriteTxn and their Cursors belong to the one thread that uses them
@@ -33,6 +34,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -85,6 +87,31 @@ struct KeyValue {
   std::string value;
 };
 
+// One point read of a batch (ReadView::read_many).
+struct KeyRead {
+  Table table;
+  std::string_view key;  // 1..kMaxKeySize bytes
+};
+
+// One range read of a batch: the entries of `table` in [begin, end) in ascending order, at
+// most `limit` of them (0: no limit). An empty `end` means "to the end of the table"; the
+// bounds may be any length, as seek targets may. A prefix read is [prefix, PrefixEnd(prefix)).
+struct RangeRead {
+  Table table;
+  std::string_view begin;
+  std::string_view end;
+  size_t limit = 0;
+};
+
+// What read_many found, in the order asked.
+struct ReadResults {
+  std::vector<std::optional<std::string>> values;  // one per KeyRead; nullopt: absent
+  std::vector<std::vector<KeyValue>> ranges;       // one per RangeRead
+};
+
+// The most reads (keys and ranges together) one read_many takes.
+inline constexpr size_t kMaxBatchReads = 4096;
+
 // What both kinds of transaction can do: point reads and ordered scans.
 class COMMERCE_EXPORT ReadView {
  public:
@@ -105,7 +132,27 @@ class COMMERCE_EXPORT ReadView {
   // (0 means no limit). An empty `end` means "to the end of the table".
   Result<std::vector<KeyValue>> scan(Table table, std::string_view begin, std::string_view end,
                                      size_t limit, bool reverse = false);
+
+  // Many reads at once, over any tables, all from this transaction's view: point reads
+  // (`keys`) and ascending range reads (`ranges`). This is how one request reads the family
+  // of records it needs: a remote driver sends them all in one round trip, where get() and a
+  // cursor cost one each; a local driver reads them in this transaction (the default body,
+  // over get() and cursors). The values are owned copies; the driver does not look inside
+  // them, so the caller's decoder checks each record's checksum as after a get().
+  // Errors (nothing is read): InvalidArgument for a key that is empty or longer than
+  // kMaxKeySize, or more than kMaxBatchReads reads in all. Otherwise what get() or a cursor
+  // would return (Unavailable, Corruption, FailedPrecondition once the transaction ended).
+  virtual Result<ReadResults> read_many(const std::vector<KeyRead>& keys,
+                                        const std::vector<RangeRead>& ranges = {});
+
+  // Convenience over read_many: point reads only, one value (or nullopt) per key.
+  Result<std::vector<std::optional<std::string>>> get_many(const std::vector<KeyRead>& keys);
 };
+
+// OK when read_many may take `keys` and `ranges`; the InvalidArgument it returns otherwise.
+// For drivers that implement read_many themselves, so that all refuse the same batches.
+COMMERCE_EXPORT Status CheckReadBatch(const std::vector<KeyRead>& keys,
+                                      const std::vector<RangeRead>& ranges);
 
 // A consistent snapshot. REQUIRES: used by one thread; destroyed before its Storage.
 class COMMERCE_EXPORT ReadTxn : public ReadView {};

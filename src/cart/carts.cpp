@@ -27,6 +27,7 @@
 #include "common/utf8.h"
 #include "customer/customer_store.h"
 #include "engine/engine_core.h"
+#include "storage/prefetch_view.h"
 
 namespace commerce {
 
@@ -76,15 +77,24 @@ Result<CartRecord> ReadCartArg(ReadView& view, const Tables& t, std::string_view
 // One edit of a stored cart: read, edit, check the totals, encode, event. `op` goes into the
 // CartUpdated event so that consumers can tell edits apart. `edit` may run several times
 // (EngineCore::Apply), each time on a freshly read record.
+// `priced_sku`, when the edit prices one: on a remote store its index entry is read in the same
+// round trip as the cart (PrefetchView), leaving the product to a second.
 using Edit = std::function<Status(ReadView&, CartRecord&, int64_t now)>;
 
-Result<Cart> EditCart(EngineCore* core, std::string_view cart_id, const char* op, const Edit& edit) {
+Result<Cart> EditCart(EngineCore* core, std::string_view cart_id, const char* op, const Edit& edit,
+                      std::string_view priced_sku = {}) {
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("cart_id", cart_id));
   const Tables& t = core->tables;
   const int64_t now = EngineCore::NowMs();
+  const bool read_ahead = (core->storage->capabilities() & kRemote) != 0;
   Cart out;
   std::string id(cart_id);
-  auto prepare = [&](ReadView& view, ChangeSet& changes) -> Status {
+  auto prepare = [&](ReadView& snapshot, ChangeSet& changes) -> Status {
+    PrefetchView view(snapshot, read_ahead);
+    if (!priced_sku.empty()) {
+      const std::string cart_key = CartKey(id), sku_key = KeyBuilder().str(priced_sku).key();
+      COMMERCE_RETURN_IF_ERROR(view.prefetch({{t.carts, cart_key}, {t.skus, sku_key}}));
+    }
     COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(view, t, id, changes));
     COMMERCE_RETURN_IF_ERROR(edit(view, r, now));
     r.updated_at_ms = now;
@@ -213,7 +223,7 @@ Result<Cart> Carts::add(std::string_view cart_id, std::string_view sku, int64_t 
   return EditCart(core_, cart_id, "add", [&](ReadView& view, CartRecord& r, int64_t now) -> Status {
     COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(view, core_->tables, s, r.state.currency));
     return CartStateAdd(r.state, core_->replica_id, s, quantity, price, now);
-  });
+  }, s);
 }
 
 Result<Cart> Carts::set_quantity(std::string_view cart_id, std::string_view sku, int64_t quantity) {
@@ -224,7 +234,7 @@ Result<Cart> Carts::set_quantity(std::string_view cart_id, std::string_view sku,
   return EditCart(core_, cart_id, "set_quantity", [&](ReadView& view, CartRecord& r, int64_t now) -> Status {
     COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(view, core_->tables, s, r.state.currency));
     return CartStateSetQuantity(r.state, core_->replica_id, s, quantity, price, now);
-  });
+  }, s);
 }
 
 Result<Cart> Carts::remove(std::string_view cart_id, std::string_view sku) {

@@ -26,6 +26,14 @@ void Background::Add(std::unique_ptr<BackgroundConsumer> c) { consumers_.push_ba
 
 void Background::UseLease(std::unique_ptr<Lease> lease) { lease_ = std::move(lease); }
 
+void Background::UseRetention(const EventRetention& policy) { retention_ = policy; }
+
+std::vector<std::string> Background::ConsumerNames() const {
+  std::vector<std::string> out;
+  for (const auto& c : consumers_) out.push_back(c->name());
+  return out;
+}
+
 void Background::Start() {
   if (consumers_.empty() || thread_.joinable()) return;
   thread_ = std::thread([this] {
@@ -74,6 +82,17 @@ Status Background::RunOnce() {
     Status s = Feed(*c);
     if (s.ok()) s = c->tick(now).WithContext("consumer " + c->name());
     if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(error_mu_);
+      last_error_ = s.ToString();
+      if (first.ok()) first = s;
+    }
+  }
+  const auto now_steady = std::chrono::steady_clock::now();
+  if ((retention_.max_age.count() > 0 || retention_.max_count > 0) && now_steady >= next_trim_) {
+    next_trim_ = now_steady + retention_.interval;
+    auto trimmed = events_->trim(retention_);
+    if (!trimmed.ok()) {
+      Status s = trimmed.status().WithContext("event log retention");
       std::lock_guard<std::mutex> lock(error_mu_);
       last_error_ = s.ToString();
       if (first.ok()) first = s;

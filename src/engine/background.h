@@ -47,6 +47,11 @@ class Background {
 
   void Add(std::unique_ptr<BackgroundConsumer> c);
   void UseLease(std::unique_ptr<Lease> lease);
+  // Trims the event log by `policy` every policy.interval, after the consumers' round (and
+  // under the same lease): Events::trim, in batches.
+  void UseRetention(const EventRetention& policy);
+  // The names of the consumers Add()ed (their cursors hold the log's horizon).
+  std::vector<std::string> ConsumerNames() const;
   void Start();
   // Finishes the round in progress and joins the thread.
   void Stop();
@@ -65,6 +70,8 @@ class Background {
   std::chrono::milliseconds tick_;
   std::vector<std::unique_ptr<BackgroundConsumer>> consumers_;
   std::unique_ptr<Lease> lease_;  // null: the store is this process's alone
+  EventRetention retention_;  // max_age and max_count 0: no trimming
+  std::chrono::steady_clock::time_point next_trim_{};
   std::atomic<bool> stop_{false};
   std::thread thread_;
   mutable std::mutex error_mu_;

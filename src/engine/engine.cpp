@@ -35,6 +35,12 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
     return Status::InvalidArgument("consumer_lease_ttl must be 200 ms .. 1 hour, not " +
                                    std::to_string(options.consumer_lease_ttl.count()) + " ms");
   COMMERCE_RETURN_IF_ERROR(WebhookService::CheckOptions(options.webhooks));
+  const EventRetention& retention = options.event_retention;
+  if (retention.max_age.count() < 0)
+    return Status::InvalidArgument("event_retention.max_age must not be negative");
+  if (retention.interval < std::chrono::seconds(1) || retention.interval > std::chrono::hours(24))
+    return Status::InvalidArgument("event_retention.interval must be 1 s .. 1 day, not " +
+                                   std::to_string(retention.interval.count()) + " ms");
   StorageOptions so;
   static_cast<StorageTuning&>(so) = options.storage;
   so.path = options.path;
@@ -59,6 +65,9 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   engine->background_ = std::make_unique<Background>(engine->core_.get(), engine->events_.get(),
                                                      options.background_tick);
   engine->background_->Add(MakeCartExpiryConsumer(engine->core_.get()));
+  engine->events_->registered_ = engine->background_->ConsumerNames();
+  if (retention.max_age.count() > 0 || retention.max_count > 0)
+    engine->background_->UseRetention(retention);
   SearchOptions search = options.search;
   if (!options.run_background) search.run_indexer = false;
   EngineCore& shared = *engine->core_;
@@ -67,6 +76,13 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
       engine->events_.get(), options.path + "/search", search);
   COMMERCE_RETURN_IF_ERROR(engine->search_service_->Open());
   engine->search_.reset(new Search(engine->search_service_.get()));
+  if (search.run_indexer) {
+    // A running indexer holds the log's horizon; one that does not run (or another
+    // process's) rebuilds from the catalog when it finds itself behind it (indexer.h).
+    SearchService* service = engine->search_service_.get();
+    engine->events_->index_seq_ = [service] { return service->IndexedSeq(); };
+  }
+  SearchService::Register(engine->search_.get(), engine->search_service_.get());
   engine->webhook_service_ = std::make_unique<WebhookService>(engine->core_.get(), options.webhooks);
   engine->webhooks_.reset(new Webhooks(engine->webhook_service_.get()));
   if (engine->core_->storage->capabilities() & kRemote) {
@@ -94,7 +110,10 @@ Engine::Engine(std::unique_ptr<EngineCore> core)
       customers_(new Customers(core_.get())),
       events_(new Events(core_.get())) {}
 
-Engine::~Engine() { (void)close(); }
+Engine::~Engine() {
+  (void)close();
+  if (search_) SearchService::Unregister(search_.get());
+}
 
 Catalog& Engine::catalog() { return *catalog_; }
 Inventory& Engine::inventory() { return *inventory_; }

@@ -1,5 +1,7 @@
 #include "events/event_log.h"
 
+#include <algorithm>
+
 #include "common/codec.h"
 #include "common/key.h"
 #include "common/record_tail.h"
@@ -64,6 +66,28 @@ Result<uint64_t> LastEventSeq(ReadView& view, Table events) {
   auto seq = KeyReader(c->key()).u64();
   if (!seq) return Status::Corruption("event log key is not a sequence number");
   return *seq;
+}
+
+Result<uint64_t> FirstEventSeq(ReadView& view, Table events) {
+  auto c = view.cursor(events);
+  c->seek_to_first();
+  if (!c->valid()) {
+    COMMERCE_RETURN_IF_ERROR(c->status());
+    return uint64_t{1};
+  }
+  auto seq = KeyReader(c->key()).u64();
+  if (!seq) return Status::Corruption("event log key is not a sequence number");
+  return *seq;
+}
+
+Status CheckNotTrimmed(ReadView& view, Table events, uint64_t from, std::string_view what) {
+  from = std::max<uint64_t>(from, 1);
+  COMMERCE_ASSIGN_OR_RETURN(uint64_t first, FirstEventSeq(view, events));
+  if (from >= first) return Status::OK();
+  return Status::Gone(std::string(what) + " reads from event " + std::to_string(from) +
+                      ", but events " + std::to_string(from) + ".." + std::to_string(first - 1) +
+                      " were trimmed from the log: the oldest kept is " + std::to_string(first) +
+                      " (first_seq)");
 }
 
 Result<uint64_t> AppendEvent(WriteTxn& txn, Table events, std::string_view type,

@@ -28,8 +28,19 @@ void AppendEvent(ChangeSet& changes, Table events, std::string_view type,
 // The newest sequence visible to `view`; 0 for an empty log.
 Result<uint64_t> LastEventSeq(ReadView& view, Table events);
 
-// The meta table's key of a consumer's durable cursor (Events::cursor, set_cursor).
+// The oldest sequence visible to `view`: the horizon (Events::first_seq). 1 for an empty log,
+// which only a store that never had an event has (trimming keeps the newest event).
+Result<uint64_t> FirstEventSeq(ReadView& view, Table events);
+
+// Gone, naming the horizon, when the events from `from` on cannot be read whole because the
+// oldest of them were trimmed (from < FirstEventSeq; from 0 counts as 1). `what` says who
+// asked ("consumer 'nats'", "webhook 'w1'"); it leads the message.
+Status CheckNotTrimmed(ReadView& view, Table events, uint64_t from, std::string_view what);
+
+// The meta table's key of a consumer's durable cursor (Events::cursor, set_cursor), and the
+// prefix every such key starts with.
 std::string ConsumerCursorKey(std::string_view consumer);
+std::string ConsumerCursorPrefix();
 
 Status DecodeEvent(std::string_view key, std::string_view value, Event* out);
 

@@ -89,22 +89,24 @@ Result<StockLevel> ReadStockLevel(ReadView& view, const Tables& t, std::string_v
   return level;
 }
 
+SkuStockRange::SkuStockRange(std::string_view sku)
+    : begin(KeyBuilder().str(sku).key()), end(PrefixEnd(begin)) {}
+
 Result<std::vector<StockLevel>> ReadSkuLevels(ReadView& view, const Tables& t,
                                               std::string_view sku) {
-  const std::string prefix = KeyBuilder().str(sku).key();
-  const std::string end = PrefixEnd(prefix);
+  // One range read (not a cursor), so that a PrefetchView can answer it from what it read.
+  const SkuStockRange range(sku);
+  COMMERCE_ASSIGN_OR_RETURN(ReadResults read, view.read_many({}, {range.read(t)}));
   std::vector<StockLevel> out;
-  auto c = view.cursor(t.stock);
-  for (c->seek(prefix); c->valid() && (end.empty() || c->key() < end); c->next()) {
-    auto warehouse_id = KeyReader(c->key().substr(prefix.size())).str();
+  for (const KeyValue& kv : read.ranges[0]) {
+    auto warehouse_id = KeyReader(std::string_view(kv.key).substr(range.begin.size())).str();
     if (!warehouse_id) return Status::Corruption("stock key of sku '" + std::string(sku) + "' does not decode");
     StockLevel level;
     level.sku = std::string(sku);
     level.warehouse_id = std::move(*warehouse_id);
-    COMMERCE_RETURN_IF_ERROR(DecodeStockLevel(c->key(), c->value(), &level));
+    COMMERCE_RETURN_IF_ERROR(DecodeStockLevel(kv.key, kv.value, &level));
     out.push_back(std::move(level));
   }
-  COMMERCE_RETURN_IF_ERROR(c->status());
   return out;
 }
 

@@ -50,7 +50,14 @@ Status CheckStockTarget(ReadView& view, const Tables& t, std::string_view sku,
 // One row; zero counts when there is none.
 Result<StockLevel> ReadStockLevel(ReadView& view, const Tables& t, std::string_view sku,
                                   std::string_view warehouse_id);
-// Every row of `sku`, by warehouse id.
+// The rows of `stock` that hold `sku`: [begin, end), for ReadView::read_many.
+struct SkuStockRange {
+  explicit SkuStockRange(std::string_view sku);
+  RangeRead read(const Tables& t) const { return {t.stock, begin, end}; }
+  std::string begin, end;
+};
+
+// Every row of `sku`, by warehouse id: one range read.
 Result<std::vector<StockLevel>> ReadSkuLevels(ReadView& view, const Tables& t,
                                               std::string_view sku);
 

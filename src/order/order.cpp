@@ -42,7 +42,8 @@ struct PlacementJob {
   Placement placed;  // set by the preparation that was applied (or that replayed)
 
   Status operator()(ReadView& view, ChangeSet& changes) {
-    return PreparePlacement(view, core->tables, *core->pricing, request, order_id,
+    const bool remote = (core->storage->capabilities() & kRemote) != 0;
+    return PreparePlacement(view, remote, core->tables, *core->pricing, request, order_id,
                             access_token, fingerprint, now, changes, &placed);
   }
 };

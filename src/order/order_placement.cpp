@@ -1,6 +1,7 @@
 #include "order/order_placement.h"
 
 #include <map>
+#include <set>
 #include <optional>
 
 #include "cart/cart_store.h"
@@ -18,6 +19,7 @@
 #include "order/allocation.h"
 #include "order/order_store.h"
 #include "order/order_validation.h"
+#include "storage/prefetch_view.h"
 
 namespace commerce {
 
@@ -162,6 +164,45 @@ Result<std::vector<AllocationWarehouse>> ReadAvailability(ReadView& view, const 
   return out;
 }
 
+// Read-ahead (PrefetchView): what an order reads, in as few round trips as what it reads
+// depends on. Each step only gathers keys; a read that fails or does not decode is left for the
+// code after it to meet and report, in its usual order.
+
+// The SKUs' index entries and stock rows, with `keys` besides.
+Status PrefetchLines(PrefetchView& view, const Tables& t, const std::vector<Wanted>& lines,
+                     std::vector<KeyRead> keys) {
+  std::vector<std::string> sku_keys;
+  std::vector<SkuStockRange> stock;
+  sku_keys.reserve(lines.size());
+  stock.reserve(lines.size());
+  std::vector<RangeRead> ranges;
+  for (const auto& w : lines) {
+    keys.push_back({t.skus, sku_keys.emplace_back(KeyBuilder().str(w.sku).key())});
+    ranges.push_back(stock.emplace_back(w.sku).read(t));
+  }
+  return view.prefetch(keys, ranges);
+}
+
+// The products of the lines' SKUs and the warehouses holding their stock (both named by what
+// PrefetchLines read).
+Status PrefetchProductsAndWarehouses(PrefetchView& view, const Tables& t,
+                                     const std::vector<Wanted>& lines) {
+  if (!view.enabled()) return Status::OK();
+  std::set<std::string> products, warehouses;
+  for (const auto& w : lines) {
+    auto owner = SkuOwner(view, t, w.sku);
+    if (owner.ok()) products.insert(KeyBuilder().str(*owner).key());
+    auto levels = ReadSkuLevels(view, t, w.sku);
+    if (!levels.ok()) continue;
+    for (const auto& level : *levels)
+      if (level.available() > 0) warehouses.insert(KeyBuilder().str(level.warehouse_id).key());
+  }
+  std::vector<KeyRead> keys;
+  for (const auto& k : products) keys.push_back({t.products, k});
+  for (const auto& k : warehouses) keys.push_back({t.warehouses, k});
+  return view.prefetch(keys);
+}
+
 Status AddChecked(const char* what, int64_t a, int64_t b, int64_t* sum) {
   if (__builtin_add_overflow(a, b, sum) || *sum > kMaxMoneyMinor)
     return Status::InvalidArgument(std::string(what) + ": past the largest amount, " +
@@ -185,11 +226,25 @@ std::string OrderPlacedData(const Order& o) {
 
 }  // namespace
 
-Status PreparePlacement(ReadView& view, const Tables& t, const PricingPolicy& pricing,
-                        const PlaceOrder& r, const std::string& order_id,
-                        const std::string& access_token, const std::string& fingerprint,
-                        int64_t now_ms, ChangeSet& changes, Placement* out) {
+Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
+                        const PricingPolicy& pricing, const PlaceOrder& r,
+                        const std::string& order_id, const std::string& access_token,
+                        const std::string& fingerprint, int64_t now_ms, ChangeSet& changes,
+                        Placement* out) {
   *out = Placement{};
+  PrefetchView view(snapshot, read_ahead);
+  if (view.enabled()) {
+    // Round trip 1: the idempotency key, the customer, the cart, and the SKUs of the
+    // request's lines with their stock.
+    const std::string key = IdempotencyKey(r.customer_id, r.idempotency_key);
+    const std::string customer = KeyBuilder().str(r.customer_id).key();
+    const std::string cart = r.cart_id.empty() ? std::string() : CartKey(r.cart_id);
+    std::vector<KeyRead> keys{{t.order_keys, key}, {t.customers, customer}};
+    if (!cart.empty()) keys.push_back({t.carts, cart});
+    std::vector<Wanted> lines;
+    for (const auto& line : r.lines) lines.push_back({line.sku, line.quantity, ""});
+    COMMERCE_RETURN_IF_ERROR(PrefetchLines(view, t, lines, std::move(keys)));
+  }
   // Idempotency first: a retry must find its order even after the first attempt emptied
   // the cart or sold the last unit.
   COMMERCE_ASSIGN_OR_RETURN(auto key, ReadOrderKey(view, t, r.customer_id, r.idempotency_key));
@@ -205,6 +260,12 @@ Status PreparePlacement(ReadView& view, const Tables& t, const PricingPolicy& pr
   }
   COMMERCE_RETURN_IF_ERROR(CheckCustomer(view, t, r.customer_id));
   COMMERCE_ASSIGN_OR_RETURN(Request req, LinesOf(view, t, r, changes));
+  if (view.enabled()) {
+    // A cart's lines: their SKUs and stock (nothing more for a request's own lines, read
+    // already). Then the products and warehouses those name: one round trip each.
+    COMMERCE_RETURN_IF_ERROR(PrefetchLines(view, t, req.lines, {}));
+    COMMERCE_RETURN_IF_ERROR(PrefetchProductsAndWarehouses(view, t, req.lines));
+  }
   COMMERCE_ASSIGN_OR_RETURN(std::vector<OrderLine> lines, PriceLines(view, t, req, changes));
 
   COMMERCE_ASSIGN_OR_RETURN(auto warehouses, ReadAvailability(view, t, req.lines));

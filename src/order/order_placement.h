@@ -51,9 +51,16 @@ struct Placement {
 // InvalidArgument (a product not active, a currency mismatch, amounts past kMaxMoneyMinor),
 // FailedPrecondition (empty cart, another customer's cart), OutOfStock (naming the SKU and
 // what is available in total), or the pricing policy's error.
-Status PreparePlacement(ReadView& view, const Tables& t, const PricingPolicy& pricing,
-                        const PlaceOrder& r, const std::string& order_id,
-                        const std::string& access_token, const std::string& fingerprint,
-                        int64_t now_ms, ChangeSet& changes, Placement* out);
+//
+// `read_ahead` (a remote store): the reads are gathered into a few ReadView::read_many calls
+// (PrefetchView) -- one for what the request names (the idempotency key, the customer, the
+// cart, the request's SKUs and their stock), one for a cart's SKUs and stock, one for the
+// products and warehouses those name -- instead of a round trip per key. The outcome is the
+// same either way.
+Status PreparePlacement(ReadView& view, bool read_ahead, const Tables& t,
+                        const PricingPolicy& pricing, const PlaceOrder& r,
+                        const std::string& order_id, const std::string& access_token,
+                        const std::string& fingerprint, int64_t now_ms, ChangeSet& changes,
+                        Placement* out);
 
 }  // namespace commerce

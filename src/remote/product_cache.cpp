@@ -3,13 +3,13 @@
 #include <rapidjson/document.h>
 
 #include <charconv>
-#include <random>
 
 #include "catalog/product_codec.h"
 #include "commerce/engine.h"
 #include "common/ids.h"
 #include "common/key.h"
 #include "common/record.h"
+#include "search/search_service.h"
 
 namespace commerce {
 
@@ -64,6 +64,11 @@ Result<std::shared_ptr<ProductCache>> ProductCache::Open(Storage* storage, Event
     return Status::InvalidArgument("shared_cache: key_prefix must be 1..100 bytes");
   if (options.endpoint.deadline.count() <= 0)
     return Status::InvalidArgument("shared_cache: the endpoint's deadline must be positive");
+  if (options.search_ttl.count() < 0)
+    return Status::InvalidArgument("shared_cache: search_ttl must not be negative (0: no search results)");
+  if (options.search_max_bytes < 1024 || options.search_max_bytes > (size_t{64} << 20))
+    return Status::InvalidArgument("shared_cache: search_max_bytes must be 1 KiB .. 64 MiB, not " +
+                                   std::to_string(options.search_max_bytes));
   COMMERCE_ASSIGN_OR_RETURN(auto redis,
                             RedisClient::Make(options.redis_url, options.connections, options.endpoint));
   COMMERCE_ASSIGN_OR_RETURN(Table products, storage->table("products"));
@@ -72,8 +77,15 @@ Result<std::shared_ptr<ProductCache>> ProductCache::Open(Storage* storage, Event
 }
 
 ProductCache::ProductCache(Storage* storage, Table products, Events* events,
-                           const SharedCacheOptions& options, std::unique_ptr<RedisClient> redis)
+                           const SharedCacheOptions& options, std::shared_ptr<RedisClient> redis)
     : storage_(storage), products_(products), events_(events), options_(options), redis_(std::move(redis)) {}
+
+void ProductCache::AttachSearch(SearchService* search) {
+  if (options_.search_ttl.count() == 0 || search_ != nullptr) return;
+  search_tier_ = std::make_shared<SearchResultTier>(redis_, options_);
+  search_ = search;
+  search_->SetSharedResults(search_tier_);
+}
 
 ProductCache::~ProductCache() { Stop(); }
 
@@ -82,9 +94,7 @@ std::string ProductCache::Key(std::string_view id) const {
 }
 
 std::string ProductCache::JitteredTtlMs() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_real_distribution<double> u(1.0 - options_.ttl_jitter, 1.0 + options_.ttl_jitter);
-  return std::to_string(std::max<int64_t>(1, static_cast<int64_t>(options_.ttl.count() * u(rng))));
+  return std::to_string(JitteredMs(options_.ttl, options_.ttl_jitter));
 }
 
 Result<Product> ProductCache::ReadStorage(std::string_view id) {
@@ -225,7 +235,8 @@ void ProductCache::InvalidateLoop() {
     }
     if (!known) {
       // Where the invalidators got to: from Redis (absent when Redis is new or was flushed,
-      // and then it holds nothing stale: start at the log's end).
+      // and then it holds nothing older than this process's fills: start at the log's end as
+      // of Start()).
       auto cursor = redis_->Get(options_.key_prefix + "invalidated_seq");
       auto last = events_->last_seq();
       if (!cursor.ok() || !last.ok()) {
@@ -237,7 +248,7 @@ void ProductCache::InvalidateLoop() {
         const std::string& s = **cursor;
         std::from_chars(s.data(), s.data() + s.size(), at);
       } else {
-        at = *last;
+        at = start_seq_;
       }
       pos = std::min(at, *last);
       invalidated_seq_.store(pos, std::memory_order_relaxed);
@@ -273,11 +284,20 @@ void ProductCache::Start() {
   std::lock_guard lock(mu_);
   if (invalidator_.joinable()) return;
   stop_ = false;
+  // Before any read can fill: a log that cannot be read now starts the invalidator at 0
+  // (it applies the whole log once; tombstones never hide a newer entry).
+  auto last = events_->last_seq();
+  start_seq_ = last.ok() ? *last : 0;
   invalidator_ = std::thread([this] { InvalidateLoop(); });
   refresher_ = std::thread([this] { RefreshLoop(); });
 }
 
 void ProductCache::Stop() {
+  if (search_ != nullptr) {
+    // Queries in flight keep the tier (a shared_ptr) to their end; new ones no longer use it.
+    search_->ClearSharedResults(search_tier_.get());
+    search_ = nullptr;
+  }
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -299,6 +319,7 @@ SharedCacheStats ProductCache::stats() const {
   s.invalidations = invalidations_.load();
   s.bypassed = bypassed_.load();
   s.invalidated_seq = invalidated_seq_.load();
+  if (search_tier_) search_tier_->AddStats(&s);
   return s;
 }
 
@@ -306,6 +327,7 @@ SharedCacheStats ProductCache::stats() const {
 
 Result<std::unique_ptr<SharedCache>> SharedCache::open(Engine& engine, const SharedCacheOptions& options) {
   COMMERCE_ASSIGN_OR_RETURN(auto impl, ProductCache::Open(&engine.storage(), &engine.events(), options));
+  if (SearchService* search = SearchService::Of(engine.search())) impl->AttachSearch(search);
   impl->Start();
   return std::unique_ptr<SharedCache>(new SharedCache(std::move(impl)));
 }

@@ -18,7 +18,11 @@
 // still applied. While Redis cannot be reached the thread keeps its position and applies the
 // missed events once it can.
 //
-// Thread safety: safe from any number of threads; Start/Stop from the owner.
+// The search tier (search_result_tier.h) shares this cache's RedisClient, so one Endpoint
+// (one breaker) covers every call to the Redis server; AttachSearch installs it in the
+// engine's search, Stop removes it.
+//
+// Thread safety: safe from any number of threads; Start/Stop/AttachSearch from the owner.
 #pragma once
 
 #include <atomic>
@@ -35,8 +39,11 @@
 #include "commerce/shared_cache.h"
 #include "commerce/storage.h"
 #include "remote/redis_client.h"
+#include "remote/search_result_tier.h"
 
 namespace commerce {
+
+class SearchService;
 
 // Versions compared inside Redis (the header's rules). Lua numbers are doubles: versions stay
 // far below 2^53.
@@ -80,13 +87,15 @@ class ProductCache {
   // failure is left to the invalidator, which applies the event from the log.
   void Invalidate(const std::string& id, uint64_t version);
 
+  // Makes `search`'s queries use Redis too (options.search_ttl > 0), until Stop().
+  void AttachSearch(SearchService* search);
   void Start();
   void Stop();
   SharedCacheStats stats() const;
 
  private:
   ProductCache(Storage* storage, Table products, Events* events, const SharedCacheOptions& options,
-               std::unique_ptr<RedisClient> redis);
+               std::shared_ptr<RedisClient> redis);
   std::string Key(std::string_view id) const;
   Result<Product> ReadStorage(std::string_view id);
   // Reads storage and fills Redis, once per key at a time in this process.
@@ -102,7 +111,9 @@ class ProductCache {
   Table products_;
   Events* events_;
   SharedCacheOptions options_;
-  std::unique_ptr<RedisClient> redis_;
+  std::shared_ptr<RedisClient> redis_;  // shared with search_tier_
+  std::shared_ptr<SearchResultTier> search_tier_;
+  SearchService* search_ = nullptr;  // where search_tier_ is installed
 
   struct Flight;
   std::mutex flights_mu_;
@@ -113,6 +124,11 @@ class ProductCache {
   bool stop_ = false;                  // GUARDED_BY(mu_)
   std::set<std::string> to_refresh_;   // GUARDED_BY(mu_)
   std::thread invalidator_, refresher_;
+  // The log's end when Start() ran, before this process could fill anything: where the
+  // invalidator starts when Redis holds no position. Taking the end later (when Redis first
+  // answered) skipped the events between, and entries this process filled before them stayed
+  // stale until their ttl.
+  uint64_t start_seq_ = 0;  // set in Start(), before the threads
 
   std::atomic<uint64_t> hits_{0}, misses_{0}, fills_{0}, fills_refused_{0}, coalesced_{0},
       stale_served_{0}, invalidations_{0}, bypassed_{0}, invalidated_seq_{0};

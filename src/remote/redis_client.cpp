@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <functional>
+#include <random>
 
 namespace commerce {
 
@@ -24,6 +25,12 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
 }
 
 }  // namespace
+
+int64_t JitteredMs(std::chrono::milliseconds ttl, double jitter) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> u(1.0 - jitter, 1.0 + jitter);
+  return std::max<int64_t>(1, static_cast<int64_t>(ttl.count() * u(rng)));
+}
 
 Result<std::unique_ptr<RedisClient>> RedisClient::Make(const std::string& url, int connections,
                                                        const EndpointOptions& endpoint) {
@@ -182,6 +189,14 @@ Result<std::vector<long long>> RedisClient::EvalMany(
     return Status::OK();
   }));
   return out;
+}
+
+Status RedisClient::Set(const std::string& key, const std::string& value, int64_t ttl_ms) {
+  return Run({{"SET", key, value, "PX", std::to_string(ttl_ms)}}, [&](size_t, const Reply& rep) -> Status {
+    if (rep.r->type != REDIS_REPLY_STATUS)
+      return Status::Internal("redis " + address_ + ": SET answered type " + std::to_string(rep.r->type));
+    return Status::OK();
+  });
 }
 
 Status RedisClient::Del(const std::string& key) {

@@ -1,6 +1,6 @@
 // A small Redis client over hiredis's blocking API: a pool of connections, every command
 // under one Endpoint (resilience.h: deadline, retries in a budget, breaker), and the few
-// commands the shared cache needs (GET, EVAL of a Lua script, a pipelined batch of EVALs).
+// commands the shared cache needs (GET, SET, EVAL of a Lua script, a pipelined batch of EVALs).
 //
 // Why blocking hiredis and not its libuv adapter: the engine's callers are plain threads
 // (the server hands engine calls to libuv's thread pool), so a call that blocks for at most
@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -25,6 +26,10 @@
 struct redisContext;
 
 namespace commerce {
+
+// `ttl` scaled by a uniform factor in [1 - jitter, 1 + jitter], in ms (at least 1), for a PX
+// argument: entries written together do not expire together.
+int64_t JitteredMs(std::chrono::milliseconds ttl, double jitter);
 
 class RedisClient {
  public:
@@ -43,6 +48,8 @@ class RedisClient {
   Result<std::vector<long long>> EvalMany(const std::string& script,
                                           const std::vector<std::string>& keys,
                                           const std::vector<std::vector<std::string>>& args);
+  // SET key value PX ttl_ms.
+  Status Set(const std::string& key, const std::string& value, int64_t ttl_ms);
   // DEL key (tests and tools).
   Status Del(const std::string& key);
 

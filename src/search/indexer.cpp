@@ -254,10 +254,19 @@ Status Indexer::RunOnce() {
   if (shards_.empty()) return Status::FailedPrecondition("search index is not open");
   for (;;) {
     if (stop_.load()) return Status::OK();  // closing: the rest is applied on next open
-    COMMERCE_ASSIGN_OR_RETURN(auto batch, events_->tail(applied_seq_.load() + 1, kBatch));
-    if (batch.empty()) return Status::OK();
-    COMMERCE_RETURN_IF_ERROR(ApplyBatch(batch));
-    if (batch.size() < kBatch) return Status::OK();
+    auto batch = events_->tail(applied_seq_.load() + 1, kBatch);
+    if (batch.status().IsGone()) {
+      // The events the index lacks were trimmed from the log (an index that was not kept up,
+      // or a new one on a trimmed store): the catalog still has what they did.
+      rebuilds_after_trim_.fetch_add(1);
+      COMMERCE_RETURN_IF_ERROR(RebuildLocked(0, nullptr).WithContext(
+          "search index behind the event log's horizon, rebuilding from the catalog"));
+      continue;
+    }
+    COMMERCE_RETURN_IF_ERROR(batch.status());
+    if (batch->empty()) return Status::OK();
+    COMMERCE_RETURN_IF_ERROR(ApplyBatch(*batch));
+    if (batch->size() < kBatch) return Status::OK();
   }
 }
 
@@ -443,6 +452,11 @@ Status Indexer::Refresh(Shard& shard, Xapian::TermGenerator& tg, const std::stri
 Status Indexer::Rebuild(uint32_t shards,
                         const std::function<void(const RebuildProgress&)>& progress) {
   std::lock_guard<std::mutex> lock(work_mu_);
+  return RebuildLocked(shards, progress);
+}
+
+Status Indexer::RebuildLocked(uint32_t shards,
+                              const std::function<void(const RebuildProgress&)>& progress) {
   if (shards > 16) return Status::InvalidArgument("shards must be 0..16");
   if (shards == 0) shards = static_cast<uint32_t>(shards_.size());
   if (shards == 0) shards = DefaultShards();

@@ -70,6 +70,8 @@ class Indexer {
   Status Rebuild(uint32_t shards, const std::function<void(const RebuildProgress&)>& progress);
 
   uint64_t applied_seq() const { return applied_seq_.load(); }
+  // Rebuilds from the catalog because the events the index lacked had been trimmed.
+  uint64_t rebuilds_after_trim() const { return rebuilds_after_trim_.load(); }
   // The word list of the generation queries read (word_list.h).
   std::shared_ptr<const WordList> words() const;
   std::string generation() const;
@@ -85,6 +87,8 @@ class Indexer {
   // What a batch asks of one product.
   enum class Work : uint8_t { kStock = 1, kFull = 2 };
 
+  // Rebuild with work_mu_ held (by Rebuild, or by RunOnce behind the log's horizon).
+  Status RebuildLocked(uint32_t shards, const std::function<void(const RebuildProgress&)>& progress);
   Status OpenGeneration(const std::string& generation, bool create, uint32_t shards,
                         std::vector<Shard>* out, WordList* words);
   Status ApplyBatch(const std::vector<Event>& batch);
@@ -113,6 +117,7 @@ class Indexer {
   std::vector<Shard> shards_;    // GUARDED_BY(work_mu_)
   std::shared_ptr<WordList> words_;  // GUARDED_BY(work_mu_) for writes; read under state_mu_
   std::atomic<uint64_t> applied_seq_{0};
+  std::atomic<uint64_t> rebuilds_after_trim_{0};
   bool commit_every_shard_ = false;  // set before Open
   std::chrono::steady_clock::time_point last_beat_{};  // GUARDED_BY(work_mu_)
 

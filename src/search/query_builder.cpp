@@ -136,7 +136,7 @@ Result<QueryPlan> QueryBuilder::Every(const QueryText& q, std::string_view text)
   if (!parts.empty()) all = Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
   all = WithCode(std::move(all), text);
   if (!excluded.empty())
-    all = Xapian::Query(Xapian::Query::OP_AND_NOT, all.empty() ? Xapian::Query::MatchAll : all, excluded);
+    all = Xapian::Query(Xapian::Query::OP_AND_NOT, all.empty() ? MatchAllQuery() : all, excluded);
   plan.query = std::move(all);
   return plan;
 }

@@ -16,6 +16,7 @@
 // Thread safety: one builder per Reader, on the reader's thread.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "commerce/status.h"
@@ -29,6 +30,12 @@ namespace commerce::search {
 // Weight a relaxed query adds per matched word: above any sum of BM25 parts (at most a few
 // thousand for 32 words, field weights and the code boost included).
 inline constexpr double kWordTier = 1e6;
+
+// A query matching every document. Not Xapian::Query::MatchAll: that is one static object
+// whose reference count (not atomic) every copy changes, so copies made by several search
+// threads at once corrupt it and it is freed under a running query (Xapian's query.h says to
+// build this instead; search_search_test "queries without text run from several threads").
+inline Xapian::Query MatchAllQuery() { return Xapian::Query(std::string()); }
 
 struct QueryPlan {
   Xapian::Query query;       // empty: no clause makes a term and nothing is excluded

@@ -86,7 +86,7 @@ void TopCounts(const std::unordered_map<std::string, uint64_t>& counts, double s
 // on the Best Buy sample (commerce-bench search-quality): b 0.5 -> 0.1 raised NDCG@10 by
 // about 0.01. A relaxed query drops products below its minimum share of words by weight.
 Xapian::Enquire MakeEnquire(Reader& reader, const QueryPlan* plan, const Xapian::Query& filters) {
-  const Xapian::Query text = plan ? plan->query : Xapian::Query::MatchAll;
+  const Xapian::Query text = plan ? plan->query : MatchAllQuery();
   Xapian::Enquire enquire(reader.db);
   enquire.set_query(filters.empty() ? text : Xapian::Query(Xapian::Query::OP_FILTER, text, filters));
   if (plan && plan->min_weight > 0) enquire.set_cutoff(0, plan->min_weight);
@@ -162,7 +162,10 @@ Facet CategoryTreeFacet(const Counts& counts, const std::vector<std::string>& fi
   std::vector<std::pair<size_t, std::string>> order;  // (level, parent)
   for (const auto& p : parents) order.emplace_back(p.empty() ? 0 : CategoryLineage(p).size(), p);
   std::sort(order.begin(), order.end());
-  for (const auto& [level, parent] : order) {
+  // Not a structured binding: clang 14 (tools/fuzz) cannot capture one in a lambda.
+  for (const auto& entry : order) {
+    const size_t level = entry.first;
+    const std::string& parent = entry.second;
     const size_t first = facet.values.size();
     TopCounts(counts.spy->categories(), counts.scale, size, &facet.values,
               [&](const std::string& id) { return ParentOf(id) == parent; });

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <system_error>
+#include <unordered_map>
 
 #include "common/key.h"
 #include "events/event_log.h"
@@ -21,6 +22,10 @@ constexpr int kModifiedRetries = 3;
 constexpr int kMaxRemoteCalls = 256;
 
 std::string SynonymsKey() { return KeyBuilder().str("search.synonyms").key(); }
+
+std::string SynonymsTag(const search::Synonyms& s) {
+  return std::to_string(std::hash<std::string>{}(s.Encode()));
+}
 }  // namespace
 
 SearchService::SearchService(Storage* storage, EventNotifier* notifier, Catalog* catalog,
@@ -59,6 +64,7 @@ Status SearchService::Open() {
   Status s = txn->get(meta_, SynonymsKey(), &v);
   if (s.ok()) {
     COMMERCE_ASSIGN_OR_RETURN(auto syn, search::Synonyms::Decode(v));
+    synonyms_tag_ = SynonymsTag(syn);
     synonyms_ = std::make_shared<const search::Synonyms>(std::move(syn));
   } else if (!s.IsNotFound()) {
     return s;
@@ -158,6 +164,11 @@ Result<SearchResult> SearchService::RunRemoteWithin(const search::CheckedRequest
 Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
   const auto synonyms = CurrentSynonyms();
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire(c.request->min_index_seq));
+  // A whole page another process computed at this reader's sequence answers even while a
+  // shard is missing here.
+  const SharedLookup shared = SharedFor(*c.request);
+  if (auto page = shared.Get(reader->index_seq, c.request->min_index_seq)) return std::move(*page);
+  queries_.fetch_add(1, std::memory_order_relaxed);
   const auto words = remote_->words();
   for (int attempt = 0;; ++attempt) {
     if (!reader->missing_shards.empty() && !c.request->allow_partial) return remote_->MissingError(*reader);
@@ -168,6 +179,7 @@ Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
     if (r.ok()) {
       r->partial = !reader->missing_shards.empty();
       r->missing_shards = reader->missing_shards;
+      shared.Put(r);
       return r;
     }
     // A server lost mid-query: once more on fresh connections (a replica, or without the
@@ -178,18 +190,79 @@ Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
 }
 
 Result<SearchResult> SearchService::RunUncached(const search::CheckedRequest& c) {
-  queries_.fetch_add(1, std::memory_order_relaxed);
   if (remote_) return RunRemoteWithin(c);
   const auto synonyms = CurrentSynonyms();
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+  const SharedLookup shared = SharedFor(*c.request);
+  if (auto page = shared.Get(reader->index_seq, c.request->min_index_seq)) return std::move(*page);
+  queries_.fetch_add(1, std::memory_order_relaxed);
   auto words = indexer_.words();
   if (!words) return Status::Unavailable("search index is not open");
   for (int attempt = 0;; ++attempt) {
     bool modified = false;
     auto r = search::RunQuery(*reader, c, *synonyms, *words, &names_, &modified);
-    if (!modified || attempt == kModifiedRetries) return r;
+    if (!modified || attempt == kModifiedRetries) {
+      shared.Put(r);
+      return r;
+    }
     COMMERCE_RETURN_IF_ERROR(reader.Reopen());
   }
+}
+
+namespace {
+std::mutex registry_mu;
+std::unordered_map<const Search*, SearchService*>& Registry() {
+  static auto* registry = new std::unordered_map<const Search*, SearchService*>;  // GUARDED_BY(registry_mu)
+  return *registry;
+}
+}  // namespace
+
+void SearchService::Register(const Search* search, SearchService* service) {
+  std::lock_guard<std::mutex> lock(registry_mu);
+  Registry()[search] = service;
+}
+
+void SearchService::Unregister(const Search* search) {
+  std::lock_guard<std::mutex> lock(registry_mu);
+  Registry().erase(search);
+}
+
+SearchService* SearchService::Of(const Search& search) {
+  std::lock_guard<std::mutex> lock(registry_mu);
+  auto it = Registry().find(&search);
+  return it == Registry().end() ? nullptr : it->second;
+}
+
+void SearchService::SetSharedResults(std::shared_ptr<search::SharedResults> tier) {
+  std::lock_guard<std::mutex> lock(shared_mu_);
+  shared_ = std::move(tier);
+}
+
+void SearchService::ClearSharedResults(const search::SharedResults* tier) {
+  std::lock_guard<std::mutex> lock(shared_mu_);
+  if (shared_.get() == tier) shared_.reset();
+}
+
+SearchService::SharedLookup SearchService::SharedFor(const SearchRequest& request) const {
+  SharedLookup out;
+  if (!request.use_cache) return out;
+  {
+    std::lock_guard<std::mutex> lock(shared_mu_);
+    out.tier = shared_;
+  }
+  if (!out.tier) return out;
+  std::lock_guard<std::mutex> lock(synonyms_mu_);
+  out.key = search::CacheKey(request) + "|synonyms:" + synonyms_tag_;
+  return out;
+}
+
+std::optional<SearchResult> SearchService::SharedLookup::Get(uint64_t seq, uint64_t min_seq) const {
+  if (!tier || seq < min_seq) return std::nullopt;
+  return tier->Get(key, seq);
+}
+
+void SearchService::SharedLookup::Put(const Result<SearchResult>& r) const {
+  if (tier && r.ok() && !r->partial) tier->Put(key, *r);
 }
 
 Result<SearchResult> SearchService::Query(const SearchRequest& request) {
@@ -276,6 +349,7 @@ Status SearchService::SetSynonyms(const std::vector<std::vector<std::string>>& g
   }));
   {
     std::lock_guard<std::mutex> lock(synonyms_mu_);
+    synonyms_tag_ = SynonymsTag(syn);
     synonyms_ = std::make_shared<const search::Synonyms>(std::move(syn));
   }
   cache_.Clear();
@@ -302,11 +376,17 @@ Result<SearchStats> SearchService::Stats() {
   COMMERCE_ASSIGN_OR_RETURN(st.log_seq, events_->last_seq());
   st.lag_events = st.log_seq > st.indexed_seq ? st.log_seq - st.indexed_seq : 0;
   if (st.lag_events > 0) {
-    COMMERCE_ASSIGN_OR_RETURN(auto next, events_->tail(st.indexed_seq + 1, 1));
-    if (!next.empty()) {
+    auto from = st.indexed_seq + 1;
+    auto next = events_->tail(from, 1);
+    if (next.status().IsGone()) {  // behind the log's horizon (a rebuild is due): its oldest
+      COMMERCE_ASSIGN_OR_RETURN(from, events_->first_seq());
+      next = events_->tail(from, 1);
+    }
+    COMMERCE_RETURN_IF_ERROR(next.status());
+    if (!next->empty()) {
       const auto now = std::chrono::system_clock::now().time_since_epoch();
       const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
-      st.lag_ms = std::max<double>(0, now_ms - next[0].time_ms);
+      st.lag_ms = std::max<double>(0, now_ms - (*next)[0].time_ms);
     }
   }
   st.shards = indexer_.shard_count();
@@ -330,6 +410,7 @@ Result<SearchStats> SearchService::Stats() {
   st.cache_stale_served = c.stale_served, st.cache_entries = c.entries;
   st.queries = queries_.load();
   st.last_error = indexer_.last_error();
+  st.rebuilds_after_trim = indexer_.rebuilds_after_trim();
   return st;
 }
 

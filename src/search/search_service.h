@@ -2,6 +2,10 @@
 // pool, the result cache and its refresh thread, the synonym list and the counters.
 // Engine owns one; Search (search.h) is its public face.
 //
+// A query that the result cache does not answer looks in the shared tier (shared_results.h,
+// when a SharedCache installed one) at the sequence of the reader it got, then runs on that
+// reader and stores its page in the tier.
+//
 // Thread safety: safe from any number of threads.
 #pragma once
 
@@ -24,6 +28,7 @@
 #include "search/remote_shards.h"
 #include "search/result_cache.h"
 #include "search/search_request.h"
+#include "search/shared_results.h"
 #include "search/synonyms.h"
 
 namespace commerce {
@@ -42,6 +47,8 @@ class SearchService {
   void Start();  // the indexer thread (when options.run_indexer) and the refresh thread
   void Stop();
   Status RunOnce() { return indexer_.RunOnce(); }
+  // The last event the index has applied.
+  uint64_t IndexedSeq() const { return indexer_.applied_seq(); }
 
   Result<SearchResult> Query(const SearchRequest& request);
   Status WaitFor(uint64_t seq, std::chrono::milliseconds timeout);
@@ -50,7 +57,30 @@ class SearchService {
   Status Rebuild(uint32_t shards, const std::function<void(const RebuildProgress&)>& progress);
   Result<SearchStats> Stats();
 
+  // The service behind `search` (an Engine's: registered by Engine::open, removed when the
+  // engine closes), or null. search.h keeps a Search's service private and a SharedCache
+  // (shared_cache.h) needs it to install its tier of results: a registry reaches it without
+  // a friend declaration in a header every file of the tree includes.
+  static void Register(const Search* search, SearchService* service);
+  static void Unregister(const Search* search);
+  static SearchService* Of(const Search& search);
+
+  // Installs the shared tier of results (the last one set is used); Clear removes `tier` if it
+  // is still the one installed. Queries in flight keep the tier they started with.
+  void SetSharedResults(std::shared_ptr<search::SharedResults> tier);
+  void ClearSharedResults(const search::SharedResults* tier);
+
  private:
+  // One request's way into the shared tier: none when no tier is installed or the request
+  // skips caches (use_cache = false).
+  struct SharedLookup {
+    std::shared_ptr<search::SharedResults> tier;
+    std::string key;
+    // A page for a reader at `seq`: only asked when seq meets the request's min_index_seq.
+    std::optional<SearchResult> Get(uint64_t seq, uint64_t min_seq) const;
+    void Put(const Result<SearchResult>& r) const;
+  };
+  SharedLookup SharedFor(const SearchRequest& request) const;
   Result<SearchResult> RunUncached(const search::CheckedRequest& c);
   // Over remote shards: RunRemote on a thread of its own, waited for until the deadline
   // (options_.remote_timeout). A shard server that stops answering on an open connection
@@ -77,6 +107,12 @@ class SearchService {
 
   mutable std::mutex synonyms_mu_;
   std::shared_ptr<const search::Synonyms> synonyms_;  // GUARDED_BY(synonyms_mu_)
+  // Names the synonym list in shared keys: processes with different lists (one that has not
+  // reopened since another changed it) never share pages.
+  std::string synonyms_tag_;  // GUARDED_BY(synonyms_mu_)
+
+  mutable std::mutex shared_mu_;
+  std::shared_ptr<search::SharedResults> shared_;  // GUARDED_BY(shared_mu_)
 
   std::mutex seq_mu_;
   std::condition_variable seq_cv_;

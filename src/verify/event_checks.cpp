@@ -2,7 +2,8 @@
 //
 // CheckMeta: counters and consumer cursors are 8-byte sequence numbers, the replica id is
 // text, the synonym list decodes, a format mark is one this version writes.
-// CheckEvents: every event decodes; sequence numbers run without a gap; each type is one of
+// CheckEvents: every event decodes; sequence numbers run without a gap from the first event kept
+// (the horizon, after retention trimmed the older ones: docs/events.md); each type is one of
 // docs/events.md; data is a JSON object; consumer cursors are not ahead of the log. It also
 // replays the stock events (each StockX event carries on_hand and reserved after the change,
 // so every one must follow from the one before by its quantity) and collects, per SKU and
@@ -181,6 +182,11 @@ void CheckEvents(CheckContext& c) {
   if (f.first_event > 1)
     c.Note("the event log starts at " + std::to_string(f.first_event) +
            ": stock history before it is not checked");
+  for (const auto& [name, seq] : f.cursors)
+    if (f.first_event > 1 && seq + 1 < f.first_event)  // retention never passes a cursor
+      c.Note("consumer '" + name + "' is at event " + std::to_string(seq) +
+             ", below the log's horizon " + std::to_string(f.first_event) +
+             ": its next read fails (Gone) until it starts again from the horizon");
   for (const auto& [name, seq] : f.cursors)
     if (seq > f.last_event)
       c.Problem("events", Where(kMeta, KeyBuilder().str("cursor").str(name).key()),

@@ -311,6 +311,10 @@ Status WebhookService::FanOutBatch(bool* more) {
     }
     if (work.empty()) return Status::OK();
     COMMERCE_ASSIGN_OR_RETURN(auto rows, txn.scan(t.events, KeyBuilder().u64(from).key(), "", kFanOutBatch));
+    // Trimming keeps what a subscription has not passed; should a cursor still be below the
+    // log's horizon, the subscription stops with that error rather than skip events.
+    if (!rows.empty() && KeyReader(rows[0].key).u64() != from)
+      COMMERCE_RETURN_IF_ERROR(CheckNotTrimmed(txn, t.events, from, "webhook delivery"));
     std::vector<Event> events(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) COMMERCE_RETURN_IF_ERROR(DecodeEvent(rows[i].key, rows[i].value, &events[i]));
     std::vector<std::string> bodies(events.size());  // built once, shared by the subscriptions

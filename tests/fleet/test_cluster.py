@@ -68,6 +68,33 @@ def test_up_serves_through_haproxy_status_and_down():
             r = s.get(fleet.server_url(i) + "/v1/skus/FLEET-PROBE-1", timeout=10)
             assert r.status_code == 200, (i, r.text)
 
+        # Search pages are shared through Redis: at one index sequence, a page server-1
+        # computed over the shards answers server-2 (whose own result cache never saw the
+        # request), and server-2 runs no query of its own. A page is keyed by the sequence its
+        # reader reflects, so a write elsewhere in between moves both to a new key: try a few
+        # fresh requests.
+        def metric(i, name):
+            for line in s.get(fleet.server_url(i) + "/metrics", timeout=10).text.splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+            raise AssertionError(f"{name} not in server-{i}'s /metrics")
+        shared = None
+        for text in ("fleet probe", "probe", "fleet", "probe fleet", "Fleet Probe"):
+            seq = s.get(fleet.server_url(1) + "/v1/search/stats", timeout=10).json()["log_seq"]
+            params = {"q": text, "min_index_seq": seq}
+            hits_before = metric(2, "commerce_shared_cache_search_hits_total")
+            ran_before = metric(2, "commerce_search_queries_total")
+            one = s.get(fleet.server_url(1) + "/v1/search", params=params, timeout=10).json()
+            two = s.get(fleet.server_url(2) + "/v1/search", params=params, timeout=10).json()
+            if two["from_cache"] and two["index_seq"] == one["index_seq"]:
+                shared = (one, two)
+                assert metric(2, "commerce_shared_cache_search_hits_total") == hits_before + 1
+                assert metric(2, "commerce_search_queries_total") == ran_before
+                break
+        assert shared, "no search page of server-1 answered server-2 in 5 tries"
+        assert [h["product_id"] for h in shared[0]["hits"]] == [h["product_id"] for h in shared[1]["hits"]]
+        assert shared[1]["total"] == shared[0]["total"] >= 1
+
         # A part killed shows as down, and status says so with its exit code.
         fleet.kill("server-2")
         parts, rc, text = fleet.status()

@@ -5,6 +5,7 @@
 //   build/bin/fuzz_seeds tests/fuzz/corpus     (tools/fuzz --seeds runs this)
 //
 // Every seed is named gen-*, so a rerun after a format change replaces them all.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -80,7 +81,9 @@ void Records() {
   if (!::mkdtemp(tmpl)) Check(Status::Internal("mkdtemp failed"), "a temporary directory");
   const std::string dir = std::string(tmpl) + "/store";
   {
-    auto engine = Engine::open({.path = dir});
+    EngineOptions options{.path = dir};
+    options.webhooks.allowed_networks = {"127.0.0.0/8"};  // the seed subscription's address (never called)
+    auto engine = Engine::open(options);
     Check(engine.status(), "opening a temporary engine");
     Engine& e = **engine;
     Check(e.catalog().upsert_category({.id = "phones", .name = "Phones"}), "category");
@@ -172,7 +175,7 @@ void WalSegments() {
   char tmpl[] = "/tmp/commerce-fuzz-seeds-wal-XXXXXX";
   if (!::mkdtemp(tmpl)) Check(Status::Internal("mkdtemp failed"), "a temporary directory");
   const std::string dir = std::string(tmpl) + "/log";
-  std::string segment;
+  std::string segment, preallocated;
   {
     auto wal = Wal::Open(dir);
     Check(wal.status(), "opening a log");
@@ -185,8 +188,15 @@ void WalSegments() {
       Check((*wal)->Append(lsn, payload), "appending");
     }
     Check((*wal)->Sync(), "syncing");
+    // While the log is open its segment ends in the zeros written ahead of the records (wal.h,
+    // "Preallocation"): what a crash leaves. A clean close cuts them off.
+    for (const auto& e : fs::directory_iterator(dir)) preallocated = ReadAll(e.path());
   }
   for (const auto& e : fs::directory_iterator(dir)) segment = ReadAll(e.path());
+  Check(preallocated.size() > segment.size() && preallocated.compare(0, segment.size(), segment) == 0 &&
+            preallocated.find_first_not_of('\0', segment.size()) == std::string::npos
+        ? Status::OK() : Status::Internal("the open log's segment is not its records then zeros"),
+        "reading the preallocated segment");
   const std::string one(1, '\x00'), after_two(1, '\x04');
   Write("wal", "four-groups", one + segment);
   Write("wal", "four-groups-after-2", after_two + segment);
@@ -203,6 +213,22 @@ void WalSegments() {
   }
   Write("wal", "two-segments",
         std::string(1, '\x01') + static_cast<char>(cut >> 8) + static_cast<char>(cut & 0xff) + segment);
+  // The preallocated layout, with 256 of its zeros (any run of zeros reaching the end of the
+  // newest segment ends the log; a whole MiB would only slow the fuzzer): as a crash leaves it;
+  // with the last record torn over the zeros (its last 7 bytes never written); with the first
+  // record zeroed and intact ones after it (damage, not the log's end); and as the newest of two
+  // segments.
+  const std::string zeros(256, '\0');
+  Write("wal", "preallocated", one + segment + zeros);
+  std::string torn_over_zeros = segment;
+  std::fill(torn_over_zeros.end() - 7, torn_over_zeros.end(), '\0');
+  Write("wal", "preallocated-torn-tail", one + torn_over_zeros + zeros);
+  std::string zeroed_first = segment;
+  const size_t first_len = 16 + (static_cast<unsigned char>(segment[0]) | static_cast<unsigned char>(segment[1]) << 8);
+  std::fill(zeroed_first.begin(), zeroed_first.begin() + static_cast<std::ptrdiff_t>(first_len), '\0');
+  Write("wal", "preallocated-zeroed-first-record", one + zeroed_first + zeros);
+  Write("wal", "preallocated-two-segments",
+        std::string(1, '\x01') + static_cast<char>(cut >> 8) + static_cast<char>(cut & 0xff) + segment + zeros);
   fs::remove_all(tmpl);
 }
 

@@ -22,7 +22,8 @@ def run(name, *args, tmp=None):
     return out.stdout
 
 
-@pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py"])
+@pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py",
+                                  "pricing_policy.py"])
 def test_examples_clean_up_and_run_twice(name, tmp_path):
     if name == "sales_report.py":
         pytest.importorskip("pandas")
@@ -60,6 +61,7 @@ def test_webhooks():
 def test_shared_cache():
     out = run("shared_cache.py")
     assert "second read (hit)" in out and "hits=1" in out
+    assert "search again (Redis)       total=1 index_seq=1 from_cache=True search_hits=1" in out, out
     assert "Redis killed: still read 'Coffee mug' from the store" in out
     assert "breaker open" in out
 
@@ -69,3 +71,12 @@ def test_nats_events():
     assert "published 3 events to stream SHOP" in out
     assert "NATS killed: the store took 2 more writes; published up to 3 of 5" in out
     assert "NATS back: caught up=True, published 5 in all, each once" in out
+
+
+def test_pricing_policy():
+    out = run("pricing_policy.py")
+    assert "1 mug(s) to us-east: subtotal 12.50 USD, tax 1.03 USD, shipping 4.99 USD, total 18.52 USD" in out, out
+    assert "4 mug(s) to us-east: subtotal 50.00 USD, tax 4.13 USD, shipping 0.00 USD" in out, out
+    assert "refused: pricing: pricing policy <function pricing" in out and "US only" in out, out
+    assert "reserved after the refusal: 7" in out, out
+    assert "rush: 23 of the last 23 mugs sold, reserved 30 of 30" in out, out

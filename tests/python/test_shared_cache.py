@@ -1,7 +1,7 @@
-"""The shared cache on Redis from Python (shared_cache.h): Engine(shared_cache={...}) reads
+"""The shared cache on Redis from Python (shared_cache.h): commerce.SharedCache(engine, ...) reads
 products through a private redis-server, reads its own writes, keeps answering when Redis is
-killed (the breaker opens, commerce.all_endpoint_stats() shows it), and its options are
-checked."""
+killed (the breaker opens, commerce.all_endpoint_stats() shows it), serves the engine's
+searches from Redis until the index moves on, and its options are checked."""
 
 import time
 
@@ -61,6 +61,34 @@ def test_redis_killed_reads_go_to_the_store(tmp_path, redis):
         assert cache.stats().bypassed > 0
 
 
+def test_search_results_through_redis(tmp_path, redis):
+    # No in-process result cache: a search not answered by Redis runs the index.
+    with open_engine(tmp_path / "s", search={"cache_entries": 0, "shards": 1, "run_indexer": False}) as e, \
+            commerce.SharedCache(e, redis_url=redis.url, key_prefix="py3:") as cache:
+        for i in range(3):
+            e.catalog.upsert(_product("k%d" % i, "green kettle %d" % i))
+        e.search.wait_for(e.events.last_seq())
+        first = e.search.query(text="kettle")
+        assert (first.total, first.from_cache) == (3, False)
+        ran = e.search.stats().queries
+        second = e.search.query(text="kettle")
+        assert second.from_cache and second.total == 3
+        assert [h.product_id for h in second.hits] == [h.product_id for h in first.hits]
+        assert e.search.stats().queries == ran          # the index was not asked
+        s = cache.stats()
+        assert (s.search_hits, s.search_misses, s.search_stores) == (1, 1, 1)
+        # A catalog change: the page of before is never served again.
+        e.catalog.upsert(_product("k3", "blue kettle"))
+        third = e.search.query(text="kettle", min_index_seq=e.events.last_seq())
+        assert third.total == 4 and not third.from_cache
+        assert not e.search.query(text="kettle", use_cache=False).from_cache
+    with open_engine(tmp_path / "s2", search={"cache_entries": 0, "run_indexer": False}) as e, \
+            commerce.SharedCache(e, redis_url=redis.url, key_prefix="py4:", search_ttl=0.0) as cache:
+        e.search.query(text="kettle")
+        e.search.query(text="kettle")
+        assert cache.stats().search_misses == 0 and cache.stats().search_hits == 0
+
+
 def test_bad_options_raise(tmp_path):
     with open_engine(tmp_path / "s") as e:
         with pytest.raises(commerce.InvalidArgument):
@@ -69,3 +97,7 @@ def test_bad_options_raise(tmp_path):
             commerce.SharedCache(e, redis_url="127.0.0.1:1", ttl_jitter=2.0)
         with pytest.raises(TypeError):
             commerce.SharedCache(e, redis="127.0.0.1:1")
+        with pytest.raises(commerce.InvalidArgument):
+            commerce.SharedCache(e, redis_url="127.0.0.1:1", search_max_bytes=10)
+        with pytest.raises(commerce.InvalidArgument):
+            commerce.SharedCache(e, redis_url="127.0.0.1:1", search_ttl=-1.0)

@@ -68,6 +68,19 @@ def test_the_sessions_run_and_run_again():
                 assert '"NOT_FOUND"' in read[2], out
                 assert out.count('"PERMISSION_DENIED"') == 2, out
             assert len(tokens) == 2
+            for run in (1, 2):  # the event stream: live, resumed, refused
+                out = session("07-event-stream.sh", server.base)
+                lines = out.splitlines()
+                live = lines[lines.index("### live: a stream open for 2 s while a product changes "
+                                         "(each event: id, event, data)") + 1:]
+                ids = [int(l[4:]) for l in live if l.startswith("id: ")]
+                assert ids and "event: ProductUpserted" in live, out
+                assert any(l.startswith('data: {"seq":%d,"type":"ProductUpserted","subject":'
+                                        '"example-stream-tee"' % ids[-1]) for l in live), out
+                resumed = lines[lines.index("### resume after an event (what a reconnecting client "
+                                            "sends): the stream goes on from the next") + 1]
+                assert resumed == "id: %d" % ids[-1], out
+                assert out.count('"INVALID_ARGUMENT"') == 2, out
         finally:
             code, err = server.stop()
         assert code == 0, err

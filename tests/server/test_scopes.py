@@ -51,6 +51,10 @@ def test_the_route_scope_matrix_holds_on_every_route(checker, admin, store, publ
             kw = {"headers": {"Order-Token": "ot_matrix", "Idempotency-Key": "matrix"}}
             if method in ("POST", "PUT"):
                 kw["json"] = {}
+            if template == "/v1/events/stream":
+                # Past the gateway it would be a stream (test_event_stream.py): a bad `from`
+                # makes it a 400 once the key and scope passed.
+                kw["params"] = {"from": "0"}
             r = client.request(method, path, **kw)
             where = f"{method} {template} with a {scope} key: {r.status_code} {r.text[:200]}"
             if RANK[scope] >= RANK[need]:

@@ -842,12 +842,14 @@ TEST_CASE("start_import: progress and rejections are visible from another thread
   auto stream = catalog.start_import({});
   REQUIRE(stream.ok());
   commerce::ImportStream& s = **stream;
-  std::atomic<bool> done{false};
+  std::atomic<bool> done{false}, went_back{false};
   std::atomic<uint64_t> seen_records{0}, seen_rejections{0};
+  // No CHECK on this thread: Catch2's assertion counters are not thread-safe (TSan's report);
+  // what the watcher sees is checked on the test's thread after the join.
   std::thread watcher([&] {
     while (!done.load()) {
       ImportProgress p = s.progress();
-      CHECK(p.records >= seen_records.load());
+      if (p.records < seen_records.load()) went_back.store(true);
       seen_records.store(p.records);
       seen_rejections.store(s.rejections().size());
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -868,6 +870,7 @@ TEST_CASE("start_import: progress and rejections are visible from another thread
   auto report = s.finish();
   done.store(true);
   watcher.join();
+  CHECK_FALSE(went_back.load());  // progress never goes backwards
   REQUIRE(report.ok());
   CHECK(report->cancelled);
   CHECK(report->imported > 0);

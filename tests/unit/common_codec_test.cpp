@@ -196,6 +196,28 @@ TEST_CASE("codec: every changed byte and every truncation is Corruption naming t
   CHECK(s.message().find("checksum mismatch") != std::string::npos);
 }
 
+TEST_CASE("codec: a damaged length is Corruption before anything is allocated for it", "[codec]") {
+  // A bare record (codec version 1: no checksum to stop it) whose list of words claims 2^22
+  // strings: before the check the decoder made 4 Mi strings (128 MiB) and only then found the
+  // record short ("record ends early"); with lengths up to 2^60 it allocated until it died
+  // (fuzz_records, tests/fuzz/corpus/records/crash-huge-list-length).
+  const std::string bare = U64(1) + U64(7) + U64(uint64_t{1} << 22) + Str("x") + Str("text");
+  REQUIRE(commerce::FramingOf(bare) == commerce::RecordFraming::kBare);
+  Lists out;
+  commerce::Status s = commerce::Decode(bare, &out, "lists", "");
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("a length of 4194304 elements where only") != std::string::npos);
+  // A string's length too.
+  const std::string long_text = U64(1) + U64(7) + U64(0) + U64(uint64_t{1} << 40) + "abc";
+  s = commerce::Decode(long_text, &out, "lists", "");
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("a length of 1099511627776 elements where only 3 bytes") != std::string::npos);
+  // Lengths that fit still decode.
+  REQUIRE(commerce::Decode(U64(1) + U64(7) + U64(1) + Str("x") + Str("text"), &out, "lists", "").ok());
+  CHECK(out.words == std::vector<std::string>{"x"});
+  CHECK(out.text == "text");
+}
+
 TEST_CASE("codec: records of codec version 1 (no frame, no checksum) still decode", "[codec]") {
   // Written by hand in cereal's layout: class version 1, then the fields.
   const std::string warehouse =

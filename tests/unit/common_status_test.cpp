@@ -110,6 +110,7 @@ TEST_CASE("status: numeric values and the codes table are stable", "[status]") {
   CHECK(static_cast<int>(Code::kCorruption) == 10);
   CHECK(static_cast<int>(Code::kInternal) == 11);
   CHECK(static_cast<int>(Code::kNotSupported) == 12);
+  CHECK(static_cast<int>(Code::kGone) == 13);
   for (size_t i = 0; i < Rows().size(); ++i) CHECK(static_cast<size_t>(Rows()[i].code) == i + 1);
 
   // Rows the HTTP server and the Python bindings rely on.
@@ -119,9 +120,11 @@ TEST_CASE("status: numeric values and the codes table are stable", "[status]") {
   CHECK(CodeHttpStatus(Code::kInvalidArgument) == 400);
   CHECK(CodeHttpStatus(Code::kUnavailable) == 503);
   CHECK(CodeHttpStatus(Code::kResourceExhausted) == 429);
+  CHECK(CodeHttpStatus(Code::kGone) == 410);  // events below the log's horizon
+  CHECK(CodeName(Code::kGone) == std::string("GONE"));
   // Caller errors are kept apart from world errors.
   for (Code c : {Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists, Code::kConflict,
-                 Code::kOutOfStock, Code::kFailedPrecondition, Code::kNotSupported})
+                 Code::kOutOfStock, Code::kFailedPrecondition, Code::kNotSupported, Code::kGone})
     CHECK_FALSE(CodeIsRetryable(c));
   for (Code c : {Code::kUnavailable, Code::kDeadlineExceeded, Code::kResourceExhausted,
                  Code::kCorruption, Code::kInternal})

@@ -17,10 +17,13 @@
 #include <catch2/catch.hpp>
 
 #include "commerce/engine.h"
+#include "commerce/pricing.h"
 #include "common/key.h"
 #include "common/record_frame.h"
 #include "engine/engine_core.h"
+#include "order/order_placement.h"
 #include "order/order_store.h"
+#include "order/request_fingerprint.h"
 #include "test_dir.h"
 
 namespace {
@@ -88,6 +91,23 @@ class Shop {
   void Close() {
     REQUIRE(engine_->close().ok());
     engine_.reset();
+  }
+  // Closes the engine and opens its store with its tables, for a test of the engine's
+  // internals (order_store.h, order_placement.h).
+  std::pair<std::unique_ptr<Storage>, Tables> CloseAndOpenStore(const std::string& driver) {
+    Close();
+    StorageOptions so;
+    so.path = path();
+    so.driver = driver;
+    auto storage = OpenStorage(so);
+    REQUIRE(storage.ok());
+    Tables t;
+    for (const auto& [table, name] : kTableNames) {
+      auto opened = (*storage)->table(name);
+      REQUIRE(opened.ok());
+      t.*table = *opened;
+    }
+    return {std::move(storage).value(), t};
   }
   Orders& orders() { return engine_->orders(); }
   Inventory& inv() { return engine_->inventory(); }
@@ -897,24 +917,15 @@ TEST_CASE("list: a page looks at no more orders than its scan budget, and says w
     all.push_back(o.id);
     created.push_back(o.created_at_ms);
   }
-  shop.Close();
   // The listing itself (order_store.h) over the closed engine's store, with a budget of 2.
-  StorageOptions so;
-  so.path = shop.path();
-  so.driver = driver;
-  auto storage = OpenStorage(so);
-  REQUIRE(storage.ok());
-  Tables t;
-  for (const auto& [table, name] : kTableNames) {
-    auto opened = (*storage)->table(name);
-    REQUIRE(opened.ok());
-    t.*table = *opened;
-  }
+  auto store = shop.CloseAndOpenStore(driver);
+  std::unique_ptr<Storage>& storage = store.first;
+  const Tables& t = store.second;
   auto walk = [&](const OrderFilter& f, size_t limit) {
     std::vector<std::vector<std::string>> pages;
     std::string cursor;
     for (int guard = 0; guard < 20; ++guard) {
-      auto txn = (*storage)->read();
+      auto txn = storage->read();
       REQUIRE(txn.ok());
       auto page = ListFilteredOrders(**txn, t, f, cursor, limit, /*scan_budget=*/2);
       INFO(page.status().ToString());
@@ -938,7 +949,7 @@ TEST_CASE("list: a page looks at no more orders than its scan budget, and says w
         std::vector<std::vector<std::string>>{{all[0], all[1]}, {all[2], all[4]}});
   CHECK(walk({.customer_id = "c1", .created_from_ms = created[4]}, 10) ==
         std::vector<std::vector<std::string>>{{}, {all[4]}});
-  REQUIRE((*storage)->close().ok());
+  REQUIRE(storage->close().ok());
 }
 
 TEST_CASE("pricing hooks: a policy's error fails the placement and writes nothing", "[orders]") {
@@ -1210,4 +1221,121 @@ TEST_CASE("access tokens: an order stored before tokens existed reads, but no to
   Order fulfilling = shop.Move(placed.id, OrderStatus::kFulfilling);
   CHECK(fulfilling.access_token.empty());
   CHECK(shop.orders().get(placed.id)->status == OrderStatus::kFulfilling);
+}
+
+namespace {
+
+// A ReadView that counts how the view under it is read: what a remote store pays a round trip
+// for (each get, each read_many, each cursor move).
+class CountingView final : public ReadView {
+ public:
+  explicit CountingView(ReadView& base) : base_(base) {}
+  using ReadView::get;
+  Status get(Table table, std::string_view key, std::string_view* value) override {
+    ++gets;
+    return base_.get(table, key, value);
+  }
+  std::unique_ptr<Cursor> cursor(Table table, CursorOptions options) override {
+    ++cursors;
+    return base_.cursor(table, options);
+  }
+  Result<ReadResults> read_many(const std::vector<KeyRead>& keys,
+                                const std::vector<RangeRead>& ranges) override {
+    ++batches;
+    return base_.read_many(keys, ranges);
+  }
+  int gets = 0, cursors = 0, batches = 0;
+
+ private:
+  ReadView& base_;
+};
+
+struct Prepared {
+  Status status;
+  Placement placement;
+  std::vector<std::string> ops;  // each op's kind, table, key and value
+  int gets = 0, cursors = 0, batches = 0;
+};
+
+Prepared Prepare(ReadView& snapshot, const Tables& t, const PlaceOrder& r, bool read_ahead) {
+  CountingView view(snapshot);
+  ChangeSet changes;
+  Prepared out;
+  auto pricing = MakeDefaultPricing();
+  out.status = PreparePlacement(view, read_ahead, t, *pricing, r, "ord-00000000000000aa",
+                                "ot_0123456789abcdef0123456789abcdef", RequestFingerprint(r),
+                                1'700'000'000'000, changes, &out.placement);
+  for (const auto& op : changes.ops())
+    out.ops.push_back(std::to_string(static_cast<int>(op.kind)) + "/" + std::to_string(op.table.id) +
+                      "/" + std::string(changes.key(op)) + "/" + std::string(changes.value(op)));
+  out.gets = view.gets;
+  out.cursors = view.cursors;
+  out.batches = view.batches;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("place: read-ahead prepares the same order in three batched reads at most",
+          "[orders][read_many]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver);
+  shop.Stock("TEE-M", "east-1", 1);
+  shop.Stock("TEE-M", "west", 5);
+  shop.Stock("MUG", "east-2", 3);
+  shop.Stock("TEE-S", "west", 2);
+  REQUIRE(shop.e().carts().create({.id = "cart-1", .customer_id = "c1", .currency = "USD"}).ok());
+  REQUIRE(shop.e().carts().add("cart-1", "TEE-M", 2).ok());
+  REQUIRE(shop.e().carts().add("cart-1", "MUG", 1).ok());
+  REQUIRE(shop.e().carts().create({.id = "cart-0", .customer_id = "c1", .currency = "USD"}).ok());
+  Order earlier = shop.Place(Req("k-earlier", {{"TEE-S", 1}}));
+  auto store = shop.CloseAndOpenStore(driver);
+  std::unique_ptr<Storage>& storage = store.first;
+  const Tables& t = store.second;
+  auto snapshot = storage->read();
+  REQUIRE(snapshot.ok());
+
+  PlaceOrder from_cart = Req("k-cart", {});
+  from_cart.cart_id = "cart-1";
+  PlaceOrder empty_cart = Req("k-empty", {});
+  empty_cart.cart_id = "cart-0";
+  struct Case {
+    const char* name;
+    PlaceOrder request;
+    int batches;  // read_many calls with read-ahead
+  };
+  std::vector<Case> cases{
+      {"lines", Req("k1", {{"TEE-M", 2}, {"MUG", 1}, {"TEE-S", 1}}), 2},
+      {"cart", from_cart, 3},
+      {"replay", Req("k-earlier", {{"TEE-S", 1}}), 1},
+      {"reused key", Req("k-earlier", {{"MUG", 1}}), 1},
+      {"unknown sku", Req("k2", {{"MUG", 1}, {"NOPE", 1}}), 2},
+      {"out of stock", Req("k3", {{"TEE-M", 7}}), 2},
+      {"unknown customer", Req("k4", {{"MUG", 1}}, "c-none"), 1},
+      {"not active", Req("k5", {{"OLD", 1}}), 2},
+      {"empty cart", empty_cart, 1},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    Prepared one_by_one = Prepare(**snapshot, t, c.request, false);
+    Prepared ahead = Prepare(**snapshot, t, c.request, true);
+    INFO(one_by_one.status.ToString() << " / " << ahead.status.ToString());
+    CHECK(ahead.status == one_by_one.status);
+    CHECK(ahead.ops == one_by_one.ops);
+    CHECK(ahead.placement.replayed == one_by_one.placement.replayed);
+    CHECK(ahead.placement.order.id == one_by_one.placement.order.id);
+    CHECK(ahead.placement.order.total.minor == one_by_one.placement.order.total.minor);
+    CHECK(ahead.placement.order.shipments.size() == one_by_one.placement.order.shipments.size());
+    // Without read-ahead a read per key; with it, every read of the preparation in a few
+    // read_many calls (a replay reads the stored order by itself, once).
+    CHECK(ahead.gets + ahead.batches + ahead.cursors <=
+          one_by_one.gets + one_by_one.batches + one_by_one.cursors);
+    if (std::string(c.name) == "lines") CHECK(one_by_one.gets + one_by_one.batches >= 10);
+    CHECK(ahead.batches == c.batches);
+    CHECK(ahead.cursors == 0);
+    CHECK(ahead.gets == (std::string(c.name) == "replay" ? 1 : 0));
+  }
+  CHECK(Prepare(**snapshot, t, cases[0].request, true).status.ok());
+  CHECK(Prepare(**snapshot, t, cases[2].request, true).placement.order.id == earlier.id);
 }

@@ -85,12 +85,13 @@ TEST_CASE("half-open lets one probe through, success closes, failure reopens",
   }
   SECTION("while the probe is out, other calls are refused; its success closes") {
     std::atomic<bool> probing{false}, release{false};
+    Status probed;  // checked after the join: Catch2's assertions are not thread-safe
     std::thread probe([&] {
-      CHECK(e.call([&](const Deadline&) {
-                probing = true;
-                while (!release) std::this_thread::sleep_for(1ms);
-                return Status::OK();
-              }).ok());
+      probed = e.call([&](const Deadline&) {
+        probing = true;
+        while (!release) std::this_thread::sleep_for(1ms);
+        return Status::OK();
+      });
     });
     while (!probing) std::this_thread::sleep_for(1ms);
     int calls = 0;
@@ -98,6 +99,7 @@ TEST_CASE("half-open lets one probe through, success closes, failure reopens",
     CHECK(calls == 0);
     release = true;
     probe.join();
+    CHECK(probed.ok());
     CHECK(e.state() == BreakerState::kClosed);
     CHECK(e.call([&](const Deadline&) { ++calls; return Status::OK(); }).ok());
     CHECK(calls == 1);

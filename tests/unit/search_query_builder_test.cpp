@@ -20,27 +20,14 @@ namespace {
 
 using commerce::Code;
 using commerce::Engine;
-using commerce::Money;
 using commerce::Product;
 using commerce::SearchRequest;
 using commerce::SearchResult;
-using commerce::Variant;
 using commerce::testing::Find;
 using commerce::testing::Ids;
+using commerce::testing::PlainProduct;
 using commerce::testing::TempDir;
 using commerce::testing::WaitIndexed;
-
-Product Make(const std::string& id, const std::string& title) {
-  Product p;
-  p.id = id;
-  p.title = title;
-  p.brand = "Acme";
-  Variant v;
-  v.sku = "SKU-" + id;
-  v.price = Money{1999, "USD"};
-  p.variants.push_back(v);
-  return p;
-}
 
 std::unique_ptr<Engine> Shop(const TempDir& dir, const std::vector<Product>& products) {
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
@@ -55,7 +42,7 @@ TEST_CASE("the any-word fall-back cannot return everything", "[search][query_bui
   TempDir dir;
   std::vector<Product> products;
   for (int i = 0; i < 30; ++i)
-    products.push_back(Make("p" + std::to_string(i), (i % 2 ? "Prepaid Phone " : "Phone Case Pink ") + std::to_string(i)));
+    products.push_back(PlainProduct("p" + std::to_string(i), (i % 2 ? "Prepaid Phone " : "Phone Case Pink ") + std::to_string(i)));
   auto e = Shop(dir, products);
   // The demo's "frying p": no product says "frying"; "p" completes to most words of the
   // catalog. Requiring any word returned all of it.
@@ -92,8 +79,8 @@ TEST_CASE("the demo's \"frying p\" on the generated sample catalog finds frying 
 TEST_CASE("relaxed queries need a minimum share of the words and rank by how many matched",
           "[search][query_builder]") {
   TempDir dir;
-  auto e = Shop(dir, {Make("ab", "alpha bravo"), Make("bc", "bravo charlie"), Make("a", "alpha"),
-                      Make("c", "charlie"), Make("d", "delta"), Make("abd", "alpha bravo delta")});
+  auto e = Shop(dir, {PlainProduct("ab", "alpha bravo"), PlainProduct("bc", "bravo charlie"), PlainProduct("a", "alpha"),
+                      PlainProduct("c", "charlie"), PlainProduct("d", "delta"), PlainProduct("abd", "alpha bravo delta")});
   // Three words, nothing has all three: the default 75% needs two (floor of 2.25).
   auto r = Find(*e, {.text = "alpha bravo charlie "});
   CHECK(r.relaxed);
@@ -129,7 +116,7 @@ TEST_CASE("relaxed queries need a minimum share of the words and rank by how man
 
 TEST_CASE("minimum_should_match outside 1..100 is refused", "[search][query_builder]") {
   TempDir dir;
-  auto e = Shop(dir, {Make("a", "alpha")});
+  auto e = Shop(dir, {PlainProduct("a", "alpha")});
   for (int bad : {0, -5, 101}) {
     SearchRequest r{.text = "alpha"};
     r.minimum_should_match = bad;
@@ -142,8 +129,8 @@ TEST_CASE("minimum_should_match outside 1..100 is refused", "[search][query_buil
 TEST_CASE("synonyms expand a run of words as one unit, one-way groups expand one way",
           "[search][query_builder]") {
   TempDir dir;
-  auto e = Shop(dir, {Make("s", "Trail Running Shoes"), Make("k", "Leather Sneakers"),
-                      Make("b", "Running Shorts")});
+  auto e = Shop(dir, {PlainProduct("s", "Trail Running Shoes"), PlainProduct("k", "Leather Sneakers"),
+                      PlainProduct("b", "Running Shorts")});
   REQUIRE(e->search().set_synonyms({{"sneakers", "running shoes"}}).ok());
   // "running shoes" or "sneakers", and "leather" as typed.
   CHECK(Ids(Find(*e, {.text = "leather running shoes ", .relax = false})) == std::vector<std::string>{"k"});

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "commerce/storage.h"
+#include "common/codec.h"
 #include "pg_test_cluster.h"
 #include "test_dir.h"
 
@@ -615,6 +616,152 @@ TEST_CASE("storage: scan with begin, end, limit and reverse", "[storage]") {
   REQUIRE(entries->size() == 1);
   CHECK((*entries)[0].key == "k1");
   CHECK((*entries)[0].value == "v");
+}
+
+// ---------------------------------------------------------------------------------------------
+// read_many: many point and range reads at once
+
+TEST_CASE("storage: read_many reads keys of several tables and ranges, in the order asked",
+          "[storage][read_many]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  Table u = MustTable(*s.db, "u");
+  for (int i = 0; i < 10; ++i) REQUIRE(Put(*s.db, s.t, "k" + std::to_string(i), "v" + std::to_string(i)).ok());
+  REQUIRE(Put(*s.db, u, "k1", "u1").ok());
+  REQUIRE(Put(*s.db, u, "\x00\xff"s, ""s).ok());  // binary key, empty value
+
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  using commerce::KeyRead;
+  using commerce::RangeRead;
+  auto got = (*txn)->read_many(
+      {{s.t, "k3"}, {u, "k1"}, {s.t, "absent"}, {s.t, "k1"}, {u, "k3"}, {s.t, "k3"}, {u, "\x00\xff"s}},
+      {{s.t, "k2", "k5"}, {s.t, "k7", ""}, {s.t, "k25", "k45", 1}, {u, "", ""}, {s.t, "k5", "k5"},
+       {s.t, "k6", "k2"}, {s.t, "x", ""}});
+  INFO(got.status().ToString());
+  REQUIRE(got.ok());
+  using O = std::optional<std::string>;
+  CHECK(got->values == std::vector<O>{"v3", "u1", std::nullopt, "v1", std::nullopt, "v3", ""s});
+  auto keys = [](const std::vector<commerce::KeyValue>& kvs) {
+    std::vector<std::string> out;
+    for (const auto& kv : kvs) out.push_back(kv.key);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  REQUIRE(got->ranges.size() == 7);
+  CHECK(keys(got->ranges[0]) == V{"k2", "k3", "k4"});
+  CHECK(got->ranges[0][1].value == "v3");
+  CHECK(keys(got->ranges[1]) == V{"k7", "k8", "k9"});
+  CHECK(keys(got->ranges[2]) == V{"k3"});
+  CHECK(keys(got->ranges[3]) == V{"\x00\xff"s, "k1"});
+  CHECK(got->ranges[4].empty());
+  CHECK(got->ranges[5].empty());  // begin after end: nothing, as scan()
+  CHECK(got->ranges[6].empty());
+
+  // Nothing asked, nothing read; get_many is the keys alone.
+  auto none = (*txn)->read_many({}, {});
+  REQUIRE(none.ok());
+  CHECK(none->values.empty());
+  CHECK(none->ranges.empty());
+  auto values = (*txn)->get_many({{s.t, "k9"}, {s.t, "k10"}});
+  REQUIRE(values.ok());
+  CHECK(*values == std::vector<O>{"v9", std::nullopt});
+}
+
+TEST_CASE("storage: read_many reads one snapshot, and a mutation's own writes",
+          "[storage][read_many][snapshots]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  REQUIRE(Put(*s.db, s.t, "a", "1").ok());
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  REQUIRE(Put(*s.db, s.t, "a", "2").ok());
+  REQUIRE(Put(*s.db, s.t, "b", "2").ok());
+  auto old = (*txn)->read_many({{s.t, "a"}, {s.t, "b"}}, {{s.t, "", ""}});
+  REQUIRE(old.ok());
+  CHECK(old->values == std::vector<std::optional<std::string>>{"1", std::nullopt});
+  REQUIRE(old->ranges[0].size() == 1);
+  CHECK(old->ranges[0][0].value == "1");
+
+  std::vector<std::optional<std::string>> seen;
+  size_t in_range = 0;
+  Status w = s.db->write([&](WriteTxn& wt) {
+    COMMERCE_RETURN_IF_ERROR(wt.put(s.t, "c", "3"));
+    COMMERCE_RETURN_IF_ERROR(wt.del(s.t, "a"));
+    COMMERCE_ASSIGN_OR_RETURN(auto r, wt.read_many({{s.t, "a"}, {s.t, "c"}}, {{s.t, "", ""}}));
+    seen = r.values;
+    in_range = r.ranges[0].size();
+    return Status::OK();
+  });
+  REQUIRE(w.ok());
+  CHECK(seen == std::vector<std::optional<std::string>>{std::nullopt, "3"});
+  CHECK(in_range == 2);  // b, c
+}
+
+TEST_CASE("storage: read_many refuses bad input and the transaction reads on",
+          "[storage][read_many]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  REQUIRE(Put(*s.db, s.t, "a", "1").ok());
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  using commerce::KeyRead;
+  const std::string too_long(commerce::kMaxKeySize + 1, 'k');
+  auto empty = (*txn)->read_many({{s.t, "a"}, {s.t, ""}});
+  CHECK(empty.status().IsInvalidArgument());
+  CHECK(empty.status().message().find("key 1") != std::string::npos);
+  CHECK((*txn)->get_many({{s.t, too_long}}).status().IsInvalidArgument());
+  std::vector<KeyRead> many(commerce::kMaxBatchReads, KeyRead{s.t, "a"});
+  CHECK((*txn)->read_many(many).ok());
+  many.push_back({s.t, "a"});
+  CHECK((*txn)->read_many(many).status().IsInvalidArgument());
+  std::vector<commerce::RangeRead> ranges(commerce::kMaxBatchReads, {s.t, "", ""});
+  CHECK((*txn)->read_many({{s.t, "a"}}, ranges).status().IsInvalidArgument());
+  // Refused before anything was sent: the snapshot still reads.
+  auto after = (*txn)->get_many({{s.t, "a"}});
+  INFO(after.status().ToString());
+  REQUIRE(after.ok());
+  CHECK((*after)[0] == "1");
+  // A seek bound is not a key: a long or empty range bound is fine.
+  auto ranged = (*txn)->read_many({}, {{s.t, "", too_long}});
+  REQUIRE(ranged.ok());
+  CHECK(ranged->ranges[0].size() == 1);
+}
+
+TEST_CASE("storage: read_many returns damaged records as stored, and their checks catch them",
+          "[storage][read_many][corruption]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  std::string record = commerce::Encode(std::string("a record"));
+  std::string damaged = record;
+  damaged.back() ^= 0x01;  // inside the checksummed archive
+  commerce::Counters c{.size = 2, .v = {5, 7}};
+  std::string counters = commerce::EncodeCounters(c);
+  std::string bad_counters = counters;
+  bad_counters[3] ^= 0x10;
+  REQUIRE(Put(*s.db, s.t, "good", record).ok());
+  REQUIRE(Put(*s.db, s.t, "bad", damaged).ok());
+  REQUIRE(Put(*s.db, s.t, "n_good", counters).ok());
+  REQUIRE(Put(*s.db, s.t, "n_bad", bad_counters).ok());
+
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  auto got = (*txn)->read_many({{s.t, "good"}, {s.t, "bad"}, {s.t, "n_good"}, {s.t, "n_bad"}},
+                               {{s.t, "b", "h"}});
+  REQUIRE(got.ok());
+  REQUIRE(got->values[0].has_value());
+  REQUIRE(got->values[1].has_value());
+  CHECK(*got->values[1] == damaged);  // the bytes as stored, not repaired, not dropped
+  std::string out;
+  CHECK(commerce::Decode(*got->values[0], &out, "t", "good").ok());
+  CHECK(out == "a record");
+  Status bad = commerce::Decode(*got->values[1], &out, "t", "bad");
+  CHECK(bad.IsCorruption());
+  CHECK(commerce::DecodeCounters(*got->values[2]).ok());
+  CHECK(commerce::DecodeCounters(*got->values[3]).status().IsCorruption());
+  REQUIRE(got->ranges[0].size() == 2);  // bad, good
+  CHECK(commerce::Decode(got->ranges[0][0].value, &out, "t", "bad").IsCorruption());
+  CHECK(commerce::Decode(got->ranges[0][1].value, &out, "t", "good").ok());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-// Test helper: an Engine on a given driver, or the test fails at once with the open error.
-// Background consumers are off (tests that need them call run_background_once() or open
-// their own engine), so what a test counts is only what it did.
+// Test helpers: a plain product, and an Engine on a given driver or the test fails at once with
+// the open error. Background consumers are off (tests that need them call run_background_once()
+// or open their own engine), so what a test counts is only what it did.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -10,6 +10,19 @@
 #include "commerce/engine.h"
 
 namespace commerce::testing {
+
+// One variant ("SKU-<id>", $19.99), brand "Acme".
+inline Product PlainProduct(const std::string& id, const std::string& title) {
+  Product p;
+  p.id = id;
+  p.title = title;
+  p.brand = "Acme";
+  Variant v;
+  v.sku = "SKU-" + id;
+  v.price = Money{1999, "USD"};
+  p.variants.push_back(v);
+  return p;
+}
 
 // Options of a local engine at `path` with no background thread and no search indexer: what a
 // test of a remote tier (Redis, NATS) writes and reads is all there is.

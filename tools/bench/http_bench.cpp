@@ -6,6 +6,7 @@
 //   get-product  GET /v1/products/{id} (one product of the sample catalog, a store key);
 //                peer nginx-static: GET /product.json, the very bytes the server answered
 //   search       GET /v1/search?q=...&facets=brand,price (result cache on, as in production)
+//   search-varied  (--target only) 1,200 distinct searches picked at random (VariedSearchScript)
 //   place-order  POST /v1/orders, one line of a random stocked SKU, a unique Idempotency-Key
 //                per request (a wrk Lua script), durable before the answer
 // The server runs with --threads 2 (one loop per core) and nginx with worker_processes 2;
@@ -256,6 +257,27 @@ std::string OrderScript(const std::string& auth, const std::vector<std::string>&
          "  return wrk.format(nil, nil, headers, body)\nend\n" + kDoneLua;
 }
 
+// Searches spread over 1,200 distinct requests (two words of the sample catalog's titles, three
+// pages), picked at random: unlike "search" (one request, which every instance's own result
+// cache answers), most of these miss an instance's cache, so what answers them is the shared
+// tier on Redis (docs/scaling.md, "Search results in Redis") or the index.
+std::string VariedSearchScript(const std::string& auth) {
+  return auth +
+         "local words = {\"wireless\", \"headphones\", \"earbuds\", \"speaker\", \"laptop\", "
+         "\"monitor\", \"keyboard\", \"mouse\", \"camera\", \"lens\", \"tripod\", \"compact\", "
+         "\"smart\", \"portable\", \"premium\", \"pro\", \"soundbar\", \"turntable\", "
+         "\"desktop\", \"essential\"}\n"
+         "tid = 0\nlocal threads = 0\n"
+         "function setup(thread) threads = threads + 1; thread:set(\"tid\", threads) end\n"
+         "function init(args) math.randomseed(tid * 7919 + os.time()) end\n"
+         "function request()\n"
+         "  local a = words[math.random(#words)]\n  local b = words[math.random(#words)]\n"
+         "  local offset = (math.random(3) - 1) * 20\n"
+         "  return wrk.format(\"GET\", \"/v1/search?q=\" .. a .. \"%20\" .. b .. "
+         "\"&facets=brand,price&limit=20&offset=\" .. offset)\nend\n" +
+         kDoneLua;
+}
+
 // --target NAME=URL: servers already running (tools/cluster's HAProxy, one instance direct)
 // measured side by side, case by case, in one run. The shop is prepared through the first
 // target: the sample catalog must be there (tools/cluster up loads it); stock for the first
@@ -350,6 +372,7 @@ int RunHttpTargets(const BenchOptions& opt, Reporter& reporter) {
 
   std::string auth = std::string("wrk.headers[\"Authorization\"] = \"Bearer ") + key + "\"\n";
   WriteFile(dir + "/get.lua", auth + kDoneLua);
+  WriteFile(dir + "/search-varied.lua", VariedSearchScript(auth));
   for (size_t i = 0; i < targets.size(); ++i)
     WriteFile(dir + "/order-" + std::to_string(i) + ".lua",
               OrderScript(auth, skus, customer, "bench-" + targets[i].name));
@@ -358,6 +381,7 @@ int RunHttpTargets(const BenchOptions& opt, Reporter& reporter) {
     struct Case { const char* name; std::string path; std::string script; };
     std::vector<Case> cases = {{"get-product", product_path, dir + "/get.lua"},
                                {"search", search_path, dir + "/get.lua"},
+                               {"search-varied", "/v1/search", dir + "/search-varied.lua"},
                                {"place-order", "/v1/orders", ""}};
     for (const auto& cs : cases) {
       if (!opt.WantCase(cs.name)) continue;

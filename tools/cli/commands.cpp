@@ -213,16 +213,25 @@ int RunStats(const StoreArgs& s) {
   if (!c.ok()) return Fail(c.status());
   auto last = (*engine)->events().last_seq();
   if (!last.ok()) return Fail(last.status());
+  auto first = (*engine)->events().first_seq();
+  if (!first.ok()) return Fail(first.status());
   std::printf("store       %s (%s)\n", s.data.c_str(), s.driver.c_str());
   std::printf("products    %llu\nskus        %llu\ncategories  %llu\nevents      %llu\n",
               (unsigned long long)c->products, (unsigned long long)c->skus,
               (unsigned long long)c->categories, (unsigned long long)*last);
+  if (*first > 1)  // trimmed (docs/events.md, "Retention")
+    std::printf("first event %llu (older ones trimmed)\n", (unsigned long long)*first);
   return 0;
 }
 
 int RunEvents(const StoreArgs& s, uint64_t from, size_t limit) {
   auto engine = OpenStore(s, StoreUse::kRead);
   if (!engine.ok()) return Fail(engine.status());
+  if (from == 0) {
+    auto first = (*engine)->events().first_seq();
+    if (!first.ok()) return Fail(first.status());
+    from = *first;
+  }
   auto events = (*engine)->events().tail(from, limit);
   if (!events.ok()) return Fail(events.status());
   for (const auto& e : *events)

@@ -91,6 +91,15 @@ int RunDemo(const DemoArgs& a);
 int RunSearch(const SearchArgs& a);
 int RunReindex(const StoreArgs& s, uint32_t shards);
 
+struct TrimArgs {
+  StoreArgs store;
+  std::string older_than;  // "30d", "12h", ...; "": no age limit
+  int64_t max_count = 0;  // signed, so that a negative one is refused with a message
+};
+// trim_command.cpp: `events trim`, a subcommand of `events`.
+CLI::App* AddTrimCommand(CLI::App* events, TrimArgs* a);
+int RunTrim(const TrimArgs& a);
+
 // backup_command.cpp: the `backup` subcommand.
 CLI::App* AddBackupCommand(CLI::App* app, BackupArgs* a);
 int RunBackup(const BackupArgs& a);

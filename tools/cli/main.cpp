@@ -56,12 +56,14 @@ int main(int argc, char** argv) {
   AddStore(stats, &stats_store, StoreUse::kRead);
 
   StoreArgs events_store;
-  uint64_t from = 1;
+  uint64_t from = 0;
   size_t limit = 20;
   auto* events = app.add_subcommand("events", "print events of the log from a sequence number");
   AddStore(events, &events_store, StoreUse::kRead);
-  events->add_option("--from", from, "first sequence number")->capture_default_str();
+  events->add_option("--from", from, "first sequence number (0: the oldest kept)")->capture_default_str();
   events->add_option("--limit", limit, "how many")->check(CLI::Range(1, 10000))->capture_default_str();
+  TrimArgs trim_args;
+  auto* trim = AddTrimCommand(events, &trim_args);
 
   GenerateArgs gen;
   auto* generate = app.add_subcommand("generate", "write a deterministic sample catalog as JSON Lines");
@@ -125,6 +127,7 @@ int main(int argc, char** argv) {
     return RunGet(get_store, sku, id);
   }
   if (*stats) return RunStats(stats_store);
+  if (*trim) return RunTrim(trim_args);
   if (*events) return RunEvents(events_store, from, limit);
   if (*generate) return RunGenerate(gen);
   if (*demo_cmd) return RunDemo(demo);

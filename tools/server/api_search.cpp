@@ -195,6 +195,7 @@ Response SearchStatsRoute(ServerState& st, const Request&, const Params&) {
     w.Key("cache_entries"); w.Uint64(s->cache_entries);
     w.Key("queries"); w.Uint64(s->queries);
     w.Key("last_error"); Str(w, s->last_error);
+    w.Key("rebuilds_after_trim"); w.Uint64(s->rebuilds_after_trim);
     w.EndObject();
   }));
 }
@@ -202,7 +203,8 @@ Response SearchStatsRoute(ServerState& st, const Request&, const Params&) {
 // GET /v1/events?from=N&limit=M&wait_ms=W: a long-poll tail of the event log. With nothing
 // at or past `from`, waits up to wait_ms for the next event, parked on the loop without a
 // thread (at most --max-waits requests wait at once, counted with every other kind of wait;
-// past that, 429). `next` is the `from` of the following call.
+// past that, 429). `next` is the `from` of the following call. Without `from`: from the
+// oldest event kept (`first_seq`); below it, 410 GONE (those events were trimmed).
 Response EventsRoute(ServerState& st, const Request& r, const Params&) {
   std::optional<int64_t> from, limit, wait;
   Status s = OnlyParams(r, {"from", "limit", "wait_ms"});
@@ -210,7 +212,9 @@ Response EventsRoute(ServerState& st, const Request& r, const Params&) {
   if (s.ok()) s = QueryInt(r, "limit", 1, 10000, &limit);
   if (s.ok()) s = QueryInt(r, "wait_ms", 0, kMaxWaitMs, &wait);
   if (!s.ok()) return StatusResponse(s);
-  uint64_t start = static_cast<uint64_t>(from.value_or(1));
+  auto first = st.engine->events().first_seq();
+  if (!first.ok()) return StatusResponse(first.status());
+  uint64_t start = from ? static_cast<uint64_t>(*from) : *first;
   size_t n = static_cast<size_t>(limit.value_or(100));
   auto events = st.engine->events().tail(start, n);
   if (!events.ok()) return StatusResponse(events.status());
@@ -231,8 +235,84 @@ Response EventsRoute(ServerState& st, const Request& r, const Params&) {
     w.EndArray();
     w.Key("next"); w.Uint64(next);
     w.Key("last_seq"); w.Uint64(*last);
+    w.Key("first_seq"); w.Uint64(*first);
     w.EndObject();
   }));
+}
+
+// POST /v1/events/trim {"max_age_ms": A, "max_count": N}: Events::trim -- removes the events
+// every durable consumer has passed that are older than A ms or beyond the newest N, and
+// answers what it did. A ms of 0 or absent, N of 0 or absent: that limit is off; both off is
+// 400.
+Response EventsTrimRoute(ServerState& st, const Request& r, const Params&) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  JsonObject o(doc, "body");
+  int64_t max_age_ms = 0;
+  EventRetention policy;
+  Status s = o.i64("max_age_ms", &max_age_ms);
+  if (s.ok()) s = o.u64("max_count", &policy.max_count);
+  if (s.ok()) s = o.Finish();
+  if (s.ok() && max_age_ms < 0) s = Status::InvalidArgument("body.max_age_ms must not be negative");
+  if (!s.ok()) return StatusResponse(s);
+  policy.max_age = std::chrono::milliseconds(max_age_ms);
+  auto report = st.engine->events().trim(policy);
+  if (!report.ok()) return StatusResponse(report.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("removed"); w.Uint64(report->removed);
+    w.Key("first_seq"); w.Uint64(report->first_seq);
+    w.Key("last_seq"); w.Uint64(report->last_seq);
+    w.Key("held_by"); Str(w, report->held_by);
+    w.EndObject();
+  }));
+}
+
+// GET /v1/events/stream[?from=N]: the event log as Server-Sent Events (event_stream.cpp
+// writes it; docs/server.md, "A live event stream"). Here only what is checked before the
+// stream starts, so that every refusal is a JSON response like any other: the parameters,
+// Last-Event-ID, and a first read of the log at the start (a start below the retention
+// horizon, a store that cannot be read). The stream starts after the event a reconnecting
+// client names in Last-Event-ID (which wins over `from`: a browser's reconnection resends the
+// original URL), else at `from`, else at the next event to be written (live only).
+Response EventStreamRoute(ServerState& st, const Request& r, const Params&) {
+  std::optional<int64_t> from;
+  Status s = OnlyParams(r, {"from"});
+  if (s.ok()) s = QueryInt(r, "from", 1, INT64_MAX, &from);
+  if (!s.ok()) return StatusResponse(s);
+  std::optional<uint64_t> after;  // Last-Event-ID
+  if (const auto* id = r.header("last-event-id")) {
+    const std::string& v = *id;
+    const bool digits = !v.empty() && v.size() <= 19 &&
+                        std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (!digits)
+      return StatusResponse(Status::InvalidArgument(
+          "Last-Event-ID: expected the id (an event's seq, 0 or more) of the last event received, got \"" +
+          (IsUtf8(v) ? v.substr(0, 64) : std::string("(not UTF-8)")) + "\""));
+    after = std::stoull(v);
+  }
+  if (st.draining.load())
+    return StatusResponse(Status::Unavailable("the server is draining; connect to another instance"));
+  auto last = st.engine->events().last_seq();
+  if (!last.ok()) return StatusResponse(last.status());
+  const uint64_t start = after ? *after + 1 : from ? static_cast<uint64_t>(*from) : *last + 1;
+  if (start > *last + 1)
+    return StatusResponse(Status::InvalidArgument(
+        std::string(after ? "Last-Event-ID " + std::to_string(*after) : "from " + std::to_string(start)) +
+        " is past the end of the event log (last_seq " + std::to_string(*last) +
+        "): a position from another store?"));
+  // A read at the start answers what the stream could only say as its first and last block
+  // (a start below the retention horizon, a store that cannot be read).
+  auto first = st.engine->events().tail(start, 1);
+  if (!first.ok()) return StatusResponse(first.status());
+  Response resp;
+  if (r.method == "HEAD") {  // the head a GET would have, without a stream
+    resp.content_type = "text/event-stream; charset=utf-8";
+    return resp;
+  }
+  resp.event_stream = Response::EventStream{start};
+  return resp;
 }
 
 // --- webhooks (the subscriptions live in the engine: webhooks.h) ---
@@ -458,6 +538,10 @@ Response MetricsRoute(ServerState& st, const Request&, const Params&) {
   metric("commerce_storage_write_failed", "gauge",
          "1 once a failed write stopped the store (writes refused until restart), else 0.",
          ss.write_error.empty() ? 0.0 : 1.0);
+  auto first = st.engine->events().first_seq();
+  if (first.ok())
+    metric("commerce_events_first_seq", "gauge",
+           "The event log's horizon: the oldest event kept (1 until trimmed).", double(*first));
   auto se = st.engine->search().stats();
   if (se.ok()) {
     uint64_t lookups = se->cache_hits + se->cache_misses;
@@ -493,6 +577,17 @@ Response MetricsRoute(ServerState& st, const Request&, const Params&) {
            double(cs.invalidations));
     metric("commerce_shared_cache_bypassed_total", "counter",
            "Product reads sent to the store because Redis failed.", double(cs.bypassed));
+    metric("commerce_shared_cache_search_hits_total", "counter",
+           "Search result pages answered from Redis.", double(cs.search_hits));
+    metric("commerce_shared_cache_search_misses_total", "counter",
+           "Searches Redis held no page for at the index's sequence (the index answered).",
+           double(cs.search_misses));
+    metric("commerce_shared_cache_search_stores_total", "counter",
+           "Search result pages written to Redis.", double(cs.search_stores));
+    metric("commerce_shared_cache_search_too_large_total", "counter",
+           "Search result pages not written: over the size bound.", double(cs.search_too_large));
+    metric("commerce_shared_cache_search_errors_total", "counter",
+           "Redis calls of searches that failed (the index answered).", double(cs.search_errors));
   }
   if (st.event_publisher) {
     EventPublisherStats ps = st.event_publisher->stats();
@@ -523,6 +618,8 @@ void AddSearchRoutes(std::vector<Route>* r) {
   r->push_back({"POST", "/v1/search", Scope::kPublic, Exec::kPool, Body::kJson, SearchPost});
   r->push_back({"GET", "/v1/search/stats", Scope::kAdmin, Exec::kLoop, Body::kNone, SearchStatsRoute});
   r->push_back({"GET", "/v1/events", Scope::kAdmin, Exec::kPool, Body::kNone, EventsRoute});
+  r->push_back({"GET", "/v1/events/stream", Scope::kAdmin, Exec::kPool, Body::kNone, EventStreamRoute});
+  r->push_back({"POST", "/v1/events/trim", Scope::kAdmin, Exec::kPool, Body::kJson, EventsTrimRoute});
 #if COMMERCE_SERVER_WEBHOOKS
   r->push_back({"POST", "/v1/webhooks", Scope::kAdmin, Exec::kPool, Body::kJson, Subscribe});
   r->push_back({"GET", "/v1/webhooks", Scope::kAdmin, Exec::kPool, Body::kNone, ListSubscriptions});

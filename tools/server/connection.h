@@ -42,6 +42,21 @@ inline constexpr size_t kPipeLowWater = 1u << 20;
 
 struct Conn;
 
+// A GET /v1/events/stream running on its connection (event_stream.cpp): the connection's
+// last request, answered by a Server-Sent Events stream instead of one response. It holds
+// one of --max-waits' slots from its head to its end.
+struct EventStreamState {
+  uint64_t next = 1;             // the sequence of the next event to send
+  bool chunked = true;           // HTTP/1.1: chunked; HTTP/1.0: the body ends with the connection
+  int64_t end_ms = 0;            // loop clock: the stream ends cleanly here (--stream-max-ms)
+  int64_t heartbeat_ms = 0;      // loop clock: a heartbeat is due here unless something is sent
+  int64_t blocked_since_ms = 0;  // the client left --stream-buffer-bytes unread since; 0: not
+  bool fetching = false;         // a read of the log is on the pool
+  bool ended = false;            // the last bytes are written (or the client is gone)
+  Waiter::Id wait_id = 0;        // parked on the Waiter for the next event; 0 when not
+  uint64_t bytes = 0;            // written, head included, for the access log
+};
+
 // The body of a streamed request, between the loop (which appends what arrives) and the
 // pool (which takes what has arrived, a slice at a time).
 struct BodyPipe {
@@ -128,6 +143,7 @@ struct Conn {
   std::shared_ptr<BodyPipe> reading_pipe; // the streamed body still arriving, if any
   std::shared_ptr<BodyConsumer> consumer; // the running streamed request's, once begun
   bool pumping = false;                   // a step of the streamed request is on the pool
+  std::unique_ptr<EventStreamState> stream;  // the running request became an event stream
 };
 
 // http_parse.cpp
@@ -142,5 +158,24 @@ void WriteRaw(Conn* c, std::string data, bool close_after);
 // A streamed body got more data, ended or broke: move it along.
 void PumpBody(Conn* c);
 int64_t LoopNowMs(Loop* l);
+// Work for libuv's pool: `run` on a pool thread, then `after` on the loop. The connection
+// stays allocated until `after` has run, even if it closed meanwhile.
+void QueueWork(Conn* c, std::function<void()> run, std::function<void()> after);
+void CloseConn(Conn* c);
+// Records an answered request: its route's metrics and the access log line.
+void RecordResponse(Conn* c, const Request& r, int route, const Response& resp, int64_t nanos,
+                    size_t bytes);
+
+// event_stream.cpp
+// The running request's handler asked for an event stream from `from`: takes a --max-waits
+// slot (429 past it, a JSON response like any other) and starts the stream.
+void StartEventStream(Conn* c, uint64_t from);
+// Bytes of the stream were taken by the socket: a stream waiting for its client goes on.
+void EventStreamWritten(Conn* c);
+// The connection closes under a running stream (the client left, a write failed, the stream
+// was dropped): the stream lets go of its wait and its slot.
+void EventStreamClosed(Conn* c);
+// From the loop's sweep: drops a stream whose client left its buffer full too long.
+void EventStreamSweep(Conn* c, int64_t now_ms);
 
 }  // namespace commerce::server

@@ -1,6 +1,7 @@
 #include "gateway.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -126,6 +127,16 @@ void AuthThrottle::Failed(const std::string& addr, int64_t now_ns) {
     e.blocked_until_ns = now_ns + kBlockS * kS;
     e.failures = 0;
   }
+}
+
+bool IsKeyParam(std::string_view name) {
+  for (std::string_view k : {"key", "api_key", "apikey", "api-key", "access_token", "token",
+                             "authorization", "bearer", "secret"})
+    if (name.size() == k.size() &&
+        std::equal(name.begin(), name.end(), k.begin(),
+                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+      return true;
+  return false;
 }
 
 std::string_view PresentedKey(const Request& r) {

@@ -99,6 +99,11 @@ class AuthThrottle {
 
 // The presented secret: "Authorization: Bearer <key>" or "X-Api-Key: <key>"; empty if none.
 std::string_view PresentedKey(const Request& r);
+// Query parameter names a client may have put an API key in (key, api_key, access_token...).
+// A key is taken from headers only: a URL is kept by access logs, proxies, browser history
+// and Referer headers. A request with such a parameter is refused (400) before any key is
+// looked at, and the access log writes its value as REDACTED.
+bool IsKeyParam(std::string_view name);
 
 class AccessLog {
  public:

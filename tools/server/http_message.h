@@ -68,6 +68,13 @@ struct Response {
     int64_t timeout_ms = 0;
   };
   std::optional<Wait> wait;
+  // Set by GET /v1/events/stream once its input is checked: no response is written here; the
+  // connection becomes a Server-Sent Events stream of the event log from `from` on
+  // (event_stream.h), until the client leaves or a limit ends it.
+  struct EventStream {
+    uint64_t from = 1;
+  };
+  std::optional<EventStream> event_stream;
   // An error response: the body is written when the request id is known.
   std::string error_code;
   std::string error_message;

@@ -209,6 +209,12 @@ std::optional<Response> Authorize(Conn* c, const Route& route) {
   ServerState* st = c->loop->st;
   Request& r = c->cur.req;
   if (route.scope == Scope::kNone) return std::nullopt;
+  for (const auto& [name, value] : r.query)
+    if (IsKeyParam(name))
+      return StatusResponse(Status::InvalidArgument(
+          "query parameter " + Printable(name) +
+          ": an API key is never taken from the URL (logs, proxies and browser history keep "
+          "URLs); send it as Authorization: Bearer <key>"));
   if (!st->gateway.enabled()) {
     r.scope = Scope::kAdmin;
     return std::nullopt;
@@ -408,6 +414,10 @@ void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   if (nread < 0) {
     // EOF or a reset: answer what was received completely, then close.
     c->eof = true;
+    if (c->stream) {  // an event stream's client left: nothing more to answer
+      CloseConn(c);
+      return;
+    }
     StopReading(c);
     if (c->reading_pipe)
       BreakPipe(c, ErrorResponse(400, "INVALID_ARGUMENT", "the client closed the connection before the body ended"));

@@ -1,7 +1,8 @@
 // Requests to responses on one event loop (connection.h has the map). The parts, in order:
 // closing and writing; the access log; running a route (on the loop or the pool), parking it
-// on the Waiter when it must wait, and finishing it; streamed bodies; the queue; accept,
-// timeouts, drain and stop; the listening socket.
+// on the Waiter when it must wait, handing it to an event stream (event_stream.cpp) when it
+// becomes one, and finishing it; streamed bodies; the queue; accept, timeouts, drain and
+// stop; the listening socket.
 #include "http_server.h"
 
 #include <arpa/inet.h>
@@ -28,6 +29,8 @@ void MaybeFree(Conn* c) {
 
 void QueueAbort(Conn* c);
 
+}  // namespace
+
 void CloseConn(Conn* c) {
   if (c->closing) return;
   c->closing = true;
@@ -40,6 +43,7 @@ void CloseConn(Conn* c) {
     l->st->EndWait();
     --c->refs;
   }
+  if (c->stream) EventStreamClosed(c);
   QueueAbort(c);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), [](uv_handle_t* h) {
     auto* c = static_cast<Conn*>(h->data);
@@ -48,6 +52,8 @@ void CloseConn(Conn* c) {
   });
 }
 
+namespace {
+
 struct WriteReq {
   uv_write_t req;
   std::string data;
@@ -55,14 +61,14 @@ struct WriteReq {
   bool close_after;
 };
 
-// Work for libuv's pool: `run` on a pool thread, then `after` on the loop. The connection
-// stays allocated until `after` has run, even if it closed meanwhile.
 struct Work {
   uv_work_t req;
   Conn* conn;
   std::function<void()> run;
   std::function<void()> after;
 };
+
+}  // namespace
 
 void QueueWork(Conn* c, std::function<void()> run, std::function<void()> after) {
   auto* w = new Work{{}, c, std::move(run), std::move(after)};
@@ -79,11 +85,14 @@ void QueueWork(Conn* c, std::function<void()> run, std::function<void()> after) 
       });
 }
 
+namespace {
+
 // --- the access log ---
 
 // Query parameters whose values may be personal data or secrets: logged as "REDACTED".
 bool SensitiveParam(std::string_view name) {
-  for (std::string_view s : {"email", "token", "key", "secret", "password", "phone", "name"})
+  if (IsKeyParam(name)) return true;  // refused anyway, and never logged
+  for (std::string_view s : {"email", "password", "phone", "name"})
     if (name == s) return true;
   return false;
 }
@@ -126,6 +135,19 @@ std::string AccessLine(const Request& r, const Response& resp, int route, int64_
   });
 }
 
+}  // namespace
+
+void RecordResponse(Conn* c, const Request& r, int route, const Response& resp, int64_t nanos,
+                    size_t bytes) {
+  Loop* l = c->loop;
+  ServerState* st = l->st;
+  const int label = route >= 0 ? route : static_cast<int>(Routes().size());
+  st->metrics->Record(l->index, label, resp.status, static_cast<double>(nanos) / 1e9);
+  if (st->access_log.enabled()) st->access_log.Write(AccessLine(r, resp, route, nanos / 1000, bytes));
+}
+
+namespace {
+
 // Writes the response of `r` and records it. The caller updates the connection's state.
 void Finish(Conn* c, const Request& r, int route, Response resp) {
   Loop* l = c->loop;
@@ -136,9 +158,7 @@ void Finish(Conn* c, const Request& r, int route, Response resp) {
   const int64_t nanos = NowNs() - r.start_ns;
   const size_t bytes = out.size();
   if (!c->closing) WriteRaw(c, std::move(out), !keep_alive);
-  const int label = route >= 0 ? route : static_cast<int>(Routes().size());
-  st->metrics->Record(l->index, label, resp.status, static_cast<double>(nanos) / 1e9);
-  if (st->access_log.enabled()) st->access_log.Write(AccessLine(r, resp, route, nanos / 1000, bytes));
+  RecordResponse(c, r, route, resp, nanos, bytes);
   c->idle_deadline_ms = LoopNowMs(l) + st->options.idle_timeout_ms;
 }
 
@@ -165,6 +185,16 @@ void Done(Conn* c, Response resp) {
   ProcessQueue(c);
 }
 
+// 429: every --max-waits slot is taken (by long-polls, min_index_seq searches, streams).
+Response TooManyWaits(ServerState* st) {
+  st->metrics->rate_limited.fetch_add(1);
+  Response resp = StatusResponse(Status::ResourceExhausted(
+      std::to_string(st->options.max_waits) +
+      " requests are waiting already (--max-waits: long-polls and event streams); retry after 1 s"));
+  resp.headers.emplace_back("Retry-After", "1");
+  return resp;
+}
+
 void Park(Conn* c, const Response::Wait& w) {
   ServerState* st = c->loop->st;
   if (c->running.req.waited != WaitOutcome::kNotWaited) {
@@ -172,12 +202,7 @@ void Park(Conn* c, const Response::Wait& w) {
     return;
   }
   if (!st->TryStartWait()) {
-    st->metrics->rate_limited.fetch_add(1);
-    Response resp = StatusResponse(Status::ResourceExhausted(
-        std::to_string(st->options.max_waits) +
-        " requests are waiting already (--max-waits); retry after 1 s"));
-    resp.headers.emplace_back("Retry-After", "1");
-    Done(c, std::move(resp));
+    Done(c, TooManyWaits(st));
     return;
   }
   ++c->refs;
@@ -195,6 +220,15 @@ void Park(Conn* c, const Response::Wait& w) {
 }
 
 void Handled(Conn* c, Response resp) {
+  if (resp.event_stream) {
+    // The stream holds its slot from here to its end; past --max-waits it is a JSON 429.
+    if (!c->loop->st->TryStartWait()) {
+      Done(c, TooManyWaits(c->loop->st));
+      return;
+    }
+    StartEventStream(c, resp.event_stream->from);
+    return;
+  }
   if (resp.wait) {
     Park(c, *resp.wait);
     return;
@@ -454,6 +488,7 @@ void WriteRaw(Conn* c, std::string data, bool close_after) {
                       // here rather than at the idle timeout.
                       const bool finished = c->eof && !c->busy && c->queue.empty() && c->refs == 0;
                       if (status < 0 || w->close_after || finished) CloseConn(c);
+                      else if (c->stream) EventStreamWritten(c);
                       delete w;
                       MaybeFree(c);
                     });
@@ -563,8 +598,10 @@ void Sweep(uv_timer_t* t) {
   auto* l = static_cast<Loop*>(t->data);
   const int64_t now = LoopNowMs(l);
   std::vector<Conn*> expired;
+  std::vector<Conn*> streams;
   for (Conn* c : l->conns) {
     if (c->closing) continue;
+    if (c->stream) streams.push_back(c);
     // Reading paused by the server (a full queue, a body ahead of the pool) is not the
     // client's delay.
     const bool paused_by_us = c->read_stopped && !c->eof && !c->input_done;
@@ -605,6 +642,8 @@ void Sweep(uv_timer_t* t) {
     }
     CloseConn(c);
   }
+  for (Conn* c : streams)
+    if (!c->closing) EventStreamSweep(c, now);
   if (l->index == 0) l->st->access_log.Flush();
   if (l->stopping && l->conns.empty()) {
     uv_timer_stop(&l->sweep);

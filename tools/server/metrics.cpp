@@ -100,6 +100,11 @@ std::string Metrics::Render() const {
   gauge("commerce_http_bad_requests_total", "counter",
         "Requests refused before routing: malformed HTTP, too large.",
         static_cast<double>(bad_requests.load()));
+  gauge("commerce_http_event_streams", "gauge", "Open event streams (GET /v1/events/stream).",
+        static_cast<double>(event_streams.load()));
+  gauge("commerce_http_event_streams_dropped_total", "counter",
+        "Event streams closed because their client stopped reading (--stream-stall-ms).",
+        static_cast<double>(event_streams_dropped.load()));
   return out;
 }
 

@@ -42,6 +42,10 @@ class Metrics {
   std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> bad_requests{0};
+  // Server-Sent Events streams of the event log (GET /v1/events/stream): open now, and those
+  // dropped because their client stopped reading (--stream-stall-ms).
+  std::atomic<int64_t> event_streams{0};
+  std::atomic<uint64_t> event_streams_dropped{0};
 
  private:
   struct RouteStats {

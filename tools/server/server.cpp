@@ -77,12 +77,17 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "max-connections") s = SetNumber(k, v, &o->max_connections);
     else if (k == "drain-timeout-ms") s = SetNumber(k, v, &o->drain_timeout_ms);
     else if (k == "max-waits" || k == "max-long-polls") s = SetNumber(k, v, &o->max_waits);
+    else if (k == "stream-heartbeat-ms") s = SetNumber(k, v, &o->stream_heartbeat_ms);
+    else if (k == "stream-max-ms") s = SetNumber(k, v, &o->stream_max_ms);
+    else if (k == "stream-buffer-bytes") s = SetNumber(k, v, &o->stream_buffer_bytes);
+    else if (k == "stream-stall-ms") s = SetNumber(k, v, &o->stream_stall_ms);
     else if (k == "webhook-allow-network") o->webhook_allow_networks.push_back(v);  // one per line
     else if (k == "search-shard") o->search_shards.push_back(v);  // one line per shard
     else if (k == "search-remote-timeout-ms") s = SetNumber(k, v, &o->search_remote_timeout_ms);
     else if (k == "search-shards") s = SetNumber(k, v, &o->search_index_shards);
     else if (k == "redis") o->redis = v;
     else if (k == "redis-prefix") o->redis_prefix = v;
+    else if (k == "redis-search-ttl-ms") s = SetNumber(k, v, &o->redis_search_ttl_ms);
     else if (k == "nats") o->nats = v;
     else if (k == "nats-stream") o->nats_stream = v;
     else if (k == "nats-subject") o->nats_subject = v;
@@ -171,11 +176,16 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
                 "index the event log (off: an instance that only queries remote shards)")
       ->capture_default_str();
   app->add_option("--redis", o->redis,
-                  "shared cache of product reads on Redis: redis://HOST:PORT (docs/scaling.md); when "
-                  "Redis fails, reads go to the store");
+                  "shared cache of product reads and search results on Redis: redis://HOST:PORT "
+                  "(docs/scaling.md); when Redis fails, reads go to the store and searches to the index");
   app->add_option("--redis-prefix", o->redis_prefix,
                   "key prefix in Redis: the same for every instance of a store")
       ->capture_default_str();
+  app->add_option("--redis-search-ttl-ms", o->redis_search_ttl_ms,
+                  "how long a search result page lives in Redis (a page is keyed by the index "
+                  "sequence it was answered from: a catalog change makes it unreachable); 0: "
+                  "searches do not use Redis")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))->capture_default_str();
   app->add_option("--nats", o->nats,
                   "publish the event log to NATS JetStream: nats://HOST:PORT[,...] (docs/events.md); "
                   "one instance of a store publishes at a time, and when NATS fails the store "
@@ -192,6 +202,20 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
   app->add_option("--max-waits,--max-long-polls", o->max_waits,
                   "requests waiting at once for the event log or the search index (more: 429)")
       ->check(CLI::Range(0, 1'000'000))->capture_default_str();
+  app->add_option("--stream-heartbeat-ms", o->stream_heartbeat_ms,
+                  "event streams (GET /v1/events/stream): a heartbeat comment after this long "
+                  "without an event, so that proxies keep the connection")
+      ->check(CLI::Range(100, 300'000))->capture_default_str();
+  app->add_option("--stream-max-ms", o->stream_max_ms,
+                  "event streams end cleanly after this long (the client resumes with Last-Event-ID)")
+      ->check(CLI::Range(1000, 86'400'000))->capture_default_str();
+  app->add_option("--stream-buffer-bytes", o->stream_buffer_bytes,
+                  "event streams: bytes a client may leave unread before the stream stops reading "
+                  "the log for it")
+      ->check(CLI::Range(4096, 1 << 30))->capture_default_str();
+  app->add_option("--stream-stall-ms", o->stream_stall_ms,
+                  "event streams: a client that leaves --stream-buffer-bytes unread this long is dropped")
+      ->check(CLI::Range(100, 3'600'000))->capture_default_str();
   app->add_option("--webhook-allow-network", o->webhook_allow_networks,
                   "a network (CIDR, like 10.0.0.0/8) webhooks may be delivered to although it is not "
                   "public; repeatable (default: loopback, private, link-local... refused)");
@@ -272,6 +296,7 @@ int RunServer(const ServerOptions& opts) {
     SharedCacheOptions co;
     co.redis_url = opts.redis;
     co.key_prefix = opts.redis_prefix;
+    co.search_ttl = std::chrono::milliseconds(opts.redis_search_ttl_ms);
     auto cache = SharedCache::open(**engine, co);
     if (!cache.ok()) {
       std::fprintf(stderr, "error: --redis: %s\n", cache.status().ToString().c_str());

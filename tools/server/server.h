@@ -57,6 +57,20 @@ struct ServerOptions {
   // min_index_seq — over every loop; more are 429 with Retry-After. A waiting request costs a
   // connection and a few hundred bytes, never a thread. (--max-long-polls is the old name.)
   int max_waits = 4096;
+  // Server-Sent Events streams of the event log (GET /v1/events/stream, docs/server.md
+  // "A live event stream"). Each holds one of max_waits' slots while it is open.
+  // A comment line this often when no event went out, so that proxies and load balancers
+  // with an idle timeout keep the connection (nginx's proxy_read_timeout is 60 s).
+  int stream_heartbeat_ms = 15000;
+  // A stream ends cleanly (its client resumes with Last-Event-ID) after this long, so that a
+  // stream does not outlive a key that was revoked or pin an instance a balancer drains.
+  int stream_max_ms = 3'600'000;
+  // Bytes written to a stream and not yet taken by its client (libuv's write queue and what
+  // the kernel holds unacknowledged): no more events are read from the log past this; a client
+  // that leaves it there for stream_stall_ms is dropped, so a client that does not read costs
+  // at most this much memory.
+  size_t stream_buffer_bytes = 1u << 20;
+  int stream_stall_ms = 10000;
   // Networks (CIDR) webhook deliveries may reach although not public: loopback, private,
   // link-local... are refused otherwise (WebhookOptions::allowed_networks, docs/security.md).
   std::vector<std::string> webhook_allow_networks;
@@ -73,10 +87,13 @@ struct ServerOptions {
   bool search_serve_remote = false;
   // Whether this instance indexes the event log at all (off: it only queries remote shards).
   bool search_indexer = true;
-  // The shared cache of product reads (SharedCacheOptions): "redis://HOST:PORT", empty: none;
-  // and its key prefix (instances of one store share it; stores sharing one Redis differ).
+  // The shared cache of product reads and search results (SharedCacheOptions):
+  // "redis://HOST:PORT", empty: none; its key prefix (instances of one store share it; stores
+  // sharing one Redis differ); how long a search result page lives in Redis (0: searches do
+  // not use Redis).
   std::string redis;
   std::string redis_prefix = "commerce:";
+  int64_t redis_search_ttl_ms = 60000;
   // The event log published to NATS JetStream (EventPublisherOptions): "nats://HOST:PORT",
   // empty: none; the stream and the subjects' prefix. Every instance of a store may pass it:
   // one publishes at a time (the lease).

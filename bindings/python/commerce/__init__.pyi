@@ -45,6 +45,7 @@ class ResourceExhausted(Error): ...
 class Corruption(Error): ...
 class Internal(Error): ...
 class NotSupported(Error): ...
+class Gone(Error): ...
 
 ERROR_CLASSES: dict[int, type[Error]]
 def error_for_code(code: Union[int, str]) -> type[Error]: ...
@@ -447,6 +448,7 @@ class SearchStats(_Value):
     cache_entries: int
     queries: int
     last_error: str
+    rebuilds_after_trim: int
     def __init__(self, **fields: Any) -> None: ...
 
 class RebuildProgress(_Value):
@@ -482,6 +484,28 @@ class DefaultPricingOptions(_Value):
                  shipping_per_shipment_minor: int = ..., free_shipping_from_minor: int = ...) -> None: ...
 
 def make_default_pricing(options: DefaultPricingOptions = ...) -> PricingPolicy: ...
+
+class PricingInput(_Value):
+    currency: str
+    region: str
+    country: str
+    subtotal_minor: int
+    shipments: int
+    items: int
+    def __init__(self, *, currency: str = ..., region: str = ..., country: str = ..., subtotal_minor: int = ...,
+                 shipments: int = ..., items: int = ...) -> None: ...
+
+class PricingResult(_Value):
+    tax_minor: int
+    shipping_minor: int
+    def __init__(self, *, tax_minor: int = ..., shipping_minor: int = ...) -> None: ...
+
+class PythonPricing(PricingPolicy):
+    def __init__(self, policy: Union[Callable[[PricingInput], Union[tuple[int, int], PricingResult]], Any], *,
+                 memo_size: int = 4096) -> None: ...
+    def stats(self) -> dict[str, Union[int, float]]: ...
+    @property
+    def name(self) -> str: ...
 
 class SampleCatalogOptions(_Value):
     products: int
@@ -535,6 +559,7 @@ class EngineOptions(_Value):
     background_tick: datetime.timedelta
     run_background: bool
     consumer_lease_ttl: datetime.timedelta
+    event_retention: EventRetention
     search: SearchOptions
     webhooks: WebhookOptions
     def __init__(self, **fields: Any) -> None: ...
@@ -591,6 +616,8 @@ class SharedCacheOptions(_Value):
     refresh_after: datetime.timedelta
     connections: int
     endpoint: EndpointOptions
+    search_ttl: datetime.timedelta
+    search_max_bytes: int
     def __init__(self, **fields: Any) -> None: ...
 
 class SharedCacheStats(_Value):
@@ -603,6 +630,11 @@ class SharedCacheStats(_Value):
     invalidations: int
     bypassed: int
     invalidated_seq: int
+    search_hits: int
+    search_misses: int
+    search_stores: int
+    search_too_large: int
+    search_errors: int
     def __init__(self, **fields: Any) -> None: ...
 
 class SharedCache:
@@ -755,18 +787,33 @@ class Orders:
                      created_before: Union[int, datetime.datetime, None] = None, lines: bool = False,
                      money: str = "minor") -> Any: ...
 
+class EventRetention(_Value):
+    max_age: datetime.timedelta
+    max_count: int
+    interval: datetime.timedelta
+    def __init__(self, **fields: Any) -> None: ...
+
+class EventTrimReport(_Value):
+    removed: int
+    first_seq: int
+    last_seq: int
+    held_by: str
+    def __init__(self, **fields: Any) -> None: ...
+
 class Events:
     def tail(self, from_seq: int, limit: int = 1000) -> list[Event]: ...
     def last_seq(self) -> int: ...
+    def first_seq(self) -> int: ...
+    def trim(self, *, max_age: Optional[_Duration] = None, max_count: int = 0) -> EventTrimReport: ...
     def wait(self, after: int, timeout: _Duration) -> int: ...
     def cursor(self, consumer: str) -> int: ...
     def set_cursor(self, consumer: str, seq: int, sync: bool = True) -> None: ...
-    def iter(self, from_seq: int = 1, *, types: Optional[Iterable[str]] = None,
+    def iter(self, from_seq: Optional[int] = None, *, types: Optional[Iterable[str]] = None,
              page_size: int = 1000) -> Iterator[Event]: ...
     def follow(self, from_seq: Optional[int] = None, *, consumer: Optional[str] = None,
                types: Optional[Iterable[str]] = None, poll: float = 1.0, stop: Optional[threading.Event] = None,
                page_size: int = 1000) -> Iterator[Event]: ...
-    def to_dataframe(self, from_seq: int = 1, *, types: Optional[Iterable[str]] = None) -> Any: ...
+    def to_dataframe(self, from_seq: Optional[int] = None, *, types: Optional[Iterable[str]] = None) -> Any: ...
 
 class Search:
     @overload

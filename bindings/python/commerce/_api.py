@@ -20,6 +20,8 @@ from ._commerce import (
     OrderStatus,
     Orders,
     PlaceOrder,
+    PricingPolicy,
+    PythonPricing,
     Search,
     SearchRequest,
     SharedCache,
@@ -40,6 +42,22 @@ def _method(cls, name=None):
 
 # --- Engine ----------------------------------------------------------------------------
 
+
+def _as_pricing(value):
+    """A PricingPolicy for EngineOptions.pricing: a Python callable, or an object with
+    .price(input), becomes a PythonPricing (memoised, called with the GIL only for the call)."""
+    if value is None or isinstance(value, PricingPolicy):
+        return value
+    return PythonPricing(value)
+
+
+_pricing_field = EngineOptions.pricing
+EngineOptions.pricing = property(
+    _pricing_field.fget, lambda self, value: _pricing_field.fset(self, _as_pricing(value)), None,
+    "A PricingPolicy: make_default_pricing(...), or a Python policy (a callable "
+    "policy(input) -> (tax_minor, shipping_minor), or an object with .price(input); wrapped in "
+    "a PythonPricing), or None.")
+
 _engine_init = Engine.__init__
 
 
@@ -48,7 +66,8 @@ def _engine__init__(self, path=None, *, options=None, **fields):
     """Engine(path, **options): opens (creating if absent) the store at path.
 
     Keywords are EngineOptions fields: driver ('lmdb', 'sqlite' or 'postgres'), run_background,
-    cart_ttl, background_tick, pricing (make_default_pricing(...)), storage
+    cart_ttl, background_tick, pricing (make_default_pricing(...), or a Python callable
+    policy(input) -> (tax_minor, shipping_minor): docs/python.md, "Pricing policies"), storage
     (StorageTuning or a dict), search (SearchOptions or a dict, e.g. {'shards': 1}).
     Or pass options=EngineOptions(...). Raises the engine's error (Unavailable,
     Corruption, InvalidArgument, ...) when the store cannot be opened.
@@ -62,7 +81,7 @@ def _engine__init__(self, path=None, *, options=None, **fields):
     for name, value in fields.items():
         if name not in types:
             raise TypeError("Engine() got an unknown option %r (options: %s)" % (name, ", ".join(EngineOptions._fields)))
-        setattr(opts, name, _convert(types[name], value))
+        setattr(opts, name, _as_pricing(value) if name == "pricing" else _convert(types[name], value))
     _engine_init(self, options=opts)
 
 
@@ -83,12 +102,13 @@ _shared_cache_init = SharedCache.__init__
 
 @_method(SharedCache, "__init__")
 def _shared_cache__init__(self, engine, *, options=None, **fields):
-    """SharedCache(engine, **options): product reads of engine's store through Redis.
+    """SharedCache(engine, **options): product reads and searches of engine's store through Redis.
 
     Keywords are SharedCacheOptions fields: redis_url ('redis://HOST:PORT'), key_prefix, ttl,
     ttl_jitter, refresh_after, connections, endpoint (EndpointOptions or a dict, e.g.
-    {'deadline': 0.05, 'breaker': {'failure_threshold': 5}}). Raises InvalidArgument for bad
-    options; a Redis that is down is not an error (reads go to the store).
+    {'deadline': 0.05, 'breaker': {'failure_threshold': 5}}), search_ttl (seconds; 0: searches
+    do not use Redis), search_max_bytes. Raises InvalidArgument for bad options; a Redis that
+    is down is not an error (reads go to the store, searches to the index).
     """
     _shared_cache_init(self, engine, options=_remote_options(SharedCacheOptions, options, fields, "SharedCache"))
 
@@ -401,11 +421,12 @@ def to_dataframe(self, orders=None, *, status=None, customer_id=None, created_fr
 
 
 @_method(Events)
-def iter(self, from_seq=1, *, types=None, page_size=1000):
-    """The events with seq >= from_seq up to the newest when each page is read, in order
-    (tail underneath); types: only events of these types."""
+def iter(self, from_seq=None, *, types=None, page_size=1000):
+    """The events with seq >= from_seq (default: the oldest kept, first_seq()) up to the
+    newest when each page is read, in order (tail underneath); types: only events of these
+    types. commerce.Gone when from_seq is below first_seq() (those events were trimmed)."""
     wanted = set(types) if types else None
-    seq = max(1, from_seq)
+    seq = self.first_seq() if from_seq is None else max(1, from_seq)
     while True:
         batch = self.tail(seq, page_size)
         for e in batch:
@@ -446,9 +467,9 @@ def follow(self, from_seq=None, *, consumer=None, types=None, poll=1.0, stop=Non
 
 
 @_method(Events)
-def to_dataframe(self, from_seq=1, *, types=None):
-    """The event log (from from_seq, of types) as a DataFrame: seq, type, subject, time
-    (UTC), data (the JSON text)."""
+def to_dataframe(self, from_seq=None, *, types=None):
+    """The event log (from from_seq, default the oldest kept; of types) as a DataFrame: seq,
+    type, subject, time (UTC), data (the JSON text)."""
     from ._bulk import events_to_dataframe
 
     return events_to_dataframe(self.iter(from_seq, types=types))

@@ -166,28 +166,6 @@ Status ChangeSetMutation::operator()(WriteTxn& txn) const {
   return state->result.status;
 }
 
-namespace {
-
-// The statements a step sends, with the arrays their parameters point into.
-class Batch {
- public:
-  void add(const std::string* name, const std::string* sql, std::vector<Param> params) {
-    piped_.push_back({name, sql, std::move(params)});
-  }
-  // An array parameter: its bytes live as long as this Batch.
-  Param array(const std::vector<std::string_view>& items) {
-    arrays_.push_back(ByteaArray(items));
-    return Param{arrays_.back(), kByteaArrayOid};
-  }
-  std::vector<PgConnection::Piped>& piped() { return piped_; }
-
- private:
-  std::vector<PgConnection::Piped> piped_;
-  std::deque<std::string> arrays_;  // a deque: adding one never moves the others
-};
-
-}  // namespace
-
 Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSetState* const> sets,
                 const RunFrame& frame, Failure* failure, int* round_trip) {
   *failure = Failure::kNone;
@@ -216,7 +194,7 @@ Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSe
       }
     }
   }
-  Batch reads;
+  StatementBatch reads;
   for (const PgConnection::Piped& p : frame.before) reads.add(p.name, p.sql, p.params);
   const std::string one = Int8Bytes(1);
   for (Table t : key_tables) {
@@ -306,7 +284,7 @@ Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSe
       l.put_values.push_back(w.value);
     }
   }
-  Batch writes;
+  StatementBatch writes;
   for (Table t : write_tables) {
     const Lists& l = by_table[t.id];
     auto add = [&](TableStmt which, const std::vector<std::string_view>& k,

@@ -87,6 +87,7 @@ uint32_t SchemaNames::add(std::string_view name) {
                              "ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v");
     set(TableStmt::kInsertMany, "INSERT INTO " + t + " (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])");
     set(TableStmt::kDelMany, "DELETE FROM " + t + " WHERE k = ANY($1)");
+    set(TableStmt::kRange, "SELECT k, v FROM " + t + " WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3");
     statements_.push_back(std::move(s));
   }
   return id;

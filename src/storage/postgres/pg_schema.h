@@ -49,6 +49,8 @@ enum class TableStmt : uint8_t {
   kPutMany,     // insert or replace every (key, value)
   kInsertMany,  // insert every (key, value); a key already present fails it (23505)
   kDelMany,     // delete every key of $1
+  // ReadView::read_many's range read with an end: $1 <= k < $2 ascending, LIMIT $3.
+  kRange,
   kCount_
 };
 
@@ -57,6 +59,27 @@ inline constexpr Oid kByteaArrayOid = 1001;
 
 // bytea[] in PostgreSQL's binary array format, for a parameter of type kByteaArrayOid.
 std::string ByteaArray(const std::vector<std::string_view>& items);
+
+// The statements one pipeline sends (PgConnection::pipeline), with the parameter bytes they
+// point into.
+class StatementBatch {
+ public:
+  void add(const std::string* name, const std::string* sql, std::vector<Param> params) {
+    piped_.push_back({name, sql, std::move(params)});
+  }
+  // A bytea[] parameter: its bytes live as long as this batch.
+  Param array(const std::vector<std::string_view>& items) { return keep(ByteaArray(items), kByteaArrayOid); }
+  // A parameter of type `type` whose bytes the batch keeps (an int8, say).
+  Param keep(std::string bytes, Oid type) {
+    kept_.push_back(std::move(bytes));
+    return Param{kept_.back(), type};
+  }
+  std::vector<PgConnection::Piped>& piped() { return piped_; }
+
+ private:
+  std::vector<PgConnection::Piped> piped_;
+  std::deque<std::string> kept_;  // a deque: adding one never moves the others
+};
 
 // True for 1..63 of [a-z0-9_] not starting with "pg_" (PostgreSQL's reserved prefix).
 bool IsValidSchemaName(std::string_view name);

@@ -1,7 +1,9 @@
 #include "storage/postgres/pg_txn.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
+#include <map>
 
 namespace commerce::postgres {
 
@@ -109,9 +111,74 @@ PgResult TxnCore::run(Table table, TableStmt which, const std::vector<Param>& pa
   if (!status->ok()) return nullptr;
   Failure f = Failure::kNone;
   PgResult r = conn_->run(*name, *sql, params, status, &f);
+  note(f);
+  return r;
+}
+
+void TxnCore::note(Failure f) {
   if (f == Failure::kConnection || (f == Failure::kRetry && failure_ != Failure::kConnection))
     failure_ = f;
-  return r;
+}
+
+Result<ReadResults> TxnCore::read_many(const std::vector<KeyRead>& keys,
+                                       const std::vector<RangeRead>& ranges) {
+  COMMERCE_RETURN_IF_ERROR(CheckReadBatch(keys, ranges));
+  if (conn_ == nullptr) return Ended();
+  ReadResults out;
+  out.values.resize(keys.size());
+  out.ranges.resize(ranges.size());
+  if (keys.empty() && ranges.empty()) return out;
+
+  // The keys by table, tables in the order first asked.
+  std::vector<Table> tables;
+  std::map<uint32_t, std::vector<std::string_view>> by_table;
+  for (const KeyRead& k : keys) {
+    auto [it, fresh] = by_table.try_emplace(k.table.id);
+    if (fresh) tables.push_back(k.table);
+    it->second.push_back(k.key);
+  }
+  StatementBatch batch;
+  const std::string *name = nullptr, *sql = nullptr;
+  for (Table t : tables) {
+    COMMERCE_RETURN_IF_ERROR(names_->statement(t, TableStmt::kGetMany, &name, &sql));
+    batch.add(name, sql, {batch.array(by_table[t.id])});
+  }
+  for (const RangeRead& r : ranges) {
+    Param limit = batch.keep(Int8Bytes(r.limit ? static_cast<int64_t>(r.limit) : INT64_MAX), 20);
+    const bool to_end = r.end.empty();
+    COMMERCE_RETURN_IF_ERROR(
+        names_->statement(r.table, to_end ? TableStmt::kSeekForward : TableStmt::kRange, &name, &sql));
+    if (to_end) batch.add(name, sql, {Param{r.begin}, limit});
+    else batch.add(name, sql, {Param{r.begin}, Param{r.end}, limit});
+  }
+
+  std::vector<PgResult> results;
+  Failure f = Failure::kNone;
+  Status s = conn_->pipeline(batch.piped(), &results, &f);
+  note(f);
+  if (!s.ok()) return s;
+
+  auto bytes = [](const PGresult* r, int row, int col) {
+    return std::string_view(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col)));
+  };
+  size_t at = 0;
+  std::map<std::pair<uint32_t, std::string_view>, std::string_view> found;
+  for (Table t : tables) {
+    const PGresult* r = results[at++].get();
+    for (int row = 0; row < PQntuples(r); ++row)
+      found.emplace(std::pair(t.id, bytes(r, row, 0)), bytes(r, row, 1));
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto it = found.find({keys[i].table.id, keys[i].key});
+    if (it != found.end()) out.values[i] = std::string(it->second);
+  }
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    const PGresult* r = results[at++].get();
+    out.ranges[i].reserve(static_cast<size_t>(PQntuples(r)));
+    for (int row = 0; row < PQntuples(r); ++row)
+      out.ranges[i].push_back({std::string(bytes(r, row, 0)), std::string(bytes(r, row, 1))});
+  }
+  return out;
 }
 
 Status TxnCore::get(Table table, std::string_view key, std::string_view* value) {
@@ -177,6 +244,10 @@ class PgReadTxn final : public ReadTxn {
   using ReadView::get;
   Status get(Table table, std::string_view key, std::string_view* value) override {
     return core_.get(table, key, value);
+  }
+  Result<ReadResults> read_many(const std::vector<KeyRead>& keys,
+                                const std::vector<RangeRead>& ranges) override {
+    return core_.read_many(keys, ranges);
   }
   std::unique_ptr<Cursor> cursor(Table table, CursorOptions options) override {
     return core_.cursor(table, options);

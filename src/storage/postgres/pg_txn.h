@@ -6,6 +6,8 @@
 // one mutation's view of the writer connection inside the group's transaction (the
 // savepoint around it belongs to the group commit). Both read through TxnCore.
 //
+// read_many sends all its reads as one pipeline: one round trip however many keys and ranges.
+//
 // Cursors fetch pages of rows with one range query each (k >= target ORDER BY k LIMIT n,
 // pages growing from 16 to 1024 rows), so a cursor that reads three rows costs one round
 // trip and a full scan costs one per thousand rows.
@@ -39,6 +41,9 @@ class TxnCore {
   TxnCore& operator=(const TxnCore&) = delete;
 
   Status get(Table table, std::string_view key, std::string_view* value);
+  // One pipeline, one round trip: a `k = ANY($1)` statement per table read by key and a
+  // range statement per range.
+  Result<ReadResults> read_many(const std::vector<KeyRead>& keys, const std::vector<RangeRead>& ranges);
   std::unique_ptr<Cursor> cursor(Table table, CursorOptions options);
   Status put(Table table, std::string_view key, std::string_view value, PutMode mode);
   Status del(Table table, std::string_view key);
@@ -52,6 +57,8 @@ class TxnCore {
   void forget(PgCursor* cursor);
 
  private:
+  void note(Failure f);
+
   PgConnection* conn_;
   const SchemaNames* names_;
   PgResult value_;  // what the last get() returned a view of
@@ -67,6 +74,10 @@ class PgWriteTxn final : public WriteTxn {
   using ReadView::get;
   Status get(Table table, std::string_view key, std::string_view* value) override {
     return core_.get(table, key, value);
+  }
+  Result<ReadResults> read_many(const std::vector<KeyRead>& keys,
+                                const std::vector<RangeRead>& ranges) override {
+    return core_.read_many(keys, ranges);
   }
   std::unique_ptr<Cursor> cursor(Table table, CursorOptions options) override {
     return core_.cursor(table, options);
