@@ -261,6 +261,16 @@ void WorkDir::Discard(const std::string& sub) {
 
 void QuiesceDisk() { ::sync(); }
 
+Status WaitForIndexer(Engine& engine, const std::string& label, std::chrono::seconds timeout) {
+  const auto start = std::chrono::steady_clock::now();
+  auto last = engine.events().last_seq();
+  if (!last.ok()) return last.status();
+  COMMERCE_RETURN_IF_ERROR(engine.search().wait_for(*last, timeout));
+  Log(label + ": search index caught up with the load in " +
+      FormatSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
+  return Status::OK();
+}
+
 double ProbeFsyncMs(const std::string& dir) {
   constexpr size_t kFileBytes = 1 << 20;
   constexpr size_t kBlock = 4096;

@@ -11,6 +11,7 @@
 // everything else here runs on the main thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "commerce/engine.h"
 #include "latency.h"
 #include "report.h"
 
@@ -181,6 +183,13 @@ class WorkDir {
 
 // Flushes every dirty page of the machine to disk (sync(2)).
 void QuiesceDisk();
+
+// Waits (up to `timeout`) until the engine's search indexer has applied every event logged so
+// far. A load leaves the indexer a whole catalog's events to work through in the background;
+// measured before it has caught up, the engine's windows share the cores with that indexing,
+// which no peer does (profiles showed Indexer::IndexProducts in 40-60% of the orders-place
+// slice's samples and beside every catalog-get window). Logs how long the wait took.
+Status WaitForIndexer(Engine& engine, const std::string& label, std::chrono::seconds timeout);
 
 // The disk's durable-write latency right now, in ms: the median of 16 rounds of a 4 KiB
 // pwrite at a random offset of a 1 MiB file in `dir` plus fdatasync (the file is removed

@@ -8,7 +8,9 @@
 //   search       GET /v1/search?q=...&facets=brand,price (result cache on, as in production)
 //   search-varied  (--target only) 1,200 distinct searches picked at random (VariedSearchScript)
 //   place-order  POST /v1/orders, one line of a random stocked SKU, a unique Idempotency-Key
-//                per request (a wrk Lua script), durable before the answer
+//                per request (a wrk Lua script), durable before the answer; peer in-process:
+//                the same orders through Orders::place from as many threads as connections,
+//                on a store of its own with the same shop (InProcessShop)
 // The server runs with --threads 2 (one loop per core) and nginx with worker_processes 2;
 // wrk shares the same 2 cores. Rows carry the server's RSS after the case (rss_mb,
 // peak_rss_mb) and wrk's error counts.
@@ -33,6 +35,7 @@
 
 #include <rapidjson/document.h>
 
+#include "commerce/engine.h"
 #include "commerce/sample.h"
 #include "harness.h"
 
@@ -406,6 +409,124 @@ int RunHttpTargets(const BenchOptions& opt, Reporter& reporter) {
   return 0;
 }
 
+// The place-order case's peer `in-process`: the same orders placed by the engine in this
+// process, with no HTTP between -- what the server's place-order is measured against. Its own
+// store under `dir`, with the shop the server was given (the same sample catalog imported, the
+// same 1,000 stocked SKUs in 4 warehouses, one customer) and the same orders: one line of a
+// random stocked SKU, quantity 1, a unique idempotency key, the same address. `callers`
+// threads each call Orders::place (blocking: each has one order in flight, as each wrk
+// connection has one request in flight), so the group commit sees as many callers as the
+// server sees connections. The search indexer is waited for first, as the server's was.
+class InProcessShop {
+ public:
+  // Loads the shop; on failure *error says why and ok() is false.
+  InProcessShop(const std::string& dir, uint64_t products, std::string* error) {
+    EngineOptions eo;
+    eo.path = dir + "/store";
+    auto engine = Engine::open(eo);
+    if (!engine.ok()) {
+      *error = "Engine::open: " + engine.status().ToString();
+      return;
+    }
+    engine_ = std::move(*engine);
+    const std::string file = dir + "/products.jsonl";
+    {
+      SampleCatalogOptions so;
+      so.products = products;
+      std::ofstream out(file);
+      SampleCatalog(so).write_jsonl(out);
+    }
+    ImportOptions io;
+    io.format = "jsonl";
+    auto report = engine_->catalog().import_file(file, io);
+    std::remove(file.c_str());
+    if (!report.ok() || report->imported != products) {
+      *error = "import_file: " + (report.ok() ? std::to_string(report->imported) + " imported"
+                                              : report.status().ToString());
+      return;
+    }
+    for (int w = 0; w < 4; ++w) {
+      auto wh = engine_->inventory().upsert_warehouse(
+          {"wh-" + std::to_string(w), "wh", "region-" + std::to_string(w)});
+      if (!wh.ok()) {
+        *error = "upsert_warehouse: " + wh.status().ToString();
+        return;
+      }
+    }
+    const int stocked = std::min<int>(1000, static_cast<int>(products));
+    for (int i = 0; i < stocked; ++i) {
+      auto p = engine_->catalog().get(SampleCatalog::ProductId(static_cast<uint64_t>(i)));
+      if (!p.ok()) {
+        *error = "catalog get: " + p.status().ToString();
+        return;
+      }
+      const std::string& sku = p->variants[0].sku;
+      auto level = engine_->inventory().receive(sku, "wh-" + std::to_string(i % 4), 1000000);
+      if (!level.ok()) {
+        *error = "receive: " + level.status().ToString();
+        return;
+      }
+      skus_.push_back(sku);
+    }
+    Customer c;
+    c.email = "bench@example.com";
+    c.name = "Bench";
+    auto customer = engine_->customers().create(c);
+    if (!customer.ok()) {
+      *error = "customers create: " + customer.status().ToString();
+      return;
+    }
+    customer_ = customer->id;
+    address_ = {"B", "1 St", "", "C", "", "region-1", "US"};
+    Status waited = WaitForIndexer(*engine_, "http: in-process", std::chrono::seconds(3600));
+    if (!waited.ok()) {
+      *error = "search wait: " + waited.ToString();
+      return;
+    }
+    Status checkpoint = engine_->storage().checkpoint();
+    if (!checkpoint.ok()) Log("http: in-process checkpoint: " + checkpoint.ToString());
+    QuiesceDisk();
+  }
+  bool ok() const { return !skus_.empty() && !customer_.empty(); }
+
+  TimedRunResult PlaceOrders(int callers, double seconds) {
+    TimedRunOptions ro;
+    ro.threads = callers;
+    ro.warmup_s = 1;
+    ro.seconds = seconds;
+    const int run = runs_++;
+    return RunTimed(ro, [this, run](int thread) -> Op {
+      auto rng = std::make_shared<Rng>(SeedFor("http-place-order", thread));
+      auto request = std::make_shared<PlaceOrder>();
+      request->customer_id = customer_;
+      request->shipping_address = address_;
+      request->lines.push_back({"", 1});
+      const std::string prefix = "in-process-" + std::to_string(run) + "-" + std::to_string(thread) + "-";
+      auto counter = std::make_shared<uint64_t>(0);
+      return [this, rng, request, prefix, counter](std::string* e) {
+        request->idempotency_key = prefix + std::to_string(++*counter);
+        request->lines[0].sku = skus_[rng->uniform(skus_.size())];
+        auto placed = engine_->orders().place(*request);
+        if (!placed.ok()) return *e = placed.status().ToString(), false;
+        return true;
+      };
+    });
+  }
+
+  ~InProcessShop() {
+    if (!engine_) return;
+    Status closed = engine_->close();
+    if (!closed.ok()) Log("http: in-process Engine::close: " + closed.ToString());
+  }
+
+ private:
+  std::unique_ptr<Engine> engine_;
+  std::vector<std::string> skus_;
+  std::string customer_;
+  Address address_;
+  int runs_ = 0;
+};
+
 int RunHttp(const BenchOptions& opt, Reporter& reporter) {
   if (!opt.targets.empty()) return RunHttpTargets(opt, reporter);
   char self[4096] = {0};
@@ -518,6 +639,15 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
   WriteFile(dir + "/plain.lua", kDoneLua);
   WriteFile(dir + "/order.lua", OrderScript(auth, skus, customer));
 
+  // The place-order case's in-process peer: its own store, loaded now (not while wrk runs).
+  std::unique_ptr<InProcessShop> inproc;
+  if (opt.WantCase("place-order")) {
+    Log("http: loading the in-process peer's shop (" + std::to_string(products) + " products)");
+    std::string why;
+    inproc = std::make_unique<InProcessShop>(work.Fresh("http-in-process"), products, &why);
+    if (!inproc->ok()) Log("http: in-process peer: " + why + ": no peer row for place-order");
+  }
+
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   std::string search_path = "/v1/search?q=wireless%20headphones&facets=brand,price&limit=20";
   for (int c : conns) {
@@ -542,6 +672,18 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
       row.add("server_threads", 2);
       row.add("products", products);
       rows.push_back(row);
+      if (std::string(cs.name) == "place-order" && inproc && inproc->ok()) {
+        Log("http: place-order in-process, " + std::to_string(c) + " callers, " + FormatSeconds(seconds));
+        TimedRunResult r = inproc->PlaceOrders(c, seconds);
+        Row peer = MakeRow(kSuite, cs.name, "in-process", "lmdb", c, r);
+        peer.add("callers", c);
+        peer.add("products", products);
+        if (r.errors) {
+          peer.add("errors", r.errors);
+          Log("http: in-process place-order: " + std::to_string(r.errors) + " failed; first: " + r.first_error);
+        }
+        rows.push_back(peer);
+      }
       if (std::string(cs.name) == "get-product" && nginx_up) {
         Log("http: get-product on nginx-static, " + std::to_string(c) + " connections");
         WrkResult nw = RunWrk(wrk, "http://127.0.0.1:" + std::to_string(nginx_port) + "/product.json",

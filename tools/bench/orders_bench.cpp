@@ -590,19 +590,9 @@ class EngineSystem final : public System {
                       },
                       error))
       return false;
-    // The search indexer works through the load's events (every product, every receipt) in
-    // the background; measured before it has caught up, the first windows share the two
-    // cores with indexing the whole catalog, which the peer never does (a profile showed
-    // 40-60% of the engine slice's samples in Indexer::IndexProducts). What is measured is
-    // the steady state: orders beside an index that only follows them.
-    {
-      const auto start = std::chrono::steady_clock::now();
-      auto last = engine_->events().last_seq();
-      Status waited = last.ok() ? engine_->search().wait_for(*last, std::chrono::seconds(3600)) : last.status();
-      if (!waited.ok()) return Fail(waited, "search().wait_for", error);
-      Log("orders: " + label() + ": search index caught up with the load in " +
-          FormatSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
-    }
+    // What is measured is the steady state: orders beside an index that only follows them.
+    Status waited = WaitForIndexer(*engine_, "orders: " + label(), std::chrono::seconds(3600));
+    if (!waited.ok()) return Fail(waited, "search().wait_for", error);
     Quiesce();
     QuiesceDisk();
     return true;

@@ -109,4 +109,27 @@ bool RawLmdb::Reader::Get(std::string_view key, std::string* value, std::string*
   return true;
 }
 
+uint64_t RawLmdb::Warm(std::string* error) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) return Fail(rc, "mdb_txn_begin", error), 0;
+  MDB_cursor* c = nullptr;
+  rc = mdb_cursor_open(txn, dbi_, &c);
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return Fail(rc, "mdb_cursor_open", error), 0;
+  }
+  uint64_t n = 0;
+  volatile unsigned char sink = 0;
+  MDB_val k, v;
+  for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+    if (v.mv_size) sink = sink + static_cast<const unsigned char*>(v.mv_data)[v.mv_size - 1];
+    ++n;
+  }
+  mdb_cursor_close(c);
+  mdb_txn_abort(txn);
+  if (rc != MDB_NOTFOUND) return Fail(rc, "mdb_cursor_get", error), 0;
+  return n;
+}
+
 }  // namespace commerce::bench

@@ -512,8 +512,7 @@ int RunBestBuy(const BenchOptions& o, Reporter& reporter, WorkDir& work) {
     Log("commerce-bench: search-quality: import_file rejected " + std::to_string(report->rejected) +
         " records (first: element " + std::to_string(report->rejections[0].line) + " " +
         report->rejections[0].field + ": " + report->rejections[0].reason + ")");
-  auto last = (*engine)->events().last_seq();
-  Status waited = last.ok() ? (*engine)->search().wait_for(*last, std::chrono::seconds(300)) : last.status();
+  Status waited = WaitForIndexer(**engine, "search-quality", std::chrono::seconds(300));
   if (!waited.ok()) {
     Log("commerce-bench: search-quality: waiting for the index: " + waited.ToString());
     return 1;
