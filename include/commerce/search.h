@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "commerce/export.h"
+#include "commerce/merchandising.h"
 #include "commerce/money.h"
 #include "commerce/status.h"
 
@@ -90,6 +91,9 @@ struct SearchRequest {
   // unreachable: false answers Unavailable naming the shard; true answers from the other
   // shards, with SearchResult::partial set and the missing shards listed.
   bool allow_partial = false;
+  // Return, per hit, how its place was made (SearchHit::explanation): for tuning and for the
+  // console. Costs a few small index reads per hit.
+  bool explain = false;
 };
 
 inline constexpr size_t kMaxQueryChars = 500;
@@ -101,6 +105,33 @@ inline constexpr size_t kFacetExactCap = 10000;
 // At most this many SearchRequest::price_buckets bounds.
 inline constexpr size_t kMaxPriceBuckets = 50;
 
+// One query term a hit matched, and its part of the hit's BM25 weight.
+struct ScoreTerm {
+  std::string term;  // as indexed: a word, "Z" + an English stem, or a SKU code
+  uint32_t wdf = 0;  // its within-document frequency: occurrences x the field's weight
+  double weight = 0; // the BM25 weight it alone gives this product
+};
+
+// How a hit got its place (SearchRequest::explain).
+struct HitExplanation {
+  // The text the hit was found by: the search text as typed, or its spelling correction
+  // (used_correction), and whether only some of its words were required (relaxed, with how
+  // many of them this product matched).
+  std::string query;
+  bool corrected = false;
+  bool relaxed = false;
+  double words_matched = 0;
+  double weight = 0;             // the text's BM25 weight (SearchHit::score); 0 for a browse
+  std::vector<ScoreTerm> terms;  // the query's terms it matched, by weight descending
+  // "pinned", "boosted", "buried" or "" (ranked by the search's own order), and the ids of
+  // the merchandising rules that placed it so; pinned: the pin's position.
+  std::string tier;
+  std::vector<std::string> rules;
+  uint32_t pinned_position = 0;
+  // The sort that ordered it within its tier, with the product id as the final tie-break.
+  std::string sort;
+};
+
 struct SearchHit {
   std::string product_id;
   std::string title;
@@ -109,6 +140,8 @@ struct SearchHit {
   Money price;                    // the lowest variant price
   bool in_stock = false;
   double score = 0;               // relevance weight; 0 for sorts other than relevance
+  // With SearchRequest::explain: how this hit got its place.
+  std::optional<HitExplanation> explanation;
 };
 
 struct FacetValue {
@@ -146,6 +179,11 @@ struct SearchResult {
   // the hits, total and facets are those of the others. missing_shards: their numbers.
   bool partial = false;
   std::vector<uint32_t> missing_shards;
+  // The merchandising rules that applied (their ids), and the versions of the rule set and
+  // the synonym list this result was made under (merchandising.h).
+  std::vector<std::string> rules_applied;
+  uint64_t rules_version = 0;
+  uint64_t synonyms_version = 0;
 };
 
 struct SearchStats {
@@ -234,6 +272,24 @@ class COMMERCE_EXPORT Search {
   // others. Durable; takes effect for the next query (the cache is cleared).
   Status set_synonyms(const std::vector<std::vector<std::string>>& groups);
   Result<std::vector<std::vector<std::string>>> synonyms();
+  // The synonym list with one-way groups (merchandising.h) and its version. set_synonym_groups
+  // replaces the whole list; `expected_version` (when not 0) must be the list's version, or
+  // the call fails with Conflict and changes nothing. Returns the new version. Errors:
+  // InvalidArgument (names the group: too few or too many entries, an entry without a word or
+  // too long), Conflict.
+  Result<uint64_t> set_synonym_groups(const std::vector<SynonymGroup>& groups,
+                                      uint64_t expected_version = 0);
+  Result<SynonymSet> synonym_groups();
+
+  // Merchandising rules (merchandising.h). put_rule adds a rule or replaces the rule with its
+  // id; delete_rule removes one (NotFound when absent). Each returns the rule set's new
+  // version; `expected_version` (when not 0) must be the set's version, or Conflict. Durable;
+  // the next query applies them (the result cache is cleared). Errors: InvalidArgument
+  // (names the field: id, match, no condition, too many pins or entries, a position out of
+  // 1..kMaxWindow, a product pinned twice), Conflict, NotFound.
+  Result<uint64_t> put_rule(const MerchandisingRule& rule, uint64_t expected_version = 0);
+  Result<uint64_t> delete_rule(const std::string& id, uint64_t expected_version = 0);
+  Result<RuleSet> rules();
 
   // Re-creates the index from the catalog and stock, `shards` writers in parallel (0: keep
   // the current count). Queries keep being served from the old index until the new one is

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "search/corrector.h"
 #include "search/facet_spy.h"
@@ -85,8 +86,12 @@ void TopCounts(const std::unordered_map<std::string, uint64_t>& counts, double s
 // product is than its title; a long description should not push a title match down. Chosen
 // on the Best Buy sample (commerce-bench search-quality): b 0.5 -> 0.1 raised NDCG@10 by
 // about 0.01. A relaxed query drops products below its minimum share of words by weight.
-Xapian::Enquire MakeEnquire(Reader& reader, const QueryPlan* plan, const Xapian::Query& filters) {
-  const Xapian::Query text = plan ? plan->query : MatchAllQuery();
+//
+// `excluded`: products left out whatever they match (hidden or pinned by a rule), or empty.
+Xapian::Enquire MakeEnquire(Reader& reader, const QueryPlan* plan, const Xapian::Query& filters,
+                            const Xapian::Query& excluded = Xapian::Query()) {
+  Xapian::Query text = plan ? plan->query : MatchAllQuery();
+  if (!excluded.empty()) text = Xapian::Query(Xapian::Query::OP_AND_NOT, text, excluded);
   Xapian::Enquire enquire(reader.db);
   enquire.set_query(filters.empty() ? text : Xapian::Query(Xapian::Query::OP_FILTER, text, filters));
   if (plan && plan->min_weight > 0) enquire.set_cutoff(0, plan->min_weight);
@@ -113,12 +118,13 @@ void Settle(Counts* counts, const Xapian::MSet& mset) {
 }
 
 // The counts of a disjunctive facet: the same text, every filter but the facet's own.
-Counts CountWithout(Reader& reader, const CheckedRequest& c, const QueryPlan* plan, Without without) {
+Counts CountWithout(Reader& reader, const CheckedRequest& c, const QueryPlan* plan, Without without,
+                    const Xapian::Query& excluded) {
   const SearchRequest& r = *c.request;
   Counts counts{.spy = std::make_unique<FacetSpy>(without == Without::kBrands,
                                                   without == Without::kCategories,
                                                   without == Without::kPrice, r.price_buckets)};
-  Xapian::Enquire enquire = MakeEnquire(reader, plan, Filters(r, without));
+  Xapian::Enquire enquire = MakeEnquire(reader, plan, Filters(r, without), excluded);
   enquire.add_matchspy(counts.spy.get());
   Settle(&counts, enquire.get_mset(0, 0, kFacetCheck));
   return counts;
@@ -209,24 +215,150 @@ std::string SiblingsParent(const std::vector<std::string>& filtered) {
   return parent;
 }
 
-// Runs one plan (or a browse, when `plan` is null) with the request's filters, sort, page
-// and facets.
-Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const QueryPlan* plan,
-                             const Xapian::Query& filters, CategoryNames* names) {
-  const SearchRequest& r = *c.request;
-  static const HighlightTerms kNothing;
-  const HighlightTerms& highlight = plan ? plan->highlight : kNothing;
-  Xapian::Enquire enquire = MakeEnquire(reader, plan, filters);
-  // Every order ends with the product id (sort_key.h), so equal scores and equal prices come
-  // back in the same order from any index of the same catalog, and pages neither repeat nor
-  // skip. Value sorts with such keys work over remote shards too (a KeyMaker would not).
-  switch (c.sort) {
+// Every order ends with the product id (sort_key.h), so equal scores and equal prices come
+// back in the same order from any index of the same catalog, and pages neither repeat nor
+// skip. Value sorts with such keys work over remote shards too (a KeyMaker would not).
+void SetSort(Xapian::Enquire& enquire, SortBy sort) {
+  switch (sort) {
     case SortBy::kRelevance: enquire.set_sort_by_relevance_then_value(kSlotOrderPopularity, false); break;
     case SortBy::kPopularity: enquire.set_sort_by_value(kSlotOrderPopularity, false); break;
     case SortBy::kPriceAsc: enquire.set_sort_by_value(kSlotOrderPriceAsc, false); break;
     case SortBy::kPriceDesc: enquire.set_sort_by_value(kSlotOrderPriceDesc, false); break;
     case SortBy::kNewest: enquire.set_sort_by_value(kSlotOrderNewest, false); break;
   }
+}
+
+const char* SortName(SortBy sort) {
+  switch (sort) {
+    case SortBy::kRelevance: return "relevance";
+    case SortBy::kPopularity: return "popularity";
+    case SortBy::kPriceAsc: return "price_asc";
+    case SortBy::kPriceDesc: return "price_desc";
+    case SortBy::kNewest: return "newest";
+  }
+  return "";
+}
+
+// How the text a plan runs was made, for explanations.
+struct PlanOrigin {
+  std::string text;
+  bool corrected = false;
+};
+
+// One Execute's view of the rules: what is left out of the ranked list, and the tiers.
+struct RuleQueries {
+  Xapian::Query hidden;    // hidden products (empty: none)
+  Xapian::Query excluded;  // hidden and pinned: left out of the ranked list
+  Xapian::Query boosted, buried;
+};
+
+RuleQueries QueriesOf(const AppliedRules& rules) {
+  RuleQueries q;
+  if (!rules.hide_terms.empty()) q.hidden = AnyTerm(rules.hide_terms);
+  std::vector<std::string> out = rules.hide_terms;
+  for (const auto& p : rules.pins) out.push_back(IdTerm(p.product_id));
+  if (!out.empty()) q.excluded = AnyTerm(out);
+  std::vector<std::string> terms;
+  for (const auto& t : rules.boosts) terms.insert(terms.end(), t.terms.begin(), t.terms.end());
+  if (!terms.empty()) q.boosted = AnyTerm(terms);
+  terms.clear();
+  for (const auto& t : rules.buries) terms.insert(terms.end(), t.terms.begin(), t.terms.end());
+  if (!terms.empty()) q.buried = AnyTerm(terms);
+  return q;
+}
+
+Xapian::Query And(const Xapian::Query& a, const Xapian::Query& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return Xapian::Query(Xapian::Query::OP_AND, a, b);
+}
+
+Xapian::Query Or(const Xapian::Query& a, const Xapian::Query& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return Xapian::Query(Xapian::Query::OP_OR, a, b);
+}
+
+// The hit at `it`, with its explanation when asked for.
+Result<SearchHit> MakeHit(Reader& reader, const Xapian::Enquire& enquire, const Xapian::MSetIterator& it,
+                          const CheckedRequest& c, const QueryPlan* plan, const PlanOrigin& origin,
+                          const HighlightTerms& highlight) {
+  HitData h;
+  Xapian::Document doc = it.get_document();
+  if (!DecodeHitData(doc.get_data(), &h))
+    return Status::Corruption("search index: a document's data does not decode");
+  SearchHit hit;
+  hit.highlighted_title = Highlight(h.title, highlight, reader.stemmer);
+  hit.product_id = std::move(h.product_id);
+  hit.title = std::move(h.title);
+  hit.brand = std::move(h.brand);
+  hit.price = std::move(h.price);
+  hit.in_stock = h.in_stock;
+  hit.score = plan ? TextWeight(it.get_weight()) : 0;
+  if (!c.request->explain) return hit;
+  HitExplanation e;
+  e.query = origin.text;
+  e.corrected = origin.corrected;
+  e.relaxed = plan && plan->relaxed;
+  if (e.relaxed) e.words_matched = MatchedWords(it.get_weight());
+  e.weight = hit.score;
+  e.sort = SortName(c.sort);
+  if (plan) {
+    // Each matched term's own BM25 part: the same weighting over a query of that term alone,
+    // restricted to this product (a synonym or a completion weighs as one term within its
+    // group in the real query, so the parts need not add up to the whole).
+    const Xapian::Query self(IdTerm(hit.product_id));
+    for (auto t = enquire.get_matching_terms_begin(it); t != enquire.get_matching_terms_end(it); ++t) {
+      ScoreTerm st;
+      st.term = *t;
+      auto dt = doc.termlist_begin();
+      dt.skip_to(*t);
+      if (dt != doc.termlist_end() && *dt == *t) st.wdf = dt.get_wdf();
+      if (st.wdf == 0) continue;  // a boolean term of a filter or a rule's tier: no weight
+      Xapian::Enquire one(reader.db);
+      one.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(*t), self));
+      one.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.1, 0.5));
+      Xapian::MSet m = one.get_mset(0, 1);
+      if (!m.empty()) st.weight = m.begin().get_weight();
+      e.terms.push_back(std::move(st));
+    }
+    std::sort(e.terms.begin(), e.terms.end(), [](const ScoreTerm& a, const ScoreTerm& b) {
+      return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
+    });
+  }
+  hit.explanation = std::move(e);
+  return hit;
+}
+
+// Marks a ranked hit's tier and the rules that put it there.
+void ExplainTier(SearchHit* hit, const Xapian::Document& doc, const char* tier,
+                 const std::vector<AppliedRules::Tier>& rules) {
+  if (!hit->explanation) return;
+  hit->explanation->tier = tier;
+  for (const auto& r : rules)
+    if (HasAnyTerm(doc, r.terms)) hit->explanation->rules.push_back(r.rule);
+}
+
+// Runs one plan (or a browse, when `plan` is null) with the request's filters, sort, page
+// and facets, and the rules that apply.
+//
+// Without rules, one Enquire gives the page and the facet counts. With them: hidden
+// products are left out of everything (the page, the total, the facets); pinned products
+// are left out of the ranked list and placed into it at their positions (a pin beyond the
+// list's end goes right after it); with boosts or buries, the ranked list is three runs
+// (boosted and not buried, neither, buried), each in the request's order, paged as one list.
+//
+// `*pinned` (when given): how many of the total are pins, not matches of the plan.
+Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const QueryPlan* plan,
+                             const Xapian::Query& filters, CategoryNames* names,
+                             const AppliedRules& rules, const PlanOrigin& origin,
+                             size_t* pinned = nullptr) {
+  const SearchRequest& r = *c.request;
+  static const HighlightTerms kNothing;
+  const HighlightTerms& highlight = plan ? plan->highlight : kNothing;
+  const RuleQueries rq = QueriesOf(rules);
+  Xapian::Enquire enquire = MakeEnquire(reader, plan, filters, rq.excluded);
+  SetSort(enquire, c.sort);
   // The category tree counts its upper levels without the category filter (the filtered
   // category's siblings and their ancestors' siblings), as a disjunctive facet does.
   const bool tree_unfiltered = c.facet_tree && !r.categories.empty();
@@ -238,35 +370,137 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
   Counts main{.spy = std::make_unique<FacetSpy>(spy_brand, spy_category, spy_price, r.price_buckets)};
   const bool facets = spy_brand || spy_category || spy_price;
   if (facets) enquire.add_matchspy(main.spy.get());
-  Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(r.offset),
-                                       static_cast<Xapian::doccount>(r.limit), facets ? kFacetCheck : 0);
+
+  // The pinned products the request's filters let through, in pin order.
+  struct Placed {
+    SearchHit hit;
+    size_t at = 0;  // 0-based position in the whole list
+  };
+  std::vector<Placed> pins;
+  if (!rules.pins.empty()) {
+    std::vector<std::string> terms;
+    for (const auto& p : rules.pins) terms.push_back(IdTerm(p.product_id));
+    Xapian::Enquire pinned(reader.db);
+    Xapian::Query q = filters.empty() ? AnyTerm(terms)
+                                      : Xapian::Query(Xapian::Query::OP_FILTER, AnyTerm(terms), filters);
+    if (!rq.hidden.empty()) q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, rq.hidden);
+    pinned.set_query(q);
+    pinned.set_weighting_scheme(Xapian::BoolWeight());
+    Xapian::MSet m = pinned.get_mset(0, static_cast<Xapian::doccount>(terms.size()));
+    std::unordered_map<std::string, SearchHit> found;
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      COMMERCE_ASSIGN_OR_RETURN(SearchHit hit, MakeHit(reader, pinned, it, c, nullptr, origin, highlight));
+      hit.score = 0;
+      found.emplace(hit.product_id, std::move(hit));
+    }
+    for (const auto& p : rules.pins) {
+      auto f = found.find(p.product_id);
+      if (f == found.end()) continue;
+      Placed placed{std::move(f->second), p.position - 1u};
+      if (placed.hit.explanation) {
+        placed.hit.explanation->tier = "pinned";
+        placed.hit.explanation->rules = {p.rule};
+        placed.hit.explanation->pinned_position = p.position;
+        placed.hit.explanation->weight = 0;
+      }
+      pins.push_back(std::move(placed));
+    }
+  }
+
+  // The ranked list's window: the request's, less the pins before and within it.
+  size_t first = r.offset, count = r.limit;
+  if (!pins.empty()) {
+    // Positions need the ranked list's length (a pin past its end moves up to it). (Asking
+    // for one item, not none: with none Xapian does not weigh matches, so a relaxed query's
+    // weight cutoff would not count.)
+    Xapian::MSet sized = enquire.get_mset(0, 1, static_cast<Xapian::doccount>(kMaxWindow));
+    const size_t ranked = sized.get_matches_estimated();
+    size_t prev = 0;
+    for (size_t k = 0; k < pins.size(); ++k) {
+      size_t at = pins[k].at;
+      if (k > 0) at = std::max(at, prev + 1);
+      pins[k].at = std::min(at, ranked + k);
+      prev = pins[k].at;
+    }
+    size_t before = 0, within = 0;
+    for (const auto& p : pins) {
+      if (p.at < r.offset) ++before;
+      else if (p.at < r.offset + r.limit) ++within;
+    }
+    first = r.offset - before;
+    count = r.limit - within;
+  }
 
   SearchResult out;
-  out.total = mset.get_matches_estimated();
-  out.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
   out.index_seq = reader.index_seq;
+  out.rules_applied = rules.ids;
+  std::vector<SearchHit> ranked;
   // (No MSet::fetch(): in Xapian 1.4.22 it crashes for a page that does not start at 0,
   // and it only helps remote databases.)
-  for (auto it = mset.begin(); it != mset.end(); ++it) {
-    HitData h;
-    if (!DecodeHitData(it.get_document().get_data(), &h))
-      return Status::Corruption("search index: a document's data does not decode");
-    SearchHit hit;
-    hit.highlighted_title = Highlight(h.title, highlight, reader.stemmer);
-    hit.product_id = std::move(h.product_id);
-    hit.title = std::move(h.title);
-    hit.brand = std::move(h.brand);
-    hit.price = std::move(h.price);
-    hit.in_stock = h.in_stock;
-    hit.score = plan ? TextWeight(it.get_weight()) : 0;
-    out.hits.push_back(std::move(hit));
+  Xapian::MSet mset;
+  if (!rules.tiers()) {
+    mset = enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(count),
+                            facets ? kFacetCheck : 0);
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      COMMERCE_ASSIGN_OR_RETURN(SearchHit hit, MakeHit(reader, enquire, it, c, plan, origin, highlight));
+      ranked.push_back(std::move(hit));
+    }
+  } else {
+    // The whole list's total and facets (as many items as a plain run would weigh, so that a
+    // relaxed query's cutoff counts alike), then each tier's part of the window.
+    mset = enquire.get_mset(0, static_cast<Xapian::doccount>(r.offset + r.limit), facets ? kFacetCheck : 0);
+    struct TierRun {
+      const char* name;
+      Xapian::Query filter, excluded;
+      const std::vector<AppliedRules::Tier>* rules;
+    };
+    static const std::vector<AppliedRules::Tier> kNone;
+    const TierRun tiers[] = {
+        {"boosted", And(filters, rq.boosted), Or(rq.excluded, rq.buried), &rules.boosts},
+        {"", filters, Or(rq.excluded, Or(rq.boosted, rq.buried)), &kNone},
+        {"buried", And(filters, rq.buried), rq.excluded, &rules.buries},
+    };
+    size_t skip = first, need = count;
+    for (const auto& t : tiers) {
+      if (need == 0) break;
+      if ((&t == &tiers[0] && rq.boosted.empty()) || (&t == &tiers[2] && rq.buried.empty())) continue;
+      Xapian::Enquire e = MakeEnquire(reader, plan, t.filter, t.excluded);
+      SetSort(e, c.sort);
+      // Checking at least skip + need matches makes the count exact whenever the tier has
+      // fewer: how many of the window's first places it took.
+      Xapian::MSet m = e.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(need),
+                                  static_cast<Xapian::doccount>(skip + need));
+      for (auto it = m.begin(); it != m.end(); ++it) {
+        COMMERCE_ASSIGN_OR_RETURN(SearchHit hit, MakeHit(reader, e, it, c, plan, origin, highlight));
+        if (hit.explanation) ExplainTier(&hit, it.get_document(), t.name, *t.rules);
+        ranked.push_back(std::move(hit));
+      }
+      need -= m.size();
+      const size_t in_tier = m.get_matches_estimated();
+      skip = skip > in_tier ? skip - in_tier : 0;
+    }
+  }
+  out.total = mset.get_matches_estimated() + pins.size();
+  if (pinned) *pinned = pins.size();
+  out.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+  // The page: pins at their places, the ranked hits in between.
+  size_t next = 0;
+  for (size_t at = r.offset; at < r.offset + r.limit; ++at) {
+    auto pin = std::find_if(pins.begin(), pins.end(), [&](const Placed& p) { return p.at == at; });
+    if (pin != pins.end()) {
+      out.hits.push_back(std::move(pin->hit));
+    } else if (next < ranked.size()) {
+      out.hits.push_back(std::move(ranked[next++]));
+    } else if (std::none_of(pins.begin(), pins.end(), [&](const Placed& p) { return p.at > at; })) {
+      break;
+    }
   }
   if (r.facets.empty()) return out;
   if (facets) Settle(&main, mset);
   Counts by_brand, by_category, by_price;
-  if (c.own_brand) by_brand = CountWithout(reader, c, plan, Without::kBrands);
-  if (own_categories) by_category = CountWithout(reader, c, plan, Without::kCategories);
-  if (c.own_price) by_price = CountWithout(reader, c, plan, Without::kPrice);
+  if (c.own_brand) by_brand = CountWithout(reader, c, plan, Without::kBrands, rq.excluded);
+  if (own_categories) by_category = CountWithout(reader, c, plan, Without::kCategories, rq.excluded);
+  if (c.own_price) by_price = CountWithout(reader, c, plan, Without::kPrice, rq.excluded);
   for (const auto& f : r.facets) {
     if (f == "brand") {
       out.facets.push_back(BrandFacet(c.own_brand ? by_brand : main, r.facet_size));
@@ -289,18 +523,24 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
 }
 
 Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms& synonyms,
-                         const WordList& words, CategoryNames* names) {
+                         const AppliedRules& rules, const WordList& words, CategoryNames* names) {
   const SearchRequest& r = *c.request;
   const Xapian::Query filters = Filters(r);
-  if (!c.has_text) return Execute(reader, c, nullptr, filters, names);
+  const PlanOrigin typed_origin{r.text, false};
+  if (!c.has_text) return Execute(reader, c, nullptr, filters, names, rules, typed_origin);
 
   QueryBuilder builder(reader, synonyms);
   Corrector corrector(reader, words, builder);
   const QueryText typed = ParseQueryText(r.text, r.prefix);
   COMMERCE_ASSIGN_OR_RETURN(QueryPlan every, builder.Every(typed, r.text));
-  if (every.query.empty()) return Execute(reader, c, nullptr, filters, names);  // only stopwords
-  COMMERCE_ASSIGN_OR_RETURN(SearchResult res, Execute(reader, c, &every, filters, names));
-  if (res.total > 0) {
+  if (every.query.empty())  // only stopwords
+    return Execute(reader, c, nullptr, filters, names, rules, typed_origin);
+  size_t pinned = 0;
+  COMMERCE_ASSIGN_OR_RETURN(SearchResult res,
+                            Execute(reader, c, &every, filters, names, rules, typed_origin, &pinned));
+  // Pinned products do not count as matches: a query whose words match nothing still gets
+  // its correction and fall-back (the pins stay in the answer that comes of them).
+  if (res.total > pinned) {
     // "Did you mean", for words the index does not know (an OR alternative, say).
     COMMERCE_ASSIGN_OR_RETURN(Correction dym, corrector.Correct(typed, r.text, filters, false));
     res.corrected_query = dym.text;
@@ -315,18 +555,20 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
   if (r.typo_tolerance && !fix.text.empty()) {
     QueryText corrected = ParseQueryText(fix.text, r.prefix);
     COMMERCE_ASSIGN_OR_RETURN(QueryPlan plan, builder.Every(corrected, fix.text));
-    COMMERCE_ASSIGN_OR_RETURN(SearchResult again, Execute(reader, c, &plan, filters, names));
+    COMMERCE_ASSIGN_OR_RETURN(SearchResult again,
+                              Execute(reader, c, &plan, filters, names, rules, {fix.text, true}, &pinned));
     again.corrected_query = fix.text;
     again.used_correction = true;
-    if (again.total > 0 || !r.relax) return again;
+    if (again.total > pinned || !r.relax) return again;
     text = fix.text;
     query = std::move(corrected);
   }
   if (!r.relax) return res;
   COMMERCE_ASSIGN_OR_RETURN(QueryPlan share, builder.Share(query, text, r.minimum_should_match));
   if (share.query.empty()) return res;
-  COMMERCE_ASSIGN_OR_RETURN(SearchResult relaxed, Execute(reader, c, &share, filters, names));
-  if (relaxed.total == 0) return res;
+  COMMERCE_ASSIGN_OR_RETURN(SearchResult relaxed,
+                            Execute(reader, c, &share, filters, names, rules, {text, text != r.text}, &pinned));
+  if (relaxed.total == pinned) return res;
   relaxed.corrected_query = fix.text;
   relaxed.used_correction = text != r.text;
   relaxed.relaxed = true;
@@ -336,12 +578,15 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
 }  // namespace
 
 Result<SearchResult> RunQuery(Reader& reader, const CheckedRequest& request,
-                              const Synonyms& synonyms, const WordList& words, CategoryNames* names,
-                              bool* modified, bool* lost) {
+                              const Synonyms& synonyms, const Rules& rules, const WordList& words,
+                              CategoryNames* names, bool* modified, bool* lost) {
   *modified = false;
   if (lost) *lost = false;
   try {
-    return Run(reader, request, synonyms, words, names);
+    // The rules apply by the text as typed (a shopper's query), whatever correction runs.
+    auto r = Run(reader, request, synonyms, rules.Apply(*request.request), words, names);
+    if (r.ok()) r->rules_version = rules.version();
+    return r;
   } catch (const Xapian::DatabaseModifiedError& e) {
     *modified = true;
     return FromXapian(e, "query");

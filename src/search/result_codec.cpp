@@ -1,5 +1,6 @@
 #include "search/result_codec.h"
 
+#include <cereal/types/optional.hpp>
 #include <cereal/types/vector.hpp>
 
 #include "common/codec.h"
@@ -10,9 +11,20 @@ namespace commerce {
 // a bump of the page's version (kPageVersion), and a reader of an older build refuses the
 // newer page (Corruption: a miss), never misreads it.
 template <class Archive>
+void serialize(Archive& ar, ScoreTerm& t) {
+  ar(t.term, t.wdf, t.weight);
+}
+
+template <class Archive>
+void serialize(Archive& ar, HitExplanation& e) {
+  ar(e.query, e.corrected, e.relaxed, e.words_matched, e.weight, e.terms, e.tier, e.rules,
+     e.pinned_position, e.sort);
+}
+
+template <class Archive>
 void serialize(Archive& ar, SearchHit& h) {
   ar(h.product_id, h.title, h.highlighted_title, h.brand, h.price.minor, h.price.currency,
-     h.in_stock, h.score);
+     h.in_stock, h.score, h.explanation);
 }
 
 template <class Archive>
@@ -28,7 +40,8 @@ void serialize(Archive& ar, Facet& f) {
 namespace search {
 namespace {
 
-constexpr uint32_t kPageVersion = 1;
+// 2: hits' explanations; the rules applied, the rules' and synonyms' versions.
+constexpr uint32_t kPageVersion = 2;
 
 struct Page {
   uint32_t version = kPageVersion;
@@ -43,7 +56,7 @@ struct Page {
                                std::to_string(kPageVersion));
     SearchResult& r = *result;
     ar(key, r.hits, r.total, r.total_exact, r.facets, r.corrected_query, r.used_correction,
-       r.relaxed, r.index_seq);
+       r.relaxed, r.index_seq, r.rules_applied, r.rules_version, r.synonyms_version);
   }
 };
 

@@ -160,6 +160,7 @@ std::string CacheKey(const SearchRequest& r) {
   // A partial result is never cached, but one computed for a request allowing it must not
   // be handed to a coalesced request that does not.
   key += r.allow_partial ? 'A' : 'a';
+  key += r.explain ? 'E' : 'e';
   return key;
 }
 

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <system_error>
 #include <unordered_map>
 
@@ -21,10 +22,34 @@ constexpr int kModifiedRetries = 3;
 // before its breaker opens.
 constexpr int kMaxRemoteCalls = 256;
 
-std::string SynonymsKey() { return KeyBuilder().str("search.synonyms").key(); }
+// Every so often the refresh thread looks whether another process changed the synonyms or
+// the rules (their versions in the store).
+constexpr auto kMerchandisingCheck = std::chrono::seconds(1);
 
-std::string SynonymsTag(const search::Synonyms& s) {
-  return std::to_string(std::hash<std::string>{}(s.Encode()));
+std::string SynonymsKey() { return KeyBuilder().str("search.synonyms").key(); }
+std::string SynonymsVersionKey() { return KeyBuilder().str("search.synonyms.version").key(); }
+std::string RulesKey() { return KeyBuilder().str("search.rules").key(); }
+std::string RulesVersionKey() { return KeyBuilder().str("search.rules.version").key(); }
+
+// A version record: the decimal number (absent: 0).
+Result<uint64_t> ReadVersion(ReadView& txn, Table meta, const std::string& key) {
+  std::string_view v;
+  Status s = txn.get(meta, key, &v);
+  if (s.IsNotFound()) return uint64_t{0};
+  COMMERCE_RETURN_IF_ERROR(s);
+  uint64_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return Status::Corruption("meta: " + key + " is not a version number");
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
+}
+
+std::vector<search::SynonymGroupSpec> Specs(const std::vector<SynonymGroup>& groups) {
+  std::vector<search::SynonymGroupSpec> out;
+  out.reserve(groups.size());
+  for (const auto& g : groups) out.push_back({g.root, g.synonyms});
+  return out;
 }
 }  // namespace
 
@@ -41,7 +66,8 @@ SearchService::SearchService(Storage* storage, EventNotifier* notifier, Catalog*
       cache_(options.cache_entries, options.cache_ttl, options.cache_stale),
       indexer_(notifier, catalog, inventory, events, &names_, layout_,
                [this](const std::string& g, uint64_t seq) { OnPublished(g, seq); }),
-      synonyms_(std::make_shared<search::Synonyms>()) {}
+      synonyms_(std::make_shared<search::Synonyms>()),
+      rules_(std::make_shared<search::Rules>()) {}
 
 SearchService::~SearchService() { Stop(); }
 
@@ -56,20 +82,10 @@ Status SearchService::Open() {
                                                                   options_.remote_refresh));
     readers_.UseRemote(remote_.get());
   }
-  // The synonym list is kept in the store (meta table), so it is as durable as the catalog
-  // and survives index rebuilds.
+  // The synonym list and the rules are kept in the store (meta table), so they are as
+  // durable as the catalog and survive index rebuilds.
   COMMERCE_ASSIGN_OR_RETURN(meta_, storage_->table("meta"));
-  COMMERCE_ASSIGN_OR_RETURN(auto txn, storage_->read());
-  std::string_view v;
-  Status s = txn->get(meta_, SynonymsKey(), &v);
-  if (s.ok()) {
-    COMMERCE_ASSIGN_OR_RETURN(auto syn, search::Synonyms::Decode(v));
-    synonyms_tag_ = SynonymsTag(syn);
-    synonyms_ = std::make_shared<const search::Synonyms>(std::move(syn));
-  } else if (!s.IsNotFound()) {
-    return s;
-  }
-  txn.reset();
+  COMMERCE_RETURN_IF_ERROR(ReloadMerchandising(true));
   indexer_.set_commit_every_shard(options_.serve_remote);
   return indexer_.Open(options_.shards);
 }
@@ -107,9 +123,75 @@ void SearchService::OnPublished(const std::string& generation, uint64_t seq) {
   notifier_->NotifyListeners();  // loops waiting for min_index_seq without a thread
 }
 
-std::shared_ptr<const search::Synonyms> SearchService::CurrentSynonyms() const {
+SearchService::Merchandising SearchService::Current() const {
   std::lock_guard<std::mutex> lock(synonyms_mu_);
-  return synonyms_;
+  return {synonyms_, synonyms_version_, rules_};
+}
+
+Status SearchService::ReloadMerchandising(bool force) {
+  const Merchandising held = Current();
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, storage_->read());
+  COMMERCE_ASSIGN_OR_RETURN(uint64_t synonyms_version, ReadVersion(*txn, meta_, SynonymsVersionKey()));
+  std::shared_ptr<const search::Synonyms> synonyms;
+  if (force || synonyms_version != held.synonyms_version) {
+    std::string_view v;
+    Status s = txn->get(meta_, SynonymsKey(), &v);
+    if (s.ok()) {
+      COMMERCE_ASSIGN_OR_RETURN(auto syn, search::Synonyms::Decode(v));
+      synonyms = std::make_shared<const search::Synonyms>(std::move(syn));
+    } else if (s.IsNotFound()) {
+      synonyms = std::make_shared<const search::Synonyms>();
+    } else {
+      return s;
+    }
+  }
+  COMMERCE_ASSIGN_OR_RETURN(uint64_t rules_version, ReadVersion(*txn, meta_, RulesVersionKey()));
+  std::shared_ptr<const search::Rules> rules;
+  if (force || rules_version != held.rules->version()) {
+    std::string_view v;
+    Status s = txn->get(meta_, RulesKey(), &v);
+    RuleSet set;
+    if (s.ok()) {
+      COMMERCE_RETURN_IF_ERROR(search::DecodeRuleSet(v, &set));
+    } else if (!s.IsNotFound()) {
+      return s;
+    }
+    set.version = rules_version;
+    rules = std::make_shared<const search::Rules>(std::move(set));
+  }
+  txn.reset();
+  if (!synonyms && !rules) return Status::OK();
+  {
+    // Versions only grow in the store: a reload that read before a concurrent write (the
+    // refresh thread's, beside a put_rule's own) must not put back the older set.
+    std::lock_guard<std::mutex> lock(synonyms_mu_);
+    if (synonyms && (force || synonyms_version > synonyms_version_))
+      synonyms_ = std::move(synonyms), synonyms_version_ = synonyms_version;
+    if (rules && (force || rules->version() > rules_->version())) rules_ = std::move(rules);
+  }
+  cache_.Clear();
+  return Status::OK();
+}
+
+Result<uint64_t> SearchService::WriteVersioned(
+    const std::string& what, const std::string& key, const std::string& version_key, uint64_t expected_version,
+    const std::function<Result<std::string>(WriteTxn&, uint64_t next)>& change) {
+  uint64_t written = 0;
+  const Table meta = meta_;
+  COMMERCE_RETURN_IF_ERROR(storage_->write([&](WriteTxn& txn) -> Status {
+    COMMERCE_ASSIGN_OR_RETURN(uint64_t version, ReadVersion(txn, meta, version_key));
+    if (expected_version != 0 && expected_version != version)
+      return Status::Conflict(what + ": version " + std::to_string(version) + ", not the expected " +
+                              std::to_string(expected_version) + " (changed meanwhile: read it again)");
+    written = version + 1;
+    COMMERCE_ASSIGN_OR_RETURN(std::string value, change(txn, written));
+    COMMERCE_RETURN_IF_ERROR(txn.put(meta, version_key, std::to_string(written)));
+    if (!value.empty()) return txn.put(meta, key, value);
+    Status s = txn.del(meta, key);
+    return s.IsNotFound() ? Status::OK() : s;
+  }));
+  COMMERCE_RETURN_IF_ERROR(ReloadMerchandising(false));
+  return written;
 }
 
 Result<SearchResult> SearchService::RunRemoteWithin(const search::CheckedRequest& c) {
@@ -162,11 +244,11 @@ Result<SearchResult> SearchService::RunRemoteWithin(const search::CheckedRequest
 }
 
 Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
-  const auto synonyms = CurrentSynonyms();
+  const Merchandising m = Current();
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire(c.request->min_index_seq));
   // A whole page another process computed at this reader's sequence answers even while a
   // shard is missing here.
-  const SharedLookup shared = SharedFor(*c.request);
+  const SharedLookup shared = SharedFor(*c.request, m);
   if (auto page = shared.Get(reader->index_seq, c.request->min_index_seq)) return std::move(*page);
   queries_.fetch_add(1, std::memory_order_relaxed);
   const auto words = remote_->words();
@@ -174,9 +256,10 @@ Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
     if (!reader->missing_shards.empty() && !c.request->allow_partial) return remote_->MissingError(*reader);
     bool modified = false, lost = false;
     const auto started = std::chrono::steady_clock::now();
-    auto r = search::RunQuery(*reader, c, *synonyms, *words, &names_, &modified, &lost);
+    auto r = search::RunQuery(*reader, c, *m.synonyms, *m.rules, *words, &names_, &modified, &lost);
     remote_->RecordQuery(*reader, r.status(), lost, std::chrono::steady_clock::now() - started);
     if (r.ok()) {
+      r->synonyms_version = m.synonyms_version;
       r->partial = !reader->missing_shards.empty();
       r->missing_shards = reader->missing_shards;
       shared.Put(r);
@@ -191,16 +274,17 @@ Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
 
 Result<SearchResult> SearchService::RunUncached(const search::CheckedRequest& c) {
   if (remote_) return RunRemoteWithin(c);
-  const auto synonyms = CurrentSynonyms();
+  const Merchandising m = Current();
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
-  const SharedLookup shared = SharedFor(*c.request);
+  const SharedLookup shared = SharedFor(*c.request, m);
   if (auto page = shared.Get(reader->index_seq, c.request->min_index_seq)) return std::move(*page);
   queries_.fetch_add(1, std::memory_order_relaxed);
   auto words = indexer_.words();
   if (!words) return Status::Unavailable("search index is not open");
   for (int attempt = 0;; ++attempt) {
     bool modified = false;
-    auto r = search::RunQuery(*reader, c, *synonyms, *words, &names_, &modified);
+    auto r = search::RunQuery(*reader, c, *m.synonyms, *m.rules, *words, &names_, &modified);
+    if (r.ok()) r->synonyms_version = m.synonyms_version;
     if (!modified || attempt == kModifiedRetries) {
       shared.Put(r);
       return r;
@@ -243,7 +327,8 @@ void SearchService::ClearSharedResults(const search::SharedResults* tier) {
   if (shared_.get() == tier) shared_.reset();
 }
 
-SearchService::SharedLookup SearchService::SharedFor(const SearchRequest& request) const {
+SearchService::SharedLookup SearchService::SharedFor(const SearchRequest& request,
+                                                     const Merchandising& m) const {
   SharedLookup out;
   if (!request.use_cache) return out;
   {
@@ -251,8 +336,10 @@ SearchService::SharedLookup SearchService::SharedFor(const SearchRequest& reques
     out.tier = shared_;
   }
   if (!out.tier) return out;
-  std::lock_guard<std::mutex> lock(synonyms_mu_);
-  out.key = search::CacheKey(request) + "|synonyms:" + synonyms_tag_;
+  // The versions of what shapes a page beside the index: a page made under other synonyms or
+  // rules (another process's, not yet reloaded, or from before a change) is another key.
+  out.key = search::CacheKey(request) + "|synonyms:" + std::to_string(m.synonyms_version) +
+            "|rules:" + std::to_string(m.rules->version());
   return out;
 }
 
@@ -286,9 +373,20 @@ Result<SearchResult> SearchService::Query(const SearchRequest& request) {
 
 void SearchService::RefreshLoop() {
   std::unique_lock<std::mutex> lock(refresh_mu_);
+  auto checked_at = std::chrono::steady_clock::now();
   for (;;) {
-    refresh_cv_.wait(lock, [&] { return refresh_stop_ || !refresh_queue_.empty(); });
+    refresh_cv_.wait_until(lock, checked_at + kMerchandisingCheck,
+                           [&] { return refresh_stop_ || !refresh_queue_.empty(); });
     if (refresh_stop_) return;
+    if (std::chrono::steady_clock::now() >= checked_at + kMerchandisingCheck) {
+      lock.unlock();
+      // A failure (the store busy or remote and away) leaves the sets held; the next check
+      // tries again.
+      (void)ReloadMerchandising(false);
+      checked_at = std::chrono::steady_clock::now();
+      lock.lock();
+      continue;
+    }
     auto [key, request] = std::move(refresh_queue_.front());
     refresh_queue_.pop_front();
     lock.unlock();
@@ -338,22 +436,10 @@ Status SearchService::WaitFor(uint64_t seq, std::chrono::milliseconds timeout) {
 }
 
 Status SearchService::SetSynonyms(const std::vector<std::vector<std::string>>& groups) {
-  COMMERCE_ASSIGN_OR_RETURN(auto syn, search::Synonyms::Make(groups));
-  std::string encoded = syn.Encode();
-  const std::string key = SynonymsKey();
-  const Table meta = meta_;
-  COMMERCE_RETURN_IF_ERROR(storage_->write([&](WriteTxn& txn) -> Status {
-    if (!encoded.empty()) return txn.put(meta, key, encoded);
-    Status s = txn.del(meta, key);
-    return s.IsNotFound() ? Status::OK() : s;
-  }));
-  {
-    std::lock_guard<std::mutex> lock(synonyms_mu_);
-    synonyms_tag_ = SynonymsTag(syn);
-    synonyms_ = std::make_shared<const search::Synonyms>(std::move(syn));
-  }
-  cache_.Clear();
-  return Status::OK();
+  std::vector<SynonymGroup> multi;
+  multi.reserve(groups.size());
+  for (const auto& g : groups) multi.push_back({"", g});
+  return SetSynonymGroups(multi, 0).status();
 }
 
 std::vector<std::vector<std::string>> SearchService::Synonyms() const {
@@ -362,6 +448,75 @@ std::vector<std::vector<std::string>> SearchService::Synonyms() const {
     if (g.root.empty()) out.push_back(g.synonyms);
   return out;
 }
+
+Result<uint64_t> SearchService::SetSynonymGroups(const std::vector<SynonymGroup>& groups,
+                                                 uint64_t expected_version) {
+  COMMERCE_ASSIGN_OR_RETURN(auto syn, search::Synonyms::Make(Specs(groups)));
+  const std::string encoded = syn.Encode();
+  return WriteVersioned("search synonyms", SynonymsKey(), SynonymsVersionKey(), expected_version,
+                        [&](WriteTxn&, uint64_t) -> Result<std::string> { return encoded; });
+}
+
+SynonymSet SearchService::SynonymGroups() const {
+  const Merchandising m = Current();
+  SynonymSet out;
+  out.version = m.synonyms_version;
+  for (const auto& g : m.synonyms->groups()) out.groups.push_back({g.root, g.synonyms});
+  return out;
+}
+
+namespace {
+Result<RuleSet> StoredRules(WriteTxn& txn, Table meta, const std::string& key) {
+  RuleSet set;
+  std::string_view v;
+  Status s = txn.get(meta, key, &v);
+  if (s.IsNotFound()) return set;
+  COMMERCE_RETURN_IF_ERROR(s);
+  COMMERCE_RETURN_IF_ERROR(search::DecodeRuleSet(v, &set));
+  return set;
+}
+}  // namespace
+
+Result<uint64_t> SearchService::PutRule(const MerchandisingRule& rule, uint64_t expected_version) {
+  COMMERCE_ASSIGN_OR_RETURN(MerchandisingRule checked, search::CheckRule(rule));
+  const Table meta = meta_;
+  return WriteVersioned(
+      "search rules", RulesKey(), RulesVersionKey(), expected_version,
+      [&](WriteTxn& txn, uint64_t next) -> Result<std::string> {
+        COMMERCE_ASSIGN_OR_RETURN(RuleSet set, StoredRules(txn, meta, RulesKey()));
+        checked.version = next;
+        auto it = std::find_if(set.rules.begin(), set.rules.end(),
+                               [&](const auto& r) { return r.id == checked.id; });
+        if (it != set.rules.end()) {
+          *it = checked;
+        } else {
+          if (set.rules.size() >= kMaxRules)
+            return Status::ResourceExhausted("search rules: " + std::to_string(kMaxRules) +
+                                             " rules already; delete one first");
+          set.rules.push_back(checked);
+        }
+        std::sort(set.rules.begin(), set.rules.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+        set.version = next;
+        return search::EncodeRuleSet(set);
+      });
+}
+
+Result<uint64_t> SearchService::DeleteRule(const std::string& id, uint64_t expected_version) {
+  COMMERCE_RETURN_IF_ERROR(search::CheckRuleId(id));
+  const Table meta = meta_;
+  return WriteVersioned(
+      "search rules", RulesKey(), RulesVersionKey(), expected_version,
+      [&](WriteTxn& txn, uint64_t next) -> Result<std::string> {
+        COMMERCE_ASSIGN_OR_RETURN(RuleSet set, StoredRules(txn, meta, RulesKey()));
+        auto it = std::find_if(set.rules.begin(), set.rules.end(), [&](const auto& r) { return r.id == id; });
+        if (it == set.rules.end()) return Status::NotFound("search rule '" + id + "' does not exist");
+        set.rules.erase(it);
+        set.version = next;
+        return search::EncodeRuleSet(set);
+      });
+}
+
+RuleSet SearchService::Rules() const { return Current().rules->set(); }
 
 Status SearchService::Rebuild(uint32_t shards,
                               const std::function<void(const RebuildProgress&)>& progress) {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,7 @@
 #include "search/reader_pool.h"
 #include "search/remote_shards.h"
 #include "search/result_cache.h"
+#include "search/rules.h"
 #include "search/search_request.h"
 #include "search/shared_results.h"
 #include "search/synonyms.h"
@@ -54,6 +56,11 @@ class SearchService {
   Status WaitFor(uint64_t seq, std::chrono::milliseconds timeout);
   Status SetSynonyms(const std::vector<std::vector<std::string>>& groups);
   std::vector<std::vector<std::string>> Synonyms() const;
+  Result<uint64_t> SetSynonymGroups(const std::vector<SynonymGroup>& groups, uint64_t expected_version);
+  SynonymSet SynonymGroups() const;
+  Result<uint64_t> PutRule(const MerchandisingRule& rule, uint64_t expected_version);
+  Result<uint64_t> DeleteRule(const std::string& id, uint64_t expected_version);
+  RuleSet Rules() const;
   Status Rebuild(uint32_t shards, const std::function<void(const RebuildProgress&)>& progress);
   Result<SearchStats> Stats();
 
@@ -71,6 +78,12 @@ class SearchService {
   void ClearSharedResults(const search::SharedResults* tier);
 
  private:
+  // What merchandisers set (synonyms, rules) as one query sees it: both, at their versions.
+  struct Merchandising {
+    std::shared_ptr<const search::Synonyms> synonyms;
+    uint64_t synonyms_version = 0;
+    std::shared_ptr<const search::Rules> rules;
+  };
   // One request's way into the shared tier: none when no tier is installed or the request
   // skips caches (use_cache = false).
   struct SharedLookup {
@@ -80,7 +93,7 @@ class SearchService {
     std::optional<SearchResult> Get(uint64_t seq, uint64_t min_seq) const;
     void Put(const Result<SearchResult>& r) const;
   };
-  SharedLookup SharedFor(const SearchRequest& request) const;
+  SharedLookup SharedFor(const SearchRequest& request, const Merchandising& m) const;
   Result<SearchResult> RunUncached(const search::CheckedRequest& c);
   // Over remote shards: RunRemote on a thread of its own, waited for until the deadline
   // (options_.remote_timeout). A shard server that stops answering on an open connection
@@ -91,7 +104,18 @@ class SearchService {
   Status WaitForRemote(uint64_t seq, std::chrono::milliseconds timeout);
   void OnPublished(const std::string& generation, uint64_t seq);
   void RefreshLoop();
-  std::shared_ptr<const search::Synonyms> CurrentSynonyms() const;
+  Merchandising Current() const;
+  std::shared_ptr<const search::Synonyms> CurrentSynonyms() const { return Current().synonyms; }
+  // Reads the stored synonyms and rules when their versions differ from those held (another
+  // process sharing the store changed them). The refresh thread calls it every second.
+  Status ReloadMerchandising(bool force);
+  // Writes one of the two sets: `change` gets the stored version and returns the new record
+  // (with the version it should carry) or an error; Conflict when expected_version is set and
+  // differs from the stored one.
+  // `what` names the set in errors.
+  Result<uint64_t> WriteVersioned(const std::string& what, const std::string& key, const std::string& version_key,
+                                  uint64_t expected_version,
+                                  const std::function<Result<std::string>(WriteTxn&, uint64_t next)>& change);
 
   Storage* storage_;
   Table meta_;  // from storage_->table("meta") in Open()
@@ -107,9 +131,10 @@ class SearchService {
 
   mutable std::mutex synonyms_mu_;
   std::shared_ptr<const search::Synonyms> synonyms_;  // GUARDED_BY(synonyms_mu_)
-  // Names the synonym list in shared keys: processes with different lists (one that has not
-  // reopened since another changed it) never share pages.
-  std::string synonyms_tag_;  // GUARDED_BY(synonyms_mu_)
+  // The versions name the synonym list and the rule set in shared keys: processes holding
+  // different sets (one that has not reloaded since another changed them) never share pages.
+  uint64_t synonyms_version_ = 0;                    // GUARDED_BY(synonyms_mu_)
+  std::shared_ptr<const search::Rules> rules_;       // GUARDED_BY(synonyms_mu_)
 
   mutable std::mutex shared_mu_;
   std::shared_ptr<search::SharedResults> shared_;  // GUARDED_BY(shared_mu_)

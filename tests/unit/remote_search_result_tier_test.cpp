@@ -10,7 +10,11 @@
 //   options are refused;
 // - Redis SIGKILLed under searches: every search answers from the index, the breaker opens,
 //   and once Redis is back pages are stored and served again;
-// - [postgres] two engines of one store: a page one computed answers the other.
+// - a rule or synonym change is never hidden by a page stored under the sets before it (their
+//   versions are in the key), and explanations travel in the page;
+// - [postgres] two engines of one store: a page one computed answers the other, and a rule
+//   put through one reaches the other's searches (within its second's reload) with no page of
+//   the old rules served.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -336,4 +340,73 @@ TEST_CASE("shared search results: a page one engine of a store computed answers 
   SearchResult b_after = Query(*b, req);
   CHECK(b_after.total == 6);
   CHECK(b_after.from_cache);  // a's page at the new sequence
+
+  // A rule put through a: b reloads the rules within about a second and never answers from
+  // the page of the old rules, though the index has not moved.
+  REQUIRE(a->search().put_rule({.id = "no-mug-0", .query = "mug", .hide = {.product_ids = {"mug-0"}}}).ok());
+  CHECK(Query(*a, req).total == 5);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  SearchResult b_ruled;
+  do {
+    std::this_thread::sleep_for(100ms);
+    b_ruled = Query(*b, req);
+  } while (b_ruled.rules_version == 0 && std::chrono::steady_clock::now() < deadline);
+  CHECK(b_ruled.rules_version == 1);
+  CHECK(b_ruled.total == 5);
+  CHECK(b_ruled.rules_applied == std::vector<std::string>{"no-mug-0"});
+}
+
+TEST_CASE("shared search results: a rule or synonym change is never hidden by a stored page",
+          "[remote][redis]") {
+  TestService redis("redis-server", RedisArgv);
+  TempDir dir;
+  auto engine = OpenEngine(Options(dir.sub("e")));
+  auto cache = OpenCache(*engine, TestCacheOptions(redis, "rules:"));
+  uint64_t seq = 0;
+  for (int i = 1; i <= 3; ++i) seq = Write(*engine, PlainProduct("lamp-" + std::to_string(i), "desk lamp " + std::to_string(i)));
+  REQUIRE(engine->search().wait_for(seq).ok());
+  SearchRequest req;
+  req.text = "lamp";
+  req.explain = true;
+  SearchResult first = Query(*engine, req);
+  CHECK_FALSE(first.from_cache);
+  REQUIRE(Query(*engine, req).from_cache);  // the page is in Redis
+  // Explanations, rules and versions come back from the page as they went in.
+  SearchResult stored = Query(*engine, req);
+  REQUIRE(stored.hits.size() == 3);
+  REQUIRE(stored.hits[0].explanation);
+  CHECK(stored.hits[0].explanation->terms.size() == first.hits[0].explanation->terms.size());
+  CHECK(stored.hits[0].explanation->weight == first.hits[0].explanation->weight);
+
+  // A rule: the index has not moved, so only the rules' version in the key keeps the stored
+  // page (lamp-3 shown) from answering.
+  REQUIRE(engine->search().put_rule({.id = "no-3", .query = "lamp", .hide = {.product_ids = {"lamp-3"}}}).ok());
+  SearchResult ruled = Query(*engine, req);
+  CHECK_FALSE(ruled.from_cache);
+  CHECK(ruled.total == 2);
+  CHECK(ruled.rules_applied == std::vector<std::string>{"no-3"});
+  SearchResult ruled_again = Query(*engine, req);
+  CHECK(ruled_again.from_cache);  // the new key's page
+  CHECK(ruled_again.total == 2);
+  CHECK(ruled_again.rules_applied == std::vector<std::string>{"no-3"});
+  CHECK(ruled_again.rules_version == 1);
+  // Deleted: a third version, not the first page back.
+  REQUIRE(engine->search().delete_rule("no-3").ok());
+  SearchResult unruled = Query(*engine, req);
+  CHECK_FALSE(unruled.from_cache);
+  CHECK(unruled.total == 3);
+  CHECK(unruled.rules_version == 2);
+
+  // A synonym, likewise.
+  SearchRequest light;
+  light.text = "light";
+  light.typo_tolerance = false;
+  light.relax = false;
+  CHECK(Query(*engine, light).total == 0);
+  CHECK(Query(*engine, light).from_cache);
+  REQUIRE(engine->search().set_synonym_groups({{.root = "light", .synonyms = {"lamp"}}}).ok());
+  SearchResult widened = Query(*engine, light);
+  CHECK_FALSE(widened.from_cache);
+  CHECK(widened.total == 3);
+  CHECK(widened.synonyms_version == 1);
 }

@@ -222,7 +222,7 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
     auto checked = commerce::search::CheckRequest(r);
     REQUIRE(checked.ok());
     bool modified = false;
-    auto remote = commerce::search::RunQuery(reader, *checked, *synonyms, words, &names, &modified);
+    auto remote = commerce::search::RunQuery(reader, *checked, *synonyms, commerce::search::Rules(), words, &names, &modified);
     INFO(remote.status().ToString());
     REQUIRE(remote.ok());
     CHECK(Ids(*remote) == Ids(*local));
@@ -279,7 +279,7 @@ TEST_CASE("xapian-tcpsrv serves the shards but not the facets", "[search][remote
     auto checked = commerce::search::CheckRequest(r);
     REQUIRE(checked.ok());
     bool modified = false;
-    return commerce::search::RunQuery(reader, *checked, synonyms, words, &names, &modified);
+    return commerce::search::RunQuery(reader, *checked, synonyms, commerce::search::Rules(), words, &names, &modified);
   };
   auto plain = run({.text = "mug"});
   REQUIRE(plain.ok());
@@ -694,4 +694,49 @@ TEST_CASE("engine search over remote shards: readers move off a copy whose index
   }
   CHECK(total("kettle") == 1);
   CHECK(total("phone") == 20);
+}
+
+TEST_CASE("engine search over remote shards: merchandising rules and explanations as locally",
+          "[search][remote][rules]") {
+  TempDir dir, qdir;
+  std::unique_ptr<Engine> e = IndexingEngine(dir.path());
+  for (int i = 0; i < 12; ++i)
+    REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i,
+                                     "", i % 3 ? "Acme" : "Zenith")).ok());
+  auto seq = e->events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  const std::string gen = CurrentGeneration(dir.path());
+  ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
+  s0.Open(), s1.Open();
+  auto q = QueryEngine(qdir.path(), {{At(s0)}, {At(s1)}});
+  // The same rule in both engines' stores (rules belong to the querying engine).
+  const commerce::MerchandisingRule rule{.id = "cases",
+                                         .query = "phone case",
+                                         .pins = {{"p7", 2}},
+                                         .boost = {.brands = {"zenith"}},
+                                         .bury = {.product_ids = {"p1"}},
+                                         .hide = {.product_ids = {"p2"}}};
+  REQUIRE(e->search().put_rule(rule).ok());
+  REQUIRE(q->search().put_rule(rule).ok());
+  for (std::string sort : {"relevance", "price_desc"}) {
+    INFO(sort);
+    const SearchRequest r{.text = "phone case", .sort = sort, .limit = 100, .use_cache = false, .explain = true};
+    auto local = e->search().query(r);
+    auto remote = q->search().query(r);
+    INFO(remote.status().ToString());
+    REQUIRE(local.ok());
+    REQUIRE(remote.ok());
+    CHECK(Ids(*remote) == Ids(*local));
+    REQUIRE(remote->hits.size() == 11);
+    CHECK(remote->hits[1].product_id == "p7");
+    CHECK(remote->hits[0].explanation->tier == "boosted");
+    CHECK(remote->hits.back().product_id == "p1");
+    CHECK(remote->hits.back().explanation->tier == "buried");
+    CHECK(remote->rules_applied == std::vector<std::string>{"cases"});
+    for (size_t i = 0; i < remote->hits.size(); ++i) {
+      CHECK(remote->hits[i].explanation->terms.size() == local->hits[i].explanation->terms.size());
+      CHECK(remote->hits[i].explanation->tier == local->hits[i].explanation->tier);
+    }
+  }
 }
