@@ -1,4 +1,6 @@
-// Binds include/commerce/search.h: queries, synonyms, rebuilds and the index's stats.
+// Binds include/commerce/search.h and merchandising.h: queries, synonyms, merchandising rules,
+// explanations, rebuilds and the index's stats.
+#include "commerce/merchandising.h"
 #include "commerce/search.h"
 
 #include "bind.h"
@@ -36,7 +38,23 @@ void BindSearch(py::module_& m) {
       .field("wait_timeout", &SearchRequest::wait_timeout, "How long to wait for min_index_seq.")
       .field("use_cache", &SearchRequest::use_cache, "False skips the result cache.")
       .field("allow_partial", &SearchRequest::allow_partial,
-             "Remote shards: when a shard is down, answer from the others (partial) instead of raising.");
+             "Remote shards: when a shard is down, answer from the others (partial) instead of raising.")
+      .field("explain", &SearchRequest::explain, "Return, per hit, how it got its place (SearchHit.explanation).");
+  Value<ScoreTerm>(m, "ScoreTerm", "A query term a hit matched and its part of the BM25 weight.")
+      .field("term", &ScoreTerm::term, "As indexed: a word, 'Z' + a stem, or a SKU code.")
+      .field("wdf", &ScoreTerm::wdf, "Within-document frequency (occurrences x the field's weight).")
+      .field("weight", &ScoreTerm::weight, "The BM25 weight this term alone gives the product.");
+  Value<HitExplanation>(m, "HitExplanation", "How a hit got its place (SearchRequest.explain).")
+      .field("query", &HitExplanation::query, "The text it was found by: as typed, or the correction.")
+      .field("corrected", &HitExplanation::corrected, "query is the spelling correction.")
+      .field("relaxed", &HitExplanation::relaxed, "Only some of the words were required.")
+      .field("words_matched", &HitExplanation::words_matched, "Relaxed: the words it matched.")
+      .field("weight", &HitExplanation::weight, "The text's BM25 weight (the hit's score).")
+      .field("terms", &HitExplanation::terms, "ScoreTerm list, by weight descending.")
+      .field("tier", &HitExplanation::tier, "'pinned', 'boosted', 'buried' or '' (the search's own order).")
+      .field("rules", &HitExplanation::rules, "Ids of the rules that placed it so.")
+      .field("pinned_position", &HitExplanation::pinned_position, "Pinned: the pin's position (1-based).")
+      .field("sort", &HitExplanation::sort, "The sort within its tier (then the product id).");
   Value<SearchHit>(m, "SearchHit", "A product found.")
       .field("product_id", &SearchHit::product_id, "The product.")
       .field("title", &SearchHit::title, "Its title.")
@@ -44,7 +62,8 @@ void BindSearch(py::module_& m) {
       .field("brand", &SearchHit::brand, "Its brand.")
       .field("price", &SearchHit::price, "The lowest variant price (Money).")
       .field("in_stock", &SearchHit::in_stock, "A sellable unit exists.")
-      .field("score", &SearchHit::score, "Relevance weight; 0 for other sorts.");
+      .field("score", &SearchHit::score, "Relevance weight; 0 for other sorts.")
+      .field("explanation", &SearchHit::explanation, "HitExplanation with SearchRequest.explain, else None.");
   Value<FacetValue>(m, "FacetValue", "One value of a facet and its count.")
       .field("value", &FacetValue::value, "A brand, a category id, or a price bucket 'min..max'.")
       .field("label", &FacetValue::label, "As shown to people.")
@@ -66,7 +85,42 @@ void BindSearch(py::module_& m) {
       .field("index_seq", &SearchResult::index_seq, "The event seq the index reflected.")
       .field("from_cache", &SearchResult::from_cache, "Served from the result cache.")
       .field("partial", &SearchResult::partial, "Remote shards were missing (allow_partial).")
-      .field("missing_shards", &SearchResult::missing_shards, "The missing shards' numbers.");
+      .field("missing_shards", &SearchResult::missing_shards, "The missing shards' numbers.")
+      .field("rules_applied", &SearchResult::rules_applied, "Ids of the merchandising rules that applied.")
+      .field("rules_version", &SearchResult::rules_version, "The rule set's version it was made under.")
+      .field("synonyms_version", &SearchResult::synonyms_version, "The synonym list's version it was made under.");
+  Value<SynonymGroup>(m, "SynonymGroup",
+                      "Synonyms: multi-way (root '': every entry matches every other) or one-way "
+                      "(the root also matches the synonyms, not the reverse).")
+      .field("root", &SynonymGroup::root, "'' for a multi-way group.")
+      .field("synonyms", &SynonymGroup::synonyms, "Words or phrases.");
+  Value<SynonymSet>(m, "SynonymSet", "The synonym list and its version.")
+      .field("version", &SynonymSet::version, "0: never set; each change adds one.")
+      .field("groups", &SynonymSet::groups, "SynonymGroup list.");
+  Value<ProductSelector>(m, "ProductSelector", "Products matching any of the lists.")
+      .field("product_ids", &ProductSelector::product_ids, "Product ids.")
+      .field("brands", &ProductSelector::brands, "Brands, case-insensitive.")
+      .field("categories", &ProductSelector::categories, "Categories, with their sub-categories.")
+      .field("attributes", &ProductSelector::attributes, "Attribute / option name -> value.");
+  Value<PinnedProduct>(m, "PinnedProduct", "A product shown at a position (1-based, whole list).")
+      .field("product_id", &PinnedProduct::product_id, "The product.")
+      .field("position", &PinnedProduct::position, "1..MAX_WINDOW.");
+  Value<MerchandisingRule>(m, "MerchandisingRule",
+                           "Pins, hides, boosts or buries products for a query and/or category.")
+      .field("id", &MerchandisingRule::id, "1..64 of A-Z a-z 0-9 _ . -")
+      .field("description", &MerchandisingRule::description, "For people.")
+      .field("query", &MerchandisingRule::query, "The query condition ('' none).")
+      .field("match", &MerchandisingRule::match, "'exact' or 'contains'.")
+      .field("categories", &MerchandisingRule::categories, "The search filters on one of these (or below).")
+      .field("enabled", &MerchandisingRule::enabled, "False: kept, not applied.")
+      .field("pins", &MerchandisingRule::pins, "PinnedProduct list.")
+      .field("boost", &MerchandisingRule::boost, "ProductSelector: ranked above the others.")
+      .field("bury", &MerchandisingRule::bury, "ProductSelector: ranked below the others.")
+      .field("hide", &MerchandisingRule::hide, "ProductSelector: never shown.")
+      .field("version", &MerchandisingRule::version, "Set by the engine: the set's version when put.");
+  Value<RuleSet>(m, "RuleSet", "The merchandising rules and their version.")
+      .field("version", &RuleSet::version, "0: never changed; each put or delete adds one.")
+      .field("rules", &RuleSet::rules, "MerchandisingRule list, by id.");
   Value<SearchStats>(m, "SearchStats", "The index and its cache.")
       .field("documents", &SearchStats::documents, "Searchable products.")
       .field("indexed_seq", &SearchStats::indexed_seq, "Last event applied to every shard.")
@@ -120,6 +174,16 @@ void BindSearch(py::module_& m) {
       .def("set_synonyms", &Search::set_synonyms, py::arg("groups"), ReleaseGil(),
            "Replaces the synonym list: groups of words or phrases that mean the same.")
       .def("synonyms", &Search::synonyms, ReleaseGil(), "The synonym groups.")
+      .def("set_synonym_groups", &Search::set_synonym_groups, py::arg("groups"),
+           py::arg("expected_version") = 0, ReleaseGil(),
+           "Replaces the synonym list with SynonymGroups (one-way ones too); returns the new "
+           "version. expected_version (not 0) must be the current one, or Conflict.")
+      .def("synonym_groups", &Search::synonym_groups, ReleaseGil(), "The SynonymSet.")
+      .def("put_rule", &Search::put_rule, py::arg("rule"), py::arg("expected_version") = 0, ReleaseGil(),
+           "Adds or replaces (by id) a MerchandisingRule; returns the rule set's new version.")
+      .def("delete_rule", &Search::delete_rule, py::arg("id"), py::arg("expected_version") = 0,
+           ReleaseGil(), "Removes a rule (NotFound when absent); returns the new version.")
+      .def("rules", &Search::rules, ReleaseGil(), "The RuleSet.")
       .def(
           "rebuild",
           [](Search& s, uint32_t shards, py::object progress) {

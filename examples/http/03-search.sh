@@ -25,3 +25,20 @@ curl -sS -H "$STORE" "$BASE/v1/search?brand=Acme&facets=brand,price,category_tre
 say "the same as JSON"
 curl -sS -H "$STORE" -H "$JSON" "$BASE/v1/search" -d '{"text": "shirt", "brands": ["Acme"],
   "facets": ["category"], "facet_size": 5, "sort": "relevance", "limit": 5}'
+
+say "merchandising (admin): a one-way synonym, then a rule for searches containing 'shirt' that boosts Acme and buries Globex"
+curl -sS -H "$ADMIN" -H "$JSON" -X PUT "$BASE/v1/search/synonyms" -d '{"groups": [{"root": "tee", "synonyms": ["shirt"]}]}'
+echo
+curl -sS -H "$ADMIN" -H "$JSON" -X PUT "$BASE/v1/search/rules/shirt-week" -d '{"query": "shirt", "match": "contains",
+  "boost": {"brands": ["Acme"]}, "bury": {"brands": ["Globex"]}, "description": "example"}'
+
+say "the next searches apply them, no reindex: 'tee' also finds shirts; explain=true says why each hit is where it is"
+curl -sS -H "$STORE" "$BASE/v1/search?q=tee&limit=1"
+echo
+curl -sS -H "$STORE" "$BASE/v1/search?q=shirt&explain=true&limit=2"
+
+say "the rules and their version (the ETag); a delete conditional on it, and the synonyms cleared"
+version=$(curl -sS -H "$ADMIN" "$BASE/v1/search/rules" | sed -E 's/^\{"version":([0-9]+).*/\1/')
+curl -sS -H "$ADMIN" -H "If-Match: \"$version\"" -X DELETE "$BASE/v1/search/rules/shirt-week"
+echo
+curl -sS -H "$ADMIN" -H "$JSON" -X PUT "$BASE/v1/search/synonyms" -d '{"groups": []}'

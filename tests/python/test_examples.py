@@ -23,7 +23,7 @@ def run(name, *args, tmp=None):
 
 
 @pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py",
-                                  "pricing_policy.py"])
+                                  "pricing_policy.py", "merchandising.py"])
 def test_examples_clean_up_and_run_twice(name, tmp_path):
     if name == "sales_report.py":
         pytest.importorskip("pandas")
@@ -38,6 +38,16 @@ def test_load_csv_and_search():
     out = run("load_csv_and_search.py")
     assert "imported 5 products (0 rejected)" in out
     assert "Wireless Headphones" in out and "did you mean 'coffee mug'" in out
+
+
+def test_merchandising():
+    out = run("merchandising.py")
+    lines = out.splitlines()
+    merch = lines[lines.index(next(l for l in lines if l.startswith("-- tv, merchandised"))) + 1:]
+    assert merch[0].split()[0] == "tv-6" and "[pinned by tv-week" in merch[0], out
+    assert merch[1].split()[0] == "tv-3" and "[boosted by tv-week" in merch[1], out
+    assert "tv-5" not in "\n".join(merch[:6]) and "[buried by tv-week" in out, out
+    assert "delete with a stale version:" in out and "television (a one-way synonym): 6 found" in out, out
 
 
 def test_sales_report():

@@ -45,7 +45,11 @@ def test_the_sessions_run_and_run_again():
                 shipped = re.findall(r'^"id":"(ord-[0-9a-f]+)"$', out, re.M)
                 assert len(shipped) == run and placed[0].startswith('{"id":"%s"' % shipped[-1]), out
             assert len(orders) == 2  # each run its own order
-            assert '"hits"' in session("03-search.sh", server.base)
+            for run in (1, 2):  # the merchandising part puts a rule and a synonym, then removes them
+                out = session("03-search.sh", server.base)
+                assert '"hits"' in out and '"rules_applied":["shirt-week"]' in out, out
+                assert '"tier":"boosted","rules":["shirt-week"]' in out and '"groups":[]}' in out, out
+                assert re.search(r'^\{"version":\d+\}$', out, re.M), out  # the conditional delete
             for run in (1, 2):  # the webhook it subscribes is changed in place, then gone
                 out = session("04-errors-and-ops.sh", server.base)
                 lines = out.splitlines()

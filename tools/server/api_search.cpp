@@ -41,7 +41,8 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(OnlyParams(
       r, {"q", "brand", "category", "price_min", "price_max", "in_stock", "attr.", "facets",
           "facet_size", "disjunctive_facets", "price_buckets", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
-          "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache", "allow_partial"}));
+          "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache", "allow_partial",
+          "explain"}));
   for (const auto& [k, v] : r.query) {
     if (k == "q") q->text = v;
     else if (k == "brand") q->brands.push_back(v);
@@ -94,6 +95,9 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
   b.reset();
   COMMERCE_RETURN_IF_ERROR(QueryBool(r, "allow_partial", &b));
   if (b) q->allow_partial = *b;
+  b.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryBool(r, "explain", &b));
+  if (b) q->explain = *b;
   return Status::OK();
 }
 
@@ -124,6 +128,7 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(o.u64("wait_timeout_ms", &wait));
   COMMERCE_RETURN_IF_ERROR(o.boolean("use_cache", &q->use_cache));
   COMMERCE_RETURN_IF_ERROR(o.boolean("allow_partial", &q->allow_partial));
+  COMMERCE_RETURN_IF_ERROR(o.boolean("explain", &q->explain));
   COMMERCE_RETURN_IF_ERROR(o.Finish());
   if (wait > static_cast<uint64_t>(kMaxWaitMs))
     return Status::InvalidArgument("body.wait_timeout_ms: at most 30000");

@@ -459,6 +459,34 @@ void WriteSearchResult(JsonWriter& w, const SearchResult& r) {
     w.Key("price"); WriteMoney(w, h.price);
     w.Key("in_stock"); w.Bool(h.in_stock);
     w.Key("score"); w.Double(h.score);
+    if (h.explanation) {
+      const HitExplanation& e = *h.explanation;
+      w.Key("explanation");
+      w.StartObject();
+      w.Key("query"); Str(w, e.query);
+      w.Key("corrected"); w.Bool(e.corrected);
+      w.Key("relaxed"); w.Bool(e.relaxed);
+      w.Key("words_matched"); w.Double(e.words_matched);
+      w.Key("weight"); w.Double(e.weight);
+      w.Key("terms");
+      w.StartArray();
+      for (const auto& t : e.terms) {
+        w.StartObject();
+        w.Key("term"); Str(w, t.term);
+        w.Key("wdf"); w.Uint(t.wdf);
+        w.Key("weight"); w.Double(t.weight);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.Key("tier"); Str(w, e.tier);
+      w.Key("rules");
+      w.StartArray();
+      for (const auto& id : e.rules) Str(w, id);
+      w.EndArray();
+      w.Key("pinned_position"); w.Uint(e.pinned_position);
+      w.Key("sort"); Str(w, e.sort);
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -497,6 +525,12 @@ void WriteSearchResult(JsonWriter& w, const SearchResult& r) {
   w.StartArray();
   for (uint32_t s : r.missing_shards) w.Uint(s);
   w.EndArray();
+  w.Key("rules_applied");
+  w.StartArray();
+  for (const auto& id : r.rules_applied) Str(w, id);
+  w.EndArray();
+  w.Key("rules_version"); w.Uint64(r.rules_version);
+  w.Key("synonyms_version"); w.Uint64(r.synonyms_version);
   w.EndObject();
 }
 

@@ -42,6 +42,7 @@ const std::vector<Route>& Routes() {
     AddInventoryRoutes(&r);
     AddOrderRoutes(&r);
     AddSearchRoutes(&r);
+    AddMerchandisingRoutes(&r);
     AddImportJobRoutes(&r);
     return r;
   }();

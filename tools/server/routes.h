@@ -120,6 +120,7 @@ void AddCatalogRoutes(std::vector<Route>* routes);
 void AddInventoryRoutes(std::vector<Route>* routes);
 void AddOrderRoutes(std::vector<Route>* routes);
 void AddSearchRoutes(std::vector<Route>* routes);
+void AddMerchandisingRoutes(std::vector<Route>* routes);  // synonyms, rules
 void AddImportJobRoutes(std::vector<Route>* routes);
 
 const std::vector<Route>& Routes();

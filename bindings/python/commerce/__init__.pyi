@@ -387,13 +387,33 @@ class SearchRequest(_Value):
     wait_timeout: datetime.timedelta
     use_cache: bool
     allow_partial: bool
+    explain: bool
     def __init__(self, *, text: str = ..., brands: Sequence[str] = ..., categories: Sequence[str] = ...,
                  price_min: Optional[int] = ..., price_max: Optional[int] = ..., in_stock: bool = ...,
                  attributes: Mapping[str, str] = ..., facets: Sequence[str] = ..., facet_size: int = ...,
                  disjunctive_facets: Sequence[str] = ..., price_buckets: Sequence[int] = ...,
                  sort: str = ..., offset: int = ..., limit: int = ..., prefix: bool = ..., typo_tolerance: bool = ...,
                  relax: bool = ..., minimum_should_match: int = ..., min_index_seq: int = ..., wait_timeout: _Duration = ...,
-                 use_cache: bool = ..., allow_partial: bool = ...) -> None: ...
+                 use_cache: bool = ..., allow_partial: bool = ..., explain: bool = ...) -> None: ...
+
+class ScoreTerm(_Value):
+    term: str
+    wdf: int
+    weight: float
+    def __init__(self, **fields: Any) -> None: ...
+
+class HitExplanation(_Value):
+    query: str
+    corrected: bool
+    relaxed: bool
+    words_matched: float
+    weight: float
+    terms: list[ScoreTerm]
+    tier: str
+    rules: list[str]
+    pinned_position: int
+    sort: str
+    def __init__(self, **fields: Any) -> None: ...
 
 class SearchHit(_Value):
     product_id: str
@@ -403,6 +423,7 @@ class SearchHit(_Value):
     price: Money
     in_stock: bool
     score: float
+    explanation: Optional[HitExplanation]
     def __init__(self, **fields: Any) -> None: ...
 
 class FacetValue(_Value):
@@ -431,6 +452,50 @@ class SearchResult(_Value):
     from_cache: bool
     partial: bool
     missing_shards: list[int]
+    rules_applied: list[str]
+    rules_version: int
+    synonyms_version: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class SynonymGroup(_Value):
+    root: str
+    synonyms: list[str]
+    def __init__(self, **fields: Any) -> None: ...
+
+class SynonymSet(_Value):
+    version: int
+    groups: list[SynonymGroup]
+    def __init__(self, **fields: Any) -> None: ...
+
+class ProductSelector(_Value):
+    product_ids: list[str]
+    brands: list[str]
+    categories: list[str]
+    attributes: dict[str, str]
+    def __init__(self, **fields: Any) -> None: ...
+
+class PinnedProduct(_Value):
+    product_id: str
+    position: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class MerchandisingRule(_Value):
+    id: str
+    description: str
+    query: str
+    match: str
+    categories: list[str]
+    enabled: bool
+    pins: list[PinnedProduct]
+    boost: ProductSelector
+    bury: ProductSelector
+    hide: ProductSelector
+    version: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class RuleSet(_Value):
+    version: int
+    rules: list[MerchandisingRule]
     def __init__(self, **fields: Any) -> None: ...
 
 class SearchStats(_Value):
@@ -823,6 +888,13 @@ class Search:
     def wait_for(self, seq: int, timeout: _Duration = ...) -> None: ...
     def set_synonyms(self, groups: Sequence[Sequence[str]]) -> None: ...
     def synonyms(self) -> list[list[str]]: ...
+    def set_synonym_groups(self, groups: Sequence[Union[SynonymGroup, Mapping[str, Any]]],
+                           expected_version: int = 0) -> int: ...
+    def synonym_groups(self) -> SynonymSet: ...
+    def put_rule(self, rule: Union[MerchandisingRule, Mapping[str, Any], None] = None, expected_version: int = 0,
+                 **fields: Any) -> int: ...
+    def delete_rule(self, id: str, expected_version: int = 0) -> int: ...
+    def rules(self) -> RuleSet: ...
     def rebuild(self, shards: int = 0, progress: Optional[Callable[[RebuildProgress], Any]] = None) -> None: ...
     def stats(self) -> SearchStats: ...
 

@@ -22,8 +22,10 @@ from ._commerce import (
     PlaceOrder,
     PricingPolicy,
     PythonPricing,
+    MerchandisingRule,
     Search,
     SearchRequest,
+    SynonymGroup,
     SharedCache,
     SharedCacheOptions,
 )
@@ -495,3 +497,30 @@ def query(self, request=None, **fields):
     elif isinstance(request, dict):
         request = SearchRequest.from_dict(request)
     return _query(self, request)
+
+
+_put_rule = Search.put_rule
+_set_synonym_groups = Search.set_synonym_groups
+
+
+@_method(Search)
+def put_rule(self, rule=None, expected_version=0, **fields):
+    """Adds or replaces (by id) a merchandising rule: put_rule(MerchandisingRule(...)),
+    put_rule({...}) or put_rule(id="tv", query="tv", pins=[{"product_id": "p1", "position": 1}]).
+    Returns the rule set's new version; expected_version (not 0) must be the current one, or
+    Conflict. Raises InvalidArgument naming the field."""
+    if rule is None:
+        rule = MerchandisingRule.from_dict(fields)
+    elif fields:
+        raise TypeError("put_rule() takes a rule or keywords, not both")
+    elif isinstance(rule, dict):
+        rule = MerchandisingRule.from_dict(rule)
+    return _put_rule(self, rule, expected_version)
+
+
+@_method(Search)
+def set_synonym_groups(self, groups, expected_version=0):
+    """Replaces the synonym list: SynonymGroup values or dicts ({"root": "phone", "synonyms":
+    ["smartphone"]}; root "" or absent for a multi-way group). Returns the new version."""
+    groups = [SynonymGroup.from_dict(g) if isinstance(g, dict) else g for g in groups]
+    return _set_synonym_groups(self, groups, expected_version)
