@@ -10,6 +10,7 @@
 #include "commerce/money.h"
 #include "commerce/order.h"
 #include "commerce/pricing.h"
+#include "commerce/promotions.h"
 #include "commerce/sample.h"
 #include "commerce/search.h"
 #include "commerce/shard_server.h"

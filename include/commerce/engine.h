@@ -20,6 +20,7 @@
 #include "commerce/inventory.h"
 #include "commerce/order.h"
 #include "commerce/pricing.h"
+#include "commerce/promotions.h"
 #include "commerce/search.h"
 #include "commerce/export.h"
 #include "commerce/status.h"
@@ -82,6 +83,7 @@ class COMMERCE_EXPORT Engine {
   Inventory& inventory();
   Carts& carts();
   Orders& orders();
+  Promotions& promotions();
   Customers& customers();
   Events& events();
   Search& search();
@@ -121,6 +123,7 @@ class COMMERCE_EXPORT Engine {
   std::unique_ptr<Search> search_;
   std::unique_ptr<WebhookService> webhook_service_;
   std::unique_ptr<Webhooks> webhooks_;
+  std::unique_ptr<Promotions> promotions_;
 };
 
 }  // namespace commerce

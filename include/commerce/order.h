@@ -68,6 +68,27 @@ struct PlaceOrder {
   std::vector<OrderLineRequest> lines;  // ... or explicit lines (1..500), not both
   Address shipping_address;     // region required
   std::string currency;         // optional; must match the cart's / the products' currency
+  // Coupon codes (promotions.h), up to kMaxCouponCodes, matched ignoring case. Each must apply
+  // (NotFound for an unknown or inactive code, FailedPrecondition for one that does not apply
+  // or is used up); each use is counted against the coupon's limits in the order's commit.
+  std::vector<std::string> coupon_codes;
+};
+
+// What one promotion took off one line.
+struct LineDiscount {
+  std::string promotion_id;
+  Money amount;
+  friend bool operator==(const LineDiscount&, const LineDiscount&) = default;
+};
+
+// A promotion applied to an order or a cart (promotions.h).
+struct AppliedPromotion {
+  std::string promotion_id;
+  std::string name;
+  std::string coupon_code;  // the code that unlocked it; "" for an automatic promotion
+  Money amount;             // what it took off the lines, in total
+  bool free_shipping = false;
+  friend bool operator==(const AppliedPromotion&, const AppliedPromotion&) = default;
 };
 
 struct OrderLine {
@@ -76,7 +97,9 @@ struct OrderLine {
   std::string title;
   int64_t quantity = 0;
   Money unit_price;
-  Money line_total;
+  Money line_total;                    // unit_price x quantity, before discounts
+  Money discount;                      // what promotions took off this line (the sum below)
+  std::vector<LineDiscount> discounts; // by promotion, in the order they applied
   friend bool operator==(const OrderLine&, const OrderLine&) = default;
 };
 
@@ -114,7 +137,10 @@ struct Order {
   std::string currency;
   std::vector<OrderLine> lines;
   std::vector<Shipment> shipments;
+  // subtotal: the lines before discounts; total = subtotal - discount + tax + shipping.
   Money subtotal, tax, shipping, total;
+  Money discount;                            // the lines' discounts together
+  std::vector<AppliedPromotion> promotions;  // in the order they applied
   Address shipping_address;
   std::vector<OrderTransition> history;  // oldest first; the first is placed -> placed
   int64_t created_at_ms = 0;

@@ -23,9 +23,14 @@ struct PricingInput {
   std::string currency;
   std::string region;           // the shipping address's region
   std::string country;
-  int64_t subtotal_minor = 0;   // sum of line totals
+  int64_t subtotal_minor = 0;   // sum of line totals, after promotions' discounts
   size_t shipments = 0;         // parcels after allocation
   int64_t items = 0;            // units over all lines
+  // What promotions (promotions.h) took off the lines (subtotal_minor is after it), and
+  // whether one makes the order ship free: the engine then charges no shipping whatever
+  // the policy answers.
+  int64_t discount_minor = 0;
+  bool free_shipping = false;
 };
 
 struct PricingResult {

@@ -108,7 +108,8 @@ Engine::Engine(std::unique_ptr<EngineCore> core)
       carts_(new Carts(core_.get())),
       orders_(new Orders(core_.get())),
       customers_(new Customers(core_.get())),
-      events_(new Events(core_.get())) {}
+      events_(new Events(core_.get())),
+      promotions_(new Promotions(core_.get())) {}
 
 Engine::~Engine() {
   (void)close();
@@ -119,6 +120,7 @@ Catalog& Engine::catalog() { return *catalog_; }
 Inventory& Engine::inventory() { return *inventory_; }
 Carts& Engine::carts() { return *carts_; }
 Orders& Engine::orders() { return *orders_; }
+Promotions& Engine::promotions() { return *promotions_; }
 Customers& Engine::customers() { return *customers_; }
 Events& Engine::events() { return *events_; }
 Search& Engine::search() { return *search_; }

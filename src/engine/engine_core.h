@@ -37,6 +37,10 @@ struct Tables {
   Table webhook_state;       // subscription id -> (log cursor, counts)
   Table webhook_queue;       // (subscription id, subject, seq) -> pending delivery
   Table webhook_failures;    // (subscription id, seq) -> WebhookDelivery: failed at least once
+  Table promotions;          // promotion id -> Promotion (src/promotions/promotion_store.h)
+  Table coupons;             // upper-cased code -> Coupon
+  Table coupon_uses;         // code -> counters {used}: checked at commit, as stock
+  Table coupon_customer_uses;  // (code, customer id) -> counters {used}
 };
 
 // Every table, with its name in the store: what Engine::open opens, and what commerce verify
@@ -68,6 +72,10 @@ inline constexpr TableName kTableNames[] = {
     {&Tables::webhook_state, "webhook_state"},
     {&Tables::webhook_queue, "webhook_queue"},
     {&Tables::webhook_failures, "webhook_failures"},
+    {&Tables::promotions, "promotions"},
+    {&Tables::coupons, "coupons"},
+    {&Tables::coupon_uses, "coupon_uses"},
+    {&Tables::coupon_customer_uses, "coupon_customer_uses"},
 };
 
 class EngineCore {

@@ -74,6 +74,42 @@ void IoTransition(Ar& ar, T& tr) {
   ar(tr.time_ms, tr.note);
 }
 
+template <class Ar, class D>
+void IoLineDiscount(Ar& ar, D& d) {
+  ar(d.promotion_id);
+  IoMoney(ar, d.amount);
+}
+
+template <class Ar, class P>
+void IoAppliedPromotion(Ar& ar, P& p) {
+  ar(p.promotion_id, p.name, p.coupon_code);
+  IoMoney(ar, p.amount);
+  ar(p.free_shipping);
+}
+
+// Version 3: the discounts (promotions.h), after the token: the order's discount and
+// promotions, then each line's discounts (a line's discount is their sum). Records written
+// before have none: zero in the order's currency.
+template <class Ar, class O>
+void IoDiscounts(Ar& ar, O& o, std::uint32_t version) {
+  if (version >= 3) {
+    IoMoney(ar, o.discount);
+    IoVector(ar, o.promotions, [](Ar& a, auto& p) { IoAppliedPromotion(a, p); });
+    for (auto& l : o.lines)
+      IoVector(ar, l.discounts, [](Ar& a, auto& d) { IoLineDiscount(a, d); });
+  }
+  if constexpr (Ar::is_loading::value) {
+    if (version < 3) o.discount = Money{0, o.currency};
+    for (auto& l : o.lines) {
+      l.discount = Money{0, o.currency};
+      for (const auto& d : l.discounts)
+        if (d.amount.minor < 0 ||
+            __builtin_add_overflow(l.discount.minor, d.amount.minor, &l.discount.minor))
+          throw std::runtime_error("a line's discounts are negative or past any amount");
+    }
+  }
+}
+
 // Version 2 added the access token, written last; a version-1 record has none ("").
 template <class Ar, class O>
 void IoOrder(Ar& ar, O& so, std::uint32_t version) {
@@ -91,6 +127,7 @@ void IoOrder(Ar& ar, O& so, std::uint32_t version) {
   IoVector(ar, o.history, [](Ar& a, auto& tr) { IoTransition(a, tr); });
   ar(o.created_at_ms, o.updated_at_ms, o.version);
   if (version >= 2) ar(o.access_token);
+  IoDiscounts(ar, o, version);
 }
 }  // namespace
 
@@ -101,7 +138,7 @@ void save(Archive& ar, const StoredOrder& o, std::uint32_t version) {
 
 template <class Archive>
 void load(Archive& ar, StoredOrder& o, std::uint32_t version) {
-  if (version < 1 || version > 2)
+  if (version < 1 || version > 3)
     throw std::runtime_error("unknown order record version " + std::to_string(version));
   IoOrder(ar, o, version);
 }
@@ -113,7 +150,7 @@ void serialize(Archive& ar, OrderKeyRecord& r, std::uint32_t /*version*/) {
 
 }  // namespace commerce
 
-CEREAL_CLASS_VERSION(commerce::StoredOrder, 2);
+CEREAL_CLASS_VERSION(commerce::StoredOrder, 3);
 CEREAL_CLASS_VERSION(commerce::OrderKeyRecord, 1);
 
 namespace commerce {

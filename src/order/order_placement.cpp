@@ -19,6 +19,9 @@
 #include "order/allocation.h"
 #include "order/order_store.h"
 #include "order/order_validation.h"
+#include "promotions/promotion_pricing.h"
+#include "promotions/promotion_store.h"
+#include "promotions/promotion_validation.h"
 #include "storage/prefetch_view.h"
 
 namespace commerce {
@@ -184,7 +187,7 @@ Status PrefetchLines(PrefetchView& view, const Tables& t, const std::vector<Want
 }
 
 // The products of the lines' SKUs and the warehouses holding their stock (both named by what
-// PrefetchLines read).
+// PrefetchLines read), and every promotion.
 Status PrefetchProductsAndWarehouses(PrefetchView& view, const Tables& t,
                                      const std::vector<Wanted>& lines) {
   if (!view.enabled()) return Status::OK();
@@ -200,7 +203,8 @@ Status PrefetchProductsAndWarehouses(PrefetchView& view, const Tables& t,
   std::vector<KeyRead> keys;
   for (const auto& k : products) keys.push_back({t.products, k});
   for (const auto& k : warehouses) keys.push_back({t.warehouses, k});
-  return view.prefetch(keys);
+  // The promotions too (PrepareDiscounts reads them all), in the same round trip.
+  return view.prefetch(keys, {PromotionsRange(t)});
 }
 
 Status AddChecked(const char* what, int64_t a, int64_t b, int64_t* sum) {
@@ -214,7 +218,15 @@ std::string OrderPlacedData(const Order& o) {
   EventJson d;
   d.str("order_id", o.id).str("customer_id", o.customer_id).str("currency", o.currency);
   d.i64("subtotal", o.subtotal.minor).i64("tax", o.tax.minor).i64("shipping", o.shipping.minor);
-  d.i64("total", o.total.minor).u64("lines", o.lines.size()).begin_array("shipments");
+  d.i64("total", o.total.minor).u64("lines", o.lines.size());
+  if (!o.promotions.empty()) {
+    d.i64("discount", o.discount.minor).begin_array("promotions");
+    for (const AppliedPromotion& p : o.promotions)
+      d.begin_object().str("promotion_id", p.promotion_id).str("coupon_code", p.coupon_code)
+          .i64("amount", p.amount.minor).end_object();
+    d.end_array();
+  }
+  d.begin_array("shipments");
   for (const Shipment& s : o.shipments) {
     d.begin_object().str("warehouse_id", s.warehouse_id).begin_array("items");
     for (const ShipmentItem& item : s.items)
@@ -275,20 +287,39 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
                             Allocate(wanted, warehouses, r.shipping_address.region));
 
   int64_t subtotal = 0, items = 0;
+  DiscountRequest discounts;
   for (const auto& l : lines) {
     COMMERCE_RETURN_IF_ERROR(AddChecked("subtotal", subtotal, l.line_total.minor, &subtotal));
     items += l.quantity;  // <= 500 x 10^6: no overflow
+    discounts.lines.push_back({l.sku, l.product_id, l.quantity, l.unit_price.minor, l.line_total.minor});
   }
+  // Promotions, then the pricing policy on what they left (promotions.h). The coupons' uses
+  // join the change set as checked changes, bounded by their limits.
+  COMMERCE_ASSIGN_OR_RETURN(discounts.coupon_codes, NormalizeCouponCodes(r.coupon_codes));
+  discounts.currency = req.currency;
+  discounts.customer_id = r.customer_id;
+  discounts.now_ms = now_ms;
+  COMMERCE_ASSIGN_OR_RETURN(DiscountOutcome discounted,
+                            PrepareDiscounts(view, t, discounts, &changes));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    lines[i].discount = Money{0, req.currency};
+    for (const auto& d : discounted.lines[i]) lines[i].discount.minor += d.amount.minor;
+    lines[i].discounts = std::move(discounted.lines[i]);
+  }
+  const int64_t discount = discounted.discount_minor;  // <= subtotal: never below zero
   PricingInput in{req.currency, r.shipping_address.region, r.shipping_address.country,
-                  subtotal, shipments.size(), items};
+                  subtotal - discount, shipments.size(), items};
+  in.discount_minor = discount;
+  in.free_shipping = discounted.free_shipping;
   auto priced = pricing.price(in);
   if (!priced.ok()) return priced.status().WithContext("pricing");
   if (priced->tax_minor < 0 || priced->shipping_minor < 0)
     return Status::Internal("pricing: the policy returned a negative amount (tax " +
                             std::to_string(priced->tax_minor) + ", shipping " +
                             std::to_string(priced->shipping_minor) + ")");
+  if (discounted.free_shipping) priced->shipping_minor = 0;
   int64_t total = 0;
-  COMMERCE_RETURN_IF_ERROR(AddChecked("total", subtotal, priced->tax_minor, &total));
+  COMMERCE_RETURN_IF_ERROR(AddChecked("total", subtotal - discount, priced->tax_minor, &total));
   COMMERCE_RETURN_IF_ERROR(AddChecked("total", total, priced->shipping_minor, &total));
 
   StoredOrder stored;  // seq 0: the writer fills in the placement sequence
@@ -305,6 +336,8 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
   o.tax = {priced->tax_minor, req.currency};
   o.shipping = {priced->shipping_minor, req.currency};
   o.total = {total, req.currency};
+  o.discount = {discount, req.currency};
+  o.promotions = std::move(discounted.applied);
   o.shipping_address = r.shipping_address;
   o.history.push_back({OrderStatus::kPlaced, OrderStatus::kPlaced, now_ms, ""});
   o.created_at_ms = o.updated_at_ms = now_ms;

@@ -9,6 +9,7 @@
 #include "common/utf8.h"
 #include "customer/customer_validation.h"
 #include "inventory/stock_store.h"
+#include "promotions/promotion_validation.h"
 
 namespace commerce {
 
@@ -42,6 +43,7 @@ Status ValidatePlaceOrder(const PlaceOrder& r) {
   if (!r.currency.empty() && !IsKnownCurrency(r.currency))
     return Status::InvalidArgument("currency: '" + r.currency +
                                    "' is not an ISO 4217 code; expected e.g. USD, or empty");
+  COMMERCE_RETURN_IF_ERROR(NormalizeCouponCodes(r.coupon_codes).status());
   return Status::OK();
 }
 

@@ -54,6 +54,22 @@ std::string RequestFingerprint(const PlaceOrder& r) {
   for (const std::string* f : {&a.name, &a.line1, &a.line2, &a.city, &a.postal_code, &a.region,
                                &a.country})
     h.Add(*f);
+  // Coupon codes (in the stored, upper-case form, sorted) only when given, so that a request
+  // without them keeps the fingerprint it had before coupons existed (a retry after an
+  // upgrade still finds its order).
+  if (!r.coupon_codes.empty()) {
+    std::vector<std::string> codes;
+    for (const auto& c : r.coupon_codes) {
+      std::string up = c;
+      for (char& ch : up)
+        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+      codes.push_back(std::move(up));
+    }
+    std::sort(codes.begin(), codes.end());
+    h.Add("coupons");
+    h.AddU64(codes.size());
+    for (const auto& c : codes) h.Add(c);
+  }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h.Finish()));
   return buf;

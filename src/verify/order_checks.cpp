@@ -2,7 +2,9 @@
 //
 //   - every order decodes, is stored under its own id, belongs to an existing customer, and
 //     adds up: each line's total is its unit price times its quantity, the subtotal their sum,
-//     the total subtotal + tax + shipping, the shipments hold exactly the lines' quantities,
+//     each line's discount at most its total, the discount the sum of the lines' and of the
+//     promotions' amounts, the total subtotal - discount + tax + shipping, the shipments hold
+//     exactly the lines' quantities,
 //     and its history ends in its status;
 //   - its placement seq is the OrderPlaced event of that order;
 //   - its idempotency key (customer, key) names it, and every order_keys entry names an order
@@ -39,7 +41,7 @@ std::optional<StoredOrder> ReadOrder(CheckContext& c, const char* check, const s
 }
 
 void CheckSums(CheckContext& c, const std::string& where, const Order& o) {
-  int64_t subtotal = 0;
+  int64_t subtotal = 0, line_discounts = 0;
   std::map<std::string, int64_t> line_qty;
   for (const auto& l : o.lines) {
     if (l.quantity < 1 || l.unit_price.minor < 0 || l.line_total.minor != l.unit_price.minor * l.quantity)
@@ -48,13 +50,23 @@ void CheckSums(CheckContext& c, const std::string& where, const Order& o) {
                                      std::to_string(l.line_total.minor));
     subtotal += l.line_total.minor;
     line_qty[l.sku] += l.quantity;
+    if (l.discount.minor < 0 || l.discount.minor > l.line_total.minor)
+      c.Problem("orders", where, "line '" + l.sku + "': discount " + std::to_string(l.discount.minor) +
+                                     " is not within its total " + std::to_string(l.line_total.minor));
+    line_discounts += l.discount.minor;
   }
+  int64_t promoted = 0;
+  for (const auto& p : o.promotions) promoted += p.amount.minor;
   if (subtotal != o.subtotal.minor)
     c.Problem("orders", where, "subtotal " + std::to_string(o.subtotal.minor) +
                                    " is not the sum of its lines, " + std::to_string(subtotal));
-  if (o.total.minor != o.subtotal.minor + o.tax.minor + o.shipping.minor)
+  if (o.discount.minor != line_discounts || o.discount.minor != promoted)
+    c.Problem("orders", where, "discount " + std::to_string(o.discount.minor) +
+                                   " is not the sum of its lines' (" + std::to_string(line_discounts) +
+                                   ") and of its promotions' (" + std::to_string(promoted) + ")");
+  if (o.total.minor != o.subtotal.minor - o.discount.minor + o.tax.minor + o.shipping.minor)
     c.Problem("orders", where, "total " + std::to_string(o.total.minor) +
-                                   " is not subtotal + tax + shipping");
+                                   " is not subtotal - discount + tax + shipping");
   std::map<std::string, int64_t> shipped;
   for (const auto& s : o.shipments)
     for (const auto& item : s.items) shipped[item.sku] += item.quantity;

@@ -39,6 +39,7 @@
 
 #include "commerce/engine.h"
 #include "commerce/storage.h"
+#include "crash/acked_child.h"
 #include "unit/test_dir.h"
 
 using namespace commerce;
@@ -107,12 +108,7 @@ void Setup(const std::string& dir, const std::string& driver) {
   REQUIRE(e.close().ok());
 }
 
-// One pipe record: written with one write(2) of fewer than PIPE_BUF bytes, so records from
-// several threads never interleave.
-struct Ack {
-  uint64_t n;
-  char id[20];
-};
+using commerce::testing::Ack;
 
 // The child: never returns.
 [[noreturn]] void RunChild(const std::string& dir, const std::string& driver, uint64_t first,
@@ -131,10 +127,7 @@ struct Ack {
           if (o.status().IsOutOfStock()) continue;
           _exit(4);
         }
-        Ack ack{n, {}};
-        if (o->id.size() != sizeof ack.id) _exit(5);
-        std::memcpy(ack.id, o->id.data(), sizeof ack.id);
-        if (::write(pipe_fd, &ack, sizeof ack) != sizeof ack) _exit(6);
+        commerce::testing::WriteAck(pipe_fd, n, o->id);
         // Move some orders on, so kills also land in cancels (releases) and ships.
         if (n % 3 == 0) {
           if (!orders.transition(o->id, OrderStatus::kCancelled).ok()) _exit(7);
@@ -151,53 +144,10 @@ struct Ack {
 
 std::map<uint64_t, std::string> RunRound(const std::string& dir, const std::string& driver,
                                          uint64_t first, std::mt19937_64& rng) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    RunChild(dir, driver, first, fds[1]);
-  }
-  ::close(fds[1]);
   // Kill 0..200 ms after the first acknowledgement, so that every round dies while writing
-  // whatever opening the store (and recovering it) took; 5 s without one is a guard. The
-  // child is not reaped before the kill, so its pid cannot have been reused.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  const auto after_first_ack = std::chrono::milliseconds(rng() % 200);
-  bool killed = false;
-  std::map<uint64_t, std::string> acked;
-  std::string partial;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0 && !killed) {
-      ::kill(pid, SIGKILL);
-      killed = true;
-    }
-    struct pollfd pfd = {fds[0], POLLIN, 0};
-    int ready = ::poll(&pfd, 1, killed ? 1000 : static_cast<int>(std::max<long>(left, 1)));
-    if (ready <= 0) continue;
-    char buf[sizeof(Ack) * 64];
-    ssize_t got = ::read(fds[0], buf, sizeof buf);
-    if (got <= 0) break;  // the child is gone
-    if (partial.empty() && acked.empty() && !killed)
-      deadline = std::chrono::steady_clock::now() + after_first_ack;
-    partial.append(buf, static_cast<size_t>(got));
-    while (partial.size() >= sizeof(Ack)) {
-      Ack ack;
-      std::memcpy(&ack, partial.data(), sizeof ack);
-      acked[ack.n] = std::string(ack.id, sizeof ack.id);
-      partial.erase(0, sizeof ack);
-    }
-  }
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  INFO("child exit status " << status);
-  REQUIRE(WIFSIGNALED(status));
-  REQUIRE(WTERMSIG(status) == SIGKILL);
-  return acked;
+  // whatever opening the store (and recovering it) took.
+  return commerce::testing::RunKilledChild(
+      [&](int fd) { RunChild(dir, driver, first, fd); }, rng, 200);
 }
 
 std::vector<Order> AllOrders(Engine& e) {

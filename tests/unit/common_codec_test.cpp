@@ -65,15 +65,16 @@ struct Lists {
   }
 };
 
-// An order record (class version 2) as version 1 wrote it: class version 1, and no access
-// token at the end (a string: its u64 length, then "ot_" and 32 hex digits).
+// An order record (class version 3) as version 1 wrote it: class version 1, and neither the
+// access token (a string: its u64 length, then "ot_" and 32 hex digits) nor the discounts
+// after it (version 3).
 commerce::Status OrderVersion1(std::string* archive) {
-  const std::string token_size = U64(35);
-  if (archive->size() < 4 + 8 + 35 || archive->compare(0, 4, U32(2)) != 0 ||
-      archive->compare(archive->size() - 43, 8, token_size) != 0)
-    return commerce::Status::Internal("an order record not of version 2 with a token");
+  const std::string token_start = U64(35) + "ot_";
+  const size_t at = archive->rfind(token_start);
+  if (archive->size() < 4 || archive->compare(0, 4, U32(3)) != 0 || at == std::string::npos)
+    return commerce::Status::Internal("an order record not of version 3 with a token");
   archive->replace(0, 4, U32(1));
-  archive->resize(archive->size() - 43);
+  archive->resize(at);
   return commerce::Status::OK();
 }
 

@@ -269,8 +269,11 @@ TEST_CASE("place: catalog prices, policy totals, one shipment, reservations and 
   CHECK(o.status == OrderStatus::kPlaced);
   CHECK(o.currency == "USD");
   REQUIRE(o.lines.size() == 2);
-  CHECK(o.lines[0] == OrderLine{"TEE-M", "tee", "The tee", 2, {1999, "USD"}, {3998, "USD"}});
-  CHECK(o.lines[1] == OrderLine{"MUG", "mug", "The mug", 1, {1250, "USD"}, {1250, "USD"}});
+  // No promotion in this store: each line's discount is zero in the order's currency.
+  CHECK(o.lines[0] == OrderLine{"TEE-M", "tee", "The tee", 2, {1999, "USD"}, {3998, "USD"}, {0, "USD"}, {}});
+  CHECK(o.lines[1] == OrderLine{"MUG", "mug", "The mug", 1, {1250, "USD"}, {1250, "USD"}, {0, "USD"}, {}});
+  CHECK(o.discount == Money{0, "USD"});
+  CHECK(o.promotions.empty());
   CHECK(o.shipments == std::vector<Shipment>{{"east-2", {{"TEE-M", 2}, {"MUG", 1}}}});
   CHECK(o.subtotal == Money{5248, "USD"});
   CHECK(o.tax == Money{525, "USD"});  // 524.8 rounded half up
@@ -1200,11 +1203,12 @@ TEST_CASE("access tokens: an order stored before tokens existed reads, but no to
   }
   REQUIRE(FramingOf(bytes) == RecordFraming::kFramed);
   std::string v1 = bytes.substr(kFrameHeader);
-  REQUIRE(v1.compare(0, 4, std::string("\x02\x00\x00\x00", 4)) == 0);
+  REQUIRE(v1.compare(0, 4, std::string("\x03\x00\x00\x00", 4)) == 0);
   v1[0] = '\x01';
-  const size_t tail = 8 + placed.access_token.size();
-  REQUIRE(v1.compare(v1.size() - placed.access_token.size(), std::string::npos, placed.access_token) == 0);
-  v1.resize(v1.size() - tail);
+  // Version 3 ends with the token (its u64 length, then its bytes) and the discounts after it.
+  const size_t at = v1.rfind(std::string("\x23\0\0\0\0\0\0\0", 8) + placed.access_token);
+  REQUIRE(at != std::string::npos);
+  v1.resize(at);
   REQUIRE(st.write([&](WriteTxn& w) { return w.put(*table, key, v1); }).ok());
 
   auto old = shop.orders().get(placed.id);
@@ -1217,7 +1221,7 @@ TEST_CASE("access tokens: an order stored before tokens existed reads, but no to
   // Only a full read opens it: neither the empty token nor the one it was placed with.
   CHECK(shop.orders().get_by_token(placed.id, "").status().code() == Code::kNotFound);
   CHECK(shop.orders().get_by_token(placed.id, placed.access_token).status().code() == Code::kNotFound);
-  // A transition keeps it readable and writes it as version 2, still without a token.
+  // A transition keeps it readable and writes it as the current version, still without a token.
   Order fulfilling = shop.Move(placed.id, OrderStatus::kFulfilling);
   CHECK(fulfilling.access_token.empty());
   CHECK(shop.orders().get(placed.id)->status == OrderStatus::kFulfilling);

@@ -1,0 +1,114 @@
+#include "promotions/promotion_validation.h"
+
+#include <algorithm>
+
+#include "commerce/inventory.h"
+#include "commerce/money.h"
+#include "common/ids.h"
+#include "common/utf8.h"
+
+namespace commerce {
+
+namespace {
+
+constexpr size_t kMaxTargets = 100;
+constexpr size_t kMaxCustomers = 1000;
+
+Status CheckList(const char* what, const std::vector<std::string>& v, size_t max) {
+  if (v.size() > max)
+    return Status::InvalidArgument(std::string(what) + ": " + std::to_string(v.size()) +
+                                   " entries; at most " + std::to_string(max));
+  for (size_t i = 0; i < v.size(); ++i)
+    COMMERCE_RETURN_IF_ERROR(
+        CheckIdentifier(std::string(what) + "[" + std::to_string(i) + "]", v[i], 200));
+  return Status::OK();
+}
+
+Status CheckRange(const char* what, int64_t v, int64_t lo, int64_t hi) {
+  if (v < lo || v > hi)
+    return Status::InvalidArgument(std::string(what) + ": " + std::to_string(v) + " is not in " +
+                                   std::to_string(lo) + ".." + std::to_string(hi));
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ValidatePromotion(const Promotion& p) {
+  if (!p.id.empty()) COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", p.id));
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("name", p.name, 200));
+  if (!IsKnownCurrency(p.currency))
+    return Status::InvalidArgument("currency: '" + p.currency + "' is not an ISO 4217 code");
+  COMMERCE_RETURN_IF_ERROR(CheckList("skus", p.skus, kMaxTargets));
+  COMMERCE_RETURN_IF_ERROR(CheckList("categories", p.categories, kMaxTargets));
+  COMMERCE_RETURN_IF_ERROR(CheckList("customer_ids", p.customer_ids, kMaxCustomers));
+  COMMERCE_RETURN_IF_ERROR(CheckList("get_skus", p.get_skus, kMaxTargets));
+  COMMERCE_RETURN_IF_ERROR(CheckList("get_categories", p.get_categories, kMaxTargets));
+  COMMERCE_RETURN_IF_ERROR(CheckRange("min_subtotal_minor", p.min_subtotal_minor, 0, kMaxMoneyMinor));
+  COMMERCE_RETURN_IF_ERROR(CheckRange("min_quantity", p.min_quantity, 0, kMaxQuantity));
+  COMMERCE_RETURN_IF_ERROR(CheckRange("starts_at_ms", p.starts_at_ms, 0, INT64_MAX));
+  COMMERCE_RETURN_IF_ERROR(CheckRange("ends_at_ms", p.ends_at_ms, 0, INT64_MAX));
+  if (p.ends_at_ms > 0 && p.ends_at_ms <= p.starts_at_ms)
+    return Status::InvalidArgument("ends_at_ms: must be after starts_at_ms");
+  COMMERCE_RETURN_IF_ERROR(CheckRange("priority", p.priority, -1'000'000, 1'000'000));
+  const bool percent = p.action == PromotionAction::kPercentOffLines ||
+                       p.action == PromotionAction::kPercentOffOrder ||
+                       p.action == PromotionAction::kBuyXGetY;
+  const bool fixed = p.action == PromotionAction::kFixedOffLines ||
+                     p.action == PromotionAction::kFixedOffOrder;
+  const bool bxgy = p.action == PromotionAction::kBuyXGetY;
+  const std::string action = std::string(" (") + PromotionActionName(p.action) + ")";
+  if (percent) COMMERCE_RETURN_IF_ERROR(CheckRange(("percent_bp" + action).c_str(), p.percent_bp, 1, 10000));
+  else if (p.percent_bp != 0) return Status::InvalidArgument("percent_bp: not used by" + action);
+  if (fixed) COMMERCE_RETURN_IF_ERROR(CheckRange(("amount_minor" + action).c_str(), p.amount_minor, 1, kMaxMoneyMinor));
+  else if (p.amount_minor != 0) return Status::InvalidArgument("amount_minor: not used by" + action);
+  if (bxgy) {
+    COMMERCE_RETURN_IF_ERROR(CheckRange("buy_quantity", p.buy_quantity, 1, kMaxQuantity));
+    COMMERCE_RETURN_IF_ERROR(CheckRange("get_quantity", p.get_quantity, 1, kMaxQuantity));
+    COMMERCE_RETURN_IF_ERROR(CheckRange("max_applications", p.max_applications, 0, kMaxQuantity));
+  } else if (p.buy_quantity || p.get_quantity || p.max_applications || !p.get_skus.empty() ||
+             !p.get_categories.empty()) {
+    return Status::InvalidArgument("buy_quantity, get_quantity, get_skus, get_categories, "
+                                   "max_applications: only for buy_x_get_y, not" + action);
+  }
+  return Status::OK();
+}
+
+Result<std::string> NormalizeCouponCode(std::string_view what, std::string_view code) {
+  const std::string w(what);
+  if (code.empty() || code.size() > 64)
+    return Status::InvalidArgument(w + ": a coupon code has 1..64 characters");
+  std::string out(code);
+  for (char& ch : out) {
+    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+    if (!ok)
+      return Status::InvalidArgument(w + ": a coupon code has only letters, digits, '-' and '_'");
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> NormalizeCouponCodes(const std::vector<std::string>& codes) {
+  if (codes.size() > kMaxCouponCodes)
+    return Status::InvalidArgument("coupon_codes: " + std::to_string(codes.size()) +
+                                   " codes; at most " + std::to_string(kMaxCouponCodes));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < codes.size(); ++i) {
+    const std::string what = "coupon_codes[" + std::to_string(i) + "]";
+    COMMERCE_ASSIGN_OR_RETURN(std::string code, NormalizeCouponCode(what, codes[i]));
+    if (std::find(out.begin(), out.end(), code) != out.end())
+      return Status::InvalidArgument(what + ": '" + code + "' is given twice");
+    out.push_back(std::move(code));
+  }
+  return out;
+}
+
+Status ValidateCoupon(const Coupon& c) {
+  COMMERCE_RETURN_IF_ERROR(NormalizeCouponCode("code", c.code).status());
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("promotion_id", c.promotion_id));
+  COMMERCE_RETURN_IF_ERROR(CheckRange("usage_limit", c.usage_limit, 0, INT64_MAX - 1));
+  COMMERCE_RETURN_IF_ERROR(CheckRange("per_customer_limit", c.per_customer_limit, 0, INT64_MAX - 1));
+  return Status::OK();
+}
+
+}  // namespace commerce
