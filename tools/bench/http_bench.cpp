@@ -11,6 +11,8 @@
 //                per request (a wrk Lua script), durable before the answer; peer in-process:
 //                the same orders through Orders::place from as many threads as connections,
 //                on a store of its own with the same shop (InProcessShop)
+//   get-product-under-orders  get-product while a second wrk places orders over 16 more
+//                connections for the whole window (orders_per_s, orders_p99_ms in the row)
 // The server runs with --threads 2 (one loop per core) and nginx with worker_processes 2;
 // wrk shares the same 2 cores. Rows carry the server's RSS after the case (rss_mb,
 // peak_rss_mb) and wrk's error counts.
@@ -173,10 +175,12 @@ struct WrkResult {
   int64_t requests = 0, errors = 0;
 };
 
+// `out_name`: wrk's output file under `dir` (two wrk runs at once need two).
 WrkResult RunWrk(const std::string& wrk, const std::string& url, const std::string& script,
-                 int connections, double seconds, const std::string& dir) {
+                 int connections, double seconds, const std::string& dir,
+                 const std::string& out_name = "wrk.out") {
   WrkResult r;
-  std::string out = dir + "/wrk.out";
+  std::string out = dir + "/" + out_name;
   std::string cmd = wrk + " -t2 -c" + std::to_string(connections) + " -d" +
                     std::to_string(static_cast<int>(seconds + 0.5)) + "s --timeout 10s -s " + script +
                     " '" + url + "' > " + out + " 2>&1";
@@ -638,6 +642,8 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
   WriteFile(dir + "/get.lua", auth + kDoneLua);
   WriteFile(dir + "/plain.lua", kDoneLua);
   WriteFile(dir + "/order.lua", OrderScript(auth, skus, customer));
+  // Its own idempotency keys: place-order's would replay (or conflict with) its orders.
+  WriteFile(dir + "/order-under.lua", OrderScript(auth, skus, customer, "bench-under"));
 
   // The place-order case's in-process peer: its own store, loaded now (not while wrk runs).
   std::unique_ptr<InProcessShop> inproc;
@@ -654,18 +660,38 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
     struct Case { const char* name; std::string url; std::string script; };
     std::vector<Case> cases = {{"get-product", base + product_path, dir + "/get.lua"},
                                {"search", base + search_path, dir + "/get.lua"},
-                               {"place-order", base + "/v1/orders", dir + "/order.lua"}};
+                               {"place-order", base + "/v1/orders", dir + "/order.lua"},
+                               {"get-product-under-orders", base + product_path, dir + "/get.lua"}};
     for (const auto& cs : cases) {
       if (!opt.WantCase(cs.name)) continue;
       std::vector<Row> rows;
       Log(std::string("http: ") + cs.name + ", " + std::to_string(c) + " connections, " +
           FormatSeconds(seconds));
+      // get-product-under-orders: the same GETs while a second wrk places orders (kOrderLoad
+      // connections) for the whole window: do reads keep their latency while orders flow?
+      const bool under_orders = std::string(cs.name) == "get-product-under-orders";
+      constexpr int kOrderLoad = 16;
+      WrkResult orders;
+      std::thread order_load;
+      if (under_orders)
+        order_load = std::thread([&] {
+          orders = RunWrk(wrk, base + "/v1/orders", dir + "/order-under.lua", kOrderLoad, seconds + 2, dir,
+                          "wrk-orders.out");
+        });
+      if (under_orders) std::this_thread::sleep_for(std::chrono::seconds(1));  // orders flowing first
       WrkResult w = RunWrk(wrk, cs.url, cs.script, c, seconds, dir);
-      if (!w.ok) {
-        std::fprintf(stderr, "http: %s: %s\n", cs.name, w.error.c_str());
+      if (order_load.joinable()) order_load.join();
+      if (!w.ok || (under_orders && !orders.ok)) {
+        std::fprintf(stderr, "http: %s: %s\n", cs.name, (!w.ok ? w : orders).error.c_str());
         return 1;
       }
       Row row = WrkRow(cs.name, kEngineSystem, "lmdb", c, w);
+      if (under_orders) {
+        row.add("order_connections", kOrderLoad);
+        row.add("orders_per_s", orders.ops_per_s);
+        row.add("orders_p99_ms", orders.p99_ms);
+        if (orders.errors) row.add("order_errors", orders.errors);
+      }
       auto [rss, hwm] = RssMb(server.pid);
       row.add("rss_mb", rss);
       row.add("peak_rss_mb", hwm);
