@@ -191,7 +191,14 @@ void ProductCache::Invalidate(const std::string& id, uint64_t version) {
 
 Status ProductCache::InvalidateRange(uint64_t from, uint64_t* applied_to) {
   while (true) {
-    COMMERCE_ASSIGN_OR_RETURN(auto batch, events_->tail(from + 1, 1000));
+    auto tail = events_->tail(from + 1, 1000);
+    if (tail.status().IsGone()) {
+      // The log was trimmed past every invalidator: what those events changed is unknown.
+      COMMERCE_RETURN_IF_ERROR(InvalidateAll(&from));
+      *applied_to = from;
+      continue;
+    }
+    COMMERCE_ASSIGN_OR_RETURN(auto batch, std::move(tail));
     if (batch.empty()) return Status::OK();
     std::vector<std::string> keys;
     std::vector<std::vector<std::string>> args;
@@ -221,6 +228,50 @@ Status ProductCache::InvalidateRange(uint64_t from, uint64_t* applied_to) {
   }
 }
 
+// Every product at its current version: the script keeps an entry that holds that version and
+// tombstones an older one, so entries the trimmed events made stale go and fresh ones stay. The
+// log's end is read first: what is written after it is read from the log again, and what was
+// written before it is in the versions the scan reads.
+Status ProductCache::InvalidateAll(uint64_t* applied_to) {
+  COMMERCE_ASSIGN_OR_RETURN(uint64_t last, events_->last_seq());
+  std::string begin;
+  while (true) {
+    std::vector<KeyValue> rows;
+    {
+      COMMERCE_ASSIGN_OR_RETURN(auto txn, storage_->read());
+      COMMERCE_ASSIGN_OR_RETURN(rows, txn->scan(products_, begin, "", 1000));
+    }
+    if (rows.empty()) break;
+    std::vector<std::string> keys;
+    std::vector<std::vector<std::string>> args;
+    for (const KeyValue& row : rows) {
+      Product p;
+      // A damaged record: no version to keep, so a tombstone above every version (reads then
+      // go to storage, which refuses it with Corruption) until the ttl ends.
+      const bool whole = DecodeProduct(row.key, row.value, &p).ok();
+      if (!whole) {
+        std::optional<std::string> id = KeyReader(row.key).str();
+        if (!id) continue;
+        p.id = std::move(*id);
+      }
+      keys.push_back(Key(p.id));
+      args.push_back({whole ? std::to_string(p.version) : std::to_string(UINT64_MAX), JitteredTtlMs()});
+    }
+    if (!keys.empty()) {
+      COMMERCE_ASSIGN_OR_RETURN(auto set, redis_->EvalMany(kProductInvalidateScript, keys, args));
+      for (long long s : set) if (s == 1) invalidations_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (rows.size() < 1000) break;
+    begin = rows.back().key + std::string(1, '\0');
+  }
+  COMMERCE_RETURN_IF_ERROR(
+      redis_->Eval(kInvalidatedSeqScript, options_.key_prefix + "invalidated_seq", {std::to_string(last)})
+          .status());
+  *applied_to = last;
+  invalidated_seq_.store(last, std::memory_order_relaxed);
+  return Status::OK();
+}
+
 void ProductCache::InvalidateLoop() {
   bool known = false;
   uint64_t pos = 0;
@@ -248,7 +299,16 @@ void ProductCache::InvalidateLoop() {
         const std::string& s = **cursor;
         std::from_chars(s.data(), s.data() + s.size(), at);
       } else {
+        // Written at once: a process that starts after this one stops learns where this one's
+        // fills begin (without it, it took the log's end as of its own start and skipped the
+        // writes made in between).
         at = start_seq_;
+        auto set = redis_->Eval(kInvalidatedSeqScript, options_.key_prefix + "invalidated_seq",
+                                {std::to_string(at)});
+        if (!set.ok()) {
+          if (stopping(std::chrono::milliseconds(200))) return;
+          continue;
+        }
       }
       pos = std::min(at, *last);
       invalidated_seq_.store(pos, std::memory_order_relaxed);

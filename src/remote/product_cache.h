@@ -106,6 +106,9 @@ class ProductCache {
   void RefreshLoop();
   // Invalidates every product event in (from, to]; OK when all were applied.
   Status InvalidateRange(uint64_t from, uint64_t* applied_to);
+  // After a trim past the invalidators: every product at its current version, up to the log's
+  // end as of the start.
+  Status InvalidateAll(uint64_t* applied_to);
 
   Storage* storage_;
   Table products_;

@@ -126,6 +126,57 @@ TEST_CASE("shared cache: a write made while the invalidator could not reach Redi
   CHECK(cache->get_product("p1")->title == "new");
 }
 
+// The invalidators hold no cursor on the log, so retention may trim past where they got to.
+// The invalidator then read Gone from the log, kept its position and asked again every 100 ms:
+// it never invalidated anything again, and an entry filled before the trimmed write stayed
+// stale until refresh_after (60 s). It now invalidates every product at its current version
+// and goes on from the log's end.
+TEST_CASE("shared cache: a write whose event was trimmed before any invalidator read it is invalidated",
+          "[remote][redis]") {
+  TestService redis("redis-server", RedisArgv);
+  TempDir dir;
+  auto engine = OpenEngine(QuietEngineOptions(dir.sub("e")));
+  REQUIRE(engine->catalog().upsert(PlainProduct("p1", "old")).ok());
+  REQUIRE(engine->catalog().upsert(PlainProduct("p2", "kept")).ok());
+  {
+    auto first = OpenCache(*engine, TestCacheOptions(redis, "t9:"));
+    REQUIRE(first->get_product("p1")->title == "old");  // filled
+    REQUIRE(first->get_product("p2")->title == "kept");
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (first->stats().invalidated_seq < *engine->events().last_seq() &&
+           std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(5ms);
+  }  // no invalidator runs from here
+  auto w = engine->catalog().upsert(PlainProduct("p1", "new"));
+  REQUIRE(w.ok());
+  for (int i = 0; i < 3; ++i) REQUIRE(engine->catalog().upsert(PlainProduct("p3", std::to_string(i))).ok());
+  // Cart expiry's cursor (the engine's own consumer, run_background off here) passed it all.
+  REQUIRE(engine->run_background_once().ok());
+  auto trimmed = engine->events().trim({.max_count = 1});
+  INFO(trimmed.status().ToString());
+  REQUIRE(trimmed.ok());
+  REQUIRE(trimmed->held_by == "");
+  REQUIRE(trimmed->first_seq == *engine->events().last_seq());
+
+  auto second = OpenCache(*engine, TestCacheOptions(redis, "t9:"));
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (second->get_product("p1")->version != w->version && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
+  CHECK(second->get_product("p1")->title == "new");
+  CHECK(second->get_product("p2")->title == "kept");
+  const SharedCacheStats s = second->stats();
+  CHECK(s.invalidated_seq == *engine->events().last_seq());
+  // p2's entry held its current version: kept, a hit; p1's was older: replaced.
+  CHECK(s.hits >= 1);
+  // The log goes on being read after the catch-up.
+  auto later = engine->catalog().upsert(PlainProduct("p2", "later"));
+  REQUIRE(later.ok());
+  until = std::chrono::steady_clock::now() + 5s;
+  while (second->get_product("p2")->version != later->version && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
+  CHECK(second->get_product("p2")->title == "later");
+}
+
 TEST_CASE("shared cache: bad options are refused at open", "[remote][redis]") {
   TempDir dir;
   auto engine = OpenEngine(QuietEngineOptions(dir.sub("e")));
