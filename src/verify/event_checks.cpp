@@ -1,7 +1,8 @@
 // commerce verify: the meta table and the event log.
 //
 // CheckMeta: counters and consumer cursors are 8-byte sequence numbers, the replica id is
-// text, the synonym list decodes, a format mark is one this version writes.
+// text, the synonym list and the merchandising rules decode and their versions are decimal
+// numbers, a format mark is one this version writes.
 // CheckEvents: every event decodes; sequence numbers run without a gap from the first event kept
 // (the horizon, after retention trimmed the older ones: docs/events.md); each type is one of
 // docs/events.md; data is a JSON object; consumer cursors are not ahead of the log. It also
@@ -19,6 +20,7 @@
 #include "engine/store_format.h"
 #include "events/event_log.h"
 #include "order/order_store.h"
+#include "search/rules.h"
 #include "search/synonyms.h"
 #include "verify/check_context.h"
 
@@ -110,6 +112,15 @@ void CheckMeta(CheckContext& c) {
     } else if (*kind == "search.synonyms") {
       auto s = search::Synonyms::Decode(value);
       if (!s.ok()) c.Problem("meta", where, s.status().message());
+    } else if (*kind == "search.rules") {
+      RuleSet set;
+      Status s = search::DecodeRuleSet(value, &set);
+      if (!s.ok()) c.Problem("meta", where, s.message());
+    } else if (*kind == "search.synonyms.version" || *kind == "search.rules.version") {
+      // search_service.cpp writes the sets' versions as decimal text.
+      if (value.empty() || value.size() > 20 ||
+          !std::all_of(value.begin(), value.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+        c.Problem("meta", where, "a version that is not a decimal number");
     } else {
       ++unknown;
     }

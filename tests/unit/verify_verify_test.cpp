@@ -373,3 +373,25 @@ TEST_CASE("verify: the LMDB log is checked as replay reads it, and nothing is cu
     CHECK(st.status().IsCorruption());
   }
 }
+
+TEST_CASE("verify: the synonym list, the merchandising rules and their versions are checked",
+          "[verify][search]") {
+  TempDir dir;
+  {
+    auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
+    REQUIRE(e->search().set_synonym_groups({{.root = "tv", .synonyms = {"television"}}}).ok());
+    REQUIRE(e->search().put_rule({.id = "r1", .query = "tv", .hide = {.brands = {"Acme"}}}).ok());
+    REQUIRE(e->close().ok());
+  }
+  auto sound = MustVerify(dir.path());
+  INFO(sound.ToText());
+  CHECK(sound.ok());
+  CHECK_FALSE(HasNote(sound, "does not know"));  // every meta entry written is one verify reads
+  Damage(dir.path(), "lmdb", [](commerce::Storage& st, commerce::WriteTxn& txn) {
+    COMMERCE_RETURN_IF_ERROR(txn.put(T(st, "meta"), KeyBuilder().str("search.rules").key(), "not a rule set"));
+    return txn.put(T(st, "meta"), KeyBuilder().str("search.rules.version").key(), "x1");
+  });
+  auto r = MustVerify(dir.path());
+  INFO(r.ToText());
+  CHECK(Found(r, "meta", "search.rules") == 2);
+}
