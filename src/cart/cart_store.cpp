@@ -34,18 +34,6 @@ Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_v
   return GetRecord<CartRecord>(view, t.carts, CartKey(cart_id), cart_id, "cart", copy_into_set);
 }
 
-Status WriteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r,
-                       std::string_view previous_customer) {
-  const std::string& customer = r.state.customer_id;
-  if (previous_customer != customer) {
-    if (!previous_customer.empty())
-      COMMERCE_RETURN_IF_ERROR(txn.del(t.customer_carts, CustomerCartKey(previous_customer, r.state.cart_id)));
-    if (!customer.empty())
-      COMMERCE_RETURN_IF_ERROR(txn.put(t.customer_carts, CustomerCartKey(customer, r.state.cart_id), ""));
-  }
-  return txn.put(t.carts, CartKey(r.state.cart_id), EncodeCartRecord(r));
-}
-
 void WriteCartRecord(ChangeSet& changes, const Tables& t, const CartRecord& r,
                      std::string_view previous_customer) {
   const std::string& customer = r.state.customer_id;
@@ -55,12 +43,6 @@ void WriteCartRecord(ChangeSet& changes, const Tables& t, const CartRecord& r,
     if (!customer.empty()) changes.put(t.customer_carts, CustomerCartKey(customer, r.state.cart_id), "");
   }
   changes.put(t.carts, CartKey(r.state.cart_id), EncodeCartRecord(r));
-}
-
-Status DeleteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r) {
-  if (!r.state.customer_id.empty())
-    COMMERCE_RETURN_IF_ERROR(txn.del(t.customer_carts, CustomerCartKey(r.state.customer_id, r.state.cart_id)));
-  return txn.del(t.carts, CartKey(r.state.cart_id));
 }
 
 void DeleteCartRecord(ChangeSet& changes, const Tables& t, const CartRecord& r) {
@@ -132,11 +114,6 @@ std::string CartEventData(const CartRecord& r, CartEventExtra extra) {
 }
 
 }  // namespace
-
-Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
-                       const CartRecord& r, int64_t time_ms, CartEventExtra extra) {
-  return AppendEvent(txn, t.events, type, r.state.cart_id, CartEventData(r, extra), time_ms).status();
-}
 
 void AppendCartEvent(ChangeSet& changes, const Tables& t, std::string_view type,
                      const CartRecord& r, int64_t time_ms, CartEventExtra extra) {

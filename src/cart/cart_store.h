@@ -6,11 +6,10 @@
 // versioned. Index `customer_carts`: (customer id, cart id) -> "" while the cart belongs to
 // the customer. Index `cart_expiry` belongs to the expiry consumer (cart_expiry.cpp).
 //
-// Two ways to write a cart, with the same record, index rows and events: inside a mutation's
-// transaction (WriteTxn: the guest cart at login, expiry), or into a ChangeSet prepared on the
-// caller's thread against a snapshot (the Carts edits, order placement; docs/storage.md,
-// "Checked changes"): the set expects the cart's bytes as read, so a cart written by someone
-// else in between fails the check and the edit is prepared again over the newer cart.
+// Every writer of a cart (the Carts edits, the guest cart at login, expiry, order placement)
+// writes into a ChangeSet prepared against a snapshot (docs/storage.md, "Checked changes"):
+// the set expects the cart's bytes as read, so a cart written by someone else in between
+// fails the check and the write is prepared again over the newer cart.
 //
 // Thread safety: these functions run on the thread of the one transaction or change set
 // they are given.
@@ -49,13 +48,10 @@ Result<CartRecord> ReadCartRecord(ReadView& view, const Tables& t, std::string_v
                                   ChangeSet& changes);
 // Writes the record (overwrite) and keeps `customer_carts` in step with its customer:
 // `previous_customer` is the customer the stored record had ("" for none / new cart).
-Status WriteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r,
-                       std::string_view previous_customer);
 void WriteCartRecord(ChangeSet& changes, const Tables& t, const CartRecord& r,
                      std::string_view previous_customer);
 // Deletes the record and its customer_carts row (the expiry index row, if any, is left to
 // the expiry consumer, which drops rows of carts that no longer exist).
-Status DeleteCartRecord(WriteTxn& txn, const Tables& t, const CartRecord& r);
 void DeleteCartRecord(ChangeSet& changes, const Tables& t, const CartRecord& r);
 
 // The lines a caller sees: live lines sorted by SKU, unit price from the newest live add,
@@ -75,8 +71,6 @@ struct CartEventMember {
   std::variant<std::string_view, int64_t> value;
 };
 using CartEventExtra = std::initializer_list<CartEventMember>;
-Status AppendCartEvent(WriteTxn& txn, const Tables& t, std::string_view type,
-                       const CartRecord& r, int64_t time_ms, CartEventExtra extra = {});
 void AppendCartEvent(ChangeSet& changes, const Tables& t, std::string_view type,
                      const CartRecord& r, int64_t time_ms, CartEventExtra extra = {});
 

@@ -11,8 +11,7 @@
 // product, the cart's currency) fails while preparing: nothing written.
 //
 // Map: create/get/state, then the edits (add, set_quantity, remove, clear), then merge and
-// remove_cart. merge_guest_into_customer (cart_login.cpp) still writes as a mutation: it
-// picks its target by scanning the customer's carts, a read no check covers.
+// remove_cart. merge_guest_into_customer is in cart_login.cpp, expiry in cart_expiry.cpp.
 #include <functional>
 
 #include "commerce/cart.h"

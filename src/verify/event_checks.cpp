@@ -2,7 +2,8 @@
 //
 // CheckMeta: counters and consumer cursors are 8-byte sequence numbers, the replica id is
 // text, the synonym list and the merchandising rules decode and their versions are decimal
-// numbers, a format mark is one this version writes.
+// numbers, a format mark is one this version writes, a login-cart record holds a cart id
+// (cart_login.cpp).
 // CheckEvents: every event decodes; sequence numbers run without a gap from the first event kept
 // (the horizon, after retention trimmed the older ones: docs/events.md); each type is one of
 // docs/events.md; data is a JSON object; consumer cursors are not ahead of the log. It also
@@ -107,6 +108,11 @@ void CheckMeta(CheckContext& c) {
       // An upgrade cut short: it resumes when the store is next opened by an engine.
       c.Note("an upgrade of the " + std::string(r.str().value_or("?")) +
              " records was cut short; it resumes when an engine next opens the store");
+    } else if (*kind == "login-cart") {
+      // cart_login.cpp: the cart a customer's last login made.
+      auto customer = r.str();
+      if (!customer || !r.done() || value.empty() || !IsValidUtf8(value))
+        c.Problem("meta", where, "a login-cart record that does not decode");
     } else if (*kind == "replica") {
       if (value.empty() || !IsValidUtf8(value)) c.Problem("meta", where, "the replica id is not text");
     } else if (*kind == "search.synonyms") {

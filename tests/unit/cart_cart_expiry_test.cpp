@@ -1,7 +1,10 @@
 // Tests of the cart expiry consumer (src/cart/cart_expiry.cpp) on every local driver: carts
 // untouched for the ttl are removed by the background round, not by callers, with a
-// CartExpired event; a touched cart is kept until its own time comes.
+// CartExpired event; a touched cart is kept until its own time comes; a round with nothing due
+// writes nothing; rounds racing edits expire each cart once, as its last write left it.
+#include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -155,4 +158,95 @@ TEST_CASE("expiry: the engine's background thread expires carts by itself", "[ca
     std::this_thread::sleep_for(5ms);
   CHECK(shop.carts().get("a").status().code() == Code::kNotFound);
   CHECK(Subjects(shop.EventsAfter(0), "CartExpired") == std::set<std::string>{"a"});
+}
+
+TEST_CASE("expiry: a round with nothing due writes nothing", "[carts]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  Shop shop(driver, 1h);
+  shop.NewCart("a");
+  shop.Add("a", "MUG", 1);
+  REQUIRE(shop.engine().run_background_once().ok());  // the rows of a's events, the cursors
+  const commerce::StorageStats before = shop.engine().storage().stats();
+  REQUIRE(shop.engine().run_background_once().ok());
+  REQUIRE(shop.engine().run_background_once().ok());
+  const commerce::StorageStats after = shop.engine().storage().stats();
+  // No group commit (and no fsync) per idle round: the batch prepared was empty.
+  CHECK(after.groups == before.groups);
+  CHECK(after.mutations == before.mutations);
+  CHECK(shop.carts().get("a").ok());
+}
+
+namespace {
+
+// The updated_at_ms member of a Cart* event's data.
+int64_t UpdatedAt(const commerce::Event& e) {
+  const std::string member = "\"updated_at_ms\":";
+  auto at = e.data.find(member);
+  REQUIRE(at != std::string::npos);
+  return std::stoll(e.data.substr(at + member.size()));
+}
+
+}  // namespace
+
+TEST_CASE("expiry: rounds racing edits never expire a cart touched after they read it",
+          "[carts][concurrency]") {
+  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  CAPTURE(driver);
+  constexpr auto kTtl = 60ms;
+  Shop shop(driver, kTtl);
+  constexpr int kCarts = 6;
+  const uint64_t seq = shop.LastSeq();
+  for (int i = 0; i < kCarts; ++i) shop.NewCart("c" + std::to_string(i));
+
+  // Editors touch their carts with pauses around the ttl, so that rounds keep finding carts
+  // due in their snapshot that an edit touches before the round's batch is applied.
+  std::atomic<bool> stop{false};
+  std::atomic<int> rounds{0}, round_errors{0}, edit_errors{0};
+  std::thread rounder([&] {
+    while (!stop) {
+      if (!shop.engine().run_background_once().ok()) ++round_errors;
+      ++rounds;
+    }
+  });
+  std::vector<std::thread> editors;
+  for (int i = 0; i < kCarts; ++i)
+    editors.emplace_back([&, i] {
+      const std::string id = "c" + std::to_string(i);
+      for (int n = 0; n < 30; ++n) {
+        std::this_thread::sleep_for(kTtl - 10ms + std::chrono::milliseconds((n * 7 + i * 3) % 20));
+        auto r = shop.carts().add(id, "MUG", 1);
+        if (!r.ok()) {
+          // Expired for real (untouched for the ttl): its edits end there.
+          if (r.status().code() != Code::kNotFound) ++edit_errors;
+          return;
+        }
+      }
+    });
+  for (auto& t : editors) t.join();
+  std::this_thread::sleep_for(kTtl + 20ms);
+  stop = true;
+  rounder.join();
+  REQUIRE(shop.engine().run_background_once().ok());
+  CHECK(round_errors == 0);
+  CHECK(edit_errors == 0);
+  CHECK(rounds > 0);
+
+  // Every cart is gone by now, each expired once, and each expiry deleted the cart as its last
+  // write left it: a round that read it older than an edit since was prepared again.
+  std::map<std::string, int64_t> last_written;
+  std::map<std::string, int> expired;
+  for (const auto& e : shop.EventsAfter(seq)) {
+    if (e.type == "CartCreated" || e.type == "CartUpdated") {
+      last_written[e.subject] = UpdatedAt(e);
+    } else if (e.type == "CartExpired") {
+      CAPTURE(e.subject);
+      ++expired[e.subject];
+      CHECK(UpdatedAt(e) == last_written[e.subject]);
+    }
+  }
+  CHECK(expired.size() == size_t{kCarts});
+  for (const auto& [id, n] : expired) CHECK(n == 1);
+  for (int i = 0; i < kCarts; ++i)
+    CHECK(shop.carts().get("c" + std::to_string(i)).status().code() == Code::kNotFound);
 }
