@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "events/event_log.h"
+#include "events/stock_event.h"
 #include "search/index_schema.h"
 
 namespace commerce::search {
@@ -24,10 +25,6 @@ constexpr auto kIdleWait = std::chrono::seconds(1);
 
 bool IsProductEvent(const std::string& type) {
   return type == "ProductUpserted" || type == "ProductArchived";
-}
-bool IsStockEvent(const std::string& type) {
-  return type == "StockReceived" || type == "StockAdjusted" || type == "StockReserved" ||
-         type == "StockReleased" || type == "StockShipped";
 }
 
 uint32_t DefaultShards() {
@@ -284,7 +281,14 @@ Status Indexer::ApplyBatch(const std::vector<Event>& batch) {
   for (const Event& e : batch) {
     if (IsProductEvent(e.type)) {
       want(e.subject, Work::kFull, e.seq);
-    } else if (IsStockEvent(e.type)) {
+    } else if (IsStockEventType(e.type)) {
+      // A change that leaves its row's available units above zero, as they were before it,
+      // cannot move the product in or out of stock: nothing to index. That is most events of
+      // an order stream (a reservation rarely takes a warehouse's last unit); following each
+      // into the catalog, the inventory and the document was about a quarter of the engine's
+      // samples at 64 callers placing orders (docs/storage.md, "Where a write's time goes").
+      // An event without its counts (written before they were carried) is followed as before.
+      if (auto s = ParseStockEvent(e.type, e.data); s && KeepsStockAvailable(e.type, *s)) continue;
       auto it = sku_owner.find(e.subject);
       if (it == sku_owner.end()) {
         auto p = catalog_->get_by_sku(e.subject);

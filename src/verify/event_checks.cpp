@@ -20,6 +20,7 @@
 #include "common/utf8.h"
 #include "engine/store_format.h"
 #include "events/event_log.h"
+#include "events/stock_event.h"
 #include "order/order_store.h"
 #include "search/rules.h"
 #include "search/synonyms.h"
@@ -37,37 +38,6 @@ std::optional<uint64_t> Sequence(std::string_view v) {
   auto n = r.u64();
   if (!n || !r.done()) return std::nullopt;
   return n;
-}
-
-// A stock event's fields (stock_store.cpp writes them).
-struct StockEvent {
-  std::string sku, warehouse_id, ref;
-  int64_t quantity = 0;  // or delta, for StockAdjusted
-  int64_t on_hand = 0, reserved = 0;
-};
-
-std::optional<StockEvent> ParseStockEvent(const rapidjson::Document& d, bool adjusted) {
-  auto str = [&](const char* k) -> std::optional<std::string> {
-    auto it = d.FindMember(k);
-    if (it == d.MemberEnd() || !it->value.IsString()) return std::nullopt;
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-  };
-  auto num = [&](const char* k) -> std::optional<int64_t> {
-    auto it = d.FindMember(k);
-    if (it == d.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
-    return it->value.GetInt64();
-  };
-  StockEvent e;
-  auto sku = str("sku"), wh = str("warehouse_id");
-  auto q = num(adjusted ? "delta" : "quantity"), on_hand = num("on_hand"), reserved = num("reserved");
-  if (!sku || !wh || !q || !on_hand || !reserved) return std::nullopt;
-  e.sku = std::move(*sku);
-  e.warehouse_id = std::move(*wh);
-  e.ref = str("ref").value_or("");
-  e.quantity = *q;
-  e.on_hand = *on_hand;
-  e.reserved = *reserved;
-  return e;
 }
 
 bool MakesExpiryRow(std::string_view type) {
@@ -165,18 +135,15 @@ void CheckEvents(CheckContext& c) {
     if (MakesExpiryRow(e.type)) f.cart_last_event[e.subject] = e.seq;
     if (e.type.rfind("Stock", 0) != 0) return true;
 
-    auto s = ParseStockEvent(d, e.type == "StockAdjusted");
+    auto s = ParseStockEvent(e.type, d);
     if (!s) {
       c.Problem("events", Where(kEvents, key), "a " + e.type + " event without its counts");
       return true;
     }
     auto& st = f.stock_events[{s->sku, s->warehouse_id}];
     // What the change did to (on_hand, reserved), by type (stock_store.cpp).
-    int64_t d_on_hand = 0, d_reserved = 0;
-    if (e.type == "StockReceived" || e.type == "StockAdjusted") d_on_hand = s->quantity;
-    else if (e.type == "StockReserved") d_reserved = s->quantity;
-    else if (e.type == "StockReleased") d_reserved = -s->quantity;
-    else if (e.type == "StockShipped") d_on_hand = d_reserved = -s->quantity;
+    const StockDelta delta = StockEventDelta(e.type, s->quantity);
+    const int64_t d_on_hand = delta.on_hand, d_reserved = delta.reserved;
     // Without the first event of this stock row in the log, its earlier state is unknown.
     const bool known = st.last_seq != 0 || (f.first_event == 1 && !gap);
     if (known && (st.on_hand + d_on_hand != s->on_hand || st.reserved + d_reserved != s->reserved))

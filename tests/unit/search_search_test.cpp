@@ -228,6 +228,43 @@ TEST_CASE("search: filters on brand, category tree, price, stock and attributes"
   CHECK(Find(*e, {.attributes = {{"colour", "white"}}}).hits.empty());
 }
 
+
+TEST_CASE("search: the in-stock flag follows every change that moves a product in or out of "
+          "stock, and the changes that keep it in stock leave it alone",
+          "[search]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  auto in_stock = [&] {
+    WaitIndexed(*e);
+    return IdSet(Find(*e, {.in_stock = true})).count("p2") == 1;
+  };
+  auto& inv = e->inventory();
+  REQUIRE(inv.upsert_warehouse({"w1", "Main", "us-east", 0, true}).ok());
+  REQUIRE(inv.upsert_warehouse({"w2", "Second", "us-east", 1, true}).ok());
+  CHECK_FALSE(in_stock());
+  REQUIRE(inv.receive("SKU-p2", "w1", 2).ok());  // 0 -> 2 at w1: in
+  CHECK(in_stock());
+  REQUIRE(inv.reserve("SKU-p2", "w1", 1, "hold-a").ok());  // 2 -> 1: stays in, not followed
+  CHECK(in_stock());
+  REQUIRE(inv.receive("SKU-p2", "w2", 3).ok());  // 0 -> 3 at w2
+  CHECK(in_stock());
+  REQUIRE(inv.reserve("SKU-p2", "w1", 1, "hold-b").ok());  // 1 -> 0 at w1; w2 still has 3
+  CHECK(in_stock());
+  REQUIRE(inv.adjust("SKU-p2", "w2", -1, "count").ok());  // 3 -> 2: not followed
+  REQUIRE(inv.adjust("SKU-p2", "w2", -2, "count").ok());  // 2 -> 0: out everywhere
+  CHECK_FALSE(in_stock());
+  REQUIRE(inv.release("SKU-p2", "w1", 1, "hold-a").ok());  // 0 -> 1 at w1: in again
+  CHECK(in_stock());
+  REQUIRE(inv.ship("SKU-p2", "w1", 1, "hold-b").ok());  // reserved and on hand both -1: 1 -> 1
+  CHECK(in_stock());
+  REQUIRE(inv.reserve("SKU-p2", "w1", 1, "hold-c").ok());  // 1 -> 0: out
+  CHECK_FALSE(in_stock());
+  // The same moves within one batch of the indexer: the last state wins.
+  REQUIRE(inv.receive("SKU-p2", "w2", 5).ok());
+  REQUIRE(inv.reserve("SKU-p2", "w2", 2, "hold-d").ok());
+  REQUIRE(inv.adjust("SKU-p2", "w2", -3, "count").ok());
+  CHECK_FALSE(in_stock());
+}
 TEST_CASE("search: facet counts for brand, category and price", "[search]") {
   TempDir dir;
   auto e = Shop(dir);
