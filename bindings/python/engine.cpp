@@ -109,6 +109,8 @@ void BindEngine(py::module_& m) {
                              "Carts.")
       .def_property_readonly("orders", &Engine::orders, py::return_value_policy::reference_internal,
                              "Orders.")
+      .def_property_readonly("promotions", &Engine::promotions, py::return_value_policy::reference_internal,
+                             "Promotions: discount rules and coupon codes.")
       .def_property_readonly("customers", &Engine::customers, py::return_value_policy::reference_internal,
                              "Customers.")
       .def_property_readonly("events", &Engine::events, py::return_value_policy::reference_internal,

@@ -8,6 +8,7 @@
 namespace commerce::python {
 
 void BindWebhooks(py::module_& m);  // webhooks.cpp
+void BindPromotions(py::module_& m);  // promotions.cpp
 
 namespace {
 
@@ -80,6 +81,7 @@ PYBIND11_MODULE(_commerce, m) {
   BindCustomer(m);
   BindCart(m);
   BindOrder(m);
+  BindPromotions(m);
   BindEvents(m);
   BindSearch(m);
   BindPricing(m);

@@ -42,14 +42,29 @@ void BindOrder(py::module_& m) {
       .field("cart_id", &PlaceOrder::cart_id, "A cart whose lines are ordered (it is cleared).")
       .field("lines", &PlaceOrder::lines, "Or explicit OrderLineRequest lines (1..500).")
       .field("shipping_address", &PlaceOrder::shipping_address, "Address; region required.")
-      .field("currency", &PlaceOrder::currency, "Optional; must match the cart's / products'.");
+      .field("currency", &PlaceOrder::currency, "Optional; must match the cart's / products'.")
+      .field("coupon_codes", &PlaceOrder::coupon_codes,
+             "Coupon codes (up to 5, any letter case); each must apply, and its use is counted "
+             "against its limits when the order commits.");
+  Value<LineDiscount>(m, "LineDiscount", "What one promotion took off one line.")
+      .field("promotion_id", &LineDiscount::promotion_id, "The promotion.")
+      .field("amount", &LineDiscount::amount, "Money.");
+  Value<AppliedPromotion>(m, "AppliedPromotion", "A promotion applied to an order or a cart.")
+      .field("promotion_id", &AppliedPromotion::promotion_id, "The promotion.")
+      .field("name", &AppliedPromotion::name, "Its name, for the buyer.")
+      .field("coupon_code", &AppliedPromotion::coupon_code,
+             "The code that unlocked it; '' for an automatic promotion.")
+      .field("amount", &AppliedPromotion::amount, "Money: what it took off the lines in total.")
+      .field("free_shipping", &AppliedPromotion::free_shipping, "It makes the order ship free.");
   Value<OrderLine>(m, "OrderLine", "A line of a placed order, priced from the catalog.")
       .field("sku", &OrderLine::sku, "The SKU.")
       .field("product_id", &OrderLine::product_id, "Its product.")
       .field("title", &OrderLine::title, "The product's title at placement.")
       .field("quantity", &OrderLine::quantity, "Units.")
       .field("unit_price", &OrderLine::unit_price, "Money.")
-      .field("line_total", &OrderLine::line_total, "Money.");
+      .field("line_total", &OrderLine::line_total, "Money: unit_price x quantity, before discounts.")
+      .field("discount", &OrderLine::discount, "Money: what promotions took off this line.")
+      .field("discounts", &OrderLine::discounts, "LineDiscount list, in the order they applied.");
   Value<ShipmentItem>(m, "ShipmentItem", "Units of a SKU in a shipment.")
       .field("sku", &ShipmentItem::sku, "The SKU.")
       .field("quantity", &ShipmentItem::quantity, "Units.");
@@ -75,7 +90,9 @@ void BindOrder(py::module_& m) {
       .field("subtotal", &Order::subtotal, "Money.")
       .field("tax", &Order::tax, "Money.")
       .field("shipping", &Order::shipping, "Money.")
-      .field("total", &Order::total, "Money.")
+      .field("total", &Order::total, "Money: subtotal - discount + tax + shipping.")
+      .field("discount", &Order::discount, "Money: the lines' discounts together.")
+      .field("promotions", &Order::promotions, "AppliedPromotion list, in the order they applied.")
       .field("shipping_address", &Order::shipping_address, "Address.")
       .field("history", &Order::history, "OrderTransition list, oldest first.")
       .field("created_at_ms", &Order::created_at_ms, "Set by the engine.")

@@ -49,7 +49,8 @@ class PythonPricing : public PricingPolicy {
   }
 
   Result<PricingResult> price(const PricingInput& in) const override {
-    Key key{in.currency, in.region, in.country, in.subtotal_minor, in.shipments, in.items};
+    Key key{in.currency, in.region,    in.country,        in.subtotal_minor,
+            in.shipments, in.items, in.discount_minor, in.free_shipping};
     // A thread Python does not know (the storage writer) has no thread state before the
     // GIL is taken for it: that is the wait the memo exists to avoid.
     const bool python_thread = PyGILState_GetThisThreadState() != nullptr;
@@ -104,7 +105,7 @@ class PythonPricing : public PricingPolicy {
   const std::string& name() const { return name_; }
 
  private:
-  using Key = std::tuple<std::string, std::string, std::string, int64_t, size_t, int64_t>;
+  using Key = std::tuple<std::string, std::string, std::string, int64_t, size_t, int64_t, int64_t, bool>;
 
   // REQUIRES: the GIL is held. Every Python error becomes a Status naming the policy.
   Result<PricingResult> Call(const PricingInput& in) const {
@@ -167,7 +168,11 @@ void BindPricing(py::module_& m) {
       .field("country", &PricingInput::country, "The shipping address's country.")
       .field("subtotal_minor", &PricingInput::subtotal_minor, "Sum of the line totals, minor units.")
       .field("shipments", &PricingInput::shipments, "Parcels after allocation.")
-      .field("items", &PricingInput::items, "Units over all lines.");
+      .field("items", &PricingInput::items, "Units over all lines.")
+      .field("discount_minor", &PricingInput::discount_minor,
+             "What promotions took off the lines (subtotal_minor is after it).")
+      .field("free_shipping", &PricingInput::free_shipping,
+             "A promotion makes the order ship free: the engine charges no shipping.");
   Value<PricingResult>(m, "PricingResult", "What a pricing policy answers.")
       .field("tax_minor", &PricingResult::tax_minor, "Tax, minor units (>= 0).")
       .field("shipping_minor", &PricingResult::shipping_minor, "Shipping, minor units (>= 0).");

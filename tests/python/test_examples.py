@@ -23,7 +23,7 @@ def run(name, *args, tmp=None):
 
 
 @pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py",
-                                  "pricing_policy.py", "merchandising.py"])
+                                  "pricing_policy.py", "merchandising.py", "promotions.py"])
 def test_examples_clean_up_and_run_twice(name, tmp_path):
     if name == "sales_report.py":
         pytest.importorskip("pandas")
@@ -54,6 +54,15 @@ def test_sales_report():
     pytest.importorskip("pandas")
     out = run("sales_report.py")
     assert "category" in out and "revenue" in out and "electronics" in out
+
+
+def test_promotions():
+    out = run("promotions.py")
+    assert "applied: 10% off shoes (automatic) -8.00 USD" in out, out
+    assert "applied: Socks: buy 2 get 1 (SOCKS3) -5.00 USD" in out, out
+    assert "cart total 82.00 USD" in out, out
+    assert "discount 13.00 USD" in out and "coupon used 1 time(s)" in out, out
+    assert "refused: coupon_codes[0]: coupon 'SOCKS3' has been used 1 times by customer 'ada'" in out, out
 
 
 def test_order_events():

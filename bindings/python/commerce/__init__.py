@@ -8,7 +8,7 @@
         for hit in engine.search.query("tee").hits:
             print(hit.title, hit.price)
 
-The engines are Engine.catalog, .inventory, .carts, .orders, .customers, .events and
+The engines are Engine.catalog, .inventory, .carts, .orders, .promotions, .customers, .events and
 .search, with the C++ names (include/commerce/*.h). Every call that reaches storage or
 search releases the GIL. Errors raise a subclass of commerce.Error, one per engine code
 (commerce.NotFound is also a KeyError, commerce.InvalidArgument also a ValueError), with the

@@ -15,6 +15,8 @@ _V = TypeVar("_V", bound="_Value")
 __version__: str
 MAX_MONEY_MINOR: int
 MAX_QUANTITY: int
+MAX_PROMOTIONS: int
+MAX_COUPON_CODES: int
 MAX_CART_LINES: int
 MAX_CART_DOTS: int
 MAX_MERGED_CART_DOTS: int
@@ -94,6 +96,16 @@ class OrderStatus(enum.IntEnum):
 
 _ProductStatusLike = Union[ProductStatus, str]
 _OrderStatusLike = Union[OrderStatus, str]
+
+class PromotionAction(enum.IntEnum):
+    PERCENT_OFF_LINES = 0
+    FIXED_OFF_LINES = 1
+    PERCENT_OFF_ORDER = 2
+    FIXED_OFF_ORDER = 3
+    BUY_X_GET_Y = 4
+    FREE_SHIPPING = 5
+
+_PromotionActionLike = Union[PromotionAction, str]
 _MoneyLike = Union[Money, Mapping[str, Any]]
 
 class Variant(_Value):
@@ -295,9 +307,24 @@ class PlaceOrder(_Value):
     lines: list[OrderLineRequest]
     shipping_address: Address
     currency: str
+    coupon_codes: list[str]
     def __init__(self, *, idempotency_key: str = ..., customer_id: str = ..., cart_id: str = ...,
                  lines: Sequence[Union[OrderLineRequest, Mapping[str, Any]]] = ...,
-                 shipping_address: _AddressLike = ..., currency: str = ...) -> None: ...
+                 shipping_address: _AddressLike = ..., currency: str = ...,
+                 coupon_codes: Sequence[str] = ...) -> None: ...
+
+class LineDiscount(_Value):
+    promotion_id: str
+    amount: Money
+    def __init__(self, **fields: Any) -> None: ...
+
+class AppliedPromotion(_Value):
+    promotion_id: str
+    name: str
+    coupon_code: str
+    amount: Money
+    free_shipping: bool
+    def __init__(self, **fields: Any) -> None: ...
 
 class OrderLine(_Value):
     sku: str
@@ -306,6 +333,8 @@ class OrderLine(_Value):
     quantity: int
     unit_price: Money
     line_total: Money
+    discount: Money
+    discounts: list[LineDiscount]
     def __init__(self, **fields: Any) -> None: ...
 
 class ShipmentItem(_Value):
@@ -338,6 +367,8 @@ class Order(_Value):
     tax: Money
     shipping: Money
     total: Money
+    discount: Money
+    promotions: list[AppliedPromotion]
     shipping_address: Address
     history: list[OrderTransition]
     created_at_ms: int
@@ -557,8 +588,11 @@ class PricingInput(_Value):
     subtotal_minor: int
     shipments: int
     items: int
+    discount_minor: int
+    free_shipping: bool
     def __init__(self, *, currency: str = ..., region: str = ..., country: str = ..., subtotal_minor: int = ...,
-                 shipments: int = ..., items: int = ...) -> None: ...
+                 shipments: int = ..., items: int = ..., discount_minor: int = ...,
+                 free_shipping: bool = ...) -> None: ...
 
 class PricingResult(_Value):
     tax_minor: int
@@ -823,13 +857,15 @@ class Orders:
     @overload
     def place(self, *, idempotency_key: str, customer_id: str, cart_id: str = ...,
               lines: Sequence[Union[OrderLineRequest, Mapping[str, Any]]] = ...,
-              shipping_address: _AddressLike = ..., currency: str = ...) -> Order: ...
+              shipping_address: _AddressLike = ..., currency: str = ...,
+              coupon_codes: Sequence[str] = ...) -> Order: ...
     @overload
     def place_or_replay(self, request: Union[PlaceOrder, Mapping[str, Any]]) -> PlacedOrder: ...
     @overload
     def place_or_replay(self, *, idempotency_key: str, customer_id: str, cart_id: str = ...,
                         lines: Sequence[Union[OrderLineRequest, Mapping[str, Any]]] = ...,
-                        shipping_address: _AddressLike = ..., currency: str = ...) -> PlacedOrder: ...
+                        shipping_address: _AddressLike = ..., currency: str = ...,
+                        coupon_codes: Sequence[str] = ...) -> PlacedOrder: ...
     def get(self, order_id: str) -> Order: ...
     def get_by_token(self, order_id: str, access_token: str) -> Order: ...
     def transition(self, order_id: str, to: _OrderStatusLike, note: str = "", restock: bool = False,
@@ -851,6 +887,78 @@ class Orders:
                      customer_id: Optional[str] = None, created_from: Union[int, datetime.datetime, None] = None,
                      created_before: Union[int, datetime.datetime, None] = None, lines: bool = False,
                      money: str = "minor") -> Any: ...
+
+class Promotion(_Value):
+    id: str
+    name: str
+    active: bool
+    currency: str
+    skus: list[str]
+    categories: list[str]
+    customer_ids: list[str]
+    min_subtotal_minor: int
+    min_quantity: int
+    starts_at_ms: int
+    ends_at_ms: int
+    requires_coupon: bool
+    action: PromotionAction
+    percent_bp: int
+    amount_minor: int
+    buy_quantity: int
+    get_quantity: int
+    get_skus: list[str]
+    get_categories: list[str]
+    max_applications: int
+    priority: int
+    exclusive: bool
+    created_at_ms: int
+    updated_at_ms: int
+    version: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class Coupon(_Value):
+    code: str
+    promotion_id: str
+    active: bool
+    usage_limit: int
+    per_customer_limit: int
+    used: int
+    created_at_ms: int
+    updated_at_ms: int
+    version: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class PricedCartLine(_Value):
+    line: CartLine
+    discount: Money
+    discounts: list[LineDiscount]
+    total: Money
+    def __init__(self, **fields: Any) -> None: ...
+
+class PricedCart(_Value):
+    cart: Cart
+    lines: list[PricedCartLine]
+    promotions: list[AppliedPromotion]
+    subtotal: Money
+    discount: Money
+    total: Money
+    free_shipping: bool
+    def __init__(self, **fields: Any) -> None: ...
+
+class Promotions:
+    def create(self, promotion: Union[Promotion, Mapping[str, Any], None] = None, **fields: Any) -> Promotion: ...
+    def update(self, promotion: Union[Promotion, Mapping[str, Any], None] = None, *,
+               if_version: Optional[int] = None, **fields: Any) -> Promotion: ...
+    def get(self, promotion_id: str) -> Promotion: ...
+    def list(self) -> list[Promotion]: ...
+    def create_coupon(self, coupon: Union[Coupon, Mapping[str, Any], None] = None, **fields: Any) -> Coupon: ...
+    def update_coupon(self, coupon: Union[Coupon, Mapping[str, Any], None] = None, *,
+                      if_version: Optional[int] = None, **fields: Any) -> Coupon: ...
+    def get_coupon(self, code: str) -> Coupon: ...
+    def list_coupons(self, promotion_id: str = "") -> list[Coupon]: ...
+    def coupon_uses(self, code: str, customer_id: str) -> int: ...
+    def price_cart(self, cart_id: str, *, customer_id: str = "", coupon_codes: Sequence[str] = ...,
+                   now_ms: int = 0) -> PricedCart: ...
 
 class EventRetention(_Value):
     max_age: datetime.timedelta
@@ -911,6 +1019,8 @@ class Engine:
     def carts(self) -> Carts: ...
     @property
     def orders(self) -> Orders: ...
+    @property
+    def promotions(self) -> Promotions: ...
     @property
     def customers(self) -> Customers: ...
     @property

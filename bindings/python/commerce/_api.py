@@ -29,6 +29,7 @@ from ._commerce import (
     SharedCache,
     SharedCacheOptions,
 )
+from ._commerce import Coupon, Promotion, Promotions
 from ._errors import FailedPrecondition
 from ._values import _convert
 
@@ -328,6 +329,53 @@ def place_or_replay(self, request=None, **fields):
     key returned an order placed before and nothing was written (the HTTP API's
     Idempotent-Replayed: true)."""
     return _place_or_replay(self, _place_request("place_or_replay", request, fields))
+
+
+# --- Promotions --------------------------------------------------------------------------
+
+_promotion_create = Promotions.create
+_promotion_update = Promotions.update
+_coupon_create = Promotions.create_coupon
+_coupon_update = Promotions.update_coupon
+
+
+def _value_of(cls, name, value, fields):
+    if value is None:
+        return cls(**fields)
+    if fields:
+        raise TypeError(name + "() takes a %s or keywords, not both" % cls.__name__)
+    if isinstance(value, dict):
+        return cls.from_dict(value)
+    return value
+
+
+@_method(Promotions, "create")
+def _promotions_create(self, promotion=None, **fields):
+    """Stores a new promotion: create(Promotion(...)), create({...}) or create(name=...,
+    currency=..., action='percent_off_lines', percent_bp=1000, ...). Raises InvalidArgument,
+    AlreadyExists, ResourceExhausted."""
+    return _promotion_create(self, _value_of(Promotion, "create", promotion, fields))
+
+
+@_method(Promotions, "update")
+def _promotions_update(self, promotion=None, *, if_version=None, **fields):
+    """Replaces every field of the promotion promotion.id (a Promotion, a dict or keywords).
+    NotFound; Conflict for a stale if_version."""
+    return _promotion_update(self, _value_of(Promotion, "update", promotion, fields), if_version)
+
+
+@_method(Promotions, "create_coupon")
+def _promotions_create_coupon(self, coupon=None, **fields):
+    """Stores a new coupon code: create_coupon(code='SPRING', promotion_id=..., usage_limit=100,
+    per_customer_limit=1) or a Coupon / dict. Raises InvalidArgument, NotFound, AlreadyExists."""
+    return _coupon_create(self, _value_of(Coupon, "create_coupon", coupon, fields))
+
+
+@_method(Promotions, "update_coupon")
+def _promotions_update_coupon(self, coupon=None, *, if_version=None, **fields):
+    """Changes a coupon's active flag and limits (a Coupon, a dict or keywords with its code and
+    promotion_id). NotFound; Conflict for a stale if_version."""
+    return _coupon_update(self, _value_of(Coupon, "update_coupon", coupon, fields), if_version)
 
 
 @_method(Orders)
