@@ -9,7 +9,7 @@ import pytest
 from conftest import ADDRESS, SOURCE
 
 RANK = {"none": 0, "public": 1, "store": 2, "admin": 3}
-FILL = {"id": "matrix-x", "sku": "MATRIX-SKU", "op": "receive"}
+FILL = {"id": "matrix-x", "sku": "MATRIX-SKU", "op": "receive", "code": "MATRIX-CODE"}
 
 
 def route_table(admin):
@@ -79,6 +79,7 @@ def test_what_a_public_key_may_reach(checker, admin):
         ("POST", "/v1/carts"), ("GET", "/v1/carts/{id}"), ("DELETE", "/v1/carts/{id}"),
         ("POST", "/v1/carts/{id}/lines"), ("DELETE", "/v1/carts/{id}/lines"),
         ("PUT", "/v1/carts/{id}/lines/{sku}"), ("DELETE", "/v1/carts/{id}/lines/{sku}"),
+        ("GET", "/v1/carts/{id}/pricing"),
         ("POST", "/v1/orders"), ("GET", "/v1/orders/{id}"),
     }
 

@@ -226,6 +226,7 @@ void PlaceOrderRoute(ServerState& st, const Request& r, const Params&, Reply rep
   Status s = o.str("customer_id", &req.customer_id, true);
   if (s.ok()) s = o.str("cart_id", &req.cart_id);
   if (s.ok()) s = o.str("currency", &req.currency);
+  if (s.ok()) s = o.str_list("coupon_codes", &req.coupon_codes);
   if (s.ok()) s = o.array("lines", &lines);
   if (s.ok()) s = o.object("shipping_address", &address, true);
   if (s.ok()) s = ReadAddress(*address, "body.shipping_address", &req.shipping_address);

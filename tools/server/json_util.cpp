@@ -349,6 +349,31 @@ void WriteCart(JsonWriter& w, const Cart& c) {
   w.EndObject();
 }
 
+void WriteLineDiscounts(JsonWriter& w, const std::vector<LineDiscount>& ds) {
+  w.StartArray();
+  for (const auto& d : ds) {
+    w.StartObject();
+    w.Key("promotion_id"); Str(w, d.promotion_id);
+    w.Key("amount"); WriteMoney(w, d.amount);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteAppliedPromotions(JsonWriter& w, const std::vector<AppliedPromotion>& ps) {
+  w.StartArray();
+  for (const auto& p : ps) {
+    w.StartObject();
+    w.Key("promotion_id"); Str(w, p.promotion_id);
+    w.Key("name"); Str(w, p.name);
+    w.Key("coupon_code"); Str(w, p.coupon_code);
+    w.Key("amount"); WriteMoney(w, p.amount);
+    w.Key("free_shipping"); w.Bool(p.free_shipping);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void WriteOrder(JsonWriter& w, const Order& o) {
   w.StartObject();
   w.Key("id"); Str(w, o.id);
@@ -367,6 +392,8 @@ void WriteOrder(JsonWriter& w, const Order& o) {
     w.Key("quantity"); w.Int64(l.quantity);
     w.Key("unit_price"); WriteMoney(w, l.unit_price);
     w.Key("line_total"); WriteMoney(w, l.line_total);
+    w.Key("discount"); WriteMoney(w, l.discount);
+    w.Key("discounts"); WriteLineDiscounts(w, l.discounts);
     w.EndObject();
   }
   w.EndArray();
@@ -391,6 +418,8 @@ void WriteOrder(JsonWriter& w, const Order& o) {
   w.Key("tax"); WriteMoney(w, o.tax);
   w.Key("shipping"); WriteMoney(w, o.shipping);
   w.Key("total"); WriteMoney(w, o.total);
+  w.Key("discount"); WriteMoney(w, o.discount);
+  w.Key("promotions"); WriteAppliedPromotions(w, o.promotions);
   w.Key("shipping_address"); WriteAddress(w, o.shipping_address);
   w.Key("history");
   w.StartArray();

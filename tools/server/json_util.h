@@ -81,6 +81,11 @@ void WriteStockLevel(JsonWriter& w, const StockLevel& s);
 void WriteSkuStock(JsonWriter& w, const SkuStock& s);
 void WriteCart(JsonWriter& w, const Cart& c);
 void WriteOrder(JsonWriter& w, const Order& o);
+// The promotions applied to an order or a cart ([{promotion_id, name, coupon_code, amount,
+// free_shipping}]).
+void WriteAppliedPromotions(JsonWriter& w, const std::vector<AppliedPromotion>& ps);
+// What promotions took off one line ([{promotion_id, amount}]).
+void WriteLineDiscounts(JsonWriter& w, const std::vector<LineDiscount>& ds);
 void WriteCustomer(JsonWriter& w, const Customer& c);
 void WriteCategory(JsonWriter& w, const Category& c);
 void WriteEvent(JsonWriter& w, const Event& e);

@@ -44,6 +44,7 @@ const std::vector<Route>& Routes() {
     AddSearchRoutes(&r);
     AddMerchandisingRoutes(&r);
     AddImportJobRoutes(&r);
+    AddPromotionRoutes(&r);
     return r;
   }();
   return routes;

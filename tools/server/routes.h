@@ -122,6 +122,7 @@ void AddOrderRoutes(std::vector<Route>* routes);
 void AddSearchRoutes(std::vector<Route>* routes);
 void AddMerchandisingRoutes(std::vector<Route>* routes);  // synonyms, rules
 void AddImportJobRoutes(std::vector<Route>* routes);
+void AddPromotionRoutes(std::vector<Route>* routes);  // api_promotions.cpp
 
 const std::vector<Route>& Routes();
 // Labels for metrics: "GET /v1/products/{id}" for each route, then "unmatched".
