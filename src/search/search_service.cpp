@@ -17,10 +17,19 @@ namespace {
 constexpr size_t kMaxRefreshQueue = 1000;
 // A reader that the indexer overtook mid-query reopens and runs again this many times.
 constexpr int kModifiedRetries = 3;
-// Remote queries in flight (their callers waiting, or gone past their deadline) beyond which
-// a new one is refused at once: a stalled shard server must not pile up threads without end
-// before its breaker opens.
-constexpr int kMaxRemoteCalls = 256;
+// Remote queries running at once in this process (their callers waiting, or gone past their
+// deadline); more callers wait for one to finish, within their deadline. Each running query
+// holds a reader, and each reader a connection to every shard, which a shard server serves
+// with a forked process of its own: without this bound a burst of searches made as many
+// readers as searches at once (64 connections per shard per instance under wrk's 64 clients;
+// 400 shard-server processes in the fleet), whose queries then crowded the shard servers'
+// cores until they passed search.remote_timeout -- and a shard that answers late counts as
+// failing, so its breaker opened and every search got 503 (docs/scaling.md, "search-varied
+// through HAProxy"). A query is a few ms of a shard server's CPU: queueing here, in front of
+// the shards, costs a caller that much per query ahead of it; queueing on the shard servers
+// cost everyone the timeout. A stalled shard server holds the slots of its queries until
+// Xapian's own timeout on them (remote_timeout), then its breaker opens.
+constexpr int kMaxRemoteCalls = 16;
 
 // Every so often the refresh thread looks whether another process changed the synonyms or
 // the rules (their versions in the store).
@@ -206,10 +215,13 @@ Result<SearchResult> SearchService::RunRemoteWithin(const search::CheckedRequest
   call->request = *c.request;
   const auto deadline = std::chrono::steady_clock::now() + options_.remote_timeout;
   {
-    std::lock_guard<std::mutex> lock(remote_calls_mu_);
-    if (remote_calls_ >= kMaxRemoteCalls)
-      return Status::Unavailable("search: " + std::to_string(remote_calls_) +
-                                 " queries are still waiting on the remote shards; retry later");
+    std::unique_lock<std::mutex> lock(remote_calls_mu_);
+    if (!remote_calls_cv_.wait_until(lock, deadline, [&] { return remote_calls_ < kMaxRemoteCalls; }))
+      return Status::Unavailable(
+          "search: the remote shards are busy (" + std::to_string(remote_calls_) +
+          " queries of this process running on them for " +
+          std::to_string(options_.remote_timeout.count()) +
+          " ms, search.remote_timeout, and more waiting); retry later");
     ++remote_calls_;
   }
   try {

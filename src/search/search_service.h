@@ -152,8 +152,9 @@ class SearchService {
 
   std::atomic<uint64_t> queries_{0};
 
-  // Threads running remote queries, those whose caller gave up included; Stop() waits for
-  // them (they use the readers and the remote shards).
+  // Threads running remote queries, those whose caller gave up included: at most
+  // kMaxRemoteCalls (search_service.cpp), more callers wait on remote_calls_cv_; Stop() waits
+  // for them (they use the readers and the remote shards).
   std::mutex remote_calls_mu_;
   std::condition_variable remote_calls_cv_;
   int remote_calls_ = 0;  // GUARDED_BY(remote_calls_mu_)

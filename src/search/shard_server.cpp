@@ -89,6 +89,17 @@ Status ServeSearchShards(const ShardServerOptions& options) {
         "shard server: this libxapian's RemoteTcpServer is not laid out as in Xapian 1.4 "
         "(src/search/xapian_tcp_server.h); rebuild against the installed libxapian-dev");
   }
+  // Xapian's TcpServer listens with a backlog of 5, and its one thread accepts and forks a
+  // child per connection. An engine opens a connection per reader and shard, and under a
+  // burst of searches several engines open dozens at once: the sixth connection waiting for
+  // accept() had its SYN dropped, the client's SYN retry came only after 1 s, its 500 ms
+  // connect timeout (search.remote_connect_timeout) had passed, and five such failures opened
+  // the server's breaker in every engine -- a busy server looked dead, and each search got 503
+  // (docs/scaling.md, "search-varied through HAProxy"). listen() again on the listening
+  // socket only changes its backlog (Linux caps it at net.core.somaxconn).
+  if (::listen(server->listening_socket(), SOMAXCONN) != 0)
+    return Status::Unavailable(std::string("shard server: cannot raise the listen backlog: ") +
+                               std::strerror(errno));
   Xapian::Registry registry;
   search::FacetSpy prototype(false, false, false);
   registry.register_match_spy(prototype);

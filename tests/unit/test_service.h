@@ -65,6 +65,8 @@ class TestService {
   TestService& operator=(const TestService&) = delete;
 
   int port() const { return port_; }
+  // The process (and its group's id), or -1 after Kill().
+  pid_t pid() const { return pid_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
   // SIGKILL of the process group.
