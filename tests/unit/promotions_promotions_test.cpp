@@ -272,7 +272,7 @@ TEST_CASE("a cart priced with its promotions explained", "[promotions]") {
     CHECK(order->lines[i].discounts == with_code->lines[i].discounts);
 }
 
-TEST_CASE("an order carries its discounts; the pricing hook runs after them", "[promotions]") {
+TEST_CASE("an order carries its discounts, and the pricing hook runs after them", "[promotions]") {
   Shop shop;
   auto& promos = shop.promotions();
   REQUIRE(promos.create(PercentOff("auto-10", 1000)).ok());
@@ -398,7 +398,7 @@ TEST_CASE("coupon limits hold under threads", "[promotions][concurrency]") {
   SECTION("sqlite") { RaceForCoupon("sqlite"); }
 }
 
-TEST_CASE("a guest cannot use a coupon limited per customer; an inactive one is unknown", "[promotions]") {
+TEST_CASE("a guest cannot use a coupon limited per customer, and an inactive one is unknown", "[promotions]") {
   Shop shop;
   auto& promos = shop.promotions();
   Promotion p = PercentOff("p", 1000);
