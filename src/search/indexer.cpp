@@ -118,6 +118,7 @@ Status Indexer::OpenGeneration(const std::string& generation, bool create, uint3
       }
       const std::string seq = s.db->get_metadata(kLastSeqKey);
       s.last_seq = seq.empty() ? 0 : std::stoull(seq);
+      s.stored_seq = s.last_seq;
       if (!create) {
         auto entries = LoadWords(*s.db, words);
         if (!entries.ok()) {
@@ -213,10 +214,11 @@ void Indexer::Loop() {
     const uint64_t gen = notifier_->generation();
     const auto round_start = std::chrono::steady_clock::now();
     Status s = RunOnce();
-    if (s.ok() && commit_every_shard_) s = BeatIfDue();
+    auto wake = std::chrono::steady_clock::now() + kIdleWait;
+    if (s.ok() && commit_every_shard_) s = BeatIfDue(&wake);
     SetError(s);
     if (stop_.load()) break;
-    notifier_->WaitPast(gen, std::chrono::steady_clock::now() + kIdleWait);
+    notifier_->WaitPast(gen, wake);
     auto next = round_start + kMinRoundInterval;
     while (!stop_.load() && std::chrono::steady_clock::now() < next)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -229,20 +231,32 @@ std::string BeatValue() {
 }
 }  // namespace
 
-Status Indexer::BeatIfDue() {
+Status Indexer::BeatIfDue(std::chrono::steady_clock::time_point* wake) {
   std::lock_guard<std::mutex> lock(work_mu_);
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_beat_ < kBeatInterval) return Status::OK();
+  bool deferred = false;
+  for (const auto& s : shards_) deferred = deferred || s.stored_seq < s.last_seq;
+  const auto seq_due = last_commit_ + kSeqCommitInterval;
+  if (now - last_beat_ < kBeatInterval && !(deferred && now >= seq_due)) {
+    *wake = std::min(*wake, last_beat_ + kBeatInterval);
+    if (deferred) *wake = std::min(*wake, seq_due);
+    return Status::OK();
+  }
   try {
     const std::string beat = BeatValue();
     for (auto& s : shards_) {
+      // Only what the shard holds: a shard with no work since its last commit is whole up to
+      // the sequence the batches moved it to.
+      if (s.stored_seq < s.last_seq) s.db->set_metadata(kLastSeqKey, std::to_string(s.last_seq));
       s.db->set_metadata(kBeatKey, beat);
       s.db->commit();
+      s.stored_seq = s.last_seq;
     }
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "beat");
   }
-  last_beat_ = now;
+  last_beat_ = last_commit_ = now;
+  *wake = std::min(*wake, now + kBeatInterval);
   return Status::OK();
 }
 
@@ -321,9 +335,16 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards, WordList& words,
                               uint64_t commit_seq, bool persist_all) {
   const size_t n = shards.size();
   std::vector<Status> results(n);
+  // A remote reader knows the index's sequence only from the shards (commit_every_shard_):
+  // a batch that changes documents commits all of them, so that a product written is
+  // searchable everywhere at once; one that changes none waits for BeatIfDue's next commit.
+  bool any_work = persist_all;
+  for (const auto& w : work) any_work = any_work || !w.empty();
+  const auto now = std::chrono::steady_clock::now();
+  const bool commit_all = commit_every_shard_ && (any_work || now - last_commit_ >= kSeqCommitInterval);
   auto run = [&](size_t s) {
     Shard& shard = shards[s];
-    if (work[s].empty() && !persist_all && !commit_every_shard_) {
+    if (work[s].empty() && !persist_all && !commit_all) {
       // Nothing of this batch is for this shard: it is up to date in memory, and its stored
       // sequence may lag (a restart re-reads those events and routes them elsewhere again)
       // rather than cost a commit and an fsync per shard per batch.
@@ -371,7 +392,7 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards, WordList& words,
         else shard.db->commit();
         in_txn = false;
         new_words.clear();
-        shard.last_seq = commit_seq;
+        shard.last_seq = shard.stored_seq = commit_seq;
       }
     } catch (const Xapian::Error& e) {
       words.Remove(new_words);
@@ -399,6 +420,7 @@ Status Indexer::IndexProducts(std::vector<Shard>& shards, WordList& words,
   run(0);
   for (auto& t : threads) t.join();
 
+  if (commit_all && &shards == &shards_) last_commit_ = now;
   uint64_t applied = UINT64_MAX;
   for (const auto& s : shards) applied = std::min(applied, s.last_seq);
   // Shards that committed keep their progress; a failed one retries from its own seq.

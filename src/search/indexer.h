@@ -57,11 +57,16 @@ class Indexer {
   // per hardware thread, at most 4). A damaged index, or one ahead of the event log (a store
   // restored from an older backup), is replaced by an empty generation filled from the log.
   Status Open(uint32_t shards);
-  // Every batch commits every shard's sequence, touched or not (SearchOptions::
-  // serve_remote): a remote reader learns how far the index is only from the shards.
-  // It also beats (kBeatKey in index_schema.h) at least every kBeatInterval, idle or not.
+  // Every shard's sequence is committed, touched or not (SearchOptions::serve_remote): a
+  // remote reader learns how far the index is only from the shards. A batch that changes
+  // documents commits every shard at once; one that changes none (the stock and order events
+  // of an order stream) commits the sequences at most every kSeqCommitInterval, because each
+  // commit discards the revision remote queries are reading (DatabaseModifiedError): a commit
+  // per 20 ms round failed remote searches under an order load. It also beats (kBeatKey in
+  // index_schema.h) at least every kBeatInterval, idle or not.
   void set_commit_every_shard(bool on) { commit_every_shard_ = on; }
   static constexpr std::chrono::milliseconds kBeatInterval{1000};
+  static constexpr std::chrono::milliseconds kSeqCommitInterval{250};
   void Start();
   void Stop();
 
@@ -82,6 +87,7 @@ class Indexer {
   struct Shard {
     std::unique_ptr<Xapian::WritableDatabase> db;
     uint64_t last_seq = 0;
+    uint64_t stored_seq = 0;    // the sequence in its metadata (behind last_seq while deferred)
     uint64_t word_entries = 0;  // the number of the next word-list entry in its metadata
   };
   // What a batch asks of one product.
@@ -100,8 +106,10 @@ class Indexer {
   Result<bool> InStock(const Product& p);
   uint32_t ShardOf(std::string_view product_id, size_t shards) const;
   void Loop();
-  // Writes and commits a new beat in every shard when the last is kBeatInterval old.
-  Status BeatIfDue();
+  // Writes and commits a new beat in every shard when the last is kBeatInterval old, or the
+  // deferred sequences when the last commit is kSeqCommitInterval old. Sets *wake to when it
+  // is next due.
+  Status BeatIfDue(std::chrono::steady_clock::time_point* wake);
   void SetError(const Status& s);
 
   EventNotifier* notifier_;
@@ -120,6 +128,7 @@ class Indexer {
   std::atomic<uint64_t> rebuilds_after_trim_{0};
   bool commit_every_shard_ = false;  // set before Open
   std::chrono::steady_clock::time_point last_beat_{};  // GUARDED_BY(work_mu_)
+  std::chrono::steady_clock::time_point last_commit_{};  // GUARDED_BY(work_mu_): of every shard
 
   mutable std::mutex state_mu_;
   std::string generation_name_;  // GUARDED_BY(state_mu_): copy of generation_ for readers

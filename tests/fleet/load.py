@@ -69,6 +69,7 @@ class Load:
         self.customer_of = {}        # key -> customer id
         self.carts = {}              # cart id -> {"acked": n, "maybe": n}
         self.errors = defaultdict(int)
+        self.messages = {}           # "http 503" -> the first body answered with it (to tell why)
         self.min_available = None
         self.threads = []
         self.stop_at = None
@@ -151,6 +152,7 @@ class Load:
                 self.unknown.add(key)
                 if code is not None:
                     self.errors[f"http {code}"] += 1
+                    self._note(r)
             if time.time() > deadline or self.stop_flag.is_set() and time.time() > self.stop_at + 30:
                 return
             time.sleep(0.2)
@@ -164,6 +166,7 @@ class Load:
                 return failure_of(None, e)
             if r.status_code != 201:
                 self.errors[f"http {r.status_code}"] += 1
+                self._note(r)
                 return failure_of(r) or f"http {r.status_code}"
             cart = r.json()["id"]
             with self.lock:
@@ -182,6 +185,8 @@ class Load:
                         self.carts[cart]["acked"] += 1
                     elif code is None or code >= 500:
                         self.errors[f"http {code}"] += code is not None
+                        if r is not None:
+                            self._note(r)
                         self.carts[cart]["maybe"] += 1
                         failure = failure or failure_of(r, exc)
                     else:
@@ -198,9 +203,13 @@ class Load:
                 return failure_of(None, e)
             if r.status_code != 200:
                 self.errors[f"http {r.status_code}"] += 1
+                self._note(r)
                 return failure_of(r) or f"http {r.status_code}"
             return None
         self._timed("search", go)
+
+    def _note(self, r):
+        self.messages.setdefault(f"http {r.status_code}", r.text[:300])
 
     def _worker(self, w):
         s = self.fleet.session()
@@ -327,4 +336,5 @@ class Load:
         assert not bad_carts, f"carts that differ from what clients saw: {bad_carts[:10]}"
         return {"acked": len(self.acked), "refused": len(self.refused), "unknown": len(self.unknown),
                 "orders_in_log": len(placed), "hot_reserved": stock["reserved"],
-                "carts": len(self.carts), "errors": dict(self.errors)}
+                "carts": len(self.carts), "errors": dict(self.errors),
+                "messages": dict(self.messages)}

@@ -30,7 +30,7 @@ def test_a_server_instance_killed_under_load():
             assert f["requests"] - f["failed"] > 0, (kind, phases["fault"])
         # ...and once the fleet is whole, nothing fails but the engine's contention answers
         # (503 after its serialization retries, which clients retry; seen without faults too).
-        assert not fleet_failures(phases["after"]), phases["after"]
+        assert not fleet_failures(phases["after"]), (phases["after"], summary["messages"])
     finally:
         fleet.stop()
     fleet.remove()
