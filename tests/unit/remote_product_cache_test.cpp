@@ -273,6 +273,7 @@ TEST_CASE("shared cache: Redis killed under readers, the engine answers from sto
   std::atomic<int> wrong{0}, reads{0};
   std::atomic<int64_t> slowest_us{0};
   std::vector<std::thread> readers;
+  commerce::testing::JoinOnExit join_readers(&stop, &readers);
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&, t] {
       for (int n = t; !stop; ++n) {

@@ -263,6 +263,7 @@ TEST_CASE("shared search results: Redis killed under searches, the index answers
   std::atomic<bool> stop{false};
   std::atomic<int> wrong{0}, searches{0};
   std::vector<std::thread> threads;
+  commerce::testing::JoinOnExit join_threads(&stop, &threads);
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&, t] {
       for (int n = t; !stop; ++n) {

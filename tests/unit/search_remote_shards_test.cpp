@@ -457,6 +457,7 @@ TEST_CASE("engine search over remote shards: replicas, error or partial by polic
   std::atomic<bool> stop{false};
   std::atomic<int> whole{0}, partial{0}, unavailable{0}, wrong{0};
   std::vector<std::thread> threads;
+  commerce::testing::JoinOnExit join_threads(&stop, &threads);
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       while (!stop) {

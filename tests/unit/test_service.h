@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -21,22 +23,34 @@
 
 namespace commerce::testing {
 
-// A port nothing listens on now (the kernel's pick for an ephemeral bind).
+// A port nothing listens on now, below the kernel's ephemeral range. A service's port inside
+// that range can be taken while the service is down by a client's own connect to it: TCP lets
+// a socket whose ephemeral source port equals the port it dials connect to itself. The
+// restarted service then cannot bind (seen as an abort of "Redis killed under readers" under
+// ASan, whose cache keeps dialling the dead Redis).
 inline int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind failed");
+  int low = 32768;
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    if (std::fscanf(f, "%d", &low) != 1) low = 32768;
+    std::fclose(f);
   }
-  ::close(fd);
-  return ntohs(a.sin_port);
+  const int first = 10000, last = std::max(first + 1000, low) - 1;
+  static unsigned next = static_cast<unsigned>(::getpid()) * 7919u;
+  for (int tries = 0; tries < 2000; ++tries) {
+    const int port = first + static_cast<int>(next++ * 2654435761u % static_cast<unsigned>(last - first + 1));
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // as the services bind
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  throw std::runtime_error("no free port below the ephemeral range");
 }
 
 // True when something accepts connections on 127.0.0.1:port.
@@ -51,6 +65,25 @@ inline bool PortAccepts(int port) {
   ::close(fd);
   return ok;
 }
+
+// Stops and joins a test's threads however the test leaves its scope: a REQUIRE, or a
+// service that fails to restart, throws while they run, and a joinable std::thread destroyed
+// then aborts the whole test binary ("terminate called without an active exception").
+class JoinOnExit {
+ public:
+  JoinOnExit(std::atomic<bool>* stop, std::vector<std::thread>* threads) : stop_(stop), threads_(threads) {}
+  ~JoinOnExit() {
+    *stop_ = true;
+    for (auto& t : *threads_)
+      if (t.joinable()) t.join();
+  }
+  JoinOnExit(const JoinOnExit&) = delete;
+  JoinOnExit& operator=(const JoinOnExit&) = delete;
+
+ private:
+  std::atomic<bool>* stop_;
+  std::vector<std::thread>* threads_;
+};
 
 class TestService {
  public:
