@@ -34,6 +34,42 @@
 
 #include "commerce/status.h"
 
+// Durations also from an int of seconds. pybind11's caster takes a timedelta or a float
+// only, so `EventRetention(max_age=5)` or `wait_for(seq, 5)` raised TypeError while 5.0
+// worked, though the docs say "seconds or timedelta". A bool is not a duration; an int past
+// what the type holds is refused as before (TypeError naming the expected type).
+namespace pybind11::detail {
+template <typename Duration>
+class IntSecondsDurationCaster : public duration_caster<Duration> {
+ public:
+  bool load(handle src, bool convert) {
+    if (src && PyLong_Check(src.ptr()) && !PyBool_Check(src.ptr())) {
+      int overflow = 0;
+      const long long s = PyLong_AsLongLongAndOverflow(src.ptr(), &overflow);
+      if (overflow != 0 || (s == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return false;
+      }
+      using Seconds = std::chrono::duration<long double>;
+      const Seconds most = std::chrono::duration_cast<Seconds>(Duration::max());
+      if (static_cast<long double>(s) > most.count() || static_cast<long double>(-s) > most.count())
+        return false;
+      this->value = std::chrono::duration_cast<Duration>(std::chrono::seconds(s));
+      return true;
+    }
+    return duration_caster<Duration>::load(src, convert);
+  }
+};
+template <>
+class type_caster<std::chrono::milliseconds> : public IntSecondsDurationCaster<std::chrono::milliseconds> {};
+template <>
+class type_caster<std::chrono::seconds> : public IntSecondsDurationCaster<std::chrono::seconds> {};
+template <>
+class type_caster<std::chrono::minutes> : public IntSecondsDurationCaster<std::chrono::minutes> {};
+template <>
+class type_caster<std::chrono::hours> : public IntSecondsDurationCaster<std::chrono::hours> {};
+}  // namespace pybind11::detail
+
 namespace commerce::python {
 
 namespace py = pybind11;

@@ -130,6 +130,15 @@ def test_wait_and_follow_see_writes_from_another_thread(lmdb_engine):
     t0 = time.monotonic()
     assert e.events.wait(0, 0.2) == 0  # seconds as a float, or a timedelta
     assert time.monotonic() - t0 >= 0.15
+    # ...or an int of seconds (pybind11 took a timedelta or a float only: TypeError)
+    assert e.events.wait(0, 0) == 0
+    r = commerce.EventRetention(max_age=5)
+    assert r.max_age == datetime.timedelta(seconds=5)
+    r.max_age = 2 * 86400
+    assert r.max_age == datetime.timedelta(days=2)
+    for bad in (True, 10**30):  # a bool is no duration; past what the type holds
+        with pytest.raises(TypeError):
+            r.max_age = bad
     stop = threading.Event()
     seen = []
 

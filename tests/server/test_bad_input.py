@@ -95,6 +95,21 @@ def test_wrong_types_and_unknown_fields_write_nothing(admin, store):
     assert r.status_code == 400 and "lmit" in r.json()["error"]["message"]
     r = store.get("/v1/search", params={"limit": "many"})
     assert r.status_code == 400
+    # a parameter given twice is refused (it took the first, or the last, silently), unless it
+    # is a list
+    for path, params in [("/v1/search", [("q", "x"), ("limit", "5"), ("limit", "1000")]),
+                         ("/v1/search", [("q", "a"), ("q", "b")]),
+                         ("/v1/search", [("attr.color", "red"), ("attr.color", "blue")]),
+                         ("/v1/products", [("cursor", "a"), ("cursor", "b")]),
+                         ("/v1/categories", [("parent", "a"), ("parent", "b")])]:
+        r = store.get(path, params=params)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_ARGUMENT", (path, r.text)
+        assert "given more than once" in r.json()["error"]["message"], r.text
+    r = store.get("/v1/search", params=[("q", "x"), ("brand", "a"), ("brand", "b"), ("facets", "brand"),
+                                        ("facets", "price")])
+    assert r.status_code == 200, r.text
+    r = admin.get("/v1/orders", params=[("status", "placed"), ("status", "paid")])
+    assert r.status_code == 200, r.text
     for bad in ("0", "101", "half", "99999999999"):
         r = store.get("/v1/search", params={"q": "x", "minimum_should_match": bad})
         assert r.status_code == 400 and "minimum_should_match" in r.json()["error"]["message"], r.text

@@ -275,7 +275,7 @@ Response GetOrder(ServerState& st, const Request& r, const Params& p) {
 Response ListOrders(ServerState& st, const Request& r, const Params&) {
   OrderListOptions o;
   OrderFilter f;
-  Status s = OnlyParams(r, {"status", "customer_id", "created_from_ms", "created_before_ms",
+  Status s = OnlyParams(r, {"status*", "customer_id", "created_from_ms", "created_before_ms",
                             "cursor", "limit"});
   if (s.ok()) s = PageOptions(r, &o);
   for (const auto& [k, v] : r.query) {

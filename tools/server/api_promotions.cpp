@@ -259,7 +259,7 @@ Response UpdateCoupon(ServerState& st, const Request& r, const Params& p) {
 
 // GET /v1/carts/{id}/pricing?coupon_code=A&coupon_code=B[&customer_id=]
 Response PriceCart(ServerState& st, const Request& r, const Params& p) {
-  Status s = OnlyParams(r, {"coupon_code", "customer_id"});
+  Status s = OnlyParams(r, {"coupon_code*", "customer_id"});
   CartPricingOptions o;
   for (const auto& [k, v] : r.query) {
     if (!s.ok()) break;

@@ -39,8 +39,8 @@ Status PriceBuckets(const std::string& v, std::vector<int64_t>* out) {
 // GET /v1/search?q=...: every field of SearchRequest as a query parameter.
 Status SearchFromQuery(const Request& r, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(OnlyParams(
-      r, {"q", "brand", "category", "price_min", "price_max", "in_stock", "attr.", "facets",
-          "facet_size", "disjunctive_facets", "price_buckets", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
+      r, {"q", "brand*", "category*", "price_min", "price_max", "in_stock", "attr.", "facets*",
+          "facet_size", "disjunctive_facets*", "price_buckets", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
           "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache", "allow_partial",
           "explain"}));
   for (const auto& [k, v] : r.query) {

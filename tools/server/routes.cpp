@@ -196,10 +196,18 @@ Status QueryBool(const Request& r, std::string_view name, std::optional<bool>* o
 }
 
 Status OnlyParams(const Request& r, std::initializer_list<std::string_view> known) {
-  for (const auto& [k, v] : r.query) {
-    bool ok = false;
-    for (auto n : known) ok = ok || k == n || (n.back() == '.' && k.rfind(n, 0) == 0);
+  for (size_t i = 0; i < r.query.size(); ++i) {
+    const std::string& k = r.query[i].first;
+    bool ok = false, list = false;
+    for (auto n : known) {
+      if (n.back() == '*' && k == n.substr(0, n.size() - 1)) ok = list = true;
+      ok = ok || k == n || (n.back() == '.' && k.rfind(n, 0) == 0);
+    }
     if (!ok) return Status::InvalidArgument("query parameter " + k + ": unknown");
+    if (list) continue;
+    for (size_t j = 0; j < i; ++j)
+      if (r.query[j].first == k)
+        return Status::InvalidArgument("query parameter " + k + ": given more than once; it takes one value");
   }
   return Status::OK();
 }

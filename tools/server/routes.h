@@ -150,7 +150,10 @@ bool IfMatch(const Request& r, std::optional<uint64_t>* version, Response* err);
 Status QueryInt(const Request& r, std::string_view name, int64_t min, int64_t max,
                 std::optional<int64_t>* out);
 Status QueryBool(const Request& r, std::string_view name, std::optional<bool>* out);
-// InvalidArgument for a query parameter not in `known` (a typo is caught, not ignored).
+// InvalidArgument for a query parameter not in `known` (a typo is caught, not ignored), and
+// for one given twice: `?limit=5&limit=1000` took the first, `?q=a&q=b` the last, and a
+// cache or proxy in front may read the other. A name ending in '*' may repeat (a list:
+// "brand*"); one ending in '.' is a prefix (each "attr.color" once).
 Status OnlyParams(const Request& r, std::initializer_list<std::string_view> known);
 // An import's options from its request (?format=jsonl|json|csv, ?currency=, Content-Length):
 // POST /v1/products/import and POST /v1/import-jobs read them alike (api_catalog.cpp).

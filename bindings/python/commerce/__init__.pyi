@@ -9,7 +9,7 @@ import threading
 from typing import IO, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union, overload
 
 _PathLike = Union[str, bytes, os.PathLike]
-_Duration = Union[datetime.timedelta, float]
+_Duration = Union[datetime.timedelta, float, int]  # int and float: seconds
 _V = TypeVar("_V", bound="_Value")
 
 __version__: str
