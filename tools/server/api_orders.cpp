@@ -285,8 +285,8 @@ Response ListOrders(ServerState& st, const Request& r, const Params&) {
       if (parsed.ok()) f.statuses.push_back(*parsed);
       else s = parsed.status().WithContext("status");
     } else if (k == "customer_id") {
-      // An empty or repeated one is a client's mistake, not "any customer" or "the last one".
-      if (v.empty() || !f.customer_id.empty())
+      // An empty one is a client's mistake, not "any customer" (OnlyParams refuses a repeat).
+      if (v.empty())
         s = Status::InvalidArgument("customer_id: one non-empty customer id (leave it out for "
                                     "every customer's orders)");
       f.customer_id = v;

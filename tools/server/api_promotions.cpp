@@ -265,7 +265,7 @@ Response PriceCart(ServerState& st, const Request& r, const Params& p) {
     if (!s.ok()) break;
     if (k == "coupon_code") o.coupon_codes.push_back(v);
     if (k == "customer_id") {
-      if (v.empty() || !o.customer_id.empty())
+      if (v.empty())  // a repeat is refused by OnlyParams
         s = Status::InvalidArgument("customer_id: one non-empty customer id (leave it out for "
                                     "the cart's own customer)");
       o.customer_id = v;
