@@ -1,7 +1,8 @@
-// Tests of the cart expiry consumer (src/cart/cart_expiry.cpp) on every local driver: carts
-// untouched for the ttl are removed by the background round, not by callers, with a
-// CartExpired event; a touched cart is kept until its own time comes; a round with nothing due
-// writes nothing; rounds racing edits expire each cart once, as its last write left it.
+// Tests of the cart expiry consumer (src/cart/cart_expiry.cpp) on every driver (PostgreSQL too
+// when a server is named: ctest's postgres_carts): carts untouched for the ttl are removed by
+// the background round, not by callers, with a CartExpired event; a touched cart is kept until
+// its own time comes; a round with nothing due writes nothing; rounds racing edits expire each
+// cart once, as its last write left it.
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -16,6 +17,7 @@
 #include "commerce/cart.h"
 #include "commerce/engine.h"
 #include "test_dir.h"
+#include "test_engine.h"
 
 namespace {
 
@@ -30,7 +32,7 @@ class Shop {
   Shop(const std::string& driver, std::chrono::milliseconds ttl, bool background = false) {
     commerce::EngineOptions o;
     o.path = dir_.path();
-    o.driver = driver;
+    commerce::testing::UseTestDriver(o, driver, "expiry");
     o.cart_ttl = ttl;
     o.run_background = background;
     o.background_tick = std::chrono::milliseconds(5);
@@ -83,7 +85,7 @@ std::set<std::string> Subjects(const std::vector<commerce::Event>& events, const
 }  // namespace
 
 TEST_CASE("expiry: untouched carts go, a touched cart stays until its own time", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   // The ttl leaves room for a loaded machine between touching b and the round; where the
   // round still ends after b's own time, b's survival is not asserted (its expiry is, later).
@@ -116,7 +118,7 @@ TEST_CASE("expiry: untouched carts go, a touched cart stays until its own time",
 }
 
 TEST_CASE("expiry: nothing is expired by callers, only by the background round", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver, 100ms);
   shop.NewCart("a");
@@ -129,7 +131,7 @@ TEST_CASE("expiry: nothing is expired by callers, only by the background round",
 }
 
 TEST_CASE("expiry: deleted and merged-away carts leave no trouble behind", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver, 20ms);
   const std::string gus = shop.NewCustomer("gus@example.com");
@@ -149,7 +151,7 @@ TEST_CASE("expiry: deleted and merged-away carts leave no trouble behind", "[car
 }
 
 TEST_CASE("expiry: the engine's background thread expires carts by itself", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver, 30ms, /*background=*/true);
   shop.NewCart("a");
@@ -161,7 +163,7 @@ TEST_CASE("expiry: the engine's background thread expires carts by itself", "[ca
 }
 
 TEST_CASE("expiry: a round with nothing due writes nothing", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver, 1h);
   shop.NewCart("a");
@@ -191,7 +193,7 @@ int64_t UpdatedAt(const commerce::Event& e) {
 
 TEST_CASE("expiry: rounds racing edits never expire a cart touched after they read it",
           "[carts][concurrency]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   constexpr auto kTtl = 60ms;
   Shop shop(driver, kTtl);

@@ -1,5 +1,5 @@
 // Tests of the Carts API (src/cart/carts.cpp, src/cart/cart_login.cpp, src/cart/cart_store.cpp)
-// on every local driver: creation, totals, edits, the rejection of bad input with nothing
+// on every driver (PostgreSQL too when a server is named: ctest's postgres_carts): creation, totals, edits, the rejection of bad input with nothing
 // written, merging a copy edited on a device, the guest cart at login, removal, events, and
 // concurrent writers.
 #include <atomic>
@@ -19,6 +19,7 @@
 #include "commerce/engine.h"
 #include "commerce/inventory.h"
 #include "test_dir.h"
+#include "test_engine.h"
 
 namespace {
 
@@ -49,7 +50,7 @@ class Shop {
   explicit Shop(const std::string& driver, std::chrono::milliseconds cart_ttl = std::chrono::hours(1)) {
     EngineOptions o;
     o.path = dir_.path();
-    o.driver = driver;
+    commerce::testing::UseTestDriver(o, driver, "carts");
     o.cart_ttl = cart_ttl;
     o.run_background = false;  // tests run the consumers themselves
     auto e = Engine::open(o);
@@ -153,7 +154,7 @@ void RequireError(const Status& s, Code code, const std::string& needle) {
 }  // namespace
 
 TEST_CASE("carts: create with a given or generated id, and its event", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   const uint64_t seq = shop.LastSeq();
@@ -184,7 +185,7 @@ TEST_CASE("carts: create with a given or generated id, and its event", "[carts]"
 
 TEST_CASE("carts: create rejects a taken id, an unknown currency or customer, writing nothing",
           "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   shop.NewCart("taken");
@@ -212,7 +213,7 @@ TEST_CASE("carts: create rejects a taken id, an unknown currency or customer, wr
 }
 
 TEST_CASE("carts: totals are computed from the lines, sorted by SKU", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   Cart c = shop.NewCart("c1");
@@ -242,7 +243,7 @@ TEST_CASE("carts: totals are computed from the lines, sorted by SKU", "[carts]")
 }
 
 TEST_CASE("carts: set_quantity, remove and clear", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   shop.NewCart("c1");
@@ -287,7 +288,7 @@ TEST_CASE("carts: set_quantity, remove and clear", "[carts]") {
 }
 
 TEST_CASE("carts: bad input is rejected with a clear error and nothing is written", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   shop.NewCart("c1");
@@ -334,7 +335,7 @@ TEST_CASE("carts: bad input is rejected with a clear error and nothing is writte
 }
 
 TEST_CASE("carts: an archived product can still be removed from a cart", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   shop.NewCart("c1");
@@ -348,7 +349,7 @@ TEST_CASE("carts: an archived product can still be removed from a cart", "[carts
 }
 
 TEST_CASE("carts: a copy edited on a device merges back without losing an add", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   shop.NewCart("c1");
@@ -387,7 +388,7 @@ TEST_CASE("carts: a copy edited on a device merges back without losing an add", 
 
 TEST_CASE("carts: merge rejects a state of another cart, currency or shape, writing nothing",
           "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   shop.NewCart("c1");
@@ -423,7 +424,7 @@ TEST_CASE("carts: merge rejects a state of another cart, currency or shape, writ
 }
 
 TEST_CASE("carts: remove_cart deletes the cart and writes CartDeleted", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   shop.NewCart("c1");
@@ -441,7 +442,7 @@ TEST_CASE("carts: remove_cart deletes the cart and writes CartDeleted", "[carts]
 }
 
 TEST_CASE("carts: 8 threads adding to one cart lose no add", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   shop.NewCart("c1");
@@ -467,7 +468,7 @@ TEST_CASE("carts: adds, set_quantity and device merges on one cart at once lose 
   // Cart edits are prepared against snapshots and expect the cart as read: every writer here
   // meets carts written since its snapshot, is prepared again (at last on the writer) and
   // still applies. Nothing fails, and the cart holds exactly what was written.
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   shop.NewCart("c1");
@@ -530,7 +531,7 @@ TEST_CASE("carts: adds, set_quantity and device merges on one cart at once lose 
 // --- The guest cart at login (cart_login.cpp) ----------------------------------------
 
 TEST_CASE("login: guest lines fold into the customer's cart by the documented rule", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   const std::string alice = shop.NewCustomer("alice@example.com");
@@ -568,7 +569,7 @@ TEST_CASE("login: guest lines fold into the customer's cart by the documented ru
 
 TEST_CASE("login: the newest of the customer's carts is the target, none means a new one",
           "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   const std::string bob = shop.NewCustomer("bob@example.com");
@@ -613,7 +614,7 @@ TEST_CASE("login: the newest of the customer's carts is the target, none means a
 }
 
 TEST_CASE("login: the summed quantity is capped", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   const std::string dan = shop.NewCustomer("dan@example.com");
@@ -627,7 +628,7 @@ TEST_CASE("login: the summed quantity is capped", "[carts]") {
 }
 
 TEST_CASE("login: refusals write nothing, not even an empty group", "[carts]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   const std::string erin = shop.NewCustomer("erin@example.com");
@@ -671,7 +672,7 @@ TEST_CASE("login: refusals write nothing, not even an empty group", "[carts]") {
 TEST_CASE("login: 8 logins at once of a customer with no cart make one cart holding every "
           "guest line",
           "[carts][concurrency]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   constexpr int kLogins = 8;
@@ -721,7 +722,7 @@ TEST_CASE("login: 8 logins at once of a customer with no cart make one cart hold
 TEST_CASE("login: logins into a cart that another thread edits lose neither an edit nor a "
           "guest line",
           "[carts][concurrency]") {
-  auto driver = GENERATE(as<std::string>{}, "lmdb", "sqlite");
+  auto driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
   CAPTURE(driver);
   Shop shop(driver);
   const std::string hal = shop.NewCustomer("hal@example.com");

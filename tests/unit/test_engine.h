@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commerce/engine.h"
+#include "pg_test_cluster.h"
 
 namespace commerce::testing {
 
@@ -32,6 +33,17 @@ inline EngineOptions QuietEngineOptions(const std::string& path) {
   o.run_background = false;
   o.search.run_indexer = false;
   return o;
+}
+
+// Points `o` at `driver`; for postgres, at the test server (PgTestUrl) in a schema of its own,
+// so that a suite written for the local drivers runs unchanged on PostgreSQL too
+// (TestStorageDrivers chooses the drivers; ctest's postgres stage runs postgres alone).
+inline void UseTestDriver(EngineOptions& o, const std::string& driver, std::string_view schema_prefix = "") {
+  o.driver = driver;
+  if (driver == "postgres") {
+    o.storage.postgres_url = PgTestUrl();
+    o.storage.postgres_schema = UniquePgSchema(schema_prefix);
+  }
 }
 
 inline std::unique_ptr<Engine> OpenTestEngine(const std::string& path, const std::string& driver) {
