@@ -5,7 +5,9 @@
 // Cases, each at 64 connections (--threads overrides), wrk with 2 threads:
 //   get-product  GET /v1/products/{id} (one product of the sample catalog, a store key);
 //                peer nginx-static: GET /product.json, the very bytes the server answered
-//   search       GET /v1/search?q=...&facets=brand,price (result cache on, as in production)
+//   search       GET /v1/search?q=...&facets=brand,price (result cache on, as in production);
+//                peer in-process: the same request through Search::query from as many threads
+//                as connections, on the in-process peer's store (InProcessShop)
 //   search-varied  (--target only) 1,200 distinct searches picked at random (VariedSearchScript)
 //   place-order  POST /v1/orders, one line of a random stocked SKU, a unique Idempotency-Key
 //                per request (a wrk Lua script), durable before the answer; peer in-process:
@@ -517,6 +519,26 @@ class InProcessShop {
     });
   }
 
+  // The search case's peer: the request the server is sent (q, facets brand and price, 20
+  // hits), through Search::query with the engine's result cache on, as the server's is.
+  TimedRunResult Search(int callers, double seconds) {
+    TimedRunOptions ro;
+    ro.threads = callers;
+    ro.warmup_s = 1;
+    ro.seconds = seconds;
+    return RunTimed(ro, [this](int) -> Op {
+      auto request = std::make_shared<SearchRequest>();
+      request->text = "wireless headphones";
+      request->facets = {"brand", "price"};
+      request->limit = 20;
+      return [this, request](std::string* e) {
+        auto found = engine_->search().query(*request);
+        if (!found.ok()) return *e = found.status().ToString(), false;
+        return true;
+      };
+    });
+  }
+
   ~InProcessShop() {
     if (!engine_) return;
     Status closed = engine_->close();
@@ -645,13 +667,14 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
   // Its own idempotency keys: place-order's would replay (or conflict with) its orders.
   WriteFile(dir + "/order-under.lua", OrderScript(auth, skus, customer, "bench-under"));
 
-  // The place-order case's in-process peer: its own store, loaded now (not while wrk runs).
+  // The place-order and search cases' in-process peer: its own store, loaded now (not while
+  // wrk runs).
   std::unique_ptr<InProcessShop> inproc;
-  if (opt.WantCase("place-order")) {
+  if (opt.WantCase("place-order") || opt.WantCase("search")) {
     Log("http: loading the in-process peer's shop (" + std::to_string(products) + " products)");
     std::string why;
     inproc = std::make_unique<InProcessShop>(work.Fresh("http-in-process"), products, &why);
-    if (!inproc->ok()) Log("http: in-process peer: " + why + ": no peer row for place-order");
+    if (!inproc->ok()) Log("http: in-process peer: " + why + ": no peer row for place-order or search");
   }
 
   std::string base = "http://127.0.0.1:" + std::to_string(port);
@@ -698,15 +721,17 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
       row.add("server_threads", 2);
       row.add("products", products);
       rows.push_back(row);
-      if (std::string(cs.name) == "place-order" && inproc && inproc->ok()) {
-        Log("http: place-order in-process, " + std::to_string(c) + " callers, " + FormatSeconds(seconds));
-        TimedRunResult r = inproc->PlaceOrders(c, seconds);
+      const bool in_process_peer = std::string(cs.name) == "place-order" || std::string(cs.name) == "search";
+      if (in_process_peer && inproc && inproc->ok()) {
+        Log(std::string("http: ") + cs.name + " in-process, " + std::to_string(c) + " callers, " + FormatSeconds(seconds));
+        TimedRunResult r = std::string(cs.name) == "search" ? inproc->Search(c, seconds)
+                                                             : inproc->PlaceOrders(c, seconds);
         Row peer = MakeRow(kSuite, cs.name, "in-process", "lmdb", c, r);
         peer.add("callers", c);
         peer.add("products", products);
         if (r.errors) {
           peer.add("errors", r.errors);
-          Log("http: in-process place-order: " + std::to_string(r.errors) + " failed; first: " + r.first_error);
+          Log(std::string("http: in-process ") + cs.name + ": " + std::to_string(r.errors) + " failed; first: " + r.first_error);
         }
         rows.push_back(peer);
       }
