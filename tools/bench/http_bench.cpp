@@ -51,6 +51,16 @@ constexpr char kSuite[] = "http";
 constexpr char kAdminKey[] = "bench-admin-key-0123456789";
 constexpr char kStoreKey[] = "bench-store-key-0123456789";
 
+// The search case: the request over HTTP, and the same request for the in-process peer.
+constexpr char kSearchPath[] = "/v1/search?q=wireless%20headphones&facets=brand,price&limit=20";
+SearchRequest SearchCaseRequest() {
+  SearchRequest r;
+  r.text = "wireless headphones";
+  r.facets = {"brand", "price"};
+  r.limit = 20;
+  return r;
+}
+
 // The key Http() sends: the suite's own admin key, or COMMERCE_BENCH_KEY with --target.
 std::string g_http_key = kAdminKey;
 
@@ -385,11 +395,10 @@ int RunHttpTargets(const BenchOptions& opt, Reporter& reporter) {
   for (size_t i = 0; i < targets.size(); ++i)
     WriteFile(dir + "/order-" + std::to_string(i) + ".lua",
               OrderScript(auth, skus, customer, "bench-" + targets[i].name));
-  std::string search_path = "/v1/search?q=wireless%20headphones&facets=brand,price&limit=20";
   for (int c : conns) {
     struct Case { const char* name; std::string path; std::string script; };
     std::vector<Case> cases = {{"get-product", product_path, dir + "/get.lua"},
-                               {"search", search_path, dir + "/get.lua"},
+                               {"search", kSearchPath, dir + "/get.lua"},
                                {"search-varied", "/v1/search", dir + "/search-varied.lua"},
                                {"place-order", "/v1/orders", ""}};
     for (const auto& cs : cases) {
@@ -519,20 +528,17 @@ class InProcessShop {
     });
   }
 
-  // The search case's peer: the request the server is sent (q, facets brand and price, 20
-  // hits), through Search::query with the engine's result cache on, as the server's is.
-  TimedRunResult Search(int callers, double seconds) {
+  // The search case's peer: `request` (the one the server is sent) through Search::query,
+  // with the engine's result cache on, as the server's is.
+  TimedRunResult Search(SearchRequest request, int callers, double seconds) {
     TimedRunOptions ro;
     ro.threads = callers;
     ro.warmup_s = 1;
     ro.seconds = seconds;
-    return RunTimed(ro, [this](int) -> Op {
-      auto request = std::make_shared<SearchRequest>();
-      request->text = "wireless headphones";
-      request->facets = {"brand", "price"};
-      request->limit = 20;
-      return [this, request](std::string* e) {
-        auto found = engine_->search().query(*request);
+    auto shared = std::make_shared<const SearchRequest>(std::move(request));
+    return RunTimed(ro, [this, shared](int) -> Op {
+      return [this, shared](std::string* e) {
+        auto found = engine_->search().query(*shared);
         if (!found.ok()) return *e = found.status().ToString(), false;
         return true;
       };
@@ -678,11 +684,10 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
   }
 
   std::string base = "http://127.0.0.1:" + std::to_string(port);
-  std::string search_path = "/v1/search?q=wireless%20headphones&facets=brand,price&limit=20";
   for (int c : conns) {
     struct Case { const char* name; std::string url; std::string script; };
     std::vector<Case> cases = {{"get-product", base + product_path, dir + "/get.lua"},
-                               {"search", base + search_path, dir + "/get.lua"},
+                               {"search", base + kSearchPath, dir + "/get.lua"},
                                {"place-order", base + "/v1/orders", dir + "/order.lua"},
                                {"get-product-under-orders", base + product_path, dir + "/get.lua"}};
     for (const auto& cs : cases) {
@@ -724,7 +729,7 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
       const bool in_process_peer = std::string(cs.name) == "place-order" || std::string(cs.name) == "search";
       if (in_process_peer && inproc && inproc->ok()) {
         Log(std::string("http: ") + cs.name + " in-process, " + std::to_string(c) + " callers, " + FormatSeconds(seconds));
-        TimedRunResult r = std::string(cs.name) == "search" ? inproc->Search(c, seconds)
+        TimedRunResult r = std::string(cs.name) == "search" ? inproc->Search(SearchCaseRequest(), c, seconds)
                                                              : inproc->PlaceOrders(c, seconds);
         Row peer = MakeRow(kSuite, cs.name, "in-process", "lmdb", c, r);
         peer.add("callers", c);
