@@ -39,7 +39,9 @@ void BindSearch(py::module_& m) {
       .field("use_cache", &SearchRequest::use_cache, "False skips the result cache.")
       .field("allow_partial", &SearchRequest::allow_partial,
              "Remote shards: when a shard is down, answer from the others (partial) instead of raising.")
-      .field("explain", &SearchRequest::explain, "Return, per hit, how it got its place (SearchHit.explanation).");
+      .field("explain", &SearchRequest::explain, "Return, per hit, how it got its place (SearchHit.explanation).")
+      .field("now_ms", &SearchRequest::now_ms,
+             "The time rule schedules are read at (ms since the Unix epoch); 0: now.");
   Value<ScoreTerm>(m, "ScoreTerm", "A query term a hit matched and its part of the BM25 weight.")
       .field("term", &ScoreTerm::term, "As indexed: a word, 'Z' + a stem, or a SKU code.")
       .field("wdf", &ScoreTerm::wdf, "Within-document frequency (occurrences x the field's weight).")
@@ -87,6 +89,8 @@ void BindSearch(py::module_& m) {
       .field("partial", &SearchResult::partial, "Remote shards were missing (allow_partial).")
       .field("missing_shards", &SearchResult::missing_shards, "The missing shards' numbers.")
       .field("rules_applied", &SearchResult::rules_applied, "Ids of the merchandising rules that applied.")
+      .field("redirect", &SearchResult::redirect,
+             "An applying rule's redirect URL (the lowest rule id's), or ''; the hits come all the same.")
       .field("rules_version", &SearchResult::rules_version, "The rule set's version it was made under.")
       .field("synonyms_version", &SearchResult::synonyms_version, "The synonym list's version it was made under.");
   Value<SynonymGroup>(m, "SynonymGroup",
@@ -106,7 +110,8 @@ void BindSearch(py::module_& m) {
       .field("product_id", &PinnedProduct::product_id, "The product.")
       .field("position", &PinnedProduct::position, "1..MAX_WINDOW.");
   Value<MerchandisingRule>(m, "MerchandisingRule",
-                           "Pins, hides, boosts or buries products for a query and/or category.")
+                           "Pins, hides, boosts or buries products, or redirects, for a query and/or "
+                           "category, always or within a schedule window.")
       .field("id", &MerchandisingRule::id, "1..64 of A-Z a-z 0-9 _ . -")
       .field("description", &MerchandisingRule::description, "For people.")
       .field("query", &MerchandisingRule::query, "The query condition ('' none).")
@@ -117,6 +122,11 @@ void BindSearch(py::module_& m) {
       .field("boost", &MerchandisingRule::boost, "ProductSelector: ranked above the others.")
       .field("bury", &MerchandisingRule::bury, "ProductSelector: ranked below the others.")
       .field("hide", &MerchandisingRule::hide, "ProductSelector: never shown.")
+      .field("redirect", &MerchandisingRule::redirect,
+             "An absolute http(s) URL (at most MAX_REDIRECT_BYTES) the result carries, or ''.")
+      .field("starts_at_ms", &MerchandisingRule::starts_at_ms,
+             "Applies from this time (ms since the Unix epoch, inclusive); 0: from the start of time.")
+      .field("ends_at_ms", &MerchandisingRule::ends_at_ms, "Applies until this time (exclusive); 0: no end.")
       .field("version", &MerchandisingRule::version, "Set by the engine: the set's version when put.");
   Value<RuleSet>(m, "RuleSet", "The merchandising rules and their version.")
       .field("version", &RuleSet::version, "0: never changed; each put or delete adds one.")
@@ -161,6 +171,7 @@ void BindSearch(py::module_& m) {
   m.attr("MAX_QUERY_CHARS") = kMaxQueryChars;
   m.attr("MAX_QUERY_WORDS") = kMaxQueryWords;
   m.attr("MAX_WINDOW") = kMaxWindow;
+  m.attr("MAX_REDIRECT_BYTES") = kMaxRedirectBytes;
 
   py::class_<Search>(m, "Search",
                      "Product search over the engine's Xapian index (Engine.search). Safe from "

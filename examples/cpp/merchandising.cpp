@@ -1,11 +1,13 @@
 // Merchandising search without a reindex: a one-way synonym, then a rule that pins a product,
 // boosts a brand, buries refurbished stock and hides a recalled item for "tv" searches, and
-// an explained result that says why each hit is where it is (docs/search.md).
+// an explained result that says why each hit is where it is; then a sale rule with a schedule
+// and a redirect, previewed at three times (docs/search.md).
 //   build/bin/example_merchandising /tmp/merch-shop
 #include <commerce/commerce.h>
 
 #include <cstdlib>
 #include <iostream>
+#include <utility>
 
 template <class T>
 T must(commerce::Result<T> r) {
@@ -71,4 +73,21 @@ int main(int argc, char** argv) {
   std::cout << "delete with a stale version: " << stale.status().ToString() << "\n";
   must(search.delete_rule("tv-week", version));
   Show("tv, the rule deleted", must(search.query({.text = "tv"})));
+
+  // A weekend sale put ahead of time: "tv deals" sends shoppers to the sale's page from
+  // Friday 27 November 2026 (UTC) for three days. The hits come all the same; now_ms previews
+  // a search at another time.
+  constexpr int64_t kFriday = 1'795'737'600'000, kDay = 86'400'000;
+  must(search.put_rule({.id = "tv-sale",
+                        .query = "tv deals",
+                        .redirect = "https://shop.example/tv-sale",
+                        .starts_at_ms = kFriday,
+                        .ends_at_ms = kFriday + 3 * kDay}));
+  for (auto [when, at] : {std::pair{"the Thursday before", kFriday - kDay}, {"the Saturday", kFriday + kDay},
+                          {"the Monday after", kFriday + 3 * kDay}}) {
+    auto r = must(search.query({.text = "tv deals", .now_ms = at}));
+    std::cout << "tv deals, " << when << ": " << r.total << " found, redirect "
+              << (r.redirect.empty() ? "none" : r.redirect) << "\n";
+  }
+  must(search.delete_rule("tv-sale"));
 }

@@ -37,6 +37,16 @@ curl -sS -H "$STORE" "$BASE/v1/search?q=tee&limit=1"
 echo
 curl -sS -H "$STORE" "$BASE/v1/search?q=shirt&explain=true&limit=2"
 
+say "a sale put ahead of time: 'shirt sale' redirects to the sale's page from Friday 27 November 2026 (UTC) for three days; now_ms previews the Thursday before and the Saturday (the hits come all the same)"
+curl -sS -H "$ADMIN" -H "$JSON" -X PUT "$BASE/v1/search/rules/shirt-sale" -d '{"query": "shirt sale",
+  "redirect": "https://shop.example/shirt-sale", "starts_at_ms": 1795737600000, "ends_at_ms": 1795996800000}'
+echo
+for at in 1795651200000 1795824000000; do
+  curl -sS -H "$STORE" "$BASE/v1/search?q=shirt+sale&limit=1&now_ms=$at" | sed -E 's/.*"total":([0-9]+).*("redirect":"[^"]*").*/total \1 \2/'
+  echo
+done
+curl -sS -H "$ADMIN" -X DELETE "$BASE/v1/search/rules/shirt-sale"
+
 say "the rules and their version (the ETag); a delete conditional on it, and the synonyms cleared"
 version=$(curl -sS -H "$ADMIN" "$BASE/v1/search/rules" | sed -E 's/^\{"version":([0-9]+).*/\1/')
 curl -sS -H "$ADMIN" -H "If-Match: \"$version\"" -X DELETE "$BASE/v1/search/rules/shirt-week"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Merchandising search without a reindex: a one-way synonym, a rule that pins, boosts, buries
-and hides for "tv" searches, and explained results (docs/search.md).
+and hides for "tv" searches, explained results, and a scheduled rule with a redirect
+(docs/search.md).
 
     PYTHONPATH=build/python /usr/bin/python3 examples/python/merchandising.py [store]
 
@@ -64,6 +65,18 @@ def run(store):
         search.delete_rule("tv-week", expected_version=version)
         search.set_synonym_groups([])
         show("tv, the rule deleted", search.query("tv"))
+
+        # A weekend sale put ahead of time: "tv deals" sends shoppers to the sale's page from
+        # Friday 27 November 2026 (UTC) for three days. The hits come all the same; now_ms
+        # previews a search at another time.
+        friday = 1_795_737_600_000
+        search.put_rule(id="tv-sale", query="tv deals", redirect="https://shop.example/tv-sale",
+                        starts_at_ms=friday, ends_at_ms=friday + 3 * 86_400_000)
+        for when, at in (("the Thursday before", friday - 86_400_000), ("the Saturday", friday + 86_400_000),
+                         ("the Monday after", friday + 3 * 86_400_000)):
+            r = search.query("tv deals", now_ms=at)
+            print("tv deals, %s: %d found, redirect %s" % (when, r.total, r.redirect or "none"))
+        search.delete_rule("tv-sale")
 
 
 def main():

@@ -10,6 +10,9 @@
 //                                    .hide = {.product_ids = {"P-OLD-TV"}}};
 //   auto version = engine->search().put_rule(rule);
 //
+// A rule may also send the shopper elsewhere (redirect) and apply only within a schedule
+// window (starts_at_ms, ends_at_ms).
+//
 // Plain values: no thread-safety concerns of their own.
 #pragma once
 
@@ -58,8 +61,9 @@ struct PinnedProduct {
 };
 
 // A rule applies to a search when its conditions hold: its query (when set) matches the
-// search text by `match`, and the search filters on one of its categories (when set) or one
-// of their sub-categories. At least one condition is required.
+// search text by `match`, the search filters on one of its categories (when set) or one of
+// their sub-categories, and the search's time is within its schedule (when set). A query or a
+// category is required.
 struct MerchandisingRule {
   std::string id;  // 1..64 of [A-Za-z0-9_.-]; put_rule with an existing id replaces that rule
   std::string description;  // for people; not used by the engine
@@ -79,6 +83,20 @@ struct MerchandisingRule {
   ProductSelector boost;
   ProductSelector bury;
   ProductSelector hide;
+  // Where the shopper should go instead of the results (a campaign or category page): an
+  // absolute http:// or https:// URL with a host, printable ASCII (percent-encode the rest),
+  // at most kMaxRedirectBytes. The search still returns its hits; SearchResult::redirect
+  // carries the URL, and when several applying rules have one, the rule with the lowest id
+  // (byte order) gives it.
+  std::string redirect;
+
+  // The rule's schedule: it applies from starts_at_ms (inclusive) until ends_at_ms
+  // (exclusive), in ms since the Unix epoch, as a Promotion's (promotions.h); 0: from the
+  // start of time, no end. The clock is SearchRequest::now_ms, else the system clock. A result
+  // page cached while a rule was outside its window is not served once the window opens or
+  // closes: the caches key pages by the schedule boundaries already passed.
+  int64_t starts_at_ms = 0;
+  int64_t ends_at_ms = 0;
 
   uint64_t version = 0;  // set by the engine: the rule set's version when this rule was put
   bool operator==(const MerchandisingRule&) const = default;
@@ -93,5 +111,7 @@ struct RuleSet {
 inline constexpr size_t kMaxRules = 1000;
 inline constexpr size_t kMaxRulePins = 100;
 inline constexpr size_t kMaxSelectorEntries = 100;
+// The longest MerchandisingRule::redirect, in bytes (what browsers and proxies reliably take).
+inline constexpr size_t kMaxRedirectBytes = 2048;
 
 }  // namespace commerce

@@ -94,6 +94,11 @@ struct SearchRequest {
   // Return, per hit, how its place was made (SearchHit::explanation): for tuning and for the
   // console. Costs a few small index reads per hit.
   bool explain = false;
+  // The time merchandising rules' schedules are read at (MerchandisingRule::starts_at_ms), ms
+  // since the Unix epoch; 0: now, by the system clock. For previews ("what will shoppers see
+  // on Friday?") and tests; not part of the result cache's key, only which schedule
+  // boundaries it has passed is.
+  int64_t now_ms = 0;
 };
 
 inline constexpr size_t kMaxQueryChars = 500;
@@ -182,6 +187,10 @@ struct SearchResult {
   // The merchandising rules that applied (their ids), and the versions of the rule set and
   // the synonym list this result was made under (merchandising.h).
   std::vector<std::string> rules_applied;
+  // An applying rule's redirect URL ("" when none does): the lowest rule id's of those that
+  // have one. The hits are returned all the same; sending the shopper there is the caller's
+  // choice.
+  std::string redirect;
   uint64_t rules_version = 0;
   uint64_t synonyms_version = 0;
 };

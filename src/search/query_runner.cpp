@@ -434,6 +434,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
   SearchResult out;
   out.index_seq = reader.index_seq;
   out.rules_applied = rules.ids;
+  out.redirect = rules.redirect;
   std::vector<SearchHit> ranked;
   // (No MSet::fetch(): in Xapian 1.4.22 it crashes for a page that does not start at 0,
   // and it only helps remote databases.)
@@ -584,7 +585,7 @@ Result<SearchResult> RunQuery(Reader& reader, const CheckedRequest& request,
   if (lost) *lost = false;
   try {
     // The rules apply by the text as typed (a shopper's query), whatever correction runs.
-    auto r = Run(reader, request, synonyms, rules.Apply(*request.request), words, names);
+    auto r = Run(reader, request, synonyms, rules.Apply(*request.request, request.now_ms), words, names);
     if (r.ok()) r->rules_version = rules.version();
     return r;
   } catch (const Xapian::DatabaseModifiedError& e) {

@@ -41,7 +41,8 @@ namespace search {
 namespace {
 
 // 2: hits' explanations; the rules applied, the rules' and synonyms' versions.
-constexpr uint32_t kPageVersion = 2;
+// 3: the applying rules' redirect.
+constexpr uint32_t kPageVersion = 3;
 
 struct Page {
   uint32_t version = kPageVersion;
@@ -56,7 +57,8 @@ struct Page {
                                std::to_string(kPageVersion));
     SearchResult& r = *result;
     ar(key, r.hits, r.total, r.total_exact, r.facets, r.corrected_query, r.used_correction,
-       r.relaxed, r.index_seq, r.rules_applied, r.rules_version, r.synonyms_version);
+       r.relaxed, r.index_seq, r.rules_applied, r.rules_version, r.synonyms_version,
+       r.redirect);
   }
 };
 

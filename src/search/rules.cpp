@@ -24,9 +24,11 @@ void serialize(Archive& ar, PinnedProduct& p, std::uint32_t /*version*/) {
 }
 
 template <class Archive>
-void serialize(Archive& ar, MerchandisingRule& r, std::uint32_t /*version*/) {
+void serialize(Archive& ar, MerchandisingRule& r, std::uint32_t version) {
   ar(r.id, r.description, r.query, r.match, r.categories, r.enabled, r.pins, r.boost, r.bury,
      r.hide, r.version);
+  // 2: redirect and schedule. A record of version 1 reads as no redirect, always applying.
+  if (version >= 2) ar(r.redirect, r.starts_at_ms, r.ends_at_ms);
 }
 
 template <class Archive>
@@ -38,7 +40,7 @@ void serialize(Archive& ar, RuleSet& s, std::uint32_t /*version*/) {
 
 CEREAL_CLASS_VERSION(commerce::ProductSelector, 1);
 CEREAL_CLASS_VERSION(commerce::PinnedProduct, 1);
-CEREAL_CLASS_VERSION(commerce::MerchandisingRule, 1);
+CEREAL_CLASS_VERSION(commerce::MerchandisingRule, 2);
 CEREAL_CLASS_VERSION(commerce::RuleSet, 1);
 
 namespace commerce::search {
@@ -101,6 +103,31 @@ bool Under(std::string_view requested, std::string_view rule) {
           requested[rule.size()] == '/');
 }
 
+// What a redirect may be: an absolute http(s) URL with a host, printable ASCII without
+// spaces (browsers need the rest percent-encoded anyway), short enough for every hop.
+Status CheckRedirect(std::string_view url) {
+  if (url.size() > kMaxRedirectBytes)
+    return Status::InvalidArgument("redirect: longer than " + std::to_string(kMaxRedirectBytes) +
+                                   " bytes");
+  for (char c : url)
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+      return Status::InvalidArgument(
+          "redirect: holds a space, a control or a non-ASCII character (percent-encode it)");
+  std::string lower(url.substr(0, std::min<size_t>(url.size(), 8)));
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t rest = 0;
+  if (lower.rfind("https://", 0) == 0) rest = 8;
+  else if (lower.rfind("http://", 0) == 0) rest = 7;
+  else
+    return Status::InvalidArgument("redirect: '" + std::string(url.substr(0, 40)) +
+                                   "' is not an absolute http:// or https:// URL");
+  const size_t host_end = url.find_first_of("/?#", rest);
+  const std::string_view host = url.substr(rest, host_end == std::string_view::npos ? std::string_view::npos : host_end - rest);
+  if (host.empty() || host.front() == ':' || host.front() == '@')
+    return Status::InvalidArgument("redirect: '" + std::string(url.substr(0, 40)) + "' has no host");
+  return Status::OK();
+}
+
 bool ContainsRun(const std::vector<std::string>& text, const std::vector<std::string>& run) {
   if (run.empty() || run.size() > text.size()) return false;
   return std::search(text.begin(), text.end(), run.begin(), run.end()) != text.end();
@@ -155,8 +182,17 @@ Result<MerchandisingRule> CheckRule(const MerchandisingRule& in) {
   COMMERCE_RETURN_IF_ERROR(CheckSelector("boost", &r.boost));
   COMMERCE_RETURN_IF_ERROR(CheckSelector("bury", &r.bury));
   COMMERCE_RETURN_IF_ERROR(CheckSelector("hide", &r.hide));
-  if (r.pins.empty() && r.boost.empty() && r.bury.empty() && r.hide.empty())
-    return Status::InvalidArgument("pins, boost, bury, hide: the rule changes nothing");
+  r.redirect = Trim(r.redirect);
+  if (!r.redirect.empty()) COMMERCE_RETURN_IF_ERROR(CheckRedirect(r.redirect));
+  // As a promotion's window (promotion_validation.cpp): 0 is open, an end is after the start.
+  if (r.starts_at_ms < 0)
+    return Status::InvalidArgument("starts_at_ms: " + std::to_string(r.starts_at_ms) + " is negative");
+  if (r.ends_at_ms < 0)
+    return Status::InvalidArgument("ends_at_ms: " + std::to_string(r.ends_at_ms) + " is negative");
+  if (r.ends_at_ms > 0 && r.ends_at_ms <= r.starts_at_ms)
+    return Status::InvalidArgument("ends_at_ms: must be after starts_at_ms");
+  if (r.pins.empty() && r.boost.empty() && r.bury.empty() && r.hide.empty() && r.redirect.empty())
+    return Status::InvalidArgument("pins, boost, bury, hide, redirect: the rule changes nothing");
   r.version = 0;
   return r;
 }
@@ -195,10 +231,28 @@ bool HasAnyTerm(const Xapian::Document& doc, const std::vector<std::string>& ter
 Rules::Rules(RuleSet set) : set_(std::move(set)) {
   std::sort(set_.rules.begin(), set_.rules.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
-  for (const auto& r : set_.rules) query_words_.push_back(Words(r.query));
+  for (const auto& r : set_.rules) {
+    query_words_.push_back(Words(r.query));
+    if (!r.enabled) continue;
+    if (r.starts_at_ms > 0) boundaries_.push_back(r.starts_at_ms);
+    if (r.ends_at_ms > 0) boundaries_.push_back(r.ends_at_ms);
+  }
+  std::sort(boundaries_.begin(), boundaries_.end());
+  boundaries_.erase(std::unique(boundaries_.begin(), boundaries_.end()), boundaries_.end());
 }
 
-AppliedRules Rules::Apply(const SearchRequest& request) const {
+size_t Rules::BoundariesPassed(int64_t now_ms) const {
+  return static_cast<size_t>(std::upper_bound(boundaries_.begin(), boundaries_.end(), now_ms) -
+                             boundaries_.begin());
+}
+
+std::string Rules::CacheKeySuffix(int64_t now_ms) const {
+  std::string out = "|rules:" + std::to_string(set_.version);
+  if (!boundaries_.empty()) out += "@" + std::to_string(BoundariesPassed(now_ms));
+  return out;
+}
+
+AppliedRules Rules::Apply(const SearchRequest& request, int64_t now_ms) const {
   AppliedRules out;
   if (set_.rules.empty()) return out;
   const std::vector<std::string> text = Words(request.text);
@@ -206,6 +260,8 @@ AppliedRules Rules::Apply(const SearchRequest& request) const {
   for (size_t i = 0; i < set_.rules.size(); ++i) {
     const MerchandisingRule& r = set_.rules[i];
     if (!r.enabled) continue;
+    if (r.starts_at_ms > 0 && now_ms < r.starts_at_ms) continue;
+    if (r.ends_at_ms > 0 && now_ms >= r.ends_at_ms) continue;
     const auto& words = query_words_[i];
     if (!words.empty() && !(r.match == "exact" ? text == words : ContainsRun(text, words))) continue;
     if (!r.categories.empty()) {
@@ -215,6 +271,7 @@ AppliedRules Rules::Apply(const SearchRequest& request) const {
       if (!any) continue;
     }
     out.ids.push_back(r.id);
+    if (out.redirect.empty()) out.redirect = r.redirect;  // rules go by id: the lowest's wins
     for (const auto& p : r.pins)  // a product pinned by two rules: the first rule (by id) places it
       if (pinned.insert(p.product_id).second) out.pins.push_back({p.product_id, p.position, r.id});
     for (auto& t : SelectorTerms(r.hide)) out.hide_terms.push_back(std::move(t));

@@ -50,6 +50,7 @@ struct AppliedRules {
   std::vector<Pin> pins;         // by position, then rule id; each product once
   std::vector<std::string> hide_terms;
   std::vector<Tier> boosts, buries;
+  std::string redirect;  // the first applying rule's (by id) that has one
   bool empty() const { return ids.empty(); }
   bool tiers() const { return !boosts.empty() || !buries.empty(); }
 };
@@ -60,12 +61,22 @@ class Rules {
   explicit Rules(RuleSet set);
   uint64_t version() const { return set_.version; }
   const RuleSet& set() const { return set_; }
-  // The enabled rules whose conditions the request meets (merchandising.h).
-  AppliedRules Apply(const SearchRequest& request) const;
+  // The enabled rules whose conditions the request meets at `now_ms` (merchandising.h).
+  AppliedRules Apply(const SearchRequest& request, int64_t now_ms) const;
+
+  // How many schedule boundaries (an enabled rule's start or end) are at or before `now_ms`:
+  // between two boundaries the same rules are in their windows, so this and the set's
+  // version name what the rules ask of any request.
+  size_t BoundariesPassed(int64_t now_ms) const;
+  // For the keys of cached pages: the set's version, and the boundaries passed when any rule
+  // has a schedule. A page made before a boundary has another key than one asked for after
+  // it, so no cache serves a page across a rule's start or end.
+  std::string CacheKeySuffix(int64_t now_ms) const;
 
  private:
   RuleSet set_;
   std::vector<std::vector<std::string>> query_words_;  // per rule
+  std::vector<int64_t> boundaries_;                    // ascending, distinct
 };
 
 }  // namespace commerce::search

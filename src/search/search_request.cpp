@@ -1,6 +1,7 @@
 #include "search/search_request.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/utf8.h"
 
@@ -121,6 +122,11 @@ Result<CheckedRequest> CheckRequest(const SearchRequest& r) {
       return Bad("price_buckets", "bounds must ascend (" + std::to_string(r.price_buckets[i - 1]) +
                                       " then " + std::to_string(r.price_buckets[i]) + ")");
   }
+  if (r.now_ms < 0) return Bad("now_ms", "must not be negative (ms since the Unix epoch; 0: now)");
+  c.now_ms = r.now_ms > 0 ? r.now_ms
+                          : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
   if (!IsValidUtf8(r.sort))
     return Bad("sort", "must be UTF-8 text (relevance, popularity, price_asc, price_desc, newest)");
   if (r.sort.empty()) c.sort = c.has_text ? SortBy::kRelevance : SortBy::kPopularity;

@@ -20,13 +20,17 @@ struct CheckedRequest {
   // their own without that filter.
   bool own_brand = false, own_category = false, own_price = false;
   bool has_text = false;  // text holds a word (not only spaces and punctuation)
+  // The time rule schedules are read at: request->now_ms, or the system clock's when 0
+  // (read once here, so that a request's cache key and its rules agree).
+  int64_t now_ms = 0;
 };
 
 // InvalidArgument naming the field for every way a request can be wrong (see search.h).
 Result<CheckedRequest> CheckRequest(const SearchRequest& r);
 
 // Equal for requests that must give equal results: everything but the cache and freshness
-// controls, with list filters order-insensitive.
+// controls and now_ms (whose effect the rules' CacheKeySuffix names), with list filters
+// order-insensitive.
 std::string CacheKey(const SearchRequest& r);
 
 }  // namespace commerce::search

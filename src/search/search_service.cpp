@@ -213,6 +213,7 @@ Result<SearchResult> SearchService::RunRemoteWithin(const search::CheckedRequest
   };
   auto call = std::make_shared<Call>();
   call->request = *c.request;
+  call->request.now_ms = c.now_ms;  // the clock the caller's cache key was made at
   const auto deadline = std::chrono::steady_clock::now() + options_.remote_timeout;
   {
     std::unique_lock<std::mutex> lock(remote_calls_mu_);
@@ -260,7 +261,7 @@ Result<SearchResult> SearchService::RunRemote(const search::CheckedRequest& c) {
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire(c.request->min_index_seq));
   // A whole page another process computed at this reader's sequence answers even while a
   // shard is missing here.
-  const SharedLookup shared = SharedFor(*c.request, m);
+  const SharedLookup shared = SharedFor(c, m);
   if (auto page = shared.Get(reader->index_seq, c.request->min_index_seq)) return std::move(*page);
   queries_.fetch_add(1, std::memory_order_relaxed);
   const auto words = remote_->words();
@@ -288,7 +289,7 @@ Result<SearchResult> SearchService::RunUncached(const search::CheckedRequest& c)
   if (remote_) return RunRemoteWithin(c);
   const Merchandising m = Current();
   COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
-  const SharedLookup shared = SharedFor(*c.request, m);
+  const SharedLookup shared = SharedFor(c, m);
   if (auto page = shared.Get(reader->index_seq, c.request->min_index_seq)) return std::move(*page);
   queries_.fetch_add(1, std::memory_order_relaxed);
   auto words = indexer_.words();
@@ -339,19 +340,20 @@ void SearchService::ClearSharedResults(const search::SharedResults* tier) {
   if (shared_.get() == tier) shared_.reset();
 }
 
-SearchService::SharedLookup SearchService::SharedFor(const SearchRequest& request,
+SearchService::SharedLookup SearchService::SharedFor(const search::CheckedRequest& c,
                                                      const Merchandising& m) const {
   SharedLookup out;
-  if (!request.use_cache) return out;
+  if (!c.request->use_cache) return out;
   {
     std::lock_guard<std::mutex> lock(shared_mu_);
     out.tier = shared_;
   }
   if (!out.tier) return out;
   // The versions of what shapes a page beside the index: a page made under other synonyms or
-  // rules (another process's, not yet reloaded, or from before a change) is another key.
-  out.key = search::CacheKey(request) + "|synonyms:" + std::to_string(m.synonyms_version) +
-            "|rules:" + std::to_string(m.rules->version());
+  // rules (another process's, not yet reloaded, or from before a change), or before or after
+  // one of the rules' schedule boundaries, is another key.
+  out.key = search::CacheKey(*c.request) + "|synonyms:" + std::to_string(m.synonyms_version) +
+            m.rules->CacheKeySuffix(c.now_ms);
   return out;
 }
 
@@ -369,7 +371,10 @@ Result<SearchResult> SearchService::Query(const SearchRequest& request) {
   if (request.min_index_seq > 0)
     COMMERCE_RETURN_IF_ERROR(WaitFor(request.min_index_seq, request.wait_timeout));
   if (!request.use_cache || options_.cache_entries == 0) return RunUncached(checked);
-  const std::string key = search::CacheKey(request);
+  // Pages are cleared at a rule change, but not when a rule's schedule starts or ends: the
+  // boundaries passed are part of the key (a page cached before a rule starts is another
+  // key than the one asked for after).
+  const std::string key = search::CacheKey(request) + Current().rules->CacheKeySuffix(checked.now_ms);
   return cache_.Get(
       key, request.min_index_seq, [&] { return RunUncached(checked); },
       [&] {
@@ -379,6 +384,7 @@ Result<SearchResult> SearchService::Query(const SearchRequest& request) {
           return;
         }
         refresh_queue_.emplace_back(key, request);
+        refresh_queue_.back().second.now_ms = checked.now_ms;  // the key's clock, not the refresh's
         refresh_cv_.notify_one();
       });
 }

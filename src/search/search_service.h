@@ -93,7 +93,7 @@ class SearchService {
     std::optional<SearchResult> Get(uint64_t seq, uint64_t min_seq) const;
     void Put(const Result<SearchResult>& r) const;
   };
-  SharedLookup SharedFor(const SearchRequest& request, const Merchandising& m) const;
+  SharedLookup SharedFor(const search::CheckedRequest& c, const Merchandising& m) const;
   Result<SearchResult> RunUncached(const search::CheckedRequest& c);
   // Over remote shards: RunRemote on a thread of its own, waited for until the deadline
   // (options_.remote_timeout). A shard server that stops answering on an open connection

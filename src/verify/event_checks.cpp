@@ -92,6 +92,11 @@ void CheckMeta(CheckContext& c) {
       RuleSet set;
       Status s = search::DecodeRuleSet(value, &set);
       if (!s.ok()) c.Problem("meta", where, s.message());
+      // Each rule as put_rule would take it (a schedule window, a redirect URL): a record
+      // written around the checks, or by a build whose checks were looser, is named here.
+      for (const auto& rule : set.rules)
+        if (auto checked = search::CheckRule(rule); !checked.ok())
+          c.Problem("meta", where, "rule '" + rule.id + "': " + checked.status().message());
     } else if (*kind == "search.synonyms.version" || *kind == "search.rules.version") {
       // search_service.cpp writes the sets' versions as decimal text.
       if (value.empty() || value.size() > 20 ||

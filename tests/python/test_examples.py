@@ -48,6 +48,12 @@ def test_merchandising():
     assert merch[1].split()[0] == "tv-3" and "[boosted by tv-week" in merch[1], out
     assert "tv-5" not in "\n".join(merch[:6]) and "[buried by tv-week" in out, out
     assert "delete with a stale version:" in out and "television (a one-way synonym): 6 found" in out, out
+    # the scheduled redirect: only within its window, the hits returned all the same
+    sale = [l for l in lines if l.startswith("tv deals, ")]
+    assert len(sale) == 3, out
+    assert sale[0].endswith("redirect none") and sale[2].endswith("redirect none"), out
+    assert sale[1].endswith("redirect https://shop.example/tv-sale"), out
+    assert all(int(l.split(": ")[1].split()[0]) > 0 for l in sale), out
 
 
 def test_sales_report():

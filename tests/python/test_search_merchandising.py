@@ -93,3 +93,52 @@ def test_bad_rules_raise_invalid_argument(shop, fields, says):
     with pytest.raises(ValueError):
         shop.search.put_rule(**fields)
     assert shop.search.rules().version == 0
+
+
+def test_rule_schedule_and_redirect(shop):
+    s = shop.search
+    start, end = 1_900_000_000_000, 1_900_000_060_000
+    v = s.put_rule(id="audio-sale", query="headphones", redirect="https://shop.example/audio-sale",
+                   hide={"product_ids": ["h2"]}, starts_at_ms=start, ends_at_ms=end)
+    got = s.rules().rules[0]
+    assert (got.redirect, got.starts_at_ms, got.ends_at_ms) == ("https://shop.example/audio-sale", start, end)
+    assert got.to_dict()["starts_at_ms"] == start
+    # Before the window (and now, by the system clock): nothing applies, no redirect.
+    before = s.query("headphones", now_ms=start - 1)
+    assert before.redirect == "" and before.rules_applied == [] and "h2" in ids(before)
+    assert s.query("headphones").redirect == ""
+    # Within it: the redirect comes with the hits; through the cache too.
+    within = s.query("headphones", now_ms=start)
+    assert not within.from_cache
+    assert within.redirect == "https://shop.example/audio-sale" and within.rules_applied == ["audio-sale"]
+    assert sorted(ids(within)) == ["h1", "h3"]
+    assert s.query("headphones", now_ms=start + 1).from_cache
+    assert s.query("headphones", now_ms=end).redirect == ""
+    # Several with a redirect: the lowest rule id's.
+    s.put_rule(commerce.MerchandisingRule(id="a-first", query="headphones", redirect="http://a.example/"))
+    assert s.query("headphones", now_ms=start).redirect == "http://a.example/"
+    assert s.query("headphones", now_ms=end).redirect == "http://a.example/"
+    assert commerce.MAX_REDIRECT_BYTES == 2048
+    assert v == 1
+
+
+@pytest.mark.parametrize("fields, field", [
+    (dict(redirect="/relative"), "redirect"),
+    (dict(redirect="ftp://shop.example/x"), "redirect"),
+    (dict(redirect="https://shop.example/a b"), "redirect"),
+    (dict(redirect="https://shop.example/" + "a" * 2048), "redirect"),
+    (dict(redirect="https://"), "redirect"),
+    (dict(hide={"brands": ["x"]}, starts_at_ms=-1), "starts_at_ms"),
+    (dict(hide={"brands": ["x"]}, starts_at_ms=10, ends_at_ms=10), "ends_at_ms"),
+])
+def test_bad_redirect_and_schedule_raise(shop, fields, field):
+    with pytest.raises(commerce.InvalidArgument, match=field):
+        shop.search.put_rule(id="bad", query="headphones", **fields)
+    with pytest.raises(ValueError):
+        shop.search.put_rule(id="bad", query="headphones", **fields)
+    assert shop.search.rules().version == 0
+
+
+def test_search_now_ms_is_checked(shop):
+    with pytest.raises(commerce.InvalidArgument, match="now_ms"):
+        shop.search.query("headphones", now_ms=-5)

@@ -50,6 +50,10 @@ def test_the_sessions_run_and_run_again():
                 assert '"hits"' in out and '"rules_applied":["shirt-week"]' in out, out
                 assert '"tier":"boosted","rules":["shirt-week"]' in out and '"groups":[]}' in out, out
                 assert re.search(r'^\{"version":\d+\}$', out, re.M), out  # the conditional delete
+                # the scheduled sale rule: no redirect the Thursday before, its page on the Saturday
+                sale = re.findall(r'^total (\d+) "redirect":"(.*)"$', out, re.M)
+                assert [r for _, r in sale] == ["", "https://shop.example/shirt-sale"], out
+                assert all(int(t) > 0 for t, _ in sale), out
             for run in (1, 2):  # the webhook it subscribes is changed in place, then gone
                 out = session("04-errors-and-ops.sh", server.base)
                 lines = out.splitlines()

@@ -1,7 +1,7 @@
 """Synonyms, merchandising rules and explanations over HTTP (docs/search.md, docs/http-api.yaml):
 the routes' reads and conditional writes (ETag / If-Match, 409 on a stale version), a synonym
-and a rule changing what /v1/search returns on the next query, explain on GET and POST, the
-scopes, and bad input answered 400 naming the field."""
+and a rule changing what /v1/search returns on the next query, explain on GET and POST, a rule's
+schedule and redirect, the scopes, and bad input answered 400 naming the field."""
 import pytest
 
 from conftest import ADMIN_KEY, PUBLIC_KEY, Client, own_server, make_products, wait_indexed
@@ -104,6 +104,13 @@ def test_rules_pin_hide_boost_bury_and_explain(shop):
     ({"query": "x", "boost": {"product_ids": [""]}}, "boost.product_ids[0]"),
     ({"id": "other", "query": "x", "hide": {"brands": ["A"]}}, "body.id"),
     ({"query": "x", "hide": {"brands": ["A"]}, "unknown": 1}, "unknown"),
+    ({"query": "x", "redirect": "/relative"}, "redirect"),
+    ({"query": "x", "redirect": "ftp://shop.example/"}, "redirect"),
+    ({"query": "x", "redirect": "https://shop.example/" + "a" * 2048}, "redirect"),
+    ({"query": "x", "redirect": 7}, "body.redirect"),
+    ({"query": "x", "hide": {"brands": ["A"]}, "starts_at_ms": -1}, "starts_at_ms"),
+    ({"query": "x", "hide": {"brands": ["A"]}, "starts_at_ms": 20, "ends_at_ms": 10}, "ends_at_ms"),
+    ({"query": "x", "hide": {"brands": ["A"]}, "ends_at_ms": "tomorrow"}, "body.ends_at_ms"),
 ])
 def test_bad_rules_are_400_naming_the_field(shop, body, field):
     admin, _ = shop
@@ -126,3 +133,32 @@ def test_bad_synonyms_and_ids_and_scopes(shop):
     # merchandising is the admin's: a public key can neither read nor change it
     assert public.get("/v1/search/rules").status_code == 403
     assert public.put("/v1/search/synonyms", json={"groups": []}).status_code == 403
+
+
+def test_rule_schedule_and_redirect(shop):
+    admin, public = shop
+    start = 1_900_000_000_000
+    rule = {"query": "classic shirt", "hide": {"product_ids": ["p-0005"]},
+            "redirect": "https://shop.example/shirt-week", "starts_at_ms": start, "ends_at_ms": start + 60_000}
+    r = admin.put("/v1/search/rules/shirt-sale", json=rule)
+    assert r.status_code == 200, r.text
+    put = r.json()
+    assert (put["redirect"], put["starts_at_ms"], put["ends_at_ms"]) == (rule["redirect"], start, start + 60_000)
+    try:
+        # now (before the start) and a preview before it: nothing applies, no redirect
+        for params in ({"q": "classic shirt"}, {"q": "classic shirt", "now_ms": start - 1}):
+            body = public.get("/v1/search", params=params).json()
+            assert body["redirect"] == "" and body["rules_applied"] == [], body
+            assert "p-0005" in [h["product_id"] for h in body["hits"]]
+        # within the window, GET and POST: the redirect with the hits (p-0005 hidden)
+        within = public.get("/v1/search", params={"q": "classic shirt", "now_ms": start}).json()
+        assert within["redirect"] == rule["redirect"] and within["rules_applied"] == ["shirt-sale"]
+        assert [h["product_id"] for h in within["hits"]] == ["p-0000"]
+        posted = public.post("/v1/search", json={"text": "classic shirt", "now_ms": start + 1}).json()
+        assert posted["redirect"] == rule["redirect"]
+        after = public.get("/v1/search", params={"q": "classic shirt", "now_ms": start + 60_000}).json()
+        assert after["redirect"] == "" and after["rules_applied"] == []
+        assert public.get("/v1/search", params={"q": "x", "now_ms": "-1"}).status_code == 400
+        assert public.post("/v1/search", json={"text": "x", "now_ms": "soon"}).status_code == 400
+    finally:
+        admin.delete("/v1/search/rules/shirt-sale")

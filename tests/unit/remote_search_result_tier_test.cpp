@@ -74,6 +74,14 @@ SearchResult Query(Engine& e, const SearchRequest& r) {
   return std::move(res).value();
 }
 
+// Three desk lamps (lamp-1..lamp-3), searchable when it returns; the last one's event.
+uint64_t WriteLamps(Engine& e) {
+  uint64_t seq = 0;
+  for (int i = 1; i <= 3; ++i) seq = Write(e, PlainProduct("lamp-" + std::to_string(i), "desk lamp " + std::to_string(i)));
+  REQUIRE(e.search().wait_for(seq).ok());
+  return seq;
+}
+
 uint64_t IndexQueries(Engine& e) {
   auto s = e.search().stats();
   REQUIRE(s.ok());
@@ -88,9 +96,7 @@ TEST_CASE("shared search results: stored, answered from Redis, unreachable once 
   TempDir dir;
   auto engine = OpenEngine(Options(dir.sub("e")));
   auto cache = OpenCache(*engine, TestCacheOptions(redis, "s1:"));
-  uint64_t seq = 0;
-  for (int i = 1; i <= 3; ++i) seq = Write(*engine, PlainProduct("lamp-" + std::to_string(i), "desk lamp " + std::to_string(i)));
-  REQUIRE(engine->search().wait_for(seq).ok());
+  const uint64_t seq = WriteLamps(*engine);
 
   SearchRequest req;
   req.text = "lamp";
@@ -363,9 +369,7 @@ TEST_CASE("shared search results: a rule or synonym change is never hidden by a 
   TempDir dir;
   auto engine = OpenEngine(Options(dir.sub("e")));
   auto cache = OpenCache(*engine, TestCacheOptions(redis, "rules:"));
-  uint64_t seq = 0;
-  for (int i = 1; i <= 3; ++i) seq = Write(*engine, PlainProduct("lamp-" + std::to_string(i), "desk lamp " + std::to_string(i)));
-  REQUIRE(engine->search().wait_for(seq).ok());
+  WriteLamps(*engine);
   SearchRequest req;
   req.text = "lamp";
   req.explain = true;
@@ -410,4 +414,37 @@ TEST_CASE("shared search results: a rule or synonym change is never hidden by a 
   CHECK_FALSE(widened.from_cache);
   CHECK(widened.total == 3);
   CHECK(widened.synonyms_version == 1);
+}
+
+TEST_CASE("shared search results: a page stored before a rule's start is not served after it, "
+          "and the redirect travels in the page",
+          "[remote][redis]") {
+  TestService redis("redis-server", RedisArgv);
+  TempDir dir;
+  auto engine = OpenEngine(Options(dir.sub("e")));
+  auto cache = OpenCache(*engine, TestCacheOptions(redis, "schedule:"));
+  WriteLamps(*engine);
+  constexpr int64_t kStart = 1'900'000'000'000;
+  REQUIRE(engine->search()
+              .put_rule({.id = "lamp-week", .query = "lamp", .hide = {.product_ids = {"lamp-3"}},
+                         .redirect = "https://shop.example/lamps", .starts_at_ms = kStart})
+              .ok());
+  // Neither the rule version nor the index moves at the start: only the boundaries passed,
+  // in the key, keep the page from before it from answering after.
+  SearchRequest before{.text = "lamp", .now_ms = kStart - 1};
+  CHECK(Query(*engine, before).total == 3);
+  SearchResult stored = Query(*engine, before);
+  REQUIRE(stored.from_cache);
+  CHECK(stored.total == 3);
+  CHECK(stored.redirect.empty());
+  SearchRequest after{.text = "lamp", .now_ms = kStart};
+  SearchResult started = Query(*engine, after);
+  CHECK_FALSE(started.from_cache);
+  CHECK(started.total == 2);
+  CHECK(started.redirect == "https://shop.example/lamps");
+  SearchResult again = Query(*engine, after);
+  REQUIRE(again.from_cache);
+  CHECK(again.total == 2);
+  CHECK(again.redirect == "https://shop.example/lamps");
+  CHECK(again.rules_applied == std::vector<std::string>{"lamp-week"});
 }

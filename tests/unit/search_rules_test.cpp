@@ -4,9 +4,11 @@
 // attribute, for every sort), the total order pages stitch into, explanations, versions and
 // optimistic concurrency, persistence, the result cache, and bad input.
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -73,6 +75,14 @@ uint64_t Put(Engine& e, const MerchandisingRule& rule) {
   INFO(v.status().ToString());
   REQUIRE(v.ok());
   return *v;
+}
+
+// put_rule refuses `rule` as InvalidArgument naming `field`.
+void Refused(Engine& e, const MerchandisingRule& rule, const std::string& field) {
+  auto v = e.search().put_rule(rule);
+  INFO(field << ": " << v.status().ToString());
+  CHECK(v.status().code() == Code::kInvalidArgument);
+  CHECK(v.status().message().find(field) != std::string::npos);
 }
 
 std::vector<std::string> Browse(Engine& e, SearchRequest r) {
@@ -239,12 +249,7 @@ TEST_CASE("rules: versions, conflicts, persistence, deletion and the result cach
 TEST_CASE("rules: bad rules are refused with the field at fault and change nothing", "[search][rules]") {
   TempDir dir;
   auto e = Shop(dir);
-  auto refused = [&](const MerchandisingRule& r, const std::string& field) {
-    auto v = e->search().put_rule(r);
-    INFO(field << ": " << v.status().ToString());
-    CHECK(v.status().code() == Code::kInvalidArgument);
-    CHECK(v.status().message().find(field) != std::string::npos);
-  };
+  auto refused = [&](const MerchandisingRule& r, const std::string& field) { Refused(*e, r, field); };
   const commerce::ProductSelector some{.brands = {"LG"}};
   refused({.id = "", .query = "tv", .hide = some}, "id");
   refused({.id = "has space", .query = "tv", .hide = some}, "id");
@@ -308,4 +313,128 @@ TEST_CASE("explain: the weight, the terms matched and the correction used", "[se
   CHECK(fixed.used_correction);
   CHECK(Ids(fixed) == std::vector<std::string>{"t0", "c1"});
   CHECK(fixed.hits[1].explanation->corrected);
+}
+
+TEST_CASE("rules: a schedule window: a rule applies from its start until its end", "[search][rules]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  constexpr int64_t kStart = 1'900'000'000'000, kEnd = kStart + 3'600'000;
+  Put(*e, {.id = "sale", .query = "tv", .pins = {{"c2", 1}}, .starts_at_ms = kStart, .ends_at_ms = kEnd});
+  auto at = [&](int64_t now_ms) { return Find(*e, {.text = "tv", .now_ms = now_ms}); };
+  CHECK(at(kStart - 1).rules_applied.empty());
+  CHECK(Ids(at(kStart - 1))[0] != "c2");
+  CHECK(at(kStart).rules_applied == std::vector<std::string>{"sale"});  // the start is inside
+  CHECK(Ids(at(kStart))[0] == "c2");
+  CHECK(at(kEnd - 1).rules_applied == std::vector<std::string>{"sale"});
+  CHECK(at(kEnd).rules_applied.empty());  // the end is not
+  // No time given: the system clock's, before the start.
+  CHECK(Find(*e, {.text = "tv"}).rules_applied.empty());
+  // Open ends: only a start, only an end.
+  Put(*e, {.id = "from", .query = "tv", .hide = {.product_ids = {"t0"}}, .starts_at_ms = kStart});
+  Put(*e, {.id = "until", .query = "tv", .hide = {.product_ids = {"t1"}}, .ends_at_ms = kStart});
+  CHECK(at(1).rules_applied == std::vector<std::string>{"until"});
+  CHECK(at(kEnd + 1'000'000'000).rules_applied == std::vector<std::string>{"from"});
+  // The window travels through the store: read back as put.
+  auto set = e->search().rules();
+  REQUIRE(set.ok());
+  REQUIRE(set->rules.size() == 3);
+  CHECK(set->rules[1].starts_at_ms == kStart);
+  CHECK(set->rules[1].ends_at_ms == kEnd);
+}
+
+TEST_CASE("rules: a page cached before a rule's start or end is not served after it", "[search][rules]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  constexpr int64_t kStart = 1'900'000'000'000, kEnd = kStart + 60'000;
+  Put(*e, {.id = "sale", .query = "usb cable", .hide = {.product_ids = {"c2"}},
+           .starts_at_ms = kStart, .ends_at_ms = kEnd});
+  // Through the result cache (fresh for about two seconds).
+  auto query = [&](int64_t now_ms) {
+    auto r = e->search().query({.text = "usb cable", .now_ms = now_ms});
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    return *r;
+  };
+  auto before = query(kStart - 1000);
+  CHECK(Ids(before) == std::vector<std::string>{"c2"});
+  CHECK(query(kStart - 500).from_cache);  // the same interval: the cached page
+  auto started = query(kStart);
+  CHECK_FALSE(started.from_cache);
+  CHECK(started.rules_applied == std::vector<std::string>{"sale"});
+  CHECK(Ids(started) != std::vector<std::string>{"c2"});
+  CHECK(query(kStart + 10).from_cache);
+  auto ended = query(kEnd);
+  CHECK_FALSE(ended.from_cache);
+  CHECK(ended.rules_applied.empty());
+  CHECK(Ids(ended) == std::vector<std::string>{"c2"});
+
+  // By the system clock: a rule starting in a moment, while the page before it is fresh
+  // (cache_ttl's 2 s less its jitter is at least 1.6 s).
+  const auto at = std::chrono::system_clock::now() + std::chrono::milliseconds(1000);
+  const int64_t soon = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+  Put(*e, {.id = "soon", .query = "hdmi cable", .hide = {.product_ids = {"c1"}}, .starts_at_ms = soon});
+  SearchRequest hdmi{.text = "hdmi cable", .relax = false};
+  auto early = e->search().query(hdmi);
+  REQUIRE(early.ok());
+  CHECK(Ids(*early) == std::vector<std::string>{"c1"});
+  std::this_thread::sleep_until(at + std::chrono::milliseconds(50));
+  auto late = e->search().query(hdmi);
+  REQUIRE(late.ok());
+  CHECK_FALSE(late->from_cache);
+  CHECK(late->rules_applied == std::vector<std::string>{"soon"});
+  CHECK(late->hits.empty());
+}
+
+TEST_CASE("rules: a redirect comes with the hits, the lowest rule id's winning", "[search][rules]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  // A rule may do nothing but redirect.
+  Put(*e, {.id = "m-tv", .query = "tv", .redirect = "https://shop.example/tv-week?src=search"});
+  auto r = Find(*e, {.text = "tv"});
+  CHECK(r.redirect == "https://shop.example/tv-week?src=search");
+  CHECK(r.hits.size() == 11);  // the hits all the same
+  CHECK(r.rules_applied == std::vector<std::string>{"m-tv"});
+  CHECK(Find(*e, {.text = "cable"}).redirect.empty());
+  // Several applying rules with one: the lowest id's, whatever the order they were put in.
+  Put(*e, {.id = "z-tv", .query = "tv", .redirect = "http://z.example/"});
+  Put(*e, {.id = "a-tv", .query = "tv", .pins = {{"t3", 1}}});  // applies, has none
+  Put(*e, {.id = "b-tv", .query = "tv", .redirect = "HTTPS://b.example"});
+  auto several = Find(*e, {.text = "tv"});
+  CHECK(several.rules_applied == std::vector<std::string>{"a-tv", "b-tv", "m-tv", "z-tv"});
+  CHECK(several.redirect == "HTTPS://b.example");
+  // Outside its window a rule's redirect does not apply either.
+  Put(*e, {.id = "b-tv", .query = "tv", .redirect = "https://b.example", .ends_at_ms = 1000});
+  CHECK(Find(*e, {.text = "tv"}).redirect == "https://shop.example/tv-week?src=search");
+  auto set = e->search().rules();
+  REQUIRE(set.ok());
+  CHECK(set->rules[0].redirect.empty());
+  CHECK(set->rules[1].redirect == "https://b.example");
+}
+
+TEST_CASE("rules: bad redirects and schedules are refused with the field at fault", "[search][rules]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  auto refused = [&](const MerchandisingRule& r, const std::string& field) { Refused(*e, r, field); };
+  for (std::string bad : {"/tv", "shop.example/tv", "ftp://shop.example/", "javascript:alert(1)",
+                          "https://", "https:///tv", "https://shop.example/a b", "https://shop.example/\x01",
+                          "https://shop.example/\xc3\xa9", "mailto:x@example.com", "http://:80/"}) {
+    INFO(bad);
+    refused({.id = "r", .query = "tv", .redirect = bad}, "redirect");
+  }
+  refused({.id = "r", .query = "tv", .redirect = "https://shop.example/" + std::string(commerce::kMaxRedirectBytes, 'a')},
+          "redirect");
+  refused({.id = "r", .query = "tv", .hide = {.brands = {"LG"}}, .starts_at_ms = -1}, "starts_at_ms");
+  refused({.id = "r", .query = "tv", .hide = {.brands = {"LG"}}, .ends_at_ms = -5}, "ends_at_ms");
+  refused({.id = "r", .query = "tv", .hide = {.brands = {"LG"}}, .starts_at_ms = 2000, .ends_at_ms = 2000},
+          "ends_at_ms");
+  refused({.id = "r", .query = "tv", .hide = {.brands = {"LG"}}, .starts_at_ms = 2000, .ends_at_ms = 1000},
+          "ends_at_ms");
+  CHECK(e->search().rules()->version == 0);
+  // The longest accepted, and a redirect's surrounding spaces trimmed.
+  const std::string longest = "https://s.example/" + std::string(commerce::kMaxRedirectBytes - 18, 'a');
+  Put(*e, {.id = "r", .query = "tv", .redirect = longest});
+  Put(*e, {.id = "s", .query = "tv", .redirect = "  https://s.example/x  "});
+  CHECK(e->search().rules()->rules[1].redirect == "https://s.example/x");
+  // A request's clock is checked too.
+  CHECK(e->search().query({.text = "tv", .now_ms = -1}).status().code() == Code::kInvalidArgument);
 }

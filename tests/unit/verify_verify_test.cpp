@@ -18,14 +18,17 @@
 
 #include "commerce/engine.h"
 #include "commerce/verify.h"
+#include "common/codec.h"
 #include "common/key.h"
 #include "inventory/inventory_codec.h"
 #include "order/order_store.h"
+#include "search/rules.h"
 #include "storage/lmdb/lmdb_pages.h"
 #include "storage/lmdb/redo_record.h"
 #include "storage/lmdb/wal.h"
 #include "test_dir.h"
 #include "test_engine.h"
+#include "test_search.h"
 #include "test_store.h"
 
 using namespace std::string_literals;
@@ -394,4 +397,95 @@ TEST_CASE("verify: the synonym list, the merchandising rules and their versions 
   auto r = MustVerify(dir.path());
   INFO(r.ToText());
   CHECK(Found(r, "meta", "search.rules") == 2);
+}
+
+namespace legacy {
+// A merchandising rule set as builds before schedules and redirects wrote it (rules.cpp, class
+// version 1 of every part): the same fields in the same order, so cereal writes the same bytes.
+struct Selector {
+  std::vector<std::string> product_ids, brands, categories;
+  std::map<std::string, std::string> attributes;
+  template <class A> void serialize(A& ar, std::uint32_t) { ar(product_ids, brands, categories, attributes); }
+};
+struct Pin {
+  std::string product_id;
+  uint32_t position = 1;
+  template <class A> void serialize(A& ar, std::uint32_t) { ar(product_id, position); }
+};
+struct Rule {
+  std::string id, description, query, match;
+  std::vector<std::string> categories;
+  bool enabled = true;
+  std::vector<Pin> pins;
+  Selector boost, bury, hide;
+  uint64_t version = 0;
+  template <class A> void serialize(A& ar, std::uint32_t) {
+    ar(id, description, query, match, categories, enabled, pins, boost, bury, hide, version);
+  }
+};
+struct RuleSet {
+  uint64_t version = 0;
+  std::vector<Rule> rules;
+  template <class A> void serialize(A& ar, std::uint32_t) { ar(version, rules); }
+};
+}  // namespace legacy
+CEREAL_CLASS_VERSION(legacy::Selector, 1);
+CEREAL_CLASS_VERSION(legacy::Pin, 1);
+CEREAL_CLASS_VERSION(legacy::Rule, 1);
+CEREAL_CLASS_VERSION(legacy::RuleSet, 1);
+
+TEST_CASE("verify: a rule record from before schedules and redirects reads as always applying, "
+          "and a bad window or redirect is named",
+          "[verify][search][rules]") {
+  TempDir dir;
+  {
+    auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
+    commerce::Product p;
+    p.id = "p1";
+    p.title = "desk lamp";
+    p.variants.push_back({.sku = "SKU-p1", .price = commerce::Money{1000, "USD"}});
+    REQUIRE(e->catalog().upsert(p).ok());
+    p.id = "p2";
+    p.variants[0].sku = "SKU-p2";
+    REQUIRE(e->catalog().upsert(p).ok());
+    commerce::testing::WaitIndexed(*e);
+    REQUIRE(e->close().ok());
+  }
+  legacy::RuleSet old{.version = 1};
+  old.rules.push_back({.id = "old", .query = "lamp", .match = "exact", .version = 1});
+  old.rules[0].hide.product_ids = {"p2"};
+  Damage(dir.path(), "lmdb", [&](commerce::Storage& st, commerce::WriteTxn& txn) {
+    COMMERCE_RETURN_IF_ERROR(
+        txn.put(T(st, "meta"), KeyBuilder().str("search.rules").key(), commerce::Encode(old)));
+    return txn.put(T(st, "meta"), KeyBuilder().str("search.rules.version").key(), "1");
+  });
+  auto sound = MustVerify(dir.path());
+  INFO(sound.ToText());
+  CHECK(sound.ok());
+  {
+    auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
+    auto set = e->search().rules();
+    REQUIRE(set.ok());
+    REQUIRE(set->rules.size() == 1);
+    CHECK(set->rules[0].starts_at_ms == 0);
+    CHECK(set->rules[0].ends_at_ms == 0);
+    CHECK(set->rules[0].redirect.empty());
+    auto r = commerce::testing::Find(*e, {.text = "lamp", .now_ms = 1});
+    CHECK(r.rules_applied == std::vector<std::string>{"old"});
+    CHECK(commerce::testing::Ids(r) == std::vector<std::string>{"p1"});
+    CHECK(r.redirect.empty());
+    REQUIRE(e->close().ok());
+  }
+  // Records put_rule would refuse, written past it: verify names the rule and the field.
+  commerce::RuleSet bad{.version = 2};
+  bad.rules.push_back({.id = "window", .query = "lamp", .hide = {.product_ids = {"p2"}},
+                       .starts_at_ms = 5000, .ends_at_ms = 4000});
+  bad.rules.push_back({.id = "url", .query = "lamp", .redirect = "javascript:alert(1)"});
+  Damage(dir.path(), "lmdb", [&](commerce::Storage& st, commerce::WriteTxn& txn) {
+    return txn.put(T(st, "meta"), KeyBuilder().str("search.rules").key(), commerce::search::EncodeRuleSet(bad));
+  });
+  auto r = MustVerify(dir.path());
+  INFO(r.ToText());
+  CHECK(Found(r, "meta", "rule 'window': ends_at_ms") == 1);
+  CHECK(Found(r, "meta", "rule 'url': redirect") == 1);
 }

@@ -64,6 +64,9 @@ void WriteRule(JsonWriter& w, const MerchandisingRule& r) {
   w.Key("boost"); WriteSelector(w, r.boost);
   w.Key("bury"); WriteSelector(w, r.bury);
   w.Key("hide"); WriteSelector(w, r.hide);
+  w.Key("redirect"); Str(w, r.redirect);
+  w.Key("starts_at_ms"); w.Int64(r.starts_at_ms);
+  w.Key("ends_at_ms"); w.Int64(r.ends_at_ms);
   w.Key("version"); w.Uint64(r.version);
   w.EndObject();
 }
@@ -113,6 +116,9 @@ Status ReadRule(const rapidjson::Value& v, MerchandisingRule* r) {
   COMMERCE_RETURN_IF_ERROR(ReadSelector(o, "boost", &r->boost));
   COMMERCE_RETURN_IF_ERROR(ReadSelector(o, "bury", &r->bury));
   COMMERCE_RETURN_IF_ERROR(ReadSelector(o, "hide", &r->hide));
+  COMMERCE_RETURN_IF_ERROR(o.str("redirect", &r->redirect));
+  COMMERCE_RETURN_IF_ERROR(o.i64("starts_at_ms", &r->starts_at_ms));
+  COMMERCE_RETURN_IF_ERROR(o.i64("ends_at_ms", &r->ends_at_ms));
   o.ignore("version");
   return o.Finish();
 }

@@ -42,7 +42,7 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
       r, {"q", "brand*", "category*", "price_min", "price_max", "in_stock", "attr.", "facets*",
           "facet_size", "disjunctive_facets*", "price_buckets", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
           "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache", "allow_partial",
-          "explain"}));
+          "explain", "now_ms"}));
   for (const auto& [k, v] : r.query) {
     if (k == "q") q->text = v;
     else if (k == "brand") q->brands.push_back(v);
@@ -78,6 +78,9 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
   n.reset();
   COMMERCE_RETURN_IF_ERROR(QueryInt(r, "wait_timeout_ms", 0, kMaxWaitMs, &n));
   if (n) q->wait_timeout = std::chrono::milliseconds(*n);
+  n.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryInt(r, "now_ms", INT64_MIN, INT64_MAX, &n));
+  if (n) q->now_ms = *n;
   COMMERCE_RETURN_IF_ERROR(QueryBool(r, "in_stock", &b));
   if (b) q->in_stock = *b;
   b.reset();
@@ -129,6 +132,7 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(o.boolean("use_cache", &q->use_cache));
   COMMERCE_RETURN_IF_ERROR(o.boolean("allow_partial", &q->allow_partial));
   COMMERCE_RETURN_IF_ERROR(o.boolean("explain", &q->explain));
+  COMMERCE_RETURN_IF_ERROR(o.i64("now_ms", &q->now_ms));
   COMMERCE_RETURN_IF_ERROR(o.Finish());
   if (wait > static_cast<uint64_t>(kMaxWaitMs))
     return Status::InvalidArgument("body.wait_timeout_ms: at most 30000");

@@ -558,6 +558,7 @@ void WriteSearchResult(JsonWriter& w, const SearchResult& r) {
   w.StartArray();
   for (const auto& id : r.rules_applied) Str(w, id);
   w.EndArray();
+  w.Key("redirect"); Str(w, r.redirect);
   w.Key("rules_version"); w.Uint64(r.rules_version);
   w.Key("synonyms_version"); w.Uint64(r.synonyms_version);
   w.EndObject();

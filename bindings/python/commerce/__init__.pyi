@@ -23,6 +23,7 @@ MAX_MERGED_CART_DOTS: int
 MAX_QUERY_CHARS: int
 MAX_QUERY_WORDS: int
 MAX_WINDOW: int
+MAX_REDIRECT_BYTES: int
 
 # --- errors (one class per row of status_codes.def) -------------------------------------
 
@@ -419,13 +420,14 @@ class SearchRequest(_Value):
     use_cache: bool
     allow_partial: bool
     explain: bool
+    now_ms: int
     def __init__(self, *, text: str = ..., brands: Sequence[str] = ..., categories: Sequence[str] = ...,
                  price_min: Optional[int] = ..., price_max: Optional[int] = ..., in_stock: bool = ...,
                  attributes: Mapping[str, str] = ..., facets: Sequence[str] = ..., facet_size: int = ...,
                  disjunctive_facets: Sequence[str] = ..., price_buckets: Sequence[int] = ...,
                  sort: str = ..., offset: int = ..., limit: int = ..., prefix: bool = ..., typo_tolerance: bool = ...,
                  relax: bool = ..., minimum_should_match: int = ..., min_index_seq: int = ..., wait_timeout: _Duration = ...,
-                 use_cache: bool = ..., allow_partial: bool = ..., explain: bool = ...) -> None: ...
+                 use_cache: bool = ..., allow_partial: bool = ..., explain: bool = ..., now_ms: int = ...) -> None: ...
 
 class ScoreTerm(_Value):
     term: str
@@ -484,6 +486,7 @@ class SearchResult(_Value):
     partial: bool
     missing_shards: list[int]
     rules_applied: list[str]
+    redirect: str
     rules_version: int
     synonyms_version: int
     def __init__(self, **fields: Any) -> None: ...
@@ -521,6 +524,9 @@ class MerchandisingRule(_Value):
     boost: ProductSelector
     bury: ProductSelector
     hide: ProductSelector
+    redirect: str
+    starts_at_ms: int
+    ends_at_ms: int
     version: int
     def __init__(self, **fields: Any) -> None: ...
 
