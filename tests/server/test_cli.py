@@ -1,7 +1,7 @@
 """The `commerce` command line as a newcomer meets it (issue 16, defect 6): read commands never
 create a store (a mistyped --data is NotFound, not an empty catalog), `--version`, a top-level
-help that lists every command, and search results without HTML markup when piped (bold on a
-terminal)."""
+help that lists every command, search results without HTML markup when piped (bold on a
+terminal), and `search --explain` printing each hit's explanation (issue 18)."""
 import json
 import os
 import pty
@@ -92,3 +92,46 @@ def test_search_results_carry_no_markup_when_piped_and_bold_on_a_terminal():
         assert p.returncode == 0, p.stderr
         text = out.decode()
         assert "\x1b[1m" in text and "\x1b[0m" in text and "<b>" not in text, text
+
+
+def test_search_explain_prints_each_hits_explanation():
+    with tempfile.TemporaryDirectory(prefix="commerce-cli-") as d:
+        store, word = make_store(d)
+        plain = cli("search", "--data", store, word, "--limit", "3")
+        assert plain.returncode == 0, plain.stderr
+        assert "found by" not in plain.stdout and "term " not in plain.stdout
+        r = cli("search", "--data", store, word, "--limit", "3", "--explain")
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.splitlines()
+        hits = [i for i, line in enumerate(lines) if re.match(r"^   \S+ ", line) and "products for" not in line
+                and not line.startswith("   facet") and not line.startswith("   rules")]
+        assert hits and len(hits) <= 3, r.stdout
+        # The same hits in the same order as without --explain.
+        assert [lines[i].split()[0] for i in hits] == [
+            line.split()[0] for line in plain.stdout.splitlines()[1:] if line.startswith("   ")][:len(hits)]
+        for i in hits:
+            found = re.match(r"^      found by '(.*)', weight (\d+\.\d{4})$", lines[i + 1])
+            assert found, (lines[i + 1], r.stdout)
+            assert found.group(1) == word and float(found.group(2)) > 0
+            terms = []
+            j = i + 2
+            while re.match(r"^        term ", lines[j]):
+                m = re.match(r"^        term (\S+)\s+wdf (\d+)\s+weight (\d+\.\d{4})$", lines[j])
+                assert m, lines[j]
+                assert int(m.group(2)) > 0 and float(m.group(3)) > 0
+                terms.append(m.group(1))
+                j += 1
+            assert terms, r.stdout
+            # the word matched: as typed, as a stem ("Z" + stem), or a word it is a prefix of
+            assert any(t.removeprefix("Z").lower()[:4] == word.lower()[:4] for t in terms), terms
+            assert lines[j] == "      ranked; sort relevance, then product id", r.stdout
+        # A browse by popularity: no text weight, the sort named.
+        r = cli("search", "--data", store, "--limit", "2", "--explain")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.count("      found by '', weight 0.0000") == 2, r.stdout
+        assert r.stdout.count("      ranked; sort popularity, then product id") == 2, r.stdout
+        # A flag: a value is a usage error; a bad search with it is the search's error, no output.
+        r = cli("search", "--data", store, word, "--explain=maybe")
+        assert r.returncode != 0 and "--explain" in r.stderr + r.stdout, r.stderr
+        r = cli("search", "--data", store, word, "--explain", "--limit", "0")
+        assert r.returncode == 1 and "INVALID_ARGUMENT: search limit" in r.stderr and r.stdout == "", r.stderr

@@ -57,6 +57,7 @@ struct SearchArgs {
   std::string facets;  // comma-separated
   std::string sort;
   size_t offset = 0, limit = 10;
+  bool explain = false;  // print each hit's HitExplanation under it
 };
 
 struct BackupArgs {

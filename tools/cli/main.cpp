@@ -93,6 +93,9 @@ int main(int argc, char** argv) {
   search->add_option("--sort", sa.sort, "relevance, popularity, price_asc, price_desc, newest");
   search->add_option("--offset", sa.offset, "first result")->capture_default_str();
   search->add_option("--limit", sa.limit, "results")->capture_default_str();
+  search->add_flag("--explain", sa.explain,
+                   "under each hit, how it got its place: the text it was found by, its BM25 weight "
+                   "and the terms that made it, the merchandising rules that placed it, the sort");
 
   StoreArgs reindex_store;
   uint32_t shards = 0;

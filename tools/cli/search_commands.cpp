@@ -60,6 +60,25 @@ std::vector<std::string> Split(const std::string& s) {
   return out;
 }
 
+// SearchRequest::explain's data under a hit, indented beneath it: one line for the text and
+// weight, one per matched term (the BM25 part it gave), one for its tier and sort.
+void PrintExplanation(const HitExplanation& x) {
+  std::printf("      found by '%s'%s", x.query.c_str(), x.corrected ? " (the spelling correction)" : "");
+  if (x.relaxed) std::printf(", some words required: %.1f matched", x.words_matched);
+  std::printf(", weight %.4f\n", x.weight);
+  for (const auto& t : x.terms)
+    std::printf("        term %-20s wdf %-4u weight %.4f\n", t.term.c_str(), t.wdf, t.weight);
+  std::string rules;
+  for (const auto& id : x.rules) rules += (rules.empty() ? "" : ", ") + id;
+  if (x.tier == "pinned")
+    std::printf("      pinned at %u by rule %s", x.pinned_position, rules.c_str());
+  else if (!x.tier.empty())
+    std::printf("      %s by rule %s", x.tier.c_str(), rules.c_str());
+  else
+    std::printf("      ranked");
+  std::printf("; sort %s, then product id\n", x.sort.c_str());
+}
+
 void PrintResult(const SearchRequest& r, const SearchResult& res) {
   std::printf("   %llu%s products for '%s'%s%s\n", (unsigned long long)res.total,
               res.total_exact ? "" : " (about)", r.text.c_str(),
@@ -68,10 +87,19 @@ void PrintResult(const SearchRequest& r, const SearchResult& res) {
                                              : "",
               res.relaxed ? " (matching some of the words)" : "");
   const bool tty = ::isatty(1);
-  for (const auto& h : res.hits)
+  for (const auto& h : res.hits) {
     std::printf("   %-14s %s %10s %s%s\n", h.product_id.c_str(),
                 TerminalTitle(h.highlighted_title, 64, tty).c_str(),
                 FormatMoney(h.price).c_str(), h.price.currency.c_str(), h.in_stock ? "" : "  (out of stock)");
+    if (h.explanation) PrintExplanation(*h.explanation);
+  }
+  if (!res.rules_applied.empty()) {
+    std::string rules;
+    for (const auto& id : res.rules_applied) rules += (rules.empty() ? "" : ", ") + id;
+    std::printf("   rules applied: %s (rule set version %llu)\n", rules.c_str(),
+                (unsigned long long)res.rules_version);
+  }
+  if (!res.redirect.empty()) std::printf("   redirect: %s\n", res.redirect.c_str());
   for (const auto& f : res.facets) {
     std::printf("   facet %s%s:", f.field.c_str(), f.exact ? "" : " (estimated)");
     for (const auto& v : f.values) std::printf("  %s (%llu)", v.label.c_str(), (unsigned long long)v.count);
@@ -114,6 +142,7 @@ int RunSearch(const SearchArgs& a) {
   r.sort = a.sort;
   r.offset = a.offset;
   r.limit = a.limit;
+  r.explain = a.explain;
   auto res = (*engine)->search().query(r);
   if (!res.ok()) return Fail(res.status());
   PrintResult(r, *res);
