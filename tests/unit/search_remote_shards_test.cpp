@@ -876,6 +876,24 @@ TEST_CASE("engine search over remote shards: merchandising rules and explanation
       CHECK(remote->hits[i].explanation->tier == local->hits[i].explanation->tier);
     }
   }
+  // A scheduled rule with a redirect: nothing before its start, the redirect with the hits
+  // from it, through the querying engine's cache (its key names the boundaries passed).
+  constexpr int64_t kStart = 1'900'000'000'000;
+  REQUIRE(q->search()
+              .put_rule({.id = "case-sale", .query = "phone case", .redirect = "https://shop.example/cases",
+                         .starts_at_ms = kStart})
+              .ok());
+  auto before = q->search().query({.text = "phone case", .now_ms = kStart - 1});
+  REQUIRE(before.ok());
+  CHECK(before->redirect.empty());
+  CHECK(before->rules_applied == std::vector<std::string>{"cases"});
+  REQUIRE(q->search().query({.text = "phone case", .now_ms = kStart - 1})->from_cache);
+  auto after = q->search().query({.text = "phone case", .now_ms = kStart});
+  REQUIRE(after.ok());
+  CHECK_FALSE(after->from_cache);
+  CHECK(after->redirect == "https://shop.example/cases");
+  CHECK(after->rules_applied == std::vector<std::string>{"case-sale", "cases"});
+  CHECK(after->hits.size() == before->hits.size());
 }
 
 // tests/fleet's fault smoke saw searches over the shard servers answered 503 under an order
