@@ -38,6 +38,7 @@
 #include "common/codec.h"
 #include "pg_test_cluster.h"
 #include "test_dir.h"
+#include "test_scale.h"
 
 using namespace std::string_literals;
 using commerce::Cursor;
@@ -1040,7 +1041,7 @@ TEST_CASE("storage: many writer threads, exact counter, groups form",
   FOR_EACH_DRIVER();
   Store s(driver);
   constexpr int kThreads = 16;
-  constexpr int kWritesEach = 200;
+  const int kWritesEach = commerce::testing::Scaled(200, 50);
   std::atomic<int> failures{0};
   std::atomic<bool> writers_done{false};
   std::atomic<int> went_backwards{0};
@@ -1079,9 +1080,9 @@ TEST_CASE("storage: many writer threads, exact counter, groups form",
   CHECK(went_backwards == 0);
   auto txn = s.db->read();
   REQUIRE(txn.ok());
-  CHECK(ReadCounter(**txn, s.t) == uint64_t{kThreads * kWritesEach});
+  CHECK(ReadCounter(**txn, s.t) == static_cast<uint64_t>(kThreads * kWritesEach));
   auto stats = SettledStats(*s.db);
-  CHECK(stats.mutations >= uint64_t{kThreads * kWritesEach});
+  CHECK(stats.mutations >= static_cast<uint64_t>(kThreads * kWritesEach));
   if (s.db->capabilities() & kGroupCommit) {
     INFO("groups: " << stats.groups << ", max group size: " << stats.max_group_size);
     CHECK(stats.max_group_size > 1);
