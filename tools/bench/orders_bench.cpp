@@ -18,6 +18,12 @@
 //   cart-add-set  clients (1, 16, 64) each editing their own cart: add(Zipf SKU, 1) and
 //                 set_quantity(a SKU of the cart, 1..5) alternately, 20 edits a cart, then the
 //                 next cart of a pool created up front; durable.
+//   orders-hot-sku  a flash sale: clients (1, 16, 64) all buying one SKU, one unit an order,
+//                 from one stock record (one warehouse), otherwise as orders-place. The SKU is
+//                 the catalog's least popular one, which orders-place never draws, so after
+//                 the case its stock must have dropped by exactly the orders acknowledged:
+//                 each row reports hot_stock_start, hot_units_sold, hot_stock_left, oversold
+//                 and stock_mismatch (both 0, or the suite fails).
 // Systems: commerce on lmdb and on sqlite (engine rows), and the peer sqlite
 // (peer_sqlite_orders.h). Every system draws the very same order and cart streams (seeded by
 // case, thread count, round and thread).
@@ -73,6 +79,7 @@ namespace {
 constexpr char kSuite[] = "orders";
 constexpr char kOrdersPlace[] = "orders-place";
 constexpr char kCartAddSet[] = "cart-add-set";
+constexpr char kOrdersHotSku[] = "orders-hot-sku";
 
 constexpr uint64_t kDefaultSkus = 1'000'000;
 constexpr uint64_t kQuickSkus = 100'000;
@@ -194,6 +201,8 @@ struct Shop {
   std::vector<Address> addresses;  // one shipping address per region
   std::vector<std::string> customer_ids;
   std::vector<StockRow> stock;
+  uint64_t hot_sku = 0;    // orders-hot-sku's SKU: the least popular product
+  int64_t hot_units = 0;   // its stock, all in one record (0: the case is not run)
   std::string jsonl;  // the products file for Catalog::import_file
   uint64_t carts = 0;  // cart pool size per system
 
@@ -231,9 +240,14 @@ bool WriteProducts(Shop& shop, const std::string& dir, std::string* error) {
   return true;
 }
 
-// order_budget 0: no stock at all (only carts are measured).
-void BuildShop(Shop& shop, uint64_t order_budget) {
+// order_budget 0: no stock at all (only carts are measured). hot_units > 0: the hot SKU's
+// stock, in one record of the first warehouse.
+void BuildShop(Shop& shop, uint64_t order_budget, int64_t hot_units) {
   const Params& p = shop.p;
+  for (uint64_t i = 0; i < p.skus; ++i)
+    if (shop.catalog.popularity_rank(i) == p.skus - 1) shop.hot_sku = i;
+  shop.hot_units = hot_units;
+  if (hot_units > 0) shop.stock.push_back({static_cast<uint32_t>(shop.hot_sku), 0, hot_units});
   for (int w = 0; w < p.warehouses; ++w) {
     char id[32];
     std::snprintf(id, sizeof id, "wh-%03d", w);
@@ -265,6 +279,7 @@ void BuildShop(Shop& shop, uint64_t order_budget) {
   const double budget_units = static_cast<double>(order_budget) * (kMaxLines + 1) / 2.0 * kMeanQuantity;
   const auto nw = static_cast<uint64_t>(p.warehouses);
   for (uint64_t i = 0; order_budget > 0 && i < p.skus; ++i) {
+    if (hot_units > 0 && i == shop.hot_sku) continue;
     uint64_t h = Mix(i ^ 0x5354'4f43'4bull);
     const uint64_t count = std::min<uint64_t>(2 + h % 3, nw);
     const double share = ZipfShare(shop.catalog.popularity_rank(i), p.skus);
@@ -304,22 +319,31 @@ struct OrderDraw {
 
 class OrderStream {
  public:
-  OrderStream(const Shop& shop, int threads, int round, int thread)
-      : shop_(shop), rng_(StreamSeed(kOrdersPlace, threads, round, thread)) {
-    prefix_ = "bench-T" + std::to_string(threads) + "-r" + std::to_string(round) + "-t" +
-              std::to_string(thread) + "-";
+  // hot: orders-hot-sku's stream (one unit of the hot SKU an order), else orders-place's.
+  OrderStream(const Shop& shop, int threads, int round, int thread, bool hot)
+      : shop_(shop), hot_(hot), rng_(StreamSeed(hot ? kOrdersHotSku : kOrdersPlace, threads, round, thread)) {
+    prefix_ = std::string(hot ? "bench-hot-T" : "bench-T") + std::to_string(threads) + "-r" + std::to_string(round) +
+              "-t" + std::to_string(thread) + "-";
   }
 
   const OrderDraw& Next() {
     d_.key = prefix_ + std::to_string(seq_++);
     d_.customer = static_cast<uint32_t>(rng_.uniform(shop_.customer_ids.size()));
     d_.region = static_cast<uint32_t>(rng_.uniform(kRegions));
+    if (hot_) {
+      d_.lines = 1;
+      d_.sku[0] = shop_.hot_sku;
+      d_.quantity[0] = 1;
+      return d_;
+    }
     const int want = 1 + static_cast<int>(rng_.uniform(kMaxLines));
     d_.lines = 0;
     for (int l = 0; l < want; ++l) {
-      // Distinct SKUs: a repeat (common among the most popular) is drawn again.
+      // Distinct SKUs: a repeat (common among the most popular) is drawn again, and so is
+      // the hot SKU, whose stock orders-hot-sku accounts for exactly.
       for (int attempt = 0; attempt < 64; ++attempt) {
         const uint64_t i = shop_.catalog.popular_index(U01(rng_));
+        if (i == shop_.hot_sku) continue;
         if (std::find(d_.sku, d_.sku + d_.lines, i) != d_.sku + d_.lines) continue;
         const uint64_t q = rng_.uniform(10);
         d_.sku[d_.lines] = i;
@@ -333,6 +357,7 @@ class OrderStream {
 
  private:
   const Shop& shop_;
+  const bool hot_;
   Rng rng_;
   std::string prefix_;
   uint64_t seq_ = 0;
@@ -443,8 +468,12 @@ class System {
   std::string label() const { return system_ + "/" + driver_; }
 
   virtual bool Load(const Shop& shop, const std::string& dir, std::string* error) = 0;
-  virtual WorkerFactory OrderClients(const Shop& shop, int threads, int round) = 0;
+  // hot: orders-hot-sku's orders, else orders-place's.
+  virtual WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) = 0;
   virtual WorkerFactory CartClients(const Shop& shop, int threads, int round) = 0;
+  // The units of shop.skus[sku] available now (on hand less reserved, every warehouse),
+  // read from the system's store.
+  virtual bool Available(const Shop& shop, uint64_t sku, int64_t* units, std::string* error) = 0;
   // Outside any window: finish background work now rather than in another system's window.
   virtual void Quiesce() {}
   virtual bool Close(std::string* error) = 0;
@@ -473,6 +502,8 @@ class System {
     return w;
   }
   bool io_known() const { return io_known_; }
+  // Orders acknowledged since the system was loaded, windows or not.
+  uint64_t placed_total() const { return placed_.load(); }
   virtual bool has_storage_stats() const { return false; }
   virtual bool has_log() const { return false; }
 
@@ -598,9 +629,9 @@ class EngineSystem final : public System {
     return true;
   }
 
-  WorkerFactory OrderClients(const Shop& shop, int threads, int round) override {
-    return [this, &shop, threads, round](int thread) -> Op {
-      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread);
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) override {
+    return [this, &shop, threads, round, hot](int thread) -> Op {
+      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread, hot);
       auto request = std::make_shared<PlaceOrder>();
       return [this, &shop, stream, request](std::string* e) {
         const OrderDraw& d = stream->Next();
@@ -625,6 +656,13 @@ class EngineSystem final : public System {
         return false;
       };
     };
+  }
+
+  bool Available(const Shop& shop, uint64_t sku, int64_t* units, std::string* error) override {
+    auto stock = engine_->inventory().get(shop.skus[sku]);
+    if (!stock.ok()) return Fail(stock.status(), "inventory().get", error);
+    *units = stock->available;
+    return true;
   }
 
   WorkerFactory CartClients(const Shop& shop, int threads, int round) override {
@@ -755,12 +793,12 @@ class SqlitePeerSystem final : public System {
     return true;
   }
 
-  WorkerFactory OrderClients(const Shop& shop, int threads, int round) override {
-    return [this, &shop, threads, round](int thread) -> Op {
-      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread);
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) override {
+    return [this, &shop, threads, round, hot](int thread) -> Op {
+      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread, hot);
       std::string error;
       std::shared_ptr<SqliteOrdersPeer::Client> client(
-          db_->NewClient(StreamSeed("sqlite-order-ids", threads, round, thread), &error));
+          db_->NewClient(StreamSeed(hot ? "sqlite-hot-order-ids" : "sqlite-order-ids", threads, round, thread), &error));
       if (!client) return [error](std::string* e) { return *e = error, false; };
       auto request = std::make_shared<SqliteOrdersPeer::OrderRequest>();
       return [this, &shop, stream, client, request](std::string* e) {
@@ -792,6 +830,10 @@ class SqlitePeerSystem final : public System {
         return false;
       };
     };
+  }
+
+  bool Available(const Shop& shop, uint64_t sku, int64_t* units, std::string* error) override {
+    return db_->Available(shop.skus[sku], units, error);
   }
 
   WorkerFactory CartClients(const Shop& shop, int threads, int round) override {
@@ -882,6 +924,7 @@ class PgEngineSystem final : public System {
   }
 
   bool Load(const Shop& shop, const std::string& dir, std::string* error) override {
+    dir_ = dir;
     StorageTuning tuning;
     tuning.postgres_schema = schema_;
     {
@@ -916,9 +959,9 @@ class PgEngineSystem final : public System {
     return true;
   }
 
-  WorkerFactory OrderClients(const Shop& shop, int threads, int round) override {
-    return [this, &shop, threads, round](int thread) -> Op {
-      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread);
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) override {
+    return [this, &shop, threads, round, hot](int thread) -> Op {
+      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread, hot);
       std::string error;
       const int connected = Connect(children_[static_cast<size_t>(thread) % children_.size()].socket, &error);
       if (connected < 0) return [error](std::string* e) { return *e = error, false; };
@@ -966,6 +1009,24 @@ class PgEngineSystem final : public System {
         return false;
       };
     };
+  }
+
+  // Read through an engine of this process's own on the shared schema, as a third process
+  // would (the children serve orders only).
+  bool Available(const Shop& shop, uint64_t sku, int64_t* units, std::string* error) override {
+    EngineOptions eo;
+    eo.path = dir_ + "/reader";
+    eo.driver = "postgres";
+    eo.storage.postgres_schema = schema_;
+    eo.search.run_indexer = false;
+    auto engine = Engine::open(eo);
+    if (!engine.ok()) return *error = label() + ": Engine::open: " + engine.status().ToString(), false;
+    auto stock = (*engine)->inventory().get(shop.skus[sku]);
+    Status closed = (*engine)->close();
+    if (!stock.ok()) return *error = label() + ": inventory().get: " + stock.status().ToString(), false;
+    if (!closed.ok()) return *error = label() + ": close: " + closed.ToString(), false;
+    *units = stock->available;
+    return true;
   }
 
   WorkerFactory CartClients(const Shop&, int, int) override {
@@ -1065,6 +1126,7 @@ class PgEngineSystem final : public System {
   }
 
   const std::string schema_;
+  std::string dir_;
   std::vector<Child> children_;
 };
 
@@ -1118,12 +1180,12 @@ class LibpqPeerSystem final : public System {
     return true;
   }
 
-  WorkerFactory OrderClients(const Shop& shop, int threads, int round) override {
-    return [this, &shop, threads, round](int thread) -> Op {
-      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread);
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) override {
+    return [this, &shop, threads, round, hot](int thread) -> Op {
+      auto stream = std::make_shared<OrderStream>(shop, threads, round, thread, hot);
       std::string error;
       std::shared_ptr<LibpqOrdersPeer::Client> client(
-          db_->NewClient(StreamSeed("libpq-order-ids", threads, round, thread), &error));
+          db_->NewClient(StreamSeed(hot ? "libpq-hot-order-ids" : "libpq-order-ids", threads, round, thread), &error));
       if (!client) return [error](std::string* e) { return *e = error, false; };
       auto request = std::make_shared<LibpqOrdersPeer::OrderRequest>();
       return [this, &shop, stream, client, request](std::string* e) {
@@ -1157,6 +1219,10 @@ class LibpqPeerSystem final : public System {
     };
   }
 
+  bool Available(const Shop& shop, uint64_t sku, int64_t* units, std::string* error) override {
+    return db_->Available(shop.skus[sku], units, error);
+  }
+
   WorkerFactory CartClients(const Shop&, int, int) override {
     return [](int) -> Op { return [](std::string* e) { return *e = "cart-add-set is not run on postgres", false; }; };
   }
@@ -1174,16 +1240,55 @@ class LibpqPeerSystem final : public System {
 // ---------------------------------------------------------------------------------------
 // 5. the cases
 
-enum class CaseKind { kOrders, kCarts };
+enum class CaseKind { kOrders, kCarts, kHotSku };
 
 struct Loaded {
   std::unique_ptr<System> sys;
   std::string dir;
 };
 
-void RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loaded>& systems,
+// The hot SKU's stock after orders-hot-sku, on every row of each system: false when a system
+// sold more than it had or its stock did not drop by exactly the orders it acknowledged.
+bool CheckHotStock(const Shop& shop, std::vector<Loaded>& systems, const std::vector<uint64_t>& placed_before,
+                   std::vector<Row>& rows) {
+  bool ok = true;
+  for (size_t k = 0; k < systems.size(); ++k) {
+    System& sys = *systems[k].sys;
+    const auto sold = static_cast<int64_t>(sys.placed_total() - placed_before[k]);  // one unit an order
+    int64_t left = 0;
+    std::string error;
+    if (!sys.Available(shop, shop.hot_sku, &left, &error)) {
+      Log("commerce-bench: " + std::string(kOrdersHotSku) + ": " + sys.label() + ": reading the stock: " + error);
+      ok = false;
+      continue;
+    }
+    const int64_t oversold = std::max<int64_t>(0, sold - shop.hot_units) + std::max<int64_t>(0, -left);
+    const int64_t mismatch = (shop.hot_units - left) - sold;
+    if (oversold != 0 || mismatch != 0) {
+      Log("commerce-bench: " + std::string(kOrdersHotSku) + ": " + sys.label() + ": " + std::to_string(sold) +
+          " orders acknowledged, stock " + std::to_string(shop.hot_units) + " -> " + std::to_string(left) +
+          ": oversold " + std::to_string(oversold) + ", mismatch " + std::to_string(mismatch));
+      ok = false;
+    }
+    for (Row& r : rows) {
+      if (r.system != sys.system() || r.driver != sys.driver()) continue;
+      r.add("hot_stock_start", shop.hot_units);
+      r.add("hot_units_sold", sold);
+      r.add("hot_stock_left", left);
+      r.add("oversold", oversold);
+      r.add("stock_mismatch", mismatch);
+    }
+  }
+  return ok;
+}
+
+// False when the case's own check failed (orders-hot-sku's stock).
+bool RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loaded>& systems,
              Reporter& reporter, WorkDir& work) {
-  const char* case_name = kind == CaseKind::kOrders ? kOrdersPlace : kCartAddSet;
+  const char* case_name = kind == CaseKind::kOrders ? kOrdersPlace : kind == CaseKind::kHotSku ? kOrdersHotSku : kCartAddSet;
+  const bool orders = kind != CaseKind::kCarts;
+  std::vector<uint64_t> placed_before;
+  for (const Loaded& l : systems) placed_before.push_back(l.sys->placed_total());
   std::vector<Row> rows;
   std::string sync_standbys;
   for (const Loaded& l : systems)
@@ -1205,8 +1310,8 @@ void RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
         ro.reserve_samples_per_thread = 1 << 14;
         ro.on_measure_start = [&] { sys.OnMeasureStart(); };
         ro.on_measure_end = [&] { sys.OnMeasureEnd(); };
-        const WorkerFactory clients = kind == CaseKind::kOrders ? sys.OrderClients(shop, threads, round)
-                                                                : sys.CartClients(shop, threads, round);
+        const WorkerFactory clients = orders ? sys.OrderClients(shop, threads, round, kind == CaseKind::kHotSku)
+                                             : sys.CartClients(shop, threads, round);
         Accumulate(&results[k], RunTimed(ro, clients));
         // Again at the end of the window, before the checkpoint: on the build VM the disk
         // often flips state within a second, and the probe before a slice follows another
@@ -1222,13 +1327,13 @@ void RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
       const Window w = sys.TakeWindow(&first_real_error);
       // Out-of-stock answers are orders refused, not failures of the system: they are counted
       // in out_of_stock_rate, not in errors (neither kind is counted in ops or latency).
-      if (kind == CaseKind::kOrders) {
+      if (orders) {
         r.errors = r.errors > w.out_of_stock ? r.errors - w.out_of_stock : 0;
         r.first_error = r.errors ? (first_real_error.empty() ? r.first_error : first_real_error) : "";
       }
       Row row = MakeRow(kSuite, case_name, sys.system(), sys.driver(), threads, r);
-      const double done = kind == CaseKind::kOrders ? static_cast<double>(w.placed) : static_cast<double>(r.ops);
-      const char* per = kind == CaseKind::kOrders ? "_per_order" : "_per_op";
+      const double done = orders ? static_cast<double>(w.placed) : static_cast<double>(r.ops);
+      const char* per = orders ? "_per_order" : "_per_op";
       if (sys.has_storage_stats()) {
         const StorageStats& s = w.storage;
         row.add("avg_group_size", Div(static_cast<double>(s.mutations), static_cast<double>(s.groups)));
@@ -1238,7 +1343,7 @@ void RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
         row.add("checkpoints", s.checkpoints);
       }
       if (sys.io_known()) row.add(std::string("bytes_written") + per, Div(static_cast<double>(w.io_bytes), done));
-      if (kind == CaseKind::kOrders) {
+      if (orders) {
         row.add("out_of_stock_rate",
                 Div(static_cast<double>(w.out_of_stock), static_cast<double>(w.placed + w.out_of_stock)));
         row.add("lines_per_order", Div(static_cast<double>(w.lines), static_cast<double>(w.placed)));
@@ -1251,7 +1356,7 @@ void RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
       }
       row.add("skus", p.skus);
       row.add("warehouses", p.warehouses);
-      if (kind == CaseKind::kOrders) row.add("customers", p.customers);
+      if (orders) row.add("customers", p.customers);
       if (p.rounds > 1) row.add("rounds", p.rounds);
       if (r.errors)
         Log("commerce-bench: " + std::string(case_name) + ": " + sys.label() + ": " + std::to_string(r.errors) +
@@ -1275,7 +1380,9 @@ void RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
       r.add("ratio_to_best_peer", r.ops_per_s / best_ops);
     }
   }
+  const bool ok = kind != CaseKind::kHotSku || CheckHotStock(shop, systems, placed_before, rows);
   reporter.Emit(std::move(rows));
+  return ok;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1295,11 +1402,13 @@ int RunOrdersSuite(const BenchOptions& o, Reporter& reporter) {
     return 1;
   }
   const bool want_orders = o.WantCase(kOrdersPlace);
+  const bool want_hot = o.WantCase(kOrdersHotSku);
   const bool want_carts = o.WantCase(kCartAddSet) && !postgres;
   if (postgres && o.WantCase(kCartAddSet) && !o.cases.empty())
     Log("commerce-bench orders: " + std::string(kCartAddSet) + " is not run with --driver postgres");
-  if (!want_orders && !want_carts) {
-    Log("commerce-bench orders: no such case; the cases are " + std::string(kOrdersPlace) + " and " + kCartAddSet);
+  if (!want_orders && !want_hot && !want_carts) {
+    Log("commerce-bench orders: no such case; the cases are " + std::string(kOrdersPlace) + ", " + kOrdersHotSku +
+        " and " + kCartAddSet);
     return 1;
   }
   WorkDir work(o.dir);
@@ -1318,7 +1427,9 @@ int RunOrdersSuite(const BenchOptions& o, Reporter& reporter) {
     Log("commerce-bench orders: " + error);
     return 1;
   }
-  BuildShop(shop, want_orders ? order_budget : 0);
+  // The hot SKU's one record holds a unit for every order the budget rate could place over
+  // the case.
+  BuildShop(shop, want_orders || want_hot ? order_budget : 0, want_hot ? static_cast<int64_t>(order_budget) : 0);
   Log("orders: " + std::to_string(shop.stock.size()) + " stock records (stock sized for " +
       std::to_string(order_budget) + " orders per system); " + std::to_string(shop.carts) + " carts per system");
 
@@ -1357,8 +1468,9 @@ int RunOrdersSuite(const BenchOptions& o, Reporter& reporter) {
   }
   std::remove(shop.jsonl.c_str());
   if (!systems.empty()) {
-    if (want_orders) RunCase(CaseKind::kOrders, p, shop, systems, reporter, work);
-    if (want_carts) RunCase(CaseKind::kCarts, p, shop, systems, reporter, work);
+    if (want_orders && !RunCase(CaseKind::kOrders, p, shop, systems, reporter, work)) rc = 1;
+    if (want_hot && !RunCase(CaseKind::kHotSku, p, shop, systems, reporter, work)) rc = 1;
+    if (want_carts && !RunCase(CaseKind::kCarts, p, shop, systems, reporter, work)) rc = 1;
   }
   for (auto& [sys, dir] : systems) {
     if (!sys->Close(&error)) {
@@ -1376,7 +1488,8 @@ int RunOrdersSuite(const BenchOptions& o, Reporter& reporter) {
 }  // namespace
 
 COMMERCE_BENCH_SUITE(orders, "orders",
-                     "orders-place (durable orders over many warehouses vs a hand-written SQLite schema) and "
+                     "orders-place (durable orders over many warehouses vs a hand-written SQLite schema), "
+                     "orders-hot-sku (a flash sale: every order on one SKU's one stock record) and "
                      "cart-add-set (durable cart edits)",
                      RunOrdersSuite);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <type_traits>
 
 namespace commerce::bench {
@@ -172,6 +173,14 @@ bool LibpqOrdersPeer::LoadCustomers(uint64_t n, const CustomerGen& gen, std::str
 
 bool LibpqOrdersPeer::Analyze(std::string* error) {
   return Ok(conn_, PQexec(conn_, "ANALYZE products, warehouses, stock, customers"), "ANALYZE", error);
+}
+
+bool LibpqOrdersPeer::Available(const std::string& sku, int64_t* units, std::string* error) {
+  const char* params[] = {sku.c_str()};
+  PGresult* r = PQexecParams(conn_, "SELECT COALESCE(SUM(on_hand - reserved), 0)::bigint FROM stock WHERE sku = $1",
+                             1, nullptr, params, nullptr, nullptr, 0);
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) *units = std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10);
+  return Ok(conn_, r, "available units", error);
 }
 
 std::unique_ptr<LibpqOrdersPeer::Client> LibpqOrdersPeer::NewClient(uint64_t seed, std::string* error) {

@@ -63,6 +63,8 @@ class LibpqOrdersPeer {
   bool LoadCustomers(uint64_t n, const CustomerGen& gen, std::string* error);
   // ANALYZE, so that the planner knows the tables' sizes.
   bool Analyze(std::string* error);
+  // The SKU's units available (on hand less reserved) over every warehouse.
+  bool Available(const std::string& sku, int64_t* units, std::string* error);
 
   // The same orders as the SQLite peer's.
   using Line = SqliteOrdersPeer::Line;

@@ -178,6 +178,22 @@ bool SqliteOrdersPeer::Checkpoint(std::string* error) {
   return ok;
 }
 
+bool SqliteOrdersPeer::Available(std::string_view sku, int64_t* units, std::string* error) {
+  sqlite3* db = SqliteConnect(file_, error);
+  if (!db) return false;
+  sqlite3_stmt* s = nullptr;
+  bool ok = SqlitePrepare(db, "SELECT COALESCE(SUM(on_hand - reserved), 0) FROM stock WHERE sku = ?1", &s, error);
+  if (ok) {
+    sqlite3_bind_text(s, 1, sku.data(), static_cast<int>(sku.size()), SQLITE_TRANSIENT);
+    ok = sqlite3_step(s) == SQLITE_ROW;
+    if (ok) *units = sqlite3_column_int64(s, 0);
+    else SqliteFail(db, "available units", error);
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return ok;
+}
+
 std::unique_ptr<SqliteOrdersPeer::Client> SqliteOrdersPeer::NewClient(uint64_t seed, std::string* error) {
   std::unique_ptr<Client> c(new Client);
   c->id_state_ = seed;

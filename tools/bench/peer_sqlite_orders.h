@@ -72,6 +72,9 @@ class SqliteOrdersPeer {
   bool LoadCustomers(uint64_t n, const CustomerGen& gen, std::string* error);
   // Folds the WAL into the database file (after loading, as a long-running store would have).
   bool Checkpoint(std::string* error);
+  // The SKU's units available (on hand less reserved) over every warehouse, read on a
+  // connection of its own: what the hot-SKU case checks against the orders it placed.
+  bool Available(std::string_view sku, int64_t* units, std::string* error);
 
   struct Line {
     std::string_view sku;
