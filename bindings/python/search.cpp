@@ -1,7 +1,10 @@
-// Binds include/commerce/search.h and merchandising.h: queries, synonyms, merchandising rules,
-// explanations, rebuilds and the index's stats.
+// Binds include/commerce/search.h, merchandising.h, search_analytics.h and suggest.h: queries,
+// synonyms, merchandising rules, explanations, rebuilds, the index's stats, search analytics
+// and suggestions.
 #include "commerce/merchandising.h"
 #include "commerce/search.h"
+#include "commerce/search_analytics.h"
+#include "commerce/suggest.h"
 
 #include "bind.h"
 
@@ -92,7 +95,51 @@ void BindSearch(py::module_& m) {
       .field("redirect", &SearchResult::redirect,
              "An applying rule's redirect URL (the lowest rule id's), or ''; the hits come all the same.")
       .field("rules_version", &SearchResult::rules_version, "The rule set's version it was made under.")
-      .field("synonyms_version", &SearchResult::synonyms_version, "The synonym list's version it was made under.");
+      .field("synonyms_version", &SearchResult::synonyms_version, "The synonym list's version it was made under.")
+      .field("search_id", &SearchResult::search_id,
+             "This search's id for Search.record_use; '' when not recorded (sampling, or a browse).");
+  Value<SearchUse>(m, "SearchUse", "A result of a recorded search that the shopper used.")
+      .field("search_id", &SearchUse::search_id, "SearchResult.search_id of the search that showed it.")
+      .field("product_id", &SearchUse::product_id, "The product used (1..200 bytes).")
+      .field("kind", &SearchUse::kind, "'click', 'add_to_cart' or 'order'.");
+  Value<AnalyticsRequest>(m, "AnalyticsRequest", "The window of a search analytics report (whole hours).")
+      .field("since_ms", &AnalyticsRequest::since_ms, "Window start (ms since the Unix epoch); 0: the oldest hour kept.")
+      .field("until_ms", &AnalyticsRequest::until_ms, "Window end, exclusive; 0: now.")
+      .field("limit", &AnalyticsRequest::limit, "Queries per list, 1..1000.");
+  Value<QueryStats>(m, "QueryStats", "One query's counts over the window (lower-cased, spaces collapsed).")
+      .field("query", &QueryStats::query, "The query.")
+      .field("searches", &QueryStats::searches, "Recorded (sampled) searches.")
+      .field("zero_results", &QueryStats::zero_results, "Of them, those that found nothing.")
+      .field("used", &QueryStats::used, "Of them, those with at least one recorded use.")
+      .field("clicks", &QueryStats::clicks, "Recorded clicks.")
+      .field("add_to_carts", &QueryStats::add_to_carts, "Recorded adds to cart.")
+      .field("orders", &QueryStats::orders, "Recorded orders.");
+  Value<SearchAnalytics>(m, "SearchAnalytics", "Top, zero-result and unused queries over a window.")
+      .field("since_ms", &SearchAnalytics::since_ms, "The window covered: start (an hour's first ms).")
+      .field("until_ms", &SearchAnalytics::until_ms, "The window covered: end, exclusive.")
+      .field("top_queries", &SearchAnalytics::top_queries, "QueryStats by searches, most first.")
+      .field("zero_result_queries", &SearchAnalytics::zero_result_queries,
+             "QueryStats that found nothing at least once, by zero_results.")
+      .field("unused_queries", &SearchAnalytics::unused_queries,
+             "QueryStats that found something and were never used, by such searches.")
+      .field("searches", &SearchAnalytics::searches, "Recorded searches in the window.")
+      .field("sampled_out", &SearchAnalytics::sampled_out, "Searches not recorded (sampling), since open.")
+      .field("evicted", &SearchAnalytics::evicted, "Recorded searches whose counts were dropped (budget), since open.")
+      .field("sample_rate", &SearchAnalytics::sample_rate, "SearchOptions.analytics_sample_rate.")
+      .field("tracked", &SearchAnalytics::tracked, "(hour, query) pairs held now.");
+  Value<SuggestRequest>(m, "SuggestRequest", "What a shopper has typed so far (Search.suggest).")
+      .field("text", &SuggestRequest::text, "The text; its last word is a prefix unless it ends with a space.")
+      .field("limit", &SuggestRequest::limit, "1..50.")
+      .field("typo_tolerance", &SuggestRequest::typo_tolerance, "Also complete words close to a misspelt one.")
+      .field("popular_queries", &SuggestRequest::popular_queries, "Also offer recorded queries that fit.");
+  Value<Suggestion>(m, "Suggestion", "A completed query.")
+      .field("text", &Suggestion::text, "The completed query, lower-cased.")
+      .field("source", &Suggestion::source, "'query' (a popular query) or 'catalog' (the products' words).")
+      .field("count", &Suggestion::count, "'query': searches that found something; 'catalog': products it finds.")
+      .field("corrected", &Suggestion::corrected, "A typed word was replaced by a close one.");
+  Value<SuggestResult>(m, "SuggestResult", "Completions, best first.")
+      .field("suggestions", &SuggestResult::suggestions, "Suggestion list.")
+      .field("index_seq", &SuggestResult::index_seq, "The event seq the index reflected.");
   Value<SynonymGroup>(m, "SynonymGroup",
                       "Synonyms: multi-way (root '': every entry matches every other) or one-way "
                       "(the root also matches the synonyms, not the reverse).")
@@ -166,7 +213,14 @@ void BindSearch(py::module_& m) {
       .field("remote_connect_timeout", &SearchOptions::remote_connect_timeout,
              "Deadline of connecting to a shard server.")
       .field("remote_refresh", &SearchOptions::remote_refresh,
-             "A reader re-reads the remote shards when older than this.");
+             "A reader re-reads the remote shards when older than this.")
+      .field("analytics_sample_rate", &SearchOptions::analytics_sample_rate,
+             "Share of searches recorded (0..1; 0: analytics off, no search ids).")
+      .field("analytics_max_queries", &SearchOptions::analytics_max_queries,
+             "(hour, query) pairs counted in memory, 1..1000000; the least searched go beyond it.")
+      .field("analytics_max_searches", &SearchOptions::analytics_max_searches,
+             "Recent search ids whose uses can be recorded, 1..1000000.")
+      .field("analytics_retention_hours", &SearchOptions::analytics_retention_hours, "Hours of counts kept, 1..720.");
 
   m.attr("MAX_QUERY_CHARS") = kMaxQueryChars;
   m.attr("MAX_QUERY_WORDS") = kMaxQueryWords;
@@ -216,7 +270,16 @@ void BindSearch(py::module_& m) {
           py::arg("shards") = 0, py::arg("progress") = py::none(),
           "Re-creates the index from the catalog and stock (GIL released); "
           "progress(RebuildProgress) about every 1,000 products.")
-      .def("stats", &Search::stats, ReleaseGil(), "SearchStats.");
+      .def("stats", &Search::stats, ReleaseGil(), "SearchStats.")
+      .def("record_use", &Search::record_use, py::arg("use"), ReleaseGil(),
+           "Records that a result of a search was used (SearchUse). Raises InvalidArgument (names "
+           "the field), NotFound (a search id not issued or no longer kept), FailedPrecondition "
+           "(analytics off).")
+      .def("analytics", &Search::analytics, py::arg("request"), ReleaseGil(),
+           "SearchAnalytics over a window (AnalyticsRequest). Raises InvalidArgument.")
+      .def("suggest", &Search::suggest, py::arg("request"), ReleaseGil(),
+           "SuggestResult: completions of what has been typed (SuggestRequest). Raises "
+           "InvalidArgument (names the field), Unavailable / Corruption.");
 }
 
 }  // namespace commerce::python

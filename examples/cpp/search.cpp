@@ -1,6 +1,7 @@
 // Search: a few products, then free text with facets, a misspelt query, the some-of-the-words
 // fall-back, a filtered browse, multi-select facets with own price buckets and the category
-// tree, synonyms, and read-your-writes after an edit.
+// tree, synonyms, read-your-writes after an edit, search analytics (a click recorded, the top,
+// zero-result and unused queries) and search-as-you-type suggestions.
 //   build/bin/example_search /tmp/search-shop
 #include <commerce/commerce.h>
 
@@ -76,4 +77,29 @@ int main(int argc, char** argv) {
   must(catalog.upsert(p));
   Show("after an edit",
        must(search.query({.text = "monitor", .min_index_seq = must(engine->events().last_seq())})));
+
+  // Search analytics: every search above was recorded (in this process's memory). The shopper
+  // clicks the first hit of one more search; a search that finds nothing shows up too.
+  auto clicked = must(search.query({.text = "headphones"}));
+  must(search.record_use({.search_id = clicked.search_id, .product_id = clicked.hits[0].product_id,
+                          .kind = "click"}));
+  must(search.query({.text = "turntable", .typo_tolerance = false}));
+  auto report = must(search.analytics({.limit = 3}));
+  auto list = [](const char* what, const std::vector<commerce::QueryStats>& v) {
+    std::cout << "   " << what << ":";
+    for (const auto& q : v) std::cout << " '" << q.query << "' (" << q.searches << " searches, " << q.used << " used)";
+    std::cout << "\n";
+  };
+  std::cout << "-- search analytics: " << report.searches << " searches recorded\n";
+  list("top", report.top_queries);
+  list("found nothing", report.zero_result_queries);
+  list("never used", report.unused_queries);
+
+  // Search-as-you-type: popular queries first, then the products' words; typos tolerated.
+  for (const char* typed : {"head", "wireles no", "blutooth"}) {
+    std::cout << "-- suggestions for '" << typed << "':";
+    for (const auto& x : must(search.suggest({.text = typed, .limit = 4})).suggestions)
+      std::cout << " '" << x.text << "' (" << x.source << (x.corrected ? ", corrected" : "") << ")";
+    std::cout << "\n";
+  }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Search: free text with facets, a typo, search-as-you-type, a browse by category,
-# multi-select facets, and the JSON form with every field.
+# Search: free text with facets, a typo, search-as-you-type, suggestions, search analytics, a
+# browse by category, multi-select facets, and the JSON form with every field.
 set -eu
 . "$(dirname "$0")/env.sh"
 
@@ -15,6 +15,19 @@ curl -sS -H "$STORE" "$BASE/v1/search?q=classic+shirt+for+dragons+&minimum_shoul
 
 say "search as you type: the last word is a prefix"
 curl -sS -H "$STORE" "$BASE/v1/search?q=head&limit=3"
+
+say "suggestions while typing: popular queries first, then the products' words; 'jackt cl' is typo-tolerant"
+curl -sS -H "$STORE" "$BASE/v1/search/suggest?q=hea&limit=4"
+echo
+curl -sS -H "$STORE" "$BASE/v1/search/suggest?q=jackt+cl&limit=3"
+
+say "search analytics: a search's search_id, a click on its first hit, then (admin) the top, zero-result and unused queries"
+sid=$(curl -sS -H "$STORE" "$BASE/v1/search?q=jacket&limit=1" | sed -E 's/.*"search_id":"([^"]*)".*/\1/')
+pid=$(curl -sS -H "$STORE" "$BASE/v1/search?q=jacket&limit=1" | sed -E 's/.*"hits":\[\{"product_id":"([^"]*)".*/\1/')
+curl -sS -H "$STORE" -H "$JSON" "$BASE/v1/search/uses" -d "{\"search_id\": \"$sid\", \"product_id\": \"$pid\", \"kind\": \"click\"}"
+echo
+curl -sS -H "$STORE" "$BASE/v1/search?q=qwertyuiop&limit=1" >/dev/null
+curl -sS -H "$ADMIN" "$BASE/v1/search/analytics?limit=3"
 
 say "in stock, cheapest first, between 10 and 100 dollars"
 curl -sS -H "$STORE" "$BASE/v1/search?in_stock=true&sort=price_asc&price_min=1000&price_max=10000&limit=3"

@@ -75,6 +75,21 @@ def run(work):
         for facet in ticked.facets:
             print("  %s: %s" % (facet.field, ", ".join("%s%s (%d)" % ("  " * v.level, v.label or v.value, v.count)
                                                        for v in facet.values)))
+        # Search analytics: every search above was recorded, in this process's memory. The
+        # shopper clicks the first hit of one more search; then what was searched, what found
+        # nothing, and what found things nobody used.
+        clicked = engine.search.query("wireless")
+        engine.search.record_use(search_id=clicked.search_id, product_id=clicked.hits[0].product_id, kind="click")
+        report = engine.search.analytics(limit=3)
+        print("\nsearch analytics: %d searches recorded" % report.searches)
+        for name in ("top_queries", "zero_result_queries", "unused_queries"):
+            print("  %s: %s" % (name, ", ".join("%r (%d searches, %d used)" % (q.query, q.searches, q.used)
+                                                 for q in getattr(report, name))))
+        # Search-as-you-type: popular queries first, then the products' words; typos tolerated.
+        for typed in ("wire", "cofee m"):
+            got = engine.search.suggest(typed, limit=4)
+            print("suggestions for %r: %s" % (typed, ", ".join("%r (%s%s)" % (x.text, x.source, ", corrected" if x.corrected else "")
+                                                               for x in got.suggestions)))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@
 #include "commerce/export.h"
 #include "commerce/merchandising.h"
 #include "commerce/money.h"
+#include "commerce/search_analytics.h"
 #include "commerce/status.h"
+#include "commerce/suggest.h"
 
 namespace commerce {
 
@@ -193,6 +195,9 @@ struct SearchResult {
   std::string redirect;
   uint64_t rules_version = 0;
   uint64_t synonyms_version = 0;
+  // This search's id for Search::record_use (search_analytics.h): unique per call, cached
+  // results included. "" when the search was not recorded (SearchOptions::analytics_sample_rate).
+  std::string search_id;
 };
 
 struct SearchStats {
@@ -259,6 +264,22 @@ struct SearchOptions {
   // older than this, or when a request's min_index_seq is ahead of it: results can be this
   // much older than the shards (beside the result cache's own ttl).
   std::chrono::milliseconds remote_refresh{1000};
+
+  // Search analytics (search_analytics.h), kept in this process's memory. The share of
+  // searches recorded, 0..1, drawn at random per search: 0 records nothing (results carry no
+  // search id); below 1 trades the counts' precision for less work per search under load.
+  double analytics_sample_rate = 1.0;
+  // (hour, query) pairs counted, 1..1,000,000: about 200 bytes each plus twice the query's
+  // length (at most kMaxQueryChars), so the default holds at most about 12 MB, about 2.5 MB
+  // with typical queries. Beyond it the least searched pairs are dropped
+  // (SearchAnalytics::evicted).
+  size_t analytics_max_queries = 10000;
+  // Recent searches whose results' uses can be recorded (record_use), 1..1,000,000: the
+  // oldest id is forgotten when a newer search needs its place (NotFound). About 60 bytes
+  // each plus the query's length.
+  size_t analytics_max_searches = 10000;
+  // Hours of counts kept (1..720); older hours are dropped.
+  uint32_t analytics_retention_hours = 24;
 };
 
 class COMMERCE_EXPORT Search {
@@ -307,6 +328,21 @@ class COMMERCE_EXPORT Search {
                  std::function<void(const RebuildProgress&)> progress = {});
 
   Result<SearchStats> stats();
+
+  // Search analytics (search_analytics.h). record_use: a result of search `use.search_id` was
+  // used. Errors: InvalidArgument (names the field: an empty or malformed search id, an empty
+  // or too long product id, a kind other than "click", "add_to_cart", "order"), NotFound (a
+  // search id this engine did not issue, or one older than the analytics_max_searches
+  // searches kept), FailedPrecondition (analytics off: analytics_sample_rate 0).
+  Status record_use(const SearchUse& use);
+  // Top, zero-result and unused queries over a window. Errors: InvalidArgument (limit out of
+  // 1..1000, since_ms or until_ms negative, since_ms after until_ms).
+  Result<SearchAnalytics> analytics(const AnalyticsRequest& request = {});
+
+  // Search-as-you-type completions (suggest.h). Errors: InvalidArgument (names the field:
+  // text empty, too long or without a letter or digit, limit out of 1..50), Unavailable /
+  // Corruption (the index).
+  Result<SuggestResult> suggest(const SuggestRequest& request);
 
  private:
   friend class Engine;

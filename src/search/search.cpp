@@ -43,4 +43,12 @@ Status Search::rebuild(uint32_t shards, std::function<void(const RebuildProgress
 
 Result<SearchStats> Search::stats() { return service_->Stats(); }
 
+Status Search::record_use(const SearchUse& use) { return service_->RecordUse(use); }
+
+Result<SearchAnalytics> Search::analytics(const AnalyticsRequest& request) {
+  return service_->Analytics(request);
+}
+
+Result<SuggestResult> Search::suggest(const SuggestRequest& request) { return service_->Suggest(request); }
+
 }  // namespace commerce

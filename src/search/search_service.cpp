@@ -9,6 +9,7 @@
 #include "common/key.h"
 #include "events/event_log.h"
 #include "search/query_runner.h"
+#include "search/suggester.h"
 
 namespace commerce {
 
@@ -75,6 +76,8 @@ SearchService::SearchService(Storage* storage, EventNotifier* notifier, Catalog*
       cache_(options.cache_entries, options.cache_ttl, options.cache_stale),
       indexer_(notifier, catalog, inventory, events, &names_, layout_,
                [this](const std::string& g, uint64_t seq) { OnPublished(g, seq); }),
+      analytics_(options.analytics_sample_rate, options.analytics_max_queries,
+                 options.analytics_max_searches, options.analytics_retention_hours),
       synonyms_(std::make_shared<search::Synonyms>()),
       rules_(std::make_shared<search::Rules>()) {}
 
@@ -84,6 +87,9 @@ Status SearchService::Open() {
   if (options_.shards > 16) return Status::InvalidArgument("search.shards must be 0..16");
   if (options_.cache_ttl.count() < 0 || options_.cache_stale.count() < 0)
     return Status::InvalidArgument("search.cache_ttl and search.cache_stale must not be negative");
+  COMMERCE_RETURN_IF_ERROR(search::Analytics::Check(options_.analytics_sample_rate, options_.analytics_max_queries,
+                                                    options_.analytics_max_searches,
+                                                    options_.analytics_retention_hours));
   if (!options_.remote_shards.empty()) {
     COMMERCE_ASSIGN_OR_RETURN(remote_, search::RemoteShards::Make(options_.remote_shards,
                                                                   options_.remote_timeout,
@@ -368,6 +374,16 @@ void SearchService::SharedLookup::Put(const Result<SearchResult>& r) const {
 
 Result<SearchResult> SearchService::Query(const SearchRequest& request) {
   COMMERCE_ASSIGN_OR_RETURN(auto checked, search::CheckRequest(request));
+  auto r = Cached(checked);
+  // Every search the caller makes is recorded, a cached one too: a browse (no text) is not a
+  // query shoppers typed. Over remote shards this engine records, as locally.
+  if (r.ok() && !search::Analytics::Normalise(request.text).empty())
+    r->search_id = analytics_.Record(request.text, r->total, r->used_correction, checked.now_ms);
+  return r;
+}
+
+Result<SearchResult> SearchService::Cached(const search::CheckedRequest& checked) {
+  const SearchRequest& request = *checked.request;
   if (request.min_index_seq > 0)
     COMMERCE_RETURN_IF_ERROR(WaitFor(request.min_index_seq, request.wait_timeout));
   if (!request.use_cache || options_.cache_entries == 0) return RunUncached(checked);
@@ -585,6 +601,34 @@ Result<SearchStats> SearchService::Stats() {
   st.last_error = indexer_.last_error();
   st.rebuilds_after_trim = indexer_.rebuilds_after_trim();
   return st;
+}
+
+}  // namespace commerce
+
+namespace commerce {
+
+Result<SearchAnalytics> SearchService::Analytics(const AnalyticsRequest& request) const {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  return analytics_.Report(request, now_ms);
+}
+
+Result<SuggestResult> SearchService::Suggest(const SuggestRequest& request) {
+  COMMERCE_RETURN_IF_ERROR(search::CheckSuggestRequest(request));
+  COMMERCE_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+  auto words = remote_ ? remote_->words() : indexer_.words();
+  if (!words) return Status::Unavailable("search index is not open");
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return search::Suggest(*reader, *words, &analytics_, request);
+    } catch (const Xapian::DatabaseModifiedError& e) {
+      if (attempt == kModifiedRetries) return search::FromXapian(e, "suggest");
+    } catch (const Xapian::Error& e) {
+      return search::FromXapian(e, "suggest");
+    }
+    COMMERCE_RETURN_IF_ERROR(reader.Reopen());
+  }
 }
 
 }  // namespace commerce

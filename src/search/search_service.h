@@ -23,6 +23,7 @@
 #include "commerce/inventory.h"
 #include "commerce/search.h"
 #include "commerce/storage.h"
+#include "search/analytics.h"
 #include "search/category_names.h"
 #include "search/indexer.h"
 #include "search/reader_pool.h"
@@ -63,6 +64,9 @@ class SearchService {
   RuleSet Rules() const;
   Status Rebuild(uint32_t shards, const std::function<void(const RebuildProgress&)>& progress);
   Result<SearchStats> Stats();
+  Status RecordUse(const SearchUse& use) { return analytics_.RecordUse(use); }
+  Result<SearchAnalytics> Analytics(const AnalyticsRequest& request) const;
+  Result<SuggestResult> Suggest(const SuggestRequest& request);
 
   // The service behind `search` (an Engine's: registered by Engine::open, removed when the
   // engine closes), or null. search.h keeps a Search's service private and a SharedCache
@@ -95,6 +99,8 @@ class SearchService {
   };
   SharedLookup SharedFor(const search::CheckedRequest& c, const Merchandising& m) const;
   Result<SearchResult> RunUncached(const search::CheckedRequest& c);
+  // A query through the result cache (when the request allows it), not recorded.
+  Result<SearchResult> Cached(const search::CheckedRequest& c);
   // Over remote shards: RunRemote on a thread of its own, waited for until the deadline
   // (options_.remote_timeout). A shard server that stops answering on an open connection
   // holds that thread until Xapian's own timeout on each call, not the caller: it gets
@@ -128,6 +134,7 @@ class SearchService {
   std::unique_ptr<search::RemoteShards> remote_;  // when options_.remote_shards is set
   search::ResultCache cache_;
   search::Indexer indexer_;
+  search::Analytics analytics_;  // searches recorded in this process (search_analytics.h)
 
   mutable std::mutex synonyms_mu_;
   std::shared_ptr<const search::Synonyms> synonyms_;  // GUARDED_BY(synonyms_mu_)

@@ -38,6 +38,9 @@ def test_load_csv_and_search():
     out = run("load_csv_and_search.py")
     assert "imported 5 products (0 rejected)" in out
     assert "Wireless Headphones" in out and "did you mean 'coffee mug'" in out
+    assert "top_queries: 'wireless' (2 searches, 1 used)" in out, out
+    assert "suggestions for 'wire': 'wireless' (query)" in out, out
+    assert "'coffee mug' (catalog, corrected)" in out, out
 
 
 def test_merchandising():

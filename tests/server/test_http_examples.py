@@ -50,6 +50,10 @@ def test_the_sessions_run_and_run_again():
                 assert '"hits"' in out and '"rules_applied":["shirt-week"]' in out, out
                 assert '"tier":"boosted","rules":["shirt-week"]' in out and '"groups":[]}' in out, out
                 assert re.search(r'^\{"version":\d+\}$', out, re.M), out  # the conditional delete
+                # suggestions (a typo-tolerant one), a click recorded, the analytics report
+                assert '{"suggestions":[{"text":"hea' in out, out
+                assert '{"suggestions":[{"text":"jacket clothing","source":"catalog","count":9,"corrected":true}]' in out, out
+                assert '{"recorded":true}' in out and '{"query":"qwertyuiop","searches":%d,"zero_results":%d' % (run, run) in out, out
                 # the scheduled sale rule: no redirect the Thursday before, its page on the Saturday
                 sale = re.findall(r'^total (\d+) "redirect":"(.*)"$', out, re.M)
                 assert [r for _, r in sale] == ["", "https://shop.example/shirt-sale"], out

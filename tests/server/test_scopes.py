@@ -76,6 +76,7 @@ def test_what_a_public_key_may_reach(checker, admin):
         ("GET", "/v1/products"), ("GET", "/v1/products/{id}"), ("GET", "/v1/skus/{sku}"),
         ("GET", "/v1/categories"), ("GET", "/v1/categories/{id}"),
         ("GET", "/v1/search"), ("POST", "/v1/search"),
+        ("GET", "/v1/search/suggest"), ("POST", "/v1/search/uses"),  # a shop's front end reports clicks
         ("POST", "/v1/carts"), ("GET", "/v1/carts/{id}"), ("DELETE", "/v1/carts/{id}"),
         ("POST", "/v1/carts/{id}/lines"), ("DELETE", "/v1/carts/{id}/lines"),
         ("PUT", "/v1/carts/{id}/lines/{sku}"), ("DELETE", "/v1/carts/{id}/lines/{sku}"),

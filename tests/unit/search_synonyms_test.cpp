@@ -18,34 +18,19 @@ namespace {
 
 using commerce::Code;
 using commerce::Engine;
-using commerce::Money;
-using commerce::Product;
 using commerce::SearchRequest;
 using commerce::SynonymGroup;
-using commerce::Variant;
 using commerce::testing::Find;
 using commerce::testing::Ids;
+using commerce::testing::PutTitled;
 using commerce::testing::TempDir;
 using commerce::testing::WaitIndexed;
 
-void Put(Engine& e, const std::string& id, const std::string& title) {
-  Product p;
-  p.id = id;
-  p.title = title;
-  Variant v;
-  v.sku = "SKU-" + id;
-  v.price = Money{1000, "USD"};
-  p.variants.push_back(v);
-  auto r = e.catalog().upsert(p);
-  INFO(r.status().ToString());
-  REQUIRE(r.ok());
-}
-
 std::unique_ptr<Engine> Shop(const TempDir& dir) {
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
-  Put(*e, "phone", "Basic Phone");
-  Put(*e, "smart", "Smartphone Pro");
-  Put(*e, "hood", "Zip Hoodie");
+  PutTitled(*e, "phone", "Basic Phone");
+  PutTitled(*e, "smart", "Smartphone Pro");
+  PutTitled(*e, "hood", "Zip Hoodie");
   WaitIndexed(*e);
   return e;
 }

@@ -1,6 +1,6 @@
 // Test helpers for search through the public API: wait until every write so far is
-// searchable, run a request past the result cache (failing the test on an error), and the
-// hits' product ids.
+// searchable, run a request past the result cache (failing the test on an error), the hits'
+// product ids, and a product with a title alone.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -26,6 +26,21 @@ inline SearchResult Find(Engine& e, SearchRequest r) {
   INFO(res.status().ToString());
   REQUIRE(res.ok());
   return *res;
+}
+
+// Upserts product `id` with `title` and one variant (SKU-<id>, 10.00 USD), failing the test on
+// an error.
+inline void PutTitled(Engine& e, const std::string& id, const std::string& title) {
+  Product p;
+  p.id = id;
+  p.title = title;
+  Variant v;
+  v.sku = "SKU-" + id;
+  v.price = Money{1000, "USD"};
+  p.variants.push_back(v);
+  auto r = e.catalog().upsert(p);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
 }
 
 inline std::vector<std::string> Ids(const SearchResult& r) {

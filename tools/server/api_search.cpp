@@ -620,10 +620,118 @@ Response MetricsRoute(ServerState& st, const Request&, const Params&) {
   return r;
 }
 
+// GET /v1/search/suggest?q=...: search-as-you-type completions (commerce/suggest.h).
+Response SuggestGet(ServerState& st, const Request& r, const Params&) {
+  SuggestRequest q;
+  Status s = OnlyParams(r, {"q", "limit", "typo_tolerance", "popular_queries"});
+  for (const auto& [k, v] : r.query)
+    if (k == "q") q.text = v;
+  std::optional<int64_t> n;
+  std::optional<bool> b;
+  if (s.ok()) s = QueryInt(r, "limit", 0, 1000, &n);
+  if (n) q.limit = static_cast<size_t>(*n);
+  if (s.ok()) s = QueryBool(r, "typo_tolerance", &b);
+  if (b) q.typo_tolerance = *b;
+  b.reset();
+  if (s.ok()) s = QueryBool(r, "popular_queries", &b);
+  if (b) q.popular_queries = *b;
+  if (!s.ok()) return StatusResponse(s);
+  auto res = st.engine->search().suggest(q);
+  if (!res.ok()) return StatusResponse(res.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("suggestions");
+    w.StartArray();
+    for (const auto& x : res->suggestions) {
+      w.StartObject();
+      w.Key("text"); Str(w, x.text);
+      w.Key("source"); Str(w, x.source);
+      w.Key("count"); w.Uint64(x.count);
+      w.Key("corrected"); w.Bool(x.corrected);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("index_seq"); w.Uint64(res->index_seq);
+    w.EndObject();
+  }));
+}
+
+// POST /v1/search/uses {"search_id", "product_id", "kind"}: a result of a search was used.
+Response SearchUsePost(ServerState& st, const Request& r, const Params&) {
+  rapidjson::Document doc;
+  Response err;
+  if (!ReadBody(r, &doc, &err)) return err;
+  SearchUse use;
+  JsonObject o(doc, "body");
+  Status s = o.str("search_id", &use.search_id, true);
+  if (s.ok()) s = o.str("product_id", &use.product_id, true);
+  if (s.ok()) s = o.str("kind", &use.kind, true);
+  if (s.ok()) s = o.Finish();
+  if (s.ok()) s = st.engine->search().record_use(use);
+  if (!s.ok()) return StatusResponse(s);
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("recorded"); w.Bool(true);
+    w.EndObject();
+  }));
+}
+
+void WriteQueryStats(JsonWriter& w, const char* name, const std::vector<QueryStats>& list) {
+  w.Key(name);
+  w.StartArray();
+  for (const auto& q : list) {
+    w.StartObject();
+    w.Key("query"); Str(w, q.query);
+    w.Key("searches"); w.Uint64(q.searches);
+    w.Key("zero_results"); w.Uint64(q.zero_results);
+    w.Key("used"); w.Uint64(q.used);
+    w.Key("clicks"); w.Uint64(q.clicks);
+    w.Key("add_to_carts"); w.Uint64(q.add_to_carts);
+    w.Key("orders"); w.Uint64(q.orders);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+// GET /v1/search/analytics?since_ms=&until_ms=&limit=: top, zero-result and unused queries.
+Response SearchAnalyticsGet(ServerState& st, const Request& r, const Params&) {
+  AnalyticsRequest q;
+  Status s = OnlyParams(r, {"since_ms", "until_ms", "limit"});
+  std::optional<int64_t> n;
+  if (s.ok()) s = QueryInt(r, "since_ms", INT64_MIN, INT64_MAX, &n);
+  if (n) q.since_ms = *n;
+  n.reset();
+  if (s.ok()) s = QueryInt(r, "until_ms", INT64_MIN, INT64_MAX, &n);
+  if (n) q.until_ms = *n;
+  n.reset();
+  if (s.ok()) s = QueryInt(r, "limit", 0, 1'000'000, &n);
+  if (n) q.limit = static_cast<size_t>(*n);
+  if (!s.ok()) return StatusResponse(s);
+  auto a = st.engine->search().analytics(q);
+  if (!a.ok()) return StatusResponse(a.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("since_ms"); w.Int64(a->since_ms);
+    w.Key("until_ms"); w.Int64(a->until_ms);
+    WriteQueryStats(w, "top_queries", a->top_queries);
+    WriteQueryStats(w, "zero_result_queries", a->zero_result_queries);
+    WriteQueryStats(w, "unused_queries", a->unused_queries);
+    w.Key("searches"); w.Uint64(a->searches);
+    w.Key("sampled_out"); w.Uint64(a->sampled_out);
+    w.Key("evicted"); w.Uint64(a->evicted);
+    w.Key("sample_rate"); w.Double(a->sample_rate);
+    w.Key("tracked"); w.Uint64(a->tracked);
+    w.EndObject();
+  }));
+}
+
 }  // namespace
 
 void AddSearchRoutes(std::vector<Route>* r) {
   r->push_back({"GET", "/v1/search", Scope::kPublic, Exec::kPool, Body::kNone, SearchGet});
+  r->push_back({"GET", "/v1/search/suggest", Scope::kPublic, Exec::kPool, Body::kNone, SuggestGet});
+  r->push_back({"POST", "/v1/search/uses", Scope::kPublic, Exec::kPool, Body::kJson, SearchUsePost});
+  r->push_back({"GET", "/v1/search/analytics", Scope::kAdmin, Exec::kPool, Body::kNone, SearchAnalyticsGet});
   r->push_back({"POST", "/v1/search", Scope::kPublic, Exec::kPool, Body::kJson, SearchPost});
   r->push_back({"GET", "/v1/search/stats", Scope::kAdmin, Exec::kLoop, Body::kNone, SearchStatsRoute});
   r->push_back({"GET", "/v1/events", Scope::kAdmin, Exec::kPool, Body::kNone, EventsRoute});

@@ -561,6 +561,7 @@ void WriteSearchResult(JsonWriter& w, const SearchResult& r) {
   w.Key("redirect"); Str(w, r.redirect);
   w.Key("rules_version"); w.Uint64(r.rules_version);
   w.Key("synonyms_version"); w.Uint64(r.synonyms_version);
+  w.Key("search_id"); Str(w, r.search_id);
   w.EndObject();
 }
 

@@ -85,6 +85,15 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "search-shard") o->search_shards.push_back(v);  // one line per shard
     else if (k == "search-remote-timeout-ms") s = SetNumber(k, v, &o->search_remote_timeout_ms);
     else if (k == "search-shards") s = SetNumber(k, v, &o->search_index_shards);
+    else if (k == "search-analytics-sample-rate") {
+      try {
+        size_t used = 0;
+        o->search_analytics_sample_rate = std::stod(v, &used);
+        if (used != v.size()) throw std::invalid_argument("");
+      } catch (...) {
+        s = Status::InvalidArgument(k + ": expected a number 0..1, got \"" + v + "\"");
+      }
+    }
     else if (k == "redis") o->redis = v;
     else if (k == "redis-prefix") o->redis_prefix = v;
     else if (k == "redis-search-ttl-ms") s = SetNumber(k, v, &o->redis_search_ttl_ms);
@@ -166,6 +175,9 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
                   "shards of this instance's own index, fixed when it is created (0: one per "
                   "hardware thread, at most 4)")
       ->check(CLI::Range(0, 16))->capture_default_str();
+  app->add_option("--search-analytics-sample-rate", o->search_analytics_sample_rate,
+                  "share of searches recorded by search analytics, in this process's memory (0: off)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   app->add_option("--search-remote-timeout-ms", o->search_remote_timeout_ms,
                   "deadline of a search over the remote shards (504 past it), and of each call to a shard server")
       ->check(CLI::Range(1, 600000))->capture_default_str();
@@ -285,6 +297,7 @@ int RunServer(const ServerOptions& opts) {
   eo.search.serve_remote = opts.search_serve_remote;
   eo.search.shards = static_cast<uint32_t>(opts.search_index_shards);
   eo.search.run_indexer = opts.search_indexer;
+  eo.search.analytics_sample_rate = opts.search_analytics_sample_rate;
   auto engine = Engine::open(eo);
   if (!engine.ok()) {
     std::fprintf(stderr, "error: %s\n", engine.status().ToString().c_str());

@@ -82,6 +82,8 @@ struct ServerOptions {
   // Shards of this instance's own index (SearchOptions::shards), fixed when it is created;
   // 0: one per hardware thread, at most 4. Shard servers serve them one each.
   int search_index_shards = 0;
+  // Share of searches that search analytics records (SearchOptions::analytics_sample_rate).
+  double search_analytics_sample_rate = 1.0;
   // This instance's index is served by shard servers: record the indexed sequence in every
   // shard on every batch (SearchOptions::serve_remote).
   bool search_serve_remote = false;

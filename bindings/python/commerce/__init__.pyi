@@ -489,6 +489,62 @@ class SearchResult(_Value):
     redirect: str
     rules_version: int
     synonyms_version: int
+    search_id: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class SearchUse(_Value):
+    search_id: str
+    product_id: str
+    kind: str
+    def __init__(self, *, search_id: str = ..., product_id: str = ..., kind: str = ...) -> None: ...
+
+class AnalyticsRequest(_Value):
+    since_ms: int
+    until_ms: int
+    limit: int
+    def __init__(self, *, since_ms: int = ..., until_ms: int = ..., limit: int = ...) -> None: ...
+
+class QueryStats(_Value):
+    query: str
+    searches: int
+    zero_results: int
+    used: int
+    clicks: int
+    add_to_carts: int
+    orders: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class SearchAnalytics(_Value):
+    since_ms: int
+    until_ms: int
+    top_queries: list[QueryStats]
+    zero_result_queries: list[QueryStats]
+    unused_queries: list[QueryStats]
+    searches: int
+    sampled_out: int
+    evicted: int
+    sample_rate: float
+    tracked: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class SuggestRequest(_Value):
+    text: str
+    limit: int
+    typo_tolerance: bool
+    popular_queries: bool
+    def __init__(self, *, text: str = ..., limit: int = ..., typo_tolerance: bool = ...,
+                 popular_queries: bool = ...) -> None: ...
+
+class Suggestion(_Value):
+    text: str
+    source: str
+    count: int
+    corrected: bool
+    def __init__(self, **fields: Any) -> None: ...
+
+class SuggestResult(_Value):
+    suggestions: list[Suggestion]
+    index_seq: int
     def __init__(self, **fields: Any) -> None: ...
 
 class SynonymGroup(_Value):
@@ -570,10 +626,16 @@ class SearchOptions(_Value):
     remote_timeout: datetime.timedelta
     remote_connect_timeout: datetime.timedelta
     remote_refresh: datetime.timedelta
+    analytics_sample_rate: float
+    analytics_max_queries: int
+    analytics_max_searches: int
+    analytics_retention_hours: int
     def __init__(self, *, shards: int = ..., cache_entries: int = ..., cache_ttl: _Duration = ...,
                  cache_stale: _Duration = ..., run_indexer: bool = ..., serve_remote: bool = ...,
                  remote_shards: Sequence[Sequence[str]] = ..., remote_timeout: _Duration = ...,
-                 remote_connect_timeout: _Duration = ..., remote_refresh: _Duration = ...) -> None: ...
+                 remote_connect_timeout: _Duration = ..., remote_refresh: _Duration = ...,
+                 analytics_sample_rate: float = ..., analytics_max_queries: int = ...,
+                 analytics_max_searches: int = ..., analytics_retention_hours: int = ...) -> None: ...
 
 class PricingPolicy: ...
 
@@ -1011,6 +1073,19 @@ class Search:
     def rules(self) -> RuleSet: ...
     def rebuild(self, shards: int = 0, progress: Optional[Callable[[RebuildProgress], Any]] = None) -> None: ...
     def stats(self) -> SearchStats: ...
+    @overload
+    def record_use(self, use: Union[SearchUse, Mapping[str, Any]]) -> None: ...
+    @overload
+    def record_use(self, use: None = None, *, search_id: str = ..., product_id: str = ...,
+                   kind: str = ...) -> None: ...
+    @overload
+    def analytics(self, request: Union[AnalyticsRequest, Mapping[str, Any], None] = None) -> SearchAnalytics: ...
+    @overload
+    def analytics(self, request: None = None, **fields: Any) -> SearchAnalytics: ...
+    @overload
+    def suggest(self, request: Union[SuggestRequest, Mapping[str, Any], str]) -> SuggestResult: ...
+    @overload
+    def suggest(self, request: Optional[str] = None, **fields: Any) -> SuggestResult: ...
 
 class Engine:
     def __init__(self, path: Optional[_PathLike] = None, *, options: Optional[EngineOptions] = None,

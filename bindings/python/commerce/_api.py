@@ -24,6 +24,9 @@ from ._commerce import (
     PythonPricing,
     MerchandisingRule,
     Search,
+    SearchUse,
+    AnalyticsRequest,
+    SuggestRequest,
     SearchRequest,
     SynonymGroup,
     SharedCache,
@@ -545,6 +548,39 @@ def query(self, request=None, **fields):
     elif isinstance(request, dict):
         request = SearchRequest.from_dict(request)
     return _query(self, request)
+
+
+_record_use = Search.record_use
+_analytics = Search.analytics
+_suggest = Search.suggest
+
+
+@_method(Search)
+def record_use(self, use=None, **fields):
+    """Records that a result of a recorded search was used: record_use(search_id=res.search_id,
+    product_id="p1", kind="click"), or a SearchUse / dict. kind: 'click', 'add_to_cart',
+    'order'. Raises InvalidArgument (names the field), NotFound (a search id this engine did
+    not issue, or one older than the searches kept), FailedPrecondition (analytics off)."""
+    return _record_use(self, _value_of(SearchUse, "record_use", use, fields))
+
+
+@_method(Search)
+def analytics(self, request=None, **fields):
+    """Top, zero-result and unused queries over a window of whole hours: analytics(limit=20,
+    since_ms=...), or an AnalyticsRequest / dict. Counts live in this process's memory (they do
+    not survive a restart). Raises InvalidArgument."""
+    return _analytics(self, _value_of(AnalyticsRequest, "analytics", request, fields))
+
+
+@_method(Search)
+def suggest(self, request=None, **fields):
+    """Search-as-you-type completions: suggest("wireless hea", limit=5), or a SuggestRequest /
+    dict. Popular queries first, then the products' words. Raises InvalidArgument (names the
+    field), Unavailable, Corruption."""
+    if isinstance(request, str):
+        fields["text"] = request
+        request = None
+    return _suggest(self, _value_of(SuggestRequest, "suggest", request, fields))
 
 
 _put_rule = Search.put_rule

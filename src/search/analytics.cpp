@@ -1,0 +1,263 @@
+#include "search/analytics.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+
+namespace commerce::search {
+
+namespace {
+constexpr int64_t kHourMs = 3600 * 1000;
+constexpr size_t kMaxProductId = 200;
+constexpr size_t kMaxReportLimit = 1000;
+
+int64_t HourOf(int64_t ms) { return ms / kHourMs; }
+
+std::string RandomTag() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  return buf;
+}
+
+bool IsHex(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
+// Sorts by `key` descending, then query; keeps `limit`.
+void Rank(std::vector<QueryStats>& v, const std::function<uint64_t(const QueryStats&)>& key, size_t limit) {
+  std::sort(v.begin(), v.end(), [&](const QueryStats& a, const QueryStats& b) {
+    const uint64_t ka = key(a), kb = key(b);
+    if (ka != kb) return ka > kb;
+    return a.query < b.query;
+  });
+  if (v.size() > limit) v.resize(limit);
+}
+}  // namespace
+
+Status Analytics::Check(double sample_rate, size_t max_queries, size_t max_searches,
+                        uint32_t retention_hours) {
+  if (!(sample_rate >= 0 && sample_rate <= 1))
+    return Status::InvalidArgument("search.analytics_sample_rate must be 0..1");
+  if (max_queries < 1 || max_queries > 1000000)
+    return Status::InvalidArgument("search.analytics_max_queries must be 1..1000000");
+  if (max_searches < 1 || max_searches > 1000000)
+    return Status::InvalidArgument("search.analytics_max_searches must be 1..1000000");
+  if (retention_hours < 1 || retention_hours > 720)
+    return Status::InvalidArgument("search.analytics_retention_hours must be 1..720");
+  return Status::OK();
+}
+
+Analytics::Analytics(double sample_rate, size_t max_queries, size_t max_searches, uint32_t retention_hours)
+    : sample_rate_(sample_rate),
+      max_queries_(max_queries),
+      max_searches_(max_searches),
+      retention_hours_(retention_hours),
+      tag_(RandomTag()),
+      rng_(std::random_device{}()) {}
+
+std::string Analytics::Normalise(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return out;
+}
+
+std::string Analytics::Key(int64_t hour, std::string_view query) {
+  std::string k = std::to_string(hour);
+  k.push_back('\0');
+  k.append(query);
+  return k;
+}
+
+Analytics::Entry* Analytics::Find(int64_t hour, const std::string& query) {
+  auto it = index_.find(Key(hour, query));
+  return it == index_.end() ? nullptr : &entries_[it->second];
+}
+
+void Analytics::Erase(size_t i) {
+  index_.erase(Key(entries_[i].hour, entries_[i].stats.query));
+  if (i + 1 != entries_.size()) {
+    entries_[i] = std::move(entries_.back());
+    index_[Key(entries_[i].hour, entries_[i].stats.query)] = i;
+  }
+  entries_.pop_back();
+}
+
+Analytics::Entry& Analytics::EntryFor(int64_t hour, const std::string& query, int64_t now_hour) {
+  if (Entry* e = Find(hour, query)) return *e;
+  if (entries_.size() >= max_queries_ && now_hour != swept_hour_) {
+    // Hours past the retention go first: one scan per hour at most (an hour older than the
+    // retention cannot reappear within the same hour), so a flood costs O(1) per search.
+    swept_hour_ = now_hour;
+    const int64_t oldest = now_hour - static_cast<int64_t>(retention_hours_) + 1;
+    for (size_t i = entries_.size(); i-- > 0;)
+      if (entries_[i].hour < oldest) Erase(i);
+  }
+  if (entries_.size() >= max_queries_) {
+    std::uniform_int_distribution<size_t> pick(0, entries_.size() - 1);
+    size_t victim = pick(rng_);
+    for (size_t k = 1; k < kEvictionSample; ++k) {
+      const size_t i = pick(rng_);
+      const Entry& a = entries_[i];
+      const Entry& b = entries_[victim];
+      if (a.stats.searches < b.stats.searches ||
+          (a.stats.searches == b.stats.searches && a.hour < b.hour))
+        victim = i;
+    }
+    evicted_ += entries_[victim].stats.searches;
+    Erase(victim);
+  }
+  entries_.push_back({hour, {}, 0});
+  entries_.back().stats.query = query;
+  index_.emplace(Key(hour, query), entries_.size() - 1);
+  return entries_.back();
+}
+
+std::string Analytics::Record(std::string_view text, uint64_t total, bool corrected, int64_t now_ms) {
+  if (sample_rate_ <= 0) return "";
+  std::string query = Normalise(text);
+  const int64_t hour = HourOf(now_ms);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sample_rate_ < 1 && std::uniform_real_distribution<double>(0, 1)(rng_) >= sample_rate_) {
+    ++sampled_out_;
+    return "";
+  }
+  Entry& e = EntryFor(hour, query, hour);
+  ++e.stats.searches;
+  if (total == 0) ++e.stats.zero_results;
+  else if (!corrected) ++e.found_as_typed;
+  const uint64_t seq = next_seq_++;
+  // The ring grows (doubling) to max_searches_ before it wraps, so a small engine does not
+  // hold the whole budget: until then seq < size and seq % max_searches_ is seq itself.
+  if (seq >= recent_.size() && recent_.size() < max_searches_)
+    recent_.resize(std::min(max_searches_, std::max<size_t>(64, recent_.size() * 2)));
+  Recent& r = recent_[seq % max_searches_];
+  r = {seq, hour, std::move(query), false};
+  char id[40];
+  std::snprintf(id, sizeof id, "%s-%llx", tag_.c_str(), static_cast<unsigned long long>(seq));
+  return id;
+}
+
+Status Analytics::RecordUse(const SearchUse& use) {
+  if (use.kind != "click" && use.kind != "add_to_cart" && use.kind != "order")
+    return Status::InvalidArgument("record_use: kind must be \"click\", \"add_to_cart\" or \"order\", not \"" +
+                                   use.kind.substr(0, 40) + "\"");
+  if (use.product_id.empty() || use.product_id.size() > kMaxProductId)
+    return Status::InvalidArgument("record_use: product_id must be 1.." + std::to_string(kMaxProductId) +
+                                   " bytes");
+  if (use.search_id.empty())
+    return Status::InvalidArgument("record_use: search_id is empty (SearchResult::search_id; \"\" when the "
+                                   "search was not recorded)");
+  const size_t dash = use.search_id.find('-');
+  if (dash != 16 || !IsHex(std::string_view(use.search_id).substr(0, dash)) ||
+      !IsHex(std::string_view(use.search_id).substr(dash + 1)) || use.search_id.size() > dash + 17)
+    return Status::InvalidArgument("record_use: search_id \"" + use.search_id.substr(0, 64) +
+                                   "\" is not a search id (SearchResult::search_id)");
+  if (sample_rate_ <= 0)
+    return Status::FailedPrecondition("record_use: search analytics are off (search.analytics_sample_rate 0)");
+  if (use.search_id.compare(0, dash, tag_) != 0)
+    return Status::NotFound("record_use: search " + use.search_id +
+                            " was not made by this engine since it opened (analytics are kept in memory)");
+  const uint64_t seq = std::stoull(use.search_id.substr(dash + 1), nullptr, 16);
+  std::lock_guard<std::mutex> lock(mu_);
+  Recent* r = nullptr;
+  if (seq > 0 && seq < next_seq_ && !recent_.empty()) {
+    const size_t i = seq % max_searches_;
+    Recent& slot = recent_[i < recent_.size() ? i : 0];
+    if (slot.seq == seq) r = &slot;
+  }
+  if (!r)
+    return Status::NotFound("record_use: search " + use.search_id + " is older than the last " +
+                            std::to_string(max_searches_) + " searches kept (search.analytics_max_searches)");
+  // The hour's entry may have been evicted or dropped: the use is counted in a new one, as
+  // the search was.
+  const int64_t now_hour = std::max(r->hour, HourOf(static_cast<int64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count())));
+  Entry& e = EntryFor(r->hour, r->query, now_hour);
+  if (!r->used) {
+    r->used = true;
+    ++e.stats.used;
+  }
+  if (use.kind == "click") ++e.stats.clicks;
+  else if (use.kind == "add_to_cart") ++e.stats.add_to_carts;
+  else ++e.stats.orders;
+  return Status::OK();
+}
+
+Result<SearchAnalytics> Analytics::Report(const AnalyticsRequest& request, int64_t now_ms) const {
+  if (request.limit < 1 || request.limit > kMaxReportLimit)
+    return Status::InvalidArgument("analytics: limit must be 1.." + std::to_string(kMaxReportLimit));
+  if (request.since_ms < 0 || request.until_ms < 0)
+    return Status::InvalidArgument("analytics: since_ms and until_ms must not be negative (0: the default)");
+  const int64_t until = request.until_ms > 0 ? request.until_ms : now_ms;
+  if (request.since_ms > until)
+    return Status::InvalidArgument("analytics: since_ms is after until_ms");
+  const int64_t oldest = HourOf(now_ms) - static_cast<int64_t>(retention_hours_) + 1;
+  const int64_t first = request.since_ms > 0 ? HourOf(request.since_ms) : oldest;
+  // until is exclusive: a window ending on an hour's first ms leaves that hour out.
+  const int64_t last = until % kHourMs == 0 && until > 0 ? HourOf(until) - 1 : HourOf(until);
+  SearchAnalytics out;
+  out.since_ms = first * kHourMs;
+  out.until_ms = (last + 1) * kHourMs;
+  out.sample_rate = sample_rate_;
+  std::unordered_map<std::string, QueryStats> sums;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    out.sampled_out = sampled_out_;
+    out.evicted = evicted_;
+    out.tracked = entries_.size();
+    for (const Entry& e : entries_) {
+      if (e.hour < first || e.hour > last || e.hour < oldest) continue;
+      QueryStats& s = sums[e.stats.query];
+      s.query = e.stats.query;
+      s.searches += e.stats.searches;
+      s.zero_results += e.stats.zero_results;
+      s.used += e.stats.used;
+      s.clicks += e.stats.clicks;
+      s.add_to_carts += e.stats.add_to_carts;
+      s.orders += e.stats.orders;
+    }
+  }
+  for (auto& [q, s] : sums) {
+    out.searches += s.searches;
+    out.top_queries.push_back(s);
+    if (s.zero_results > 0) out.zero_result_queries.push_back(s);
+    if (s.used == 0 && s.searches > s.zero_results) out.unused_queries.push_back(s);
+  }
+  Rank(out.top_queries, [](const QueryStats& s) { return s.searches; }, request.limit);
+  Rank(out.zero_result_queries, [](const QueryStats& s) { return s.zero_results; }, request.limit);
+  Rank(out.unused_queries, [](const QueryStats& s) { return s.searches - s.zero_results; }, request.limit);
+  return out;
+}
+
+std::vector<std::pair<std::string, uint64_t>> Analytics::Popular(std::string_view prefix, size_t limit) const {
+  const std::string p = Normalise(prefix);
+  std::unordered_map<std::string, uint64_t> sums;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Entry& e : entries_)
+      if (e.found_as_typed > 0 && e.stats.query.size() >= p.size() && e.stats.query.compare(0, p.size(), p) == 0)
+        sums[e.stats.query] += e.found_as_typed;
+  }
+  std::vector<std::pair<std::string, uint64_t>> out(sums.begin(), sums.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+}  // namespace commerce::search

@@ -1,0 +1,86 @@
+// Search analytics in memory (search_analytics.h): per (hour, query) counts under a fixed
+// budget, and the recent searches' ids so that a later use of a result finds its query.
+//
+// Bounds: at most max_queries (hour, query) entries and max_searches recent searches. A new
+// entry beyond the budget first drops hours older than the retention, then evicts the least
+// searched of kEvictionSample entries drawn at random (Redis's approximated LFU): O(1) per
+// search whatever the flood of distinct queries, and a popular query is rarely the one drawn
+// lowest. Counts of entries held are exact: every change happens under one mutex.
+//
+// A search id is "<process tag>-<sequence>" in hex: the tag (random per Analytics) tells an id
+// of another engine or an earlier run from one this engine forgot, both NotFound; the
+// sequence picks the search's slot in a ring of max_searches.
+//
+// Thread safety: safe from any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "commerce/search_analytics.h"
+#include "commerce/status.h"
+
+namespace commerce::search {
+
+class Analytics {
+ public:
+  static constexpr size_t kEvictionSample = 8;
+
+  // Values checked by Check() first.
+  Analytics(double sample_rate, size_t max_queries, size_t max_searches, uint32_t retention_hours);
+  static Status Check(double sample_rate, size_t max_queries, size_t max_searches,
+                      uint32_t retention_hours);
+
+  // Records one search of `text` made at `now_ms` that found `total` products (`corrected`:
+  // those of its spelling correction); returns its id, or "" when the sample left it out.
+  std::string Record(std::string_view text, uint64_t total, bool corrected, int64_t now_ms);
+  Status RecordUse(const SearchUse& use);
+  Result<SearchAnalytics> Report(const AnalyticsRequest& request, int64_t now_ms) const;
+
+  // Queries starting with `prefix` (normalised) that found something as typed (not through a
+  // correction: a misspelt query is not offered), over every hour kept: (query, such
+  // searches), most first, then by query, at most `limit`.
+  std::vector<std::pair<std::string, uint64_t>> Popular(std::string_view prefix, size_t limit) const;
+
+  // Lower-cased (ASCII), runs of white space as one space, trimmed.
+  static std::string Normalise(std::string_view text);
+
+ private:
+  struct Entry {
+    int64_t hour = 0;
+    QueryStats stats;  // stats.query: the normalised query
+    uint64_t found_as_typed = 0;  // searches that found something without a correction
+  };
+  struct Recent {
+    uint64_t seq = 0;  // 0: empty slot
+    int64_t hour = 0;
+    std::string query;
+    bool used = false;
+  };
+  static std::string Key(int64_t hour, std::string_view query);
+  // The entry of (hour, query), made if absent (evicting to stay in budget). REQUIRES mu_.
+  Entry& EntryFor(int64_t hour, const std::string& query, int64_t now_hour);
+  void Erase(size_t index);  // REQUIRES mu_
+  Entry* Find(int64_t hour, const std::string& query);  // REQUIRES mu_
+
+  const double sample_rate_;
+  const size_t max_queries_, max_searches_;
+  const uint32_t retention_hours_;
+  const std::string tag_;
+
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;                   // GUARDED_BY(mu_)
+  std::unordered_map<std::string, size_t> index_;  // Key(hour, query) -> entries_; GUARDED_BY(mu_)
+  std::vector<Recent> recent_;                   // ring by seq; GUARDED_BY(mu_)
+  uint64_t next_seq_ = 1;                        // GUARDED_BY(mu_)
+  uint64_t sampled_out_ = 0, evicted_ = 0;       // GUARDED_BY(mu_)
+  int64_t swept_hour_ = -1;  // the hour of the last sweep of expired hours; GUARDED_BY(mu_)
+  std::mt19937_64 rng_;                          // GUARDED_BY(mu_)
+};
+
+}  // namespace commerce::search

@@ -1,0 +1,37 @@
+// Search-as-you-type completions (suggest.h) on one reader: the word being typed completed
+// from the word list (word_list.h), typo tolerant as corrections are (edit_cost.h), each
+// completion counted against the words typed before it; and recorded queries that start with
+// the text (analytics.h).
+//
+// Ranking is deterministic: popular queries first (a shopper's own words, already known to
+// find something), by searches that found something; then catalog completions by the products
+// they find, both with the text as the final tie-break. A completion that finds nothing is
+// never offered.
+//
+// Cost: one term-frequency read per candidate word (at most kMaxCandidates), then one
+// counting query (first match only, an estimate) for the best 2 x limit of them when words
+// precede the one being typed.
+//
+// Thread safety: on the reader's thread (reader_pool.h); the word list and analytics are
+// safe from any thread.
+#pragma once
+
+#include "commerce/status.h"
+#include "commerce/suggest.h"
+#include "search/analytics.h"
+#include "search/reader_pool.h"
+#include "search/word_list.h"
+
+namespace commerce::search {
+
+inline constexpr size_t kMaxSuggestions = 50;
+
+// InvalidArgument naming the field, or OK.
+Status CheckSuggestRequest(const SuggestRequest& request);
+
+// `analytics` may be null (no popular queries). Xapian errors propagate (the caller turns
+// them into a Status and retries a modified database).
+SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* analytics,
+                      const SuggestRequest& request);
+
+}  // namespace commerce::search

@@ -1,0 +1,95 @@
+"""Search analytics and suggestions over HTTP (docs/search.md, docs/http-api.yaml): search ids
+in GET and POST /v1/search, POST /v1/search/uses, GET /v1/search/analytics (admin) and GET
+/v1/search/suggest (public), the scopes, and bad input answered 400 or 404 naming the field."""
+import pytest
+
+from conftest import ADMIN_KEY, PUBLIC_KEY, Client, own_server, make_products, wait_indexed
+
+
+@pytest.fixture(scope="module")
+def shop(checker):
+    with own_server() as s:
+        admin = Client(s, checker, ADMIN_KEY)
+        public = Client(s, checker, PUBLIC_KEY)
+        r = admin.post("/v1/products/import", data=make_products(10),
+                       headers={"Content-Type": "application/x-ndjson"})
+        assert r.status_code == 200, r.text
+        wait_indexed(admin)
+        yield admin, public
+
+
+def test_search_ids_uses_and_the_report(shop):
+    admin, public = shop
+    a = public.get("/v1/search", params={"q": "jacket"})
+    b = public.post("/v1/search", json={"text": "Jacket"})
+    assert a.status_code == 200 and b.status_code == 200, (a.text, b.text)
+    ids = {a.json()["search_id"], b.json()["search_id"]}
+    assert len(ids) == 2 and "" not in ids
+    z = public.get("/v1/search", params={"q": "qwertyuiop zxcvbnm"})
+    assert z.json()["total"] == 0
+    hit = b.json()["hits"][0]["product_id"]
+    for kind in ("click", "add_to_cart"):
+        r = public.post("/v1/search/uses", json={"search_id": b.json()["search_id"], "product_id": hit, "kind": kind})
+        assert r.status_code == 200 and r.json() == {"recorded": True}, r.text
+    public.get("/v1/search", params={"q": "backpack"})
+    r = admin.get("/v1/search/analytics", params={"limit": 10})
+    assert r.status_code == 200, r.text
+    report = r.json()
+    top = {q["query"]: q for q in report["top_queries"]}
+    assert top["jacket"]["searches"] == 2 and top["jacket"]["used"] == 1
+    assert top["jacket"]["clicks"] == 1 and top["jacket"]["add_to_carts"] == 1
+    assert [q["query"] for q in report["zero_result_queries"]] == ["qwertyuiop zxcvbnm"]
+    assert "backpack" in [q["query"] for q in report["unused_queries"]]
+    assert "jacket" not in [q["query"] for q in report["unused_queries"]]
+    assert report["sample_rate"] == 1 and report["searches"] >= 4
+    assert report["until_ms"] > report["since_ms"]
+
+
+def test_suggest(shop):
+    admin, public = shop
+    for _ in range(3):
+        public.get("/v1/search", params={"q": "globex classic jacket"})
+    r = public.get("/v1/search/suggest", params={"q": "glob"})
+    assert r.status_code == 200, r.text
+    s = r.json()["suggestions"]
+    assert s[0] == {"text": "globex classic jacket", "source": "query", "count": 3, "corrected": False}
+    assert {"text": "globex", "source": "catalog", "count": 3, "corrected": False} in s
+    typo = public.get("/v1/search/suggest", params={"q": "backpak", "popular_queries": "false", "limit": 2})
+    assert typo.status_code == 200, typo.text
+    assert typo.json()["suggestions"][0]["text"] == "backpack"
+    assert typo.json()["suggestions"][0]["corrected"] is True
+    assert r.json()["index_seq"] > 0
+
+
+@pytest.mark.parametrize("params,field", [
+    ({}, "text"), ({"q": "   "}, "text"), ({"q": "so", "limit": "0"}, "limit"),
+    ({"q": "so", "limit": "x"}, "limit"), ({"q": "so", "typo_tolerance": "maybe"}, "typo_tolerance"),
+    ({"q": "so", "nope": "1"}, "nope"),
+])
+def test_bad_suggest_is_400_naming_the_field(shop, params, field):
+    _, public = shop
+    r = public.get("/v1/search/suggest", params=params)
+    assert r.status_code == 400, r.text
+    assert field in r.json()["error"]["message"], r.text
+
+
+def test_bad_uses_and_analytics_and_scopes(shop):
+    admin, public = shop
+    sid = public.get("/v1/search", params={"q": "shirt"}).json()["search_id"]
+    for body, field, code in (
+            ({"search_id": sid, "product_id": "p-0001", "kind": "purchase"}, "kind", 400),
+            ({"search_id": sid, "product_id": "", "kind": "click"}, "product_id", 400),
+            ({"search_id": sid, "kind": "click"}, "product_id", 400),
+            ({"search_id": "nope", "product_id": "p-0001", "kind": "click"}, "search_id", 400),
+            ({"search_id": sid, "product_id": "p-0001", "kind": "click", "x": 1}, "x", 400),
+            ({"search_id": "0123456789abcdef-1", "product_id": "p-0001", "kind": "click"}, "0123456789abcdef-1", 404)):
+        r = public.post("/v1/search/uses", json=body)
+        assert r.status_code == code, (body, r.text)
+        assert field in r.json()["error"]["message"], (body, r.text)
+    for params, field in (({"limit": "0"}, "limit"), ({"since_ms": "-1"}, "since_ms"),
+                          ({"since_ms": "20", "until_ms": "10"}, "since_ms"), ({"q": "x"}, "q")):
+        r = admin.get("/v1/search/analytics", params=params)
+        assert r.status_code == 400, (params, r.text)
+        assert field in r.json()["error"]["message"], (params, r.text)
+    # what shoppers searched for is the admin's: a public key cannot read it
+    assert public.get("/v1/search/analytics").status_code == 403
