@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -227,9 +228,23 @@ TEST_CASE("backup while another process has the store open and writes (BackupSto
     uint64_t before[kThreads];
     for (int t = 0; t < kThreads; ++t) before[t] = acked[t].load();
     const std::string copy = dir.sub("copy" + std::to_string(round));
-    Status b = BackupStore(Options(driver, store), copy);
+    // The copy's first progress report waits (bounded) for the child to acknowledge another
+    // write: the backup then provably ran while the holder wrote, and never kept it from
+    // writing. Only comparing the counts after the backup failed under ASan on a loaded
+    // machine, the copy being done before the child's next acknowledgement.
+    bool waited = false;
+    BackupOptions bo;
+    bo.progress = [&](uint64_t, uint64_t) {
+      if (waited) return;
+      waited = true;
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (acked[0].load() <= before[0] && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    };
+    Status b = BackupStore(Options(driver, store), copy, bo);
     INFO(b.ToString());
     REQUIRE(b.ok());
+    CHECK(waited);
     uint64_t after = acked[0].load();
     CHECK(after > before[0]);  // the child wrote on during the backup
     CheckCopy(driver, copy, before);
