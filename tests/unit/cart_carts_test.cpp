@@ -15,7 +15,6 @@
 #include <catch2/catch.hpp>
 
 #include "commerce/cart.h"
-#include "commerce/cart.h"
 #include "commerce/engine.h"
 #include "commerce/inventory.h"
 #include "test_dir.h"
