@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 #include <unordered_set>
 
 #include "commerce/search.h"
@@ -13,6 +14,11 @@ namespace commerce::search {
 namespace {
 // Candidate words for the one being typed: as typed, and from close prefixes.
 constexpr size_t kMaxCandidates = 40;
+// Index terms (stems) read per suggestion, for the most frequent completions: bounds the
+// cost of a one-letter prefix on a large vocabulary.
+constexpr size_t kMaxStemsScanned = 5000;
+// Words of the list looked at per frequent stem for the word it came from.
+constexpr size_t kWordsPerStem = 16;
 constexpr size_t kNearPrefixes = 4;
 constexpr size_t kWordsPerNearPrefix = 8;
 constexpr size_t kNearWords = 4;
@@ -95,12 +101,38 @@ SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* an
   // in the word list's byte order, so the shorter of a word and its plural.
   std::set<std::string> stems;
   auto add = [&](const std::string& word, bool corrected) {
-    if (candidates.size() >= kMaxCandidates) return;
+    if (candidates.size() >= kMaxCandidates + 2 * request.limit) return;
     const std::string stem = reader.stemmer(word);
     if (!stems.insert(stem).second) return;
     const uint64_t f = reader.db.get_termfreq(stem);
     if (f > 0) candidates.push_back({word, corrected, f, f});
   };
+  // The most frequent stems starting with what was typed, read from the index's own term list
+  // in one pass (one call over remote shards), each as the first listed word with that stem:
+  // without them a short prefix would only see the first words of the list in byte order.
+  {
+    std::vector<std::pair<uint64_t, std::string>> stems;
+    size_t scanned = 0;
+    for (auto it = reader.db.allterms_begin(last); it != reader.db.allterms_end(last) && scanned < kMaxStemsScanned;
+         ++it, ++scanned)
+      stems.emplace_back(it.get_termfreq(), *it);
+    const size_t keep = std::min(stems.size(), 2 * request.limit);
+    std::partial_sort(stems.begin(), stems.begin() + keep, stems.end(),
+                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    // A stem can end where its word does not ("soni" of "sony", "happi" of "happy"): the
+    // words are looked up by the stem less its last letter.
+    for (size_t i = 0; i < keep; ++i) {
+      const std::string& stem = stems[i].second;
+      const std::string_view lookup = std::string_view(stem).substr(0, std::max(last.size(), stem.size() - 1));
+      for (const auto& w : words.WithPrefix(lookup, kWordsPerStem))
+        if (reader.stemmer(w) == stem) {
+          add(w, false);
+          break;
+        }
+    }
+  }
+  // Then the words of the list as typed (a stem can be shorter than what was typed: "happy",
+  // stem "happi"), in byte order.
   for (const auto& w : words.WithPrefix(last, kMaxCandidates)) add(w, false);
   // A code or number being typed ("x10", "4k"): the word list holds letters only, so the
   // typed word itself is offered when the index has it.

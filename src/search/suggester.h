@@ -8,9 +8,14 @@
 // they find, both with the text as the final tie-break. A completion that finds nothing is
 // never offered.
 //
-// Cost: one term-frequency read per candidate word (at most kMaxCandidates), then one
-// counting query (first match only, an estimate) for the best 2 x limit of them when words
-// precede the one being typed.
+// Candidates: the words of the 2 x limit most frequent index stems starting with the word
+// being typed (one pass over the index's term list, at most 5,000 terms), then up to 40 words
+// of the word list starting with it in byte order (a stem can be shorter than the typed word),
+// then, typo tolerant, words starting with close prefixes.
+//
+// Cost: that term-list pass, one term-frequency read per candidate word, then one counting
+// query (first match only, an estimate) for the best 2 x limit of them when words precede the
+// one being typed.
 //
 // Thread safety: on the reader's thread (reader_pool.h); the word list and analytics are
 // safe from any thread.

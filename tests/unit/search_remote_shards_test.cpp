@@ -896,6 +896,49 @@ TEST_CASE("engine search over remote shards: merchandising rules and explanation
   CHECK(after->hits.size() == before->hits.size());
 }
 
+TEST_CASE("engine search over remote shards: analytics and suggestions as locally", "[search][remote][suggest]") {
+  TempDir dir, qdir;
+  std::unique_ptr<Engine> e = IndexingEngine(dir.path());
+  for (int i = 0; i < 12; ++i)
+    REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), (i % 2 ? "Phone Case " : "Phone Charger ") + std::to_string(i),
+                                     1000 + 10 * i, "", i % 3 ? "Acme" : "Zenith")).ok());
+  auto seq = e->events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  const std::string gen = CurrentGeneration(dir.path());
+  ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
+  s0.Open(), s1.Open();
+  auto q = QueryEngine(qdir.path(), {{At(s0)}, {At(s1)}});
+  for (const char* typed : {"phone c", "phne ch", "zen"}) {
+    INFO(typed);
+    auto local = e->search().suggest({.text = typed, .popular_queries = false});
+    auto remote = q->search().suggest({.text = typed, .popular_queries = false});
+    INFO(remote.status().ToString());
+    REQUIRE(local.ok());
+    REQUIRE(remote.ok());
+    REQUIRE_FALSE(remote->suggestions.empty());
+    REQUIRE(remote->suggestions.size() == local->suggestions.size());
+    for (size_t i = 0; i < remote->suggestions.size(); ++i) {
+      CHECK(remote->suggestions[i].text == local->suggestions[i].text);
+      CHECK(remote->suggestions[i].count == local->suggestions[i].count);
+    }
+  }
+  // The querying engine records its searches; the uses of their results too.
+  auto r = q->search().query({.text = "phone case"});
+  REQUIRE(r.ok());
+  REQUIRE_FALSE(r->search_id.empty());
+  REQUIRE(q->search().record_use({.search_id = r->search_id, .product_id = r->hits[0].product_id, .kind = "click"}).ok());
+  auto report = q->search().analytics();
+  REQUIRE(report.ok());
+  REQUIRE(report->top_queries.size() == 1);
+  CHECK(report->top_queries[0].query == "phone case");
+  CHECK(report->top_queries[0].clicks == 1);
+  auto popular = q->search().suggest({.text = "phone"});
+  REQUIRE(popular.ok());
+  CHECK(popular->suggestions[0].text == "phone case");
+  CHECK(popular->suggestions[0].source == "query");
+}
+
 // tests/fleet's fault smoke saw searches over the shard servers answered 503 under an order
 // load: "DatabaseModifiedError: REMOTE: The revision being read has been discarded". A
 // serve_remote indexer committed every shard each 20 ms round to move their sequence, for

@@ -75,6 +75,21 @@ TEST_CASE("suggest completes the word being typed, counted with the words before
   CHECK(head.index_seq == *e->events().last_seq());
 }
 
+TEST_CASE("suggest: a short prefix offers the most frequent words, not the first in byte order",
+          "[search][suggest]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  // 60 words that sort before "sony", one product each; "sony" is in three.
+  for (char a = 'a'; a < 'd'; ++a)
+    for (char b = 'a'; b < 'u'; ++b) PutTitled(*e, std::string("x") + a + b, std::string("Sa") + a + b + "q Gadget");
+  WaitIndexed(*e);
+  // "sku": every product's SKU ("SKU-xab") is indexed as text too.
+  auto s = Suggest(*e, {.text = "s", .limit = 2});
+  CHECK(Texts(s) == std::vector<std::string>{"sku", "sony"});
+  REQUIRE(s.suggestions.size() == 2);
+  CHECK(s.suggestions[1].count == 3);
+}
+
 TEST_CASE("suggest tolerates typos in the word being typed and before it", "[search][suggest]") {
   TempDir dir;
   auto e = Shop(dir);

@@ -1,5 +1,7 @@
 #include "peer_sqlite_fts5.h"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -144,6 +146,8 @@ std::unique_ptr<SqliteFts5Peer::Searcher> SqliteFts5Peer::NewSearcher(std::strin
 
 SqliteFts5Peer::Searcher::~Searcher() {
   for (auto& [shape, stmt] : stmts_) sqlite3_finalize(stmt);
+  sqlite3_finalize(vocab_);
+  sqlite3_finalize(count_);
   sqlite3_close(db_);
 }
 
@@ -224,6 +228,61 @@ bool SqliteFts5Peer::Searcher::Search(const PeerQuery& q, PeerResult* out, std::
   out->clear();
   out->relaxed = true;
   return Run(q, MatchExpression(q.text, true), out, error);
+}
+
+bool SqliteFts5Peer::Searcher::Suggest(const std::string& text, size_t limit,
+                                       std::vector<std::pair<std::string, uint64_t>>* out, std::string* error) {
+  out->clear();
+  std::vector<std::string> tokens = QueryTokens(text);
+  if (tokens.empty()) return true;
+  const std::string last = tokens.back();
+  tokens.pop_back();
+  if (!vocab_) {
+    // A temp table: fts5vocab is per connection, and this one reads the main database's fts.
+    if (!SqliteExec(db_, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'fts', 'row')",
+                    error) ||
+        !SqlitePrepare(db_,
+                       "SELECT term, doc FROM temp.fts_vocab WHERE term >= :lo AND term < :hi "
+                       "ORDER BY doc DESC, term LIMIT :n",
+                       &vocab_, error) ||
+        !SqlitePrepare(db_,
+                       ("SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH :m LIMIT " +
+                        std::to_string(kSuggestCountCap) + ")").c_str(),
+                       &count_, error))
+      return false;
+  }
+  const std::string hi = last + "\xff";  // above every term starting with `last` (0xff is never UTF-8)
+  BindNamed(vocab_, ":lo", last);  // bound SQLITE_STATIC: both outlive the statement's run
+  BindNamed(vocab_, ":hi", hi);
+  BindNamed(vocab_, ":n", static_cast<int64_t>(2 * limit));
+  std::vector<std::pair<std::string, uint64_t>> candidates;
+  int rc;
+  while ((rc = sqlite3_step(vocab_)) == SQLITE_ROW)
+    candidates.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(vocab_, 0)),
+                            static_cast<uint64_t>(sqlite3_column_int64(vocab_, 1)));
+  sqlite3_reset(vocab_);
+  if (rc != SQLITE_DONE) return SqliteFail(db_, "suggest '" + text + "'", error);
+  std::string head;
+  for (const auto& t : tokens) head += t + " ";
+  if (!tokens.empty()) {
+    for (auto& [term, count] : candidates) {
+      std::string m;
+      for (const auto& t : tokens) m += '"' + t + "\" ";
+      m += '"' + term + '"';
+      BindNamed(count_, ":m", m);
+      rc = sqlite3_step(count_);
+      count = rc == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(count_, 0)) : 0;
+      sqlite3_reset(count_);
+      if (rc != SQLITE_ROW) return SqliteFail(db_, "suggest count '" + m + "'", error);
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  for (auto& [term, count] : candidates) {
+    if (count == 0 || out->size() >= limit) break;
+    out->emplace_back(head + term, count);
+  }
+  return true;
 }
 
 }  // namespace commerce::bench

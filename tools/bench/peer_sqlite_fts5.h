@@ -37,6 +37,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "harness.h"
 #include "search_peer.h"
@@ -62,6 +64,14 @@ class SqliteFts5Peer {
    public:
     ~Searcher();
     bool Search(const PeerQuery& q, PeerResult* out, std::string* error);
+    // Search-as-you-type as one writes it with FTS5 (the suite's suggest case): the indexed
+    // terms (porter stems) starting with the text's last word, from an fts5vocab table over
+    // fts, most documents first, 2 x limit of them; with words before it, each counted with
+    // them ("a" "b" "term", at most kSuggestCountCap matches) and those that find nothing
+    // dropped; the rest by count, then text, as "a b term". No typo tolerance.
+    static constexpr int kSuggestCountCap = 1000;
+    bool Suggest(const std::string& text, size_t limit, std::vector<std::pair<std::string, uint64_t>>* out,
+                 std::string* error);
 
    private:
     friend class SqliteFts5Peer;
@@ -70,6 +80,8 @@ class SqliteFts5Peer {
     bool Run(const PeerQuery& q, const std::string& match, PeerResult* out, std::string* error);
     sqlite3* db_ = nullptr;
     std::map<unsigned, sqlite3_stmt*> stmts_;  // by filter shape | facet bit
+    sqlite3_stmt* vocab_ = nullptr;             // Suggest's statements, prepared on first use
+    sqlite3_stmt* count_ = nullptr;
   };
   // A connection for the calling thread.
   std::unique_ptr<Searcher> NewSearcher(std::string* error);

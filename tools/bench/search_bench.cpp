@@ -19,6 +19,11 @@
 //                 SearchOptions::remote_shards. What the network hop costs, same queries.
 //   zipf-cached   the engine with its result cache on, queries drawn by Zipf from a pool of
 //                 10,000 distinct ones; raw-xapian (no cache) on the same draws.
+//   suggest       search-as-you-type: each text query with its last word cut to its first half
+//                 (at least 2 letters), Search::suggest, 8 completions; sqlite-fts5 completes
+//                 the word from an fts5vocab table and counts each with the words before it
+//                 (SqliteFts5Peer::Searcher::Suggest). Popular queries are those the engine
+//                 recorded in the suite's earlier cases (none when suggest runs alone).
 //   index-lag     products changed at 1,000 upserts/s: how long until each change is
 //                 searchable (engine only: the peers have no continuous indexing).
 // Query cases run at 1 and 2 threads (--threads overrides); every thread of every system
@@ -71,6 +76,8 @@ constexpr char kTextMultiselect[] = "text-multiselect";
 constexpr char kTextRemote[] = "text-remote";
 constexpr char kZipfCached[] = "zipf-cached";
 constexpr char kIndexLag[] = "index-lag";
+constexpr char kSuggest[] = "suggest";
+constexpr size_t kSuggestions = 8;
 constexpr char kRawXapian[] = "raw-xapian";
 constexpr char kSqliteFts5[] = "sqlite-fts5";
 
@@ -565,6 +572,47 @@ std::vector<Row> RunTextRemote(const Params& p, const SearchCorpus& corpus, Syst
   return rows;
 }
 
+// suggest: what a shopper has typed half-way through a query's last word.
+std::string Typed(const std::string& text) {
+  const size_t start = text.rfind(' ') == std::string::npos ? 0 : text.rfind(' ') + 1;
+  const size_t word = text.size() - start;
+  return text.substr(0, start + std::min(word, std::max<size_t>(2, (word + 1) / 2)));
+}
+
+std::vector<Row> RunSuggest(const Params& p, const SearchCorpus& corpus, Systems& s) {
+  Engine* engine = s.engine.get();
+  std::vector<QuerySystem> systems;
+  systems.push_back({kEngineSystem, "lmdb",
+                     [engine](int, std::function<const CorpusQuery&(uint64_t)> next, AnswerCounts* counts) -> Op {
+                       auto i = std::make_shared<uint64_t>(0);
+                       return [=](std::string* e) {
+                         auto res = engine->search().suggest({.text = Typed(next((*i)++).text), .limit = kSuggestions});
+                         if (!res.ok()) return *e = res.status().ToString(), false;
+                         counts->Add(res->suggestions.size(), false, 0);
+                         return true;
+                       };
+                     },
+                     s.engine_load.index_bytes});
+  if (SqliteFts5Peer* fts = s.fts.get())
+    systems.push_back({kSqliteFts5, "sqlite",
+                       [fts](int, std::function<const CorpusQuery&(uint64_t)> next, AnswerCounts* counts) -> Op {
+                         std::string error;
+                         std::shared_ptr<SqliteFts5Peer::Searcher> searcher = fts->NewSearcher(&error);
+                         auto i = std::make_shared<uint64_t>(0);
+                         auto out = std::make_shared<std::vector<std::pair<std::string, uint64_t>>>();
+                         return [=](std::string* e) {
+                           if (!searcher) return *e = error, false;
+                           if (!searcher->Suggest(Typed(next((*i)++).text), kSuggestions, out.get(), e)) return false;
+                           counts->Add(out->size(), false, 0);
+                           return true;
+                         };
+                       },
+                       s.fts_load.index_bytes});
+  QueryLists lists(corpus, kText, p.queries_per_thread);  // the text case's own queries, cut
+  for (int t = 0; t < *std::max_element(p.threads.begin(), p.threads.end()); ++t) lists.For(t);
+  return MeasureQueries(kSuggest, p, systems, [&](int, int thread) { return lists.For(thread); }, false);
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. zipf-cached
 
@@ -781,7 +829,7 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
   const bool want_queries = o.WantCase(kText) || o.WantCase(kTextFacets) || o.WantCase(kTextFilters) ||
                             o.WantCase(kTextMultiselect);
   const bool want_peers = o.WantCase(kIndexImport) || want_queries || o.WantCase(kZipfCached);
-  const bool want_fts = o.WantCase(kIndexImport) || want_queries;
+  const bool want_fts = o.WantCase(kIndexImport) || want_queries || o.WantCase(kSuggest);
 
   const SearchCorpus corpus({.products = p.records});
   Systems s;
@@ -822,6 +870,7 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
     else reporter.Emit(std::move(rows));
   }
   if (o.WantCase(kZipfCached)) reporter.Emit(RunZipfCached(p, corpus, s));
+  if (o.WantCase(kSuggest)) reporter.Emit(RunSuggest(p, corpus, s));
   if (o.WantCase(kIndexLag)) reporter.Emit(RunIndexLag(p, corpus, s));
 
   s.xapian.reset();
@@ -837,7 +886,7 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
 }  // namespace
 
 COMMERCE_BENCH_SUITE(search, "search",
-                     "index-import, text, text-facets, text-filters, text-multiselect, text-remote, zipf-cached, index-lag: "
+                     "index-import, text, text-facets, text-filters, text-multiselect, text-remote, zipf-cached, suggest, index-lag: "
                      "product search vs raw Xapian and SQLite FTS5 on a synthetic catalog, and over remote shards",
                      RunSearchSuite);
 
