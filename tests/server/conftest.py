@@ -169,6 +169,18 @@ def own_server(workdir=None, **kw):
             s.kill()
 
 
+@contextlib.contextmanager
+def own_shop(checker, products=10, **kw):
+    """own_server with make_products(products) imported and indexed: (admin, public) clients."""
+    with own_server(**kw) as s:
+        admin = Client(s, checker, ADMIN_KEY)
+        r = admin.post("/v1/products/import", data=make_products(products),
+                       headers={"Content-Type": "application/x-ndjson"})
+        assert r.status_code == 200, r.text
+        wait_indexed(admin)
+        yield admin, Client(s, checker, PUBLIC_KEY)
+
+
 @pytest.fixture(scope="session")
 def server():
     binary = find_server()

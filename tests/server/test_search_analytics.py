@@ -3,19 +3,13 @@ in GET and POST /v1/search, POST /v1/search/uses, GET /v1/search/analytics (admi
 /v1/search/suggest (public), the scopes, and bad input answered 400 or 404 naming the field."""
 import pytest
 
-from conftest import ADMIN_KEY, PUBLIC_KEY, Client, own_server, make_products, wait_indexed
+from conftest import own_shop
 
 
 @pytest.fixture(scope="module")
 def shop(checker):
-    with own_server() as s:
-        admin = Client(s, checker, ADMIN_KEY)
-        public = Client(s, checker, PUBLIC_KEY)
-        r = admin.post("/v1/products/import", data=make_products(10),
-                       headers={"Content-Type": "application/x-ndjson"})
-        assert r.status_code == 200, r.text
-        wait_indexed(admin)
-        yield admin, public
+    with own_shop(checker) as clients:
+        yield clients
 
 
 def test_search_ids_uses_and_the_report(shop):
