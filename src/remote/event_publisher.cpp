@@ -94,11 +94,17 @@ class NatsPublisher {
       bool holding = !lease_ || lease_->Held();
       if (holding && !held_before_) synced_ = false;  // another process may have published meanwhile
       held_before_ = holding;
+      {
+        // Before the round: a waiter that its cursor wakes (WaitFor) reads stats that say
+        // this process publishes. Set after it, a first round's wait_for could return with
+        // holding still false (the event publisher test failed so once in CI).
+        std::lock_guard lock(mu_);
+        stats_.holding = holding;
+      }
       bool more = false;
       Status s = holding ? Round(&more) : Status::OK();
       {
         std::lock_guard lock(mu_);
-        stats_.holding = holding;
         stats_.connected = client_.connected();
         if (!s.ok()) stats_.last_error = s.ToString();
       }
