@@ -57,6 +57,7 @@ const char* ReasonPhrase(int status) {
     case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 411: return "Length Required";
+    case 304: return "Not Modified";
     case 412: return "Precondition Failed";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
@@ -94,8 +95,11 @@ std::string SerializeResponse(const Response& r, std::string_view request_id, bo
   out += ReasonPhrase(r.status);
   out += "\r\nContent-Type: ";
   out += r.content_type;
-  out += "\r\nContent-Length: ";
-  out += std::to_string(body.size());
+  // A 304 has no body, and a Content-Length there would have to be the 200's (RFC 9110 §8.6).
+  if (r.status != 304) {
+    out += "\r\nContent-Length: ";
+    out += std::to_string(body.size());
+  }
   out += "\r\nX-Request-Id: ";
   out += request_id;
   for (const auto& [k, v] : r.headers) {

@@ -45,6 +45,7 @@ const std::vector<Route>& Routes() {
     AddMerchandisingRoutes(&r);
     AddImportJobRoutes(&r);
     AddPromotionRoutes(&r);
+    AddConsoleRoutes(&r);
     return r;
   }();
   return routes;

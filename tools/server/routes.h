@@ -8,7 +8,8 @@
 //
 // The routes live with their nouns: api_catalog.cpp (products, categories, import),
 // api_inventory.cpp (warehouses, stock), api_orders.cpp (customers, carts, orders),
-// api_search.cpp (search, events, webhooks, health, metrics).
+// api_search.cpp (search, events, webhooks, health, metrics), api_console.cpp (the browser
+// console's static files).
 //
 // Thread safety: the table is built once and read-only after; ServerState is shared by every
 // loop and pool thread (the engine is thread-safe; the rest is atomics or locked).
@@ -123,6 +124,7 @@ void AddSearchRoutes(std::vector<Route>* routes);
 void AddMerchandisingRoutes(std::vector<Route>* routes);  // synonyms, rules
 void AddImportJobRoutes(std::vector<Route>* routes);
 void AddPromotionRoutes(std::vector<Route>* routes);  // api_promotions.cpp
+void AddConsoleRoutes(std::vector<Route>* routes);    // api_console.cpp: GET /console/ (no key)
 
 const std::vector<Route>& Routes();
 // Labels for metrics: "GET /v1/products/{id}" for each route, then "unmatched".

@@ -1,0 +1,122 @@
+// Orders: the orders so far (GET /v1/orders, followed page by page), then live from the event
+// log (GET /v1/events/stream read with fetch: a new or changed order is read again with
+// GET /v1/orders/{id}); an order's timeline (its transitions, and the events seen for it); and
+// moving it on (POST /v1/orders/{id}/transitions with If-Match, scope admin).
+import { api, followEvents } from "./api.js";
+import { h, clear, money, when, say, errorText } from "./dom.js";
+
+const STATUSES = ["placed", "paid", "fulfilling", "shipped", "delivered", "cancelled", "returned", "refunded"];
+const MAX_SHOWN = 500;
+
+let root, table, liveState, detail;
+const orders = new Map();   // id -> order
+const events = new Map();   // id -> [event] seen while the page was open
+let stop = null;
+
+export function mount(section) {
+  root = section;
+  liveState = h("span", { id: "orders-live", class: "badge" }, "not connected");
+  table = h("div", { class: "scroll" });
+  detail = h("div", { id: "order-detail", class: "panel", hidden: true });
+  clear(root, h("h1", { id: "orders-title" }, "Orders"),
+    h("p", null, "Stream: ", liveState), table, detail);
+}
+
+export async function show() {
+  stop = new AbortController();
+  const signal = stop.signal;
+  try {
+    // The log's end first, then the list: an order placed in between comes from the stream
+    // (and is listed once, by id).
+    const { data: tail } = await api("GET", "/v1/events", { query: { limit: 1 }, signal });
+    let cursor = "";
+    let pages = 0;
+    do {
+      const { data } = await api("GET", "/v1/orders", { query: { limit: 200, cursor }, signal });
+      for (const o of data.items) orders.set(o.id, o);
+      cursor = data.next_cursor;
+    } while (cursor && ++pages < 20 && !signal.aborted);
+    render();
+    followEvents(tail.last_seq + 1, onEvent, (s) => { liveState.textContent = s; liveState.classList.toggle("ok", s === "live"); }, signal);
+  } catch (e) {
+    if (!signal.aborted) clear(table, h("p", { class: "error" }, "Orders: " + errorText(e)));
+  }
+}
+
+export function hide() {
+  if (stop) stop.abort();
+  stop = null;
+  liveState.textContent = "not connected";
+  liveState.classList.remove("ok");
+}
+
+async function onEvent(ev) {
+  if (!ev.type.startsWith("Order")) return;
+  const id = ev.subject;
+  if (!events.has(id)) events.set(id, []);
+  events.get(id).push(ev);
+  try {
+    const { data } = await api("GET", "/v1/orders/" + encodeURIComponent(id));
+    orders.set(id, data);
+    render(id);
+    if (!detail.hidden && detail.dataset.id === id) renderDetail(data);
+  } catch (e) { say(`Order ${id}: ${errorText(e)}`, true); }
+}
+
+function render(fresh) {
+  const newest = [...orders.values()].sort((a, b) => b.created_at_ms - a.created_at_ms || (a.id < b.id ? 1 : -1)).slice(0, MAX_SHOWN);
+  clear(table, h("table", { class: "grid", id: "orders-table" },
+    h("caption", null, `${orders.size} orders, newest first`),
+    h("thead", null, h("tr", null, ["Order", "Customer", "Status", "Total", "Placed"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", null, newest.map((o) => h("tr", { class: o.id === fresh ? "fresh" : "", dataset: { id: o.id } },
+      h("td", null, h("button", { type: "button", class: "link", onclick: () => open(o.id) }, o.id)),
+      h("td", null, o.customer_id), h("td", null, h("span", { class: "badge " + o.status }, o.status)),
+      h("td", null, money(o.total)), h("td", null, when(o.created_at_ms)))))));
+}
+
+async function open(id) {
+  try {
+    const { data } = await api("GET", "/v1/orders/" + encodeURIComponent(id));
+    orders.set(id, data);
+    renderDetail(data);
+  } catch (e) { say(errorText(e), true); }
+}
+
+function renderDetail(o) {
+  detail.hidden = false;
+  detail.dataset.id = o.id;
+  const timeline = [
+    { time: o.created_at_ms, text: `placed: ${o.lines.length} lines, ${money(o.total)}` },
+    ...o.history.map((t) => ({ time: t.time_ms, text: `${t.from} → ${t.to}${t.note ? ": " + t.note : ""}` })),
+    ...(events.get(o.id) || []).map((e) => ({ time: e.time_ms, text: `event #${e.seq} ${e.type}` })),
+  ].sort((a, b) => a.time - b.time);
+  const to = h("select", { id: "order-to" }, STATUSES.filter((s) => s !== o.status).map((s) => h("option", { value: s }, s)));
+  const note = h("input", { id: "order-note", type: "text" });
+  const restock = h("input", { id: "order-restock", type: "checkbox" });
+  const error = h("p", { class: "error", role: "alert" });
+  clear(detail,
+    h("h2", null, `Order ${o.id}`),
+    h("p", { class: "muted" }, `customer ${o.customer_id} · ${o.status} · version ${o.version}`),
+    h("div", { class: "scroll" }, h("table", { class: "grid" },
+      h("thead", null, h("tr", null, ["SKU", "Title", "Qty", "Line total"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", null, o.lines.map((l) => h("tr", null, h("td", null, l.sku), h("td", null, l.title), h("td", null, l.quantity), h("td", null, money(l.line_total))))))),
+    h("p", null, "Shipments: ", o.shipments.map((s) => `${s.warehouse_id} (${s.items.map((i) => `${i.quantity}× ${i.sku}`).join(", ")})`).join("; ") || "none"),
+    h("h3", null, "Timeline"),
+    h("ol", { class: "timeline", id: "order-timeline" }, timeline.map((t) => h("li", null, h("time", null, when(t.time)), " ", t.text))),
+    h("h3", null, "Move it on"),
+    h("form", { class: "toolbar", onsubmit: async (ev) => {
+      ev.preventDefault();
+      try {
+        const { data } = await api("POST", `/v1/orders/${encodeURIComponent(o.id)}/transitions`, {
+          body: { to: to.value, note: note.value, restock: restock.checked }, headers: { "If-Match": `"${o.version}"` } });
+        orders.set(o.id, data);
+        render(o.id);
+        renderDetail(data);
+        say(`Order ${o.id} is ${data.status}.`);
+      } catch (e) { error.textContent = errorText(e); }
+    } },
+      h("label", { for: "order-to" }, "To"), to, h("label", { for: "order-note" }, "Note"), note,
+      h("label", { class: "check" }, restock, " restock"), h("button", { type: "submit" }, "Apply")),
+    error,
+    h("button", { type: "button", class: "quiet", onclick: () => { detail.hidden = true; } }, "Close"));
+}

@@ -1,0 +1,188 @@
+// Search playground: results as you type (GET /v1/search with explain and facets; the
+// suggestions of GET /v1/search/suggest), the correction applied, the matched words marked,
+// each hit's explanation; the synonym list (GET/PUT /v1/search/synonyms) and the merchandising
+// rules (GET /v1/search/rules, PUT/DELETE /v1/search/rules/{id}) edited beside it, the query run
+// again after each change so that its effect shows at once.
+import { api } from "./api.js";
+import { h, clear, money, say, errorText, debounce, highlighted } from "./dom.js";
+
+let root, input, results, facetsBox, summary, suggestBox, synBox, rulesBox;
+const chosen = { brand: new Set(), category: new Set() };
+let generation = 0;  // answers to older keystrokes are dropped
+let synonymsVersion = 0;
+
+export function mount(section) {
+  root = section;
+  input = h("input", { type: "search", id: "q", placeholder: "Type a query: a typo is corrected",
+    autocomplete: "off", spellcheck: "false", "aria-controls": "search-results",
+    oninput: debounce(() => { run(); suggest(); }, 120) });
+  summary = h("p", { id: "search-summary", role: "status" });
+  suggestBox = h("ul", { id: "search-suggestions", class: "chips", "aria-label": "Suggestions" });
+  facetsBox = h("div", { id: "search-facets", class: "facets" });
+  results = h("ol", { id: "search-results", class: "hits" });
+  synBox = h("div", { class: "panel" });
+  rulesBox = h("div", { class: "panel" });
+  clear(root,
+    h("h1", { id: "search-title" }, "Search playground"),
+    h("div", { class: "toolbar" }, h("label", { for: "q" }, "Query"), input),
+    suggestBox, summary,
+    h("div", { class: "split" }, h("aside", { "aria-label": "Facets" }, facetsBox), results),
+    h("h2", null, "Synonyms"), synBox,
+    h("h2", null, "Merchandising rules"), rulesBox);
+  renderSynonymEditor();
+  renderRuleEditor();
+}
+
+export function show() { run(); loadSynonyms(); loadRules(); }
+export function hide() {}
+
+async function run() {
+  const mine = ++generation;
+  try {
+    const { data } = await api("GET", "/v1/search", { query: {
+      q: input.value, limit: 20, facets: "brand,category,price", disjunctive_facets: "brand,category",
+      explain: "true", brand: [...chosen.brand], category: [...chosen.category] } });
+    if (mine !== generation) return;
+    render(data);
+  } catch (e) {
+    if (mine !== generation) return;
+    clear(summary, h("span", { class: "error" }, errorText(e)));
+  }
+}
+
+async function suggest() {
+  const q = input.value;
+  if (!q.trim()) { clear(suggestBox); return; }
+  try {
+    const { data } = await api("GET", "/v1/search/suggest", { query: { q, limit: 6 } });
+    if (q !== input.value) return;
+    clear(suggestBox, data.suggestions.map((s) => h("li", null, h("button", { type: "button", class: "chip",
+      onclick: () => { input.value = s.text; run(); clear(suggestBox); input.focus(); } }, s.text))));
+  } catch (e) { clear(suggestBox); }
+}
+
+function render(r) {
+  clear(summary,
+    `${r.total}${r.total_exact ? "" : "+"} products`,
+    r.used_correction ? [" · showing results for ", h("strong", { id: "search-corrected" }, r.corrected_query)] : null,
+    r.rules_applied.length ? ` · rules applied: ${r.rules_applied.join(", ")}` : null,
+    r.redirect ? ` · redirect: ${r.redirect}` : null,
+    ` · synonyms v${r.synonyms_version}, rules v${r.rules_version}`);
+  clear(facetsBox, r.facets.map((f) => h("fieldset", { class: "facet", dataset: { field: f.field } },
+    h("legend", null, f.field),
+    f.values.map((v) => {
+      const selectable = chosen[f.field];
+      const box = selectable ? h("input", { type: "checkbox", checked: selectable.has(v.value),
+        onchange: (ev) => { ev.target.checked ? selectable.add(v.value) : selectable.delete(v.value); run(); } }) : null;
+      return h("label", { class: "check" }, box, ` ${v.label} `, h("span", { class: "count" }, v.count));
+    }))));
+  clear(results, r.hits.map((hit) => h("li", { class: "hit", dataset: { id: hit.product_id } },
+    h("div", { class: "hit-title" }, highlighted(hit.highlighted_title)),
+    h("div", { class: "muted" }, `${hit.brand} · ${money(hit.price)} · ${hit.in_stock ? "in stock" : "out of stock"} · score ${hit.score.toFixed(3)} · ${hit.product_id}`),
+    hit.explanation ? explanation(hit.explanation) : null)));
+}
+
+function explanation(x) {
+  return h("details", { class: "explain" },
+    h("summary", null, "Why here", x.tier ? ` (${x.tier})` : ""),
+    h("dl", { class: "facts" },
+      h("dt", null, "found by"), h("dd", null, x.query + (x.corrected ? " (corrected)" : "") + (x.relaxed ? ` (relaxed: ${x.words_matched} words)` : "")),
+      h("dt", null, "text weight"), h("dd", null, x.weight.toFixed(3)),
+      x.tier ? [h("dt", null, "tier"), h("dd", null, x.tier + (x.pinned_position ? ` at ${x.pinned_position}` : ""))] : null,
+      x.rules.length ? [h("dt", null, "rules"), h("dd", null, x.rules.join(", "))] : null,
+      h("dt", null, "then by"), h("dd", null, x.sort)),
+    x.terms.length ? h("table", { class: "grid" },
+      h("thead", null, h("tr", null, ["term", "wdf", "weight"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", null, x.terms.map((t) => h("tr", null, h("td", null, t.term), h("td", null, t.wdf), h("td", null, t.weight.toFixed(3)))))) : null);
+}
+
+// --- synonyms: one group a line, "a, b, c" (each matches the others) or "root => a, b" --------
+
+function renderSynonymEditor() {
+  const text = h("textarea", { id: "syn-text", rows: 5, spellcheck: "false" });
+  clear(synBox,
+    h("p", { class: "muted" }, "One group a line: ", h("code", null, "tee, t-shirt"), " (each matches the others) or ",
+      h("code", null, "sneakers => trainers, runners"), " (a query for the root also finds the others)."),
+    h("label", { for: "syn-text" }, "Synonym groups"), text,
+    h("div", { class: "toolbar" }, h("button", { type: "button", id: "syn-save", onclick: saveSynonyms }, "Save synonyms"),
+      h("span", { id: "syn-state", class: "muted" })));
+}
+
+async function loadSynonyms() {
+  try {
+    const { data } = await api("GET", "/v1/search/synonyms");
+    synonymsVersion = data.version;
+    root.querySelector("#syn-text").value = data.groups.map((g) =>
+      g.root ? `${g.root} => ${g.synonyms.join(", ")}` : g.synonyms.join(", ")).join("\n");
+    root.querySelector("#syn-state").textContent = `version ${data.version}`;
+  } catch (e) { root.querySelector("#syn-state").textContent = errorText(e); }
+}
+
+async function saveSynonyms() {
+  const groups = root.querySelector("#syn-text").value.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
+    const arrow = l.indexOf("=>");
+    const words = (s) => s.split(",").map((w) => w.trim()).filter(Boolean);
+    return arrow >= 0 ? { root: l.slice(0, arrow).trim(), synonyms: words(l.slice(arrow + 2)) } : { root: "", synonyms: words(l) };
+  });
+  const state = root.querySelector("#syn-state");
+  try {
+    const { data } = await api("PUT", "/v1/search/synonyms", { body: { groups }, headers: { "If-Match": `"${synonymsVersion}"` } });
+    synonymsVersion = data.version;
+    state.textContent = `saved: version ${data.version}`;
+    say(`Synonyms saved (version ${data.version}).`);
+    run();
+  } catch (e) {
+    state.textContent = e.status === 409 ? "changed elsewhere meanwhile: reloaded, apply your change again" : errorText(e);
+    if (e.status === 409) loadSynonyms();
+  }
+}
+
+// --- merchandising rules: the list, and one rule as JSON -----------------------------------------
+
+const EXAMPLE_RULE = { id: "pin-example", description: "pin a product for a query", query: "shirt", match: "contains",
+  enabled: true, pins: [{ product_id: "p-0000", position: 1 }] };
+
+function renderRuleEditor() {
+  const text = h("textarea", { id: "rule-text", rows: 8, spellcheck: "false", class: "code" });
+  text.value = JSON.stringify(EXAMPLE_RULE, null, 2);
+  clear(rulesBox,
+    h("div", { id: "rule-list" }),
+    h("label", { for: "rule-text" }, "A rule (JSON, the MerchandisingRule of docs/http-api.yaml; its id names it)"), text,
+    h("div", { class: "toolbar" }, h("button", { type: "button", id: "rule-save", onclick: saveRule }, "Save rule"),
+      h("span", { id: "rule-state", class: "muted", role: "status" })));
+}
+
+async function loadRules() {
+  const box = root.querySelector("#rule-list");
+  try {
+    const { data } = await api("GET", "/v1/search/rules");
+    clear(box, data.rules.length ? h("ul", { class: "plain" }, data.rules.map((r) => h("li", null,
+      h("strong", null, r.id), ` ${r.enabled === false ? "(disabled) " : ""}${r.match || ""} "${r.query || ""}" `,
+      h("button", { type: "button", class: "quiet", onclick: () => { root.querySelector("#rule-text").value = JSON.stringify(r, null, 2); } }, "Edit"),
+      h("button", { type: "button", class: "quiet", onclick: () => deleteRule(r.id) }, "Delete")))) :
+      h("p", { class: "muted" }, `No rules (set version ${data.version}).`));
+  } catch (e) { clear(box, h("p", { class: "error" }, errorText(e))); }
+}
+
+async function saveRule() {
+  const state = root.querySelector("#rule-state");
+  let rule;
+  try { rule = JSON.parse(root.querySelector("#rule-text").value); } catch (e) { state.textContent = "Not JSON: " + e.message; return; }
+  if (!rule.id) { state.textContent = "The rule needs an id."; return; }
+  delete rule.version;
+  try {
+    await api("PUT", "/v1/search/rules/" + encodeURIComponent(rule.id), { body: rule });
+    state.textContent = `saved ${rule.id}`;
+    loadRules();
+    run();
+  } catch (e) { state.textContent = errorText(e); }
+}
+
+async function deleteRule(id) {
+  try {
+    await api("DELETE", "/v1/search/rules/" + encodeURIComponent(id));
+    say(`Rule ${id} deleted.`);
+    loadRules();
+    run();
+  } catch (e) { say(errorText(e), true); }
+}
