@@ -176,6 +176,7 @@ async function startImport(file, format) {
       j = (await api("GET", "/v1/import-jobs/" + encodeURIComponent(j.id))).data;
     }
     bar.max = 1; bar.value = 1;
+    line.textContent = `${j.state}: ${j.progress.records} records, ${j.progress.imported} imported, ${j.progress.rejected} rejected`;
     renderReport(j);
     reload();
   } catch (e) {

@@ -4,7 +4,7 @@
 import { h } from "./dom.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 320, H = 120, PAD_L = 44, PAD_B = 16, PAD_T = 8;
+const W = 320, H = 120, PAD_L = 56, PAD_B = 16, PAD_T = 8;
 
 function s(tag, attrs, ...children) {
   const el = document.createElementNS(NS, tag);
@@ -34,14 +34,18 @@ export function lineChart({ id, title, unit, series, windowMs, now }) {
   const top = nice(Math.max(0, ...values) * (unit === "%" ? 1 : 1.1));
   const x = (t) => PAD_L + ((t - (now - windowMs)) / windowMs) * (W - PAD_L - 4);
   const y = (v) => PAD_T + (1 - v / top) * (H - PAD_T - PAD_B);
-  const latest = series.map((x) => { const p = x.points[x.points.length - 1]; return `${x.name} ${format(p ? p[1] : null, unit)}`; }).join(", ");
+  // The latest value of each series that has one (an interval without requests has no latency).
+  const latest = series.map((x) => {
+    const p = [...x.points].reverse().find((q) => q[1] !== null && !Number.isNaN(q[1]));
+    return `${x.name} ${format(p ? p[1] : null, unit)}`;
+  }).join(", ");
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": id + "-t", class: "chart" },
     s("title", { id: id + "-t" }, `${title}: ${latest || "no samples yet"}`),
     s("line", { x1: PAD_L, y1: y(0), x2: W - 4, y2: y(0), class: "axis" }),
     s("line", { x1: PAD_L, y1: y(top), x2: W - 4, y2: y(top), class: "grid-line" }),
     s("text", { x: PAD_L - 4, y: y(top) + 4, class: "tick", "text-anchor": "end" }, format(top, unit)),
     s("text", { x: PAD_L - 4, y: y(0), class: "tick", "text-anchor": "end" }, "0"),
-    s("text", { x: PAD_L, y: H - 2, class: "tick" }, `−${Math.round(windowMs / 60000)} min`),
+    s("text", { x: PAD_L, y: H - 2, class: "tick" }, windowMs < 60000 ? `−${Math.round(windowMs / 1000)} s` : `−${Math.round(windowMs / 60000)} min`),
     s("text", { x: W - 4, y: H - 2, class: "tick", "text-anchor": "end" }, "now"));
   series.forEach((ser, i) => {
     let d = "";

@@ -111,7 +111,7 @@ async function tick() {
       derived = derived.filter((x) => x.t >= now - WINDOW_MS);
     }
     render(now, m);
-    stateLine.textContent = `Sampled every ${PERIOD_MS / 1000} s; ${derived.length} intervals over the last ${WINDOW_MS / 60000} minutes.`;
+    stateLine.textContent = `Sampled every ${PERIOD_MS / 1000} s; ${derived.length} intervals so far, the last ${WINDOW_MS / 60000} minutes kept.`;
   } catch (e) {
     stateLine.textContent = "GET /metrics: " + errorText(e);
     stateLine.className = "error";
@@ -120,7 +120,10 @@ async function tick() {
 
 function render(now, m) {
   const pts = (f) => derived.map((d) => [d.t, d[f]]);
-  const common = { windowMs: WINDOW_MS, now };
+  // The time axis covers what has been sampled, from 30 s up to WINDOW_MS: a page just
+  // opened shows its first seconds across the chart rather than squeezed at its right edge.
+  const since = derived.length ? now - derived[0].t + PERIOD_MS : 0;
+  const common = { windowMs: Math.min(WINDOW_MS, Math.max(30000, since)), now };
   clear(charts,
     lineChart({ ...common, id: "chart-throughput", title: "Throughput", unit: "req/s", series: [{ name: "API", points: pts("rps") }] }),
     lineChart({ ...common, id: "chart-latency", title: "Latency", unit: "ms", series: [{ name: "P50", points: pts("p50") }, { name: "P99", points: pts("p99") }] }),

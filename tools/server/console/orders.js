@@ -86,8 +86,8 @@ function renderDetail(o) {
   detail.hidden = false;
   detail.dataset.id = o.id;
   const timeline = [
-    { time: o.created_at_ms, text: `placed: ${o.lines.length} lines, ${money(o.total)}` },
-    ...o.history.map((t) => ({ time: t.time_ms, text: `${t.from} → ${t.to}${t.note ? ": " + t.note : ""}` })),
+    ...o.history.map((t) => ({ time: t.time_ms,
+      text: (t.from === t.to ? t.to : `${t.from} → ${t.to}`) + (t.note ? ": " + t.note : "") })),
     ...(events.get(o.id) || []).map((e) => ({ time: e.time_ms, text: `event #${e.seq} ${e.type}` })),
   ].sort((a, b) => a.time - b.time);
   const to = h("select", { id: "order-to" }, STATUSES.filter((s) => s !== o.status).map((s) => h("option", { value: s }, s)));
@@ -96,7 +96,7 @@ function renderDetail(o) {
   const error = h("p", { class: "error", role: "alert" });
   clear(detail,
     h("h2", null, `Order ${o.id}`),
-    h("p", { class: "muted" }, `customer ${o.customer_id} · ${o.status} · version ${o.version}`),
+    h("p", { class: "muted" }, `customer ${o.customer_id} · ${o.status} · total ${money(o.total)} · version ${o.version}`),
     h("div", { class: "scroll" }, h("table", { class: "grid" },
       h("thead", null, h("tr", null, ["SKU", "Title", "Qty", "Line total"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", null, o.lines.map((l) => h("tr", null, h("td", null, l.sku), h("td", null, l.title), h("td", null, l.quantity), h("td", null, money(l.line_total))))))),

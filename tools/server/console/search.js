@@ -126,7 +126,10 @@ async function saveSynonyms() {
   });
   const state = root.querySelector("#syn-state");
   try {
-    const { data } = await api("PUT", "/v1/search/synonyms", { body: { groups }, headers: { "If-Match": `"${synonymsVersion}"` } });
+    // Conditional on the version read, so that a change made meanwhile is not overwritten; the
+    // API takes no If-Match before the first list (version 0).
+    const headers = synonymsVersion > 0 ? { "If-Match": `"${synonymsVersion}"` } : {};
+    const { data } = await api("PUT", "/v1/search/synonyms", { body: { groups }, headers });
     synonymsVersion = data.version;
     state.textContent = `saved: version ${data.version}`;
     say(`Synonyms saved (version ${data.version}).`);

@@ -1,0 +1,216 @@
+"""The console (docs/console.md) in a real headless Chromium, driven over the DevTools protocol
+(cdp.py), against a private commerce-server with the generated sample catalog: sign in with a
+key from the keyboard, search with a typo and see the corrected results and facets, add a
+synonym and see it take effect, import a file and see its report, place an order through the
+API and see it appear live, move it on, watch the health charts; no console errors anywhere.
+A screenshot of each page goes to $COMMERCE_CONSOLE_SCREENSHOTS (docs/console/ when refreshing
+the docs' pictures; else a temporary directory).
+
+Run: tools/test --only console (installs chromium: tools/install-deps --console), or
+    COMMERCE_SERVER=build/bin/commerce-server /usr/bin/python3 -m pytest tests/console
+"""
+import json
+import os
+import time
+
+import pytest
+import requests
+
+import cdp
+from server_helpers import ADDRESS, ADMIN_KEY, make_products, own_server, wait_indexed
+
+WIDTH, HEIGHT = 1100, 800
+
+
+def browser_or_skip():
+    if cdp.find_chromium():
+        return
+    if os.environ.get("COMMERCE_REQUIRE_CHROMIUM") == "1":  # the console stage: a missing browser fails
+        pytest.fail("no chromium (tools/install-deps --console)")
+    pytest.skip("no chromium (tools/install-deps --console)")
+
+
+class Api:
+    def __init__(self, base):
+        self.base = base
+        self.s = requests.Session()
+        self.s.headers["Authorization"] = "Bearer " + ADMIN_KEY
+
+    def __call__(self, method, path, want=(200, 201), **kw):
+        r = self.s.request(method, self.base + path, timeout=30, **kw)
+        assert r.status_code in want, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json()
+
+    def get(self, path, **kw):  # conftest.wait_indexed's client
+        return self.s.get(self.base + path, timeout=30, **kw)
+
+
+def sample_shop(api):
+    """The generated sample catalog, two warehouses with stock, a customer."""
+    api("POST", "/v1/products/import", data=make_products(40), headers={"Content-Type": "application/x-ndjson"})
+    for wh, region in (("wh-east", "us-east"), ("wh-west", "us-west")):
+        api("PUT", f"/v1/warehouses/{wh}", json={"name": wh, "region": region, "priority": 1})
+    for sku in ("P0000-M", "P0001-M", "P0002-M"):
+        api("POST", f"/v1/stock/{sku}/receive", json={"warehouse_id": "wh-west", "quantity": 10})
+        api("POST", f"/v1/stock/{sku}/receive", json={"warehouse_id": "wh-east", "quantity": 3})
+    customer = api("POST", "/v1/customers", json={"email": "ada@example.com", "name": "Ada", "addresses": [ADDRESS]})
+    wait_indexed(api)
+    return customer["id"]
+
+
+def goto(page, name, ready):
+    page.eval(f"location.hash = '#{name}'")
+    page.wait_for(f"!!({ready})", what=f"the {name} page")
+
+
+def test_the_console_in_a_browser(tmp_path):
+    browser_or_skip()
+    shots = os.environ.get("COMMERCE_CONSOLE_SCREENSHOTS") or str(tmp_path)
+    os.makedirs(shots, exist_ok=True)
+    with own_server() as server, cdp.Browser() as browser:
+        api = Api(server.base)
+        customer = sample_shop(api)
+        page = browser.new_page(WIDTH, HEIGHT)
+
+        # --- sign in, from the keyboard: the key field has the focus, Enter submits --------
+        page.navigate(server.base + "/console/")
+        page.wait_for("document.activeElement && document.activeElement.id === 'login-key'", what="the key field focused")
+        page.screenshot(os.path.join(shots, "login.png"), full_page=False)
+        page.type_text(ADMIN_KEY)
+        page.press("Enter")
+        page.wait_for("location.hash === '#catalog' && !!document.querySelector('#cat-table tbody tr')", what="the catalog")
+        # The key is in no URL the page made, and not in sessionStorage unless asked for.
+        assert ADMIN_KEY not in page.eval("location.href + JSON.stringify(performance.getEntries().map(e => e.name))")
+        assert page.eval("sessionStorage.length") == 0
+
+        # --- catalog: a product, its variants and stock per warehouse; an edit ----------------
+        assert page.eval("document.querySelectorAll('#cat-table tbody tr').length") == 40
+        page.eval("[...document.querySelectorAll('#cat-table button')].find(b => b.textContent.startsWith('Globex Classic Jacket 1')).click()")
+        page.wait_for("!!document.querySelector('#cat-variants')", what="the product's variants")
+        rows = page.eval("[...document.querySelectorAll('#cat-variants tbody tr')].map(r => [...r.cells].map(c => c.textContent))")
+        assert ["P0001-M", "size: M", "12.50 USD", "wh-east", "3", "0", "3"] in rows, rows
+        assert ["", "", "", "wh-west", "10", "0", "10"] in rows, rows
+        page.eval("document.querySelector('#edit-title').value = 'Globex Classic Jacket 1 (edited)'")
+        page.eval("document.querySelector('#cat-edit button[type=submit]').click()")
+        page.wait_for("document.querySelector('#cat-detail-title') && document.querySelector('#cat-detail-title').textContent === 'Globex Classic Jacket 1 (edited)'",
+                      what="the edited title")
+        assert api("GET", "/v1/products/p-0001")["title"] == "Globex Classic Jacket 1 (edited)"
+
+        # --- import a file: progress, then the report with the rejected line -----------------
+        upload = os.path.join(server.workdir, "import.jsonl")
+        with open(upload, "w") as f:
+            f.write(make_products(3, prefix="imp"))
+            f.write(json.dumps({"id": "imp-bad", "variants": [{"sku": "IMP-BAD", "price": 100}]}) + "\n")
+        page.set_files("#cat-file", [upload])
+        page.eval("document.querySelector('#cat-import-form button[type=submit]').click()")
+        page.wait_for("!!document.querySelector('#cat-import-report')", what="the import report")
+        report = page.eval("Object.fromEntries([...document.querySelectorAll('#cat-import-report dd[data-field]')].map(d => [d.dataset.field, d.textContent]))")
+        assert report == {"records": "4", "imported": "3", "unchanged": "0", "rejected": "1"}, report
+        rejection = page.eval("[...document.querySelectorAll('#cat-rejections tbody td')].map(c => c.textContent)")
+        assert rejection[0] == "4" and "title" in " ".join(rejection), rejection
+        assert page.eval("document.querySelector('#cat-import-progress').value") == 1
+        page.wait_for("document.querySelectorAll('#cat-table tbody tr').length === 43", what="the imported products listed")
+        assert page.eval("document.querySelector('#cat-import-line').textContent") == "succeeded: 4 records, 3 imported, 1 rejected"
+        # The filter, within what is loaded: title, brand, id or SKU.
+        page.eval("document.querySelector('#cat-filter').focus()")
+        page.type_text("jacket")
+        page.wait_for("document.querySelectorAll('#cat-table tbody tr').length === 9", what="the jackets, filtered")
+        page.screenshot(os.path.join(shots, "catalog.png"))
+
+        # --- search: a typo corrected, facets, marked words, explanations --------------------
+        wait_indexed(api)
+        goto(page, "search", "document.querySelector('#q')")
+        page.eval("document.querySelector('#q').focus()")
+        page.type_text("jaket")
+        page.wait_for("document.querySelector('#search-corrected') && document.querySelector('#search-corrected').textContent === 'jacket'",
+                      what="the correction applied")
+        jackets = api("GET", "/v1/search", params={"q": "jacket", "limit": 50})["total"]
+        assert jackets == 9  # 8 of the 40, 1 of the 3 imported
+        page.wait_for(f"document.querySelectorAll('#search-results .hit').length === {jackets}", what="the jackets")
+        titles = page.eval("[...document.querySelectorAll('#search-results .hit-title')].map(t => t.textContent)")
+        assert all("Jacket" in t for t in titles), titles
+        assert page.eval("[...document.querySelectorAll('#search-results .hit-title mark')].every(m => m.textContent === 'Jacket')")
+        brands = page.eval("[...document.querySelectorAll('#search-facets fieldset[data-field=brand] label')].map(l => l.textContent.trim())")
+        assert brands and all(b.split()[-1].isdigit() for b in brands), brands
+        assert sum(int(b.split()[-1]) for b in brands) == jackets, brands
+        page.eval("document.querySelector('#search-results details').open = true")
+        assert "jacket" in page.eval("document.querySelector('#search-results details').textContent")
+        page.screenshot(os.path.join(shots, "search.png"))
+
+        # --- a synonym: "anorak" finds nothing, then finds the jackets ------------------------
+        page.eval("document.querySelector('#q').value = 'anorak'; document.querySelector('#q').dispatchEvent(new Event('input'))")
+        page.wait_for("document.querySelector('#search-summary').textContent.startsWith('0 products')", what="no anorak")
+        page.eval("document.querySelector('#syn-text').value = 'anorak, jacket'")
+        page.eval("document.querySelector('#syn-save').click()")
+        page.wait_for("document.querySelector('#syn-state').textContent === 'saved: version 1'", what="the synonyms saved")
+        page.wait_for(f"document.querySelectorAll('#search-results .hit').length === {jackets}", what="anorak finding the jackets")
+        assert api("GET", "/v1/search/synonyms")["groups"] == [{"root": "", "synonyms": ["anorak", "jacket"]}]
+
+        # --- a merchandising rule: a pin moves a jacket to the top --------------------------
+        page.eval("document.querySelector('#q').value = 'jacket'; document.querySelector('#q').dispatchEvent(new Event('input'))")
+        page.wait_for("document.querySelector('#search-results .hit') && document.querySelector('#search-results .hit').dataset.id !== 'p-0036'",
+                      what="p-0036 not first before the rule")
+        rule = {"id": "pin-36", "query": "jacket", "match": "contains", "pins": [{"product_id": "p-0036", "position": 1}]}
+        page.eval(f"document.querySelector('#rule-text').value = {json.dumps(json.dumps(rule))}")
+        page.eval("document.querySelector('#rule-save').click()")
+        page.wait_for("document.querySelector('#search-results .hit').dataset.id === 'p-0036'", what="the pinned product first")
+        assert "rules applied: pin-36" in page.eval("document.querySelector('#search-summary').textContent")
+        assert "pin-36" in page.eval("document.querySelector('#rule-list').textContent")
+        assert "pinned" in page.eval("document.querySelector('#search-results .hit details').textContent")
+
+        # --- orders: live from the event stream ----------------------------------------------
+        goto(page, "orders", "document.querySelector('#orders-live').textContent === 'live'")
+        order = api("POST", "/v1/orders", headers={"Idempotency-Key": "console-1"}, json={
+            "customer_id": customer, "lines": [{"sku": "P0001-M", "quantity": 2}], "shipping_address": ADDRESS})
+        page.wait_for(f"!!document.querySelector('#orders-table tr[data-id=\"{order['id']}\"]')", what="the order, live")
+        page.eval(f"document.querySelector('#orders-table tr[data-id=\"{order['id']}\"] button').click()")
+        page.wait_for("!!document.querySelector('#order-timeline li')", what="the order's timeline")
+        page.eval("document.querySelector('#order-to').value = 'paid'; document.querySelector('#order-note').value = 'paid by card'")
+        page.eval("document.querySelector('#order-detail form button[type=submit]').click()")
+        page.wait_for(f"document.querySelector('#orders-table tr[data-id=\"{order['id']}\"] .badge').textContent === 'paid'",
+                      what="the order paid")
+        page.wait_for("[...document.querySelectorAll('#order-timeline li')].some(l => l.textContent.includes('placed → paid: paid by card'))",
+                      what="the transition in the timeline")
+        assert api("GET", f"/v1/orders/{order['id']}")["status"] == "paid"
+        # An order moved on elsewhere shows too.
+        api("POST", f"/v1/orders/{order['id']}/transitions", json={"to": "fulfilling"})
+        page.wait_for(f"document.querySelector('#orders-table tr[data-id=\"{order['id']}\"] .badge').textContent === 'fulfilling'",
+                      what="a change made through the API")
+        page.screenshot(os.path.join(shots, "orders.png"))
+
+        # --- health: charts from /metrics sampled over time -----------------------------------
+        goto(page, "health", "document.querySelector('#chart-throughput')")
+        # Traffic over a few sampling intervals: searches (some answered from the cache) and
+        # orders (durable writes, so group commits).
+        for i in range(6):
+            for j in range(10 + 10 * i):
+                api("GET", "/v1/search", params={"q": ["shirt", "jacket", "classic"][j % 3], "use_cache": "true"})
+            api("POST", "/v1/orders", headers={"Idempotency-Key": f"console-load-{i}"}, json={
+                "customer_id": customer, "lines": [{"sku": "P0000-M", "quantity": 1}], "shipping_address": ADDRESS})
+            time.sleep(1.5)
+        page.wait_for("document.querySelectorAll('#chart-throughput path.series').length === 1 && "
+                      "/([5-9]|\\d\\d) intervals/.test(document.querySelector('#health-state').textContent)",
+                      timeout=20, what="five intervals of samples")
+        rps = page.eval("document.querySelector('#chart-throughput figcaption').textContent")
+        assert "API" in rps and "req/s" in rps, rps
+        assert "P99 –" not in page.eval("document.querySelector('#chart-latency figcaption').textContent")
+        hit_rate = page.eval("document.querySelector('#chart-cache figcaption').textContent")
+        assert "%" in hit_rate, hit_rate
+        for chart in ("throughput", "latency", "lag", "group", "cache"):
+            assert page.eval(f"!!document.querySelector('#chart-{chart} svg')"), chart
+        assert "No remote parts" in page.eval("document.querySelector('#health-breakers').textContent")
+        page.screenshot(os.path.join(shots, "health.png"))
+
+        # --- 320 px wide: nothing wider than the screen but what scrolls inside itself --------
+        page.resize(320, 640)
+        for name, ready in (("catalog", "document.querySelector('#cat-table')"), ("search", "document.querySelector('#q')")):
+            goto(page, name, ready)
+            time.sleep(0.3)
+            assert page.eval("document.documentElement.scrollWidth") <= 320, name
+        page.screenshot(os.path.join(shots, "search-320.png"), full_page=False)
+
+        # --- signing out forgets the key -------------------------------------------------------
+        page.eval("document.querySelector('#signout').click()")
+        page.wait_for("!document.querySelector('#page-login').hidden", what="the sign-in page")
+
+        assert page.errors == [], page.errors
