@@ -244,11 +244,15 @@ class Page:
         self.call("Input.insertText", {"text": text})
 
     def press(self, key):
-        codes = {"Enter": 13, "Tab": 9, "Escape": 27}
+        """A key pressed and released: Enter, Tab, Escape or Space."""
+        codes = {"Enter": 13, "Tab": 9, "Escape": 27, "Space": 32}
+        texts = {"Enter": "\r", "Space": " "}
         for kind in ("keyDown", "keyUp"):
-            self.call("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": key,
-                                                 "windowsVirtualKeyCode": codes[key],
-                                                 **({"text": "\r"} if key == "Enter" and kind == "keyDown" else {})})
+            params = {"type": kind, "key": " " if key == "Space" else key, "code": key,
+                      "windowsVirtualKeyCode": codes[key]}
+            if kind == "keyDown" and key in texts:
+                params["text"] = texts[key]
+            self.call("Input.dispatchKeyEvent", params)
 
     def set_files(self, selector, paths):
         root = self.call("DOM.getDocument", {"depth": 0})["root"]["nodeId"]

@@ -133,6 +133,14 @@ def test_the_console_in_a_browser(tmp_path):
         brands = page.eval("[...document.querySelectorAll('#search-facets fieldset[data-field=brand] label')].map(l => l.textContent.trim())")
         assert brands and all(b.split()[-1].isdigit() for b in brands), brands
         assert sum(int(b.split()[-1]) for b in brands) == jackets, brands
+        # A facet from the keyboard: Space on the Globex box filters to Globex's jackets.
+        page.eval("[...document.querySelectorAll('#search-facets fieldset[data-field=brand] label')].find(l => l.textContent.includes('Globex')).querySelector('input').focus()")
+        page.press("Space")
+        globex = int(next(b for b in brands if b.startswith("Globex")).split()[-1])
+        page.wait_for(f"document.querySelectorAll('#search-results .hit').length === {globex}", what="Globex's jackets")
+        assert all(b == "Globex" for b in page.eval("[...document.querySelectorAll('#search-results .hit .muted')].map(m => m.textContent.split(' · ')[0])"))
+        page.press("Space")
+        page.wait_for(f"document.querySelectorAll('#search-results .hit').length === {jackets}", what="every jacket again")
         page.eval("document.querySelector('#search-results details').open = true")
         assert "jacket" in page.eval("document.querySelector('#search-results details').textContent")
         page.screenshot(os.path.join(shots, "search.png"))
@@ -209,8 +217,31 @@ def test_the_console_in_a_browser(tmp_path):
             assert page.eval("document.documentElement.scrollWidth") <= 320, name
         page.screenshot(os.path.join(shots, "search-320.png"), full_page=False)
 
-        # --- signing out forgets the key -------------------------------------------------------
+        # --- signing out forgets the key; "keep it" survives a reload of the tab -----------------
+        page.resize(WIDTH, HEIGHT)
         page.eval("document.querySelector('#signout').click()")
         page.wait_for("!document.querySelector('#page-login').hidden", what="the sign-in page")
+        assert page.eval("sessionStorage.length") == 0
+        page.eval("document.querySelector('#login-keep').focus()")
+        page.press("Space")
+        page.eval("document.querySelector('#login-key').focus()")
+        page.type_text(ADMIN_KEY)
+        page.press("Enter")
+        page.wait_for("!!document.querySelector('#cat-table tbody tr')", what="signed in again")
+        page.navigate(server.base + "/console/#orders")
+        page.wait_for("document.querySelector('#orders-live') && document.querySelector('#orders-live').textContent === 'live'",
+                      what="the orders page after a reload, without signing in")
+        page.eval("document.querySelector('#signout').click()")
+        page.wait_for("!document.querySelector('#page-login').hidden", what="the sign-in page")
+        assert page.eval("sessionStorage.length") == 0
+
+        # Everything the page loaded came from this server (it works offline), and no URL nor
+        # the server's access log holds the key.
+        loaded = page.eval("performance.getEntries().filter(e => ['resource', 'navigation'].includes(e.entryType)).map(e => e.name)")
+        assert loaded and all(u.startswith(server.base + "/") for u in loaded), [u for u in loaded if not u.startswith(server.base)]
+        assert not any(ADMIN_KEY in u for u in loaded)
+        with open(server.access_log) as f:
+            log = f.read()
+        assert '"GET /console/{file}"' in log and ADMIN_KEY not in log
 
         assert page.errors == [], page.errors

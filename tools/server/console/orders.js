@@ -12,14 +12,24 @@ let root, table, liveState, detail;
 const orders = new Map();   // id -> order
 const events = new Map();   // id -> [event] seen while the page was open
 let stop = null;
+let truncated = false;
+
+// How far back the list starts: the API lists oldest first, so the newest orders of a large
+// store are found by asking for a recent window (created_from_ms) rather than every page.
+const WINDOWS = [["1 hour", 3600e3], ["24 hours", 86400e3], ["7 days", 7 * 86400e3], ["30 days", 30 * 86400e3]];
+const MAX_PAGES = 20;
 
 export function mount(section) {
   root = section;
   liveState = h("span", { id: "orders-live", class: "badge" }, "not connected");
   table = h("div", { class: "scroll" });
   detail = h("div", { id: "order-detail", class: "panel", hidden: true });
+  const since = h("select", { id: "orders-since", onchange: () => { hide(); show(); } },
+    WINDOWS.map(([label, ms]) => h("option", { value: String(ms), selected: ms === 86400e3 }, label)));
   clear(root, h("h1", { id: "orders-title" }, "Orders"),
-    h("p", null, "Stream: ", liveState), table, detail);
+    h("div", { class: "toolbar" }, h("label", { for: "orders-since" }, "Placed in the last"), since,
+      h("span", null, "Stream: ", liveState)),
+    table, detail);
 }
 
 export async function show() {
@@ -29,13 +39,17 @@ export async function show() {
     // The log's end first, then the list: an order placed in between comes from the stream
     // (and is listed once, by id).
     const { data: tail } = await api("GET", "/v1/events", { query: { limit: 1 }, signal });
+    const from = Date.now() - Number(root.querySelector("#orders-since").value);
+    orders.clear();
     let cursor = "";
     let pages = 0;
     do {
-      const { data } = await api("GET", "/v1/orders", { query: { limit: 200, cursor }, signal });
+      const { data } = await api("GET", "/v1/orders", { query: { limit: 200, cursor, created_from_ms: from }, signal });
       for (const o of data.items) orders.set(o.id, o);
       cursor = data.next_cursor;
-    } while (cursor && ++pages < 20 && !signal.aborted);
+    } while (cursor && ++pages < MAX_PAGES && !signal.aborted);
+    // More than MAX_PAGES pages: the window holds more than the list shows (its oldest ones).
+    truncated = !!cursor;
     render();
     followEvents(tail.last_seq + 1, onEvent, (s) => { liveState.textContent = s; liveState.classList.toggle("ok", s === "live"); }, signal);
   } catch (e) {
@@ -66,7 +80,8 @@ async function onEvent(ev) {
 function render(fresh) {
   const newest = [...orders.values()].sort((a, b) => b.created_at_ms - a.created_at_ms || (a.id < b.id ? 1 : -1)).slice(0, MAX_SHOWN);
   clear(table, h("table", { class: "grid", id: "orders-table" },
-    h("caption", null, `${orders.size} orders, newest first`),
+    h("caption", null, `${orders.size} order${orders.size === 1 ? "" : "s"}, newest first` +
+      (truncated ? ` (the window holds more: its first ${MAX_PAGES * 200} are listed, then those that arrive; choose a shorter one)` : "")),
     h("thead", null, h("tr", null, ["Order", "Customer", "Status", "Total", "Placed"].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", null, newest.map((o) => h("tr", { class: o.id === fresh ? "fresh" : "", dataset: { id: o.id } },
       h("td", null, h("button", { type: "button", class: "link", onclick: () => open(o.id) }, o.id)),

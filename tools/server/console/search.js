@@ -68,14 +68,21 @@ function render(r) {
     r.rules_applied.length ? ` · rules applied: ${r.rules_applied.join(", ")}` : null,
     r.redirect ? ` · redirect: ${r.redirect}` : null,
     ` · synonyms v${r.synonyms_version}, rules v${r.rules_version}`);
+  // The facets are drawn anew with each answer: the box that had the focus gets it back, so
+  // that a keyboard user can tick one box after another.
+  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.facet : undefined;
   clear(facetsBox, r.facets.map((f) => h("fieldset", { class: "facet", dataset: { field: f.field } },
     h("legend", null, f.field),
     f.values.map((v) => {
       const selectable = chosen[f.field];
-      const box = selectable ? h("input", { type: "checkbox", checked: selectable.has(v.value),
+      const box = selectable ? h("input", { type: "checkbox", checked: selectable.has(v.value), dataset: { facet: f.field + "=" + v.value },
         onchange: (ev) => { ev.target.checked ? selectable.add(v.value) : selectable.delete(v.value); run(); } }) : null;
       return h("label", { class: "check" }, box, ` ${v.label} `, h("span", { class: "count" }, v.count));
     }))));
+  if (focused) {
+    const again = [...facetsBox.querySelectorAll("input[data-facet]")].find((b) => b.dataset.facet === focused);
+    if (again) again.focus();
+  }
   clear(results, r.hits.map((hit) => h("li", { class: "hit", dataset: { id: hit.product_id } },
     h("div", { class: "hit-title" }, highlighted(hit.highlighted_title)),
     h("div", { class: "muted" }, `${hit.brand} · ${money(hit.price)} · ${hit.in_stock ? "in stock" : "out of stock"} · score ${hit.score.toFixed(3)} · ${hit.product_id}`),
