@@ -17,3 +17,4 @@ ADMIN_KEY = _module.ADMIN_KEY
 make_products = _module.make_products
 own_server = _module.own_server
 wait_indexed = _module.wait_indexed
+free_port = _module.free_port

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 import cdp
-from server_helpers import ADDRESS, ADMIN_KEY, make_products, own_server, wait_indexed
+from server_helpers import ADDRESS, ADMIN_KEY, free_port, make_products, own_server, wait_indexed
 
 WIDTH, HEIGHT = 1100, 800
 
@@ -244,4 +244,28 @@ def test_the_console_in_a_browser(tmp_path):
             log = f.read()
         assert '"GET /console/{file}"' in log and ADMIN_KEY not in log
 
+        assert page.errors == [], page.errors
+
+
+def test_health_shows_the_breakers_of_remote_parts(tmp_path):
+    """A server whose shared cache is a Redis that is not there (nothing listens on the port):
+    its reads go to the store, and the health page shows the Redis breaker open."""
+    browser_or_skip()
+    dead = free_port()
+    with own_server(args=["--redis", f"redis://127.0.0.1:{dead}"]) as server, cdp.Browser() as browser:
+        api = Api(server.base)
+        page = browser.new_page(WIDTH, HEIGHT)
+        page.navigate(server.base + "/console/#health")
+        page.wait_for("document.activeElement && document.activeElement.id === 'login-key'", what="the key field focused")
+        page.type_text(ADMIN_KEY)
+        page.press("Enter")
+        page.wait_for("!!document.querySelector('#chart-throughput')", what="the health page")
+        for i in range(10):  # product reads try the cache first: failures open its breaker
+            api("GET", "/v1/products/nope", want=(404,))
+        page.wait_for("document.querySelector('#health-breaker-table') && "
+                      "[...document.querySelectorAll('#health-breaker-table tbody tr')].some(r => "
+                      f"r.cells[0].textContent === 'redis 127.0.0.1:{dead}' && r.cells[1].textContent === 'open')",
+                      what="the Redis breaker, open")
+        page.wait_for("/Breakers not closed of 1 1/.test(document.querySelector('#chart-breakers figcaption').textContent)",
+                      what="the breakers chart counting it")
         assert page.errors == [], page.errors

@@ -1,7 +1,8 @@
 // Health: GET /metrics (scope admin) sampled every 2 s while the page is open, kept for the
 // last 10 minutes, drawn as charts: request throughput, P50/P99 latency (from the latency
 // histogram's buckets, between two samples), search index lag, group-commit size (mutations per
-// durable group), search cache hit rate, and the circuit breakers of remote parts. Routes of
+// durable group), search cache hit rate, and the circuit breakers of remote parts (how many are
+// open or half-open over time, and each one's state now). Routes of
 // the console itself and event streams (long by design) are left out of throughput and latency.
 import { api } from "./api.js";
 import { h, clear, errorText } from "./dom.js";
@@ -107,6 +108,7 @@ async function tick() {
         lag: sum(m, "commerce_search_index_lag_events"),
         group: groups > 0 ? delta("commerce_storage_mutations_total") / groups : null,
         hit: hits + misses > 0 ? hits / (hits + misses) : null,
+        notClosed: [...m].filter(([k, v]) => nameOf(k) === "commerce_remote_breaker_state" && v !== 0).length,
       });
       derived = derived.filter((x) => x.t >= now - WINDOW_MS);
     }
@@ -132,6 +134,9 @@ function render(now, m) {
     lineChart({ ...common, id: "chart-cache", title: "Search cache hit rate", unit: "%", series: [{ name: "hits", points: pts("hit") }] }));
   const rows = [];
   for (const [k, v] of m) if (nameOf(k) === "commerce_remote_breaker_state") rows.push([labelsOf(k).endpoint, v]);
+  if (rows.length)
+    charts.append(lineChart({ ...common, id: "chart-breakers", title: "Breakers not closed", unit: "",
+      series: [{ name: `of ${rows.length}`, points: pts("notClosed") }] }));
   clear(breakers, rows.length ? h("table", { class: "grid", id: "health-breaker-table" },
     h("thead", null, h("tr", null, h("th", { scope: "col" }, "Endpoint"), h("th", { scope: "col" }, "Breaker"))),
     h("tbody", null, rows.map(([ep, v]) => h("tr", null, h("td", null, ep),
