@@ -211,7 +211,8 @@ def test_the_console_in_a_browser(tmp_path):
 
         # --- 320 px wide: nothing wider than the screen but what scrolls inside itself --------
         page.resize(320, 640)
-        for name, ready in (("catalog", "document.querySelector('#cat-table')"), ("search", "document.querySelector('#q')")):
+        for name, ready in (("catalog", "document.querySelector('#cat-table')"), ("orders", "document.querySelector('#orders-table')"),
+                            ("health", "document.querySelector('#chart-throughput')"), ("search", "document.querySelector('#q')")):
             goto(page, name, ready)
             time.sleep(0.3)
             assert page.eval("document.documentElement.scrollWidth") <= 320, name
