@@ -166,8 +166,22 @@ def test_the_console_in_a_browser(tmp_path):
         assert "pin-36" in page.eval("document.querySelector('#rule-list').textContent")
         assert "pinned" in page.eval("document.querySelector('#search-results .hit details').textContent")
 
-        # --- orders: live from the event stream ----------------------------------------------
+        # --- orders: an order's stored events; then live from the event stream ----------------
+        # Placed before the page opens: its events come from the log, not the stream.
+        earlier = api("POST", "/v1/orders", headers={"Idempotency-Key": "console-0"}, json={
+            "customer_id": customer, "lines": [{"sku": "P0002-M", "quantity": 12}], "shipping_address": ADDRESS})
         goto(page, "orders", "document.querySelector('#orders-live').textContent === 'live'")
+        page.eval(f"document.querySelector('#orders-table tr[data-id=\"{earlier['id']}\"] button').click()")
+        page.wait_for("/events? from the log/.test(document.querySelector('#order-events-state').textContent)", what="the stored events")
+        timeline = page.eval("[...document.querySelectorAll('#order-timeline li')].map(l => l.textContent.replace(/^\\S+ \\S+ /, ''))")
+        # 12 of P0002-M, more than either warehouse holds: two shipments, a reservation each.
+        assert len(earlier["shipments"]) == 2
+        placed = [t for t in timeline if "OrderPlaced" in t]
+        reserved = sorted(t.split(" StockReserved ")[1] for t in timeline if "StockReserved" in t)
+        total = earlier["total"]
+        assert placed == [f"event #{placed[0].split('#')[1].split()[0]} OrderPlaced {total['minor'] / 100:.2f} {total['currency']}"], timeline
+        assert reserved == sorted(f"P0002-M ×{s['items'][0]['quantity']} in {s['warehouse_id']}" for s in earlier["shipments"]), timeline
+        assert page.eval("document.querySelector('#order-events-state').textContent") == "3 events from the log"
         order = api("POST", "/v1/orders", headers={"Idempotency-Key": "console-1"}, json={
             "customer_id": customer, "lines": [{"sku": "P0001-M", "quantity": 2}], "shipping_address": ADDRESS})
         page.wait_for(f"!!document.querySelector('#orders-table tr[data-id=\"{order['id']}\"]')", what="the order, live")
@@ -179,6 +193,11 @@ def test_the_console_in_a_browser(tmp_path):
                       what="the order paid")
         page.wait_for("[...document.querySelectorAll('#order-timeline li')].some(l => l.textContent.includes('placed → paid: paid by card'))",
                       what="the transition in the timeline")
+        page.wait_for("[...document.querySelectorAll('#order-timeline li')].some(l => l.textContent.includes('OrderStatusChanged placed → paid'))",
+                      what="the transition's event in the timeline")
+        # The stored events and the live ones, each once.
+        kinds = page.eval("[...document.querySelectorAll('#order-timeline li')].map(l => l.textContent.split(' ')[4]).filter(Boolean)")
+        assert kinds.count("OrderPlaced") == 1 and kinds.count("StockReserved") == 1, kinds
         assert api("GET", f"/v1/orders/{order['id']}")["status"] == "paid"
         # An order moved on elsewhere shows too.
         api("POST", f"/v1/orders/{order['id']}/transitions", json={"to": "fulfilling"})
