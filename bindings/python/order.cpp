@@ -28,7 +28,9 @@ void BindOrder(py::module_& m) {
       .value("DELIVERED", OrderStatus::kDelivered)
       .value("CANCELLED", OrderStatus::kCancelled)
       .value("RETURNED", OrderStatus::kReturned)
-      .value("REFUNDED", OrderStatus::kRefunded);
+      .value("REFUNDED", OrderStatus::kRefunded)
+      .value("PAYMENT_PENDING", OrderStatus::kPaymentPending)
+      .value("PAYMENT_DECLINED", OrderStatus::kPaymentDeclined);
   EnumNames(status, &OrderStatusName, &ParseOrderStatus);
 
   Value<OrderLineRequest>(m, "OrderLineRequest", "A line of an order placed from explicit lines.")

@@ -9,6 +9,7 @@
 #include "commerce/inventory.h"
 #include "commerce/money.h"
 #include "commerce/order.h"
+#include "commerce/payments.h"
 #include "commerce/pricing.h"
 #include "commerce/promotions.h"
 #include "commerce/sample.h"

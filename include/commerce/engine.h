@@ -19,6 +19,7 @@
 #include "commerce/events.h"
 #include "commerce/inventory.h"
 #include "commerce/order.h"
+#include "commerce/payments.h"
 #include "commerce/pricing.h"
 #include "commerce/promotions.h"
 #include "commerce/search.h"
@@ -31,6 +32,7 @@
 namespace commerce {
 
 class Background;
+class PaymentService;
 class SearchService;
 class WebhookService;
 
@@ -68,6 +70,9 @@ struct EngineOptions {
   SearchOptions search;
   // Webhook delivery (docs/webhooks.md): its thread, attempts, backoff, timeouts, bounds.
   WebhookOptions webhooks;
+  // Payments (payments.h, docs/payments.md): off unless payments.provider is set; then orders
+  // are placed in payment_pending and a worker thread asks the provider.
+  PaymentOptions payments;
 };
 
 class COMMERCE_EXPORT Engine {
@@ -88,9 +93,11 @@ class COMMERCE_EXPORT Engine {
   Events& events();
   Search& search();
   Webhooks& webhooks();
+  Payments& payments();
   Storage& storage();
 
-  // One round of every background consumer (cart expiry, ...), of the search indexer and of
+  // One round of every background consumer (cart expiry, ...), of the search indexer, of the
+  // payment worker (when PaymentOptions::run_worker or run_background is false) and of
   // webhook delivery (when WebhookOptions::deliver is false or run_background is false: the
   // round's POSTs are waited for, each bounded by request_timeout), on the calling thread.
   Status run_background_once();
@@ -124,6 +131,8 @@ class COMMERCE_EXPORT Engine {
   std::unique_ptr<WebhookService> webhook_service_;
   std::unique_ptr<Webhooks> webhooks_;
   std::unique_ptr<Promotions> promotions_;
+  std::unique_ptr<PaymentService> payment_service_;
+  std::unique_ptr<Payments> payments_;
 };
 
 }  // namespace commerce

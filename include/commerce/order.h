@@ -21,6 +21,12 @@
 //   fulfilling -> shipped        (reserved stock leaves: on hand and reserved both go down)
 //   delivered -> returned        (restock chosen by the caller: units go back on hand)
 //   paid -> refunded is not a transition: cancel, which releases stock, then refund outside.
+// With a payment provider (payments.h) an order is placed in payment_pending instead:
+//   payment_pending -> paid              (its authorization succeeded; by the payment worker)
+//   payment_pending -> payment_declined  (declined; releases the reservations; by the worker)
+//   payment_pending -> cancelled         (releases the reservations; the payment is voided)
+// and shipped queues the capture, cancelled the void, refunded the refund. Only the payment
+// worker moves an order out of payment_pending to paid or payment_declined.
 // An illegal transition is FailedPrecondition; every transition is an event with its time.
 //
 // Thread safety: an Orders (from Engine::orders()) is safe from any number of threads.
@@ -52,7 +58,12 @@ enum class OrderStatus : uint8_t {
   kCancelled = 5,
   kReturned = 6,
   kRefunded = 7,
+  // With payments (payments.h); appended, as stored numbers never change.
+  kPaymentPending = 8,   // placed, stock reserved, the payment not yet authorized
+  kPaymentDeclined = 9,  // the authorization was declined: the reservations released
 };
+// The last status: every value up to it is an OrderStatus.
+inline constexpr OrderStatus kLastOrderStatus = OrderStatus::kPaymentDeclined;
 COMMERCE_EXPORT const char* OrderStatusName(OrderStatus s);  // "placed", "paid", ...
 COMMERCE_EXPORT Result<OrderStatus> ParseOrderStatus(std::string_view name);
 

@@ -6,6 +6,7 @@
 #include "engine/lease.h"
 #include "engine/replica_id.h"
 #include "engine/store_format.h"
+#include "payments/payment_service.h"
 #include "search/search_service.h"
 #include "storage/postgres/pg_storage.h"
 #include "webhooks/webhook_service.h"
@@ -35,6 +36,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
     return Status::InvalidArgument("consumer_lease_ttl must be 200 ms .. 1 hour, not " +
                                    std::to_string(options.consumer_lease_ttl.count()) + " ms");
   COMMERCE_RETURN_IF_ERROR(WebhookService::CheckOptions(options.webhooks));
+  COMMERCE_RETURN_IF_ERROR(PaymentService::CheckOptions(options.payments));
   const EventRetention& retention = options.event_retention;
   if (retention.max_age.count() < 0)
     return Status::InvalidArgument("event_retention.max_age must not be negative");
@@ -54,6 +56,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   COMMERCE_RETURN_IF_ERROR(UpgradeStore(*core));
   core->pricing = options.pricing ? options.pricing : MakeDefaultPricing();
   core->cart_ttl = options.cart_ttl;
+  if (options.payments.provider) core->payment_provider = options.payments.provider->name();
   std::unique_ptr<Engine> engine(new Engine(std::move(core)));
   if (engine->core_->storage->capabilities() & kRemote) {
     // Other processes' commits wake this one's waiters and listeners (long-polls, the
@@ -85,6 +88,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   SearchService::Register(engine->search_.get(), engine->search_service_.get());
   engine->webhook_service_ = std::make_unique<WebhookService>(engine->core_.get(), options.webhooks);
   engine->webhooks_.reset(new Webhooks(engine->webhook_service_.get()));
+  engine->payment_service_ = std::make_unique<PaymentService>(engine->core_.get(), options.payments);
+  engine->payments_.reset(new Payments(engine->payment_service_.get()));
   if (engine->core_->storage->capabilities() & kRemote) {
     // Other processes may share the store: one of them at a time runs each durable consumer.
     Storage* storage = engine->core_->storage.get();
@@ -93,11 +98,15 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
         std::make_unique<Lease>(storage, meta, "background", options.consumer_lease_ttl));
     engine->webhook_service_->UseLease(
         std::make_unique<Lease>(storage, meta, "webhooks", options.consumer_lease_ttl));
+    engine->payment_service_->UseLease(
+        std::make_unique<Lease>(storage, meta, "payments", options.consumer_lease_ttl));
   }
   if (options.run_background) engine->background_->Start();
   engine->search_service_->Start();
   // Its own thread: a slow receiver must not delay cart expiry, nor cart expiry a delivery.
   if (options.run_background && options.webhooks.deliver) engine->webhook_service_->Start();
+  // Its own thread too: a provider that answers slowly delays no other consumer.
+  if (options.run_background && options.payments.run_worker) engine->payment_service_->Start();
   return engine;
 }
 
@@ -125,6 +134,7 @@ Customers& Engine::customers() { return *customers_; }
 Events& Engine::events() { return *events_; }
 Search& Engine::search() { return *search_; }
 Webhooks& Engine::webhooks() { return *webhooks_; }
+Payments& Engine::payments() { return *payments_; }
 Storage& Engine::storage() { return *core_->storage; }
 
 Status Engine::backup(const std::string& dir, const BackupOptions& options) {
@@ -136,8 +146,10 @@ Status Engine::run_background_once() {
   Status s = background_->RunOnce();
   Status indexed = search_service_->RunOnce();
   Status delivered = webhook_service_->RunOnce();  // a no-op while its thread runs
+  Status paid = payment_service_->RunOnce();        // likewise
   if (!s.ok()) return s;
-  return indexed.ok() ? delivered : indexed;
+  if (!indexed.ok()) return indexed;
+  return delivered.ok() ? paid : delivered;
 }
 
 Status Engine::close() {
@@ -145,6 +157,7 @@ Status Engine::close() {
   if (background_) background_->Stop();
   if (search_service_) search_service_->Stop();
   if (webhook_service_) webhook_service_->Stop();
+  if (payment_service_) payment_service_->Stop();
   return core_->storage->close();
 }
 

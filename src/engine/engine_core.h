@@ -41,6 +41,9 @@ struct Tables {
   Table coupons;             // upper-cased code -> Coupon
   Table coupon_uses;         // code -> counters {used}: checked at commit, as stock
   Table coupon_customer_uses;  // (code, customer id) -> counters {used}
+  Table payments;              // order id -> Payment (src/payments/payment_store.h)
+  Table payment_outbox;        // (order id, u32 operation number) -> PaymentOperationEntry
+  Table payment_webhooks;      // (provider, event id) -> time seen: each webhook once
 };
 
 // Every table, with its name in the store: what Engine::open opens, and what commerce verify
@@ -76,6 +79,9 @@ inline constexpr TableName kTableNames[] = {
     {&Tables::coupons, "coupons"},
     {&Tables::coupon_uses, "coupon_uses"},
     {&Tables::coupon_customer_uses, "coupon_customer_uses"},
+    {&Tables::payments, "payments"},
+    {&Tables::payment_outbox, "payment_outbox"},
+    {&Tables::payment_webhooks, "payment_webhooks"},
 };
 
 class EngineCore {
@@ -87,6 +93,9 @@ class EngineCore {
   std::shared_ptr<PricingPolicy> pricing;
   // This engine's replica id for cart dots: stored in the meta table on first open.
   std::string replica_id;
+  // The payment provider's name (PaymentProvider::name()); "" when payments are off, and
+  // orders are placed without a payment (payments.h).
+  std::string payment_provider;
   // Carts untouched for this long expire (EngineOptions::cart_ttl).
   std::chrono::milliseconds cart_ttl{std::chrono::hours(24 * 30)};
 

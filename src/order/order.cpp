@@ -44,7 +44,8 @@ struct PlacementJob {
   Status operator()(ReadView& view, ChangeSet& changes) {
     const bool remote = (core->storage->capabilities() & kRemote) != 0;
     return PreparePlacement(view, remote, core->tables, *core->pricing, request, order_id,
-                            access_token, fingerprint, now, changes, &placed);
+                            access_token, fingerprint, now, changes, &placed,
+                            core->payment_provider);
   }
 };
 
@@ -92,7 +93,7 @@ Result<Order> Orders::get_by_token(std::string_view order_id, std::string_view a
 
 Result<Order> Orders::transition(std::string_view order_id, OrderStatus to, TransitionOptions o) {
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("order_id", order_id, 64));
-  if (static_cast<uint8_t>(to) > static_cast<uint8_t>(OrderStatus::kRefunded))
+  if (static_cast<uint8_t>(to) > static_cast<uint8_t>(kLastOrderStatus))
     return Status::InvalidArgument("to: " + std::to_string(static_cast<int>(to)) +
                                    " is not an order status");
   COMMERCE_RETURN_IF_ERROR(ValidateTransition(to, o));
@@ -128,7 +129,7 @@ Result<Page<Order>> Orders::list_by_customer(std::string_view customer_id, Order
 }
 
 Result<Page<Order>> Orders::list_by_status(OrderStatus status, OrderListOptions o) {
-  if (static_cast<uint8_t>(status) > static_cast<uint8_t>(OrderStatus::kRefunded))
+  if (static_cast<uint8_t>(status) > static_cast<uint8_t>(kLastOrderStatus))
     return Status::InvalidArgument("status: " + std::to_string(static_cast<int>(status)) +
                                    " is not an order status");
   COMMERCE_RETURN_IF_ERROR(ValidateListOptions(o));
@@ -139,7 +140,7 @@ Result<Page<Order>> Orders::list_by_status(OrderStatus status, OrderListOptions 
 Result<Page<Order>> Orders::list(const OrderFilter& filter, OrderListOptions o) {
   OrderFilter f = filter;
   for (OrderStatus s : f.statuses)
-    if (static_cast<uint8_t>(s) > static_cast<uint8_t>(OrderStatus::kRefunded))
+    if (static_cast<uint8_t>(s) > static_cast<uint8_t>(kLastOrderStatus))
       return Status::InvalidArgument("statuses: " + std::to_string(static_cast<int>(s)) +
                                      " is not an order status");
   // Each status once: the walk merges one index per status.

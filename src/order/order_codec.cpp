@@ -59,7 +59,7 @@ void IoStatus(Ar& ar, St& status) {
   if constexpr (Ar::is_loading::value) {
     uint8_t b = 0;
     ar(b);
-    if (b > static_cast<uint8_t>(OrderStatus::kRefunded))
+    if (b > static_cast<uint8_t>(kLastOrderStatus))
       throw std::runtime_error("unknown order status " + std::to_string(b));
     status = static_cast<OrderStatus>(b);
   } else {

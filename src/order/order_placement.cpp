@@ -19,6 +19,7 @@
 #include "order/allocation.h"
 #include "order/order_store.h"
 #include "order/order_validation.h"
+#include "payments/payment_store.h"
 #include "promotions/promotion_pricing.h"
 #include "promotions/promotion_store.h"
 #include "promotions/promotion_validation.h"
@@ -219,6 +220,7 @@ std::string OrderPlacedData(const Order& o) {
   d.str("order_id", o.id).str("customer_id", o.customer_id).str("currency", o.currency);
   d.i64("subtotal", o.subtotal.minor).i64("tax", o.tax.minor).i64("shipping", o.shipping.minor);
   d.i64("total", o.total.minor).u64("lines", o.lines.size());
+  if (o.status != OrderStatus::kPlaced) d.str("status", OrderStatusName(o.status));
   if (!o.promotions.empty()) {
     d.i64("discount", o.discount.minor).begin_array("promotions");
     for (const AppliedPromotion& p : o.promotions)
@@ -242,7 +244,7 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
                         const PricingPolicy& pricing, const PlaceOrder& r,
                         const std::string& order_id, const std::string& access_token,
                         const std::string& fingerprint, int64_t now_ms, ChangeSet& changes,
-                        Placement* out) {
+                        Placement* out, std::string_view payment_provider) {
   *out = Placement{};
   PrefetchView view(snapshot, read_ahead);
   if (view.enabled()) {
@@ -328,7 +330,7 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
   o.access_token = access_token;
   o.customer_id = r.customer_id;
   o.idempotency_key = r.idempotency_key;
-  o.status = OrderStatus::kPlaced;
+  o.status = payment_provider.empty() ? OrderStatus::kPlaced : OrderStatus::kPaymentPending;
   o.currency = req.currency;
   o.lines = std::move(lines);
   o.shipments = std::move(shipments);
@@ -339,7 +341,7 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
   o.discount = {discount, req.currency};
   o.promotions = std::move(discounted.applied);
   o.shipping_address = r.shipping_address;
-  o.history.push_back({OrderStatus::kPlaced, OrderStatus::kPlaced, now_ms, ""});
+  o.history.push_back({o.status, o.status, now_ms, ""});
   o.created_at_ms = o.updated_at_ms = now_ms;
   o.version = 1;
 
@@ -361,6 +363,8 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
   changes.put(t.status_orders, by_status, o.id).with_seq(kPlaced, by_status.size() - 8);
   changes.insert(t.order_keys, IdempotencyKey(r.customer_id, r.idempotency_key),
                  EncodeOrderKey({o.id, fingerprint}));
+  // Never a provider call here (a preparation may run several times): the worker asks.
+  if (!payment_provider.empty()) AddNewPayment(changes, t, o, payment_provider, now_ms);
   int32_t adds = 0;
   for (const auto& s : o.shipments)
     for (const auto& item : s.items) {

@@ -57,10 +57,13 @@ struct Placement {
 // cart, the request's SKUs and their stock), one for a cart's SKUs and stock, one for the
 // products and warehouses those name -- instead of a round trip per key. The outcome is the
 // same either way.
+//
+// `payment_provider` non-empty (payments.h): the order is placed in payment_pending, with its
+// payment and the authorize entry of the payment outbox in the same change set.
 Status PreparePlacement(ReadView& view, bool read_ahead, const Tables& t,
                         const PricingPolicy& pricing, const PlaceOrder& r,
                         const std::string& order_id, const std::string& access_token,
                         const std::string& fingerprint, int64_t now_ms, ChangeSet& changes,
-                        Placement* out);
+                        Placement* out, std::string_view payment_provider = {});
 
 }  // namespace commerce

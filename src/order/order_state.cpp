@@ -4,17 +4,23 @@
 #include "events/event_log.h"
 #include "inventory/stock_store.h"
 #include "order/order_store.h"
+#include "payments/payment_store.h"
 
 namespace commerce {
 
 namespace {
 
+// By stored number (order.h): appended only.
 constexpr const char* kNames[] = {"placed",    "paid",      "fulfilling", "shipped",
-                                  "delivered", "cancelled", "returned",   "refunded"};
+                                  "delivered", "cancelled", "returned",   "refunded",
+                                  "payment_pending", "payment_declined"};
 constexpr OrderStatus kAll[] = {OrderStatus::kPlaced,    OrderStatus::kPaid,
                                 OrderStatus::kFulfilling, OrderStatus::kShipped,
                                 OrderStatus::kDelivered, OrderStatus::kCancelled,
-                                OrderStatus::kReturned,  OrderStatus::kRefunded};
+                                OrderStatus::kReturned,  OrderStatus::kRefunded,
+                                OrderStatus::kPaymentPending, OrderStatus::kPaymentDeclined};
+static_assert(std::size(kNames) == static_cast<size_t>(kLastOrderStatus) + 1);
+static_assert(std::size(kAll) == std::size(kNames));
 
 // The stock side of a transition, per shipment item, with the order id as the holder.
 Status ApplyStockEffects(WriteTxn& txn, const Tables& t, const Order& o, OrderStatus to,
@@ -22,7 +28,7 @@ Status ApplyStockEffects(WriteTxn& txn, const Tables& t, const Order& o, OrderSt
   using Op = Result<StockLevel> (*)(WriteTxn&, const Tables&, std::string_view,
                                     std::string_view, int64_t, std::string_view, int64_t);
   Op op = nullptr;
-  if (to == OrderStatus::kCancelled) op = &ReleaseInTxn;
+  if (to == OrderStatus::kCancelled || to == OrderStatus::kPaymentDeclined) op = &ReleaseInTxn;
   else if (to == OrderStatus::kShipped) op = &ShipInTxn;
   else if (to == OrderStatus::kReturned && restock) op = &ReceiveInTxn;
   if (!op) return Status::OK();
@@ -44,9 +50,9 @@ const char* OrderStatusName(OrderStatus s) {
 Result<OrderStatus> ParseOrderStatus(std::string_view name) {
   for (OrderStatus s : kAll)
     if (name == OrderStatusName(s)) return s;
-  return Status::InvalidArgument("status: '" + std::string(name) +
-                                 "' is not one of placed, paid, fulfilling, shipped, delivered, "
-                                 "cancelled, returned, refunded");
+  std::string names;
+  for (OrderStatus s : kAll) names += std::string(names.empty() ? "" : ", ") + OrderStatusName(s);
+  return Status::InvalidArgument("status: '" + std::string(name) + "' is not one of " + names);
 }
 
 bool IsLegalTransition(OrderStatus from, OrderStatus to) {
@@ -58,8 +64,11 @@ bool IsLegalTransition(OrderStatus from, OrderStatus to) {
     case S::kShipped: return to == S::kDelivered;
     case S::kDelivered: return to == S::kReturned;
     case S::kReturned: return to == S::kRefunded;
+    case S::kPaymentPending:
+      return to == S::kPaid || to == S::kPaymentDeclined || to == S::kCancelled;
     case S::kCancelled:
-    case S::kRefunded: return false;
+    case S::kRefunded:
+    case S::kPaymentDeclined: return false;
   }
   return false;
 }
@@ -75,7 +84,8 @@ std::string LegalTargets(OrderStatus from) {
 }
 
 Status TransitionInTxn(WriteTxn& txn, const Tables& t, std::string_view id, OrderStatus to,
-                       const TransitionOptions& options, int64_t now_ms, Order* out) {
+                       const TransitionOptions& options, int64_t now_ms, Order* out,
+                       TransitionBy by) {
   COMMERCE_ASSIGN_OR_RETURN(StoredOrder stored, GetStoredOrder(txn, t, id));
   Order& o = stored.order;
   if (options.if_version && *options.if_version != o.version)
@@ -88,6 +98,12 @@ Status TransitionInTxn(WriteTxn& txn, const Tables& t, std::string_view id, Orde
                                       OrderStatusName(from) + " to " + OrderStatusName(to) +
                                       " (from " + OrderStatusName(from) + ": " +
                                       LegalTargets(from) + ")");
+  if (from == OrderStatus::kPaymentPending && to != OrderStatus::kCancelled &&
+      by != TransitionBy::kPayments)
+    return Status::FailedPrecondition("order '" + o.id + "': payment_pending moves to " +
+                                      OrderStatusName(to) +
+                                      " when its payment is answered, not by a caller (from "
+                                      "payment_pending a caller may only cancel)");
   COMMERCE_RETURN_IF_ERROR(ApplyStockEffects(txn, t, o, to, options.restock, now_ms));
 
   o.status = to;
@@ -107,6 +123,8 @@ Status TransitionInTxn(WriteTxn& txn, const Tables& t, std::string_view id, Orde
                          .done();
   COMMERCE_RETURN_IF_ERROR(
       AppendEvent(txn, t.events, "OrderStatusChanged", o.id, std::move(data), now_ms).status());
+  // Its payment's side (payments.h): the capture, void or refund this move asks for.
+  COMMERCE_RETURN_IF_ERROR(FollowOrderTransitionInTxn(txn, t, o, from, to, now_ms));
   *out = std::move(o);
   return Status::OK();
 }

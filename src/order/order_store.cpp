@@ -164,7 +164,7 @@ Result<Page<Order>> ListFilteredOrders(ReadView& view, const Tables& t, const Or
   } else {
     std::vector<OrderStatus> statuses = filter.statuses;
     if (statuses.empty())
-      for (uint8_t s = 0; s <= static_cast<uint8_t>(OrderStatus::kRefunded); ++s)
+      for (uint8_t s = 0; s <= static_cast<uint8_t>(kLastOrderStatus); ++s)
         statuses.push_back(static_cast<OrderStatus>(s));
     indexes.reserve(statuses.size());
     for (OrderStatus s : statuses) {

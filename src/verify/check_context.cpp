@@ -88,6 +88,7 @@ void RunRecordChecks(CheckContext& c) {
   CheckInventory(c);
   CheckCarts(c);
   CheckWebhooks(c);
+  CheckPayments(c);
 }
 
 }  // namespace commerce::verify

@@ -104,6 +104,7 @@ void CheckOrders(CheckContext& c);      // also gathers the live orders' reserva
 void CheckInventory(CheckContext& c);
 void CheckCarts(CheckContext& c);
 void CheckWebhooks(CheckContext& c);
+void CheckPayments(CheckContext& c);
 
 // Every check above, in order, over one snapshot.
 void RunRecordChecks(CheckContext& c);

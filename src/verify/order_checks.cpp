@@ -28,7 +28,8 @@ namespace {
 constexpr const char* kOrders = "orders";
 
 bool HoldsStock(OrderStatus s) {
-  return s == OrderStatus::kPlaced || s == OrderStatus::kPaid || s == OrderStatus::kFulfilling;
+  return s == OrderStatus::kPlaced || s == OrderStatus::kPaid || s == OrderStatus::kFulfilling ||
+         s == OrderStatus::kPaymentPending;
 }
 
 std::optional<StoredOrder> ReadOrder(CheckContext& c, const char* check, const std::string& id) {

@@ -20,6 +20,9 @@ const std::vector<std::string>& WebhookEventTypes() {
       "StockShipped",    "OrderPlaced",     "OrderStatusChanged", "CartCreated",
       "CartUpdated",     "CartMerged",      "CartDeleted",      "CartExpired",
       "CustomerCreated", "CustomerUpdated",
+      "PaymentAuthorized", "PaymentDeclined", "PaymentCaptured", "PaymentCaptureDeclined",
+      "PaymentVoided", "PaymentVoidDeclined", "PaymentRefunded", "PaymentRefundDeclined",
+      "PaymentAbandoned",
   };
   return types;
 }

@@ -195,7 +195,8 @@ Response PlacedResponse(Result<Order> out, bool replayed) {
   // A retry answers what the first attempt answered: 201 and the order as it was placed,
   // whatever happened to it since (a transition changes only these fields, order.h).
   Order as_placed = *out;
-  as_placed.status = OrderStatus::kPlaced;
+  // placed, or payment_pending with payments (payments.h): the first history entry's.
+  as_placed.status = as_placed.history.empty() ? OrderStatus::kPlaced : as_placed.history[0].to;
   if (!as_placed.history.empty()) as_placed.history.resize(1);
   as_placed.updated_at_ms = as_placed.created_at_ms;
   as_placed.version = 1;

@@ -94,6 +94,8 @@ class OrderStatus(enum.IntEnum):
     CANCELLED = 5
     RETURNED = 6
     REFUNDED = 7
+    PAYMENT_PENDING = 8
+    PAYMENT_DECLINED = 9
 
 _ProductStatusLike = Union[ProductStatus, str]
 _OrderStatusLike = Union[OrderStatus, str]
