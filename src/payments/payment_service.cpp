@@ -167,23 +167,35 @@ Status PaymentService::Round() {
   Status first;
   // A payment's entries are asked one after another: the one behind an answered entry is
   // due in the same round (a void behind an authorization not asked), so passes repeat while
-  // they answer something, a bounded number of times.
+  // they answer something, a bounded number of times. A pass reads a page of the outbox from
+  // where the last one stopped (wrapping at the end), so that a long outbox whose first
+  // pages are all waiting out their backoff does not keep the rest from being asked.
   for (int pass = 0; pass < kPassesPerRound && !stop_.load(); ++pass) {
     const int64_t now = EngineCore::NowMs();
     std::vector<Due> due;
+    bool wrapped = false;
     {
       COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
-      COMMERCE_ASSIGN_OR_RETURN(auto rows, txn->scan(core_->tables.payment_outbox, "", "", kOutboxScan));
-      std::string last_order;
+      COMMERCE_ASSIGN_OR_RETURN(auto rows, txn->scan(core_->tables.payment_outbox, resume_, "", kOutboxScan));
+      std::string last_order, first_order;
       for (const KeyValue& kv : rows) {
         KeyReader r(kv.key);
         auto order_id = r.str();
         if (!order_id) return Status::Corruption("payment_outbox: a key without an order id");
+        if (first_order.empty()) first_order = *order_id;
         if (*order_id == last_order) continue;  // behind its payment's first entry
         last_order = *order_id;
         PaymentOperationEntry e;
         COMMERCE_RETURN_IF_ERROR(DecodeOperation(kv.key, kv.value, &e));
         if (e.next_attempt_ms <= now) due.push_back({*order_id, kv.key, std::move(e)});
+      }
+      if (rows.size() < kOutboxScan) {
+        wrapped = true;
+        resume_.clear();
+      } else {
+        // The page may end inside the last payment's entries: the next starts at that
+        // payment (or past it, when the page held no other).
+        resume_ = last_order == first_order ? PrefixEnd(OutboxPrefix(last_order)) : OutboxPrefix(last_order);
       }
     }
     size_t answered = 0;
@@ -194,7 +206,7 @@ Status PaymentService::Round() {
       if (!s.ok() && first.ok()) first = s;
       answered += done;
     }
-    if (answered == 0) break;
+    if (answered == 0 && wrapped) break;
   }
   Status abandoned = Abandon(EngineCore::NowMs());
   return first.ok() ? abandoned : first;

@@ -2,7 +2,8 @@
 // refunds and the provider's webhooks. Engine owns one; Payments (payments.h) is its face.
 //
 // A worker round:
-//   1. the outbox (payment_store.h): for each payment, its first entry, when due. An
+//   1. the outbox (payment_store.h), a page at a time from where the last round stopped:
+//      for each payment, its first entry, when due. An
 //      authorization of an order that is no longer payment_pending (cancelled meanwhile) is
 //      not asked: the void queued behind it goes to the provider instead. Otherwise the
 //      provider is called -- outside any transaction -- and its answer recorded in one
@@ -84,6 +85,7 @@ class PaymentService {
   const PaymentOptions options_;
   std::unique_ptr<Lease> lease_;  // null: the store is this process's alone
   std::mutex round_mu_;           // one round at a time: the thread's or RunOnce's
+  std::string resume_;            // GUARDED_BY(round_mu_): where the next outbox page starts
   std::atomic<bool> stop_{false};
   std::thread thread_;
   mutable std::mutex error_mu_;

@@ -701,3 +701,32 @@ TEST_CASE("payments: a damaged payment or outbox record is Corruption", "[paymen
   CHECK(shop.e().run_background_once().IsCorruption());
   CHECK(shop.provider().calls() == 0);  // nothing asked on the strength of a damaged entry
 }
+
+TEST_CASE("payments: a long outbox waiting out its backoff does not hold back an entry behind it",
+          "[payments]") {
+  PayShop shop;
+  // 1,500 entries of other payments, all backing off (more than one page of the outbox),
+  // under order ids that sort before any real one.
+  Storage& s = shop.e().storage();
+  auto outbox = s.table("payment_outbox");
+  REQUIRE(outbox.ok());
+  const int64_t later = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count() + 3'600'000;
+  REQUIRE(s.write([&](WriteTxn& txn) -> Status {
+    for (int i = 0; i < 1500; ++i) {
+      char id[32];
+      std::snprintf(id, sizeof id, "ord-0000000000%06x", i);
+      PaymentOperationEntry e;
+      e.amount_minor = 100;
+      e.attempts = 3;
+      e.next_attempt_ms = later;
+      COMMERCE_RETURN_IF_ERROR(txn.put(*outbox, OutboxKey(id, 0), EncodeOperation(e)));
+    }
+    return Status::OK();
+  }).ok());
+  Order o = shop.Place("k1");
+  REQUIRE(o.id > "ord-0000000000ffffff");
+  shop.Round();
+  CHECK(shop.StatusOf(o.id) == OrderStatus::kPaid);
+  CHECK(shop.provider().calls() == 1);  // none of the others was asked before its time
+}
