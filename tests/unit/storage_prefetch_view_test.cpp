@@ -1,6 +1,5 @@
 // PrefetchView (src/storage/prefetch_view.h): reads kept from one read_many, answered from
 // memory; the rest passed on; disabled, a plain pass-through.
-#define CATCH_CONFIG_ENABLE_OPTIONAL_STRINGMAKER
 #include <catch2/catch.hpp>
 
 #include <optional>
