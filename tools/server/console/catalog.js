@@ -1,15 +1,18 @@
 // Catalog: products page by page (GET /v1/products), filtered by category and by text within
 // what is loaded; one product's variants and their stock per warehouse (GET /v1/stock/{sku});
-// editing it (PUT /v1/products/{id} with If-Match, so that a concurrent edit is a 412, not a
-// silent overwrite); importing a file as a job (POST /v1/import-jobs) with its progress and
-// its report.
+// stock received or adjusted (stock_form.js); editing it, variants, categories and attributes
+// included (product_form.js); importing a file as a job (POST /v1/import-jobs) with its
+// progress and its report.
 import { api } from "./api.js";
 import { h, clear, money, when, say, errorText, debounce } from "./dom.js";
+import { productForm } from "./product_form.js";
+import { stockForm } from "./stock_form.js";
 
 let root, list, detail, importBox;
 let products = [];
 let cursor = "";
 let categories = [];
+let warehouses = null;  // [{id, ...}] once listed; null while unknown or refused to this key
 
 export function mount(section) {
   root = section;
@@ -40,7 +43,7 @@ export function mount(section) {
     importBox);
 }
 
-export function show() { loadCategories(); reload(); }
+export function show() { loadCategories(); loadWarehouses(); reload(); }
 export function hide() {}
 
 async function loadCategories() {
@@ -52,6 +55,10 @@ async function loadCategories() {
     clear(sel, h("option", { value: "" }, "All categories"),
       categories.map((c) => h("option", { value: c.id, selected: c.id === chosen }, c.name)));
   } catch (e) { say("Categories: " + errorText(e), true); }
+}
+
+async function loadWarehouses() {
+  try { warehouses = (await api("GET", "/v1/warehouses")).data.items; } catch (e) { warehouses = null; }
 }
 
 function reload() { products = []; cursor = ""; load(true); }
@@ -105,20 +112,11 @@ async function open(id) {
 }
 
 function renderDetail(p, stock) {
-  const field = (name, label, value, type = "text") => [
-    h("label", { for: "edit-" + name }, label),
-    h("input", { id: "edit-" + name, name, type, value: String(value) })];
-  const status = h("select", { id: "edit-status", name: "status" },
-    ["draft", "active", "archived"].map((s) => h("option", { value: s, selected: s === p.status }, s)));
-  const description = h("textarea", { id: "edit-description", name: "description", rows: 3 });
-  description.value = p.description;
-  const form = h("form", { class: "stack", id: "cat-edit", onsubmit: (ev) => { ev.preventDefault(); save(p, form); } },
-    field("title", "Title", p.title), field("brand", "Brand", p.brand),
-    h("label", { for: "edit-description" }, "Description"), description,
-    h("label", { for: "edit-status" }, "Status"), status,
-    field("popularity", "Popularity", p.popularity, "number"),
-    h("button", { type: "submit" }, "Save"),
-    h("p", { class: "error", role: "alert", id: "cat-edit-error" }));
+  const onSaved = (data) => {
+    products = products.map((x) => (x.id === data.id ? data : x));
+    renderList();
+    open(data.id);
+  };
   clear(detail,
     h("h2", { id: "cat-detail-title" }, p.title),
     h("p", { class: "muted" }, `${p.id} · version ${p.version} · updated ${when(p.updated_at_ms)}`),
@@ -134,26 +132,10 @@ function renderDetail(p, stock) {
           h("td", null, j ? "" : money(v.price, v.currency)),
           h("td", null, l.warehouse_id), h("td", null, l.on_hand ?? ""), h("td", null, l.reserved ?? ""), h("td", null, l.available ?? "")));
       })))),
-    h("h3", null, "Edit"), form,
+    h("h3", null, "Receive or adjust stock"), stockForm(p, warehouses, () => open(p.id)),
+    h("h3", null, "Edit"), productForm(p, categories, onSaved),
     h("button", { type: "button", class: "quiet", onclick: () => { detail.hidden = true; } }, "Close"));
   detail.scrollIntoView({ block: "nearest" });
-}
-
-async function save(p, form) {
-  const v = (name) => form.elements[name].value;
-  const body = { ...p, title: v("title"), brand: v("brand"), description: v("description"),
-    status: v("status"), popularity: Number(v("popularity")) };
-  try {
-    const { data } = await api("PUT", "/v1/products/" + encodeURIComponent(p.id),
-      { body, headers: { "If-Match": `"${p.version}"` } });
-    say(`Saved ${data.id} (version ${data.version}).`);
-    products = products.map((x) => (x.id === data.id ? data : x));
-    renderList();
-    open(data.id);
-  } catch (e) {
-    form.querySelector("#cat-edit-error").textContent = e.status === 412
-      ? "Someone changed this product since it was loaded: reopen it and edit again." : errorText(e);
-  }
 }
 
 const TYPES = { jsonl: "application/x-ndjson", json: "application/json", csv: "text/csv" };

@@ -1,13 +1,18 @@
 // Search playground: results as you type (GET /v1/search with explain and facets; the
-// suggestions of GET /v1/search/suggest), the correction applied, the matched words marked,
-// each hit's explanation; the synonym list (GET/PUT /v1/search/synonyms) and the merchandising
+// suggestions of GET /v1/search/suggest), sorted as chosen, narrowed by the brand and category
+// facets, a price bucket and attribute filters; the correction applied, the matched words
+// marked, each hit's explanation; the synonym list (GET/PUT /v1/search/synonyms) and the merchandising
 // rules (GET /v1/search/rules, PUT/DELETE /v1/search/rules/{id}) edited beside it, the query run
 // again after each change so that its effect shows at once.
 import { api } from "./api.js";
 import { h, clear, money, say, errorText, debounce, highlighted } from "./dom.js";
+import { parsePairs } from "./pairs.js";
 
-let root, input, results, facetsBox, summary, suggestBox, synBox, rulesBox;
+let root, input, sort, attrs, results, facetsBox, summary, suggestBox, synBox, rulesBox;
 const chosen = { brand: new Set(), category: new Set() };
+let price = "";  // the price bucket filtered on: "lo..hi" or "lo.." (the facet's value), "" for any
+const SORTS = [["relevance", "relevance"], ["popularity", "popularity"], ["price_asc", "price, lowest first"],
+  ["price_desc", "price, highest first"], ["newest", "newest"]];
 let generation = 0;  // answers to older keystrokes are dropped
 let synonymsVersion = 0;
 
@@ -16,6 +21,10 @@ export function mount(section) {
   input = h("input", { type: "search", id: "q", placeholder: "Type a query: a typo is corrected",
     autocomplete: "off", spellcheck: "false", "aria-controls": "search-results",
     oninput: debounce(() => { run(); suggest(); }, 120) });
+  sort = h("select", { id: "search-sort", onchange: () => run() },
+    SORTS.map(([value, label]) => h("option", { value }, label)));
+  attrs = h("input", { type: "text", id: "search-attrs", placeholder: "size=M, colour=black", autocomplete: "off",
+    spellcheck: "false", oninput: debounce(() => run(), 250) });
   summary = h("p", { id: "search-summary", role: "status" });
   suggestBox = h("ul", { id: "search-suggestions", class: "chips", "aria-label": "Suggestions" });
   facetsBox = h("div", { id: "search-facets", class: "facets" });
@@ -24,7 +33,9 @@ export function mount(section) {
   rulesBox = h("div", { class: "panel" });
   clear(root,
     h("h1", { id: "search-title" }, "Search playground"),
-    h("div", { class: "toolbar" }, h("label", { for: "q" }, "Query"), input),
+    h("div", { class: "toolbar" }, h("label", { for: "q" }, "Query"), input,
+      h("label", { for: "search-sort" }, "Sort by"), sort,
+      h("label", { for: "search-attrs" }, "Attributes"), attrs),
     suggestBox, summary,
     h("div", { class: "split" }, h("aside", { "aria-label": "Facets" }, facetsBox), results),
     h("h2", null, "Synonyms"), synBox,
@@ -36,17 +47,31 @@ export function mount(section) {
 export function show() { run(); loadSynonyms(); loadRules(); }
 export function hide() {}
 
+// "size=M, colour=black" as the API's attribute filters {"attr.size": "M", ...}.
+function attributeFilters(text) {
+  return Object.fromEntries(Object.entries(parsePairs(text, ",", "attribute filter")).map(([k, v]) => ["attr." + k, v]));
+}
+
+// The chosen price bucket as the API's price_min / price_max (minor units, both inclusive).
+function priceRange() {
+  if (!price) return {};
+  const [lo, hi] = price.split("..");
+  return { price_min: lo, price_max: hi || undefined };
+}
+
 async function run() {
   const mine = ++generation;
   try {
     const { data } = await api("GET", "/v1/search", { query: {
-      q: input.value, limit: 20, facets: "brand,category,price", disjunctive_facets: "brand,category",
-      explain: "true", brand: [...chosen.brand], category: [...chosen.category] } });
+      q: input.value, limit: 20, facets: "brand,category,price", disjunctive_facets: "brand,category,price",
+      explain: "true", sort: sort.value, brand: [...chosen.brand], category: [...chosen.category],
+      ...priceRange(), ...attributeFilters(attrs.value) } });
     if (mine !== generation) return;
     render(data);
   } catch (e) {
     if (mine !== generation) return;
-    clear(summary, h("span", { class: "error" }, errorText(e)));
+    clear(summary, h("span", { class: "error", id: "search-error" }, errorText(e)));
+    clear(results);
   }
 }
 
@@ -73,7 +98,7 @@ function render(r) {
   const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.facet : undefined;
   clear(facetsBox, r.facets.map((f) => h("fieldset", { class: "facet", dataset: { field: f.field } },
     h("legend", null, f.field),
-    f.values.map((v) => {
+    f.field === "price" ? priceChoice(f.values) : f.values.map((v) => {
       const selectable = chosen[f.field];
       const box = selectable ? h("input", { type: "checkbox", checked: selectable.has(v.value), dataset: { facet: f.field + "=" + v.value },
         onchange: (ev) => { ev.target.checked ? selectable.add(v.value) : selectable.delete(v.value); run(); } }) : null;
@@ -87,6 +112,15 @@ function render(r) {
     h("div", { class: "hit-title" }, highlighted(hit.highlighted_title)),
     h("div", { class: "muted" }, `${hit.brand} · ${money(hit.price)} · ${hit.in_stock ? "in stock" : "out of stock"} · score ${hit.score.toFixed(3)} · ${hit.product_id}`),
     hit.explanation ? explanation(hit.explanation) : null)));
+}
+
+// The price facet as one choice (the API filters on one range): "any" and each bucket, counted
+// without the price filter (a disjunctive facet), so the other buckets keep their counts.
+function priceChoice(values) {
+  const radio = (value, label, count) => h("label", { class: "check" },
+    h("input", { type: "radio", name: "search-price", checked: price === value, dataset: { facet: "price=" + value },
+      onchange: () => { price = value; run(); } }), ` ${label} `, count === undefined ? null : h("span", { class: "count" }, count));
+  return [radio("", "any price"), values.map((v) => radio(v.value, v.label, v.count))];
 }
 
 function explanation(x) {
