@@ -14,6 +14,7 @@ _spec.loader.exec_module(_module)
 
 ADDRESS = _module.ADDRESS
 ADMIN_KEY = _module.ADMIN_KEY
+PUBLIC_KEY = _module.PUBLIC_KEY
 make_products = _module.make_products
 own_server = _module.own_server
 wait_indexed = _module.wait_indexed

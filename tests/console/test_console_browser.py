@@ -17,7 +17,7 @@ import pytest
 import requests
 
 import cdp
-from server_helpers import ADDRESS, ADMIN_KEY, free_port, make_products, own_server, wait_indexed
+from server_helpers import ADDRESS, ADMIN_KEY, PUBLIC_KEY, free_port, make_products, own_server, wait_indexed
 
 WIDTH, HEIGHT = 1100, 800
 
@@ -344,6 +344,44 @@ def test_the_console_in_a_browser(tmp_path):
         page.eval("document.querySelector('#signout').click()")
         page.wait_for("!document.querySelector('#page-login').hidden", what="the sign-in page")
         assert page.eval("sessionStorage.length") == 0
+
+        # --- a publishable (public) key: what it may not reach is said on the page, not asked ----
+        errors_before = len(page.errors)
+        page.eval("document.querySelector('#login-key').focus()")
+        page.type_text(PUBLIC_KEY)
+        page.press("Enter")
+        page.wait_for("document.querySelector('#page-login').hidden", what="signed in with the public key")
+        goto(page, "catalog", "document.querySelector('#cat-table tbody tr')")
+        assert page.eval("document.querySelector('#status').textContent") == "Signed in as web (scope public)."
+        assert page.eval("document.querySelector('#cat-archived').closest('label').hidden")
+        assert "Importing products needs a key with the admin scope; this key's scope is public." in page.eval("document.querySelector('#cat-import').textContent")
+        page.eval("[...document.querySelectorAll('#cat-table button')].find(b => b.textContent.startsWith('Globex Classic Jacket 1')).click()")
+        page.wait_for("!!document.querySelector('#cat-variants')", what="the product, for a public key")
+        assert page.eval("document.querySelector('#cat-edit')") is None and page.eval("document.querySelector('#cat-stock')") is None
+        assert "stock: needs a store key" in page.eval("document.querySelector('#cat-variants').textContent")
+        assert "needs a key with the admin scope" in page.eval("document.querySelector('#cat-detail').textContent")
+        goto(page, "search", "document.querySelector('#q')")
+        page.eval("document.querySelector('#q').value = 'jaket'; document.querySelector('#q').dispatchEvent(new Event('input'))")
+        page.wait_for("document.querySelector('#search-corrected') && document.querySelector('#search-corrected').textContent === 'jacket'",
+                      what="a public key's search")
+        notices = page.eval("[...document.querySelectorAll('#page-search .notice')].map(n => n.textContent)")
+        assert notices == ["Reading and editing synonyms needs a key with the admin scope; this key's scope is public.",
+                           "Reading and editing merchandising rules needs a key with the admin scope; this key's scope is public."], notices
+        assert page.eval("document.querySelector('#syn-text').closest('[hidden]') !== null")
+        for name, what in (("orders", "The orders list, its live stream and the orders' events"), ("health", "The health charts (read from /metrics)")):
+            goto(page, name, f"document.querySelector('#page-{name} .notice')")
+            assert page.eval(f"document.querySelector('#page-{name} .notice').textContent") == \
+                f"{what} needs a key with the admin scope; this key's scope is public."
+        assert page.eval("document.querySelector('#orders-table').closest('[hidden]') !== null")
+        # Not one call refused: the page asked only what the key may (the access log is
+        # flushed every 250 ms).
+        time.sleep(0.6)
+        assert page.errors[errors_before:] == [], page.errors[errors_before:]
+        with open(server.access_log) as f:
+            public_calls = [json.loads(line) for line in f if '"key":"web"' in line]
+        assert public_calls and all(c["status"] < 400 for c in public_calls), [c for c in public_calls if c["status"] >= 400]
+        page.eval("document.querySelector('#signout').click()")
+        page.wait_for("!document.querySelector('#page-login').hidden", what="signed out")
 
         # Everything the page loaded came from this server (it works offline), and no URL nor
         # the server's access log holds the key.

@@ -82,7 +82,17 @@ def test_what_a_public_key_may_reach(checker, admin):
         ("PUT", "/v1/carts/{id}/lines/{sku}"), ("DELETE", "/v1/carts/{id}/lines/{sku}"),
         ("GET", "/v1/carts/{id}/pricing"),
         ("POST", "/v1/orders"), ("GET", "/v1/orders/{id}"),
+        ("GET", "/v1/key"),  # what the key itself may do (the console asks)
     }
+
+
+def test_a_key_reads_its_own_name_and_scope_never_its_secret(admin, store, public, anon):
+    for client, name, scope in ((admin, "admin", "admin"), (store, "shop", "store"), (public, "web", "public")):
+        r = client.get("/v1/key")
+        assert r.status_code == 200, r.text
+        assert r.json() == {"name": name, "scope": scope}
+        assert "secret" not in r.text
+    assert anon.get("/v1/key").status_code == 401
 
 
 @pytest.fixture(scope="module")

@@ -449,6 +449,19 @@ Response Healthz(ServerState&, const Request&, const Params&) {
   return JsonResponse("{\"status\":\"ok\"}");
 }
 
+// The key the request carries: its name in the keys file and its scope, never its secret. Any
+// key may ask, so that a client (the browser console) learns what its key may do from one
+// answer instead of from refusals: a refused fetch is an error in a browser's console even
+// when the page explains it.
+Response KeyRoute(ServerState&, const Request& r, const Params&) {
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("name"); Str(w, r.key_name);
+    w.Key("scope"); w.String(ScopeName(r.scope));
+    w.EndObject();
+  }));
+}
+
 // Ready: this instance can serve, which it decides alone: not draining, its own store has
 // not stopped writing, and its own search index answers a query. A shared store is not asked:
 // on one that every instance shares (PostgreSQL) an outage of the store would make every
@@ -753,6 +766,7 @@ void AddSearchRoutes(std::vector<Route>* r) {
   r->push_back({"DELETE", "/v1/webhooks/{id}", Scope::kAdmin, Exec::kLoop, Body::kNone, NoWebhooks});
 #endif
   r->push_back({"GET", "/healthz", Scope::kNone, Exec::kLoop, Body::kNone, Healthz});
+  r->push_back({"GET", "/v1/key", Scope::kPublic, Exec::kLoop, Body::kNone, KeyRoute});
   r->push_back({"GET", "/readyz", Scope::kNone, Exec::kLoop, Body::kNone, Readyz});
   r->push_back({"GET", "/metrics", Scope::kAdmin, Exec::kLoop, Body::kNone, MetricsRoute});
 }

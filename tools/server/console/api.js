@@ -8,6 +8,21 @@ let key = sessionStorage.getItem(STORAGE_NAME) || "";
 
 export function hasKey() { return key !== ""; }
 
+// The key's scope ("public", "store" or "admin"; GET /v1/key), learnt at sign-in and after a
+// reload, so that a page asks only what the key may do and says what it may not, instead of
+// making calls that are refused (a browser logs each refused call as an error in its console).
+const SCOPES = ["public", "store", "admin"];
+let scope = "";
+export function keyScope() { return scope; }
+// Whether the key may call a route that needs `needed` (the scopes nest: public < store < admin).
+export function may(needed) { return SCOPES.indexOf(scope) >= SCOPES.indexOf(needed); }
+// Asks the server which key this is; rejects with ApiError (401 for a key it does not know).
+export async function learnScope() {
+  const { data } = await api("GET", "/v1/key");
+  scope = data.scope;
+  return data;
+}
+
 export function setKey(k, keep) {
   key = k;
   if (keep) sessionStorage.setItem(STORAGE_NAME, k);
@@ -16,6 +31,7 @@ export function setKey(k, keep) {
 
 export function forgetKey() {
   key = "";
+  scope = "";
   sessionStorage.removeItem(STORAGE_NAME);
 }
 

@@ -1,7 +1,7 @@
 // The console's entry: signing in, and the pages behind #catalog, #search, #orders, #health
 // (the hash, so that no address the browser keeps ever holds anything but a page name). Each
 // page module exports mount(section) once and show()/hide() as it is opened and left.
-import { api, hasKey, setKey, forgetKey, ApiError } from "./api.js";
+import { hasKey, setKey, forgetKey, learnScope, keyScope, ApiError } from "./api.js";
 import { $, say, errorText } from "./dom.js";
 import * as catalog from "./catalog.js";
 import * as search from "./search.js";
@@ -36,7 +36,16 @@ function showPage(name) {
   }
 }
 
-function route() { showPage(location.hash.replace(/^#/, "") || "catalog"); }
+// A key kept in sessionStorage comes back with a reload, its scope does not: asked again first.
+async function route() {
+  if (hasKey() && !keyScope()) {
+    try { await learnScope(); } catch (e) {
+      forgetKey();
+      $("#login-error").textContent = "Sign-in failed: " + errorText(e);
+    }
+  }
+  showPage(location.hash.replace(/^#/, "") || "catalog");
+}
 
 $("#login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -45,10 +54,10 @@ $("#login-form").addEventListener("submit", async (ev) => {
   err.textContent = "";
   setKey(k, $("#login-keep").checked);
   try {
-    // Any key may read the catalog (scope public): this proves the key without needing more.
-    await api("GET", "/v1/products", { query: { limit: 1 } });
+    // Any key may ask which key it is (scope public): this proves the key and says its scope.
+    const me = await learnScope();
     $("#login-key").value = "";
-    say("Signed in.");
+    say(`Signed in as ${me.name} (scope ${me.scope}).`);
     if (!location.hash || location.hash === "#login") location.hash = "#catalog";
     route();
   } catch (e) {

@@ -3,12 +3,12 @@
 // stock received or adjusted (stock_form.js); editing it, variants, categories and attributes
 // included (product_form.js); importing a file as a job (POST /v1/import-jobs) with its
 // progress and its report.
-import { api } from "./api.js";
-import { h, clear, money, when, say, errorText, debounce } from "./dom.js";
+import { api, may, keyScope } from "./api.js";
+import { h, clear, money, when, say, errorText, debounce, gate, scopeNotice } from "./dom.js";
 import { productForm } from "./product_form.js";
 import { stockForm } from "./stock_form.js";
 
-let root, list, detail, importBox;
+let root, list, detail, importBox, importSection, archivedBox;
 let products = [];
 let cursor = "";
 let categories = [];
@@ -26,24 +26,34 @@ export function mount(section) {
   const format = h("select", { id: "cat-format" },
     h("option", { value: "" }, "by file name"), h("option", { value: "jsonl" }, "JSON Lines"),
     h("option", { value: "json" }, "JSON array"), h("option", { value: "csv" }, "CSV"));
-  clear(root,
-    h("h1", { id: "catalog-title" }, "Catalog"),
-    h("div", { class: "toolbar" },
-      h("label", { for: "cat-filter" }, "Filter"), filter,
-      h("label", { for: "cat-category" }, "Category"), category,
-      h("label", { class: "check" }, archived, " archived too")),
-    list,
-    h("button", { type: "button", id: "cat-more", hidden: true, onclick: () => load(false) }, "Load more"),
-    detail,
+  archivedBox = h("label", { class: "check" }, archived, " archived too");
+  importSection = h("div", { id: "cat-import" },
     h("h2", null, "Import"),
     h("form", { class: "toolbar", id: "cat-import-form", onsubmit: (ev) => { ev.preventDefault(); startImport(fileInput.files[0], format.value); } },
       h("label", { for: "cat-file" }, "File"), fileInput,
       h("label", { for: "cat-format" }, "Format"), format,
       h("button", { type: "submit" }, "Import")),
     importBox);
+  clear(root,
+    h("h1", { id: "catalog-title" }, "Catalog"),
+    h("div", { class: "toolbar" },
+      h("label", { for: "cat-filter" }, "Filter"), filter,
+      h("label", { for: "cat-category" }, "Category"), category, archivedBox),
+    list,
+    h("button", { type: "button", id: "cat-more", hidden: true, onclick: () => load(false) }, "Load more"),
+    detail, importSection);
 }
 
-export function show() { loadCategories(); loadWarehouses(); reload(); }
+// What the key's scope reaches: a public key sees active products only (no archived ones, no
+// stock); editing, stock operations and imports need admin.
+export function show() {
+  archivedBox.hidden = !may("store");
+  if (archivedBox.hidden) root.querySelector("#cat-archived").checked = false;
+  gate(importSection, may("admin"), "Importing products", "admin", keyScope());
+  loadCategories();
+  if (may("store")) loadWarehouses();
+  reload();
+}
 export function hide() {}
 
 async function loadCategories() {
@@ -103,7 +113,7 @@ async function open(id) {
   clear(detail, h("p", null, "Loading " + id + "…"));
   try {
     const { data: p } = await api("GET", "/v1/products/" + encodeURIComponent(id));
-    const stock = await Promise.all(p.variants.map((v) =>
+    const stock = await Promise.all(p.variants.map((v) => !may("store") ? { error: "stock: needs a store key" } :
       api("GET", "/v1/stock/" + encodeURIComponent(v.sku)).then((r) => r.data, (e) => ({ error: errorText(e) }))));
     renderDetail(p, stock);
   } catch (e) {
@@ -132,8 +142,9 @@ function renderDetail(p, stock) {
           h("td", null, j ? "" : money(v.price, v.currency)),
           h("td", null, l.warehouse_id), h("td", null, l.on_hand ?? ""), h("td", null, l.reserved ?? ""), h("td", null, l.available ?? "")));
       })))),
-    h("h3", null, "Receive or adjust stock"), stockForm(p, warehouses, () => open(p.id)),
-    h("h3", null, "Edit"), productForm(p, categories, onSaved),
+    may("admin") ? [h("h3", null, "Receive or adjust stock"), stockForm(p, warehouses, () => open(p.id)),
+      h("h3", null, "Edit"), productForm(p, categories, onSaved)]
+      : scopeNotice("Receiving stock and editing the product", "admin", keyScope()),
     h("button", { type: "button", class: "quiet", onclick: () => { detail.hidden = true; } }, "Close"));
   detail.scrollIntoView({ block: "nearest" });
 }

@@ -76,3 +76,24 @@ export function debounce(fn, ms) {
   let t = 0;
   return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
 }
+
+// Shows `box`'s children (but its headings) when the key may, else hides them and says instead
+// that `what` needs a key with the `needed` scope. Called as a page is shown: the same page
+// may be shown to another key after signing out and in. Returns whether the key may.
+export function gate(box, allowed, what, needed, scope) {
+  for (const n of box.querySelectorAll(":scope > .notice")) n.remove();
+  for (const el of box.children) {
+    if (/^H[1-3]$/.test(el.tagName)) continue;
+    // What was hidden before (a closed detail panel) stays hidden when shown again.
+    if (!allowed && el.dataset.gated === undefined) { el.dataset.gated = el.hidden ? "hidden" : ""; el.hidden = true; }
+    if (allowed && el.dataset.gated !== undefined) { el.hidden = el.dataset.gated === "hidden"; delete el.dataset.gated; }
+  }
+  if (!allowed) box.append(scopeNotice(what, needed, scope));
+  return allowed;
+}
+
+// The sentence shown instead of what the key may not reach.
+export function scopeNotice(what, needed, scope) {
+  return h("p", { class: "notice", dataset: { needs: needed } },
+    `${what} needs a key with the ${needed} scope; this key's scope is ${scope}.`);
+}

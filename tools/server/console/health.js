@@ -4,8 +4,8 @@
 // durable group), search cache hit rate, and the circuit breakers of remote parts (how many are
 // open or half-open over time, and each one's state now). Routes of
 // the console itself and event streams (long by design) are left out of throughput and latency.
-import { api } from "./api.js";
-import { h, clear, errorText } from "./dom.js";
+import { api, may, keyScope } from "./api.js";
+import { h, clear, errorText, gate } from "./dom.js";
 import { lineChart } from "./chart.js";
 
 const PERIOD_MS = 2000;
@@ -27,7 +27,12 @@ export function mount(section) {
     h("h2", null, "Remote parts (circuit breakers)"), breakers);
 }
 
-export function show() { tick(); timer = setInterval(tick, PERIOD_MS); }
+export function show() {
+  // /metrics needs the admin scope: a narrower key is told so, and nothing is asked.
+  if (!gate(root, may("admin"), "The health charts (read from /metrics)", "admin", keyScope())) return;
+  tick();
+  timer = setInterval(tick, PERIOD_MS);
+}
 export function hide() { clearInterval(timer); timer = 0; }
 
 // Prometheus text: "name{a="b",c="d"} value" -> Map of "name{a="b",c="d"}" -> number.

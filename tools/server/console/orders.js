@@ -3,8 +3,8 @@
 // GET /v1/orders/{id}); an order's timeline (its transitions, and its events: those stored in
 // the log, found by order_events.js, and those seen live since); and moving it on
 // (POST /v1/orders/{id}/transitions with If-Match, scope admin).
-import { api, followEvents } from "./api.js";
-import { h, clear, money, when, say, errorText } from "./dom.js";
+import { api, followEvents, may, keyScope } from "./api.js";
+import { h, clear, money, when, say, errorText, gate } from "./dom.js";
 import { storedEvents } from "./order_events.js";
 
 const STATUSES = ["placed", "paid", "fulfilling", "shipped", "delivered", "cancelled", "returned", "refunded"];
@@ -36,6 +36,8 @@ export function mount(section) {
 }
 
 export async function show() {
+  // The list, the stream and the event log need the admin scope: a narrower key is told so.
+  if (!gate(root, may("admin"), "The orders list, its live stream and the orders' events", "admin", keyScope())) return;
   stop = new AbortController();
   const signal = stop.signal;
   try {
@@ -122,7 +124,8 @@ async function loadStored(o) {
 function eventText(e) {
   const d = e.data || {};
   const what = e.type.startsWith("Stock") ? ` ${d.sku} ×${d.quantity} in ${d.warehouse_id}`
-    : e.type === "OrderStatusChanged" ? ` ${d.from} → ${d.to}` : e.type === "OrderPlaced" ? ` ${money(d.total, d.currency)}` : "";
+    : e.type === "OrderStatusChanged" ? ` ${d.from} → ${d.to}`
+    : e.type.startsWith("Payment") ? ` ${money(d.amount, d.currency)} ${d.status}${d.reason ? ": " + d.reason : ""}` : e.type === "OrderPlaced" ? ` ${money(d.total, d.currency)}` : "";
   return `event #${e.seq} ${e.type}${what}`;
 }
 

@@ -4,8 +4,8 @@
 // marked, each hit's explanation; the synonym list (GET/PUT /v1/search/synonyms) and the merchandising
 // rules (GET /v1/search/rules, PUT/DELETE /v1/search/rules/{id}) edited beside it, the query run
 // again after each change so that its effect shows at once.
-import { api } from "./api.js";
-import { h, clear, money, say, errorText, debounce, highlighted } from "./dom.js";
+import { api, may, keyScope } from "./api.js";
+import { h, clear, money, say, errorText, debounce, highlighted, gate } from "./dom.js";
 import { parsePairs } from "./pairs.js";
 
 let root, input, sort, attrs, results, facetsBox, summary, suggestBox, synBox, rulesBox;
@@ -44,7 +44,12 @@ export function mount(section) {
   renderRuleEditor();
 }
 
-export function show() { run(); loadSynonyms(); loadRules(); }
+// Searching is public; the synonyms and rules are read and written with the admin scope only.
+export function show() {
+  run();
+  if (gate(synBox, may("admin"), "Reading and editing synonyms", "admin", keyScope())) loadSynonyms();
+  if (gate(rulesBox, may("admin"), "Reading and editing merchandising rules", "admin", keyScope())) loadRules();
+}
 export function hide() {}
 
 // "size=M, colour=black" as the API's attribute filters {"attr.size": "M", ...}.
