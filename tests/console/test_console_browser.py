@@ -255,6 +255,38 @@ def test_the_console_in_a_browser(tmp_path):
         assert "pin-36" in page.eval("document.querySelector('#rule-list').textContent")
         assert "pinned" in page.eval("document.querySelector('#search-results .hit details').textContent")
 
+        # --- the rule form beside the JSON: a listed rule shown in it; a new one hiding a jacket,
+        # scheduled for later (no effect yet), then from now on (the jacket gone); deleted ------
+        def form_input(name, value):
+            page.eval(f"(f => {{ f.value = {json.dumps(value)}; f.dispatchEvent(new Event('input', {{bubbles: true}})); }})(document.querySelector('#rule-{name}'))")
+        def rule_json():
+            return json.loads(page.eval("document.querySelector('#rule-text').value"))
+        page.eval("[...document.querySelectorAll('#rule-list li')].find(l => l.textContent.startsWith('pin-36')).querySelector('button').click()")
+        assert page.eval("['id', 'query', 'pins'].map(n => document.querySelector('#rule-' + n).value)") == ["pin-36", "jacket", "p-0036 at 1"]
+        form_input("pins", "p-0036 first")
+        assert page.eval("document.querySelector('#rule-state').textContent").startswith('pin "p-0036 first": write a product id')
+        form_input("id", "hide-1")
+        form_input("pins", "")
+        form_input("hide", "p-0001, p-0006")
+        form_input("starts", "2030-01-02T03:04")
+        later = page.eval("new Date('2030-01-02T03:04').getTime()")
+        rule = rule_json()
+        assert (rule["id"], rule["query"], rule["match"], rule["pins"], rule["hide"]["product_ids"], rule["starts_at_ms"], rule["ends_at_ms"]) == \
+            ("hide-1", "jacket", "contains", [], ["p-0001", "p-0006"], later, 0), rule
+        page.eval("document.querySelector('#rule-save').click()")
+        page.wait_for("document.querySelector('#rule-state').textContent === 'saved hide-1'", what="the scheduled rule saved")
+        assert api("GET", "/v1/search/rules/hide-1")["starts_at_ms"] == later
+        page.wait_for("!document.querySelector('#search-summary').textContent.includes('hide-1') && "
+                      "[...document.querySelectorAll('#search-results .hit')].some(h => h.dataset.id === 'p-0001')", what="the rule not in effect yet")
+        form_input("starts", "")
+        page.eval("document.querySelector('#rule-save').click()")
+        page.wait_for("document.querySelector('#search-summary').textContent.includes('hide-1') && "
+                      "![...document.querySelectorAll('#search-results .hit')].some(h => ['p-0001', 'p-0006'].includes(h.dataset.id))",
+                      what="the two jackets hidden")
+        assert page.eval("document.querySelectorAll('#search-results .hit').length") == jackets - 2
+        page.eval("[...document.querySelectorAll('#rule-list li')].find(l => l.textContent.startsWith('hide-1')).querySelectorAll('button')[1].click()")
+        page.wait_for(f"document.querySelectorAll('#search-results .hit').length === {jackets}", what="the rule deleted, the jackets back")
+
         # --- orders: an order's stored events; then live from the event stream ----------------
         # Placed before the page opens: its events come from the log, not the stream.
         earlier = api("POST", "/v1/orders", headers={"Idempotency-Key": "console-0"}, json={
@@ -360,6 +392,7 @@ def test_the_console_in_a_browser(tmp_path):
         assert page.eval("document.querySelector('#cat-edit')") is None and page.eval("document.querySelector('#cat-stock')") is None
         assert "stock: needs a store key" in page.eval("document.querySelector('#cat-variants').textContent")
         assert "needs a key with the admin scope" in page.eval("document.querySelector('#cat-detail').textContent")
+        page.screenshot(os.path.join(shots, "public.png"), full_page=False)
         goto(page, "search", "document.querySelector('#q')")
         page.eval("document.querySelector('#q').value = 'jaket'; document.querySelector('#q').dispatchEvent(new Event('input'))")
         page.wait_for("document.querySelector('#search-corrected') && document.querySelector('#search-corrected').textContent === 'jacket'",

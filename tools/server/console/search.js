@@ -7,6 +7,7 @@
 import { api, may, keyScope } from "./api.js";
 import { h, clear, money, say, errorText, debounce, highlighted, gate } from "./dom.js";
 import { parsePairs } from "./pairs.js";
+import { ruleForm } from "./rule_form.js";
 
 let root, input, sort, attrs, results, facetsBox, summary, suggestBox, synBox, rulesBox;
 const chosen = { brand: new Set(), category: new Set() };
@@ -186,19 +187,25 @@ async function saveSynonyms() {
   }
 }
 
-// --- merchandising rules: the list, and one rule as JSON -----------------------------------------
+// --- merchandising rules: the list, and one rule in a form and as JSON -----------------------------------------
 
 const EXAMPLE_RULE = { id: "pin-example", description: "pin a product for a query", query: "shirt", match: "contains",
   enabled: true, pins: [{ product_id: "p-0000", position: 1 }] };
 
+let fillRule;  // shows a rule in the form and the JSON (rule_form.js)
+
 function renderRuleEditor() {
-  const text = h("textarea", { id: "rule-text", rows: 8, spellcheck: "false", class: "code" });
-  text.value = JSON.stringify(EXAMPLE_RULE, null, 2);
+  const text = h("textarea", { id: "rule-text", rows: 14, spellcheck: "false", class: "code" });
+  const state = h("span", { id: "rule-state", class: "muted", role: "status" });
+  const { form, fill } = ruleForm(text, state);
+  fillRule = fill;
+  fill(EXAMPLE_RULE);
   clear(rulesBox,
     h("div", { id: "rule-list" }),
-    h("label", { for: "rule-text" }, "A rule (JSON, the MerchandisingRule of docs/http-api.yaml; its id names it)"), text,
-    h("div", { class: "toolbar" }, h("button", { type: "button", id: "rule-save", onclick: saveRule }, "Save rule"),
-      h("span", { id: "rule-state", class: "muted", role: "status" })));
+    h("div", { class: "pair" },
+      h("div", null, h("h3", null, "The rule"), form),
+      h("div", { class: "stack" }, h("label", { for: "rule-text" }, "As JSON, what is saved (the MerchandisingRule of docs/http-api.yaml: boost, bury, categories and a redirect too)"), text)),
+    h("div", { class: "toolbar" }, h("button", { type: "button", id: "rule-save", onclick: saveRule }, "Save rule"), state));
 }
 
 async function loadRules() {
@@ -207,7 +214,7 @@ async function loadRules() {
     const { data } = await api("GET", "/v1/search/rules");
     clear(box, data.rules.length ? h("ul", { class: "plain" }, data.rules.map((r) => h("li", null,
       h("strong", null, r.id), ` ${r.enabled === false ? "(disabled) " : ""}${r.match || ""} "${r.query || ""}" `,
-      h("button", { type: "button", class: "quiet", onclick: () => { root.querySelector("#rule-text").value = JSON.stringify(r, null, 2); } }, "Edit"),
+      h("button", { type: "button", class: "quiet", onclick: () => fillRule(r) }, "Edit"),
       h("button", { type: "button", class: "quiet", onclick: () => deleteRule(r.id) }, "Delete")))) :
       h("p", { class: "muted" }, `No rules (set version ${data.version}).`));
   } catch (e) { clear(box, h("p", { class: "error" }, errorText(e))); }
