@@ -6,6 +6,9 @@ set -eu
 . "$(dirname "$0")/env.sh"
 field() { sed "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/"; }
 
+say "which key is this: its name and scope, never its secret (what the page may offer)"
+curl -sS -H "$PUBLIC" "$BASE/v1/key"; echo
+
 say "browse (public): active products only"
 curl -sS -H "$PUBLIC" "$BASE/v1/skus/TEE-M" | cut -c1-80; echo
 

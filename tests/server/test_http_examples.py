@@ -79,6 +79,8 @@ def test_the_sessions_run_and_run_again():
                 assert '"INVALID_ARGUMENT"' in read[1] and "Order-Token" in read[1], out
                 assert '"NOT_FOUND"' in read[2], out
                 assert out.count('"PERMISSION_DENIED"') == 2, out
+                me = lines[lines.index("### which key is this: its name and scope, never its secret (what the page may offer)") + 1]
+                assert me == '{"name":"browser","scope":"public"}', out
             assert len(tokens) == 2
             for run in (1, 2):  # the event stream: live, resumed, refused
                 out = session("07-event-stream.sh", server.base)
