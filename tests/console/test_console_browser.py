@@ -276,7 +276,9 @@ def test_the_console_in_a_browser(tmp_path):
         page.eval("document.querySelector('#rule-save').click()")
         page.wait_for("document.querySelector('#rule-state').textContent === 'saved hide-1'", what="the scheduled rule saved")
         assert api("GET", "/v1/search/rules/hide-1")["starts_at_ms"] == later
-        page.wait_for("!document.querySelector('#search-summary').textContent.includes('hide-1') && "
+        rules_version = api("GET", "/v1/search/rules")["version"]
+        page.wait_for(f"document.querySelector('#search-summary').textContent.includes('rules v{rules_version}') && "
+                      "!document.querySelector('#search-summary').textContent.includes('hide-1') && "
                       "[...document.querySelectorAll('#search-results .hit')].some(h => h.dataset.id === 'p-0001')", what="the rule not in effect yet")
         form_input("starts", "")
         page.eval("document.querySelector('#rule-save').click()")
@@ -293,7 +295,7 @@ def test_the_console_in_a_browser(tmp_path):
             "customer_id": customer, "lines": [{"sku": "P0002-M", "quantity": 12}], "shipping_address": ADDRESS})
         goto(page, "orders", "document.querySelector('#orders-live').textContent === 'live'")
         page.eval(f"document.querySelector('#orders-table tr[data-id=\"{earlier['id']}\"] button').click()")
-        page.wait_for("/events? from the log/.test(document.querySelector('#order-events-state').textContent)", what="the stored events")
+        page.wait_for("/^\\d+ events? from the log/.test(document.querySelector('#order-events-state').textContent)", what="the stored events")
         timeline = page.eval("[...document.querySelectorAll('#order-timeline li')].map(l => l.textContent.replace(/^\\S+ \\S+ /, ''))")
         # 12 of P0002-M, more than either warehouse holds: two shipments, a reservation each.
         assert len(earlier["shipments"]) == 2
