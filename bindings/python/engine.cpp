@@ -80,7 +80,8 @@ void BindEngine(py::module_& m) {
       .field("event_retention", &EngineOptions::event_retention,
              "EventRetention: the background trimming of the event log (off by default).")
       .field("search", &EngineOptions::search, "SearchOptions.")
-      .field("webhooks", &EngineOptions::webhooks, "WebhookOptions.");
+      .field("webhooks", &EngineOptions::webhooks, "WebhookOptions.")
+      .field("payments", &EngineOptions::payments, "PaymentOptions: off unless payments.provider is set.");
 
   py::class_<Engine, std::unique_ptr<Engine>>(
       m, "Engine",
@@ -119,6 +120,8 @@ void BindEngine(py::module_& m) {
                              "Search: the product index.")
       .def_property_readonly("webhooks", &Engine::webhooks, py::return_value_policy::reference_internal,
                              "Webhooks: subscriptions and delivery failures.")
+      .def_property_readonly("payments", &Engine::payments, py::return_value_policy::reference_internal,
+                             "Payments: orders' payments, refunds, provider webhooks.")
       .def("run_background_once", &Engine::run_background_once, ReleaseGil(),
            "One round of every background consumer and the search indexer, on this thread.")
       .def("checkpoint", [](Engine& e) { return e.storage().checkpoint(); }, ReleaseGil(),

@@ -8,6 +8,7 @@
 namespace commerce::python {
 
 void BindWebhooks(py::module_& m);  // webhooks.cpp
+void BindPayments(py::module_& m);  // payments.cpp
 void BindPromotions(py::module_& m);  // promotions.cpp
 
 namespace {
@@ -87,6 +88,7 @@ PYBIND11_MODULE(_commerce, m) {
   BindPricing(m);
   BindSample(m);
   BindWebhooks(m);
+  BindPayments(m);
   BindVerify(m);
   BindResilience(m);
   BindEventPublisher(m);

@@ -23,7 +23,8 @@ def run(name, *args, tmp=None):
 
 
 @pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py",
-                                  "pricing_policy.py", "merchandising.py", "promotions.py"])
+                                  "pricing_policy.py", "merchandising.py", "promotions.py",
+                                  "payments.py"])
 def test_examples_clean_up_and_run_twice(name, tmp_path):
     if name == "sales_report.py":
         pytest.importorskip("pandas")
@@ -84,6 +85,14 @@ def test_webhooks():
     assert "failed at /old: HTTP 500, 1 attempt(s)" in out, out
     assert "updated erp -> http://127.0.0.1:" in out, out
     assert "delivered to /new, signed with the rotated secret; failures left: 0" in out, out
+
+
+def test_payments():
+    out = run("payments.py")
+    assert "payment_pending" in out and "-> paid payment authorized 4440" in out, out
+    assert "shipped: payment captured, 5.00 refunded" in out, out
+    assert "-> payment_declined ; TEE reserved now 0" in out, out
+    assert ":authorize declined 6660 insufficient_funds" in out and ":capture succeeded 4440" in out, out
 
 
 def test_shared_cache():

@@ -17,14 +17,19 @@ def session(name, base, *args):
     return r.stdout
 
 
+def sample_and_keys(d, products):
+    """A generated catalog of `products` in d, and the example keys file's text."""
+    sample = os.path.join(d, "products.jsonl")
+    r = subprocess.run([find_cli(), "generate", "--products", str(products), "--out", sample],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(EXAMPLES, "keys.txt")) as f:
+        return sample, f.read()
+
+
 def test_the_sessions_run_and_run_again():
     with tempfile.TemporaryDirectory(prefix="commerce-http-examples-") as d:
-        sample = os.path.join(d, "products.jsonl")
-        r = subprocess.run([find_cli(), "generate", "--products", "200", "--out", sample],
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
-        with open(os.path.join(EXAMPLES, "keys.txt")) as f:
-            keys = f.read()
+        sample, keys = sample_and_keys(d, 200)
         server = Server(find_server(), d, keys=keys)
         try:
             out = session("01-catalog.sh", server.base, sample)
@@ -98,3 +103,25 @@ def test_the_sessions_run_and_run_again():
         finally:
             code, err = server.stop()
         assert code == 0, err
+
+
+def test_the_payments_session_runs_and_runs_again():
+    """10-payments.sh against a server started as its comment says (the test provider and a
+    webhook secret), twice: each run its own order, authorized, captured and refunded; the
+    webhook recorded once, the second time a duplicate."""
+    with tempfile.TemporaryDirectory(prefix="commerce-http-payments-") as d:
+        sample, keys = sample_and_keys(d, 20)
+        server = Server(find_server(), d, keys=keys,
+                        args=["--payment-test-provider-dir", os.path.join(d, "provider"),
+                              "--payment-webhook-secret", "whsec_example_0123456789"])
+        try:
+            session("01-catalog.sh", server.base, sample)
+            for _ in (1, 2):
+                out = session("10-payments.sh", server.base)
+                assert re.search(r"^order ord-[0-9a-f]{16} status payment_pending$", out, re.M), out
+                assert re.search(r"^order ord-[0-9a-f]{16} status paid$", out, re.M), out
+                assert re.search(r"^payment authorized \d+$", out, re.M), out
+                assert "payment captured" in out and "refund: HTTP 202" in out, out
+                assert out.count('{"duplicate":false}') == 1 and out.count('{"duplicate":true}') == 1, out
+        finally:
+            server.kill()

@@ -45,6 +45,7 @@ const std::vector<Route>& Routes() {
     AddMerchandisingRoutes(&r);
     AddImportJobRoutes(&r);
     AddPromotionRoutes(&r);
+    AddPaymentRoutes(&r);
     AddConsoleRoutes(&r);
     return r;
   }();

@@ -124,6 +124,7 @@ void AddSearchRoutes(std::vector<Route>* routes);
 void AddMerchandisingRoutes(std::vector<Route>* routes);  // synonyms, rules
 void AddImportJobRoutes(std::vector<Route>* routes);
 void AddPromotionRoutes(std::vector<Route>* routes);  // api_promotions.cpp
+void AddPaymentRoutes(std::vector<Route>* routes);    // api_payments.cpp: payments, refunds, provider webhooks
 void AddConsoleRoutes(std::vector<Route>* routes);    // api_console.cpp: GET /console/ (no key)
 
 const std::vector<Route>& Routes();

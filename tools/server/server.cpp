@@ -82,6 +82,9 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "stream-buffer-bytes") s = SetNumber(k, v, &o->stream_buffer_bytes);
     else if (k == "stream-stall-ms") s = SetNumber(k, v, &o->stream_stall_ms);
     else if (k == "webhook-allow-network") o->webhook_allow_networks.push_back(v);  // one per line
+    else if (k == "payment-test-provider-dir") o->payment_test_provider_dir = v;
+    else if (k == "payment-webhook-secret") o->payment_webhook_secret = v;
+    else if (k == "payment-abandon-after-ms") s = SetNumber(k, v, &o->payment_abandon_after_ms);
     else if (k == "search-shard") o->search_shards.push_back(v);  // one line per shard
     else if (k == "search-remote-timeout-ms") s = SetNumber(k, v, &o->search_remote_timeout_ms);
     else if (k == "search-shards") s = SetNumber(k, v, &o->search_index_shards);
@@ -231,6 +234,14 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
   app->add_option("--webhook-allow-network", o->webhook_allow_networks,
                   "a network (CIDR, like 10.0.0.0/8) webhooks may be delivered to although it is not "
                   "public; repeatable (default: loopback, private, link-local... refused)");
+  app->add_option("--payment-test-provider-dir", o->payment_test_provider_dir,
+                  "payments with the built-in test provider, its ledger in this directory "
+                  "(docs/payments.md; for demos and tests)");
+  app->add_option("--payment-webhook-secret", o->payment_webhook_secret,
+                  "the HMAC key (16..256 bytes) of provider webhooks, POST /v1/payments/webhooks/{provider}");
+  app->add_option("--payment-abandon-after-ms", o->payment_abandon_after_ms,
+                  "a payment_pending order older than this is cancelled and its payment voided")
+      ->check(CLI::Range(100, 30 * 24 * 3'600'000))->capture_default_str();
 }
 
 int RunServer(const ServerOptions& opts) {
@@ -285,6 +296,16 @@ int RunServer(const ServerOptions& opts) {
   eo.storage.postgres_max_attempts = opts.pg_max_attempts;
   eo.consumer_lease_ttl = std::chrono::milliseconds(opts.consumer_lease_ttl_ms);
   eo.webhooks.allowed_networks = opts.webhook_allow_networks;
+  if (!opts.payment_test_provider_dir.empty()) {
+    auto provider = TestPaymentProvider::open(opts.payment_test_provider_dir);
+    if (!provider.ok()) {
+      std::fprintf(stderr, "commerce-server: --payment-test-provider-dir: %s\n", provider.status().ToString().c_str());
+      return 1;
+    }
+    eo.payments.provider = *provider;
+  }
+  eo.payments.webhook_secret = opts.payment_webhook_secret;
+  eo.payments.abandon_after = std::chrono::milliseconds(opts.payment_abandon_after_ms);
   for (const auto& shard : opts.search_shards) {
     std::vector<std::string> servers;
     size_t start = 0;

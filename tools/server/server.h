@@ -74,6 +74,14 @@ struct ServerOptions {
   // Networks (CIDR) webhook deliveries may reach although not public: loopback, private,
   // link-local... are refused otherwise (WebhookOptions::allowed_networks, docs/security.md).
   std::vector<std::string> webhook_allow_networks;
+  // Payments (docs/payments.md) with the built-in TestPaymentProvider, its ledger in this
+  // directory; "" : payments off. For demos and tests: a real provider is a C++ class given
+  // to EngineOptions by a program that embeds the engine.
+  std::string payment_test_provider_dir;
+  // The HMAC key of provider webhooks (POST /v1/payments/webhooks/{provider}); "" refuses them.
+  std::string payment_webhook_secret;
+  // A payment_pending order older than this is cancelled and its payment voided.
+  int payment_abandon_after_ms = 30 * 60 * 1000;
   std::string config;               // the config file these were read from, if any
   // Search over remote shards (docs/search.md): one entry per shard, in shard order, each
   // "host:port[,host:port...]" (the shard's server and its replicas). Empty: the local index.

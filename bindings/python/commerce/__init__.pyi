@@ -731,6 +731,7 @@ class EngineOptions(_Value):
     event_retention: EventRetention
     search: SearchOptions
     webhooks: WebhookOptions
+    payments: PaymentOptions
     def __init__(self, **fields: Any) -> None: ...
 
 # --- remote endpoints: resilience and the shared cache ----------------------------------
@@ -1113,6 +1114,8 @@ class Engine:
     @property
     def webhooks(self) -> Webhooks: ...
     @property
+    def payments(self) -> Payments: ...
+    @property
     def driver(self) -> str: ...
     def run_background_once(self) -> None: ...
     def checkpoint(self) -> None: ...
@@ -1212,6 +1215,109 @@ class Webhooks:
     def get(self, subscription_id: str) -> WebhookSubscription: ...
     def list(self) -> list[WebhookSubscription]: ...
     def failures(self, subscription_id: str = "", limit: int = 100) -> list[WebhookDelivery]: ...
+
+# --- payments (docs/payments.md) -------------------------------------------------------
+
+class PaymentOperation(enum.IntEnum):
+    AUTHORIZE = 0
+    CAPTURE = 1
+    VOID = 2
+    REFUND = 3
+
+class PaymentResult(enum.IntEnum):
+    SUCCEEDED = 0
+    DECLINED = 1
+    UNKNOWN = 2
+
+class PaymentStatus(enum.IntEnum):
+    PENDING = 0
+    AUTHORIZED = 1
+    DECLINED = 2
+    CAPTURED = 3
+    VOIDED = 4
+    REFUNDED = 5
+    FAILED = 6
+
+class RefundStatus(enum.IntEnum):
+    PENDING = 0
+    SUCCEEDED = 1
+    DECLINED = 2
+
+class TestPaymentAnswer(enum.IntEnum):
+    SUCCEED = 0
+    DECLINE = 1
+    TIMEOUT = 2
+    UNREACHABLE = 3
+    ANSWER_TWICE = 4
+
+class PaymentRefund(_Value):
+    id: str
+    amount_minor: int
+    status: RefundStatus
+    reason: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class Payment(_Value):
+    id: str
+    order_id: str
+    provider: str
+    status: PaymentStatus
+    amount: Money
+    authorized_minor: int
+    captured_minor: int
+    refunded_minor: int
+    refund_pending_minor: int
+    reference: str
+    reason: str
+    last_error: str
+    pending_operations: int
+    next_operation: int
+    refunds: list[PaymentRefund]
+    created_at_ms: int
+    updated_at_ms: int
+    version: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class PaymentProvider:
+    @property
+    def name(self) -> str: ...
+
+class TestPaymentLedgerEntry(_Value):
+    idempotency_key: str
+    operation: PaymentOperation
+    payment_id: str
+    amount_minor: int
+    result: PaymentResult
+    reason: str
+    reference: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class TestPaymentProvider(PaymentProvider):
+    def __init__(self, dir: Union[str, os.PathLike[str]], name: str = "test") -> None: ...
+    def add_rule(self, operation: Union[PaymentOperation, str], answer: Union[TestPaymentAnswer, str], *,
+                 amount_minor: int = -1, times: int = -1, reason: str = "card_declined") -> None: ...
+    def clear_rules(self) -> None: ...
+    def set_webhook_secret(self, secret: str) -> None: ...
+    def take_webhooks(self) -> list[tuple[str, str]]: ...
+    def ledger(self) -> list[TestPaymentLedgerEntry]: ...
+    def calls(self) -> int: ...
+
+class PaymentOptions(_Value):
+    provider: Optional[PaymentProvider]
+    abandon_after: datetime.timedelta
+    retry_initial: datetime.timedelta
+    retry_max: datetime.timedelta
+    webhook_secret: str
+    webhook_tolerance_s: int
+    run_worker: bool
+    def __init__(self, **fields: Any) -> None: ...
+
+class Payments:
+    @property
+    def enabled(self) -> bool: ...
+    def get(self, order_id: str) -> Payment: ...
+    def refund(self, order_id: str, refund_id: str, amount_minor: int) -> Payment: ...
+    def handle_webhook(self, provider: str, signature: str, body: str | bytes) -> bool: ...
 
 def webhook_event_types() -> list[str]: ...
 def webhook_signature(secret: str, timestamp_s: int, body: str | bytes) -> str: ...
