@@ -4,21 +4,24 @@
 // that the order records when each of its changes happened (its placement, created_at_ms, and
 // each transition, history[].time_ms) with the same clock read that timed the change's events,
 // and that the log is in commit order, so its times rise with seq, out of order only by how
-// long a change waits between being timed and being committed (a group commit: milliseconds).
+// changes are timed when prepared and sequenced when committed: within a group commit.
 //
 // So, for each moment the order changed: a binary search over seq, one event a call, finds
-// where the log reaches that moment less MARGIN_MS; a short read from there finds the change's
-// events, written in the same transaction and so next to each other: the order's own (subject
-// = its id) and the stock moves made for it (data.ref = its id). The reading of one moment
-// stops after the change's run of events, past MARGIN_MS after the moment, or after
-// SCAN_BUDGET events: about log2(events kept) + SCAN_BUDGET / PAGE calls a moment, whatever
-// the log's size. What it cannot find it says (a trimmed moment, a spent budget).
+// where the log reaches that moment; from BACK_OFF events before it (the slack of a group
+// commit's order) a short read finds the change's events, written in the same transaction and
+// so next to each other: the order's own (subject = its id) and the stock moves made for it
+// (data.ref = its id). The reading of one moment stops after the change's run of events, at
+// an event timed MARGIN_MS after the moment (it is not coming), or after SCAN_BUDGET events:
+// about log2(events kept) + SCAN_BUDGET / PAGE calls a moment at most, whatever the log's
+// size and however fast it is written. What it cannot find it says (a trimmed moment, a spent
+// budget).
 
 import { api } from "./api.js";
 
-const MARGIN_MS = 2000;   // how far out of time order a commit may land, generously
+const MARGIN_MS = 2000;   // past this after the moment, its events are not coming
+const BACK_OFF = 1000;    // events read before where the moment starts: commits out of time order
 const PAGE = 200;         // events a read
-const SCAN_BUDGET = 4000; // events read from one moment's start at most
+const SCAN_BUDGET = 4000; // events read for one moment at most
 
 // Whether `ev` is one of order `id`'s events: its own, or a stock move made for it.
 function belongs(ev, id) {
@@ -41,7 +44,7 @@ export async function storedEvents(order, signal) {
       notes.push(`the events of ${new Date(t).toISOString()} were trimmed from the log (it starts at #${head.first_seq})`);
       continue;
     }
-    const start = await firstAtOrAfter(t - MARGIN_MS, head.first_seq, head.last_seq, signal);
+    const start = Math.max(head.first_seq, (await firstAtOrAfter(t, head.first_seq, head.last_seq, signal)) - BACK_OFF);
     if (!(await readMoment(order.id, t, runs, start, head.last_seq, found, signal)))
       notes.push(`the events of ${new Date(t).toISOString()} were not all found within ${SCAN_BUDGET} events of the log`);
   }
