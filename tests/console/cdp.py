@@ -62,7 +62,7 @@ class Browser:
 
         args = [self.binary, "--headless=new", "--remote-debugging-pipe",
                 f"--user-data-dir={self.profile.name}", "--no-first-run", "--no-default-browser-check",
-                "--disable-gpu", "--disable-extensions", "--disable-background-networking",
+                "--disable-gpu", "--disable-dev-shm-usage", "--disable-extensions", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-default-apps",
                 "--mute-audio", "--hide-scrollbars", "--password-store=basic", "about:blank"]
         if os.geteuid() == 0:
