@@ -12,6 +12,7 @@
 #include "commerce/payments.h"
 #include "commerce/pricing.h"
 #include "commerce/promotions.h"
+#include "commerce/returns.h"
 #include "commerce/sample.h"
 #include "commerce/search.h"
 #include "commerce/shard_server.h"

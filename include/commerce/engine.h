@@ -22,6 +22,7 @@
 #include "commerce/payments.h"
 #include "commerce/pricing.h"
 #include "commerce/promotions.h"
+#include "commerce/returns.h"
 #include "commerce/search.h"
 #include "commerce/export.h"
 #include "commerce/status.h"
@@ -94,6 +95,7 @@ class COMMERCE_EXPORT Engine {
   Search& search();
   Webhooks& webhooks();
   Payments& payments();
+  Returns& returns();  // returns.h, docs/returns.md
   Storage& storage();
 
   // One round of every background consumer (cart expiry, ...), of the search indexer, of the
@@ -133,6 +135,7 @@ class COMMERCE_EXPORT Engine {
   std::unique_ptr<Promotions> promotions_;
   std::unique_ptr<PaymentService> payment_service_;
   std::unique_ptr<Payments> payments_;
+  std::unique_ptr<Returns> returns_;
 };
 
 }  // namespace commerce

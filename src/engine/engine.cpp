@@ -118,7 +118,8 @@ Engine::Engine(std::unique_ptr<EngineCore> core)
       orders_(new Orders(core_.get())),
       customers_(new Customers(core_.get())),
       events_(new Events(core_.get())),
-      promotions_(new Promotions(core_.get())) {}
+      promotions_(new Promotions(core_.get())),
+      returns_(new Returns(core_.get(), orders_.get())) {}
 
 Engine::~Engine() {
   (void)close();
@@ -135,6 +136,7 @@ Events& Engine::events() { return *events_; }
 Search& Engine::search() { return *search_; }
 Webhooks& Engine::webhooks() { return *webhooks_; }
 Payments& Engine::payments() { return *payments_; }
+Returns& Engine::returns() { return *returns_; }
 Storage& Engine::storage() { return *core_->storage; }
 
 Status Engine::backup(const std::string& dir, const BackupOptions& options) {

@@ -44,6 +44,9 @@ struct Tables {
   Table payments;              // order id -> Payment (src/payments/payment_store.h)
   Table payment_outbox;        // (order id, u32 operation number) -> PaymentOperationEntry
   Table payment_webhooks;      // (provider, event id) -> time seen: each webhook once
+  Table returns;               // return id -> Return (src/returns/return_store.h)
+  Table order_returns;         // (order id, return id) -> "": an order's returns
+  Table return_keys;           // (order id, idempotency key) -> return id
 };
 
 // Every table, with its name in the store: what Engine::open opens, and what commerce verify
@@ -82,6 +85,9 @@ inline constexpr TableName kTableNames[] = {
     {&Tables::payments, "payments"},
     {&Tables::payment_outbox, "payment_outbox"},
     {&Tables::payment_webhooks, "payment_webhooks"},
+    {&Tables::returns, "returns"},
+    {&Tables::order_returns, "order_returns"},
+    {&Tables::return_keys, "return_keys"},
 };
 
 class EngineCore {

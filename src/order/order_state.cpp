@@ -5,6 +5,7 @@
 #include "inventory/stock_store.h"
 #include "order/order_store.h"
 #include "payments/payment_store.h"
+#include "returns/return_store.h"
 
 namespace commerce {
 
@@ -104,6 +105,9 @@ Status TransitionInTxn(WriteTxn& txn, const Tables& t, std::string_view id, Orde
                                       OrderStatusName(to) +
                                       " when its payment is answered, not by a caller (from "
                                       "payment_pending a caller may only cancel)");
+  // The whole order returned at once and returns of some of its units (returns.h) would
+  // restock and refund the same units twice: an order with returns takes only returns.
+  if (to == OrderStatus::kReturned) COMMERCE_RETURN_IF_ERROR(CheckNoReturnHoldsUnits(txn, t, o.id));
   COMMERCE_RETURN_IF_ERROR(ApplyStockEffects(txn, t, o, to, options.restock, now_ms));
 
   o.status = to;

@@ -52,6 +52,9 @@ Status CheckRefundId(std::string_view id) {
     return Status::InvalidArgument("refund_id: '" + Clip(id) + "'; expected 1..64 of A-Z a-z 0-9 '_' '-'");
   if (id == "order-refunded")
     return Status::InvalidArgument("refund_id: 'order-refunded' is the engine's, for an order moved to refunded");
+  if (id.rfind("ret-", 0) == 0)
+    return Status::InvalidArgument("refund_id: '" + Clip(id) + "': ids starting 'ret-' are the engine's, for returns "
+                                   "(returns.h); refund a return with Returns::refund");
   return Status::OK();
 }
 
@@ -408,32 +411,8 @@ Result<Payment> PaymentService::Refund(std::string_view order_id, std::string_vi
       COMMERCE_RETURN_IF_ERROR(GetStoredOrder(txn, t, order_id).status());
       return Status::NotFound("order '" + std::string(order_id) + "' has no payment (placed without payments)");
     }
-    Payment& p = *found;
-    for (const auto& r : p.refunds)
-      if (r.id == refund_id) {
-        if (r.amount_minor != amount_minor)
-          return Status::Conflict("refund_id: '" + std::string(refund_id) + "' was used for a refund of " +
-                                  std::to_string(r.amount_minor) + ", not " + std::to_string(amount_minor) +
-                                  "; use a new refund id for a new refund");
-        out = std::move(p);
-        return Status::OK();  // the same refund again: nothing more
-      }
-    if (p.status != PaymentStatus::kCaptured)
-      return Status::FailedPrecondition("payment '" + p.id + "' is " + PaymentStatusName(p.status) +
-                                        "; only a captured payment is refunded");
-    const int64_t left = p.captured_minor - p.refunded_minor - p.refund_pending_minor;
-    if (amount_minor > left)
-      return Status::FailedPrecondition("refund of " + std::to_string(amount_minor) + " is past what is left to "
-                                        "refund of payment '" + p.id + "': " + std::to_string(left) +
-                                        " (captured " + std::to_string(p.captured_minor) + ", refunded " +
-                                        std::to_string(p.refunded_minor) + ", pending " +
-                                        std::to_string(p.refund_pending_minor) + ")");
-    COMMERCE_RETURN_IF_ERROR(
-        QueueOperationInTxn(txn, t, p, PaymentOperation::kRefund, amount_minor, refund_id, now));
-    p.refund_pending_minor += amount_minor;
-    p.refunds.push_back({std::string(refund_id), amount_minor, RefundStatus::kPending, ""});
-    COMMERCE_RETURN_IF_ERROR(PutPaymentInTxn(txn, t, p, now));
-    out = p;
+    COMMERCE_RETURN_IF_ERROR(RefundPaymentInTxn(txn, t, *found, refund_id, amount_minor, now));
+    out = std::move(*found);
     return Status::OK();
   }));
   return out;

@@ -7,6 +7,7 @@
 
 #include "common/codec.h"
 #include "common/key.h"
+#include "common/record_fields.h"
 #include "common/record.h"
 #include "events/event_json.h"
 #include "events/event_log.h"
@@ -15,19 +16,6 @@ namespace commerce {
 
 namespace {
 
-// An enum byte checked on load, so that a damaged record is Corruption, not a bad enum.
-template <class Ar, class E, class Last>
-void IoEnum(Ar& ar, E& e, Last last, const char* what) {
-  if constexpr (Ar::is_loading::value) {
-    uint8_t b = 0;
-    ar(b);
-    if (b > static_cast<uint8_t>(last)) throw std::runtime_error(std::string("unknown ") + what + " " + std::to_string(b));
-    e = static_cast<Last>(b);
-  } else {
-    ar(static_cast<uint8_t>(e));
-  }
-}
-
 template <class Ar, class P>
 void IoPayment(Ar& ar, P& p) {
   ar(p.id, p.order_id, p.provider);
@@ -35,14 +23,7 @@ void IoPayment(Ar& ar, P& p) {
   ar(p.amount.minor, p.amount.currency, p.authorized_minor, p.captured_minor, p.refunded_minor,
      p.refund_pending_minor, p.reference, p.reason, p.last_error, p.pending_operations,
      p.next_operation);
-  if constexpr (Ar::is_loading::value) {
-    cereal::size_type n = 0;
-    ar(cereal::make_size_tag(n));
-    if (n > 10'000) throw std::runtime_error("list of " + std::to_string(n) + " refunds");
-    p.refunds.resize(static_cast<size_t>(n));
-  } else {
-    ar(cereal::make_size_tag(static_cast<cereal::size_type>(p.refunds.size())));
-  }
+  IoListSize(ar, p.refunds, 10'000, "refunds");
   for (auto& r : p.refunds) {
     ar(r.id, r.amount_minor);
     IoEnum(ar, r.status, RefundStatus::kDeclined, "refund status");
@@ -181,6 +162,33 @@ Status PutPaymentInTxn(WriteTxn& txn, const Tables& t, Payment& p, int64_t now_m
   p.version += 1;
   p.updated_at_ms = now_ms;
   return txn.put(t.payments, PaymentRecordKey(p.order_id), EncodePayment(p));
+}
+
+Status RefundPaymentInTxn(WriteTxn& txn, const Tables& t, Payment& p, std::string_view refund_id,
+                          int64_t amount_minor, int64_t now_ms) {
+  for (const auto& r : p.refunds)
+    if (r.id == refund_id) {
+      if (r.amount_minor != amount_minor)
+        return Status::Conflict("refund_id: '" + std::string(refund_id) + "' was used for a refund of " +
+                                std::to_string(r.amount_minor) + ", not " + std::to_string(amount_minor) +
+                                "; use a new refund id for a new refund");
+      return Status::OK();  // the same refund again: nothing more
+    }
+  if (p.status != PaymentStatus::kCaptured)
+    return Status::FailedPrecondition("payment '" + p.id + "' is " + PaymentStatusName(p.status) +
+                                      "; only a captured payment is refunded");
+  const int64_t left = p.captured_minor - p.refunded_minor - p.refund_pending_minor;
+  if (amount_minor > left)
+    return Status::FailedPrecondition("refund of " + std::to_string(amount_minor) + " is past what is left to "
+                                      "refund of payment '" + p.id + "': " + std::to_string(left) +
+                                      " (captured " + std::to_string(p.captured_minor) + ", refunded " +
+                                      std::to_string(p.refunded_minor) + ", pending " +
+                                      std::to_string(p.refund_pending_minor) + ")");
+  COMMERCE_RETURN_IF_ERROR(
+      QueueOperationInTxn(txn, t, p, PaymentOperation::kRefund, amount_minor, refund_id, now_ms));
+  p.refund_pending_minor += amount_minor;
+  p.refunds.push_back({std::string(refund_id), amount_minor, RefundStatus::kPending, ""});
+  return PutPaymentInTxn(txn, t, p, now_ms);
 }
 
 Status FollowOrderTransitionInTxn(WriteTxn& txn, const Tables& t, const Order& o, OrderStatus from,

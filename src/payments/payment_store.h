@@ -70,6 +70,15 @@ Status QueueOperationInTxn(WriteTxn& txn, const Tables& t, Payment& p, PaymentOp
 // Writes `p` with its version bumped and updated_at_ms = now_ms.
 Status PutPaymentInTxn(WriteTxn& txn, const Tables& t, Payment& p, int64_t now_ms);
 
+// Refunds `amount_minor` of captured payment `p` under `refund_id`: queues the refund in the
+// outbox, marks it pending in `p` and writes `p`. The same refund id with the same amount
+// again writes nothing (OK); with another amount: Conflict. FailedPrecondition when `p` is not
+// captured or the amount is past captured - refunded - pending. REQUIRES: refund_id checked
+// (1..kMaxRefundIdBytes of [A-Za-z0-9_-]), amount_minor > 0. Payments::refund and returns
+// (returns.h) share it.
+Status RefundPaymentInTxn(WriteTxn& txn, const Tables& t, Payment& p, std::string_view refund_id,
+                          int64_t amount_minor, int64_t now_ms);
+
 // What an order's move from `from` to `to` asks of its payment, if it has one: cancelled
 // voids a pending or authorized payment (a pending one too: the provider may have recorded
 // an authorization it never answered); shipped captures an authorized one; refunded refunds

@@ -89,6 +89,7 @@ void RunRecordChecks(CheckContext& c) {
   CheckCarts(c);
   CheckWebhooks(c);
   CheckPayments(c);
+  CheckReturns(c);
 }
 
 }  // namespace commerce::verify

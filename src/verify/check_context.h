@@ -105,6 +105,7 @@ void CheckInventory(CheckContext& c);
 void CheckCarts(CheckContext& c);
 void CheckWebhooks(CheckContext& c);
 void CheckPayments(CheckContext& c);
+void CheckReturns(CheckContext& c);
 
 // Every check above, in order, over one snapshot.
 void RunRecordChecks(CheckContext& c);

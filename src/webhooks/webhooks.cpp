@@ -23,6 +23,8 @@ const std::vector<std::string>& WebhookEventTypes() {
       "PaymentAuthorized", "PaymentDeclined", "PaymentCaptured", "PaymentCaptureDeclined",
       "PaymentVoided", "PaymentVoidDeclined", "PaymentRefunded", "PaymentRefundDeclined",
       "PaymentAbandoned",
+      "ReturnRequested", "ReturnApproved", "ReturnRejected", "ReturnCancelled", "ReturnReceived",
+      "ReturnRefunded",
   };
   return types;
 }

@@ -192,7 +192,7 @@ void CheckStoreAgainstLedger(Engine& e, TestPaymentProvider& provider) {
       CHECK((p->status == PaymentStatus::kAuthorized || p->status == PaymentStatus::kCaptured));
       CHECK(p->authorized_minor == o.total.minor);
       CHECK((o.status == OrderStatus::kPaid || o.status == OrderStatus::kFulfilling ||
-             o.status == OrderStatus::kShipped));
+             o.status == OrderStatus::kShipped || o.status == OrderStatus::kDelivered));
     }
     if (o.status == OrderStatus::kPaymentDeclined) CHECK(p->status == PaymentStatus::kDeclined);
     if (o.status == OrderStatus::kCancelled) {
@@ -299,6 +299,86 @@ TEST_CASE("payments: the worker killed at each step: no double capture, no lost 
         KillAtStep(dir.path(), n++, {op, point, answer});
       }
   CHECK(n == 12);
+}
+
+// A return's refund (returns.h) crosses the payment's outbox: queued in the commit that moves
+// the return to refunded, asked by the worker with the key "<payment id>:refund:<return id>".
+// Killed after that commit (before any worker round), before the provider call, after it
+// (the provider refunded; the answer lost for the timeout), and after recording: once
+// recovered, the provider refunded exactly once, exactly the return's amount, and the
+// payment records it.
+TEST_CASE("payments: a return's refund killed at each step is refunded once", "[crash][payments][returns]") {
+  commerce::testing::TempDir dir;
+  Setup(dir.path());
+  enum class At { kAfterCommit, kBeforeCall, kAfterCall, kAfterRecord };
+  int n = 100;
+  for (At at : {At::kAfterCommit, At::kBeforeCall, At::kAfterCall, At::kAfterRecord})
+    for (Answer answer : {Answer::kSucceed, Answer::kTimeout}) {
+      if ((at == At::kAfterCommit || at == At::kBeforeCall) && answer != Answer::kSucceed) continue;
+      INFO("killed at " << static_cast<int>(at) << ", provider answer " << static_cast<int>(answer));
+      const std::string customer = "c" + std::to_string(++n % 40);
+      const std::string key = "ret-k" + std::to_string(n);
+      RunSelfKilledChild([&] {
+        auto provider = Provider(dir.path());
+        auto engine = Engine::open(Options(dir.path(), provider, false));
+        if (!engine.ok()) _exit(3);
+        Engine& e = **engine;
+        auto placed = e.orders().place(Request(customer, key, 2));
+        if (!placed.ok()) _exit(4);
+        if (!e.run_background_once().ok()) _exit(5);  // authorized
+        for (auto to : {OrderStatus::kFulfilling, OrderStatus::kShipped})
+          if (!e.orders().transition(placed->id, to).ok()) _exit(6);
+        if (!e.run_background_once().ok()) _exit(5);  // captured
+        if (!e.orders().transition(placed->id, OrderStatus::kDelivered).ok()) _exit(6);
+        auto r = e.returns().request({.order_id = placed->id, .lines = {{"S0", 1, ""}}, .idempotency_key = key});
+        if (!r.ok() || !e.returns().approve(r->id).ok()) _exit(8);
+        if (!e.returns().receive(r->id, {{.sku = "S0", .warehouse_id = "wh-a"}}).ok()) _exit(8);
+        if (!e.returns().refund(r->id).ok()) _exit(9);
+        if (at == At::kAfterCommit) Die();
+        if (answer != Answer::kSucceed) provider->add_rule({PaymentOperation::kRefund, answer, -1, 1, ""});
+        provider->set_call_hook([&](const PaymentRequest& req, bool recorded) {
+          if (req.operation != PaymentOperation::kRefund) return;
+          if (at == At::kBeforeCall && !recorded) Die();
+          if (at == At::kAfterCall && recorded) Die();
+        });
+        (void)e.run_background_once();
+        if (at == At::kAfterRecord) Die();
+        _exit(10);  // the hook did not fire
+      });
+
+      auto provider = Provider(dir.path());
+      auto engine = Engine::open(Options(dir.path(), provider, false));
+      REQUIRE(engine.ok());
+      Engine& e = **engine;
+      auto orders = e.orders().list_by_customer(customer);
+      REQUIRE(orders.ok());
+      REQUIRE_FALSE(orders->items.empty());
+      const Order o = orders->items[0];  // newest first: this step's
+      REQUIRE(o.idempotency_key == key);
+      auto returns = e.returns().list_by_order(o.id);
+      REQUIRE(returns.ok());
+      REQUIRE(returns->size() == 1);  // the idempotency key: one return, acknowledged
+      const Return r = returns->at(0);
+      CHECK(r.status == ReturnStatus::kRefunded);
+      CHECK(r.refund_method == RefundMethod::kPayment);
+      Drain(e);
+      const Payment p = *e.payments().get(o.id);
+      CHECK(p.refunded_minor == r.refund.minor);
+      CHECK(p.refund_pending_minor == 0);
+      auto ledger = provider->ledger();
+      REQUIRE(ledger.ok());
+      int refunds = 0;
+      for (const auto& entry : *ledger)
+        if (entry.payment_id == p.id && entry.operation == PaymentOperation::kRefund) {
+          ++refunds;
+          CHECK(entry.amount_minor == r.refund.minor);
+          CHECK(entry.idempotency_key == p.id + ":refund:" + r.id);
+        }
+      CHECK(refunds == 1);  // refunded once, whatever the kill
+      CheckStoreAgainstLedger(e, *provider);
+      REQUIRE(e.close().ok());
+    }
+  CHECK(n == 106);
 }
 
 TEST_CASE("payments: killed at random moments while orders are placed, shipped and cancelled",
