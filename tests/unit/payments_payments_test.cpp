@@ -26,8 +26,12 @@ constexpr const char* kSecret = "whsec_0123456789abcdef";
 
 class PayShop {
  public:
+  // retry: the backoff after an unknown answer (retry_max twice it). A test that checks a
+  // backoff or an abandonment by the clock gives it room: under ASan on a loaded machine one
+  // round can take tens of milliseconds.
   explicit PayShop(const std::string& driver = "lmdb", bool with_provider = true,
-                   std::chrono::milliseconds abandon_after = std::chrono::minutes(30)) {
+                   std::chrono::milliseconds abandon_after = std::chrono::minutes(30),
+                   std::chrono::milliseconds retry = std::chrono::milliseconds(10)) {
     auto p = TestPaymentProvider::open(dir_.path() + "/provider");
     REQUIRE(p.ok());
     provider_ = *p;
@@ -37,8 +41,8 @@ class PayShop {
     o.run_background = false;
     o.search.run_indexer = false;
     if (with_provider) o.payments.provider = provider_;
-    o.payments.retry_initial = std::chrono::milliseconds(10);
-    o.payments.retry_max = std::chrono::milliseconds(40);
+    o.payments.retry_initial = retry;
+    o.payments.retry_max = retry * 2;
     o.payments.abandon_after = abandon_after;
     o.payments.webhook_secret = kSecret;
     auto e = Engine::open(o);
@@ -258,7 +262,8 @@ TEST_CASE("payments: a declined authorization releases the stock", "[payments]")
 TEST_CASE("payments: an unknown answer is asked again with the same key", "[payments]") {
   auto answer = GENERATE(Answer::kTimeout, Answer::kUnreachable);
   CAPTURE(static_cast<int>(answer));
-  PayShop shop;
+  // Backoff 500 ms (then 1 s): the round right after an unknown answer is well inside it.
+  PayShop shop("lmdb", true, std::chrono::minutes(30), std::chrono::milliseconds(500));
   shop.provider().add_rule({PaymentOperation::kAuthorize, answer, -1, 2, ""});
   Order o = shop.Place("k1");
   shop.Round();
@@ -271,7 +276,7 @@ TEST_CASE("payments: an unknown answer is asked again with the same key", "[paym
   const uint64_t calls = shop.provider().calls();
   shop.Round();
   CHECK(shop.provider().calls() == calls);
-  for (int i = 0; i < 100 && shop.StatusOf(o.id) == OrderStatus::kPaymentPending; ++i) {
+  for (int i = 0; i < 300 && shop.StatusOf(o.id) == OrderStatus::kPaymentPending; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     shop.Round();
   }
@@ -460,12 +465,13 @@ TEST_CASE("payments: cancels racing the worker's thread never leave a capture wi
 
 TEST_CASE("payments: an order never authorized is abandoned: cancelled, stock released, voided",
           "[payments]") {
-  PayShop shop("lmdb", true, std::chrono::milliseconds(100));
+  // 1 s: the first round, right after placement, is well inside it (under ASan too).
+  PayShop shop("lmdb", true, std::chrono::milliseconds(1000));
   shop.provider().add_rule({PaymentOperation::kAuthorize, Answer::kUnreachable, -1, -1, ""});
   Order o = shop.Place("k1");
   shop.Round();
   CHECK(shop.StatusOf(o.id) == OrderStatus::kPaymentPending);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   shop.Round();
   auto order = shop.e().orders().get(o.id);
   REQUIRE(order.ok());
