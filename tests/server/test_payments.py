@@ -106,3 +106,22 @@ def test_payments_over_http(checker):
                                    "X-Commerce-Signature": webhook_signature(SECRET, now, event)})
             assert r.status_code == 404
             assert admin.get(f"/v1/orders/{order['id']}/payment").json()["version"] == p["version"]
+
+
+def test_payment_abandon_after_flag_takes_its_documented_range(tmp_path):
+    """--payment-abandon-after-ms is 100..2592000000 (30 days, docs/server.md). The range's top
+    was computed in int and overflowed to a negative number, so every value was refused."""
+    import subprocess
+    from conftest import find_server, free_port
+    provider = str(tmp_path / "provider")
+    for ms in ("100", "60000", "2592000000"):
+        with own_server(args=["--payment-test-provider-dir", provider, "--payment-abandon-after-ms", ms]) as s:
+            assert s.base  # started: Server waits for /healthz
+    data = tmp_path / "data"
+    for ms in ("99", "2592000001", "-1"):
+        proc = subprocess.run([find_server(), "--data", str(data), "--listen", f"127.0.0.1:{free_port()}",
+                               "--payment-test-provider-dir", provider, "--payment-abandon-after-ms", ms],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode != 0, ms
+        assert "--payment-abandon-after-ms" in proc.stderr, (ms, proc.stderr)
+    assert not data.exists()

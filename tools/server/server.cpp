@@ -241,7 +241,7 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
                   "the HMAC key (16..256 bytes) of provider webhooks, POST /v1/payments/webhooks/{provider}");
   app->add_option("--payment-abandon-after-ms", o->payment_abandon_after_ms,
                   "a payment_pending order older than this is cancelled and its payment voided")
-      ->check(CLI::Range(100, 30 * 24 * 3'600'000))->capture_default_str();
+      ->check(CLI::Range(int64_t{100}, int64_t{30} * 24 * 3'600'000))->capture_default_str();
 }
 
 int RunServer(const ServerOptions& opts) {

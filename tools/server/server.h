@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -81,7 +82,7 @@ struct ServerOptions {
   // The HMAC key of provider webhooks (POST /v1/payments/webhooks/{provider}); "" refuses them.
   std::string payment_webhook_secret;
   // A payment_pending order older than this is cancelled and its payment voided.
-  int payment_abandon_after_ms = 30 * 60 * 1000;
+  int64_t payment_abandon_after_ms = 30 * 60 * 1000;
   std::string config;               // the config file these were read from, if any
   // Search over remote shards (docs/search.md): one entry per shard, in shard order, each
   // "host:port[,host:port...]" (the shard's server and its replicas). Empty: the local index.
