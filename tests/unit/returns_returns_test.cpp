@@ -174,7 +174,7 @@ TEST_CASE("returns: requested -> approved -> received -> refunded, each an event
   CHECK(subscribed.ok());
 }
 
-TEST_CASE("returns: partial quantities never pass what was ordered; rejected and cancelled give them back",
+TEST_CASE("returns: partial quantities never pass what was ordered, and rejected or cancelled returns give them back",
           "[returns]") {
   ReturnShop shop;
   Order o = shop.Delivered("k1", 3);
