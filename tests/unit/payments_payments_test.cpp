@@ -109,12 +109,7 @@ class PayShop {
     return n;
   }
   std::vector<std::string> EventTypes(const std::string& prefix = "Payment") {
-    std::vector<std::string> out;
-    auto events = engine_->events().tail(1, 10000);
-    REQUIRE(events.ok());
-    for (const auto& ev : *events)
-      if (ev.type.rfind(prefix, 0) == 0) out.push_back(ev.type);
-    return out;
+    return commerce::testing::EventTypesWithPrefix(*engine_, prefix);
   }
 
  private:

@@ -94,12 +94,7 @@ class ReturnShop {
     return s->on_hand;
   }
   std::vector<std::string> EventTypes(const std::string& prefix) {
-    std::vector<std::string> out;
-    auto events = engine_->events().tail(1, 10000);
-    REQUIRE(events.ok());
-    for (const auto& ev : *events)
-      if (ev.type.rfind(prefix, 0) == 0) out.push_back(ev.type);
-    return out;
+    return commerce::testing::EventTypesWithPrefix(*engine_, prefix);
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commerce/engine.h"
 #include "pg_test_cluster.h"
@@ -44,6 +45,17 @@ inline void UseTestDriver(EngineOptions& o, const std::string& driver, std::stri
     o.storage.postgres_url = PgTestUrl();
     o.storage.postgres_schema = UniquePgSchema(schema_prefix);
   }
+}
+
+// The types of the events in `engine`'s log whose type starts with `prefix`, oldest first: what
+// a test of a state machine compares with the moves it made.
+inline std::vector<std::string> EventTypesWithPrefix(Engine& engine, const std::string& prefix) {
+  std::vector<std::string> out;
+  auto events = engine.events().tail(1, 10000);
+  REQUIRE(events.ok());
+  for (const auto& ev : *events)
+    if (ev.type.rfind(prefix, 0) == 0) out.push_back(ev.type);
+  return out;
 }
 
 inline std::unique_ptr<Engine> OpenTestEngine(const std::string& path, const std::string& driver) {
