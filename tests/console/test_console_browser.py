@@ -305,6 +305,9 @@ def test_the_console_in_a_browser(tmp_path):
         assert placed == [f"event #{placed[0].split('#')[1].split()[0]} OrderPlaced {total['minor'] / 100:.2f} {total['currency']}"], timeline
         assert reserved == sorted(f"P0002-M ×{s['items'][0]['quantity']} in {s['warehouse_id']}" for s in earlier["shipments"]), timeline
         assert page.eval("document.querySelector('#order-events-state').textContent") == "3 events from the log"
+        # Placed on a server without a payment provider: the order has none, and says so.
+        page.wait_for("document.querySelector('#payment-state').textContent.startsWith('No payment: ')", what="no payment")
+        assert page.eval("document.querySelector('#refund-form').hidden")
         order = api("POST", "/v1/orders", headers={"Idempotency-Key": "console-1"}, json={
             "customer_id": customer, "lines": [{"sku": "P0001-M", "quantity": 2}], "shipping_address": ADDRESS})
         page.wait_for(f"!!document.querySelector('#orders-table tr[data-id=\"{order['id']}\"]')", what="the order, live")
@@ -427,7 +430,72 @@ def test_the_console_in_a_browser(tmp_path):
             log = f.read()
         assert '"GET /console/{file}"' in log and ADMIN_KEY not in log
 
-        assert unexpected(page.errors, (412, "/v1/stock/P0001-M/adjust"), (400, "/v1/products/p-0001")) == [], page.errors
+        assert unexpected(page.errors, (412, "/v1/stock/P0001-M/adjust"), (400, "/v1/products/p-0001"), (404, "/payment")) == [], page.errors
+
+
+def test_an_orders_payment_and_a_refund(tmp_path):
+    """A server with the built-in test payment provider: an order's payment in its detail as the
+    worker authorizes and captures it (live, from the event stream), a refund typed in the form
+    (a bad amount said on the page, one past what was captured refused by the API), queued and
+    then succeeded; amounts in the currency's own digits."""
+    browser_or_skip()
+    provider = str(tmp_path / "provider")
+    with own_server(args=["--payment-test-provider-dir", provider]) as server, cdp.Browser() as browser:
+        api = Api(server.base)
+        customer = sample_shop(api)
+        order = api("POST", "/v1/orders", headers={"Idempotency-Key": "pay-1"}, json={
+            "customer_id": customer, "lines": [{"sku": "P0001-M", "quantity": 2}], "shipping_address": ADDRESS})
+        assert order["status"] == "payment_pending", order
+        total = order["total"]["minor"]
+        page = browser.new_page(WIDTH, HEIGHT)
+        page.navigate(server.base + "/console/#orders")
+        page.wait_for("document.activeElement && document.activeElement.id === 'login-key'", what="the key field focused")
+        page.type_text(ADMIN_KEY)
+        page.press("Enter")
+        page.wait_for(f"document.querySelector('#orders-live') && document.querySelector('#orders-live').textContent === 'live' && "
+                      f"!!document.querySelector('#orders-table tr[data-id=\"{order['id']}\"]')", what="the orders page")
+        page.eval(f"document.querySelector('#orders-table tr[data-id=\"{order['id']}\"] button').click()")
+
+        def facts():
+            return page.eval("Object.fromEntries([...document.querySelectorAll('#payment-state dd[data-field]')].map(d => [d.dataset.field, d.textContent]))")
+        page.wait_for("document.querySelector('#payment-state') && document.querySelector('#payment-state').dataset.status === 'authorized'",
+                      what="the payment authorized")
+        amount = f"{total // 100}.{total % 100:02d} USD"
+        assert facts() == {"amount": amount, "authorized": amount, "captured": "0.00 USD", "refunded": "0.00 USD",
+                           "refund_pending": "0.00 USD"}, facts()
+        assert page.eval("document.querySelector('#refund-form').hidden")  # nothing captured yet
+        # Shipped elsewhere: the capture arrives live (a PaymentCaptured event) and the form shows.
+        for to in ("fulfilling", "shipped"):
+            api("POST", f"/v1/orders/{order['id']}/transitions", json={"to": to})
+        page.wait_for("document.querySelector('#payment-state').dataset.status === 'captured' && !document.querySelector('#refund-form').hidden",
+                      what="the payment captured, live")
+        assert facts()["captured"] == amount
+        page.wait_for("[...document.querySelectorAll('#order-timeline li')].some(l => l.textContent.includes('PaymentCaptured'))",
+                      what="the capture in the timeline")
+
+        def refund(text):
+            page.eval(f"document.querySelector('#refund-amount').value = {json.dumps(text)}; document.querySelector('#refund-error').textContent = '';"
+                      "document.querySelector('#refund-form button[type=submit]').click()")
+        refund("1,00")
+        page.wait_for("document.querySelector('#refund-error').textContent !== ''", what="a bad amount said")
+        assert page.eval("document.querySelector('#refund-error').textContent") == '"1,00" is not an amount in USD: write it like 12.50'
+        refund(f"{total // 100 + 1}.00")
+        page.wait_for("document.querySelector('#refund-error').textContent.startsWith('FAILED_PRECONDITION: ')", what="a refund past the capture refused")
+        refund("1.5")
+        page.wait_for("[...document.querySelectorAll('#payment-refunds tbody tr')].some(r => r.cells[1].textContent === '1.50 USD' && r.cells[2].textContent === 'succeeded')",
+                      what="the refund succeeded")
+        page.wait_for("document.querySelector('#payment-state dd[data-field=refunded]').textContent === '1.50 USD'", what="the refund counted")
+        paid = api("GET", f"/v1/orders/{order['id']}/payment")
+        assert paid["refunded_minor"] == 150 and len(paid["refunds"]) == 1 and paid["refunds"][0]["id"].startswith("console-"), paid
+        assert page.eval("document.querySelector('#refund-amount').value") == ""
+        page.screenshot(os.path.join(os.environ.get("COMMERCE_CONSOLE_SCREENSHOTS") or str(tmp_path), "payment.png"))
+        # Amounts in each currency's own digits: they were shown with two whatever the currency.
+        shown = page.eval("import('/console/dom.js').then(d => [d.money(500, 'JPY'), d.money({minor: 1250, currency: 'BHD'}), d.money(-5, 'USD'),"
+                          " d.parseAmount('500', 'JPY'), d.parseAmount('1.25', 'BHD'), d.parseAmount('12.5', 'USD')])")
+        assert shown == ["500 JPY", "1.250 BHD", "-0.05 USD", 500, 1250, 1250], shown
+        assert page.eval("import('/console/dom.js').then(d => { try { d.parseAmount('5.1', 'JPY'); return ''; } catch (e) { return e.message; } })") == \
+            '"5.1" is not an amount in JPY: write it like 1250'
+        assert unexpected(page.errors, (412, "/refunds")) == [], page.errors
 
 
 def test_health_shows_the_breakers_of_remote_parts(tmp_path):

@@ -32,12 +32,42 @@ export function clear(el, ...children) {
 
 export function $(sel, root = document) { return root.querySelector(sel); }
 
-// "12.50 USD" from {minor, currency} or (minor, currency): minor units, two decimals (the
-// currencies of the sample catalog; the API's amounts are integers of minor units).
+// Digits after the point in a currency's amounts (ISO 4217: 2 for USD, 0 for JPY, 3 for BHD),
+// from the browser's own currency data; 2 for a code it does not know.
+export function currencyDigits(currency) {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+  } catch { return 2; }
+}
+
+// An amount in minor units (the API's integers) as decimal text in the currency's digits:
+// "12.50" for (1250, "USD"), "500" for (500, "JPY"). Done on digits, never through a float.
+export function minorText(minor, currency) {
+  const digits = currencyDigits(currency);
+  const n = BigInt(minor);
+  const abs = (n < 0n ? -n : n).toString().padStart(digits + 1, "0");
+  const whole = digits ? abs.slice(0, -digits) + "." + abs.slice(-digits) : abs;
+  return (n < 0n ? "-" : "") + whole;
+}
+
+// The minor units of decimal text in `currency` ("12.5" USD -> 1250); throws an Error that
+// says what is wrong for anything but a plain positive amount with at most the currency's digits.
+export function parseAmount(text, currency) {
+  const digits = currencyDigits(currency);
+  const m = /^(\d{1,15})(?:\.(\d+))?$/.exec(text.trim());
+  if (!m || (m[2] || "").length > digits) {
+    throw new Error(`"${text}" is not an amount in ${currency}: write it like ${minorText(1250 * 10 ** Math.max(0, digits - 2), currency)}`);
+  }
+  const minor = BigInt(m[1]) * 10n ** BigInt(digits) + BigInt((m[2] || "").padEnd(digits, "0") || "0");
+  if (minor > 10n ** 15n) throw new Error(`"${text}" is more than any amount the engine takes`);
+  return Number(minor);
+}
+
+// "12.50 USD" from {minor, currency} or (minor, currency).
 export function money(m, currency) {
   const minor = typeof m === "object" ? m.minor : m;
   const cur = typeof m === "object" ? m.currency : currency;
-  return (minor / 100).toFixed(2) + " " + (cur || "");
+  return minorText(minor, cur || "") + " " + (cur || "");
 }
 
 export function when(ms) {

@@ -2,10 +2,12 @@
 // log (GET /v1/events/stream read with fetch: a new or changed order is read again with
 // GET /v1/orders/{id}); an order's timeline (its transitions, and its events: those stored in
 // the log, found by order_events.js, and those seen live since); and moving it on
-// (POST /v1/orders/{id}/transitions with If-Match, scope admin).
+// (POST /v1/orders/{id}/transitions with If-Match, scope admin); its payment and refunds
+// (payment_panel.js).
 import { api, followEvents, may, keyScope } from "./api.js";
 import { h, clear, money, when, say, errorText, gate } from "./dom.js";
 import { storedEvents } from "./order_events.js";
+import { paymentSection, loadPayment } from "./payment_panel.js";
 
 const STATUSES = ["placed", "paid", "fulfilling", "shipped", "delivered", "cancelled", "returned", "refunded"];
 const MAX_SHOWN = 500;
@@ -70,12 +72,15 @@ export function hide() {
 }
 
 async function onEvent(ev) {
-  // An order's own events, and the stock moves made for one (their ref is the order's id).
+  // An order's own events, its payment's (their subject is the order's id) and the stock
+  // moves made for one (their ref is the order's id).
   const own = ev.type.startsWith("Order");
-  const id = own ? ev.subject : ev.type.startsWith("Stock") && ev.data && ev.data.ref;
+  const payment = ev.type.startsWith("Payment");
+  const id = own || payment ? ev.subject : ev.type.startsWith("Stock") && ev.data && ev.data.ref;
   if (!id) return;
   if (!events.has(id)) events.set(id, new Map());
   events.get(id).set(ev.seq, ev);
+  if (payment && !detail.hidden && detail.dataset.id === id) loadPayment(id, stop ? stop.signal : undefined);
   if (!own) {
     if (!detail.hidden && detail.dataset.id === id && orders.has(id)) renderDetail(orders.get(id));
     return;
@@ -106,6 +111,7 @@ async function open(id) {
     orders.set(id, data);
     renderDetail(data);
     loadStored(data);
+    loadPayment(id, stop ? stop.signal : undefined);
   } catch (e) { say(errorText(e), true); }
 }
 
@@ -157,7 +163,7 @@ function renderDetail(o) {
   detail.dataset.id = o.id;
   detail.dataset.status = o.status;
   if (!same || !detail.querySelector("#order-info")) {
-    clear(detail, h("div", { id: "order-info" }), h("h3", null, "Move it on"), moveForm(o),
+    clear(detail, h("div", { id: "order-info" }), h("h3", null, "Move it on"), moveForm(o), paymentSection(o.id),
       h("button", { type: "button", class: "quiet", onclick: () => { detail.hidden = true; } }, "Close"));
   }
   const timeline = [

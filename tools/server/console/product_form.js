@@ -4,7 +4,7 @@
 // API checks everything (an option a variant uses must be among the product's option names, a
 // category must exist, ...); its refusal is shown as it says it, under the form.
 import { api } from "./api.js";
-import { h, say, errorText } from "./dom.js";
+import { h, say, errorText, minorText, parseAmount } from "./dom.js";
 import { parsePairs, pairsText } from "./pairs.js";
 
 // onSaved(product): called with the product as saved.
@@ -61,7 +61,7 @@ function variantRow(v) {
     h("input", { type: "text", name, value, size, "aria-label": label, spellcheck: "false" }));
   const row = h("tr", { dataset: { sku: v.sku } },
     cell("sku", v.sku, "SKU", 12),
-    cell("price", (v.price / 100).toFixed(2), "Price", 8),
+    cell("price", minorText(v.price, v.currency), "Price", 8),
     cell("currency", v.currency, "Currency", 4),
     cell("options", pairsText(v.options, ","), "Options", 16),
     h("td", null, h("button", { type: "button", class: "quiet", onclick: () => row.remove() }, "Remove")));
@@ -79,7 +79,7 @@ function formProduct(p, form, variants) {
     variants: [...variants.rows].map((row, i) => {
       const cell = (name) => row.querySelector(`input[name=${name}]`).value.trim();
       const price = cell("price");
-      if (!/^\d+(\.\d{1,2})?$/.test(price)) throw new Error(`variant ${i + 1}: price "${price}" is not an amount like 12.50`);
+      try { parseAmount(price, cell("currency")); } catch (e) { throw new Error(`variant ${i + 1}: price ${e.message}`); }
       // The variant as it was (its barcode and attributes), with what the form edits.
       const was = p.variants.find((x) => x.sku === row.dataset.sku) || {};
       const { price: _, ...kept } = was;
