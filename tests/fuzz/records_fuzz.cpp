@@ -26,7 +26,11 @@
 #include "fuzz_support.h"
 #include "inventory/inventory_codec.h"
 #include "order/order_codec.h"
+#include "payments/payment_store.h"
+#include "promotions/promotion_store.h"
 #include "records_fuzz.h"
+#include "returns/return_store.h"
+#include "search/rules.h"
 #include "search/synonyms.h"
 #include "webhooks/webhook_store.h"
 
@@ -182,6 +186,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       break;
     }
+    case RecordKind::kRules:
+      Stable(table, bytes, RuleSet{}, [](std::string_view, std::string_view b, RuleSet* out) { return search::DecodeRuleSet(b, out); },
+             search::EncodeRuleSet);
+      break;
+    case RecordKind::kPromotion:
+      Stable(table, bytes, Promotion{}, DecodePromotion, EncodePromotion);
+      break;
+    case RecordKind::kCoupon:
+      Stable(table, bytes, Coupon{}, DecodeCoupon, EncodeCoupon);
+      break;
+    case RecordKind::kPayment:
+      Stable(table, bytes, Payment{}, DecodePayment, EncodePayment);
+      break;
+    case RecordKind::kPaymentOperation:
+      Stable(table, bytes, PaymentOperationEntry{}, DecodeOperation, EncodeOperation);
+      break;
+    case RecordKind::kReturn:
+      Stable(table, bytes, Return{}, DecodeReturn, EncodeReturn);
+      break;
     case RecordKind::kCustomer:
       ThroughStore(table, g_store->tables.customers, g_store->customer_key,
                    bytes, [](ReadView& v) { return GetCustomerInTxn(v, g_store->tables, "fuzz").status(); });

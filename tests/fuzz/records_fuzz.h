@@ -10,14 +10,17 @@ namespace commerce::fuzz {
 enum class RecordKind : uint8_t {
   kProduct, kCategory, kWarehouse, kStock, kCart, kOrder, kOrderKey, kEvent, kWebhookQueue,
   kWebhookFailure, kSynonyms, kCustomer, kWebhook, kWebhookState,
+  // Added after the corpus's first inputs: appended, so that their first bytes keep their kinds.
+  kRules, kPromotion, kCoupon, kPayment, kPaymentOperation, kReturn,
 };
-inline constexpr int kRecordKinds = 14;
+inline constexpr int kRecordKinds = 20;
 
-// The table (or, for synonyms, the meta record) each kind is stored in.
+// The table (or, for synonyms and search rules, the meta record) each kind is stored in.
 inline std::string_view RecordKindTable(RecordKind k) {
   constexpr std::string_view names[kRecordKinds] = {
       "products", "categories", "warehouses", "stock", "carts", "orders", "order_keys", "events",
-      "webhook_queue", "webhook_failures", "synonyms", "customers", "webhooks", "webhook_state"};
+      "webhook_queue", "webhook_failures", "synonyms", "customers", "webhooks", "webhook_state",
+      "search_rules", "promotions", "coupons", "payments", "payment_outbox", "returns"};
   return names[static_cast<int>(k)];
 }
 

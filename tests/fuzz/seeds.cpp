@@ -83,6 +83,12 @@ void Records() {
   {
     EngineOptions options{.path = dir};
     options.webhooks.allowed_networks = {"127.0.0.0/8"};  // the seed subscription's address (never called)
+    // Payments through the test provider, the worker run by hand: one order's payment goes
+    // through capture and a return, another's authorization stays queued in the outbox.
+    auto provider = TestPaymentProvider::open(std::string(tmpl) + "/provider");
+    Check(provider.status(), "the test payment provider");
+    options.payments.provider = *provider;
+    options.run_background = false;
     auto engine = Engine::open(options);
     Check(engine.status(), "opening a temporary engine");
     Engine& e = **engine;
@@ -116,7 +122,34 @@ void Records() {
     r.customer_id = "c-1";
     r.cart_id = "cart-1";
     r.shipping_address = {.name = "Seed", .line1 = "1 Main St", .city = "Town", .region = "east", .country = "US"};
-    Check(e.orders().place(r).status(), "order");
+    auto order = e.orders().place(r);
+    Check(order.status(), "order");
+    Check(e.run_background_once(), "the payment's authorization");
+    for (auto to : {OrderStatus::kFulfilling, OrderStatus::kShipped, OrderStatus::kDelivered}) {
+      Check(e.orders().transition(order->id, to).status(), "an order's transition");
+      Check(e.run_background_once(), "the payment worker");
+    }
+    auto ret = e.returns().request({.order_id = order->id, .lines = {{"P-1-black", 1, "too small"}}});
+    Check(ret.status(), "return");
+    Check(e.returns().approve(ret->id).status(), "return approved");
+    Check(e.orders().place({.idempotency_key = "key-2", .customer_id = "c-1", .lines = {{"P-1-black", 1}},
+                            .shipping_address = r.shipping_address}).status(),
+          "an order whose authorization waits in the outbox");
+    Promotion promo;
+    promo.id = "launch";
+    promo.name = "Launch: 20% off phones";
+    promo.currency = "USD";
+    promo.action = PromotionAction::kPercentOffLines;
+    promo.percent_bp = 2000;
+    promo.categories = {"phones"};
+    promo.requires_coupon = true;
+    Check(e.promotions().create(promo).status(), "promotion");
+    Check(e.promotions().create_coupon({.code = "LAUNCH", .promotion_id = "launch", .usage_limit = 3}).status(), "coupon");
+    MerchandisingRule rule{.id = "phone-pin", .query = "phone", .match = "contains"};
+    rule.pins = {{"P-1", 1}};
+    rule.hide.brands = {"Globex"};
+    rule.ends_at_ms = 4102444800000;
+    Check(e.search().put_rule(rule).status(), "merchandising rule");
     Check(e.webhooks()
               .subscribe({.id = "wh-seed", .url = "http://127.0.0.1:9/hook", .secret = "seed-secret-0123456789"})
               .status(),
@@ -134,11 +167,11 @@ void Records() {
   };
   for (int k = 0; k < commerce::fuzz::kRecordKinds; ++k) {
     const auto kind = static_cast<RecordKind>(k);
-    if (kind == RecordKind::kSynonyms) {
+    if (kind == RecordKind::kSynonyms || kind == RecordKind::kRules) {
       auto meta = (*storage)->table("meta");
       Check(meta.status(), "the meta table");
-      auto v = (*txn)->get(*meta, KeyBuilder().str("search.synonyms").key());
-      Check(v.status(), "the synonyms record");
+      auto v = (*txn)->get(*meta, KeyBuilder().str(kind == RecordKind::kRules ? "search.rules" : "search.synonyms").key());
+      Check(v.status(), "a meta record");
       seed(kind, *v);
       continue;
     }
