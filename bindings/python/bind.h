@@ -321,4 +321,17 @@ void EnumNames(py::enum_<E>& e, const char* (*name)(E), Result<E> (*parse)(std::
   py::implicitly_convertible<py::str, E>();
 }
 
+// For EnumNames, an enum without a Parse... of its own: the value among its first N whose
+// name (PaymentStatusName & co.) is `text`; InvalidArgument naming the choices otherwise.
+template <typename E, size_t N>
+Result<E> ParseByName(std::string_view text, const char* (*name)(E), const char* what) {
+  std::string choices;
+  for (size_t i = 0; i < N; ++i) {
+    const E e = static_cast<E>(i);
+    if (text == name(e)) return e;
+    choices += std::string(choices.empty() ? "" : ", ") + name(e);
+  }
+  return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) + "' is not one of " + choices);
+}
+
 }  // namespace commerce::python

@@ -122,6 +122,8 @@ void BindEngine(py::module_& m) {
                              "Webhooks: subscriptions and delivery failures.")
       .def_property_readonly("payments", &Engine::payments, py::return_value_policy::reference_internal,
                              "Payments: orders' payments, refunds, provider webhooks.")
+      .def_property_readonly("returns", &Engine::returns, py::return_value_policy::reference_internal,
+                             "Returns: returns (RMA), exchanges and their refunds.")
       .def("run_background_once", &Engine::run_background_once, ReleaseGil(),
            "One round of every background consumer and the search indexer, on this thread.")
       .def("checkpoint", [](Engine& e) { return e.storage().checkpoint(); }, ReleaseGil(),

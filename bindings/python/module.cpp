@@ -9,6 +9,7 @@ namespace commerce::python {
 
 void BindWebhooks(py::module_& m);  // webhooks.cpp
 void BindPayments(py::module_& m);  // payments.cpp
+void BindReturns(py::module_& m);   // returns.cpp
 void BindPromotions(py::module_& m);  // promotions.cpp
 
 namespace {
@@ -89,6 +90,7 @@ PYBIND11_MODULE(_commerce, m) {
   BindSample(m);
   BindWebhooks(m);
   BindPayments(m);
+  BindReturns(m);
   BindVerify(m);
   BindResilience(m);
   BindEventPublisher(m);

@@ -15,19 +15,6 @@ namespace commerce::python {
 
 namespace {
 
-// The enum whose name (PaymentStatusName & co.) is `text`, for EnumNames: InvalidArgument
-// naming the choices otherwise.
-template <typename E, size_t N>
-Result<E> ParseByName(std::string_view text, const char* (*name)(E), const char* what) {
-  std::string choices;
-  for (size_t i = 0; i < N; ++i) {
-    const E e = static_cast<E>(i);
-    if (text == name(e)) return e;
-    choices += std::string(choices.empty() ? "" : ", ") + name(e);
-  }
-  return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) + "' is not one of " + choices);
-}
-
 Result<PaymentOperation> ParseOperation(std::string_view s) {
   return ParseByName<PaymentOperation, 4>(s, &PaymentOperationName, "operation");
 }

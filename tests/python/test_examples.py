@@ -24,7 +24,7 @@ def run(name, *args, tmp=None):
 
 @pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py",
                                   "pricing_policy.py", "merchandising.py", "promotions.py",
-                                  "payments.py"])
+                                  "payments.py", "returns.py"])
 def test_examples_clean_up_and_run_twice(name, tmp_path):
     if name == "sales_report.py":
         pytest.importorskip("pandas")
@@ -93,6 +93,16 @@ def test_payments():
     assert "shipped: payment captured, 5.00 refunded" in out, out
     assert "-> payment_declined ; TEE reserved now 0" in out, out
     assert ":authorize declined 6660 insufficient_funds" in out and ":capture succeeded 4440" in out, out
+
+
+def test_returns():
+    out = run("returns.py")
+    assert "return requested of 2 refund due 4000" in out, out
+    assert "-> received restocked to desk ; on hand at the desk 2" in out, out
+    assert "-> refunded by payment ; payment refunded 4000" in out, out
+    assert "exchange order MUG" in out and "-> received written_off" in out, out
+    assert "has 0 of its 3 left to return" in out, out
+    assert "returns of the order: ['refunded', 'received']" in out, out
 
 
 def test_shared_cache():

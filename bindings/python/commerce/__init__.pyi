@@ -1116,6 +1116,8 @@ class Engine:
     @property
     def payments(self) -> Payments: ...
     @property
+    def returns(self) -> Returns: ...
+    @property
     def driver(self) -> str: ...
     def run_background_once(self) -> None: ...
     def checkpoint(self) -> None: ...
@@ -1318,6 +1320,95 @@ class Payments:
     def get(self, order_id: str) -> Payment: ...
     def refund(self, order_id: str, refund_id: str, amount_minor: int) -> Payment: ...
     def handle_webhook(self, provider: str, signature: str, body: str | bytes) -> bool: ...
+
+class ReturnStatus(enum.IntEnum):
+    REQUESTED = 0
+    APPROVED = 1
+    RECEIVED = 2
+    REFUNDED = 3
+    REJECTED = 4
+    CANCELLED = 5
+
+class ReturnDisposition(enum.IntEnum):
+    PENDING = 0
+    RESTOCKED = 1
+    WRITTEN_OFF = 2
+
+class RefundMethod(enum.IntEnum):
+    NONE = 0
+    PAYMENT = 1
+    MANUAL = 2
+
+class ReturnLineRequest(_Value):
+    sku: str
+    quantity: int
+    reason: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class ExchangeLine(_Value):
+    sku: str
+    quantity: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class RequestReturn(_Value):
+    order_id: str
+    lines: list[ReturnLineRequest]
+    exchange_lines: list[ExchangeLine]
+    idempotency_key: str
+    note: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class ReturnLine(_Value):
+    sku: str
+    quantity: int
+    reason: str
+    refund: Money
+    disposition: ReturnDisposition
+    warehouse_id: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class ReturnTransition(_Value):
+    from_status: ReturnStatus
+    to_status: ReturnStatus
+    time_ms: int
+    note: str
+    def __init__(self, **fields: Any) -> None: ...
+
+class Return(_Value):
+    id: str
+    order_id: str
+    customer_id: str
+    idempotency_key: str
+    status: ReturnStatus
+    lines: list[ReturnLine]
+    exchange_lines: list[ExchangeLine]
+    exchange_order_id: str
+    refund: Money
+    refund_method: RefundMethod
+    refund_id: str
+    history: list[ReturnTransition]
+    created_at_ms: int
+    updated_at_ms: int
+    version: int
+    def __init__(self, **fields: Any) -> None: ...
+
+class ReceiveLine(_Value):
+    sku: str
+    warehouse_id: str
+    write_off: bool
+    def __init__(self, **fields: Any) -> None: ...
+
+class Returns:
+    def request(self, request: RequestReturn) -> Return: ...
+    def get(self, return_id: str) -> Return: ...
+    def list_by_order(self, order_id: str) -> list[Return]: ...
+    def approve(self, return_id: str, *, note: str = "", if_version: int | None = None) -> Return: ...
+    def reject(self, return_id: str, *, note: str = "", if_version: int | None = None) -> Return: ...
+    def cancel(self, return_id: str, *, note: str = "", if_version: int | None = None) -> Return: ...
+    def receive(self, return_id: str, lines: list[ReceiveLine], *, note: str = "",
+                if_version: int | None = None) -> Return: ...
+    def refund(self, return_id: str, amount_minor: int | None = None, *, note: str = "",
+               if_version: int | None = None) -> Return: ...
 
 def webhook_event_types() -> list[str]: ...
 def webhook_signature(secret: str, timestamp_s: int, body: str | bytes) -> str: ...
