@@ -63,6 +63,14 @@ def test_the_sessions_run_and_run_again():
                 sale = re.findall(r'^total (\d+) "redirect":"(.*)"$', out, re.M)
                 assert [r for _, r in sale] == ["", "https://shop.example/shirt-sale"], out
                 assert all(int(t) > 0 for t, _ in sale), out
+            for run in (1, 2):  # each run its own order and return
+                out = session("11-returns.sh", server.base)
+                assert re.search(r"^return ret-[0-9a-f]{16} requested$", out, re.M), out
+                assert '"FAILED_PRECONDITION"' in out and "has 1 of its 3 left" in out, out
+                for status in ("approved", "received"):
+                    assert re.search(r"^return ret-[0-9a-f]{16} %s$" % status, out, re.M), out
+                assert re.search(r"^return ret-[0-9a-f]{16} refunded refund_method manual$", out, re.M), out
+                assert "the order's returns: 1" in out, out
             for run in (1, 2):  # the webhook it subscribes is changed in place, then gone
                 out = session("04-errors-and-ops.sh", server.base)
                 lines = out.splitlines()

@@ -46,6 +46,7 @@ const std::vector<Route>& Routes() {
     AddImportJobRoutes(&r);
     AddPromotionRoutes(&r);
     AddPaymentRoutes(&r);
+    AddReturnRoutes(&r);
     AddConsoleRoutes(&r);
     return r;
   }();
