@@ -433,11 +433,12 @@ def test_the_console_in_a_browser(tmp_path):
         assert unexpected(page.errors, (412, "/v1/stock/P0001-M/adjust"), (400, "/v1/products/p-0001"), (404, "/payment")) == [], page.errors
 
 
-def test_an_orders_payment_and_a_refund(tmp_path):
+def test_an_orders_payment_refund_and_return(tmp_path):
     """A server with the built-in test payment provider: an order's payment in its detail as the
     worker authorizes and captures it (live, from the event stream), a refund typed in the form
     (a bad amount said on the page, one past what was captured refused by the API), queued and
-    then succeeded; amounts in the currency's own digits."""
+    then succeeded; a return of one unit asked, approved, received into a warehouse and refunded
+    from the page, and one more than is left refused; amounts in the currency's own digits."""
     browser_or_skip()
     provider = str(tmp_path / "provider")
     with own_server(args=["--payment-test-provider-dir", provider]) as server, cdp.Browser() as browser:
@@ -488,6 +489,41 @@ def test_an_orders_payment_and_a_refund(tmp_path):
         paid = api("GET", f"/v1/orders/{order['id']}/payment")
         assert paid["refunded_minor"] == 150 and len(paid["refunds"]) == 1 and paid["refunds"][0]["id"].startswith("console-"), paid
         assert page.eval("document.querySelector('#refund-amount').value") == ""
+
+        # --- a return: asked from the form, approved, received into wh-east, refunded ----------
+        assert page.eval("document.querySelector('#returns-state').textContent") == "No returns."
+        def ask_return(quantity):
+            page.eval(f"document.querySelector('#return-form input[data-sku=\"P0001-M\"]').value = '{quantity}';"
+                      "document.querySelector('#return-reason').value = 'too small'; document.querySelector('#return-error').textContent = '';"
+                      "document.querySelector('#return-form button[type=submit]').click()")
+        def return_status():
+            return page.eval("(a => a ? a.dataset.status : '')(document.querySelector('#order-returns article.return'))")
+        def press(move):
+            page.eval(f"document.querySelector('#order-returns button[data-move={move}]').click()")
+        ask_return(1)
+        page.wait_for("(a => a && a.dataset.status === 'requested')(document.querySelector('#order-returns article.return'))", what="the return requested")
+        rid = page.eval("document.querySelector('#order-returns article.return').dataset.id")
+        ask_return(2)  # 2 ordered, 1 being returned: one more than is left
+        page.wait_for("document.querySelector('#return-error').textContent.startsWith('FAILED_PRECONDITION: ')", what="a return past the order refused")
+        assert len(api("GET", f"/v1/orders/{order['id']}/returns")["items"]) == 1
+        press("approve")
+        page.wait_for("(a => a && a.dataset.status === 'approved')(document.querySelector('#order-returns article.return'))", what="the return approved")
+        on_hand = {l["warehouse_id"]: l["on_hand"] for l in api("GET", "/v1/stock/P0001-M")["levels"]}
+        page.eval("document.querySelector('#order-returns form.receive select').value = 'wh-east'")
+        press("receive")
+        page.wait_for("(a => a && a.dataset.status === 'received')(document.querySelector('#order-returns article.return'))", what="the return received")
+        assert "restocked in wh-east" in page.eval("document.querySelector('#order-returns article.return tbody').textContent")
+        after = {l["warehouse_id"]: l["on_hand"] for l in api("GET", "/v1/stock/P0001-M")["levels"]}
+        assert after["wh-east"] == on_hand["wh-east"] + 1, (on_hand, after)
+        due = api("GET", f"/v1/returns/{rid}")["refund"]["minor"]
+        assert due == 1250
+        press("refund")
+        page.wait_for("(a => a && a.dataset.status === 'refunded')(document.querySelector('#order-returns article.return'))", what="the return refunded")
+        page.wait_for(f"document.querySelector('#payment-state dd[data-field=refunded]').textContent === '{(150 + due) // 100}.{(150 + due) % 100:02d} USD'",
+                      what="the return's refund in the payment")
+        assert api("GET", f"/v1/returns/{rid}")["refund_method"] == "payment"
+        page.wait_for("[...document.querySelectorAll('#order-timeline li')].some(l => l.textContent.includes('ReturnRefunded ' + " + json.dumps(rid) + "))",
+                      what="the return's events in the timeline")
         page.screenshot(os.path.join(os.environ.get("COMMERCE_CONSOLE_SCREENSHOTS") or str(tmp_path), "payment.png"))
         # Amounts in each currency's own digits: they were shown with two whatever the currency.
         shown = page.eval("import('/console/dom.js').then(d => [d.money(500, 'JPY'), d.money({minor: 1250, currency: 'BHD'}), d.money(-5, 'USD'),"
@@ -495,7 +531,7 @@ def test_an_orders_payment_and_a_refund(tmp_path):
         assert shown == ["500 JPY", "1.250 BHD", "-0.05 USD", 500, 1250, 1250], shown
         assert page.eval("import('/console/dom.js').then(d => { try { d.parseAmount('5.1', 'JPY'); return ''; } catch (e) { return e.message; } })") == \
             '"5.1" is not an amount in JPY: write it like 1250'
-        assert unexpected(page.errors, (412, "/refunds")) == [], page.errors
+        assert unexpected(page.errors, (412, "/refunds"), (412, "/returns")) == [], page.errors
 
 
 def test_health_shows_the_breakers_of_remote_parts(tmp_path):

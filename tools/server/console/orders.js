@@ -3,11 +3,12 @@
 // GET /v1/orders/{id}); an order's timeline (its transitions, and its events: those stored in
 // the log, found by order_events.js, and those seen live since); and moving it on
 // (POST /v1/orders/{id}/transitions with If-Match, scope admin); its payment and refunds
-// (payment_panel.js).
+// (payment_panel.js) and its returns (returns_panel.js).
 import { api, followEvents, may, keyScope } from "./api.js";
 import { h, clear, money, when, say, errorText, gate } from "./dom.js";
 import { storedEvents } from "./order_events.js";
 import { paymentSection, loadPayment } from "./payment_panel.js";
+import { returnsSection, loadReturns } from "./returns_panel.js";
 
 const STATUSES = ["placed", "paid", "fulfilling", "shipped", "delivered", "cancelled", "returned", "refunded"];
 const MAX_SHOWN = 500;
@@ -72,15 +73,18 @@ export function hide() {
 }
 
 async function onEvent(ev) {
-  // An order's own events, its payment's (their subject is the order's id) and the stock
-  // moves made for one (their ref is the order's id).
+  // An order's own events, its payment's and its returns' (their subject is the order's id)
+  // and the stock moves made for one (their ref is the order's id).
   const own = ev.type.startsWith("Order");
   const payment = ev.type.startsWith("Payment");
-  const id = own || payment ? ev.subject : ev.type.startsWith("Stock") && ev.data && ev.data.ref;
+  const ret = ev.type.startsWith("Return");
+  const id = own || payment || ret ? ev.subject : ev.type.startsWith("Stock") && ev.data && ev.data.ref;
   if (!id) return;
   if (!events.has(id)) events.set(id, new Map());
   events.get(id).set(ev.seq, ev);
-  if (payment && !detail.hidden && detail.dataset.id === id) loadPayment(id, stop ? stop.signal : undefined);
+  const shown = !detail.hidden && detail.dataset.id === id;
+  if (payment && shown) loadPayment(id, stop ? stop.signal : undefined);
+  if (ret && shown) loadReturns(id, stop ? stop.signal : undefined);
   if (!own) {
     if (!detail.hidden && detail.dataset.id === id && orders.has(id)) renderDetail(orders.get(id));
     return;
@@ -112,6 +116,7 @@ async function open(id) {
     renderDetail(data);
     loadStored(data);
     loadPayment(id, stop ? stop.signal : undefined);
+    loadReturns(id, stop ? stop.signal : undefined);
   } catch (e) { say(errorText(e), true); }
 }
 
@@ -131,7 +136,9 @@ function eventText(e) {
   const d = e.data || {};
   const what = e.type.startsWith("Stock") ? ` ${d.sku} ×${d.quantity} in ${d.warehouse_id}`
     : e.type === "OrderStatusChanged" ? ` ${d.from} → ${d.to}`
-    : e.type.startsWith("Payment") ? ` ${money(d.amount, d.currency)} ${d.status}${d.reason ? ": " + d.reason : ""}` : e.type === "OrderPlaced" ? ` ${money(d.total, d.currency)}` : "";
+    : e.type.startsWith("Payment") ? ` ${money(d.amount, d.currency)} ${d.status}${d.reason ? ": " + d.reason : ""}`
+    : e.type.startsWith("Return") ? ` ${d.return_id} ${d.status}, refund ${money(d.refund, d.currency)}${d.note ? ": " + d.note : ""}`
+    : e.type === "OrderPlaced" ? ` ${money(d.total, d.currency)}` : "";
   return `event #${e.seq} ${e.type}${what}`;
 }
 
@@ -163,7 +170,7 @@ function renderDetail(o) {
   detail.dataset.id = o.id;
   detail.dataset.status = o.status;
   if (!same || !detail.querySelector("#order-info")) {
-    clear(detail, h("div", { id: "order-info" }), h("h3", null, "Move it on"), moveForm(o), paymentSection(o.id),
+    clear(detail, h("div", { id: "order-info" }), h("h3", null, "Move it on"), moveForm(o), paymentSection(o.id), returnsSection(o),
       h("button", { type: "button", class: "quiet", onclick: () => { detail.hidden = true; } }, "Close"));
   }
   const timeline = [
