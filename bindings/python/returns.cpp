@@ -4,6 +4,8 @@
 
 #include <iterator>
 
+#include "commerce/return_list.h"
+
 #include "bind.h"
 
 namespace commerce::python {
@@ -140,6 +142,22 @@ void BindReturns(py::module_& m) {
           py::arg("if_version") = py::none(), ReleaseGil(),
           "received -> refunded: amount_minor (default: Return.refund) through the order's payment, "
           "or recorded as manual without one.");
+
+  Value<Page<Return>>(m, "ReturnPage", "A page of a returns listing; next_cursor '' when done.")
+      .field("items", &Page<Return>::items, "The returns of this page.")
+      .field("next_cursor", &Page<Return>::next_cursor, "Cursor of the next page, or ''.");
+  m.def(
+      "list_returns",
+      [](Engine& engine, std::vector<ReturnStatus> statuses, std::string customer_id, std::string cursor,
+         size_t limit) {
+        ReturnFilter f{std::move(statuses), std::move(customer_id)};
+        return ListReturns(engine, f, {std::move(cursor), limit});
+      },
+      py::arg("engine"), py::kw_only(), py::arg("statuses") = std::vector<ReturnStatus>{},
+      py::arg("customer_id") = "", py::arg("cursor") = "", py::arg("limit") = 50, ReleaseGil(),
+      "Returns across orders (ListReturns, return_list.h): in any of `statuses` (all when empty), "
+      "of `customer_id`'s orders (any when ''), in return id order, a ReturnPage at a time; a page "
+      "looks at no more than 10,000 returns, so it may hold fewer than `limit` while next_cursor is set.");
 }
 
 }  // namespace commerce::python

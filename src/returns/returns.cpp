@@ -14,6 +14,7 @@
 #include "common/ids.h"
 #include "common/utf8.h"
 #include "inventory/stock_store.h"
+#include "order/order_state.h"
 #include "order/order_store.h"
 #include "order/order_validation.h"
 #include "payments/payment_store.h"
@@ -221,7 +222,6 @@ Result<Return> Returns::request(const RequestReturn& q) {
     r.exchange_lines = q.exchange_lines;
     r.history.push_back({ReturnStatus::kRequested, ReturnStatus::kRequested, now, q.note});
     r.created_at_ms = now;
-    r.version = 0;
     r.updated_at_ms = now;
     r.version = 1;
     COMMERCE_RETURN_IF_ERROR(txn.put(t.returns, ReturnKey(r.id), EncodeReturn(r), PutMode::kNoOverwrite)
@@ -319,7 +319,20 @@ Result<Return> Returns::cancel(std::string_view return_id, ReturnMoveOptions o) 
     out = std::move(r);
     return Status::OK();
   }));
-  // The exchange order of a cancelled return is the caller's to cancel (it may have shipped).
+  // An approved return's exchange order was placed for it and is not wanted any more: it is
+  // cancelled too while it still may be (placed, paid or payment_pending; its stock released
+  // and its payment voided as for any cancel). This is a step after the return's commit (the
+  // order's cancel is a commit of its own), so the return is cancelled whatever it answers: an
+  // order that went further (fulfilling, shipped) is the shop's to deal with, and so is one a
+  // crash between the two commits left open (the return names it in exchange_order_id).
+  if (!out.exchange_order_id.empty()) {
+    auto exchange = orders_->get(out.exchange_order_id);
+    if (exchange.ok() && IsLegalTransition(exchange->status, OrderStatus::kCancelled)) {
+      TransitionOptions t;
+      t.note = "return '" + out.id + "' cancelled";
+      (void)orders_->transition(out.exchange_order_id, OrderStatus::kCancelled, t);
+    }
+  }
   return out;
 }
 

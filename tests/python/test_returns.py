@@ -111,3 +111,42 @@ def test_bad_input(store):
         e.returns.refund(r.id, -1)
     with pytest.raises(commerce.FailedPrecondition, match="past what is left"):
         e.returns.refund(r.id, o.total.minor + 1)
+
+
+def test_list_returns_by_status_and_customer(store):
+    e, paying = store
+    e.customers.create(commerce.Customer(id="c2", email="bob@example.com"))
+    ids = {}
+    for key in ("a", "b", "c"):
+        o = delivered(e, paying, key=key)
+        ids[key] = e.returns.request(commerce.RequestReturn(order_id=o.id, lines=[{"sku": "TEE", "quantity": 1}])).id
+    e.returns.approve(ids["a"])
+    page = commerce.list_returns(e, statuses=["requested"])
+    assert {r.id for r in page.items} == {ids["b"], ids["c"]} and page.next_cursor == ""
+    assert [r.id for r in commerce.list_returns(e, statuses=[commerce.ReturnStatus.APPROVED]).items] == [ids["a"]]
+    seen, cursor = [], ""
+    while True:
+        page = commerce.list_returns(e, customer_id="c1", limit=1, cursor=cursor)
+        seen += [r.id for r in page.items]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert sorted(seen) == seen and set(seen) == set(ids.values())
+    assert commerce.list_returns(e, customer_id="c2").items == []
+    with pytest.raises(commerce.NotFound):
+        commerce.list_returns(e, customer_id="nobody")
+    with pytest.raises(commerce.InvalidArgument):
+        commerce.list_returns(e, limit=0)
+    with pytest.raises(TypeError):  # not a ReturnStatus name: pybind11 finds no conversion
+        commerce.list_returns(e, statuses=["lost"])
+
+
+def test_cancelling_an_approved_exchange_cancels_its_order(store):
+    e, paying = store
+    o = delivered(e, paying)
+    r = e.returns.request(commerce.RequestReturn(order_id=o.id, lines=[{"sku": "TEE", "quantity": 1}],
+                                                 exchange_lines=[{"sku": "MUG", "quantity": 1}]))
+    r = e.returns.approve(r.id)
+    assert str(e.orders.get(r.exchange_order_id).status) != "cancelled"
+    r = e.returns.cancel(r.id)
+    assert str(e.orders.get(r.exchange_order_id).status) == "cancelled"

@@ -240,6 +240,43 @@ def test_concurrent_returns_of_one_line_never_pass_the_ordered_quantity(checker)
         assert len(items) == 3 and sum(x["lines"][0]["quantity"] for x in items) == 3
 
 
+def test_list_returns_and_cancel_an_exchange(checker):
+    """GET /v1/returns by status and customer, paged; cancelling an approved return cancels its
+    exchange order."""
+    with own_server() as s:
+        admin, store, customer = shop(s, checker)
+        ids = []
+        for key in ("o1", "o2", "o3"):
+            oid = delivered(admin, store, customer, key)["id"]
+            ids.append(ask(store, oid, [{"sku": SKU, "quantity": 1}], "r-" + key,
+                           exchange_lines=[{"sku": OTHER, "quantity": 1}]).json()["id"])
+        approved = admin.post(f"/v1/returns/{ids[0]}/approve").json()
+        r = admin.get("/v1/returns", params={"status": "requested"})
+        assert r.status_code == 200 and {x["id"] for x in r.json()["items"]} == set(ids[1:]), r.text
+        r = admin.get("/v1/returns", params=[("status", "approved"), ("status", "cancelled")])
+        assert [x["id"] for x in r.json()["items"]] == [ids[0]]
+        seen, cursor = [], None
+        while True:
+            params = {"customer_id": customer, "limit": 1, **({"cursor": cursor} if cursor else {})}
+            page = admin.get("/v1/returns", params=params).json()
+            seen += [x["id"] for x in page["items"]]
+            if not page["next_cursor"]:
+                break
+            cursor = page["next_cursor"]
+        assert seen == sorted(ids)
+        assert store.get("/v1/returns").status_code == 403  # listings are admin, like GET /v1/orders
+        for params, code in [({"status": "lost"}, 400), ({"limit": 0}, 400), ({"limit": "x"}, 400),
+                             ({"customer_id": ""}, 400), ({"cursor": ""}, 400), ({"colour": "red"}, 400),
+                             ([("limit", 1), ("limit", 2)], 400), ({"customer_id": "nobody"}, 404)]:
+            r = admin.get("/v1/returns", params=params)
+            assert r.status_code == code, (params, r.text)
+        # Cancelled after approval: its exchange order goes too.
+        assert admin.get(f"/v1/orders/{approved['exchange_order_id']}").json()["status"] != "cancelled"
+        r = store.post(f"/v1/returns/{ids[0]}/cancel")
+        assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+        assert admin.get(f"/v1/orders/{approved['exchange_order_id']}").json()["status"] == "cancelled"
+
+
 def test_refund_through_the_payment(checker):
     with tempfile.TemporaryDirectory(prefix="commerce-ret-") as d:
         with own_server(args=["--payment-test-provider-dir", os.path.join(d, "provider")]) as s:

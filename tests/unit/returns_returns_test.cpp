@@ -2,11 +2,14 @@
 // ordered (also from many threads at once), restock and write-off at receipt, refunds through
 // the payment's outbox or recorded as manual, exchanges as a linked order, the order's own
 // delivered -> returned move beside returns, bad input and damaged records.
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <set>
 #include <thread>
 
 #include "commerce/engine.h"
+#include "commerce/return_list.h"
 #include "payments/payment_store.h"
 #include "returns/return_store.h"
 #include "unit/test_dir.h"
@@ -20,11 +23,14 @@ namespace {
 
 class ReturnShop {
  public:
-  explicit ReturnShop(bool with_provider = false) {
+  // On `driver` (each test runs on TestStorageDrivers(): lmdb, sqlite, and postgres with a
+  // test server; COMMERCE_TEST_DRIVERS=postgres runs postgres alone).
+  explicit ReturnShop(const std::string& driver, bool with_provider = false) {
     EngineOptions o;
     o.path = dir_.path() + "/shop";
     o.run_background = false;
     o.search.run_indexer = false;
+    commerce::testing::UseTestDriver(o, driver, "returns");
     if (with_provider) {
       auto p = TestPaymentProvider::open(dir_.path() + "/provider");
       REQUIRE(p.ok());
@@ -113,7 +119,9 @@ T Ok(Result<T> r) {
 }  // namespace
 
 TEST_CASE("returns: requested -> approved -> received -> refunded, each an event", "[returns]") {
-  ReturnShop shop;
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
   Order o = shop.Delivered("k1", 3, 2);
   const int64_t wh_before = shop.OnHand("SKU-tee", "wh");
   Return r = shop.Ask(o.id, {{"SKU-tee", 2, "too small"}, {"SKU-mug", 1, "broken"}});
@@ -171,7 +179,9 @@ TEST_CASE("returns: requested -> approved -> received -> refunded, each an event
 
 TEST_CASE("returns: partial quantities never pass what was ordered, and rejected or cancelled returns give them back",
           "[returns]") {
-  ReturnShop shop;
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
   Order o = shop.Delivered("k1", 3);
   Return a = shop.Ask(o.id, {{"SKU-tee", 2, ""}});
   RequestReturn more{o.id, {{"SKU-tee", 2, ""}}, {}, "", ""};
@@ -191,7 +201,9 @@ TEST_CASE("returns: partial quantities never pass what was ordered, and rejected
 
 TEST_CASE("returns: returns of one order asked on many threads at once never pass what was ordered",
           "[returns][threads]") {
-  ReturnShop shop;
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
   const int64_t ordered = 10;
   Order o = shop.Delivered("k1", ordered);
   const int threads = 8, per_thread = commerce::testing::Scaled(6, 3);
@@ -217,7 +229,9 @@ TEST_CASE("returns: returns of one order asked on many threads at once never pas
 
 TEST_CASE("returns: bad input is InvalidArgument, NotFound or FailedPrecondition, before anything is written",
           "[returns]") {
-  ReturnShop shop;
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
   Order o = shop.Delivered("k1", 2);
   auto ask = [&](RequestReturn q) { return shop.r().request(q).status(); };
   CHECK(ask({"", {{"SKU-tee", 1, ""}}, {}, "", ""}).IsInvalidArgument());
@@ -275,7 +289,9 @@ TEST_CASE("returns: bad input is InvalidArgument, NotFound or FailedPrecondition
 }
 
 TEST_CASE("returns: the same idempotency key answers the same return", "[returns]") {
-  ReturnShop shop;
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
   Order o = shop.Delivered("k1", 2);
   RequestReturn q{o.id, {{"SKU-tee", 1, ""}}, {}, "rma-1", ""};
   Return a = Ok(shop.r().request(q));
@@ -288,7 +304,9 @@ TEST_CASE("returns: the same idempotency key answers the same return", "[returns
 }
 
 TEST_CASE("returns: manual refunds of an order's returns never pass its total", "[returns]") {
-  ReturnShop shop;
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
   Order o = shop.Delivered("k1", 2);
   Return a = shop.Ask(o.id, {{"SKU-tee", 1, ""}});
   Return b = shop.Ask(o.id, {{"SKU-tee", 1, ""}});
@@ -313,7 +331,9 @@ TEST_CASE("returns: manual refunds of an order's returns never pass its total", 
 
 TEST_CASE("returns: with a provider the refund goes through the payment's outbox, keyed by the return",
           "[returns][payments]") {
-  ReturnShop shop(/*with_provider=*/true);
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver, /*with_provider=*/true);
   Order o = shop.Delivered("k1", 2);
   Payment p = Ok(shop.e().payments().get(o.id));
   REQUIRE(p.status == PaymentStatus::kCaptured);
@@ -354,7 +374,9 @@ TEST_CASE("returns: with a provider the refund goes through the payment's outbox
 }
 
 TEST_CASE("returns: an exchange places a linked order on approval, once", "[returns]") {
-  ReturnShop shop;
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
   Order o = shop.Delivered("k1", 1);
   const int64_t mugs_before = shop.e().inventory().get("SKU-mug", "wh")->reserved;
   RequestReturn q{o.id, {{"SKU-tee", 1, "wrong item"}}, {{"SKU-mug", 1}}, "", ""};
@@ -382,7 +404,9 @@ TEST_CASE("returns: an exchange places a linked order on approval, once", "[retu
 }
 
 TEST_CASE("returns: the order's own delivered -> returned move beside returns", "[returns]") {
-  ReturnShop shop;
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
   // Without returns it works as before.
   Order whole = shop.Delivered("k1", 2);
   const int64_t before = shop.OnHand("SKU-tee", "wh");
@@ -401,7 +425,9 @@ TEST_CASE("returns: the order's own delivered -> returned move beside returns", 
 }
 
 TEST_CASE("returns: a damaged return record is Corruption", "[returns]") {
-  ReturnShop shop;
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
   Order o = shop.Delivered("k1", 2);
   Return r = shop.Ask(o.id, {{"SKU-tee", 1, ""}});
   Storage& s = shop.e().storage();
@@ -427,4 +453,106 @@ TEST_CASE("returns: a damaged return record is Corruption", "[returns]") {
   bool named = false;
   for (const auto& problem : report->problems) named = named || problem.where.rfind("returns", 0) == 0;
   CHECK(named);
+}
+
+TEST_CASE("returns: listed across orders by status and by customer, a page at a time", "[returns]") {
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
+  Customer bob;
+  bob.id = "bob";
+  bob.email = "bob@example.com";
+  REQUIRE(shop.e().customers().create(bob).ok());
+  std::set<std::string> requested, approved, of_bob;
+  for (int i = 0; i < 5; ++i) {
+    Order o = shop.Delivered("k" + std::to_string(i), 2);
+    Return r = shop.Ask(o.id, {{"SKU-tee", 1, ""}});
+    if (i % 2 == 0) {
+      approved.insert(Ok(shop.r().approve(r.id)).id);
+    } else {
+      requested.insert(r.id);
+    }
+  }
+  // Bob's order, placed for him: his one return.
+  PlaceOrder p;
+  p.idempotency_key = "bob-1";
+  p.customer_id = "bob";
+  p.lines = {{"SKU-mug", 1}};
+  p.shipping_address = Address{"Bob", "2 Main St", "", "Town", "", "east", "US"};
+  Order b = Ok(shop.e().orders().place(p));
+  for (OrderStatus to : {OrderStatus::kPaid, OrderStatus::kFulfilling, OrderStatus::kShipped}) shop.Move(b.id, to);
+  of_bob.insert(shop.Ask(b.id, {{"SKU-mug", 1, ""}}).id);
+  requested.insert(*of_bob.begin());
+
+  // Every page of 2, in id order, each return once.
+  auto walk = [&](const ReturnFilter& f) {
+    std::vector<std::string> ids;
+    ReturnListOptions o;
+    o.limit = 2;
+    for (int pages = 0; pages < 10; ++pages) {
+      Page<Return> page = Ok(ListReturns(shop.e(), f, o));
+      CHECK(page.items.size() <= 2);
+      for (const auto& r : page.items) ids.push_back(r.id);
+      if (page.next_cursor.empty()) break;
+      o.cursor = page.next_cursor;
+    }
+    CHECK(std::is_sorted(ids.begin(), ids.end()));
+    return std::set<std::string>(ids.begin(), ids.end());
+  };
+  CHECK(walk({{ReturnStatus::kRequested}, ""}) == requested);
+  CHECK(walk({{ReturnStatus::kApproved}, ""}) == approved);
+  CHECK(walk({{ReturnStatus::kRequested, ReturnStatus::kApproved}, ""}).size() == 6);
+  CHECK(walk({{}, "bob"}) == of_bob);
+  CHECK(walk({{ReturnStatus::kApproved}, "bob"}).empty());
+  CHECK(walk({{}, "ada"}).size() == 5);
+  CHECK(walk({}).size() == 6);
+  // A return that moves while a client pages keeps its place.
+  ReturnListOptions one;
+  one.limit = 1;
+  Page<Return> first = Ok(ListReturns(shop.e(), {}, one));
+  REQUIRE(first.items.size() == 1);
+  if (first.items[0].status == ReturnStatus::kRequested) Ok(shop.r().reject(first.items[0].id));
+  Page<Return> rest = Ok(ListReturns(shop.e(), {}, {first.next_cursor, 1000}));
+  CHECK(rest.items.size() == 5);
+  CHECK(rest.next_cursor.empty());
+
+  // Bad input.
+  CHECK(ListReturns(shop.e(), {{static_cast<ReturnStatus>(9)}, ""}).status().IsInvalidArgument());
+  CHECK(ListReturns(shop.e(), {{}, " bob"}).status().IsInvalidArgument());
+  CHECK(ListReturns(shop.e(), {{}, "nobody"}).status().IsNotFound());
+  CHECK(ListReturns(shop.e(), {}, {"", 0}).status().IsInvalidArgument());
+  CHECK(ListReturns(shop.e(), {}, {"", 1001}).status().IsInvalidArgument());
+  CHECK(ListReturns(shop.e(), {}, {std::string(65, 'r'), 10}).status().IsInvalidArgument());
+}
+
+TEST_CASE("returns: cancelling an approved return cancels its exchange order while it may be", "[returns]") {
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
+  const int64_t mugs_reserved = shop.e().inventory().get("SKU-mug", "wh")->reserved;
+  Order o = shop.Delivered("k1", 2);
+  RequestReturn q{o.id, {{"SKU-tee", 1, "wrong item"}}, {{"SKU-mug", 1}}, "", ""};
+  Return r = Ok(shop.r().approve(Ok(shop.r().request(q)).id));
+  CHECK(shop.e().inventory().get("SKU-mug", "wh")->reserved == mugs_reserved + 1);
+  r = Ok(shop.r().cancel(r.id));
+  CHECK(r.status == ReturnStatus::kCancelled);
+  Order x = Ok(shop.e().orders().get(r.exchange_order_id));
+  CHECK(x.status == OrderStatus::kCancelled);
+  CHECK(x.history.back().note == "return '" + r.id + "' cancelled");
+  CHECK(shop.e().inventory().get("SKU-mug", "wh")->reserved == mugs_reserved);  // released
+
+  // An exchange order that went on to fulfilment is left as it is: the return is cancelled.
+  Order o2 = shop.Delivered("k2", 2);
+  q.order_id = o2.id;
+  Return r2 = Ok(shop.r().approve(Ok(shop.r().request(q)).id));
+  shop.Move(r2.exchange_order_id, OrderStatus::kPaid);
+  shop.Move(r2.exchange_order_id, OrderStatus::kFulfilling);
+  CHECK(Ok(shop.r().cancel(r2.id)).status == ReturnStatus::kCancelled);
+  CHECK(Ok(shop.e().orders().get(r2.exchange_order_id)).status == OrderStatus::kFulfilling);
+
+  // A requested return has no exchange order yet: cancelling it places none.
+  Order o3 = shop.Delivered("k3", 2);
+  q.order_id = o3.id;
+  Return r3 = Ok(shop.r().cancel(Ok(shop.r().request(q)).id));
+  CHECK(r3.exchange_order_id.empty());
 }

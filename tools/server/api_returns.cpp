@@ -1,9 +1,11 @@
 // Routes of returns (docs/returns.md). Scopes (docs/security.md), like the orders': asking for a
 // return, reading returns and cancelling one are store (the shop's backend, acting for the
 // buyer); the shop's moves -- approve, reject, receive (stock goes back on hand) and refund
-// (money moves) -- are admin, like an order's transitions. Each move is its own POST
+// (money moves) -- are admin, like an order's transitions, and so is the listing across
+// orders, like GET /v1/orders. Each move is its own POST
 // (/v1/returns/{id}/approve, ...), with an optional JSON body {"note"} and If-Match for the
 // return's version, as the order transitions take it.
+#include "commerce/return_list.h"
 #include "routes.h"
 
 namespace commerce::server {
@@ -136,6 +138,46 @@ Response OrderReturns(ServerState& st, const Request& r, const Params& p) {
   }));
 }
 
+// GET /v1/returns?status=&customer_id=&cursor=&limit=: returns across orders (ListReturns,
+// return_list.h), in return id order; status repeats (any of them).
+Response ListReturnsRoute(ServerState& st, const Request& r, const Params&) {
+  ReturnFilter f;
+  ReturnListOptions o;
+  std::optional<int64_t> limit;
+  Status s = OnlyParams(r, {"status*", "customer_id", "cursor", "limit"});
+  if (s.ok()) s = QueryInt(r, "limit", 1, 1000, &limit);
+  if (limit) o.limit = static_cast<size_t>(*limit);
+  for (const auto& [k, v] : r.query) {
+    if (!s.ok()) break;
+    if (k == "status") {
+      auto parsed = ParseReturnStatus(v);
+      if (parsed.ok()) f.statuses.push_back(*parsed);
+      else s = parsed.status();
+    } else if (k == "customer_id") {
+      // An empty one is a client's mistake, not "any customer", as for GET /v1/orders.
+      if (v.empty())
+        s = Status::InvalidArgument("customer_id: one non-empty customer id (leave it out for "
+                                    "every customer's returns)");
+      f.customer_id = v;
+    } else if (k == "cursor") {
+      if (v.empty()) s = Status::InvalidArgument("cursor: empty (leave it out for the first page)");
+      o.cursor = v;
+    }
+  }
+  if (!s.ok()) return StatusResponse(s);
+  auto page = ListReturns(*st.engine, f, o);
+  if (!page.ok()) return StatusResponse(page.status());
+  return JsonResponse(BuildJson([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("items");
+    w.StartArray();
+    for (const auto& x : page->items) WriteReturn(w, x);
+    w.EndArray();
+    w.Key("next_cursor"); Str(w, page->next_cursor);
+    w.EndObject();
+  }));
+}
+
 Response GetReturn(ServerState& st, const Request& r, const Params& p) {
   if (Status s = OnlyParams(r, {}); !s.ok()) return StatusResponse(s);
   return ReturnResponse(st.engine->returns().get(p[0]));
@@ -210,6 +252,7 @@ Response RefundReturn(ServerState& st, const Request& r, const Params& p) {
 void AddReturnRoutes(std::vector<Route>* r) {
   r->push_back({"POST", "/v1/orders/{id}/returns", Scope::kStore, Exec::kPool, Body::kJson, RequestReturnRoute});
   r->push_back({"GET", "/v1/orders/{id}/returns", Scope::kStore, Exec::kPool, Body::kNone, OrderReturns});
+  r->push_back({"GET", "/v1/returns", Scope::kAdmin, Exec::kPool, Body::kNone, ListReturnsRoute});
   r->push_back({"GET", "/v1/returns/{id}", Scope::kStore, Exec::kLoop, Body::kNone, GetReturn});
   r->push_back({"POST", "/v1/returns/{id}/approve", Scope::kAdmin, Exec::kPool, Body::kJson,
                 SimpleMove<&Returns::approve>});
