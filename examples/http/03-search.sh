@@ -22,8 +22,10 @@ echo
 curl -sS -H "$STORE" "$BASE/v1/search/suggest?q=jackt+cl&limit=3"
 
 say "search analytics: a search's search_id, a click on its first hit, then (admin) the top, zero-result and unused queries"
-sid=$(curl -sS -H "$STORE" "$BASE/v1/search?q=jacket&limit=1" | sed -E 's/.*"search_id":"([^"]*)".*/\1/')
-pid=$(curl -sS -H "$STORE" "$BASE/v1/search?q=jacket&limit=1" | sed -E 's/.*"hits":\[\{"product_id":"([^"]*)".*/\1/')
+# (the product must be one of that search's hits: another is a 400)
+page=$(curl -sS -H "$STORE" "$BASE/v1/search?q=jacket&limit=1")
+sid=$(echo "$page" | sed -E 's/.*"search_id":"([^"]*)".*/\1/')
+pid=$(echo "$page" | sed -E 's/.*"hits":\[\{"product_id":"([^"]*)".*/\1/')
 curl -sS -H "$STORE" -H "$JSON" "$BASE/v1/search/uses" -d "{\"search_id\": \"$sid\", \"product_id\": \"$pid\", \"kind\": \"click\"}"
 echo
 curl -sS -H "$STORE" "$BASE/v1/search?q=qwertyuiop&limit=1" >/dev/null

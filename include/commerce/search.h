@@ -276,7 +276,7 @@ struct SearchOptions {
   size_t analytics_max_queries = 10000;
   // Recent searches whose results' uses can be recorded (record_use), 1..1,000,000: the
   // oldest id is forgotten when a newer search needs its place (NotFound). About 60 bytes
-  // each plus the query's length.
+  // each plus the query's length plus 8 bytes a hit shown (record_use checks the product).
   size_t analytics_max_searches = 10000;
   // Hours of counts kept (1..720); older hours are dropped.
   uint32_t analytics_retention_hours = 24;
@@ -330,10 +330,10 @@ class COMMERCE_EXPORT Search {
   Result<SearchStats> stats();
 
   // Search analytics (search_analytics.h). record_use: a result of search `use.search_id` was
-  // used. Errors: InvalidArgument (names the field: an empty or malformed search id, an empty
-  // or too long product id, a kind other than "click", "add_to_cart", "order"), NotFound (a
-  // search id this engine did not issue, or one older than the analytics_max_searches
-  // searches kept), FailedPrecondition (analytics off: analytics_sample_rate 0).
+  // used. Errors: InvalidArgument (an empty or malformed search id or product id, a product
+  // not among that search's hits, a kind other than "click", "add_to_cart", "order"),
+  // NotFound (a search id this engine did not issue, or one older than the
+  // analytics_max_searches kept), FailedPrecondition (analytics off: analytics_sample_rate 0).
   Status record_use(const SearchUse& use);
   // Top, zero-result and unused queries over a window. Errors: InvalidArgument (limit out of
   // 1..1000, since_ms or until_ms negative, since_ms after until_ms).

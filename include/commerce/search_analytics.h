@@ -25,7 +25,7 @@ namespace commerce {
 // A result of a recorded search that the shopper used.
 struct SearchUse {
   std::string search_id;   // SearchResult::search_id of the search that showed it
-  std::string product_id;  // the product used (at most 200 bytes; not checked against the hits)
+  std::string product_id;  // the product used (at most 200 bytes): one of the search's hits
   // "click", "add_to_cart" or "order".
   std::string kind;
 };

@@ -126,10 +126,16 @@ Analytics::Entry& Analytics::EntryFor(int64_t hour, const std::string& query, in
   return entries_.back();
 }
 
-std::string Analytics::Record(std::string_view text, uint64_t total, bool corrected, int64_t now_ms) {
+uint64_t Analytics::HashId(std::string_view product_id) { return std::hash<std::string_view>{}(product_id); }
+
+std::string Analytics::Record(std::string_view text, uint64_t total, bool corrected,
+                              const std::vector<SearchHit>& hits, int64_t now_ms) {
   if (sample_rate_ <= 0) return "";
   std::string query = Normalise(text);
   const int64_t hour = HourOf(now_ms);
+  std::vector<uint64_t> shown;
+  shown.reserve(hits.size());
+  for (const SearchHit& h : hits) shown.push_back(HashId(h.product_id));
   std::lock_guard<std::mutex> lock(mu_);
   if (sample_rate_ < 1 && std::uniform_real_distribution<double>(0, 1)(rng_) >= sample_rate_) {
     ++sampled_out_;
@@ -145,7 +151,7 @@ std::string Analytics::Record(std::string_view text, uint64_t total, bool correc
   if (seq >= recent_.size() && recent_.size() < max_searches_)
     recent_.resize(std::min(max_searches_, std::max<size_t>(64, recent_.size() * 2)));
   Recent& r = recent_[seq % max_searches_];
-  r = {seq, hour, std::move(query), false};
+  r = {seq, hour, std::move(query), false, std::move(shown)};
   char id[40];
   std::snprintf(id, sizeof id, "%s-%llx", tag_.c_str(), static_cast<unsigned long long>(seq));
   return id;
@@ -182,6 +188,10 @@ Status Analytics::RecordUse(const SearchUse& use) {
   if (!r)
     return Status::NotFound("record_use: search " + use.search_id + " is older than the last " +
                             std::to_string(max_searches_) + " searches kept (search.analytics_max_searches)");
+  const uint64_t hash = HashId(use.product_id);
+  if (std::find(r->shown.begin(), r->shown.end(), hash) == r->shown.end())
+    return Status::InvalidArgument("record_use: product_id \"" + use.product_id + "\" was not among the " +
+                                   std::to_string(r->shown.size()) + " hits search " + use.search_id + " showed");
   // The hour's entry may have been evicted or dropped: the use is counted in a new one, as
   // the search was.
   const int64_t now_hour = std::max(r->hour, HourOf(static_cast<int64_t>(

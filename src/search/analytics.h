@@ -1,5 +1,6 @@
 // Search analytics in memory (search_analytics.h): per (hour, query) counts under a fixed
-// budget, and the recent searches' ids so that a later use of a result finds its query.
+// budget, and the recent searches' ids so that a later use of a result finds its query, with
+// the products each showed so that a use of a product it did not show is refused.
 //
 // Bounds: at most max_queries (hour, query) entries and max_searches recent searches. A new
 // entry beyond the budget first drops hours older than the retention, then evicts the least
@@ -9,7 +10,10 @@
 //
 // A search id is "<process tag>-<sequence>" in hex: the tag (random per Analytics) tells an id
 // of another engine or an earlier run from one this engine forgot, both NotFound; the
-// sequence picks the search's slot in a ring of max_searches.
+// sequence picks the search's slot in a ring of max_searches. A slot keeps a 64-bit hash of
+// each product id the search showed (at most SearchRequest::limit, 100), not the ids: 8 bytes
+// a hit whatever the ids' length; an id not shown passes only by a hash collision (one of
+// 100 hashes matching: about 1 in 10^17).
 //
 // Thread safety: safe from any number of threads.
 #pragma once
@@ -22,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commerce/search.h"
 #include "commerce/search_analytics.h"
 #include "commerce/status.h"
 
@@ -37,8 +42,10 @@ class Analytics {
                       uint32_t retention_hours);
 
   // Records one search of `text` made at `now_ms` that found `total` products (`corrected`:
-  // those of its spelling correction); returns its id, or "" when the sample left it out.
-  std::string Record(std::string_view text, uint64_t total, bool corrected, int64_t now_ms);
+  // those of its spelling correction) and showed `hits`; returns its id, or "" when the sample
+  // left it out.
+  std::string Record(std::string_view text, uint64_t total, bool corrected, const std::vector<SearchHit>& hits,
+                     int64_t now_ms);
   Status RecordUse(const SearchUse& use);
   Result<SearchAnalytics> Report(const AnalyticsRequest& request, int64_t now_ms) const;
 
@@ -61,7 +68,9 @@ class Analytics {
     int64_t hour = 0;
     std::string query;
     bool used = false;
+    std::vector<uint64_t> shown;  // HashId of each product id the search showed
   };
+  static uint64_t HashId(std::string_view product_id);
   static std::string Key(int64_t hour, std::string_view query);
   // The entry of (hour, query), made if absent (evicting to stay in budget). REQUIRES mu_.
   Entry& EntryFor(int64_t hour, const std::string& query, int64_t now_hour);

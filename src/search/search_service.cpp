@@ -378,7 +378,7 @@ Result<SearchResult> SearchService::Query(const SearchRequest& request) {
   // Every search the caller makes is recorded, a cached one too: a browse (no text) is not a
   // query shoppers typed. Over remote shards this engine records, as locally.
   if (r.ok() && !search::Analytics::Normalise(request.text).empty())
-    r->search_id = analytics_.Record(request.text, r->total, r->used_correction, checked.now_ms);
+    r->search_id = analytics_.Record(request.text, r->total, r->used_correction, r->hits, checked.now_ms);
   return r;
 }
 

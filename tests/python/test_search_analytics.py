@@ -68,6 +68,13 @@ def test_analytics_bad_input(shop):
         s.record_use(search_id="nope", product_id="p1", kind="click")
     with pytest.raises(commerce.NotFound):
         s.record_use(search_id="0123456789abcdef-1", product_id="p1", kind="click")
+    # "sony" shows p1 and p3: a use of p2 (never shown) or of a product that exists nowhere is refused
+    assert sorted(h.product_id for h in s.query("sony").hits) == ["p1", "p3"]
+    with pytest.raises(commerce.InvalidArgument, match='product_id "p2" was not among the 2 hits'):
+        s.record_use(search_id=sid, product_id="p2", kind="click")
+    with pytest.raises(commerce.InvalidArgument, match="not among"):
+        s.record_use(search_id=sid, product_id="nope", kind="order")
+    s.record_use(search_id=sid, product_id="p3", kind="click")
     with pytest.raises(commerce.InvalidArgument, match="limit"):
         s.analytics(limit=0)
     with pytest.raises(TypeError):

@@ -69,8 +69,13 @@ def test_bad_suggest_is_400_naming_the_field(shop, params, field):
 
 def test_bad_uses_and_analytics_and_scopes(shop):
     admin, public = shop
-    sid = public.get("/v1/search", params={"q": "shirt"}).json()["search_id"]
+    shirt = public.get("/v1/search", params={"q": "shirt", "limit": "1"}).json()
+    sid = shirt["search_id"]
+    shown = shirt["hits"][0]["product_id"]
+    not_shown = "p-0005" if shown == "p-0000" else "p-0000"  # the other shirt: matched, past the page
     for body, field, code in (
+            ({"search_id": sid, "product_id": not_shown, "kind": "click"}, "was not among the 1 hits", 400),
+            ({"search_id": sid, "product_id": "no-such-product", "kind": "order"}, "no-such-product", 400),
             ({"search_id": sid, "product_id": "p-0001", "kind": "purchase"}, "kind", 400),
             ({"search_id": sid, "product_id": "", "kind": "click"}, "product_id", 400),
             ({"search_id": sid, "kind": "click"}, "product_id", 400),
@@ -85,5 +90,8 @@ def test_bad_uses_and_analytics_and_scopes(shop):
         r = admin.get("/v1/search/analytics", params=params)
         assert r.status_code == 400, (params, r.text)
         assert field in r.json()["error"]["message"], (params, r.text)
+    # the product the search showed is accepted
+    r = public.post("/v1/search/uses", json={"search_id": sid, "product_id": shown, "kind": "click"})
+    assert r.status_code == 200, r.text
     # what shoppers searched for is the admin's: a public key cannot read it
     assert public.get("/v1/search/analytics").status_code == 403

@@ -158,7 +158,8 @@ TEST_CASE("search analytics: counts are exact under threads", "[search][analytic
           ++failures;
           continue;
         }
-        if (r->total > 0 && !e->search().record_use({.search_id = r->search_id, .product_id = "p1", .kind = "click"}).ok())
+        if (r->total > 0 &&
+            !e->search().record_use({.search_id = r->search_id, .product_id = r->hits[0].product_id, .kind = "click"}).ok())
           ++failures;
       }
     });
@@ -205,6 +206,54 @@ TEST_CASE("search analytics: the budgets hold under a flood of distinct queries"
   CHECK(old.IsNotFound());
   const std::string last = Search(*e, "usb cable");
   CHECK(e->search().record_use({.search_id = last, .product_id = "p3", .kind = "click"}).ok());
+}
+
+TEST_CASE("search analytics: a use must be of a product the search showed", "[search][analytics]") {
+  TempDir dir;
+  auto e = Open(dir);
+  auto& s = e->search();
+  // "headphones" shows p1 and p2 (not p3); with limit 1, only the first of them.
+  auto both = s.query({.text = "headphones"});
+  REQUIRE(both.ok());
+  REQUIRE(both->hits.size() == 2);
+  auto one = s.query({.text = "headphones", .limit = 1});
+  REQUIRE(one.ok());
+  REQUIRE(one->hits.size() == 1);
+  const std::string shown = one->hits[0].product_id;
+  const std::string beyond = both->hits[1].product_id;  // matched, but past the page
+
+  auto unseen = s.record_use({.search_id = both->search_id, .product_id = "p3", .kind = "click"});
+  CHECK(unseen.IsInvalidArgument());
+  CHECK(unseen.ToString().find("product_id \"p3\" was not among the 2 hits") != std::string::npos);
+  auto past = s.record_use({.search_id = one->search_id, .product_id = beyond, .kind = "order"});
+  CHECK(past.IsInvalidArgument());
+  CHECK(past.ToString().find("not among the 1 hits") != std::string::npos);
+  // A product that exists nowhere, and one that differs from a hit by case.
+  CHECK(s.record_use({.search_id = one->search_id, .product_id = "nope", .kind = "click"}).IsInvalidArgument());
+  CHECK(s.record_use({.search_id = one->search_id, .product_id = "P1", .kind = "click"}).IsInvalidArgument());
+  // A zero-result search showed nothing to use.
+  auto none = s.query({.text = "qwertyuiop zxcvb"});
+  REQUIRE(none.ok());
+  CHECK(s.record_use({.search_id = none->search_id, .product_id = "p1", .kind = "click"}).IsInvalidArgument());
+
+  // Refused uses count nothing; shown ones count.
+  REQUIRE(s.record_use({.search_id = one->search_id, .product_id = shown, .kind = "click"}).ok());
+  REQUIRE(s.record_use({.search_id = both->search_id, .product_id = beyond, .kind = "add_to_cart"}).ok());
+  auto report = s.analytics();
+  REQUIRE(report.ok());
+  const QueryStats* q = Find(report->top_queries, "headphones");
+  REQUIRE(q);
+  CHECK(q->searches == 2);
+  CHECK(q->used == 2);
+  CHECK(q->clicks == 1);
+  CHECK(q->add_to_carts == 1);
+  CHECK(q->orders == 0);
+  const QueryStats* zero = Find(report->top_queries, "qwertyuiop zxcvb");
+  REQUIRE(zero);
+  CHECK(zero->used == 0);
+  CHECK(zero->clicks == 0);
+  // An unknown search id stays NotFound, whatever the product.
+  CHECK(s.record_use({.search_id = "0123456789abcdef-1", .product_id = "p3", .kind = "click"}).IsNotFound());
 }
 
 TEST_CASE("search analytics: sampling records the given share", "[search][analytics]") {
