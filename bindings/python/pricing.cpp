@@ -49,8 +49,8 @@ class PythonPricing : public PricingPolicy {
   }
 
   Result<PricingResult> price(const PricingInput& in) const override {
-    Key key{in.currency, in.region,    in.country,        in.subtotal_minor,
-            in.shipments, in.items, in.discount_minor, in.free_shipping};
+    Key key{in.currency,  in.region, in.country,        in.subtotal_minor,      in.shipments,
+            in.items,     in.discount_minor, in.free_shipping, in.tax_inclusive_minor};
     // A thread Python does not know (the storage writer) has no thread state before the
     // GIL is taken for it: that is the wait the memo exists to avoid.
     const bool python_thread = PyGILState_GetThisThreadState() != nullptr;
@@ -105,7 +105,9 @@ class PythonPricing : public PricingPolicy {
   const std::string& name() const { return name_; }
 
  private:
-  using Key = std::tuple<std::string, std::string, std::string, int64_t, size_t, int64_t, int64_t, bool>;
+  // Every field of PricingInput: two inputs that differ in any may be priced differently.
+  using Key = std::tuple<std::string, std::string, std::string, int64_t, size_t, int64_t, int64_t,
+                         bool, int64_t>;
 
   // REQUIRES: the GIL is held. Every Python error becomes a Status naming the policy.
   Result<PricingResult> Call(const PricingInput& in) const {
@@ -172,10 +174,15 @@ void BindPricing(py::module_& m) {
       .field("discount_minor", &PricingInput::discount_minor,
              "What promotions took off the lines (subtotal_minor is after it).")
       .field("free_shipping", &PricingInput::free_shipping,
-             "A promotion makes the order ship free: the engine charges no shipping.");
+             "A promotion makes the order ship free: the engine charges no shipping.")
+      .field("tax_inclusive_minor", &PricingInput::tax_inclusive_minor,
+             "The part of subtotal_minor whose prices include tax already (tax-inclusive price "
+             "lists): add tax only to the rest.");
   Value<PricingResult>(m, "PricingResult", "What a pricing policy answers.")
       .field("tax_minor", &PricingResult::tax_minor, "Tax, minor units (>= 0).")
-      .field("shipping_minor", &PricingResult::shipping_minor, "Shipping, minor units (>= 0).");
+      .field("shipping_minor", &PricingResult::shipping_minor, "Shipping, minor units (>= 0).")
+      .field("tax_included_minor", &PricingResult::tax_included_minor,
+             "The tax inside tax_inclusive_minor, minor units (0..it): shown, not added.");
   Value<DefaultPricingOptions>(m, "DefaultPricingOptions", "Options of make_default_pricing().")
       .field("tax_bp_by_region", &DefaultPricingOptions::tax_bp_by_region,
              "Tax rate per region in basis points (825 = 8.25%).")

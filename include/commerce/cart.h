@@ -100,7 +100,7 @@ COMMERCE_EXPORT Result<CartState> MergeCartStates(const CartState& a, const Cart
 struct CartLine {
   std::string sku;
   int64_t quantity = 0;
-  Money unit_price;  // from the newest live add
+  Money unit_price;  // from the newest live add: the price that applied then (price_lists.h)
   Money line_total;
   friend bool operator==(const CartLine&, const CartLine&) = default;
 };
@@ -113,6 +113,7 @@ struct Cart {
   Money subtotal;
   int64_t item_count = 0;
   int64_t updated_at_ms = 0;
+  std::string channel;  // as created ("": none); selects price lists (price_lists.h)
   friend bool operator==(const Cart&, const Cart&) = default;
 };
 
@@ -121,7 +122,12 @@ struct NewCart {
   // random source, because whoever knows a cart's id can edit it and order from it.
   std::string id;
   std::string customer_id;  // optional; must exist when given
+  // The cart's one currency, for good: every line is priced in it (from a price list in it,
+  // or the variant's base price when that is in it), and its order is in it.
   std::string currency = "USD";
+  // Optional, fixed at creation: the channel whose price lists apply (price_lists.h; an
+  // opaque key until channels exist, issue 19 part 3). "" or 1..64 of A-Z a-z 0-9 '-' '_'.
+  std::string channel;
 };
 
 class COMMERCE_EXPORT Carts {
@@ -134,9 +140,11 @@ class COMMERCE_EXPORT Carts {
   Result<Cart> create(const NewCart& c);
   Result<Cart> get(std::string_view cart_id);
 
-  // quantity more of `sku` (1..kMaxQuantity), at the catalog's current price. InvalidArgument
-  // for an archived or draft product or a price in another currency; NotFound for an unknown
-  // SKU or cart. A line's total quantity is capped at kMaxQuantity.
+  // quantity more of `sku` (1..kMaxQuantity), at the price that applies now (price_lists.h:
+  // the cart's currency and channel, its customer's group, the line's new quantity for
+  // tiers). InvalidArgument for an archived or draft product or a SKU with no price in the
+  // cart's currency; NotFound for an unknown SKU or cart. A line's total quantity is capped
+  // at kMaxQuantity.
   Result<Cart> add(std::string_view cart_id, std::string_view sku, int64_t quantity);
   // The line's quantity becomes `quantity` (0 removes it).
   Result<Cart> set_quantity(std::string_view cart_id, std::string_view sku, int64_t quantity);
@@ -155,7 +163,7 @@ class COMMERCE_EXPORT Carts {
   // sum of the two quantities (capped at kMaxQuantity), at the guest line's price; lines only
   // in one cart are kept as they are. Returns the customer's cart. A guest cart already the
   // customer's is returned unchanged; another customer's is FailedPrecondition; a customer
-  // cart in another currency is InvalidArgument (nothing written).
+  // cart in another currency or channel is InvalidArgument (nothing written).
   Result<Cart> merge_guest_into_customer(std::string_view guest_cart_id,
                                          std::string_view customer_id);
 

@@ -10,6 +10,7 @@
 #include "commerce/money.h"
 #include "commerce/order.h"
 #include "commerce/payments.h"
+#include "commerce/price_lists.h"
 #include "commerce/pricing.h"
 #include "commerce/promotions.h"
 #include "commerce/returns.h"

@@ -32,6 +32,10 @@ struct Customer {
   std::string email;  // unique across customers ignoring case; stored as given
   std::string name;   // up to 200
   std::vector<Address> addresses;  // up to 20
+  // The customer group that price lists select on (price_lists.h): "" for none, else 1..64 of
+  // A-Z a-z 0-9 '-' '_', matched exactly ("wholesale"). Records written before groups existed
+  // have none.
+  std::string group;
 
   // Set by the engine.
   int64_t created_at_ms = 0;
@@ -49,7 +53,7 @@ class COMMERCE_EXPORT Customers {
 
   // AlreadyExists when the id, or the email in any letter case, is taken.
   Result<Customer> create(const Customer& c);
-  // Replaces name, email and addresses. if_version as in catalog.h (0 is not allowed here:
+  // Replaces name, email, addresses and group. if_version as in catalog.h (0 is not allowed here:
   // the customer must exist). AlreadyExists when the new email belongs to someone else.
   Result<Customer> update(const Customer& c, std::optional<uint64_t> if_version = std::nullopt);
   Result<Customer> get(std::string_view id);

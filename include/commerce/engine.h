@@ -34,6 +34,7 @@ namespace commerce {
 
 class Background;
 class PaymentService;
+class PriceLists;  // price_lists.h (not included here: only its users rebuild when it changes)
 class SearchService;
 class WebhookService;
 
@@ -90,6 +91,7 @@ class COMMERCE_EXPORT Engine {
   Carts& carts();
   Orders& orders();
   Promotions& promotions();
+  PriceLists& price_lists();  // price_lists.h, docs/prices.md
   Customers& customers();
   Events& events();
   Search& search();
@@ -136,6 +138,7 @@ class COMMERCE_EXPORT Engine {
   std::unique_ptr<PaymentService> payment_service_;
   std::unique_ptr<Payments> payments_;
   std::unique_ptr<Returns> returns_;
+  std::unique_ptr<PriceLists> price_lists_;
 };
 
 }  // namespace commerce

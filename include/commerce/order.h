@@ -6,8 +6,11 @@
 //   - the idempotency key makes a retry safe: the same key with the same request returns the
 //     order it made the first time and never a second one; the same key with a different
 //     request is Conflict;
-//   - prices come from the catalog at placement, never from the caller; tax and shipping from
-//     the engine's PricingPolicy (pricing.h);
+//   - prices come from the catalog at placement, never from the caller: the price that applies
+//     then (price_lists.h) to the customer's group, the channel, the line's quantity and the
+//     order's currency; each line records the price list it came from. Tax and shipping from
+//     the engine's PricingPolicy (pricing.h), told which part of the subtotal already
+//     includes tax;
 //   - allocation prefers one warehouse that can ship the whole order (warehouses in the
 //     address's region first, then by priority, then id); otherwise it splits the order into
 //     the fewest shipments (greedy set cover, the same preference order breaking ties);
@@ -83,6 +86,9 @@ struct PlaceOrder {
   // (NotFound for an unknown or inactive code, FailedPrecondition for one that does not apply
   // or is used up); each use is counted against the coupon's limits in the order's commit.
   std::vector<std::string> coupon_codes;
+  // Optional: the channel whose price lists apply (price_lists.h). A cart order takes the
+  // cart's; given with a cart, it must be the cart's. "" or 1..64 of A-Z a-z 0-9 '-' '_'.
+  std::string channel;
 };
 
 // What one promotion took off one line.
@@ -111,6 +117,9 @@ struct OrderLine {
   Money line_total;                    // unit_price x quantity, before discounts
   Money discount;                      // what promotions took off this line (the sum below)
   std::vector<LineDiscount> discounts; // by promotion, in the order they applied
+  // Price lists (price_lists.h); last, so that initializers written before keep their meaning.
+  std::string price_list_id;           // the price list unit_price came from; "": base price
+  bool tax_inclusive = false;          // unit_price includes tax (from a tax-inclusive list)
   friend bool operator==(const OrderLine&, const OrderLine&) = default;
 };
 
@@ -157,6 +166,11 @@ struct Order {
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
   uint64_t version = 0;
+  // Price lists (price_lists.h); last, so that initializers written before keep their meaning.
+  std::string channel;  // "" when placed without one
+  // The tax already inside the tax-inclusive lines' prices: shown, never added to the total
+  // (tax is what is added). docs/orders.md, "Tax-inclusive prices".
+  Money tax_included;
   friend bool operator==(const Order&, const Order&) = default;
 };
 

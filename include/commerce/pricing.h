@@ -31,11 +31,17 @@ struct PricingInput {
   // the policy answers.
   int64_t discount_minor = 0;
   bool free_shipping = false;
+  // The part of subtotal_minor whose prices already include tax (lines priced from a
+  // tax-inclusive price list, after their discounts; price_lists.h). A policy adds tax only
+  // to the rest, and says in tax_included_minor how much tax this part holds. A policy
+  // written before this field taxes the whole subtotal: review it before using such lists.
+  int64_t tax_inclusive_minor = 0;
 };
 
 struct PricingResult {
-  int64_t tax_minor = 0;
+  int64_t tax_minor = 0;           // added to the order's total
   int64_t shipping_minor = 0;
+  int64_t tax_included_minor = 0;  // inside tax_inclusive_minor: shown, not added (0..it)
 };
 
 class COMMERCE_EXPORT PricingPolicy {
@@ -55,7 +61,9 @@ struct DefaultPricingOptions {
   int64_t free_shipping_from_minor = 0;
 };
 
-// tax = round_half_up(subtotal * rate / 10000); shipping = shipments * fee unless free.
+// tax = round_half_up((subtotal - tax_inclusive) * rate / 10000);
+// tax_included = tax_inclusive - round_half_up(tax_inclusive * 10000 / (10000 + rate));
+// shipping = shipments * fee unless free.
 COMMERCE_EXPORT std::shared_ptr<PricingPolicy> MakeDefaultPricing(DefaultPricingOptions o = {});
 
 }  // namespace commerce

@@ -25,8 +25,8 @@
 // subtotal (PricingInput::discount_minor and free_shipping tell it what was applied); a free
 // shipping promotion makes the order's shipping zero whatever the policy answers.
 //
-// Absent (issue 19, parts 2 and 3): price lists, per-currency prices and channels; a
-// promotion has one currency and applies only to carts and orders in it.
+// Promotions apply to the prices the price lists give (price_lists.h). Absent (issue 19,
+// part 3): channels; a promotion has one currency and applies only to carts and orders in it.
 //
 // Thread safety: a Promotions (from Engine::promotions()) is safe from any number of threads.
 #pragma once

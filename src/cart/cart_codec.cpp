@@ -1,4 +1,5 @@
-// The stored form of a cart (CartRecord, cart_store.h): a cereal binary archive, version 1.
+// The stored form of a cart (CartRecord, cart_store.h): a cereal binary archive, version 2
+// (version 1, before channels, is read as a cart without one).
 //
 // Dots name their replica by an index into the record's replica table (the keys of the
 // state's clock, which in canonical form lists every replica that made a dot) instead of repeating the
@@ -78,11 +79,12 @@ void save(Archive& ar, const CartRecord& r, std::uint32_t /*version*/) {
     ar(cereal::make_size_tag(static_cast<cereal::size_type>(line.removed.size())));
     for (const auto& d : line.removed) SaveDot(ar, rt, d);
   }
+  ar(r.channel);  // version 2
 }
 
 template <class Archive>
 void load(Archive& ar, CartRecord& r, std::uint32_t version) {
-  if (version != 1) throw std::runtime_error("unknown cart record version " + std::to_string(version));
+  if (version != 1 && version != 2) throw std::runtime_error("unknown cart record version " + std::to_string(version));
   CartState& s = r.state;
   ReplicaTable rt;
   std::vector<uint64_t> counters;
@@ -110,11 +112,12 @@ void load(Archive& ar, CartRecord& r, std::uint32_t version) {
     line.removed.reserve(std::min<cereal::size_type>(n, 1 << 16));
     for (cereal::size_type j = 0; j < n; ++j) line.removed.push_back(LoadDot(ar, rt));
   }
+  if (version >= 2) ar(r.channel);
 }
 
 }  // namespace commerce
 
-CEREAL_CLASS_VERSION(commerce::CartRecord, 1);
+CEREAL_CLASS_VERSION(commerce::CartRecord, 2);
 
 namespace commerce {
 

@@ -124,6 +124,10 @@ Result<Cart> Carts::merge_guest_into_customer(std::string_view guest_cart_id,
                                        guest.state.currency + "', customer cart '" +
                                        target.state.cart_id + "' is in '" +
                                        target.state.currency + "'");
+      if (target.channel != guest.channel)
+        return Status::InvalidArgument("channel: guest cart '" + guest_id + "' is in channel '" +
+                                       guest.channel + "', customer cart '" +
+                                       target.state.cart_id + "' in '" + target.channel + "'");
     } else {
       std::string_view unused;
       if (view.get(t.carts, CartKey(new_id), &unused).ok())
@@ -131,6 +135,7 @@ Result<Cart> Carts::merge_guest_into_customer(std::string_view guest_cart_id,
       COMMERCE_RETURN_IF_ERROR(ClaimLoginCart(view, t, customer, new_id, changes));
       target.state.cart_id = new_id;
       target.state.currency = guest.state.currency;
+      target.channel = guest.channel;
       target.state.customer_id = customer;
       target.state.customer_time_ms = now;
       target.state.customer_replica = core_->replica_id;

@@ -85,6 +85,7 @@ Result<Cart> CartFromRecord(const CartRecord& r) {
   c.id = r.state.cart_id;
   c.customer_id = r.state.customer_id;
   c.currency = r.state.currency;
+  c.channel = r.channel;
   c.updated_at_ms = r.updated_at_ms;
   COMMERCE_ASSIGN_OR_RETURN(c.lines, LiveCartLines(r.state));
   c.subtotal = Money{0, c.currency};

@@ -31,6 +31,9 @@ namespace commerce {
 // What is stored per cart: the mergeable state plus when it was last written.
 struct CartRecord {
   CartState state;
+  // Fixed at creation (NewCart::channel), so not part of the mergeable state: "" for none,
+  // and for every cart written before channels (record version 1).
+  std::string channel;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
 };

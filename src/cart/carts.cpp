@@ -12,6 +12,7 @@
 //
 // Map: create/get/state, then the edits (add, set_quantity, remove, clear), then merge and
 // remove_cart. merge_guest_into_customer is in cart_login.cpp, expiry in cart_expiry.cpp.
+#include <algorithm>
 #include <functional>
 
 #include "commerce/cart.h"
@@ -23,8 +24,11 @@
 #include "commerce/inventory.h"
 #include "common/ids.h"
 #include "common/key.h"
+#include "common/selector_key.h"
 #include "common/utf8.h"
 #include "customer/customer_store.h"
+#include "price_lists/price_list_store.h"
+#include "price_lists/price_resolution.h"
 #include "engine/engine_core.h"
 #include "storage/prefetch_view.h"
 
@@ -32,10 +36,13 @@ namespace commerce {
 
 namespace {
 
-// The catalog's current price of `sku`, for a cart in `currency`. NotFound for an unknown
-// SKU; InvalidArgument for a product that is not active or priced in another currency.
+// The price of `sku` that applies now to the cart (price_lists.h): its currency and channel,
+// its customer's group, and `quantity`, the line's units after the edit (for tiers). NotFound
+// for an unknown SKU; InvalidArgument for a product that is not active or a SKU with no price
+// in the cart's currency.
 Result<Money> CurrentPrice(ReadView& view, const Tables& t, std::string_view sku,
-                           std::string_view currency) {
+                           const CartRecord& cart, int64_t quantity, int64_t now_ms) {
+  const std::string& currency = cart.state.currency;
   std::string_view owner;
   Status s = view.get(t.skus, KeyBuilder().str(sku).key(), &owner);
   if (s.IsNotFound()) return Status::NotFound("sku: no product has sku '" + std::string(sku) + "'");
@@ -46,16 +53,26 @@ Result<Money> CurrentPrice(ReadView& view, const Tables& t, std::string_view sku
     return Status::InvalidArgument("sku: '" + std::string(sku) + "' belongs to product '" + p.id +
                                    "', which is " + ProductStatusName(p.status) +
                                    ": only active products can be added to a cart");
-  for (const auto& v : p.variants) {
-    if (v.sku != sku) continue;
-    if (v.price.currency != currency)
-      return Status::InvalidArgument("currency: sku '" + std::string(sku) + "' is priced in '" +
-                                     v.price.currency + "', the cart is in '" +
-                                     std::string(currency) + "'");
-    return v.price;
+  const Variant* v = nullptr;
+  for (const auto& candidate : p.variants)
+    if (candidate.sku == sku) v = &candidate;
+  if (!v)
+    return Status::Corruption("sku index names product '" + p.id + "' for sku '" +
+                              std::string(sku) + "', which has no such variant");
+  PriceContext ctx{currency, "", cart.channel, quantity, now_ms};
+  if (!cart.state.customer_id.empty()) {
+    COMMERCE_ASSIGN_OR_RETURN(Customer c, GetCustomerInTxn(view, t, cart.state.customer_id));
+    ctx.customer_group = c.group;
   }
-  return Status::Corruption("sku index names product '" + p.id + "' for sku '" +
-                            std::string(sku) + "', which has no such variant");
+  COMMERCE_ASSIGN_OR_RETURN(SkuPrices rows, ReadSkuPrices(view, t, sku));
+  auto chosen = ChoosePrice(sku, rows, v->price, ctx);
+  // InvalidArgument, as before price lists: the cart asks for what the shop does not sell.
+  if (chosen.status().IsFailedPrecondition())
+    return Status::InvalidArgument("currency: sku '" + std::string(sku) + "' is priced in '" +
+                                   v->price.currency + "', the cart is in '" + currency +
+                                   "', and no price list that applies prices it in '" + currency + "'");
+  COMMERCE_RETURN_IF_ERROR(chosen.status());
+  return chosen->price;
 }
 
 // The cart named by the caller's cart_id argument: errors name that field.
@@ -76,8 +93,9 @@ Result<CartRecord> ReadCartArg(ReadView& view, const Tables& t, std::string_view
 // One edit of a stored cart: read, edit, check the totals, encode, event. `op` goes into the
 // CartUpdated event so that consumers can tell edits apart. `edit` may run several times
 // (EngineCore::Apply), each time on a freshly read record.
-// `priced_sku`, when the edit prices one: on a remote store its index entry is read in the same
-// round trip as the cart (PrefetchView), leaving the product to a second.
+// `priced_sku`, when the edit prices one: on a remote store its index entry and its price row
+// (price lists) are read in the same round trip as the cart (PrefetchView), leaving the
+// product (and the customer's group) to a second.
 using Edit = std::function<Status(ReadView&, CartRecord&, int64_t now)>;
 
 Result<Cart> EditCart(EngineCore* core, std::string_view cart_id, const char* op, const Edit& edit,
@@ -92,7 +110,9 @@ Result<Cart> EditCart(EngineCore* core, std::string_view cart_id, const char* op
     PrefetchView view(snapshot, read_ahead);
     if (!priced_sku.empty()) {
       const std::string cart_key = CartKey(id), sku_key = KeyBuilder().str(priced_sku).key();
-      COMMERCE_RETURN_IF_ERROR(view.prefetch({{t.carts, cart_key}, {t.skus, sku_key}}));
+      const std::string price_key = SkuPricesKey(priced_sku);
+      COMMERCE_RETURN_IF_ERROR(
+          view.prefetch({{t.carts, cart_key}, {t.skus, sku_key}, {t.sku_prices, price_key}}));
     }
     COMMERCE_ASSIGN_OR_RETURN(CartRecord r, ReadCartArg(view, t, id, changes));
     COMMERCE_RETURN_IF_ERROR(edit(view, r, now));
@@ -168,6 +188,7 @@ Result<Cart> Carts::create(const NewCart& c) {
     return Status::InvalidArgument("currency: '" + c.currency.substr(0, 16) +
                                    "' is not an active ISO 4217 code (e.g. USD)");
   if (!c.customer_id.empty()) COMMERCE_RETURN_IF_ERROR(CheckIdentifier("customer_id", c.customer_id));
+  COMMERCE_RETURN_IF_ERROR(CheckSelectorKey("channel", c.channel));
   const Tables& t = core_->tables;
   const int64_t now = EngineCore::NowMs();
   Cart out;
@@ -184,6 +205,7 @@ Result<Cart> Carts::create(const NewCart& c) {
     CartRecord r;
     r.state.cart_id = id;
     r.state.currency = c.currency;
+    r.channel = c.channel;
     if (!c.customer_id.empty()) {
       r.state.customer_id = c.customer_id;
       r.state.customer_time_ms = now;
@@ -220,7 +242,9 @@ Result<Cart> Carts::add(std::string_view cart_id, std::string_view sku, int64_t 
   COMMERCE_RETURN_IF_ERROR(CheckCartQuantity(quantity, 1));
   std::string s(sku);
   return EditCart(core_, cart_id, "add", [&](ReadView& view, CartRecord& r, int64_t now) -> Status {
-    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(view, core_->tables, s, r.state.currency));
+    // The tier is the line's quantity after the add (capped as the add caps it).
+    const int64_t units = std::min(CartStateQuantity(r.state, s) + quantity, kMaxQuantity);
+    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(view, core_->tables, s, r, units, now));
     return CartStateAdd(r.state, core_->replica_id, s, quantity, price, now);
   }, s);
 }
@@ -231,7 +255,7 @@ Result<Cart> Carts::set_quantity(std::string_view cart_id, std::string_view sku,
   if (quantity == 0) return remove(cart_id, sku);  // no price needed: the SKU may be gone
   std::string s(sku);
   return EditCart(core_, cart_id, "set_quantity", [&](ReadView& view, CartRecord& r, int64_t now) -> Status {
-    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(view, core_->tables, s, r.state.currency));
+    COMMERCE_ASSIGN_OR_RETURN(Money price, CurrentPrice(view, core_->tables, s, r, quantity, now));
     return CartStateSetQuantity(r.state, core_->replica_id, s, quantity, price, now);
   }, s);
 }

@@ -106,6 +106,7 @@ Result<Customer> Customers::update(const Customer& c, std::optional<uint64_t> if
     if (c.email != old.email) changed.push_back("email");
     if (c.name != old.name) changed.push_back("name");
     if (c.addresses != old.addresses) changed.push_back("addresses");
+    if (c.group != old.group) changed.push_back("group");
     if (changed.empty()) {  // nothing to write: no new version, no event
       stored = std::move(old);
       return Status::OK();

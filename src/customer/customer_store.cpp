@@ -1,4 +1,4 @@
-// The stored customer record (customer_store.h). Cereal, version 1, written field by field
+// The stored customer record (customer_store.h). Cereal, version 2, written field by field
 // from a private wrapper: the public Customer and Address types get no serialize() of ours,
 // so that another engine's (orders store addresses too) cannot clash with it at link time.
 #include "customer/customer_store.h"
@@ -22,11 +22,12 @@ struct StoredCustomer {
     ar(cereal::make_size_tag(static_cast<cereal::size_type>(c.addresses.size())));
     for (const Address& a : c.addresses)
       ar(a.name, a.line1, a.line2, a.city, a.postal_code, a.region, a.country);
+    ar(c.group);  // version 2
   }
 
   template <class Archive>
   void load(Archive& ar, std::uint32_t version) {
-    if (version != 1) throw std::runtime_error("unknown customer record version " + std::to_string(version));
+    if (version != 1 && version != 2) throw std::runtime_error("unknown customer record version " + std::to_string(version));
     ar(c.id, c.email, c.name, c.created_at_ms, c.updated_at_ms, c.version);
     cereal::size_type n = 0;
     ar(cereal::make_size_tag(n));
@@ -34,6 +35,8 @@ struct StoredCustomer {
     c.addresses.resize(n);
     for (Address& a : c.addresses)
       ar(a.name, a.line1, a.line2, a.city, a.postal_code, a.region, a.country);
+    // Version 1 records were written before customer groups: they have none.
+    if (version >= 2) ar(c.group);
   }
 };
 
@@ -41,7 +44,7 @@ struct StoredCustomer {
 
 }  // namespace commerce
 
-CEREAL_CLASS_VERSION(commerce::StoredCustomer, 1);
+CEREAL_CLASS_VERSION(commerce::StoredCustomer, 2);
 
 namespace commerce {
 

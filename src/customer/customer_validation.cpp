@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/selector_key.h"
 #include "common/utf8.h"
 
 namespace commerce {
@@ -72,7 +73,7 @@ Status ValidateCustomer(const Customer& c) {
                                    " given, at most " + std::to_string(kMaxAddresses));
   for (size_t i = 0; i < c.addresses.size(); ++i)
     COMMERCE_RETURN_IF_ERROR(ValidateAddress(c.addresses[i], "addresses[" + std::to_string(i) + "]"));
-  return Status::OK();
+  return CheckSelectorKey("group", c.group);
 }
 
 }  // namespace commerce

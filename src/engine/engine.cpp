@@ -1,5 +1,7 @@
 #include "commerce/engine.h"
 
+#include "commerce/price_lists.h"
+
 #include "cart/cart_expiry.h"
 #include "engine/background.h"
 #include "engine/engine_core.h"
@@ -119,7 +121,8 @@ Engine::Engine(std::unique_ptr<EngineCore> core)
       customers_(new Customers(core_.get())),
       events_(new Events(core_.get())),
       promotions_(new Promotions(core_.get())),
-      returns_(new Returns(core_.get(), orders_.get())) {}
+      returns_(new Returns(core_.get(), orders_.get())),
+      price_lists_(new PriceLists(core_.get())) {}
 
 Engine::~Engine() {
   (void)close();
@@ -137,6 +140,7 @@ Search& Engine::search() { return *search_; }
 Webhooks& Engine::webhooks() { return *webhooks_; }
 Payments& Engine::payments() { return *payments_; }
 Returns& Engine::returns() { return *returns_; }
+PriceLists& Engine::price_lists() { return *price_lists_; }
 Storage& Engine::storage() { return *core_->storage; }
 
 Status Engine::backup(const std::string& dir, const BackupOptions& options) {

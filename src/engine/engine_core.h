@@ -47,6 +47,8 @@ struct Tables {
   Table returns;               // return id -> Return (src/returns/return_store.h)
   Table order_returns;         // (order id, return id) -> "": an order's returns
   Table return_keys;           // (order id, idempotency key) -> return id
+  Table price_lists;           // price list id -> PriceList (src/price_lists/price_list_store.h)
+  Table sku_prices;            // sku -> every list's entries for it (what resolution reads)
 };
 
 // Every table, with its name in the store: what Engine::open opens, and what commerce verify
@@ -88,6 +90,8 @@ inline constexpr TableName kTableNames[] = {
     {&Tables::returns, "returns"},
     {&Tables::order_returns, "order_returns"},
     {&Tables::return_keys, "return_keys"},
+    {&Tables::price_lists, "price_lists"},
+    {&Tables::sku_prices, "sku_prices"},
 };
 
 class EngineCore {

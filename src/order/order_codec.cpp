@@ -110,6 +110,20 @@ void IoDiscounts(Ar& ar, O& o, std::uint32_t version) {
   }
 }
 
+// Version 4: price lists (price_lists.h), after the discounts: the order's channel and the tax
+// inside tax-inclusive prices, then each line's price list and whether its price includes tax.
+// Records written before have none: no channel, base prices, no tax included.
+template <class Ar, class O>
+void IoPriceLists(Ar& ar, O& o, std::uint32_t version) {
+  if (version >= 4) {
+    ar(o.channel);
+    IoMoney(ar, o.tax_included);
+    for (auto& l : o.lines) ar(l.price_list_id, l.tax_inclusive);
+  } else if constexpr (Ar::is_loading::value) {
+    o.tax_included = Money{0, o.currency};
+  }
+}
+
 // Version 2 added the access token, written last; a version-1 record has none ("").
 template <class Ar, class O>
 void IoOrder(Ar& ar, O& so, std::uint32_t version) {
@@ -128,6 +142,7 @@ void IoOrder(Ar& ar, O& so, std::uint32_t version) {
   ar(o.created_at_ms, o.updated_at_ms, o.version);
   if (version >= 2) ar(o.access_token);
   IoDiscounts(ar, o, version);
+  IoPriceLists(ar, o, version);
 }
 }  // namespace
 
@@ -138,7 +153,7 @@ void save(Archive& ar, const StoredOrder& o, std::uint32_t version) {
 
 template <class Archive>
 void load(Archive& ar, StoredOrder& o, std::uint32_t version) {
-  if (version < 1 || version > 3)
+  if (version < 1 || version > 4)
     throw std::runtime_error("unknown order record version " + std::to_string(version));
   IoOrder(ar, o, version);
 }
@@ -150,7 +165,7 @@ void serialize(Archive& ar, OrderKeyRecord& r, std::uint32_t /*version*/) {
 
 }  // namespace commerce
 
-CEREAL_CLASS_VERSION(commerce::StoredOrder, 3);
+CEREAL_CLASS_VERSION(commerce::StoredOrder, 4);
 CEREAL_CLASS_VERSION(commerce::OrderKeyRecord, 1);
 
 namespace commerce {

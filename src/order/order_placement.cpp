@@ -19,7 +19,10 @@
 #include "order/allocation.h"
 #include "order/order_store.h"
 #include "order/order_validation.h"
+#include "customer/customer_store.h"
 #include "payments/payment_store.h"
+#include "price_lists/price_list_store.h"
+#include "price_lists/price_resolution.h"
 #include "promotions/promotion_pricing.h"
 #include "promotions/promotion_store.h"
 #include "promotions/promotion_validation.h"
@@ -39,20 +42,31 @@ struct Wanted {
 struct Request {
   std::vector<Wanted> lines;
   std::string currency;  // "" until a cart or the first priced line decides it
+  std::string channel;   // the cart's, or the request's
+  std::string customer_group;  // the customer's, as the placement read it
   // A cart order: the cart record as read (the set expects its bytes unchanged).
   CartRecord cart;
 };
 
-Status CheckCustomer(ReadView& view, const Tables& t, const std::string& id) {
-  std::string_view unused;
-  Status s = view.get(t.customers, KeyBuilder().str(id).key(), &unused);
+// The customer's group, which selects price lists. The record is expected unchanged at commit,
+// so that an order is never priced for a group its customer had already left.
+Result<std::string> CustomerGroup(ReadView& view, const Tables& t, const std::string& id,
+                                  ChangeSet& changes) {
+  const std::string key = KeyBuilder().str(id).key();
+  std::string_view bytes;
+  Status s = view.get(t.customers, key, &bytes);
   if (s.IsNotFound()) return Status::NotFound("customer_id: no customer with id '" + id + "'");
-  return s;
+  COMMERCE_RETURN_IF_ERROR(s);
+  Customer c;
+  COMMERCE_RETURN_IF_ERROR(DecodeCustomer(key, bytes, &c));
+  changes.expect(t.customers, key, bytes);
+  return c.group;
 }
 
 Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r, ChangeSet& changes) {
   Request req;
   req.currency = r.currency;
+  req.channel = r.channel;
   if (r.cart_id.empty()) {
     for (size_t i = 0; i < r.lines.size(); ++i)
       req.lines.push_back({r.lines[i].sku, r.lines[i].quantity,
@@ -77,6 +91,10 @@ Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r, Ch
     return Status::InvalidArgument("currency: " + r.currency + " differs from the cart's " +
                                    cart.currency);
   req.currency = cart.currency;
+  if (!r.channel.empty() && r.channel != req.cart.channel)
+    return Status::InvalidArgument("channel: '" + r.channel + "' differs from the cart's ('" +
+                                   req.cart.channel + "')");
+  req.channel = req.cart.channel;
   for (const auto& line : live) {
     // The cart caps a line at kMaxQuantity; checked again because an order must never
     // reserve more than one stock operation accepts.
@@ -86,10 +104,12 @@ Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r, Ch
   return req;
 }
 
-// Prices every line from the catalog. Products are read once however many of their SKUs the
-// order has; each is expected unchanged when the set is applied (its price and status).
+// Prices every line: the price that applies at `now_ms` (price_lists.h) to the order's
+// currency, channel and customer group and the line's quantity. Products are read once however
+// many of their SKUs the order has; each is expected unchanged when the set is applied (its
+// base price and status), and so is each SKU's price row (the lists that price it).
 Result<std::vector<OrderLine>> PriceLines(ReadView& view, const Tables& t, Request& req,
-                                          ChangeSet& changes) {
+                                          int64_t now_ms, ChangeSet& changes) {
   std::map<std::string, Product> products;
   std::vector<OrderLine> out;
   for (const auto& w : req.lines) {
@@ -124,16 +144,27 @@ Result<std::vector<OrderLine>> PriceLines(ReadView& view, const Tables& t, Reque
       return Status::Corruption("sku index names product '" + p.id + "' for sku '" + w.sku +
                                 "', which has no such variant");
     if (req.currency.empty()) req.currency = v->price.currency;
-    if (v->price.currency != req.currency)
+    COMMERCE_ASSIGN_OR_RETURN(SkuPrices rows, ReadSkuPrices(view, t, w.sku, &changes));
+    PriceContext ctx{req.currency, req.customer_group, req.channel, w.quantity, now_ms};
+    auto chosen = ChoosePrice(w.sku, rows, v->price, ctx);
+    // A SKU with no price in the order's currency was InvalidArgument before price lists
+    // existed, and stays so: the request asks for what the shop does not sell.
+    if (chosen.status().IsFailedPrecondition())
       return Status::InvalidArgument(w.path + ": sku '" + w.sku + "' is priced in " +
-                                     v->price.currency + "; the order is in " + req.currency);
+                                     v->price.currency + "; the order is in " + req.currency +
+                                     ", and no price list that applies prices it in " + req.currency);
+    COMMERCE_RETURN_IF_ERROR(chosen.status());
+    const Money unit = chosen->price;
     int64_t total = 0;
-    if (__builtin_mul_overflow(v->price.minor, w.quantity, &total) || total > kMaxMoneyMinor)
+    if (__builtin_mul_overflow(unit.minor, w.quantity, &total) || total > kMaxMoneyMinor)
       return Status::InvalidArgument(w.path + ": " + std::to_string(w.quantity) + " x " +
-                                     std::to_string(v->price.minor) + " " + req.currency +
+                                     std::to_string(unit.minor) + " " + req.currency +
                                      " minor units is past the largest amount, " +
                                      std::to_string(kMaxMoneyMinor));
-    out.push_back({w.sku, p.id, p.title, w.quantity, v->price, Money{total, req.currency}});
+    OrderLine line{w.sku, p.id, p.title, w.quantity, unit, Money{total, req.currency}};
+    line.price_list_id = chosen->price_list_id;
+    line.tax_inclusive = chosen->tax_inclusive;
+    out.push_back(std::move(line));
   }
   return out;
 }
@@ -172,7 +203,7 @@ Result<std::vector<AllocationWarehouse>> ReadAvailability(ReadView& view, const 
 // depends on. Each step only gathers keys; a read that fails or does not decode is left for the
 // code after it to meet and report, in its usual order.
 
-// The SKUs' index entries and stock rows, with `keys` besides.
+// The SKUs' index entries, price rows (price lists) and stock rows, with `keys` besides.
 Status PrefetchLines(PrefetchView& view, const Tables& t, const std::vector<Wanted>& lines,
                      std::vector<KeyRead> keys) {
   std::vector<std::string> sku_keys;
@@ -180,8 +211,11 @@ Status PrefetchLines(PrefetchView& view, const Tables& t, const std::vector<Want
   sku_keys.reserve(lines.size());
   stock.reserve(lines.size());
   std::vector<RangeRead> ranges;
+  std::vector<std::string> price_keys;
+  price_keys.reserve(lines.size());
   for (const auto& w : lines) {
     keys.push_back({t.skus, sku_keys.emplace_back(KeyBuilder().str(w.sku).key())});
+    keys.push_back({t.sku_prices, price_keys.emplace_back(SkuPricesKey(w.sku))});
     ranges.push_back(stock.emplace_back(w.sku).read(t));
   }
   return view.prefetch(keys, ranges);
@@ -272,15 +306,16 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
     out->replayed = true;
     return Status::OK();  // nothing to write
   }
-  COMMERCE_RETURN_IF_ERROR(CheckCustomer(view, t, r.customer_id));
+  COMMERCE_ASSIGN_OR_RETURN(std::string group, CustomerGroup(view, t, r.customer_id, changes));
   COMMERCE_ASSIGN_OR_RETURN(Request req, LinesOf(view, t, r, changes));
+  req.customer_group = std::move(group);
   if (view.enabled()) {
     // A cart's lines: their SKUs and stock (nothing more for a request's own lines, read
     // already). Then the products and warehouses those name: one round trip each.
     COMMERCE_RETURN_IF_ERROR(PrefetchLines(view, t, req.lines, {}));
     COMMERCE_RETURN_IF_ERROR(PrefetchProductsAndWarehouses(view, t, req.lines));
   }
-  COMMERCE_ASSIGN_OR_RETURN(std::vector<OrderLine> lines, PriceLines(view, t, req, changes));
+  COMMERCE_ASSIGN_OR_RETURN(std::vector<OrderLine> lines, PriceLines(view, t, req, now_ms, changes));
 
   COMMERCE_ASSIGN_OR_RETURN(auto warehouses, ReadAvailability(view, t, req.lines));
   std::vector<AllocationLine> wanted;
@@ -309,16 +344,25 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
     lines[i].discounts = std::move(discounted.lines[i]);
   }
   const int64_t discount = discounted.discount_minor;  // <= subtotal: never below zero
+  // The part of what the lines cost after discounts whose prices include tax already.
+  int64_t tax_inclusive = 0;
+  for (const auto& l : lines)
+    if (l.tax_inclusive) tax_inclusive += l.line_total.minor - l.discount.minor;  // <= subtotal
   PricingInput in{req.currency, r.shipping_address.region, r.shipping_address.country,
                   subtotal - discount, shipments.size(), items};
   in.discount_minor = discount;
   in.free_shipping = discounted.free_shipping;
+  in.tax_inclusive_minor = tax_inclusive;
   auto priced = pricing.price(in);
   if (!priced.ok()) return priced.status().WithContext("pricing");
   if (priced->tax_minor < 0 || priced->shipping_minor < 0)
     return Status::Internal("pricing: the policy returned a negative amount (tax " +
                             std::to_string(priced->tax_minor) + ", shipping " +
                             std::to_string(priced->shipping_minor) + ")");
+  if (priced->tax_included_minor < 0 || priced->tax_included_minor > tax_inclusive)
+    return Status::Internal("pricing: the policy says the tax-inclusive prices hold " +
+                            std::to_string(priced->tax_included_minor) +
+                            " of tax, outside 0.." + std::to_string(tax_inclusive));
   if (discounted.free_shipping) priced->shipping_minor = 0;
   int64_t total = 0;
   COMMERCE_RETURN_IF_ERROR(AddChecked("total", subtotal - discount, priced->tax_minor, &total));
@@ -332,10 +376,12 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
   o.idempotency_key = r.idempotency_key;
   o.status = payment_provider.empty() ? OrderStatus::kPlaced : OrderStatus::kPaymentPending;
   o.currency = req.currency;
+  o.channel = req.channel;
   o.lines = std::move(lines);
   o.shipments = std::move(shipments);
   o.subtotal = {subtotal, req.currency};
   o.tax = {priced->tax_minor, req.currency};
+  o.tax_included = {priced->tax_included_minor, req.currency};
   o.shipping = {priced->shipping_minor, req.currency};
   o.total = {total, req.currency};
   o.discount = {discount, req.currency};

@@ -6,6 +6,7 @@
 #include "commerce/inventory.h"
 #include "commerce/money.h"
 #include "common/ids.h"
+#include "common/selector_key.h"
 #include "common/utf8.h"
 #include "customer/customer_validation.h"
 #include "inventory/stock_store.h"
@@ -44,7 +45,7 @@ Status ValidatePlaceOrder(const PlaceOrder& r) {
     return Status::InvalidArgument("currency: '" + r.currency +
                                    "' is not an ISO 4217 code; expected e.g. USD, or empty");
   COMMERCE_RETURN_IF_ERROR(NormalizeCouponCodes(r.coupon_codes).status());
-  return Status::OK();
+  return CheckSelectorKey("channel", r.channel);
 }
 
 Status ValidateTransition(OrderStatus to, const TransitionOptions& o) {

@@ -70,6 +70,11 @@ std::string RequestFingerprint(const PlaceOrder& r) {
     h.AddU64(codes.size());
     for (const auto& c : codes) h.Add(c);
   }
+  // The channel likewise only when given (price lists, price_lists.h).
+  if (!r.channel.empty()) {
+    h.Add("channel");
+    h.Add(r.channel);
+  }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h.Finish()));
   return buf;

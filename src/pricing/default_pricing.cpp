@@ -52,16 +52,29 @@ class DefaultPricing final : public PricingPolicy {
     if (in.subtotal_minor < 0)
       return Status::InvalidArgument("subtotal_minor: " + std::to_string(in.subtotal_minor) +
                                      "; expected >= 0");
+    if (in.tax_inclusive_minor < 0 || in.tax_inclusive_minor > in.subtotal_minor)
+      return Status::InvalidArgument("tax_inclusive_minor: " + std::to_string(in.tax_inclusive_minor) +
+                                     "; expected 0..subtotal_minor (" +
+                                     std::to_string(in.subtotal_minor) + ")");
     PricingResult out;
     auto it = options_.tax_bp_by_region.find(in.region);
     const int32_t bp = it == options_.tax_bp_by_region.end() ? options_.default_tax_bp : it->second;
+    // Tax is added only to prices that do not include it already.
+    const int64_t taxable = in.subtotal_minor - in.tax_inclusive_minor;
     // Round half up, in 128 bits: subtotal (< 2^63) * bp (< 2^17) cannot overflow there.
-    const __int128 tax = (static_cast<__int128>(in.subtotal_minor) * bp + 5'000) / 10'000;
+    const __int128 tax = (static_cast<__int128>(taxable) * bp + 5'000) / 10'000;
     if (tax > kMaxMoneyMinor)
       return Status::InvalidArgument("tax on subtotal " + std::to_string(in.subtotal_minor) +
                                      " is past the largest amount, " +
                                      std::to_string(kMaxMoneyMinor));
     out.tax_minor = static_cast<int64_t>(tax);
+    // The tax inside tax-inclusive prices: what is left once the net amount, gross * 10000 /
+    // (10000 + rate) rounded half up, is taken out. 11900 at 19% holds 1900.
+    if (in.tax_inclusive_minor > 0) {
+      const __int128 gross = in.tax_inclusive_minor;
+      const __int128 net = (gross * 10'000 * 2 + (10'000 + bp)) / (2 * (10'000 + bp));
+      out.tax_included_minor = static_cast<int64_t>(gross - net);
+    }
 
     const bool free = options_.free_shipping_from_minor > 0 &&
                       in.subtotal_minor >= options_.free_shipping_from_minor;

@@ -90,6 +90,7 @@ void RunRecordChecks(CheckContext& c) {
   CheckWebhooks(c);
   CheckPayments(c);
   CheckReturns(c);
+  CheckPriceLists(c);
 }
 
 }  // namespace commerce::verify

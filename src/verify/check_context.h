@@ -106,6 +106,7 @@ void CheckCarts(CheckContext& c);
 void CheckWebhooks(CheckContext& c);
 void CheckPayments(CheckContext& c);
 void CheckReturns(CheckContext& c);
+void CheckPriceLists(CheckContext& c);
 
 // Every check above, in order, over one snapshot.
 void RunRecordChecks(CheckContext& c);

@@ -1206,9 +1206,10 @@ TEST_CASE("access tokens: an order stored before tokens existed reads, but no to
   }
   REQUIRE(FramingOf(bytes) == RecordFraming::kFramed);
   std::string v1 = bytes.substr(kFrameHeader);
-  REQUIRE(v1.compare(0, 4, std::string("\x03\x00\x00\x00", 4)) == 0);
+  REQUIRE(v1.compare(0, 4, std::string("\x04\x00\x00\x00", 4)) == 0);
   v1[0] = '\x01';
-  // Version 3 ends with the token (its u64 length, then its bytes) and the discounts after it.
+  // Version 4 ends with the token (its u64 length, then its bytes), then the discounts and the
+  // price lists' fields.
   const size_t at = v1.rfind(std::string("\x23\0\0\0\0\0\0\0", 8) + placed.access_token);
   REQUIRE(at != std::string::npos);
   v1.resize(at);

@@ -1,0 +1,184 @@
+// The PriceLists API (price_lists.h): each write is one checked change set holding the list's
+// record and the rewritten price row of every SKU it touches (price_list_store.h); price()
+// resolves over one snapshot with the rule shared by carts and orders (price_resolution.h).
+#include "commerce/price_lists.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "catalog/catalog_store.h"
+#include "common/ids.h"
+#include "common/key.h"
+#include "engine/engine_core.h"
+#include "inventory/stock_store.h"
+#include "price_lists/price_list_store.h"
+#include "price_lists/price_list_validation.h"
+#include "price_lists/price_resolution.h"
+
+namespace commerce {
+
+namespace {
+
+Status StaleVersion(std::string_view id, uint64_t have, uint64_t want) {
+  return Status::Conflict("price list '" + std::string(id) + "' is at version " +
+                          std::to_string(have) + ", not " + std::to_string(want) +
+                          ": read it again and reapply the change");
+}
+
+// Every entry's SKU must be a variant of the catalog: a price for a SKU that does not exist
+// is a typo that would otherwise stay silent until the product is created.
+Status CheckSkusExist(ReadView& view, const Tables& t, const PriceList& l) {
+  std::set<std::string_view> checked;
+  for (size_t i = 0; i < l.entries.size(); ++i) {
+    const std::string& sku = l.entries[i].sku;
+    if (!checked.insert(sku).second) continue;
+    std::string_view unused;
+    Status s = view.get(t.skus, KeyBuilder().str(sku).key(), &unused);
+    if (s.IsNotFound())
+      return Status::InvalidArgument("entries[" + std::to_string(i) + "].sku: no product has sku '" +
+                                     sku + "'");
+    COMMERCE_RETURN_IF_ERROR(s);
+  }
+  return Status::OK();
+}
+
+// Rewrites the row of every SKU that `old` priced or `now` prices: `old`'s rows out, `now`'s
+// in, each row expected as read. Either may be null (a create, a remove).
+Status RewriteSkuRows(ReadView& view, const Tables& t, const PriceList* old, const PriceList* now,
+                      ChangeSet& changes) {
+  const std::string& id = old ? old->id : now->id;
+  std::map<std::string, SkuPrices> added;
+  if (now) {
+    SkuPrices rows = RowsOf(*now);  // one per entry, in the entries' order
+    for (size_t i = 0; i < rows.size(); ++i) added[now->entries[i].sku].push_back(std::move(rows[i]));
+  }
+  std::set<std::string> skus;
+  if (old)
+    for (const PriceEntry& e : old->entries) skus.insert(e.sku);
+  for (const auto& [sku, rows] : added) skus.insert(sku);
+  for (const std::string& sku : skus) {
+    COMMERCE_ASSIGN_OR_RETURN(SkuPrices rows, ReadSkuPrices(view, t, sku, &changes));
+    std::erase_if(rows, [&](const SkuPrice& r) { return r.list_id == id; });
+    auto it = added.find(sku);
+    if (it != added.end()) rows.insert(rows.end(), it->second.begin(), it->second.end());
+    std::sort(rows.begin(), rows.end(), [](const SkuPrice& a, const SkuPrice& b) {
+      return std::tie(a.list_id, a.min_quantity) < std::tie(b.list_id, b.min_quantity);
+    });
+    if (rows.empty())
+      changes.del(t.sku_prices, SkuPricesKey(sku));
+    else
+      changes.put(t.sku_prices, SkuPricesKey(sku), EncodeSkuPrices(rows));
+  }
+  return changes.status();
+}
+
+}  // namespace
+
+Result<PriceList> PriceLists::create(const PriceList& l) {
+  COMMERCE_RETURN_IF_ERROR(ValidatePriceList(l));
+  const Tables& t = core_->tables;
+  PriceList stored = l;
+  if (stored.id.empty()) stored.id = RandomId("pl-");
+  stored.created_at_ms = stored.updated_at_ms = EngineCore::NowMs();
+  stored.version = 1;
+  const std::string key = PriceListKey(stored.id);
+  auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
+    std::string_view unused;
+    Status s = view.get(t.price_lists, key, &unused);
+    if (s.ok()) return Status::AlreadyExists("id: price list '" + stored.id + "' exists");
+    if (!s.IsNotFound()) return s;
+    COMMERCE_ASSIGN_OR_RETURN(ReadResults all, view.read_many({}, {RangeRead{t.price_lists, "", ""}}));
+    if (all.ranges[0].size() >= kMaxPriceLists)
+      return Status::ResourceExhausted("a store holds at most " + std::to_string(kMaxPriceLists) +
+                                       " price lists; remove or reuse an old one");
+    COMMERCE_RETURN_IF_ERROR(CheckSkusExist(view, t, stored));
+    changes.insert(t.price_lists, key, EncodePriceList(stored));
+    return RewriteSkuRows(view, t, nullptr, &stored, changes);
+  });
+  COMMERCE_RETURN_IF_ERROR(applied.status());
+  return stored;
+}
+
+Result<PriceList> PriceLists::update(const PriceList& l, std::optional<uint64_t> if_version) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", l.id));
+  COMMERCE_RETURN_IF_ERROR(ValidatePriceList(l));
+  const Tables& t = core_->tables;
+  const std::string key = PriceListKey(l.id);
+  const int64_t now = EngineCore::NowMs();
+  PriceList stored;
+  auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
+    std::string_view bytes;
+    Status s = view.get(t.price_lists, key, &bytes);
+    if (s.IsNotFound()) return Status::NotFound("no price list with id '" + l.id + "'");
+    COMMERCE_RETURN_IF_ERROR(s);
+    const std::string old_bytes(bytes);
+    PriceList old;
+    COMMERCE_RETURN_IF_ERROR(DecodePriceList(key, old_bytes, &old));
+    if (if_version && *if_version != old.version) return StaleVersion(l.id, old.version, *if_version);
+    COMMERCE_RETURN_IF_ERROR(CheckSkusExist(view, t, l));
+    stored = l;
+    stored.created_at_ms = old.created_at_ms;
+    stored.updated_at_ms = now;
+    stored.version = old.version + 1;
+    changes.expect(t.price_lists, key, old_bytes);
+    changes.put(t.price_lists, key, EncodePriceList(stored));
+    return RewriteSkuRows(view, t, &old, &stored, changes);
+  });
+  COMMERCE_RETURN_IF_ERROR(applied.status());
+  return stored;
+}
+
+Result<PriceList> PriceLists::get(std::string_view id) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  return GetPriceList(*txn, core_->tables, id);
+}
+
+Result<std::vector<PriceList>> PriceLists::list() {
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  return ListPriceLists(*txn, core_->tables);
+}
+
+Status PriceLists::remove(std::string_view id, std::optional<uint64_t> if_version) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
+  const Tables& t = core_->tables;
+  const std::string key = PriceListKey(id);
+  auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
+    std::string_view bytes;
+    Status s = view.get(t.price_lists, key, &bytes);
+    if (s.IsNotFound()) return Status::NotFound("no price list with id '" + std::string(id) + "'");
+    COMMERCE_RETURN_IF_ERROR(s);
+    const std::string old_bytes(bytes);
+    PriceList old;
+    COMMERCE_RETURN_IF_ERROR(DecodePriceList(key, old_bytes, &old));
+    if (if_version && *if_version != old.version) return StaleVersion(id, old.version, *if_version);
+    changes.expect(t.price_lists, key, old_bytes);
+    changes.del(t.price_lists, key);
+    return RewriteSkuRows(view, t, &old, nullptr, changes);
+  });
+  return applied.status();
+}
+
+Result<ResolvedPrice> PriceLists::price(std::string_view sku, const PriceContext& ctx) {
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("sku", sku));
+  COMMERCE_RETURN_IF_ERROR(ValidatePriceContext(ctx));
+  PriceContext at = ctx;
+  if (at.now_ms == 0) at.now_ms = EngineCore::NowMs();
+  const Tables& t = core_->tables;
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  auto owner = SkuOwner(*txn, t, sku);
+  if (!owner.ok()) return owner.status();
+  COMMERCE_ASSIGN_OR_RETURN(Product p, GetProduct(*txn, t, *owner));
+  const Variant* v = nullptr;
+  for (const Variant& candidate : p.variants)
+    if (candidate.sku == sku) v = &candidate;
+  if (!v)
+    return Status::Corruption("sku index names product '" + p.id + "' for sku '" +
+                              std::string(sku) + "', which has no such variant");
+  COMMERCE_ASSIGN_OR_RETURN(SkuPrices rows, ReadSkuPrices(*txn, t, sku));
+  return ChoosePrice(sku, rows, v->price, at);
+}
+
+}  // namespace commerce
