@@ -660,14 +660,17 @@ class PricingInput(_Value):
     items: int
     discount_minor: int
     free_shipping: bool
+    tax_inclusive_minor: int
     def __init__(self, *, currency: str = ..., region: str = ..., country: str = ..., subtotal_minor: int = ...,
                  shipments: int = ..., items: int = ..., discount_minor: int = ...,
-                 free_shipping: bool = ...) -> None: ...
+                 free_shipping: bool = ..., tax_inclusive_minor: int = ...) -> None: ...
 
 class PricingResult(_Value):
     tax_minor: int
     shipping_minor: int
-    def __init__(self, *, tax_minor: int = ..., shipping_minor: int = ...) -> None: ...
+    tax_included_minor: int
+    def __init__(self, *, tax_minor: int = ..., shipping_minor: int = ...,
+                 tax_included_minor: int = ...) -> None: ...
 
 class PythonPricing(PricingPolicy):
     def __init__(self, policy: Union[Callable[[PricingInput], Union[tuple[int, int], PricingResult]], Any], *,
