@@ -29,6 +29,7 @@
 #include "inventory/inventory_codec.h"
 #include "order/order_codec.h"
 #include "payments/payment_store.h"
+#include "price_lists/price_list_store.h"
 #include "promotions/promotion_store.h"
 #include "records_fuzz.h"
 #include "returns/return_store.h"
@@ -226,6 +227,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case RecordKind::kReturn:
       Stable(table, bytes, Return{}, DecodeReturn, EncodeReturn);
+      break;
+    case RecordKind::kPriceList:
+      Stable(table, bytes, PriceList{}, DecodePriceList, EncodePriceList);
+      break;
+    case RecordKind::kSkuPrices:
+      Stable(table, bytes, SkuPrices{}, DecodeSkuPrices, EncodeSkuPrices);
       break;
     case RecordKind::kCustomer:
       ThroughStore(table, g_store->tables.customers, g_store->customer_key,

@@ -11,16 +11,17 @@ enum class RecordKind : uint8_t {
   kProduct, kCategory, kWarehouse, kStock, kCart, kOrder, kOrderKey, kEvent, kWebhookQueue,
   kWebhookFailure, kSynonyms, kCustomer, kWebhook, kWebhookState,
   // Added after the corpus's first inputs: appended, so that their first bytes keep their kinds.
-  kRules, kPromotion, kCoupon, kPayment, kPaymentOperation, kReturn,
+  kRules, kPromotion, kCoupon, kPayment, kPaymentOperation, kReturn, kPriceList, kSkuPrices,
 };
-inline constexpr int kRecordKinds = 20;
+inline constexpr int kRecordKinds = 22;
 
 // The table (or, for synonyms and search rules, the meta record) each kind is stored in.
 inline std::string_view RecordKindTable(RecordKind k) {
   constexpr std::string_view names[kRecordKinds] = {
       "products", "categories", "warehouses", "stock", "carts", "orders", "order_keys", "events",
       "webhook_queue", "webhook_failures", "synonyms", "customers", "webhooks", "webhook_state",
-      "search_rules", "promotions", "coupons", "payments", "payment_outbox", "returns"};
+      "search_rules", "promotions", "coupons", "payments", "payment_outbox", "returns", "price_lists",
+      "sku_prices"};
   return names[static_cast<int>(k)];
 }
 

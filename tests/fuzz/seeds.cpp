@@ -150,6 +150,16 @@ void Records() {
     rule.hide.brands = {"Globex"};
     rule.ends_at_ms = 4102444800000;
     Check(e.search().put_rule(rule).status(), "merchandising rule");
+    PriceList eur;
+    eur.id = "eur-wholesale";
+    eur.name = "Wholesale, euros";
+    eur.currency = "EUR";
+    eur.customer_group = "wholesale";
+    eur.channel = "web";
+    eur.tax_inclusive = true;
+    eur.ends_at_ms = 4102444800000;
+    eur.entries = {{.sku = "P-1-black", .price_minor = 17900}, {.sku = "P-1-black", .price_minor = 16900, .min_quantity = 10}};
+    Check(e.price_lists().create(eur).status(), "price list");
     Check(e.webhooks()
               .subscribe({.id = "wh-seed", .url = "http://127.0.0.1:9/hook", .secret = "seed-secret-0123456789"})
               .status(),
