@@ -42,11 +42,14 @@ void BindCart(py::module_& m) {
       .field("lines", &Cart::lines, "CartLine by SKU.")
       .field("subtotal", &Cart::subtotal, "Sum of line totals.")
       .field("item_count", &Cart::item_count, "Units over all lines.")
-      .field("updated_at_ms", &Cart::updated_at_ms, "Time of the last change.");
+      .field("updated_at_ms", &Cart::updated_at_ms, "Time of the last change.")
+      .field("channel", &Cart::channel, "As created ('' for none): selects price lists.");
   Value<NewCart>(m, "NewCart", "What Carts.create makes.")
       .field("id", &NewCart::id, "Given (1..64 printable) or generated ('cart-...').")
       .field("customer_id", &NewCart::customer_id, "Optional; must exist when given.")
-      .field("currency", &NewCart::currency, "Default 'USD'.");
+      .field("currency", &NewCart::currency, "Default 'USD': the cart's for good.")
+      .field("channel", &NewCart::channel,
+             "Optional, the cart's for good: the channel whose price lists apply.");
 
   m.attr("MAX_CART_LINES") = kMaxCartLines;
   m.attr("MAX_CART_DOTS") = kMaxCartDots;
@@ -88,16 +91,19 @@ void BindCart(py::module_& m) {
            "Creates a cart. AlreadyExists for a taken id; NotFound for an unknown customer.")
       .def(
           "create",
-          [](Carts& c, std::string id, std::string customer_id, std::string currency) {
+          [](Carts& c, std::string id, std::string customer_id, std::string currency,
+             std::string channel) {
             return c.create({.id = std::move(id), .customer_id = std::move(customer_id),
-                             .currency = std::move(currency)});
+                             .currency = std::move(currency), .channel = std::move(channel)});
           },
           py::kw_only(), py::arg("id") = "", py::arg("customer_id") = "", py::arg("currency") = "USD",
-          ReleaseGil(), "Creates a cart from keywords (id, customer_id, currency).")
+          py::arg("channel") = "", ReleaseGil(),
+          "Creates a cart from keywords (id, customer_id, currency, channel).")
       .def("get", &Carts::get, py::arg("cart_id"), ReleaseGil(), "NotFound when there is none.")
       .def("add", &Carts::add, py::arg("cart_id"), py::arg("sku"), py::arg("quantity") = 1, ReleaseGil(),
-           "quantity more of sku (1..MAX_QUANTITY) at the catalog's current price. "
-           "InvalidArgument for an archived or draft product or another currency; NotFound "
+           "quantity more of sku (1..MAX_QUANTITY) at the price that applies now (price lists: "
+           "the cart's currency and channel, its customer's group, the line's quantity). "
+           "InvalidArgument for an archived or draft product or no price in the cart's currency; NotFound "
            "for an unknown SKU or cart.")
       .def("set_quantity", &Carts::set_quantity, py::arg("cart_id"), py::arg("sku"), py::arg("quantity"),
            ReleaseGil(), "The line's quantity becomes quantity (0 removes it).")

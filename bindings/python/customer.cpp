@@ -20,6 +20,8 @@ void BindCustomer(py::module_& m) {
       .field("email", &Customer::email, "Unique ignoring case; stored as given.")
       .field("name", &Customer::name, "Up to 200.")
       .field("addresses", &Customer::addresses, "Up to 20 Address.")
+      .field("group", &Customer::group,
+             "'' or 1..64 of A-Z a-z 0-9 - _: the customer group price lists select on.")
       .field("created_at_ms", &Customer::created_at_ms, "Set by the engine.")
       .field("updated_at_ms", &Customer::updated_at_ms, "Set by the engine.")
       .field("version", &Customer::version, "Set by the engine.");

@@ -3,6 +3,7 @@
 // (reference_internal), so `cat = Engine(p).catalog` is safe; after close() every call raises
 // FailedPrecondition, as in C++.
 #include "commerce/engine.h"
+#include "commerce/price_lists.h"
 
 #include <pybind11/stl/filesystem.h>
 
@@ -112,6 +113,8 @@ void BindEngine(py::module_& m) {
                              "Orders.")
       .def_property_readonly("promotions", &Engine::promotions, py::return_value_policy::reference_internal,
                              "Promotions: discount rules and coupon codes.")
+      .def_property_readonly("price_lists", &Engine::price_lists, py::return_value_policy::reference_internal,
+                             "PriceLists: prices per currency, customer group and channel.")
       .def_property_readonly("customers", &Engine::customers, py::return_value_policy::reference_internal,
                              "Customers.")
       .def_property_readonly("events", &Engine::events, py::return_value_policy::reference_internal,

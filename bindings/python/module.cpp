@@ -11,6 +11,7 @@ void BindWebhooks(py::module_& m);  // webhooks.cpp
 void BindPayments(py::module_& m);  // payments.cpp
 void BindReturns(py::module_& m);   // returns.cpp
 void BindPromotions(py::module_& m);  // promotions.cpp
+void BindPriceLists(py::module_& m);  // price_lists.cpp
 
 namespace {
 
@@ -84,6 +85,7 @@ PYBIND11_MODULE(_commerce, m) {
   BindCart(m);
   BindOrder(m);
   BindPromotions(m);
+  BindPriceLists(m);
   BindEvents(m);
   BindSearch(m);
   BindPricing(m);

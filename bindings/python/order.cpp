@@ -47,7 +47,9 @@ void BindOrder(py::module_& m) {
       .field("currency", &PlaceOrder::currency, "Optional; must match the cart's / products'.")
       .field("coupon_codes", &PlaceOrder::coupon_codes,
              "Coupon codes (up to 5, any letter case); each must apply, and its use is counted "
-             "against its limits when the order commits.");
+             "against its limits when the order commits.")
+      .field("channel", &PlaceOrder::channel,
+             "Optional: the channel whose price lists apply; a cart order takes the cart's.");
   Value<LineDiscount>(m, "LineDiscount", "What one promotion took off one line.")
       .field("promotion_id", &LineDiscount::promotion_id, "The promotion.")
       .field("amount", &LineDiscount::amount, "Money.");
@@ -66,7 +68,10 @@ void BindOrder(py::module_& m) {
       .field("unit_price", &OrderLine::unit_price, "Money.")
       .field("line_total", &OrderLine::line_total, "Money: unit_price x quantity, before discounts.")
       .field("discount", &OrderLine::discount, "Money: what promotions took off this line.")
-      .field("discounts", &OrderLine::discounts, "LineDiscount list, in the order they applied.");
+      .field("discounts", &OrderLine::discounts, "LineDiscount list, in the order they applied.")
+      .field("price_list_id", &OrderLine::price_list_id,
+             "The price list unit_price came from; '' for the variant's base price.")
+      .field("tax_inclusive", &OrderLine::tax_inclusive, "unit_price includes tax.");
   Value<ShipmentItem>(m, "ShipmentItem", "Units of a SKU in a shipment.")
       .field("sku", &ShipmentItem::sku, "The SKU.")
       .field("quantity", &ShipmentItem::quantity, "Units.");
@@ -99,7 +104,10 @@ void BindOrder(py::module_& m) {
       .field("history", &Order::history, "OrderTransition list, oldest first.")
       .field("created_at_ms", &Order::created_at_ms, "Set by the engine.")
       .field("updated_at_ms", &Order::updated_at_ms, "Set by the engine.")
-      .field("version", &Order::version, "Set by the engine.");
+      .field("version", &Order::version, "Set by the engine.")
+      .field("channel", &Order::channel, "The channel it was placed in ('' for none).")
+      .field("tax_included", &Order::tax_included,
+             "Money: the tax inside tax-inclusive lines' prices (shown, not added).");
   Value<PlacedOrder>(m, "PlacedOrder", "What place_or_replay answers.")
       .field("order", &PlacedOrder::order, "The Order (as it is now, when replayed).")
       .field("replayed", &PlacedOrder::replayed,

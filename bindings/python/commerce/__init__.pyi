@@ -17,6 +17,8 @@ MAX_MONEY_MINOR: int
 MAX_QUANTITY: int
 MAX_PROMOTIONS: int
 MAX_COUPON_CODES: int
+MAX_PRICE_LISTS: int
+MAX_PRICE_LIST_ENTRIES: int
 MAX_CART_LINES: int
 MAX_CART_DOTS: int
 MAX_MERGED_CART_DOTS: int
@@ -233,12 +235,13 @@ class Customer(_Value):
     email: str
     name: str
     addresses: list[Address]
+    group: str
     created_at_ms: int
     updated_at_ms: int
     version: int
     def __init__(self, *, id: str = ..., email: str = ..., name: str = ...,
-                 addresses: Sequence[_AddressLike] = ..., created_at_ms: int = ..., updated_at_ms: int = ...,
-                 version: int = ...) -> None: ...
+                 addresses: Sequence[_AddressLike] = ..., group: str = ..., created_at_ms: int = ...,
+                 updated_at_ms: int = ..., version: int = ...) -> None: ...
 
 class CartDot(_Value):
     replica: str
@@ -282,13 +285,16 @@ class Cart(_Value):
     subtotal: Money
     item_count: int
     updated_at_ms: int
+    channel: str
     def __init__(self, **fields: Any) -> None: ...
 
 class NewCart(_Value):
     id: str
     customer_id: str
     currency: str
-    def __init__(self, *, id: str = ..., customer_id: str = ..., currency: str = ...) -> None: ...
+    channel: str
+    def __init__(self, *, id: str = ..., customer_id: str = ..., currency: str = ...,
+                 channel: str = ...) -> None: ...
 
 def cart_state_add(state: CartState, replica: str, sku: str, quantity: int, unit_price: Money, time_ms: int) -> None: ...
 def cart_state_set_quantity(state: CartState, replica: str, sku: str, quantity: int, unit_price: Money,
@@ -311,10 +317,11 @@ class PlaceOrder(_Value):
     shipping_address: Address
     currency: str
     coupon_codes: list[str]
+    channel: str
     def __init__(self, *, idempotency_key: str = ..., customer_id: str = ..., cart_id: str = ...,
                  lines: Sequence[Union[OrderLineRequest, Mapping[str, Any]]] = ...,
                  shipping_address: _AddressLike = ..., currency: str = ...,
-                 coupon_codes: Sequence[str] = ...) -> None: ...
+                 coupon_codes: Sequence[str] = ..., channel: str = ...) -> None: ...
 
 class LineDiscount(_Value):
     promotion_id: str
@@ -338,6 +345,8 @@ class OrderLine(_Value):
     line_total: Money
     discount: Money
     discounts: list[LineDiscount]
+    price_list_id: str
+    tax_inclusive: bool
     def __init__(self, **fields: Any) -> None: ...
 
 class ShipmentItem(_Value):
@@ -377,6 +386,8 @@ class Order(_Value):
     created_at_ms: int
     updated_at_ms: int
     version: int
+    channel: str
+    tax_included: Money
     def __init__(self, **fields: Any) -> None: ...
 
 class PlacedOrder(_Value):
@@ -914,7 +925,8 @@ class Carts:
     @overload
     def create(self, new_cart: NewCart) -> Cart: ...
     @overload
-    def create(self, *, id: str = "", customer_id: str = "", currency: str = "USD") -> Cart: ...
+    def create(self, *, id: str = "", customer_id: str = "", currency: str = "USD",
+               channel: str = "") -> Cart: ...
     def get(self, cart_id: str) -> Cart: ...
     def add(self, cart_id: str, sku: str, quantity: int = 1) -> Cart: ...
     def set_quantity(self, cart_id: str, sku: str, quantity: int) -> Cart: ...
@@ -1034,6 +1046,50 @@ class Promotions:
     def price_cart(self, cart_id: str, *, customer_id: str = "", coupon_codes: Sequence[str] = ...,
                    now_ms: int = 0) -> PricedCart: ...
 
+class PriceEntry(_Value):
+    sku: str
+    price_minor: int
+    min_quantity: int
+    def __init__(self, *, sku: str = ..., price_minor: int = ..., min_quantity: int = ...) -> None: ...
+
+class PriceList(_Value):
+    id: str
+    name: str
+    currency: str
+    customer_group: str
+    channel: str
+    starts_at_ms: int
+    ends_at_ms: int
+    priority: int
+    tax_inclusive: bool
+    entries: list[PriceEntry]
+    created_at_ms: int
+    updated_at_ms: int
+    version: int
+    def __init__(self, *, id: str = ..., name: str = ..., currency: str = ..., customer_group: str = ...,
+                 channel: str = ..., starts_at_ms: int = ..., ends_at_ms: int = ..., priority: int = ...,
+                 tax_inclusive: bool = ..., entries: Sequence[Union[PriceEntry, Mapping[str, Any]]] = ...,
+                 created_at_ms: int = ..., updated_at_ms: int = ..., version: int = ...) -> None: ...
+
+class ResolvedPrice(_Value):
+    sku: str
+    price: Money
+    price_list_id: str
+    price_list_version: int
+    min_quantity: int
+    tax_inclusive: bool
+    def __init__(self, **fields: Any) -> None: ...
+
+class PriceLists:
+    def create(self, price_list: Union[PriceList, Mapping[str, Any], None] = None, **fields: Any) -> PriceList: ...
+    def update(self, price_list: Union[PriceList, Mapping[str, Any], None] = None, *,
+               if_version: Optional[int] = None, **fields: Any) -> PriceList: ...
+    def get(self, price_list_id: str) -> PriceList: ...
+    def list(self) -> list[PriceList]: ...
+    def remove(self, price_list_id: str, if_version: Optional[int] = None) -> None: ...
+    def price(self, sku: str, *, currency: str, customer_group: str = "", channel: str = "",
+              quantity: int = 1, now_ms: int = 0) -> ResolvedPrice: ...
+
 class EventRetention(_Value):
     max_age: datetime.timedelta
     max_count: int
@@ -1108,6 +1164,8 @@ class Engine:
     def orders(self) -> Orders: ...
     @property
     def promotions(self) -> Promotions: ...
+    @property
+    def price_lists(self) -> PriceLists: ...
     @property
     def customers(self) -> Customers: ...
     @property

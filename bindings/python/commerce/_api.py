@@ -32,7 +32,7 @@ from ._commerce import (
     SharedCache,
     SharedCacheOptions,
 )
-from ._commerce import Coupon, Promotion, Promotions
+from ._commerce import Coupon, PriceList, PriceLists, Promotion, Promotions
 from ._errors import FailedPrecondition
 from ._values import _convert
 
@@ -379,6 +379,27 @@ def _promotions_update_coupon(self, coupon=None, *, if_version=None, **fields):
     """Changes a coupon's active flag and limits (a Coupon, a dict or keywords with its code and
     promotion_id). NotFound; Conflict for a stale if_version."""
     return _coupon_update(self, _value_of(Coupon, "update_coupon", coupon, fields), if_version)
+
+
+# --- Price lists -------------------------------------------------------------------------
+
+_price_list_create = PriceLists.create
+_price_list_update = PriceLists.update
+
+
+@_method(PriceLists, "create")
+def _price_lists_create(self, price_list=None, **fields):
+    """Stores a new price list: create(PriceList(...)), create({...}) or create(name=...,
+    currency='EUR', entries=[{'sku': ..., 'price_minor': ...}], ...). Raises InvalidArgument
+    naming the field, AlreadyExists, ResourceExhausted."""
+    return _price_list_create(self, _value_of(PriceList, "create", price_list, fields))
+
+
+@_method(PriceLists, "update")
+def _price_lists_update(self, price_list=None, *, if_version=None, **fields):
+    """Replaces every field of the list price_list.id (a PriceList, a dict or keywords).
+    NotFound; Conflict for a stale if_version."""
+    return _price_list_update(self, _value_of(PriceList, "update", price_list, fields), if_version)
 
 
 @_method(Orders)
