@@ -24,7 +24,7 @@ def run(name, *args, tmp=None):
 
 @pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py",
                                   "pricing_policy.py", "merchandising.py", "promotions.py",
-                                  "payments.py", "returns.py"])
+                                  "payments.py", "returns.py", "price_lists.py"])
 def test_examples_clean_up_and_run_twice(name, tmp_path):
     if name == "sales_report.py":
         pytest.importorskip("pandas")
@@ -42,6 +42,19 @@ def test_load_csv_and_search():
     assert "top_queries: 'wireless' (2 searches, 1 used)" in out, out
     assert "suggestions for 'wire': 'wireless' (query)" in out, out
     assert "'coffee mug' (catalog, corrected)" in out, out
+
+
+def test_price_lists():
+    out = run("price_lists.py")
+    assert "a guest, USD                 25.00 USD  the base price" in out, out
+    assert "wholesale, EUR, 12 units     17.85 EUR  eur-wholesale" in out, out
+    assert "anyone, EUR, on the weekend  19.90 EUR  eur-weekend" in out, out
+    assert "a guest, GBP: sku 'TEE' has no price in GBP" in out, out
+    assert "update at version 1 again: Conflict (it is at 2 now)" in out, out
+    assert "acme's cart in channel app: 12 x 17.85 EUR" in out, out
+    assert "order app line from eur-wholesale tax 40.70 EUR total 254.90 EUR" in out, out
+    # 31.90 gross at 19%: 5.09 of VAT inside, none added
+    assert "line from eur tax_inclusive True tax 0.00 EUR VAT inside 5.09 EUR total 31.90 EUR" in out, out
 
 
 def test_merchandising():

@@ -71,6 +71,16 @@ def test_the_sessions_run_and_run_again():
                     assert re.search(r"^return ret-[0-9a-f]{16} %s$" % status, out, re.M), out
                 assert re.search(r"^return ret-[0-9a-f]{16} refunded refund_method manual$", out, re.M), out
                 assert "the order's returns: 1" in out, out
+            for run in (1, 2):  # the lists once (409 after), each run its own cart and order
+                out = session("12-price-lists.sh", server.base)
+                created = re.findall(r"^tees-[a-z]+: HTTP (\d+)$", out, re.M)
+                assert created == ["201" if run == 1 else "409"] * 3, out
+                assert '"price":{"minor":2490,"currency":"EUR"},"source":"price_list","price_list_id":"tees-eur"' in out, out
+                assert '"price":{"minor":1500,"currency":"USD"},"source":"price_list","price_list_id":"tees-wholesale","price_list_version":1,"min_quantity":10' in out, out
+                assert '"source":"base_price"' in out and '"FAILED_PRECONDITION"' in out and '"PERMISSION_DENIED"' in out, out
+                assert 'cart channel app unit_price {"minor":1500,"currency":"USD"}' in out, out
+                assert "order channel app price_list_id tees-wholesale tax_inclusive false" in out, out
+                assert re.search(r'^PUT If-Match "%d": HTTP 200\nPUT If-Match "%d": HTTP 409$' % (run, run), out, re.M), out
             for run in (1, 2):  # the webhook it subscribes is changed in place, then gone
                 out = session("04-errors-and-ops.sh", server.base)
                 lines = out.splitlines()

@@ -81,6 +81,7 @@ def test_what_a_public_key_may_reach(checker, admin):
         ("POST", "/v1/carts/{id}/lines"), ("DELETE", "/v1/carts/{id}/lines"),
         ("PUT", "/v1/carts/{id}/lines/{sku}"), ("DELETE", "/v1/carts/{id}/lines/{sku}"),
         ("GET", "/v1/carts/{id}/pricing"),
+        ("GET", "/v1/prices/{sku}"),  # a guest's price now (a group's or a channel's: 403)
         ("POST", "/v1/orders"), ("GET", "/v1/orders/{id}"),
         ("GET", "/v1/key"),  # what the key itself may do (the console asks)
     }

@@ -9,6 +9,13 @@ namespace commerce::server {
 
 namespace {
 
+// A channel's price lists are the shop's to choose, not a browser's: until keys can be limited
+// to a channel (issue 19, part 3), a public key uses none, and the store's backend makes a
+// channel's carts (docs/prices.md, "Over HTTP").
+constexpr const char* kPublicChannel =
+    "body.channel: a public key cannot choose a channel (its prices are the shop's to choose: "
+    "the store's backend creates a channel's carts)";
+
 Response CustomerResponse(const Customer& c, int http = 200) {
   return VersionedResponse(BuildJson([&](JsonWriter& w) { WriteCustomer(w, c); }), c.version, http);
 }
@@ -105,6 +112,7 @@ Response CreateCart(ServerState& st, const Request& r, const Params&) {
     Status s = o.str("id", &c.id);
     if (s.ok()) s = o.str("customer_id", &c.customer_id);
     if (s.ok()) s = o.str("currency", &c.currency);
+    if (s.ok()) s = o.str("channel", &c.channel);
     if (s.ok()) s = o.Finish();
     if (!s.ok()) return StatusResponse(s);
   }
@@ -119,6 +127,8 @@ Response CreateCart(ServerState& st, const Request& r, const Params&) {
     return ErrorResponse(403, "PERMISSION_DENIED",
                          "body.customer_id: a public key makes guest carts; the store's backend "
                          "gives a cart to a customer (POST /v1/carts/{id}/login)");
+  if (r.scope == Scope::kPublic && !c.channel.empty())
+    return ErrorResponse(403, "PERMISSION_DENIED", kPublicChannel);
   auto out = st.engine->carts().create(c);
   return out.ok() ? CartResponse(*out, 201) : StatusResponse(out.status());
 }
@@ -227,6 +237,7 @@ void PlaceOrderRoute(ServerState& st, const Request& r, const Params&, Reply rep
   Status s = o.str("customer_id", &req.customer_id, true);
   if (s.ok()) s = o.str("cart_id", &req.cart_id);
   if (s.ok()) s = o.str("currency", &req.currency);
+  if (s.ok()) s = o.str("channel", &req.channel);
   if (s.ok()) s = o.str_list("coupon_codes", &req.coupon_codes);
   if (s.ok()) s = o.array("lines", &lines);
   if (s.ok()) s = o.object("shipping_address", &address, true);
@@ -246,6 +257,10 @@ void PlaceOrderRoute(ServerState& st, const Request& r, const Params&, Reply rep
   }
   if (s.ok()) s = o.Finish();
   if (!s.ok()) return Answer(reply, StatusResponse(s));
+  // A cart's order takes the cart's channel, which the backend chose; one named here by a
+  // public key would be the browser's choice of prices.
+  if (r.scope == Scope::kPublic && !req.channel.empty())
+    return Answer(reply, ErrorResponse(403, "PERMISSION_DENIED", kPublicChannel));
   st.engine->orders().place_async(
       std::move(req), [reply = std::move(reply)](Result<Order> out, bool replayed) {
         auto placed = std::make_shared<Result<Order>>(std::move(out));

@@ -84,17 +84,6 @@ void WritePricedCart(JsonWriter& w, const PricedCart& c) {
   w.EndObject();
 }
 
-// An int32 field read through i64 without wrapping: out of range is InvalidArgument here,
-// before the engine's own range check could see a truncated value.
-Status Int32(JsonObject& o, const char* name, int32_t* out) {
-  int64_t v = *out;
-  COMMERCE_RETURN_IF_ERROR(o.i64(name, &v));
-  if (v < INT32_MIN || v > INT32_MAX)
-    return Status::InvalidArgument(o.field(name) + ": " + std::to_string(v) + " is out of range");
-  *out = static_cast<int32_t>(v);
-  return Status::OK();
-}
-
 Status ReadPromotion(const rapidjson::Value& v, Promotion* p) {
   JsonObject o(v, "body");
   std::string action = PromotionActionName(p->action);
@@ -111,14 +100,14 @@ Status ReadPromotion(const rapidjson::Value& v, Promotion* p) {
   if (s.ok()) s = o.i64("ends_at_ms", &p->ends_at_ms);
   if (s.ok()) s = o.boolean("requires_coupon", &p->requires_coupon);
   if (s.ok()) s = o.str("action", &action, true);
-  if (s.ok()) s = Int32(o, "percent_bp", &p->percent_bp);
+  if (s.ok()) s = o.i32("percent_bp", &p->percent_bp);
   if (s.ok()) s = o.i64("amount_minor", &p->amount_minor);
   if (s.ok()) s = o.i64("buy_quantity", &p->buy_quantity);
   if (s.ok()) s = o.i64("get_quantity", &p->get_quantity);
   if (s.ok()) s = o.str_list("get_skus", &p->get_skus);
   if (s.ok()) s = o.str_list("get_categories", &p->get_categories);
   if (s.ok()) s = o.i64("max_applications", &p->max_applications);
-  if (s.ok()) s = Int32(o, "priority", &p->priority);
+  if (s.ok()) s = o.i32("priority", &p->priority);
   if (s.ok()) s = o.boolean("exclusive", &p->exclusive);
   for (const char* echoed : {"created_at_ms", "updated_at_ms", "version"}) o.ignore(echoed);
   if (s.ok()) s = o.Finish();

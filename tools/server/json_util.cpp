@@ -147,6 +147,15 @@ Status JsonObject::i64(const char* name, int64_t* out, bool required) {
   return Status::OK();
 }
 
+Status JsonObject::i32(const char* name, int32_t* out) {
+  int64_t v = *out;
+  COMMERCE_RETURN_IF_ERROR(i64(name, &v));
+  if (v < INT32_MIN || v > INT32_MAX)
+    return Status::InvalidArgument(field(name) + ": " + std::to_string(v) + " is out of range");
+  *out = static_cast<int32_t>(v);
+  return Status::OK();
+}
+
 Status JsonObject::u64(const char* name, uint64_t* out, bool required) {
   const auto* v = get(name);
   if (!v) return required ? Status::InvalidArgument(field(name) + ": required") : Status::OK();
@@ -332,6 +341,7 @@ void WriteCart(JsonWriter& w, const Cart& c) {
   w.Key("id"); Str(w, c.id);
   w.Key("customer_id"); Str(w, c.customer_id);
   w.Key("currency"); Str(w, c.currency);
+  w.Key("channel"); Str(w, c.channel);
   w.Key("lines");
   w.StartArray();
   for (const auto& l : c.lines) {
@@ -382,6 +392,7 @@ void WriteOrder(JsonWriter& w, const Order& o) {
   w.Key("idempotency_key"); Str(w, o.idempotency_key);
   w.Key("status"); w.String(OrderStatusName(o.status));
   w.Key("currency"); Str(w, o.currency);
+  w.Key("channel"); Str(w, o.channel);
   w.Key("lines");
   w.StartArray();
   for (const auto& l : o.lines) {
@@ -394,6 +405,8 @@ void WriteOrder(JsonWriter& w, const Order& o) {
     w.Key("line_total"); WriteMoney(w, l.line_total);
     w.Key("discount"); WriteMoney(w, l.discount);
     w.Key("discounts"); WriteLineDiscounts(w, l.discounts);
+    w.Key("price_list_id"); Str(w, l.price_list_id);
+    w.Key("tax_inclusive"); w.Bool(l.tax_inclusive);
     w.EndObject();
   }
   w.EndArray();
@@ -416,6 +429,7 @@ void WriteOrder(JsonWriter& w, const Order& o) {
   w.EndArray();
   w.Key("subtotal"); WriteMoney(w, o.subtotal);
   w.Key("tax"); WriteMoney(w, o.tax);
+  w.Key("tax_included"); WriteMoney(w, o.tax_included);
   w.Key("shipping"); WriteMoney(w, o.shipping);
   w.Key("total"); WriteMoney(w, o.total);
   w.Key("discount"); WriteMoney(w, o.discount);
@@ -443,6 +457,7 @@ void WriteCustomer(JsonWriter& w, const Customer& c) {
   w.Key("id"); Str(w, c.id);
   w.Key("email"); Str(w, c.email);
   w.Key("name"); Str(w, c.name);
+  w.Key("group"); Str(w, c.group);
   w.Key("addresses");
   w.StartArray();
   for (const auto& a : c.addresses) WriteAddress(w, a);
@@ -626,6 +641,7 @@ Status ReadCustomer(const rapidjson::Value& v, Customer* c) {
   COMMERCE_RETURN_IF_ERROR(o.str("id", &c->id));
   COMMERCE_RETURN_IF_ERROR(o.str("email", &c->email, true));
   COMMERCE_RETURN_IF_ERROR(o.str("name", &c->name));
+  COMMERCE_RETURN_IF_ERROR(o.str("group", &c->group));
   o.ignore("version");
   o.ignore("created_at_ms");
   o.ignore("updated_at_ms");

@@ -49,6 +49,9 @@ class JsonObject {
   bool has(const char* name) const { return v_.HasMember(name); }
   Status str(const char* name, std::string* out, bool required = false);
   Status i64(const char* name, int64_t* out, bool required = false);
+  // An int32 read through i64 without wrapping: out of range is InvalidArgument naming the
+  // field, before an engine's own range check could see a truncated value.
+  Status i32(const char* name, int32_t* out);
   Status u64(const char* name, uint64_t* out, bool required = false);
   Status opt_i64(const char* name, std::optional<int64_t>* out);
   Status boolean(const char* name, bool* out);

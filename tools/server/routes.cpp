@@ -47,6 +47,7 @@ const std::vector<Route>& Routes() {
     AddPromotionRoutes(&r);
     AddPaymentRoutes(&r);
     AddReturnRoutes(&r);
+    AddPriceListRoutes(&r);
     AddConsoleRoutes(&r);
     return r;
   }();
