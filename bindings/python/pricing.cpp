@@ -192,7 +192,9 @@ void BindPricing(py::module_& m) {
       .field("free_shipping_from_minor", &DefaultPricingOptions::free_shipping_from_minor,
              "Subtotal from which shipping is free (0: never).");
   m.def("make_default_pricing", &MakeDefaultPricing, py::arg("options") = DefaultPricingOptions{},
-        "tax = round_half_up(subtotal * rate / 10000); shipping = shipments * fee unless free. "
+        "tax = round_half_up((subtotal - tax_inclusive) * rate / 10000); tax_included = "
+        "tax_inclusive - round_half_up(tax_inclusive * 10000 / (10000 + rate)) (the tax inside "
+        "tax-inclusive prices, pricing.h); shipping = shipments * fee unless free. "
         "Pass the result as Engine(..., pricing=...).");
   py::class_<PythonPricing, PricingPolicy, std::shared_ptr<PythonPricing>>(
       m, "PythonPricing",

@@ -130,3 +130,9 @@ def test_a_python_policy_is_told_the_tax_inclusive_part(tmp_path):
         assert seen == [23800]
         assert (o.tax, o.tax_included, o.total) == (
             commerce.Money(0, "EUR"), commerce.Money(3800, "EUR"), commerce.Money(23800, "EUR"))
+
+
+def test_the_default_policy_says_it_leaves_tax_inclusive_prices_untaxed():
+    # Its docstring said tax = subtotal x rate, which a tax-inclusive line would pay twice.
+    doc = commerce.make_default_pricing.__doc__
+    assert "(subtotal - tax_inclusive) * rate" in doc and "tax_included" in doc, doc
