@@ -40,6 +40,9 @@ struct StockLevel {
   int64_t reserved = 0;
   int64_t available() const { return on_hand - reserved; }
   int64_t updated_at_ms = 0;
+  // 0: one stock row; N: split into N slot rows for a flash sale (split_stock), the counts
+  // above being their sums.
+  int32_t slots = 0;
 
   friend bool operator==(const StockLevel&, const StockLevel&) = default;
 };
@@ -56,6 +59,9 @@ struct SkuStock {
 // The largest quantity any single stock operation or order line accepts; stock levels stay
 // below 2^62 so sums never overflow.
 inline constexpr int64_t kMaxQuantity = 1'000'000;
+
+// The most slots split_stock spreads one (SKU, warehouse) stock over.
+inline constexpr int32_t kMaxStockSlots = 64;
 
 class COMMERCE_EXPORT Inventory {
  public:
@@ -87,6 +93,18 @@ class COMMERCE_EXPORT Inventory {
   // Reserved units leave the building: reserved -= qty and on_hand -= qty.
   Result<StockLevel> ship(std::string_view sku, std::string_view warehouse_id, int64_t qty,
                           std::string_view ref);
+
+  // Flash sales (docs/orders.md, "Hot SKUs"): spreads the (SKU, warehouse) stock over
+  // `slots` rows (2..kMaxStockSlots), each holding part of on_hand and reserved, so that
+  // concurrent orders reserve on different rows instead of queueing on one. Reads, orders
+  // and the calls above see and change the sums; an order never fails while the slots
+  // together hold enough. One atomic write (StockSplit). NotFound for an unknown SKU or
+  // warehouse; FailedPrecondition when already split.
+  Result<StockLevel> split_stock(std::string_view sku, std::string_view warehouse_id,
+                                 int32_t slots);
+  // Folds the slots back into one row, atomically (StockMerged). FailedPrecondition when the
+  // stock is not split.
+  Result<StockLevel> merge_stock(std::string_view sku, std::string_view warehouse_id);
 
   // The SKU's stock across all warehouses, in one read.
   Result<SkuStock> get(std::string_view sku);

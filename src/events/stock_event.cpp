@@ -30,6 +30,7 @@ std::optional<StockEvent> ParseStockEvent(std::string_view type, const rapidjson
   e.quantity = *q;
   e.on_hand = *on_hand;
   e.reserved = *reserved;
+  e.slot = num("slot").value_or(-1);
   return e;
 }
 

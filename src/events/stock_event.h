@@ -21,6 +21,7 @@ struct StockEvent {
   std::string sku, warehouse_id, ref;
   int64_t quantity = 0;  // the "delta" member, for StockAdjusted
   int64_t on_hand = 0, reserved = 0;  // after the change
+  int64_t slot = -1;  // the slot of a split stock the change was made to (its counts), or -1
 };
 
 // True for the five stock event types.

@@ -4,6 +4,7 @@
 
 #include "common/ids.h"
 #include "engine/engine_core.h"
+#include "inventory/stock_split.h"
 #include "inventory/stock_store.h"
 #include "inventory/warehouse_store.h"
 
@@ -110,6 +111,37 @@ Result<StockLevel> Inventory::ship(std::string_view sku, std::string_view wareho
                                    int64_t qty, std::string_view ref) {
   COMMERCE_RETURN_IF_ERROR(CheckStockOp(sku, warehouse_id, qty, ref));
   return RunStockOp(core_, &ShipInTxn, false, sku, warehouse_id, qty, ref);
+}
+
+Result<StockLevel> Inventory::split_stock(std::string_view sku, std::string_view warehouse_id,
+                                          int32_t slots) {
+  COMMERCE_RETURN_IF_ERROR(CheckSkuAndWarehouse(sku, warehouse_id));
+  if (slots < 2 || slots > kMaxStockSlots)
+    return Status::InvalidArgument("slots: " + std::to_string(slots) + "; expected 2.." +
+                                   std::to_string(kMaxStockSlots));
+  const Tables& t = core_->tables;
+  const int64_t now = EngineCore::NowMs();
+  StockLevel out;
+  // An inactive warehouse may be split too: it is how a sale is prepared before it opens.
+  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+    COMMERCE_RETURN_IF_ERROR(CheckStockTarget(txn, t, sku, warehouse_id, false));
+    COMMERCE_ASSIGN_OR_RETURN(out, SplitStockInTxn(txn, t, sku, warehouse_id, slots, now));
+    return Status::OK();
+  }));
+  return out;
+}
+
+Result<StockLevel> Inventory::merge_stock(std::string_view sku, std::string_view warehouse_id) {
+  COMMERCE_RETURN_IF_ERROR(CheckSkuAndWarehouse(sku, warehouse_id));
+  const Tables& t = core_->tables;
+  const int64_t now = EngineCore::NowMs();
+  StockLevel out;
+  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+    COMMERCE_RETURN_IF_ERROR(CheckStockTarget(txn, t, sku, warehouse_id, false));
+    COMMERCE_ASSIGN_OR_RETURN(out, MergeStockInTxn(txn, t, sku, warehouse_id, now));
+    return Status::OK();
+  }));
+  return out;
 }
 
 Result<SkuStock> Inventory::get(std::string_view sku) {

@@ -7,6 +7,12 @@
 // (inventory_codec.h). Keyed SKU first, so a SKU's stock in every warehouse is one prefix
 // scan. A missing row is zero stock.
 //
+// A split stock (Inventory::split_stock, for a flash sale) has no such row but N slot rows,
+// keyed .u64(slot) after it (slots 0..N-1), each a counters record of its own: the stock is
+// their sum. Every function here reads and changes split stock as that sum: a change that one
+// slot cannot hold is spread over several in the same write (Spread), and its events name the
+// slot they changed ("slot"), with that slot's counts.
+//
 // Invariant kept by every writer: 0 <= reserved <= on_hand <= kMaxStockLevel, so available
 // (on_hand - reserved) is never negative and sums over warehouses never overflow.
 //
@@ -33,8 +39,33 @@ inline constexpr int64_t kMaxStockLevel = int64_t{1} << 62;
 inline constexpr size_t kMaxStockRefBytes = 128;
 inline constexpr size_t kMaxAdjustReasonBytes = 200;
 
-// The key of a row of `stock`.
+// The key of a row of `stock`, and of one slot of a split stock.
 std::string StockKey(std::string_view sku, std::string_view warehouse_id);
+std::string StockSlotKey(std::string_view sku, std::string_view warehouse_id, int64_t slot);
+
+// A stored stock row: the (SKU, warehouse) row (slot -1) or one slot of a split stock.
+struct StockRow {
+  StockLevel level;
+  int64_t slot = -1;
+};
+
+// The rows of one (SKU, warehouse): none, its one row, or its slots in slot order. One point
+// read when the stock is not split; a range read after it when there is no plain row.
+// Corruption when the slots are not 0..N-1 or sit beside a plain row.
+Result<std::vector<StockRow>> ReadStockRows(ReadView& view, const Tables& t, std::string_view sku,
+                                            std::string_view warehouse_id);
+
+// The sum of `rows` (one (SKU, warehouse)), with slots = how many slots (0 when not split).
+StockLevel SumStockRows(std::string_view sku, std::string_view warehouse_id,
+                        const std::vector<StockRow>& rows);
+
+// Where `qty` units go among slots with room[i] free each: from slot `start` on, round the
+// ring, as much as each holds. REQUIRES: the rooms sum to at least qty.
+std::vector<int64_t> Spread(const std::vector<int64_t>& room, int64_t qty, size_t start);
+
+// The slot a holder starts from: a stable hash of its id (an order id, a ref), so that
+// concurrent orders start on different slots.
+size_t StartSlot(std::string_view holder, size_t slots);
 
 // OK when 1 <= qty <= kMaxQuantity; InvalidArgument naming `what` otherwise.
 Status CheckQuantity(std::string_view what, int64_t qty);
@@ -57,7 +88,9 @@ struct SkuStockRange {
   std::string begin, end;
 };
 
-// Every row of `sku`, by warehouse id: one range read.
+// Every row of `sku`, by warehouse id then slot: one range read.
+Result<std::vector<StockRow>> ReadSkuRows(ReadView& view, const Tables& t, std::string_view sku);
+// The stock of `sku` in each warehouse, by warehouse id (a split stock summed): one range read.
 Result<std::vector<StockLevel>> ReadSkuLevels(ReadView& view, const Tables& t,
                                               std::string_view sku);
 

@@ -242,6 +242,21 @@ Status PrefetchProductsAndWarehouses(PrefetchView& view, const Tables& t,
   return view.prefetch(keys, {PromotionsRange(t)});
 }
 
+// The units of `qty` each row of (sku, warehouse) reserves: {qty} for a plain row; for a split
+// stock, per slot, from the slot the order id hashes to on, as much as each had available in
+// the snapshot (the allocation saw their sum cover qty). The writer's add re-checks each slot on
+// its current counts; a slot drained meanwhile fails the set, which is prepared again.
+Result<std::vector<int64_t>> SlotTakes(ReadView& view, const Tables& t, const std::string& sku,
+                                       const std::string& warehouse_id, int64_t qty,
+                                       const std::string& order_id) {
+  COMMERCE_ASSIGN_OR_RETURN(auto rows, ReadSkuRows(view, t, sku));  // prefetched already
+  std::vector<int64_t> room;
+  for (const auto& row : rows)
+    if (row.slot >= 0 && row.level.warehouse_id == warehouse_id) room.push_back(row.level.available());
+  if (room.size() < 2) return std::vector<int64_t>{qty};
+  return Spread(room, qty, StartSlot(order_id, room.size()));
+}
+
 Status AddChecked(const char* what, int64_t a, int64_t b, int64_t* sum) {
   if (__builtin_add_overflow(a, b, sum) || *sum > kMaxMoneyMinor)
     return Status::InvalidArgument(std::string(what) + ": past the largest amount, " +
@@ -414,13 +429,23 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
   int32_t adds = 0;
   for (const auto& s : o.shipments)
     for (const auto& item : s.items) {
-      changes.add(t.stock, StockKey(item.sku, s.warehouse_id),
-                  StockChange(0, item.quantity, now_ms, kMaxStockLevel));
-      EventJson data;
-      data.str("sku", item.sku).str("warehouse_id", s.warehouse_id);
-      data.i64("quantity", item.quantity).str("ref", o.id);
-      AppendCountedEvent(changes, t.events, "StockReserved", item.sku, data.done(), now_ms, adds++,
-                         kStockCounters, {"on_hand", "reserved"});
+      COMMERCE_ASSIGN_OR_RETURN(std::vector<int64_t> takes,
+                                SlotTakes(view, t, item.sku, s.warehouse_id, item.quantity, o.id));
+      for (size_t slot = 0; slot < takes.size(); ++slot) {
+        const int64_t qty = takes.size() == 1 ? item.quantity : takes[slot];
+        if (qty == 0) continue;
+        const bool split = takes.size() > 1;
+        changes.add(t.stock,
+                    split ? StockSlotKey(item.sku, s.warehouse_id, static_cast<int64_t>(slot))
+                          : StockKey(item.sku, s.warehouse_id),
+                    StockChange(0, qty, now_ms, kMaxStockLevel));
+        EventJson data;
+        data.str("sku", item.sku).str("warehouse_id", s.warehouse_id);
+        data.i64("quantity", qty).str("ref", o.id);
+        if (split) data.i64("slot", static_cast<int64_t>(slot));
+        AppendCountedEvent(changes, t.events, "StockReserved", item.sku, data.done(), now_ms, adds++,
+                           kStockCounters, {"on_hand", "reserved"});
+      }
     }
   if (!r.cart_id.empty()) {
     // The set expects the cart as read (LinesOf). Every live dot is recorded as removed, so

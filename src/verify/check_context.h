@@ -32,6 +32,14 @@ struct Facts {
     int64_t on_hand = 0, reserved = 0;
     int64_t held_by_refs = 0;
     uint64_t last_seq = 0;
+    // A split stock (StockSplit until StockMerged): each slot's counts by the events seen
+    // since; a slot absent here has an unknown state (its split is before the log).
+    bool split = false;
+    struct Slot {
+      int64_t on_hand = 0, reserved = 0;
+      uint64_t last_seq = 0;
+    };
+    std::map<int64_t, Slot> slots;
   };
   std::map<std::pair<std::string, std::string>, StockFromEvents> stock_events;
   // Per (sku, warehouse id): units reserved by orders that are placed, paid or fulfilling.

@@ -44,6 +44,75 @@ bool MakesExpiryRow(std::string_view type) {
   return type == "CartCreated" || type == "CartUpdated" || type == "CartMerged";
 }
 
+// StockSplit and StockMerged (inventory/stock_split.h): the stock's rows change shape, its
+// totals do not. Split hands each slot its counts (slot_counts); merge ends the slots, whose
+// sums must be what the merged row holds.
+void ReplaySplit(CheckContext& c, Facts& f, const Event& e, const rapidjson::Document& d,
+                 std::string_view key, bool log_from_start) {
+  auto str = [&](const char* k) -> std::optional<std::string> {
+    auto it = d.FindMember(k);
+    if (it == d.MemberEnd() || !it->value.IsString()) return std::nullopt;
+    return std::string(it->value.GetString(), it->value.GetStringLength());
+  };
+  auto num = [](const rapidjson::Value& o, const char* k) -> std::optional<int64_t> {
+    auto it = o.FindMember(k);
+    if (it == o.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
+    return it->value.GetInt64();
+  };
+  auto sku = str("sku"), wh = str("warehouse_id");
+  auto slots = num(d, "slots"), on_hand = num(d, "on_hand"), reserved = num(d, "reserved");
+  if (!sku || !wh || !slots || !on_hand || !reserved) {
+    c.Problem("events", Where(kEvents, key), "a " + e.type + " event without its counts");
+    return;
+  }
+  auto& st = f.stock_events[{*sku, *wh}];
+  const bool known = st.last_seq != 0 || log_from_start;
+  const std::string where = Where(kEvents, key);
+  if (e.type == "StockSplit") {
+    if (known && st.split) c.Problem("stock", where, "StockSplit of a stock split already");
+    else if (known && (st.on_hand != *on_hand || st.reserved != *reserved))
+      c.Problem("stock", where, "StockSplit of on_hand " + std::to_string(*on_hand) + ", reserved " +
+                                    std::to_string(*reserved) + ", but the change before it left " +
+                                    std::to_string(st.on_hand) + ", " + std::to_string(st.reserved));
+    st.slots.clear();
+    auto counts = d.FindMember("slot_counts");
+    int64_t sum_on_hand = 0, sum_reserved = 0;
+    if (counts != d.MemberEnd() && counts->value.IsArray()) {
+      for (const auto& o : counts->value.GetArray()) {
+        auto slot = o.IsObject() ? num(o, "slot") : std::nullopt;
+        auto oh = o.IsObject() ? num(o, "on_hand") : std::nullopt;
+        auto rs = o.IsObject() ? num(o, "reserved") : std::nullopt;
+        if (!slot || !oh || !rs) continue;
+        st.slots[*slot] = {*oh, *rs, e.seq};
+        sum_on_hand += *oh;
+        sum_reserved += *rs;
+      }
+    }
+    if (static_cast<int64_t>(st.slots.size()) != *slots || sum_on_hand != *on_hand ||
+        sum_reserved != *reserved)
+      c.Problem("stock", where, "StockSplit into " + std::to_string(*slots) +
+                                    " slots whose slot_counts do not add up to its totals");
+    st.split = true;
+  } else {
+    if (known && !st.split) c.Problem("stock", where, "StockMerged of a stock that is not split");
+    int64_t sum_on_hand = 0, sum_reserved = 0;
+    for (const auto& [slot, counts] : st.slots) {
+      sum_on_hand += counts.on_hand;
+      sum_reserved += counts.reserved;
+    }
+    if (st.split && static_cast<int64_t>(st.slots.size()) == *slots &&
+        (sum_on_hand != *on_hand || sum_reserved != *reserved))
+      c.Problem("stock", where, "StockMerged to on_hand " + std::to_string(*on_hand) + ", reserved " +
+                                    std::to_string(*reserved) + ", but its slots' events left " +
+                                    std::to_string(sum_on_hand) + ", " + std::to_string(sum_reserved));
+    st.split = false;
+    st.slots.clear();
+  }
+  st.on_hand = *on_hand;
+  st.reserved = *reserved;
+  st.last_seq = e.seq;
+}
+
 }  // namespace
 
 void CheckMeta(CheckContext& c) {
@@ -140,6 +209,10 @@ void CheckEvents(CheckContext& c) {
     if (MakesExpiryRow(e.type)) f.cart_last_event[e.subject] = e.seq;
     if (e.type.rfind("Stock", 0) != 0) return true;
 
+    if (e.type == "StockSplit" || e.type == "StockMerged") {
+      ReplaySplit(c, f, e, d, key, f.first_event == 1 && !gap);
+      return true;
+    }
     auto s = ParseStockEvent(e.type, d);
     if (!s) {
       c.Problem("events", Where(kEvents, key), "a " + e.type + " event without its counts");
@@ -149,16 +222,31 @@ void CheckEvents(CheckContext& c) {
     // What the change did to (on_hand, reserved), by type (stock_store.cpp).
     const StockDelta delta = StockEventDelta(e.type, s->quantity);
     const int64_t d_on_hand = delta.on_hand, d_reserved = delta.reserved;
-    // Without the first event of this stock row in the log, its earlier state is unknown.
-    const bool known = st.last_seq != 0 || (f.first_event == 1 && !gap);
-    if (known && (st.on_hand + d_on_hand != s->on_hand || st.reserved + d_reserved != s->reserved))
+    // Without the first event of this stock row in the log, its earlier state is unknown. A
+    // slot's row is the slot's own (its counts start at the StockSplit that made it).
+    int64_t* on_hand = &st.on_hand;
+    int64_t* reserved = &st.reserved;
+    bool known = st.last_seq != 0 || (f.first_event == 1 && !gap);
+    if (s->slot >= 0) {
+      if (!st.split && known)
+        c.Problem("stock", Where(kEvents, key),
+                  e.type + " of slot " + std::to_string(s->slot) + ", but no StockSplit split this stock");
+      auto [it, fresh] = st.slots.try_emplace(s->slot);
+      known = !fresh;
+      on_hand = &it->second.on_hand;
+      reserved = &it->second.reserved;
+      it->second.last_seq = e.seq;
+    } else if (st.split) {
+      c.Problem("stock", Where(kEvents, key), e.type + " of the plain row of a split stock");
+    }
+    if (known && (*on_hand + d_on_hand != s->on_hand || *reserved + d_reserved != s->reserved))
       c.Problem("stock", Where(kEvents, key),
                 e.type + " of " + std::to_string(s->quantity) + " leaves on_hand " +
                     std::to_string(s->on_hand) + ", reserved " + std::to_string(s->reserved) +
-                    ", but the change before it left " + std::to_string(st.on_hand) + ", " +
-                    std::to_string(st.reserved));
-    st.on_hand = s->on_hand;
-    st.reserved = s->reserved;
+                    ", but the change before it left " + std::to_string(*on_hand) + ", " +
+                    std::to_string(*reserved));
+    *on_hand = s->on_hand;
+    *reserved = s->reserved;
     st.last_seq = e.seq;
     // Holds made through the inventory API under refs that are not orders; an order's own
     // holds are accounted from the order (CheckOrders).

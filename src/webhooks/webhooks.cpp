@@ -17,7 +17,8 @@ const std::vector<std::string>& WebhookEventTypes() {
   static const std::vector<std::string> types = {
       "ProductUpserted", "ProductArchived", "CategoryUpserted", "WarehouseUpserted",
       "StockReceived",   "StockAdjusted",   "StockReserved",    "StockReleased",
-      "StockShipped",    "OrderPlaced",     "OrderStatusChanged", "CartCreated",
+      "StockShipped",    "StockSplit",      "StockMerged",
+      "OrderPlaced",     "OrderStatusChanged", "CartCreated",
       "CartUpdated",     "CartMerged",      "CartDeleted",      "CartExpired",
       "CustomerCreated", "CustomerUpdated",
       "PaymentAuthorized", "PaymentDeclined", "PaymentCaptured", "PaymentCaptureDeclined",
