@@ -125,8 +125,8 @@ struct NewCart {
   // The cart's one currency, for good: every line is priced in it (from a price list in it,
   // or the variant's base price when that is in it), and its order is in it.
   std::string currency = "USD";
-  // Optional, fixed at creation: the channel whose price lists apply (price_lists.h; an
-  // opaque key until channels exist, issue 19 part 3). "" or 1..64 of A-Z a-z 0-9 '-' '_'.
+  // Optional, fixed at creation: the channel (channels.h) whose products, currencies and
+  // price lists apply. "" or 1..64 of A-Z a-z 0-9 '-' '_'; must exist once channels do.
   std::string channel;
 };
 

@@ -3,6 +3,7 @@
 
 #include "commerce/cart.h"
 #include "commerce/catalog.h"
+#include "commerce/channels.h"
 #include "commerce/customer.h"
 #include "commerce/engine.h"
 #include "commerce/events.h"

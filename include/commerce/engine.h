@@ -33,6 +33,7 @@
 namespace commerce {
 
 class Background;
+class Channels;  // channels.h (not included here, as price_lists.h)
 class PaymentService;
 class PriceLists;  // price_lists.h (not included here: only its users rebuild when it changes)
 class SearchService;
@@ -92,6 +93,7 @@ class COMMERCE_EXPORT Engine {
   Orders& orders();
   Promotions& promotions();
   PriceLists& price_lists();  // price_lists.h, docs/prices.md
+  Channels& channels();       // channels.h, docs/channels.md
   Customers& customers();
   Events& events();
   Search& search();
@@ -139,6 +141,7 @@ class COMMERCE_EXPORT Engine {
   std::unique_ptr<Payments> payments_;
   std::unique_ptr<Returns> returns_;
   std::unique_ptr<PriceLists> price_lists_;
+  std::unique_ptr<Channels> channels_;
 };
 
 }  // namespace commerce

@@ -86,8 +86,8 @@ struct PlaceOrder {
   // (NotFound for an unknown or inactive code, FailedPrecondition for one that does not apply
   // or is used up); each use is counted against the coupon's limits in the order's commit.
   std::vector<std::string> coupon_codes;
-  // Optional: the channel whose price lists apply (price_lists.h). A cart order takes the
-  // cart's; given with a cart, it must be the cart's. "" or 1..64 of A-Z a-z 0-9 '-' '_'.
+  // Optional: the channel (channels.h): its products, currencies, warehouses, price lists.
+  // A cart order takes the cart's; given with a cart, it must be the cart's. As NewCart's.
   std::string channel;
 };
 

@@ -16,8 +16,8 @@
 //      without price lists prices exactly as before, for every group and channel);
 //   4. otherwise FailedPrecondition: the SKU has no price in that currency for this caller.
 //      Never a converted amount: commerce holds no exchange rates.
-// Channels do not exist yet (issue 19, part 3): a channel here is an opaque key a caller
-// passes (NewCart::channel, PlaceOrder::channel) that lists may require.
+// A channel here is the key a caller passes (NewCart::channel, PlaceOrder::channel) that
+// lists may require: a channel's id (channels.h), or an opaque key in a store without any.
 //
 // Every price-list write is one checked change set: the list's record and, for each SKU it
 // prices (before or after the write), the SKU's price row, which carries what resolution

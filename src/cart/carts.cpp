@@ -20,6 +20,7 @@
 #include "cart/cart_quantity.h"
 #include "cart/cart_store.h"
 #include "catalog/catalog_store.h"
+#include "channels/channel_store.h"
 #include "commerce/cart.h"
 #include "commerce/inventory.h"
 #include "common/ids.h"
@@ -38,8 +39,9 @@ namespace {
 
 // The price of `sku` that applies now to the cart (price_lists.h): its currency and channel,
 // its customer's group, and `quantity`, the line's units after the edit (for tiers). NotFound
-// for an unknown SKU; InvalidArgument for a product that is not active or a SKU with no price
-// in the cart's currency.
+// for an unknown SKU or a channel that no longer exists; InvalidArgument for a product that is
+// not active, a SKU with no price in the cart's currency or a currency the channel no longer
+// sells in; FailedPrecondition for a product not visible in the cart's channel (channels.h).
 Result<Money> CurrentPrice(ReadView& view, const Tables& t, std::string_view sku,
                            const CartRecord& cart, int64_t quantity, int64_t now_ms) {
   const std::string& currency = cart.state.currency;
@@ -59,6 +61,11 @@ Result<Money> CurrentPrice(ReadView& view, const Tables& t, std::string_view sku
   if (!v)
     return Status::Corruption("sku index names product '" + p.id + "' for sku '" +
                               std::string(sku) + "', which has no such variant");
+  COMMERCE_ASSIGN_OR_RETURN(std::optional<Channel> channel, ReadChannelOf(view, t, cart.channel));
+  if (channel) {
+    COMMERCE_RETURN_IF_ERROR(CheckChannelCurrency(*channel, currency, "currency"));
+    COMMERCE_RETURN_IF_ERROR(CheckVisible(*channel, p, sku, "sku"));
+  }
   PriceContext ctx{currency, "", cart.channel, quantity, now_ms};
   if (!cart.state.customer_id.empty()) {
     COMMERCE_ASSIGN_OR_RETURN(Customer c, GetCustomerInTxn(view, t, cart.state.customer_id));
@@ -202,6 +209,10 @@ Result<Cart> Carts::create(const NewCart& c) {
     // Customers are never deleted: the read needs no check.
     if (!c.customer_id.empty())
       COMMERCE_RETURN_IF_ERROR(CheckCustomerExistsInTxn(view, t, c.customer_id).WithContext("customer_id"));
+    // The channel, as the cart is created: a later change of it is checked at each add and
+    // when the cart is ordered.
+    COMMERCE_ASSIGN_OR_RETURN(std::optional<Channel> channel, ReadChannelOf(view, t, c.channel, &changes));
+    if (channel) COMMERCE_RETURN_IF_ERROR(CheckChannelCurrency(*channel, c.currency, "currency"));
     CartRecord r;
     r.state.cart_id = id;
     r.state.currency = c.currency;

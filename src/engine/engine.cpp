@@ -1,5 +1,6 @@
 #include "commerce/engine.h"
 
+#include "commerce/channels.h"
 #include "commerce/price_lists.h"
 
 #include "cart/cart_expiry.h"
@@ -122,7 +123,8 @@ Engine::Engine(std::unique_ptr<EngineCore> core)
       events_(new Events(core_.get())),
       promotions_(new Promotions(core_.get())),
       returns_(new Returns(core_.get(), orders_.get())),
-      price_lists_(new PriceLists(core_.get())) {}
+      price_lists_(new PriceLists(core_.get())),
+      channels_(new Channels(core_.get())) {}
 
 Engine::~Engine() {
   (void)close();
@@ -141,6 +143,7 @@ Webhooks& Engine::webhooks() { return *webhooks_; }
 Payments& Engine::payments() { return *payments_; }
 Returns& Engine::returns() { return *returns_; }
 PriceLists& Engine::price_lists() { return *price_lists_; }
+Channels& Engine::channels() { return *channels_; }
 Storage& Engine::storage() { return *core_->storage; }
 
 Status Engine::backup(const std::string& dir, const BackupOptions& options) {

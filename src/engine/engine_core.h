@@ -49,6 +49,7 @@ struct Tables {
   Table return_keys;           // (order id, idempotency key) -> return id
   Table price_lists;           // price list id -> PriceList (src/price_lists/price_list_store.h)
   Table sku_prices;            // sku -> every list's entries for it (what resolution reads)
+  Table channels;              // channel id -> Channel (src/channels/channel_store.h)
 };
 
 // Every table, with its name in the store: what Engine::open opens, and what commerce verify
@@ -92,6 +93,7 @@ inline constexpr TableName kTableNames[] = {
     {&Tables::return_keys, "return_keys"},
     {&Tables::price_lists, "price_lists"},
     {&Tables::sku_prices, "sku_prices"},
+    {&Tables::channels, "channels"},
 };
 
 class EngineCore {

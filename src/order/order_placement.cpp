@@ -7,6 +7,7 @@
 #include "cart/cart_store.h"
 #include "catalog/catalog_store.h"
 #include "catalog/product_codec.h"
+#include "channels/channel_store.h"
 #include "common/key.h"
 #include "common/record_tail.h"
 #include "events/counted_event.h"
@@ -44,6 +45,9 @@ struct Request {
   std::string currency;  // "" until a cart or the first priced line decides it
   std::string channel;   // the cart's, or the request's
   std::string customer_group;  // the customer's, as the placement read it
+  // The channel (channels.h) when the key names one; none for "" and in a store that has never
+  // had a channel. Its record is expected unchanged at commit.
+  std::optional<Channel> channel_record;
   // A cart order: the cart record as read (the set expects its bytes unchanged).
   CartRecord cart;
 };
@@ -105,7 +109,8 @@ Result<Request> LinesOf(ReadView& view, const Tables& t, const PlaceOrder& r, Ch
 }
 
 // Prices every line: the price that applies at `now_ms` (price_lists.h) to the order's
-// currency, channel and customer group and the line's quantity. Products are read once however
+// currency, channel and customer group and the line's quantity; in a channel, only products
+// visible there (channels.h). Products are read once however
 // many of their SKUs the order has; each is expected unchanged when the set is applied (its
 // base price and status), and so is each SKU's price row (the lists that price it).
 Result<std::vector<OrderLine>> PriceLines(ReadView& view, const Tables& t, Request& req,
@@ -143,6 +148,7 @@ Result<std::vector<OrderLine>> PriceLines(ReadView& view, const Tables& t, Reque
     if (!v)
       return Status::Corruption("sku index names product '" + p.id + "' for sku '" + w.sku +
                                 "', which has no such variant");
+    if (req.channel_record) COMMERCE_RETURN_IF_ERROR(CheckVisible(*req.channel_record, p, w.sku, w.path));
     if (req.currency.empty()) req.currency = v->price.currency;
     COMMERCE_ASSIGN_OR_RETURN(SkuPrices rows, ReadSkuPrices(view, t, w.sku, &changes));
     PriceContext ctx{req.currency, req.customer_group, req.channel, w.quantity, now_ms};
@@ -169,15 +175,18 @@ Result<std::vector<OrderLine>> PriceLines(ReadView& view, const Tables& t, Reque
   return out;
 }
 
-// What every active warehouse holding any of the order's SKUs has available of each.
+// What every active warehouse holding any of the order's SKUs has available of each; in a
+// channel, only the warehouses it sells from (channels.h): stock elsewhere does not count.
 Result<std::vector<AllocationWarehouse>> ReadAvailability(ReadView& view, const Tables& t,
-                                                          const std::vector<Wanted>& lines) {
+                                                          const std::vector<Wanted>& lines,
+                                                          const Channel* channel) {
   std::map<std::string, std::optional<size_t>> index;  // warehouse id -> slot (none: inactive)
   std::vector<AllocationWarehouse> out;
   for (const auto& w : lines) {
     COMMERCE_ASSIGN_OR_RETURN(auto levels, ReadSkuLevels(view, t, w.sku));
     for (const auto& level : levels) {
       if (level.available() <= 0) continue;
+      if (channel && !SellsFrom(*channel, level.warehouse_id)) continue;
       auto it = index.find(level.warehouse_id);
       if (it == index.end()) {
         auto found = GetWarehouse(view, t, level.warehouse_id);
@@ -324,6 +333,12 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
   COMMERCE_ASSIGN_OR_RETURN(std::string group, CustomerGroup(view, t, r.customer_id, changes));
   COMMERCE_ASSIGN_OR_RETURN(Request req, LinesOf(view, t, r, changes));
   req.customer_group = std::move(group);
+  COMMERCE_ASSIGN_OR_RETURN(req.channel_record, ReadChannelOf(view, t, req.channel, &changes));
+  if (req.channel_record) {
+    // Lines without a currency are in the channel's default; any currency must be one it sells in.
+    if (req.currency.empty()) req.currency = req.channel_record->default_currency;
+    COMMERCE_RETURN_IF_ERROR(CheckChannelCurrency(*req.channel_record, req.currency, "currency"));
+  }
   if (view.enabled()) {
     // A cart's lines: their SKUs and stock (nothing more for a request's own lines, read
     // already). Then the products and warehouses those name: one round trip each.
@@ -332,7 +347,9 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
   }
   COMMERCE_ASSIGN_OR_RETURN(std::vector<OrderLine> lines, PriceLines(view, t, req, now_ms, changes));
 
-  COMMERCE_ASSIGN_OR_RETURN(auto warehouses, ReadAvailability(view, t, req.lines));
+  COMMERCE_ASSIGN_OR_RETURN(
+      auto warehouses,
+      ReadAvailability(view, t, req.lines, req.channel_record ? &*req.channel_record : nullptr));
   std::vector<AllocationLine> wanted;
   for (const auto& w : req.lines) wanted.push_back({w.sku, w.quantity});
   COMMERCE_ASSIGN_OR_RETURN(std::vector<Shipment> shipments,

@@ -91,6 +91,7 @@ void RunRecordChecks(CheckContext& c) {
   CheckPayments(c);
   CheckReturns(c);
   CheckPriceLists(c);
+  CheckChannels(c);
 }
 
 }  // namespace commerce::verify

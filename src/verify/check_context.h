@@ -115,6 +115,7 @@ void CheckWebhooks(CheckContext& c);
 void CheckPayments(CheckContext& c);
 void CheckReturns(CheckContext& c);
 void CheckPriceLists(CheckContext& c);
+void CheckChannels(CheckContext& c);
 
 // Every check above, in order, over one snapshot.
 void RunRecordChecks(CheckContext& c);

@@ -26,6 +26,7 @@ const std::vector<std::string>& WebhookEventTypes() {
       "PaymentAbandoned",
       "ReturnRequested", "ReturnApproved", "ReturnRejected", "ReturnCancelled", "ReturnReceived",
       "ReturnRefunded",
+      "ChannelUpserted", "ChannelRemoved",
   };
   return types;
 }

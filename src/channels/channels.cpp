@@ -1,0 +1,192 @@
+// The Channels API (channels.h): each write is one checked change set holding the channel's
+// record, the store's channel count (meta) and a ChannelUpserted or ChannelRemoved event;
+// carts (cart/carts.cpp) and order placement (order/order_placement.cpp) enforce a channel
+// through channel_store.h.
+#include "commerce/channels.h"
+
+#include "catalog/catalog_store.h"
+#include "channels/channel_store.h"
+#include "channels/channel_validation.h"
+#include "common/ids.h"
+#include "common/key.h"
+#include "common/selector_key.h"
+#include "engine/engine_core.h"
+#include "events/event_json.h"
+#include "events/event_log.h"
+#include "inventory/warehouse_store.h"
+
+namespace commerce {
+
+namespace {
+
+Status StaleVersion(std::string_view id, uint64_t have, uint64_t want) {
+  return Status::Conflict("channel '" + std::string(id) + "' is at version " + std::to_string(have) +
+                          ", not " + std::to_string(want) + ": read it again and reapply the change");
+}
+
+// Its warehouses and categories must exist: a typo would otherwise sell from nowhere or show
+// nothing, silently. Warehouses and categories are never deleted, so the reads need no check.
+Status CheckReferences(ReadView& view, const Tables& t, const Channel& c) {
+  for (size_t i = 0; i < c.warehouse_ids.size(); ++i) {
+    auto w = GetWarehouse(view, t, c.warehouse_ids[i]);
+    if (w.status().IsNotFound())
+      return Status::InvalidArgument("warehouse_ids[" + std::to_string(i) + "]: no warehouse with id '" +
+                                     c.warehouse_ids[i] + "'");
+    COMMERCE_RETURN_IF_ERROR(w.status());
+  }
+  for (size_t i = 0; i < c.category_ids.size(); ++i) {
+    auto cat = GetCategory(view, t, c.category_ids[i]);
+    if (cat.status().IsNotFound())
+      return Status::InvalidArgument("category_ids[" + std::to_string(i) + "]: no category with id '" +
+                                     c.category_ids[i] + "'");
+    COMMERCE_RETURN_IF_ERROR(cat.status());
+  }
+  return Status::OK();
+}
+
+// The channel count, expected as read; absent reads as 0.
+Result<uint64_t> ReadCount(ReadView& view, const Tables& t, ChangeSet& changes) {
+  const std::string key = ChannelCountKey();
+  std::string_view bytes;
+  Status s = view.get(t.meta, key, &bytes);
+  if (s.IsNotFound()) {
+    changes.expect_absent(t.meta, key);
+    return uint64_t{0};
+  }
+  COMMERCE_RETURN_IF_ERROR(s);
+  auto n = KeyReader(bytes).u64();
+  if (!n) return Status::Corruption("meta: the channel count does not decode");
+  changes.expect(t.meta, key, bytes);
+  return *n;
+}
+
+void PutCount(const Tables& t, uint64_t n, ChangeSet& changes) {
+  changes.put(t.meta, ChannelCountKey(), KeyBuilder().u64(n).key());
+}
+
+void Strings(EventJson& d, std::string_view name, const std::vector<std::string>& v) {
+  d.begin_array(name);
+  for (const std::string& s : v) d.element(s);
+  d.end_array();
+}
+
+std::string EventData(const Channel& c, bool created) {
+  EventJson d;
+  d.str("channel_id", c.id).str("name", c.name).str("default_currency", c.default_currency);
+  Strings(d, "currencies", ChannelCurrencies(c));
+  Strings(d, "warehouse_ids", c.warehouse_ids);
+  d.u64("category_ids", c.category_ids.size()).u64("product_ids", c.product_ids.size());
+  d.u64("excluded_product_ids", c.excluded_product_ids.size());
+  return d.u64("version", c.version).boolean("created", created).done();
+}
+
+}  // namespace
+
+Result<Channel> Channels::create(const Channel& c) {
+  COMMERCE_RETURN_IF_ERROR(ValidateChannel(c));
+  const Tables& t = core_->tables;
+  Channel stored = c;
+  stored.created_at_ms = stored.updated_at_ms = EngineCore::NowMs();
+  stored.version = 1;
+  const std::string key = ChannelKey(stored.id);
+  auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
+    std::string_view unused;
+    Status s = view.get(t.channels, key, &unused);
+    if (s.ok()) return Status::AlreadyExists("id: channel '" + stored.id + "' exists");
+    if (!s.IsNotFound()) return s;
+    COMMERCE_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, t, changes));
+    if (count >= kMaxChannels)
+      return Status::ResourceExhausted("a store holds at most " + std::to_string(kMaxChannels) +
+                                       " channels; remove or reuse an old one");
+    COMMERCE_RETURN_IF_ERROR(CheckReferences(view, t, stored));
+    changes.insert(t.channels, key, EncodeChannel(stored));
+    PutCount(t, count + 1, changes);
+    AppendEvent(changes, t.events, "ChannelUpserted", stored.id, EventData(stored, true),
+                stored.created_at_ms);
+    return changes.status();
+  });
+  COMMERCE_RETURN_IF_ERROR(applied.status());
+  return stored;
+}
+
+Result<Channel> Channels::update(const Channel& c, std::optional<uint64_t> if_version) {
+  COMMERCE_RETURN_IF_ERROR(ValidateChannel(c));
+  const Tables& t = core_->tables;
+  const std::string key = ChannelKey(c.id);
+  const int64_t now = EngineCore::NowMs();
+  Channel stored;
+  auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
+    std::string_view bytes;
+    Status s = view.get(t.channels, key, &bytes);
+    if (s.IsNotFound()) return Status::NotFound("no channel with id '" + c.id + "'");
+    COMMERCE_RETURN_IF_ERROR(s);
+    const std::string old_bytes(bytes);
+    Channel old;
+    COMMERCE_RETURN_IF_ERROR(DecodeChannel(key, old_bytes, &old));
+    if (if_version && *if_version != old.version) return StaleVersion(c.id, old.version, *if_version);
+    COMMERCE_RETURN_IF_ERROR(CheckReferences(view, t, c));
+    stored = c;
+    stored.created_at_ms = old.created_at_ms;
+    stored.updated_at_ms = now;
+    stored.version = old.version + 1;
+    changes.expect(t.channels, key, old_bytes);
+    changes.put(t.channels, key, EncodeChannel(stored));
+    AppendEvent(changes, t.events, "ChannelUpserted", stored.id, EventData(stored, false), now);
+    return changes.status();
+  });
+  COMMERCE_RETURN_IF_ERROR(applied.status());
+  return stored;
+}
+
+Result<Channel> Channels::get(std::string_view id) {
+  COMMERCE_RETURN_IF_ERROR(CheckSelectorKey("id", id));
+  if (id.empty()) return Status::InvalidArgument("id: required");
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  return GetChannel(*txn, core_->tables, id);
+}
+
+Result<std::vector<Channel>> Channels::list() {
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  return ListChannels(*txn, core_->tables);
+}
+
+Status Channels::remove(std::string_view id, std::optional<uint64_t> if_version) {
+  COMMERCE_RETURN_IF_ERROR(CheckSelectorKey("id", id));
+  if (id.empty()) return Status::InvalidArgument("id: required");
+  const Tables& t = core_->tables;
+  const std::string key = ChannelKey(id);
+  const int64_t now = EngineCore::NowMs();
+  auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
+    std::string_view bytes;
+    Status s = view.get(t.channels, key, &bytes);
+    if (s.IsNotFound()) return Status::NotFound("no channel with id '" + std::string(id) + "'");
+    COMMERCE_RETURN_IF_ERROR(s);
+    const std::string old_bytes(bytes);
+    Channel old;
+    COMMERCE_RETURN_IF_ERROR(DecodeChannel(key, old_bytes, &old));
+    if (if_version && *if_version != old.version) return StaleVersion(id, old.version, *if_version);
+    COMMERCE_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, t, changes));
+    changes.expect(t.channels, key, old_bytes);
+    changes.del(t.channels, key);
+    // The count stays, at 0 too: the store has had channels, and keys must still name one.
+    PutCount(t, count > 0 ? count - 1 : 0, changes);
+    EventJson d;
+    d.str("channel_id", old.id).u64("version", old.version);
+    AppendEvent(changes, t.events, "ChannelRemoved", old.id, d.done(), now);
+    return changes.status();
+  });
+  return applied.status();
+}
+
+Result<bool> Channels::visible(std::string_view channel_id, std::string_view product_id) {
+  COMMERCE_RETURN_IF_ERROR(CheckSelectorKey("channel_id", channel_id));
+  if (channel_id.empty()) return Status::InvalidArgument("channel_id: required");
+  COMMERCE_RETURN_IF_ERROR(CheckIdentifier("product_id", product_id));
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
+  const Tables& t = core_->tables;
+  COMMERCE_ASSIGN_OR_RETURN(Channel c, GetChannel(*txn, t, channel_id));
+  COMMERCE_ASSIGN_OR_RETURN(Product p, GetProduct(*txn, t, product_id));
+  return VisibleIn(c, p);
+}
+
+}  // namespace commerce
