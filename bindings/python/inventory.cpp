@@ -19,6 +19,9 @@ void BindInventory(py::module_& m) {
       .field("on_hand", &StockLevel::on_hand, "Units in the building.")
       .field("reserved", &StockLevel::reserved, "Units held for orders and other holders.")
       .field("updated_at_ms", &StockLevel::updated_at_ms, "Time of the last change.")
+      .field("slots", &StockLevel::slots,
+             "0: one stock row; N: split into N slots for a flash sale (split_stock), the "
+             "counts being their sums.")
       .def_property_readonly("available", &StockLevel::available, "on_hand - reserved.");
 
   Value<SkuStock>(m, "SkuStock", "A SKU's stock in every warehouse that has a record for it.")
@@ -29,6 +32,7 @@ void BindInventory(py::module_& m) {
       .field("available", &SkuStock::available, "Summed over active warehouses only.");
 
   m.attr("MAX_QUANTITY") = kMaxQuantity;
+  m.attr("MAX_STOCK_SLOTS") = kMaxStockSlots;
 
   py::class_<Inventory>(m, "Inventory",
                         "Warehouses and stock (Engine.inventory). Safe from any number of "
@@ -53,6 +57,15 @@ void BindInventory(py::module_& m) {
            py::arg("ref"), ReleaseGil(), "reserved -= qty. FailedPrecondition when fewer are reserved.")
       .def("ship", &Inventory::ship, py::arg("sku"), py::arg("warehouse_id"), py::arg("qty"),
            py::arg("ref"), ReleaseGil(), "Reserved units leave: reserved -= qty and on_hand -= qty.")
+      .def("split_stock", &Inventory::split_stock, py::arg("sku"), py::arg("warehouse_id"),
+           py::arg("slots"), ReleaseGil(),
+           "For a flash sale: spreads the stock over `slots` rows (2..MAX_STOCK_SLOTS) so that "
+           "concurrent orders reserve on different rows; every read and change sees the sums. "
+           "One atomic write. NotFound for an unknown SKU or warehouse; FailedPrecondition when "
+           "already split.")
+      .def("merge_stock", &Inventory::merge_stock, py::arg("sku"), py::arg("warehouse_id"),
+           ReleaseGil(),
+           "Folds the slots back into one row, atomically. FailedPrecondition when not split.")
       .def(
           "get",
           [](Inventory& inv, const std::string& sku, std::optional<std::string> warehouse_id)

@@ -187,3 +187,69 @@ def test_bad_customers_are_invalid_argument_naming_the_field(lmdb_engine):
                 cs.update(u)
     assert last_seq(lmdb_engine) == seq
     assert cs.get(existing.id) == existing
+
+
+def test_split_stock_for_a_flash_sale(engine):
+    """Hot SKUs (docs/orders.md): split into slots, orders and stock calls on the sums,
+    threads buying to zero without overselling, merged back atomically."""
+    e = engine
+    e.catalog.upsert(make_product("hot", ["HOT"]))
+    e.inventory.upsert_warehouse(commerce.Warehouse(id="w1", name="W1", region="us-east"))
+    e.customers.create(commerce.Customer(id="c1", email="c1@example.com"))
+    e.inventory.receive("HOT", "w1", 40)
+    lvl = e.inventory.split_stock("HOT", "w1", 4)
+    assert (lvl.on_hand, lvl.reserved, lvl.slots) == (40, 0, 4)
+    assert e.inventory.get("HOT", "w1").slots == 4
+    assert e.inventory.get("HOT").levels[0].slots == 4
+    # A reservation bigger than any one slot (10 each) is served from several.
+    assert e.inventory.reserve("HOT", "w1", 25, "pos").reserved == 25
+    assert e.inventory.release("HOT", "w1", 25, "pos").reserved == 0
+    sold, refused, errors = [], [], []
+
+    def buy(t):
+        for i in range(100):
+            try:
+                e.orders.place(commerce.PlaceOrder(idempotency_key=f"k{t}-{i}", customer_id="c1",
+                                                   lines=[commerce.OrderLineRequest(sku="HOT", quantity=1)],
+                                                   shipping_address=address()))
+                sold.append(1)
+            except commerce.OutOfStock:
+                refused.append(e.inventory.get("HOT", "w1").available)
+                return
+            except commerce.Error as err:  # anything else fails the test below
+                errors.append(err)
+                return
+
+    threads = [threading.Thread(target=buy, args=(t,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert len(sold) == 40
+    assert set(refused) == {0}  # never refused while a unit remained
+    merged = e.inventory.merge_stock("HOT", "w1")
+    assert (merged.on_hand, merged.reserved, merged.slots) == (40, 40, 0)
+    assert e.verify().ok(), e.verify().to_text()
+
+
+@pytest.mark.parametrize("slots", [0, 1, commerce.MAX_STOCK_SLOTS + 1])
+def test_split_stock_bad_slots(stocked, slots):
+    with pytest.raises(commerce.InvalidArgument) as info:
+        stocked.inventory.split_stock("A", "w1", slots)
+    assert str(info.value).startswith("slots: ")
+    assert stocked.inventory.get("A", "w1").slots == 0
+
+
+def test_split_stock_bad_targets_and_states(stocked):
+    inv = stocked.inventory
+    with pytest.raises(commerce.NotFound):
+        inv.split_stock("NOPE", "w1", 4)
+    with pytest.raises(commerce.NotFound):
+        inv.split_stock("A", "nowhere", 4)
+    with pytest.raises(commerce.FailedPrecondition):
+        inv.merge_stock("A", "w1")  # not split
+    inv.split_stock("A", "w1", 2)
+    with pytest.raises(commerce.FailedPrecondition):
+        inv.split_stock("A", "w1", 3)  # split already
+    assert inv.get("A", "w1").slots == 2

@@ -68,12 +68,14 @@ Response GetStockAt(ServerState& st, const Request&, const Params& p) {
 }
 
 // POST /v1/stock/{sku}/{op}: receive {warehouse_id, quantity}; adjust {warehouse_id, delta,
-// reason}; reserve, release, ship {warehouse_id, quantity, ref}.
+// reason}; reserve, release, ship {warehouse_id, quantity, ref}; split {warehouse_id, slots};
+// merge {warehouse_id}.
 Response StockOp(ServerState& st, const Request& r, const Params& p) {
   const std::string& op = p[1];
-  if (op != "receive" && op != "adjust" && op != "reserve" && op != "release" && op != "ship")
+  if (op != "receive" && op != "adjust" && op != "reserve" && op != "release" && op != "ship" &&
+      op != "split" && op != "merge")
     return StatusResponse(Status::NotFound("no stock operation \"" + op +
-                                           "\" (receive, adjust, reserve, release, ship)"));
+                                           "\" (receive, adjust, reserve, release, ship, split, merge)"));
   rapidjson::Document doc;
   Response err;
   if (!ReadBody(r, &doc, &err)) return err;
@@ -81,7 +83,11 @@ Response StockOp(ServerState& st, const Request& r, const Params& p) {
   std::string warehouse, reason, ref;
   int64_t qty = 0;
   Status s = o.str("warehouse_id", &warehouse, true);
-  if (s.ok()) s = o.i64(op == "adjust" ? "delta" : "quantity", &qty, true);
+  if (s.ok() && op == "split") s = o.i64("slots", &qty, true);
+  else if (s.ok() && op != "merge") s = o.i64(op == "adjust" ? "delta" : "quantity", &qty, true);
+  if (s.ok() && op == "split" && (qty < 2 || qty > kMaxStockSlots))
+    s = Status::InvalidArgument("body.slots: " + std::to_string(qty) + "; expected 2.." +
+                                std::to_string(kMaxStockSlots));
   if (s.ok() && op == "adjust") s = o.str("reason", &reason, true);
   if (s.ok() && (op == "reserve" || op == "release" || op == "ship")) s = o.str("ref", &ref, true);
   if (s.ok()) s = o.Finish();
@@ -92,7 +98,9 @@ Response StockOp(ServerState& st, const Request& r, const Params& p) {
   else if (op == "adjust") out = inv.adjust(p[0], warehouse, qty, reason);
   else if (op == "reserve") out = inv.reserve(p[0], warehouse, qty, ref);
   else if (op == "release") out = inv.release(p[0], warehouse, qty, ref);
-  else out = inv.ship(p[0], warehouse, qty, ref);
+  else if (op == "ship") out = inv.ship(p[0], warehouse, qty, ref);
+  else if (op == "split") out = inv.split_stock(p[0], warehouse, static_cast<int32_t>(qty));
+  else out = inv.merge_stock(p[0], warehouse);
   return out.ok() ? LevelResponse(*out) : StatusResponse(out.status());
 }
 

@@ -320,6 +320,7 @@ void WriteStockLevel(JsonWriter& w, const StockLevel& s) {
   w.Key("reserved"); w.Int64(s.reserved);
   w.Key("available"); w.Int64(s.available());
   w.Key("updated_at_ms"); w.Int64(s.updated_at_ms);
+  w.Key("slots"); w.Int(s.slots);
   w.EndObject();
 }
 
