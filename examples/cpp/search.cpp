@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   Show("after an edit",
        must(search.query({.text = "monitor", .min_index_seq = must(engine->events().last_seq())})));
 
-  // Search analytics: every search above was recorded (in this process's memory). The shopper
+  // Search analytics: every search above was recorded (in memory, added to the store every 5 s and at close). The shopper
   // clicks the first hit of one more search; a search that finds nothing shows up too.
   auto clicked = must(search.query({.text = "headphones"}));
   must(search.record_use({.search_id = clicked.search_id, .product_id = clicked.hits[0].product_id,

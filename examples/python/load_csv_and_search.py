@@ -75,7 +75,7 @@ def run(work):
         for facet in ticked.facets:
             print("  %s: %s" % (facet.field, ", ".join("%s%s (%d)" % ("  " * v.level, v.label or v.value, v.count)
                                                        for v in facet.values)))
-        # Search analytics: every search above was recorded, in this process's memory. The
+        # Search analytics: every search above was recorded (in memory, added to the store every 5 s and at close). The
         # shopper clicks the first hit of one more search; then what was searched, what found
         # nothing, and what found things nobody used.
         clicked = engine.search.query("wireless")

@@ -8,10 +8,10 @@
 //   auto report = engine->search().analytics({.limit = 20});
 //   for (const auto& q : report->zero_result_queries) std::cout << q.query << "\n";
 //
-// The counts live in the process that ran the searches, in memory with a fixed budget
-// (SearchOptions::analytics_max_queries, ::analytics_max_searches): they do not survive a
-// restart and are not shared between processes, on any storage driver. Over remote shards the
-// querying engine records, as it does locally.
+// The counts are kept in memory (SearchOptions::analytics_max_queries) and added to the store
+// every 5 s and at close (table search_analytics): they survive a restart, processes sharing a
+// store add up, a crash loses at most the last 5 s. Search ids stay in this process's memory
+// (::analytics_max_searches). Over remote shards the querying engine records, as locally.
 //
 // Plain values: no thread-safety concerns of their own (Search is safe from any thread).
 #pragma once

@@ -59,6 +59,11 @@ Analytics::Analytics(double sample_rate, size_t max_queries, size_t max_searches
       tag_(RandomTag()),
       rng_(std::random_device{}()) {}
 
+int64_t Analytics::NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 std::string Analytics::Normalise(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -194,8 +199,7 @@ Status Analytics::RecordUse(const SearchUse& use) {
                                    std::to_string(r->shown.size()) + " hits search " + use.search_id + " showed");
   // The hour's entry may have been evicted or dropped: the use is counted in a new one, as
   // the search was.
-  const int64_t now_hour = std::max(r->hour, HourOf(static_cast<int64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count())));
+  const int64_t now_hour = std::max(r->hour, HourOf(NowMs()));
   Entry& e = EntryFor(r->hour, r->query, now_hour);
   if (!r->used) {
     r->used = true;
@@ -224,6 +228,21 @@ Result<SearchAnalytics> Analytics::Report(const AnalyticsRequest& request, int64
   out.until_ms = (last + 1) * kHourMs;
   out.sample_rate = sample_rate_;
   std::unordered_map<std::string, QueryStats> sums;
+  auto add = [&](const QueryStats& e) {
+    QueryStats& s = sums[e.query];
+    s.query = e.query;
+    s.searches += e.searches;
+    s.zero_results += e.zero_results;
+    s.used += e.used;
+    s.clicks += e.clicks;
+    s.add_to_carts += e.add_to_carts;
+    s.orders += e.orders;
+  };
+  std::unique_lock<std::mutex> flushing(flush_mu_, std::defer_lock);
+  if (store_) {
+    flushing.lock();
+    COMMERCE_RETURN_IF_ERROR(store_->Read(std::max(first, oldest), last, [&](const HourCounts& h) { add(h.stats); }));
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     out.sampled_out = sampled_out_;
@@ -231,16 +250,10 @@ Result<SearchAnalytics> Analytics::Report(const AnalyticsRequest& request, int64
     out.tracked = entries_.size();
     for (const Entry& e : entries_) {
       if (e.hour < first || e.hour > last || e.hour < oldest) continue;
-      QueryStats& s = sums[e.stats.query];
-      s.query = e.stats.query;
-      s.searches += e.stats.searches;
-      s.zero_results += e.stats.zero_results;
-      s.used += e.stats.used;
-      s.clicks += e.stats.clicks;
-      s.add_to_carts += e.stats.add_to_carts;
-      s.orders += e.stats.orders;
+      add(e.stats);
     }
   }
+  if (flushing.owns_lock()) flushing.unlock();
   for (auto& [q, s] : sums) {
     out.searches += s.searches;
     out.top_queries.push_back(s);
@@ -258,9 +271,11 @@ std::vector<std::pair<std::string, uint64_t>> Analytics::Popular(std::string_vie
   std::unordered_map<std::string, uint64_t> sums;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    auto starts = [&](const std::string& q) { return q.size() >= p.size() && q.compare(0, p.size(), p) == 0; };
     for (const Entry& e : entries_)
-      if (e.found_as_typed > 0 && e.stats.query.size() >= p.size() && e.stats.query.compare(0, p.size(), p) == 0)
-        sums[e.stats.query] += e.found_as_typed;
+      if (e.found_as_typed > 0 && starts(e.stats.query)) sums[e.stats.query] += e.found_as_typed;
+    for (const auto& [q, n] : stored_popular_)
+      if (starts(q)) sums[q] += n;
   }
   std::vector<std::pair<std::string, uint64_t>> out(sums.begin(), sums.end());
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
@@ -268,6 +283,68 @@ std::vector<std::pair<std::string, uint64_t>> Analytics::Popular(std::string_vie
   });
   if (out.size() > limit) out.resize(limit);
   return out;
+}
+
+Status Analytics::Flush(int64_t now_ms) {
+  if (!store_) return Status::OK();
+  std::lock_guard<std::mutex> flushing(flush_mu_);
+  const int64_t now_hour = HourOf(now_ms);
+  const int64_t oldest = now_hour - static_cast<int64_t>(retention_hours_) + 1;
+  std::vector<HourCounts> deltas;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    deltas.reserve(entries_.size());
+    for (Entry& e : entries_) {
+      // Until the re-read below, suggestions see the flushed counts here.
+      if (e.found_as_typed > 0) stored_popular_[e.stats.query] += e.found_as_typed;
+      deltas.push_back({e.hour, std::move(e.stats), e.found_as_typed});
+    }
+    entries_.clear();
+    index_.clear();
+  }
+  Status s = store_->Add(deltas);
+  if (!s.ok()) {
+    // Kept for the next flush: the counts go back into memory (under its budget).
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const HourCounts& d : deltas) {
+      Entry& e = EntryFor(d.hour, d.stats.query, now_hour);
+      e.stats.searches += d.stats.searches;
+      e.stats.zero_results += d.stats.zero_results;
+      e.stats.used += d.stats.used;
+      e.stats.clicks += d.stats.clicks;
+      e.stats.add_to_carts += d.stats.add_to_carts;
+      e.stats.orders += d.stats.orders;
+      e.found_as_typed += d.found_as_typed;
+    }
+    return s;
+  }
+  std::vector<int64_t> hours;
+  for (const HourCounts& d : deltas) hours.push_back(d.hour);
+  std::sort(hours.begin(), hours.end());
+  hours.erase(std::unique(hours.begin(), hours.end()), hours.end());
+  COMMERCE_ASSIGN_OR_RETURN(uint64_t dropped, store_->Trim(oldest, hours, max_queries_));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    evicted_ += dropped;
+  }
+  // The popular queries of every process: re-read once a minute at most (a read of every
+  // hour kept), and at the first flush.
+  if (popular_read_ms_ != 0 && now_ms - popular_read_ms_ < 60000) return Status::OK();
+  popular_read_ms_ = now_ms;
+  std::unordered_map<std::string, uint64_t> popular;
+  COMMERCE_RETURN_IF_ERROR(store_->Read(oldest, now_hour, [&](const HourCounts& h) {
+    if (h.found_as_typed > 0) popular[h.stats.query] += h.found_as_typed;
+  }));
+  if (popular.size() > max_queries_) {
+    std::vector<std::pair<std::string, uint64_t>> v(popular.begin(), popular.end());
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(max_queries_), v.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    v.resize(max_queries_);
+    popular = std::unordered_map<std::string, uint64_t>(v.begin(), v.end());
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stored_popular_ = std::move(popular);
+  return Status::OK();
 }
 
 }  // namespace commerce::search

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "commerce/search.h"
+#include "search/analytics_store.h"
 #include "commerce/search_analytics.h"
 #include "commerce/status.h"
 
@@ -53,6 +55,18 @@ class Analytics {
   // correction: a misspelt query is not offered), over every hour kept: (query, such
   // searches), most first, then by query, at most `limit`.
   std::vector<std::pair<std::string, uint64_t>> Popular(std::string_view prefix, size_t limit) const;
+
+  // Keeps the counts in `store` too (analytics_store.h): Flush() moves what is counted in
+  // memory there, and Report() and Popular() read it beside what is not flushed yet. Call
+  // before any search; without it the counts live in memory only.
+  void Attach(AnalyticsStore store) { store_.emplace(store); }
+  // Adds the counts gathered since the last flush to the store, drops the hours past the
+  // retention and, in each hour, the least searched queries beyond max_queries (counted in
+  // evicted), then re-reads the popular queries for Popular(). On failure the counts are
+  // kept in memory for the next flush.
+  Status Flush(int64_t now_ms);
+
+  static int64_t NowMs();  // the system clock, ms since the Unix epoch
 
   // Lower-cased (ASCII), runs of white space as one space, trimmed.
   static std::string Normalise(std::string_view text);
@@ -89,6 +103,14 @@ class Analytics {
   uint64_t next_seq_ = 1;                        // GUARDED_BY(mu_)
   uint64_t sampled_out_ = 0, evicted_ = 0;       // GUARDED_BY(mu_)
   int64_t swept_hour_ = -1;  // the hour of the last sweep of expired hours; GUARDED_BY(mu_)
+  std::optional<AnalyticsStore> store_;           // set before use, then constant
+  // One Flush at a time; a Report holds it too, so that it reads each count once: in the
+  // store or in memory, never both nor neither.
+  mutable std::mutex flush_mu_;
+  int64_t popular_read_ms_ = 0;  // when Flush last read stored_popular_; GUARDED_BY(flush_mu_)
+  // The stored queries found as typed over the hours kept, read at each Flush: at most
+  // max_queries, the most found first. GUARDED_BY(mu_)
+  std::unordered_map<std::string, uint64_t> stored_popular_;
   std::mt19937_64 rng_;                          // GUARDED_BY(mu_)
 };
 

@@ -35,6 +35,8 @@ constexpr int kMaxRemoteCalls = 16;
 // Every so often the refresh thread looks whether another process changed the synonyms or
 // the rules (their versions in the store).
 constexpr auto kMerchandisingCheck = std::chrono::seconds(1);
+// How often the refresh thread adds the analytics counts to the store: what a crash loses.
+constexpr auto kAnalyticsFlush = std::chrono::seconds(5);
 
 std::string SynonymsKey() { return KeyBuilder().str("search.synonyms").key(); }
 std::string SynonymsVersionKey() { return KeyBuilder().str("search.synonyms.version").key(); }
@@ -100,6 +102,10 @@ Status SearchService::Open() {
   // The synonym list and the rules are kept in the store (meta table), so they are as
   // durable as the catalog and survive index rebuilds.
   COMMERCE_ASSIGN_OR_RETURN(meta_, storage_->table("meta"));
+  // The analytics counts are flushed to the store (analytics_store.h) by the refresh thread,
+  // RunOnce and Stop.
+  COMMERCE_ASSIGN_OR_RETURN(auto analytics_store, search::AnalyticsStore::Open(storage_));
+  analytics_.Attach(analytics_store);
   COMMERCE_RETURN_IF_ERROR(ReloadMerchandising(true));
   indexer_.set_commit_every_shard(options_.serve_remote);
   return indexer_.Open(options_.shards);
@@ -126,6 +132,14 @@ void SearchService::Stop() {
   }
   refresh_cv_.notify_all();
   if (refresh_thread_.joinable()) refresh_thread_.join();
+  // The last counts, once: a second Stop (the destructor's) may come after the store closed.
+  if (!analytics_flushed_.exchange(true)) (void)analytics_.Flush(search::Analytics::NowMs());
+}
+
+Status SearchService::RunOnce() {
+  Status indexed = indexer_.RunOnce();
+  Status flushed = analytics_.Flush(search::Analytics::NowMs());
+  return indexed.ok() ? flushed : indexed;
 }
 
 void SearchService::OnPublished(const std::string& generation, uint64_t seq) {
@@ -408,6 +422,7 @@ Result<SearchResult> SearchService::Cached(const search::CheckedRequest& checked
 void SearchService::RefreshLoop() {
   std::unique_lock<std::mutex> lock(refresh_mu_);
   auto checked_at = std::chrono::steady_clock::now();
+  auto flushed_at = checked_at;
   for (;;) {
     refresh_cv_.wait_until(lock, checked_at + kMerchandisingCheck,
                            [&] { return refresh_stop_ || !refresh_queue_.empty(); });
@@ -417,6 +432,11 @@ void SearchService::RefreshLoop() {
       // A failure (the store busy or remote and away) leaves the sets held; the next check
       // tries again.
       (void)ReloadMerchandising(false);
+      if (std::chrono::steady_clock::now() >= flushed_at + kAnalyticsFlush) {
+        // A failure keeps the counts in memory for the next flush.
+        (void)analytics_.Flush(search::Analytics::NowMs());
+        flushed_at = std::chrono::steady_clock::now();
+      }
       checked_at = std::chrono::steady_clock::now();
       lock.lock();
       continue;

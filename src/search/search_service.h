@@ -49,7 +49,7 @@ class SearchService {
   Status Open();
   void Start();  // the indexer thread (when options.run_indexer) and the refresh thread
   void Stop();
-  Status RunOnce() { return indexer_.RunOnce(); }
+  Status RunOnce();  // the indexer's, and a flush of the analytics counts
   // The last event the index has applied.
   uint64_t IndexedSeq() const { return indexer_.applied_seq(); }
 
@@ -134,7 +134,8 @@ class SearchService {
   std::unique_ptr<search::RemoteShards> remote_;  // when options_.remote_shards is set
   search::ResultCache cache_;
   search::Indexer indexer_;
-  search::Analytics analytics_;  // searches recorded in this process (search_analytics.h)
+  search::Analytics analytics_;  // searches recorded, flushed to the store (search_analytics.h)
+  std::atomic<bool> analytics_flushed_{false};  // by Stop
 
   mutable std::mutex synonyms_mu_;
   std::shared_ptr<const search::Synonyms> synonyms_;  // GUARDED_BY(synonyms_mu_)

@@ -78,6 +78,9 @@ class CheckContext {
     return Get(check, table, key).has_value();
   }
 
+  // A table outside kTableNames (search_analytics, opened by the search service), for Scan.
+  void AddTable(std::string name, Table table) { by_name_.emplace(std::move(name), table); }
+
   ReadView* view() { return view_; }
   const Tables& tables() const { return tables_; }
   VerifyReport& report() { return *report_; }
@@ -116,6 +119,7 @@ void CheckPayments(CheckContext& c);
 void CheckReturns(CheckContext& c);
 void CheckPriceLists(CheckContext& c);
 void CheckChannels(CheckContext& c);
+void CheckSearchAnalytics(CheckContext& c);
 
 // Every check above, in order, over one snapshot.
 void RunRecordChecks(CheckContext& c);

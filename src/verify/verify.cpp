@@ -28,6 +28,7 @@
 #include "storage/lmdb/lmdb_tables.h"
 #include "storage/lmdb/redo_record.h"
 #include "storage/lmdb/wal.h"
+#include "search/analytics_store.h"
 #include "verify/check_context.h"
 
 namespace fs = std::filesystem;
@@ -104,6 +105,7 @@ void VerifyLmdb(const std::string& dir, const VerifyOptions& o, VerifyReport* re
   }
   Tables tables = FileViewTables(**view);
   verify::CheckContext c(view->get(), tables, report, o);
+  c.AddTable(search::AnalyticsStore::kTableName, (*view)->table(search::AnalyticsStore::kTableName));
 
   // Every tree, page by page: what LMDB would abort on is found here first. The free-page
   // lists are collected on the way: a page both in a tree and on a list would be handed out
@@ -202,6 +204,8 @@ void VerifySqlite(const std::string& dir, const VerifyOptions& o, VerifyReport* 
     return;
   }
   verify::CheckContext c(txn->get(), tables, report, o);
+  if (auto t = (*storage)->table(search::AnalyticsStore::kTableName); t.ok())
+    c.AddTable(search::AnalyticsStore::kTableName, *t);
   verify::RunRecordChecks(c);
   txn->reset();
   (void)(*storage)->close();
@@ -299,6 +303,8 @@ Result<VerifyReport> Engine::verify(const VerifyOptions& options) {
   report.path = options.path;
   report.driver = std::string(core_->storage->driver());
   verify::CheckContext c(txn.get(), core_->tables, &report, options);
+  if (auto t = core_->storage->table(search::AnalyticsStore::kTableName); t.ok())
+    c.AddTable(search::AnalyticsStore::kTableName, *t);
   verify::RunRecordChecks(c);
   report.notes.push_back("an open engine's snapshot: records and invariants only (files, pages, "
                          "the log and the search index are checked by commerce verify on a "
