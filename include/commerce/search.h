@@ -265,14 +265,15 @@ struct SearchOptions {
   // much older than the shards (beside the result cache's own ttl).
   std::chrono::milliseconds remote_refresh{1000};
 
-  // Search analytics (search_analytics.h), kept in this process's memory. The share of
+  // Search analytics (search_analytics.h), counted in memory and added to the store's table
+  // search_analytics every 5 s and at close (a crash loses at most those 5 s). The share of
   // searches recorded, 0..1, drawn at random per search: 0 records nothing (results carry no
   // search id); below 1 trades the counts' precision for less work per search under load.
   double analytics_sample_rate = 1.0;
-  // (hour, query) pairs counted, 1..1,000,000: about 200 bytes each plus twice the query's
-  // length (at most kMaxQueryChars), so the default holds at most about 12 MB, about 2.5 MB
-  // with typical queries. Beyond it the least searched pairs are dropped
-  // (SearchAnalytics::evicted).
+  // (hour, query) pairs counted, 1..1,000,000, in memory and per hour in the store: about 200
+  // bytes each plus twice the query's length (at most kMaxQueryChars) in memory, so the default
+  // holds at most about 12 MB, about 2.5 MB with typical queries. Beyond it the least searched
+  // pairs are dropped (SearchAnalytics::evicted).
   size_t analytics_max_queries = 10000;
   // Recent searches whose results' uses can be recorded (record_use), 1..1,000,000: the
   // oldest id is forgotten when a newer search needs its place (NotFound). About 60 bytes
