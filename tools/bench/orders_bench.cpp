@@ -23,7 +23,10 @@
 //                 the catalog's least popular one, which orders-place never draws, so after
 //                 the case its stock must have dropped by exactly the orders acknowledged:
 //                 each row reports hot_stock_start, hot_units_sold, hot_stock_left, oversold
-//                 and stock_mismatch (both 0, or the suite fails).
+//                 and stock_mismatch (both 0, or the suite fails). The engine runs it twice
+//                 per point: on that plain stock record (system "commerce") and on the
+//                 second least popular SKU, stocked alike but split into kHotSkuSlots slots
+//                 (Inventory::split_stock; system "commerce-split", with ratio_to_plain_row).
 // Systems: commerce on lmdb and on sqlite (engine rows), and the peer sqlite
 // (peer_sqlite_orders.h). Every system draws the very same order and cart streams (seeded by
 // case, thread count, round and thread).
@@ -80,6 +83,9 @@ constexpr char kSuite[] = "orders";
 constexpr char kOrdersPlace[] = "orders-place";
 constexpr char kCartAddSet[] = "cart-add-set";
 constexpr char kOrdersHotSku[] = "orders-hot-sku";
+// orders-hot-sku's split stock: the slots it is split into, and its rows' system name.
+constexpr int32_t kHotSkuSlots = 16;
+constexpr char kEngineSplitSystem[] = "commerce-split";
 
 constexpr uint64_t kDefaultSkus = 1'000'000;
 constexpr uint64_t kQuickSkus = 100'000;
@@ -203,6 +209,9 @@ struct Shop {
   std::vector<StockRow> stock;
   uint64_t hot_sku = 0;    // orders-hot-sku's SKU: the least popular product
   int64_t hot_units = 0;   // its stock, all in one record (0: the case is not run)
+  // The split run's SKU: the second least popular, with as many units in one warehouse,
+  // which the engine splits into kHotSkuSlots slots when it loads.
+  uint64_t hot_split_sku = 0;
   std::string jsonl;  // the products file for Catalog::import_file
   uint64_t carts = 0;  // cart pool size per system
 
@@ -244,10 +253,15 @@ bool WriteProducts(Shop& shop, const std::string& dir, std::string* error) {
 // stock, in one record of the first warehouse.
 void BuildShop(Shop& shop, uint64_t order_budget, int64_t hot_units) {
   const Params& p = shop.p;
-  for (uint64_t i = 0; i < p.skus; ++i)
+  for (uint64_t i = 0; i < p.skus; ++i) {
     if (shop.catalog.popularity_rank(i) == p.skus - 1) shop.hot_sku = i;
+    if (shop.catalog.popularity_rank(i) == p.skus - 2) shop.hot_split_sku = i;
+  }
   shop.hot_units = hot_units;
-  if (hot_units > 0) shop.stock.push_back({static_cast<uint32_t>(shop.hot_sku), 0, hot_units});
+  if (hot_units > 0) {
+    shop.stock.push_back({static_cast<uint32_t>(shop.hot_sku), 0, hot_units});
+    shop.stock.push_back({static_cast<uint32_t>(shop.hot_split_sku), 0, hot_units});
+  }
   for (int w = 0; w < p.warehouses; ++w) {
     char id[32];
     std::snprintf(id, sizeof id, "wh-%03d", w);
@@ -279,7 +293,7 @@ void BuildShop(Shop& shop, uint64_t order_budget, int64_t hot_units) {
   const double budget_units = static_cast<double>(order_budget) * (kMaxLines + 1) / 2.0 * kMeanQuantity;
   const auto nw = static_cast<uint64_t>(p.warehouses);
   for (uint64_t i = 0; order_budget > 0 && i < p.skus; ++i) {
-    if (hot_units > 0 && i == shop.hot_sku) continue;
+    if (hot_units > 0 && (i == shop.hot_sku || i == shop.hot_split_sku)) continue;
     uint64_t h = Mix(i ^ 0x5354'4f43'4bull);
     const uint64_t count = std::min<uint64_t>(2 + h % 3, nw);
     const double share = ZipfShare(shop.catalog.popularity_rank(i), p.skus);
@@ -317,13 +331,19 @@ struct OrderDraw {
   int64_t quantity[kMaxLines] = {};
 };
 
+// What an order stream buys: orders-place's lines, or one unit of a hot SKU (its plain stock
+// record or its split one).
+enum class Buy { kPlace, kHotPlain, kHotSplit };
+
 class OrderStream {
  public:
-  // hot: orders-hot-sku's stream (one unit of the hot SKU an order), else orders-place's.
-  OrderStream(const Shop& shop, int threads, int round, int thread, bool hot)
-      : shop_(shop), hot_(hot), rng_(StreamSeed(hot ? kOrdersHotSku : kOrdersPlace, threads, round, thread)) {
-    prefix_ = std::string(hot ? "bench-hot-T" : "bench-T") + std::to_string(threads) + "-r" + std::to_string(round) +
-              "-t" + std::to_string(thread) + "-";
+  OrderStream(const Shop& shop, int threads, int round, int thread, Buy buy)
+      : shop_(shop), hot_(buy != Buy::kPlace),
+        hot_sku_(buy == Buy::kHotSplit ? shop.hot_split_sku : shop.hot_sku),
+        rng_(StreamSeed(hot_ ? kOrdersHotSku : kOrdersPlace, threads, round, thread)) {
+    // Keys differ per stream: a key reused would replay an earlier order, not place one.
+    prefix_ = std::string(buy == Buy::kHotSplit ? "bench-hotsplit-T" : hot_ ? "bench-hot-T" : "bench-T") +
+              std::to_string(threads) + "-r" + std::to_string(round) + "-t" + std::to_string(thread) + "-";
   }
 
   const OrderDraw& Next() {
@@ -332,7 +352,7 @@ class OrderStream {
     d_.region = static_cast<uint32_t>(rng_.uniform(kRegions));
     if (hot_) {
       d_.lines = 1;
-      d_.sku[0] = shop_.hot_sku;
+      d_.sku[0] = hot_sku_;
       d_.quantity[0] = 1;
       return d_;
     }
@@ -343,7 +363,7 @@ class OrderStream {
       // the hot SKU, whose stock orders-hot-sku accounts for exactly.
       for (int attempt = 0; attempt < 64; ++attempt) {
         const uint64_t i = shop_.catalog.popular_index(U01(rng_));
-        if (i == shop_.hot_sku) continue;
+        if (i == shop_.hot_sku || i == shop_.hot_split_sku) continue;
         if (std::find(d_.sku, d_.sku + d_.lines, i) != d_.sku + d_.lines) continue;
         const uint64_t q = rng_.uniform(10);
         d_.sku[d_.lines] = i;
@@ -358,6 +378,7 @@ class OrderStream {
  private:
   const Shop& shop_;
   const bool hot_;
+  const uint64_t hot_sku_;
   Rng rng_;
   std::string prefix_;
   uint64_t seq_ = 0;
@@ -468,8 +489,7 @@ class System {
   std::string label() const { return system_ + "/" + driver_; }
 
   virtual bool Load(const Shop& shop, const std::string& dir, std::string* error) = 0;
-  // hot: orders-hot-sku's orders, else orders-place's.
-  virtual WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) = 0;
+  virtual WorkerFactory OrderClients(const Shop& shop, int threads, int round, Buy hot) = 0;
   virtual WorkerFactory CartClients(const Shop& shop, int threads, int round) = 0;
   // The units of shop.skus[sku] available now (on hand less reserved, every warehouse),
   // read from the system's store.
@@ -594,6 +614,10 @@ class EngineSystem final : public System {
                       },
                       error))
       return false;
+    if (shop.hot_units > 0) {
+      auto split = inventory.split_stock(shop.skus[shop.hot_split_sku], shop.warehouses[0].id, kHotSkuSlots);
+      if (!split.ok()) return Fail(split.status(), "split_stock", error);
+    }
     if (!ParallelLoad("creating " + std::to_string(shop.customer_ids.size()) + " customers in " + label(),
                       shop.customer_ids.size(),
                       [&](uint64_t i, std::string* e) {
@@ -629,7 +653,7 @@ class EngineSystem final : public System {
     return true;
   }
 
-  WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) override {
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round, Buy hot) override {
     return [this, &shop, threads, round, hot](int thread) -> Op {
       auto stream = std::make_shared<OrderStream>(shop, threads, round, thread, hot);
       auto request = std::make_shared<PlaceOrder>();
@@ -793,12 +817,12 @@ class SqlitePeerSystem final : public System {
     return true;
   }
 
-  WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) override {
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round, Buy hot) override {
     return [this, &shop, threads, round, hot](int thread) -> Op {
       auto stream = std::make_shared<OrderStream>(shop, threads, round, thread, hot);
       std::string error;
       std::shared_ptr<SqliteOrdersPeer::Client> client(
-          db_->NewClient(StreamSeed(hot ? "sqlite-hot-order-ids" : "sqlite-order-ids", threads, round, thread), &error));
+          db_->NewClient(StreamSeed(hot == Buy::kHotSplit ? "sqlite-hotsplit-order-ids" : hot != Buy::kPlace ? "sqlite-hot-order-ids" : "sqlite-order-ids", threads, round, thread), &error));
       if (!client) return [error](std::string* e) { return *e = error, false; };
       auto request = std::make_shared<SqliteOrdersPeer::OrderRequest>();
       return [this, &shop, stream, client, request](std::string* e) {
@@ -959,7 +983,7 @@ class PgEngineSystem final : public System {
     return true;
   }
 
-  WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) override {
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round, Buy hot) override {
     return [this, &shop, threads, round, hot](int thread) -> Op {
       auto stream = std::make_shared<OrderStream>(shop, threads, round, thread, hot);
       std::string error;
@@ -1180,12 +1204,12 @@ class LibpqPeerSystem final : public System {
     return true;
   }
 
-  WorkerFactory OrderClients(const Shop& shop, int threads, int round, bool hot) override {
+  WorkerFactory OrderClients(const Shop& shop, int threads, int round, Buy hot) override {
     return [this, &shop, threads, round, hot](int thread) -> Op {
       auto stream = std::make_shared<OrderStream>(shop, threads, round, thread, hot);
       std::string error;
       std::shared_ptr<LibpqOrdersPeer::Client> client(
-          db_->NewClient(StreamSeed(hot ? "libpq-hot-order-ids" : "libpq-order-ids", threads, round, thread), &error));
+          db_->NewClient(StreamSeed(hot == Buy::kHotSplit ? "libpq-hotsplit-order-ids" : hot != Buy::kPlace ? "libpq-hot-order-ids" : "libpq-order-ids", threads, round, thread), &error));
       if (!client) return [error](std::string* e) { return *e = error, false; };
       auto request = std::make_shared<LibpqOrdersPeer::OrderRequest>();
       return [this, &shop, stream, client, request](std::string* e) {
@@ -1247,31 +1271,59 @@ struct Loaded {
   std::string dir;
 };
 
-// The hot SKU's stock after orders-hot-sku, on every row of each system: false when a system
-// sold more than it had or its stock did not drop by exactly the orders it acknowledged.
-bool CheckHotStock(const Shop& shop, std::vector<Loaded>& systems, const std::vector<uint64_t>& placed_before,
+// One system's runs of a case: the plain one, and for the engine in orders-hot-sku the run on
+// the split stock too (its rows named kEngineSplitSystem).
+struct Run {
+  size_t system = 0;
+  Buy buy = Buy::kPlace;
+  std::string name;   // the rows' system
+  int64_t sold = 0;   // orders acknowledged over every point, windows or not
+};
+
+void AddWindow(Window& into, const Window& w) {
+  into.placed += w.placed;
+  into.out_of_stock += w.out_of_stock;
+  into.lines += w.lines;
+  into.io_bytes += w.io_bytes;
+  StorageStats& a = into.storage;
+  const StorageStats& b = w.storage;
+  a.groups += b.groups;
+  a.mutations += b.mutations;
+  a.failed_mutations += b.failed_mutations;
+  a.max_group_size = std::max(a.max_group_size, b.max_group_size);
+  a.durable_syncs += b.durable_syncs;
+  a.log_bytes += b.log_bytes;
+  a.pages_written += b.pages_written;
+  a.checkpoints += b.checkpoints;
+}
+
+// The hot SKUs' stock after orders-hot-sku, on every row of each run: false when a run sold
+// more than its SKU had or the SKU's stock did not drop by exactly the orders it acknowledged.
+bool CheckHotStock(const Shop& shop, std::vector<Loaded>& systems, const std::vector<Run>& runs,
                    std::vector<Row>& rows) {
   bool ok = true;
-  for (size_t k = 0; k < systems.size(); ++k) {
-    System& sys = *systems[k].sys;
-    const auto sold = static_cast<int64_t>(sys.placed_total() - placed_before[k]);  // one unit an order
+  for (const Run& run : runs) {
+    System& sys = *systems[run.system].sys;
+    const uint64_t sku = run.buy == Buy::kHotSplit ? shop.hot_split_sku : shop.hot_sku;
+    const int64_t sold = run.sold;  // one unit an order
+    const std::string label = run.name + "/" + sys.driver();
     int64_t left = 0;
     std::string error;
-    if (!sys.Available(shop, shop.hot_sku, &left, &error)) {
-      Log("commerce-bench: " + std::string(kOrdersHotSku) + ": " + sys.label() + ": reading the stock: " + error);
+    if (!sys.Available(shop, sku, &left, &error)) {
+      Log("commerce-bench: " + std::string(kOrdersHotSku) + ": " + label + ": reading the stock: " + error);
       ok = false;
       continue;
     }
     const int64_t oversold = std::max<int64_t>(0, sold - shop.hot_units) + std::max<int64_t>(0, -left);
     const int64_t mismatch = (shop.hot_units - left) - sold;
     if (oversold != 0 || mismatch != 0) {
-      Log("commerce-bench: " + std::string(kOrdersHotSku) + ": " + sys.label() + ": " + std::to_string(sold) +
+      Log("commerce-bench: " + std::string(kOrdersHotSku) + ": " + label + ": " + std::to_string(sold) +
           " orders acknowledged, stock " + std::to_string(shop.hot_units) + " -> " + std::to_string(left) +
           ": oversold " + std::to_string(oversold) + ", mismatch " + std::to_string(mismatch));
       ok = false;
     }
     for (Row& r : rows) {
-      if (r.system != sys.system() || r.driver != sys.driver()) continue;
+      if (r.system != run.name || r.driver != sys.driver()) continue;
       r.add("hot_stock_start", shop.hot_units);
       r.add("hot_units_sold", sold);
       r.add("hot_stock_left", left);
@@ -1287,21 +1339,30 @@ bool RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
              Reporter& reporter, WorkDir& work) {
   const char* case_name = kind == CaseKind::kOrders ? kOrdersPlace : kind == CaseKind::kHotSku ? kOrdersHotSku : kCartAddSet;
   const bool orders = kind != CaseKind::kCarts;
-  std::vector<uint64_t> placed_before;
-  for (const Loaded& l : systems) placed_before.push_back(l.sys->placed_total());
+  std::vector<Run> runs;
+  for (size_t k = 0; k < systems.size(); ++k) {
+    const System& sys = *systems[k].sys;
+    runs.push_back({k, kind == CaseKind::kHotSku ? Buy::kHotPlain : Buy::kPlace, sys.system()});
+    if (kind == CaseKind::kHotSku && sys.system() == kEngineSystem)
+      runs.push_back({k, Buy::kHotSplit, kEngineSplitSystem});
+  }
   std::vector<Row> rows;
   std::string sync_standbys;
   for (const Loaded& l : systems)
     if (l.sys->driver() == "postgres") sync_standbys = PgSyncStandbys(PgUrl());
   for (int threads : p.threads) {
-    std::vector<TimedRunResult> results(systems.size());
-    std::vector<std::vector<double>> fsync_ms(systems.size()), fsync_after_ms(systems.size());
+    std::vector<TimedRunResult> results(runs.size());
+    std::vector<Window> windows(runs.size());
+    std::vector<std::string> first_errors(runs.size());
+    std::vector<std::vector<double>> fsync_ms(runs.size()), fsync_after_ms(runs.size());
     for (int round = 0; round < p.rounds; ++round) {
-      for (size_t k = 0; k < systems.size(); ++k) {
-        System& sys = *systems[k].sys;
+      for (size_t k = 0; k < runs.size(); ++k) {
+        Run& run = runs[k];
+        System& sys = *systems[run.system].sys;
+        const std::string label = run.name + "/" + sys.driver();
         const double probe = ProbeFsyncMs(work.path());
         fsync_ms[k].push_back(probe);
-        Log(std::string(case_name) + ": " + sys.label() + ", " + std::to_string(threads) + " clients, " +
+        Log(std::string(case_name) + ": " + label + ", " + std::to_string(threads) + " clients, " +
             RoundLabel(p, round) + " (disk fsync now " + FormatMs(probe) + ")...");
         TimedRunOptions ro;
         ro.threads = threads;
@@ -1310,9 +1371,15 @@ bool RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
         ro.reserve_samples_per_thread = 1 << 14;
         ro.on_measure_start = [&] { sys.OnMeasureStart(); };
         ro.on_measure_end = [&] { sys.OnMeasureEnd(); };
-        const WorkerFactory clients = orders ? sys.OrderClients(shop, threads, round, kind == CaseKind::kHotSku)
+        const WorkerFactory clients = orders ? sys.OrderClients(shop, threads, round, run.buy)
                                              : sys.CartClients(shop, threads, round);
+        const uint64_t placed_before = sys.placed_total();
         Accumulate(&results[k], RunTimed(ro, clients));
+        run.sold += static_cast<int64_t>(sys.placed_total() - placed_before);
+        // Each run's window apart: the engine runs twice a slice in orders-hot-sku.
+        std::string first_error;
+        AddWindow(windows[k], sys.TakeWindow(&first_error));
+        if (first_errors[k].empty()) first_errors[k] = first_error;
         // Again at the end of the window, before the checkpoint: on the build VM the disk
         // often flips state within a second, and the probe before a slice follows another
         // system's checkpoint and sync(2).
@@ -1320,18 +1387,19 @@ bool RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
         sys.Quiesce();
       }
     }
-    for (size_t k = 0; k < systems.size(); ++k) {
-      System& sys = *systems[k].sys;
+    for (size_t k = 0; k < runs.size(); ++k) {
+      const Run& run = runs[k];
+      System& sys = *systems[run.system].sys;
       TimedRunResult& r = results[k];
-      std::string first_real_error;
-      const Window w = sys.TakeWindow(&first_real_error);
+      const std::string& first_real_error = first_errors[k];
+      const Window& w = windows[k];
       // Out-of-stock answers are orders refused, not failures of the system: they are counted
       // in out_of_stock_rate, not in errors (neither kind is counted in ops or latency).
       if (orders) {
         r.errors = r.errors > w.out_of_stock ? r.errors - w.out_of_stock : 0;
         r.first_error = r.errors ? (first_real_error.empty() ? r.first_error : first_real_error) : "";
       }
-      Row row = MakeRow(kSuite, case_name, sys.system(), sys.driver(), threads, r);
+      Row row = MakeRow(kSuite, case_name, run.name, sys.driver(), threads, r);
       const double done = orders ? static_cast<double>(w.placed) : static_cast<double>(r.ops);
       const char* per = orders ? "_per_order" : "_per_op";
       if (sys.has_storage_stats()) {
@@ -1348,6 +1416,7 @@ bool RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
                 Div(static_cast<double>(w.out_of_stock), static_cast<double>(w.placed + w.out_of_stock)));
         row.add("lines_per_order", Div(static_cast<double>(w.lines), static_cast<double>(w.placed)));
       }
+      if (run.buy == Buy::kHotSplit) row.add("stock_slots", kHotSkuSlots);
       row.add("disk_fsync_ms", Median(fsync_ms[k]));
       row.add("disk_fsync_after_ms", Median(fsync_after_ms[k]));
       if (sys.driver() == "postgres") {
@@ -1359,28 +1428,37 @@ bool RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
       if (orders) row.add("customers", p.customers);
       if (p.rounds > 1) row.add("rounds", p.rounds);
       if (r.errors)
-        Log("commerce-bench: " + std::string(case_name) + ": " + sys.label() + ": " + std::to_string(r.errors) +
-            " failed ops; first: " + r.first_error);
+        Log("commerce-bench: " + std::string(case_name) + ": " + run.name + "/" + sys.driver() + ": " +
+            std::to_string(r.errors) + " failed ops; first: " + r.first_error);
       rows.push_back(std::move(row));
     }
+  }
+  // The split stock against the plain record, same driver and clients: what the slots buy.
+  for (Row& r : rows) {
+    if (r.system != kEngineSplitSystem) continue;
+    for (const Row& plain : rows)
+      if (plain.system == kEngineSystem && plain.driver == r.driver && plain.threads == r.threads &&
+          plain.ops_per_s > 0)
+        r.add("ratio_to_plain_row", r.ops_per_s / plain.ops_per_s);
   }
   // The contract's ratio compares systems at the same number of clients. A peer that
   // degrades with more clients (SQLite's busy handler sleeps 1, 2, 5, 10... ms between tries
   // of its write lock) would flatter the engine there, so engine rows also carry the ratio
   // to the peer's best row at any client count of this case.
+  auto is_engine = [](const Row& r) { return r.system == kEngineSystem || r.system == kEngineSplitSystem; };
   const Row* best_peer = nullptr;
   for (const Row& r : rows)
-    if (r.system != kEngineSystem && (!best_peer || r.ops_per_s > best_peer->ops_per_s)) best_peer = &r;
+    if (!is_engine(r) && (!best_peer || r.ops_per_s > best_peer->ops_per_s)) best_peer = &r;
   if (best_peer && best_peer->ops_per_s > 0) {
     const double best_ops = best_peer->ops_per_s;
     const int best_threads = best_peer->threads;
     for (Row& r : rows) {
-      if (r.system != kEngineSystem) continue;
+      if (!is_engine(r)) continue;
       r.add("best_peer_threads", best_threads);
       r.add("ratio_to_best_peer", r.ops_per_s / best_ops);
     }
   }
-  const bool ok = kind != CaseKind::kHotSku || CheckHotStock(shop, systems, placed_before, rows);
+  const bool ok = kind != CaseKind::kHotSku || CheckHotStock(shop, systems, runs, rows);
   reporter.Emit(std::move(rows));
   return ok;
 }

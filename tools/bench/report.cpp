@@ -37,13 +37,13 @@ void Reporter::Emit(std::vector<Row> rows) {
   // Best peer per (suite, case, threads).
   std::map<std::tuple<std::string, std::string, int>, const Row*> best;
   for (const Row& r : rows) {
-    if (r.system == kEngineSystem) continue;
+    if (IsEngineSystem(r.system)) continue;
     auto key = std::make_tuple(r.suite, r.case_name, r.threads);
     auto it = best.find(key);
     if (it == best.end() || r.ops_per_s > it->second->ops_per_s) best[key] = &r;
   }
   for (Row& r : rows) {
-    if (r.system != kEngineSystem) continue;
+    if (!IsEngineSystem(r.system)) continue;
     auto it = best.find(std::make_tuple(r.suite, r.case_name, r.threads));
     if (it == best.end() || it->second->ops_per_s <= 0) continue;
     r.peer = it->second->system;
@@ -52,7 +52,7 @@ void Reporter::Emit(std::vector<Row> rows) {
   }
   // Engine rows first, then peers; each group by threads.
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    bool ea = a.system == kEngineSystem, eb = b.system == kEngineSystem;
+    bool ea = IsEngineSystem(a.system), eb = IsEngineSystem(b.system);
     if (a.threads != b.threads) return a.threads < b.threads;
     return ea > eb;
   });
@@ -77,7 +77,7 @@ std::string Reporter::ToJson(const Row& r) {
   w.Key("ops_per_s"); w.Double(std::round(r.ops_per_s * 10) / 10);
   w.Key("p50_ms"); w.Double(r.p50_ms);
   w.Key("p99_ms"); w.Double(r.p99_ms);
-  if (r.system == kEngineSystem) {
+  if (IsEngineSystem(r.system)) {
     if (r.has_ratio) {
       w.Key("peer"); w.String(r.peer.c_str());
       w.Key("ratio"); w.Double(std::round(r.ratio * 1000) / 1000);

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -19,6 +20,12 @@
 namespace commerce::bench {
 
 inline constexpr char kEngineSystem[] = "commerce";
+// The engine's rows, including a variant of it ("commerce-split": orders-hot-sku on split
+// stock): never a peer, and compared with the best peer like the engine's own.
+inline bool IsEngineSystem(std::string_view system) {
+  return system == kEngineSystem ||
+         (system.size() > sizeof kEngineSystem && system.substr(0, sizeof kEngineSystem) == "commerce-");
+}
 
 struct Row {
   std::string suite;
