@@ -3,6 +3,7 @@
 // (reference_internal), so `cat = Engine(p).catalog` is safe; after close() every call raises
 // FailedPrecondition, as in C++.
 #include "commerce/engine.h"
+#include "commerce/channels.h"
 #include "commerce/price_lists.h"
 
 #include <pybind11/stl/filesystem.h>
@@ -115,6 +116,8 @@ void BindEngine(py::module_& m) {
                              "Promotions: discount rules and coupon codes.")
       .def_property_readonly("price_lists", &Engine::price_lists, py::return_value_policy::reference_internal,
                              "PriceLists: prices per currency, customer group and channel.")
+      .def_property_readonly("channels", &Engine::channels, py::return_value_policy::reference_internal,
+                             "Channels: storefronts (visible products, currencies, warehouses).")
       .def_property_readonly("customers", &Engine::customers, py::return_value_policy::reference_internal,
                              "Customers.")
       .def_property_readonly("events", &Engine::events, py::return_value_policy::reference_internal,

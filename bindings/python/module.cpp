@@ -12,6 +12,7 @@ void BindPayments(py::module_& m);  // payments.cpp
 void BindReturns(py::module_& m);   // returns.cpp
 void BindPromotions(py::module_& m);  // promotions.cpp
 void BindPriceLists(py::module_& m);  // price_lists.cpp
+void BindChannels(py::module_& m);    // channels.cpp
 
 namespace {
 
@@ -86,6 +87,7 @@ PYBIND11_MODULE(_commerce, m) {
   BindOrder(m);
   BindPromotions(m);
   BindPriceLists(m);
+  BindChannels(m);
   BindEvents(m);
   BindSearch(m);
   BindPricing(m);

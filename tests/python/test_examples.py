@@ -24,7 +24,7 @@ def run(name, *args, tmp=None):
 
 @pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py",
                                   "pricing_policy.py", "merchandising.py", "promotions.py",
-                                  "payments.py", "returns.py", "price_lists.py"])
+                                  "payments.py", "returns.py", "price_lists.py", "channels.py"])
 def test_examples_clean_up_and_run_twice(name, tmp_path):
     if name == "sales_report.py":
         pytest.importorskip("pandas")
@@ -55,6 +55,17 @@ def test_price_lists():
     assert "order app line from eur-wholesale tax 40.70 EUR total 254.90 EUR" in out, out
     # 31.90 gross at 19%: 5.09 of VAT inside, none added
     assert "line from eur tax_inclusive True tax 0.00 EUR VAT inside 5.09 EUR total 31.90 EUR" in out, out
+
+
+def test_channels():
+    out = run("channels.py")
+    assert "channel eu version 1 sells in EUR, GBP" in out, out
+    assert "visible in eu: tee True pan False" in out, out
+    assert "a USD cart in eu: currency: channel 'eu' sells in EUR, GBP, not 'USD'" in out, out
+    assert "add the pan: sku: product 'pan' (sku 'PAN') is not sold in channel 'eu'" in out, out
+    assert "order in eu ships from berlin" in out, out
+    assert "5 more in eu: sku 'TEE': 1 available in total, 5 requested" in out, out
+    assert "5 more without a channel ship from dallas" in out, out
 
 
 def test_merchandising():

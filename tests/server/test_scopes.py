@@ -9,7 +9,8 @@ import pytest
 from conftest import ADDRESS, SOURCE
 
 RANK = {"none": 0, "public": 1, "store": 2, "admin": 3}
-FILL = {"id": "matrix-x", "sku": "MATRIX-SKU", "op": "receive", "code": "MATRIX-CODE", "file": "app.js", "provider": "test"}
+FILL = {"id": "matrix-x", "sku": "MATRIX-SKU", "op": "receive", "code": "MATRIX-CODE", "file": "app.js", "provider": "test",
+        "product_id": "matrix-product"}
 
 
 def route_table(admin):

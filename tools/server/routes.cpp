@@ -48,6 +48,7 @@ const std::vector<Route>& Routes() {
     AddPaymentRoutes(&r);
     AddReturnRoutes(&r);
     AddPriceListRoutes(&r);
+    AddChannelRoutes(&r);
     AddConsoleRoutes(&r);
     return r;
   }();

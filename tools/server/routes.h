@@ -9,7 +9,7 @@
 // The routes live with their nouns: api_catalog.cpp (products, categories, import),
 // api_inventory.cpp (warehouses, stock), api_orders.cpp (customers, carts, orders),
 // api_search.cpp (search, events, webhooks, health, metrics), api_returns.cpp (returns),
-// api_price_lists.cpp (price lists and the price that applies),
+// api_price_lists.cpp (price lists and the price that applies), api_channels.cpp (channels),
 // api_console.cpp (the browser console's static files).
 //
 // Thread safety: the table is built once and read-only after; ServerState is shared by every
@@ -128,6 +128,7 @@ void AddPromotionRoutes(std::vector<Route>* routes);  // api_promotions.cpp
 void AddPaymentRoutes(std::vector<Route>* routes);    // api_payments.cpp: payments, refunds, provider webhooks
 void AddReturnRoutes(std::vector<Route>* routes);     // api_returns.cpp: returns (RMA) and their moves
 void AddPriceListRoutes(std::vector<Route>* routes);  // api_price_lists.cpp: price lists, a SKU's price
+void AddChannelRoutes(std::vector<Route>* routes);    // api_channels.cpp: channels (storefronts)
 void AddConsoleRoutes(std::vector<Route>* routes);    // api_console.cpp: GET /console/ (no key)
 
 const std::vector<Route>& Routes();

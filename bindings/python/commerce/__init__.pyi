@@ -19,6 +19,7 @@ MAX_STOCK_SLOTS: int
 MAX_PROMOTIONS: int
 MAX_COUPON_CODES: int
 MAX_PRICE_LISTS: int
+MAX_CHANNELS: int
 MAX_PRICE_LIST_ENTRIES: int
 MAX_CART_LINES: int
 MAX_CART_DOTS: int
@@ -1094,6 +1095,33 @@ class PriceLists:
     def price(self, sku: str, *, currency: str, customer_group: str = "", channel: str = "",
               quantity: int = 1, now_ms: int = 0) -> ResolvedPrice: ...
 
+class Channel(_Value):
+    id: str
+    name: str
+    default_currency: str
+    currencies: list[str]
+    warehouse_ids: list[str]
+    category_ids: list[str]
+    product_ids: list[str]
+    excluded_product_ids: list[str]
+    created_at_ms: int
+    updated_at_ms: int
+    version: int
+    def __init__(self, *, id: str = ..., name: str = ..., default_currency: str = ...,
+                 currencies: Sequence[str] = ..., warehouse_ids: Sequence[str] = ...,
+                 category_ids: Sequence[str] = ..., product_ids: Sequence[str] = ...,
+                 excluded_product_ids: Sequence[str] = ..., created_at_ms: int = ...,
+                 updated_at_ms: int = ..., version: int = ...) -> None: ...
+
+class Channels:
+    def create(self, channel: Union[Channel, Mapping[str, Any], None] = None, **fields: Any) -> Channel: ...
+    def update(self, channel: Union[Channel, Mapping[str, Any], None] = None, *,
+               if_version: Optional[int] = None, **fields: Any) -> Channel: ...
+    def get(self, channel_id: str) -> Channel: ...
+    def list(self) -> list[Channel]: ...
+    def remove(self, channel_id: str, if_version: Optional[int] = None) -> None: ...
+    def visible(self, channel_id: str, product_id: str) -> bool: ...
+
 class EventRetention(_Value):
     max_age: datetime.timedelta
     max_count: int
@@ -1170,6 +1198,8 @@ class Engine:
     def promotions(self) -> Promotions: ...
     @property
     def price_lists(self) -> PriceLists: ...
+    @property
+    def channels(self) -> Channels: ...
     @property
     def customers(self) -> Customers: ...
     @property

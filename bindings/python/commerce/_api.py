@@ -32,7 +32,7 @@ from ._commerce import (
     SharedCache,
     SharedCacheOptions,
 )
-from ._commerce import Coupon, PriceList, PriceLists, Promotion, Promotions
+from ._commerce import Channel, Channels, Coupon, PriceList, PriceLists, Promotion, Promotions
 from ._errors import FailedPrecondition
 from ._values import _convert
 
@@ -400,6 +400,27 @@ def _price_lists_update(self, price_list=None, *, if_version=None, **fields):
     """Replaces every field of the list price_list.id (a PriceList, a dict or keywords).
     NotFound; Conflict for a stale if_version."""
     return _price_list_update(self, _value_of(PriceList, "update", price_list, fields), if_version)
+
+
+# --- Channels ----------------------------------------------------------------------------
+
+_channel_create = Channels.create
+_channel_update = Channels.update
+
+
+@_method(Channels, "create")
+def _channels_create(self, channel=None, **fields):
+    """Stores a new channel: create(Channel(...)), create({...}) or create(id='eu', name=...,
+    default_currency='EUR', warehouse_ids=[...], category_ids=[...]). Raises InvalidArgument
+    naming the field, AlreadyExists, ResourceExhausted."""
+    return _channel_create(self, _value_of(Channel, "create", channel, fields))
+
+
+@_method(Channels, "update")
+def _channels_update(self, channel=None, *, if_version=None, **fields):
+    """Replaces every field of the channel channel.id (a Channel, a dict or keywords).
+    NotFound; Conflict for a stale if_version."""
+    return _channel_update(self, _value_of(Channel, "update", channel, fields), if_version)
 
 
 @_method(Orders)
