@@ -98,10 +98,13 @@ Status AnalyticsStore::Read(int64_t first, int64_t last,
     const bool a = key[8] == 'a';
     if (!counters.ok()) return Damaged(key, counters.status());
     if (counters->size != (a ? 4 : 3)) return Damaged(key, Status::Corruption("wrong number of counters"));
+    // Only additions of counts reach a record: a negative one is damage, as Problem says.
+    for (size_t i = 0; i < counters->size; ++i)
+      if (counters->v[i] < 0) return Damaged(key, Status::Corruption("a negative count"));
     HourCounts& h = hour_rows[std::string(key.substr(9))];
     h.hour = hour;
     h.stats.query = std::string(key.substr(9));
-    auto u = [&](size_t i) { return static_cast<uint64_t>(std::max<int64_t>(0, counters->v[i])); };
+    auto u = [&](size_t i) { return static_cast<uint64_t>(counters->v[i]); };
     if (a) {
       h.stats.searches += u(0);
       h.stats.zero_results += u(1);

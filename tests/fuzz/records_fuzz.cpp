@@ -18,6 +18,7 @@
 
 #include "cart/cart_codec.h"
 #include "catalog/product_codec.h"
+#include "channels/channel_store.h"
 #include "commerce/storage.h"
 #include "common/checksum.h"
 #include "common/key.h"
@@ -33,6 +34,7 @@
 #include "promotions/promotion_store.h"
 #include "records_fuzz.h"
 #include "returns/return_store.h"
+#include "search/analytics_store.h"
 #include "search/rules.h"
 #include "search/synonyms.h"
 #include "webhooks/webhook_store.h"
@@ -139,6 +141,36 @@ void OpenStore() {
   g_store->state_key = OnlyKey(st, t.webhook_state);
 }
 
+// A search analytics record under each of its two parts' keys, read through
+// AnalyticsStore::Read, which must agree with AnalyticsStore::Problem (commerce verify's
+// check): Corruption exactly when the check names a problem.
+void SearchAnalyticsRecord(std::string_view bytes) {
+  Storage& st = *g_store->storage;
+  static Table table = [&] {
+    auto t = st.table(search::AnalyticsStore::kTableName);
+    FUZZ_CHECK(t.ok(), t.status().ToString());
+    return *t;
+  }();
+  auto store = search::AnalyticsStore::Open(&st);
+  FUZZ_CHECK(store.ok(), store.status().ToString());
+  for (char part : {'a', 'b'}) {
+    const std::string key = std::string("\0\0\0\0\0\0\0\1", 8) + part + "fuzz";
+    Status w = st.write([&](WriteTxn& txn) {
+      for (std::string_view other : {"a", "b"}) {
+        Status d = txn.del(table, std::string("\0\0\0\0\0\0\0\1", 8) + std::string(other) + "fuzz");
+        if (!d.ok() && !d.IsNotFound()) return d;
+      }
+      return txn.put(table, key, bytes);
+    }, WriteOptions{.sync = false});
+    FUZZ_CHECK(w.ok(), "storing the record: " + w.ToString());
+    Status r = store->Read(0, 2, [](const search::HourCounts&) {});
+    CheckStatus(r, "search_analytics");
+    const std::string problem = search::AnalyticsStore::Problem(key, bytes);
+    FUZZ_CHECK(problem.empty() == r.ok(), "search_analytics: Read says " + r.ToString() + ", verify's check \"" +
+                                              problem + "\"");
+  }
+}
+
 // Puts the bytes under the reader's key, then reads them back through the store's reader.
 template <typename Reader>
 void ThroughStore(std::string_view table, Table t, const std::string& key, std::string_view bytes, Reader read) {
@@ -157,7 +189,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto kind = static_cast<RecordKind>(data[0] % kRecordKinds);
   const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
   const std::string_view table = RecordKindTable(kind);
-  if (!g_store && (kind == RecordKind::kCustomer || kind == RecordKind::kWebhook || kind == RecordKind::kWebhookState))
+  if (!g_store && (kind == RecordKind::kCustomer || kind == RecordKind::kWebhook || kind == RecordKind::kWebhookState ||
+                   kind == RecordKind::kSearchAnalytics))
     OpenStore();
   switch (kind) {
     case RecordKind::kProduct:
@@ -233,6 +266,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case RecordKind::kSkuPrices:
       Stable(table, bytes, SkuPrices{}, DecodeSkuPrices, EncodeSkuPrices);
+      break;
+    case RecordKind::kChannel:
+      Stable(table, bytes, Channel{}, DecodeChannel, EncodeChannel);
+      break;
+    case RecordKind::kSearchAnalytics:
+      SearchAnalyticsRecord(bytes);
       break;
     case RecordKind::kCustomer:
       ThroughStore(table, g_store->tables.customers, g_store->customer_key,

@@ -11,9 +11,10 @@ enum class RecordKind : uint8_t {
   kProduct, kCategory, kWarehouse, kStock, kCart, kOrder, kOrderKey, kEvent, kWebhookQueue,
   kWebhookFailure, kSynonyms, kCustomer, kWebhook, kWebhookState,
   // Added after the corpus's first inputs: appended, so that their first bytes keep their kinds.
-  kRules, kPromotion, kCoupon, kPayment, kPaymentOperation, kReturn, kPriceList, kSkuPrices,
+  kRules, kPromotion, kCoupon, kPayment, kPaymentOperation, kReturn, kPriceList, kSkuPrices, kChannel,
+  kSearchAnalytics,
 };
-inline constexpr int kRecordKinds = 22;
+inline constexpr int kRecordKinds = 24;
 
 // The table (or, for synonyms and search rules, the meta record) each kind is stored in.
 inline std::string_view RecordKindTable(RecordKind k) {
@@ -21,7 +22,7 @@ inline std::string_view RecordKindTable(RecordKind k) {
       "products", "categories", "warehouses", "stock", "carts", "orders", "order_keys", "events",
       "webhook_queue", "webhook_failures", "synonyms", "customers", "webhooks", "webhook_state",
       "search_rules", "promotions", "coupons", "payments", "payment_outbox", "returns", "price_lists",
-      "sku_prices"};
+      "sku_prices", "channels", "search_analytics"};
   return names[static_cast<int>(k)];
 }
 

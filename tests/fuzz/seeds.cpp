@@ -160,6 +160,12 @@ void Records() {
     eur.ends_at_ms = 4102444800000;
     eur.entries = {{.sku = "P-1-black", .price_minor = 17900}, {.sku = "P-1-black", .price_minor = 16900, .min_quantity = 10}};
     Check(e.price_lists().create(eur).status(), "price list");
+    Check(e.channels()
+              .create({.id = "web", .name = "Web store", .default_currency = "USD", .currencies = {"USD", "EUR"},
+                       .warehouse_ids = {"wh-1"}, .category_ids = {"phones"}, .excluded_product_ids = {"P-9"}})
+              .status(),
+          "channel");
+    Check(e.search().query({.text = "seed phone"}).status(), "a search, for the analytics record");
     Check(e.webhooks()
               .subscribe({.id = "wh-seed", .url = "http://127.0.0.1:9/hook", .secret = "seed-secret-0123456789"})
               .status(),

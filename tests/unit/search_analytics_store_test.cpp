@@ -223,16 +223,23 @@ TEST_CASE("search analytics in the store: a damaged record is Corruption", "[sea
         REQUIRE(c->valid());
         key = std::string(c->key());
       }
-      REQUIRE(e->storage().write([&](WriteTxn& w) { return w.put(*t, key, "not counters"); }).ok());
-      auto r = e->search().analytics();
-      CHECK(r.status().IsCorruption());
-      CHECK(r.status().ToString().find("headphones") != std::string::npos);
-      // commerce verify finds it too.
-      auto v = e->verify();
-      REQUIRE(v.ok());
-      bool found = false;
-      for (const auto& p : v->problems) found |= p.check == "search_analytics";
-      CHECK(found);
+      // Bytes that are no counters record, and a counters record with a negative count (only
+      // additions of counts are ever written): both Corruption, where a negative count was
+      // read as 0 before.
+      Counters negative{.size = 4};
+      negative.v = {-5, 0, 0, 0};
+      for (const std::string& damage : {std::string("not counters"), EncodeCounters(negative)}) {
+        REQUIRE(e->storage().write([&](WriteTxn& w) { return w.put(*t, key, damage); }).ok());
+        auto r = e->search().analytics();
+        CHECK(r.status().IsCorruption());
+        CHECK(r.status().ToString().find("headphones") != std::string::npos);
+        // commerce verify finds it too.
+        auto v = e->verify();
+        REQUIRE(v.ok());
+        bool found = false;
+        for (const auto& p : v->problems) found |= p.check == "search_analytics";
+        CHECK(found);
+      }
     }
   }
 }
