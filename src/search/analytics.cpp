@@ -318,12 +318,15 @@ Status Analytics::Flush(int64_t now_ms) {
     }
     return s;
   }
-  std::vector<int64_t> hours;
-  for (const HourCounts& d : deltas) hours.push_back(d.hour);
-  std::sort(hours.begin(), hours.end());
-  hours.erase(std::unique(hours.begin(), hours.end()), hours.end());
-  COMMERCE_ASSIGN_OR_RETURN(uint64_t dropped, store_->Trim(oldest, hours, max_queries_));
-  {
+  // With nothing added and no hour aged out since the last trim there is nothing to trim: an
+  // idle background round writes nothing (a write would be a group commit and an fsync).
+  if (!deltas.empty() || now_hour != trimmed_hour_) {
+    std::vector<int64_t> hours;
+    for (const HourCounts& d : deltas) hours.push_back(d.hour);
+    std::sort(hours.begin(), hours.end());
+    hours.erase(std::unique(hours.begin(), hours.end()), hours.end());
+    COMMERCE_ASSIGN_OR_RETURN(uint64_t dropped, store_->Trim(oldest, hours, max_queries_));
+    trimmed_hour_ = now_hour;
     std::lock_guard<std::mutex> lock(mu_);
     evicted_ += dropped;
   }

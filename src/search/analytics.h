@@ -108,6 +108,7 @@ class Analytics {
   // store or in memory, never both nor neither.
   mutable std::mutex flush_mu_;
   int64_t popular_read_ms_ = 0;  // when Flush last read stored_popular_; GUARDED_BY(flush_mu_)
+  int64_t trimmed_hour_ = INT64_MIN;  // the hour of Flush's last Trim; GUARDED_BY(flush_mu_)
   // The stored queries found as typed over the hours kept, read at each Flush: at most
   // max_queries, the most found first. GUARDED_BY(mu_)
   std::unordered_map<std::string, uint64_t> stored_popular_;

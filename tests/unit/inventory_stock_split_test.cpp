@@ -140,7 +140,7 @@ std::vector<std::thread> Buyers(Shop& s, Sale& sale, bool ones_and_twos, std::la
 
 }  // namespace
 
-TEST_CASE("split and merge keep the totals; reads and every stock call see the sums",
+TEST_CASE("split and merge keep the totals: reads and every stock call see the sums",
           "[inventory][stock_split]") {
   for (const std::string& driver : commerce::testing::TestStorageDrivers()) {
     CAPTURE(driver);
