@@ -1,5 +1,6 @@
 // The PriceLists API (price_lists.h): each write is one checked change set holding the list's
-// record and the rewritten price row of every SKU it touches (price_list_store.h); price()
+// record, the rewritten price row of every SKU it touches (price_list_store.h) and a
+// PriceListUpserted or PriceListRemoved event naming those SKUs; price()
 // resolves over one snapshot with the rule shared by carts and orders (price_resolution.h).
 #include "commerce/price_lists.h"
 
@@ -12,6 +13,8 @@
 #include "common/ids.h"
 #include "common/key.h"
 #include "engine/engine_core.h"
+#include "events/event_json.h"
+#include "events/event_log.h"
 #include "inventory/stock_store.h"
 #include "price_lists/price_list_store.h"
 #include "price_lists/price_list_validation.h"
@@ -42,6 +45,29 @@ Status CheckSkusExist(ReadView& view, const Tables& t, const PriceList& l) {
     COMMERCE_RETURN_IF_ERROR(s);
   }
   return Status::OK();
+}
+
+// The SKUs whose prices a write changes: those `old` priced and those `now` prices, sorted,
+// each once. A consumer keeping prices elsewhere (a search index, a cache) re-reads these;
+// after a removal the list is gone, so the event is the only place that names them.
+std::set<std::string> TouchedSkus(const PriceList* old, const PriceList* now) {
+  std::set<std::string> skus;
+  for (const PriceList* l : {old, now})
+    if (l)
+      for (const PriceEntry& e : l->entries) skus.insert(e.sku);
+  return skus;
+}
+
+std::string EventData(const PriceList& l, const std::set<std::string>& skus, bool created) {
+  EventJson d;
+  d.str("price_list_id", l.id).str("name", l.name).str("currency", l.currency);
+  d.str("customer_group", l.customer_group).str("channel", l.channel);
+  d.i64("starts_at_ms", l.starts_at_ms).i64("ends_at_ms", l.ends_at_ms).i64("priority", l.priority);
+  d.boolean("tax_inclusive", l.tax_inclusive).u64("entries", l.entries.size());
+  d.begin_array("skus");
+  for (const std::string& sku : skus) d.element(sku);
+  d.end_array();
+  return d.u64("version", l.version).boolean("created", created).done();
 }
 
 // Rewrites the row of every SKU that `old` priced or `now` prices: `old`'s rows out, `now`'s
@@ -95,6 +121,8 @@ Result<PriceList> PriceLists::create(const PriceList& l) {
                                        " price lists; remove or reuse an old one");
     COMMERCE_RETURN_IF_ERROR(CheckSkusExist(view, t, stored));
     changes.insert(t.price_lists, key, EncodePriceList(stored));
+    AppendEvent(changes, t.events, "PriceListUpserted", stored.id,
+                EventData(stored, TouchedSkus(nullptr, &stored), true), stored.created_at_ms);
     return RewriteSkuRows(view, t, nullptr, &stored, changes);
   });
   COMMERCE_RETURN_IF_ERROR(applied.status());
@@ -124,6 +152,8 @@ Result<PriceList> PriceLists::update(const PriceList& l, std::optional<uint64_t>
     stored.version = old.version + 1;
     changes.expect(t.price_lists, key, old_bytes);
     changes.put(t.price_lists, key, EncodePriceList(stored));
+    AppendEvent(changes, t.events, "PriceListUpserted", stored.id,
+                EventData(stored, TouchedSkus(&old, &stored), false), now);
     return RewriteSkuRows(view, t, &old, &stored, changes);
   });
   COMMERCE_RETURN_IF_ERROR(applied.status());
@@ -145,6 +175,7 @@ Status PriceLists::remove(std::string_view id, std::optional<uint64_t> if_versio
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
   const Tables& t = core_->tables;
   const std::string key = PriceListKey(id);
+  const int64_t now = EngineCore::NowMs();
   auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
     std::string_view bytes;
     Status s = view.get(t.price_lists, key, &bytes);
@@ -156,6 +187,12 @@ Status PriceLists::remove(std::string_view id, std::optional<uint64_t> if_versio
     if (if_version && *if_version != old.version) return StaleVersion(id, old.version, *if_version);
     changes.expect(t.price_lists, key, old_bytes);
     changes.del(t.price_lists, key);
+    EventJson d;
+    d.str("price_list_id", old.id).str("currency", old.currency);
+    d.begin_array("skus");
+    for (const std::string& sku : TouchedSkus(&old, nullptr)) d.element(sku);
+    d.end_array();
+    AppendEvent(changes, t.events, "PriceListRemoved", old.id, d.u64("version", old.version).done(), now);
     return RewriteSkuRows(view, t, &old, nullptr, changes);
   });
   return applied.status();

@@ -26,7 +26,7 @@ const std::vector<std::string>& WebhookEventTypes() {
       "PaymentAbandoned",
       "ReturnRequested", "ReturnApproved", "ReturnRejected", "ReturnCancelled", "ReturnReceived",
       "ReturnRefunded",
-      "ChannelUpserted", "ChannelRemoved",
+      "ChannelUpserted", "ChannelRemoved", "PriceListUpserted", "PriceListRemoved",
   };
   return types;
 }

@@ -36,6 +36,12 @@ def test_records_keywords_dicts_and_values(shop):
     with pytest.raises(commerce.NotFound):
         lists.get("eu")
     assert commerce.PriceList.from_dict(g.to_dict()) == g
+    # Each write is one event naming the SKUs it re-priced (docs/events.md); refused ones none.
+    events = [e for e in shop.events.tail(1, 1000) if e.type.startswith("PriceList")]
+    assert [(e.type, e.subject) for e in events] == [
+        ("PriceListUpserted", "eu"), ("PriceListUpserted", g.id), ("PriceListUpserted", "eu"),
+        ("PriceListRemoved", "eu")]
+    assert '"skus":["TEE-M"]' in events[0].data and '"skus":[]' in events[1].data
 
 
 @pytest.mark.parametrize("fields, word", [

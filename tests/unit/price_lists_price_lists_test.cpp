@@ -21,6 +21,7 @@
 #include "common/record_frame.h"
 #include "price_lists/price_list_store.h"
 #include "test_dir.h"
+#include "test_engine.h"
 #include "test_scale.h"
 
 namespace {
@@ -215,6 +216,45 @@ TEST_CASE("price lists: records and bad input", "[price_lists]") {
   auto verified = shop.engine->verify();
   REQUIRE(verified.ok());
   CHECK(verified->problems.empty());
+}
+
+TEST_CASE("price lists: each write is one event naming the SKUs whose prices it changed",
+          "[price_lists][events]") {
+  Shop shop;
+  auto& lists = shop.lists();
+  PriceList eu = shop.Create(List("eu", "EUR", {{"TEE", 1800, 1}, {"TEE", 1500, 10}, {"MUG", 950, 1}}));
+  PriceList changed = eu;
+  changed.entries = {{"MUG", 990, 1}, {"STOLLEN", 800, 1}};
+  REQUIRE(lists.update(changed, 1).ok());
+  // Refused writes add nothing.
+  CHECK(lists.update(changed, 1).status().IsConflict());
+  CHECK(lists.create(List("bad", "EUR", {{"NOPE", 1, 1}})).status().IsInvalidArgument());
+  REQUIRE(lists.remove("eu", 2).ok());
+  CHECK(commerce::testing::EventTypesWithPrefix(*shop.engine, "PriceList") ==
+        std::vector<std::string>{"PriceListUpserted", "PriceListUpserted", "PriceListRemoved"});
+  auto events = shop.engine->events().tail(1, 10000);
+  REQUIRE(events.ok());
+  std::vector<std::string> data;
+  for (const auto& ev : *events)
+    if (ev.type.rfind("PriceList", 0) == 0) {
+      CHECK(ev.subject == "eu");
+      data.push_back(ev.data);
+    }
+  REQUIRE(data.size() == 3);
+  auto has = [](const std::string& d, const std::string& part) {
+    INFO(d);
+    CHECK(d.find(part) != std::string::npos);
+  };
+  has(data[0], "\"skus\":[\"MUG\",\"TEE\"]");
+  has(data[0], "\"created\":true");
+  has(data[0], "\"entries\":3");
+  has(data[0], "\"currency\":\"EUR\"");
+  // An update names what it dropped (TEE) as well as what it prices now.
+  has(data[1], "\"skus\":[\"MUG\",\"STOLLEN\",\"TEE\"]");
+  has(data[1], "\"version\":2");
+  has(data[1], "\"created\":false");
+  has(data[2], "\"skus\":[\"MUG\",\"STOLLEN\"]");
+  has(data[2], "\"version\":2");
 }
 
 TEST_CASE("price lists: customer groups are validated and stored", "[price_lists][customers]") {
