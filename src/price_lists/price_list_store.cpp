@@ -78,6 +78,7 @@ namespace commerce {
 
 std::string PriceListKey(std::string_view id) { return KeyBuilder().str(id).key(); }
 std::string SkuPricesKey(std::string_view sku) { return KeyBuilder().str(sku).key(); }
+std::string PriceListCountKey() { return KeyBuilder().str("counter").str("price_lists").key(); }
 
 std::string EncodePriceList(const PriceList& l) { return Encode(StoredPriceList{l}); }
 Status DecodePriceList(std::string_view key, std::string_view bytes, PriceList* out) {

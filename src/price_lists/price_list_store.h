@@ -47,6 +47,10 @@ using SkuPrices = std::vector<SkuPrice>;
 
 std::string PriceListKey(std::string_view id);
 std::string SkuPricesKey(std::string_view sku);
+// The meta key of the store's price-list count (a KeyBuilder u64), which creates and removals
+// keep and expect as read, so that kMaxPriceLists holds against concurrent creates. Stores
+// written before it have none until their next create or removal counts the lists once.
+std::string PriceListCountKey();
 
 std::string EncodePriceList(const PriceList& l);
 Status DecodePriceList(std::string_view key, std::string_view bytes, PriceList* out);

@@ -47,6 +47,29 @@ Status CheckSkusExist(ReadView& view, const Tables& t, const PriceList& l) {
   return Status::OK();
 }
 
+// The store's price-list count, expected as read. A store written before the count has none:
+// its lists are counted here and the count written with this write, expected absent, so that
+// a concurrent create or removal (which writes it too) makes this write be prepared again.
+Result<uint64_t> ReadListCount(ReadView& view, const Tables& t, ChangeSet& changes) {
+  const std::string key = PriceListCountKey();
+  std::string_view bytes;
+  Status s = view.get(t.meta, key, &bytes);
+  if (s.IsNotFound()) {
+    changes.expect_absent(t.meta, key);
+    COMMERCE_ASSIGN_OR_RETURN(ReadResults all, view.read_many({}, {RangeRead{t.price_lists, "", ""}}));
+    return static_cast<uint64_t>(all.ranges[0].size());
+  }
+  COMMERCE_RETURN_IF_ERROR(s);
+  auto n = KeyReader(bytes).u64();
+  if (!n) return Status::Corruption("meta: the price-list count does not decode");
+  changes.expect(t.meta, key, bytes);
+  return *n;
+}
+
+void PutListCount(const Tables& t, uint64_t n, ChangeSet& changes) {
+  changes.put(t.meta, PriceListCountKey(), KeyBuilder().u64(n).key());
+}
+
 // The SKUs whose prices a write changes: those `old` priced and those `now` prices, sorted,
 // each once. A consumer keeping prices elsewhere (a search index, a cache) re-reads these;
 // after a removal the list is gone, so the event is the only place that names them.
@@ -115,12 +138,13 @@ Result<PriceList> PriceLists::create(const PriceList& l) {
     Status s = view.get(t.price_lists, key, &unused);
     if (s.ok()) return Status::AlreadyExists("id: price list '" + stored.id + "' exists");
     if (!s.IsNotFound()) return s;
-    COMMERCE_ASSIGN_OR_RETURN(ReadResults all, view.read_many({}, {RangeRead{t.price_lists, "", ""}}));
-    if (all.ranges[0].size() >= kMaxPriceLists)
+    COMMERCE_ASSIGN_OR_RETURN(uint64_t count, ReadListCount(view, t, changes));
+    if (count >= kMaxPriceLists)
       return Status::ResourceExhausted("a store holds at most " + std::to_string(kMaxPriceLists) +
                                        " price lists; remove or reuse an old one");
     COMMERCE_RETURN_IF_ERROR(CheckSkusExist(view, t, stored));
     changes.insert(t.price_lists, key, EncodePriceList(stored));
+    PutListCount(t, count + 1, changes);
     AppendEvent(changes, t.events, "PriceListUpserted", stored.id,
                 EventData(stored, TouchedSkus(nullptr, &stored), true), stored.created_at_ms);
     return RewriteSkuRows(view, t, nullptr, &stored, changes);
@@ -185,8 +209,10 @@ Status PriceLists::remove(std::string_view id, std::optional<uint64_t> if_versio
     PriceList old;
     COMMERCE_RETURN_IF_ERROR(DecodePriceList(key, old_bytes, &old));
     if (if_version && *if_version != old.version) return StaleVersion(id, old.version, *if_version);
+    COMMERCE_ASSIGN_OR_RETURN(uint64_t count, ReadListCount(view, t, changes));
     changes.expect(t.price_lists, key, old_bytes);
     changes.del(t.price_lists, key);
+    PutListCount(t, count > 0 ? count - 1 : 0, changes);
     EventJson d;
     d.str("price_list_id", old.id).str("currency", old.currency);
     d.begin_array("skus");

@@ -2,11 +2,14 @@
 //
 //   - every list decodes and is stored under its id;
 //   - every SKU price row decodes, and its rows are exactly those the lists give that SKU
-//     (RowsOf): no row of a list that is gone or of an older version, none missing.
+//     (RowsOf): no row of a list that is gone or of an older version, none missing;
+//   - the price-list count in meta, where there is one (stores written before it have none
+//     until their next create or removal), is the number of lists.
 #include <algorithm>
 #include <map>
 #include <tuple>
 
+#include "common/key.h"
 #include "price_lists/price_list_store.h"
 #include "verify/check_context.h"
 
@@ -23,7 +26,9 @@ bool RowLess(const SkuPrice& a, const SkuPrice& b) {
 void CheckPriceLists(CheckContext& c) {
   // What the lists say each SKU's row must hold.
   std::map<std::string, SkuPrices> expected;
+  uint64_t lists = 0;
   c.Scan(kCheck, "price_lists", [&](std::string_view key, std::string_view value) {
+    ++lists;
     PriceList l;
     if (!DecodeRecord(c, "price_lists", key, value, [&] { return DecodePriceList(key, value, &l); }))
       return true;
@@ -62,6 +67,14 @@ void CheckPriceLists(CheckContext& c) {
     if (!seen.count(sku))
       c.Problem(kCheck, Where("sku_prices", SkuPricesKey(sku)),
                 "is missing: price lists price sku '" + sku + "'");
+  if (auto count = c.Get(kCheck, "meta", PriceListCountKey())) {
+    auto n = KeyReader(*count).u64();
+    if (!n)
+      c.Problem(kCheck, Where("meta", PriceListCountKey()), "the price-list count does not decode");
+    else if (*n != lists)
+      c.Problem(kCheck, Where("meta", PriceListCountKey()),
+                "counts " + std::to_string(*n) + " price lists; the store holds " + std::to_string(lists));
+  }
 }
 
 }  // namespace commerce::verify

@@ -257,6 +257,64 @@ TEST_CASE("price lists: each write is one event naming the SKUs whose prices it 
   has(data[2], "\"version\":2");
 }
 
+TEST_CASE("price lists: the store's limit holds against concurrent creates", "[price_lists][concurrency]") {
+  // The count was read from a scan that no write expected: creates prepared on one snapshot
+  // could all pass the limit together. It is now a meta record each create expects as read.
+  Shop shop;
+  constexpr int kThreads = 8;
+  std::atomic<int> next{0};
+  auto fill = [&] {
+    for (int i; (i = next.fetch_add(1)) < static_cast<int>(kMaxPriceLists) - kThreads;)
+      REQUIRE(shop.lists().create(List("fill-" + std::to_string(i), "EUR", {})).ok());
+  };
+  std::vector<std::thread> fillers;
+  for (int t = 0; t < kThreads; ++t) fillers.emplace_back(fill);
+  for (auto& th : fillers) th.join();
+  // 8 threads, 4 creates each, for the last 8 places.
+  std::atomic<int> created{0}, refused{0}, other{0};
+  std::vector<std::thread> racers;
+  for (int t = 0; t < kThreads; ++t)
+    racers.emplace_back([&, t] {
+      for (int k = 0; k < 4; ++k) {
+        auto r = shop.lists().create(List("race-" + std::to_string(t) + "-" + std::to_string(k), "EUR", {}));
+        (r.ok() ? created : r.status().IsResourceExhausted() ? refused : other).fetch_add(1);
+      }
+    });
+  for (auto& th : racers) th.join();
+  CHECK(created == kThreads);
+  CHECK(refused == 3 * kThreads);
+  CHECK(other == 0);
+  CHECK(shop.lists().list()->size() == kMaxPriceLists);
+  auto v = shop.engine->verify();
+  REQUIRE(v.ok());
+  for (const auto& p : v->problems) CHECK(p.check + ": " + p.what == "");
+}
+
+TEST_CASE("price lists: a store without the list count counts its lists once", "[price_lists][verify]") {
+  Shop shop;
+  for (const char* id : {"a", "b", "c"}) shop.Create(List(id, "EUR", {}));
+  auto meta = shop.engine->storage().table("meta");
+  REQUIRE(meta.ok());
+  const std::string count_key = commerce::PriceListCountKey();
+  CHECK(shop.Get("meta", count_key) == KeyBuilder().u64(3).key());
+  // As a store written before the count: none.
+  REQUIRE(shop.engine->storage().write([&](WriteTxn& w) { return w.del(*meta, count_key); }).ok());
+  auto clean = shop.engine->verify();
+  REQUIRE(clean.ok());
+  CHECK(clean->problems.empty());
+  shop.Create(List("d", "EUR", {}));
+  CHECK(shop.Get("meta", count_key) == KeyBuilder().u64(4).key());
+  REQUIRE(shop.lists().remove("a").ok());
+  CHECK(shop.Get("meta", count_key) == KeyBuilder().u64(3).key());
+  // A count that disagrees with the lists is named by verify.
+  shop.Put("meta", count_key, KeyBuilder().u64(7).key());
+  auto v = shop.engine->verify();
+  REQUIRE(v.ok());
+  bool found = false;
+  for (const auto& p : v->problems) found |= p.check == "price_lists" && p.what.find("counts 7") != std::string::npos;
+  CHECK(found);
+}
+
 TEST_CASE("price lists: customer groups are validated and stored", "[price_lists][customers]") {
   Shop shop;
   auto& customers = shop.engine->customers();
