@@ -1,8 +1,8 @@
 #include "order/order_placement.h"
 
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 
 #include "cart/cart_store.h"
 #include "catalog/catalog_store.h"
@@ -279,6 +279,17 @@ std::string OrderPlacedData(const Order& o) {
   d.i64("subtotal", o.subtotal.minor).i64("tax", o.tax.minor).i64("shipping", o.shipping.minor);
   d.i64("total", o.total.minor).u64("lines", o.lines.size());
   if (o.status != OrderStatus::kPlaced) d.str("status", OrderStatusName(o.status));
+  // Only when there are some, so that an order of a store without channels or price lists
+  // writes the event it always wrote.
+  if (!o.channel.empty()) d.str("channel", o.channel);
+  std::set<std::string_view> lists;
+  for (const OrderLine& l : o.lines)
+    if (!l.price_list_id.empty()) lists.insert(l.price_list_id);
+  if (!lists.empty()) {
+    d.begin_array("price_lists");
+    for (std::string_view id : lists) d.element(id);
+    d.end_array();
+  }
   if (!o.promotions.empty()) {
     d.i64("discount", o.discount.minor).begin_array("promotions");
     for (const AppliedPromotion& p : o.promotions)

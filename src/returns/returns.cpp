@@ -265,6 +265,8 @@ Result<Return> Returns::approve(std::string_view return_id, ReturnMoveOptions o)
     for (const auto& l : seen.exchange_lines) p.lines.push_back({l.sku, l.quantity});
     p.shipping_address = original.shipping_address;
     p.currency = original.currency;
+    // Through the same storefront: its products, warehouses and prices.
+    p.channel = original.channel;
     COMMERCE_ASSIGN_OR_RETURN(Order placed, orders_->place(p));
     exchange_id = placed.id;
   } else if (seen.status == ReturnStatus::kApproved && !seen.exchange_order_id.empty()) {

@@ -344,6 +344,59 @@ TEST_CASE("channels: currencies, visible products and warehouses", "[channels][c
   }
 }
 
+TEST_CASE("channels: OrderPlaced names the channel, and a return's exchange stays in it",
+          "[channels][orders][returns][events]") {
+  Shop shop("lmdb");
+  REQUIRE(shop.engine->inventory().receive("TEE", "w1", 50).ok());
+  REQUIRE(shop.engine->inventory().receive("TEE", "w2", 5).ok());
+  REQUIRE(shop.engine->inventory().receive("PAN", "w1", 50).ok());
+  Channel eu = Eu();
+  eu.warehouse_ids = {"w2"};
+  eu.category_ids = {"apparel"};
+  shop.Create(eu);
+  auto o = shop.engine->orders().place(shop.Lines("x1", {{"TEE", 2}}, "eu"));
+  INFO(o.status().ToString());
+  REQUIRE(o.ok());
+  auto plain = shop.engine->orders().place(shop.Lines("x2", {{"PAN", 1}}, ""));
+  REQUIRE(plain.ok());
+  auto events = shop.engine->events().tail(1, 10000);
+  REQUIRE(events.ok());
+  int placed = 0;
+  for (const auto& ev : *events) {
+    if (ev.type != "OrderPlaced") continue;
+    ++placed;
+    INFO(ev.data);
+    if (ev.subject == o->id) CHECK(ev.data.find("\"channel\":\"eu\"") != std::string::npos);
+    if (ev.subject == plain->id) CHECK(ev.data.find("\"channel\"") == std::string::npos);
+  }
+  CHECK(placed == 2);
+  for (auto to : {OrderStatus::kPaid, OrderStatus::kFulfilling, OrderStatus::kShipped, OrderStatus::kDelivered}) {
+    auto moved = shop.engine->orders().transition(o->id, to);
+    INFO(moved.status().ToString());
+    REQUIRE(moved.ok());
+  }
+  // The exchange is an order of the channel: from its warehouse (w1 holds more), and held to
+  // its products (the pan is not sold there).
+  auto r = shop.engine->returns().request({.order_id = o->id, .lines = {{"TEE", 1, "too small"}},
+                                           .exchange_lines = {{"TEE", 1}}});
+  REQUIRE(r.ok());
+  auto approved = shop.engine->returns().approve(r->id);
+  INFO(approved.status().ToString());
+  REQUIRE(approved.ok());
+  auto x = shop.engine->orders().get(approved->exchange_order_id);
+  REQUIRE(x.ok());
+  CHECK(x->channel == "eu");
+  REQUIRE(x->shipments.size() == 1);
+  CHECK(x->shipments[0].warehouse_id == "w2");
+  auto r2 = shop.engine->returns().request({.order_id = o->id, .lines = {{"TEE", 1, "again"}},
+                                            .exchange_lines = {{"PAN", 1}}});
+  REQUIRE(r2.ok());
+  auto refused = shop.engine->returns().approve(r2->id);
+  CHECK(refused.status().IsFailedPrecondition());
+  CheckNames(refused.status(), "product 'pan'");
+  CHECK(shop.engine->returns().get(r2->id)->status == ReturnStatus::kRequested);
+}
+
 TEST_CASE("channels: 8 threads edit a channel's warehouses while orders place", "[channels][concurrency]") {
   for (const std::string& driver : commerce::testing::TestStorageDrivers()) {
     CAPTURE(driver);
