@@ -8,9 +8,9 @@
 #include "channels/channel_store.h"
 #include "channels/channel_validation.h"
 #include "common/ids.h"
-#include "common/key.h"
 #include "common/selector_key.h"
 #include "engine/engine_core.h"
+#include "engine/meta_count.h"
 #include "events/event_json.h"
 #include "events/event_log.h"
 #include "inventory/warehouse_store.h"
@@ -44,24 +44,11 @@ Status CheckReferences(ReadView& view, const Tables& t, const Channel& c) {
   return Status::OK();
 }
 
-// The channel count, expected as read; absent reads as 0.
+// The channel count, expected as read; absent (a store that never had a channel) reads as 0.
 Result<uint64_t> ReadCount(ReadView& view, const Tables& t, ChangeSet& changes) {
-  const std::string key = ChannelCountKey();
-  std::string_view bytes;
-  Status s = view.get(t.meta, key, &bytes);
-  if (s.IsNotFound()) {
-    changes.expect_absent(t.meta, key);
-    return uint64_t{0};
-  }
-  COMMERCE_RETURN_IF_ERROR(s);
-  auto n = KeyReader(bytes).u64();
-  if (!n) return Status::Corruption("meta: the channel count does not decode");
-  changes.expect(t.meta, key, bytes);
-  return *n;
-}
-
-void PutCount(const Tables& t, uint64_t n, ChangeSet& changes) {
-  changes.put(t.meta, ChannelCountKey(), KeyBuilder().u64(n).key());
+  COMMERCE_ASSIGN_OR_RETURN(std::optional<uint64_t> n,
+                            ReadExpectedCount(view, t.meta, ChannelCountKey(), "channel count", changes));
+  return n.value_or(0);
 }
 
 void Strings(EventJson& d, std::string_view name, const std::vector<std::string>& v) {
@@ -100,7 +87,7 @@ Result<Channel> Channels::create(const Channel& c) {
                                        " channels; remove or reuse an old one");
     COMMERCE_RETURN_IF_ERROR(CheckReferences(view, t, stored));
     changes.insert(t.channels, key, EncodeChannel(stored));
-    PutCount(t, count + 1, changes);
+    PutCount(t.meta, ChannelCountKey(), count + 1, changes);
     AppendEvent(changes, t.events, "ChannelUpserted", stored.id, EventData(stored, true),
                 stored.created_at_ms);
     return changes.status();
@@ -169,7 +156,7 @@ Status Channels::remove(std::string_view id, std::optional<uint64_t> if_version)
     changes.expect(t.channels, key, old_bytes);
     changes.del(t.channels, key);
     // The count stays, at 0 too: the store has had channels, and keys must still name one.
-    PutCount(t, count > 0 ? count - 1 : 0, changes);
+    PutCount(t.meta, ChannelCountKey(), count > 0 ? count - 1 : 0, changes);
     EventJson d;
     d.str("channel_id", old.id).u64("version", old.version);
     AppendEvent(changes, t.events, "ChannelRemoved", old.id, d.done(), now);

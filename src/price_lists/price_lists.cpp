@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "common/key.h"
 #include "engine/engine_core.h"
+#include "engine/meta_count.h"
 #include "events/event_json.h"
 #include "events/event_log.h"
 #include "inventory/stock_store.h"
@@ -51,23 +52,11 @@ Status CheckSkusExist(ReadView& view, const Tables& t, const PriceList& l) {
 // its lists are counted here and the count written with this write, expected absent, so that
 // a concurrent create or removal (which writes it too) makes this write be prepared again.
 Result<uint64_t> ReadListCount(ReadView& view, const Tables& t, ChangeSet& changes) {
-  const std::string key = PriceListCountKey();
-  std::string_view bytes;
-  Status s = view.get(t.meta, key, &bytes);
-  if (s.IsNotFound()) {
-    changes.expect_absent(t.meta, key);
-    COMMERCE_ASSIGN_OR_RETURN(ReadResults all, view.read_many({}, {RangeRead{t.price_lists, "", ""}}));
-    return static_cast<uint64_t>(all.ranges[0].size());
-  }
-  COMMERCE_RETURN_IF_ERROR(s);
-  auto n = KeyReader(bytes).u64();
-  if (!n) return Status::Corruption("meta: the price-list count does not decode");
-  changes.expect(t.meta, key, bytes);
-  return *n;
-}
-
-void PutListCount(const Tables& t, uint64_t n, ChangeSet& changes) {
-  changes.put(t.meta, PriceListCountKey(), KeyBuilder().u64(n).key());
+  COMMERCE_ASSIGN_OR_RETURN(std::optional<uint64_t> n,
+                            ReadExpectedCount(view, t.meta, PriceListCountKey(), "price-list count", changes));
+  if (n) return *n;
+  COMMERCE_ASSIGN_OR_RETURN(ReadResults all, view.read_many({}, {RangeRead{t.price_lists, "", ""}}));
+  return static_cast<uint64_t>(all.ranges[0].size());
 }
 
 // The SKUs whose prices a write changes: those `old` priced and those `now` prices, sorted,
@@ -144,7 +133,7 @@ Result<PriceList> PriceLists::create(const PriceList& l) {
                                        " price lists; remove or reuse an old one");
     COMMERCE_RETURN_IF_ERROR(CheckSkusExist(view, t, stored));
     changes.insert(t.price_lists, key, EncodePriceList(stored));
-    PutListCount(t, count + 1, changes);
+    PutCount(t.meta, PriceListCountKey(), count + 1, changes);
     AppendEvent(changes, t.events, "PriceListUpserted", stored.id,
                 EventData(stored, TouchedSkus(nullptr, &stored), true), stored.created_at_ms);
     return RewriteSkuRows(view, t, nullptr, &stored, changes);
@@ -212,7 +201,7 @@ Status PriceLists::remove(std::string_view id, std::optional<uint64_t> if_versio
     COMMERCE_ASSIGN_OR_RETURN(uint64_t count, ReadListCount(view, t, changes));
     changes.expect(t.price_lists, key, old_bytes);
     changes.del(t.price_lists, key);
-    PutListCount(t, count > 0 ? count - 1 : 0, changes);
+    PutCount(t.meta, PriceListCountKey(), count > 0 ? count - 1 : 0, changes);
     EventJson d;
     d.str("price_list_id", old.id).str("currency", old.currency);
     d.begin_array("skus");
