@@ -11,6 +11,7 @@
 #include "common/selector_key.h"
 #include "engine/engine_core.h"
 #include "engine/meta_count.h"
+#include "engine/replaced_record.h"
 #include "events/event_json.h"
 #include "events/event_log.h"
 #include "inventory/warehouse_store.h"
@@ -18,11 +19,6 @@
 namespace commerce {
 
 namespace {
-
-Status StaleVersion(std::string_view id, uint64_t have, uint64_t want) {
-  return Status::Conflict("channel '" + std::string(id) + "' is at version " + std::to_string(have) +
-                          ", not " + std::to_string(want) + ": read it again and reapply the change");
-}
 
 // Its warehouses and categories must exist: a typo would otherwise sell from nowhere or show
 // nothing, silently. Warehouses and categories are never deleted, so the reads need no check.
@@ -103,14 +99,10 @@ Result<Channel> Channels::update(const Channel& c, std::optional<uint64_t> if_ve
   const int64_t now = EngineCore::NowMs();
   Channel stored;
   auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
-    std::string_view bytes;
-    Status s = view.get(t.channels, key, &bytes);
-    if (s.IsNotFound()) return Status::NotFound("no channel with id '" + c.id + "'");
-    COMMERCE_RETURN_IF_ERROR(s);
-    const std::string old_bytes(bytes);
-    Channel old;
-    COMMERCE_RETURN_IF_ERROR(DecodeChannel(key, old_bytes, &old));
-    if (if_version && *if_version != old.version) return StaleVersion(c.id, old.version, *if_version);
+    COMMERCE_ASSIGN_OR_RETURN(auto replaced, ReadReplaced<Channel>(view, t.channels, key, "channel", c.id,
+                                                          if_version, DecodeChannel));
+    const std::string& old_bytes = replaced.bytes;
+    const Channel& old = replaced.record;
     COMMERCE_RETURN_IF_ERROR(CheckReferences(view, t, c));
     stored = c;
     stored.created_at_ms = old.created_at_ms;
@@ -144,14 +136,10 @@ Status Channels::remove(std::string_view id, std::optional<uint64_t> if_version)
   const std::string key = ChannelKey(id);
   const int64_t now = EngineCore::NowMs();
   auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
-    std::string_view bytes;
-    Status s = view.get(t.channels, key, &bytes);
-    if (s.IsNotFound()) return Status::NotFound("no channel with id '" + std::string(id) + "'");
-    COMMERCE_RETURN_IF_ERROR(s);
-    const std::string old_bytes(bytes);
-    Channel old;
-    COMMERCE_RETURN_IF_ERROR(DecodeChannel(key, old_bytes, &old));
-    if (if_version && *if_version != old.version) return StaleVersion(id, old.version, *if_version);
+    COMMERCE_ASSIGN_OR_RETURN(auto replaced, ReadReplaced<Channel>(view, t.channels, key, "channel", id,
+                                                          if_version, DecodeChannel));
+    const std::string& old_bytes = replaced.bytes;
+    const Channel& old = replaced.record;
     COMMERCE_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, t, changes));
     changes.expect(t.channels, key, old_bytes);
     changes.del(t.channels, key);

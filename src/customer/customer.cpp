@@ -14,6 +14,7 @@
 #include "customer/customer_store.h"
 #include "customer/customer_validation.h"
 #include "engine/engine_core.h"
+#include "engine/replaced_record.h"
 #include "events/event_json.h"
 #include "events/event_log.h"
 
@@ -91,17 +92,13 @@ Result<Customer> Customers::update(const Customer& c, std::optional<uint64_t> if
   const std::string key = CustomerKey(c.id);
   Customer stored;
   auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
-    std::string_view bytes;
-    Status s = view.get(t.customers, key, &bytes);
-    if (s.IsNotFound()) return Status::NotFound("no customer with id '" + c.id + "'");
-    COMMERCE_RETURN_IF_ERROR(s);
-    const std::string old_bytes(bytes);
-    Customer old;
-    COMMERCE_RETURN_IF_ERROR(DecodeCustomer(key, old_bytes, &old).WithContext("customer '" + c.id + "'"));
-    if (if_version && *if_version != old.version)
-      return Status::Conflict("customer '" + c.id + "' is at version " + std::to_string(old.version) +
-                              ", not " + std::to_string(*if_version) +
-                              ": read it again and reapply the change");
+    auto decode = [&](std::string_view k, std::string_view b, Customer* out) {
+      return DecodeCustomer(k, b, out).WithContext("customer '" + c.id + "'");
+    };
+    COMMERCE_ASSIGN_OR_RETURN(auto replaced, ReadReplaced<Customer>(view, t.customers, key, "customer",
+                                                                    c.id, if_version, decode));
+    const std::string& old_bytes = replaced.bytes;
+    Customer& old = replaced.record;
     std::vector<const char*> changed;
     if (c.email != old.email) changed.push_back("email");
     if (c.name != old.name) changed.push_back("name");

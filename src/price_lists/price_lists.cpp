@@ -14,6 +14,7 @@
 #include "common/key.h"
 #include "engine/engine_core.h"
 #include "engine/meta_count.h"
+#include "engine/replaced_record.h"
 #include "events/event_json.h"
 #include "events/event_log.h"
 #include "inventory/stock_store.h"
@@ -24,12 +25,6 @@
 namespace commerce {
 
 namespace {
-
-Status StaleVersion(std::string_view id, uint64_t have, uint64_t want) {
-  return Status::Conflict("price list '" + std::string(id) + "' is at version " +
-                          std::to_string(have) + ", not " + std::to_string(want) +
-                          ": read it again and reapply the change");
-}
 
 // Every entry's SKU must be a variant of the catalog: a price for a SKU that does not exist
 // is a typo that would otherwise stay silent until the product is created.
@@ -150,14 +145,10 @@ Result<PriceList> PriceLists::update(const PriceList& l, std::optional<uint64_t>
   const int64_t now = EngineCore::NowMs();
   PriceList stored;
   auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
-    std::string_view bytes;
-    Status s = view.get(t.price_lists, key, &bytes);
-    if (s.IsNotFound()) return Status::NotFound("no price list with id '" + l.id + "'");
-    COMMERCE_RETURN_IF_ERROR(s);
-    const std::string old_bytes(bytes);
-    PriceList old;
-    COMMERCE_RETURN_IF_ERROR(DecodePriceList(key, old_bytes, &old));
-    if (if_version && *if_version != old.version) return StaleVersion(l.id, old.version, *if_version);
+    COMMERCE_ASSIGN_OR_RETURN(auto replaced, ReadReplaced<PriceList>(view, t.price_lists, key, "price list", l.id,
+                                                          if_version, DecodePriceList));
+    const std::string& old_bytes = replaced.bytes;
+    const PriceList& old = replaced.record;
     COMMERCE_RETURN_IF_ERROR(CheckSkusExist(view, t, l));
     stored = l;
     stored.created_at_ms = old.created_at_ms;
@@ -190,14 +181,10 @@ Status PriceLists::remove(std::string_view id, std::optional<uint64_t> if_versio
   const std::string key = PriceListKey(id);
   const int64_t now = EngineCore::NowMs();
   auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
-    std::string_view bytes;
-    Status s = view.get(t.price_lists, key, &bytes);
-    if (s.IsNotFound()) return Status::NotFound("no price list with id '" + std::string(id) + "'");
-    COMMERCE_RETURN_IF_ERROR(s);
-    const std::string old_bytes(bytes);
-    PriceList old;
-    COMMERCE_RETURN_IF_ERROR(DecodePriceList(key, old_bytes, &old));
-    if (if_version && *if_version != old.version) return StaleVersion(id, old.version, *if_version);
+    COMMERCE_ASSIGN_OR_RETURN(auto replaced, ReadReplaced<PriceList>(view, t.price_lists, key, "price list", id,
+                                                          if_version, DecodePriceList));
+    const std::string& old_bytes = replaced.bytes;
+    const PriceList& old = replaced.record;
     COMMERCE_ASSIGN_OR_RETURN(uint64_t count, ReadListCount(view, t, changes));
     changes.expect(t.price_lists, key, old_bytes);
     changes.del(t.price_lists, key);
