@@ -20,6 +20,8 @@
 //   - a step recorded before the kill is not asked again.
 // A last case kills a child at random moments while threads place, ship and cancel orders
 // with the worker's thread running and the provider timing out now and then.
+// Every case runs on each test driver (TestStorageDrivers: LMDB, SQLite; PostgreSQL when ctest's
+// postgres fixture names a server, where the worker runs under a lease the killed child held).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +39,7 @@
 
 #include "commerce/engine.h"
 #include "crash/acked_child.h"
+#include "unit/pg_test_cluster.h"
 #include "unit/test_dir.h"
 #include "unit/test_scale.h"
 
@@ -48,14 +51,34 @@ namespace {
 constexpr int64_t kPrice = 1000;
 constexpr int64_t kDeclinedAmount = 3 * kPrice;  // orders of 3 units are declined in the random case
 
-EngineOptions Options(const std::string& dir, std::shared_ptr<PaymentProvider> provider, bool worker) {
+// A store under test: its directory (the provider's ledger, the local drivers' files) and its
+// driver; on postgres, one schema that the killed children and the checking parent share.
+struct Shop {
+  std::string dir;
+  std::string driver;
+  std::string schema;
+};
+
+Shop MakeShop(const std::string& dir, const std::string& driver) {
+  return {dir, driver, driver == "postgres" ? commerce::testing::UniquePgSchema("payment_crash") : ""};
+}
+
+EngineOptions Options(const Shop& shop, std::shared_ptr<PaymentProvider> provider, bool worker) {
   EngineOptions o;
-  o.path = dir + "/shop";
+  o.path = shop.dir + "/shop";
+  o.driver = shop.driver;
+  if (shop.driver == "postgres") {
+    o.storage.postgres_url = commerce::testing::PgTestUrl();
+    o.storage.postgres_schema = shop.schema;
+  }
   o.run_background = worker;
   o.search.run_indexer = false;
   o.payments.provider = std::move(provider);
   o.payments.retry_initial = std::chrono::milliseconds(10);
   o.payments.retry_max = std::chrono::milliseconds(20);
+  // On postgres the worker runs under a lease (one process at a time): the killed child held
+  // it, and the parent takes it over once it has gone a whole ttl without renewal.
+  o.consumer_lease_ttl = std::chrono::milliseconds(300);
   return o;
 }
 
@@ -65,8 +88,8 @@ std::shared_ptr<TestPaymentProvider> Provider(const std::string& dir) {
   return *p;
 }
 
-void Setup(const std::string& dir) {
-  auto engine = Engine::open(Options(dir, Provider(dir), false));
+void Setup(const Shop& shop) {
+  auto engine = Engine::open(Options(shop, Provider(shop.dir), false));
   REQUIRE(engine.ok());
   Engine& e = **engine;
   Product p;
@@ -126,6 +149,19 @@ void RunSelfKilledChild(const std::function<void()>& child) {
   REQUIRE(WTERMSIG(status) == SIGKILL);
 }
 
+// In a child: worker rounds until `done` says the step happened. On postgres the first rounds
+// may do nothing: the lease the last killed child held is taken over first (a ttl). Bounded:
+// _exit(11) after 15 s.
+void ChildRoundsUntil(Engine& e, const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!e.run_background_once().ok()) _exit(5);
+    if (done()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  _exit(11);
+}
+
 enum class Point { kBeforeCall, kAfterCall, kAfterRecord };
 const char* PointName(Point p) {
   return p == Point::kBeforeCall ? "before the provider call"
@@ -146,9 +182,11 @@ void ForEachOrder(Engine& e, const std::function<void(const Order&)>& fn) {
   }
 }
 
-// Runs the worker until nothing is queued for any order (bounded), on the calling thread.
+// Runs the worker until nothing is queued for any order (bounded: 15 s, past the lease's
+// take-over on postgres), on the calling thread.
 void Drain(Engine& e) {
-  for (int i = 0; i < 200; ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
     REQUIRE(e.run_background_once().ok());
     bool idle = true;
     ForEachOrder(e, [&](const Order& o) {
@@ -223,18 +261,18 @@ struct Step {
 };
 
 // One step killed, then recovered and checked. `n` numbers the step (its customer and key).
-void KillAtStep(const std::string& dir, int n, const Step& step) {
+void KillAtStep(const Shop& shop, int n, const Step& step) {
+  const std::string& dir = shop.dir;
   const std::string customer = "c" + std::to_string(n);
   RunSelfKilledChild([&] {
     auto provider = Provider(dir);
-    auto engine = Engine::open(Options(dir, provider, false));
+    auto engine = Engine::open(Options(shop, provider, false));
     if (!engine.ok()) _exit(3);
     Engine& e = **engine;
     auto placed = e.orders().place(Request(customer, "k" + std::to_string(n), 2));
     if (!placed.ok()) _exit(4);
     if (step.operation == PaymentOperation::kCapture) {
-      if (!e.run_background_once().ok()) _exit(5);
-      if (e.orders().get(placed->id)->status != OrderStatus::kPaid) _exit(6);
+      ChildRoundsUntil(e, [&] { return e.orders().get(placed->id)->status == OrderStatus::kPaid; });
       if (!e.orders().transition(placed->id, OrderStatus::kFulfilling).ok()) _exit(8);
       if (!e.orders().transition(placed->id, OrderStatus::kShipped).ok()) _exit(9);
     }
@@ -244,13 +282,15 @@ void KillAtStep(const std::string& dir, int n, const Step& step) {
       if (step.point == Point::kBeforeCall && !recorded) Die();
       if (step.point == Point::kAfterCall && recorded) Die();
     });
-    (void)e.run_background_once();
+    // Until a round asked the provider (and so recorded its answer), unless the hook killed first.
+    const uint64_t calls_before = provider->calls();
+    ChildRoundsUntil(e, [&] { return provider->calls() > calls_before; });
     if (step.point == Point::kAfterRecord) Die();
     _exit(10);  // the hook did not fire
   });
 
   auto provider = Provider(dir);
-  auto engine = Engine::open(Options(dir, provider, false));
+  auto engine = Engine::open(Options(shop, provider, false));
   REQUIRE(engine.ok());
   Engine& e = **engine;
   auto orders = e.orders().list_by_customer(customer);
@@ -284,8 +324,11 @@ void KillAtStep(const std::string& dir, int n, const Step& step) {
 
 TEST_CASE("payments: the worker killed at each step: no double capture, no lost authorization",
           "[crash][payments]") {
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  INFO("driver " << driver);
   commerce::testing::TempDir dir;
-  Setup(dir.path());
+  const Shop shop = MakeShop(dir.path(), driver);
+  Setup(shop);
   int n = 0;
   for (PaymentOperation op : {PaymentOperation::kAuthorize, PaymentOperation::kCapture})
     for (Point point : {Point::kBeforeCall, Point::kAfterCall, Point::kAfterRecord})
@@ -296,7 +339,7 @@ TEST_CASE("payments: the worker killed at each step: no double capture, no lost 
         if (point == Point::kBeforeCall && answer != Answer::kSucceed) continue;
         INFO(PaymentOperationName(op) << ", killed " << PointName(point) << ", provider answer "
                                       << static_cast<int>(answer));
-        KillAtStep(dir.path(), n++, {op, point, answer});
+        KillAtStep(shop, n++, {op, point, answer});
       }
   CHECK(n == 12);
 }
@@ -308,8 +351,11 @@ TEST_CASE("payments: the worker killed at each step: no double capture, no lost 
 // recovered, the provider refunded exactly once, exactly the return's amount, and the
 // payment records it.
 TEST_CASE("payments: a return's refund killed at each step is refunded once", "[crash][payments][returns]") {
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  INFO("driver " << driver);
   commerce::testing::TempDir dir;
-  Setup(dir.path());
+  const Shop shop = MakeShop(dir.path(), driver);
+  Setup(shop);
   enum class At { kAfterCommit, kBeforeCall, kAfterCall, kAfterRecord };
   int n = 100;
   for (At at : {At::kAfterCommit, At::kBeforeCall, At::kAfterCall, At::kAfterRecord})
@@ -320,15 +366,15 @@ TEST_CASE("payments: a return's refund killed at each step is refunded once", "[
       const std::string key = "ret-k" + std::to_string(n);
       RunSelfKilledChild([&] {
         auto provider = Provider(dir.path());
-        auto engine = Engine::open(Options(dir.path(), provider, false));
+        auto engine = Engine::open(Options(shop, provider, false));
         if (!engine.ok()) _exit(3);
         Engine& e = **engine;
         auto placed = e.orders().place(Request(customer, key, 2));
         if (!placed.ok()) _exit(4);
-        if (!e.run_background_once().ok()) _exit(5);  // authorized
+        ChildRoundsUntil(e, [&] { return e.orders().get(placed->id)->status == OrderStatus::kPaid; });
         for (auto to : {OrderStatus::kFulfilling, OrderStatus::kShipped})
           if (!e.orders().transition(placed->id, to).ok()) _exit(6);
-        if (!e.run_background_once().ok()) _exit(5);  // captured
+        ChildRoundsUntil(e, [&] { return e.payments().get(placed->id)->status == PaymentStatus::kCaptured; });
         if (!e.orders().transition(placed->id, OrderStatus::kDelivered).ok()) _exit(6);
         auto r = e.returns().request({.order_id = placed->id, .lines = {{"S0", 1, ""}}, .idempotency_key = key});
         if (!r.ok() || !e.returns().approve(r->id).ok()) _exit(8);
@@ -341,13 +387,14 @@ TEST_CASE("payments: a return's refund killed at each step is refunded once", "[
           if (at == At::kBeforeCall && !recorded) Die();
           if (at == At::kAfterCall && recorded) Die();
         });
-        (void)e.run_background_once();
+        const uint64_t calls_before = provider->calls();
+        ChildRoundsUntil(e, [&] { return provider->calls() > calls_before; });
         if (at == At::kAfterRecord) Die();
         _exit(10);  // the hook did not fire
       });
 
       auto provider = Provider(dir.path());
-      auto engine = Engine::open(Options(dir.path(), provider, false));
+      auto engine = Engine::open(Options(shop, provider, false));
       REQUIRE(engine.ok());
       Engine& e = **engine;
       auto orders = e.orders().list_by_customer(customer);
@@ -383,8 +430,11 @@ TEST_CASE("payments: a return's refund killed at each step is refunded once", "[
 
 TEST_CASE("payments: killed at random moments while orders are placed, shipped and cancelled",
           "[crash][payments]") {
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  INFO("driver " << driver);
   commerce::testing::TempDir dir;
-  Setup(dir.path());
+  const Shop shop = MakeShop(dir.path(), driver);
+  Setup(shop);
   std::mt19937_64 rng(20);
   const int rounds = commerce::testing::Scaled(6, 3);
   uint64_t first = 0;
@@ -398,7 +448,7 @@ TEST_CASE("payments: killed at random moments while orders are placed, shipped a
           provider->add_rule({PaymentOperation::kAuthorize, Answer::kDecline, kDeclinedAmount, -1, "card_declined"});
           provider->add_rule({PaymentOperation::kAuthorize, Answer::kTimeout, -1, 5, ""});
           provider->add_rule({PaymentOperation::kCapture, Answer::kTimeout, -1, 3, ""});
-          auto engine = Engine::open(Options(dir.path(), provider, true));
+          auto engine = Engine::open(Options(shop, provider, true));
           if (!engine.ok()) _exit(3);
           Engine& e = **engine;
           std::atomic<uint64_t> next{first};
@@ -437,7 +487,7 @@ TEST_CASE("payments: killed at random moments while orders are placed, shipped a
     acked_total += acked.size();
     first = (acked.empty() ? first : acked.rbegin()->first) + 1000;
     auto provider = Provider(dir.path());
-    auto engine = Engine::open(Options(dir.path(), provider, false));
+    auto engine = Engine::open(Options(shop, provider, false));
     REQUIRE(engine.ok());
     Engine& e = **engine;
     for (const auto& [n, id] : acked) {
