@@ -137,6 +137,48 @@ Status FinishMove(WriteTxn& txn, const Tables& t, Return& r, ReturnStatus to, co
   return AppendReturnEvent(txn, t, event, r, now_ms);
 }
 
+// The exchange order placed for `r`: the one it names or, when the return was not approved
+// after its exchange order was placed (a crash or an error between the placement's commit and
+// the approval's), the order placed under its derived key, which the return does not name.
+// "" when none was placed.
+Result<std::string> ExchangeOrderOf(EngineCore* core, const Return& r) {
+  if (!r.exchange_order_id.empty()) return r.exchange_order_id;
+  if (r.exchange_lines.empty()) return std::string();
+  COMMERCE_ASSIGN_OR_RETURN(auto view, core->storage->read());
+  COMMERCE_ASSIGN_OR_RETURN(auto key, ReadOrderKey(*view, core->tables, r.customer_id, ExchangeKey(r.id)));
+  return key ? key->order_id : std::string();
+}
+
+// After a return is cancelled or rejected, its exchange order is not wanted: cancelled while it
+// still may be (placed, paid or payment_pending: its stock released, its payment voided), left
+// to the shop once it went further (fulfilling, shipped). A commit of its own, after the
+// return's: a failure of it (an I/O error) is answered, and the caller's retry of the same move
+// finds the return moved already and comes back here (see FinishedRetry).
+Status CancelExchange(EngineCore* core, Orders* orders, const Return& r, const std::string& why) {
+  COMMERCE_ASSIGN_OR_RETURN(const std::string id, ExchangeOrderOf(core, r));
+  if (id.empty()) return Status::OK();
+  auto exchange = orders->get(id);
+  if (!exchange.ok()) return exchange.status();
+  if (!IsLegalTransition(exchange->status, OrderStatus::kCancelled)) return Status::OK();
+  TransitionOptions t;
+  t.note = why;
+  if (t.note.size() > kMaxTransitionNoteBytes) t.note.resize(kMaxTransitionNoteBytes);
+  Status s = orders->transition(id, OrderStatus::kCancelled, t).status();
+  // It moved meanwhile (shipped by another caller, or cancelled by a concurrent retry).
+  if (s.IsFailedPrecondition()) return Status::OK();
+  return s;
+}
+
+// A move to `to` that failed because the return is in `to` already is a retry of a move that
+// committed (its answer lost, or its exchange step not done): it answers the return as it is.
+// Any other failure stays one.
+Result<Return> FinishedRetry(Returns& returns, std::string_view id, ReturnStatus to, const Status& failed) {
+  if (!failed.IsFailedPrecondition()) return failed;
+  COMMERCE_ASSIGN_OR_RETURN(Return now, returns.get(id));
+  if (now.status != to) return failed;
+  return now;
+}
+
 }  // namespace
 
 const char* ReturnStatusName(ReturnStatus s) {
@@ -282,9 +324,16 @@ Result<Return> Returns::approve(std::string_view return_id, ReturnMoveOptions o)
     out = std::move(r);
     return Status::OK();
   });
+  if (!s.ok()) {
+    // Approved meanwhile by a concurrent call (or this call's earlier attempt) with the same
+    // exchange order, which the return's key made the same: a retry, answered as it is. Its
+    // exchange order is the return's: never cancelled here.
+    auto retry = FinishedRetry(*this, return_id, ReturnStatus::kApproved, s);
+    if (retry.ok() && retry->exchange_order_id == exchange_id) return retry;
+  }
   if (!s.ok() && !exchange_id.empty()) {
-    // The return moved meanwhile (cancelled, rejected, or approved by another caller without
-    // this order): the exchange order placed for it is not wanted.
+    // The return moved meanwhile (cancelled or rejected): the exchange order placed for it is
+    // not wanted.
     TransitionOptions cancel;
     cancel.note = "return '" + std::string(return_id) + "' not approved: " + s.message();
     if (cancel.note.size() > kMaxTransitionNoteBytes) cancel.note.resize(kMaxTransitionNoteBytes);
@@ -300,12 +349,18 @@ Result<Return> Returns::reject(std::string_view return_id, ReturnMoveOptions o) 
   COMMERCE_RETURN_IF_ERROR(CheckMoveOptions(o));
   const int64_t now = EngineCore::NowMs();
   Return out;
-  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+  Status s = core_->Write([&](WriteTxn& txn) -> Status {
     COMMERCE_ASSIGN_OR_RETURN(Return r, BeginMove(txn, core_->tables, return_id, ReturnStatus::kRejected, o));
     COMMERCE_RETURN_IF_ERROR(FinishMove(txn, core_->tables, r, ReturnStatus::kRejected, o, "ReturnRejected", now));
     out = std::move(r);
     return Status::OK();
-  }));
+  });
+  if (!s.ok()) {
+    COMMERCE_ASSIGN_OR_RETURN(out, FinishedRetry(*this, return_id, ReturnStatus::kRejected, s));
+  }
+  // A requested return has no exchange order, unless an approval placed one and did not
+  // commit (a crash between its two commits): that order is not wanted.
+  COMMERCE_RETURN_IF_ERROR(CancelExchange(core_, orders_, out, "return '" + out.id + "' rejected"));
   return out;
 }
 
@@ -314,27 +369,19 @@ Result<Return> Returns::cancel(std::string_view return_id, ReturnMoveOptions o) 
   COMMERCE_RETURN_IF_ERROR(CheckMoveOptions(o));
   const int64_t now = EngineCore::NowMs();
   Return out;
-  COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
+  Status s = core_->Write([&](WriteTxn& txn) -> Status {
     COMMERCE_ASSIGN_OR_RETURN(Return r, BeginMove(txn, core_->tables, return_id, ReturnStatus::kCancelled, o));
     COMMERCE_RETURN_IF_ERROR(
         FinishMove(txn, core_->tables, r, ReturnStatus::kCancelled, o, "ReturnCancelled", now));
     out = std::move(r);
     return Status::OK();
-  }));
-  // An approved return's exchange order was placed for it and is not wanted any more: it is
-  // cancelled too while it still may be (placed, paid or payment_pending; its stock released
-  // and its payment voided as for any cancel). This is a step after the return's commit (the
-  // order's cancel is a commit of its own), so the return is cancelled whatever it answers: an
-  // order that went further (fulfilling, shipped) is the shop's to deal with, and so is one a
-  // crash between the two commits left open (the return names it in exchange_order_id).
-  if (!out.exchange_order_id.empty()) {
-    auto exchange = orders_->get(out.exchange_order_id);
-    if (exchange.ok() && IsLegalTransition(exchange->status, OrderStatus::kCancelled)) {
-      TransitionOptions t;
-      t.note = "return '" + out.id + "' cancelled";
-      (void)orders_->transition(out.exchange_order_id, OrderStatus::kCancelled, t);
-    }
+  });
+  if (!s.ok()) {
+    COMMERCE_ASSIGN_OR_RETURN(out, FinishedRetry(*this, return_id, ReturnStatus::kCancelled, s));
   }
+  // An approved return's exchange order was placed for it and is not wanted any more. A crash
+  // between the return's commit and this step leaves it open until the cancel is retried.
+  COMMERCE_RETURN_IF_ERROR(CancelExchange(core_, orders_, out, "return '" + out.id + "' cancelled"));
   return out;
 }
 

@@ -1,5 +1,8 @@
 #include "storage/fault_injection.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <mutex>
@@ -37,6 +40,7 @@ const char* KindName(Kind kind) {
     case Kind::kEio: return "EIO";
     case Kind::kEnospc: return "ENOSPC";
     case Kind::kShortWrite: return "short write";
+    case Kind::kKill: return "SIGKILL";
   }
   return "?";
 }
@@ -74,6 +78,10 @@ int Check(Op op, const std::string& path, size_t* len) {
     return 0;
   uint64_t n = ++g_calls;
   if (n < g_plan.nth || (n > g_plan.nth && !g_plan.persist)) return 0;
+  if (g_plan.kind == Kind::kKill && n == g_plan.nth) {
+    ::kill(::getpid(), SIGKILL);
+    for (;;) ::pause();
+  }
   int err = g_plan.kind == Kind::kEnospc ? ENOSPC : EIO;
   if (g_plan.kind == Kind::kShortWrite) {
     if (n == g_plan.nth && op == Op::kWrite && len && *len > 1) {

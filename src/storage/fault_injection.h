@@ -39,6 +39,8 @@ enum class Kind : uint8_t {
   kEio,         // the call fails with EIO (a bad sector, a lost device)
   kEnospc,      // the call fails with ENOSPC (a full disk)
   kShortWrite,  // a write writes half its bytes and reports that; other calls fail with EIO
+  kKill,        // the process kills itself (SIGKILL) instead of making the call: kill -9 at
+                // a chosen point of a write, for crash tests that walk every such point
 };
 const char* KindName(Kind kind);
 

@@ -556,3 +556,62 @@ TEST_CASE("returns: cancelling an approved return cancels its exchange order whi
   Return r3 = Ok(shop.r().cancel(Ok(shop.r().request(q)).id));
   CHECK(r3.exchange_order_id.empty());
 }
+
+// A move asked again after it committed (its answer lost, or the process killed before the
+// exchange step) is a retry: it answers the return as it is and writes nothing more. Before,
+// a second cancel or rejection was FailedPrecondition, so a client could not finish the step.
+TEST_CASE("returns: a move asked again after it committed answers the return and writes nothing", "[returns]") {
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
+  Order o = shop.Delivered("k1", 3);
+  Return cancelled = Ok(shop.r().cancel(shop.Ask(o.id, {{"SKU-tee", 1, ""}}).id));
+  Return again = Ok(shop.r().cancel(cancelled.id));
+  CHECK(again.status == ReturnStatus::kCancelled);
+  CHECK(again.version == cancelled.version);
+  Return rejected = Ok(shop.r().reject(shop.Ask(o.id, {{"SKU-tee", 1, ""}}).id));
+  CHECK(Ok(shop.r().reject(rejected.id)).version == rejected.version);
+  Return approved = Ok(shop.r().approve(shop.Ask(o.id, {{"SKU-tee", 1, ""}}).id));
+  CHECK(Ok(shop.r().approve(approved.id)).version == approved.version);
+  const auto events = shop.EventTypes("Return");
+  CHECK(std::count(events.begin(), events.end(), "ReturnCancelled") == 1);
+  CHECK(std::count(events.begin(), events.end(), "ReturnRejected") == 1);
+  CHECK(std::count(events.begin(), events.end(), "ReturnApproved") == 1);
+  // Another move from a final state is still refused, naming where the return may go.
+  CHECK(shop.r().approve(cancelled.id).status().IsFailedPrecondition());
+  CHECK(shop.r().cancel(rejected.id).status().IsFailedPrecondition());
+}
+
+// Approvals of one return with an exchange, at once: each places (or finds) the same exchange
+// order under the return's key, one commits the approval, and the others are retries. Before,
+// an approval that lost the race took the return for moved elsewhere and cancelled the
+// exchange order the winner had just recorded.
+TEST_CASE("returns: approvals at once of a return with an exchange keep its exchange order", "[returns]") {
+  const std::string driver = GENERATE(from_range(commerce::testing::TestStorageDrivers()));
+  CAPTURE(driver);
+  ReturnShop shop(driver);
+  const int64_t mugs_reserved = shop.e().inventory().get("SKU-mug", "wh")->reserved;
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    Order o = shop.Delivered("k" + std::to_string(round), 1);
+    Return r = Ok(shop.r().request({o.id, {{"SKU-tee", 1, ""}}, {{"SKU-mug", 1}}, "", ""}));
+    std::atomic<int> ok{0};
+    std::vector<std::string> seen(8);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        auto a = shop.r().approve(r.id);
+        if (a.ok()) {
+          ok.fetch_add(1);
+          seen[t] = a->exchange_order_id;
+        }
+      });
+    for (auto& t : threads) t.join();
+    CHECK(ok.load() == 8);
+    Return now = Ok(shop.r().get(r.id));
+    REQUIRE(now.status == ReturnStatus::kApproved);
+    for (const auto& id : seen) CHECK(id == now.exchange_order_id);
+    CHECK(Ok(shop.e().orders().get(now.exchange_order_id)).status == OrderStatus::kPlaced);
+    CHECK(shop.e().inventory().get("SKU-mug", "wh")->reserved == mugs_reserved + round + 1);
+  }
+}
