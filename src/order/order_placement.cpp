@@ -454,7 +454,6 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
                  EncodeOrderKey({o.id, fingerprint}));
   // Never a provider call here (a preparation may run several times): the worker asks.
   if (!payment_provider.empty()) AddNewPayment(changes, t, o, payment_provider, now_ms);
-  int32_t adds = 0;
   for (const auto& s : o.shipments)
     for (const auto& item : s.items) {
       COMMERCE_ASSIGN_OR_RETURN(std::vector<int64_t> takes,
@@ -463,6 +462,10 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
         const int64_t qty = takes.size() == 1 ? item.quantity : takes[slot];
         if (qty == 0) continue;
         const bool split = takes.size() > 1;
+        // This add's index among the set's, counted by the set: the coupons' uses were added
+        // before the reservations (PrepareDiscounts), and an event naming another add's
+        // counters gets the wrong ones, of the wrong size.
+        const auto reservation = static_cast<int32_t>(changes.adds());
         changes.add(t.stock,
                     split ? StockSlotKey(item.sku, s.warehouse_id, static_cast<int64_t>(slot))
                           : StockKey(item.sku, s.warehouse_id),
@@ -471,7 +474,7 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
         data.str("sku", item.sku).str("warehouse_id", s.warehouse_id);
         data.i64("quantity", qty).str("ref", o.id);
         if (split) data.i64("slot", static_cast<int64_t>(slot));
-        AppendCountedEvent(changes, t.events, "StockReserved", item.sku, data.done(), now_ms, adds++,
+        AppendCountedEvent(changes, t.events, "StockReserved", item.sku, data.done(), now_ms, reservation,
                            kStockCounters, {"on_hand", "reserved"});
       }
     }
