@@ -46,6 +46,8 @@ void Background::Stop() {
   stop_.store(true);
   core_->notifier.Notify();  // wake the loop
   if (thread_.joinable()) thread_.join();
+  // The rounds are over: the next process takes the consumer over at once, not after a ttl.
+  if (lease_) (void)lease_->Release();
 }
 
 std::string Background::last_error() const {

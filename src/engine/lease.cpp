@@ -69,6 +69,18 @@ Status Lease::Renew(Clock::time_point start) {
   return Status::OK();
 }
 
+Status Lease::Release() {
+  if (!holding_) return Status::OK();
+  holding_ = false;
+  seen_ = false;
+  return storage_->write([&](WriteTxn& txn) -> Status {
+    Status held = Check(txn);
+    if (held.IsFailedPrecondition()) return Status::OK();  // lost already: nothing to give
+    COMMERCE_RETURN_IF_ERROR(held);
+    return txn.put(meta_, key_, Encode({"", epoch_ + 1}));
+  });
+}
+
 Status Lease::LookOrTake(Clock::time_point start) {
   Row row;
   bool present = false;
@@ -83,15 +95,17 @@ Status Lease::LookOrTake(Clock::time_point start) {
       return s;
     }
   }
-  if (present && (!seen_ || !(row == seen_row_))) {
+  // A row with no holder was given up (Release): taken at once, as an absent one is.
+  const bool given_up = present && row.holder.empty();
+  if (present && !given_up && (!seen_ || !(row == seen_row_))) {
     // It changed: its holder is alive (or a new one took it). Count silence from now.
     seen_ = true;
     seen_row_ = row;
     seen_at_ = start;
     return Status::OK();
   }
-  if (present && start - seen_at_ < ttl_) return Status::OK();
-  // Absent, or silent for a whole ttl: take it, if it is still what we saw.
+  if (present && !given_up && start - seen_at_ < ttl_) return Status::OK();
+  // Absent, given up, or silent for a whole ttl: take it, if it is still what we saw.
   const uint64_t next = present ? row.epoch + 1 : 1;
   bool taken = false;
   COMMERCE_RETURN_IF_ERROR(storage_->write([&](WriteTxn& txn) -> Status {

@@ -11,7 +11,10 @@
 //     ago: before anyone can take over, since a contender counts from a moment after that
 //     renewal committed;
 //   - writes that move a consumer's state call Check() in their own transaction, so a holder
-//     that was paused past its lease (a stopped process) cannot overwrite its successor's.
+//     that was paused past its lease (a stopped process) cannot overwrite its successor's;
+//   - a holder that closes gives the lease up (Release: the row with no holder), and a
+//     contender takes a given-up lease at its next look, without waiting a ttl: a restart of
+//     a process pauses the consumer a third of a ttl, not a whole one.
 //
 // No wall clocks of two hosts are compared. Not thread-safe: one consumer thread calls Held()
 // and Check() (Check() may run on the storage's writer thread inside that thread's write).
@@ -38,6 +41,11 @@ class Lease {
   // Inside a write transaction: OK when the row still names this holder at the epoch it
   // last wrote; FailedPrecondition otherwise (the lease was lost: the write must not happen).
   Status Check(WriteTxn& txn) const;
+
+  // Gives the lease up when this process holds it: the row then names no holder, and the
+  // next contender takes it at its next look. Call it once this process has stopped acting
+  // (the consumer's rounds are over): Held() takes the lease again if called after it.
+  Status Release();
 
   // How often Held() must be called for the holder to renew in time.
   std::chrono::milliseconds look_interval() const { return ttl_ / 3; }

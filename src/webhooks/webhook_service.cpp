@@ -505,6 +505,11 @@ void WebhookService::Stop() {
   stop_.store(true);
   core_->notifier.Notify();  // wake the loop
   if (thread_.joinable()) thread_.join();
+  // The rounds are over: the next process takes the consumer over at once, not after a ttl.
+  if (lease_) {
+    std::lock_guard<std::mutex> lock(round_mu_);
+    (void)lease_->Release();
+  }
 }
 
 Status WebhookService::RunOnce() {

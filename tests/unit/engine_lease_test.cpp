@@ -2,7 +2,8 @@
 // (src/engine/lease.h), on the postgres driver: one holder of two contenders, a take-over
 // once the holder falls silent, the old holder's late writes refused; and two engines on one
 // store delivering every webhook once, the survivor taking delivery over when the other
-// closes. Needs COMMERCE_PG_URL (ctest's postgres fixture); skipped otherwise.
+// closes; a closing holder hands its lease over at once. Needs COMMERCE_PG_URL (ctest's
+// postgres fixture); skipped otherwise.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -166,5 +167,67 @@ TEST_CASE("lease: two engines on one store deliver every webhook once, when the 
     INFO("event " << id);
     CHECK(n == 1);
   }
+  REQUIRE(b->close().ok());
+}
+
+TEST_CASE("lease: a holder that gives the lease up is succeeded at the next look and not after a ttl",
+          "[postgres][lease]") {
+  COMMERCE_REQUIRE_PG_OR_SKIP();
+  TempDir dir;
+  const std::string schema = commerce::testing::UniquePgSchema("lease_release");
+  auto core_a = OpenCore(dir.sub("a"), schema);
+  auto core_b = OpenCore(dir.sub("b"), schema);
+  const auto ttl = 3s;
+  Lease a(core_a->storage.get(), core_a->tables.meta, "consumer", ttl),
+      b(core_b->storage.get(), core_b->tables.meta, "consumer", ttl);
+  REQUIRE(a.Held());  // the row is absent: taken at the first look
+  CHECK_FALSE(b.Held());
+  CHECK(b.Release().ok());  // not held: nothing written
+  CHECK(a.Held());
+
+  REQUIRE(a.Release().ok());
+  CHECK_FALSE(a.Held());
+  const auto released_at = Clock::now();
+  while (!b.Held()) {
+    REQUIRE(Clock::now() - released_at < 2 * ttl);
+    std::this_thread::sleep_for(10ms);
+  }
+  // Within one look of b (a third of the ttl), not a whole ttl of silence.
+  CHECK(Clock::now() - released_at < ttl / 2);
+  // The old holder's writes are refused, as after a take-over.
+  Status late = core_a->storage->write([&](WriteTxn& txn) -> Status {
+    COMMERCE_RETURN_IF_ERROR(a.Check(txn));
+    return txn.put(core_a->tables.meta, "late", "write");
+  });
+  CHECK(late.IsFailedPrecondition());
+  REQUIRE(core_a->storage->close().ok());
+  REQUIRE(core_b->storage->close().ok());
+}
+
+TEST_CASE("lease: an engine that closes hands its consumers over at once", "[postgres][lease]") {
+  COMMERCE_REQUIRE_PG_OR_SKIP();
+  TempDir dir;
+  const std::string schema = commerce::testing::UniquePgSchema("lease_close");
+  Receiver rx([](const Request&) { return 200; });
+  EngineOptions oa = Options(dir.sub("a"), schema), ob = Options(dir.sub("b"), schema);
+  oa.consumer_lease_ttl = ob.consumer_lease_ttl = std::chrono::seconds(9);
+  auto a = OpenPgEngine(oa);
+  WebhookSubscription sub;
+  sub.url = rx.url();
+  sub.secret = "whsec_0123456789abcdef";
+  sub.event_types = {"CustomerCreated"};
+  REQUIRE(a->webhooks().subscribe(sub).ok());
+  Customer c;
+  c.email = "first@example.com";
+  REQUIRE(a->customers().create(c).ok());
+  REQUIRE(rx.WaitFor(1, 15s));  // `a` alone: it holds the delivery lease
+  auto b = OpenPgEngine(ob);
+  REQUIRE(a->close().ok());
+  const auto closed_at = Clock::now();
+  c.email = "second@example.com";
+  REQUIRE(b->customers().create(c).ok());
+  REQUIRE(rx.WaitFor(2, 30s));
+  // A third of the ttl (b's look) and a delivery: before, a whole ttl (9 s) of silence.
+  CHECK(Clock::now() - closed_at < 6s);
   REQUIRE(b->close().ok());
 }
