@@ -4,13 +4,15 @@
 //
 // A promotion is conditions (all must hold) and one action:
 //   conditions  the lines that qualify (SKUs, categories -- a category's sub-categories
-//               included -- or every line), the customer (a list of customer ids: customers
-//               have no groups), the cart's subtotal before discounts, the qualifying units,
-//               a schedule window [starts_at_ms, ends_at_ms), and whether a coupon is needed;
+//               included -- or every line), the customer (a list of customer ids, a list of
+//               customer groups), the channel, the cart's subtotal before discounts, the
+//               qualifying units, a schedule window [starts_at_ms, ends_at_ms), and whether a
+//               coupon is needed;
 //   actions     percent or fixed off each qualifying line, percent or fixed off the
 //               qualifying lines together (spread over them in proportion, to the minor unit),
 //               buy X get Y (Y units of the "get" lines at percent_bp off, cheapest first, per
-//               X units bought), free shipping.
+//               X units bought), tiered (percent or fixed off the qualifying lines together,
+//               from the highest tier their subtotal or units reach), free shipping.
 // Stacking: the promotions that apply are taken by priority (higher first, then by id); each
 // discounts what the earlier ones left of a line, never below zero. An exclusive promotion
 // applies only when nothing was applied before it, and then nothing after it.
@@ -25,8 +27,14 @@
 // subtotal (PricingInput::discount_minor and free_shipping tell it what was applied); a free
 // shipping promotion makes the order's shipping zero whatever the policy answers.
 //
-// Promotions apply to the prices the price lists give (price_lists.h). Absent (issue 19,
-// part 3): channels; a promotion has one currency and applies only to carts and orders in it.
+// Promotions apply to the prices the price lists give (price_lists.h). A promotion has one
+// currency and applies only to carts and orders in it. The customer's group and the channel
+// are those of the order as it commits: placement expects the customer record it read
+// unchanged, as it does for price lists, so an order is never discounted for a group its
+// customer had already left.
+//
+// Every write of a promotion or a coupon adds a PromotionUpserted or CouponUpserted event in
+// its transaction (docs/events.md).
 //
 // Thread safety: a Promotions (from Engine::promotions()) is safe from any number of threads.
 #pragma once
@@ -55,11 +63,34 @@ enum class PromotionAction : uint8_t {
   kBuyXGetY = 4,         // per buy_quantity qualifying units, get_quantity "get" units at
                          // percent_bp off (10000: free), cheapest first
   kFreeShipping = 5,     // the order ships free
+  kTiered = 6,           // the highest tier reached: its percent_bp or amount_minor off the
+                         // qualifying lines together (at most their total)
 };
 // "percent_off_lines", "fixed_off_lines", "percent_off_order", "fixed_off_order",
-// "buy_x_get_y", "free_shipping".
+// "buy_x_get_y", "free_shipping", "tiered".
 COMMERCE_EXPORT const char* PromotionActionName(PromotionAction a);
 COMMERCE_EXPORT Result<PromotionAction> ParsePromotionAction(std::string_view name);
+
+// What a tiered promotion's thresholds count.
+enum class PromotionTierBasis : uint8_t {
+  kSubtotal = 0,  // the qualifying lines' total before any discount, in minor units
+  kQuantity = 1,  // the qualifying units
+};
+// "subtotal", "quantity".
+COMMERCE_EXPORT const char* PromotionTierBasisName(PromotionTierBasis b);
+COMMERCE_EXPORT Result<PromotionTierBasis> ParsePromotionTierBasis(std::string_view name);
+
+// One step of a tiered promotion: from `threshold` on (inclusive), this much off. Exactly one
+// of percent_bp and amount_minor is set.
+struct PromotionTier {
+  int64_t threshold = 0;     // 1..kMaxMoneyMinor (subtotal) or 1..kMaxQuantity (quantity)
+  int32_t percent_bp = 0;    // 1..10000, or 0
+  int64_t amount_minor = 0;  // 1..kMaxMoneyMinor, or 0
+  friend bool operator==(const PromotionTier&, const PromotionTier&) = default;
+};
+
+// At most this many tiers in a promotion, strictly ascending by threshold.
+inline constexpr size_t kMaxPromotionTiers = 20;
 
 struct Promotion {
   // Given (1..64 printable) or generated ("promo-" + 16 hex digits) when empty.
@@ -73,6 +104,12 @@ struct Promotion {
   std::vector<std::string> categories;    // ... and lines of products in these categories;
                                           // both empty: every line qualifies (up to 100 each)
   std::vector<std::string> customer_ids;  // only these customers; empty: anyone (up to 1000)
+  // Only customers in one of these groups (Customer::group; guests and customers without a
+  // group are in none); empty: anyone. Up to 100, each as customer.h spells a group.
+  std::vector<std::string> customer_groups;
+  // Only carts and orders in one of these channels (channels.h; a cart or order in no channel
+  // is in none); empty: any. Up to 100. Not checked to exist: a channel may be removed later.
+  std::vector<std::string> channels;
   int64_t min_subtotal_minor = 0;         // the cart's subtotal before any discount
   int64_t min_quantity = 0;               // qualifying units
   int64_t starts_at_ms = 0;               // 0: from the start of time
@@ -88,6 +125,8 @@ struct Promotion {
   std::vector<std::string> get_skus;        // the "get" lines; both empty: the qualifying
   std::vector<std::string> get_categories;  // lines (buy 2 get 1 of the same set)
   int64_t max_applications = 0;             // buy X get Y: times per order; 0: no limit
+  PromotionTierBasis tier_basis = PromotionTierBasis::kSubtotal;  // tiered only
+  std::vector<PromotionTier> tiers;  // tiered: 1..kMaxPromotionTiers, thresholds ascending
 
   // Stacking.
   int32_t priority = 0;    // higher applies first; ties by id

@@ -378,6 +378,10 @@ Status PreparePlacement(ReadView& snapshot, bool read_ahead, const Tables& t,
   COMMERCE_ASSIGN_OR_RETURN(discounts.coupon_codes, NormalizeCouponCodes(r.coupon_codes));
   discounts.currency = req.currency;
   discounts.customer_id = r.customer_id;
+  // The group as read above, expected unchanged at commit (CustomerGroup), and the channel
+  // the order is placed in: a promotion limited to either holds for the order as committed.
+  discounts.customer_group = req.customer_group;
+  discounts.channel = req.channel;
   discounts.now_ms = now_ms;
   COMMERCE_ASSIGN_OR_RETURN(DiscountOutcome discounted,
                             PrepareDiscounts(view, t, discounts, &changes));

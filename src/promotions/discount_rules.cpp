@@ -53,6 +53,36 @@ std::string Minor(int64_t minor, const std::string& currency) {
   return FormatMoney(Money{minor, currency}) + " " + currency;
 }
 
+std::string Joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "'" : ", '") + x + "'";
+  return out;
+}
+
+// Why the customer's group or the channel keeps the promotion from applying, or "".
+std::string GroupOrChannelFails(const Promotion& p, const DiscountInput& in) {
+  if (!p.customer_groups.empty() && !Listed(p.customer_groups, in.customer_group)) {
+    const std::string only = "its promotion is for customer groups " + Joined(p.customer_groups) + " only";
+    if (in.customer_id.empty()) return only + "; a guest is in none";
+    if (in.customer_group.empty()) return only + "; customer '" + in.customer_id + "' is in none";
+    return only + "; customer '" + in.customer_id + "' is in '" + in.customer_group + "'";
+  }
+  if (!p.channels.empty() && !Listed(p.channels, in.channel)) {
+    const std::string only = "its promotion is for channels " + Joined(p.channels) + " only";
+    if (in.channel.empty()) return only + "; the cart is in no channel";
+    return only + "; the cart is in '" + in.channel + "'";
+  }
+  return "";
+}
+
+// A tiered promotion's highest tier that `value` reaches, or null.
+const PromotionTier* TierReached(const Promotion& p, int64_t value) {
+  const PromotionTier* reached = nullptr;
+  for (const auto& tier : p.tiers)
+    if (value >= tier.threshold) reached = &tier;  // ascending (ValidatePromotion)
+  return reached;
+}
+
 // Buy X get Y: how many "get" units each line gives at the discount. A unit may be bought or
 // got, not both; units in both sets go where they allow the most applications, and the got
 // units are the cheapest that leave enough to buy.
@@ -138,6 +168,8 @@ Result<DiscountOutcome> ApplyPromotions(std::vector<DiscountCandidate> candidate
       if (!p.customer_ids.empty() && !Listed(p.customer_ids, in.customer_id))
         return in.customer_id.empty() ? "its promotion is for named customers only"
                                       : "its promotion is not for customer '" + in.customer_id + "'";
+      if (std::string group_or_channel = GroupOrChannelFails(p, in); !group_or_channel.empty())
+        return group_or_channel;
       if (subtotal < p.min_subtotal_minor)
         return "the subtotal is " + Minor(subtotal, in.currency) + "; its promotion needs " +
                Minor(p.min_subtotal_minor, in.currency);
@@ -171,6 +203,33 @@ Result<DiscountOutcome> ApplyPromotions(std::vector<DiscountCandidate> candidate
               off[i] = want < left[i] ? static_cast<int64_t>(want) : left[i];
             }
           break;
+        case PromotionAction::kTiered: {
+          // The thresholds count the qualifying lines before any discount (as
+          // min_subtotal_minor does the cart's); the tier's amount comes off what is left.
+          int64_t reached_by = 0;
+          std::vector<int64_t> weights(off.size(), 0);
+          int64_t base = 0;
+          for (size_t i = 0; i < off.size(); ++i)
+            if (qualifies[i]) {
+              reached_by += p.tier_basis == PromotionTierBasis::kQuantity ? in.lines[i].quantity
+                                                                           : in.lines[i].total_minor;
+              base += (weights[i] = left[i]);
+            }
+          const PromotionTier* tier = TierReached(p, reached_by);
+          if (tier == nullptr) {
+            why = p.tier_basis == PromotionTierBasis::kQuantity
+                      ? std::to_string(reached_by) + " qualifying units; its promotion's first tier needs " +
+                            std::to_string(p.tiers.front().threshold)
+                      : "the qualifying subtotal is " + Minor(reached_by, in.currency) +
+                            "; its promotion's first tier needs " +
+                            Minor(p.tiers.front().threshold, in.currency);
+            break;
+          }
+          const int64_t amount = tier->percent_bp != 0 ? PercentOf(base, tier->percent_bp)
+                                                       : std::min(tier->amount_minor, base);
+          off = Spread(std::min(amount, base), weights);
+          break;
+        }
         case PromotionAction::kPercentOffOrder:
         case PromotionAction::kFixedOffOrder: {
           std::vector<int64_t> weights(off.size(), 0);

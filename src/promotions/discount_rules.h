@@ -39,6 +39,8 @@ struct DiscountCandidate {
 struct DiscountInput {
   std::string currency;
   std::string customer_id;  // "": a guest
+  std::string customer_group;  // the customer's group; "": a guest or a customer in none
+  std::string channel;         // the cart's or order's; "": none
   int64_t now_ms = 0;
   std::vector<DiscountLine> lines;
 };

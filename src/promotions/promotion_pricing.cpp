@@ -61,7 +61,7 @@ Result<DiscountOutcome> PrepareDiscounts(ReadView& view, const Tables& t, const 
     candidates.push_back({*p->second, code});
     used.push_back({std::move(c), path});
   }
-  DiscountInput in{r.currency, r.customer_id, r.now_ms, {}};
+  DiscountInput in{r.currency, r.customer_id, r.customer_group, r.channel, r.now_ms, {}};
   if (candidates.empty()) {
     DiscountOutcome none;
     none.lines.resize(r.lines.size());

@@ -11,7 +11,8 @@
 // shows the coupon used up (FailedPrecondition), as stock shows OutOfStock.
 //
 // Reads that are not checked: the promotions and the coupons' records (an edit racing an
-// order may not be seen by it; the uses always are).
+// order may not be seen by it; the uses always are). The customer's group is read by the
+// caller: placement expects the customer record unchanged at commit (order_placement.cpp).
 //
 // Thread safety: reads `view` on the calling thread.
 #pragma once
@@ -36,6 +37,8 @@ struct DiscountedLine {
 struct DiscountRequest {
   std::string currency;
   std::string customer_id;                // "": a guest
+  std::string customer_group;             // the customer's group ("": none), as read by the caller
+  std::string channel;                    // the cart's or order's channel ("": none)
   std::vector<std::string> coupon_codes;  // normalized (NormalizeCouponCodes)
   int64_t now_ms = 0;
   std::vector<DiscountedLine> lines;

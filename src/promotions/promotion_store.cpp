@@ -1,5 +1,7 @@
-// The promotions' stored records (promotion_store.h). Cereal archives, version 1, written field
-// by field from private wrappers so that the public types get no serialize() of ours.
+// The promotions' stored records (promotion_store.h). Cereal archives written field by field
+// from private wrappers so that the public types get no serialize() of ours. A promotion is
+// version 2 (version 1, still read, has no customer groups, channels or tiers: it means what
+// it meant, an empty list being no condition and a tiered action unknown to it).
 #include "promotions/promotion_store.h"
 
 #include <stdexcept>
@@ -19,7 +21,7 @@ void IoPromotion(Ar& ar, P& p) {
   if constexpr (Ar::is_loading::value) {
     uint8_t action = 0;
     ar(action);
-    if (action > static_cast<uint8_t>(PromotionAction::kFreeShipping))
+    if (action > static_cast<uint8_t>(PromotionAction::kTiered))
       throw std::runtime_error("unknown promotion action " + std::to_string(action));
     p.action = static_cast<PromotionAction>(action);
   } else {
@@ -29,16 +31,40 @@ void IoPromotion(Ar& ar, P& p) {
   ar(p.max_applications, p.priority, p.exclusive, p.created_at_ms, p.updated_at_ms, p.version);
 }
 
+// Version 2's fields, after version 1's.
+template <class Ar, class P>
+void IoPromotionConditions(Ar& ar, P& p) {
+  ar(p.customer_groups, p.channels);
+  if constexpr (Ar::is_loading::value) {
+    uint8_t basis = 0;
+    uint32_t n = 0;
+    ar(basis, n);
+    if (basis > static_cast<uint8_t>(PromotionTierBasis::kQuantity))
+      throw std::runtime_error("unknown promotion tier basis " + std::to_string(basis));
+    if (n > kMaxPromotionTiers) throw std::runtime_error("promotion with " + std::to_string(n) + " tiers");
+    p.tier_basis = static_cast<PromotionTierBasis>(basis);
+    p.tiers.resize(n);
+  } else {
+    ar(static_cast<uint8_t>(p.tier_basis), static_cast<uint32_t>(p.tiers.size()));
+  }
+  for (auto& tier : p.tiers) ar(tier.threshold, tier.percent_bp, tier.amount_minor);
+}
+
 struct StoredPromotion {
   Promotion p;
   template <class Archive>
   void save(Archive& ar, std::uint32_t /*version*/) const {
     IoPromotion(ar, p);
+    IoPromotionConditions(ar, p);
   }
   template <class Archive>
   void load(Archive& ar, std::uint32_t version) {
-    if (version != 1) throw std::runtime_error("unknown promotion record version " + std::to_string(version));
+    if (version != 1 && version != 2)
+      throw std::runtime_error("unknown promotion record version " + std::to_string(version));
     IoPromotion(ar, p);
+    if (version == 1 && p.action == PromotionAction::kTiered)
+      throw std::runtime_error("a version 1 promotion cannot be tiered");
+    if (version >= 2) IoPromotionConditions(ar, p);
   }
 };
 
@@ -60,7 +86,7 @@ struct StoredCoupon {
 }  // namespace
 }  // namespace commerce
 
-CEREAL_CLASS_VERSION(commerce::StoredPromotion, 1);
+CEREAL_CLASS_VERSION(commerce::StoredPromotion, 2);
 CEREAL_CLASS_VERSION(commerce::StoredCoupon, 1);
 
 namespace commerce {

@@ -1,6 +1,6 @@
 // The promotions' stored records and the coupons' use counters. Four tables:
 //
-//   promotions            KeyBuilder().str(id)                 -> Promotion (cereal, v1)
+//   promotions            KeyBuilder().str(id)                 -> Promotion (cereal, v2; v1 read)
 //   coupons               KeyBuilder().str(CODE)               -> Coupon (cereal, v1; `used` is not stored)
 //   coupon_uses           KeyBuilder().str(CODE)               -> counters {used}
 //   coupon_customer_uses  KeyBuilder().str(CODE).str(customer) -> counters {used}

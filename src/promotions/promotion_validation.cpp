@@ -5,6 +5,7 @@
 #include "commerce/inventory.h"
 #include "commerce/money.h"
 #include "common/ids.h"
+#include "common/selector_key.h"
 #include "common/utf8.h"
 
 namespace commerce {
@@ -24,10 +25,51 @@ Status CheckList(const char* what, const std::vector<std::string>& v, size_t max
   return Status::OK();
 }
 
-Status CheckRange(const char* what, int64_t v, int64_t lo, int64_t hi) {
+Status CheckRange(const std::string& what, int64_t v, int64_t lo, int64_t hi) {
   if (v < lo || v > hi)
-    return Status::InvalidArgument(std::string(what) + ": " + std::to_string(v) + " is not in " +
+    return Status::InvalidArgument(what + ": " + std::to_string(v) + " is not in " +
                                    std::to_string(lo) + ".." + std::to_string(hi));
+  return Status::OK();
+}
+
+// Groups and channels are selector keys (selector_key.h), compared byte for byte; a repeated
+// one is a typo rather than a wish.
+Status CheckSelectorList(const char* what, const std::vector<std::string>& v) {
+  if (v.size() > kMaxTargets)
+    return Status::InvalidArgument(std::string(what) + ": " + std::to_string(v.size()) +
+                                   " entries; at most " + std::to_string(kMaxTargets));
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string at = std::string(what) + "[" + std::to_string(i) + "]";
+    if (v[i].empty()) return Status::InvalidArgument(at + ": empty");
+    COMMERCE_RETURN_IF_ERROR(CheckSelectorKey(at, v[i]));
+    if (std::find(v.begin(), v.begin() + i, v[i]) != v.begin() + i)
+      return Status::InvalidArgument(at + ": '" + v[i] + "' is given twice");
+  }
+  return Status::OK();
+}
+
+// A tiered promotion's steps: 1..kMaxPromotionTiers, thresholds strictly ascending within the
+// basis' range, each with exactly one amount.
+Status CheckTiers(const Promotion& p) {
+  if (p.tiers.empty()) return Status::InvalidArgument("tiers: a tiered promotion needs at least one tier");
+  if (p.tiers.size() > kMaxPromotionTiers)
+    return Status::InvalidArgument("tiers: " + std::to_string(p.tiers.size()) + " tiers; at most " +
+                                   std::to_string(kMaxPromotionTiers));
+  const int64_t max = p.tier_basis == PromotionTierBasis::kQuantity ? kMaxQuantity : kMaxMoneyMinor;
+  for (size_t i = 0; i < p.tiers.size(); ++i) {
+    const PromotionTier& tier = p.tiers[i];
+    const std::string at = "tiers[" + std::to_string(i) + "]";
+    COMMERCE_RETURN_IF_ERROR(CheckRange(at + ".threshold", tier.threshold, 1, max));
+    if (i > 0 && tier.threshold <= p.tiers[i - 1].threshold)
+      return Status::InvalidArgument(at + ".threshold: " + std::to_string(tier.threshold) +
+                                     " is not above the tier before it (" +
+                                     std::to_string(p.tiers[i - 1].threshold) +
+                                     "); tiers go in ascending order");
+    if ((tier.percent_bp != 0) == (tier.amount_minor != 0))
+      return Status::InvalidArgument(at + ": give exactly one of percent_bp and amount_minor");
+    if (tier.percent_bp != 0) COMMERCE_RETURN_IF_ERROR(CheckRange(at + ".percent_bp", tier.percent_bp, 1, 10000));
+    else COMMERCE_RETURN_IF_ERROR(CheckRange(at + ".amount_minor", tier.amount_minor, 1, kMaxMoneyMinor));
+  }
   return Status::OK();
 }
 
@@ -41,6 +83,8 @@ Status ValidatePromotion(const Promotion& p) {
   COMMERCE_RETURN_IF_ERROR(CheckList("skus", p.skus, kMaxTargets));
   COMMERCE_RETURN_IF_ERROR(CheckList("categories", p.categories, kMaxTargets));
   COMMERCE_RETURN_IF_ERROR(CheckList("customer_ids", p.customer_ids, kMaxCustomers));
+  COMMERCE_RETURN_IF_ERROR(CheckSelectorList("customer_groups", p.customer_groups));
+  COMMERCE_RETURN_IF_ERROR(CheckSelectorList("channels", p.channels));
   COMMERCE_RETURN_IF_ERROR(CheckList("get_skus", p.get_skus, kMaxTargets));
   COMMERCE_RETURN_IF_ERROR(CheckList("get_categories", p.get_categories, kMaxTargets));
   COMMERCE_RETURN_IF_ERROR(CheckRange("min_subtotal_minor", p.min_subtotal_minor, 0, kMaxMoneyMinor));
@@ -57,10 +101,24 @@ Status ValidatePromotion(const Promotion& p) {
                      p.action == PromotionAction::kFixedOffOrder;
   const bool bxgy = p.action == PromotionAction::kBuyXGetY;
   const std::string action = std::string(" (") + PromotionActionName(p.action) + ")";
-  if (percent) COMMERCE_RETURN_IF_ERROR(CheckRange(("percent_bp" + action).c_str(), p.percent_bp, 1, 10000));
-  else if (p.percent_bp != 0) return Status::InvalidArgument("percent_bp: not used by" + action);
-  if (fixed) COMMERCE_RETURN_IF_ERROR(CheckRange(("amount_minor" + action).c_str(), p.amount_minor, 1, kMaxMoneyMinor));
-  else if (p.amount_minor != 0) return Status::InvalidArgument("amount_minor: not used by" + action);
+  const bool tiered = p.action == PromotionAction::kTiered;
+  if (static_cast<uint8_t>(p.action) > static_cast<uint8_t>(PromotionAction::kTiered))
+    return Status::InvalidArgument("action: unknown");
+  if (percent) COMMERCE_RETURN_IF_ERROR(CheckRange("percent_bp" + action, p.percent_bp, 1, 10000));
+  else if (p.percent_bp != 0)
+    return Status::InvalidArgument("percent_bp: not used by" + action +
+                                   (tiered ? "; each tier has its own" : ""));
+  if (fixed) COMMERCE_RETURN_IF_ERROR(CheckRange("amount_minor" + action, p.amount_minor, 1, kMaxMoneyMinor));
+  else if (p.amount_minor != 0)
+    return Status::InvalidArgument("amount_minor: not used by" + action +
+                                   (tiered ? "; each tier has its own" : ""));
+  if (static_cast<uint8_t>(p.tier_basis) > static_cast<uint8_t>(PromotionTierBasis::kQuantity))
+    return Status::InvalidArgument("tier_basis: unknown");
+  if (tiered) {
+    COMMERCE_RETURN_IF_ERROR(CheckTiers(p));
+  } else if (!p.tiers.empty() || p.tier_basis != PromotionTierBasis::kSubtotal) {
+    return Status::InvalidArgument("tiers, tier_basis: only for tiered, not" + action);
+  }
   if (bxgy) {
     COMMERCE_RETURN_IF_ERROR(CheckRange("buy_quantity", p.buy_quantity, 1, kMaxQuantity));
     COMMERCE_RETURN_IF_ERROR(CheckRange("get_quantity", p.get_quantity, 1, kMaxQuantity));

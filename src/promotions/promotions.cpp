@@ -1,12 +1,16 @@
 // The Promotions API (promotions.h): promotion and coupon records written as checked change
-// sets, and cart pricing over one snapshot.
+// sets, each with its PromotionUpserted or CouponUpserted event, and cart pricing over one
+// snapshot.
 #include "commerce/promotions.h"
 
 #include <array>
 
 #include "cart/cart_store.h"
 #include "common/ids.h"
+#include "customer/customer_store.h"
 #include "engine/engine_core.h"
+#include "events/event_json.h"
+#include "events/event_log.h"
 #include "inventory/stock_store.h"
 #include "promotions/promotion_pricing.h"
 #include "promotions/promotion_store.h"
@@ -16,14 +20,51 @@ namespace commerce {
 
 namespace {
 
-constexpr std::array<const char*, 6> kActionNames = {
-    "percent_off_lines", "fixed_off_lines", "percent_off_order",
-    "fixed_off_order",   "buy_x_get_y",     "free_shipping"};
+constexpr std::array<const char*, 7> kActionNames = {
+    "percent_off_lines", "fixed_off_lines", "percent_off_order", "fixed_off_order",
+    "buy_x_get_y",       "free_shipping",   "tiered"};
+constexpr std::array<const char*, 2> kTierBasisNames = {"subtotal", "quantity"};
 
 Status StaleVersion(const char* noun, std::string_view id, uint64_t have, uint64_t want) {
   return Status::Conflict(std::string(noun) + " '" + std::string(id) + "' is at version " +
                           std::to_string(have) + ", not " + std::to_string(want) +
                           ": read it again and reapply the change");
+}
+
+void Strings(EventJson& d, std::string_view name, const std::vector<std::string>& v) {
+  d.begin_array(name);
+  for (const std::string& s : v) d.element(s);
+  d.end_array();
+}
+
+// PromotionUpserted: what decides where the promotion applies and what it takes, not its
+// target lists (skus, categories, customer_ids: counted), which a consumer reads when it needs.
+std::string EventData(const Promotion& p, bool created) {
+  EventJson d;
+  d.str("promotion_id", p.id).str("name", p.name).boolean("active", p.active);
+  d.str("currency", p.currency).str("action", PromotionActionName(p.action));
+  d.boolean("requires_coupon", p.requires_coupon).i64("priority", p.priority);
+  d.boolean("exclusive", p.exclusive).i64("starts_at_ms", p.starts_at_ms).i64("ends_at_ms", p.ends_at_ms);
+  d.u64("skus", p.skus.size()).u64("categories", p.categories.size());
+  d.u64("customer_ids", p.customer_ids.size());
+  Strings(d, "customer_groups", p.customer_groups);
+  Strings(d, "channels", p.channels);
+  if (p.action == PromotionAction::kTiered) {
+    d.str("tier_basis", PromotionTierBasisName(p.tier_basis)).begin_array("tiers");
+    for (const PromotionTier& tier : p.tiers)
+      d.begin_object().i64("threshold", tier.threshold).i64("percent_bp", tier.percent_bp)
+          .i64("amount_minor", tier.amount_minor).end_object();
+    d.end_array();
+  }
+  return d.u64("version", p.version).boolean("created", created).done();
+}
+
+// CouponUpserted: the code's record (not its uses: those change with every order).
+std::string EventData(const Coupon& c, bool created) {
+  EventJson d;
+  d.str("code", c.code).str("promotion_id", c.promotion_id).boolean("active", c.active);
+  d.i64("usage_limit", c.usage_limit).i64("per_customer_limit", c.per_customer_limit);
+  return d.u64("version", c.version).boolean("created", created).done();
 }
 
 }  // namespace
@@ -38,7 +79,19 @@ Result<PromotionAction> ParsePromotionAction(std::string_view name) {
     if (name == kActionNames[i]) return static_cast<PromotionAction>(i);
   return Status::InvalidArgument("action: '" + std::string(name) +
                                  "' is not one of percent_off_lines, fixed_off_lines, "
-                                 "percent_off_order, fixed_off_order, buy_x_get_y, free_shipping");
+                                 "percent_off_order, fixed_off_order, buy_x_get_y, free_shipping, "
+                                 "tiered");
+}
+
+const char* PromotionTierBasisName(PromotionTierBasis b) {
+  const auto i = static_cast<size_t>(b);
+  return i < kTierBasisNames.size() ? kTierBasisNames[i] : "unknown";
+}
+
+Result<PromotionTierBasis> ParsePromotionTierBasis(std::string_view name) {
+  for (size_t i = 0; i < kTierBasisNames.size(); ++i)
+    if (name == kTierBasisNames[i]) return static_cast<PromotionTierBasis>(i);
+  return Status::InvalidArgument("tier_basis: '" + std::string(name) + "' is not one of subtotal, quantity");
 }
 
 Result<Promotion> Promotions::create(const Promotion& p) {
@@ -59,7 +112,9 @@ Result<Promotion> Promotions::create(const Promotion& p) {
       return Status::ResourceExhausted("a store holds at most " + std::to_string(kMaxPromotions) +
                                        " promotions; make an old one inactive and edit it");
     changes.insert(t.promotions, key, EncodePromotion(stored));
-    return Status::OK();
+    AppendEvent(changes, t.events, "PromotionUpserted", stored.id, EventData(stored, true),
+                stored.created_at_ms);
+    return changes.status();
   });
   COMMERCE_RETURN_IF_ERROR(applied.status());
   return stored;
@@ -88,7 +143,8 @@ Result<Promotion> Promotions::update(const Promotion& p, std::optional<uint64_t>
     stored.version = old.version + 1;
     changes.expect(t.promotions, key, old_bytes);
     changes.put(t.promotions, key, EncodePromotion(stored));
-    return Status::OK();
+    AppendEvent(changes, t.events, "PromotionUpserted", stored.id, EventData(stored, false), now);
+    return changes.status();
   });
   COMMERCE_RETURN_IF_ERROR(applied.status());
   return stored;
@@ -123,7 +179,9 @@ Result<Coupon> Promotions::create_coupon(const Coupon& c) {
     auto p = GetPromotion(view, t, c.promotion_id);
     if (!p.ok()) return p.status().WithContext("promotion_id");
     changes.insert(t.coupons, key, EncodeCoupon(stored));
-    return Status::OK();
+    AppendEvent(changes, t.events, "CouponUpserted", stored.code, EventData(stored, true),
+                stored.created_at_ms);
+    return changes.status();
   });
   COMMERCE_RETURN_IF_ERROR(applied.status());
   return stored;
@@ -158,7 +216,8 @@ Result<Coupon> Promotions::update_coupon(const Coupon& c, std::optional<uint64_t
     COMMERCE_ASSIGN_OR_RETURN(stored.used, ReadUses(view, t.coupon_uses, key));
     changes.expect(t.coupons, key, old_bytes);
     changes.put(t.coupons, key, EncodeCoupon(stored));
-    return Status::OK();
+    AppendEvent(changes, t.events, "CouponUpserted", stored.code, EventData(stored, false), now);
+    return changes.status();
   });
   COMMERCE_RETURN_IF_ERROR(applied.status());
   return stored;
@@ -215,6 +274,14 @@ Result<PricedCart> Promotions::price_cart(std::string_view cart_id, const CartPr
     return Status::FailedPrecondition("customer_id: cart '" + cart.id +
                                       "' belongs to another customer");
   r.now_ms = o.now_ms > 0 ? o.now_ms : EngineCore::NowMs();
+  r.channel = cart.channel;
+  if (!r.customer_id.empty()) {
+    // The group the order would be placed for now. A customer id without a record (a cart
+    // may name one) is in no group, as before groups: pricing a cart never failed on it.
+    auto customer = GetCustomerInTxn(*txn, t, r.customer_id);
+    if (customer.ok()) r.customer_group = customer->group;
+    else if (!customer.status().IsNotFound()) return customer.status();
+  }
   for (const auto& l : cart.lines) {
     auto owner = SkuOwner(*txn, t, l.sku);
     // A line whose SKU left the catalog is priced as the cart shows it, in no category.

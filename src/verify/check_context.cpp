@@ -92,6 +92,7 @@ void RunRecordChecks(CheckContext& c) {
   CheckReturns(c);
   CheckPriceLists(c);
   CheckChannels(c);
+  CheckPromotions(c);
   CheckSearchAnalytics(c);
 }
 

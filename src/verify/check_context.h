@@ -119,6 +119,7 @@ void CheckPayments(CheckContext& c);
 void CheckReturns(CheckContext& c);
 void CheckPriceLists(CheckContext& c);
 void CheckChannels(CheckContext& c);
+void CheckPromotions(CheckContext& c);
 void CheckSearchAnalytics(CheckContext& c);
 
 // Every check above, in order, over one snapshot.

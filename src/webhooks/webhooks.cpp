@@ -27,6 +27,7 @@ const std::vector<std::string>& WebhookEventTypes() {
       "ReturnRequested", "ReturnApproved", "ReturnRejected", "ReturnCancelled", "ReturnReceived",
       "ReturnRefunded",
       "ChannelUpserted", "ChannelRemoved", "PriceListUpserted", "PriceListRemoved",
+      "PromotionUpserted", "CouponUpserted",
   };
   return types;
 }

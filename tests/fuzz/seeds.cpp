@@ -139,8 +139,11 @@ void Records() {
     promo.id = "launch";
     promo.name = "Launch: 20% off phones";
     promo.currency = "USD";
-    promo.action = PromotionAction::kPercentOffLines;
-    promo.percent_bp = 2000;
+    promo.action = PromotionAction::kTiered;  // version 2's fields: tiers, groups, channels
+    promo.tier_basis = PromotionTierBasis::kQuantity;
+    promo.tiers = {{.threshold = 1, .percent_bp = 2000}, {.threshold = 5, .amount_minor = 15000}};
+    promo.customer_groups = {"wholesale"};
+    promo.channels = {"web"};
     promo.categories = {"phones"};
     promo.requires_coupon = true;
     Check(e.promotions().create(promo).status(), "promotion");

@@ -245,3 +245,146 @@ TEST_CASE("coupons: one that does not apply is an error, two codes of one promot
 }
 
 }  // namespace
+
+namespace {
+
+// What ApplyPromotions answers for `p` as an automatic promotion and as a coupon's: whether it
+// applies, and the coupon's error when it does not.
+struct Verdict {
+  bool applies = false;
+  std::string why;  // the coupon's FailedPrecondition message
+};
+
+Verdict Judge(const Promotion& p, const DiscountInput& in) {
+  auto automatic = ApplyPromotions({{p, ""}}, in);
+  REQUIRE(automatic.ok());
+  Verdict v;
+  v.applies = !automatic->applied.empty();
+  auto coupon = ApplyPromotions({{p, "CODE"}}, in);
+  if (v.applies) {
+    REQUIRE(coupon.ok());
+  } else {
+    REQUIRE(coupon.status().IsFailedPrecondition());
+    v.why = coupon.status().message();
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("conditions: customer group and channel", "[promotions][rules]") {
+  Promotion p = Promo("vip", PromotionAction::kPercentOffLines);
+  p.percent_bp = 1000;
+  struct Row {
+    const char* what;
+    std::vector<std::string> groups, channels;
+    std::string customer, group, channel;
+    bool applies;
+    std::string why;
+  };
+  const std::vector<Row> rows = {
+      {"no condition: a guest in no channel", {}, {}, "", "", "", true, ""},
+      {"group listed", {"vip", "staff"}, {}, "c1", "staff", "", true, ""},
+      {"group not listed", {"vip"}, {}, "c1", "retail", "", false,
+       "coupon 'CODE': its promotion is for customer groups 'vip' only; customer 'c1' is in 'retail'"},
+      {"a customer in no group", {"vip"}, {}, "c1", "", "", false,
+       "coupon 'CODE': its promotion is for customer groups 'vip' only; customer 'c1' is in none"},
+      {"a guest", {"vip", "staff"}, {}, "", "", "", false,
+       "coupon 'CODE': its promotion is for customer groups 'vip', 'staff' only; a guest is in none"},
+      {"group matched byte for byte", {"vip"}, {}, "c1", "VIP", "", false,
+       "coupon 'CODE': its promotion is for customer groups 'vip' only; customer 'c1' is in 'VIP'"},
+      {"channel listed", {}, {"web", "app"}, "c1", "", "app", true, ""},
+      {"channel not listed", {}, {"web"}, "c1", "", "pos", false,
+       "coupon 'CODE': its promotion is for channels 'web' only; the cart is in 'pos'"},
+      {"no channel", {}, {"web"}, "c1", "", "", false,
+       "coupon 'CODE': its promotion is for channels 'web' only; the cart is in no channel"},
+      {"both hold", {"vip"}, {"web"}, "c1", "vip", "web", true, ""},
+      {"group holds, channel does not", {"vip"}, {"web"}, "c1", "vip", "pos", false,
+       "coupon 'CODE': its promotion is for channels 'web' only; the cart is in 'pos'"},
+      {"a guest in a listed channel", {"vip"}, {"web"}, "", "", "web", false,
+       "coupon 'CODE': its promotion is for customer groups 'vip' only; a guest is in none"},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.what);
+    p.customer_groups = row.groups;
+    p.channels = row.channels;
+    DiscountInput in = Input({Line("A", 2, 1000)}, row.customer);
+    in.customer_group = row.group;
+    in.channel = row.channel;
+    Verdict v = Judge(p, in);
+    CHECK(v.applies == row.applies);
+    CHECK(v.why == row.why);
+  }
+}
+
+TEST_CASE("tiered: the highest threshold reached applies, exactly at each threshold", "[promotions][rules]") {
+  // 5% from 100.00, 10% from 200.00, 15.00 off from 300.00 (of the qualifying lines).
+  Promotion p = Promo("tiers", PromotionAction::kTiered);
+  p.tiers = {{10000, 500, 0}, {20000, 1000, 0}, {30000, 0, 1500}};
+  p.categories = {"shoes"};
+  struct Row {
+    int64_t shoes_minor;  // one line of shoes at this price
+    int64_t off;
+    std::string why;
+  };
+  const std::vector<Row> rows = {
+      {9999, 0, "coupon 'CODE': the qualifying subtotal is 99.99 USD; its promotion's first tier needs 100.00 USD"},
+      {10000, 500, ""},    // exactly at the first threshold
+      {19999, 1000, ""},   // 5% of 199.99 = 9.9995 -> 10.00 (half up)
+      {20000, 2000, ""},   // exactly at the second
+      {29999, 3000, ""},   // 10% of 299.99 = 29.999 -> 30.00
+      {30000, 1500, ""},   // exactly at the third: a fixed 15.00 (less than the tier below: as given)
+      {1000000, 1500, ""},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.shoes_minor);
+    // A sock line that does not qualify counts toward no threshold and takes nothing.
+    DiscountInput in = Input({Line("SHOE", 1, row.shoes_minor, {"shoes"}), Line("SOCK", 3, 10000, {"socks"})});
+    Verdict v = Judge(p, in);
+    CHECK(v.applies == row.why.empty());
+    CHECK(v.why == row.why);
+    auto o = ApplyPromotions({{p, ""}}, in);
+    REQUIRE(o.ok());
+    CHECK(LineOffs(*o) == std::vector<int64_t>{row.off, 0});
+  }
+}
+
+TEST_CASE("tiered by quantity, spread over the qualifying lines and after earlier promotions", "[promotions][rules]") {
+  Promotion p = Promo("bulk", PromotionAction::kTiered);
+  p.tier_basis = PromotionTierBasis::kQuantity;
+  p.tiers = {{3, 1000, 0}, {6, 2000, 0}, {10, 0, 5000}};
+  struct Row {
+    int64_t a, b;  // units of A (10.00) and B (5.00)
+    std::vector<int64_t> off;
+  };
+  const std::vector<Row> rows = {
+      {1, 1, {0, 0}},
+      {2, 1, {200, 50}},     // 3 units: 10% of 25.00 = 2.50, spread 20.00 : 5.00
+      {3, 2, {300, 100}},    // 5 units: still 10%
+      {4, 2, {800, 200}},    // 6: 20% of 50.00
+      {5, 5, {3333, 1667}},  // 10: 50.00 off 75.00, spread 2:1 (the last minor unit to the larger remainder)
+      {1, 20, {455, 4545}},  // 21: 50.00 off 110.00
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.a, row.b);
+    DiscountInput in = Input({Line("A", row.a, 1000), Line("B", row.b, 500)});
+    auto o = ApplyPromotions({{p, ""}}, in);
+    REQUIRE(o.ok());
+    CHECK(LineOffs(*o) == row.off);
+  }
+  auto few = ApplyPromotions({{p, "BULK"}}, Input({Line("A", 1, 1000), Line("B", 1, 500)}));
+  REQUIRE(few.status().IsFailedPrecondition());
+  CHECK(few.status().message() == "coupon 'BULK': 2 qualifying units; its promotion's first tier needs 3");
+
+  // After a 10.00-off promotion of higher priority, the tier is reached by the units (not what
+  // is left) and takes its percent of what is left.
+  Promotion first = Promo("first", PromotionAction::kFixedOffOrder);
+  first.amount_minor = 1000;
+  first.priority = 10;
+  auto stacked = ApplyPromotions({{p, ""}, {first, ""}}, Input({Line("A", 6, 1000)}));
+  REQUIRE(stacked.ok());
+  REQUIRE(stacked->applied.size() == 2);
+  CHECK(stacked->applied[1].promotion_id == "bulk");
+  CHECK(stacked->applied[1].amount == Money{1000, "USD"});  // 20% of 50.00
+  CHECK(stacked->discount_minor == 2000);
+}
