@@ -15,8 +15,20 @@ void BindPromotions(py::module_& m) {
       .value("PERCENT_OFF_ORDER", PromotionAction::kPercentOffOrder)
       .value("FIXED_OFF_ORDER", PromotionAction::kFixedOffOrder)
       .value("BUY_X_GET_Y", PromotionAction::kBuyXGetY)
-      .value("FREE_SHIPPING", PromotionAction::kFreeShipping);
+      .value("FREE_SHIPPING", PromotionAction::kFreeShipping)
+      .value("TIERED", PromotionAction::kTiered);
   EnumNames(action, &PromotionActionName, &ParsePromotionAction);
+  py::enum_<PromotionTierBasis> basis(m, "PromotionTierBasis",
+                                      "What a tiered promotion's thresholds count; a str "
+                                      "('subtotal', 'quantity') is accepted wherever one is expected.");
+  basis.value("SUBTOTAL", PromotionTierBasis::kSubtotal).value("QUANTITY", PromotionTierBasis::kQuantity);
+  EnumNames(basis, &PromotionTierBasisName, &ParsePromotionTierBasis);
+  Value<PromotionTier>(m, "PromotionTier", "One step of a tiered promotion: from threshold on, this much off.")
+      .field("threshold", &PromotionTier::threshold,
+             "Minor units of the qualifying subtotal, or qualifying units (tier_basis); inclusive.")
+      .field("percent_bp", &PromotionTier::percent_bp, "1..10000, or 0 when amount_minor is given.")
+      .field("amount_minor", &PromotionTier::amount_minor, "Minor units, or 0 when percent_bp is given.");
+  m.attr("MAX_PROMOTION_TIERS") = kMaxPromotionTiers;
 
   Value<Promotion>(m, "Promotion", "A discount rule: conditions and one action (docs/promotions.md).")
       .field("id", &Promotion::id, "Given (1..64) or generated ('promo-' + 16 hex) when ''.")
@@ -27,6 +39,10 @@ void BindPromotions(py::module_& m) {
       .field("categories", &Promotion::categories,
              "... and lines of products in these categories (or below); both empty: every line.")
       .field("customer_ids", &Promotion::customer_ids, "Only these customers; empty: anyone.")
+      .field("customer_groups", &Promotion::customer_groups,
+             "Only customers in one of these groups (guests are in none); empty: anyone.")
+      .field("channels", &Promotion::channels,
+             "Only carts and orders in one of these channels; empty: any.")
       .field("min_subtotal_minor", &Promotion::min_subtotal_minor, "The subtotal before discounts.")
       .field("min_quantity", &Promotion::min_quantity, "Qualifying units.")
       .field("starts_at_ms", &Promotion::starts_at_ms, "0: from the start of time.")
@@ -42,6 +58,10 @@ void BindPromotions(py::module_& m) {
       .field("get_categories", &Promotion::get_categories,
              "... and categories; both empty: the qualifying lines.")
       .field("max_applications", &Promotion::max_applications, "Buy X get Y: times per order; 0: no limit.")
+      .field("tier_basis", &Promotion::tier_basis, "Tiered: PromotionTierBasis ('subtotal' or 'quantity').")
+      .field("tiers", &Promotion::tiers,
+             "Tiered: PromotionTier list, thresholds ascending (up to MAX_PROMOTION_TIERS); the "
+             "highest reached applies.")
       .field("priority", &Promotion::priority, "Higher applies first; ties by id.")
       .field("exclusive", &Promotion::exclusive, "Applies only alone.")
       .field("created_at_ms", &Promotion::created_at_ms, "Set by the engine.")

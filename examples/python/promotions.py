@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Promotions and coupons: an automatic promotion, a coupon with limits, a cart priced and
-explained, an order that keeps its discounts, and a coupon used up.
+explained, an order that keeps its discounts, and a coupon used up; then a tiered promotion for
+one customer group in one channel, and the events the writes added.
 
     PYTHONPATH=build/python /usr/bin/python3 examples/python/promotions.py
 
@@ -59,6 +60,22 @@ def main():
                                 lines=[{"sku": "SOCK", "quantity": 3}], coupon_codes=["SOCKS3"])
         except commerce.FailedPrecondition as e:
             print("refused:", e)
+
+        # Wholesale buyers on the B2B channel: 5% off socks from 20, 10% from 50 (by units).
+        engine.channels.create(id="b2b", name="B2B portal", default_currency="USD")
+        engine.customers.create(commerce.Customer(id="bo", email="bo@example.com", group="wholesale"))
+        engine.promotions.create(id="bulk-socks", name="Bulk socks", currency="USD", skus=["SOCK"],
+                                 customer_groups=["wholesale"], channels=["b2b"], action="tiered",
+                                 tier_basis="quantity", tiers=[{"threshold": 20, "percent_bp": 500},
+                                                               {"threshold": 50, "percent_bp": 1000}])
+        for who, channel, socks in [("bo", "b2b", 19), ("bo", "b2b", 20), ("bo", "b2b", 50),
+                                    ("bo", "", 50), ("ada", "b2b", 50)]:
+            bulk = engine.carts.create(customer_id=who, channel=channel)
+            engine.carts.add(bulk.id, "SOCK", socks)
+            off = engine.promotions.price_cart(bulk.id).discount
+            print("%s, %d socks, channel %s: -%s" % (who, socks, channel or "none", money(off)))
+        print("events:", ", ".join("%s %s" % (e.type, e.subject) for e in engine.events.tail(1, 1000)
+                                   if e.type in ("PromotionUpserted", "CouponUpserted")))
 
 
 if __name__ == "__main__":

@@ -97,6 +97,14 @@ def test_promotions():
     assert "cart total 82.00 USD" in out, out
     assert "discount 13.00 USD" in out and "coupon used 1 time(s)" in out, out
     assert "refused: coupon_codes[0]: coupon 'SOCKS3' has been used 1 times by customer 'ada'" in out, out
+    # The tiers exactly at each threshold; another channel, another group: nothing.
+    assert "bo, 19 socks, channel b2b: -0.00 USD" in out, out
+    assert "bo, 20 socks, channel b2b: -5.00 USD" in out, out
+    assert "bo, 50 socks, channel b2b: -25.00 USD" in out, out
+    assert "bo, 50 socks, channel none: -0.00 USD" in out, out
+    assert "ada, 50 socks, channel b2b: -0.00 USD" in out, out
+    assert ("events: PromotionUpserted shoes-10, PromotionUpserted socks, CouponUpserted SOCKS3, "
+            "PromotionUpserted bulk-socks") in out, out
 
 
 def test_order_events():

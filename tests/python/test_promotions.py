@@ -170,3 +170,68 @@ def test_pricing_policy_runs_after_promotions(tmp_path):
         assert o.shipping == commerce.Money(0, "USD")
         assert o.total == commerce.Money(1800, "USD")
         assert [p.free_shipping for p in o.promotions] == [True, False]
+
+
+def test_groups_channels_and_tiers(shop):
+    """Conditions on the customer's group and the channel, and a tiered action, by keywords and
+    dicts; the coupon's answer names the condition; the events of each write."""
+    shop.inventory.receive("TEE-S", "east-1", 100)
+    shop.channels.create(id="web", name="Web", default_currency="USD")
+    shop.customers.create(commerce.Customer(id="c2", email="vip@example.com", name="Vi", group="vip"))
+    promos = shop.promotions
+    vip = promos.create(id="vip", name="VIP 10%", currency="USD", action="percent_off_lines", percent_bp=1000,
+                        customer_groups=["vip"], channels=["web"], requires_coupon=True)
+    assert (vip.customer_groups, vip.channels) == (["vip"], ["web"])
+    promos.create_coupon(code="VIP", promotion_id="vip")
+    tiers = promos.create(id="tees", name="Tees by the dozen", currency="USD", skus=["TEE-S"], action="tiered",
+                          tier_basis="quantity",
+                          tiers=[{"threshold": 3, "percent_bp": 500}, commerce.PromotionTier(threshold=6, amount_minor=1000)])
+    assert tiers.action == commerce.PromotionAction.TIERED
+    assert tiers.tier_basis == commerce.PromotionTierBasis.QUANTITY
+    assert [(t.threshold, t.percent_bp, t.amount_minor) for t in tiers.tiers] == [(3, 500, 0), (6, 0, 1000)]
+    assert commerce.Promotion.from_dict(tiers.to_dict()) == tiers
+    assert commerce.MAX_PROMOTION_TIERS == 20
+
+    def priced(customer, channel, units, codes=()):
+        cart = shop.carts.create(customer_id=customer, channel=channel)
+        shop.carts.add(cart.id, "TEE-S", units)
+        return promos.price_cart(cart.id, coupon_codes=list(codes))
+
+    assert priced("c1", "", 2).discount.minor == 0
+    assert priced("c1", "", 3).discount.minor == 300           # 5% of 59.97, half up
+    assert priced("c1", "", 6).discount.minor == 1000          # exactly the second tier
+    assert priced("c2", "web", 1, ["vip"]).discount.minor == 200
+    with pytest.raises(commerce.FailedPrecondition, match="customer 'c1' is in none"):
+        priced("c1", "web", 1, ["vip"])
+    with pytest.raises(commerce.FailedPrecondition, match="the cart is in no channel"):
+        priced("c2", "", 1, ["vip"])
+    order = shop.orders.place(idempotency_key="g1", customer_id="c2", channel="web",
+                              lines=[{"sku": "TEE-S", "quantity": 6}], shipping_address=address(), coupon_codes=["VIP"])
+    # By id at equal priority: 10.00 off 119.94 (the second tier), then VIP 10% of the 109.94 left.
+    assert [(p.promotion_id, p.amount.minor) for p in order.promotions] == [("tees", 1000), ("vip", 1099)]
+
+    events = [(e.type, e.subject) for e in shop.events.tail(1, 1000) if e.type in ("PromotionUpserted", "CouponUpserted")]
+    assert events == [("PromotionUpserted", "vip"), ("CouponUpserted", "VIP"), ("PromotionUpserted", "tees")]
+
+
+@pytest.mark.parametrize("fields, word", [
+    (dict(tiers=[]), "tiers: a tiered promotion needs at least one tier"),
+    (dict(tiers=[{"threshold": 200, "percent_bp": 100}, {"threshold": 100, "percent_bp": 200}]), "tiers[1].threshold"),
+    (dict(tiers=[{"threshold": i + 1, "percent_bp": 100} for i in range(21)]), "tiers: 21 tiers; at most 20"),
+    (dict(tiers=[{"threshold": 100, "percent_bp": 10001}]), "tiers[0].percent_bp"),
+    (dict(tiers=[{"threshold": 100, "amount_minor": -1}]), "tiers[0].amount_minor"),
+    (dict(tiers=[{"threshold": 100, "percent_bp": 1, "amount_minor": 1}]), "tiers[0]: give exactly one"),
+    (dict(tier_basis="units"), "tier_basis"),
+    (dict(customer_groups=["a b"]), "customer_groups[0]"),
+    (dict(channels=["web", "web"]), "channels[1]"),
+    (dict(currency="XYZ"), "currency"),
+])
+def test_bad_tiers_groups_and_channels(shop, fields, word):
+    base = dict(id="t", name="Tiers", currency="USD", action="tiered", tiers=[{"threshold": 100, "percent_bp": 100}])
+    base.update(fields)
+    with pytest.raises((commerce.InvalidArgument, ValueError)) as e:
+        shop.promotions.create(**base)
+    assert word in str(e.value)
+    with pytest.raises(commerce.NotFound):
+        shop.promotions.get("t")
+    assert not [e for e in shop.events.tail(1, 1000) if e.type == "PromotionUpserted"]

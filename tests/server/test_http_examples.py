@@ -38,6 +38,19 @@ def test_the_sessions_run_and_run_again():
             assert re.search(r'^job imp-[0-9a-f]{16}$', out, re.M), out
             assert '"state":"succeeded"' in out, out
             assert '"report":{"records":200,"imported":200,"unchanged":200' in out, out
+            # Promotions first: limited to a customer group no other session uses (and a code
+            # only it gives), so the totals the sessions after it check are unchanged.
+            for run in (1, 2):
+                out = session("09-promotions.sh", server.base)
+                created = re.findall(r"^promotion ([a-z0-9-]+): HTTP (\d+)$", out, re.M)
+                assert created == [(p, "201" if run == 1 else "409") for p in ("tee-10", "tee-tiers", "five-off")], out
+                ids = re.findall(r'"promotion_id":"([a-z0-9-]+)"', out.split("### a guest's cart")[0])
+                assert ids[:3] == ["tee-10", "five-off", "tee-tiers"], out
+                assert "guest promotions []" in out and '"code":"NOT_FOUND"' in out, out
+                cart = re.search(r'^total (\{[^}]*\})$', out, re.M)
+                order = re.search(r'^order total (\{[^}]*\}) discount', out, re.M)
+                assert cart and order and cart.group(1) == order.group(1), out
+                assert "WELCOME5 used %d time(s)" % run in out, out
             orders = set()
             for run in (1, 2):
                 out = session("02-checkout.sh", server.base)

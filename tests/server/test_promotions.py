@@ -120,6 +120,82 @@ def test_cart_pricing_and_order_with_a_coupon(admin, store, public):
         assert r.status_code == 400, (bad, r.text)
 
 
+def test_groups_channels_tiers_and_events(admin, store, public):
+    """The new fields round-trip as JSON; bad tiers, groups and channels are 400 naming the field
+    and write nothing; a group's customer gets the tier a cart reaches, another's coupon is
+    refused naming the group; each write is a PromotionUpserted or CouponUpserted event, and
+    webhooks may subscribe to both."""
+    tag = uuid.uuid4().hex[:8]
+    sku = setup_shop(admin, store, tag)
+    group = f"g-{tag}"
+    r = store.post("/v1/customers", json={"id": f"vip-{tag}", "email": f"vip-{tag}@example.com", "group": group})
+    assert r.status_code == 201, r.text
+    last = admin.get("/v1/events", params={"limit": 1}).json()["last_seq"]
+    # Behind a coupon and a group no other test uses: the session's server is shared.
+    body = {"id": f"t-{tag}", "name": "Tiers", "currency": "USD", "skus": [sku], "requires_coupon": True,
+            "customer_groups": [group], "action": "tiered", "tier_basis": "quantity",
+            "tiers": [{"threshold": 2, "amount_minor": 300}, {"threshold": 4, "percent_bp": 2500}]}
+    for bad, field in [({"tiers": []}, "tiers"),
+                       ({"tiers": [{"threshold": 4, "percent_bp": 1}, {"threshold": 2, "percent_bp": 2}]}, "tiers[1].threshold"),
+                       ({"tiers": [{"threshold": i + 1, "percent_bp": 1} for i in range(21)]}, "tiers: 21 tiers"),
+                       ({"tiers": [{"threshold": -1, "percent_bp": 1}]}, "tiers[0].threshold"),
+                       ({"tiers": [{"threshold": 2, "percent_bp": 10001}]}, "tiers[0].percent_bp"),
+                       ({"tiers": [{"threshold": 2, "amount_minor": -5}]}, "tiers[0].amount_minor"),
+                       ({"tiers": [{"threshold": 2}]}, "tiers[0]: give exactly one"),
+                       ({"tiers": [{"percent_bp": 2}]}, "body.tiers[0].threshold"),
+                       ({"tiers": [{"threshold": 2, "percent_bp": 2, "colour": "red"}]}, "colour"),
+                       ({"tiers": [5]}, "body.tiers[0]"),
+                       ({"tiers": {"threshold": 2}}, "tiers"),
+                       ({"tier_basis": "units"}, "tier_basis"),
+                       ({"customer_groups": ["a b"]}, "customer_groups[0]"),
+                       ({"channels": ["web", "web"]}, "channels[1]"),
+                       ({"currency": "XYZ"}, "currency")]:
+        r = admin.post("/v1/promotions", json={**body, **bad})
+        assert r.status_code == 400, (bad, r.text)
+        assert field in r.json()["error"]["message"], (bad, r.text)
+    assert admin.get(f"/v1/promotions/t-{tag}").status_code == 404
+    assert admin.get("/v1/events", params={"limit": 1}).json()["last_seq"] == last
+
+    r = admin.post("/v1/promotions", json=body)
+    assert r.status_code == 201, r.text
+    p = r.json()
+    assert (p["customer_groups"], p["channels"], p["tier_basis"]) == ([group], [], "quantity")
+    assert p["tiers"] == [{"threshold": 2, "percent_bp": 0, "amount_minor": 300},
+                          {"threshold": 4, "percent_bp": 2500, "amount_minor": 0}]
+    assert admin.put(f"/v1/promotions/t-{tag}", json=p).json()["version"] == 2  # echoed back as read
+    code = f"T-{tag}".upper()
+    assert admin.post("/v1/coupons", json={"code": code, "promotion_id": p["id"]}).status_code == 201
+
+    def priced(customer, units):
+        cart = store.post("/v1/carts", json={"customer_id": customer}).json()
+        assert public.post(f"/v1/carts/{cart['id']}/lines", json={"sku": sku, "quantity": units}).status_code == 200
+        return public.get(f"/v1/carts/{cart['id']}/pricing", params={"coupon_code": code})
+
+    assert priced(f"vip-{tag}", 2).json()["discount"]["minor"] == 300
+    assert priced(f"vip-{tag}", 3).json()["discount"]["minor"] == 300
+    assert priced(f"vip-{tag}", 4).json()["discount"]["minor"] == 2000  # 25% of 80.00
+    r = priced(f"vip-{tag}", 1)
+    assert r.status_code == 412 and "its promotion's first tier needs 2" in r.json()["error"]["message"], r.text
+    r = priced(f"cus-{tag}", 4)
+    assert r.status_code == 412, r.text
+    assert f"its promotion is for customer groups '{group}' only; customer 'cus-{tag}' is in none" in r.json()["error"]["message"]
+
+    events = admin.get("/v1/events", params={"from": last + 1, "limit": 100}).json()["events"]
+    mine = [(e["type"], e["subject"]) for e in events if e["type"] in ("PromotionUpserted", "CouponUpserted")]
+    assert mine == [("PromotionUpserted", f"t-{tag}"), ("PromotionUpserted", f"t-{tag}"), ("CouponUpserted", code)]
+    first = next(e for e in events if e["type"] == "PromotionUpserted")
+    data = first["data"] if isinstance(first["data"], dict) else __import__("json").loads(first["data"])
+    assert data["customer_groups"] == [group] and data["tier_basis"] == "quantity" and data["created"] is True
+    assert data["tiers"][1] == {"threshold": 4, "percent_bp": 2500, "amount_minor": 0}
+
+    hook = {"id": f"hook-{tag}", "url": "https://erp.example.com/hooks", "secret": "whsec_example_0123456789",
+            "event_types": ["PromotionUpserted", "CouponUpserted"], "active": False}
+    r = admin.post("/v1/webhooks", json=hook)
+    assert r.status_code == 201, r.text
+    assert r.json()["event_types"] == ["PromotionUpserted", "CouponUpserted"]
+    assert admin.delete(f"/v1/webhooks/hook-{tag}").status_code == 200
+
+
 def test_coupon_limit_under_parallel_requests(admin, store, public):
     tag = uuid.uuid4().hex[:8]
     sku = setup_shop(admin, store, tag)
@@ -154,8 +230,11 @@ def test_http_example_session():
                                env=dict(os.environ, BASE=server.base))
             assert r.returncode == 0, r.stdout + r.stderr
             out = r.stdout
-            assert ("promotion tee-10: HTTP %d" % (201 if run == 1 else 409)) in out, out
-            assert 'total {"minor":3100,"currency":"USD"}' in out, out  # 40.00 - 10% (first: priority 10) - 5.00
+            for promotion in ("tee-10", "tee-tiers", "five-off"):
+                assert ("promotion %s: HTTP %d" % (promotion, 201 if run == 1 else 409)) in out, out
+            # 40.00 - 10% (first: priority 10) - 5.00 (the coupon's, by id) - 2.00 (the tier of 2 tees)
+            assert '\ntotal {"minor":2900,"currency":"USD"}' in out, out
+            assert 'guest promotions []\nguest total {"minor":4000,"currency":"USD"}' in out, out
             assert '"code":"NOT_FOUND"' in out, out
-            assert 'order total {"minor":3100,"currency":"USD"} discount {"minor":900,"currency":"USD"}' in out, out
+            assert 'order total {"minor":2900,"currency":"USD"} discount {"minor":1100,"currency":"USD"}' in out, out
             assert "WELCOME5 used %d time(s)" % run in out, out

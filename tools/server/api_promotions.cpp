@@ -25,6 +25,8 @@ void WritePromotion(JsonWriter& w, const Promotion& p) {
   list("skus", p.skus);
   list("categories", p.categories);
   list("customer_ids", p.customer_ids);
+  list("customer_groups", p.customer_groups);
+  list("channels", p.channels);
   w.Key("min_subtotal_minor"); w.Int64(p.min_subtotal_minor);
   w.Key("min_quantity"); w.Int64(p.min_quantity);
   w.Key("starts_at_ms"); w.Int64(p.starts_at_ms);
@@ -38,6 +40,17 @@ void WritePromotion(JsonWriter& w, const Promotion& p) {
   list("get_skus", p.get_skus);
   list("get_categories", p.get_categories);
   w.Key("max_applications"); w.Int64(p.max_applications);
+  w.Key("tier_basis"); w.String(PromotionTierBasisName(p.tier_basis));
+  w.Key("tiers");
+  w.StartArray();
+  for (const auto& tier : p.tiers) {
+    w.StartObject();
+    w.Key("threshold"); w.Int64(tier.threshold);
+    w.Key("percent_bp"); w.Int(tier.percent_bp);
+    w.Key("amount_minor"); w.Int64(tier.amount_minor);
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("priority"); w.Int(p.priority);
   w.Key("exclusive"); w.Bool(p.exclusive);
   w.Key("created_at_ms"); w.Int64(p.created_at_ms);
@@ -87,6 +100,8 @@ void WritePricedCart(JsonWriter& w, const PricedCart& c) {
 Status ReadPromotion(const rapidjson::Value& v, Promotion* p) {
   JsonObject o(v, "body");
   std::string action = PromotionActionName(p->action);
+  std::string basis = PromotionTierBasisName(p->tier_basis);
+  const rapidjson::Value* tiers = nullptr;
   Status s = o.str("id", &p->id);
   if (s.ok()) s = o.str("name", &p->name, true);
   if (s.ok()) s = o.boolean("active", &p->active);
@@ -94,6 +109,8 @@ Status ReadPromotion(const rapidjson::Value& v, Promotion* p) {
   if (s.ok()) s = o.str_list("skus", &p->skus);
   if (s.ok()) s = o.str_list("categories", &p->categories);
   if (s.ok()) s = o.str_list("customer_ids", &p->customer_ids);
+  if (s.ok()) s = o.str_list("customer_groups", &p->customer_groups);
+  if (s.ok()) s = o.str_list("channels", &p->channels);
   if (s.ok()) s = o.i64("min_subtotal_minor", &p->min_subtotal_minor);
   if (s.ok()) s = o.i64("min_quantity", &p->min_quantity);
   if (s.ok()) s = o.i64("starts_at_ms", &p->starts_at_ms);
@@ -107,6 +124,19 @@ Status ReadPromotion(const rapidjson::Value& v, Promotion* p) {
   if (s.ok()) s = o.str_list("get_skus", &p->get_skus);
   if (s.ok()) s = o.str_list("get_categories", &p->get_categories);
   if (s.ok()) s = o.i64("max_applications", &p->max_applications);
+  if (s.ok()) s = o.str("tier_basis", &basis);
+  if (s.ok()) s = o.array("tiers", &tiers);
+  for (rapidjson::SizeType i = 0; s.ok() && tiers && i < tiers->Size(); ++i) {
+    const std::string path = "body.tiers[" + std::to_string(i) + "]";
+    if (!(*tiers)[i].IsObject()) return Status::InvalidArgument(path + ": expected an object");
+    JsonObject to((*tiers)[i], path);
+    PromotionTier tier;
+    s = to.i64("threshold", &tier.threshold, true);
+    if (s.ok()) s = to.i32("percent_bp", &tier.percent_bp);
+    if (s.ok()) s = to.i64("amount_minor", &tier.amount_minor);
+    if (s.ok()) s = to.Finish();
+    p->tiers.push_back(tier);
+  }
   if (s.ok()) s = o.i32("priority", &p->priority);
   if (s.ok()) s = o.boolean("exclusive", &p->exclusive);
   for (const char* echoed : {"created_at_ms", "updated_at_ms", "version"}) o.ignore(echoed);
@@ -115,6 +145,9 @@ Status ReadPromotion(const rapidjson::Value& v, Promotion* p) {
   auto parsed = ParsePromotionAction(action);
   if (!parsed.ok()) return parsed.status().WithContext("body");
   p->action = *parsed;
+  auto parsed_basis = ParsePromotionTierBasis(basis);
+  if (!parsed_basis.ok()) return parsed_basis.status().WithContext("body");
+  p->tier_basis = *parsed_basis;
   return Status::OK();
 }
 

@@ -18,6 +18,7 @@ MAX_QUANTITY: int
 MAX_STOCK_SLOTS: int
 MAX_PROMOTIONS: int
 MAX_COUPON_CODES: int
+MAX_PROMOTION_TIERS: int
 MAX_PRICE_LISTS: int
 MAX_CHANNELS: int
 MAX_PRICE_LIST_ENTRIES: int
@@ -111,6 +112,11 @@ class PromotionAction(enum.IntEnum):
     FIXED_OFF_ORDER = 3
     BUY_X_GET_Y = 4
     FREE_SHIPPING = 5
+    TIERED = 6
+
+class PromotionTierBasis(enum.IntEnum):
+    SUBTOTAL = 0
+    QUANTITY = 1
 
 _PromotionActionLike = Union[PromotionAction, str]
 _MoneyLike = Union[Money, Mapping[str, Any]]
@@ -987,6 +993,8 @@ class Promotion(_Value):
     skus: list[str]
     categories: list[str]
     customer_ids: list[str]
+    customer_groups: list[str]
+    channels: list[str]
     min_subtotal_minor: int
     min_quantity: int
     starts_at_ms: int
@@ -1000,12 +1008,20 @@ class Promotion(_Value):
     get_skus: list[str]
     get_categories: list[str]
     max_applications: int
+    tier_basis: PromotionTierBasis
+    tiers: list[PromotionTier]
     priority: int
     exclusive: bool
     created_at_ms: int
     updated_at_ms: int
     version: int
     def __init__(self, **fields: Any) -> None: ...
+
+class PromotionTier(_Value):
+    threshold: int
+    percent_bp: int
+    amount_minor: int
+    def __init__(self, *, threshold: int = ..., percent_bp: int = ..., amount_minor: int = ...) -> None: ...
 
 class Coupon(_Value):
     code: str
