@@ -47,17 +47,11 @@ Result<uint64_t> ReadCount(ReadView& view, const Tables& t, ChangeSet& changes) 
   return n.value_or(0);
 }
 
-void Strings(EventJson& d, std::string_view name, const std::vector<std::string>& v) {
-  d.begin_array(name);
-  for (const std::string& s : v) d.element(s);
-  d.end_array();
-}
-
 std::string EventData(const Channel& c, bool created) {
   EventJson d;
   d.str("channel_id", c.id).str("name", c.name).str("default_currency", c.default_currency);
-  Strings(d, "currencies", ChannelCurrencies(c));
-  Strings(d, "warehouse_ids", c.warehouse_ids);
+  d.strings("currencies", ChannelCurrencies(c));
+  d.strings("warehouse_ids", c.warehouse_ids);
   d.u64("category_ids", c.category_ids.size()).u64("product_ids", c.product_ids.size());
   d.u64("excluded_product_ids", c.excluded_product_ids.size());
   return d.u64("version", c.version).boolean("created", created).done();

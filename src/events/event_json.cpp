@@ -101,6 +101,12 @@ EventJson& EventJson::element(std::string_view value) {
   return *this;
 }
 
+EventJson& EventJson::strings(std::string_view name, const std::vector<std::string>& values) {
+  begin_array(name);
+  for (const std::string& v : values) element(v);
+  return end_array();
+}
+
 std::string EventJson::done() {
   impl_->w.EndObject();
   return std::string(impl_->buf.GetString(), impl_->buf.GetSize());

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace commerce {
 
@@ -43,6 +44,8 @@ class EventJson {
   EventJson& end_object();
   // Elements of the current array.
   EventJson& element(std::string_view value);
+  // A named array of strings: begin_array(name), an element each, end_array().
+  EventJson& strings(std::string_view name, const std::vector<std::string>& values);
 
   // Closes the outer object and returns the text. REQUIRES: every container opened was closed.
   std::string done();

@@ -9,6 +9,7 @@
 #include "common/ids.h"
 #include "customer/customer_store.h"
 #include "engine/engine_core.h"
+#include "engine/replaced_record.h"
 #include "events/event_json.h"
 #include "events/event_log.h"
 #include "inventory/stock_store.h"
@@ -25,17 +26,6 @@ constexpr std::array<const char*, 7> kActionNames = {
     "buy_x_get_y",       "free_shipping",   "tiered"};
 constexpr std::array<const char*, 2> kTierBasisNames = {"subtotal", "quantity"};
 
-Status StaleVersion(const char* noun, std::string_view id, uint64_t have, uint64_t want) {
-  return Status::Conflict(std::string(noun) + " '" + std::string(id) + "' is at version " +
-                          std::to_string(have) + ", not " + std::to_string(want) +
-                          ": read it again and reapply the change");
-}
-
-void Strings(EventJson& d, std::string_view name, const std::vector<std::string>& v) {
-  d.begin_array(name);
-  for (const std::string& s : v) d.element(s);
-  d.end_array();
-}
 
 // PromotionUpserted: what decides where the promotion applies and what it takes, not its
 // target lists (skus, categories, customer_ids: counted), which a consumer reads when it needs.
@@ -47,8 +37,8 @@ std::string EventData(const Promotion& p, bool created) {
   d.boolean("exclusive", p.exclusive).i64("starts_at_ms", p.starts_at_ms).i64("ends_at_ms", p.ends_at_ms);
   d.u64("skus", p.skus.size()).u64("categories", p.categories.size());
   d.u64("customer_ids", p.customer_ids.size());
-  Strings(d, "customer_groups", p.customer_groups);
-  Strings(d, "channels", p.channels);
+  d.strings("customer_groups", p.customer_groups);
+  d.strings("channels", p.channels);
   if (p.action == PromotionAction::kTiered) {
     d.str("tier_basis", PromotionTierBasisName(p.tier_basis)).begin_array("tiers");
     for (const PromotionTier& tier : p.tiers)
@@ -128,15 +118,10 @@ Result<Promotion> Promotions::update(const Promotion& p, std::optional<uint64_t>
   const int64_t now = EngineCore::NowMs();
   Promotion stored;
   auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
-    std::string_view bytes;
-    Status s = view.get(t.promotions, key, &bytes);
-    if (s.IsNotFound()) return Status::NotFound("no promotion with id '" + p.id + "'");
-    COMMERCE_RETURN_IF_ERROR(s);
-    const std::string old_bytes(bytes);
-    Promotion old;
-    COMMERCE_RETURN_IF_ERROR(DecodePromotion(key, old_bytes, &old));
-    if (if_version && *if_version != old.version)
-      return StaleVersion("promotion", p.id, old.version, *if_version);
+    COMMERCE_ASSIGN_OR_RETURN(auto replaced, ReadReplaced<Promotion>(view, t.promotions, key, "promotion",
+                                                                    p.id, if_version, DecodePromotion));
+    const std::string& old_bytes = replaced.bytes;
+    const Promotion& old = replaced.record;
     stored = p;
     stored.created_at_ms = old.created_at_ms;
     stored.updated_at_ms = now;
@@ -195,15 +180,10 @@ Result<Coupon> Promotions::update_coupon(const Coupon& c, std::optional<uint64_t
   const int64_t now = EngineCore::NowMs();
   Coupon stored;
   auto applied = core_->Apply([&](ReadView& view, ChangeSet& changes) -> Status {
-    std::string_view bytes;
-    Status s = view.get(t.coupons, key, &bytes);
-    if (s.IsNotFound()) return Status::NotFound("no coupon with id '" + code + "'");
-    COMMERCE_RETURN_IF_ERROR(s);
-    const std::string old_bytes(bytes);
-    Coupon old;
-    COMMERCE_RETURN_IF_ERROR(DecodeCoupon(key, old_bytes, &old));
-    if (if_version && *if_version != old.version)
-      return StaleVersion("coupon", code, old.version, *if_version);
+    COMMERCE_ASSIGN_OR_RETURN(auto replaced, ReadReplaced<Coupon>(view, t.coupons, key, "coupon", code,
+                                                                 if_version, DecodeCoupon));
+    const std::string& old_bytes = replaced.bytes;
+    const Coupon& old = replaced.record;
     if (c.promotion_id != old.promotion_id)
       return Status::InvalidArgument("promotion_id: coupon '" + code + "' belongs to promotion '" +
                                      old.promotion_id + "'; make a new code for another");
