@@ -169,11 +169,12 @@ void BindCatalog(py::module_& m) {
     c.if_version = v;
     return c;
   };
-  auto list_opts = [](std::string cursor, size_t limit, bool include_archived) {
+  auto list_opts = [](std::string cursor, size_t limit, bool include_archived, std::string channel) {
     ListOptions o;
     o.cursor = std::move(cursor);
     o.limit = limit;
     o.include_archived = include_archived;
+    o.channel = std::move(channel);
     return o;
   };
 
@@ -204,20 +205,25 @@ void BindCatalog(py::module_& m) {
       .def(
           "list_by_category",
           [list_opts](Catalog& c, const std::string& category_id, std::string cursor, size_t limit,
-                      bool include_archived) {
-            return c.list_by_category(category_id, list_opts(std::move(cursor), limit, include_archived));
+                      bool include_archived, std::string channel) {
+            return c.list_by_category(category_id, list_opts(std::move(cursor), limit, include_archived,
+                                                             std::move(channel)));
           },
           py::arg("category_id"), py::arg("cursor") = "", py::arg("limit") = 50,
-          py::arg("include_archived") = false, ReleaseGil(),
+          py::arg("include_archived") = false, py::arg("channel") = "", ReleaseGil(),
           "One page (limit 1..1000) of the products in a category or its sub-categories, by "
-          "product id. See iter_by_category() for every page.")
+          "product id; with channel, those the channel shows (NotFound for an unknown channel). "
+          "See iter_by_category() for every page.")
       .def(
           "list",
-          [list_opts](Catalog& c, std::string cursor, size_t limit, bool include_archived) {
-            return c.list(list_opts(std::move(cursor), limit, include_archived));
+          [list_opts](Catalog& c, std::string cursor, size_t limit, bool include_archived,
+                      std::string channel) {
+            return c.list(list_opts(std::move(cursor), limit, include_archived, std::move(channel)));
           },
           py::arg("cursor") = "", py::arg("limit") = 50, py::arg("include_archived") = false,
-          ReleaseGil(), "One page of all products, by product id. See iter_all() for every page.")
+          py::arg("channel") = "", ReleaseGil(),
+          "One page of all products, by product id; with channel, those the channel shows "
+          "(NotFound for an unknown channel). See iter_all() for every page.")
       .def("upsert_category", &Catalog::upsert_category, py::arg("category"), ReleaseGil(),
            "Creates or renames a category; its parent must exist (NotFound) unless a root.")
       .def("get_category", &Catalog::get_category, py::arg("category_id"), ReleaseGil(),

@@ -75,6 +75,13 @@ int main(int argc, char** argv) {
 
   std::cout << std::boolalpha << "tee visible in eu: " << *engine.channels().visible("eu", "tee")
             << ", pan: " << *engine.channels().visible("eu", "pan") << "\n";
+  // The storefront's listing: only what the channel shows, a page at a time.
+  commerce::ListOptions shown{.limit = 20, .channel = "eu"};
+  if (auto page = engine.catalog().list(shown); page.ok()) {
+    std::cout << "listed in eu:";
+    for (const auto& p : page->items) std::cout << " " << p.id;
+    std::cout << "\n";
+  }
   auto usd = engine.carts().create({.currency = "USD", .channel = "eu"});
   std::cout << "a USD cart in eu: " << usd.status().ToString() << "\n";
   auto cart = engine.carts().create({.customer_id = "ines", .currency = "EUR", .channel = "eu"});

@@ -32,6 +32,7 @@ def main():
                                     warehouse_ids=["berlin"], category_ids=["apparel"])
         print("channel", eu.id, "version", eu.version, "sells in", ", ".join(eu.currencies))
         print("visible in eu: tee", engine.channels.visible("eu", "tee"), "pan", engine.channels.visible("eu", "pan"))
+        print("listed in eu:", " ".join(p.id for p in engine.catalog.iter_all(channel="eu")))
         try:
             engine.carts.create(currency="USD", channel="eu")
         except commerce.InvalidArgument as e:

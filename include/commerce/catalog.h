@@ -115,6 +115,11 @@ struct ListOptions {
   std::string cursor;     // from a previous Page, or empty for the first page
   size_t limit = 50;      // 1..1000
   bool include_archived = false;
+  // "": every product. Else a channel's id (channels.h): only the products visible in it, read
+  // through the channel's own rules (its categories' index ranges and product ids, merged by
+  // product id), so a page costs reads in proportion to the page, not to the catalog
+  // (docs/channels.md, "Listing a channel's products"). NotFound for an unknown channel.
+  std::string channel;
 };
 
 struct CatalogStats {
@@ -240,9 +245,12 @@ class COMMERCE_EXPORT Catalog {
   // Sets status archived (kept for order history; SKUs stay reserved to it).
   Result<Product> archive(std::string_view product_id, WriteCondition cond = {});
 
-  // Products in a category or any of its sub-categories, by product id.
+  // Products in a category or any of its sub-categories, by product id (with
+  // options.channel: those of them the channel shows).
   Result<Page<Product>> list_by_category(std::string_view category_id, ListOptions options = {});
-  // All products, by product id.
+  // All products (with options.channel: those the channel shows), by product id. Each
+  // product appears at most once however products are added or removed between pages: the
+  // cursor is the last product id of the page.
   Result<Page<Product>> list(ListOptions options = {});
 
   // Creates or renames a category; its parent must exist (or it is a root).

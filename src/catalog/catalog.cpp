@@ -4,7 +4,10 @@
 #include "catalog/product_codec.h"
 #include "common/record_frame.h"
 #include "catalog/product_validation.h"
+#include "channels/channel_listing.h"
+#include "channels/channel_store.h"
 #include "common/key.h"
+#include "common/selector_key.h"
 #include "engine/engine_core.h"
 
 namespace commerce {
@@ -23,7 +26,17 @@ Status CheckListOptions(const ListOptions& o) {
     return Status::InvalidArgument("limit must be 1..1000, got " + std::to_string(o.limit));
   if (o.cursor.size() > 512 || !IsValidUtf8(o.cursor))
     return Status::InvalidArgument("cursor is not one this engine made");
-  return Status::OK();
+  return CheckSelectorKey("channel", o.channel);
+}
+
+// A page of what options.channel shows (under `category_id` when not empty), read through the
+// channel's rules (channels/channel_listing.h).
+Result<Page<Product>> ListInChannel(EngineCore* core, std::string_view category_id,
+                                    const ListOptions& o) {
+  COMMERCE_ASSIGN_OR_RETURN(auto txn, core->storage->read());
+  auto channel = GetChannel(*txn, core->tables, o.channel);
+  if (!channel.ok()) return channel.status().WithContext("channel");
+  return ListChannelProducts(*txn, core->tables, *channel, category_id, o);
 }
 
 // Pages over (prefix, product id) keys: the cursor is the last product id returned. The
@@ -126,12 +139,14 @@ Result<Page<Product>> Catalog::list_by_category(std::string_view category_id, Li
     if (s.IsNotFound()) return Status::NotFound("no category with id '" + std::string(category_id) + "'");
     COMMERCE_RETURN_IF_ERROR(s);
   }
+  if (!options.channel.empty()) return ListInChannel(core_, category_id, options);
   return ListProducts(core_, core_->tables.category_products,
                       KeyBuilder().str(category_id).key(), options, false);
 }
 
 Result<Page<Product>> Catalog::list(ListOptions options) {
   COMMERCE_RETURN_IF_ERROR(CheckListOptions(options));
+  if (!options.channel.empty()) return ListInChannel(core_, "", options);
   return ListProducts(core_, core_->tables.products, "", options, true);
 }
 

@@ -86,3 +86,18 @@ def test_carts_and_orders_are_held_to_their_channel(shop):
                                  lines=[dict(sku="TEE-M", quantity=1)], shipping_address=address())
     assert anywhere.shipments[0].warehouse_id == "east-1"
     assert shop.verify().problems == []
+
+
+def test_a_channel_lists_the_products_it_shows(shop):
+    shop.channels.create(**eu(product_ids=["tee", "gold", "old", "nothing-yet"],
+                              excluded_product_ids=["gold"]))
+    page = shop.catalog.list(channel="eu", limit=1)
+    assert ([p.id for p in page.items], page.next_cursor) == (["tee"], "")
+    assert [p.id for p in shop.catalog.iter_all(channel="eu", include_archived=True, page_size=1)] == ["old", "tee"]
+    assert [p.id for p in shop.catalog.list(channel="eu").items] == ["tee"]
+    with pytest.raises(commerce.NotFound) as e:
+        shop.catalog.list(channel="us")
+    assert "channel: no channel with id 'us'" in str(e.value)
+    with pytest.raises(commerce.InvalidArgument) as e:
+        shop.catalog.list(channel="e u")
+    assert "channel" in str(e.value)

@@ -57,6 +57,15 @@ def test_channels_over_http(checker):
         assert admin.get("/v1/channels/eu/products/tee").json()["visible"] is True
         assert admin.get("/v1/channels/eu/products/mug").json()["visible"] is False
         assert admin.get("/v1/channels/eu/products/nope").status_code == 404
+        # A channel's listing: what it shows, paged by product id.
+        page = public.get("/v1/products?channel=eu&limit=1").json()
+        assert ([p["id"] for p in page["items"]], page["next_cursor"]) == (["tee"], "")
+        assert [p["id"] for p in public.get("/v1/products?channel=us").json()["items"]] == ["mug", "tee"]
+        assert [p["id"] for p in admin.get("/v1/products?channel=eu&category=apparel").json()["items"]] == ["tee"]
+        for bad, status, word in (("channel=nope", 404, "channel: no channel with id 'nope'"),
+                                  ("channel=", 400, "channel: empty"), ("channel=e%20u", 400, "channel")):
+            r = public.get("/v1/products?" + bad)
+            assert r.status_code == status and word in r.json()["error"]["message"], (bad, r.text)
         assert admin.get("/v1/channels/nope").status_code == 404
         r = admin.put("/v1/channels/eu", json={**ch, "name": "EU"}, headers={"If-Match": '"1"'})
         assert r.status_code == 200 and r.json()["version"] == 2, r.text

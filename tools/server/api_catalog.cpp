@@ -20,7 +20,7 @@ Result<Product> Visible(const Request& r, Result<Product> p, std::string not_fou
 }
 
 Response ListProducts(ServerState& st, const Request& r, const Params&) {
-  Status s = OnlyParams(r, {"cursor", "limit", "category", "include_archived"});
+  Status s = OnlyParams(r, {"cursor", "limit", "category", "include_archived", "channel"});
   std::optional<int64_t> limit;
   std::optional<bool> archived;
   if (s.ok()) s = QueryInt(r, "limit", 1, 1000, &limit);
@@ -34,6 +34,13 @@ Response ListProducts(ServerState& st, const Request& r, const Params&) {
   if (const auto* c = r.param("cursor")) o.cursor = *c;
   o.limit = static_cast<size_t>(limit.value_or(50));
   o.include_archived = archived.value_or(false);
+  // Narrows the listing to what a channel shows (Catalog's ListOptions::channel): open to
+  // every key, since it shows nothing the whole listing does not.
+  if (const auto* ch = r.param("channel")) {
+    if (ch->empty())
+      return StatusResponse(Status::InvalidArgument("channel: empty (leave it out for every product)"));
+    o.channel = *ch;
+  }
   const auto* category = r.param("category");
   auto page = category ? st.engine->catalog().list_by_category(*category, o)
                        : st.engine->catalog().list(o);

@@ -190,19 +190,23 @@ def _pages(fetch, page_size):
 
 
 @_method(Catalog)
-def iter_by_category(self, category_id, *, page_size=200, include_archived=False):
-    """Every product in a category or its sub-categories, by product id, fetched
-    page_size at a time (list_by_category underneath; each page is one snapshot)."""
+def iter_by_category(self, category_id, *, page_size=200, include_archived=False, channel=""):
+    """Every product in a category or its sub-categories (those a channel shows, with channel),
+    by product id, fetched page_size at a time (list_by_category underneath; each page is one
+    snapshot)."""
     return _pages(
-        lambda c, n: self.list_by_category(category_id, cursor=c, limit=n, include_archived=include_archived),
+        lambda c, n: self.list_by_category(category_id, cursor=c, limit=n, include_archived=include_archived,
+                                           channel=channel),
         page_size,
     )
 
 
 @_method(Catalog)
-def iter_all(self, *, page_size=200, include_archived=False):
-    """Every product, by product id, fetched page_size at a time (list underneath)."""
-    return _pages(lambda c, n: self.list(cursor=c, limit=n, include_archived=include_archived), page_size)
+def iter_all(self, *, page_size=200, include_archived=False, channel=""):
+    """Every product (those a channel shows, with channel), by product id, fetched page_size at a
+    time (list underneath)."""
+    return _pages(lambda c, n: self.list(cursor=c, limit=n, include_archived=include_archived, channel=channel),
+                  page_size)
 
 
 _upsert_category = Catalog.upsert_category
