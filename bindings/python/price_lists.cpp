@@ -35,7 +35,11 @@ void BindPriceLists(py::module_& m) {
       .field("price_list_version", &ResolvedPrice::price_list_version, "The list's version (0: base).")
       .field("min_quantity", &ResolvedPrice::min_quantity, "The tier that applied.")
       .field("tax_inclusive", &ResolvedPrice::tax_inclusive, "The price includes tax.");
+  Value<Page<PriceList>>(m, "PriceListPage", "A page of PriceLists.list; pass next_cursor back for the next page.")
+      .field("items", &Page<PriceList>::items, "The lists of this page, by id.")
+      .field("next_cursor", &Page<PriceList>::next_cursor, "Cursor of the next page, or ''.");
   m.attr("MAX_PRICE_LISTS") = kMaxPriceLists;
+  m.attr("MAX_PRICE_LIST_PAGE") = kMaxPriceListPage;
   m.attr("MAX_PRICE_LIST_ENTRIES") = kMaxPriceListEntries;
 
   py::class_<PriceLists>(m, "PriceLists",
@@ -47,7 +51,15 @@ void BindPriceLists(py::module_& m) {
       .def("update", &PriceLists::update, py::arg("price_list"), py::arg("if_version") = py::none(),
            ReleaseGil(), "Replaces the list's fields. NotFound; Conflict for a stale if_version.")
       .def("get", &PriceLists::get, py::arg("price_list_id"), ReleaseGil(), "NotFound when there is none.")
-      .def("list", &PriceLists::list, ReleaseGil(), "Every list, by id.")
+      .def(
+          "list",
+          [](PriceLists& l, std::string cursor, size_t limit) {
+            return l.list({std::move(cursor), limit});
+          },
+          py::kw_only(), py::arg("cursor") = "", py::arg("limit") = 20, ReleaseGil(),
+          "A PriceListPage of the lists by id (limit 1..MAX_PRICE_LIST_PAGE), read a page at a time; "
+          "pass next_cursor back for the next page ('' on the last). See iter_all() for every list. "
+          "InvalidArgument for a bad limit or a cursor this engine did not make.")
       .def("remove", &PriceLists::remove, py::arg("price_list_id"), py::arg("if_version") = py::none(),
            ReleaseGil(), "Deletes the list. NotFound; Conflict for a stale if_version.")
       .def(

@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "commerce/catalog.h"  // Page
 #include "commerce/export.h"
 #include "commerce/money.h"
 #include "commerce/status.h"
@@ -93,6 +94,15 @@ struct ResolvedPrice {
   friend bool operator==(const ResolvedPrice&, const ResolvedPrice&) = default;
 };
 
+inline constexpr size_t kMaxPriceListPage = 100;
+
+// A page of PriceLists::list. A list carries up to kMaxPriceListEntries entries, so pages are
+// kept small: kMaxPriceListPage lists at most.
+struct PriceListPageOptions {
+  std::string cursor;  // a page's next_cursor (the last id it holds), or "" for the first page
+  size_t limit = 20;   // 1..kMaxPriceListPage
+};
+
 class COMMERCE_EXPORT PriceLists {
  public:
   // Handed out by Engine (engine.h), which owns it; not copyable.
@@ -107,8 +117,10 @@ class COMMERCE_EXPORT PriceLists {
   // is given and is not the stored version (HTTP's If-Match), as for products.
   Result<PriceList> update(const PriceList& l, std::optional<uint64_t> if_version = std::nullopt);
   Result<PriceList> get(std::string_view id);
-  // Every list, by id.
-  Result<std::vector<PriceList>> list();
+  // A page of the lists, by id, read from the store alone (never every list). next_cursor is
+  // "" on the last page; a list created or removed while a caller pages neither repeats nor
+  // hides another. InvalidArgument for a limit out of range or a cursor that is not a list id.
+  Result<Page<PriceList>> list(const PriceListPageOptions& options = {});
   // Deletes the list (orders keep the id they were priced from). NotFound when absent;
   // Conflict for a stale if_version.
   Status remove(std::string_view id, std::optional<uint64_t> if_version = std::nullopt);

@@ -101,15 +101,23 @@ Result<PriceList> GetPriceList(ReadView& view, const Tables& t, std::string_view
                               DecodePriceList);
 }
 
-Result<std::vector<PriceList>> ListPriceLists(ReadView& view, const Tables& t) {
-  COMMERCE_ASSIGN_OR_RETURN(ReadResults read, view.read_many({}, {RangeRead{t.price_lists, "", ""}}));
-  std::vector<PriceList> out;
+Result<Page<PriceList>> ListPriceLists(ReadView& view, const Tables& t, std::string_view after,
+                                       size_t limit) {
+  // One more than the page says whether another follows.
+  const std::string begin = after.empty() ? std::string() : PrefixEnd(PriceListKey(after));
+  COMMERCE_ASSIGN_OR_RETURN(ReadResults read,
+                            view.read_many({}, {RangeRead{t.price_lists, begin, "", limit + 1}}));
+  Page<PriceList> page;
   for (const KeyValue& kv : read.ranges[0]) {
+    if (page.items.size() == limit) {
+      page.next_cursor = page.items.back().id;
+      break;
+    }
     PriceList l;
     COMMERCE_RETURN_IF_ERROR(DecodePriceList(kv.key, kv.value, &l));
-    out.push_back(std::move(l));
+    page.items.push_back(std::move(l));
   }
-  return out;
+  return page;
 }
 
 Result<SkuPrices> ReadSkuPrices(ReadView& view, const Tables& t, std::string_view sku,

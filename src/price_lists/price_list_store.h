@@ -59,8 +59,10 @@ Status DecodeSkuPrices(std::string_view key, std::string_view bytes, SkuPrices* 
 
 // NotFound "no price list with id 'x'"; Corruption when it does not decode.
 Result<PriceList> GetPriceList(ReadView& view, const Tables& t, std::string_view id);
-// Every list, by id.
-Result<std::vector<PriceList>> ListPriceLists(ReadView& view, const Tables& t);
+// The lists after `after` ("": from the first), by id, at most `limit`: reads limit + 1
+// records (one more says whether a next page exists), never the whole table.
+Result<Page<PriceList>> ListPriceLists(ReadView& view, const Tables& t, std::string_view after,
+                                       size_t limit);
 // The rows of `sku` (empty when no list prices it). With `changes`, the row is expected as
 // read (or absent) when the set is applied.
 Result<SkuPrices> ReadSkuPrices(ReadView& view, const Tables& t, std::string_view sku,

@@ -170,9 +170,15 @@ Result<PriceList> PriceLists::get(std::string_view id) {
   return GetPriceList(*txn, core_->tables, id);
 }
 
-Result<std::vector<PriceList>> PriceLists::list() {
+Result<Page<PriceList>> PriceLists::list(const PriceListPageOptions& options) {
+  if (options.limit < 1 || options.limit > kMaxPriceListPage)
+    return Status::InvalidArgument("limit: 1.." + std::to_string(kMaxPriceListPage) + ", got " +
+                                   std::to_string(options.limit));
+  // A cursor is a list's id: anything else was not made here.
+  if (!options.cursor.empty() && !CheckIdentifier("cursor", options.cursor).ok())
+    return Status::InvalidArgument("cursor: not one this engine made (pass a page's next_cursor)");
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
-  return ListPriceLists(*txn, core_->tables);
+  return ListPriceLists(*txn, core_->tables, options.cursor, options.limit);
 }
 
 Status PriceLists::remove(std::string_view id, std::optional<uint64_t> if_version) {

@@ -24,7 +24,16 @@ def test_records_keywords_dicts_and_values(shop):
     assert lists.get("eu") == l
     g = lists.create({"name": "Generated", "currency": "USD"})
     assert g.id.startswith("pl-")
-    assert [x.id for x in lists.list()] == sorted(["eu", g.id])
+    assert [x.id for x in lists.list().items] == sorted(["eu", g.id])
+    first = lists.list(limit=1)
+    assert ([x.id for x in first.items], first.next_cursor) == (["eu"], "eu")
+    assert [x.id for x in lists.list(cursor=first.next_cursor).items] == [g.id]
+    assert [x.id for x in lists.iter_all(page_size=1)] == sorted(["eu", g.id])
+    for bad, word in ((dict(limit=0), "limit"), (dict(limit=commerce.MAX_PRICE_LIST_PAGE + 1), "limit"),
+                      (dict(cursor="x" * 65), "cursor")):
+        with pytest.raises(commerce.InvalidArgument) as e:
+            lists.list(**bad)
+        assert word in str(e.value)
     l.priority = 5
     changed = lists.update(l, if_version=1)
     assert (changed.version, changed.priority) == (2, 5)

@@ -76,7 +76,7 @@ def test_price_list_records_are_admin_versioned_and_paged(admin, store, public):
     assert {pl["id"], generated["id"]} <= set(seen)
     page = admin.get("/v1/price-lists", params={"cursor": ids[1], "limit": 2}).json()
     assert [x["id"] for x in page["items"]] == ids[2:4] and page["next_cursor"] == ids[3]
-    for bad in ({"limit": 0}, {"limit": 101}, {"limit": "x"}, {"cursor": ""}, {"colour": "red"}):
+    for bad in ({"limit": 0}, {"limit": 101}, {"limit": "x"}, {"cursor": ""}, {"cursor": "x" * 65}, {"colour": "red"}):
         r = admin.get("/v1/price-lists", params=bad)
         assert r.status_code == 400 and list(bad)[0] in r.json()["error"]["message"], (bad, r.text)
 

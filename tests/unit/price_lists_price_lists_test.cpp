@@ -36,7 +36,7 @@ struct Shop {
   explicit Shop(const std::string& driver = "lmdb") {
     EngineOptions o;
     o.path = dir.path();
-    o.driver = driver;
+    commerce::testing::UseTestDriver(o, driver, "plists");
     o.run_background = false;
     o.search.run_indexer = false;
     // 19% in "de", nothing elsewhere; no shipping.
@@ -143,7 +143,7 @@ TEST_CASE("price lists: records and bad input", "[price_lists]") {
   auto generated = lists.create(List("", "EUR", {}));
   REQUIRE(generated.ok());
   CHECK(generated->id.rfind("pl-", 0) == 0);
-  CHECK(lists.list().value().size() == 2);
+  CHECK(lists.list().value().items.size() == 2);
 
   PriceList changed = eu;
   changed.entries = {{"MUG", 990, 1}};
@@ -284,7 +284,15 @@ TEST_CASE("price lists: the store's limit holds against concurrent creates", "[p
   CHECK(created == kThreads);
   CHECK(refused == 3 * kThreads);
   CHECK(other == 0);
-  CHECK(shop.lists().list()->size() == kMaxPriceLists);
+  size_t listed = 0;
+  PriceListPageOptions page{.limit = kMaxPriceListPage};
+  do {
+    auto got = shop.lists().list(page);
+    REQUIRE(got.ok());
+    listed += got->items.size();
+    page.cursor = got->next_cursor;
+  } while (!page.cursor.empty());
+  CHECK(listed == kMaxPriceLists);
   auto v = shop.engine->verify();
   REQUIRE(v.ok());
   for (const auto& p : v->problems) CHECK(p.check + ": " + p.what == "");
@@ -689,4 +697,61 @@ TEST_CASE("price lists: 8 threads edit lists while carts add and orders place", 
   auto verified = shop.engine->verify();
   REQUIRE(verified.ok());
   CHECK(verified->problems.empty());
+}
+
+TEST_CASE("price lists: list pages from the store with a cursor", "[price_lists][paging]") {
+  for (const std::string& driver : commerce::testing::TestStorageDrivers()) {
+    CAPTURE(driver);
+    Shop shop(driver);
+    auto& lists = shop.lists();
+    auto empty = lists.list();
+    REQUIRE(empty.ok());
+    CHECK(empty->items.empty());
+    CHECK(empty->next_cursor.empty());
+    for (int i = 0; i < 25; ++i) shop.Create(List("pl" + std::to_string(100 + i), "EUR", {}));
+    for (size_t limit : {1, 2, 7, 20, 25, 100}) {
+      CAPTURE(limit);
+      std::vector<std::string> seen;
+      PriceListPageOptions o{.limit = limit};
+      for (int guard = 0; guard < 100; ++guard) {
+        auto page = lists.list(o);
+        REQUIRE(page.ok());
+        REQUIRE(page->items.size() <= limit);
+        for (const auto& l : page->items) seen.push_back(l.id);
+        if (page->next_cursor.empty()) break;
+        CHECK(page->items.size() == limit);
+        CHECK(page->next_cursor == page->items.back().id);
+        o.cursor = page->next_cursor;
+      }
+      std::vector<std::string> want;
+      for (int i = 0; i < 25; ++i) want.push_back("pl" + std::to_string(100 + i));
+      CHECK(seen == want);
+    }
+    // Lists created and removed between pages: none repeats, none of the others is hidden.
+    PriceListPageOptions o{.limit = 5};
+    auto first = lists.list(o);
+    REQUIRE(first.ok());
+    CHECK(first->next_cursor == "pl104");
+    shop.Create(List("pl000", "EUR", {}));   // before the cursor: not on a later page
+    shop.Create(List("pl1045", "EUR", {}));  // after it: on the next page
+    REQUIRE(lists.remove("pl106").ok());
+    o.cursor = first->next_cursor;
+    auto second = lists.list(o);
+    REQUIRE(second.ok());
+    std::vector<std::string> ids;
+    for (const auto& l : second->items) ids.push_back(l.id);
+    CHECK(ids == std::vector<std::string>{"pl1045", "pl105", "pl107", "pl108", "pl109"});
+
+    // Bad input: a clear error naming the field, whatever the store holds.
+    for (size_t bad : {size_t{0}, kMaxPriceListPage + 1}) {
+      auto r = lists.list({.limit = bad});
+      CHECK(r.status().IsInvalidArgument());
+      CHECK(r.status().message().rfind("limit:", 0) == 0);
+    }
+    for (const std::string& bad : {std::string(65, 'a'), std::string("a\x01b"), std::string("\xff")}) {
+      auto r = lists.list({.cursor = bad});
+      CHECK(r.status().IsInvalidArgument());
+      CHECK(r.status().message().rfind("cursor:", 0) == 0);
+    }
+  }
 }

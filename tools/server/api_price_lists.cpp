@@ -12,10 +12,9 @@ namespace commerce::server {
 namespace {
 
 // A page of price lists holds up to this many by default, and never more than
-// kMaxPriceListPage: a list carries up to kMaxPriceListEntries entries, so a page of 1,000
-// (the other listings' bound) could be 10 million entries in one answer.
+// kMaxPriceListPage (price_lists.h): a list carries up to kMaxPriceListEntries entries, so a
+// page of 1,000 (the other listings' bound) could be 10 million entries in one answer.
 constexpr int64_t kDefaultPriceListPage = 20;
-constexpr int64_t kMaxPriceListPage = 100;
 
 void WritePriceList(JsonWriter& w, const PriceList& l) {
   w.StartObject();
@@ -94,33 +93,29 @@ Response CreatePriceList(ServerState& st, const Request& r, const Params&) {
   return out.ok() ? PriceListResponse(*out, 201) : StatusResponse(out.status());
 }
 
-// GET /v1/price-lists?cursor=&limit=: the lists by id, a page at a time. The cursor is the
-// last id of the page before (opaque to clients), so a list created or removed while a client
-// pages neither repeats nor hides another.
+// GET /v1/price-lists?cursor=&limit=: the lists by id, a page at a time, read from the store a
+// page at a time (PriceLists::list). The cursor is the last id of the page before (opaque to
+// clients), so a list created or removed while a client pages neither repeats nor hides another.
 Response ListPriceLists(ServerState& st, const Request& r, const Params&) {
   std::optional<int64_t> limit;
   Status s = OnlyParams(r, {"cursor", "limit"});
-  if (s.ok()) s = QueryInt(r, "limit", 1, kMaxPriceListPage, &limit);
+  if (s.ok()) s = QueryInt(r, "limit", 1, static_cast<int64_t>(kMaxPriceListPage), &limit);
   const auto* cursor = r.param("cursor");
   if (s.ok() && cursor && cursor->empty())
     s = Status::InvalidArgument("cursor: empty (leave it out for the first page)");
   if (!s.ok()) return StatusResponse(s);
-  // PriceLists::list reads every list (at most kMaxPriceLists); the page is cut here.
-  auto all = st.engine->price_lists().list();
-  if (!all.ok()) return StatusResponse(all.status());
-  auto it = all->begin();
-  if (cursor)
-    it = std::upper_bound(all->begin(), all->end(), *cursor,
-                          [](const std::string& c, const PriceList& l) { return c < l.id; });
-  const auto n = std::min<ptrdiff_t>(all->end() - it, limit.value_or(kDefaultPriceListPage));
-  const auto end = it + n;
+  PriceListPageOptions o;
+  if (cursor) o.cursor = *cursor;
+  o.limit = static_cast<size_t>(limit.value_or(kDefaultPriceListPage));
+  auto page = st.engine->price_lists().list(o);
+  if (!page.ok()) return StatusResponse(page.status());
   return JsonResponse(BuildJson([&](JsonWriter& w) {
     w.StartObject();
     w.Key("items");
     w.StartArray();
-    for (auto i = it; i != end; ++i) WritePriceList(w, *i);
+    for (const auto& l : page->items) WritePriceList(w, l);
     w.EndArray();
-    w.Key("next_cursor"); Str(w, end == all->end() ? std::string() : (end - 1)->id);
+    w.Key("next_cursor"); Str(w, page->next_cursor);
     w.EndObject();
   }));
 }

@@ -406,6 +406,13 @@ def _price_lists_update(self, price_list=None, *, if_version=None, **fields):
     return _price_list_update(self, _value_of(PriceList, "update", price_list, fields), if_version)
 
 
+@_method(PriceLists)
+def iter_all(self, *, page_size=20):
+    """Every price list, by id, fetched page_size (1..MAX_PRICE_LIST_PAGE) at a time (list
+    underneath; each page is one snapshot)."""
+    return _pages(lambda c, n: self.list(cursor=c, limit=n), page_size)
+
+
 # --- Channels ----------------------------------------------------------------------------
 
 _channel_create = Channels.create
