@@ -47,7 +47,8 @@ void BindCart(py::module_& m) {
   Value<NewCart>(m, "NewCart", "What Carts.create makes.")
       .field("id", &NewCart::id, "Given (1..64 printable) or generated ('cart-...').")
       .field("customer_id", &NewCart::customer_id, "Optional; must exist when given.")
-      .field("currency", &NewCart::currency, "Default 'USD': the cart's for good.")
+      .field("currency", &NewCart::currency,
+             "The cart's for good. '': the channel's default currency in a channel, else 'USD'.")
       .field("channel", &NewCart::channel,
              "Optional, the cart's for good: the channel whose price lists apply.");
 
@@ -96,9 +97,10 @@ void BindCart(py::module_& m) {
             return c.create({.id = std::move(id), .customer_id = std::move(customer_id),
                              .currency = std::move(currency), .channel = std::move(channel)});
           },
-          py::kw_only(), py::arg("id") = "", py::arg("customer_id") = "", py::arg("currency") = "USD",
+          py::kw_only(), py::arg("id") = "", py::arg("customer_id") = "", py::arg("currency") = "",
           py::arg("channel") = "", ReleaseGil(),
-          "Creates a cart from keywords (id, customer_id, currency, channel).")
+          "Creates a cart from keywords (id, customer_id, currency, channel). currency '': the "
+          "channel's default currency in a channel, else 'USD'.")
       .def("get", &Carts::get, py::arg("cart_id"), ReleaseGil(), "NotFound when there is none.")
       .def("add", &Carts::add, py::arg("cart_id"), py::arg("sku"), py::arg("quantity") = 1, ReleaseGil(),
            "quantity more of sku (1..MAX_QUANTITY) at the price that applies now (price lists: "

@@ -82,6 +82,9 @@ int main(int argc, char** argv) {
     for (const auto& p : page->items) std::cout << " " << p.id;
     std::cout << "\n";
   }
+  // A cart in the channel that names no currency is in the channel's default currency.
+  if (auto plain = engine.carts().create({.channel = "eu"}); plain.ok())
+    std::cout << "a cart in eu without a currency: " << plain->currency << "\n";
   auto usd = engine.carts().create({.currency = "USD", .channel = "eu"});
   std::cout << "a USD cart in eu: " << usd.status().ToString() << "\n";
   auto cart = engine.carts().create({.customer_id = "ines", .currency = "EUR", .channel = "eu"});

@@ -37,7 +37,8 @@ def main():
             engine.carts.create(currency="USD", channel="eu")
         except commerce.InvalidArgument as e:
             print("a USD cart in eu:", e)
-        cart = engine.carts.create(customer_id="ines", currency="EUR", channel="eu")
+        cart = engine.carts.create(customer_id="ines", channel="eu")  # no currency: the channel's
+        print("a cart in eu without a currency:", cart.currency)
         engine.carts.add(cart.id, "TEE", 2)
         try:
             engine.carts.add(cart.id, "PAN", 1)

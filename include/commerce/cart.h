@@ -117,14 +117,19 @@ struct Cart {
   friend bool operator==(const Cart&, const Cart&) = default;
 };
 
+// The currency of a cart that names neither a currency nor a channel.
+inline constexpr const char* kDefaultCartCurrency = "USD";
+
 struct NewCart {
   // Given (1..64 printable), or generated: "cart-" + 32 hex digits, 128 bits from the OS
   // random source, because whoever knows a cart's id can edit it and order from it.
   std::string id;
   std::string customer_id;  // optional; must exist when given
   // The cart's one currency, for good: every line is priced in it (from a price list in it,
-  // or the variant's base price when that is in it), and its order is in it.
-  std::string currency = "USD";
+  // or the variant's base price when that is in it), and its order is in it. "" (the
+  // default): the channel's default_currency for a cart in a channel, else kDefaultCartCurrency
+  // (as before channels). A currency the channel does not sell is InvalidArgument.
+  std::string currency;
   // Optional, fixed at creation: the channel (channels.h) whose products, currencies and
   // price lists apply. "" or 1..64 of A-Z a-z 0-9 '-' '_'; must exist once channels do.
   std::string channel;

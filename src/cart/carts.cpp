@@ -190,10 +190,13 @@ Status CheckForeignState(const CartState& s, std::string_view cart_id, std::stri
 Result<Cart> Carts::create(const NewCart& c) {
   std::string id = c.id.empty() ? RandomId("cart-", kCapabilityBytes) : c.id;
   COMMERCE_RETURN_IF_ERROR(CheckIdentifier("id", id));
-  COMMERCE_RETURN_IF_ERROR(CheckUtf8("currency", c.currency));
-  if (!IsKnownCurrency(c.currency))
-    return Status::InvalidArgument("currency: '" + c.currency.substr(0, 16) +
-                                   "' is not an active ISO 4217 code (e.g. USD)");
+  // "" takes the channel's default currency (read below), or kDefaultCartCurrency.
+  if (!c.currency.empty()) {
+    COMMERCE_RETURN_IF_ERROR(CheckUtf8("currency", c.currency));
+    if (!IsKnownCurrency(c.currency))
+      return Status::InvalidArgument("currency: '" + c.currency.substr(0, 16) +
+                                     "' is not an active ISO 4217 code (e.g. USD)");
+  }
   if (!c.customer_id.empty()) COMMERCE_RETURN_IF_ERROR(CheckIdentifier("customer_id", c.customer_id));
   COMMERCE_RETURN_IF_ERROR(CheckSelectorKey("channel", c.channel));
   const Tables& t = core_->tables;
@@ -212,10 +215,12 @@ Result<Cart> Carts::create(const NewCart& c) {
     // The channel, as the cart is created: a later change of it is checked at each add and
     // when the cart is ordered.
     COMMERCE_ASSIGN_OR_RETURN(std::optional<Channel> channel, ReadChannelOf(view, t, c.channel, &changes));
-    if (channel) COMMERCE_RETURN_IF_ERROR(CheckChannelCurrency(*channel, c.currency, "currency"));
+    std::string currency = c.currency;
+    if (currency.empty()) currency = channel ? channel->default_currency : kDefaultCartCurrency;
+    if (channel) COMMERCE_RETURN_IF_ERROR(CheckChannelCurrency(*channel, currency, "currency"));
     CartRecord r;
     r.state.cart_id = id;
-    r.state.currency = c.currency;
+    r.state.currency = currency;
     r.channel = c.channel;
     if (!c.customer_id.empty()) {
       r.state.customer_id = c.customer_id;

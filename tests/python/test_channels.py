@@ -101,3 +101,14 @@ def test_a_channel_lists_the_products_it_shows(shop):
     with pytest.raises(commerce.InvalidArgument) as e:
         shop.catalog.list(channel="e u")
     assert "channel" in str(e.value)
+
+
+def test_a_cart_without_a_currency_takes_its_channels(shop):
+    assert shop.carts.create().currency == "USD"
+    shop.channels.create(**eu(id="de", default_currency="EUR", currencies=["EUR", "CHF"]))
+    assert shop.carts.create(channel="de").currency == "EUR"
+    assert shop.carts.create(channel="de", currency="CHF").currency == "CHF"
+    assert shop.carts.create().currency == "USD"
+    with pytest.raises(commerce.InvalidArgument) as e:
+        shop.carts.create(channel="de", currency="USD")
+    assert "currency: channel 'de' sells in EUR, CHF, not 'USD'" in str(e.value)

@@ -62,6 +62,7 @@ def test_channels():
     assert "channel eu version 1 sells in EUR, GBP" in out, out
     assert "visible in eu: tee True pan False" in out, out
     assert "listed in eu: tee\n" in out, out
+    assert "a cart in eu without a currency: EUR" in out, out
     assert "a USD cart in eu: currency: channel 'eu' sells in EUR, GBP, not 'USD'" in out, out
     assert "add the pan: sku: product 'pan' (sku 'PAN') is not sold in channel 'eu'" in out, out
     assert "order in eu ships from berlin" in out, out

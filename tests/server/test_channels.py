@@ -79,7 +79,9 @@ def test_channels_over_http(checker):
         assert store.post(f"/v1/carts/{old_cart['id']}/lines", json={"sku": "TEE", "quantity": 1}).status_code == 404
         r = store.post("/v1/carts", json={"currency": "USD", "channel": "eu"})
         assert r.status_code == 400 and "sells in EUR, GBP" in r.json()["error"]["message"], r.text
-        cart = store.post("/v1/carts", json={"currency": "EUR", "channel": "eu"}).json()
+        cart = store.post("/v1/carts", json={"channel": "eu"}).json()
+        assert cart["currency"] == "EUR", cart  # the channel's default currency
+        assert store.post("/v1/carts", json={}).json()["currency"] == "USD"
         r = public.post(f"/v1/carts/{cart['id']}/lines", json={"sku": "MUG", "quantity": 1})
         assert r.status_code == 412 and "not sold in channel 'eu'" in r.json()["error"]["message"], r.text
         assert public.post(f"/v1/carts/{cart['id']}/lines", json={"sku": "TEE", "quantity": 2}).status_code == 200

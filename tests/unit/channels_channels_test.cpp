@@ -512,3 +512,44 @@ TEST_CASE("channels: a damaged record is Corruption, and verify names it", "[cha
   REQUIRE(missing->problems.size() == 1);
   CHECK(missing->problems[0].what.find("is missing") != std::string::npos);
 }
+
+TEST_CASE("channels: a cart without a currency takes its channel's default currency", "[channels][carts]") {
+  for (const std::string& driver : commerce::testing::TestStorageDrivers()) {
+    CAPTURE(driver);
+    Shop shop(driver);
+    // Before the store's first channel a key is opaque: no currency is USD, as before.
+    auto opaque = shop.engine->carts().create({.channel = "web"});
+    REQUIRE(opaque.ok());
+    CHECK(opaque->currency == "USD");
+    Channel eu = Eu();
+    eu.currencies = {"EUR", "GBP"};
+    shop.Create(eu);
+    // In a channel: its default currency (it was USD, which 'eu' does not sell: refused).
+    auto cart = shop.engine->carts().create({.channel = "eu"});
+    INFO(cart.status().ToString());
+    REQUIRE(cart.ok());
+    CHECK(cart->currency == "EUR");
+    CHECK(shop.engine->carts().add(cart->id, "TEE", 1).ok());
+    auto gbp = shop.engine->carts().create({.currency = "GBP", .channel = "eu"});
+    REQUIRE(gbp.ok());
+    CHECK(gbp->currency == "GBP");
+    // Without a channel: USD, whatever channels exist.
+    auto plain = shop.engine->carts().create({});
+    REQUIRE(plain.ok());
+    CHECK(plain->currency == "USD");
+    CHECK(std::string(NewCart{}.currency).empty());
+    // Bad input writes nothing.
+    auto before = shop.engine->events().last_seq();
+    REQUIRE(before.ok());
+    auto usd = shop.engine->carts().create({.currency = "USD", .channel = "eu"});
+    CHECK(usd.status().IsInvalidArgument());
+    CheckNames(usd.status(), "currency: channel 'eu' sells in EUR, GBP, not 'USD'");
+    auto bad = shop.engine->carts().create({.currency = "eur", .channel = "eu"});
+    CHECK(bad.status().IsInvalidArgument());
+    CheckNames(bad.status(), "currency: 'eur' is not an active ISO 4217 code");
+    auto none = shop.engine->carts().create({.channel = "nowhere"});
+    CHECK(none.status().IsNotFound());
+    CheckNames(none.status(), "channel: no channel with id 'nowhere'");
+    CHECK(*shop.engine->events().last_seq() == *before);
+  }
+}
