@@ -112,6 +112,7 @@ struct KeysArgs {
   std::string scope, name;
   std::string file = "keys.txt";
   double rate = 0, burst = 0;
+  std::string channel;  // "": not limited to one
 };
 // keys_command.cpp: `keys create`.
 CLI::App* AddKeysCommand(CLI::App* app, KeysArgs* a);

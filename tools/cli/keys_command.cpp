@@ -22,6 +22,9 @@ CLI::App* AddKeysCommand(CLI::App* app, KeysArgs* a) {
       ->capture_default_str();
   create->add_option("--rate", a->rate, "requests a second (0: unlimited)")->capture_default_str();
   create->add_option("--burst", a->burst, "requests at once (default: the rate)");
+  create->add_option("--channel", a->channel,
+                     "limit every request of the key to this channel (store or public keys; the "
+                     "server refuses a channel the store does not have)");
   return create;
 }
 
@@ -31,7 +34,7 @@ int RunKeysCreate(const KeysArgs& a) {
     std::fprintf(stderr, "error: %s\n", scope.status().ToString().c_str());
     return 2;
   }
-  auto key = server::CreateKey(a.file, a.name, *scope, a.rate, a.burst);
+  auto key = server::CreateKey(a.file, a.name, *scope, a.rate, a.burst, a.channel);
   if (!key.ok()) {
     std::fprintf(stderr, "error: %s\n", key.status().ToString().c_str());
     return key.status().IsInvalidArgument() ? 2 : 1;
@@ -39,9 +42,10 @@ int RunKeysCreate(const KeysArgs& a) {
   // The secret alone on stdout, so that KEY=$(commerce keys create ...) works; the rest on
   // stderr.
   std::printf("%s\n", key->secret.c_str());
-  std::fprintf(stderr, "appended key \"%s\" (scope %s) to %s; a running commerce-server reads "
+  std::fprintf(stderr, "appended key \"%s\" (scope %s%s%s) to %s; a running commerce-server reads "
                        "it on SIGHUP or restart\n",
-               key->name.c_str(), a.scope.c_str(), a.file.c_str());
+               key->name.c_str(), a.scope.c_str(), key->channel.empty() ? "" : ", channel ",
+               key->channel.c_str(), a.file.c_str());
   return 0;
 }
 

@@ -3,6 +3,7 @@
 // product withdrawn, and a browser is no place for either).
 #include <cstdlib>
 
+#include "key_channel.h"
 #include "routes.h"
 
 namespace commerce::server {
@@ -35,12 +36,14 @@ Response ListProducts(ServerState& st, const Request& r, const Params&) {
   o.limit = static_cast<size_t>(limit.value_or(50));
   o.include_archived = archived.value_or(false);
   // Narrows the listing to what a channel shows (Catalog's ListOptions::channel): open to
-  // every key, since it shows nothing the whole listing does not.
+  // every key, since it shows nothing the whole listing does not. A channel key's listing is
+  // its channel's (key_channel.h).
   if (const auto* ch = r.param("channel")) {
     if (ch->empty())
       return StatusResponse(Status::InvalidArgument("channel: empty (leave it out for every product)"));
     o.channel = *ch;
   }
+  if (auto denied = HoldToKeyChannel(r, "channel", &o.channel)) return *denied;
   const auto* category = r.param("category");
   auto page = category ? st.engine->catalog().list_by_category(*category, o)
                        : st.engine->catalog().list(o);
@@ -60,13 +63,17 @@ Response ListProducts(ServerState& st, const Request& r, const Params&) {
 }
 
 Response GetProduct(ServerState& st, const Request& req, const Params& p) {
-  auto r = Visible(req, st.shared_cache ? st.shared_cache->get_product(p[0]) : st.engine->catalog().get(p[0]),
-                   "no product with id '" + p[0] + "'");
+  const std::string none = "no product with id '" + p[0] + "'";
+  auto r = ShownToKey(*st.engine, req,
+                      Visible(req, st.shared_cache ? st.shared_cache->get_product(p[0]) : st.engine->catalog().get(p[0]),
+                              none),
+                      none);
   return r.ok() ? ProductResponse(*r) : StatusResponse(r.status());
 }
 
 Response GetBySku(ServerState& st, const Request& req, const Params& p) {
-  auto r = Visible(req, st.engine->catalog().get_by_sku(p[0]), "no product has sku '" + p[0] + "'");
+  const std::string none = "no product has sku '" + p[0] + "'";
+  auto r = ShownToKey(*st.engine, req, Visible(req, st.engine->catalog().get_by_sku(p[0]), none), none);
   return r.ok() ? ProductResponse(*r) : StatusResponse(r.status());
 }
 

@@ -3,18 +3,20 @@
 // (addressed by their unguessable id), placing an order and reading one are public, where a
 // public key (in a browser, so in anyone's hands) makes only guest carts with ids of the
 // server's choosing, and reads only the orders whose Order-Token it holds.
+#include "key_channel.h"
 #include "routes.h"
 
 namespace commerce::server {
 
 namespace {
 
-// A channel's price lists are the shop's to choose, not a browser's: until keys can be limited
-// to a channel (issue 19, part 3), a public key uses none, and the store's backend makes a
-// channel's carts (docs/prices.md, "Over HTTP").
+// A channel's price lists are the shop's to choose, not a browser's: a public key uses none
+// unless the shop limited it to one (`channel=` in the keys file, key_channel.h), and then
+// that one only; otherwise the store's backend makes a channel's carts (docs/security.md).
 constexpr const char* kPublicChannel =
     "body.channel: a public key cannot choose a channel (its prices are the shop's to choose: "
-    "the store's backend creates a channel's carts)";
+    "the store's backend creates a channel's carts, or limits a public key to a channel)";
+
 
 Response CustomerResponse(const Customer& c, int http = 200) {
   return VersionedResponse(BuildJson([&](JsonWriter& w) { WriteCustomer(w, c); }), c.version, http);
@@ -97,7 +99,12 @@ Response CustomerOrders(ServerState& st, const Request& r, const Params& p) {
   if (s.ok()) s = PageOptions(r, &o);
   if (!s.ok()) return StatusResponse(s);
   auto page = st.engine->orders().list_by_customer(p[0], o);
-  return page.ok() ? OrderPage(*page) : StatusResponse(page.status());
+  if (!page.ok()) return StatusResponse(page.status());
+  // A channel key sees the customer's orders of its channel only; the cursor goes on from
+  // the last order read, listed or not, so a page may hold fewer than `limit`.
+  if (!r.key_channel.empty())
+    std::erase_if(page->items, [&](const Order& order) { return !OrderInKeyChannel(r, order).ok(); });
+  return OrderPage(*page);
 }
 
 // --- carts ---
@@ -127,18 +134,22 @@ Response CreateCart(ServerState& st, const Request& r, const Params&) {
     return ErrorResponse(403, "PERMISSION_DENIED",
                          "body.customer_id: a public key makes guest carts; the store's backend "
                          "gives a cart to a customer (POST /v1/carts/{id}/login)");
-  if (r.scope == Scope::kPublic && !c.channel.empty())
+  if (r.scope == Scope::kPublic && !c.channel.empty() && r.key_channel.empty())
     return ErrorResponse(403, "PERMISSION_DENIED", kPublicChannel);
+  if (auto denied = HoldToKeyChannel(r, "body.channel", &c.channel)) return *denied;
   auto out = st.engine->carts().create(c);
   return out.ok() ? CartResponse(*out, 201) : StatusResponse(out.status());
 }
 
-Response GetCart(ServerState& st, const Request&, const Params& p) {
+Response GetCart(ServerState& st, const Request& r, const Params& p) {
   auto c = st.engine->carts().get(p[0]);
+  if (c.ok() && !r.key_channel.empty() && c->channel != r.key_channel)
+    return StatusResponse(Status::NotFound("cart_id: no cart with id '" + p[0] + "'"));
   return c.ok() ? CartResponse(*c) : StatusResponse(c.status());
 }
 
-Response DeleteCart(ServerState& st, const Request&, const Params& p) {
+Response DeleteCart(ServerState& st, const Request& r, const Params& p) {
+  if (Status in_channel = CartInKeyChannel(*st.engine, r, p[0]); !in_channel.ok()) return StatusResponse(in_channel);
   Status s = st.engine->carts().remove_cart(p[0]);
   if (!s.ok()) return StatusResponse(s);
   return JsonResponse("{\"deleted\":true}");
@@ -155,6 +166,7 @@ Response AddLine(ServerState& st, const Request& r, const Params& p) {
   if (s.ok()) s = o.i64("quantity", &qty, true);
   if (s.ok()) s = o.Finish();
   if (!s.ok()) return StatusResponse(s);
+  if (Status in_channel = CartInKeyChannel(*st.engine, r, p[0]); !in_channel.ok()) return StatusResponse(in_channel);
   auto out = st.engine->carts().add(p[0], sku, qty);
   return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
 }
@@ -168,16 +180,19 @@ Response SetLine(ServerState& st, const Request& r, const Params& p) {
   Status s = o.i64("quantity", &qty, true);
   if (s.ok()) s = o.Finish();
   if (!s.ok()) return StatusResponse(s);
+  if (Status in_channel = CartInKeyChannel(*st.engine, r, p[0]); !in_channel.ok()) return StatusResponse(in_channel);
   auto out = st.engine->carts().set_quantity(p[0], p[1], qty);
   return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
 }
 
-Response RemoveLine(ServerState& st, const Request&, const Params& p) {
+Response RemoveLine(ServerState& st, const Request& r, const Params& p) {
+  if (Status in_channel = CartInKeyChannel(*st.engine, r, p[0]); !in_channel.ok()) return StatusResponse(in_channel);
   auto out = st.engine->carts().remove(p[0], p[1]);
   return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
 }
 
-Response ClearCart(ServerState& st, const Request&, const Params& p) {
+Response ClearCart(ServerState& st, const Request& r, const Params& p) {
+  if (Status in_channel = CartInKeyChannel(*st.engine, r, p[0]); !in_channel.ok()) return StatusResponse(in_channel);
   auto out = st.engine->carts().clear(p[0]);
   return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
 }
@@ -192,6 +207,7 @@ Response LoginCart(ServerState& st, const Request& r, const Params& p) {
   Status s = o.str("customer_id", &customer, true);
   if (s.ok()) s = o.Finish();
   if (!s.ok()) return StatusResponse(s);
+  if (Status in_channel = CartInKeyChannel(*st.engine, r, p[0]); !in_channel.ok()) return StatusResponse(in_channel);
   auto out = st.engine->carts().merge_guest_into_customer(p[0], customer);
   return out.ok() ? CartResponse(*out) : StatusResponse(out.status());
 }
@@ -259,8 +275,13 @@ void PlaceOrderRoute(ServerState& st, const Request& r, const Params&, Reply rep
   if (!s.ok()) return Answer(reply, StatusResponse(s));
   // A cart's order takes the cart's channel, which the backend chose; one named here by a
   // public key would be the browser's choice of prices.
-  if (r.scope == Scope::kPublic && !req.channel.empty())
+  if (r.scope == Scope::kPublic && !req.channel.empty() && r.key_channel.empty())
     return Answer(reply, ErrorResponse(403, "PERMISSION_DENIED", kPublicChannel));
+  if (auto denied = HoldToKeyChannel(r, "body.channel", &req.channel)) return Answer(reply, std::move(*denied));
+  // A cart of another channel is none to this key (the engine would say whose it is).
+  if (!r.key_channel.empty() && !req.cart_id.empty())
+    if (Status in_channel = CartInKeyChannel(*st.engine, r, req.cart_id); !in_channel.ok())
+      return Answer(reply, StatusResponse(in_channel));
   st.engine->orders().place_async(
       std::move(req), [reply = std::move(reply)](Result<Order> out, bool replayed) {
         auto placed = std::make_shared<Result<Order>>(std::move(out));
@@ -275,6 +296,8 @@ Response GetOrder(ServerState& st, const Request& r, const Params& p) {
   if (Status s = OnlyParams(r, {}); !s.ok()) return StatusResponse(s);
   if (r.scope != Scope::kPublic) {
     auto o = st.engine->orders().get(p[0]);
+    if (o.ok())
+      if (Status in_channel = OrderInKeyChannel(r, *o); !in_channel.ok()) return StatusResponse(in_channel);
     return o.ok() ? OrderResponse(*o) : StatusResponse(o.status());
   }
   const auto* token = r.header("order-token");
@@ -283,6 +306,8 @@ Response GetOrder(ServerState& st, const Request& r, const Params& p) {
         "Order-Token: header required with a public key (the access_token of the order's "
         "placement answer)"));
   auto o = st.engine->orders().get_by_token(p[0], *token);
+  if (o.ok())
+    if (Status in_channel = OrderInKeyChannel(r, *o); !in_channel.ok()) return StatusResponse(in_channel);
   return o.ok() ? OrderResponse(*o) : StatusResponse(o.status());
 }
 

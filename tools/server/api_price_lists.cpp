@@ -5,6 +5,7 @@
 // list is often confidential), and the time is now (a sale not yet started is not announced).
 #include <algorithm>
 
+#include "key_channel.h"
 #include "routes.h"
 
 namespace commerce::server {
@@ -171,17 +172,22 @@ Response GetPrice(ServerState& st, const Request& r, const Params& p) {
   if (const auto* c = r.param("channel")) ctx.channel = *c;
   ctx.quantity = quantity.value_or(1);
   ctx.now_ms = at.value_or(0);
-  if (r.scope == Scope::kPublic) {
-    for (const char* name : {"customer_group", "channel", "at_ms"})
-      if (r.param(name))
-        return ErrorResponse(403, "PERMISSION_DENIED",
-                             std::string(name) + ": a public key asks for a guest's price now, "
-                             "without a channel (the store's backend asks for the others)");
-    // As GET /v1/skus/{sku}: a draft or archived product is not a public key's to see.
-    auto product = st.engine->catalog().get_by_sku(p[0]);
+  // A channel key's prices are its channel's: asked without one, or with its own (key_channel.h).
+  if (auto denied = HoldToKeyChannel(r, "channel", &ctx.channel)) return *denied;
+  if (r.scope == Scope::kPublic || !r.key_channel.empty()) {
+    if (r.scope == Scope::kPublic)
+      for (const char* name : {"customer_group", "channel", "at_ms"})
+        if (r.param(name) && !(std::string_view(name) == "channel" && !r.key_channel.empty()))
+          return ErrorResponse(403, "PERMISSION_DENIED",
+                               std::string(name) + ": a public key asks for a guest's price now, "
+                               "in no channel or its own (the store's backend asks for the others)");
+    // As GET /v1/skus/{sku}: a draft or archived product is not a public key's to see, nor a
+    // product its channel hides a channel key's.
+    const std::string none = "no product has sku '" + p[0] + "'";
+    auto product = ShownToKey(*st.engine, r, st.engine->catalog().get_by_sku(p[0]), none);
     if (!product.ok()) return StatusResponse(product.status());
-    if (product->status != ProductStatus::kActive)
-      return StatusResponse(Status::NotFound("no product has sku '" + p[0] + "'"));
+    if (r.scope == Scope::kPublic && product->status != ProductStatus::kActive)
+      return StatusResponse(Status::NotFound(none));
   }
   auto out = st.engine->price_lists().price(p[0], ctx);
   if (!out.ok()) return StatusResponse(out.status());

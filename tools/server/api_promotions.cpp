@@ -4,6 +4,7 @@
 // cart's own customer only.
 #include <cctype>
 
+#include "key_channel.h"
 #include "routes.h"
 
 namespace commerce::server {
@@ -299,6 +300,8 @@ Response PriceCart(ServerState& st, const Request& r, const Params& p) {
   if (r.scope == Scope::kPublic && !o.customer_id.empty())
     return ErrorResponse(403, "PERMISSION_DENIED",
                          "customer_id: a public key prices a cart for its own customer only");
+  if (Status in_channel = CartInKeyChannel(*st.engine, r, p[0]); !in_channel.ok())
+    return StatusResponse(in_channel);
   auto out = st.engine->promotions().price_cart(p[0], o);
   if (!out.ok()) return StatusResponse(out.status());
   return JsonResponse(BuildJson([&](JsonWriter& w) { WritePricedCart(w, *out); }));

@@ -458,6 +458,10 @@ Response KeyRoute(ServerState&, const Request& r, const Params&) {
     w.StartObject();
     w.Key("name"); Str(w, r.key_name);
     w.Key("scope"); w.String(ScopeName(r.scope));
+    // Only for a key limited to a channel, so other keys' answers stay as they were.
+    if (!r.key_channel.empty()) {
+      w.Key("channel"); Str(w, r.key_channel);
+    }
     w.EndObject();
   }));
 }

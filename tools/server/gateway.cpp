@@ -22,13 +22,19 @@ int64_t NowMs() {
 
 Result<std::shared_ptr<const Gateway::KeySet>> Gateway::Read(const KeySet* previous) const {
   COMMERCE_ASSIGN_OR_RETURN(auto entries, ReadKeysFile(path_));
+  if (channel_check_)
+    for (const auto& e : entries)
+      if (!e.channel.empty())
+        if (Status s = channel_check_(e.channel); !s.ok())
+          return s.WithContext("keys file " + path_ + ": key \"" + e.name + "\": channel '" +
+                               e.channel + "'");
   auto set = std::make_shared<KeySet>();
   for (auto& e : entries) {
     std::shared_ptr<ApiKey> kept;
     if (previous)
       for (const auto& old : *previous)
         if (old->name == e.name && old->secret == e.secret && old->rate == e.rate &&
-            old->burst == e.burst && old->scope == e.scope)
+            old->burst == e.burst && old->scope == e.scope && old->channel == e.channel)
           kept = old;
     if (kept) {
       set->push_back(std::move(kept));
@@ -40,6 +46,7 @@ Result<std::shared_ptr<const Gateway::KeySet>> Gateway::Read(const KeySet* previ
     k->scope = e.scope;
     k->rate = e.rate;
     k->burst = e.burst;
+    k->channel = std::move(e.channel);
     k->tokens = k->burst;
     set->push_back(std::move(k));
   }
@@ -52,6 +59,17 @@ Status Gateway::Load(const std::string& path) {
   COMMERCE_ASSIGN_OR_RETURN(auto set, Read(nullptr));
   keys_.store(std::move(set));
   enabled_ = true;
+  return Status::OK();
+}
+
+Status Gateway::CheckChannels(ChannelCheck check) {
+  channel_check_ = std::move(check);
+  if (!enabled_) return Status::OK();
+  for (const auto& k : *keys_.load())
+    if (!k->channel.empty())
+      if (Status s = channel_check_(k->channel); !s.ok())
+        return s.WithContext("keys file " + path_ + ": key \"" + k->name + "\": channel '" +
+                             k->channel + "'");
   return Status::OK();
 }
 

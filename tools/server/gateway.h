@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +33,7 @@ struct ApiKey {
   Scope scope = Scope::kStore;
   double rate = 0;   // tokens a second; 0: unlimited
   double burst = 0;  // bucket size
+  std::string channel;  // "": any; else every request is held to it (key_channel.h)
   std::mutex mu;
   double tokens = 0;
   int64_t last_ns = 0;
@@ -39,8 +41,14 @@ struct ApiKey {
 
 class Gateway {
  public:
+  // Whether a channel exists: OK, or the error that says why a key naming it is refused.
+  using ChannelCheck = std::function<Status(const std::string& channel)>;
+
   // An empty path disables authentication (every request is admin).
   Status Load(const std::string& path);
+  // Checks every key's channel now (the store is open only after Load) and at every Reload:
+  // a key naming a channel the store does not have is refused, naming the key and the channel.
+  Status CheckChannels(ChannelCheck check);
   // Reads the keys file again (SIGHUP). On error the keys in use stay as they were. Buckets
   // of keys whose name, secret and rate are unchanged keep their tokens.
   Status Reload();
@@ -61,6 +69,7 @@ class Gateway {
 
   std::string path_;
   bool enabled_ = false;
+  ChannelCheck channel_check_;  // set once by CheckChannels, before any Reload
   std::atomic<std::shared_ptr<const KeySet>> keys_{std::make_shared<const KeySet>()};
 };
 

@@ -46,6 +46,8 @@ struct Request {
   // Set by the gateway.
   std::string key_name;
   Scope scope = Scope::kNone;
+  // The channel the key is limited to ("": none): key_channel.h holds the request to it.
+  std::string key_channel;
   // Set when the handler runs again after the wait it asked for (Response::wait).
   WaitOutcome waited = WaitOutcome::kNotWaited;
 

@@ -242,6 +242,7 @@ std::optional<Response> Authorize(Conn* c, const Route& route) {
   }
   r.key_name = key->name;
   r.scope = key->scope;
+  r.key_channel = key->channel;
   if (!ScopeAllows(key->scope, route.scope)) {
     Response resp = ErrorResponse(403, "PERMISSION_DENIED",
                                   "key \"" + key->name + "\" has scope " + ScopeName(key->scope) + "; " +

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -63,12 +64,39 @@ Result<double> ParseNumber(std::string_view what, std::string_view text) {
   return v;
 }
 
+// A channel id, as channels.h has them: 1..64 of A-Z a-z 0-9 - _. An admin key sees every
+// channel's data by its scope, so limiting it would promise what it cannot keep.
+Status CheckChannel(Scope scope, std::string_view channel) {
+  if (channel.empty() || channel.size() > 64)
+    return Status::InvalidArgument("channel: 1..64 of A-Z a-z 0-9 - _");
+  for (char c : channel)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'))
+      return Status::InvalidArgument("channel \"" + std::string(channel.substr(0, 64)) +
+                                     "\": only A-Z a-z 0-9 - _ are allowed");
+  if (scope == Scope::kAdmin)
+    return Status::InvalidArgument("channel: an admin key cannot be limited to a channel (make a "
+                                   "store or public key for the channel)");
+  return Status::OK();
+}
+
+constexpr std::string_view kChannelField = "channel=";
+
 Result<KeyEntry> ParseLine(std::string_view line) {
   auto f = Fields(line);
-  if (f.size() < 3 || f.size() > 5)
-    return Status::InvalidArgument("expected `name scope secret [rate [burst]]`, got " +
-                                   std::to_string(f.size()) + " fields");
   KeyEntry k;
+  // `channel=ID` is the one named field; it may stand anywhere after the secret.
+  bool have_channel = false;
+  for (size_t i = 3; i < f.size(); ++i) {
+    if (f[i].substr(0, kChannelField.size()) != kChannelField) continue;
+    if (have_channel) return Status::InvalidArgument("channel: given twice");
+    have_channel = true;
+    k.channel = std::string(f[i].substr(kChannelField.size()));
+    f.erase(f.begin() + static_cast<ptrdiff_t>(i));
+    --i;
+  }
+  if (f.size() < 3 || f.size() > 5)
+    return Status::InvalidArgument("expected `name scope secret [rate [burst]] [channel=ID]`, got " +
+                                   std::to_string(f.size() + (have_channel ? 1 : 0)) + " fields");
   COMMERCE_RETURN_IF_ERROR(CheckName(f[0]));
   k.name = std::string(f[0]);
   COMMERCE_ASSIGN_OR_RETURN(k.scope, ParseScope(f[1]));
@@ -83,6 +111,7 @@ Result<KeyEntry> ParseLine(std::string_view line) {
     k.burst = std::max(1.0, k.rate);
   }
   if (k.rate > 0 && k.burst < 1) k.burst = 1;
+  if (have_channel) COMMERCE_RETURN_IF_ERROR(CheckChannel(k.scope, k.channel));
   return k;
 }
 
@@ -179,11 +208,12 @@ Result<std::string> NewSecret(Scope scope) {
 }
 
 Result<KeyEntry> CreateKey(const std::string& path, std::string_view name, Scope scope, double rate,
-                           double burst) {
+                           double burst, std::string_view channel) {
   COMMERCE_RETURN_IF_ERROR(CheckName(name));
   if (scope != Scope::kAdmin && scope != Scope::kStore && scope != Scope::kPublic)
     return Status::InvalidArgument("scope: expected admin, store or public");
   COMMERCE_RETURN_IF_ERROR(CheckRate(rate, burst));
+  if (!channel.empty()) COMMERCE_RETURN_IF_ERROR(CheckChannel(scope, channel));
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Unavailable("keys file " + path + ": " + std::strerror(errno));
   struct Closer {
@@ -204,9 +234,10 @@ Result<KeyEntry> CreateKey(const std::string& path, std::string_view name, Scope
   k.scope = scope;
   k.rate = rate;
   k.burst = rate > 0 ? std::max(1.0, burst > 0 ? burst : rate) : 0;
+  k.channel = std::string(channel);
   COMMERCE_ASSIGN_OR_RETURN(k.secret, NewSecret(scope));
   std::string line;
-  if (text.empty()) line = "# name scope secret [rate_per_s [burst]]  (docs/server.md)\n";
+  if (text.empty()) line = "# name scope secret [rate_per_s [burst]] [channel=ID]  (docs/server.md)\n";
   else if (text.back() != '\n') line = "\n";
   line += k.name + " " + ScopeName(scope) + " " + k.secret;
   if (rate > 0) {
@@ -214,6 +245,7 @@ Result<KeyEntry> CreateKey(const std::string& path, std::string_view name, Scope
     std::snprintf(buf, sizeof buf, " %g %g", k.rate, k.burst);
     line += buf;
   }
+  if (!k.channel.empty()) line += " " + std::string(kChannelField) + k.channel;
   line += "\n";
   const off_t end = ::lseek(fd, 0, SEEK_END);
   if (end < 0) return Status::Unavailable("keys file " + path + ": " + std::strerror(errno));

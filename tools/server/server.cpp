@@ -325,6 +325,20 @@ int RunServer(const ServerOptions& opts) {
     return 1;
   }
   state->engine = engine->get();
+  // A key limited to a channel the store does not have would be a storefront of nothing: refused
+  // here, and at each SIGHUP (the keys then stay as they were).
+  {
+    Engine* e = engine->get();
+    Status keys = state->gateway.CheckChannels([e](const std::string& channel) -> Status {
+      auto c = e->channels().get(channel);
+      return c.ok() ? Status::OK() : c.status();
+    });
+    if (!keys.ok()) {
+      std::fprintf(stderr, "error: %s\n", keys.ToString().c_str());
+      (void)(*engine)->close();
+      return 2;
+    }
+  }
   state->import_jobs = std::make_unique<ImportJobs>(engine->get());
   if (!opts.redis.empty()) {
     SharedCacheOptions co;
