@@ -44,7 +44,13 @@ void BindSearch(py::module_& m) {
              "Remote shards: when a shard is down, answer from the others (partial) instead of raising.")
       .field("explain", &SearchRequest::explain, "Return, per hit, how it got its place (SearchHit.explanation).")
       .field("now_ms", &SearchRequest::now_ms,
-             "The time rule schedules are read at (ms since the Unix epoch); 0: now.");
+             "The time rule schedules and the caller's prices are read at (ms since the Unix epoch); 0: now.")
+      .field("channel", &SearchRequest::channel,
+             "A channel id: only products visible in it; its default currency unless currency is given.")
+      .field("currency", &SearchRequest::currency,
+             "ISO 4217: price filters, the price facet and price sorts use the caller's price in it.")
+      .field("customer_group", &SearchRequest::customer_group,
+             "The caller's customer group, for price lists of a group ('' a guest).");
   Value<ScoreTerm>(m, "ScoreTerm", "A query term a hit matched and its part of the BM25 weight.")
       .field("term", &ScoreTerm::term, "As indexed: a word, 'Z' + a stem, or a SKU code.")
       .field("wdf", &ScoreTerm::wdf, "Within-document frequency (occurrences x the field's weight).")
@@ -65,7 +71,10 @@ void BindSearch(py::module_& m) {
       .field("title", &SearchHit::title, "Its title.")
       .field("highlighted_title", &SearchHit::highlighted_title, "HTML-escaped, matches in <b>..</b>.")
       .field("brand", &SearchHit::brand, "Its brand.")
-      .field("price", &SearchHit::price, "The lowest variant price (Money).")
+      .field("price", &SearchHit::price,
+             "The lowest variant price (Money); with a currency, the caller's (currency '' when none).")
+      .field("price_list_id", &SearchHit::price_list_id,
+             "With a currency: the price list the caller's price came from ('' the base price).")
       .field("in_stock", &SearchHit::in_stock, "A sellable unit exists.")
       .field("score", &SearchHit::score, "Relevance weight; 0 for other sorts.")
       .field("explanation", &SearchHit::explanation, "HitExplanation with SearchRequest.explain, else None.");

@@ -101,6 +101,23 @@ struct SearchRequest {
   // on Friday?") and tests; not part of the result cache's key, only which schedule
   // boundaries it has passed is.
   int64_t now_ms = 0;
+
+  // The caller (docs/search.md, "Per caller"). channel: a channel's id (channels.h); only the
+  // products visible in it are found, counted and suggested by the facets. NotFound for a
+  // channel that does not exist, once the store has channels (before its first, the key is
+  // opaque: no visibility rule, price lists naming it still apply). currency (ISO 4217; ""
+  // with a channel: the channel's default currency; a currency the channel does not sell is
+  // InvalidArgument): price_min, price_max, the price facet and the price sorts use the price
+  // that applies to this caller -- the resolution PriceLists::price uses for a cart line of
+  // one unit (price_lists.h) at now_ms, a product's price its lowest variant's. A product
+  // without a price in the currency is left out by a price filter, sorted after every priced
+  // product and in no price bucket. customer_group: the caller's group, for price lists of a
+  // group ("" a guest). Without a currency (and no channel), prices are as before: each
+  // product's lowest base price in minor units, whatever its currency. Over remote shards a
+  // currency is NotSupported (the caller's prices are applied in this process).
+  std::string channel;
+  std::string currency;
+  std::string customer_group;
 };
 
 inline constexpr size_t kMaxQueryChars = 500;
@@ -144,7 +161,11 @@ struct SearchHit {
   std::string title;
   std::string highlighted_title;  // HTML-escaped, matched words in <b>..</b>
   std::string brand;
-  Money price;                    // the lowest variant price
+  // The lowest variant price; with a currency, the caller's price (SearchRequest::currency),
+  // or an empty currency and 0 when nothing prices the product in it.
+  Money price;
+  // With a currency: the price list the caller's price came from ("" the base price).
+  std::string price_list_id;
   bool in_stock = false;
   double score = 0;               // relevance weight; 0 for sorts other than relevance
   // With SearchRequest::explain: how this hit got its place.

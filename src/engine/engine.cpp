@@ -79,7 +79,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   EngineCore& shared = *engine->core_;
   engine->search_service_ = std::make_unique<SearchService>(
       shared.storage.get(), &shared.notifier, engine->catalog_.get(), engine->inventory_.get(),
-      engine->events_.get(), options.path + "/search", search);
+      engine->events_.get(), engine->price_lists_.get(), engine->channels_.get(),
+      options.path + "/search", search);
   COMMERCE_RETURN_IF_ERROR(engine->search_service_->Open());
   engine->search_.reset(new Search(engine->search_service_.get()));
   if (search.run_indexer) {

@@ -33,7 +33,10 @@ void FacetSpy::operator()(const Xapian::Document& doc, double) {
       rest.remove_prefix(nl + 1);
     }
   }
-  if (prices_) {
+  if (prices_ && caller_prices_) {
+    const CallerPrice p = caller_prices_->Of(doc);
+    if (p.priced) ++price_counts_[std::upper_bound(bounds_.begin(), bounds_.end(), p.minor) - bounds_.begin()];
+  } else if (prices_) {
     const std::string v = doc.get_value(kSlotPrice);
     if (!v.empty()) {
       const auto price = static_cast<int64_t>(Xapian::sortable_unserialise(v));
@@ -104,7 +107,9 @@ void MergeCounts(std::string_view* in, std::unordered_map<std::string, uint64_t>
 }  // namespace
 
 Xapian::MatchSpy* FacetSpy::clone() const {
-  return new FacetSpy(brands_, categories_, prices_, bounds_);
+  auto* spy = new FacetSpy(brands_, categories_, prices_, bounds_);
+  spy->caller_prices_ = caller_prices_;
+  return spy;
 }
 
 std::string FacetSpy::name() const { return "commerce::search::FacetSpy"; }

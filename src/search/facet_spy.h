@@ -17,11 +17,14 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <xapian.h>
+
+#include "search/caller_prices.h"
 
 namespace commerce::search {
 
@@ -34,6 +37,10 @@ class FacetSpy : public Xapian::MatchSpy {
  public:
   // `bounds`: the price buckets' upper bounds, ascending (the default ones when empty).
   FacetSpy(bool brands, bool categories, bool prices, std::vector<int64_t> bounds = {});
+
+  // Price buckets by the caller's prices (SearchRequest::currency) instead of the index's:
+  // a product without one counts in none. Local indexes only (caller_prices.h).
+  void UseCallerPrices(std::shared_ptr<const CallerPrices> prices) { caller_prices_ = std::move(prices); }
 
   void operator()(const Xapian::Document& doc, double wt) override;
 
@@ -62,6 +69,7 @@ class FacetSpy : public Xapian::MatchSpy {
   std::unordered_map<std::string, uint64_t> brand_counts_;
   std::unordered_map<std::string, uint64_t> category_counts_;
   std::vector<uint64_t> price_counts_;
+  std::shared_ptr<const CallerPrices> caller_prices_;
 };
 
 }  // namespace commerce::search

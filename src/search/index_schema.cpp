@@ -23,14 +23,22 @@ void PutString(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-bool GetString(std::string_view& in, std::string* s) {
+// The next length-prefixed string, as a view into `in` (s null: skipped).
+bool SkipString(std::string_view& in, std::string_view* s) {
   uint32_t n;
   if (in.size() < sizeof n) return false;
   std::memcpy(&n, in.data(), sizeof n);
   in.remove_prefix(sizeof n);
   if (in.size() < n) return false;
-  s->assign(in.substr(0, n));
+  if (s) *s = in.substr(0, n);
   in.remove_prefix(n);
+  return true;
+}
+
+bool GetString(std::string_view& in, std::string* s) {
+  std::string_view v;
+  if (!SkipString(in, &v)) return false;
+  s->assign(v);
   return true;
 }
 
@@ -106,6 +114,17 @@ bool DecodeHitData(std::string_view in, HitData* out) {
   if (in.size() != sizeof(int64_t) + 1) return false;
   std::memcpy(&out->price.minor, in.data(), sizeof(int64_t));
   out->in_stock = in[sizeof(int64_t)] == '1';
+  return true;
+}
+
+bool PeekHitPrice(std::string_view in, std::string_view* product_id, std::string_view* currency,
+                  int64_t* minor) {
+  if (in.empty() || in[0] != '\x01') return false;
+  in.remove_prefix(1);
+  if (!SkipString(in, product_id) || !SkipString(in, nullptr) || !SkipString(in, nullptr) ||
+      !SkipString(in, currency) || in.size() != sizeof(int64_t) + 1)
+    return false;
+  std::memcpy(minor, in.data(), sizeof(int64_t));
   return true;
 }
 

@@ -87,6 +87,10 @@ struct HitData {
 };
 std::string EncodeHitData(const HitData& h);
 bool DecodeHitData(std::string_view data, HitData* out);
+// The id and the lowest price of a document's data without copying its title: views into
+// `data` (the caller's prices read them for every match).
+bool PeekHitPrice(std::string_view data, std::string_view* product_id, std::string_view* currency,
+                  int64_t* minor);
 
 // The document for an active product. `tg` has the English stemmer (and, to collect the
 // words for the word list, a WordRecorder as its stopper).

@@ -282,6 +282,7 @@ Status Indexer::RunOnce() {
 }
 
 Status Indexer::ApplyBatch(const std::vector<Event>& batch) {
+  if (seen_) seen_(batch);
   const size_t n = shards_.size();
   // Per shard: product id -> the most a batch asks of it. A shard skips events it holds.
   std::vector<std::unordered_map<std::string, Work>> wanted(n);

@@ -65,6 +65,11 @@ class Indexer {
   // per 20 ms round failed remote searches under an order load. It also beats (kBeatKey in
   // index_schema.h) at least every kBeatInterval, idle or not.
   void set_commit_every_shard(bool on) { commit_every_shard_ = on; }
+  // Called with each batch of events before it is applied (so before it is published): what
+  // the search keeps beside the index (the caller's prices, caller_cache.h) forgets what the
+  // batch changed. Set before Start().
+  using Seen = std::function<void(const std::vector<Event>& batch)>;
+  void set_seen(Seen seen) { seen_ = std::move(seen); }
   static constexpr std::chrono::milliseconds kBeatInterval{1000};
   static constexpr std::chrono::milliseconds kSeqCommitInterval{250};
   void Start();
@@ -119,6 +124,7 @@ class Indexer {
   CategoryNames* names_;
   IndexLayout layout_;
   Published published_;
+  Seen seen_;
 
   std::mutex work_mu_;
   std::string generation_;       // GUARDED_BY(work_mu_) for writes; read under state_mu_

@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "search/caller_prices.h"
 #include "search/corrector.h"
 #include "search/facet_spy.h"
 #include "search/highlight.h"
@@ -27,14 +28,34 @@ Xapian::Query AnyOf(std::string_view prefix, const std::vector<std::string>& val
 // The request's filters; a disjunctive facet's counts leave its own field's filter out.
 enum class Without { kNothing, kBrands, kCategories, kPrice };
 
-Xapian::Query Filters(const SearchRequest& r, Without without = Without::kNothing) {
+// The products a channel shows (channels.h): listed under one of its categories (category
+// terms hold every ancestor) or named by it, and not excluded, which wins. Terms only, so
+// remote shards filter alike.
+Xapian::Query VisibleIn(const Channel& ch) {
+  std::vector<Xapian::Query> shown;
+  for (const auto& id : ch.category_ids) shown.emplace_back(BooleanTerm(kPrefixCategory, id));
+  for (const auto& id : ch.product_ids) shown.emplace_back(IdTerm(id));
+  Xapian::Query q = shown.empty() ? MatchAllQuery() : Xapian::Query(Xapian::Query::OP_OR, shown.begin(), shown.end());
+  if (ch.excluded_product_ids.empty()) return q;
+  std::vector<Xapian::Query> hidden;
+  for (const auto& id : ch.excluded_product_ids) hidden.emplace_back(IdTerm(id));
+  return Xapian::Query(Xapian::Query::OP_AND_NOT, q,
+                       Xapian::Query(Xapian::Query::OP_OR, hidden.begin(), hidden.end()));
+}
+
+Xapian::Query Filters(const CheckedRequest& c, Without without = Without::kNothing) {
+  const SearchRequest& r = *c.request;
   std::vector<Xapian::Query> parts;
+  if (c.channel) parts.push_back(VisibleIn(*c.channel));
   if (!r.brands.empty() && without != Without::kBrands) parts.push_back(AnyOf(kPrefixBrand, r.brands));
   if (!r.categories.empty() && without != Without::kCategories)
     parts.push_back(AnyOf(kPrefixCategory, r.categories));
   auto ser = [](int64_t v) { return Xapian::sortable_serialise(static_cast<double>(v)); };
   if (without == Without::kPrice) {
     // no price range
+  } else if (c.prices && (r.price_min || r.price_max)) {
+    // The caller's prices: a product without one in the currency is left out.
+    parts.push_back(CallerPriceRange(c.prices, r.price_min, r.price_max));
   } else if (r.price_min && r.price_max)
     parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, kSlotPrice, ser(*r.price_min), ser(*r.price_max));
   else if (r.price_min)
@@ -124,7 +145,8 @@ Counts CountWithout(Reader& reader, const CheckedRequest& c, const QueryPlan* pl
   Counts counts{.spy = std::make_unique<FacetSpy>(without == Without::kBrands,
                                                   without == Without::kCategories,
                                                   without == Without::kPrice, r.price_buckets)};
-  Xapian::Enquire enquire = MakeEnquire(reader, plan, Filters(r, without), excluded);
+  if (c.prices) counts.spy->UseCallerPrices(c.prices);
+  Xapian::Enquire enquire = MakeEnquire(reader, plan, Filters(c, without), excluded);
   enquire.add_matchspy(counts.spy.get());
   Settle(&counts, enquire.get_mset(0, 0, kFacetCheck));
   return counts;
@@ -218,7 +240,14 @@ std::string SiblingsParent(const std::vector<std::string>& filtered) {
 // Every order ends with the product id (sort_key.h), so equal scores and equal prices come
 // back in the same order from any index of the same catalog, and pages neither repeat nor
 // skip. Value sorts with such keys work over remote shards too (a KeyMaker would not).
-void SetSort(Xapian::Enquire& enquire, SortBy sort) {
+//
+// The caller's prices (SearchRequest::currency) sort through a KeyMaker: local indexes only.
+void SetSort(Xapian::Enquire& enquire, const CheckedRequest& c) {
+  const SortBy sort = c.sort;
+  if (c.prices && (sort == SortBy::kPriceAsc || sort == SortBy::kPriceDesc)) {
+    enquire.set_sort_by_key((new CallerPriceKey(c.prices, sort == SortBy::kPriceDesc))->release(), false);
+    return;
+  }
   switch (sort) {
     case SortBy::kRelevance: enquire.set_sort_by_relevance_then_value(kSlotOrderPopularity, false); break;
     case SortBy::kPopularity: enquire.set_sort_by_value(kSlotOrderPopularity, false); break;
@@ -293,6 +322,11 @@ Result<SearchHit> MakeHit(Reader& reader, const Xapian::Enquire& enquire, const 
   hit.title = std::move(h.title);
   hit.brand = std::move(h.brand);
   hit.price = std::move(h.price);
+  if (c.prices) {
+    const CallerPrice p = c.prices->Of(doc);
+    hit.price = p.priced ? Money{p.minor, c.prices->currency} : Money{};
+    hit.price_list_id = std::string(p.list_id);
+  }
   hit.in_stock = h.in_stock;
   hit.score = plan ? TextWeight(it.get_weight()) : 0;
   if (!c.request->explain) return hit;
@@ -358,7 +392,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
   const HighlightTerms& highlight = plan ? plan->highlight : kNothing;
   const RuleQueries rq = QueriesOf(rules);
   Xapian::Enquire enquire = MakeEnquire(reader, plan, filters, rq.excluded);
-  SetSort(enquire, c.sort);
+  SetSort(enquire, c);
   // The category tree counts its upper levels without the category filter (the filtered
   // category's siblings and their ancestors' siblings), as a disjunctive facet does.
   const bool tree_unfiltered = c.facet_tree && !r.categories.empty();
@@ -368,6 +402,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
   const bool spy_category = (c.facet_category && !c.own_category) || (c.facet_tree && !tree_unfiltered);
   const bool spy_price = c.facet_price && !c.own_price;
   Counts main{.spy = std::make_unique<FacetSpy>(spy_brand, spy_category, spy_price, r.price_buckets)};
+  if (c.prices) main.spy->UseCallerPrices(c.prices);
   const bool facets = spy_brand || spy_category || spy_price;
   if (facets) enquire.add_matchspy(main.spy.get());
 
@@ -466,7 +501,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
       if (need == 0) break;
       if ((&t == &tiers[0] && rq.boosted.empty()) || (&t == &tiers[2] && rq.buried.empty())) continue;
       Xapian::Enquire e = MakeEnquire(reader, plan, t.filter, t.excluded);
-      SetSort(e, c.sort);
+      SetSort(e, c);
       // Checking at least skip + need matches makes the count exact whenever the tier has
       // fewer: how many of the window's first places it took.
       Xapian::MSet m = e.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(need),
@@ -526,7 +561,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
 Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms& synonyms,
                          const AppliedRules& rules, const WordList& words, CategoryNames* names) {
   const SearchRequest& r = *c.request;
-  const Xapian::Query filters = Filters(r);
+  const Xapian::Query filters = Filters(c);
   const PlanOrigin typed_origin{r.text, false};
   if (!c.has_text) return Execute(reader, c, nullptr, filters, names, rules, typed_origin);
 

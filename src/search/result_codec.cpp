@@ -24,7 +24,7 @@ void serialize(Archive& ar, HitExplanation& e) {
 template <class Archive>
 void serialize(Archive& ar, SearchHit& h) {
   ar(h.product_id, h.title, h.highlighted_title, h.brand, h.price.minor, h.price.currency,
-     h.in_stock, h.score, h.explanation);
+     h.in_stock, h.score, h.explanation, h.price_list_id);
 }
 
 template <class Archive>
@@ -42,7 +42,8 @@ namespace {
 
 // 2: hits' explanations; the rules applied, the rules' and synonyms' versions.
 // 3: the applying rules' redirect.
-constexpr uint32_t kPageVersion = 3;
+// 4: hits' price lists (the caller's price, SearchRequest::currency).
+constexpr uint32_t kPageVersion = 4;
 
 struct Page {
   uint32_t version = kPageVersion;

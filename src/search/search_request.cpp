@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/selector_key.h"
 #include "common/utf8.h"
+#include "price_lists/price_list_validation.h"
 
 namespace commerce::search {
 
@@ -127,6 +129,14 @@ Result<CheckedRequest> CheckRequest(const SearchRequest& r) {
                           : std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
+  // The caller: the keys price lists are selected by (price_lists.h).
+  Status caller = r.currency.empty()
+                      ? CheckSelectorKey("customer_group", r.customer_group)
+                      : ValidatePriceContext({.currency = r.currency,
+                                              .customer_group = r.customer_group,
+                                              .channel = r.channel});
+  if (caller.ok()) caller = CheckSelectorKey("channel", r.channel);
+  if (!caller.ok()) return Status::InvalidArgument("search " + caller.message());
   if (!IsValidUtf8(r.sort))
     return Bad("sort", "must be UTF-8 text (relevance, popularity, price_asc, price_desc, newest)");
   if (r.sort.empty()) c.sort = c.has_text ? SortBy::kRelevance : SortBy::kPopularity;
@@ -167,6 +177,9 @@ std::string CacheKey(const SearchRequest& r) {
   // be handed to a coalesced request that does not.
   key += r.allow_partial ? 'A' : 'a';
   key += r.explain ? 'E' : 'e';
+  Put(key, r.channel);
+  Put(key, r.currency);
+  Put(key, r.customer_group);
   return key;
 }
 

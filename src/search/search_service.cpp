@@ -66,8 +66,8 @@ std::vector<search::SynonymGroupSpec> Specs(const std::vector<SynonymGroup>& gro
 }  // namespace
 
 SearchService::SearchService(Storage* storage, EventNotifier* notifier, Catalog* catalog,
-                             Inventory* inventory, Events* events, std::string root,
-                             SearchOptions options)
+                             Inventory* inventory, Events* events, PriceLists* price_lists,
+                             Channels* channels, std::string root, SearchOptions options)
     : storage_(storage),
       notifier_(notifier),
       events_(events),
@@ -78,6 +78,7 @@ SearchService::SearchService(Storage* storage, EventNotifier* notifier, Catalog*
       cache_(options.cache_entries, options.cache_ttl, options.cache_stale),
       indexer_(notifier, catalog, inventory, events, &names_, layout_,
                [this](const std::string& g, uint64_t seq) { OnPublished(g, seq); }),
+      callers_(catalog, price_lists, channels),
       analytics_(options.analytics_sample_rate, options.analytics_max_queries,
                  options.analytics_max_searches, options.analytics_retention_hours),
       synonyms_(std::make_shared<search::Synonyms>()),
@@ -108,6 +109,7 @@ Status SearchService::Open() {
   analytics_.Attach(analytics_store);
   COMMERCE_RETURN_IF_ERROR(ReloadMerchandising(true));
   indexer_.set_commit_every_shard(options_.serve_remote);
+  indexer_.set_seen([this](const std::vector<Event>& batch) { callers_.Seen(batch); });
   return indexer_.Open(options_.shards);
 }
 
@@ -144,10 +146,15 @@ Status SearchService::RunOnce() {
 
 void SearchService::OnPublished(const std::string& generation, uint64_t seq) {
   readers_.Publish(generation, seq);
+  bool rebuilt = false;
   {
     std::lock_guard<std::mutex> lock(seq_mu_);
     published_seq_ = seq;
+    rebuilt = generation != published_generation_;
+    published_generation_ = generation;
   }
+  // A new generation was filled from the catalog, not from events one by one.
+  if (rebuilt) callers_.Clear();
   seq_cv_.notify_all();
   notifier_->NotifyListeners();  // loops waiting for min_index_seq without a thread
 }
@@ -247,7 +254,7 @@ Result<SearchResult> SearchService::RunRemoteWithin(const search::CheckedRequest
   }
   try {
     std::thread([this, call] {
-      auto checked = search::CheckRequest(call->request);
+      auto checked = Check(call->request);
       auto r = checked.ok() ? RunRemote(*checked) : Result<SearchResult>(checked.status());
       {
         std::lock_guard<std::mutex> lock(call->mu);
@@ -372,7 +379,7 @@ SearchService::SharedLookup SearchService::SharedFor(const search::CheckedReques
   // The versions of what shapes a page beside the index: a page made under other synonyms or
   // rules (another process's, not yet reloaded, or from before a change), or before or after
   // one of the rules' schedule boundaries, is another key.
-  out.key = search::CacheKey(*c.request) + "|synonyms:" + std::to_string(m.synonyms_version) +
+  out.key = search::CacheKey(*c.request) + c.caller_key + "|synonyms:" + std::to_string(m.synonyms_version) +
             m.rules->CacheKeySuffix(c.now_ms);
   return out;
 }
@@ -386,8 +393,29 @@ void SearchService::SharedLookup::Put(const Result<SearchResult>& r) const {
   if (tier && r.ok() && !r->partial) tier->Put(key, *r);
 }
 
-Result<SearchResult> SearchService::Query(const SearchRequest& request) {
+Result<search::CheckedRequest> SearchService::Check(const SearchRequest& request) {
   COMMERCE_ASSIGN_OR_RETURN(auto checked, search::CheckRequest(request));
+  if (request.channel.empty() && request.currency.empty()) return checked;
+  COMMERCE_ASSIGN_OR_RETURN(auto caller, callers_.Resolve(request, checked.now_ms));
+  if (remote_ && caller.prices)
+    return Status::NotSupported(
+        "search currency: the caller's prices are not applied over remote shards "
+        "(search.remote_shards): they need each product's document in this process. Search "
+        "without a currency, and without a channel (whose default currency would apply)");
+  checked.channel = std::move(caller.channel);
+  checked.prices = std::move(caller.prices);
+  checked.caller_key = std::move(caller.key_suffix);
+  return checked;
+}
+
+Result<SearchResult> SearchService::Query(const SearchRequest& request) {
+  // A caller's prices are resolved after the wait for min_index_seq: the indexer forgets those
+  // a write changed before it publishes the write's sequence (caller_cache.h).
+  if (request.min_index_seq > 0 && (!request.channel.empty() || !request.currency.empty())) {
+    COMMERCE_RETURN_IF_ERROR(search::CheckRequest(request).status());
+    COMMERCE_RETURN_IF_ERROR(WaitFor(request.min_index_seq, request.wait_timeout));
+  }
+  COMMERCE_ASSIGN_OR_RETURN(auto checked, Check(request));
   auto r = Cached(checked);
   // Every search the caller makes is recorded, a cached one too: a browse (no text) is not a
   // query shoppers typed. Over remote shards this engine records, as locally.
@@ -404,7 +432,8 @@ Result<SearchResult> SearchService::Cached(const search::CheckedRequest& checked
   // Pages are cleared at a rule change, but not when a rule's schedule starts or ends: the
   // boundaries passed are part of the key (a page cached before a rule starts is another
   // key than the one asked for after).
-  const std::string key = search::CacheKey(request) + Current().rules->CacheKeySuffix(checked.now_ms);
+  const std::string key =
+      search::CacheKey(request) + checked.caller_key + Current().rules->CacheKeySuffix(checked.now_ms);
   return cache_.Get(
       key, request.min_index_seq, [&] { return RunUncached(checked); },
       [&] {
@@ -444,7 +473,7 @@ void SearchService::RefreshLoop() {
     auto [key, request] = std::move(refresh_queue_.front());
     refresh_queue_.pop_front();
     lock.unlock();
-    auto checked = search::CheckRequest(request);
+    auto checked = Check(request);
     auto r = checked.ok() ? RunUncached(*checked) : Result<SearchResult>(checked.status());
     if (r.ok()) cache_.Put(key, *r);
     else cache_.RefreshFailed(key);
@@ -575,6 +604,7 @@ RuleSet SearchService::Rules() const { return Current().rules->set(); }
 Status SearchService::Rebuild(uint32_t shards,
                               const std::function<void(const RebuildProgress&)>& progress) {
   COMMERCE_RETURN_IF_ERROR(indexer_.Rebuild(shards, progress));
+  callers_.Clear();
   cache_.Clear();
   return Status::OK();
 }

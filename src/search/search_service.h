@@ -19,11 +19,14 @@
 #include <thread>
 
 #include "commerce/catalog.h"
+#include "commerce/channels.h"
+#include "commerce/price_lists.h"
 #include "commerce/events.h"
 #include "commerce/inventory.h"
 #include "commerce/search.h"
 #include "commerce/storage.h"
 #include "search/analytics.h"
+#include "search/caller_cache.h"
 #include "search/category_names.h"
 #include "search/indexer.h"
 #include "search/reader_pool.h"
@@ -43,7 +46,8 @@ class EventNotifier;
 class SearchService {
  public:
   SearchService(Storage* storage, EventNotifier* notifier, Catalog* catalog, Inventory* inventory,
-                Events* events, std::string root, SearchOptions options);
+                Events* events, PriceLists* price_lists, Channels* channels, std::string root,
+                SearchOptions options);
   ~SearchService();  // Stop()s
 
   Status Open();
@@ -98,6 +102,8 @@ class SearchService {
     void Put(const Result<SearchResult>& r) const;
   };
   SharedLookup SharedFor(const search::CheckedRequest& c, const Merchandising& m) const;
+  // CheckRequest, and the caller resolved (callers_): the form every query runs from.
+  Result<search::CheckedRequest> Check(const SearchRequest& request);
   Result<SearchResult> RunUncached(const search::CheckedRequest& c);
   // A query through the result cache (when the request allows it), not recorded.
   Result<SearchResult> Cached(const search::CheckedRequest& c);
@@ -134,6 +140,7 @@ class SearchService {
   std::unique_ptr<search::RemoteShards> remote_;  // when options_.remote_shards is set
   search::ResultCache cache_;
   search::Indexer indexer_;
+  search::CallerCache callers_;
   search::Analytics analytics_;  // searches recorded, flushed to the store (search_analytics.h)
   std::atomic<bool> analytics_flushed_{false};  // by Stop
 
@@ -150,6 +157,7 @@ class SearchService {
   std::mutex seq_mu_;
   std::condition_variable seq_cv_;
   uint64_t published_seq_ = 0;  // GUARDED_BY(seq_mu_)
+  std::string published_generation_;  // GUARDED_BY(seq_mu_)
 
   // Stale cache entries waiting for a background refresh.
   std::mutex refresh_mu_;

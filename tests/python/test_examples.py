@@ -24,7 +24,8 @@ def run(name, *args, tmp=None):
 
 @pytest.mark.parametrize("name", ["load_csv_and_search.py", "order_events.py", "sales_report.py", "webhooks.py",
                                   "pricing_policy.py", "merchandising.py", "promotions.py",
-                                  "payments.py", "returns.py", "price_lists.py", "channels.py"])
+                                  "payments.py", "returns.py", "price_lists.py", "channels.py",
+                                  "search_per_caller.py"])
 def test_examples_clean_up_and_run_twice(name, tmp_path):
     if name == "sales_report.py":
         pytest.importorskip("pandas")
@@ -161,3 +162,11 @@ def test_pricing_policy():
     assert "refused: pricing: pricing policy <function pricing" in out and "US only" in out, out
     assert "reserved after the refusal: 7" in out, out
     assert "rush: 23 of the last 23 mugs sold, reserved 30 of 30" in out, out
+
+
+def test_search_per_caller():
+    out = run("search_per_caller.py")
+    assert "a guest in USD\n  mug    15.00 USD    the base price\n  pan    19.00 USD    sale\n" in out, out
+    assert "  cup    9.00 USD     wholesale\n" in out, out
+    assert "the eu storefront (EUR, mugs only)\n  mug    14.00 EUR    eur\n  cup    no price\n" in out, out
+    assert "USD in eu: search currency: 'USD' is not sold in channel 'eu' (it sells EUR)" in out, out

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -26,6 +27,7 @@
 #include <catch2/catch.hpp>
 #include <xapian.h>
 
+#include "commerce/channels.h"
 #include "commerce/engine.h"
 #include "commerce/resilience.h"
 #include "search/category_names.h"
@@ -277,6 +279,28 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
   CHECK(multi.total == 2);
   CHECK(Facets(multi).find("Acme(Acme)=13") != std::string::npos);
   CHECK(Facets(multi).find("0:>phones(Phones)=2") != std::string::npos);
+
+  // A channel's visibility is a filter of the index's terms: the shards apply it alike
+  // (docs/search.md, "Per caller"). Its categories with their sub-categories, its ids, never
+  // its exclusions.
+  const commerce::Channel channel{.id = "cases", .name = "Cases", .default_currency = "USD",
+                                  .category_ids = {"phones"}, .product_ids = {"m1"},
+                                  .excluded_product_ids = {"i2"}};
+  REQUIRE(e->channels().create(channel).ok());
+  SearchRequest in_channel{.text = "", .facets = {"brand", "category"}, .channel = "cases"};
+  in_channel.use_cache = false;
+  const SearchResult local = check(in_channel);
+  std::vector<std::string> found = Ids(local);
+  std::sort(found.begin(), found.end());
+  CHECK(found == std::vector<std::string>{"i1", "m1"});
+  auto checked = commerce::search::CheckRequest(in_channel);
+  REQUIRE(checked.ok());
+  checked->channel = std::make_shared<const commerce::Channel>(channel);
+  bool modified = false;
+  auto remote = commerce::search::RunQuery(reader, *checked, *synonyms, commerce::search::Rules(), words, &names, &modified);
+  REQUIRE(remote.ok());
+  CHECK(Ids(*remote) == Ids(local));
+  CHECK(Facets(*remote) == Facets(local));
 }
 
 TEST_CASE("xapian-tcpsrv serves the shards but not the facets", "[search][remote]") {
@@ -894,6 +918,12 @@ TEST_CASE("engine search over remote shards: merchandising rules and explanation
   CHECK(after->redirect == "https://shop.example/cases");
   CHECK(after->rules_applied == std::vector<std::string>{"case-sale", "cases"});
   CHECK(after->hits.size() == before->hits.size());
+  // The caller's prices are applied where the documents are read: refused over remote shards,
+  // never answered with the base prices.
+  auto priced = q->search().query({.text = "phone case", .currency = "USD"});
+  INFO(priced.status().ToString());
+  CHECK(priced.status().IsNotSupported());
+  CHECK(priced.status().message().rfind("search currency: ", 0) == 0);
 }
 
 TEST_CASE("engine search over remote shards: analytics and suggestions as locally", "[search][remote][suggest]") {

@@ -13,6 +13,11 @@
 //   text-multiselect  text + a department + a brand filter, the brand facet multi-select
 //                 (SearchRequest::disjunctive_facets: counted without the brand filter); the
 //                 peers count it in a second pass without the brand, as one writes it by hand.
+//   text-caller   the text-filters request sorted by price_asc with the price facet, by the
+//                 engine twice in one run: as before (the index's base prices), and for a caller
+//                 (currency USD, customer group "bench", whose price list halves every 100th
+//                 SKU's price, up to 10,000): what the caller's prices cost (docs/search.md, "Per
+//                 caller"). Engine only: the peers have no notion of a caller.
 //   text-remote   the text case on the engine's own index, local and over remote shards:
 //                 each shard served by a commerce-shard-server on 127.0.0.1 (a process each,
 //                 started from beside commerce-bench), read by a second engine through
@@ -50,6 +55,7 @@
 
 #include "commerce/catalog.h"
 #include "commerce/engine.h"
+#include "commerce/price_lists.h"
 #include "commerce/search.h"
 #include "harness.h"
 #include "peer_raw_xapian.h"
@@ -74,6 +80,7 @@ constexpr char kTextFacets[] = "text-facets";
 constexpr char kTextFilters[] = "text-filters";
 constexpr char kTextMultiselect[] = "text-multiselect";
 constexpr char kTextRemote[] = "text-remote";
+constexpr char kTextCaller[] = "text-caller";
 constexpr char kZipfCached[] = "zipf-cached";
 constexpr char kIndexLag[] = "index-lag";
 constexpr char kSuggest[] = "suggest";
@@ -481,6 +488,49 @@ std::vector<Row> RunQueryCase(const char* case_name, Shape shape, const Params& 
                         shape == Shape::kTextFacets || shape == Shape::kTextMultiselect);
 }
 
+// text-caller: the engine, plain and for a caller, on the same queries (see the file's top).
+std::vector<Row> RunTextCaller(const Params& p, const SearchCorpus& corpus, Systems& s, std::string* error) {
+  Engine* engine = s.engine.get();
+  PriceList list;
+  list.id = "bench";
+  list.name = "Bench group";
+  list.currency = "USD";
+  list.customer_group = "bench";
+  for (uint64_t i = 0; i < corpus.size() && list.entries.size() < kMaxPriceListEntries; i += 100) {
+    auto product = engine->catalog().get_by_sku(SearchCorpus::Sku(i));
+    if (!product.ok()) continue;
+    list.entries.push_back({SearchCorpus::Sku(i), product->variants[0].price.minor / 2, 1});
+  }
+  auto made = engine->price_lists().create(list);
+  if (!made.ok() && !made.status().IsAlreadyExists()) return *error = made.status().ToString(), std::vector<Row>{};
+  auto seq = engine->events().last_seq();
+  if (!seq.ok() || !engine->search().wait_for(*seq, std::chrono::seconds(60)).ok())
+    return *error = "the price list's event was not indexed", std::vector<Row>{};
+  auto system = [engine](const char* name, bool caller) -> QuerySystem {
+    return {name, "lmdb",
+            [engine, caller](int, std::function<const CorpusQuery&(uint64_t)> next, AnswerCounts* counts) -> Op {
+              auto i = std::make_shared<uint64_t>(0);
+              return [=](std::string* e) {
+                SearchRequest r = ToEngineRequest(next((*i)++), Shape::kTextFilters, false);
+                r.sort = "price_asc";
+                r.facets = {"price"};
+                if (caller) r.currency = "USD", r.customer_group = "bench";
+                auto res = engine->search().query(r);
+                if (!res.ok()) return *e = res.status().ToString(), false;
+                counts->Add(res->hits.size(), res->relaxed, res->facets.empty() ? 0 : res->facets[0].values.size());
+                return true;
+              };
+            },
+            s.engine_load.index_bytes};
+  };
+  std::vector<QuerySystem> systems = {system(kEngineSystem, false), system("commerce-caller", true)};
+  QueryLists lists(corpus, kTextCaller, p.queries_per_thread);
+  for (int t = 0; t < *std::max_element(p.threads.begin(), p.threads.end()); ++t) lists.For(t);
+  std::vector<Row> rows = MeasureQueries(kTextCaller, p, systems, [&](int, int thread) { return lists.For(thread); }, true);
+  for (Row& row : rows) row.add("price_list_entries", static_cast<uint64_t>(list.entries.size()));
+  return rows;
+}
+
 // text-remote: the engine's shards served by commerce-shard-server, one process per shard,
 // each in its own process group (SIGKILLed as a group when the case ends).
 class ShardServers {
@@ -864,6 +914,11 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
   if (o.WantCase(kTextFilters)) reporter.Emit(RunQueryCase(kTextFilters, Shape::kTextFilters, p, corpus, s));
   if (o.WantCase(kTextMultiselect))
     reporter.Emit(RunQueryCase(kTextMultiselect, Shape::kTextMultiselect, p, corpus, s));
+  if (o.WantCase(kTextCaller)) {
+    auto rows = RunTextCaller(p, corpus, s, &error);
+    if (rows.empty()) Log("commerce-bench: search: text-caller skipped: " + error);
+    else reporter.Emit(std::move(rows));
+  }
   if (o.WantCase(kTextRemote)) {
     auto rows = RunTextRemote(p, corpus, s, work, &error);
     if (rows.empty()) Log("commerce-bench: search: text-remote skipped: " + error);
@@ -886,7 +941,7 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
 }  // namespace
 
 COMMERCE_BENCH_SUITE(search, "search",
-                     "index-import, text, text-facets, text-filters, text-multiselect, text-remote, zipf-cached, suggest, index-lag: "
+                     "index-import, text, text-facets, text-filters, text-multiselect, text-caller, text-remote, zipf-cached, suggest, index-lag: "
                      "product search vs raw Xapian and SQLite FTS5 on a synthetic catalog, and over remote shards",
                      RunSearchSuite);
 

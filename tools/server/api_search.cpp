@@ -42,7 +42,7 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
       r, {"q", "brand*", "category*", "price_min", "price_max", "in_stock", "attr.", "facets*",
           "facet_size", "disjunctive_facets*", "price_buckets", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
           "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache", "allow_partial",
-          "explain", "now_ms"}));
+          "explain", "now_ms", "channel", "currency", "customer_group"}));
   for (const auto& [k, v] : r.query) {
     if (k == "q") q->text = v;
     else if (k == "brand") q->brands.push_back(v);
@@ -51,8 +51,15 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
     else if (k == "disjunctive_facets") for (auto& f : SplitComma(v)) q->disjunctive_facets.push_back(f);
     else if (k == "price_buckets") COMMERCE_RETURN_IF_ERROR(PriceBuckets(v, &q->price_buckets));
     else if (k == "sort") q->sort = v;
+    else if (k == "channel") q->channel = v;
+    else if (k == "currency") q->currency = v;
+    else if (k == "customer_group") q->customer_group = v;
     else if (k.rfind("attr.", 0) == 0) q->attributes[k.substr(5)] = v;
   }
+  // An empty caller key is a client's mistake, not "none" (leaving it out is).
+  for (const char* name : {"channel", "currency", "customer_group"})
+    if (const auto* v = r.param(name); v && v->empty())
+      return Status::InvalidArgument(std::string(name) + ": empty (leave it out for none)");
   std::optional<int64_t> n;
   std::optional<bool> b;
   COMMERCE_RETURN_IF_ERROR(QueryInt(r, "price_min", INT64_MIN, INT64_MAX, &n));
@@ -133,6 +140,9 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(o.boolean("allow_partial", &q->allow_partial));
   COMMERCE_RETURN_IF_ERROR(o.boolean("explain", &q->explain));
   COMMERCE_RETURN_IF_ERROR(o.i64("now_ms", &q->now_ms));
+  COMMERCE_RETURN_IF_ERROR(o.str("channel", &q->channel));
+  COMMERCE_RETURN_IF_ERROR(o.str("currency", &q->currency));
+  COMMERCE_RETURN_IF_ERROR(o.str("customer_group", &q->customer_group));
   COMMERCE_RETURN_IF_ERROR(o.Finish());
   if (wait > static_cast<uint64_t>(kMaxWaitMs))
     return Status::InvalidArgument("body.wait_timeout_ms: at most 30000");
@@ -155,7 +165,22 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
 // the engine's own answer (DeadlineExceeded naming the sequence reached) is the response.
 // Over remote shards nothing local announces their progress: the query waits on its pool
 // thread (SearchRequest::wait_timeout), polling the shards.
+//
+// The caller (docs/search.md, "Per caller"): as GET /v1/prices/{sku}, a public key searches as
+// a guest, now, without a channel -- a customer group's or a channel's prices are the shop's to
+// show, and a sale not yet started is not announced; its backend (store scope) asks for the
+// others.
 Response RunSearch(ServerState& st, const Request& r, SearchRequest q) {
+  if (r.scope == Scope::kPublic) {
+    const char* refused = !q.customer_group.empty()                ? "customer_group"
+                          : !q.channel.empty()                     ? "channel"
+                          : q.now_ms != 0 && !q.currency.empty()   ? "now_ms"
+                                                                   : nullptr;
+    if (refused)
+      return ErrorResponse(403, "PERMISSION_DENIED",
+                           std::string(refused) + ": a public key searches at a guest's prices now, "
+                           "without a channel (the store's backend asks for the others)");
+  }
   if (q.min_index_seq > 0 && st.options.search_shards.empty()) {
     if (r.waited == WaitOutcome::kNotWaited && q.wait_timeout.count() > 0 &&
         !st.engine->search().wait_for(q.min_index_seq, std::chrono::milliseconds(0)).ok()) {

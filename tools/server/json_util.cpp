@@ -502,6 +502,7 @@ void WriteSearchResult(JsonWriter& w, const SearchResult& r) {
     w.Key("highlighted_title"); Str(w, h.highlighted_title);
     w.Key("brand"); Str(w, h.brand);
     w.Key("price"); WriteMoney(w, h.price);
+    w.Key("price_list_id"); Str(w, h.price_list_id);
     w.Key("in_stock"); w.Bool(h.in_stock);
     w.Key("score"); w.Double(h.score);
     if (h.explanation) {

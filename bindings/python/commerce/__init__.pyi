@@ -444,13 +444,17 @@ class SearchRequest(_Value):
     allow_partial: bool
     explain: bool
     now_ms: int
+    channel: str
+    currency: str
+    customer_group: str
     def __init__(self, *, text: str = ..., brands: Sequence[str] = ..., categories: Sequence[str] = ...,
                  price_min: Optional[int] = ..., price_max: Optional[int] = ..., in_stock: bool = ...,
                  attributes: Mapping[str, str] = ..., facets: Sequence[str] = ..., facet_size: int = ...,
                  disjunctive_facets: Sequence[str] = ..., price_buckets: Sequence[int] = ...,
                  sort: str = ..., offset: int = ..., limit: int = ..., prefix: bool = ..., typo_tolerance: bool = ...,
                  relax: bool = ..., minimum_should_match: int = ..., min_index_seq: int = ..., wait_timeout: _Duration = ...,
-                 use_cache: bool = ..., allow_partial: bool = ..., explain: bool = ..., now_ms: int = ...) -> None: ...
+                 use_cache: bool = ..., allow_partial: bool = ..., explain: bool = ..., now_ms: int = ...,
+                 channel: str = ..., currency: str = ..., customer_group: str = ...) -> None: ...
 
 class ScoreTerm(_Value):
     term: str
@@ -477,6 +481,7 @@ class SearchHit(_Value):
     highlighted_title: str
     brand: str
     price: Money
+    price_list_id: str
     in_stock: bool
     score: float
     explanation: Optional[HitExplanation]
