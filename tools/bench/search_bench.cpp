@@ -506,7 +506,7 @@ std::vector<Row> RunTextCaller(const Params& p, const SearchCorpus& corpus, Syst
   auto seq = engine->events().last_seq();
   if (!seq.ok() || !engine->search().wait_for(*seq, std::chrono::seconds(60)).ok())
     return *error = "the price list's event was not indexed", std::vector<Row>{};
-  auto system = [engine](const char* name, bool caller) -> QuerySystem {
+  auto system = [engine, &s](const char* name, bool caller) -> QuerySystem {
     return {name, "lmdb",
             [engine, caller](int, std::function<const CorpusQuery&(uint64_t)> next, AnswerCounts* counts) -> Op {
               auto i = std::make_shared<uint64_t>(0);
