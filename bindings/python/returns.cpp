@@ -12,6 +12,13 @@ namespace commerce::python {
 
 namespace {
 
+// What Returns.request_or_replay answers, as Orders.place_or_replay does (order.cpp): the
+// return, and whether its idempotency key answered one made before (nothing written).
+struct RequestedReturn {
+  Return ret;
+  bool replayed = false;
+};
+
 Result<ReturnDisposition> ParseDisposition(std::string_view s) {
   return ParseByName<ReturnDisposition, 3>(s, &ReturnDispositionName, "disposition");
 }
@@ -95,12 +102,29 @@ void BindReturns(py::module_& m) {
       .field("warehouse_id", &ReceiveLine::warehouse_id, "An active warehouse; '' with write_off.")
       .field("write_off", &ReceiveLine::write_off, "Received, not sellable: nothing back on hand.");
 
+  Value<RequestedReturn>(m, "RequestedReturn", "What request_or_replay answers.")
+      .field("ret", &RequestedReturn::ret, "The Return (as it is now, when replayed).")
+      .field("replayed", &RequestedReturn::replayed,
+             "True when the idempotency key answered a return made before: nothing was written "
+             "(HTTP: Idempotent-Replayed: true).");
   py::class_<Returns>(m, "Returns",
                       "Returns of orders (Engine.returns). Safe from any number of threads; every call "
                       "releases the GIL.")
-      .def("request", &Returns::request, py::arg("request"), ReleaseGil(),
+      .def("request", py::overload_cast<const RequestReturn&>(&Returns::request), py::arg("request"), ReleaseGil(),
            "A new Return in 'requested'. FailedPrecondition when the order is not shipped or "
            "delivered or fewer units are left to return.")
+      .def(
+          "request_or_replay",
+          [](Returns& r, const RequestReturn& request) -> Result<RequestedReturn> {
+            RequestedReturn out;
+            auto made = r.request(request, &out.replayed);
+            if (!made.ok()) return made.status();
+            out.ret = std::move(made).value();
+            return out;
+          },
+          py::arg("request"), ReleaseGil(),
+          "request(), saying whether it made the return or answered the one its idempotency "
+          "key made before: a RequestedReturn(ret, replayed).")
       .def("get", &Returns::get, py::arg("return_id"), ReleaseGil(), "The Return; NotFound when none.")
       .def("list_by_order", &Returns::list_by_order, py::arg("order_id"), ReleaseGil(),
            "The order's returns, oldest first.")

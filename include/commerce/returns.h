@@ -161,6 +161,9 @@ class COMMERCE_EXPORT Returns {
   // delivered, or a line asks for more than is left to return of its SKU (the message says
   // how many are left).
   Result<Return> request(const RequestReturn& r);
+  // request(), and *replayed says whether the idempotency key answered a return made before
+  // (nothing was written; the return as it is now): the server's Idempotent-Replayed header.
+  Result<Return> request(const RequestReturn& r, bool* replayed);
   Result<Return> get(std::string_view return_id);
   // The order's returns, oldest first (NotFound for an unknown order).
   Result<std::vector<Return>> list_by_order(std::string_view order_id);

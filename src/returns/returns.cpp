@@ -205,13 +205,18 @@ const char* RefundMethodName(RefundMethod m) {
   return i < std::size(kNames) ? kNames[i] : "unknown";
 }
 
-Result<Return> Returns::request(const RequestReturn& q) {
+Result<Return> Returns::request(const RequestReturn& q) { return request(q, nullptr); }
+
+Result<Return> Returns::request(const RequestReturn& q, bool* replayed) {
+  if (replayed) *replayed = false;
   COMMERCE_RETURN_IF_ERROR(ValidateRequest(q));
   const std::string id = RandomId("ret-");
   const int64_t now = EngineCore::NowMs();
   Return out;
+  bool found = false;
   COMMERCE_RETURN_IF_ERROR(core_->Write([&](WriteTxn& txn) -> Status {
     const Tables& t = core_->tables;
+    found = false;  // the mutation may run more than once
     if (!q.idempotency_key.empty()) {
       std::string_view known;
       Status s = txn.get(t.return_keys, ReturnIdempotencyKey(q.order_id, q.idempotency_key), &known);
@@ -221,6 +226,7 @@ Result<Return> Returns::request(const RequestReturn& q) {
           return Status::Conflict("idempotency_key: '" + q.idempotency_key + "' made return '" + before.id +
                                   "' with other lines; use a new key for a new return");
         out = std::move(before);
+        found = true;
         return Status::OK();
       }
       if (!s.IsNotFound()) return s;
@@ -276,6 +282,7 @@ Result<Return> Returns::request(const RequestReturn& q) {
     out = std::move(r);
     return Status::OK();
   }));
+  if (replayed) *replayed = found;
   return out;
 }
 

@@ -74,6 +74,15 @@ def test_write_off_exchange_and_cancel(store):
     assert e.returns.request(commerce.RequestReturn(order_id=o.id, lines=[{"sku": "TEE", "quantity": 1}],
                                                     exchange_lines=[{"sku": "MUG", "quantity": 1}],
                                                     idempotency_key="rma-1")).id == x.id
+    # request_or_replay says which answer was a retry (HTTP: Idempotent-Replayed).
+    again = e.returns.request_or_replay(commerce.RequestReturn(
+        order_id=o.id, lines=[{"sku": "TEE", "quantity": 1}], exchange_lines=[{"sku": "MUG", "quantity": 1}],
+        idempotency_key="rma-1"))
+    assert again.replayed is True and again.ret == x
+    fresh = e.returns.request_or_replay(commerce.RequestReturn(order_id=o.id, lines=[{"sku": "TEE", "quantity": 1}],
+                                                               idempotency_key="rma-2"))
+    assert fresh.replayed is False and fresh.ret.id != x.id
+    assert e.returns.cancel(fresh.ret.id).status == commerce.ReturnStatus.CANCELLED
     x = e.returns.approve(x.id)
     exchange = e.orders.get(x.exchange_order_id)
     assert exchange.idempotency_key == "return:" + x.id + ":exchange"

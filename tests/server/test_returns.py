@@ -66,10 +66,12 @@ def test_returns_over_http(checker):
         assert r.status_code == 201, r.text
         ret = r.json()
         assert ret["status"] == "requested" and ret["id"].startswith("ret-") and r.headers["ETag"] == '"1"'
+        assert "Idempotent-Replayed" not in r.headers
         assert ret["lines"][0]["reason"] == "too small" and ret["refund"]["minor"] > 0
         # A retry under the same key answers the same return; other lines under it are 409.
         again = ask(store, oid, [{"sku": SKU, "quantity": 2, "reason": "too small"}], "rma-1")
         assert again.status_code == 201 and again.json()["id"] == ret["id"]
+        assert again.headers["Idempotent-Replayed"] == "true"  # nothing written by the retry
         r = ask(store, oid, [{"sku": SKU, "quantity": 1}], "rma-1")
         assert r.status_code == 409 and r.json()["error"]["code"] == "CONFLICT", r.text
         # Over-quantity: 1 of 3 is left.

@@ -294,11 +294,15 @@ TEST_CASE("returns: the same idempotency key answers the same return", "[returns
   ReturnShop shop(driver);
   Order o = shop.Delivered("k1", 2);
   RequestReturn q{o.id, {{"SKU-tee", 1, ""}}, {}, "rma-1", ""};
-  Return a = Ok(shop.r().request(q));
-  Return b = Ok(shop.r().request(q));
+  bool replayed = true;
+  Return a = Ok(shop.r().request(q, &replayed));
+  CHECK_FALSE(replayed);
+  Return b = Ok(shop.r().request(q, &replayed));
+  CHECK(replayed);  // the server's Idempotent-Replayed
   CHECK(a.id == b.id);
   q.lines[0].quantity = 2;
-  CHECK(shop.r().request(q).status().IsConflict());
+  CHECK(shop.r().request(q, &replayed).status().IsConflict());
+  CHECK_FALSE(replayed);
   CHECK(Ok(shop.r().list_by_order(o.id)).size() == 1);
   CHECK(shop.EventTypes("ReturnRequested").size() == 1);
 }

@@ -120,7 +120,11 @@ Response RequestReturnRoute(ServerState& st, const Request& r, const Params& p) 
       return ls;
     });
   if (!s.ok()) return StatusResponse(s);
-  return ReturnResponse(st.engine->returns().request(q), 201);
+  bool replayed = false;
+  Response resp = ReturnResponse(st.engine->returns().request(q, &replayed), 201);
+  // As for orders: a retry says it wrote nothing, so a client can tell it from a new return.
+  if (replayed) resp.headers.emplace_back("Idempotent-Replayed", "true");
+  return resp;
 }
 
 // GET /v1/orders/{id}/returns: the order's returns, oldest first (404 for an unknown order).
