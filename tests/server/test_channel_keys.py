@@ -182,3 +182,44 @@ def test_a_channel_key_is_held_to_its_channel(checker):
             assert time.time() < deadline, s.stderr_text()
             time.sleep(0.05)
         assert "key \"eu-web\": channel 'eu': no channel with id 'eu'" in s.stderr_text()
+
+
+def test_a_channel_keys_returns_are_its_channels(checker):
+    """An order's returns are reached through its order: a store key limited to a channel asks
+    for, reads and cancels returns only of its channel's orders; another's are 404 as if absent,
+    nothing written."""
+    with own_server() as s:
+        admin, store = Client(s, checker, ADMIN_KEY), Client(s, checker, STORE_KEY)
+        setup_shop(admin)
+        eu_store = Client(s, checker, add_key(s, "--scope", "store", "--name", "eu-shop", "--channel", "eu"))
+
+        def delivered(client, channel, sku, key):
+            r = client.post("/v1/orders", headers={"Idempotency-Key": key},
+                            json={"customer_id": "ada", "channel": channel, "lines": [{"sku": sku, "quantity": 2}],
+                                  "shipping_address": ADDRESS})
+            assert r.status_code == 201 and r.json()["channel"] == channel, r.text
+            for to in ("paid", "fulfilling", "shipped", "delivered"):
+                assert admin.post(f"/v1/orders/{r.json()['id']}/transitions", json={"to": to}).status_code == 200
+            return r.json()["id"]
+
+        eu_order, us_order = delivered(eu_store, "eu", "TEE", "eu-1"), delivered(store, "us", "MUG", "us-1")
+        us_return = store.post(f"/v1/orders/{us_order}/returns", headers={"Idempotency-Key": "r-us"},
+                               json={"lines": [{"sku": "MUG", "quantity": 1}]}).json()
+        last = admin.get("/v1/events", params={"limit": 1}).json()["last_seq"]
+        for r, word in ((eu_store.post(f"/v1/orders/{us_order}/returns", headers={"Idempotency-Key": "r-x"},
+                                       json={"lines": [{"sku": "MUG", "quantity": 1}]}), f"no order with id '{us_order}'"),
+                        (eu_store.get(f"/v1/orders/{us_order}/returns"), f"no order with id '{us_order}'"),
+                        (eu_store.get(f"/v1/returns/{us_return['id']}"), f"no return with id '{us_return['id']}'"),
+                        (eu_store.post(f"/v1/returns/{us_return['id']}/cancel"), f"no return with id '{us_return['id']}'")):
+            assert r.status_code == 404 and word in r.json()["error"]["message"], r.text
+        assert admin.get("/v1/events", params={"limit": 1}).json()["last_seq"] == last  # nothing written
+        assert store.get(f"/v1/returns/{us_return['id']}").json()["status"] == "requested"
+
+        # Its own channel's: the whole store path.
+        r = eu_store.post(f"/v1/orders/{eu_order}/returns", headers={"Idempotency-Key": "r-eu"},
+                          json={"lines": [{"sku": "TEE", "quantity": 1}]})
+        assert r.status_code == 201, r.text
+        mine = r.json()["id"]
+        assert [x["id"] for x in eu_store.get(f"/v1/orders/{eu_order}/returns").json()["items"]] == [mine]
+        assert eu_store.get(f"/v1/returns/{mine}").status_code == 200
+        assert eu_store.post(f"/v1/returns/{mine}/cancel").json()["status"] == "cancelled"

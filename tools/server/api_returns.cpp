@@ -6,11 +6,31 @@
 // (/v1/returns/{id}/approve, ...), with an optional JSON body {"note"} and If-Match for the
 // return's version, as the order transitions take it.
 #include "commerce/return_list.h"
+#include "key_channel.h"
 #include "routes.h"
 
 namespace commerce::server {
 
 namespace {
+
+// A key limited to a channel (key_channel.h) reaches an order's returns only when the order is
+// in its channel: NotFound worded as for an order that does not exist otherwise.
+Status OrderReachable(ServerState& st, const Request& r, const std::string& order_id) {
+  if (r.key_channel.empty()) return Status::OK();
+  auto o = st.engine->orders().get(order_id);
+  if (!o.ok()) return o.status();
+  return OrderInKeyChannel(r, *o);
+}
+
+// As OrderReachable, for a return by its id: NotFound worded as for a return that does not exist.
+Status ReturnReachable(ServerState& st, const Request& r, const std::string& return_id) {
+  if (r.key_channel.empty()) return Status::OK();
+  auto ret = st.engine->returns().get(return_id);
+  if (!ret.ok()) return ret.status();
+  if (!OrderReachable(st, r, ret->order_id).ok())
+    return Status::NotFound("no return with id '" + return_id + "'");
+  return Status::OK();
+}
 
 void WriteReturn(JsonWriter& w, const Return& r) {
   w.StartObject();
@@ -120,6 +140,7 @@ Response RequestReturnRoute(ServerState& st, const Request& r, const Params& p) 
       return ls;
     });
   if (!s.ok()) return StatusResponse(s);
+  if (Status reach = OrderReachable(st, r, q.order_id); !reach.ok()) return StatusResponse(reach);
   bool replayed = false;
   Response resp = ReturnResponse(st.engine->returns().request(q, &replayed), 201);
   // As for orders: a retry says it wrote nothing, so a client can tell it from a new return.
@@ -130,6 +151,7 @@ Response RequestReturnRoute(ServerState& st, const Request& r, const Params& p) 
 // GET /v1/orders/{id}/returns: the order's returns, oldest first (404 for an unknown order).
 Response OrderReturns(ServerState& st, const Request& r, const Params& p) {
   if (Status s = OnlyParams(r, {}); !s.ok()) return StatusResponse(s);
+  if (Status s = OrderReachable(st, r, p[0]); !s.ok()) return StatusResponse(s);
   auto list = st.engine->returns().list_by_order(p[0]);
   if (!list.ok()) return StatusResponse(list.status());
   return JsonResponse(BuildJson([&](JsonWriter& w) {
@@ -184,6 +206,7 @@ Response ListReturnsRoute(ServerState& st, const Request& r, const Params&) {
 
 Response GetReturn(ServerState& st, const Request& r, const Params& p) {
   if (Status s = OnlyParams(r, {}); !s.ok()) return StatusResponse(s);
+  if (Status s = ReturnReachable(st, r, p[0]); !s.ok()) return StatusResponse(s);
   return ReturnResponse(st.engine->returns().get(p[0]));
 }
 
@@ -216,6 +239,7 @@ Response SimpleMove(ServerState& st, const Request& r, const Params& p) {
   ReturnMoveOptions m;
   Response err;
   if (!ReadMove(r, &m, &err, NoMore)) return err;
+  if (Status s = ReturnReachable(st, r, p[0]); !s.ok()) return StatusResponse(s);
   return ReturnResponse((st.engine->returns().*move)(p[0], m));
 }
 
