@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from conftest import ADMIN_KEY, DEFAULT_KEYS, STORE_KEY, Client, Server, find_cli, find_server, own_server
+from conftest import ADMIN_KEY, DEFAULT_KEYS, STORE_KEY, Client, Server, find_cli, find_server, own_server, wait_indexed
 
 ADDRESS = {"name": "Ada", "line1": "1 Main", "city": "Reno", "region": "us-west", "country": "US"}
 
@@ -223,3 +223,26 @@ def test_a_channel_keys_returns_are_its_channels(checker):
         assert [x["id"] for x in eu_store.get(f"/v1/orders/{eu_order}/returns").json()["items"]] == [mine]
         assert eu_store.get(f"/v1/returns/{mine}").status_code == 200
         assert eu_store.post(f"/v1/returns/{mine}/cancel").json()["status"] == "cancelled"
+
+
+def test_a_channel_keys_searches_are_its_channels(checker):
+    """A key limited to a channel searches in it (docs/search.md, "Per caller"): the products it
+    shows, at its prices; naming another channel is 403 saying which."""
+    with own_server() as s:
+        admin, store = Client(s, checker, ADMIN_KEY), Client(s, checker, STORE_KEY)
+        setup_shop(admin)
+        wait_indexed(admin)
+        pub = Client(s, checker, add_key(s, "--scope", "public", "--name", "eu-web", "--channel", "eu"))
+
+        def hits(r):
+            assert r.status_code == 200, r.text
+            return sorted((h["product_id"], h["price"]["minor"], h["price_list_id"]) for h in r.json()["hits"])
+
+        assert hits(pub.get("/v1/search", params={"use_cache": "false"})) == [("tee", 900, "eu-prices")]
+        assert hits(pub.get("/v1/search", params={"channel": "eu", "q": "tee"})) == [("tee", 900, "eu-prices")]
+        assert hits(pub.post("/v1/search", json={"use_cache": False})) == [("tee", 900, "eu-prices")]
+        for r in (pub.get("/v1/search", params={"channel": "us"}), pub.post("/v1/search", json={"channel": "us"})):
+            assert r.status_code == 403, r.text
+            assert "channel: key \"eu-web\" is limited to channel 'eu', not 'us'" in r.json()["error"]["message"]
+        # A key of no channel sees every active product, at base prices.
+        assert [h[0] for h in hits(store.get("/v1/search", params={"use_cache": "false"}))] == ["cap", "mug", "tee"]

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commerce/webhooks.h"
+#include "key_channel.h"
 #include "routes.h"
 
 namespace commerce::server {
@@ -171,9 +172,12 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
 // show, and a sale not yet started is not announced; its backend (store scope) asks for the
 // others.
 Response RunSearch(ServerState& st, const Request& r, SearchRequest q) {
+  // A key limited to a channel searches in it: what it shows, at its prices (key_channel.h);
+  // another channel named is 403.
+  if (auto refused = HoldToKeyChannel(r, "channel", &q.channel)) return *refused;
   if (r.scope == Scope::kPublic) {
     const char* refused = !q.customer_group.empty()                ? "customer_group"
-                          : !q.channel.empty()                     ? "channel"
+                          : !q.channel.empty() && q.channel != r.key_channel ? "channel"
                           : q.now_ms != 0 && !q.currency.empty()   ? "now_ms"
                                                                    : nullptr;
     if (refused)
