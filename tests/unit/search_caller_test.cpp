@@ -410,3 +410,63 @@ TEST_CASE("search per caller: searches while lists change each see one version",
   CHECK(answers.load() == 240);
   CHECK(bad.load() == 0);
 }
+
+// The caller's price range beside a selective filter (a brand): the matcher asks the range
+// about the brand's documents one by one (check()), which must answer each alone and never
+// skip one that passes. Checked against the products a scan of the shop's own prices finds.
+TEST_CASE("search per caller: a price range beside a brand finds what a scan of the prices finds",
+          "[search][caller]") {
+  TempDir dir;
+  auto engine = Open(dir.path(), "lmdb");
+  Engine& e = *engine;
+  Cat(e, "all");
+  struct Item {
+    std::string id, brand, currency;
+    int64_t price;
+  };
+  std::vector<Item> items;
+  for (int i = 0; i < 90; ++i) {
+    Item it{"p" + std::to_string(100 + i), "brand" + std::to_string(i % 3), i % 7 == 0 ? "EUR" : "USD",
+            100 + (i * 37) % 900};
+    Product p;
+    p.id = it.id;
+    p.title = it.id + " thing";
+    p.brand = it.brand;
+    p.categories = {"all"};
+    Variant v;
+    v.sku = "SKU-" + it.id;
+    v.price = Money{it.price, it.currency};
+    p.variants.push_back(v);
+    REQUIRE(e.catalog().upsert(p).ok());
+    items.push_back(it);
+  }
+  // A list that prices every fifth product (in USD, whatever its base currency).
+  PriceList l = List("fifths", "SKU-p100", 0);
+  l.entries.clear();
+  for (size_t i = 0; i < items.size(); i += 5) {
+    const int64_t price = 50 + static_cast<int64_t>(i) * 11;
+    l.entries.push_back({"SKU-" + items[i].id, price, 1});
+    items[i].currency = "USD";
+    items[i].price = price;
+  }
+  Create(e, l);
+  WaitIndexed(e);
+  for (const auto& [brand, lo, hi] : std::vector<std::tuple<std::string, int64_t, int64_t>>{
+           {"brand0", 0, 300}, {"brand1", 250, 700}, {"brand2", 600, 2000}, {"brand0", 400, 401}, {"brand1", 0, 5000}}) {
+    CAPTURE(brand, lo, hi);
+    std::vector<std::string> want;
+    for (const Item& it : items)
+      if (it.brand == brand && it.currency == "USD" && it.price >= lo && it.price <= hi) want.push_back(it.id);
+    std::sort(want.begin(), want.end());
+    SearchRequest r;
+    r.brands = {brand};
+    r.currency = "USD";
+    r.price_min = lo;
+    r.price_max = hi;
+    r.limit = 100;
+    r.use_cache = false;
+    std::vector<std::string> got = Ids(Find(e, r));
+    std::sort(got.begin(), got.end());
+    CHECK(got == want);
+  }
+}
