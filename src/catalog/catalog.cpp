@@ -2,7 +2,6 @@
 
 #include "catalog/catalog_store.h"
 #include "catalog/product_codec.h"
-#include "common/record_frame.h"
 #include "catalog/product_validation.h"
 #include "channels/channel_listing.h"
 #include "channels/channel_store.h"
@@ -94,17 +93,7 @@ Result<Product> Catalog::get(std::string_view product_id) {
 Result<Product> Catalog::get_by_sku(std::string_view sku) {
   COMMERCE_RETURN_IF_ERROR(CheckId("sku", sku));
   COMMERCE_ASSIGN_OR_RETURN(auto txn, core_->storage->read());
-  std::string_view owner;
-  const std::string key = KeyBuilder().str(sku).key();
-  Status s = txn->get(core_->tables.skus, key, &owner);
-  if (s.IsNotFound()) return Status::NotFound("no product has sku '" + std::string(sku) + "'");
-  COMMERCE_RETURN_IF_ERROR(s);
-  std::string id(owner);
-  COMMERCE_ASSIGN_OR_RETURN(Product p, GetProduct(*txn, core_->tables, id));
-  // Index entries carry no checksum: the product found must have the SKU.
-  for (const auto& v : p.variants)
-    if (v.sku == sku) return p;
-  return RecordCorruption("skus", key, "names product '" + id + "', which has no such variant");
+  return GetProductBySku(*txn, core_->tables, sku);
 }
 
 Result<Product> Catalog::archive(std::string_view product_id, WriteCondition cond) {

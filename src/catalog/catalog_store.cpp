@@ -5,6 +5,7 @@
 #include "catalog/product_codec.h"
 #include "common/key.h"
 #include "common/record.h"
+#include "common/record_frame.h"
 #include "events/event_json.h"
 #include "events/event_log.h"
 
@@ -62,6 +63,37 @@ Result<Product> GetProduct(ReadView& view, const Tables& t, std::string_view id)
   return GetRecord<Product>(view, t.products, KeyBuilder().str(id).key(), id, "product", DecodeProduct);
 }
 
+Result<Product> GetProductBySku(ReadView& view, const Tables& t, std::string_view sku) {
+  const std::string key = KeyBuilder().str(sku).key();
+  std::string_view bytes;
+  Status s = view.get(t.sku_products, key, &bytes);
+  std::string owner;
+  Product p;
+  if (s.ok()) {
+    // A damaged projection is Corruption naming sku_products, never a read of `products`
+    // instead: the checksum decides, as for every record.
+    COMMERCE_RETURN_IF_ERROR(DecodeSkuProduct(key, bytes, &p).WithContext("sku '" + std::string(sku) + "'"));
+  } else if (s.IsNotFound()) {
+    // A product last written before the projection existed (or no such SKU): the SKU index,
+    // then the product.
+    std::string_view id;
+    s = view.get(t.skus, key, &id);
+    if (s.IsNotFound()) return Status::NotFound("no product has sku '" + std::string(sku) + "'");
+    COMMERCE_RETURN_IF_ERROR(s);
+    owner.assign(id);
+    COMMERCE_ASSIGN_OR_RETURN(p, GetProduct(view, t, owner));
+  } else {
+    return s;
+  }
+  // Neither the index nor the projection's key is covered by a checksum: the product found
+  // must have the SKU.
+  for (const auto& v : p.variants)
+    if (v.sku == sku) return p;
+  if (owner.empty())
+    return RecordCorruption("sku_products", key, "holds product '" + p.id + "', which has no such variant");
+  return RecordCorruption("skus", key, "names product '" + owner + "', which has no such variant");
+}
+
 Result<Category> GetCategory(ReadView& view, const Tables& t, std::string_view id) {
   return GetRecord<Category>(view, t.categories, KeyBuilder().str(id).key(), id, "category", DecodeCategory);
 }
@@ -114,7 +146,10 @@ Status UpsertProductInTxn(WriteTxn& txn, const Tables& t, Product& p, WriteCondi
   if (old) {
     for (const auto& v : old->variants) {
       --sku_delta;
-      if (!new_skus.count(v.sku)) COMMERCE_RETURN_IF_ERROR(txn.del(t.skus, KeyBuilder().str(v.sku).key()));
+      if (new_skus.count(v.sku)) continue;
+      const std::string key = KeyBuilder().str(v.sku).key();
+      COMMERCE_RETURN_IF_ERROR(txn.del(t.skus, key));
+      COMMERCE_RETURN_IF_ERROR(txn.del(t.sku_products, key));
     }
     old_listed = ListedUnder(*old);
   }
@@ -125,13 +160,16 @@ Status UpsertProductInTxn(WriteTxn& txn, const Tables& t, Product& p, WriteCondi
   for (const auto& c : listed)
     if (!old_listed.count(c))
       COMMERCE_RETURN_IF_ERROR(txn.put(t.category_products, KeyBuilder().str(c).str(p.id).key(), ""));
-  for (const auto& sku : new_skus)
-    COMMERCE_RETURN_IF_ERROR(txn.put(t.skus, KeyBuilder().str(sku).key(), p.id));
-
   p.created_at_ms = old ? old->created_at_ms : now_ms;
   p.updated_at_ms = now_ms;
   p.version = old ? old->version + 1 : 1;
-  COMMERCE_RETURN_IF_ERROR(txn.put(t.products, KeyBuilder().str(p.id).key(), EncodeProduct(p)));
+  const std::string record = EncodeProduct(p);
+  COMMERCE_RETURN_IF_ERROR(txn.put(t.products, KeyBuilder().str(p.id).key(), record));
+  for (const auto& sku : new_skus) {
+    const std::string key = KeyBuilder().str(sku).key();
+    COMMERCE_RETURN_IF_ERROR(txn.put(t.skus, key, p.id));
+    COMMERCE_RETURN_IF_ERROR(txn.put(t.sku_products, key, record));
+  }
   if (!old) COMMERCE_RETURN_IF_ERROR(AddToCounter(txn, t, kProductsCounter, 1));
   COMMERCE_RETURN_IF_ERROR(AddToCounter(txn, t, kSkusCounter, sku_delta));
 

@@ -29,6 +29,10 @@ Status UpsertCategoryInTxn(WriteTxn& txn, const Tables& t, const Category& c, in
                            bool* created);
 
 Result<Product> GetProduct(ReadView& view, const Tables& t, std::string_view id);
+// The product that has `sku`: one lookup in `sku_products`, or, for a product last written
+// before that table existed, `skus` then `products`. NotFound "no product has sku 'x'";
+// Corruption naming the table and key when the record is damaged or lacks the SKU.
+Result<Product> GetProductBySku(ReadView& view, const Tables& t, std::string_view sku);
 // NotFound "no category with id 'x'"; Corruption naming the category (common/record.h).
 Result<Category> GetCategory(ReadView& view, const Tables& t, std::string_view id);
 

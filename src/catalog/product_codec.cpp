@@ -47,6 +47,9 @@ std::string EncodeProduct(const Product& p) { return Encode(p); }
 Status DecodeProduct(std::string_view key, std::string_view bytes, Product* p) {
   return Decode(bytes, p, "products", key);
 }
+Status DecodeSkuProduct(std::string_view key, std::string_view bytes, Product* p) {
+  return Decode(bytes, p, "sku_products", key);
+}
 std::string EncodeCategory(const Category& c) { return Encode(c); }
 Status DecodeCategory(std::string_view key, std::string_view bytes, Category* c) {
   return Decode(bytes, c, "categories", key);

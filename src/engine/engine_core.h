@@ -50,6 +50,9 @@ struct Tables {
   Table price_lists;           // price list id -> PriceList (src/price_lists/price_list_store.h)
   Table sku_prices;            // sku -> every list's entries for it (what resolution reads)
   Table channels;              // channel id -> Channel (src/channels/channel_store.h)
+  // sku -> the record of the product that has it, byte for byte what `products` holds, written
+  // in the same commit: get_by_sku's one lookup (catalog/catalog_store.h, GetProductBySku).
+  Table sku_products;
 };
 
 // Every table, with its name in the store: what Engine::open opens, and what commerce verify
@@ -94,6 +97,7 @@ inline constexpr TableName kTableNames[] = {
     {&Tables::price_lists, "price_lists"},
     {&Tables::sku_prices, "sku_prices"},
     {&Tables::channels, "channels"},
+    {&Tables::sku_products, "sku_products"},
 };
 
 class EngineCore {

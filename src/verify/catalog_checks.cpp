@@ -5,6 +5,9 @@
 //     category_children entry is a child that names that parent;
 //   - every SKU of every product maps to it in `skus`, and every `skus` entry names a product
 //     that has the SKU;
+//   - every `sku_products` entry decodes, is the SKU's entry in `skus`, and holds byte for byte
+//     the record `products` holds for that product (a product last written before the table
+//     existed has none, and is read through `skus`);
 //   - a product's categories exist, and it is listed in category_products under each of them
 //     and their ancestors — and under nothing else;
 //   - the meta counters of products, SKUs and categories equal what is stored.
@@ -135,6 +138,36 @@ void CheckCatalog(CheckContext& c) {
     bool has = false;
     for (const auto& v : p->variants) has |= v.sku == *sku;
     if (!has) c.Problem("skus", where, "names product '" + p->id + "', which has no such SKU");
+    return true;
+  }, /*count=*/true);
+
+  c.Scan("skus", "sku_products", [&](std::string_view key, std::string_view value) {
+    auto sku = OneString(key);
+    const std::string where = Where("sku_products", key);
+    if (!sku) {
+      c.Problem("skus", where, "the key does not decode");
+      return true;
+    }
+    Product p;
+    if (!DecodeRecord(c, "sku_products", key, value, [&] { return DecodeSkuProduct(key, value, &p); }))
+      return true;
+    bool has = false;
+    for (const auto& v : p.variants) has |= v.sku == *sku;
+    if (!has) c.Problem("skus", where, "holds product '" + p.id + "', which has no such SKU");
+    auto owner = c.Get("skus", "skus", key);
+    if (!owner) {
+      c.Problem("skus", where, "holds product '" + p.id + "', but the SKU is missing from the skus index");
+      return true;
+    }
+    if (*owner != p.id) {
+      c.Problem("skus", where, "holds product '" + p.id + "', but the skus index names '" + *owner + "'");
+      return true;
+    }
+    auto stored = c.Get("skus", kProducts, KeyBuilder().str(p.id).key());
+    if (!stored) c.Problem("skus", where, "holds product '" + p.id + "', which does not exist");
+    else if (*stored != value)
+      c.Problem("skus", where, "holds version " + std::to_string(p.version) + " of product '" + p.id +
+                                   "', not the record products holds");
     return true;
   }, /*count=*/true);
 

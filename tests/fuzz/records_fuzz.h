@@ -12,9 +12,9 @@ enum class RecordKind : uint8_t {
   kWebhookFailure, kSynonyms, kCustomer, kWebhook, kWebhookState,
   // Added after the corpus's first inputs: appended, so that their first bytes keep their kinds.
   kRules, kPromotion, kCoupon, kPayment, kPaymentOperation, kReturn, kPriceList, kSkuPrices, kChannel,
-  kSearchAnalytics,
+  kSearchAnalytics, kSkuProduct,
 };
-inline constexpr int kRecordKinds = 24;
+inline constexpr int kRecordKinds = 25;
 
 // The table (or, for synonyms and search rules, the meta record) each kind is stored in.
 inline std::string_view RecordKindTable(RecordKind k) {
@@ -22,7 +22,7 @@ inline std::string_view RecordKindTable(RecordKind k) {
       "products", "categories", "warehouses", "stock", "carts", "orders", "order_keys", "events",
       "webhook_queue", "webhook_failures", "synonyms", "customers", "webhooks", "webhook_state",
       "search_rules", "promotions", "coupons", "payments", "payment_outbox", "returns", "price_lists",
-      "sku_prices", "channels", "search_analytics"};
+      "sku_prices", "channels", "search_analytics", "sku_products"};
   return names[static_cast<int>(k)];
 }
 

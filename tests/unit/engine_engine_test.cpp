@@ -208,8 +208,14 @@ TEST_CASE("a product record that does not decode is Corruption naming the produc
   REQUIRE(table.ok());
   const std::string key = commerce::KeyBuilder().str("broken-1").key();
   const commerce::Table products = *table;
+  // A read by SKU reads the copy in sku_products (checked on its own:
+  // catalog_sku_products_test.cpp), so that copy is damaged alike.
+  auto projection = engine->storage().table("sku_products");
+  REQUIRE(projection.ok());
   REQUIRE(engine->storage()
               .write([&](commerce::WriteTxn& txn) {
+                COMMERCE_RETURN_IF_ERROR(txn.put(*projection, commerce::KeyBuilder().str("broken-1-SKU").key(),
+                                                 std::string("\x07garbage\xff\xfe", 10)));
                 return txn.put(products, key, std::string("\x07garbage\xff\xfe", 10));
               })
               .ok());
@@ -365,7 +371,15 @@ TEST_CASE("an index entry naming the wrong record is Corruption, never the wrong
     REQUIRE(t.ok());
     REQUIRE(s.write([&](commerce::WriteTxn& txn) { return txn.put(*t, key, value); }).ok());
   };
-  // The SKU index sends P-0's first SKU to P-1 (an existing product without it).
+  // The SKU index sends P-0's first SKU to P-1 (an existing product without it), for a SKU
+  // read through the index: one without an entry in sku_products (written before it existed).
+  {
+    auto t = s.table("sku_products");
+    REQUIRE(t.ok());
+    REQUIRE(s.write([&](commerce::WriteTxn& txn) {
+      return txn.del(*t, commerce::KeyBuilder().str(filled.skus[0]).key());
+    }).ok());
+  }
   put("skus", commerce::KeyBuilder().str(filled.skus[0]).key(), filled.product_ids[1]);
   auto by_sku = engine->catalog().get_by_sku(filled.skus[0]);
   INFO(by_sku.status().ToString());

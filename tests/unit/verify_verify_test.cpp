@@ -18,6 +18,7 @@
 
 #include "commerce/engine.h"
 #include "commerce/verify.h"
+#include "catalog/product_codec.h"
 #include "common/codec.h"
 #include "common/key.h"
 #include "inventory/inventory_codec.h"
@@ -188,6 +189,32 @@ TEST_CASE("verify: every broken invariant is found and named", "[verify]") {
        [](auto& s, auto& t, auto& f) { return t.del(T(s, "skus"), KeyBuilder().str(f.skus[0]).key()); }},
       {"sku index names another product", "skus", "P-1",
        [](auto& s, auto& t, auto& f) { return t.put(T(s, "skus"), KeyBuilder().str(f.skus[0]).key(), "P-1"); }},
+      {"sku projection of an older version", "skus", "not the record products holds",
+       [](auto& s, auto& t, auto& f) -> commerce::Status {
+         std::string_view v;
+         const std::string key = KeyBuilder().str(f.skus[0]).key();
+         COMMERCE_RETURN_IF_ERROR(t.get(T(s, "sku_products"), key, &v));
+         commerce::Product p;
+         COMMERCE_RETURN_IF_ERROR(commerce::DecodeSkuProduct(key, v, &p));
+         p.title += " (before)";
+         --p.version;
+         return t.put(T(s, "sku_products"), key, commerce::EncodeProduct(p));
+       }},
+      {"sku projection of a SKU nobody has", "skus", "NOPE",
+       [](auto& s, auto& t, auto&) -> commerce::Status {
+         std::string_view v;
+         COMMERCE_RETURN_IF_ERROR(t.get(T(s, "products"), KeyBuilder().str("P-0").key(), &v));
+         return t.put(T(s, "sku_products"), KeyBuilder().str("NOPE").key(), std::string(v));
+       }},
+      {"sku projection damaged", "records", "sku_products",
+       [](auto& s, auto& t, auto& f) -> commerce::Status {
+         std::string_view v;
+         const std::string key = KeyBuilder().str(f.skus[0]).key();
+         COMMERCE_RETURN_IF_ERROR(t.get(T(s, "sku_products"), key, &v));
+         std::string bad(v);
+         bad.back() ^= 0x04;
+         return t.put(T(s, "sku_products"), key, bad);
+       }},
       {"category listing missing", "categories", "apparel/shirts",
        [](auto& s, auto& t, auto&) { return t.del(T(s, "category_products"), KeyBuilder().str("apparel/shirts").str("P-2").key()); }},
       {"category listing of nothing", "categories", "P-404",
