@@ -106,7 +106,8 @@ void BindSearch(py::module_& m) {
       .field("rules_version", &SearchResult::rules_version, "The rule set's version it was made under.")
       .field("synonyms_version", &SearchResult::synonyms_version, "The synonym list's version it was made under.")
       .field("search_id", &SearchResult::search_id,
-             "This search's id for Search.record_use; '' when not recorded (sampling, or a browse).");
+             "This search's id for Search.record_use, taken by any engine sharing the store; '' when "
+             "not recorded (sampling, or a browse).");
   Value<SearchUse>(m, "SearchUse", "A result of a recorded search that the shopper used.")
       .field("search_id", &SearchUse::search_id, "SearchResult.search_id of the search that showed it.")
       .field("product_id", &SearchUse::product_id, "The product used (1..200 bytes).")
@@ -228,7 +229,7 @@ void BindSearch(py::module_& m) {
       .field("analytics_max_queries", &SearchOptions::analytics_max_queries,
              "(hour, query) pairs counted in memory, 1..1000000; the least searched go beyond it.")
       .field("analytics_max_searches", &SearchOptions::analytics_max_searches,
-             "Recent search ids whose uses can be recorded, 1..1000000.")
+             "Used searches remembered so that a search counts as used once, 1..1000000.")
       .field("analytics_retention_hours", &SearchOptions::analytics_retention_hours, "Hours of counts kept, 1..720.");
 
   m.attr("MAX_QUERY_CHARS") = kMaxQueryChars;
@@ -282,7 +283,8 @@ void BindSearch(py::module_& m) {
       .def("stats", &Search::stats, ReleaseGil(), "SearchStats.")
       .def("record_use", &Search::record_use, py::arg("use"), ReleaseGil(),
            "Records that a result of a search was used (SearchUse). Raises InvalidArgument (names "
-           "the field), NotFound (a search id not issued or no longer kept), FailedPrecondition "
+           "the field), NotFound (a search id not issued by an engine of this store, or older than "
+           "the analytics retention), FailedPrecondition "
            "(analytics off).")
       .def("analytics", &Search::analytics, py::arg("request"), ReleaseGil(),
            "SearchAnalytics over a window (AnalyticsRequest). Raises InvalidArgument.")

@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
        must(search.query({.text = "monitor", .min_index_seq = must(engine->events().last_seq())})));
 
   // Search analytics: every search above was recorded (in memory, added to the store every 5 s and at close). The shopper
-  // clicks the first hit of one more search; a search that finds nothing shows up too.
+  // clicks the first hit of one more search; a search that finds nothing shows up too. The search id carries its search,
+  // signed with the store's key: any engine sharing the store (a fleet's other servers, this one after a restart) takes it.
   auto clicked = must(search.query({.text = "headphones"}));
   must(search.record_use({.search_id = clicked.search_id, .product_id = clicked.hits[0].product_id,
                           .kind = "click"}));

@@ -22,7 +22,9 @@ echo
 curl -sS -H "$STORE" "$BASE/v1/search/suggest?q=jackt+cl&limit=3"
 
 say "search analytics: a search's search_id, a click on its first hit, then (admin) the top, zero-result and unused queries"
-# (the product must be one of that search's hits: another is a 400)
+# (the product must be one of that search's hits: another is a 400; the id works on every
+# server sharing the store, after a restart too: report the click to whichever the load
+# balancer picks)
 page=$(curl -sS -H "$STORE" "$BASE/v1/search?q=jacket&limit=1")
 sid=$(echo "$page" | sed -E 's/.*"search_id":"([^"]*)".*/\1/')
 pid=$(echo "$page" | sed -E 's/.*"hits":\[\{"product_id":"([^"]*)".*/\1/')

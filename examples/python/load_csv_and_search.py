@@ -77,7 +77,8 @@ def run(work):
                                                        for v in facet.values)))
         # Search analytics: every search above was recorded (in memory, added to the store every 5 s and at close). The
         # shopper clicks the first hit of one more search; then what was searched, what found
-        # nothing, and what found things nobody used.
+        # nothing, and what found things nobody used. The search id works on any engine sharing the
+        # store (another server of a fleet, this one after a restart).
         clicked = engine.search.query("wireless")
         engine.search.record_use(search_id=clicked.search_id, product_id=clicked.hits[0].product_id, kind="click")
         report = engine.search.analytics(limit=3)

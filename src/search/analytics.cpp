@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <functional>
 
 namespace commerce::search {
@@ -14,12 +13,8 @@ constexpr size_t kMaxReportLimit = 1000;
 
 int64_t HourOf(int64_t ms) { return ms / kHourMs; }
 
-std::string RandomTag() {
-  std::random_device rd;
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
-  return buf;
-}
+static_assert(SearchIdCodec::kMaxQuery == AnalyticsStore::kMaxStoredQuery,
+              "a search id carries the query as the store keys it");
 
 bool IsHex(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -56,7 +51,7 @@ Analytics::Analytics(double sample_rate, size_t max_queries, size_t max_searches
       max_queries_(max_queries),
       max_searches_(max_searches),
       retention_hours_(retention_hours),
-      tag_(RandomTag()),
+      codec_(SearchIdCodec::Random()),
       rng_(std::random_device{}()) {}
 
 int64_t Analytics::NowMs() {
@@ -131,35 +126,29 @@ Analytics::Entry& Analytics::EntryFor(int64_t hour, const std::string& query, in
   return entries_.back();
 }
 
-uint64_t Analytics::HashId(std::string_view product_id) { return std::hash<std::string_view>{}(product_id); }
-
 std::string Analytics::Record(std::string_view text, uint64_t total, bool corrected,
                               const std::vector<SearchHit>& hits, int64_t now_ms) {
   if (sample_rate_ <= 0) return "";
+  // Counted by the query as the id carries it and the store keys it (cut to kMaxQuery bytes),
+  // so that a use recorded from the id adds to the same counts.
   std::string query = Normalise(text);
+  query.resize(SearchIdCodec::CutQuery(query).size());
   const int64_t hour = HourOf(now_ms);
-  std::vector<uint64_t> shown;
-  shown.reserve(hits.size());
-  for (const SearchHit& h : hits) shown.push_back(HashId(h.product_id));
-  std::lock_guard<std::mutex> lock(mu_);
-  if (sample_rate_ < 1 && std::uniform_real_distribution<double>(0, 1)(rng_) >= sample_rate_) {
-    ++sampled_out_;
-    return "";
+  uint64_t nonce = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (sample_rate_ < 1 && std::uniform_real_distribution<double>(0, 1)(rng_) >= sample_rate_) {
+      ++sampled_out_;
+      return "";
+    }
+    Entry& e = EntryFor(hour, query, hour);
+    ++e.stats.searches;
+    if (total == 0) ++e.stats.zero_results;
+    else if (!corrected) ++e.found_as_typed;
+    nonce = rng_();
   }
-  Entry& e = EntryFor(hour, query, hour);
-  ++e.stats.searches;
-  if (total == 0) ++e.stats.zero_results;
-  else if (!corrected) ++e.found_as_typed;
-  const uint64_t seq = next_seq_++;
-  // The ring grows (doubling) to max_searches_ before it wraps, so a small engine does not
-  // hold the whole budget: until then seq < size and seq % max_searches_ is seq itself.
-  if (seq >= recent_.size() && recent_.size() < max_searches_)
-    recent_.resize(std::min(max_searches_, std::max<size_t>(64, recent_.size() * 2)));
-  Recent& r = recent_[seq % max_searches_];
-  r = {seq, hour, std::move(query), false, std::move(shown)};
-  char id[40];
-  std::snprintf(id, sizeof id, "%s-%llx", tag_.c_str(), static_cast<unsigned long long>(seq));
-  return id;
+  // Outside the lock: the fingerprints and the tag are the id's whole cost (search_id.h).
+  return codec_.Encode(hour, nonce, query, hits);
 }
 
 Status Analytics::RecordUse(const SearchUse& use) {
@@ -172,38 +161,47 @@ Status Analytics::RecordUse(const SearchUse& use) {
   if (use.search_id.empty())
     return Status::InvalidArgument("record_use: search_id is empty (SearchResult::search_id; \"\" when the "
                                    "search was not recorded)");
+  // The ids of versions before signed ids ("<16 hex digits>-<hex sequence>") were kept in the
+  // memory of the process that made them: none is known any more.
   const size_t dash = use.search_id.find('-');
-  if (dash != 16 || !IsHex(std::string_view(use.search_id).substr(0, dash)) ||
-      !IsHex(std::string_view(use.search_id).substr(dash + 1)) || use.search_id.size() > dash + 17)
-    return Status::InvalidArgument("record_use: search_id \"" + use.search_id.substr(0, 64) +
-                                   "\" is not a search id (SearchResult::search_id)");
+  const bool old_form = dash == 16 && use.search_id.size() <= dash + 17 &&
+                        IsHex(std::string_view(use.search_id).substr(0, dash)) &&
+                        IsHex(std::string_view(use.search_id).substr(dash + 1));
+  Result<SearchIdFields> id = old_form ? Result<SearchIdFields>(Status::NotFound(
+                                             "record_use: search " + use.search_id +
+                                             " has the form of an earlier version's ids, which were kept in the "
+                                             "memory of the process that made them"))
+                                       : codec_.Decode(use.search_id);
+  if (!id.ok() && id.status().IsInvalidArgument()) return id.status();
   if (sample_rate_ <= 0)
     return Status::FailedPrecondition("record_use: search analytics are off (search.analytics_sample_rate 0)");
-  if (use.search_id.compare(0, dash, tag_) != 0)
-    return Status::NotFound("record_use: search " + use.search_id +
-                            " was not made by this engine since it opened (analytics are kept in memory)");
-  const uint64_t seq = std::stoull(use.search_id.substr(dash + 1), nullptr, 16);
-  std::lock_guard<std::mutex> lock(mu_);
-  Recent* r = nullptr;
-  if (seq > 0 && seq < next_seq_ && !recent_.empty()) {
-    const size_t i = seq % max_searches_;
-    Recent& slot = recent_[i < recent_.size() ? i : 0];
-    if (slot.seq == seq) r = &slot;
-  }
-  if (!r)
-    return Status::NotFound("record_use: search " + use.search_id + " is older than the last " +
-                            std::to_string(max_searches_) + " searches kept (search.analytics_max_searches)");
-  const uint64_t hash = HashId(use.product_id);
-  if (std::find(r->shown.begin(), r->shown.end(), hash) == r->shown.end())
+  if (!id.ok()) return id.status();
+  const std::string shown_id = use.search_id.size() > 64 ? use.search_id.substr(0, 64) + "..." : use.search_id;
+  const int64_t now_hour = HourOf(NowMs());
+  const int64_t oldest = now_hour - static_cast<int64_t>(retention_hours_) + 1;
+  if (id->hour < oldest)
+    return Status::NotFound("record_use: search " + shown_id + " was made more than " +
+                            std::to_string(retention_hours_) +
+                            " hours ago, beyond the counts kept (search.analytics_retention_hours)");
+  const uint32_t fingerprint = codec_.Fingerprint(id->nonce, use.product_id);
+  if (std::find(id->shown.begin(), id->shown.end(), fingerprint) == id->shown.end())
     return Status::InvalidArgument("record_use: product_id \"" + use.product_id + "\" was not among the " +
-                                   std::to_string(r->shown.size()) + " hits search " + use.search_id + " showed");
-  // The hour's entry may have been evicted or dropped: the use is counted in a new one, as
-  // the search was.
-  const int64_t now_hour = std::max(r->hour, HourOf(NowMs()));
-  Entry& e = EntryFor(r->hour, r->query, now_hour);
-  if (!r->used) {
-    r->used = true;
+                                   std::to_string(id->shown.size()) + " hits search " + shown_id + " showed");
+  std::lock_guard<std::mutex> lock(mu_);
+  // The hour's entry may have been evicted, dropped or flushed, or the search made by another
+  // process: the use is counted in a new one, and adds up with the search's in the store.
+  Entry& e = EntryFor(id->hour, id->query, std::max(id->hour, now_hour));
+  if (used_.insert(id->nonce).second) {
     ++e.stats.used;
+    // The oldest nonce leaves when the ring is full: a later use of its search counts it used
+    // again (search.analytics_max_searches).
+    if (used_ring_.size() < max_searches_) {
+      used_ring_.push_back(id->nonce);
+    } else {
+      used_.erase(used_ring_[used_next_]);
+      used_ring_[used_next_] = id->nonce;
+      used_next_ = (used_next_ + 1) % max_searches_;
+    }
   }
   if (use.kind == "click") ++e.stats.clicks;
   else if (use.kind == "add_to_cart") ++e.stats.add_to_carts;

@@ -1,19 +1,20 @@
 // Search analytics in memory (search_analytics.h): per (hour, query) counts under a fixed
-// budget, and the recent searches' ids so that a later use of a result finds its query, with
-// the products each showed so that a use of a product it did not show is refused.
+// budget, and the ids that let a later use of a result find its search's query and refuse a
+// product the search did not show.
 //
-// Bounds: at most max_queries (hour, query) entries and max_searches recent searches. A new
-// entry beyond the budget first drops hours older than the retention, then evicts the least
+// Bounds: at most max_queries (hour, query) entries, and the nonces of max_searches used
+// searches. A new entry beyond the budget first drops hours older than the retention, then evicts the least
 // searched of kEvictionSample entries drawn at random (Redis's approximated LFU): O(1) per
 // search whatever the flood of distinct queries, and a popular query is rarely the one drawn
 // lowest. Counts of entries held are exact: every change happens under one mutex.
 //
-// A search id is "<process tag>-<sequence>" in hex: the tag (random per Analytics) tells an id
-// of another engine or an earlier run from one this engine forgot, both NotFound; the
-// sequence picks the search's slot in a ring of max_searches. A slot keeps a 64-bit hash of
-// each product id the search showed (at most SearchRequest::limit, 100), not the ids: 8 bytes
-// a hit whatever the ids' length; an id not shown passes only by a hash collision (one of
-// 100 hashes matching: about 1 in 10^17).
+// A search id is self-contained and signed (search_id.h): it carries the search's hour, a
+// nonce, the fingerprints of the products it showed and its query, under a tag made with the
+// store's key (SetCodec). Any engine sharing the store checks it and counts a use without
+// having seen the search: processes behind a load balancer, or this one after a restart, for
+// the retention. Nothing is kept per search; what is kept per use is the nonces of the last
+// max_searches searches used, so that a search counts as used once however many uses this
+// process records for it.
 //
 // Thread safety: safe from any number of threads.
 #pragma once
@@ -25,10 +26,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "commerce/search.h"
 #include "search/analytics_store.h"
+#include "search/search_id.h"
 #include "commerce/search_analytics.h"
 #include "commerce/status.h"
 
@@ -60,6 +63,10 @@ class Analytics {
   // memory there, and Report() and Popular() read it beside what is not flushed yet. Call
   // before any search; without it the counts live in memory only.
   void Attach(AnalyticsStore store) { store_.emplace(store); }
+  // Signs search ids with the store's key (SearchIdCodec::Open), so that every engine sharing
+  // the store takes them. Call before any search; until then ids are signed with a key of
+  // this Analytics alone.
+  void SetCodec(SearchIdCodec codec) { codec_ = codec; }
   // Adds the counts gathered since the last flush to the store, drops the hours past the
   // retention and, in each hour, the least searched queries beyond max_queries (counted in
   // evicted), then re-reads the popular queries for Popular(). On failure the counts are
@@ -77,14 +84,6 @@ class Analytics {
     QueryStats stats;  // stats.query: the normalised query
     uint64_t found_as_typed = 0;  // searches that found something without a correction
   };
-  struct Recent {
-    uint64_t seq = 0;  // 0: empty slot
-    int64_t hour = 0;
-    std::string query;
-    bool used = false;
-    std::vector<uint64_t> shown;  // HashId of each product id the search showed
-  };
-  static uint64_t HashId(std::string_view product_id);
   static std::string Key(int64_t hour, std::string_view query);
   // The entry of (hour, query), made if absent (evicting to stay in budget). REQUIRES mu_.
   Entry& EntryFor(int64_t hour, const std::string& query, int64_t now_hour);
@@ -94,13 +93,16 @@ class Analytics {
   const double sample_rate_;
   const size_t max_queries_, max_searches_;
   const uint32_t retention_hours_;
-  const std::string tag_;
+  SearchIdCodec codec_;  // set before use (SetCodec), then constant
 
   mutable std::mutex mu_;
   std::vector<Entry> entries_;                   // GUARDED_BY(mu_)
   std::unordered_map<std::string, size_t> index_;  // Key(hour, query) -> entries_; GUARDED_BY(mu_)
-  std::vector<Recent> recent_;                   // ring by seq; GUARDED_BY(mu_)
-  uint64_t next_seq_ = 1;                        // GUARDED_BY(mu_)
+  // The nonces of the searches used lately, at most max_searches: a ring (used_ring_, next
+  // slot used_next_) and a set for the lookup. GUARDED_BY(mu_)
+  std::unordered_set<uint64_t> used_;
+  std::vector<uint64_t> used_ring_;
+  size_t used_next_ = 0;
   uint64_t sampled_out_ = 0, evicted_ = 0;       // GUARDED_BY(mu_)
   int64_t swept_hour_ = -1;  // the hour of the last sweep of expired hours; GUARDED_BY(mu_)
   std::optional<AnalyticsStore> store_;           // set before use, then constant

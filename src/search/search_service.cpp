@@ -107,6 +107,9 @@ Status SearchService::Open() {
   // RunOnce and Stop.
   COMMERCE_ASSIGN_OR_RETURN(auto analytics_store, search::AnalyticsStore::Open(storage_));
   analytics_.Attach(analytics_store);
+  // Search ids are signed with the store's key, so every process sharing it takes them.
+  COMMERCE_ASSIGN_OR_RETURN(auto ids, search::SearchIdCodec::Open(storage_, meta_));
+  analytics_.SetCodec(ids);
   COMMERCE_RETURN_IF_ERROR(ReloadMerchandising(true));
   indexer_.set_commit_every_shard(options_.serve_remote);
   indexer_.set_seen([this](const std::vector<Event>& batch) { callers_.Seen(batch); });

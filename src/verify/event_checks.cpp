@@ -23,6 +23,7 @@
 #include "events/stock_event.h"
 #include "order/order_store.h"
 #include "search/rules.h"
+#include "search/search_id.h"
 #include "search/synonyms.h"
 #include "verify/check_context.h"
 
@@ -166,6 +167,10 @@ void CheckMeta(CheckContext& c) {
       for (const auto& rule : set.rules)
         if (auto checked = search::CheckRule(rule); !checked.ok())
           c.Problem("meta", where, "rule '" + rule.id + "': " + checked.status().message());
+    } else if (*kind == "search.id_key") {
+      // search/search_id.h: the key that signs search ids, made once per store.
+      if (std::string what = search::SearchIdCodec::KeyProblem(value); !what.empty() || !r.done())
+        c.Problem("meta", where, what.empty() ? "a search id key record whose key does not decode" : what);
     } else if (*kind == "search.synonyms.version" || *kind == "search.rules.version") {
       // search_service.cpp writes the sets' versions as decimal text.
       if (value.empty() || value.size() > 20 ||

@@ -36,7 +36,9 @@
 #include "records_fuzz.h"
 #include "returns/return_store.h"
 #include "search/analytics_store.h"
+#include "common/base64url.h"
 #include "search/rules.h"
+#include "search/search_id.h"
 #include "search/synonyms.h"
 #include "webhooks/webhook_store.h"
 
@@ -175,6 +177,23 @@ void SearchAnalyticsRecord(std::string_view bytes) {
   }
 }
 
+// The key that signs search ids (meta search.id_key, search/search_id.h): the codec takes the
+// bytes exactly when verify's check finds nothing wrong. The same bytes as a search id, as a
+// client may send anything, raw and past the base64url layer: refused with InvalidArgument or
+// NotFound, never a crash, never taken (a tag checks only by a 2^-64 guess).
+void SearchIdKey(std::string_view bytes) {
+  auto codec = search::SearchIdCodec::FromHex(bytes);
+  const std::string problem = search::SearchIdCodec::KeyProblem(bytes);
+  FUZZ_CHECK(codec.ok() == problem.empty(), "search id key: FromHex says " + codec.status().ToString() +
+                                                ", verify's check \"" + problem + "\"");
+  static const search::SearchIdCodec ids = search::SearchIdCodec::Random();
+  for (const std::string& id : {std::string(bytes), "s" + Base64UrlEncode(bytes)}) {
+    auto f = ids.Decode(id);
+    FUZZ_CHECK(!f.ok() && (f.status().IsInvalidArgument() || f.status().IsNotFound()),
+               "search id: Decode says " + f.status().ToString());
+  }
+}
+
 // Puts the bytes under the reader's key, then reads them back through the store's reader.
 template <typename Reader>
 void ThroughStore(std::string_view table, Table t, const std::string& key, std::string_view bytes, Reader read) {
@@ -276,6 +295,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case RecordKind::kSearchAnalytics:
       SearchAnalyticsRecord(bytes);
+      break;
+    case RecordKind::kSearchIdKey:
+      SearchIdKey(bytes);
       break;
     case RecordKind::kCustomer:
       ThroughStore(table, g_store->tables.customers, g_store->customer_key,

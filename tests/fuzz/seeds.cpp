@@ -186,10 +186,13 @@ void Records() {
   };
   for (int k = 0; k < commerce::fuzz::kRecordKinds; ++k) {
     const auto kind = static_cast<RecordKind>(k);
-    if (kind == RecordKind::kSynonyms || kind == RecordKind::kRules) {
+    if (kind == RecordKind::kSynonyms || kind == RecordKind::kRules || kind == RecordKind::kSearchIdKey) {
       auto meta = (*storage)->table("meta");
       Check(meta.status(), "the meta table");
-      auto v = (*txn)->get(*meta, KeyBuilder().str(kind == RecordKind::kRules ? "search.rules" : "search.synonyms").key());
+      const char* name = kind == RecordKind::kRules      ? "search.rules"
+                         : kind == RecordKind::kSynonyms ? "search.synonyms"
+                                                         : "search.id_key";
+      auto v = (*txn)->get(*meta, KeyBuilder().str(name).key());
       Check(v.status(), "a meta record");
       seed(kind, *v);
       continue;

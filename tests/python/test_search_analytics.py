@@ -81,6 +81,28 @@ def test_analytics_bad_input(shop):
         s.analytics(commerce.AnalyticsRequest(), limit=3)
 
 
+def test_search_ids_outlive_the_engine_and_refuse_alteration(tmp_path):
+    """A search id carries its search, signed with the store's key: an engine opened later on
+    the same store (or another process sharing it) records its uses; an altered id is NotFound
+    (a KeyError too) and counts nothing."""
+    with open_engine(tmp_path / "store") as e:
+        e.catalog.upsert(commerce.Product(id="p1", title="Sony Wireless Headphones", variants=[
+            {"sku": "P1", "price": {"minor": 5000, "currency": "USD"}}]))
+        e.run_background_once()
+        sid = e.search.query("headphones").search_id
+    with open_engine(tmp_path / "store") as e:
+        e.run_background_once()
+        e.search.record_use(search_id=sid, product_id="p1", kind="click")
+        middle = len(sid) // 2
+        altered = sid[:middle] + ("B" if sid[middle] == "A" else "A") + sid[middle + 1:]
+        with pytest.raises(commerce.NotFound, match="not issued by an engine of this store"):
+            e.search.record_use(search_id=altered, product_id="p1", kind="click")
+        with pytest.raises(KeyError):
+            e.search.record_use(search_id=altered, product_id="p1", kind="order")
+        q = e.search.analytics().top_queries[0]
+        assert (q.query, q.searches, q.used, q.clicks, q.orders) == ("headphones", 1, 1, 1, 0)
+
+
 def test_analytics_off_and_bad_options(tmp_path):
     with open_engine(tmp_path / "off", search={"shards": 1, "analytics_sample_rate": 0}) as e:
         assert e.search.query("x").search_id == ""

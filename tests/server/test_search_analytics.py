@@ -1,9 +1,12 @@
 """Search analytics and suggestions over HTTP (docs/search.md, docs/http-api.yaml): search ids
 in GET and POST /v1/search, POST /v1/search/uses, GET /v1/search/analytics (admin) and GET
 /v1/search/suggest (public), the scopes, and bad input answered 400 or 404 naming the field."""
+import os
+import uuid
+
 import pytest
 
-from conftest import own_shop
+from conftest import ADMIN_KEY, PUBLIC_KEY, Client, Server, find_server, make_products, own_shop, wait_indexed
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +98,72 @@ def test_bad_uses_and_analytics_and_scopes(shop):
     assert r.status_code == 200, r.text
     # what shoppers searched for is the admin's: a public key cannot read it
     assert public.get("/v1/search/analytics").status_code == 403
+
+
+def _stats(admin, query):
+    rows = admin.get("/v1/search/analytics").json()["top_queries"]
+    return next(q for q in rows if q["query"] == query)
+
+
+def _use(public, sid, product, kind="click"):
+    return public.post("/v1/search/uses", json={"search_id": sid, "product_id": product, "kind": kind})
+
+
+def test_a_search_id_outlives_a_restart_and_refuses_alteration(tmp_path, checker):
+    """Issue 18: a search id was kept in the memory of the server that made it, so a click
+    reported after a restart (or to another server) was 404 and lost."""
+    s = Server(find_server(), str(tmp_path))
+    try:
+        admin = Client(s, checker, ADMIN_KEY)
+        admin.post("/v1/products/import", data=make_products(10), headers={"Content-Type": "application/x-ndjson"})
+        wait_indexed(admin)
+        r = Client(s, checker, PUBLIC_KEY).get("/v1/search", params={"q": "jacket"}).json()
+        sid, shown = r["search_id"], r["hits"][0]["product_id"]
+        assert s.stop()[0] == 0
+        s = Server(find_server(), str(tmp_path))
+        admin, public = Client(s, checker, ADMIN_KEY), Client(s, checker, PUBLIC_KEY)
+        assert _use(public, sid, shown).status_code == 200
+        middle = len(sid) // 2
+        altered = sid[:middle] + ("B" if sid[middle] == "A" else "A") + sid[middle + 1:]
+        r = _use(public, altered, shown)
+        assert r.status_code == 404 and "not issued by an engine of this store" in r.json()["error"]["message"], r.text
+        assert _use(public, sid[:12], shown).status_code == 400
+        q = _stats(admin, "jacket")
+        assert (q["searches"], q["used"], q["clicks"]) == (1, 1, 1)
+    finally:
+        s.kill()
+
+
+@pytest.mark.skipif(not os.environ.get("COMMERCE_PG_URL"),
+                    reason="needs COMMERCE_PG_URL: tools/pg-cluster run -- python3 -m pytest ...")
+def test_a_use_reported_to_another_server_of_the_fleet(tmp_path, checker):
+    """Two servers on one PostgreSQL store (a fleet behind a load balancer): the search on one,
+    its uses on the other, counted once with the search."""
+    schema = "sid_" + uuid.uuid4().hex[:12]
+    args = ("--driver", "postgres", "--pg-schema", schema)
+    servers = []
+    try:
+        for name in ("a", "b"):
+            os.makedirs(tmp_path / name)
+            servers.append(Server(find_server(), str(tmp_path / name), args=args))
+        a_admin, b_admin = (Client(s, checker, ADMIN_KEY) for s in servers)
+        a_admin.post("/v1/products/import", data=make_products(10), headers={"Content-Type": "application/x-ndjson"})
+        wait_indexed(a_admin)
+        wait_indexed(b_admin)
+        a_public, b_public = (Client(s, checker, PUBLIC_KEY) for s in servers)
+        r = a_public.get("/v1/search", params={"q": "jacket", "limit": "2"}).json()
+        sid, hits = r["search_id"], [h["product_id"] for h in r["hits"]]
+        assert len(hits) == 2
+        assert _use(b_public, sid, hits[0]).status_code == 200
+        assert _use(b_public, sid, hits[1], "add_to_cart").status_code == 200
+        not_shown = _use(b_public, sid, "p-0000" if "p-0000" not in hits else "p-0001")
+        assert not_shown.status_code == 400 and "was not among the 2 hits" in not_shown.text
+        for s in servers:  # a clean stop adds each server's counts to the store
+            assert s.stop()[0] == 0
+        c = Server(find_server(), str(tmp_path / "a"), args=args)
+        servers.append(c)
+        q = _stats(Client(c, checker, ADMIN_KEY), "jacket")
+        assert (q["searches"], q["used"], q["clicks"], q["add_to_carts"]) == (1, 1, 1, 1)
+    finally:
+        for s in servers:
+            s.kill()

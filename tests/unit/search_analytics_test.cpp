@@ -201,11 +201,65 @@ TEST_CASE("search analytics: the budgets hold under a flood of distinct queries"
   REQUIRE_FALSE(report->top_queries.empty());
   CHECK(report->top_queries[0].query == "usb cable");
   CHECK(report->top_queries[0].searches == 300);
-  // The first search's id was forgotten 3,000 searches ago; the last one's is known.
-  auto old = e->search().record_use({.search_id = first, .product_id = "p1", .kind = "click"});
-  CHECK(old.IsNotFound());
+  // Nothing is kept per search: the first search's id, 3,000 searches ago, still counts a
+  // use (its (hour, query) pair was evicted: the use starts a new one).
+  CHECK(e->search().record_use({.search_id = first, .product_id = "p1", .kind = "click"}).ok());
   const std::string last = Search(*e, "usb cable");
   CHECK(e->search().record_use({.search_id = last, .product_id = "p3", .kind = "click"}).ok());
+}
+
+TEST_CASE("search analytics: a search counts as used once within the used searches remembered",
+          "[search][analytics]") {
+  TempDir dir;
+  commerce::SearchOptions o;
+  o.analytics_max_searches = 3;
+  o.cache_entries = 0;
+  auto e = Open(dir, o);
+  auto& s = e->search();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Search(*e, "usb cable"));
+  // Uses of ids 0..2 (each twice), then of 0 again: still one of the last 3 used.
+  for (int round = 0; round < 2; ++round)
+    for (int i = 0; i < 3; ++i)
+      REQUIRE(s.record_use({.search_id = ids[i], .product_id = "p3", .kind = "click"}).ok());
+  REQUIRE(s.record_use({.search_id = ids[0], .product_id = "p3", .kind = "order"}).ok());
+  auto report = s.analytics();
+  REQUIRE(report.ok());
+  const QueryStats* q = Find(report->top_queries, "usb cable");
+  REQUIRE(q);
+  CHECK(q->searches == 5);
+  CHECK(q->used == 3);
+  CHECK(q->clicks == 6);
+  CHECK(q->orders == 1);
+  // Ids 3 and 4 push 0 and 1 out of the 3 remembered: a use of 0 then counts it used again
+  // (the bound's price, SearchOptions::analytics_max_searches).
+  REQUIRE(s.record_use({.search_id = ids[3], .product_id = "p3", .kind = "click"}).ok());
+  REQUIRE(s.record_use({.search_id = ids[4], .product_id = "p3", .kind = "click"}).ok());
+  REQUIRE(s.record_use({.search_id = ids[2], .product_id = "p3", .kind = "click"}).ok());
+  REQUIRE(s.record_use({.search_id = ids[0], .product_id = "p3", .kind = "click"}).ok());
+  report = s.analytics();
+  REQUIRE(report.ok());
+  q = Find(report->top_queries, "usb cable");
+  REQUIRE(q);
+  CHECK(q->used == 6);
+  CHECK(q->clicks == 10);
+}
+
+TEST_CASE("search analytics: an id older than the retention is NotFound", "[search][analytics]") {
+  TempDir dir;
+  auto e = Open(dir);
+  auto& s = e->search();
+  // A search made 25 hours ago (the request's clock): beyond the 24 hours of counts kept.
+  auto old = s.query({.text = "usb cable", .use_cache = false, .now_ms = NowMs() - 25 * kHourMs});
+  REQUIRE(old.ok());
+  REQUIRE_FALSE(old->search_id.empty());
+  auto used = s.record_use({.search_id = old->search_id, .product_id = "p3", .kind = "click"});
+  CHECK(used.IsNotFound());
+  CHECK(used.ToString().find("analytics_retention_hours") != std::string::npos);
+  // 23 hours ago: kept.
+  auto recent = s.query({.text = "usb cable", .use_cache = false, .now_ms = NowMs() - 23 * kHourMs});
+  REQUIRE(recent.ok());
+  CHECK(s.record_use({.search_id = recent->search_id, .product_id = "p3", .kind = "click"}).ok());
 }
 
 TEST_CASE("search analytics: a use must be of a product the search showed", "[search][analytics]") {
@@ -285,20 +339,27 @@ TEST_CASE("search analytics: bad input is refused with the field at fault", "[se
   CHECK(s.record_use({.search_id = id, .product_id = std::string(201, 'x'), .kind = "click"}).IsInvalidArgument());
   CHECK(s.record_use({.search_id = "", .product_id = "p1", .kind = "click"}).IsInvalidArgument());
   CHECK(s.record_use({.search_id = "not an id", .product_id = "p1", .kind = "click"}).IsInvalidArgument());
-  // Well formed, but never issued: another engine's tag, or a sequence not reached yet.
+  CHECK(s.record_use({.search_id = id.substr(0, 10), .product_id = "p1", .kind = "click"}).IsInvalidArgument());
+  CHECK(s.record_use({.search_id = "s" + std::string(2000, 'A'), .product_id = "p1", .kind = "click"})
+            .IsInvalidArgument());
+  // The shape of an id, but not issued here: altered, or an earlier version's form.
+  std::string altered = id;
+  altered[20] = altered[20] == 'A' ? 'B' : 'A';
+  auto forged = s.record_use({.search_id = altered, .product_id = "p1", .kind = "click"});
+  CHECK(forged.IsNotFound());
+  CHECK(forged.ToString().find("not issued by an engine of this store") != std::string::npos);
   CHECK(s.record_use({.search_id = "0123456789abcdef-1", .product_id = "p1", .kind = "click"}).IsNotFound());
-  CHECK(s.record_use({.search_id = id.substr(0, 17) + "ffff", .product_id = "p1", .kind = "click"}).IsNotFound());
-  CHECK(s.record_use({.search_id = id.substr(0, 17) + "0", .product_id = "p1", .kind = "click"}).IsNotFound());
 
   CHECK(s.analytics({.limit = 0}).status().IsInvalidArgument());
   CHECK(s.analytics({.limit = 1001}).status().IsInvalidArgument());
   CHECK(s.analytics({.since_ms = -1}).status().IsInvalidArgument());
   CHECK(s.analytics({.since_ms = 2000, .until_ms = 1000}).status().IsInvalidArgument());
 
-  // A search id of an earlier run of the same store is unknown after a restart.
-  e.reset();
-  e = Open(dir);
-  CHECK(e->search().record_use({.search_id = id, .product_id = "p1", .kind = "click"}).IsNotFound());
+  auto none = s.analytics();
+  REQUIRE(none.ok());
+  REQUIRE(none->top_queries.size() == 1);
+  CHECK(none->top_queries[0].used == 0);
+  CHECK(none->top_queries[0].clicks == 0);
 
   for (auto bad : {-0.1, 1.5}) {
     TempDir other;

@@ -419,11 +419,14 @@ TEST_CASE("verify: the synonym list, the merchandising rules and their versions 
   CHECK_FALSE(HasNote(sound, "does not know"));  // every meta entry written is one verify reads
   Damage(dir.path(), "lmdb", [](commerce::Storage& st, commerce::WriteTxn& txn) {
     COMMERCE_RETURN_IF_ERROR(txn.put(T(st, "meta"), KeyBuilder().str("search.rules").key(), "not a rule set"));
+    // The key that signs search ids (search/search_id.h), cut short.
+    COMMERCE_RETURN_IF_ERROR(txn.put(T(st, "meta"), KeyBuilder().str("search.id_key").key(), "0123abcd"));
     return txn.put(T(st, "meta"), KeyBuilder().str("search.rules.version").key(), "x1");
   });
   auto r = MustVerify(dir.path());
   INFO(r.ToText());
   CHECK(Found(r, "meta", "search.rules") == 2);
+  CHECK(Found(r, "meta", "search id key is not 64 hex digits") == 1);
 }
 
 namespace legacy {

@@ -612,8 +612,10 @@ _suggest = Search.suggest
 def record_use(self, use=None, **fields):
     """Records that a result of a recorded search was used: record_use(search_id=res.search_id,
     product_id="p1", kind="click"), or a SearchUse / dict. kind: 'click', 'add_to_cart',
-    'order'. Raises InvalidArgument (names the field), NotFound (a search id this engine did
-    not issue, or one older than the searches kept), FailedPrecondition (analytics off)."""
+    'order'. The search may have been made by any engine sharing the store, before a restart
+    too. Raises InvalidArgument (names the field), NotFound (a search id not issued by an
+    engine of this store: altered, made up, another store's; or older than the analytics
+    retention), FailedPrecondition (analytics off)."""
     return _record_use(self, _value_of(SearchUse, "record_use", use, fields))
 
 
