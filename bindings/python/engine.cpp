@@ -63,7 +63,9 @@ void BindEngine(py::module_& m) {
       .field("postgres_max_attempts", &StorageTuning::postgres_max_attempts,
              "Attempts of a group meeting serialization failures or lost connections.")
       .field("postgres_in_doubt_timeout_ms", &StorageTuning::postgres_in_doubt_timeout_ms,
-             "How long a group whose COMMIT went unanswered may stay unresolved.");
+             "How long a group whose COMMIT went unanswered may stay unresolved.")
+      .field("postgres_key_locks", &StorageTuning::postgres_key_locks,
+             "Groups of change sets run side by side under per-key locks; False: one group at a time.");
 
   Value<EngineOptions>(m, "EngineOptions",
                        "How to open an Engine; Engine(path, **fields) sets these by keyword.")

@@ -282,6 +282,13 @@ struct StorageTuning {
   // server unreachable) before its callers get Unavailable saying the outcome is unknown.
   // Until then the writer keeps looking the group up; it never runs it twice.
   int postgres_in_doubt_timeout_ms = 120'000;
+  // PostgreSQL: groups made only of change sets (apply) run side by side, across processes:
+  // each takes a lock per key its sets touch, in one sorted order, and the event sequence at
+  // its end (docs/scaling.md, "The write model and why"). Groups holding a callback mutation
+  // (write) still run alone. false: every group takes the store's exclusive write lock, one
+  // group at a time -- portable SQL for PostgreSQL-wire engines without advisory locks (which
+  // also fall back by themselves, probed on open).
+  bool postgres_key_locks = true;
 };
 
 // What OpenStorage needs: where the store is, which driver, and the tuning.
@@ -439,7 +446,9 @@ struct ApplyResult {
   int32_t failed_op = -1;                      // index into ops()
   CheckFailure failure = CheckFailure::kNone;
   Counters current;                            // kBounds: the record's counters when checked
-  std::vector<uint64_t> seqs;                  // one per append, in order
+  // One per append, in order. PostgreSQL, a group of change sets whose COMMIT got no answer
+  // and was found committed: 0 each (the sequences were allocated by the server).
+  std::vector<uint64_t> seqs;
   std::vector<Counters> counters;              // one per add, after the change, in order
 
   bool check_failed() const { return failure != CheckFailure::kNone; }

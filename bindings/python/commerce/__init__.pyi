@@ -745,6 +745,7 @@ class StorageTuning(_Value):
     postgres_connect_timeout_s: int
     postgres_max_attempts: int
     postgres_in_doubt_timeout_ms: int
+    postgres_key_locks: bool
     def __init__(self, **fields: Any) -> None: ...
 
 class EngineOptions(_Value):

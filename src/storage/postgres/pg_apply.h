@@ -11,8 +11,9 @@
 //      changes (ApplyChangeSet over a PlannedTxn: the same checks and the same results as the
 //      default path), then every write of the sets that passed, in one pipeline: each record's
 //      last state only, one statement per table and kind (upsert, insert, delete), over arrays.
-// The group's transaction took the store's write lock before its snapshot, so what step 1 reads
-// cannot change before the group commits: the checks made on the writer hold at commit.
+// The group's transaction took the store's write lock before its snapshot (or, beside other
+// groups, the locks of the records it touches before reading them), so what step 1 reads cannot
+// change before the group commits: the checks made on the writer hold at commit.
 //
 // The group commit sends its own statements in the same round trips (RunFrame): the group's
 // BEGIN, lock and id ahead of step 1 when the run opens the group, its COMMIT behind step 2
@@ -52,8 +53,17 @@ struct ChangeSetMutation {
 // What the group commit sends in a run's two round trips besides the run's own statements:
 // `before` ahead of step 1's reads, `after` behind step 2's writes. The statements' strings
 // and parameters must outlive the call.
+//
+// beside_others: the run is a whole group that runs beside other processes' groups, at READ
+// COMMITTED, not under the store's exclusive lock. Step 1 then first locks every record the
+// sets touch (pg_key_locks.h), and the sets' sequences are not counted from each log's
+// newest key (another group may append before this one commits) but taken in step 2, after
+// the other writes, from the logs' counter rows (pg_schema.h, kSeqTake), with the log entries
+// and sequence slots filled in by the same statements' SQL: the row lock is held from there
+// to the end of COMMIT, so groups commit in the order of their sequences, gapless.
 struct RunFrame {
   std::vector<PgConnection::Piped> before, after;
+  bool beside_others = false;
 };
 
 // Applies `sets` in order inside the group's transaction on `conn` (the store's write lock

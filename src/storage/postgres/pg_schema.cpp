@@ -40,7 +40,7 @@ std::string CreateTableSql(std::string_view schema, std::string_view table) {
          " (k bytea PRIMARY KEY, v bytea NOT NULL)";
 }
 
-std::string ByteaArray(const std::vector<std::string_view>& items) {
+std::string BinaryArray(Oid element, const std::vector<std::string_view>& items) {
   std::string out;
   auto int4 = [&out](uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
@@ -49,7 +49,7 @@ std::string ByteaArray(const std::vector<std::string_view>& items) {
   // (an empty array has no dimension).
   int4(items.empty() ? 0 : 1);
   int4(0);
-  int4(17);  // bytea
+  int4(element);
   if (items.empty()) return out;
   int4(static_cast<uint32_t>(items.size()));
   int4(1);
@@ -88,6 +88,31 @@ uint32_t SchemaNames::add(std::string_view name) {
     set(TableStmt::kInsertMany, "INSERT INTO " + t + " (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])");
     set(TableStmt::kDelMany, "DELETE FROM " + t + " WHERE k = ANY($1)");
     set(TableStmt::kRange, "SELECT k, v FROM " + t + " WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3");
+    // The log's newest key as a number (8 bytes big-endian): the counter row catches up with
+    // it, so a log written by a group holding the store's exclusive lock (which counts from
+    // the newest key, pg_apply.cpp) or by a process of an older layout is never overtaken.
+    const std::string seq = Quoted(schema_, "__seq");
+    const std::string name_literal = "'" + std::string(*tables_.name(tid)) + "'";  // [a-z0-9_]
+    set(TableStmt::kSeqTake,
+        "INSERT INTO " + seq + " AS q (t, n) SELECT " + name_literal + ", COALESCE((SELECT ('x' || "
+        "encode(k, 'hex'))::bit(64)::bigint FROM " + t + " ORDER BY k DESC LIMIT 1), 0) + $1 "
+        "ON CONFLICT (t) DO UPDATE SET n = GREATEST(q.n, EXCLUDED.n - $1) + $1 RETURNING n");
+    // The slot's 8 bytes: the log's last taken number less $4, bits inverted with flag 1.
+    const std::string slot =
+        "int8send(CASE WHEN u.f & 1 = 1 THEN ~(s.n - u.b) ELSE s.n - u.b END)";
+    const std::string slotted_rows =
+        " AS u(k, v, l, b, o, f) JOIN " + seq + " s ON s.t = u.l";
+    const std::string slotted_select =
+        "SELECT CASE WHEN u.f & 2 = 0 THEN overlay(u.k placing " + slot + " from u.o + 1 for 8) ELSE u.k END, "
+        "CASE WHEN u.f & 2 = 2 THEN overlay(u.v placing " + slot + " from u.o + 1 for 8) ELSE u.v END "
+        "FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::int8[], $5::int4[], $6::int4[])" + slotted_rows;
+    set(TableStmt::kPutSlotted, "INSERT INTO " + t + " (k, v) " + slotted_select +
+                                    " ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v");
+    set(TableStmt::kInsertSlotted, "INSERT INTO " + t + " (k, v) " + slotted_select);
+    set(TableStmt::kDelSlotted,
+        "DELETE FROM " + t + " WHERE k IN (SELECT overlay(u.k placing " + slot + " from u.o + 1 for 8) "
+        "FROM unnest($1::bytea[], $2::text[], $3::int8[], $4::int4[], $5::int4[]) AS u(k, l, b, o, f) "
+        "JOIN " + seq + " s ON s.t = u.l)");
     statements_.push_back(std::move(s));
   }
   return id;
@@ -121,6 +146,10 @@ constexpr Migration kMigrations[] = {
     // Never holds a row: every group takes it IN EXCLUSIVE MODE as its transaction's first
     // statement, which queues the writers of all processes (pg_storage.cpp, "Isolation").
     {2, "CREATE TABLE IF NOT EXISTS %s.\"__write_lock\" (unused int)"},
+    // Per log table, the last sequence a group of change sets running beside others took
+    // (pg_schema.h, kSeqTake). Starts empty: a row is made, caught up with its log's newest
+    // key, by the first group that appends to that log.
+    {3, "CREATE TABLE IF NOT EXISTS %s.\"__seq\" (t text PRIMARY KEY, n bigint NOT NULL)"},
 };
 
 std::string Expand(const char* sql, const std::string& schema) {

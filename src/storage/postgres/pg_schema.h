@@ -8,6 +8,11 @@
 //   "<schema>"."__groups" (id bytea PRIMARY KEY, at timestamptz): the id of every committed
 //                         group, so that a group whose COMMIT got no answer can be looked up
 //                         (docs/scaling.md, "A lost connection never writes twice").
+//   "<schema>"."__write_lock" (never a row): the store's write lock (pg_storage.cpp);
+//   "<schema>"."__seq"    (t text PRIMARY KEY, n bigint): per log table, the last sequence
+//                         handed out by a group of change sets running beside others
+//                         (kSeqTake); never behind the log, whose newest key it catches up
+//                         with, so a store of an older layout needs no initialisation.
 // Engine table names are [a-z0-9_] and never start with "__", so they cannot clash with the
 // driver's own tables.
 //
@@ -29,7 +34,7 @@
 namespace commerce::postgres {
 
 // The layout this build writes. Opening a store of a newer version is FailedPrecondition.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // The statements prepared once per table and connection.
 enum class TableStmt : uint8_t {
@@ -51,14 +56,30 @@ enum class TableStmt : uint8_t {
   kDelMany,     // delete every key of $1
   // ReadView::read_many's range read with an end: $1 <= k < $2 ascending, LIMIT $3.
   kRange,
+  // A log table's sequence for a group of change sets running beside others: takes $1
+  // (int8) numbers from the log's counter row in __seq and answers the last of them; the row
+  // stays locked to the end of the transaction, which orders the groups' commits by sequence.
+  kSeqTake,
+  // Writes whose key (or value) holds a sequence taken by kSeqTake in this transaction:
+  // $1 keys, $2 values (bytea[]), $3 the log's name (text[]), $4 how far below the log's
+  // last taken number the sequence is (int8[]), $5 the slot's byte offset, $6 flags (int4[]:
+  // 1 invert the sequence's bits, 2 the slot is in the value). kDelSlotted has no $2.
+  kPutSlotted,
+  kInsertSlotted,
+  kDelSlotted,
   kCount_
 };
 
-// The type of the *Many statements' array parameters.
+// The types of the *Many statements' array parameters.
 inline constexpr Oid kByteaArrayOid = 1001;
+inline constexpr Oid kTextArrayOid = 1009;
+inline constexpr Oid kInt4ArrayOid = 1007;
+inline constexpr Oid kInt8ArrayOid = 1016;
 
-// bytea[] in PostgreSQL's binary array format, for a parameter of type kByteaArrayOid.
-std::string ByteaArray(const std::vector<std::string_view>& items);
+// A one-dimensional array in PostgreSQL's binary format, of elements of type `element` (bytea
+// 17, text 25, int4 23, int8 20) each given in its binary form.
+std::string BinaryArray(Oid element, const std::vector<std::string_view>& items);
+inline std::string ByteaArray(const std::vector<std::string_view>& items) { return BinaryArray(17, items); }
 
 // The statements one pipeline sends (PgConnection::pipeline), with the parameter bytes they
 // point into.
@@ -69,6 +90,9 @@ class StatementBatch {
   }
   // A bytea[] parameter: its bytes live as long as this batch.
   Param array(const std::vector<std::string_view>& items) { return keep(ByteaArray(items), kByteaArrayOid); }
+  Param texts(const std::vector<std::string_view>& items) { return keep(BinaryArray(25, items), kTextArrayOid); }
+  Param int8s(const std::vector<int64_t>& items) { return numbers(items, 20, 8, kInt8ArrayOid); }
+  Param int4s(const std::vector<int32_t>& items) { return numbers(items, 23, 4, kInt4ArrayOid); }
   // A parameter of type `type` whose bytes the batch keeps (an int8, say).
   Param keep(std::string bytes, Oid type) {
     kept_.push_back(std::move(bytes));
@@ -77,6 +101,18 @@ class StatementBatch {
   std::vector<PgConnection::Piped>& piped() { return piped_; }
 
  private:
+  template <typename Int>
+  Param numbers(const std::vector<Int>& items, Oid element, int width, Oid array_type) {
+    std::string bytes;
+    std::vector<std::string_view> views;
+    bytes.reserve(items.size() * width);
+    for (Int v : items)
+      for (int shift = (width - 1) * 8; shift >= 0; shift -= 8)
+        bytes.push_back(static_cast<char>((static_cast<uint64_t>(v) >> shift) & 0xff));
+    for (size_t i = 0; i < items.size(); ++i) views.emplace_back(bytes.data() + i * width, width);
+    return keep(BinaryArray(element, views), array_type);
+  }
+
   std::vector<PgConnection::Piped> piped_;
   std::deque<std::string> kept_;  // a deque: adding one never moves the others
 };
@@ -100,6 +136,8 @@ class SchemaNames {
   // The id of `name`, adding it (and its statements) if new.
   uint32_t add(std::string_view name);
   std::optional<uint32_t> find(std::string_view name) const { return tables_.find(name); }
+  // The name of a table this Storage gave out ("" for another id).
+  std::string name(Table table) const { return tables_.name(table.id).value_or(""); }
 
   // The statement's name on a connection and its SQL; InvalidArgument for a Table this
   // Storage never gave out. The strings live as long as this object.

@@ -8,8 +8,13 @@
 // Connections: one writer connection, used only on the writer thread (and by open/close
 // while that thread is not running), and a PgPool of connections for ReadTxns.
 //
-// Isolation: a group is one SERIALIZABLE transaction whose first statement takes the store's
-// write lock (LOCK TABLE __write_lock IN EXCLUSIVE MODE). LOCK TABLE takes no snapshot, so the
+// Isolation: a group made only of change sets runs beside other such groups, of every process
+// (postgres_key_locks, probed on open): one READ COMMITTED transaction sharing the store's
+// write lock (ROW EXCLUSIVE mode) and locking each record it touches before reading it, its
+// event sequences taken at its end from a counter row per log (pg_apply.h, RunFrame). Any
+// other group runs alone: one SERIALIZABLE transaction whose first statement takes the store's
+// write lock (LOCK TABLE __write_lock IN EXCLUSIVE MODE), which waits for the change-set
+// groups running and holds off new ones. LOCK TABLE takes no snapshot, so the
 // group's snapshot is taken after the lock is granted and sees every group committed before
 // it, by any process: the groups of all processes run one after another. Without the lock
 // they conflicted (every group appends to the one event log, reading its last key) and
@@ -24,9 +29,10 @@
 // noticed; the writer's session sets idle_in_transaction_session_timeout so that the server
 // ends such a transaction after kWriterIdleTimeout.
 //
-// Wake-ups: every group's COMMIT round trip also sends NOTIFY on the store's channel, so that
-// engines in other processes listening there (ListenForCommits, pg_listener.h) look at the
-// event log at once instead of at their next poll.
+// Wake-ups: every group's COMMIT is followed by a notification on the store's channel (in a
+// transaction of its own, sent without waiting), so that engines in other processes listening
+// there (ListenForCommits, pg_listener.h) look at the event log at once instead of at their
+// next poll.
 //
 // Exactly once: every group inserts its random id into __groups in its own transaction. When
 // the connection drops after COMMIT was sent, the writer reconnects and inserts the same id
@@ -250,12 +256,20 @@ class PgStorage final : public Storage, private GroupBackend {
   // change sets open the group): BEGIN, SET LOCAL synchronous_commit = off for a group nobody
   // waits to be durable, the store's write lock, the group's id ($1), SAVEPOINT m.
   std::vector<PgConnection::Piped> begin_durable_, begin_lazy_;
-  // A group's last statements: RELEASE SAVEPOINT m, NOTIFY on the store's channel when the
-  // server has it, COMMIT -- as one simple query after a mutation (commit_sql_), or behind
+  // The same for a group made only of change sets when such groups run beside one another
+  // (beside_): READ COMMITTED, and the store's write lock in ROW EXCLUSIVE mode, which such
+  // groups share and a callback group's EXCLUSIVE mode excludes.
+  std::vector<PgConnection::Piped> begin_beside_durable_, begin_beside_lazy_;
+  bool beside_ = false;
+  // A group's last statements: RELEASE SAVEPOINT m, COMMIT -- as one simple query after a mutation (commit_sql_), or behind
   // the writes of a run of change sets that ends the group (commit_). next_ keeps the group
   // open after a run (RELEASE SAVEPOINT m; SAVEPOINT m).
   std::string commit_sql_;
   std::vector<PgConnection::Piped> commit_, next_;
+  std::string notify_sql_;  // sent after each commit; empty when the server has no NOTIFY
+  void notify_commit() {
+    if (!notify_sql_.empty()) writer_conn_->send_and_forget(notify_sql_);
+  }
   struct Sql {
     std::string name, sql;
   };
@@ -312,36 +326,58 @@ PgStorage::PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> loc
       pool_(std::move(pool)) {
   // The store's write lock. A PostgreSQL-wire engine without LOCK TABLE (CockroachDB) refuses
   // it; its groups then run without it, kept apart by SERIALIZABLE and retried on conflict.
+  // The probe takes the shared mode: the exclusive one would wait for every group of change
+  // sets running in other processes (one held up by another's record lock included).
   const std::string write_lock = "LOCK TABLE " + Quoted(options.postgres_schema, "__write_lock") + " IN EXCLUSIVE MODE";
+  const std::string shared_lock = "LOCK TABLE " + Quoted(options.postgres_schema, "__write_lock") + " IN ROW EXCLUSIVE MODE";
   Failure f = Failure::kNone;
-  bool has_lock = writer_conn_->exec("BEGIN; " + write_lock + "; ROLLBACK", &f).ok() || f != Failure::kStatement;
+  bool has_lock = writer_conn_->exec("BEGIN; " + shared_lock + "; ROLLBACK", &f).ok() || f != Failure::kStatement;
   if (!has_lock) (void)writer_conn_->exec("ROLLBACK");
   auto piped = [](const Sql& st) { return PgConnection::Piped{&st.name, &st.sql, {}}; };
+  // Groups of change sets beside one another need the exclusive lock to exclude them (so
+  // that callback groups still run alone), advisory locks and the SQL that fills in their
+  // sequences (pg_schema.h, kSeqTake): without any of them, every group takes the exclusive lock.
+  beside_ = options.postgres_key_locks && has_lock &&
+            (writer_conn_->exec("BEGIN; " + shared_lock + "; SELECT pg_advisory_xact_lock(0), "
+                                "int8send(~1::int8), overlay('\\x00'::bytea placing '\\x01' from 1 for 1); ROLLBACK", &f).ok() ||
+             f != Failure::kStatement);
+  if (!beside_) (void)writer_conn_->exec("ROLLBACK");
   const Sql& begin = statement("__begin", "BEGIN ISOLATION LEVEL SERIALIZABLE");
+  const Sql& begin_beside = statement("__begin_rc", "BEGIN ISOLATION LEVEL READ COMMITTED");
   const Sql& lazy = statement("__lazy", "SET LOCAL synchronous_commit = off");
   const Sql& write_lock_stmt = statement("__lock", write_lock);
+  const Sql& shared_lock_stmt = statement("__lock_shared", shared_lock);
   // The group's id goes in after the lock, so its snapshot is taken then.
   const Sql& id = statement("__group_id", "INSERT INTO " + Quoted(options.postgres_schema, "__groups") + " (id) VALUES ($1)");
   const Sql& savepoint = statement("__savepoint", "SAVEPOINT m");
   const Sql& release = statement("__release", "RELEASE SAVEPOINT m");
-  for (bool durable : {true, false}) {
-    auto& list = durable ? begin_durable_ : begin_lazy_;
-    list.push_back(piped(begin));
-    if (!durable) list.push_back(piped(lazy));
-    if (has_lock) list.push_back(piped(write_lock_stmt));
-    list.push_back(piped(id));  // its parameter is set per group (attempt_group)
-    list.push_back(piped(savepoint));
+  for (bool beside : {false, true}) {
+    for (bool durable : {true, false}) {
+      auto& list = beside ? (durable ? begin_beside_durable_ : begin_beside_lazy_)
+                          : (durable ? begin_durable_ : begin_lazy_);
+      list.push_back(piped(beside ? begin_beside : begin));
+      if (!durable) list.push_back(piped(lazy));
+      if (has_lock) list.push_back(piped(beside ? shared_lock_stmt : write_lock_stmt));
+      list.push_back(piped(id));  // its parameter is set per group (attempt_group)
+      list.push_back(piped(savepoint));
+    }
   }
   next_ = {piped(release), piped(savepoint)};
-  // NOTIFY is delivered when, and only if, the group commits: other processes' listeners
-  // look at the log at once instead of at their next poll. A PostgreSQL-wire engine without
-  // it (CockroachDB) refuses the statement; its groups then commit without it.
-  const std::string notify = "NOTIFY " + NotifyChannel(options.postgres_schema);
-  bool has_notify = writer_conn_->exec(notify, &f).ok() || f != Failure::kStatement;
-  commit_sql_ = has_notify ? "RELEASE SAVEPOINT m; " + notify + "; COMMIT" : "RELEASE SAVEPOINT m; COMMIT";
-  commit_ = {piped(release)};
-  if (has_notify) commit_.push_back(piped(statement("__notify", notify)));
-  commit_.push_back(piped(statement("__commit", "COMMIT")));
+  // Once a group has committed, a notification on the store's channel wakes other processes'
+  // listeners, which then look at the log at once instead of at their next poll. It is sent
+  // without waiting for its answer (the next statement on the connection reads and drops it),
+  // in a transaction of its own: a transaction that notifies holds a database-wide lock
+  // through its commit -- PostgreSQL keeps the notification queue in commit order that way --
+  // so a NOTIFY inside the group made the groups of all processes flush their commits one at
+  // a time. Its own transaction commits without waiting for the WAL flush (it has nothing to
+  // keep), so it holds that lock for no flush. A PostgreSQL-wire engine without NOTIFY
+  // (CockroachDB) refuses the statement; its groups then commit without it.
+  const std::string channel = NotifyChannel(options.postgres_schema);  // "name", [a-z0-9_]
+  const std::string notify = "SELECT pg_notify('" + channel.substr(1, channel.size() - 2) +
+                             "', ''), set_config('synchronous_commit', 'off', true)";
+  if (writer_conn_->exec(notify, &f).ok() || f != Failure::kStatement) notify_sql_ = notify;
+  commit_sql_ = "RELEASE SAVEPOINT m; COMMIT";
+  commit_ = {piped(release), piped(statement("__commit", "COMMIT"))};
   GroupBackend* backend = this;
   writer_ = std::make_unique<GroupWriter>(backend, options.max_group_size, options.max_group_wait_us);
 }
@@ -466,7 +502,12 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
   // before any statement that takes the snapshot) and the group's id (as bytea its bytes are
   // the id's, as look_up sends them) -- with the reads of a run of change sets that opens
   // the group behind them.
-  std::vector<PgConnection::Piped> begin = durable ? begin_durable_ : begin_lazy_;
+  // A group made only of change sets runs beside other such groups (pg_apply.h, RunFrame).
+  const bool beside = beside_ && std::all_of(group.begin(), group.end(), [](PendingWrite* w) {
+    return w->mutation.target<ChangeSetMutation>() != nullptr;
+  });
+  std::vector<PgConnection::Piped> begin = beside ? (durable ? begin_beside_durable_ : begin_beside_lazy_)
+                                                  : (durable ? begin_durable_ : begin_lazy_);
   for (PgConnection::Piped& p : begin)
     if (*p.name == "__group_id") p.params = {Param{group_id}};
   auto failed = [&](Failure failure) {
@@ -490,6 +531,7 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
       // A run that ends the group carries its COMMIT in its second round trip.
       const bool last = end == group.size();
       RunFrame frame;
+      frame.beside_others = beside;
       if (!begun) frame.before = begin;
       frame.after = last ? commit_ : next_;
       begun = true;
@@ -504,7 +546,10 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
         if (last && round_trip == 2 && f == Failure::kConnection) return Outcome::kUnknown;
         return failed(f == Failure::kNone ? Failure::kStatement : f);
       }
-      if (last) return Outcome::kCommitted;
+      if (last) {
+        notify_commit();
+        return Outcome::kCommitted;
+      }
       i = end;
       continue;
     }
@@ -526,7 +571,10 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
     if (!error->ok()) return failed(f);
   }
   *error = writer_conn_->exec(commit_sql_, &f);
-  if (error->ok()) return Outcome::kCommitted;
+  if (error->ok()) {
+    notify_commit();
+    return Outcome::kCommitted;
+  }
   if (f == Failure::kConnection) return Outcome::kUnknown;
   // COMMIT itself failed (a serialization failure found at commit): rolled back.
   (void)writer_conn_->exec("ROLLBACK");
