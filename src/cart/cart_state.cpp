@@ -20,6 +20,7 @@
 #include <tuple>
 
 #include "commerce/cart.h"
+#include "cart/cart_dots.h"
 #include "cart/cart_quantity.h"
 #include "commerce/cart.h"
 #include "commerce/inventory.h"
@@ -75,12 +76,6 @@ int64_t LineQuantity(const CartLineState& line) {
   int64_t q = 0;
   for (const auto& a : line.adds) q += a.quantity;  // canonical: every add is live
   return q;
-}
-
-size_t DotCount(const CartState& s) {
-  size_t n = 0;
-  for (const auto& [sku, line] : s.lines) n += line.adds.size() + line.removed.size();
-  return n;
 }
 
 size_t LiveLineCount(const CartState& s) {

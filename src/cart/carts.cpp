@@ -17,6 +17,7 @@
 
 #include "commerce/cart.h"
 #include "cart/cart_codec.h"
+#include "cart/cart_dots.h"
 #include "cart/cart_quantity.h"
 #include "cart/cart_store.h"
 #include "catalog/catalog_store.h"
@@ -139,12 +140,6 @@ Status CheckMergedSize(size_t dots) {
                                      " adds and removals, more than the " +
                                      std::to_string(kMaxMergedCartDots) + " one cart can store");
   return Status::OK();
-}
-
-size_t DotCount(const CartState& s) {
-  size_t n = 0;
-  for (const auto& [sku, line] : s.lines) n += line.adds.size() + line.removed.size();
-  return n;
 }
 
 // Checks every field of a state that came from outside (a device, another replica) before

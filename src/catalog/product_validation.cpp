@@ -27,13 +27,6 @@ struct TextRule {
   bool no_slash = false;       // product ids appear in paths and URLs
 };
 
-Status Invalid(std::string_view field, std::string_view reason) {
-  std::string m(field);
-  m += ": ";
-  m += reason;
-  return Status::InvalidArgument(m);
-}
-
 
 bool IsControl(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
 
@@ -206,6 +199,13 @@ Status CheckCategories(const Product& p) {
 }
 
 }  // namespace
+
+Status Invalid(std::string_view field, std::string_view reason) {
+  std::string m(field);
+  m += ": ";
+  m += reason;
+  return Status::InvalidArgument(m);
+}
 
 std::string_view CategoryParentId(std::string_view id) {
   const size_t slash = id.rfind('/');

@@ -44,6 +44,9 @@ Status ValidateProduct(const Product& p);
 // must equal the id's parent.
 Status ValidateCategory(const Category& c);
 
+// InvalidArgument "field: reason": the form of every catalog validation error.
+Status Invalid(std::string_view field, std::string_view reason);
+
 // The parent of a category id: "a/b" -> "a", "a" -> "".
 std::string_view CategoryParentId(std::string_view id);
 

@@ -1,7 +1,7 @@
 // RecordDecoder and CheckParsedProduct (record_decoder.h).
 //
 // Map of this file:
-//   helpers             Invalid, MakeRejection, TrimSpaces
+//   helpers             MakeRejection, TrimSpaces
 //   native schema       DecodeNative: a JSON object -> ParsedProduct, strict
 //   CheckParsedProduct  the checks every product gets
 //   RecordDecoder       native or mapped decoding + those checks
@@ -13,13 +13,6 @@
 #include "commerce/money.h"
 
 namespace commerce {
-
-Status Invalid(std::string_view field, std::string_view reason) {
-  std::string m(field);
-  m += ": ";
-  m += reason;
-  return Status::InvalidArgument(m);
-}
 
 Rejection MakeRejection(uint64_t line, std::string field, std::string reason) {
   Rejection r;

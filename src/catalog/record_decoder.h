@@ -49,7 +49,6 @@ Status DecodeNativeRecord(const JsonNode& node, std::string_view default_currenc
                           bool engine_fields, ParsedProduct* out);
 
 // Small helpers shared by the decoder and the sources.
-Status Invalid(std::string_view field, std::string_view reason);  // "field: reason"
 Rejection MakeRejection(uint64_t line, std::string field, std::string reason);
 std::string_view TrimSpaces(std::string_view s);  // spaces and tabs at both ends
 

@@ -7,18 +7,12 @@
 #include "commerce/inventory.h"
 #include "commerce/money.h"
 #include "common/ids.h"
+#include "common/range_check.h"
 #include "common/selector_key.h"
 
 namespace commerce {
 
 namespace {
-
-Status CheckRange(const std::string& what, int64_t v, int64_t lo, int64_t hi) {
-  if (v < lo || v > hi)
-    return Status::InvalidArgument(what + ": " + std::to_string(v) + " is not in " +
-                                   std::to_string(lo) + ".." + std::to_string(hi));
-  return Status::OK();
-}
 
 Status CheckCurrency(const std::string& code) {
   if (!IsKnownCurrency(code))

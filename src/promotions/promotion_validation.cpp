@@ -5,6 +5,7 @@
 #include "commerce/inventory.h"
 #include "commerce/money.h"
 #include "common/ids.h"
+#include "common/range_check.h"
 #include "common/selector_key.h"
 #include "common/utf8.h"
 
@@ -22,13 +23,6 @@ Status CheckList(const char* what, const std::vector<std::string>& v, size_t max
   for (size_t i = 0; i < v.size(); ++i)
     COMMERCE_RETURN_IF_ERROR(
         CheckIdentifier(std::string(what) + "[" + std::to_string(i) + "]", v[i], 200));
-  return Status::OK();
-}
-
-Status CheckRange(const std::string& what, int64_t v, int64_t lo, int64_t hi) {
-  if (v < lo || v > hi)
-    return Status::InvalidArgument(what + ": " + std::to_string(v) + " is not in " +
-                                   std::to_string(lo) + ".." + std::to_string(hi));
   return Status::OK();
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "search/edit_cost.h"
+#include "search/index_schema.h"
 
 namespace commerce::search {
 
@@ -40,7 +41,6 @@ std::vector<std::pair<size_t, size_t>> WordSpans(const std::string& text) {
   return out;
 }
 
-std::string Lower(std::string_view s) { return Xapian::Unicode::tolower(std::string(s)); }
 
 }  // namespace
 

@@ -12,11 +12,6 @@ namespace {
 
 constexpr size_t kMaxTermBytes = 240;  // Xapian's limit is 245 for glass
 
-std::string Lower(std::string_view s) {
-  // Unicode-aware, so that "ÉCOLE" and "école" filter alike.
-  return Xapian::Unicode::tolower(std::string(s));
-}
-
 void PutString(std::string& out, std::string_view s) {
   uint32_t n = static_cast<uint32_t>(s.size());
   out.append(reinterpret_cast<const char*>(&n), sizeof n);
@@ -43,6 +38,10 @@ bool GetString(std::string_view& in, std::string* s) {
 }
 
 }  // namespace
+
+std::string Lower(std::string_view s) {
+  return Xapian::Unicode::tolower(std::string(s));
+}
 
 std::string BooleanTerm(std::string_view prefix, std::string_view value) {
   std::string term(prefix);

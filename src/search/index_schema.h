@@ -72,6 +72,8 @@ std::string BooleanTerm(std::string_view prefix, std::string_view value);
 // letters and digits only.
 std::string NormaliseCode(std::string_view code);
 std::string IdTerm(std::string_view product_id);
+// Unicode-aware lower case, so that "ÉCOLE" and "école" filter alike.
+std::string Lower(std::string_view s);
 // A category id and its ancestors: "a/b/c" -> {"a/b/c", "a/b", "a"}.
 std::vector<std::string> CategoryLineage(std::string_view category_id);
 // The lowest price among the product's variants.

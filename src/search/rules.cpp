@@ -50,12 +50,6 @@ namespace {
 constexpr size_t kMaxRuleIdBytes = 64;
 constexpr size_t kMaxRuleTextBytes = 500;
 
-std::string Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-
 Status CheckText(const std::string& field, std::string_view value, size_t max_bytes) {
   if (value.size() > max_bytes)
     return Status::InvalidArgument(field + ": longer than " + std::to_string(max_bytes) + " bytes");

@@ -30,7 +30,7 @@ struct Candidate {
   uint64_t count = 0;  // products with it and every word before it
 };
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 std::string Join(const std::vector<std::string>& words) {
   std::string out;
@@ -71,7 +71,7 @@ SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* an
 
   std::vector<std::string> head = Words(request.text);
   std::string last;
-  if (!IsSpace(request.text.back())) {
+  if (!IsAsciiSpace(request.text.back())) {
     last = head.back();
     head.pop_back();
   }

@@ -11,12 +11,13 @@ constexpr char kGroupSep = '\x1e';
 constexpr char kEntrySep = '\x1f';
 constexpr char kRootSep = '\x1d';
 
+}  // namespace
+
 std::string Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
 }
-}  // namespace
 
 std::vector<std::string> Words(std::string_view text) {
   std::vector<std::string> out;

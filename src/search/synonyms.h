@@ -79,5 +79,7 @@ class Synonyms {
 // Lower-cased words of `text`: runs of letters and digits (any byte >= 0x80 counts as a
 // letter, so non-ASCII words stay whole).
 std::vector<std::string> Words(std::string_view text);
+// `s` without the ASCII white space at its ends (isspace): how rules and synonyms read a line.
+std::string Trim(std::string_view s);
 
 }  // namespace commerce::search

@@ -13,36 +13,36 @@
 namespace commerce::verify {
 
 namespace {
-constexpr const char* kCheck = "channels";
+constexpr const char* kChannelsCheck = "channels";
 }  // namespace
 
 void CheckChannels(CheckContext& c) {
   uint64_t channels = 0;
-  c.Scan(kCheck, "channels", [&](std::string_view key, std::string_view value) {
+  c.Scan(kChannelsCheck, "channels", [&](std::string_view key, std::string_view value) {
     ++channels;
     Channel ch;
     if (!DecodeRecord(c, "channels", key, value, [&] { return DecodeChannel(key, value, &ch); }))
       return true;
     const std::string where = Where("channels", key);
-    if (key != ChannelKey(ch.id)) c.Problem(kCheck, where, "holds channel '" + ch.id + "'");
+    if (key != ChannelKey(ch.id)) c.Problem(kChannelsCheck, where, "holds channel '" + ch.id + "'");
     for (const std::string& w : ch.warehouse_ids)
-      if (!c.Has(kCheck, "warehouses", KeyBuilder().str(w).key()))
-        c.Problem(kCheck, where, "sells from warehouse '" + w + "', which does not exist");
+      if (!c.Has(kChannelsCheck, "warehouses", KeyBuilder().str(w).key()))
+        c.Problem(kChannelsCheck, where, "sells from warehouse '" + w + "', which does not exist");
     for (const std::string& cat : ch.category_ids)
-      if (!c.Has(kCheck, "categories", KeyBuilder().str(cat).key()))
-        c.Problem(kCheck, where, "shows category '" + cat + "', which does not exist");
+      if (!c.Has(kChannelsCheck, "categories", KeyBuilder().str(cat).key()))
+        c.Problem(kChannelsCheck, where, "shows category '" + cat + "', which does not exist");
     return true;
   }, /*count=*/true);
-  auto count = c.Get(kCheck, "meta", ChannelCountKey());
+  auto count = c.Get(kChannelsCheck, "meta", ChannelCountKey());
   if (!count) {
     if (channels > 0)
-      c.Problem(kCheck, Where("meta", ChannelCountKey()),
+      c.Problem(kChannelsCheck, Where("meta", ChannelCountKey()),
                 "is missing: the store holds " + std::to_string(channels) + " channels");
     return;
   }
   auto n = KeyReader(*count).u64();
   if (n && *n != channels)
-    c.Problem(kCheck, Where("meta", ChannelCountKey()),
+    c.Problem(kChannelsCheck, Where("meta", ChannelCountKey()),
               "counts " + std::to_string(*n) + " channels; the store holds " +
                   std::to_string(channels));
 }

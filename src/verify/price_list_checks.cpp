@@ -16,7 +16,7 @@
 namespace commerce::verify {
 
 namespace {
-constexpr const char* kCheck = "price_lists";
+constexpr const char* kPriceListsCheck = "price_lists";
 
 bool RowLess(const SkuPrice& a, const SkuPrice& b) {
   return std::tie(a.list_id, a.min_quantity) < std::tie(b.list_id, b.min_quantity);
@@ -27,13 +27,13 @@ void CheckPriceLists(CheckContext& c) {
   // What the lists say each SKU's row must hold.
   std::map<std::string, SkuPrices> expected;
   uint64_t lists = 0;
-  c.Scan(kCheck, "price_lists", [&](std::string_view key, std::string_view value) {
+  c.Scan(kPriceListsCheck, "price_lists", [&](std::string_view key, std::string_view value) {
     ++lists;
     PriceList l;
     if (!DecodeRecord(c, "price_lists", key, value, [&] { return DecodePriceList(key, value, &l); }))
       return true;
     if (key != PriceListKey(l.id))
-      c.Problem(kCheck, Where("price_lists", key), "holds price list '" + l.id + "'");
+      c.Problem(kPriceListsCheck, Where("price_lists", key), "holds price list '" + l.id + "'");
     SkuPrices rows = RowsOf(l);
     for (size_t i = 0; i < rows.size(); ++i) expected[l.entries[i].sku].push_back(std::move(rows[i]));
     return true;
@@ -45,34 +45,34 @@ void CheckPriceLists(CheckContext& c) {
   }
 
   std::map<std::string, bool> seen;
-  c.Scan(kCheck, "sku_prices", [&](std::string_view key, std::string_view value) {
+  c.Scan(kPriceListsCheck, "sku_prices", [&](std::string_view key, std::string_view value) {
     SkuPrices rows;
     if (!DecodeRecord(c, "sku_prices", key, value, [&] { return DecodeSkuPrices(key, value, &rows); }))
       return true;
     auto named = sku_of_key.find(key);
     if (named == sku_of_key.end()) {
-      c.Problem(kCheck, Where("sku_prices", key), "prices a SKU that no price list has");
+      c.Problem(kPriceListsCheck, Where("sku_prices", key), "prices a SKU that no price list has");
       return true;
     }
     const std::string& sku = named->second;
     auto it = expected.find(sku);
     seen[sku] = true;
     if (rows != it->second)
-      c.Problem(kCheck, Where("sku_prices", key),
+      c.Problem(kPriceListsCheck, Where("sku_prices", key),
                 "its " + std::to_string(rows.size()) + " rows differ from the " +
                     std::to_string(it->second.size()) + " its price lists give");
     return true;
   }, /*count=*/true);
   for (const auto& [sku, rows] : expected)
     if (!seen.count(sku))
-      c.Problem(kCheck, Where("sku_prices", SkuPricesKey(sku)),
+      c.Problem(kPriceListsCheck, Where("sku_prices", SkuPricesKey(sku)),
                 "is missing: price lists price sku '" + sku + "'");
-  if (auto count = c.Get(kCheck, "meta", PriceListCountKey())) {
+  if (auto count = c.Get(kPriceListsCheck, "meta", PriceListCountKey())) {
     auto n = KeyReader(*count).u64();
     if (!n)
-      c.Problem(kCheck, Where("meta", PriceListCountKey()), "the price-list count does not decode");
+      c.Problem(kPriceListsCheck, Where("meta", PriceListCountKey()), "the price-list count does not decode");
     else if (*n != lists)
-      c.Problem(kCheck, Where("meta", PriceListCountKey()),
+      c.Problem(kPriceListsCheck, Where("meta", PriceListCountKey()),
                 "counts " + std::to_string(*n) + " price lists; the store holds " + std::to_string(lists));
   }
 }

@@ -14,27 +14,27 @@
 namespace commerce::verify {
 
 namespace {
-constexpr const char* kCheck = "promotions";
+constexpr const char* kPromotionsCheck = "promotions";
 }  // namespace
 
 void CheckPromotions(CheckContext& c) {
-  c.Scan(kCheck, "promotions", [&](std::string_view key, std::string_view value) {
+  c.Scan(kPromotionsCheck, "promotions", [&](std::string_view key, std::string_view value) {
     Promotion p;
     if (!DecodeRecord(c, "promotions", key, value, [&] { return DecodePromotion(key, value, &p); }))
       return true;
     const std::string where = Where("promotions", key);
-    if (key != PromotionKey(p.id)) c.Problem(kCheck, where, "holds promotion '" + p.id + "'");
-    if (Status s = ValidatePromotion(p); !s.ok()) c.Problem(kCheck, where, s.message());
+    if (key != PromotionKey(p.id)) c.Problem(kPromotionsCheck, where, "holds promotion '" + p.id + "'");
+    if (Status s = ValidatePromotion(p); !s.ok()) c.Problem(kPromotionsCheck, where, s.message());
     return true;
   }, /*count=*/true);
-  c.Scan(kCheck, "coupons", [&](std::string_view key, std::string_view value) {
+  c.Scan(kPromotionsCheck, "coupons", [&](std::string_view key, std::string_view value) {
     Coupon coupon;
     if (!DecodeRecord(c, "coupons", key, value, [&] { return DecodeCoupon(key, value, &coupon); }))
       return true;
     const std::string where = Where("coupons", key);
-    if (key != CouponKey(coupon.code)) c.Problem(kCheck, where, "holds coupon '" + coupon.code + "'");
-    if (!c.Has(kCheck, "promotions", PromotionKey(coupon.promotion_id)))
-      c.Problem(kCheck, where, "unlocks promotion '" + coupon.promotion_id + "', which does not exist");
+    if (key != CouponKey(coupon.code)) c.Problem(kPromotionsCheck, where, "holds coupon '" + coupon.code + "'");
+    if (!c.Has(kPromotionsCheck, "promotions", PromotionKey(coupon.promotion_id)))
+      c.Problem(kPromotionsCheck, where, "unlocks promotion '" + coupon.promotion_id + "', which does not exist");
     return true;
   }, /*count=*/true);
 }

@@ -5,10 +5,6 @@
 
 namespace commerce::lmdb {
 
-namespace {
-Status Closed() { return Status::FailedPrecondition("storage is closed: reopen it"); }
-}  // namespace
-
 LmdbReaders::~LmdbReaders() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto* t : pool_) mdb_txn_abort(t);

@@ -16,6 +16,9 @@ namespace commerce::lmdb {
 // anything else -> Internal. The message is `what`: mdb_strerror(rc).
 Status LmdbError(int rc, const std::string& what);
 
+// FailedPrecondition for a call on a closed store.
+inline Status Closed() { return Status::FailedPrecondition("storage is closed: reopen it"); }
+
 // InvalidArgument for an empty key or one longer than kMaxKeySize.
 Status CheckKey(std::string_view key);
 

@@ -63,7 +63,6 @@ namespace commerce {
 namespace lmdb {
 namespace {
 
-Status Closed() { return Status::FailedPrecondition("storage is closed: reopen it"); }
 
 Status ValidateOptions(const StorageOptions& o) {
   if (o.lmdb_map_size < (size_t{1} << 20) || o.lmdb_max_map_size < o.lmdb_map_size)
