@@ -217,7 +217,8 @@ struct SearchResult {
   uint64_t rules_version = 0;
   uint64_t synonyms_version = 0;
   // This search's id for Search::record_use (search_analytics.h): unique per call, cached
-  // results included. "" when the search was not recorded (SearchOptions::analytics_sample_rate).
+  // results included; opaque, signed, and valid on every engine sharing the store (about 155
+  // characters at 20 hits). "" when the search was not recorded (analytics_sample_rate).
   std::string search_id;
 };
 
@@ -296,9 +297,9 @@ struct SearchOptions {
   // holds at most about 12 MB, about 2.5 MB with typical queries. Beyond it the least searched
   // pairs are dropped (SearchAnalytics::evicted).
   size_t analytics_max_queries = 10000;
-  // Recent searches whose results' uses can be recorded (record_use), 1..1,000,000: the
-  // oldest id is forgotten when a newer search needs its place (NotFound). About 60 bytes
-  // each plus the query's length plus 8 bytes a hit shown (record_use checks the product).
+  // Searches remembered as used (record_use), 1..1,000,000, so that each counts as used once
+  // in this process: about 40 bytes each. Ids themselves are not held (they carry what a use
+  // needs), and one stays valid for analytics_retention_hours.
   size_t analytics_max_searches = 10000;
   // Hours of counts kept (1..720); older hours are dropped.
   uint32_t analytics_retention_hours = 24;
@@ -354,8 +355,8 @@ class COMMERCE_EXPORT Search {
   // Search analytics (search_analytics.h). record_use: a result of search `use.search_id` was
   // used. Errors: InvalidArgument (an empty or malformed search id or product id, a product
   // not among that search's hits, a kind other than "click", "add_to_cart", "order"),
-  // NotFound (a search id this engine did not issue, or one older than the
-  // analytics_max_searches kept), FailedPrecondition (analytics off: analytics_sample_rate 0).
+  // NotFound (an id no engine of this store issued -- altered or made up -- or one older
+  // than analytics_retention_hours), FailedPrecondition (analytics off: sample rate 0).
   Status record_use(const SearchUse& use);
   // Top, zero-result and unused queries over a window. Errors: InvalidArgument (limit out of
   // 1..1000, since_ms or until_ms negative, since_ms after until_ms).

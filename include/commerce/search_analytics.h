@@ -10,8 +10,10 @@
 //
 // The counts are kept in memory (SearchOptions::analytics_max_queries) and added to the store
 // every 5 s and at close (table search_analytics): they survive a restart, processes sharing a
-// store add up, a crash loses at most the last 5 s. Search ids stay in this process's memory
-// (::analytics_max_searches). Over remote shards the querying engine records, as locally.
+// store add up, a crash loses at most the last 5 s. A search id is self-contained and signed
+// with a key the store keeps (docs/search.md, "Search ids on a fleet"): any engine sharing
+// the store, and the same one after a restart, records its uses, for the retention's hours.
+// Over remote shards the querying engine records, as locally.
 //
 // Plain values: no thread-safety concerns of their own (Search is safe from any thread).
 #pragma once
