@@ -87,20 +87,31 @@ Result<ReaderPool::Lease> ReaderPool::Acquire(uint64_t min_seq) {
 Status ReaderPool::Refresh(Reader& r, const std::string& generation, uint64_t version,
                            uint64_t seq) {
   if (r.generation == generation && r.version == version) return Status::OK();
-  try {
-    if (r.generation != generation) {
-      COMMERCE_ASSIGN_OR_RETURN(uint32_t shards, layout_->ShardCount(generation));
-      Xapian::Database db;
-      for (uint32_t i = 0; i < shards; ++i)
-        db.add_database(Xapian::Database(layout_->ShardPath(generation, i)));
-      OpenReader(r, db);
-      r.generation = generation;
-    } else {
-      r.db.reopen();
+  // An open (or reopen) that the indexer outpaces by two commits finds the revision it began
+  // on already overwritten: DatabaseModifiedError. Opening again reads the newest revision,
+  // and the indexer does not commit twice during every one of a few opens, so a bounded number
+  // of tries is enough; running out means the index churns too fast to read at all.
+  constexpr int kOpenTries = 8;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (r.generation != generation) {
+        COMMERCE_ASSIGN_OR_RETURN(uint32_t shards, layout_->ShardCount(generation));
+        Xapian::Database db;
+        for (uint32_t i = 0; i < shards; ++i)
+          db.add_database(Xapian::Database(layout_->ShardPath(generation, i)));
+        OpenReader(r, db);
+        r.generation = generation;
+      } else {
+        r.db.reopen();
+      }
+      break;
+    } catch (const Xapian::DatabaseModifiedError& e) {
+      r.generation.clear();  // the next try opens afresh rather than reopening a torn reader
+      if (attempt == kOpenTries) return FromXapian(e, "opening a reader");
+    } catch (const Xapian::Error& e) {
+      r.generation.clear();
+      return FromXapian(e, "opening a reader");
     }
-  } catch (const Xapian::Error& e) {
-    r.generation.clear();
-    return FromXapian(e, "opening a reader");
   }
   r.version = version;
   r.index_seq = seq;
