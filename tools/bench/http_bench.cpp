@@ -14,10 +14,11 @@
 //                the same orders through Orders::place from as many threads as connections,
 //                on a store of its own with the same shop (InProcessShop)
 //   get-product-under-orders  get-product while a second wrk places orders over 16 more
-//                connections for the whole window (orders_per_s, orders_p99_ms in the row)
+//                connections for the whole window (orders_per_s, orders_p99_ms in the row);
+//                peer reads-alone: the same GETs just before, without the orders
 // The server runs with --threads 2 (one loop per core) and nginx with worker_processes 2;
-// wrk shares the same 2 cores. Rows carry the server's RSS after the case (rss_mb,
-// peak_rss_mb) and wrk's error counts.
+// wrk shares the same 2 cores. Rows carry the server's memory after the case (rss_mb; its
+// split rss_anon_mb / rss_file_mb; peak_rss_mb over the case alone) and wrk's error counts.
 //
 // Targets (issue 6): get-product >= 50% of nginx-static's requests/s; P99 < 5 ms at 64
 // connections.
@@ -42,6 +43,7 @@
 #include "commerce/engine.h"
 #include "commerce/sample.h"
 #include "harness.h"
+#include "proc_memory.h"
 
 namespace commerce::bench {
 
@@ -153,18 +155,6 @@ std::string Exe(const std::string& name, const std::vector<std::string>& dirs) {
     if (access(p.c_str(), X_OK) == 0) return p.string();
   }
   return "";
-}
-
-// VmRSS and VmHWM of a process, in MB.
-std::pair<double, double> RssMb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  double rss = 0, hwm = 0;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) rss = std::atof(line.c_str() + 6) / 1024.0;
-    if (line.rfind("VmHWM:", 0) == 0) hwm = std::atof(line.c_str() + 6) / 1024.0;
-  }
-  return {rss, hwm};
 }
 
 // The Lua every case shares: wrk's summary as one JSON line on stdout.
@@ -693,12 +683,27 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
     for (const auto& cs : cases) {
       if (!opt.WantCase(cs.name)) continue;
       std::vector<Row> rows;
-      Log(std::string("http: ") + cs.name + ", " + std::to_string(c) + " connections, " +
-          FormatSeconds(seconds));
       // get-product-under-orders: the same GETs while a second wrk places orders (kOrderLoad
       // connections) for the whole window: do reads keep their latency while orders flow?
       const bool under_orders = std::string(cs.name) == "get-product-under-orders";
       constexpr int kOrderLoad = 16;
+      // Its peer `reads-alone`: the same GETs just before, with no orders, so that the row's
+      // ratio and the two P99s say what the orders cost the reads, in one run. Logged as its
+      // own line: "http: CASE, N connections" starts the engine's window (tools/bench/profile).
+      WrkResult alone;
+      if (under_orders) {
+        Log(std::string("http: ") + cs.name + " reads-alone, " + std::to_string(c) + " connections, " +
+            FormatSeconds(seconds));
+        alone = RunWrk(wrk, cs.url, cs.script, c, seconds, dir);
+        if (!alone.ok) {
+          std::fprintf(stderr, "http: %s reads-alone: %s\n", cs.name, alone.error.c_str());
+          return 1;
+        }
+      }
+      Log(std::string("http: ") + cs.name + ", " + std::to_string(c) + " connections, " +
+          FormatSeconds(seconds));
+      // The row's peak_rss_mb is this case's: the load's (the import's) is not in it.
+      ResetPeakRss(server.pid);
       WrkResult orders;
       std::thread order_load;
       if (under_orders)
@@ -720,9 +725,11 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
         row.add("orders_p99_ms", orders.p99_ms);
         if (orders.errors) row.add("order_errors", orders.errors);
       }
-      auto [rss, hwm] = RssMb(server.pid);
-      row.add("rss_mb", rss);
-      row.add("peak_rss_mb", hwm);
+      ProcessMemory mem = ReadProcessMemory(server.pid);
+      row.add("rss_mb", mem.rss_mb);
+      row.add("peak_rss_mb", mem.peak_rss_mb);
+      row.add("rss_anon_mb", mem.rss_anon_mb);
+      row.add("rss_file_mb", mem.rss_file_mb);
       row.add("server_threads", 2);
       row.add("products", products);
       rows.push_back(row);
@@ -738,6 +745,11 @@ int RunHttp(const BenchOptions& opt, Reporter& reporter) {
           peer.add("errors", r.errors);
           Log(std::string("http: in-process ") + cs.name + ": " + std::to_string(r.errors) + " failed; first: " + r.first_error);
         }
+        rows.push_back(peer);
+      }
+      if (under_orders) {
+        Row peer = WrkRow(cs.name, "reads-alone", "lmdb", c, alone);
+        peer.add("products", products);
         rows.push_back(peer);
       }
       if (std::string(cs.name) == "get-product" && nginx_up) {

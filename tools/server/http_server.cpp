@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,6 +69,15 @@ struct Work {
   std::function<void()> after;
 };
 
+// libuv's pool threads are started from a loop's thread and would carry its name: named apart
+// for profiles (tools/bench/profile --suite http), once per thread.
+void NamePoolThread() {
+  thread_local bool named = false;
+  if (named) return;
+  pthread_setname_np(pthread_self(), "commerce-pool");
+  named = true;
+}
+
 }  // namespace
 
 void QueueWork(Conn* c, std::function<void()> run, std::function<void()> after) {
@@ -75,7 +85,11 @@ void QueueWork(Conn* c, std::function<void()> run, std::function<void()> after) 
   w->req.data = w;
   ++c->refs;
   uv_queue_work(
-      &c->loop->loop, &w->req, [](uv_work_t* req) { static_cast<Work*>(req->data)->run(); },
+      &c->loop->loop, &w->req,
+      [](uv_work_t* req) {
+        NamePoolThread();
+        static_cast<Work*>(req->data)->run();
+      },
       [](uv_work_t* req, int) {
         std::unique_ptr<Work> w(static_cast<Work*>(req->data));
         Conn* c = w->conn;

@@ -393,7 +393,13 @@ int RunServer(const ServerOptions& opts) {
     for (auto& l : listeners) l->Wake();
   });
   std::vector<std::thread> loop_threads;
-  for (auto& l : listeners) loop_threads.emplace_back([&l] { l->Run(); });
+  for (auto& l : listeners)
+    loop_threads.emplace_back([&l] {
+      // For profiles (tools/bench/profile --suite http): the loops apart from libuv's pool,
+      // which keeps the process's name.
+      pthread_setname_np(pthread_self(), "commerce-loop");
+      l->Run();
+    });
   std::fprintf(stderr, "commerce-server: listening on http://%s (%d loops, %d pool threads), data %s (%s), %zu keys\n",
                opts.listen.c_str(), threads, opts.pool_threads, opts.data.c_str(), opts.driver.c_str(),
                state->gateway.size());
