@@ -1,5 +1,9 @@
 // Generated identifiers ("ord-3f9a0c1d22e4b7a1"): a prefix and hex digits from the OS random
-// source (getrandom), so ids are unique without coordination and unguessable.
+// source (getrandom), so ids are unique without coordination and unguessable. The bytes are
+// drawn 4 KiB at a time per thread and each given out once (ids.cpp says why that keeps them
+// unguessable); a forked child draws its own.
+//
+// Thread safety: RandomId may be called from any thread.
 #pragma once
 
 #include <string>

@@ -1,5 +1,8 @@
 // Tests of generated identifiers (src/common/ids.cpp): ids that act as capabilities (carts,
 // orders, tokens) must not be predictable from ids already seen (issue 15, defect 8).
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <random>
 #include <set>
@@ -103,4 +106,56 @@ TEST_CASE("capability ids carry 128 random bits, names keep 64", "[ids]") {
   }
   CHECK(highs.size() == 64);
   CHECK(lows.size() == 64);
+}
+
+TEST_CASE("a forked child never makes the ids its parent makes next", "[ids]") {
+  // Ids come from a per-thread buffer of getrandom bytes (ids.cpp): a child that went on from
+  // its copy of the parent's buffer would hand out the very ids the parent hands out next.
+  (void)commerce::RandomId("o-");  // the buffer is filled, most of it unused
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::string ids;
+    for (int i = 0; i < 8; ++i) ids += commerce::RandomId("o-");
+    const ssize_t n = ::write(fds[1], ids.data(), ids.size());
+    ::_exit(n == static_cast<ssize_t>(ids.size()) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string theirs(8 * 18, '\0');
+  size_t got = 0;
+  while (got < theirs.size()) {
+    const ssize_t n = ::read(fds[0], theirs.data() + got, theirs.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(got == theirs.size());
+  std::string ours;
+  for (int i = 0; i < 8; ++i) ours += commerce::RandomId("o-");
+  std::set<std::string> all;
+  for (size_t i = 0; i < 8; ++i) {
+    all.insert(ours.substr(i * 18, 18));
+    all.insert(theirs.substr(i * 18, 18));
+  }
+  CHECK(all.size() == 16);
+}
+
+TEST_CASE("ids drawn past a refill of the random buffer stay distinct", "[ids]") {
+  // 4 KiB a thread: 600 capability ids of 16 bytes span two refills and a partial tail.
+  std::set<std::string> seen;
+  for (int i = 0; i < 600; ++i) seen.insert(commerce::RandomId("", commerce::kCapabilityBytes));
+  CHECK(seen.size() == 600);
+  // Odd sizes leave a tail shorter than the next id: it is skipped, never handed out short.
+  for (int i = 0; i < 300; ++i) {
+    const std::string id = commerce::RandomId("", 13);
+    CHECK(id.size() == 26);
+    seen.insert(id);
+  }
+  CHECK(seen.size() == 900);
 }

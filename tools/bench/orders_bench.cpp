@@ -38,6 +38,7 @@
 // Map of this file: 1. parameters  2. the shop (workload)  3. the streams  4. the systems
 //                   5. the cases  6. the suite.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -175,6 +176,16 @@ uint64_t Mix(uint64_t x) {
 // Bytes this process has caused to be written to storage so far (/proc/self/io write_bytes:
 // counted as pages are dirtied, so an fdatasync of a half-filled page costs a whole page);
 // -1 where the kernel does not say.
+// CPU time of the whole process (every thread, user + system), in milliseconds. A figure that
+// does not move with the disk's fsync latency or with how much of the cores other programs
+// leave over, as orders/s does on a shared machine: what an order costs, not how fast it ran.
+double ProcessCpuMs() {
+  rusage u{};
+  if (::getrusage(RUSAGE_SELF, &u) != 0) return -1;
+  auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  return ms(u.ru_utime) + ms(u.ru_stime);
+}
+
 int64_t ProcessWriteBytes() {
   int fd = ::open("/proc/self/io", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
@@ -477,6 +488,7 @@ struct Window {
   uint64_t out_of_stock = 0;
   uint64_t lines = 0;
   int64_t io_bytes = 0;
+  double cpu_ms = 0;  // the bench process's CPU (every thread, user + system) in the window
   StorageStats storage;
 };
 
@@ -503,6 +515,7 @@ class System {
     start_oos_ = oos_.load();
     start_lines_ = lines_.load();
     start_io_ = ProcessWriteBytes();
+    start_cpu_ms_ = ProcessCpuMs();
   }
   virtual void OnMeasureEnd() {
     window_.placed += placed_.load() - start_placed_;
@@ -511,6 +524,9 @@ class System {
     const int64_t io = ProcessWriteBytes();
     if (io >= 0 && start_io_ >= 0) window_.io_bytes += io - start_io_;
     else io_known_ = false;
+    const double cpu = ProcessCpuMs();
+    if (cpu >= 0 && start_cpu_ms_ >= 0) window_.cpu_ms += cpu - start_cpu_ms_;
+    else cpu_known_ = false;
   }
   // The point's window and the first error that was not out-of-stock, then a fresh start.
   Window TakeWindow(std::string* first_error) {
@@ -522,6 +538,10 @@ class System {
     return w;
   }
   bool io_known() const { return io_known_; }
+  // Whether the process's CPU in a window is the system's: false where the work runs in other
+  // processes (the engine's child processes, the PostgreSQL server).
+  virtual bool cpu_in_process() const { return true; }
+  bool cpu_known() const { return cpu_known_ && cpu_in_process(); }
   // Orders acknowledged since the system was loaded, windows or not.
   uint64_t placed_total() const { return placed_.load(); }
   virtual bool has_storage_stats() const { return false; }
@@ -549,6 +569,8 @@ class System {
   uint64_t start_placed_ = 0, start_oos_ = 0, start_lines_ = 0;
   int64_t start_io_ = 0;
   bool io_known_ = true;
+  double start_cpu_ms_ = 0;
+  bool cpu_known_ = true;
   std::mutex error_mu_;
   std::string first_error_;
 };
@@ -942,6 +964,7 @@ std::string PgUrl() {
 class PgEngineSystem final : public System {
  public:
   PgEngineSystem(std::string schema) : System(kEngineSystem, "postgres"), schema_(std::move(schema)) {}
+  bool cpu_in_process() const override { return false; }  // the engine runs in child processes
   ~PgEngineSystem() override {
     std::string ignored;
     Close(&ignored);
@@ -1158,6 +1181,7 @@ class PgEngineSystem final : public System {
 class LibpqPeerSystem final : public System {
  public:
   explicit LibpqPeerSystem(std::string schema) : System("libpq-sql", "postgres"), schema_(std::move(schema)) {}
+  bool cpu_in_process() const override { return false; }  // the work is the server's
 
   bool Load(const Shop& shop, const std::string&, std::string* error) override {
     db_ = LibpqOrdersPeer::Open(PgUrl(), schema_, error);
@@ -1285,6 +1309,7 @@ void AddWindow(Window& into, const Window& w) {
   into.out_of_stock += w.out_of_stock;
   into.lines += w.lines;
   into.io_bytes += w.io_bytes;
+  into.cpu_ms += w.cpu_ms;
   StorageStats& a = into.storage;
   const StorageStats& b = w.storage;
   a.groups += b.groups;
@@ -1411,6 +1436,7 @@ bool RunCase(CaseKind kind, const Params& p, const Shop& shop, std::vector<Loade
         row.add("checkpoints", s.checkpoints);
       }
       if (sys.io_known()) row.add(std::string("bytes_written") + per, Div(static_cast<double>(w.io_bytes), done));
+      if (sys.cpu_known()) row.add(std::string("cpu_ms") + per, Div(w.cpu_ms, done));
       if (orders) {
         row.add("out_of_stock_rate",
                 Div(static_cast<double>(w.out_of_stock), static_cast<double>(w.placed + w.out_of_stock)));
