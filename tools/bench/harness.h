@@ -29,6 +29,9 @@ struct BenchOptions {
   bool json = false;
   bool quick = false;          // shrink every case so that a whole suite takes < 1 minute
   std::string dir;             // scratch root (a fresh /tmp dir when empty)
+  // search suite: keep the loaded stores in `dir` and reopen them on the next run of the same
+  // size instead of loading again (requires `dir`).
+  bool keep = false;
   uint64_t records = 0;        // 0: the case's default
   double seconds = 0;          // measured seconds per point; 0: the case's default
   std::vector<int> threads;    // empty: the case's default thread counts

@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(suite.name, suite.help);
     sub->add_flag("--json", options.json, "one JSON object per line per measurement on stdout");
     sub->add_flag("--quick", options.quick, "small stores and short runs: the whole suite in < 1 minute");
-    sub->add_option("--dir", options.dir,
-                    "scratch directory for the stores (default: a fresh one under /tmp, removed at the end)");
+    CLI::Option* dir = sub->add_option("--dir", options.dir,
+                                       "scratch directory for the stores (default: a fresh one under /tmp, removed at the end)");
     sub->add_option("--records", options.records, "records (products) per store, overriding the case's default")
         ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
     sub->add_option("--seconds", options.seconds, "measured seconds per point (default 5, --quick 1)")
@@ -87,6 +87,12 @@ int main(int argc, char** argv) {
                       "NAME=http://127.0.0.1:PORT of a running server or load balancer to measure "
                       "instead of a server of its own (repeatable: side by side in one run); "
                       "admin key from COMMERCE_BENCH_KEY");
+    }
+    if (std::string_view(suite.name) == "search") {
+      sub->add_flag("--keep", options.keep,
+                    "keep the loaded stores in --dir; a later run with the same --records reopens them "
+                    "instead of loading again (index-import is then not measured, index-lag not run)")
+          ->needs(dir);
     }
     if (std::string_view(suite.name) == "search-quality") {
       sub->add_option("--data", options.data,

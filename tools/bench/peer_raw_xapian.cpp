@@ -144,6 +144,13 @@ std::unique_ptr<RawXapianPeer> RawXapianPeer::Create(const std::string& dir, std
   return peer;
 }
 
+std::unique_ptr<RawXapianPeer> RawXapianPeer::Open(const std::string& dir, Style style) {
+  std::unique_ptr<RawXapianPeer> peer(new RawXapianPeer);
+  peer->style_ = style;
+  peer->dir_ = dir + "/xapian";
+  return peer;
+}
+
 bool RawXapianPeer::Load(uint64_t n, const DocGenerator& gen, Progress* progress, std::string* error) {
   try {
     Xapian::WritableDatabase db(dir_, Xapian::DB_CREATE_OR_OPEN);

@@ -53,6 +53,8 @@ class RawXapianPeer {
   enum class Style { kEngineLike, kPlain };
   static std::unique_ptr<RawXapianPeer> Create(const std::string& dir, std::string* error,
                                                Style style = Style::kEngineLike);
+  // The database a Create and Load made in `dir` earlier (commerce-bench search --keep).
+  static std::unique_ptr<RawXapianPeer> Open(const std::string& dir, Style style = Style::kEngineLike);
 
   using DocGenerator = std::function<void(uint64_t i, SearchDoc* doc)>;
   // Indexes documents 0..n-1 and commits.

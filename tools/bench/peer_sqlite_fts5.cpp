@@ -58,6 +58,12 @@ std::unique_ptr<SqliteFts5Peer> SqliteFts5Peer::Create(const std::string& dir, s
   return peer;
 }
 
+std::unique_ptr<SqliteFts5Peer> SqliteFts5Peer::Open(const std::string& dir) {
+  std::unique_ptr<SqliteFts5Peer> peer(new SqliteFts5Peer);
+  peer->file_ = dir + "/search.sqlite";
+  return peer;
+}
+
 bool SqliteFts5Peer::Load(uint64_t n, const DocGenerator& gen, Progress* progress, std::string* error) {
   sqlite3* db = SqliteConnect(file_, error);
   if (!db) return false;

@@ -52,6 +52,8 @@ class SqliteFts5Peer {
  public:
   // Creates the database in `dir` (fails if FTS5 is not compiled into this SQLite).
   static std::unique_ptr<SqliteFts5Peer> Create(const std::string& dir, std::string* error);
+  // The database a Create and Load made in `dir` earlier (commerce-bench search --keep).
+  static std::unique_ptr<SqliteFts5Peer> Open(const std::string& dir);
 
   // Loads documents 0..n-1 (`gen` fills one) in one transaction.
   using DocGenerator = std::function<void(uint64_t i, SearchDoc* doc)>;

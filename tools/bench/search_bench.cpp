@@ -46,6 +46,8 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -143,6 +145,7 @@ struct Systems {
   std::unique_ptr<Engine> engine;
   std::string engine_dir;
   LoadFigures engine_load;
+  bool reused = false;  // the engine's store was kept by an earlier run (--keep): no load measured
   std::unique_ptr<RawXapianPeer> xapian;
   std::string xapian_dir;
   LoadFigures xapian_load;
@@ -176,8 +179,51 @@ bool WaitForIndex(Engine& engine, uint64_t target, Progress* progress, std::stri
   }
 }
 
-bool LoadEngine(const SearchCorpus& corpus, WorkDir& work, Systems* s, std::string* error) {
+// --keep: each system's store stays in --dir under a name with the catalog's size, and a later
+// run with the same --records opens it instead of loading again (a 1M load takes minutes, and
+// comparing two builds wants the very same index). A store counts as loaded only once its
+// marker beside it exists, written after the whole load: an interrupted load is redone.
+std::string StoreDir(WorkDir& work, bool keep, const std::string& name, uint64_t n, bool* reuse) {
+  *reuse = false;
+  if (!keep) return work.Fresh(name);
+  const std::string kept = name + "-" + std::to_string(n);
+  std::error_code ec;
+  if (std::filesystem::exists(work.path() + "/" + kept + ".loaded", ec)) {
+    *reuse = true;
+    return work.path() + "/" + kept;
+  }
+  return work.Fresh(kept);
+}
+
+void MarkLoaded(const std::string& dir) { std::ofstream(dir + ".loaded") << "loaded completely\n"; }
+
+// A store kept by an earlier run: opened, its index caught up (the engine replays its log).
+bool ReopenEngine(uint64_t n, Systems* s, std::string* error) {
+  EngineOptions eo;
+  eo.path = s->engine_dir;
+  auto engine = Engine::open(eo);
+  if (!engine.ok()) return *error = "Engine::open (kept store): " + engine.status().ToString(), false;
+  s->engine = std::move(*engine);
+  auto last = s->engine->events().last_seq();
+  if (!last.ok()) return *error = "events().last_seq(): " + last.status().ToString(), false;
+  if (!WaitForIndex(*s->engine, *last, nullptr, error)) return false;
+  auto st = EngineStats(*s->engine);
+  if (!st.ok()) return *error = "search().stats(): " + st.status().ToString(), false;
+  s->engine_load.index_bytes = st->index_bytes;
+  s->engine_load.documents = st->documents;
+  s->engine_load.memory = ReadProcessMemory();
+  if (st->documents != n)
+    Log("commerce-bench: search: the kept index holds " + std::to_string(st->documents) + " documents, expected " +
+        std::to_string(n));
+  Log("commerce-bench: search: reusing the kept store " + s->engine_dir);
+  return true;
+}
+
+bool LoadEngine(const SearchCorpus& corpus, WorkDir& work, bool keep, Systems* s, std::string* error) {
   const uint64_t n = corpus.size();
+  bool reuse = false;
+  s->engine_dir = StoreDir(work, keep, "search-commerce-lmdb", n, &reuse);
+  if (reuse) return s->reused = true, ReopenEngine(n, s, error);
   const std::string file = work.path() + "/search-products.jsonl";
   {
     Progress progress("writing " + std::to_string(n) + " products to " + file, n);
@@ -185,7 +231,6 @@ bool LoadEngine(const SearchCorpus& corpus, WorkDir& work, Systems* s, std::stri
     progress.Done(n);
   }
   QuiesceDisk();
-  s->engine_dir = work.Fresh("search-commerce-lmdb");
   ResetPeakRss();
   EngineOptions eo;
   eo.path = s->engine_dir;
@@ -236,14 +281,22 @@ bool LoadEngine(const SearchCorpus& corpus, WorkDir& work, Systems* s, std::stri
   Status checkpoint = s->engine->storage().checkpoint();  // no background work while measuring
   if (!checkpoint.ok() && !checkpoint.IsNotSupported())
     Log("commerce-bench: search: checkpoint: " + checkpoint.ToString());
+  if (keep) MarkLoaded(s->engine_dir);
   return true;
 }
 
 template <typename Peer>
-bool LoadPeer(const char* name, const SearchCorpus& corpus, WorkDir& work, std::unique_ptr<Peer>* peer,
+bool LoadPeer(const char* name, const SearchCorpus& corpus, WorkDir& work, bool keep, std::unique_ptr<Peer>* peer,
               std::string* dir, LoadFigures* load, std::string* error) {
   const uint64_t n = corpus.size();
-  *dir = work.Fresh(std::string("search-") + name);
+  bool reuse = false;
+  *dir = StoreDir(work, keep, std::string("search-") + name, n, &reuse);
+  if (reuse) {
+    *peer = Peer::Open(*dir);
+    load->index_bytes = (*peer)->DiskBytes();
+    load->documents = n;
+    return true;
+  }
   ResetPeakRss();
   const auto start = Clock::now();
   *peer = Peer::Create(*dir, error);
@@ -255,6 +308,7 @@ bool LoadPeer(const char* name, const SearchCorpus& corpus, WorkDir& work, std::
   load->memory = ReadProcessMemory();
   load->index_bytes = (*peer)->DiskBytes();
   load->documents = n;
+  if (keep) MarkLoaded(*dir);
   return true;
 }
 
@@ -886,22 +940,24 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
   std::string error;
   int rc = 0;
   // Every case needs the engine loaded; index-import measures that load (and the peers').
-  if (!LoadEngine(corpus, work, &s, &error)) {
+  if (!LoadEngine(corpus, work, o.keep, &s, &error)) {
     Log("commerce-bench: search: commerce/lmdb: " + error);
     return 1;
   }
   if (want_peers &&
-      !LoadPeer(kRawXapian, corpus, work, &s.xapian, &s.xapian_dir, &s.xapian_load, &error)) {
+      !LoadPeer(kRawXapian, corpus, work, o.keep, &s.xapian, &s.xapian_dir, &s.xapian_load, &error)) {
     Log("commerce-bench: search: raw-xapian skipped: " + error);
     s.xapian.reset();
     rc = 1;
   }
-  if (want_fts && !LoadPeer(kSqliteFts5, corpus, work, &s.fts, &s.fts_dir, &s.fts_load, &error)) {
+  if (want_fts && !LoadPeer(kSqliteFts5, corpus, work, o.keep, &s.fts, &s.fts_dir, &s.fts_load, &error)) {
     Log("commerce-bench: search: sqlite-fts5 skipped: " + error);
     s.fts.reset();
     rc = 1;
   }
-  if (o.WantCase(kIndexImport)) {
+  if (o.WantCase(kIndexImport) && s.reused) {
+    Log("commerce-bench: search: index-import not measured: the stores were kept by an earlier run (--keep)");
+  } else if (o.WantCase(kIndexImport)) {
     std::vector<Row> rows;
     rows.push_back(LoadRow(kEngineSystem, "lmdb", s.engine_load, p.records));
     if (s.xapian) rows.push_back(LoadRow(kRawXapian, "xapian", s.xapian_load, p.records));
@@ -926,15 +982,21 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
   }
   if (o.WantCase(kZipfCached)) reporter.Emit(RunZipfCached(p, corpus, s));
   if (o.WantCase(kSuggest)) reporter.Emit(RunSuggest(p, corpus, s));
-  if (o.WantCase(kIndexLag)) reporter.Emit(RunIndexLag(p, corpus, s));
+  if (o.WantCase(kIndexLag) && o.keep) {
+    Log("commerce-bench: search: index-lag skipped: it changes the catalog, and --keep keeps it for the next run");
+    rc = 1;
+  } else if (o.WantCase(kIndexLag)) {
+    reporter.Emit(RunIndexLag(p, corpus, s));
+  }
 
   s.xapian.reset();
   s.fts.reset();
   Status closed = s.engine->close();
   if (!closed.ok()) Log("commerce-bench: search: Engine::close: " + closed.ToString());
   s.engine.reset();
-  for (const std::string* dir : {&s.engine_dir, &s.xapian_dir, &s.fts_dir})
-    if (!dir->empty()) work.Discard(*dir);
+  if (!o.keep)
+    for (const std::string* dir : {&s.engine_dir, &s.xapian_dir, &s.fts_dir})
+      if (!dir->empty()) work.Discard(*dir);
   return rc;
 }
 
