@@ -19,6 +19,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace cart_cart_expiry_test {
+
 namespace {
 
 using commerce::Code;
@@ -256,3 +258,5 @@ TEST_CASE("expiry: rounds racing edits never expire a cart touched after they re
   for (int i = 0; i < kCarts; ++i)
     CHECK(shop.carts().get("c" + std::to_string(i)).status().code() == Code::kNotFound);
 }
+
+}  // namespace cart_cart_expiry_test

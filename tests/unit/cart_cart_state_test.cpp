@@ -15,6 +15,8 @@
 #include "commerce/inventory.h"
 #include "unit/test_scale.h"
 
+namespace cart_cart_state_test {
+
 namespace {
 
 using commerce::CartDot;
@@ -385,3 +387,5 @@ TEST_CASE("cart state: merge properties over 2,000 random histories", "[carts][c
     }
   }
 }
+
+}  // namespace cart_cart_state_test

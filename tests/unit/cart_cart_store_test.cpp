@@ -16,6 +16,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace cart_cart_store_test {
+
 namespace {
 
 using commerce::CartLine;
@@ -213,3 +215,5 @@ TEST_CASE("cart store: a cart write prepared over a cart written since fails its
   REQUIRE(events.ok());
   CHECK(events->size() == 2);
 }
+
+}  // namespace cart_cart_store_test

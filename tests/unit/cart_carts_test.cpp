@@ -20,6 +20,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace cart_carts_test {
+
 namespace {
 
 using namespace commerce;
@@ -757,3 +759,5 @@ TEST_CASE("login: logins into a cart that another thread edits lose neither an e
   CHECK(cart->lines[1].sku == "TEE-S");
   CHECK(cart->lines[1].quantity == kEdits);
 }
+
+}  // namespace cart_carts_test

@@ -23,6 +23,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace catalog_catalog_test {
+
 namespace {
 
 using commerce::Catalog;
@@ -980,3 +982,5 @@ TEST_CASE("8 threads racing for one new SKU: exactly one wins", "[catalog]") {
     CHECK(*last == static_cast<uint64_t>(round + 1));
   }
 }
+
+}  // namespace catalog_catalog_test

@@ -13,6 +13,8 @@
 #include "catalog/json_node.h"
 #include "test_dir.h"
 
+namespace catalog_import_parser_test {
+
 using namespace commerce;
 using commerce::testing::TempDir;
 
@@ -646,3 +648,5 @@ TEST_CASE("limits: fields, values and categories are refused before the work", "
     c.expect_rejected(2, "categories", "150 paths; expected at most 100");
   }
 }
+
+}  // namespace catalog_import_parser_test

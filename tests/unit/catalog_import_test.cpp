@@ -34,6 +34,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace catalog_import_test {
+
 namespace {
 
 using commerce::Catalog;
@@ -896,3 +898,5 @@ TEST_CASE("start_import: a stream dropped unfinished keeps what it imported", "[
   }
   CHECK(engine->catalog().stats()->products == 300);
 }
+
+}  // namespace catalog_import_test

@@ -2,6 +2,8 @@
 
 #include "commerce/catalog.h"
 
+namespace catalog_names_test {
+
 using commerce::CategoryIdFromPath;
 using commerce::ParseProductStatus;
 using commerce::ProductStatus;
@@ -55,3 +57,5 @@ TEST_CASE("a path with an element that slugs to nothing has no id", "[catalog][n
   CHECK(CategoryIdFromPath({"\u2122", "Phones"}) == "");
   CHECK(CategoryIdFromPath({"   "}) == "");
 }
+
+}  // namespace catalog_names_test

@@ -6,6 +6,8 @@
 
 #include "commerce/catalog.h"
 
+namespace catalog_product_json_test {
+
 using namespace commerce;
 
 namespace {
@@ -99,3 +101,5 @@ TEST_CASE("product json: bad input is InvalidArgument naming the field", "[catal
     CHECK(p.status().message().rfind(c.message_start, 0) == 0);
   }
 }
+
+}  // namespace catalog_product_json_test

@@ -6,6 +6,8 @@
 
 #include "catalog/product_validation.h"
 
+namespace catalog_product_validation_test {
+
 using namespace commerce;
 
 namespace {
@@ -216,3 +218,5 @@ TEST_CASE("helpers", "[catalog][validation]") {
   CHECK_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
   CHECK_FALSE(IsValidUtf8("\x80"));
 }
+
+}  // namespace catalog_product_validation_test

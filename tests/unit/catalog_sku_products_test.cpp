@@ -21,6 +21,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace catalog_sku_products_test {
+
 namespace {
 
 using commerce::Code;
@@ -255,3 +257,5 @@ TEST_CASE("sku_products: readers beside writers see whole records, equal to prod
               Raw(*e, "products", Key("P" + std::to_string(i))));
   }
 }
+
+}  // namespace catalog_sku_products_test

@@ -23,6 +23,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace channels_channel_listing_test {
+
 namespace {
 
 using namespace commerce;
@@ -326,3 +328,5 @@ TEST_CASE("channel listing: a page of a category channel reads in proportion to 
   CHECK(most <= 3 * 21 + 21 + 3);
   // Filtering the whole catalog instead would read ~500 products a page (20,000 / 40).
 }
+
+}  // namespace channels_channel_listing_test

@@ -23,6 +23,8 @@
 #include "test_engine.h"
 #include "test_scale.h"
 
+namespace channels_channels_test {
+
 namespace {
 
 using namespace commerce;
@@ -553,3 +555,5 @@ TEST_CASE("channels: a cart without a currency takes its channel's default curre
     CHECK(*shop.engine->events().last_seq() == *before);
   }
 }
+
+}  // namespace channels_channels_test

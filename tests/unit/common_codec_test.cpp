@@ -29,6 +29,8 @@
 #include "test_engine.h"
 #include "test_store.h"
 
+namespace common_codec_test {
+
 using namespace std::string_literals;
 using commerce::Code;
 using commerce::DecodeStockLevel;
@@ -437,3 +439,5 @@ TEST_CASE("codec: a record cut short or with bytes after its end is Corruption",
   }
   CHECK(commerce::Decode(bytes + "x", &out, "lists", "").IsCorruption());
 }
+
+}  // namespace common_codec_test

@@ -14,6 +14,8 @@
 
 #include "common/ids.h"
 
+namespace common_ids_test {
+
 namespace {
 
 // MT19937-64's output tempering, undone: each step x ^= (x >> s) & m (or <<) is inverted by
@@ -159,3 +161,5 @@ TEST_CASE("ids drawn past a refill of the random buffer stay distinct", "[ids]")
   }
   CHECK(seen.size() == 900);
 }
+
+}  // namespace common_ids_test

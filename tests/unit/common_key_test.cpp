@@ -11,6 +11,8 @@
 
 #include "common/key.h"
 
+namespace common_key_test {
+
 using namespace std::string_literals;
 using commerce::KeyBuilder;
 using commerce::KeyReader;
@@ -176,3 +178,5 @@ TEST_CASE("key: DescribeKey shows strings, numbers and the rest", "[key]") {
   CHECK(DescribeKey(KeyBuilder().str("x").key() + "\x07"s) == R"(("x", 0x07))");
   CHECK(DescribeKey("") == "()");
 }
+
+}  // namespace common_key_test

@@ -2,6 +2,8 @@
 
 #include "commerce/money.h"
 
+namespace common_money_test {
+
 using commerce::CurrencyExponent;
 using commerce::FormatMoney;
 using commerce::IsKnownCurrency;
@@ -139,3 +141,5 @@ TEST_CASE("FormatMoney and ParseMoney round-trip", "[money]") {
     }
   }
 }
+
+}  // namespace common_money_test

@@ -13,6 +13,8 @@
 
 #include "common/siphash.h"
 
+namespace common_siphash_test {
+
 namespace {
 
 uint64_t OpenSslSipHash(const unsigned char key[16], const std::string& data) {
@@ -57,3 +59,5 @@ TEST_CASE("siphash: agrees with OpenSSL on every length to 64 bytes", "[common][
     }
   }
 }
+
+}  // namespace common_siphash_test

@@ -15,6 +15,8 @@
 
 #include "commerce/status.h"
 
+namespace common_status_test {
+
 using commerce::Code;
 using commerce::CodeHttpStatus;
 using commerce::CodeIsRetryable;
@@ -283,3 +285,5 @@ TEST_CASE("status: COMMERCE_RETURN_IF_ERROR and COMMERCE_ASSIGN_OR_RETURN", "[st
   CHECK(Quarter(6).status() == Status::InvalidArgument("3 is odd"));  // the second step fails
   CHECK(Quarter(5).status() == Status::InvalidArgument("5 is odd"));  // the first step fails
 }
+
+}  // namespace common_status_test

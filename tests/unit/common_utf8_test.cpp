@@ -16,6 +16,8 @@
 #include "test_engine.h"
 #include "test_store.h"
 
+namespace common_utf8_test {
+
 using namespace std::string_literals;
 using commerce::Code;
 using commerce::Status;
@@ -245,3 +247,5 @@ TEST_CASE("utf8: an import line with bad bytes is rejected, the rest imported", 
   CHECK(report->rejections[0].line == 2);
   CHECK(commerce::IsValidUtf8(report->rejections[0].reason));
 }
+
+}  // namespace common_utf8_test

@@ -19,6 +19,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace customer_customer_test {
+
 namespace {
 
 using commerce::Address;
@@ -351,3 +353,5 @@ TEST_CASE("customers: 8 threads updating one customer at once: every update appl
   CHECK(other.load() == 0);
   CHECK(engine->customers().get(id)->version == v + 1);
 }
+
+}  // namespace customer_customer_test

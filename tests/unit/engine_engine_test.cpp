@@ -16,6 +16,8 @@
 #include "test_engine.h"
 #include "test_store.h"
 
+namespace engine_engine_test {
+
 namespace {
 
 using commerce::Code;
@@ -441,3 +443,5 @@ TEST_CASE("create_if_missing = false opens existing stores only and creates noth
   REQUIRE(existing.ok());
   CHECK((*existing)->catalog().get("p1").ok());
 }
+
+}  // namespace engine_engine_test

@@ -40,6 +40,8 @@
 #include "pg_test_cluster.h"
 #include "test_dir.h"
 
+namespace engine_failover_test {
+
 namespace {
 
 using namespace commerce;
@@ -367,3 +369,5 @@ TEST_CASE("failover: the primary SIGKILLed under load from two engine processes,
   CHECK(CheckEventLog(engine, "OrderPlaced") == order_by_key.size());
   REQUIRE(engine.close().ok());
 }
+
+}  // namespace engine_failover_test

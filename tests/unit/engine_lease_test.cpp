@@ -22,6 +22,8 @@
 #include "pg_test_cluster.h"
 #include "test_dir.h"
 
+namespace engine_lease_test {
+
 namespace {
 
 using namespace commerce;
@@ -231,3 +233,5 @@ TEST_CASE("lease: an engine that closes hands its consumers over at once", "[pos
   CHECK(Clock::now() - closed_at < 6s);
   REQUIRE(b->close().ok());
 }
+
+}  // namespace engine_lease_test

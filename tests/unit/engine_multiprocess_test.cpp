@@ -33,6 +33,8 @@
 #include "pg_test_cluster.h"
 #include "test_dir.h"
 
+namespace engine_multiprocess_test {
+
 namespace {
 
 using namespace commerce;
@@ -64,24 +66,12 @@ void Setup(const std::string& path, const std::string& schema) {
   REQUIRE(engine->close().ok());
 }
 
-// Reads every child's lines until its pipe closes, then reaps it (exit status 0 expected).
+// Every child's lines, child by child (each must exit 0).
 std::vector<std::string> Collect(const std::vector<PgChild>& children) {
   std::vector<std::string> lines;
   for (const PgChild& child : children) {
-    FILE* f = ::fdopen(child.fd, "r");
-    char buf[4096];
-    while (std::fgets(buf, sizeof buf, f)) {
-      std::string line(buf);
-      if (!line.empty() && line.back() == '\n') line.pop_back();
-      lines.push_back(line);
-    }
-    std::fclose(f);
-  }
-  for (const PgChild& child : children) {
-    int status = 0;
-    REQUIRE(::waitpid(child.pid, &status, 0) == child.pid);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+    std::vector<std::string> of_child = ChildLines(child);
+    lines.insert(lines.end(), of_child.begin(), of_child.end());
   }
   return lines;
 }
@@ -487,3 +477,5 @@ TEST_CASE("engines sharing a PostgreSQL store each add to carts as a replica of 
     CHECK(a.status().ToString().find("REPLICA_ID") != std::string::npos);
   }
 }
+
+}  // namespace engine_multiprocess_test

@@ -22,6 +22,8 @@
 #include "test_engine.h"
 #include "test_store.h"
 
+namespace engine_store_format_test {
+
 namespace {
 
 using namespace commerce;
@@ -179,3 +181,5 @@ TEST_CASE("verify names a format 1 stock row in a store marked format 2", "[engi
   CHECK(report->problem_counts["stock"] == 1);
   CHECK(report->ToText().find("format 1 row") != std::string::npos);
 }
+
+}  // namespace engine_store_format_test

@@ -22,6 +22,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace events_events_test {
+
 namespace {
 
 using commerce::Catalog;
@@ -417,3 +419,5 @@ TEST_CASE("listeners are called after commits and index publishes, never after r
   std::lock_guard<std::mutex> lock(mu);
   CHECK(calls == before_removal);
 }
+
+}  // namespace events_events_test

@@ -17,6 +17,8 @@
 #include "pg_test_cluster.h"
 #include "test_dir.h"
 
+namespace events_retention_test {
+
 namespace {
 
 using commerce::Code;
@@ -271,3 +273,5 @@ TEST_CASE("a running search indexer holds the log, and one behind the horizon re
   CHECK(engine->search().query({.text = "bravo", .limit = 50})->total == 10);
   CHECK(engine->search().stats()->documents == 40);
 }
+
+}  // namespace events_retention_test

@@ -4,6 +4,8 @@
 
 #include "events/stock_event.h"
 
+namespace events_stock_event_test {
+
 namespace {
 
 using namespace commerce;
@@ -67,3 +69,5 @@ TEST_CASE("stock events: what each type did, and whether availability stayed abo
   CHECK(KeepsStockAvailable("StockShipped", Counts(2, 6, 1)));
   CHECK_FALSE(KeepsStockAvailable("StockShipped", Counts(2, 6, 6)));
 }
+
+}  // namespace events_stock_event_test

@@ -16,6 +16,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace inventory_inventory_test {
+
 namespace {
 
 using commerce::Code;
@@ -383,3 +385,5 @@ TEST_CASE("8 threads reserving one unit at a time never oversell", "[inventory]"
   CHECK(l.reserved == 30);
   CHECK(l.available() == 0);
 }
+
+}  // namespace inventory_inventory_test

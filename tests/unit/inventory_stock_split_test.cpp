@@ -31,6 +31,8 @@
 #include "test_engine.h"
 #include "test_scale.h"
 
+namespace inventory_stock_split_test {
+
 namespace {
 
 using namespace commerce;
@@ -399,3 +401,5 @@ TEST_CASE("a damaged slot row is Corruption on read and a problem for verify",
     }
   }
 }
+
+}  // namespace inventory_stock_split_test

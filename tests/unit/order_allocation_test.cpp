@@ -13,6 +13,8 @@
 
 #include "order/allocation.h"
 
+namespace order_allocation_test {
+
 namespace {
 
 using commerce::AllocationLine;
@@ -255,3 +257,5 @@ TEST_CASE("allocation: properties over random instances", "[orders][allocation]"
   CHECK(split > 100);
   CHECK(out_of_stock > 100);
 }
+
+}  // namespace order_allocation_test

@@ -37,6 +37,8 @@
 #include "commerce/engine.h"
 #include "test_dir.h"
 
+namespace order_concurrency_test {
+
 namespace {
 
 using namespace commerce;
@@ -633,3 +635,5 @@ TEST_CASE("stock events of a placement carry the counts the writer left", "[orde
   CHECK(e->orders().list_by_status(OrderStatus::kPaid)->items.size() == 1);
   RequireVerified(*e);
 }
+
+}  // namespace order_concurrency_test

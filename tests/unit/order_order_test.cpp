@@ -26,6 +26,8 @@
 #include "order/request_fingerprint.h"
 #include "test_dir.h"
 
+namespace order_order_test {
+
 namespace {
 
 using namespace commerce;
@@ -1347,3 +1349,5 @@ TEST_CASE("place: read-ahead prepares the same order in three batched reads at m
   CHECK(Prepare(**snapshot, t, cases[0].request, true).status.ok());
   CHECK(Prepare(**snapshot, t, cases[2].request, true).placement.order.id == earlier.id);
 }
+
+}  // namespace order_order_test

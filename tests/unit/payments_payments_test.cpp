@@ -16,6 +16,8 @@
 #include "unit/test_dir.h"
 #include "unit/test_engine.h"
 
+namespace payments_payments_test {
+
 using namespace commerce;
 using commerce::testing::TempDir;
 using Answer = TestPaymentProvider::Answer;
@@ -731,3 +733,5 @@ TEST_CASE("payments: a long outbox waiting out its backoff does not hold back an
   CHECK(shop.StatusOf(o.id) == OrderStatus::kPaid);
   CHECK(shop.provider().calls() == 1);  // none of the others was asked before its time
 }
+
+}  // namespace payments_payments_test

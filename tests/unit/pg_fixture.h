@@ -6,6 +6,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -149,6 +150,27 @@ inline std::vector<PgChild> ForkChildren(int n, const std::function<int(int, FIL
     children.push_back({pid, fds[0]});
   }
   return children;
+}
+
+// Reads a forked child's lines (newline stripped) until its pipe closes, then reaps it: it must
+// have exited 0. The first line, where a child reports what went wrong, goes with a failure.
+inline std::vector<std::string> ChildLines(const PgChild& child) {
+  std::vector<std::string> lines;
+  FILE* f = ::fdopen(child.fd, "r");
+  REQUIRE(f != nullptr);
+  char buf[8192];
+  while (std::fgets(buf, sizeof buf, f)) {
+    std::string line(buf);
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    lines.push_back(line);
+  }
+  std::fclose(f);
+  int status = 0;
+  REQUIRE(::waitpid(child.pid, &status, 0) == child.pid);
+  INFO("child " << child.pid << ": " << (lines.empty() ? "(no output)" : lines[0]));
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  return lines;
 }
 
 // Checks the store's one event log: sequences 1..last with no gap, in order. Returns how many

@@ -24,6 +24,8 @@
 #include "test_engine.h"
 #include "test_scale.h"
 
+namespace price_lists_price_lists_test {
+
 namespace {
 
 using namespace commerce;
@@ -755,3 +757,5 @@ TEST_CASE("price lists: list pages from the store with a cursor", "[price_lists]
     }
   }
 }
+
+}  // namespace price_lists_price_lists_test

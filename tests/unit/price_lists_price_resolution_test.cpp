@@ -9,6 +9,8 @@
 
 #include "price_lists/price_resolution.h"
 
+namespace price_lists_price_resolution_test {
+
 namespace {
 
 using namespace commerce;
@@ -120,3 +122,5 @@ TEST_CASE("price resolution: no price in the currency is FailedPrecondition, nev
   CHECK(r.status().message().find("sku 'SKU-1' has no price in EUR") != std::string::npos);
   CHECK(r.status().message().find("base price is in USD") != std::string::npos);
 }
+
+}  // namespace price_lists_price_resolution_test

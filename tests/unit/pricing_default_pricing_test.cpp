@@ -5,6 +5,8 @@
 
 #include "commerce/pricing.h"
 
+namespace pricing_default_pricing_test {
+
 namespace {
 
 using commerce::Code;
@@ -147,3 +149,5 @@ TEST_CASE("bad input and amounts past the limit are InvalidArgument", "[pricing]
   auto max_input = p->price(Input(INT64_MAX));
   CHECK(max_input.status().code() == Code::kInvalidArgument);
 }
+
+}  // namespace pricing_default_pricing_test

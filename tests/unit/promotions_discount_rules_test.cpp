@@ -5,6 +5,8 @@
 
 #include "promotions/discount_rules.h"
 
+namespace promotions_discount_rules_test {
+
 namespace {
 
 using namespace commerce;
@@ -388,3 +390,5 @@ TEST_CASE("tiered by quantity, spread over the qualifying lines and after earlie
   CHECK(stacked->applied[1].amount == Money{1000, "USD"});  // 20% of 50.00
   CHECK(stacked->discount_minor == 2000);
 }
+
+}  // namespace promotions_discount_rules_test

@@ -27,6 +27,8 @@
 #include "test_engine.h"
 #include "test_scale.h"
 
+namespace promotions_promotion_conditions_test {
+
 namespace {
 
 using namespace commerce;
@@ -578,3 +580,5 @@ TEST_CASE("threads change a customer's group while orders place: each discount f
     CHECK(Problems(*shop.engine) == "");
   }
 }
+
+}  // namespace promotions_promotion_conditions_test

@@ -14,6 +14,8 @@
 #include "commerce/engine.h"
 #include "test_dir.h"
 
+namespace promotions_promotions_test {
+
 namespace {
 
 using namespace commerce;
@@ -456,3 +458,5 @@ TEST_CASE("a guest cannot use a coupon limited per customer, and an inactive one
 }
 
 }  // namespace
+
+}  // namespace promotions_promotions_test

@@ -12,6 +12,8 @@
 
 #include "commerce/resilience.h"
 
+namespace remote_endpoint_test {
+
 using commerce::BreakerState;
 using commerce::Deadline;
 using commerce::Endpoint;
@@ -214,3 +216,5 @@ TEST_CASE("AllEndpointStats lists the live endpoints", "[remote]") {
   CHECK(count("test registry") == 0);
   CHECK(std::string(commerce::ToString(BreakerState::kHalfOpen)) == "half_open");
 }
+
+}  // namespace remote_endpoint_test

@@ -32,6 +32,8 @@
 #include "test_engine.h"
 #include "test_service.h"
 
+namespace remote_event_publisher_test {
+
 namespace {
 
 using namespace commerce;
@@ -390,3 +392,5 @@ TEST_CASE("event publisher: two engines on one store publish under the lease, ea
   StreamReader reader("nats://" + nats.address());
   RequireEachOnceInOrder(reader.All("SHOP"), last);
 }
+
+}  // namespace remote_event_publisher_test

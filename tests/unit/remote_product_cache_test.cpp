@@ -35,6 +35,8 @@
 #include "test_service.h"
 #include "test_shared_cache.h"
 
+namespace remote_product_cache_test {
+
 namespace {
 
 using namespace commerce;
@@ -420,3 +422,5 @@ TEST_CASE("shared cache: a write through one process is read through another wit
                                               << stale_ms.back() << " ms (" << kWrites << " writes)");
   CHECK(p99 < 1000);
 }
+
+}  // namespace remote_product_cache_test

@@ -36,6 +36,8 @@
 #include "test_service.h"
 #include "test_shared_cache.h"
 
+namespace remote_search_result_tier_test {
+
 namespace {
 
 using namespace commerce;
@@ -448,3 +450,5 @@ TEST_CASE("shared search results: a page stored before a rule's start is not ser
   CHECK(again.redirect == "https://shop.example/lamps");
   CHECK(again.rules_applied == std::vector<std::string>{"lamp-week"});
 }
+
+}  // namespace remote_search_result_tier_test

@@ -16,6 +16,8 @@
 #include "unit/test_engine.h"
 #include "unit/test_scale.h"
 
+namespace returns_returns_test {
+
 using namespace commerce;
 using commerce::testing::TempDir;
 
@@ -619,3 +621,5 @@ TEST_CASE("returns: approvals at once of a return with an exchange keep its exch
     CHECK(shop.e().inventory().get("SKU-mug", "wh")->reserved == mugs_reserved + round + 1);
   }
 }
+
+}  // namespace returns_returns_test

@@ -9,6 +9,8 @@
 #include "commerce/sample.h"
 #include "test_dir.h"
 
+namespace sample_catalog_generator_test {
+
 using namespace commerce;
 
 namespace {
@@ -225,3 +227,5 @@ TEST_CASE("sample: JSON Lines output round-trips through the importer", "[sample
   CHECK(i == 300);
   CHECK((*parser)->status().ok());
 }
+
+}  // namespace sample_catalog_generator_test

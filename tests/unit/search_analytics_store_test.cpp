@@ -14,6 +14,8 @@
 #include "test_engine.h"
 #include "test_search.h"
 
+namespace search_analytics_store_test {
+
 namespace {
 
 using namespace commerce;
@@ -243,3 +245,5 @@ TEST_CASE("search analytics in the store: a damaged record is Corruption", "[sea
     }
   }
 }
+
+}  // namespace search_analytics_store_test

@@ -14,6 +14,8 @@
 #include "test_dir.h"
 #include "test_search.h"
 
+namespace search_analytics_test {
+
 namespace {
 
 using commerce::AnalyticsRequest;
@@ -390,3 +392,5 @@ TEST_CASE("search analytics: off at rate 0", "[search][analytics]") {
   REQUIRE(report.ok());
   CHECK(report->searches == 0);
 }
+
+}  // namespace search_analytics_test

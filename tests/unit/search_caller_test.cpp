@@ -19,6 +19,8 @@
 #include "test_engine.h"
 #include "test_search.h"
 
+namespace search_caller_test {
+
 namespace {
 
 using namespace commerce;
@@ -470,3 +472,5 @@ TEST_CASE("search per caller: a price range beside a brand finds what a scan of 
     CHECK(got == want);
   }
 }
+
+}  // namespace search_caller_test

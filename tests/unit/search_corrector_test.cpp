@@ -12,6 +12,8 @@
 #include "test_engine.h"
 #include "test_search.h"
 
+namespace search_corrector_test {
+
 namespace {
 
 using commerce::Engine;
@@ -165,3 +167,5 @@ TEST_CASE("the word list survives restarts and follows rebuilds", "[search][corr
   CHECK(Find(*e, {.text = "waterprof "}).corrected_query == "waterproof ");
   CHECK(Find(*e, {.text = "outdor "}).corrected_query == "outdoor ");
 }
+
+}  // namespace search_corrector_test

@@ -3,6 +3,8 @@
 
 #include "search/edit_cost.h"
 
+namespace search_edit_cost_test {
+
 using namespace commerce::search;
 
 TEST_CASE("edit cost: each kind of typo at its weight", "[search][edit_cost]") {
@@ -26,3 +28,5 @@ TEST_CASE("edit cost: how far a word may be corrected grows with its length", "[
   CHECK(MaxTypoCost(8) == 2.0);
   CHECK(MaxTypoCost(20) == 2.0);
 }
+
+}  // namespace search_edit_cost_test

@@ -16,6 +16,8 @@
 #include "test_engine.h"
 #include "test_search.h"
 
+namespace search_facet_spy_test {
+
 namespace {
 
 using commerce::Code;
@@ -239,3 +241,5 @@ TEST_CASE("the facet spy's wire form carries the price buckets and refuses damag
   mine.merge_results(FacetSpy(false, false, true, {100, 500}).serialise_results());
   CHECK(mine.total_seen() == 0);
 }
+
+}  // namespace search_facet_spy_test

@@ -16,6 +16,8 @@
 #include "test_engine.h"
 #include "test_search.h"
 
+namespace search_query_builder_test {
+
 namespace {
 
 using commerce::Code;
@@ -137,3 +139,5 @@ TEST_CASE("synonyms expand a run of words as one unit, one-way groups expand one
   auto both = Ids(Find(*e, {.text = "running shoes ", .relax = false}));
   CHECK(std::set<std::string>(both.begin(), both.end()) == std::set<std::string>{"s", "k"});
 }
+
+}  // namespace search_query_builder_test

@@ -4,6 +4,8 @@
 
 #include "search/query_text.h"
 
+namespace search_query_text_test {
+
 using commerce::search::ParseQueryText;
 using commerce::search::QueryText;
 using commerce::search::ReplaceClauses;
@@ -66,3 +68,5 @@ TEST_CASE("query text: a replaced word keeps everything around it", "[search][qu
         "  \"wireless headphones\" -bose  charger");
   CHECK(ReplaceClauses(text, q, {}) == text);
 }
+
+}  // namespace search_query_text_test

@@ -15,6 +15,8 @@
 #include "search/reader_pool.h"
 #include "test_dir.h"
 
+namespace search_reader_pool_test {
+
 using commerce::search::IndexLayout;
 using commerce::search::ReaderPool;
 using commerce::testing::TempDir;
@@ -77,3 +79,5 @@ TEST_CASE("reader pool: a reader opened while the writer commits again and again
   CHECK(borrows.load() > 0);
   CHECK(refused.load() == 0);
 }
+
+}  // namespace search_reader_pool_test

@@ -41,6 +41,8 @@
 #include "test_dir.h"
 #include "test_service.h"
 
+namespace search_remote_shards_test {
+
 // The build passes the path of the one it built (tests/CMakeLists.txt).
 #ifndef COMMERCE_SHARD_SERVER
 #define COMMERCE_SHARD_SERVER "commerce-shard-server"
@@ -1024,3 +1026,5 @@ TEST_CASE("engine search over remote shards: an event stream that changes no doc
   CHECK(rev_after - rev_before <= 16);
   CHECK(events >= 50);
 }
+
+}  // namespace search_remote_shards_test

@@ -18,6 +18,8 @@
 #include "test_engine.h"
 #include "test_search.h"
 
+namespace search_rules_test {
+
 namespace {
 
 using commerce::Code;
@@ -438,3 +440,5 @@ TEST_CASE("rules: bad redirects and schedules are refused with the field at faul
   // A request's clock is checked too.
   CHECK(e->search().query({.text = "tv", .now_ms = -1}).status().code() == Code::kInvalidArgument);
 }
+
+}  // namespace search_rules_test

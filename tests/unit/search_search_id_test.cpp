@@ -25,6 +25,8 @@
 #include "test_engine.h"
 #include "test_search.h"
 
+namespace search_search_id_test {
+
 namespace {
 
 using namespace commerce;
@@ -232,7 +234,6 @@ TEST_CASE("search ids: a search in one process and its uses in another", "[searc
   // Each child opens its own engine (its own local directory and index), reports on its pipe
   // and exits; no engine is open in the parent while it forks.
   auto run = [&](const std::string& name, const std::function<void(Engine&, FILE*)>& body) {
-    std::vector<std::string> lines;
     auto children = commerce::testing::ForkChildren(1, [&](int, FILE* out) {
       auto e = Engine::open(Options(dir.sub(name), "postgres", schema));
       if (!e.ok()) {
@@ -247,20 +248,8 @@ TEST_CASE("search ids: a search in one process and its uses in another", "[searc
       body(**e, out);
       return (*e)->close().ok() ? 0 : 1;
     });
-    FILE* f = ::fdopen(children[0].fd, "r");
-    char buf[8192];
-    while (std::fgets(buf, sizeof buf, f)) {
-      std::string line(buf);
-      if (!line.empty() && line.back() == '\n') line.pop_back();
-      lines.push_back(line);
-    }
-    std::fclose(f);
-    int status = 0;
-    REQUIRE(::waitpid(children[0].pid, &status, 0) == children[0].pid);
-    INFO(name << ": " << (lines.empty() ? "" : lines[0]));
-    REQUIRE(WIFEXITED(status));
-    REQUIRE(WEXITSTATUS(status) == 0);
-    return lines;
+    INFO(name);
+    return commerce::testing::ChildLines(children[0]);
   };
   // Process A searches, prints the id and the hits, and exits.
   auto searched = run("a", [](Engine& e, FILE* out) {
@@ -302,3 +291,5 @@ TEST_CASE("search ids: a search in one process and its uses in another", "[searc
   CHECK(h->orders == 1);
   CHECK(rep->searches == 1);
 }
+
+}  // namespace search_search_id_test

@@ -21,6 +21,8 @@
 #include "test_engine.h"
 #include "test_search.h"
 
+namespace search_search_test {
+
 namespace {
 
 using commerce::Category;
@@ -653,3 +655,5 @@ TEST_CASE("a category browse of imported data finds the products and facets like
   // The category names are words of the text, as for native categories.
   CHECK(IdSet(Find(*e, {.text = "kitchen"})) == std::set<std::string>{"1005"});
 }
+
+}  // namespace search_search_test

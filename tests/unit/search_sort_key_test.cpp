@@ -16,6 +16,8 @@
 #include "search/sort_key.h"
 #include "test_dir.h"
 
+namespace search_sort_key_test {
+
 namespace {
 
 using commerce::Engine;
@@ -143,3 +145,5 @@ TEST_CASE("two indexes of one catalog, loaded in different orders into 1 and 3 s
   CHECK(compared_pages > 500);
   CHECK(nonempty > queries.size() / 2);
 }
+
+}  // namespace search_sort_key_test

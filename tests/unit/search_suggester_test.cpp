@@ -10,6 +10,8 @@
 #include "test_dir.h"
 #include "test_search.h"
 
+namespace search_suggester_test {
+
 namespace {
 
 using commerce::Engine;
@@ -148,3 +150,5 @@ TEST_CASE("suggest refuses bad input with the field at fault", "[search][suggest
     CHECK(r.status().ToString().find("limit") != std::string::npos);
   }
 }
+
+}  // namespace search_suggester_test

@@ -14,6 +14,8 @@
 #include "test_engine.h"
 #include "test_search.h"
 
+namespace search_synonyms_test {
+
 namespace {
 
 using commerce::Code;
@@ -115,3 +117,5 @@ TEST_CASE("synonyms: bad groups are refused naming the group and change nothing"
   refused({{.root = "ok", .synonyms = {"\xc3\x28"}}}, "UTF-8");
   CHECK(e->search().synonym_groups()->version == 0);
 }
+
+}  // namespace search_synonyms_test

@@ -11,6 +11,8 @@
 #include "search/edit_cost.h"
 #include "search/word_list.h"
 
+namespace search_word_list_test {
+
 using commerce::search::EditCost;
 using commerce::search::WordList;
 using commerce::search::WordRecorder;
@@ -134,3 +136,5 @@ TEST_CASE("word recorder: records what a term generator meets, stops nothing", "
   // The document still has every term.
   CHECK(doc.termlist_count() == 6);
 }
+
+}  // namespace search_word_list_test

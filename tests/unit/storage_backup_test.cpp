@@ -25,6 +25,8 @@
 #include "storage/sqlite/fault_vfs.h"
 #include "unit/test_dir.h"
 
+namespace storage_backup_test {
+
 using namespace commerce;
 namespace fs = std::filesystem;
 
@@ -352,3 +354,5 @@ TEST_CASE("backup refuses bad destinations and sources with a clear error and wr
   REQUIRE(s.close().ok());
   CHECK(s.backup(out + "/late").IsFailedPrecondition());
 }
+
+}  // namespace storage_backup_test

@@ -22,6 +22,8 @@
 #include "pg_test_cluster.h"
 #include "test_dir.h"
 
+namespace storage_change_set_test {
+
 using commerce::ApplyResult;
 using commerce::ChangeSet;
 using commerce::CheckFailure;
@@ -448,3 +450,5 @@ TEST_CASE("writes from a thread that holds a snapshot still commit, and the snap
   snapshot->reset();
   CHECK(Get(*db, t, "k") == "2");
 }
+
+}  // namespace storage_change_set_test

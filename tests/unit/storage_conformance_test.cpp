@@ -39,6 +39,8 @@
 #include "test_dir.h"
 #include "test_scale.h"
 
+namespace storage_conformance_test {
+
 using namespace std::string_literals;
 using commerce::Cursor;
 using commerce::CursorOptions;
@@ -1180,3 +1182,5 @@ TEST_CASE("storage: a damaged store fails to open with Corruption naming the fil
   CHECK(r.status().IsCorruption());
   CHECK(r.status().message().find(s.options.path) != std::string::npos);
 }
+
+}  // namespace storage_conformance_test

@@ -36,6 +36,8 @@
 #include "unit/test_dir.h"
 #include "unit/test_scale.h"
 
+namespace storage_fault_injection_test {
+
 using namespace commerce;
 
 namespace {
@@ -369,3 +371,5 @@ TEST_CASE("the failed state: later writes, syncs and new tables answer the first
   r->reset();
   CHECK((*st)->write(PutPair(*t2, 5)).ok());
 }
+
+}  // namespace storage_fault_injection_test

@@ -13,6 +13,8 @@
 
 #include "storage/group_writer.h"
 
+namespace storage_group_writer_test {
+
 using namespace commerce;
 
 namespace {
@@ -117,3 +119,5 @@ TEST_CASE("group writer: a write to a stopped or failed writer is refused at onc
   failed.fail(Status::Unavailable("the disk went away"));
   CHECK(failed.write([](WriteTxn&) { return Status::OK(); }, {}).IsUnavailable());
 }
+
+}  // namespace storage_group_writer_test

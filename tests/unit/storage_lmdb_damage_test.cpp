@@ -30,6 +30,8 @@
 #include "test_engine.h"
 #include "test_store.h"
 
+namespace storage_lmdb_damage_test {
+
 namespace pages = commerce::lmdb_pages;
 using commerce::testing::TempDir;
 
@@ -222,3 +224,5 @@ TEST_CASE("damaged data.mdb: garbage over leaves makes scans Corruption, the pro
   });
   CHECK(rc == 0);
 }
+
+}  // namespace storage_lmdb_damage_test

@@ -17,6 +17,8 @@
 #include "storage/lmdb/lmdb_pages.h"
 #include "test_dir.h"
 
+namespace storage_lmdb_pages_test {
+
 namespace pages = commerce::lmdb_pages;
 using commerce::Code;
 using commerce::testing::TempDir;
@@ -255,3 +257,5 @@ TEST_CASE("lmdb pages: a zeroed root page of a table fails the open checks, nami
   CHECK(r.status().message().find("table 't'") != std::string::npos);
   CHECK(r.status().message().find("zeroed") != std::string::npos);
 }
+
+}  // namespace storage_lmdb_pages_test

@@ -22,6 +22,8 @@
 #include "storage/lmdb/wal.h"
 #include "unit/test_dir.h"
 
+namespace storage_lmdb_test {
+
 using namespace commerce;
 
 namespace {
@@ -412,3 +414,5 @@ TEST_CASE("lmdb: log sequences are counted by the writer and taken back with a g
   ++expected;
   check(**st, *log2);
 }
+
+}  // namespace storage_lmdb_test

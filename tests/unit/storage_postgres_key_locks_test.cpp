@@ -27,6 +27,8 @@
 #include "storage/postgres/pg_key_locks.h"
 #include "test_dir.h"
 
+namespace storage_postgres_key_locks_test {
+
 namespace {
 
 using namespace commerce;
@@ -63,24 +65,6 @@ std::string KlSql(PGconn* conn, const std::string& sql) {
   std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
   PQclear(r);
   return out;
-}
-
-// Reads a child's lines until its pipe closes; the child must exit 0.
-std::vector<std::string> KlLines(const PgChild& child) {
-  std::vector<std::string> lines;
-  FILE* f = ::fdopen(child.fd, "r");
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, f)) {
-    std::string line(buf);
-    if (!line.empty() && line.back() == '\n') line.pop_back();
-    lines.push_back(line);
-  }
-  std::fclose(f);
-  int status = 0;
-  REQUIRE(::waitpid(child.pid, &status, 0) == child.pid);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  return lines;
 }
 
 }  // namespace
@@ -141,12 +125,12 @@ TEST_CASE("postgres: a group waiting for one record's lock does not hold up anot
   // Child 1's group commits while child 0's still waits.
   REQUIRE(::write(go[1], "x", 1) == 1);
   ::close(go[1]);
-  std::vector<std::string> second = KlLines(children[1]);
+  std::vector<std::string> second = ChildLines(children[1]);
   CHECK(second == std::vector<std::string>{"done 1"});
   CHECK(waiting() == "1");
 
   KlSql(conn, "SELECT pg_advisory_unlock(" + std::to_string(hot) + ")");
-  std::vector<std::string> first = KlLines(children[0]);
+  std::vector<std::string> first = ChildLines(children[0]);
   CHECK(first == std::vector<std::string>{"done 2"});  // its sequence was taken after the wait
   PQfinish(conn);
 }
@@ -266,7 +250,7 @@ TEST_CASE("postgres: change-set groups of several processes at once: no oversell
   });
   std::vector<std::string> lines;
   for (const PgChild& child : children)
-    for (std::string& line : KlLines(child)) lines.push_back(std::move(line));
+    for (std::string& line : ChildLines(child)) lines.push_back(std::move(line));
   stop = true;
   tailer.join();
 
@@ -427,3 +411,5 @@ TEST_CASE("postgres: sequence slots of change sets beside others hold the entry'
   }
   REQUIRE(db->close().ok());
 }
+
+}  // namespace storage_postgres_key_locks_test

@@ -28,6 +28,8 @@
 #include "tcp_fault_proxy.h"
 #include "test_dir.h"
 
+namespace storage_postgres_test {
+
 using commerce::OpenStorage;
 using commerce::Status;
 using commerce::Storage;
@@ -555,3 +557,5 @@ TEST_CASE("postgres: change sets of one group writing the same records in turn l
   txn->reset();
   REQUIRE(db->close().ok());
 }
+
+}  // namespace storage_postgres_test

@@ -10,6 +10,8 @@
 #include "storage/prefetch_view.h"
 #include "test_dir.h"
 
+namespace storage_prefetch_view_test {
+
 using namespace commerce;
 using commerce::testing::TempDir;
 
@@ -76,3 +78,5 @@ TEST_CASE("prefetch view: disabled, every call passes through and nothing is kep
   CHECK(view.batches() == 0);
   CHECK(view.read_many({{f.t, std::string(kMaxKeySize + 1, 'k')}}).status().IsInvalidArgument());
 }
+
+}  // namespace storage_prefetch_view_test

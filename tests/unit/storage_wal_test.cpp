@@ -10,6 +10,8 @@
 #include "storage/lmdb/wal.h"
 #include "unit/test_dir.h"
 
+namespace storage_wal_test {
+
 using namespace commerce;
 
 namespace {
@@ -242,3 +244,5 @@ TEST_CASE("wal: records are written over preallocated zeros, so a synced append 
   REQUIRE(s.ok());
   CHECK(recs.size() == 201);
 }
+
+}  // namespace storage_wal_test

@@ -32,6 +32,8 @@
 #include "test_search.h"
 #include "test_store.h"
 
+namespace verify_verify_test {
+
 using namespace std::string_literals;
 using commerce::Code;
 using commerce::KeyBuilder;
@@ -459,10 +461,13 @@ struct RuleSet {
   template <class A> void serialize(A& ar, std::uint32_t) { ar(version, rules); }
 };
 }  // namespace legacy
-CEREAL_CLASS_VERSION(legacy::Selector, 1);
-CEREAL_CLASS_VERSION(legacy::Pin, 1);
-CEREAL_CLASS_VERSION(legacy::Rule, 1);
-CEREAL_CLASS_VERSION(legacy::RuleSet, 1);
+}  // namespace verify_verify_test
+// cereal's version table is specialised in its own namespace, from the global one.
+CEREAL_CLASS_VERSION(verify_verify_test::legacy::Selector, 1);
+CEREAL_CLASS_VERSION(verify_verify_test::legacy::Pin, 1);
+CEREAL_CLASS_VERSION(verify_verify_test::legacy::Rule, 1);
+CEREAL_CLASS_VERSION(verify_verify_test::legacy::RuleSet, 1);
+namespace verify_verify_test {
 
 TEST_CASE("verify: a rule record from before schedules and redirects reads as always applying, "
           "and a bad window or redirect is named",
@@ -519,3 +524,5 @@ TEST_CASE("verify: a rule record from before schedules and redirects reads as al
   CHECK(Found(r, "meta", "rule 'window': ends_at_ms") == 1);
   CHECK(Found(r, "meta", "rule 'url': redirect") == 1);
 }
+
+}  // namespace verify_verify_test

@@ -23,6 +23,8 @@
 #include "webhooks/http_poster.h"
 #include "webhooks/target_policy.h"
 
+namespace webhooks_target_policy_test {
+
 namespace {
 
 using commerce::Code;
@@ -272,3 +274,5 @@ TEST_CASE("webhook targets: a subscription stored while its network was allowed 
   CHECK((*f)[0].last_http_status == 0);
   CHECK((*f)[0].last_error.find("refused to connect: 127.0.0.1 is loopback") != std::string::npos);
 }
+
+}  // namespace webhooks_target_policy_test

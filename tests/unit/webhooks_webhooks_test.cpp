@@ -32,6 +32,8 @@
 #include "test_dir.h"
 #include "test_engine.h"
 
+namespace webhooks_webhooks_test {
+
 namespace {
 
 using commerce::Code;
@@ -778,3 +780,5 @@ TEST_CASE("webhooks: a bad update is refused, naming its field, with nothing wri
   CHECK(*after == *before);
   CHECK(wh.get("nobody").status().code() == Code::kNotFound);
 }
+
+}  // namespace webhooks_webhooks_test
