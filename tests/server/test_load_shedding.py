@@ -7,7 +7,7 @@ import concurrent.futures
 
 import requests
 
-from conftest import ADMIN_KEY, own_server
+from conftest import ADDRESS, ADMIN_KEY, own_server
 
 ADMIN = {"Authorization": "Bearer " + ADMIN_KEY}
 
@@ -55,3 +55,44 @@ def test_without_max_queued_nothing_is_shed(tmp_path):
         answers = burst(s.base, 40)
         assert all(r.status_code in (200, 201) for r in answers), [r.text for r in answers if r.status_code >= 300]
         assert metric(s.base, "commerce_http_shed_total") == 0
+
+
+def test_orders_past_max_queued_are_shed_and_place_nothing(tmp_path):
+    """POST /v1/orders is an async route (its reply comes from the writer): it starts on the pool
+    like any engine call, so --max-queued sheds it too (it did not: only plain pool routes were
+    checked)."""
+    with own_server(workdir=str(tmp_path), args=("--pool-threads", "1", "--max-queued", "1")) as s:
+        assert requests.put(f"{s.base}/v1/warehouses/wh-shed", json={"name": "shed", "region": "us"},
+                            headers=ADMIN, timeout=30).status_code in (200, 201)
+        r = requests.put(f"{s.base}/v1/products/shed-o", json={"title": "Shed order", "variants": [
+            {"sku": "SHED-O", "price": 500, "currency": "USD"}]}, headers=ADMIN, timeout=30)
+        assert r.status_code in (200, 201), r.text
+        assert requests.post(f"{s.base}/v1/stock/SHED-O/receive", json={"warehouse_id": "wh-shed", "quantity": 1000},
+                             headers=ADMIN, timeout=30).status_code == 200
+        customer = requests.post(f"{s.base}/v1/customers", json={"email": "shed@example.com"},
+                                 headers=ADMIN, timeout=30).json()["id"]
+
+        def place(i):
+            return requests.post(f"{s.base}/v1/orders", json={
+                "customer_id": customer, "lines": [{"sku": "SHED-O", "quantity": 1}],
+                "shipping_address": ADDRESS}, headers={**ADMIN, "Idempotency-Key": f"shed-{i}"}, timeout=60)
+
+        shed, placed = [], []
+        for _ in range(5):  # bursts until one is shed, bounded
+            with concurrent.futures.ThreadPoolExecutor(max_workers=40) as pool:
+                answers = list(pool.map(place, range(len(shed) + len(placed), len(shed) + len(placed) + 40)))
+            assert all(r.status_code in (201, 503) for r in answers), [r.text for r in answers if r.status_code not in (201, 503)]
+            shed += [r for r in answers if r.status_code == 503]
+            placed += [r for r in answers if r.status_code == 201]
+            if shed:
+                break
+        assert shed, "bursts of 40 orders through one pool thread with --max-queued 1: none shed"
+        for r in shed:
+            assert r.headers.get("Retry-After") == "1"
+            body = r.json()["error"]
+            assert body["code"] == "UNAVAILABLE" and "--max-queued" in body["message"], r.text
+        # Shed orders reserved nothing: the stock holds exactly the placed ones.
+        stock = requests.get(f"{s.base}/v1/stock/SHED-O", headers=ADMIN, timeout=10).json()
+        assert stock["reserved"] == len(placed), (stock, len(placed))
+        assert len({r.json()["id"] for r in placed}) == len(placed)
+        assert metric(s.base, "commerce_http_pool_queued") == 0  # the async route's count came back down

@@ -273,6 +273,7 @@ void RunAsyncRoute(Conn* c, const Route& route) {
   ++c->refs;  // held until the reply is handled
   std::shared_ptr<ReplyBox> box = c->loop->replies;
   AsyncHandler handler = route.async;
+  st->metrics->pool_queued.fetch_add(1);  // until the handler has run (its reply may come later)
   QueueWork(
       c,
       [st, c, box, meet, finish, handler] {
@@ -292,7 +293,8 @@ void RunAsyncRoute(Conn* c, const Route& route) {
           });
         }
       },
-      [meet, finish] {
+      [st, meet, finish] {
+        st->metrics->pool_queued.fetch_sub(1);
         meet->work_done = true;
         if (meet->reply) finish();
       });
@@ -302,18 +304,15 @@ void RunRoute(Conn* c) {
   ServerState* st = c->loop->st;
   const Route& route = Routes()[static_cast<size_t>(c->running.route)];
   st->metrics->in_flight.fetch_add(1);
-  if (route.async) {
-    RunAsyncRoute(c, route);
-    return;
-  }
-  if (route.exec == Exec::kLoop) {
+  if (!route.async && route.exec == Exec::kLoop) {
     Response resp = RunHandler(st, c->running.route, c->running.req, c->running.params);
     st->metrics->in_flight.fetch_sub(1);
     Handled(c, std::move(resp));
     return;
   }
   // Load shedding: past --max-queued the pool's queue only adds waiting time to every request
-  // behind it; answering at once lets the client (or the balancer) go elsewhere.
+  // behind it; answering at once lets the client (or the balancer) go elsewhere. Async routes
+  // (POST /v1/orders) start on the pool too, so they are shed alike.
   const int max_queued = st->options.max_queued;
   if (max_queued > 0 && st->metrics->pool_queued.load() >= max_queued) {
     st->metrics->in_flight.fetch_sub(1);
@@ -322,6 +321,10 @@ void RunRoute(Conn* c) {
         std::to_string(max_queued) + " engine calls are queued already (--max-queued); retry after 1 s"));
     resp.headers.emplace_back("Retry-After", "1");
     Handled(c, std::move(resp));
+    return;
+  }
+  if (route.async) {
+    RunAsyncRoute(c, route);
     return;
   }
   st->metrics->pool_queued.fetch_add(1);
