@@ -7,8 +7,6 @@
 #include <memory>
 #include <vector>
 
-#include "common/futex.h"
-
 namespace commerce {
 
 GroupWriter::GroupWriter(GroupBackend* backend, size_t max_group_size, int max_group_wait_us,
@@ -26,7 +24,7 @@ GroupWriter::GroupWriter(GroupBackend* backend, size_t max_group_size, int max_g
 
 GroupWriter::~GroupWriter() { stop(); }
 
-Status GroupWriter::Enqueue(PendingWrite* w) {
+void GroupWriter::write_async(Mutation m, WriteOptions o, std::function<void(Status)> done) {
   Status refused;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -35,21 +33,14 @@ Status GroupWriter::Enqueue(PendingWrite* w) {
     } else if (stopping_) {
       refused = Status::FailedPrecondition("storage is closed: reopen it to write");
     } else {
-      queue_.push_back(Item{w, {}});
+      queue_.push_back(Item{new PendingWrite{std::move(m), o.sync, std::move(done), Status::OK()}, {}});
     }
   }
   if (refused.ok()) {
     cv_.notify_one();  // after unlocking, so that the writer does not wake into a held lock (Waiter says more)
+    return;
   }
-  return refused;
-}
-
-void GroupWriter::write_async(Mutation m, WriteOptions o, std::function<void(Status)> done) {
-  auto* w = new PendingWrite{std::move(m), o.sync, std::move(done), nullptr, Status::OK()};
-  Status refused = Enqueue(w);
-  if (refused.ok()) return;
-  std::unique_ptr<PendingWrite> owned(w);
-  if (owned->done) owned->done(refused);
+  if (done) done(refused);
 }
 
 void GroupWriter::fail(Status cause) {
@@ -63,7 +54,7 @@ Status GroupWriter::failure() const {
 }
 
 namespace {
-// A one-shot wait for one caller of run(), set by the writer thread.
+// A one-shot wait for one caller of write() or run(), set by the writer thread.
 //
 // set() signals after unlocking: a waiter woken while the writer still holds the lock blocks
 // on it at once and needs a second wake from the unlock — two futex calls per write instead
@@ -93,20 +84,9 @@ struct Waiter {
 }  // namespace
 
 Status GroupWriter::write(Mutation m, WriteOptions o) {
-  WriteAnswer answer;
-  auto* w = new PendingWrite{std::move(m), o.sync, {}, &answer, Status::OK()};
-  if (Status refused = Enqueue(w); !refused.ok()) {
-    delete w;
-    return refused;
-  }
-  // The event count of common/futex.h: read the word, then the answer, then sleep only if the
-  // word has not moved since. The writer sets the answer before it moves the word.
-  for (;;) {
-    const uint32_t seen = answered_.load(std::memory_order_acquire);
-    if (answer.ready.load(std::memory_order_acquire) != 0) break;
-    FutexWait(answered_, seen);
-  }
-  return std::move(answer.status);
+  auto waiter = std::make_shared<Waiter>();
+  write_async(std::move(m), o, [waiter](Status s) { waiter->set(std::move(s)); });
+  return waiter->wait();
 }
 
 Status GroupWriter::run(std::function<Status()> task) {
@@ -194,24 +174,10 @@ void GroupWriter::loop() {
       stats_.failed_mutations += failed;
       if (group.size() > stats_.max_group_size) stats_.max_group_size = group.size();
     }
-    bool wake = false;
     for (auto* w : group) {
       Status s = group_status.ok() ? std::move(w->result) : group_status;
-      WriteAnswer* answer = w->answer;
-      std::function<void(Status)> done = std::move(w->done);
-      delete w;  // the mutation and what it holds go before its caller can return
-      if (answer != nullptr) {
-        answer->status = std::move(s);
-        answer->ready.store(1, std::memory_order_release);  // its caller may return now
-        wake = true;
-      } else if (done) {
-        done(std::move(s));
-      }
-    }
-    if (wake) {
-      // One wake for the whole group: every answer is set before the word moves.
-      answered_.fetch_add(1, std::memory_order_release);
-      FutexWakeAll(answered_);
+      if (w->done) w->done(std::move(s));
+      delete w;
     }
     group.clear();
     // Upkeep also under constant load, not only when the queue drains.

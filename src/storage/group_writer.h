@@ -11,13 +11,6 @@
 // is answered with that Status without reaching the driver, until the store is closed and
 // opened again; reads go on. The first cause is kept.
 //
-// Answering callers: a write() caller waits on one futex word of the writer's, which the writer
-// moves once per group after filling in every answer of the group, and wakes with one system
-// call: a group of 60 callers costs the writer one wake, not 60 (each caller woken alone was 7 %
-// of all samples at 64 callers, docs/orders.md "Profiled again and cut"). A caller woken for a
-// group it is not in looks at its own answer and sleeps again. write_async's callback and run()
-// are answered as before, one by one.
-//
 // Thread safety: write_async(), write() and run() may be called from any thread except the
 // writer thread itself (a mutation that calls write() would wait for itself); fail() and
 // failure() from any thread, the writer's included.
@@ -36,18 +29,10 @@
 
 namespace commerce {
 
-// A write() caller's answer, on the caller's stack until `ready` is 1. The writer sets `status`,
-// then `ready` (release), and touches neither again.
-struct WriteAnswer {
-  Status status;
-  std::atomic<uint32_t> ready{0};
-};
-
 struct PendingWrite {
   Mutation mutation;
   bool sync = true;
-  std::function<void(Status)> done;  // write_async's callback, or
-  WriteAnswer* answer = nullptr;     // write()'s answer
+  std::function<void(Status)> done;
   Status result;  // set by the backend for each mutation in a group
 };
 
@@ -98,9 +83,6 @@ class GroupWriter {
     std::function<void()> task;           // a control task
   };
   void loop();
-  // Queues `w` (the writer deletes it once answered), or returns why not (the store failed or
-  // is closed), and `w` stays the caller's.
-  Status Enqueue(PendingWrite* w);
 
   GroupBackend* backend_;
   const size_t max_group_size_;
@@ -113,8 +95,6 @@ class GroupWriter {
   bool stopping_ = false;   // GUARDED_BY(mu_)
   Status failure_;          // GUARDED_BY(mu_)
   GroupWriterStats stats_;  // GUARDED_BY(mu_)
-  // Moved by the writer once per group that answered a write() caller (common/futex.h).
-  std::atomic<uint32_t> answered_{0};
   std::thread thread_;
 };
 

@@ -1,7 +1,7 @@
 // Tests of the group writer itself (src/storage/group_writer.cpp), under a backend of the test's
-// own: every write() caller gets its own mutation's answer although the writer wakes a whole
-// group's callers at once (common/futex.h), with callers of several groups asleep together,
-// beside write_async callbacks and control tasks.
+// own: every write() caller gets its own mutation's answer, with callers of several groups
+// waiting together, beside write_async callbacks and control tasks (written for a wake of a
+// whole group at once, which was measured and taken back: docs/orders.md, "Profiled again").
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -86,7 +86,7 @@ TEST_CASE("group writer: each caller woken with its group gets its own answer", 
   CHECK(wrong.load() == 0);
   CHECK(answered.load() == kThreads * kWrites);
   CHECK(async_answered.load() == (kThreads / 8) * (kWrites / 10));
-  // The callers did share groups (the point of answering a group at once), and the cap held.
+  // The callers did share groups, and the cap held.
   CHECK(backend.largest.load() > 1);
   CHECK(backend.largest.load() <= 16);
   CHECK(writer.stats().mutations == uint64_t{kThreads} * kWrites + (kThreads / 8) * (kWrites / 10));
