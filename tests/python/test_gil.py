@@ -1,8 +1,8 @@
-"""Every call that reaches storage or search releases the GIL: two Python threads searching
-at once finish measurably sooner than one after the other, and a Python thread keeps
-running while another waits in the engine."""
+"""Every call that reaches storage or search releases the GIL: a Python thread keeps running
+while another searches, waits in the engine or imports. How much faster two threads search
+than one is a benchmark's question (commerce-bench), not a test's."""
 
-import os
+import sys
 import threading
 import time
 
@@ -35,33 +35,33 @@ def _search(engine, n):
                             limit=50)
 
 
-def test_two_threads_search_faster_than_one_after_the_other(sample_engine):
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("needs 2 CPUs")
-    _search(sample_engine, 20)  # warm the readers
-    # Size a round to ~0.5 s sequential, then compare; the machine is shared, so the best of
-    # a few rounds is taken.
-    t0 = time.perf_counter()
-    _search(sample_engine, 20)
-    per_query = (time.perf_counter() - t0) / 20
-    n = max(20, int(0.5 / per_query))
-    best = 0.0
-    for _ in range(5):
-        t0 = time.perf_counter()
-        _search(sample_engine, 2 * n)
-        sequential = time.perf_counter() - t0
-        threads = [threading.Thread(target=_search, args=(sample_engine, n)) for _ in range(2)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        parallel = time.perf_counter() - t0
-        best = max(best, sequential / parallel)
-        if best >= 1.3:
-            break
-    print("2 threads: %.2fx the speed of sequential searches" % best)
-    assert best >= 1.25, "parallel searches were only %.2fx faster" % best
+def test_other_python_threads_run_while_a_thread_searches(sample_engine):
+    """With a switch interval far longer than the test, a thread gives the GIL up only where it
+    blocks or where the engine releases it: the main thread runs while another thread is
+    searching only if a search lets go of the GIL. Unlike a race of two threads against one
+    (which this test replaced), the answer does not depend on how busy the machine is."""
+    _search(sample_engine, 5)  # warm the readers
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    try:
+        started = threading.Event()
+
+        def searcher():
+            started.set()
+            _search(sample_engine, 200)
+
+        t = threading.Thread(target=searcher)
+        t.start()
+        started.wait()
+        spins = 0
+        while t.is_alive():
+            spins += 1
+            if spins % 100 == 0:
+                time.sleep(0)  # lets the searcher take the GIL back between its searches
+        t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert spins >= 100, "the main thread ran %d steps while 200 searches ran in another thread" % spins
 
 
 def test_python_runs_while_another_thread_waits_in_the_engine(sample_engine):
