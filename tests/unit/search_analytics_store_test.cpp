@@ -23,13 +23,9 @@ using commerce::testing::PutTitled;
 using commerce::testing::TempDir;
 using commerce::testing::WaitIndexed;
 
-constexpr int64_t kHourMs = 3600 * 1000;
+using commerce::testing::kHourMs;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using commerce::testing::NowMs;
 
 EngineOptions Options(const std::string& path, const std::string& driver, const std::string& schema,
                       SearchOptions search = {}) {

@@ -29,13 +29,9 @@ using commerce::testing::Ids;
 using commerce::testing::TempDir;
 using commerce::testing::WaitIndexed;
 
-constexpr int64_t kHour = 3'600'000;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using commerce::testing::kHourMs;
+using commerce::testing::NowMs;
 
 void Put(Engine& e, const std::string& id, const std::string& category, int64_t price,
          const std::string& currency = "USD", int64_t popularity = 0) {
@@ -121,8 +117,8 @@ struct Shop {
     us.channel = "us";
     Create(e, us);
     PriceList sale = List("sale", "SKU-d", 800);
-    sale_start = NowMs() - kHour;
-    sale_end = NowMs() + kHour;
+    sale_start = NowMs() - kHourMs;
+    sale_end = NowMs() + kHourMs;
     sale.starts_at_ms = sale_start;
     sale.ends_at_ms = sale_end;
     Create(e, sale);
@@ -181,7 +177,7 @@ TEST_CASE("search per caller: who finds what in which order at which price", "[s
         {"in EUR only e is priced", "", "EUR", "", 0,
          {"e", "a", "b", "c", "d"}, {"e", "a", "b", "c", "d"},
          {5000, -1, -1, -1, -1}, {"", "", "", "", ""}, {0, 0, 1}, {}},
-        {"before the sale starts", "", "USD", "", -2 * kHour,
+        {"before the sale starts", "", "USD", "", -2 * kHourMs,
          {"a", "b", "c", "d", "e"}, {"d", "c", "b", "a", "e"},
          {1000, 2000, 3000, 4000, -1}, {"", "", "", "", ""}, {0, 2, 2}, {"a"}},
     };

@@ -35,13 +35,9 @@ using commerce::testing::PutTitled;
 using commerce::testing::TempDir;
 using commerce::testing::WaitIndexed;
 
-constexpr int64_t kHourMs = 3600 * 1000;
+using commerce::testing::kHourMs;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using commerce::testing::NowMs;
 
 std::vector<SearchHit> Hits(std::initializer_list<const char*> ids) {
   std::vector<SearchHit> hits;

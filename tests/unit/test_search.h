@@ -5,12 +5,19 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "commerce/engine.h"
+#include "search/analytics.h"
 
 namespace commerce::testing {
+
+// The clock search analytics and search ids stamp with (ms since the Unix epoch), and an hour
+// of it: what a test's times are made against.
+inline int64_t NowMs() { return search::Analytics::NowMs(); }
+constexpr int64_t kHourMs = 3'600'000;
 
 inline void WaitIndexed(Engine& e) {
   auto seq = e.events().last_seq();
