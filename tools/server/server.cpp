@@ -104,8 +104,10 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "nats-stream") o->nats_stream = v;
     else if (k == "nats-subject") o->nats_subject = v;
     else if (k == "max-queued") s = SetNumber(k, v, &o->max_queued);
-    else if (k == "search-serve-remote" || k == "search-indexer") {
-      bool* out = k == "search-indexer" ? &o->search_indexer : &o->search_serve_remote;
+    else if (k == "search-serve-remote" || k == "search-indexer" || k == "pg-key-locks") {
+      bool* out = k == "search-indexer" ? &o->search_indexer
+                  : k == "pg-key-locks" ? &o->pg_key_locks
+                                        : &o->search_serve_remote;
       if (v == "true" || v == "1" || v == "on") *out = true;
       else if (v == "false" || v == "0" || v == "off") *out = false;
       else s = Status::InvalidArgument(k + ": expected true or false, not \"" + v + "\"");
@@ -145,6 +147,11 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
                   "driver postgres: attempts of a write group meeting serialization failures or a "
                   "lost connection before its callers get 503")
       ->check(CLI::Range(1, 1000))->capture_default_str();
+  app->add_flag("--pg-key-locks,!--no-pg-key-locks", o->pg_key_locks,
+                "driver postgres: groups of change sets (orders, cart edits, stock) run beside "
+                "other instances' under a lock per record (off: every group takes the store's "
+                "exclusive lock)")
+      ->capture_default_str();
   app->add_option("--consumer-lease-ttl-ms", o->consumer_lease_ttl_ms,
                   "driver postgres: the lease of cart expiry and webhook delivery; another instance "
                   "takes them over this long after their holder dies")
@@ -294,6 +301,7 @@ int RunServer(const ServerOptions& opts) {
   eo.driver = opts.driver;
   eo.storage.postgres_schema = opts.pg_schema;
   eo.storage.postgres_max_attempts = opts.pg_max_attempts;
+  eo.storage.postgres_key_locks = opts.pg_key_locks;
   eo.consumer_lease_ttl = std::chrono::milliseconds(opts.consumer_lease_ttl_ms);
   eo.webhooks.allowed_networks = opts.webhook_allow_networks;
   if (!opts.payment_test_provider_dir.empty()) {

@@ -38,6 +38,10 @@ struct ServerOptions {
   // Driver postgres: attempts of a group meeting serialization failures or a lost connection
   // (StorageTuning::postgres_max_attempts), and the consumers' lease (EngineOptions).
   int pg_max_attempts = 10;
+  // Driver postgres: groups made only of change sets run beside other processes' groups under
+  // a lock per record (StorageTuning::postgres_key_locks); off, every group takes the store's
+  // exclusive lock, as on an engine without advisory locks.
+  bool pg_key_locks = true;
   int consumer_lease_ttl_ms = 10'000;
   std::string listen = "127.0.0.1:8080";  // host:port (IPv4 or [IPv6]:port)
   int threads = 0;                        // event loops; 0: one per hardware thread
