@@ -64,6 +64,7 @@
 #include "storage/postgres/pg_apply.h"
 #include "storage/postgres/pg_connection.h"
 #include "storage/postgres/pg_listener.h"
+#include "storage/postgres/pg_log_counters.h"
 #include "storage/postgres/pg_schema.h"
 #include "storage/postgres/pg_txn.h"
 
@@ -226,6 +227,7 @@ class PgStorage final : public Storage, private GroupBackend {
   StorageStats stats() const override;
   Status close() override;
   Status listen_for_commits(std::function<void()> on_commit);
+  Result<std::vector<LogCounterProblem>> check_log_counters();
 
  private:
   PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> lock, ConnSettings settings,
@@ -431,6 +433,14 @@ Status PgStorage::listen_for_commits(std::function<void()> on_commit) {
   COMMERCE_RETURN_IF_ERROR(listener->Start());
   listener_ = std::move(listener);
   return Status::OK();
+}
+
+Result<std::vector<LogCounterProblem>> PgStorage::check_log_counters() {
+  if (closed_) return Closed();
+  COMMERCE_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, pool_->take());
+  auto problems = CheckLogCounters(*conn, options_.postgres_schema);
+  pool_->give_back(std::move(conn));
+  return problems;
 }
 
 Status PgStorage::close() {
@@ -726,6 +736,15 @@ Status ListenForCommits(Storage& storage, std::function<void()> on_commit) {
     return Status::NotSupported("commit wake-ups need the postgres driver, not " +
                                 std::string(storage.driver()));
   return pg->listen_for_commits(std::move(on_commit));
+}
+
+Status CheckLogCounters(Storage& storage, const std::function<void(std::string where, std::string what)>& problem) {
+  auto* pg = dynamic_cast<postgres::PgStorage*>(&storage);
+  if (pg == nullptr)
+    return Status::NotSupported("log counters are the postgres driver's, not " + std::string(storage.driver()) + "'s");
+  COMMERCE_ASSIGN_OR_RETURN(auto problems, pg->check_log_counters());
+  for (auto& p : problems) problem(std::move(p.where), std::move(p.what));
+  return Status::OK();
 }
 
 }  // namespace commerce

@@ -22,4 +22,10 @@ Result<std::unique_ptr<Storage>> OpenPostgresStorage(const StorageOptions& optio
 // storage; the thread stops with close().
 Status ListenForCommits(Storage& storage, std::function<void()> on_commit);
 
+// The driver's own bookkeeping that Engine::verify checks beside the engine's records: each
+// log's counter row (pg_log_counters.h), `problem(where, what)` once per fault. NotSupported
+// when `storage` is not a postgres driver (the local drivers number a log from its newest
+// key: nothing beside the log to check); Unavailable when the server cannot be reached.
+Status CheckLogCounters(Storage& storage, const std::function<void(std::string where, std::string what)>& problem);
+
 }  // namespace commerce
