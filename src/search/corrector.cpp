@@ -86,22 +86,31 @@ Result<Correction> Corrector::Correct(const QueryText& q, const std::string& tex
       s.typed = Lower(std::string_view(c.text).substr(s.begin, s.end - s.begin));
       const double max_cost = MaxTypoCost(s.typed.size());
       if (max_cost == 0 || !WordList::Acceptable(s.typed)) continue;
+      // Words of the typed word's first letter; only when none is live, the others (a swapped
+      // or left-out first letter: "rpotectors", "isplay"), which cost more (word_list.h).
       if (partial) {
         if (Live(s.typed, true)) continue;
-        for (auto& m : words_.NearPrefix(s.typed, max_cost, 3 * kCandidatesPerWord)) {
-          if (s.candidates.size() >= kCandidatesPerWord) break;
-          const uint64_t f = Freq(m.word, true);
-          if (f > 0) s.candidates.push_back({m.word, m.cost, f});
+        for (auto first : {WordList::FirstLetter::kKept, WordList::FirstLetter::kChanged}) {
+          if (!s.candidates.empty()) break;
+          for (auto& m : words_.NearPrefix(s.typed, max_cost, 3 * kCandidatesPerWord, first)) {
+            if (s.candidates.size() >= kCandidatesPerWord) break;
+            const uint64_t f = Freq(m.word, true);
+            if (f > 0) s.candidates.push_back({m.word, m.cost, f});
+          }
         }
       } else {
         const uint64_t stem_freq = reader_.db.get_termfreq(reader_.stemmer(s.typed));
         if (stem_freq > 0 && words_.Contains(s.typed)) continue;  // a word of the index
         if (stem_freq > 0) s.candidates.push_back({"", kKeepStemMatch, stem_freq});
-        for (auto& m : words_.Near(s.typed, max_cost, 3 * kCandidatesPerWord)) {
-          if (s.candidates.size() >= kCandidatesPerWord + (stem_freq > 0 ? 1 : 0)) break;
-          if (m.word == s.typed) continue;
-          const uint64_t f = Freq(m.word, false);
-          if (f > 0) s.candidates.push_back({m.word, m.cost, f});
+        const size_t kept = s.candidates.size();
+        for (auto first : {WordList::FirstLetter::kKept, WordList::FirstLetter::kChanged}) {
+          if (s.candidates.size() > kept) break;
+          for (auto& m : words_.Near(s.typed, max_cost, 3 * kCandidatesPerWord, first)) {
+            if (s.candidates.size() >= kCandidatesPerWord + kept) break;
+            if (m.word == s.typed) continue;
+            const uint64_t f = Freq(m.word, false);
+            if (f > 0) s.candidates.push_back({m.word, m.cost, f});
+          }
         }
       }
       std::sort(s.candidates.begin(), s.candidates.end(), [](const Candidate& a, const Candidate& b) {

@@ -10,7 +10,9 @@
 // an edit, so it is replaced only when a correction fits the query clearly better.
 //
 // Candidates come from the word list within a weighted edit distance (edit_cost.h; the first
-// letter kept, as people rarely get it wrong) and must still find products. They are ranked
+// letter kept, as people rarely get it wrong, unless no word of that letter is a live
+// candidate: then words of other letters, at WordList::kFirstLetterChanged more) and must
+// still find products. They are ranked
 //   - without context ("did you mean" beside results): by edit cost, then by how many products
 //     the word finds;
 //   - with context (the query found nothing): every combination of the best candidates per

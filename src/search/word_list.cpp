@@ -40,15 +40,12 @@ size_t SkipSubtree(const Words& w, size_t from, size_t depth, size_t hi) {
   return static_cast<size_t>(it - w.begin());
 }
 
-// Walks the words of `w` that start with typed's first byte as a trie, one row of the edit
-// table per character (rows shared with the previous word's common prefix), skipping a
-// subtree as soon as no extension of its prefix can come within max_cost. `prefix_mode`:
-// report prefixes whose row ends within max_cost (and keep descending, for a cheaper one);
-// otherwise whole words.
-void Walk(const Words& w, std::string_view typed, double max_cost, bool prefix_mode,
-          std::vector<WordList::Match>* out) {
-  if (typed.empty()) return;
-  const auto [lo, hi] = PrefixRange(w, typed.substr(0, 1));
+// Walks the words w[lo, hi) as a trie, one row of the edit table per character (rows shared
+// with the previous word's common prefix), skipping a subtree as soon as no extension of its
+// prefix can come within max_cost. `prefix_mode`: report prefixes whose row ends within
+// max_cost (and keep descending, for a cheaper one); otherwise whole words.
+void WalkRange(const Words& w, size_t lo, size_t hi, std::string_view typed, double max_cost, bool prefix_mode,
+               std::vector<WordList::Match>* out) {
   const size_t m = typed.size();
   std::vector<std::vector<double>> rows(1, std::vector<double>(m + 1));
   std::vector<double> row_min(1, 0);
@@ -86,6 +83,21 @@ void Walk(const Words& w, std::string_view typed, double max_cost, bool prefix_m
     if (!prefix_mode && rows[word.size()][m] <= max_cost) out->push_back({word, rows[word.size()][m]});
     ++idx;
   }
+}
+
+// The words of `w` starting with typed's first byte (kKept), or all the others (kChanged, at
+// kFirstLetterChanged more each, so walked within that much less).
+void Walk(const Words& w, std::string_view typed, double max_cost, bool prefix_mode, WordList::FirstLetter first,
+          std::vector<WordList::Match>* out) {
+  if (typed.empty()) return;
+  const auto [lo, hi] = PrefixRange(w, typed.substr(0, 1));
+  if (first == WordList::FirstLetter::kKept) return WalkRange(w, lo, hi, typed, max_cost, prefix_mode, out);
+  const double budget = max_cost - WordList::kFirstLetterChanged;
+  if (budget < 0) return;
+  const size_t before = out->size();
+  WalkRange(w, 0, lo, typed, budget, prefix_mode, out);
+  WalkRange(w, hi, w.size(), typed, budget, prefix_mode, out);
+  for (size_t i = before; i < out->size(); ++i) (*out)[i].cost += WordList::kFirstLetterChanged;
 }
 
 void SortMatches(std::vector<WordList::Match>* v) {
@@ -174,22 +186,23 @@ size_t WordList::size() const {
   return s.main->size() + s.recent->size();
 }
 
-std::vector<WordList::Match> WordList::Near(std::string_view typed, double max_cost, size_t limit) const {
+std::vector<WordList::Match> WordList::Near(std::string_view typed, double max_cost, size_t limit,
+                                            FirstLetter first) const {
   const Snapshot s = Get();
   std::vector<Match> out;
-  Walk(*s.main, typed, max_cost, false, &out);
-  Walk(*s.recent, typed, max_cost, false, &out);
+  Walk(*s.main, typed, max_cost, false, first, &out);
+  Walk(*s.recent, typed, max_cost, false, first, &out);
   SortMatches(&out);
   if (out.size() > limit) out.resize(limit);
   return out;
 }
 
 std::vector<WordList::Match> WordList::NearPrefix(std::string_view typed, double max_cost,
-                                                  size_t limit) const {
+                                                  size_t limit, FirstLetter first) const {
   const Snapshot s = Get();
   std::vector<Match> all;
-  Walk(*s.main, typed, max_cost, true, &all);
-  Walk(*s.recent, typed, max_cost, true, &all);
+  Walk(*s.main, typed, max_cost, true, first, &all);
+  Walk(*s.recent, typed, max_cost, true, first, &all);
   SortMatches(&all);
   // A prefix adds nothing when a shorter prefix of it matched at no greater cost (its words
   // are a subset of that prefix's); and the same prefix may come from both lists.

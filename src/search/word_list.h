@@ -53,12 +53,25 @@ class WordList {
     std::string word;   // the word (Near), or the word's prefix that matched (NearPrefix)
     double cost = 0;    // weighted edit distance (edit_cost.h)
   };
-  // Words within max_cost of `typed` that start with the same letter, cheapest first (ties
-  // in byte order), at most `limit`.
-  std::vector<Match> Near(std::string_view typed, double max_cost, size_t limit) const;
-  // Prefixes of words, within max_cost of `typed` and starting with its first letter: each
-  // the cheapest prefix of its subtree ("hedpho" -> "headpho"), cheapest first, at most `limit`.
-  std::vector<Match> NearPrefix(std::string_view typed, double max_cost, size_t limit) const;
+  // Which words a lookup walks: those starting with the typed word's first letter (people
+  // rarely get it wrong), or only the others, each at kFirstLetterChanged more than its
+  // edit costs -- the fall-back for a word with no live candidate of its own letter
+  // ("rpotectors", "isplay").
+  enum class FirstLetter { kKept, kChanged };
+  // An edit that changes the first letter costs this much more than the same edit elsewhere:
+  // a four- or five-letter word (at most one edit) can then take a swap of its first two
+  // letters or a left-out first letter (0.7 + 0.3), not a wrong first letter (1 + 0.3).
+  static constexpr double kFirstLetterChanged = 0.3;
+
+  // Words within max_cost of `typed` that start with the same letter (or with another one,
+  // FirstLetter::kChanged), cheapest first (ties in byte order), at most `limit`.
+  std::vector<Match> Near(std::string_view typed, double max_cost, size_t limit,
+                          FirstLetter first = FirstLetter::kKept) const;
+  // Prefixes of words, within max_cost of `typed` and starting with its first letter (or
+  // another, FirstLetter::kChanged): each the cheapest prefix of its subtree ("hedpho" ->
+  // "headpho"), cheapest first, at most `limit`.
+  std::vector<Match> NearPrefix(std::string_view typed, double max_cost, size_t limit,
+                                FirstLetter first = FirstLetter::kKept) const;
   // Words starting with `prefix`, in byte order, at most `limit`.
   std::vector<std::string> WithPrefix(std::string_view prefix, size_t limit) const;
 

@@ -90,6 +90,28 @@ TEST_CASE("corrections keep the first letter and prefer the word that fits the q
   CHECK(Ids(ctx) == std::vector<std::string>{"i2"});
 }
 
+// A typo in the first letter (two letters swapped, the first left out) found nothing and was
+// never corrected: only words of the typed first letter were candidates.
+TEST_CASE("a first letter mistyped is corrected when no word of that letter fits", "[search][corrector]") {
+  TempDir dir;
+  auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
+  Put(*e, Make("s1", "Screen Protectors for Tablets"));
+  Put(*e, Make("d1", "Screen Display Cover"));
+  Put(*e, Make("r1", "Rotating Stand"));  // an r-word, but not near "rpotectors"
+  WaitIndexed(*e);
+  auto swapped = Find(*e, {.text = "rpotectors "});
+  CHECK(swapped.used_correction);
+  CHECK(swapped.corrected_query == "protectors ");
+  CHECK(Ids(swapped) == std::vector<std::string>{"s1"});
+  // The word being typed, its first letter left out.
+  auto typed = Find(*e, {.text = "screen isplay"});
+  CHECK(typed.used_correction);
+  CHECK(typed.corrected_query == "screen display");
+  // A word of the typed letter that fits wins over a changed first letter: "rotatng" keeps
+  // its "r" ("rotating"), though "protectors" exists too.
+  CHECK(Find(*e, {.text = "rotatng "}).corrected_query == "rotating ");
+}
+
 TEST_CASE("a word whose stem is indexed is corrected when a correction fits better", "[search][corrector]") {
   TempDir dir;
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");

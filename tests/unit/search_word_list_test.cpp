@@ -50,6 +50,30 @@ TEST_CASE("word list: near words keep the first letter and rank by weighted dist
   CHECK(w.Near("zzzz", 2.0, 10).empty());
 }
 
+TEST_CASE("word list: words of another first letter only when asked and at a higher cost", "[search][word_list]") {
+  WordList w;
+  w.Add({"protectors", "tested", "display", "phone", "iphone", "shock"});
+  // Kept (the default): no word starts with "r", so nothing.
+  CHECK(w.Near("rpotectors", 2.0, 10).empty());
+  // Changed: the first two letters swapped (0.7), plus the charge for the first letter.
+  auto swapped = w.Near("rpotectors", 2.0, 10, WordList::FirstLetter::kChanged);
+  REQUIRE(WordsOf(swapped) == std::vector<std::string>{"protectors"});
+  CHECK(swapped[0].cost == Approx(0.7 + WordList::kFirstLetterChanged));
+  // A left-out first letter, and a five-letter word's swap within its one edit.
+  CHECK(WordsOf(w.Near("isplay", 1.5, 10, WordList::FirstLetter::kChanged)) == std::vector<std::string>{"display"});
+  CHECK(WordsOf(w.Near("hsock", 1.0, 10, WordList::FirstLetter::kChanged)) == std::vector<std::string>{"shock"});
+  // A wrong first letter (1 + 0.3) is beyond a five-letter word's one edit...
+  CHECK(w.Near("ihone", 1.0, 10, WordList::FirstLetter::kChanged).empty());
+  // ...and words of the typed letter are never the fall-back's: "iphone" is kKept's.
+  CHECK(WordsOf(w.Near("ihone", 1.5, 10, WordList::FirstLetter::kChanged)) == std::vector<std::string>{"phone"});
+  CHECK(WordsOf(w.Near("ihone", 1.0, 10)) == std::vector<std::string>{"iphone"});
+  // Prefixes too: the word being typed.
+  auto prefix = w.NearPrefix("rpotec", 1.5, 10, WordList::FirstLetter::kChanged);
+  REQUIRE(!prefix.empty());
+  CHECK(prefix[0].word == "protec");
+  CHECK(prefix[0].cost == Approx(0.7 + WordList::kFirstLetterChanged));
+}
+
 TEST_CASE("word list: near prefixes for the word being typed", "[search][word_list]") {
   WordList w;
   w.Add({"headphones", "headset", "heater", "phone"});
@@ -87,6 +111,17 @@ TEST_CASE("word list: the trie walk finds what the full table finds", "[search][
     std::sort(got.begin(), got.end());
     INFO("typed " << typed);
     CHECK(got == expected);
+    // The other first letters: every word of another letter within the cost less the
+    // first-letter charge, at its edit cost plus that charge.
+    std::vector<std::string> other;
+    for (const auto& word : words)
+      if (word[0] != typed[0] && EditCost(typed, word) + WordList::kFirstLetterChanged <= max_cost)
+        other.push_back(word);
+    auto changed = w.Near(typed, max_cost, 100000, WordList::FirstLetter::kChanged);
+    for (const auto& m : changed) CHECK(m.cost == Approx(EditCost(typed, m.word) + WordList::kFirstLetterChanged));
+    auto got_other = WordsOf(changed);
+    std::sort(got_other.begin(), got_other.end());
+    CHECK(got_other == other);
     // Every prefix match is a prefix of some word, within the cost, and every word with a
     // prefix within the cost is covered by one of them.
     auto prefixes = w.NearPrefix(typed, max_cost, 100000);
