@@ -232,6 +232,24 @@ def make_products(n, prefix="p"):
     return "\n".join(lines) + "\n"
 
 
+def sellable(base, sku, quantity, tag):
+    """Warehouse wh-<tag>, a product of one variant `sku` (5.00 USD) with `quantity` units in
+    stock there, and a customer <tag>@example.com, through the admin API of the server at
+    `base`; returns the customer's id, ready for POST /v1/orders."""
+    admin = {"Authorization": "Bearer " + ADMIN_KEY}
+    r = requests.put(f"{base}/v1/warehouses/wh-{tag}", json={"name": tag, "region": "us"}, headers=admin, timeout=30)
+    assert r.status_code in (200, 201), r.text
+    r = requests.put(f"{base}/v1/products/{tag}-1", json={"title": f"Sellable {tag}", "variants": [
+        {"sku": sku, "price": 500, "currency": "USD"}]}, headers=admin, timeout=30)
+    assert r.status_code in (200, 201), r.text
+    r = requests.post(f"{base}/v1/stock/{sku}/receive", json={"warehouse_id": f"wh-{tag}", "quantity": quantity},
+                      headers=admin, timeout=30)
+    assert r.status_code == 200, r.text
+    r = requests.post(f"{base}/v1/customers", json={"email": f"{tag}@example.com"}, headers=admin, timeout=30)
+    assert r.status_code in (200, 201), r.text
+    return r.json()["id"]
+
+
 def wait_indexed(admin):
     """Blocks until search reflects every event so far."""
     last = admin.get("/v1/events", params={"from": 1, "limit": 1}).json()["last_seq"]

@@ -7,7 +7,7 @@ import concurrent.futures
 
 import requests
 
-from conftest import ADDRESS, ADMIN_KEY, own_server
+from conftest import ADDRESS, ADMIN_KEY, own_server, sellable
 
 ADMIN = {"Authorization": "Bearer " + ADMIN_KEY}
 
@@ -62,15 +62,7 @@ def test_orders_past_max_queued_are_shed_and_place_nothing(tmp_path):
     like any engine call, so --max-queued sheds it too (it did not: only plain pool routes were
     checked)."""
     with own_server(workdir=str(tmp_path), args=("--pool-threads", "1", "--max-queued", "1")) as s:
-        assert requests.put(f"{s.base}/v1/warehouses/wh-shed", json={"name": "shed", "region": "us"},
-                            headers=ADMIN, timeout=30).status_code in (200, 201)
-        r = requests.put(f"{s.base}/v1/products/shed-o", json={"title": "Shed order", "variants": [
-            {"sku": "SHED-O", "price": 500, "currency": "USD"}]}, headers=ADMIN, timeout=30)
-        assert r.status_code in (200, 201), r.text
-        assert requests.post(f"{s.base}/v1/stock/SHED-O/receive", json={"warehouse_id": "wh-shed", "quantity": 1000},
-                             headers=ADMIN, timeout=30).status_code == 200
-        customer = requests.post(f"{s.base}/v1/customers", json={"email": "shed@example.com"},
-                                 headers=ADMIN, timeout=30).json()["id"]
+        customer = sellable(s.base, "SHED-O", 1000, "shed")
 
         def place(i):
             return requests.post(f"{s.base}/v1/orders", json={

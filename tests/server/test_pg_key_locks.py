@@ -14,7 +14,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import ADDRESS, ADMIN_KEY, Server, find_server
+from conftest import ADDRESS, ADMIN_KEY, Server, find_server, sellable
 
 pytestmark = pytest.mark.skipif(not os.environ.get("COMMERCE_PG_URL"),
                                 reason="needs COMMERCE_PG_URL: tools/pg-cluster run -- python3 -m pytest ...")
@@ -56,15 +56,7 @@ def test_key_locks_flag_decides_whether_an_order_waits_for_the_store_lock(tmp_pa
     s = Server(find_server(), str(tmp_path), args=args, request_timeout_ms=30000)
     lock = None
     try:
-        assert requests.put(f"{s.base}/v1/warehouses/wh-kl", json={"name": "kl", "region": "us"},
-                            headers=ADMIN, timeout=30).status_code in (200, 201)
-        r = requests.put(f"{s.base}/v1/products/kl-1", json={"title": "Key locks", "variants": [
-            {"sku": "KL-1", "price": 100, "currency": "USD"}]}, headers=ADMIN, timeout=30)
-        assert r.status_code in (200, 201), r.text
-        assert requests.post(f"{s.base}/v1/stock/KL-1/receive", json={"warehouse_id": "wh-kl", "quantity": 10},
-                             headers=ADMIN, timeout=30).status_code == 200
-        customer = requests.post(f"{s.base}/v1/customers", json={"email": "kl@example.com"},
-                                 headers=ADMIN, timeout=30).json()["id"]
+        customer = sellable(s.base, "KL-1", 10, "kl")
         assert place(s.base, customer, "kl-first").status_code == 201
         lock = RowShareLock(schema)
         answer = {}
