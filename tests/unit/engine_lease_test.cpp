@@ -73,7 +73,10 @@ TEST_CASE("lease: one holder of two contenders, taken over once the holder falls
   const std::string schema = commerce::testing::UniquePgSchema("lease");
   auto core_a = OpenCore(dir.sub("a"), schema);
   auto core_b = OpenCore(dir.sub("b"), schema);
-  const auto ttl = 600ms;
+  // Long enough that a renewal delayed by a loaded machine (a commit of several hundred ms
+  // on 2 shared cores) does not look like a silent holder: with 600 ms the holder stopped
+  // acting (a renewal older than half a ttl) and both took turns, failing the check below.
+  const auto ttl = 2000ms;
   Lease a(core_a->storage.get(), core_a->tables.meta, "consumer", ttl),
       b(core_b->storage.get(), core_b->tables.meta, "consumer", ttl);
 
