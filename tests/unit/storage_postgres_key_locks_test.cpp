@@ -2,6 +2,9 @@
 // (pg_key_locks.h, pg_apply.h RunFrame::beside_others): they overlap in time, yet no stock is
 // oversold, no check is lost (an expect on a record another process put meanwhile fails), and
 // the event log stays gapless and in commit order, so that a tailer never skips an event.
+// A record a group only checks is locked in shared mode: groups that check one record -- every
+// order of a hot product checks that product -- do not wait for each other, while a group that
+// writes the record still waits for every group that checks it, and the reverse.
 //
 // Needs COMMERCE_PG_URL (ctest's postgres fixture); skipped otherwise.
 #include <libpq-fe.h>
@@ -13,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <map>
 #include <random>
 #include <sstream>
@@ -65,6 +69,20 @@ std::string KlSql(PGconn* conn, const std::string& sql) {
   std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
   PQclear(r);
   return out;
+}
+
+// How many requests for advisory lock `id` wait.
+std::string KlWaiting(PGconn* conn, int64_t id) {
+  return KlSql(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
+                         std::to_string(static_cast<uint32_t>(id)));
+}
+
+// Waits (up to 20 s) until `n` requests for `id` wait.
+void KlAwaitWaiting(PGconn* conn, int64_t id, const std::string& n) {
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (KlWaiting(conn, id) != n && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(KlWaiting(conn, id) == n);
 }
 
 }  // namespace
@@ -410,6 +428,85 @@ TEST_CASE("postgres: sequence slots of change sets beside others hold the entry'
     txn->reset();
   }
   REQUIRE(db->close().ok());
+}
+
+TEST_CASE("SortLocks keeps one lock per id, shared only when every lock of it was",
+          "[postgres][storage]") {
+  std::vector<postgres::KeyLock> locks{{5, true}, {3, false}, {5, false}, {1, true}, {3, true}, {1, true}};
+  postgres::SortLocks(&locks);
+  REQUIRE(locks.size() == 3);
+  CHECK(locks[0].id == 1);
+  CHECK(locks[0].shared);
+  CHECK(locks[1].id == 3);
+  CHECK_FALSE(locks[1].shared);
+  CHECK(locks[2].id == 5);
+  CHECK_FALSE(locks[2].shared);
+}
+
+// The test's own connection holds the record's lock, as another group would: in shared mode,
+// a group that only expects the record commits at once (before, it took the lock exclusively
+// and waited); a group that writes it waits (seen in pg_locks) until the lock is let go. In
+// exclusive mode, a group that expects it waits too.
+TEST_CASE("postgres: groups that only check a record share its lock; a group that writes it waits",
+          "[postgres][storage]") {
+  COMMERCE_REQUIRE_PG_OR_SKIP();
+  TempDir dir;
+  const std::string schema = UniquePgSchema("sharedlock");
+  StorageOptions o;
+  o.driver = "postgres";
+  o.path = dir.sub("db");
+  o.postgres_url = PgTestUrl();
+  o.postgres_schema = schema;
+  auto opened = OpenStorage(o);
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  Storage& db = **opened;
+  const Table t = *db.table("records");
+  REQUIRE(db.apply(ChangeSet().put(t, "product", "v1")).status.ok());
+
+  PGconn* conn = PQconnectdb(PgTestUrl().c_str());
+  REQUIRE(PQstatus(conn) == CONNECTION_OK);
+  const int64_t product = postgres::KeyLockId(schema, "records", "product");
+  const auto soon = std::chrono::seconds(10);
+
+  SECTION("held shared: a check commits, a write waits") {
+    KlSql(conn, "SELECT pg_advisory_lock_shared(" + std::to_string(product) + ")");
+    // An order's shape: check the product, write records of its own.
+    auto check = std::async(std::launch::async, [&] {
+      return db.apply(ChangeSet().expect(t, "product", "v1").put(t, "order-1", "x")).status;
+    });
+    REQUIRE(check.wait_for(soon) == std::future_status::ready);
+    CHECK(check.get().ok());
+    auto absent = std::async(std::launch::async, [&] {
+      return db.apply(ChangeSet().expect_absent(t, "product-2").expect(t, "product", "v1").put(t, "order-2", "x")).status;
+    });
+    REQUIRE(absent.wait_for(soon) == std::future_status::ready);
+    CHECK(absent.get().ok());
+
+    auto write = std::async(std::launch::async, [&] { return db.apply(ChangeSet().put(t, "product", "v2")).status; });
+    KlAwaitWaiting(conn, product, "1");
+    CHECK(write.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+    KlSql(conn, "SELECT pg_advisory_unlock_shared(" + std::to_string(product) + ")");
+    REQUIRE(write.wait_for(soon) == std::future_status::ready);
+    CHECK(write.get().ok());
+    // The check sees the write that committed: v1 is stale now.
+    ApplyResult stale = db.apply(ChangeSet().expect(t, "product", "v1").put(t, "order-3", "x"));
+    CHECK(stale.status.IsConflict());
+    CHECK(stale.failed_op == 0);
+  }
+  SECTION("held exclusively (as a group that writes it): a check waits") {
+    KlSql(conn, "SELECT pg_advisory_lock(" + std::to_string(product) + ")");
+    auto check = std::async(std::launch::async, [&] {
+      return db.apply(ChangeSet().expect(t, "product", "v1").put(t, "order-1", "x")).status;
+    });
+    KlAwaitWaiting(conn, product, "1");
+    CHECK(check.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+    KlSql(conn, "SELECT pg_advisory_unlock(" + std::to_string(product) + ")");
+    REQUIRE(check.wait_for(soon) == std::future_status::ready);
+    CHECK(check.get().ok());
+  }
+  PQfinish(conn);
+  REQUIRE(db.close().ok());
 }
 
 }  // namespace storage_postgres_key_locks_test

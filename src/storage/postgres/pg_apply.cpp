@@ -229,7 +229,7 @@ Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSe
   // (beside others: the locks of every record the sets touch, and no log's key).
   std::map<uint32_t, std::vector<std::string>> keys;  // table id -> keys, each once
   std::vector<Table> key_tables, logs;
-  std::vector<int64_t> lock_ids;
+  std::vector<KeyLock> locks;
   {
     std::map<RecordKey, bool> seen;
     for (ChangeSetState* set : sets) {
@@ -239,7 +239,8 @@ Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSe
                        op.kind == OpKind::kInsert || op.kind == OpKind::kAdd;
         const bool key_slot = op.seq_of >= 0 && !op.seq_in_value;  // its key exists at commit
         if (frame.beside_others && op.kind != OpKind::kAppend && !key_slot)
-          lock_ids.push_back(KeyLockId(names.schema(), names.name(op.table), c.key(op)));
+          locks.push_back({KeyLockId(names.schema(), names.name(op.table), c.key(op)),
+                           op.kind == OpKind::kExpect || op.kind == OpKind::kExpectAbsent});
         if (op.kind == OpKind::kAppend) {
           if (seen.emplace(RecordKey(op.table.id, std::string()), true).second) logs.push_back(op.table);
         } else if (checked && !key_slot) {
@@ -255,8 +256,16 @@ Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSe
   StatementBatch reads;
   for (const PgConnection::Piped& p : frame.before) reads.add(p.name, p.sql, p.params);
   static const std::string kLocksName = "__key_locks", kLocksSql = KeyLocksSql();
-  SortLockIds(&lock_ids);
-  if (!lock_ids.empty()) reads.add(&kLocksName, &kLocksSql, {reads.int8s(lock_ids)});
+  SortLocks(&locks);
+  if (!locks.empty()) {
+    std::vector<int64_t> ids;
+    std::vector<int32_t> shared;
+    for (const KeyLock& l : locks) {
+      ids.push_back(l.id);
+      shared.push_back(l.shared ? 1 : 0);
+    }
+    reads.add(&kLocksName, &kLocksSql, {reads.int8s(ids), reads.int4s(shared)});
+  }
   const std::string one = Int8Bytes(1);
   for (Table t : key_tables) {
     const std::string *name = nullptr, *sql = nullptr;
@@ -276,7 +285,7 @@ Status ApplyRun(PgConnection& conn, const SchemaNames& names, std::span<ChangeSe
     *round_trip = 1;
     return sent;
   }
-  size_t at = frame.before.size() + (lock_ids.empty() ? 0 : 1);
+  size_t at = frame.before.size() + (locks.empty() ? 0 : 1);
   for (Table t : key_tables) {
     const PGresult* r = results[at++].get();
     std::map<std::string_view, std::string_view> found;

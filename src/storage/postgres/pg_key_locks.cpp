@@ -25,15 +25,25 @@ int64_t KeyLockId(std::string_view schema, std::string_view table, std::string_v
   return static_cast<int64_t>(h);
 }
 
-void SortLockIds(std::vector<int64_t>* ids) {
-  std::sort(ids->begin(), ids->end());
-  ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
+void SortLocks(std::vector<KeyLock>* locks) {
+  std::sort(locks->begin(), locks->end(),
+            [](const KeyLock& a, const KeyLock& b) { return a.id < b.id; });
+  size_t out = 0;
+  for (size_t i = 0; i < locks->size(); ++i) {
+    if (out > 0 && (*locks)[out - 1].id == (*locks)[i].id) {
+      (*locks)[out - 1].shared = (*locks)[out - 1].shared && (*locks)[i].shared;  // a write wins
+      continue;
+    }
+    (*locks)[out++] = (*locks)[i];
+  }
+  locks->resize(out);
 }
 
 std::string KeyLocksSql() {
-  // A function scan yields the array in order and the aggregate consumes it row by row: the
-  // locks are taken in the array's (sorted) order.
-  return "SELECT count(pg_advisory_xact_lock(id)) FROM unnest($1::int8[]) AS id";
+  // A function scan yields the arrays in order and the aggregate consumes them row by row: the
+  // locks are taken in the arrays' (sorted) order.
+  return "SELECT count(CASE WHEN shared = 1 THEN pg_advisory_xact_lock_shared(id) "
+         "ELSE pg_advisory_xact_lock(id) END) FROM unnest($1::int8[], $2::int4[]) AS u(id, shared)";
 }
 
 }  // namespace commerce::postgres

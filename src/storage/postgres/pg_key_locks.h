@@ -10,6 +10,13 @@
 // store's schema, the table's name and the key, the same in every process; two records whose
 // ids collide are merely serialised together.
 //
+// A record the group only looks at (expect, expect_absent, and nothing else of the group
+// changes it) is locked in shared mode: a check needs the record to stay as read until the
+// commit, which a shared lock gives (every writer of it takes the exclusive lock), and two
+// groups that only check it -- every order of one product checks that product's record --
+// need not wait for each other. Shared and exclusive locks taken in one ascending order still
+// cannot wait in a circle.
+//
 // Thread safety: pure functions.
 #pragma once
 
@@ -23,10 +30,18 @@ namespace commerce::postgres {
 // The advisory lock id of record `key` of table `table` in the store of `schema`.
 int64_t KeyLockId(std::string_view schema, std::string_view table, std::string_view key);
 
-// Sorts and deduplicates `ids`: the order every group takes its locks in.
-void SortLockIds(std::vector<int64_t>* ids);
+// One lock of a group: the record's id, and whether the group only checks the record.
+struct KeyLock {
+  int64_t id = 0;
+  bool shared = false;
+};
 
-// Takes the locks of $1 (int8[], sorted) in array order; answers one row.
+// Sorts `locks` by id and keeps one per id, shared only when every lock of that id was: the
+// order every group takes its locks in.
+void SortLocks(std::vector<KeyLock>* locks);
+
+// Takes the locks of $1 (int8[], sorted ids) in array order, each in shared mode where $2
+// (int4[], one per id) is 1 and exclusive where it is 0; answers one row.
 std::string KeyLocksSql();
 
 }  // namespace commerce::postgres
