@@ -96,9 +96,10 @@ class COMMERCE_EXPORT Inventory {
 
   // Flash sales (docs/orders.md, "Hot SKUs"): spreads the (SKU, warehouse) stock over
   // `slots` rows (2..kMaxStockSlots), each holding part of on_hand and reserved, so that
-  // concurrent orders reserve on different rows instead of queueing on one. Reads, orders
-  // and the calls above see and change the sums; an order never fails while the slots
-  // together hold enough. One atomic write (StockSplit). NotFound for an unknown SKU or
+  // the orders of different processes sharing the store reserve on different rows (each
+  // process's orders start from a home slot of its own) instead of queueing on one. Reads,
+  // orders and the calls above see and change the sums; an order never fails while the
+  // slots together hold enough. One atomic write (StockSplit). NotFound for an unknown SKU or
   // warehouse; FailedPrecondition when already split.
   Result<StockLevel> split_stock(std::string_view sku, std::string_view warehouse_id,
                                  int32_t slots);

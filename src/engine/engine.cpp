@@ -9,6 +9,7 @@
 #include "engine/lease.h"
 #include "engine/replica_id.h"
 #include "engine/store_format.h"
+#include "inventory/stock_home_slot.h"
 #include "payments/payment_service.h"
 #include "search/search_service.h"
 #include "storage/postgres/pg_storage.h"
@@ -60,6 +61,10 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   core->pricing = options.pricing ? options.pricing : MakeDefaultPricing();
   core->cart_ttl = options.cart_ttl;
   if (options.payments.provider) core->payment_provider = options.payments.provider->name();
+  if (core->storage->capabilities() & kRemote) {
+    COMMERCE_ASSIGN_OR_RETURN(core->slot_home,
+                              TakeSlotHomeNumber(*core->storage, core->tables.meta));
+  }
   std::unique_ptr<Engine> engine(new Engine(std::move(core)));
   if (engine->core_->storage->capabilities() & kRemote) {
     // Other processes' commits wake this one's waiters and listeners (long-polls, the

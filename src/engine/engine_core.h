@@ -112,6 +112,10 @@ class EngineCore {
   // The payment provider's name (PaymentProvider::name()); "" when payments are off, and
   // orders are placed without a payment (payments.h).
   std::string payment_provider;
+  // This process's number among the engines opened on the store, whose home slot its orders
+  // reserve a split stock from first (stock_home_slot.h): taken from the store on open when
+  // other processes may share it, 0 on a local store.
+  uint64_t slot_home = 0;
   // Carts untouched for this long expire (EngineOptions::cart_ttl).
   std::chrono::milliseconds cart_ttl{std::chrono::hours(24 * 30)};
 

@@ -71,7 +71,7 @@ Result<StockLevel> CommitSlots(WriteTxn& txn, const Tables& t, std::vector<Stock
   return SumStockRows(rows[0].level.sku, rows[0].level.warehouse_id, rows);
 }
 
-bool IsSplit(const std::vector<StockRow>& rows) { return !rows.empty() && rows[0].slot >= 0; }
+bool IsSplit(std::span<const StockRow> rows) { return !rows.empty() && rows[0].slot >= 0; }
 
 // Per slot: what is available (on_hand - reserved), or what is reserved.
 std::vector<int64_t> AvailableRoom(const std::vector<StockRow>& rows) {
@@ -114,7 +114,7 @@ Status DecodeStockKeyRest(std::string_view key, std::string_view rest, std::stri
 }
 
 // Corruption unless `rows` of one (SKU, warehouse) are one plain row or slots 0..N-1.
-Status CheckSlotRun(const std::vector<StockRow>& rows, size_t begin, size_t end) {
+Status CheckSlotRun(std::span<const StockRow> rows, size_t begin, size_t end) {
   if (end - begin <= 1 && (begin == end || rows[begin].slot < 0)) return Status::OK();
   for (size_t i = begin; i < end; ++i)
     if (rows[i].slot != static_cast<int64_t>(i - begin))
@@ -132,7 +132,7 @@ Status CheckSlotRun(const std::vector<StockRow>& rows, size_t begin, size_t end)
 }  // namespace
 
 StockLevel SumStockRows(std::string_view sku, std::string_view warehouse_id,
-                        const std::vector<StockRow>& rows) {
+                        std::span<const StockRow> rows) {
   StockLevel sum;
   sum.sku = std::string(sku);
   sum.warehouse_id = std::string(warehouse_id);
@@ -247,15 +247,19 @@ Result<std::vector<StockRow>> ReadSkuRows(ReadView& view, const Tables& t, std::
 Result<std::vector<StockLevel>> ReadSkuLevels(ReadView& view, const Tables& t,
                                               std::string_view sku) {
   COMMERCE_ASSIGN_OR_RETURN(auto rows, ReadSkuRows(view, t, sku));
+  return SkuLevelsOfRows(sku, rows);
+}
+
+Result<std::vector<StockLevel>> SkuLevelsOfRows(std::string_view sku,
+                                                std::span<const StockRow> rows) {
   std::vector<StockLevel> out;
   // A warehouse's rows are adjacent (its plain row, or its slots in order): sum each run.
   for (size_t begin = 0, end = 0; begin < rows.size(); begin = end) {
     for (end = begin + 1; end < rows.size() && rows[end].level.warehouse_id == rows[begin].level.warehouse_id;)
       ++end;
     COMMERCE_RETURN_IF_ERROR(CheckSlotRun(rows, begin, end));
-    std::vector<StockRow> run(std::make_move_iterator(rows.begin() + begin),
-                              std::make_move_iterator(rows.begin() + end));
-    out.push_back(SumStockRows(sku, run[0].level.warehouse_id, run));
+    out.push_back(SumStockRows(sku, rows[begin].level.warehouse_id,
+                               rows.subspan(begin, end - begin)));
   }
   return out;
 }

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,14 +58,15 @@ Result<std::vector<StockRow>> ReadStockRows(ReadView& view, const Tables& t, std
 
 // The sum of `rows` (one (SKU, warehouse)), with slots = how many slots (0 when not split).
 StockLevel SumStockRows(std::string_view sku, std::string_view warehouse_id,
-                        const std::vector<StockRow>& rows);
+                        std::span<const StockRow> rows);
 
 // Where `qty` units go among slots with room[i] free each: from slot `start` on, round the
 // ring, as much as each holds. REQUIRES: the rooms sum to at least qty.
 std::vector<int64_t> Spread(const std::vector<int64_t>& room, int64_t qty, size_t start);
 
-// The slot a holder starts from: a stable hash of its id (an order id, a ref), so that
-// concurrent orders start on different slots.
+// The slot a stock call's holder starts from: a stable hash of its ref, so that holds of
+// different refs start on different slots. (Orders start from their process's home slot
+// instead: stock_home_slot.h.)
 size_t StartSlot(std::string_view holder, size_t slots);
 
 // OK when 1 <= qty <= kMaxQuantity; InvalidArgument naming `what` otherwise.
@@ -93,6 +95,10 @@ Result<std::vector<StockRow>> ReadSkuRows(ReadView& view, const Tables& t, std::
 // The stock of `sku` in each warehouse, by warehouse id (a split stock summed): one range read.
 Result<std::vector<StockLevel>> ReadSkuLevels(ReadView& view, const Tables& t,
                                               std::string_view sku);
+// The same from rows ReadSkuRows read, so that a caller that needs the rows too reads and
+// decodes them once. Corruption when a warehouse's rows are not one plain row or slots 0..N-1.
+Result<std::vector<StockLevel>> SkuLevelsOfRows(std::string_view sku,
+                                                std::span<const StockRow> rows);
 
 // on_hand += qty; StockReceived. `ref` (may be empty) names why, e.g. the order a return
 // came from. FailedPrecondition past kMaxStockLevel.

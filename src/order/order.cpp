@@ -45,7 +45,7 @@ struct PlacementJob {
     const bool remote = (core->storage->capabilities() & kRemote) != 0;
     return PreparePlacement(view, remote, core->tables, *core->pricing, request, order_id,
                             access_token, fingerprint, now, changes, &placed,
-                            core->payment_provider);
+                            core->payment_provider, core->slot_home);
   }
 };
 

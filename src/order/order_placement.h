@@ -60,10 +60,14 @@ struct Placement {
 //
 // `payment_provider` non-empty (payments.h): the order is placed in payment_pending, with its
 // payment and the authorize entry of the payment outbox in the same change set.
+//
+// `slot_home` (EngineCore::slot_home): a split stock is reserved from this process's home slot
+// first (stock_home_slot.h), so that two processes' orders touch different slot rows.
 Status PreparePlacement(ReadView& view, bool read_ahead, const Tables& t,
                         const PricingPolicy& pricing, const PlaceOrder& r,
                         const std::string& order_id, const std::string& access_token,
                         const std::string& fingerprint, int64_t now_ms, ChangeSet& changes,
-                        Placement* out, std::string_view payment_provider = {});
+                        Placement* out, std::string_view payment_provider = {},
+                        uint64_t slot_home = 0);
 
 }  // namespace commerce
