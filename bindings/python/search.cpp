@@ -138,14 +138,14 @@ void BindSearch(py::module_& m) {
       .field("sample_rate", &SearchAnalytics::sample_rate, "SearchOptions.analytics_sample_rate.")
       .field("tracked", &SearchAnalytics::tracked, "(hour, query) pairs held now.");
   Value<SuggestRequest>(m, "SuggestRequest", "What a shopper has typed so far (Search.suggest).")
-      .field("text", &SuggestRequest::text, "The text; its last word is a prefix unless it ends with a space.")
+      .field("text", &SuggestRequest::text, "The text; its last word is a prefix unless it ends with a space (then the next title word is offered).")
       .field("limit", &SuggestRequest::limit, "1..50.")
       .field("typo_tolerance", &SuggestRequest::typo_tolerance, "Also complete words close to a misspelt one.")
       .field("popular_queries", &SuggestRequest::popular_queries, "Also offer recorded queries that fit.");
   Value<Suggestion>(m, "Suggestion", "A completed query.")
       .field("text", &Suggestion::text, "The completed query, lower-cased.")
-      .field("source", &Suggestion::source, "'query' (a popular query) or 'catalog' (the products' words).")
-      .field("count", &Suggestion::count, "'query': searches that found something; 'catalog': products it finds.")
+      .field("source", &Suggestion::source, "'query' (a popular query), 'catalog' (the products' words) or 'phrase' (a completion and the title words most of its products go on with).")
+      .field("count", &Suggestion::count, "'query': searches that found something; 'catalog', 'phrase': products with its words, the last two side by side in a title.")
       .field("corrected", &Suggestion::corrected, "A typed word was replaced by a close one.");
   Value<SuggestResult>(m, "SuggestResult", "Completions, best first.")
       .field("suggestions", &SuggestResult::suggestions, "Suggestion list.")

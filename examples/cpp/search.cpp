@@ -96,8 +96,9 @@ int main(int argc, char** argv) {
   list("found nothing", report.zero_result_queries);
   list("never used", report.unused_queries);
 
-  // Search-as-you-type: popular queries first, then the products' words; typos tolerated.
-  for (const char* typed : {"head", "wireles no", "blutooth"}) {
+  // Search-as-you-type: popular queries first, then the products' words and title phrases
+  // (a trailing space offers the words that follow in titles); typos tolerated.
+  for (const char* typed : {"head", "wireles no", "blutooth", "wireless "}) {
     std::cout << "-- suggestions for '" << typed << "':";
     for (const auto& x : must(search.suggest({.text = typed, .limit = 4})).suggestions)
       std::cout << " '" << x.text << "' (" << x.source << (x.corrected ? ", corrected" : "") << ")";

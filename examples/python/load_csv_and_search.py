@@ -86,8 +86,9 @@ def run(work):
         for name in ("top_queries", "zero_result_queries", "unused_queries"):
             print("  %s: %s" % (name, ", ".join("%r (%d searches, %d used)" % (q.query, q.searches, q.used)
                                                  for q in getattr(report, name))))
-        # Search-as-you-type: popular queries first, then the products' words; typos tolerated.
-        for typed in ("wire", "cofee m"):
+        # Search-as-you-type: popular queries first, then the products' words and title phrases
+        # (a trailing space offers the words that follow in titles); typos tolerated.
+        for typed in ("wire", "cofee m", "wireless "):
             got = engine.search.suggest(typed, limit=4)
             print("suggestions for %r: %s" % (typed, ", ".join("%r (%s%s)" % (x.text, x.source, ", corrected" if x.corrected else "")
                                                                for x in got.suggestions)))

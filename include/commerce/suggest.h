@@ -1,6 +1,6 @@
 // Search-as-you-type (docs/search.md, "Suggestions"): completions of what a shopper has typed
-// so far, from the words of the products (titles first) and from popular queries (search
-// analytics, search_analytics.h), typo tolerant.
+// so far, from the words of the products and the phrases of their titles, and from popular
+// queries (search analytics, search_analytics.h), typo tolerant.
 //
 //   auto s = engine->search().suggest({.text = "wireles hea"});
 //   for (const auto& x : s->suggestions) std::cout << x.text << "\n";  // "wireless headphones"
@@ -15,7 +15,8 @@
 namespace commerce {
 
 struct SuggestRequest {
-  // What has been typed: its last word is a prefix (unless the text ends with a space). 1 to
+  // What has been typed: its last word is a prefix (unless the text ends with a space: then
+  // the next word is offered, from the words that follow the last one in titles). 1 to
   // kMaxQueryChars characters, at most kMaxQueryWords words, at least one letter or digit.
   std::string text;
   size_t limit = 8;             // 1..50
@@ -25,9 +26,14 @@ struct SuggestRequest {
 
 struct Suggestion {
   std::string text;         // the completed query, lower-cased
-  std::string source;       // "query" (a popular query) or "catalog" (the products' words)
+  // "query" (a popular query), "catalog" (the word being typed completed from the products'
+  // words), or "phrase" (a catalog completion followed by the title words that most of its
+  // products go on with: "noise" -> "noise cancelling headphones").
+  std::string source;
   // "query": recorded searches of it kept (SearchOptions::analytics_retention_hours) that
-  // found something as typed; "catalog": the products it finds (an estimate for large counts).
+  // found something as typed. "catalog" and "phrase": for one word, the products with it; for
+  // more, the products with every word whose title holds the last two side by side (a search
+  // for the text finds at least these; with three words or more, an estimate past 1,000).
   uint64_t count = 0;
   bool corrected = false;   // a typed word was replaced by a close one (typo tolerance)
 };

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "search/sort_key.h"
+#include "search/title_pairs.h"
 
 namespace commerce::search {
 
@@ -133,6 +134,15 @@ Xapian::Document BuildDocument(const Product& p, bool in_stock,
   Xapian::Document doc;
   tg.set_document(doc);
   tg.index_text_without_positions(p.title, kWeightTitle);
+  // Adjacent title words as pair terms (title_pairs.h): what suggestions complete phrases from.
+  {
+    thread_local const Xapian::Stem stem("english");
+    const std::vector<std::string> words = TitleWords(p.title);
+    for (size_t i = 0; i + 1 < words.size(); ++i) {
+      const std::string term = PairTerm(stem(words[i]), words[i + 1]);
+      if (!term.empty()) doc.add_boolean_term(term);
+    }
+  }
   tg.index_text_without_positions(p.brand, kWeightBrand);
   for (const auto& name : category_names) tg.index_text_without_positions(name, kWeightCategory);
   std::string_view body(p.description);

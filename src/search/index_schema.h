@@ -33,8 +33,9 @@ inline constexpr Xapian::valueno kSlotOrderNewest = 9;     // created desc, popu
 // What a shard's documents look like: stored in each shard's metadata (kFormatKey) when it is
 // created; a shard of another format is replaced by a new generation filled from the log.
 // Format 2 had no word list (word_list.h): its corrections came from Xapian's spelling table.
+// Format 3 had no title pair terms (title_pairs.h, kPrefixTitlePair "XW").
 inline constexpr const char* kFormatKey = "commerce.format";
-inline constexpr const char* kFormat = "3";
+inline constexpr const char* kFormat = "4";
 
 // Boolean term prefixes. Unprefixed terms and "Z" stems are the free text.
 inline constexpr std::string_view kPrefixId = "Q";
@@ -43,6 +44,7 @@ inline constexpr std::string_view kPrefixCategory = "XC";
 inline constexpr std::string_view kPrefixAttribute = "XA";  // XA<name>=<value>, lower-cased
 inline constexpr std::string_view kPrefixCode = "K";        // SKU / barcode, normalised
 inline constexpr std::string_view kTermInStock = "XS1";
+// "XW": adjacent title words (title_pairs.h).
 
 // Within-document frequency per occurrence: how BM25 weighs a word by the field it is in.
 inline constexpr Xapian::termcount kWeightTitle = 4;

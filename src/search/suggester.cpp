@@ -1,6 +1,10 @@
 #include "search/suggester.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <optional>
+#include <queue>
 #include <set>
 #include <string_view>
 #include <unordered_set>
@@ -8,6 +12,7 @@
 #include "commerce/search.h"
 #include "search/edit_cost.h"
 #include "search/synonyms.h"
+#include "search/title_pairs.h"
 
 namespace commerce::search {
 
@@ -22,12 +27,24 @@ constexpr size_t kWordsPerStem = 16;
 constexpr size_t kNearPrefixes = 4;
 constexpr size_t kWordsPerNearPrefix = 8;
 constexpr size_t kNearWords = 4;
+// Title pair terms read per candidate pass (the followers of one word): bounds the cost of a
+// trailing space after a very common word.
+constexpr size_t kMaxFollowersScanned = 5000;
+// Phrase completions: the best this many completions are tried, each extended by at most
+// kMaxPhraseWords words, each word chosen from at most kMaxPhraseFollowers followers (a word
+// followed by more different words is not extended: its most frequent follower is unknown).
+constexpr size_t kPhraseTries = 2;
+constexpr size_t kMaxPhraseWords = 2;
+constexpr size_t kMaxPhraseFollowers = 1000;
+// Counts with words before a pair are exact up to this many products, then Xapian's estimate.
+constexpr uint64_t kExactCountUpTo = 1000;
 
 struct Candidate {
   std::string word;
   bool corrected = false;
   uint64_t freq = 0;   // products with the word's stem
   uint64_t count = 0;  // products with it and every word before it
+  std::vector<std::string> forms;  // after a word: the forms of the stem met in title pairs
 };
 
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -55,6 +72,163 @@ Status CheckSuggestRequest(const SuggestRequest& r) {
     return Status::InvalidArgument("suggest: limit must be 1.." + std::to_string(kMaxSuggestions));
   return Status::OK();
 }
+
+namespace {
+
+// The word being typed, alone: completed from the index's frequent stems and the word list;
+// each candidate's count is its stem's term frequency (every field).
+void WordCandidates(Reader& reader, const WordList& words, const std::string& last,
+                    const SuggestRequest& request, std::vector<Candidate>* candidates) {
+  // One word per stem ("headphone", "headphones" find the same products): the first met,
+  // in the word list's byte order, so the shorter of a word and its plural.
+  std::set<std::string> stems;
+  auto add = [&](const std::string& word, bool corrected) {
+    if (candidates->size() >= kMaxCandidates + 2 * request.limit) return;
+    const std::string stem = reader.stemmer(word);
+    if (!stems.insert(stem).second) return;
+    const uint64_t f = reader.db.get_termfreq(stem);
+    if (f > 0) candidates->push_back({word, corrected, f, f, {}});
+  };
+  // The most frequent stems starting with what was typed, read from the index's own term list
+  // in one pass (one call over remote shards), each as the first listed word with that stem:
+  // without them a short prefix would only see the first words of the list in byte order.
+  {
+    std::vector<std::pair<uint64_t, std::string>> frequent;
+    size_t scanned = 0;
+    for (auto it = reader.db.allterms_begin(last); it != reader.db.allterms_end(last) && scanned < kMaxStemsScanned;
+         ++it, ++scanned)
+      frequent.emplace_back(it.get_termfreq(), *it);
+    const size_t keep = std::min(frequent.size(), 2 * request.limit);
+    std::partial_sort(frequent.begin(), frequent.begin() + keep, frequent.end(),
+                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    // A stem can end where its word does not ("soni" of "sony", "happi" of "happy"): the
+    // words are looked up by the stem less its last letter.
+    for (size_t i = 0; i < keep; ++i) {
+      const std::string& stem = frequent[i].second;
+      const std::string_view lookup = std::string_view(stem).substr(0, std::max(last.size(), stem.size() - 1));
+      for (const auto& w : words.WithPrefix(lookup, kWordsPerStem))
+        if (reader.stemmer(w) == stem) {
+          add(w, false);
+          break;
+        }
+    }
+  }
+  // Then the words of the list as typed (a stem can be shorter than what was typed: "happy",
+  // stem "happi"), in byte order.
+  for (const auto& w : words.WithPrefix(last, kMaxCandidates)) add(w, false);
+  // A code or number being typed ("x10", "4k"): the word list holds letters only, so the
+  // typed word itself is offered when the index has it.
+  if (!WordList::Acceptable(last)) add(last, false);
+  const double max_cost = MaxTypoCost(last.size());
+  if (request.typo_tolerance && max_cost > 0 && candidates->size() < request.limit) {
+    for (const auto& m : words.NearPrefix(last, max_cost, kNearPrefixes)) {
+      if (m.word == last) continue;
+      for (const auto& w : words.WithPrefix(m.word, kWordsPerNearPrefix)) add(w, true);
+    }
+  }
+}
+
+// The word after a complete one (`prev_stem`), from the title pairs starting with it and
+// with what is typed of the next word ("" after a trailing space): one pass over the pair
+// terms, no match. The forms of one stem are one candidate, shown as its most frequent form,
+// its products the sum over the forms (exact unless one title holds two of them after the
+// same word).
+void FollowerCandidates(Reader& reader, const WordList& words, const std::string& prev_stem,
+                        const std::string& last, const SuggestRequest& request,
+                        std::vector<Candidate>* candidates) {
+  std::map<std::string, size_t> by_stem;  // stem -> index in candidates
+  std::vector<uint64_t> shown;            // products of the form shown, per candidate
+  auto collect = [&](std::string_view typed, bool corrected) {
+    for (auto& f : Followers(reader.db, prev_stem, typed, kMaxFollowersScanned)) {
+      const std::string stem = reader.stemmer(f.word);
+      auto [it, fresh] = by_stem.emplace(stem, candidates->size());
+      if (fresh) {
+        candidates->push_back({f.word, corrected, f.products, f.products, {f.word}});
+        shown.push_back(f.products);
+        continue;
+      }
+      Candidate& c = (*candidates)[it->second];
+      if (c.corrected && !corrected) continue;  // a form seen as typed keeps its own count
+      if (std::find(c.forms.begin(), c.forms.end(), f.word) != c.forms.end()) continue;
+      c.forms.push_back(f.word);
+      c.freq += f.products;
+      c.count = c.freq;
+      if (f.products > shown[it->second] || (f.products == shown[it->second] && f.word < c.word)) {
+        c.word = f.word;
+        shown[it->second] = f.products;
+      }
+    }
+  };
+  collect(last, false);
+  const double max_cost = MaxTypoCost(last.size());
+  if (request.typo_tolerance && max_cost > 0 && candidates->size() < request.limit) {
+    for (const auto& m : words.NearPrefix(last, max_cost, kNearPrefixes))
+      if (m.word != last) collect(m.word, true);
+  }
+}
+
+// Products with every term of `all` (an AND) and one of `any` (an OR, may be empty): exact
+// up to `exact_up_to`, Xapian's estimate past it.
+uint64_t CountProducts(Reader& reader, std::vector<Xapian::Query> all, uint64_t exact_up_to) {
+  Xapian::Enquire enquire(reader.db);
+  enquire.set_weighting_scheme(Xapian::BoolWeight());
+  enquire.set_query(Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end()));
+  Xapian::MSet m = enquire.get_mset(0, 1, static_cast<Xapian::doccount>(std::min<uint64_t>(exact_up_to, kExactCountUpTo)));
+  return m.empty() ? 0 : std::max<uint64_t>(1, m.get_matches_estimated());
+}
+
+Xapian::Query AnyPair(const std::string& prev_stem, const std::vector<std::string>& forms) {
+  std::vector<std::string> terms;
+  for (const auto& f : forms)
+    if (auto t = PairTerm(prev_stem, f); !t.empty()) terms.push_back(std::move(t));
+  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+}
+
+// A completion followed by the title word that most of its products go on with, repeated
+// up to kMaxPhraseWords words: a word is added when at least half of the completion's products
+// (and at least two) go on with it, since a phrase most of them share is how those products
+// are named, while a rarer follower would narrow what the shopper asked for to a few titles.
+// The phrase's count is that of its words with its last two side by side in a title, as for
+// every completion after a word.
+std::optional<Suggestion> ExtendPhrase(Reader& reader, const Suggestion& s) {
+  std::vector<std::string> ws = Words(s.text);
+  std::vector<std::string> stems;
+  for (const auto& w : ws) stems.push_back(reader.stemmer(w));
+  Suggestion cur = s;
+  bool extended = false;
+  for (size_t step = 0; step < kMaxPhraseWords; ++step) {
+    auto followers = Followers(reader.db, stems.back(), "", kMaxPhraseFollowers + 1);
+    if (followers.size() > kMaxPhraseFollowers) break;
+    const Follower* top = nullptr;
+    for (const auto& f : followers) {
+      if (std::find(stems.begin(), stems.end(), reader.stemmer(f.word)) != stems.end()) continue;
+      if (!top || f.products > top->products) top = &f;  // byte order breaks ties
+    }
+    if (!top || top->products < 2 || top->products * 2 < cur.count) break;
+    uint64_t n = top->products;
+    if (ws.size() > 1) {
+      std::vector<Xapian::Query> all(stems.begin(), stems.end() - 1);
+      all.emplace_back(PairTerm(stems.back(), top->word));
+      n = CountProducts(reader, std::move(all), top->products);
+    }
+    if (n < 2 || n * 2 < cur.count) break;
+    ws.push_back(top->word);
+    stems.push_back(reader.stemmer(top->word));
+    cur.text += " " + top->word;
+    cur.count = n;
+    cur.source = "phrase";
+    extended = true;
+  }
+  if (!extended) return std::nullopt;
+  return cur;
+}
+
+bool Better(const Suggestion& a, const Suggestion& b) {
+  if (a.corrected != b.corrected) return !a.corrected;
+  return a.count != b.count ? a.count > b.count : a.text < b.text;
+}
+
+}  // namespace
 
 SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* analytics,
                       const SuggestRequest& request) {
@@ -94,72 +268,41 @@ SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* an
     }
     head_terms.push_back(reader.stemmer(w));
   }
-  if (last.empty()) return out;  // the next word is not guessed from the catalog
 
   std::vector<Candidate> candidates;
-  // One word per stem ("headphone", "headphones" find the same products): the first met,
-  // in the word list's byte order, so the shorter of a word and its plural.
-  std::set<std::string> stems;
-  auto add = [&](const std::string& word, bool corrected) {
-    if (candidates.size() >= kMaxCandidates + 2 * request.limit) return;
-    const std::string stem = reader.stemmer(word);
-    if (!stems.insert(stem).second) return;
-    const uint64_t f = reader.db.get_termfreq(stem);
-    if (f > 0) candidates.push_back({word, corrected, f, f});
-  };
-  // The most frequent stems starting with what was typed, read from the index's own term list
-  // in one pass (one call over remote shards), each as the first listed word with that stem:
-  // without them a short prefix would only see the first words of the list in byte order.
-  {
-    std::vector<std::pair<uint64_t, std::string>> stems;
-    size_t scanned = 0;
-    for (auto it = reader.db.allterms_begin(last); it != reader.db.allterms_end(last) && scanned < kMaxStemsScanned;
-         ++it, ++scanned)
-      stems.emplace_back(it.get_termfreq(), *it);
-    const size_t keep = std::min(stems.size(), 2 * request.limit);
-    std::partial_sort(stems.begin(), stems.begin() + keep, stems.end(),
-                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-    // A stem can end where its word does not ("soni" of "sony", "happi" of "happy"): the
-    // words are looked up by the stem less its last letter.
-    for (size_t i = 0; i < keep; ++i) {
-      const std::string& stem = stems[i].second;
-      const std::string_view lookup = std::string_view(stem).substr(0, std::max(last.size(), stem.size() - 1));
-      for (const auto& w : words.WithPrefix(lookup, kWordsPerStem))
-        if (reader.stemmer(w) == stem) {
-          add(w, false);
-          break;
-        }
-    }
-  }
-  // Then the words of the list as typed (a stem can be shorter than what was typed: "happy",
-  // stem "happi"), in byte order.
-  for (const auto& w : words.WithPrefix(last, kMaxCandidates)) add(w, false);
-  // A code or number being typed ("x10", "4k"): the word list holds letters only, so the
-  // typed word itself is offered when the index has it.
-  if (!WordList::Acceptable(last)) add(last, false);
-  const double max_cost = MaxTypoCost(last.size());
-  if (request.typo_tolerance && max_cost > 0 && candidates.size() < request.limit) {
-    for (const auto& m : words.NearPrefix(last, max_cost, kNearPrefixes)) {
-      if (m.word == last) continue;
-      for (const auto& w : words.WithPrefix(m.word, kWordsPerNearPrefix)) add(w, true);
-    }
-  }
-  // The most frequent words first; only the best 2 x limit are counted with the words before.
+  if (head.empty()) WordCandidates(reader, words, last, request, &candidates);
+  else FollowerCandidates(reader, words, head_terms.back(), last, request, &candidates);
+  // The most products first (as typed before corrected).
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.corrected != b.corrected) return !a.corrected;
     return a.freq != b.freq ? a.freq > b.freq : a.word < b.word;
   });
-  if (candidates.size() > 2 * request.limit) candidates.resize(2 * request.limit);
-  if (!head_terms.empty()) {
-    Xapian::Enquire enquire(reader.db);
-    enquire.set_weighting_scheme(Xapian::BoolWeight());
+  const size_t room = request.limit - out.suggestions.size();
+  if (head.size() >= 2) {
+    // Words before the pair: each candidate is counted with them, in order of its pair's
+    // products (which bound its count), until `room` counted ones cannot be beaten.
+    std::vector<Xapian::Query> before(head_terms.begin(), head_terms.end() - 1);
+    // The `room` best counts so far, as typed and corrected apart (a min-heap each).
+    std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> best[2];
+    size_t counted = 0;
     for (auto& c : candidates) {
-      std::vector<std::string> terms = head_terms;
-      terms.push_back(reader.stemmer(c.word));
-      enquire.set_query(Xapian::Query(Xapian::Query::OP_AND, terms.begin(), terms.end()));
-      Xapian::MSet m = enquire.get_mset(0, 1);
-      c.count = m.empty() ? 0 : std::max<uint64_t>(1, m.get_matches_estimated());
+      auto& top = best[c.corrected ? 1 : 0];
+      // Candidates come by their pair's products, which bound their counts: once `room`
+      // counts reach this one's bound, neither it nor any after it can enter.
+      if (counted == 2 * request.limit || (top.size() >= room && top.top() >= c.freq)) {
+        c.count = 0;
+        continue;
+      }
+      std::vector<Xapian::Query> all = before;
+      all.push_back(AnyPair(head_terms.back(), c.forms));
+      c.count = CountProducts(reader, std::move(all), c.freq);
+      ++counted;
+      if (c.count == 0) continue;
+      top.push(c.count);
+      if (top.size() > room) top.pop();
     }
+  } else if (candidates.size() > 2 * request.limit) {
+    candidates.resize(2 * request.limit);
   }
   const std::string prefix = head.empty() ? "" : Join(head) + " ";
   std::vector<Suggestion> catalog;
@@ -169,15 +312,25 @@ SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* an
     if (offered.count(text)) continue;
     catalog.push_back({std::move(text), "catalog", c.count, c.corrected || head_corrected});
   }
-  std::sort(catalog.begin(), catalog.end(), [](const Suggestion& a, const Suggestion& b) {
-    if (a.corrected != b.corrected) return !a.corrected;
-    return a.count != b.count ? a.count > b.count : a.text < b.text;
-  });
-  for (auto& s : catalog) {
-    if (out.suggestions.size() >= request.limit) break;
-    out.suggestions.push_back(std::move(s));
+  std::sort(catalog.begin(), catalog.end(), Better);
+  if (catalog.size() > room) catalog.resize(room);
+  // Phrase completions: the best completions, each followed by the title words that most of
+  // its products go on with (ExtendPhrase).
+  std::vector<Suggestion> phrases;
+  for (size_t i = 0; i < catalog.size() && i < kPhraseTries; ++i) {
+    auto phrase = ExtendPhrase(reader, catalog[i]);
+    if (phrase && !offered.count(phrase->text)) {
+      offered.insert(phrase->text);
+      phrases.push_back(std::move(*phrase));
+    } else {
+      phrases.push_back({});
+    }
+  }
+  for (size_t i = 0; i < catalog.size() && out.suggestions.size() < request.limit; ++i) {
+    out.suggestions.push_back(catalog[i]);
+    if (i < phrases.size() && !phrases[i].text.empty() && out.suggestions.size() < request.limit)
+      out.suggestions.push_back(std::move(phrases[i]));
   }
   return out;
 }
-
 }  // namespace commerce::search

@@ -1,21 +1,24 @@
 // Search-as-you-type completions (suggest.h) on one reader: the word being typed completed
-// from the word list (word_list.h), typo tolerant as corrections are (edit_cost.h), each
-// completion counted against the words typed before it; and recorded queries that start with
-// the text (analytics.h).
+// from the word list (word_list.h) or, after a word, from the words that follow it in titles
+// (title_pairs.h), typo tolerant as corrections are (edit_cost.h); phrase completions; and
+// recorded queries that start with the text (analytics.h).
 //
 // Ranking is deterministic: popular queries first (a shopper's own words, already known to
 // find something), by searches that found something; then catalog completions by the products
 // they find, both with the text as the final tie-break. A completion that finds nothing is
 // never offered.
 //
-// Candidates: the words of the 2 x limit most frequent index stems starting with the word
-// being typed (one pass over the index's term list, at most 5,000 terms), then up to 40 words
-// of the word list starting with it in byte order (a stem can be shorter than the typed word),
-// then, typo tolerant, words starting with close prefixes.
+// Candidates, one word typed: the words of the 2 x limit most frequent index stems starting
+// with it (one pass over the index's term list, at most 5,000 terms), then up to 40 words of
+// the word list starting with it in byte order (a stem can be shorter than the typed word),
+// then, typo tolerant, words starting with close prefixes; counted by their stems' frequency.
+// After a word: the title pair terms of that word and what is typed of the next (one pass, at
+// most 5,000 terms), counted by the pairs' frequency; with more words before the pair, each
+// candidate is also counted with them (one counting match), most promising first, until the
+// pair frequencies (bounds) say no other can enter.
 //
-// Cost: that term-list pass, one term-frequency read per candidate word, then one counting
-// query (first match only, an estimate) for the best 2 x limit of them when words precede the
-// one being typed.
+// Phrases: each of the two best completions followed by the title words that at least half
+// of its products go on with (docs/search.md, "Suggestions").
 //
 // Thread safety: on the reader's thread (reader_pool.h); the word list and analytics are
 // safe from any thread.

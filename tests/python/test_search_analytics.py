@@ -114,9 +114,14 @@ def test_analytics_off_and_bad_options(tmp_path):
 
 def test_suggest(shop):
     s = shop.search
-    got = s.suggest("sony h")
-    assert [x.text for x in got.suggestions] == ["sony headphones", "sony headset"]
+    got = s.suggest("sony h")  # the words that follow "sony" in titles
+    assert [x.text for x in got.suggestions] == ["sony headset"]
     assert got.suggestions[0].source == "catalog" and got.suggestions[0].count == 1
+    assert [x.text for x in s.suggest("sony ").suggestions] == ["sony headset", "sony wireless"]
+    # "wireless" (3 products) goes on with "headphones" in 2 titles: a phrase completion.
+    phrase = s.suggest("wir", popular_queries=False).suggestions
+    assert [(x.text, x.source, x.count) for x in phrase] == [("wireless", "catalog", 3),
+                                                             ("wireless headphones", "phrase", 2)]
     typo = s.suggest("wirles", limit=3)
     assert typo.suggestions[0].text == "wireless" and typo.suggestions[0].corrected
     for _ in range(2):

@@ -56,6 +56,14 @@ def test_suggest(shop):
     assert typo.json()["suggestions"][0]["text"] == "backpack"
     assert typo.json()["suggestions"][0]["corrected"] is True
     assert r.json()["index_seq"] > 0
+    # A trailing space offers the words that follow in titles, counted, never one finding nothing.
+    after = public.get("/v1/search/suggest", params={"q": "globex ", "popular_queries": "false"})
+    assert after.status_code == 200, after.text
+    nxt = after.json()["suggestions"]
+    assert nxt and all(x["text"].startswith("globex ") and x["source"] in ("catalog", "phrase") for x in nxt), nxt
+    for x in nxt:
+        found = public.get("/v1/search", params={"q": x["text"], "limit": 1}).json()["total"]
+        assert 0 < x["count"] <= found, (x, found)
 
 
 @pytest.mark.parametrize("params,field", [

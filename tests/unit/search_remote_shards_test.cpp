@@ -945,7 +945,10 @@ TEST_CASE("engine search over remote shards: analytics and suggestions as locall
   ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
   s0.Open(), s1.Open();
   auto q = QueryEngine(qdir.path(), {{At(s0)}, {At(s1)}});
-  for (const char* typed : {"phone c", "phne ch", "zen"}) {
+  // Title pairs are plain terms: the word after a word, a trailing space, phrase completions
+  // ("pho": "phone case", half of the phones) and counts with more words before come from
+  // the shards as locally.
+  for (const char* typed : {"phone c", "phne ch", "zen", "phone ", "pho", "acme phone c", "phone case "}) {
     INFO(typed);
     auto local = e->search().suggest({.text = typed, .popular_queries = false});
     auto remote = q->search().suggest({.text = typed, .popular_queries = false});

@@ -1,13 +1,19 @@
 // Tests of search-as-you-type (src/search/suggester.cpp) through the public API: completions
 // from the products' words counted against the words before, typo tolerance, popular queries
 // first, a deterministic order, and bad input.
+#include <atomic>
+#include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <xapian.h>
 
 #include <catch2/catch.hpp>
 
 #include "commerce/engine.h"
 #include "test_dir.h"
+#include "test_engine.h"
 #include "test_search.h"
 
 namespace search_suggester_test {
@@ -17,6 +23,7 @@ namespace {
 using commerce::Engine;
 using commerce::SuggestRequest;
 using commerce::SuggestResult;
+using commerce::testing::Find;
 using commerce::testing::PutTitled;
 using commerce::testing::TempDir;
 using commerce::testing::WaitIndexed;
@@ -63,16 +70,26 @@ TEST_CASE("suggest completes the word being typed, counted with the words before
   CHECK(head.suggestions[0].source == "catalog");
   CHECK(head.suggestions[0].count == 3);  // p1, p2, p6
   CHECK(Texts(head) == std::vector<std::string>{"headphone", "headset"});
-  // With "sony" before: only what goes with it (not "headphone stand"), then by text.
+  // After a word: the words that follow it in titles ("Sony Headset", not "Sony Wireless
+  // Headphones", whose "headphones" does not follow "sony").
   auto sony = Suggest(*e, {.text = "Sony h"});
-  CHECK(Texts(sony) == std::vector<std::string>{"sony headphone", "sony headset"});
+  CHECK(Texts(sony) == std::vector<std::string>{"sony headset"});
   CHECK(sony.suggestions[0].count == 1);
   CHECK_FALSE(sony.suggestions[0].corrected);
   // Nothing that goes with the words before is offered.
   CHECK(Suggest(*e, {.text = "bose t"}).suggestions.empty());
   CHECK(Suggest(*e, {.text = "zzzz"}).suggestions.empty());
-  // A trailing space: the word is done, and no next word is guessed from the catalog.
-  CHECK(Suggest(*e, {.text = "sony "}).suggestions.empty());
+  // A trailing space: the word is done, and the next word comes from the titles.
+  auto next = Suggest(*e, {.text = "sony "});
+  CHECK(Texts(next) == std::vector<std::string>{"sony headset", "sony television", "sony wireless"});
+  for (const auto& x : next.suggestions) CHECK(x.count == 1);
+  // The forms of a word are one completion: shown as the most frequent, counted together.
+  auto wireless = Suggest(*e, {.text = "wireless "});
+  CHECK(Texts(wireless) == std::vector<std::string>{"wireless headphones", "wireless mouse"});
+  CHECK(wireless.suggestions[0].count == 2);
+  // The word before is matched by its stem: "headphone" finds what follows "headphones" too.
+  CHECK(Texts(Suggest(*e, {.text = "headphone "})) == std::vector<std::string>{"headphone stand"});
+  CHECK(Texts(Suggest(*e, {.text = "headphones s"})) == std::vector<std::string>{"headphones stand"});
   CHECK(Suggest(*e, {.text = "w", .limit = 1}).suggestions.size() == 1);
   CHECK(head.index_seq == *e->events().last_seq());
 }
@@ -101,9 +118,15 @@ TEST_CASE("suggest tolerates typos in the word being typed and before it", "[sea
   CHECK(typo.suggestions[0].corrected);
   CHECK(Suggest(*e, {.text = "wirles", .typo_tolerance = false}).suggestions.empty());
   auto before = Suggest(*e, {.text = "wireles hea"});
-  CHECK(Texts(before) == std::vector<std::string>{"wireless headphone"});
+  CHECK(Texts(before) == std::vector<std::string>{"wireless headphones"});
   CHECK(before.suggestions[0].corrected);
   CHECK(before.suggestions[0].count == 2);
+  // The word being typed after a word, misspelt: completed from close prefixes of its
+  // followers, after the completions as typed.
+  auto after = Suggest(*e, {.text = "sony wirle"});
+  CHECK(Texts(after) == std::vector<std::string>{"sony wireless"});
+  CHECK(after.suggestions[0].corrected);
+  CHECK(Suggest(*e, {.text = "sony wirle", .typo_tolerance = false}).suggestions.empty());
 }
 
 TEST_CASE("suggest offers popular queries first, deterministically", "[search][suggest]") {
@@ -149,6 +172,125 @@ TEST_CASE("suggest refuses bad input with the field at fault", "[search][suggest
     CHECK(r.status().IsInvalidArgument());
     CHECK(r.status().ToString().find("limit") != std::string::npos);
   }
+}
+
+// A catalog where a phrase is shared by most products of its first word.
+void PutPhrases(Engine& e) {
+  const std::vector<std::pair<std::string, std::string>> products{
+      {"n1", "Acme Noise Cancelling Headphones"}, {"n2", "Zed Noise Cancelling Headphones"},
+      {"n3", "Bolt Noise Cancelling Earbuds"},    {"n4", "Acme Noise Maker"},
+      {"n5", "Acme Wireless Earbuds"},
+  };
+  for (const auto& [id, title] : products) PutTitled(e, id, title);
+  WaitIndexed(e);
+}
+
+TEST_CASE("suggest offers phrase completions from titles", "[search][suggest]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  PutPhrases(*e);
+  // "noise" (4 products): 3 go on with "cancelling", and 2 of those with "headphones": each
+  // word kept by at least half of the products before it.
+  auto noise = Suggest(*e, {.text = "noi"});
+  REQUIRE(noise.suggestions.size() == 2);
+  CHECK(noise.suggestions[0].text == "noise");
+  CHECK(noise.suggestions[0].source == "catalog");
+  CHECK(noise.suggestions[0].count == 4);
+  CHECK(noise.suggestions[1].text == "noise cancelling headphones");
+  CHECK(noise.suggestions[1].source == "phrase");
+  CHECK(noise.suggestions[1].count == 2);
+  // After a word, the completion is extended the same way.
+  auto after = Suggest(*e, {.text = "noise can"});
+  CHECK(Texts(after) == std::vector<std::string>{"noise cancelling", "noise cancelling headphones"});
+  CHECK(after.suggestions[0].count == 3);
+  // No follower shared by two products: no phrase ("sony" goes on with three words, once each).
+  CHECK(Texts(Suggest(*e, {.text = "son"})) == std::vector<std::string>{"sony"});
+  // "acme" (3 products) goes on with "noise" in 2, "acme noise" with "cancelling" in 1 of 2:
+  // the phrase stops there.
+  auto acm = Suggest(*e, {.text = "acm"});
+  CHECK(Texts(acm) == std::vector<std::string>{"acme", "acme noise"});
+  CHECK(acm.suggestions.back().count == 2);
+  // A phrase takes a place within the limit.
+  CHECK(Texts(Suggest(*e, {.text = "noi", .limit = 1})) == std::vector<std::string>{"noise"});
+  // Three words and more: counted with every word before the pair, never more than a search
+  // for the suggestion finds, never nothing.
+  auto acme = Suggest(*e, {.text = "acme noise c"});
+  CHECK(Texts(acme) == std::vector<std::string>{"acme noise cancelling"});
+  REQUIRE_FALSE(acme.suggestions.empty());
+  CHECK(acme.suggestions[0].count == 1);
+  CHECK(Suggest(*e, {.text = "bolt noise m"}).suggestions.empty());
+  for (const char* typed : {"noi", "noise ", "acme noise ", "acme noise cancelling h", "zed noise c", "acme w", "sony "}) {
+    INFO(typed);
+    for (const auto& x : Suggest(*e, {.text = typed, .limit = 10}).suggestions) {
+      INFO(x.text);
+      CHECK(x.count > 0);
+      CHECK(Find(*e, {.text = x.text, .limit = 50}).total >= x.count);
+    }
+  }
+}
+
+TEST_CASE("suggest follows the catalog: a deleted product's title pairs are gone", "[search][suggest]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  CHECK(Texts(Suggest(*e, {.text = "sony t"})) == std::vector<std::string>{"sony television"});
+  REQUIRE(e->catalog().archive("p5").ok());
+  WaitIndexed(*e);
+  CHECK(Suggest(*e, {.text = "sony t"}).suggestions.empty());
+  PutTitled(*e, "p3", "Sony Tablet");  // "Sony Headset for Gaming" renamed
+  WaitIndexed(*e);
+  CHECK(Texts(Suggest(*e, {.text = "sony "})) == std::vector<std::string>{"sony tablet", "sony wireless"});
+}
+
+TEST_CASE("suggest: an index of the format before title pairs is rebuilt and completes phrases",
+          "[search][suggest]") {
+  TempDir dir;
+  {
+    auto e = Shop(dir);
+  }
+  // Mark one shard as format 3 (no title pair terms).
+  std::string shard;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path() + "/search"))
+    if (entry.is_directory() && entry.path().filename() == "shard-0") shard = entry.path().string();
+  REQUIRE(!shard.empty());
+  {
+    Xapian::WritableDatabase db(shard, Xapian::DB_OPEN);
+    db.set_metadata("commerce.format", "3");
+    db.commit();
+  }
+  auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
+  WaitIndexed(*e);
+  CHECK(e->search().stats()->last_error.find("format '3'") != std::string::npos);
+  CHECK(Texts(Suggest(*e, {.text = "sony "})) ==
+        std::vector<std::string>{"sony headset", "sony television", "sony wireless"});
+}
+
+TEST_CASE("suggest while products are written", "[search][suggest]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0}, empty{0}, calls{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      const char* typed[] = {"sony ", "wireless hea", "sony wireless h"};
+      while (!stop.load() && calls.load() < 20000) {
+        auto r = e->search().suggest({.text = typed[t]});
+        calls.fetch_add(1);
+        if (!r.ok()) errors.fetch_add(1);
+        else if (r->suggestions.empty()) empty.fetch_add(1);
+        else
+          for (const auto& x : r->suggestions)
+            if (x.count == 0) errors.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 0; i < 200; ++i) PutTitled(*e, "w" + std::to_string(i), "Sony Wireless Headphones " + std::to_string(i));
+  WaitIndexed(*e);
+  stop.store(true);
+  for (auto& r : readers) r.join();
+  CHECK(errors.load() == 0);
+  CHECK(empty.load() == 0);  // every typed text finds something before and after the writes
+  CHECK(Suggest(*e, {.text = "sony wireless h"}).suggestions[0].count == 201);
 }
 
 }  // namespace search_suggester_test

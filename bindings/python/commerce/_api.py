@@ -630,7 +630,8 @@ def analytics(self, request=None, **fields):
 @_method(Search)
 def suggest(self, request=None, **fields):
     """Search-as-you-type completions: suggest("wireless hea", limit=5), or a SuggestRequest /
-    dict. Popular queries first, then the products' words. Raises InvalidArgument (names the
+    dict. Popular queries first, then the products' words and title phrases ("sony " offers the
+    words after "sony" in titles). Raises InvalidArgument (names the
     field), Unavailable, Corruption."""
     if isinstance(request, str):
         fields["text"] = request
