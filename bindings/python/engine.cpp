@@ -65,7 +65,9 @@ void BindEngine(py::module_& m) {
       .field("postgres_in_doubt_timeout_ms", &StorageTuning::postgres_in_doubt_timeout_ms,
              "How long a group whose COMMIT went unanswered may stay unresolved.")
       .field("postgres_key_locks", &StorageTuning::postgres_key_locks,
-             "Groups of change sets run side by side under per-key locks; False: one group at a time.");
+             "Groups of change sets run side by side under per-key locks; False: one group at a time.")
+      .field("postgres_writers", &StorageTuning::postgres_writers,
+             "Groups of change sets one process has in flight at once (1..64), a connection each.");
 
   Value<EngineOptions>(m, "EngineOptions",
                        "How to open an Engine; Engine(path, **fields) sets these by keyword.")

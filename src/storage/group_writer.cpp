@@ -10,22 +10,27 @@
 namespace commerce {
 
 GroupWriter::GroupWriter(GroupBackend* backend, size_t max_group_size, int max_group_wait_us,
-                         int idle_tick_ms)
+                         int idle_tick_ms, size_t lanes)
     : backend_(backend),
       max_group_size_(max_group_size == 0 ? 1 : max_group_size),
       max_group_wait_us_(max_group_wait_us),
-      idle_tick_ms_(idle_tick_ms) {
-  thread_ = std::thread([this] {
-    // Named so that a profile (perf report --sort comm) tells the writer from its callers.
-    pthread_setname_np(pthread_self(), "commerce-writer");
-    loop();
-  });
+      idle_tick_ms_(idle_tick_ms),
+      lanes_(lanes == 0 ? 1 : lanes),
+      lane_state_(new LaneState[lanes_]) {
+  threads_.reserve(lanes_);
+  for (size_t lane = 0; lane < lanes_; ++lane)
+    threads_.emplace_back([this, lane] {
+      // Named so that a profile (perf report --sort comm) tells the writers from their callers.
+      pthread_setname_np(pthread_self(), "commerce-writer");
+      loop(lane);
+    });
 }
 
 GroupWriter::~GroupWriter() { stop(); }
 
 void GroupWriter::write_async(Mutation m, WriteOptions o, std::function<void(Status)> done) {
   Status refused;
+  size_t wake = lanes_;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!failure_.ok()) {
@@ -34,10 +39,13 @@ void GroupWriter::write_async(Mutation m, WriteOptions o, std::function<void(Sta
       refused = Status::FailedPrecondition("storage is closed: reopen it to write");
     } else {
       queue_.push_back(Item{new PendingWrite{std::move(m), o.sync, std::move(done), Status::OK()}, {}});
+      wake = idle_lane_locked();
     }
   }
   if (refused.ok()) {
-    cv_.notify_one();  // after unlocking, so that the writer does not wake into a held lock (Waiter says more)
+    // After unlocking, so that the writer does not wake into a held lock (Waiter says more).
+    // No lane idle: a busy one looks at the queue again when its group is done.
+    if (wake < lanes_) lane_state_[wake].cv.notify_one();
     return;
   }
   if (done) done(refused);
@@ -100,7 +108,8 @@ Status GroupWriter::run(std::function<Status()> task) {
       Status failed = failure();  // the store may have failed while the task waited
       waiter->set(failed.ok() ? task() : failed);
     }});
-    cv_.notify_one();
+    const size_t wake = idle_lane_locked();
+    if (wake < lanes_) lane_state_[wake].cv.notify_one();
   }
   return waiter->wait();
 }
@@ -108,11 +117,11 @@ Status GroupWriter::run(std::function<Status()> task) {
 void GroupWriter::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
-    cv_.notify_one();
   }
-  if (thread_.joinable()) thread_.join();
+  for (size_t lane = 0; lane < lanes_; ++lane) lane_state_[lane].cv.notify_all();
+  for (std::thread& t : threads_)
+    if (t.joinable()) t.join();
 }
 
 GroupWriterStats GroupWriter::stats() const {
@@ -120,49 +129,113 @@ GroupWriterStats GroupWriter::stats() const {
   return stats_;
 }
 
-void GroupWriter::loop() {
+size_t GroupWriter::idle_lane_locked() const {
+  for (size_t lane = 0; lane < lanes_; ++lane)
+    if (!lane_state_[lane].busy) return lane;
+  return lanes_;
+}
+
+void GroupWriter::set_busy_locked(size_t lane, bool busy) {
+  lane_state_[lane].busy = busy;
+  if (busy) ++busy_;
+  else --busy_;
+  // A group waiting to run alone waits for the others to end.
+  if (!busy && alone_)
+    for (size_t other = 0; other < lanes_; ++other)
+      if (other != lane) lane_state_[other].cv.notify_one();
+}
+
+void GroupWriter::loop(size_t lane) {
   std::vector<PendingWrite*> group;
   group.reserve(max_group_size_);
+  LaneState& me = lane_state_[lane];
   auto last_idle = std::chrono::steady_clock::now();
+  // Lane 0 does the driver's upkeep (on_idle), between its own groups, counted busy meanwhile
+  // so that no task runs beside it.
+  auto upkeep_due = [&] {
+    return lane == 0 && std::chrono::steady_clock::now() - last_idle > std::chrono::milliseconds(idle_tick_ms_);
+  };
+  auto upkeep = [&](std::unique_lock<std::mutex>& lock) {
+    set_busy_locked(lane, true);
+    lock.unlock();
+    backend_->on_idle();
+    last_idle = std::chrono::steady_clock::now();
+    lock.lock();
+    set_busy_locked(lane, false);
+  };
   for (;;) {
     std::function<void()> task;
+    bool solo = false;  // this lane's group runs alone
+    size_t wake = lanes_;  // a lane to wake once the lock is released
     {
       std::unique_lock<std::mutex> lock(mu_);
-      while (queue_.empty() && !stopping_) {
-        auto tick = std::chrono::milliseconds(idle_tick_ms_);
-        if (cv_.wait_for(lock, tick) == std::cv_status::timeout && queue_.empty()) {
-          lock.unlock();
-          backend_->on_idle();
-          last_idle = std::chrono::steady_clock::now();
-          lock.lock();
+      for (;;) {
+        if (!queue_.empty() && !alone_) {
+          // A task runs alone: it waits for the lanes' groups to end, and holds off new ones.
+          if (queue_.front().write == nullptr) {
+            if (busy_ == 0) {
+              task = std::move(queue_.front().task);
+              queue_.pop_front();
+              alone_ = true;
+              break;
+            }
+          } else {
+            // Writes go to the lowest idle lane, so that at light load one lane (and one
+            // connection) takes them all, in groups as large as with one lane.
+            const size_t lowest = idle_lane_locked();
+            if (lowest == lane) break;
+            if (lowest < lane) lane_state_[lowest].cv.notify_one();
+          }
+        } else if (queue_.empty() && stopping_) {
+          return;
         }
+        auto tick = std::chrono::milliseconds(idle_tick_ms_);
+        if (me.cv.wait_for(lock, tick) == std::cv_status::timeout && queue_.empty() && !alone_ &&
+            upkeep_due())
+          upkeep(lock);
       }
-      if (queue_.empty() && stopping_) return;
-      if (queue_.front().write == nullptr) {
-        task = std::move(queue_.front().task);
-        queue_.pop_front();
-      } else {
+      set_busy_locked(lane, true);
+      if (!task) {
         if (max_group_wait_us_ > 0 && queue_.size() < max_group_size_) {
           // Trade a little latency for a larger group when the caller asked for it.
-          cv_.wait_for(lock, std::chrono::microseconds(max_group_wait_us_),
-                       [this] { return queue_.size() >= max_group_size_ || stopping_; });
+          me.cv.wait_for(lock, std::chrono::microseconds(max_group_wait_us_),
+                         [this] { return queue_.size() >= max_group_size_ || stopping_; });
         }
-        while (!queue_.empty() && queue_.front().write != nullptr &&
+        // (Not while another lane runs alone: what is queued now comes after its group.)
+        while (!alone_ && !queue_.empty() && queue_.front().write != nullptr &&
                group.size() < max_group_size_) {
           group.push_back(queue_.front().write);
           queue_.pop_front();
         }
+        // A group that may not run beside others waits for the lanes' groups taken before it
+        // to end, and holds off later ones: it commits after the first and before the second.
+        if (!group.empty() && lanes_ > 1 && !backend_->may_run_beside_others(group)) {
+          alone_ = solo = true;
+          me.cv.wait(lock, [this] { return busy_ == 1; });
+        } else if (!queue_.empty() && !alone_) {
+          wake = idle_lane_locked();  // more is queued than this group took
+        }
       }
     }
+    if (wake < lanes_) lane_state_[wake].cv.notify_one();
     if (task) {
       task();
+      std::lock_guard<std::mutex> lock(mu_);
+      alone_ = false;
+      set_busy_locked(lane, false);
+      continue;
+    }
+    // Another lane took what was queued while this one waited for more.
+    if (group.empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      set_busy_locked(lane, false);
       continue;
     }
 
     bool durable = false;
     for (auto* w : group) durable |= w->sync;
     Status group_status = failure();
-    if (group_status.ok()) group_status = backend_->commit_group(group, durable);
+    if (group_status.ok()) group_status = backend_->commit_group(lane, group, durable);
     uint64_t failed = 0;
     for (auto* w : group)
       if (!group_status.ok() || !w->result.ok()) ++failed;
@@ -180,12 +253,11 @@ void GroupWriter::loop() {
       delete w;
     }
     group.clear();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (solo) alone_ = false;
+    set_busy_locked(lane, false);
     // Upkeep also under constant load, not only when the queue drains.
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_idle > std::chrono::milliseconds(idle_tick_ms_)) {
-      backend_->on_idle();
-      last_idle = now;
-    }
+    if (upkeep_due() && !alone_) upkeep(lock);
   }
 }
 

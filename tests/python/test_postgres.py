@@ -90,3 +90,39 @@ def test_shared_store_example(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "a's wait woke on it: True" in out.stdout, out.stdout
     assert "a sees 8 available; one event log: True" in out.stdout, out.stdout
+
+
+def test_writers_setting(tmp_path, schema):
+    # postgres_writers: groups one process has in flight at once. Out of 1..64 it is refused
+    # before anything is created, naming the field.
+    for bad in (0, 65):
+        with pytest.raises(commerce.InvalidArgument, match="postgres_writers"):
+            open_engine(tmp_path / ("bad%d" % bad), "postgres",
+                        storage={"postgres_url": URL, "postgres_schema": schema, "postgres_writers": bad})
+        assert not (tmp_path / ("bad%d" % bad)).exists()
+    # Eight writers: orders from several threads all land, each once, the stock never oversold.
+    import threading
+    with open_engine(tmp_path / "w", "postgres",
+                     storage={"postgres_url": URL, "postgres_schema": schema, "postgres_writers": 8}) as e:
+        e.catalog.upsert(make_product("mug", ["MUG"], 999))
+        e.inventory.upsert_warehouse(commerce.Warehouse(id="wh", name="WH", region="us-east"))
+        e.inventory.receive("MUG", "wh", 10)
+        e.customers.create(commerce.Customer(id="c1", email="c1@example.com"))
+        placed, refused = [], []
+
+        def buy(i):
+            try:
+                placed.append(e.orders.place(commerce.PlaceOrder(
+                    idempotency_key="k%d" % i, customer_id="c1",
+                    lines=[commerce.OrderLineRequest(sku="MUG", quantity=1)], shipping_address=address())).id)
+            except commerce.OutOfStock:
+                refused.append(i)
+
+        threads = [threading.Thread(target=buy, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(placed) == 10 and len(set(placed)) == 10
+        assert len(refused) == 6
+        assert e.inventory.get("MUG").available == 0

@@ -87,3 +87,41 @@ def test_pg_key_locks_setting_takes_true_or_false_only(tmp_path):
     assert proc.returncode != 0
     assert "pg-key-locks" in proc.stderr and "true or false" in proc.stderr, proc.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_pg_writers_out_of_range_is_refused(tmp_path):
+    # --pg-writers: write groups an instance has in flight at once (docs/scaling.md, "More than
+    # one group in flight per process"), 1..64, on the command line and in a config file.
+    proc = subprocess.run([find_server(), "--driver", "postgres", "--pg-writers", "0", "--data", str(tmp_path / "a")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "--pg-writers" in proc.stderr, proc.stderr
+    config = tmp_path / "server.conf"
+    config.write_text("pg-writers = 65\n")
+    proc = subprocess.run([find_server(), "--config", str(config), "--driver", "postgres",
+                           "--pg-schema", "kl_" + uuid.uuid4().hex[:12], "--data", str(tmp_path / "b")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "postgres_writers must be 1..64" in proc.stderr, proc.stderr
+
+
+def test_pg_writers_serves_orders_from_many_clients(tmp_path):
+    # Eight writers: orders from sixteen clients at once all land once, none oversold.
+    schema = "kl_" + uuid.uuid4().hex[:12]
+    s = Server(find_server(), str(tmp_path), args=["--driver", "postgres", "--pg-schema", schema, "--pg-writers", "8"],
+               request_timeout_ms=30000)
+    try:
+        customer = sellable(s.base, "KL-1", 10, "w")
+        codes = []
+        threads = [threading.Thread(target=lambda i=i: codes.append(place(s.base, customer, f"w-{i}").status_code))
+                   for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(codes).count(201) == 10, codes
+        assert len(codes) == 16 and all(c in (201, 409) for c in codes), codes
+        stock = requests.get(f"{s.base}/v1/stock/KL-1", headers=ADMIN, timeout=10).json()
+        assert stock["reserved"] == 10, stock
+    finally:
+        s.kill()

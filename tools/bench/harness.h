@@ -38,6 +38,7 @@ struct BenchOptions {
   int rounds = 0;              // slices each point is measured in; 0: 5, or 1 with --quick
   uint64_t skus = 0;           // orders suite: SKUs in the shop; 0: --records or the default
   int warehouses = 0;          // orders suite: warehouses; 0: the default (200)
+  int pg_writers = 0;          // orders suite, postgres: StorageTuning::postgres_writers; 0: default
   // orders suite: the engine's drivers (lmdb, sqlite beside the SQLite peer; postgres beside
   // the libpq-sql peer). storage suite: the engine's drivers in durable-write (lmdb, sqlite).
   // Empty: lmdb and sqlite.

@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
                       "both) or postgres (two engine processes beside the libpq-sql peer, on the server "
                       "COMMERCE_PG_URL names; orders-place only; 20,000 SKUs by default)")
           ->check(CLI::IsMember({"lmdb", "sqlite", "postgres"}));
+      sub->add_option("--pg-writers", options.pg_writers,
+                      "--driver postgres: groups each engine process has in flight at once "
+                      "(StorageTuning::postgres_writers; default: the engine's)")
+          ->check(CLI::Range(1, 64));
     }
     if (std::string_view(suite.name) == "storage") {
       sub->add_option("--driver", options.drivers,

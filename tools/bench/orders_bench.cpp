@@ -963,7 +963,9 @@ std::string PgUrl() {
 
 class PgEngineSystem final : public System {
  public:
-  PgEngineSystem(std::string schema) : System(kEngineSystem, "postgres"), schema_(std::move(schema)) {}
+  // pg_writers: StorageTuning::postgres_writers of the engine processes (0: the default).
+  PgEngineSystem(std::string schema, int pg_writers)
+      : System(kEngineSystem, "postgres"), schema_(std::move(schema)), pg_writers_(pg_writers) {}
   bool cpu_in_process() const override { return false; }  // the engine runs in child processes
   ~PgEngineSystem() override {
     std::string ignored;
@@ -1065,6 +1067,7 @@ class PgEngineSystem final : public System {
     eo.path = dir_ + "/reader";
     eo.driver = "postgres";
     eo.storage.postgres_schema = schema_;
+    if (pg_writers_ > 0) eo.storage.postgres_writers = static_cast<size_t>(pg_writers_);
     eo.search.run_indexer = false;
     auto engine = Engine::open(eo);
     if (!engine.ok()) return *error = label() + ": Engine::open: " + engine.status().ToString(), false;
@@ -1121,6 +1124,7 @@ class PgEngineSystem final : public System {
     eo.path = path;
     eo.driver = "postgres";
     eo.storage.postgres_schema = schema_;
+    if (pg_writers_ > 0) eo.storage.postgres_writers = static_cast<size_t>(pg_writers_);
     eo.search.run_indexer = false;
     auto opened = Engine::open(eo);
     int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1173,6 +1177,7 @@ class PgEngineSystem final : public System {
   }
 
   const std::string schema_;
+  const int pg_writers_;
   std::string dir_;
   std::vector<Child> children_;
 };
@@ -1548,7 +1553,7 @@ int RunOrdersSuite(const BenchOptions& o, Reporter& reporter) {
   // Schemas of this run's own, dropped at the end.
   const std::string pg_schema = "bench_orders_" + std::to_string(::getpid());
   if (postgres) {
-    candidates.push_back(std::make_unique<PgEngineSystem>(pg_schema));
+    candidates.push_back(std::make_unique<PgEngineSystem>(pg_schema, o.pg_writers));
     candidates.push_back(std::make_unique<LibpqPeerSystem>(pg_schema + "_peer"));
     Log("orders: postgres: " + std::to_string(kPgProcesses) + " engine processes beside libpq-sql; "
         "synchronous_standby_names '" + PgSyncStandbys(PgUrl()) + "'");

@@ -63,6 +63,7 @@ Status LoadConfigFile(const std::string& path, ServerOptions* o) {
     else if (k == "driver") o->driver = v;
     else if (k == "pg-schema") o->pg_schema = v;
     else if (k == "pg-max-attempts") s = SetNumber(k, v, &o->pg_max_attempts);
+    else if (k == "pg-writers") s = SetNumber(k, v, &o->pg_writers);
     else if (k == "consumer-lease-ttl-ms") s = SetNumber(k, v, &o->consumer_lease_ttl_ms);
     else if (k == "listen") o->listen = v;
     else if (k == "keys") o->keys = v;
@@ -147,6 +148,10 @@ void AddServerOptions(CLI::App* app, ServerOptions* o) {
                   "driver postgres: attempts of a write group meeting serialization failures or a "
                   "lost connection before its callers get 503")
       ->check(CLI::Range(1, 1000))->capture_default_str();
+  app->add_option("--pg-writers", o->pg_writers,
+                  "driver postgres: write groups of orders, cart edits and stock changes each "
+                  "instance has in flight at once, a connection each")
+      ->check(CLI::Range(1, 64))->capture_default_str();
   app->add_flag("--pg-key-locks,!--no-pg-key-locks", o->pg_key_locks,
                 "driver postgres: groups of change sets (orders, cart edits, stock) run beside "
                 "other instances' under a lock per record (off: every group takes the store's "
@@ -302,6 +307,7 @@ int RunServer(const ServerOptions& opts) {
   eo.storage.postgres_schema = opts.pg_schema;
   eo.storage.postgres_max_attempts = opts.pg_max_attempts;
   eo.storage.postgres_key_locks = opts.pg_key_locks;
+  eo.storage.postgres_writers = static_cast<size_t>(opts.pg_writers);
   eo.consumer_lease_ttl = std::chrono::milliseconds(opts.consumer_lease_ttl_ms);
   eo.webhooks.allowed_networks = opts.webhook_allow_networks;
   if (!opts.payment_test_provider_dir.empty()) {

@@ -42,6 +42,9 @@ struct ServerOptions {
   // a lock per record (StorageTuning::postgres_key_locks); off, every group takes the store's
   // exclusive lock, as on an engine without advisory locks.
   bool pg_key_locks = true;
+  // Driver postgres: groups of change sets one instance has in flight at once, a writer
+  // connection each (StorageTuning::postgres_writers, 1..64).
+  int pg_writers = 1;
   int consumer_lease_ttl_ms = 10'000;
   std::string listen = "127.0.0.1:8080";  // host:port (IPv4 or [IPv6]:port)
   int threads = 0;                        // event loops; 0: one per hardware thread

@@ -746,6 +746,7 @@ class StorageTuning(_Value):
     postgres_max_attempts: int
     postgres_in_doubt_timeout_ms: int
     postgres_key_locks: bool
+    postgres_writers: int
     def __init__(self, **fields: Any) -> None: ...
 
 class EngineOptions(_Value):

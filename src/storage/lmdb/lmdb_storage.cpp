@@ -110,7 +110,7 @@ class LmdbStorage final : public Storage, private GroupBackend {
   void ReleaseEnv();
 
   // Writer thread only (or Open/close while that thread is not running).
-  Status commit_group(std::span<PendingWrite* const> group, bool durable) override;
+  Status commit_group(size_t lane, std::span<PendingWrite* const> group, bool durable) override;
   void on_idle() override;
   Status RunGroupOnce(std::span<PendingWrite* const> group, bool durable, bool* map_full);
   Status GrowMap();
@@ -359,7 +359,7 @@ void LmdbStorage::ReleaseEnv() {
 // ---------------------------------------------------------------------------------------
 // The group commit (writer thread)
 
-Status LmdbStorage::commit_group(std::span<PendingWrite* const> group, bool durable) {
+Status LmdbStorage::commit_group(size_t /*lane: one only*/, std::span<PendingWrite* const> group, bool durable) {
   if (writer_tid_.load(std::memory_order_relaxed) == 0)
     writer_tid_.store(static_cast<pid_t>(::syscall(SYS_gettid)));
   for (;;) {

@@ -5,8 +5,13 @@
 // GroupWriter drives on its thread, and the resolution of groups whose COMMIT went
 // unanswered ("in doubt").
 //
-// Connections: one writer connection, used only on the writer thread (and by open/close
-// while that thread is not running), and a PgPool of connections for ReadTxns.
+// Connections: a writer connection per lane of the group writer (postgres_writers, one when
+// groups cannot run side by side), each used only on its lane's thread (lane 0's also by open,
+// close and control tasks, which run while no group does), and a PgPool of connections for
+// ReadTxns. Several lanes let one process have several groups of change sets in flight: each
+// is a transaction of its own under its records' locks, so they overlap as the groups of
+// different processes do, and the event log's counter row keeps their sequences in commit order
+// (pg_apply.h). A group in doubt is parked in a list every lane resolves (in_doubt_mu_).
 //
 // Isolation: a group made only of change sets runs beside other such groups, of every process
 // (postgres_key_locks, probed on open): one READ COMMITTED transaction sharing the store's
@@ -99,6 +104,8 @@ Status ValidateOptions(const StorageOptions& o) {
     return Status::InvalidArgument("postgres_max_attempts must be 1..1000");
   if (o.postgres_in_doubt_timeout_ms < 0)
     return Status::InvalidArgument("postgres_in_doubt_timeout_ms must not be negative");
+  if (o.postgres_writers < 1 || o.postgres_writers > 64)
+    return Status::InvalidArgument("postgres_writers must be 1..64");
   return Status::OK();
 }
 
@@ -234,17 +241,35 @@ class PgStorage final : public Storage, private GroupBackend {
             std::shared_ptr<SchemaNames> names, std::unique_ptr<PgConnection> writer_conn,
             std::shared_ptr<PgPool> pool);
 
-  // Writer thread only (or close(), once that thread has ended).
-  Status commit_group(std::span<PendingWrite* const> group, bool durable) override;
+  // A writer connection and what goes with it. Lane i's belongs to the group writer's thread i
+  // (commit_group(i, ...)); lane 0's also to control tasks and on_idle (which run on a writer
+  // thread, tasks while no group runs) and to open/close while no writer thread runs.
+  struct Lane {
+    std::unique_ptr<PgConnection> conn;  // null after a loss, until reconnected
+    std::mt19937_64 rng{std::random_device{}()};
+  };
+
+  // Writer threads (or close(), once they have ended), each on its own lane.
+  Status commit_group(size_t lane, std::span<PendingWrite* const> group, bool durable) override;
   void on_idle() override;
+  // Groups of change sets run beside other lanes' (under their records' locks); one holding a
+  // callback mutation runs alone, in its place in the queue's order, as with one writer (a
+  // catalog import's writes of one product, in file order, keep it).
+  bool may_run_beside_others(std::span<PendingWrite* const> group) const override {
+    return std::all_of(group.begin(), group.end(), [](PendingWrite* w) {
+      return w->mutation.target<ChangeSetMutation>() != nullptr;
+    });
+  }
   enum class Outcome { kCommitted, kRolledBack, kRetry, kLost, kUnknown };
-  Outcome attempt_group(std::span<PendingWrite* const> group, bool durable,
+  Outcome attempt_group(Lane& lane, std::span<PendingWrite* const> group, bool durable,
                         const std::string& group_id, Status* error);
-  Failure run_mutation(PendingWrite& write);
-  Status ensure_connection();
+  Failure run_mutation(Lane& lane, PendingWrite& write);
+  Status ensure_connection(Lane& lane);
   // Looks the group up once: committed (true), not committed (false), or unreachable.
-  Result<bool> look_up(const std::string& group_id);
-  void resolve_in_doubt(bool wait_for_server);
+  Result<bool> look_up(Lane& lane, const std::string& group_id);
+  // Answers the groups in doubt whose outcome can be looked up now. Without wait_for_server it
+  // gives up at once when another lane is resolving them or the server cannot be reached.
+  void resolve_in_doubt(Lane& lane, bool wait_for_server);
   void park(std::span<PendingWrite* const> group, const std::string& group_id);
   Status make_durable();
   Status create_table(std::string_view name);
@@ -269,8 +294,8 @@ class PgStorage final : public Storage, private GroupBackend {
   std::string commit_sql_;
   std::vector<PgConnection::Piped> commit_, next_;
   std::string notify_sql_;  // sent after each commit; empty when the server has no NOTIFY
-  void notify_commit() {
-    if (!notify_sql_.empty()) writer_conn_->send_and_forget(notify_sql_);
+  void notify_commit(Lane& lane) {
+    if (!notify_sql_.empty()) lane.conn->send_and_forget(notify_sql_);
   }
   struct Sql {
     std::string name, sql;
@@ -280,14 +305,17 @@ class PgStorage final : public Storage, private GroupBackend {
     return statements_.emplace_back(Sql{std::move(name), std::move(sql)});
   }
   std::unique_ptr<PgListener> listener_;  // when the engine listens for other commits
-  std::unique_ptr<PgConnection> writer_conn_;  // null after a loss, until reconnected
+  // postgres_writers lanes (1 when groups cannot run side by side: !beside_), connected on
+  // open; a lane that lost its connection reconnects at its next group.
+  std::vector<Lane> lanes_;
   const std::shared_ptr<PgPool> pool_;
 
   // Writer-thread state.
-  std::vector<InDoubtGroup> in_doubt_;
-  bool unsynced_ = false;  // a group committed with synchronous_commit = off since the last sync
-  std::chrono::steady_clock::time_point last_trim_{};
-  std::mt19937_64 rng_{std::random_device{}()};
+  std::mutex in_doubt_mu_;
+  std::vector<InDoubtGroup> in_doubt_;  // GUARDED_BY(in_doubt_mu_)
+  // A group committed with synchronous_commit = off since the last sync.
+  std::atomic<bool> unsynced_{false};
+  std::chrono::steady_clock::time_point last_trim_{};  // lane 0's (on_idle)
 
   std::atomic<uint64_t> durable_syncs_{0};
   std::atomic<bool> closed_{false};
@@ -324,8 +352,10 @@ PgStorage::PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> loc
       lock_(std::move(lock)),
       settings_(std::move(settings)),
       names_(std::move(names)),
-      writer_conn_(std::move(writer_conn)),
+      lanes_(1),
       pool_(std::move(pool)) {
+  Lane& lane = lanes_[0];
+  lane.conn = std::move(writer_conn);
   // The store's write lock. A PostgreSQL-wire engine without LOCK TABLE (CockroachDB) refuses
   // it; its groups then run without it, kept apart by SERIALIZABLE and retried on conflict.
   // The probe takes the shared mode: the exclusive one would wait for every group of change
@@ -333,17 +363,17 @@ PgStorage::PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> loc
   const std::string write_lock = "LOCK TABLE " + Quoted(options.postgres_schema, "__write_lock") + " IN EXCLUSIVE MODE";
   const std::string shared_lock = "LOCK TABLE " + Quoted(options.postgres_schema, "__write_lock") + " IN ROW EXCLUSIVE MODE";
   Failure f = Failure::kNone;
-  bool has_lock = writer_conn_->exec("BEGIN; " + shared_lock + "; ROLLBACK", &f).ok() || f != Failure::kStatement;
-  if (!has_lock) (void)writer_conn_->exec("ROLLBACK");
+  bool has_lock = lane.conn->exec("BEGIN; " + shared_lock + "; ROLLBACK", &f).ok() || f != Failure::kStatement;
+  if (!has_lock) (void)lane.conn->exec("ROLLBACK");
   auto piped = [](const Sql& st) { return PgConnection::Piped{&st.name, &st.sql, {}}; };
   // Groups of change sets beside one another need the exclusive lock to exclude them (so
   // that callback groups still run alone), advisory locks and the SQL that fills in their
   // sequences (pg_schema.h, kSeqTake): without any of them, every group takes the exclusive lock.
   beside_ = options.postgres_key_locks && has_lock &&
-            (writer_conn_->exec("BEGIN; " + shared_lock + "; SELECT pg_advisory_xact_lock(0), "
+            (lane.conn->exec("BEGIN; " + shared_lock + "; SELECT pg_advisory_xact_lock(0), "
                                 "int8send(~1::int8), overlay('\\x00'::bytea placing '\\x01' from 1 for 1); ROLLBACK", &f).ok() ||
              f != Failure::kStatement);
-  if (!beside_) (void)writer_conn_->exec("ROLLBACK");
+  if (!beside_) (void)lane.conn->exec("ROLLBACK");
   const Sql& begin = statement("__begin", "BEGIN ISOLATION LEVEL SERIALIZABLE");
   const Sql& begin_beside = statement("__begin_rc", "BEGIN ISOLATION LEVEL READ COMMITTED");
   const Sql& lazy = statement("__lazy", "SET LOCAL synchronous_commit = off");
@@ -377,11 +407,18 @@ PgStorage::PgStorage(const StorageOptions& options, std::unique_ptr<DirLock> loc
   const std::string channel = NotifyChannel(options.postgres_schema);  // "name", [a-z0-9_]
   const std::string notify = "SELECT pg_notify('" + channel.substr(1, channel.size() - 2) +
                              "', ''), set_config('synchronous_commit', 'off', true)";
-  if (writer_conn_->exec(notify, &f).ok() || f != Failure::kStatement) notify_sql_ = notify;
+  if (lane.conn->exec(notify, &f).ok() || f != Failure::kStatement) notify_sql_ = notify;
   commit_sql_ = "RELEASE SAVEPOINT m; COMMIT";
   commit_ = {piped(release), piped(statement("__commit", "COMMIT"))};
+  // More than one group in flight only where groups can run side by side: otherwise each
+  // takes the store's exclusive lock, and a second lane would only wait for it.
+  if (beside_) lanes_.resize(options.postgres_writers);
+  // The other lanes connect now, so that their first groups do not pay for it (a lane that
+  // cannot connect tries again at its first group).
+  for (size_t i = 1; i < lanes_.size(); ++i) (void)ensure_connection(lanes_[i]);
   GroupBackend* backend = this;
-  writer_ = std::make_unique<GroupWriter>(backend, options.max_group_size, options.max_group_wait_us);
+  writer_ = std::make_unique<GroupWriter>(backend, options.max_group_size, options.max_group_wait_us,
+                                          /*idle_tick_ms=*/250, lanes_.size());
 }
 
 Result<Table> PgStorage::table(std::string_view name) {
@@ -395,16 +432,17 @@ Result<Table> PgStorage::table(std::string_view name) {
 }
 
 Status PgStorage::create_table(std::string_view name) {
-  COMMERCE_RETURN_IF_ERROR(ensure_connection());
+  Lane& lane = lanes_[0];  // a control task: no group runs
+  COMMERCE_RETURN_IF_ERROR(ensure_connection(lane));
   // Another process may create the same table at the same moment; PostgreSQL can then
   // report a unique violation in its catalog even with IF NOT EXISTS. The second try finds
   // the table.
   Status s;
   for (int attempt = 0; attempt < 3; ++attempt) {
     Failure f = Failure::kNone;
-    s = writer_conn_->exec(CreateTableSql(options_.postgres_schema, name), &f);
+    s = lane.conn->exec(CreateTableSql(options_.postgres_schema, name), &f);
     if (s.ok()) return s;
-    if (f == Failure::kConnection) writer_conn_.reset();
+    if (f == Failure::kConnection) lane.conn.reset();
     if (f == Failure::kConnection || !s.IsAlreadyExists()) break;
   }
   return s.WithContext("creating table " + std::string(name));
@@ -447,11 +485,11 @@ Status PgStorage::close() {
   if (closed_.exchange(true)) return Status::OK();
   if (listener_) listener_->Stop();  // no call to on_commit after close()
   writer_->stop();  // answers every queued write first
-  // The writer thread has ended: its state is this thread's now.
+  // The writer threads have ended: their state is this thread's now.
   Status s = make_durable();
-  if (!in_doubt_.empty()) resolve_in_doubt(/*wait_for_server=*/true);
+  resolve_in_doubt(lanes_[0], /*wait_for_server=*/true);
   pool_->close();
-  writer_conn_.reset();
+  for (Lane& lane : lanes_) lane.conn.reset();
   lock_.reset();
   return s;
 }
@@ -459,18 +497,18 @@ Status PgStorage::close() {
 // 32 hex digits.
 std::string PgStorage::new_group_id() { return RandomId("") + RandomId(""); }
 
-Status PgStorage::ensure_connection() {
-  if (writer_conn_ && writer_conn_->ok()) return Status::OK();
-  writer_conn_.reset();
-  COMMERCE_ASSIGN_OR_RETURN(writer_conn_, ConnectWriter(settings_));
+Status PgStorage::ensure_connection(Lane& lane) {
+  if (lane.conn && lane.conn->ok()) return Status::OK();
+  lane.conn.reset();
+  COMMERCE_ASSIGN_OR_RETURN(lane.conn, ConnectWriter(settings_));
   return Status::OK();
 }
 
-Failure PgStorage::run_mutation(PendingWrite& write) {
+Failure PgStorage::run_mutation(Lane& lane, PendingWrite& write) {
   Status result;
   Failure failure;
   {
-    PgWriteTxn txn(writer_conn_.get(), names_.get());
+    PgWriteTxn txn(lane.conn.get(), names_.get());
     try {
       result = write.mutation(txn);
     } catch (const std::exception& e) {
@@ -483,7 +521,7 @@ Failure PgStorage::run_mutation(PendingWrite& write) {
   write.result = result;
   if (failure != Failure::kNone) return failure;
   // One round trip ends this mutation and opens the next one's savepoint.
-  Status s = writer_conn_->exec(result.ok() ? "RELEASE SAVEPOINT m; SAVEPOINT m"
+  Status s = lane.conn->exec(result.ok() ? "RELEASE SAVEPOINT m; SAVEPOINT m"
                                             : "ROLLBACK TO SAVEPOINT m; RELEASE SAVEPOINT m; SAVEPOINT m",
                                 &failure);
   if (s.ok()) return Failure::kNone;
@@ -494,7 +532,7 @@ Failure PgStorage::run_mutation(PendingWrite& write) {
   // The mutation met a statement error it ignored (the savepoint's subtransaction is
   // aborted, so RELEASE failed): it fails alone, like one that returned the error.
   Status release_error = s;
-  s = writer_conn_->exec("ROLLBACK TO SAVEPOINT m; RELEASE SAVEPOINT m; SAVEPOINT m", &failure);
+  s = lane.conn->exec("ROLLBACK TO SAVEPOINT m; RELEASE SAVEPOINT m; SAVEPOINT m", &failure);
   write.result = result.ok() ? release_error.WithContext("a statement of this write failed") : result;
   if (!s.ok()) {
     write.result = s;
@@ -503,7 +541,7 @@ Failure PgStorage::run_mutation(PendingWrite& write) {
   return Failure::kNone;
 }
 
-PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group, bool durable,
+PgStorage::Outcome PgStorage::attempt_group(Lane& lane, std::span<PendingWrite* const> group, bool durable,
                                             const std::string& group_id, Status* error) {
   Failure f = Failure::kNone;
   // Groups nobody waits to be durable for commit without waiting for the WAL flush (nor for
@@ -513,16 +551,14 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
   // the id's, as look_up sends them) -- with the reads of a run of change sets that opens
   // the group behind them.
   // A group made only of change sets runs beside other such groups (pg_apply.h, RunFrame).
-  const bool beside = beside_ && std::all_of(group.begin(), group.end(), [](PendingWrite* w) {
-    return w->mutation.target<ChangeSetMutation>() != nullptr;
-  });
+  const bool beside = beside_ && may_run_beside_others(group);
   std::vector<PgConnection::Piped> begin = beside ? (durable ? begin_beside_durable_ : begin_beside_lazy_)
                                                   : (durable ? begin_durable_ : begin_lazy_);
   for (PgConnection::Piped& p : begin)
     if (*p.name == "__group_id") p.params = {Param{group_id}};
   auto failed = [&](Failure failure) {
     if (failure == Failure::kConnection) return Outcome::kLost;
-    (void)writer_conn_->exec("ROLLBACK");
+    (void)lane.conn->exec("ROLLBACK");
     return failure == Failure::kRetry ? Outcome::kRetry : Outcome::kRolledBack;
   };
   bool begun = false;
@@ -546,7 +582,7 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
       frame.after = last ? commit_ : next_;
       begun = true;
       int round_trip = 0;
-      *error = ApplyRun(*writer_conn_, *names_, run, frame, &f, &round_trip);
+      *error = ApplyRun(*lane.conn, *names_, run, frame, &f, &round_trip);
       // Each set's outcome as planned (a failed check included), before the answer to the
       // writes is known: a group in doubt that turns out committed answers with these.
       if (round_trip != 1)
@@ -557,7 +593,7 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
         return failed(f == Failure::kNone ? Failure::kStatement : f);
       }
       if (last) {
-        notify_commit();
+        notify_commit(lane);
         return Outcome::kCommitted;
       }
       i = end;
@@ -565,11 +601,11 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
     }
     if (!begun) {
       begun = true;
-      *error = writer_conn_->pipeline(begin, &ignored, &f);
+      *error = lane.conn->pipeline(begin, &ignored, &f);
       if (!error->ok()) return failed(f);
     }
     PendingWrite* w = group[i++];
-    f = run_mutation(*w);
+    f = run_mutation(lane, *w);
     if (f == Failure::kNone) continue;
     *error = w->result;
     // A statement error that broke the savepoint protocol leaves the transaction unusable:
@@ -577,28 +613,29 @@ PgStorage::Outcome PgStorage::attempt_group(std::span<PendingWrite* const> group
     return failed(f);
   }
   if (!begun) {  // an empty group (never queued by GroupWriter): commits its id alone
-    *error = writer_conn_->pipeline(begin, &ignored, &f);
+    *error = lane.conn->pipeline(begin, &ignored, &f);
     if (!error->ok()) return failed(f);
   }
-  *error = writer_conn_->exec(commit_sql_, &f);
+  *error = lane.conn->exec(commit_sql_, &f);
   if (error->ok()) {
-    notify_commit();
+    notify_commit(lane);
     return Outcome::kCommitted;
   }
   if (f == Failure::kConnection) return Outcome::kUnknown;
   // COMMIT itself failed (a serialization failure found at commit): rolled back.
-  (void)writer_conn_->exec("ROLLBACK");
+  (void)lane.conn->exec("ROLLBACK");
   return f == Failure::kRetry ? Outcome::kRetry : Outcome::kRolledBack;
 }
 
-Status PgStorage::commit_group(std::span<PendingWrite* const> group, bool durable) {
-  resolve_in_doubt(/*wait_for_server=*/false);
+Status PgStorage::commit_group(size_t lane_index, std::span<PendingWrite* const> group, bool durable) {
+  Lane& lane = lanes_[lane_index];
+  resolve_in_doubt(lane, /*wait_for_server=*/false);
   Status error;
   for (int attempt = 1; attempt <= options_.postgres_max_attempts; ++attempt) {
-    Status connected = ensure_connection();
+    Status connected = ensure_connection(lane);
     if (!connected.ok()) return connected.WithContext("group of " + std::to_string(group.size()) + " writes");
     std::string group_id = new_group_id();
-    Outcome outcome = attempt_group(group, durable, group_id, &error);
+    Outcome outcome = attempt_group(lane, group, durable, group_id, &error);
     switch (outcome) {
       case Outcome::kCommitted:
         if (!durable) unsynced_ = true;
@@ -609,17 +646,17 @@ Status PgStorage::commit_group(std::span<PendingWrite* const> group, bool durabl
         // Back off a little, more each time, with jitter: the conflicting group (another
         // process's) needs a moment to commit.
         int ceiling_ms = std::min(50, 1 << std::min(attempt, 6));
-        std::this_thread::sleep_for(std::chrono::microseconds(rng_() % (ceiling_ms * 1000 + 1)));
+        std::this_thread::sleep_for(std::chrono::microseconds(lane.rng() % (ceiling_ms * 1000 + 1)));
         continue;
       }
       case Outcome::kLost:
         // COMMIT was never sent: the transaction cannot have committed. Run it again on a
         // new connection (which may be a promoted replica).
-        writer_conn_.reset();
+        lane.conn.reset();
         continue;
       case Outcome::kUnknown: {
-        writer_conn_.reset();
-        auto committed = look_up(group_id);
+        lane.conn.reset();
+        auto committed = look_up(lane, group_id);
         if (!committed.ok()) {
           // The server is unreachable: the group waits in doubt, its callers with it.
           park(group, group_id);
@@ -639,18 +676,18 @@ Status PgStorage::commit_group(std::span<PendingWrite* const> group, bool durabl
                              error.ToString());
 }
 
-Result<bool> PgStorage::look_up(const std::string& group_id) {
-  Status connected = ensure_connection();
+Result<bool> PgStorage::look_up(Lane& lane, const std::string& group_id) {
+  Status connected = ensure_connection(lane);
   if (!connected.ok()) return connected;
   Status s;
   Failure f = Failure::kNone;
-  PgResult r = writer_conn_->run(
+  PgResult r = lane.conn->run(
       "__group_resolve",
       "INSERT INTO " + Quoted(options_.postgres_schema, "__groups") +
           " (id) VALUES ($1) ON CONFLICT (id) DO NOTHING",
       {Param{group_id}}, &s, &f);
   if (!s.ok()) {
-    if (f == Failure::kConnection) writer_conn_.reset();
+    if (f == Failure::kConnection) lane.conn.reset();
     return s;
   }
   return std::string_view(PQcmdTuples(r.get())) == "0";
@@ -662,13 +699,17 @@ void PgStorage::park(std::span<PendingWrite* const> group, const std::string& gr
     g.writes.push_back({std::move(w->mutation), w->sync, std::move(w->done), std::move(w->result)});
     w->done = nullptr;  // answered later, by resolve_in_doubt
   }
+  std::lock_guard<std::mutex> lock(in_doubt_mu_);
   in_doubt_.push_back(std::move(g));
 }
 
-void PgStorage::resolve_in_doubt(bool wait_for_server) {
+void PgStorage::resolve_in_doubt(Lane& lane, bool wait_for_server) {
+  std::unique_lock<std::mutex> lock(in_doubt_mu_, std::defer_lock);
+  if (wait_for_server) lock.lock();
+  else if (!lock.try_lock()) return;  // another lane is at it
   while (!in_doubt_.empty()) {
     InDoubtGroup& g = in_doubt_.front();
-    auto committed = look_up(g.id);
+    auto committed = look_up(lane, g.id);
     if (!committed.ok()) {
       auto waited = std::chrono::steady_clock::now() - g.since;
       if (waited < std::chrono::milliseconds(options_.postgres_in_doubt_timeout_ms)) {
@@ -695,27 +736,29 @@ void PgStorage::resolve_in_doubt(bool wait_for_server) {
 }
 
 void PgStorage::on_idle() {
-  resolve_in_doubt(/*wait_for_server=*/false);
+  Lane& lane = lanes_[0];  // on lane 0's thread
+  resolve_in_doubt(lane, /*wait_for_server=*/false);
   auto now = std::chrono::steady_clock::now();
-  if (now - last_trim_ < kTrimEvery || !writer_conn_ || !writer_conn_->ok()) return;
+  if (now - last_trim_ < kTrimEvery || !lane.conn || !lane.conn->ok()) return;
   last_trim_ = now;
   std::string sql = kTrimGroupsSql;
   sql.replace(sql.find("%s"), 2, Quoted(options_.postgres_schema, "__groups"));
-  (void)writer_conn_->exec(sql);
+  (void)lane.conn->exec(sql);
 }
 
 // Commits with synchronous_commit = off are made durable by any later synchronous commit
 // that writes WAL: PostgreSQL flushes its WAL in order, up to that commit's record.
 Status PgStorage::make_durable() {
   if (!unsynced_) return Status::OK();
-  COMMERCE_RETURN_IF_ERROR(ensure_connection());
+  Lane& lane = lanes_[0];  // a control task, or close(): no group runs
+  COMMERCE_RETURN_IF_ERROR(ensure_connection(lane));
   Status s;
   Failure f = Failure::kNone;
-  (void)writer_conn_->run("__sync",
+  (void)lane.conn->run("__sync",
                           "INSERT INTO " + Quoted(options_.postgres_schema, "__groups") + " (id) VALUES ($1)",
                           {Param{new_group_id()}}, &s, &f);
   if (!s.ok()) {
-    if (f == Failure::kConnection) writer_conn_.reset();
+    if (f == Failure::kConnection) lane.conn.reset();
     return s.WithContext("sync");
   }
   durable_syncs_++;

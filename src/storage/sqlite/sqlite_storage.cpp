@@ -138,7 +138,7 @@ class SqliteStorage final : public Storage, private GroupBackend {
                 std::shared_ptr<ReadPool> pool, const StorageOptions& options);
 
   // Writer thread only (or close(), once that thread has ended).
-  Status commit_group(std::span<PendingWrite* const> group, bool durable) override;
+  Status commit_group(size_t lane, std::span<PendingWrite* const> group, bool durable) override;
   Status run_mutation(PendingWrite& write);
   Status create_table(const std::string& sql);
   Status set_synchronous(const std::string& level);
@@ -253,7 +253,7 @@ Status SqliteStorage::close() {
   return s;
 }
 
-Status SqliteStorage::commit_group(std::span<PendingWrite* const> group, bool durable) {
+Status SqliteStorage::commit_group(size_t /*lane: one only*/, std::span<PendingWrite* const> group, bool durable) {
   // In NORMAL mode no commit syncs anyway; only FULL has something to skip.
   bool skip_sync = !durable && synchronous_ == "FULL";
   COMMERCE_RETURN_IF_ERROR(set_synchronous(skip_sync ? "OFF" : synchronous_));
