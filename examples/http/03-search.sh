@@ -16,10 +16,10 @@ curl -sS -H "$STORE" "$BASE/v1/search?q=classic+shirt+for+dragons+&minimum_shoul
 say "search as you type: the last word is a prefix"
 curl -sS -H "$STORE" "$BASE/v1/search?q=head&limit=3"
 
-say "suggestions while typing: popular queries first, then the products' words; 'jackt cl' is typo-tolerant"
+say "suggestions while typing: popular queries first, then the products' words; 'cuting bo' is typo-tolerant"
 curl -sS -H "$STORE" "$BASE/v1/search/suggest?q=hea&limit=4"
 echo
-curl -sS -H "$STORE" "$BASE/v1/search/suggest?q=jackt+cl&limit=3"
+curl -sS -H "$STORE" "$BASE/v1/search/suggest?q=cuting+bo&limit=3"
 
 say "search analytics: a search's search_id, a click on its first hit, then (admin) the top, zero-result and unused queries"
 # (the product must be one of that search's hits: another is a 400; the id works on every

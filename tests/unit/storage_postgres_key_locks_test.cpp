@@ -447,7 +447,7 @@ TEST_CASE("SortLocks keeps one lock per id, shared only when every lock of it wa
 // a group that only expects the record commits at once (before, it took the lock exclusively
 // and waited); a group that writes it waits (seen in pg_locks) until the lock is let go. In
 // exclusive mode, a group that expects it waits too.
-TEST_CASE("postgres: groups that only check a record share its lock; a group that writes it waits",
+TEST_CASE("postgres: groups that only check a record share its lock and a group that writes it waits",
           "[postgres][storage]") {
   COMMERCE_REQUIRE_PG_OR_SKIP();
   TempDir dir;
