@@ -1,25 +1,31 @@
 // What the tests of engines sharing a PostgreSQL store (multiprocess, failover, lease) build
 // alike: engine options, an order request, the catalog they sell from, child processes that
-// report each acknowledged operation through a pipe, and the check of the one event log.
+// report each acknowledged operation through a pipe, and the check of the one event log; and
+// for the tests of the storage driver itself, its options, a statement on a connection of the
+// test's own and the numbers of a record.
 // Catch2's macros are used only by the functions the parent calls; a child (a fork) runs
 // engine code alone and reports through its pipe.
 #pragma once
 
+#include <libpq-fe.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commerce/customer.h"
 #include "commerce/engine.h"
+#include "commerce/storage.h"
 #include "pg_test_cluster.h"
 
 namespace commerce::testing {
@@ -193,6 +199,45 @@ inline size_t CheckEventLog(Engine& engine, const std::string& type) {
   }
   CHECK(expect == *last + 1);
   return of_type;
+}
+
+// The postgres driver alone (no engine), on the test cluster.
+inline StorageOptions PgStorageOptions(const std::string& path, const std::string& schema) {
+  StorageOptions o;
+  o.driver = "postgres";
+  o.path = path;
+  o.postgres_url = PgTestUrl();
+  o.postgres_schema = schema;
+  return o;
+}
+
+// Opens the storage or fails the test with the reason.
+inline std::unique_ptr<Storage> OpenPgStorage(const StorageOptions& options) {
+  auto s = OpenStorage(options);
+  INFO(s.status().ToString());
+  REQUIRE(s.ok());
+  return std::move(s).value();
+}
+
+// One SQL statement on the test's own connection; the first column of the first row ("" when
+// the statement returns no row).
+inline std::string PgFirstValue(PGconn* conn, const std::string& sql) {
+  PGresult* r = PQexec(conn, sql.c_str());
+  INFO(sql << ": " << PQerrorMessage(conn));
+  REQUIRE((PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK));
+  std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+  PQclear(r);
+  return out;
+}
+
+// The 8-byte big-endian number at `at` of a key or a value (a log key's sequence, a stock
+// record's counters); UINT64_MAX when the bytes end before it. No Catch2 macro: tailer threads
+// and forked children call it.
+inline uint64_t BigEndianAt(std::string_view bytes, size_t at = 0) {
+  if (bytes.size() < at + 8) return UINT64_MAX;
+  uint64_t v = 0;
+  for (size_t i = at; i < at + 8; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
+  return v;
 }
 
 }  // namespace commerce::testing

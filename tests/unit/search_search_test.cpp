@@ -524,15 +524,7 @@ TEST_CASE("search: an index written by an older format is replaced and refilled"
     auto e = Shop(dir);
   }
   // Mark one shard as format 1 (before sort keys ended with the product id).
-  std::string shard;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path() + "/search"))
-    if (entry.is_directory() && entry.path().filename() == "shard-0") shard = entry.path().string();
-  REQUIRE(!shard.empty());
-  {
-    Xapian::WritableDatabase db(shard, Xapian::DB_OPEN);
-    db.set_metadata("commerce.format", "1");
-    db.commit();
-  }
+  commerce::testing::MarkShardFormat(dir.path(), "1");
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
   WaitIndexed(*e);
   CHECK(Find(*e, {.text = "headphones"}).total == 3);

@@ -248,15 +248,7 @@ TEST_CASE("suggest: an index of the format before title pairs is rebuilt and com
     auto e = Shop(dir);
   }
   // Mark one shard as format 3 (no title pair terms).
-  std::string shard;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path() + "/search"))
-    if (entry.is_directory() && entry.path().filename() == "shard-0") shard = entry.path().string();
-  REQUIRE(!shard.empty());
-  {
-    Xapian::WritableDatabase db(shard, Xapian::DB_OPEN);
-    db.set_metadata("commerce.format", "3");
-    db.commit();
-  }
+  commerce::testing::MarkShardFormat(dir.path(), "3");
   auto e = commerce::testing::OpenTestEngine(dir.path(), "lmdb");
   WaitIndexed(*e);
   CHECK(e->search().stats()->last_error.find("format '3'") != std::string::npos);

@@ -39,41 +39,9 @@ using namespace commerce;
 using namespace commerce::testing;
 using Clock = std::chrono::steady_clock;
 
-StorageOptions KlOptions(const std::string& path, const std::string& schema) {
-  StorageOptions o;
-  o.driver = "postgres";
-  o.path = path;
-  o.postgres_url = PgTestUrl();
-  o.postgres_schema = schema;
-  return o;
-}
-
-std::unique_ptr<Storage> KlOpen(const StorageOptions& o) {
-  auto s = OpenStorage(o);
-  INFO(s.status().ToString());
-  REQUIRE(s.ok());
-  return std::move(s).value();
-}
-
-uint64_t KlBigEndian(std::string_view bytes, size_t at) {
-  uint64_t v = 0;
-  for (size_t i = at; i < at + 8; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
-  return v;
-}
-
-// One SQL statement on the test's own connection; the first column of the first row.
-std::string KlSql(PGconn* conn, const std::string& sql) {
-  PGresult* r = PQexec(conn, sql.c_str());
-  INFO(sql << ": " << PQerrorMessage(conn));
-  REQUIRE((PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK));
-  std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
-  PQclear(r);
-  return out;
-}
-
 // How many requests for advisory lock `id` wait.
 std::string KlWaiting(PGconn* conn, int64_t id) {
-  return KlSql(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
+  return PgFirstValue(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
                          std::to_string(static_cast<uint32_t>(id)));
 }
 
@@ -97,20 +65,20 @@ TEST_CASE("postgres: a group waiting for one record's lock does not hold up anot
   TempDir dir;
   const std::string schema = UniquePgSchema("keylock");
   {
-    auto db = KlOpen(KlOptions(dir.sub("setup"), schema));
+    auto db = OpenPgStorage(PgStorageOptions(dir.sub("setup"), schema));
     for (const char* name : {"stock", "log"}) REQUIRE(db->table(name).ok());
     REQUIRE(db->close().ok());
   }
   PGconn* conn = PQconnectdb(PgTestUrl().c_str());
   REQUIRE(PQstatus(conn) == CONNECTION_OK);
   const int64_t hot = postgres::KeyLockId(schema, "stock", "hot");
-  KlSql(conn, "SELECT pg_advisory_lock(" + std::to_string(hot) + ")");
+  PgFirstValue(conn, "SELECT pg_advisory_lock(" + std::to_string(hot) + ")");
 
   int go[2];
   REQUIRE(::pipe(go) == 0);  // child 1 starts when the parent writes a byte
   std::vector<PgChild> children = ForkChildren(2, [&](int p, FILE* out) {
     ::close(go[1]);
-    auto opened = OpenStorage(KlOptions(dir.sub("proc" + std::to_string(p)), schema));
+    auto opened = OpenStorage(PgStorageOptions(dir.sub("proc" + std::to_string(p)), schema));
     if (!opened.ok()) {
       std::fprintf(out, "error open %s\n", opened.status().ToString().c_str());
       return 2;
@@ -133,7 +101,7 @@ TEST_CASE("postgres: a group waiting for one record's lock does not hold up anot
 
   // Child 0's group is waiting for the record's lock.
   auto waiting = [&] {
-    return KlSql(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
+    return PgFirstValue(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
                          std::to_string(static_cast<uint32_t>(hot)));
   };
   auto deadline = Clock::now() + std::chrono::seconds(20);
@@ -147,7 +115,7 @@ TEST_CASE("postgres: a group waiting for one record's lock does not hold up anot
   CHECK(second == std::vector<std::string>{"done 1"});
   CHECK(waiting() == "1");
 
-  KlSql(conn, "SELECT pg_advisory_unlock(" + std::to_string(hot) + ")");
+  PgFirstValue(conn, "SELECT pg_advisory_unlock(" + std::to_string(hot) + ")");
   std::vector<std::string> first = ChildLines(children[0]);
   CHECK(first == std::vector<std::string>{"done 2"});  // its sequence was taken after the wait
   PQfinish(conn);
@@ -172,7 +140,7 @@ TEST_CASE("postgres: change-set groups of several processes at once: no oversell
   TempDir dir;
   const std::string schema = UniquePgSchema("besides");
   {
-    auto db = KlOpen(KlOptions(dir.sub("setup"), schema));
+    auto db = OpenPgStorage(PgStorageOptions(dir.sub("setup"), schema));
     const Table stock = *db->table("stock"), shared = *db->table("shared");
     REQUIRE(db->table("log").ok());
     ChangeSet seed;
@@ -186,7 +154,7 @@ TEST_CASE("postgres: change-set groups of several processes at once: no oversell
   }
 
   std::vector<PgChild> children = ForkChildren(kProcs, [&](int p, FILE* out) {
-    auto opened = OpenStorage(KlOptions(dir.sub("proc" + std::to_string(p)), schema));
+    auto opened = OpenStorage(PgStorageOptions(dir.sub("proc" + std::to_string(p)), schema));
     if (!opened.ok()) {
       std::fprintf(out, "error open %s\n", opened.status().ToString().c_str());
       return 2;
@@ -245,7 +213,7 @@ TEST_CASE("postgres: change-set groups of several processes at once: no oversell
     return 0;
   });
 
-  auto parent = KlOpen(KlOptions(dir.sub("parent"), schema));
+  auto parent = OpenPgStorage(PgStorageOptions(dir.sub("parent"), schema));
   const Table stock = *parent->table("stock"), shared = *parent->table("shared"), log = *parent->table("log");
   // The tailer: each snapshot must show the log as 1..n, so a sequence seen is never followed
   // by an earlier one appearing later.
@@ -258,7 +226,7 @@ TEST_CASE("postgres: change-set groups of several processes at once: no oversell
       auto entries = (*txn)->scan(log, LogKey(tailed + 1), "", 0);
       if (!entries.ok()) continue;
       for (const KeyValue& e : *entries) {
-        if (KlBigEndian(e.key, 0) != tailed + 1) {
+        if (BigEndianAt(e.key, 0) != tailed + 1) {
           ++gaps;
           break;
         }
@@ -300,7 +268,7 @@ TEST_CASE("postgres: change-set groups of several processes at once: no oversell
   int checks = 0, puts = 0, chain_breaks = 0;
   for (size_t i = 0; i < entries->size(); ++i) {
     const KeyValue& e = (*entries)[i];
-    REQUIRE(KlBigEndian(e.key, 0) == i + 1);  // gapless
+    REQUIRE(BigEndianAt(e.key, 0) == i + 1);  // gapless
     INFO("seq " << i + 1);
     std::string v = e.value;
     if (v[0] == 'R') {
@@ -309,8 +277,8 @@ TEST_CASE("postgres: change-set groups of several processes at once: no oversell
       const std::string sku = v.substr(2, v.find(' ', 2) - 2);
       const size_t at = 2 + sku.size() + 1;
       REQUIRE(v.size() == at + 16);
-      CHECK(KlBigEndian(v, at) == static_cast<uint64_t>(kOnHand));
-      CHECK(KlBigEndian(v, at + 8) == ++reserved[sku]);  // in commit order, none lost
+      CHECK(BigEndianAt(v, at) == static_cast<uint64_t>(kOnHand));
+      CHECK(BigEndianAt(v, at + 8) == ++reserved[sku]);  // in commit order, none lost
     } else if (v[0] == 'C') {
       CHECK(acked[i + 1] == "C");
       std::istringstream in(v.substr(2));
@@ -358,7 +326,7 @@ TEST_CASE("postgres: a store of the layout before the event counter opens and it
   const std::string schema = UniquePgSchema("oldseq");
   auto seqs_of = [](const ApplyResult& r) { return r.seqs; };
   {
-    auto db = KlOpen(KlOptions(dir.sub("a"), schema));
+    auto db = OpenPgStorage(PgStorageOptions(dir.sub("a"), schema));
     Table log = *db->table("log");
     for (int i = 0; i < 3; ++i) REQUIRE(db->apply(ChangeSet().append(log, "old")).status.ok());
     REQUIRE(db->close().ok());
@@ -366,12 +334,12 @@ TEST_CASE("postgres: a store of the layout before the event counter opens and it
   // Back to the layout an older build left: no __seq, version 2.
   PGconn* conn = PQconnectdb(PgTestUrl().c_str());
   REQUIRE(PQstatus(conn) == CONNECTION_OK);
-  KlSql(conn, "DROP TABLE \"" + schema + "\".\"__seq\"");
-  KlSql(conn, "UPDATE \"" + schema + "\".\"__meta\" SET v = '2' WHERE k = 'schema_version'");
+  PgFirstValue(conn, "DROP TABLE \"" + schema + "\".\"__seq\"");
+  PgFirstValue(conn, "UPDATE \"" + schema + "\".\"__meta\" SET v = '2' WHERE k = 'schema_version'");
 
-  auto db = KlOpen(KlOptions(dir.sub("a"), schema));
-  CHECK(KlSql(conn, "SELECT v FROM \"" + schema + "\".\"__meta\" WHERE k = 'schema_version'") == "3");
-  CHECK(KlSql(conn, "SELECT count(*) FROM \"" + schema + "\".\"__seq\"") == "0");
+  auto db = OpenPgStorage(PgStorageOptions(dir.sub("a"), schema));
+  CHECK(PgFirstValue(conn, "SELECT v FROM \"" + schema + "\".\"__meta\" WHERE k = 'schema_version'") == "3");
+  CHECK(PgFirstValue(conn, "SELECT count(*) FROM \"" + schema + "\".\"__seq\"") == "0");
   Table log = *db->table("log"), t = *db->table("t");
   ApplyResult r = db->apply(ChangeSet().append(log, "new").append(log, "new").put(t, "k", "v"));
   REQUIRE(r.status.ok());
@@ -392,7 +360,7 @@ TEST_CASE("postgres: a store of the layout before the event counter opens and it
   auto entries = (*txn)->scan(log, "", "", 0);
   REQUIRE(entries.ok());
   REQUIRE(entries->size() == 7);
-  for (size_t i = 0; i < entries->size(); ++i) CHECK(KlBigEndian((*entries)[i].key, 0) == i + 1);
+  for (size_t i = 0; i < entries->size(); ++i) CHECK(BigEndianAt((*entries)[i].key, 0) == i + 1);
   txn->reset();
   REQUIRE(db->close().ok());
   PQfinish(conn);
@@ -404,7 +372,7 @@ TEST_CASE("postgres: sequence slots of change sets beside others hold the entry'
           "[postgres]") {
   COMMERCE_REQUIRE_PG_OR_SKIP();
   TempDir dir;
-  auto db = KlOpen(KlOptions(dir.sub("a"), UniquePgSchema("slots")));
+  auto db = OpenPgStorage(PgStorageOptions(dir.sub("a"), UniquePgSchema("slots")));
   Table log = *db->table("log"), index = *db->table("index");
   for (int round = 0; round < 3; ++round) {
     ChangeSet set;
@@ -470,7 +438,7 @@ TEST_CASE("postgres: groups that only check a record share its lock and a group 
   const auto soon = std::chrono::seconds(10);
 
   SECTION("held shared: a check commits, a write waits") {
-    KlSql(conn, "SELECT pg_advisory_lock_shared(" + std::to_string(product) + ")");
+    PgFirstValue(conn, "SELECT pg_advisory_lock_shared(" + std::to_string(product) + ")");
     // An order's shape: check the product, write records of its own.
     auto check = std::async(std::launch::async, [&] {
       return db.apply(ChangeSet().expect(t, "product", "v1").put(t, "order-1", "x")).status;
@@ -486,7 +454,7 @@ TEST_CASE("postgres: groups that only check a record share its lock and a group 
     auto write = std::async(std::launch::async, [&] { return db.apply(ChangeSet().put(t, "product", "v2")).status; });
     KlAwaitWaiting(conn, product, "1");
     CHECK(write.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
-    KlSql(conn, "SELECT pg_advisory_unlock_shared(" + std::to_string(product) + ")");
+    PgFirstValue(conn, "SELECT pg_advisory_unlock_shared(" + std::to_string(product) + ")");
     REQUIRE(write.wait_for(soon) == std::future_status::ready);
     CHECK(write.get().ok());
     // The check sees the write that committed: v1 is stale now.
@@ -495,13 +463,13 @@ TEST_CASE("postgres: groups that only check a record share its lock and a group 
     CHECK(stale.failed_op == 0);
   }
   SECTION("held exclusively (as a group that writes it): a check waits") {
-    KlSql(conn, "SELECT pg_advisory_lock(" + std::to_string(product) + ")");
+    PgFirstValue(conn, "SELECT pg_advisory_lock(" + std::to_string(product) + ")");
     auto check = std::async(std::launch::async, [&] {
       return db.apply(ChangeSet().expect(t, "product", "v1").put(t, "order-1", "x")).status;
     });
     KlAwaitWaiting(conn, product, "1");
     CHECK(check.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
-    KlSql(conn, "SELECT pg_advisory_unlock(" + std::to_string(product) + ")");
+    PgFirstValue(conn, "SELECT pg_advisory_unlock(" + std::to_string(product) + ")");
     REQUIRE(check.wait_for(soon) == std::future_status::ready);
     CHECK(check.get().ok());
   }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "commerce/storage.h"
+#include "pg_fixture.h"
 #include "pg_test_cluster.h"
 #include "storage/log_sequences.h"
 #include "storage/postgres/pg_key_locks.h"
@@ -34,36 +35,9 @@ using namespace commerce::testing;
 using Clock = std::chrono::steady_clock;
 
 StorageOptions WrOptions(const std::string& path, const std::string& schema, size_t writers) {
-  StorageOptions o;
-  o.driver = "postgres";
-  o.path = path;
-  o.postgres_url = PgTestUrl();
-  o.postgres_schema = schema;
+  StorageOptions o = PgStorageOptions(path, schema);
   o.postgres_writers = writers;
   return o;
-}
-
-std::unique_ptr<Storage> WrOpen(const StorageOptions& o) {
-  auto s = OpenStorage(o);
-  INFO(s.status().ToString());
-  REQUIRE(s.ok());
-  return std::move(s).value();
-}
-
-// One SQL statement on the test's own connection; the first column of the first row.
-std::string WrSql(PGconn* conn, const std::string& sql) {
-  PGresult* r = PQexec(conn, sql.c_str());
-  INFO(sql << ": " << PQerrorMessage(conn));
-  REQUIRE((PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK));
-  std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
-  PQclear(r);
-  return out;
-}
-
-uint64_t WrBigEndian(std::string_view bytes) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
-  return v;
 }
 
 ChangeSet AddAndLog(Table stock, Table log, const std::string& key, const std::string& entry) {
@@ -104,16 +78,16 @@ TEST_CASE("postgres writers: a group waiting for one record's lock does not hold
     INFO("postgres_writers " << writers);
     TempDir dir;
     const std::string schema = UniquePgSchema("writers");
-    auto db = WrOpen(WrOptions(dir.sub("db"), schema, writers));
+    auto db = OpenPgStorage(WrOptions(dir.sub("db"), schema, writers));
     const Table stock = *db->table("stock"), log = *db->table("log");
     PGconn* conn = PQconnectdb(PgTestUrl().c_str());
     REQUIRE(PQstatus(conn) == CONNECTION_OK);
     const int64_t hot = postgres::KeyLockId(schema, "stock", "hot");
-    WrSql(conn, "SELECT pg_advisory_lock(" + std::to_string(hot) + ")");
+    PgFirstValue(conn, "SELECT pg_advisory_lock(" + std::to_string(hot) + ")");
 
     auto hot_done = std::async(std::launch::async, [&] { return db->apply(AddAndLog(stock, log, "hot", "hot")); });
     auto waiting = [&] {
-      return WrSql(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
+      return PgFirstValue(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
                            std::to_string(static_cast<uint32_t>(hot)));
     };
     const auto deadline = Clock::now() + std::chrono::seconds(20);
@@ -125,7 +99,7 @@ TEST_CASE("postgres writers: a group waiting for one record's lock does not hold
     const auto patience = writers > 1 ? std::chrono::seconds(20) : std::chrono::seconds(1);
     const bool cold_first = cold_done.wait_for(patience) == std::future_status::ready;
     const bool hot_still_waits = waiting() == "1";
-    WrSql(conn, "SELECT pg_advisory_unlock(" + std::to_string(hot) + ")");  // before any REQUIRE can end the test
+    PgFirstValue(conn, "SELECT pg_advisory_unlock(" + std::to_string(hot) + ")");  // before any REQUIRE can end the test
     ApplyResult hot_result = hot_done.get();
     ApplyResult cold_result = cold_done.get();
     PQfinish(conn);
@@ -167,7 +141,7 @@ TEST_CASE("postgres writers: several groups of one process in flight keep the ev
   const auto kRun = std::chrono::milliseconds(2000);
   TempDir dir;
   const std::string schema = UniquePgSchema("writers_log");
-  auto db = WrOpen(WrOptions(dir.sub("db"), schema, 4));
+  auto db = OpenPgStorage(WrOptions(dir.sub("db"), schema, 4));
   const Table stock = *db->table("stock"), log = *db->table("log");
 
   std::atomic<bool> stop{false};
@@ -180,7 +154,7 @@ TEST_CASE("postgres writers: several groups of one process in flight keep the ev
       if (!entries.ok()) continue;
       snapshots++;
       for (const KeyValue& e : *entries) {
-        if (WrBigEndian(e.key) != tailed + 1) {
+        if (BigEndianAt(e.key) != tailed + 1) {
           gaps++;
           break;
         }
@@ -222,7 +196,7 @@ TEST_CASE("postgres writers: several groups of one process in flight keep the ev
   for (size_t i = 0; i < entries->size(); ++i) {
     const KeyValue& e = (*entries)[i];
     INFO("seq " << i + 1);
-    REQUIRE(WrBigEndian(e.key) == i + 1);
+    REQUIRE(BigEndianAt(e.key) == i + 1);
     CHECK(e.value == acked[i + 1]);
     per_record["r" + e.value.substr(0, 1)]++;
   }

@@ -1,16 +1,20 @@
 // Test helpers for search through the public API: wait until every write so far is
 // searchable, run a request past the result cache (failing the test on an error), the hits'
-// product ids, and a product with a title alone.
+// product ids, a product with a title alone, and an index shard marked as written by an older
+// format.
 #pragma once
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "commerce/engine.h"
 #include "search/analytics.h"
+
+#include <xapian.h>
 
 namespace commerce::testing {
 
@@ -54,6 +58,18 @@ inline std::vector<std::string> Ids(const SearchResult& r) {
   std::vector<std::string> ids;
   for (const auto& h : r.hits) ids.push_back(h.product_id);
   return ids;
+}
+
+// Marks shard 0 of the (closed) engine at `path` as written by index format `format`, as an
+// older build left it: the next open must find it and rebuild.
+inline void MarkShardFormat(const std::string& path, const std::string& format) {
+  std::string shard;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(path + "/search"))
+    if (entry.is_directory() && entry.path().filename() == "shard-0") shard = entry.path().string();
+  REQUIRE(!shard.empty());
+  Xapian::WritableDatabase db(shard, Xapian::DB_OPEN);
+  db.set_metadata("commerce.format", format);
+  db.commit();
 }
 
 }  // namespace commerce::testing
