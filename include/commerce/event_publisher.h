@@ -94,7 +94,10 @@ class COMMERCE_EXPORT EventPublisher {
   // down at open is a publisher that catches up later.
   static Result<std::unique_ptr<EventPublisher>> open(Engine& engine,
                                                       const EventPublisherOptions& options);
-  ~EventPublisher();  // stops the thread (a publish in flight ends within its deadline)
+  // Stops the thread (a publish in flight ends within its deadline), then gives the lease up
+  // when it holds one, so that another process publishes from its next look. Destroy it before
+  // closing the engine: after, the store refuses the write and the lease expires after its ttl.
+  ~EventPublisher();
   EventPublisher(const EventPublisher&) = delete;
   EventPublisher& operator=(const EventPublisher&) = delete;
 

@@ -71,6 +71,10 @@ class NatsPublisher {
     if (thread_.joinable()) thread_.join();
     if (listener_) events_->remove_listener(listener_);
     listener_ = 0;
+    // Given up once the rounds are over, as the engine's consumers do, so that another process
+    // publishes from its next look rather than after a whole ttl of silence. An owner that
+    // closed the store first gets FailedPrecondition here, and the lease simply expires.
+    if (lease_) (void)lease_->Release();
   }
 
   EventPublisherStats stats() const {

@@ -10,7 +10,8 @@
 // - NATS SIGKILLed while orders are placed: every order is placed, the breaker opens, and
 //   once NATS is back the publisher catches up, each event once, the breaker closed again;
 // - [postgres] two engines on one store, each with a publisher: one publishes (the lease),
-//   each event is in the stream once; when it closes, the other takes over.
+//   each event is in the stream once; when it closes, the other takes over, sooner than a
+//   lease ttl since the one that closes gives the lease up.
 #include <catch2/catch.hpp>
 
 #include <nats/nats.h>
@@ -391,6 +392,50 @@ TEST_CASE("event publisher: two engines on one store publish under the lease, ea
   CHECK(held);
   StreamReader reader("nats://" + nats.address());
   RequireEachOnceInOrder(reader.All("SHOP"), last);
+}
+
+TEST_CASE("event publisher: a publisher that stops gives its lease up and another publishes within a look",
+          "[postgres][nats]") {
+  COMMERCE_REQUIRE_PG_OR_SKIP();
+  TempDir dir;
+  TestService nats("nats-server", [&](int port) { return NatsArgv(port, dir.sub("nats")); });
+  const std::string schema = commerce::testing::UniquePgSchema("natsgive");
+  // A ttl long enough that a take-over after silence (a whole ttl, 9 s) cannot pass for the
+  // take-over of a given-up lease (the next look: a third of it, 3 s).
+  constexpr auto kTtl = 9000ms;
+  auto options = [&](const std::string& path) {
+    EngineOptions o = commerce::testing::PgEngineOptions(path, commerce::testing::PgTestUrl(), schema);
+    o.consumer_lease_ttl = kTtl;
+    return o;
+  };
+  auto a = commerce::testing::OpenPgEngine(options(dir.sub("a")));
+  auto b = commerce::testing::OpenPgEngine(options(dir.sub("b")));
+  Shop(*a);
+  auto po = PubOptions(nats);
+  po.lease_ttl = kTtl;
+  auto pa = EventPublisher::open(*a, po);
+  REQUIRE(pa.ok());
+  REQUIRE(a->orders().place(Req("first")).ok());
+  REQUIRE((*pa)->wait_for(*a->events().last_seq(), 30s));
+  REQUIRE((*pa)->stats().holding);
+  auto pb = EventPublisher::open(*b, po);
+  REQUIRE(pb.ok());
+
+  const auto stopped = std::chrono::steady_clock::now();
+  pa->reset();
+  bool held = false;
+  while (!held && std::chrono::steady_clock::now() - stopped < 2 * kTtl) {
+    std::this_thread::sleep_for(20ms);
+    held = (*pb)->stats().holding;
+  }
+  const auto took = std::chrono::steady_clock::now() - stopped;
+  REQUIRE(held);
+  INFO("taken over after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  CHECK(took < kTtl * 2 / 3);
+  REQUIRE(b->orders().place(Req("second")).ok());
+  REQUIRE((*pb)->wait_for(*b->events().last_seq(), 30s));
+  StreamReader reader("nats://" + nats.address());
+  RequireEachOnceInOrder(reader.All("SHOP"), *b->events().last_seq());
 }
 
 }  // namespace remote_event_publisher_test
