@@ -38,6 +38,7 @@
 //                   4. query cases  5. zipf-cached  6. index-lag  7. the suite.
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -683,14 +684,36 @@ std::string Typed(const std::string& text) {
   return text.substr(0, start + std::min(word, std::max<size_t>(2, (word + 1) / 2)));
 }
 
+// CPU time of the calling thread, ns.
+uint64_t ThreadCpuNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Each suggestion's CPU time on its thread (Search::suggest runs on the caller's thread): on a
+// loaded machine a suggestion waits for a core, so its elapsed time says as much about the
+// machine as about the engine; its CPU time does not. Warm-up calls are included.
+struct CpuSamples {
+  std::mutex mu;
+  std::vector<uint64_t> ns;
+};
+
 std::vector<Row> RunSuggest(const Params& p, const SearchCorpus& corpus, Systems& s) {
   Engine* engine = s.engine.get();
+  auto cpu = std::make_shared<CpuSamples>();
   std::vector<QuerySystem> systems;
   systems.push_back({kEngineSystem, "lmdb",
-                     [engine](int, std::function<const CorpusQuery&(uint64_t)> next, AnswerCounts* counts) -> Op {
+                     [engine, cpu](int, std::function<const CorpusQuery&(uint64_t)> next, AnswerCounts* counts) -> Op {
                        auto i = std::make_shared<uint64_t>(0);
                        return [=](std::string* e) {
+                         const uint64_t cpu0 = ThreadCpuNs();
                          auto res = engine->search().suggest({.text = Typed(next((*i)++).text), .limit = kSuggestions});
+                         const uint64_t used = ThreadCpuNs() - cpu0;
+                         {
+                           std::lock_guard<std::mutex> lock(cpu->mu);
+                           cpu->ns.push_back(used);
+                         }
                          if (!res.ok()) return *e = res.status().ToString(), false;
                          counts->Add(res->suggestions.size(), false, 0);
                          return true;
@@ -714,7 +737,16 @@ std::vector<Row> RunSuggest(const Params& p, const SearchCorpus& corpus, Systems
                        s.fts_load.index_bytes});
   QueryLists lists(corpus, kText, p.queries_per_thread);  // the text case's own queries, cut
   for (int t = 0; t < *std::max_element(p.threads.begin(), p.threads.end()); ++t) lists.For(t);
-  return MeasureQueries(kSuggest, p, systems, [&](int, int thread) { return lists.For(thread); }, false);
+  auto add_cpu = [&](size_t k, Row* row) {
+    if (k != 0) return;  // the engine's row
+    std::lock_guard<std::mutex> lock(cpu->mu);
+    const LatencySummary c = Summarize(cpu->ns);
+    row->add("cpu_p50_ms", c.p50_ms);
+    row->add("cpu_p99_ms", c.p99_ms);
+    row->add("cpu_max_ms", c.max_ms);
+    cpu->ns.clear();  // the next thread count's point starts afresh
+  };
+  return MeasureQueries(kSuggest, p, systems, [&](int, int thread) { return lists.For(thread); }, false, {}, add_cpu);
 }
 
 // ---------------------------------------------------------------------------------------
