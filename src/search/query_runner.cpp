@@ -14,6 +14,7 @@
 #include "search/indexer.h"
 #include "search/query_builder.h"
 #include "search/query_text.h"
+#include "search/ranked_page.h"
 
 namespace commerce::search {
 
@@ -475,9 +476,19 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
   // and it only helps remote databases.)
   Xapian::MSet mset;
   if (!rules.tiers()) {
-    mset = enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(count),
-                            facets ? kFacetCheck : 0);
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
+    std::vector<Xapian::MSetIterator> page;
+    if (plan && c.sort == SortBy::kRelevance) {
+      // By relevance alone, the ties put in key order afterwards (ranked_page.h): the same
+      // page, without reading every match's sort key.
+      RankedPage ranked_page = RankByRelevance(enquire, first, count, facets ? kFacetCheck : 0, plan->min_weight);
+      mset = std::move(ranked_page.run);
+      page = std::move(ranked_page.hits);
+    } else {
+      mset = enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(count),
+                              facets ? kFacetCheck : 0);
+      for (auto it = mset.begin(); it != mset.end(); ++it) page.push_back(it);
+    }
+    for (const auto& it : page) {
       COMMERCE_ASSIGN_OR_RETURN(SearchHit hit, MakeHit(reader, enquire, it, c, plan, origin, highlight));
       ranked.push_back(std::move(hit));
     }

@@ -15,6 +15,7 @@
 #include "commerce/sample.h"
 #include "search/sort_key.h"
 #include "test_dir.h"
+#include "test_search.h"
 
 namespace search_sort_key_test {
 
@@ -144,6 +145,88 @@ TEST_CASE("two indexes of one catalog, loaded in different orders into 1 and 3 s
   }
   CHECK(compared_pages > 500);
   CHECK(nonempty > queries.size() / 2);
+}
+
+TEST_CASE("relevance ties go to popularity then id on every page of a query with facets or relaxed",
+          "[search][sort][determinism]") {
+  // The engine sorts by relevance alone and puts tied matches in key order itself, running the
+  // window again when a tie crosses its edge (src/search/ranked_page.h): every page must hold
+  // what relevance, then popularity (descending), then id gives, whichever shard and document
+  // number a product has. Two groups of equal scores (the word twice in the title, or once),
+  // popularity repeating so that ids decide too, loaded in a scrambled order into 2 shards.
+  TempDir dir;
+  auto e = OpenEngine(dir.path(), 2);
+  constexpr int kProducts = 60;
+  struct Expected {
+    bool twice;
+    int64_t popularity;
+    std::string id;
+  };
+  std::vector<Expected> expected;
+  for (int k = 0; k < kProducts; ++k) {
+    const int i = (k * 37 + 11) % kProducts;  // a permutation: ids are not indexed in order
+    commerce::Product p;
+    p.id = "p" + std::to_string(100 + i);
+    p.title = i % 5 == 0 ? "walnut walnut board" : "walnut board";
+    p.brand = "Brand" + std::to_string(i % 3);
+    p.popularity = i % 4;
+    commerce::Variant v;
+    v.sku = "SKU-" + p.id;
+    v.price = commerce::Money{1000, "USD"};
+    p.variants.push_back(v);
+    auto r = e->catalog().upsert(p);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    expected.push_back({i % 5 == 0, p.popularity, p.id});
+  }
+  commerce::testing::WaitIndexed(*e);
+  std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) {
+    if (a.twice != b.twice) return a.twice;
+    if (a.popularity != b.popularity) return a.popularity > b.popularity;
+    return a.id < b.id;
+  });
+  std::vector<std::string> order;
+  for (const auto& x : expected) order.push_back(x.id);
+
+  std::vector<SearchRequest> queries = {
+      {.text = "walnut"},
+      {.text = "walnut", .facets = {"brand"}},
+      {.text = "walnut board", .sort = "relevance"},
+      // Relaxed (one of the two words), each match's weight a tier plus its BM25.
+      {.text = "walnut zzzqqq", .typo_tolerance = false},
+  };
+  for (const auto& base : queries) {
+    INFO("text '" << base.text << "' facets " << base.facets.size());
+    SearchRequest whole = base;
+    whole.limit = 100;
+    const auto all = commerce::testing::Find(*e, whole);
+    REQUIRE(commerce::testing::Ids(all) == order);
+    REQUIRE(all.total == kProducts);
+    // Equal titles score alike: ties are what is being tested.
+    REQUIRE(all.hits[0].score == all.hits[11].score);
+    REQUIRE(all.hits[12].score == all.hits[59].score);
+    REQUIRE(all.hits[11].score > all.hits[12].score);
+    // Every window: edges inside a tie group, across the groups' boundary, at the end.
+    for (size_t limit : {1, 5, 7}) {
+      for (size_t offset = 0; offset < kProducts + 2; ++offset) {
+        SearchRequest q = base;
+        q.offset = offset;
+        q.limit = limit;
+        const auto page = commerce::testing::Find(*e, q);
+        std::vector<std::string> want(order.begin() + std::min<size_t>(offset, order.size()),
+                                      order.begin() + std::min<size_t>(offset + limit, order.size()));
+        INFO("offset " << offset << " limit " << limit);
+        REQUIRE(commerce::testing::Ids(page) == want);
+        REQUIRE(page.total == kProducts);
+        if (!base.facets.empty()) {
+          REQUIRE(page.facets.size() == 1);
+          uint64_t counted = 0;
+          for (const auto& v : page.facets[0].values) counted += v.count;
+          REQUIRE(counted == kProducts);  // counted once, whatever ran again
+        }
+      }
+    }
+  }
 }
 
 }  // namespace search_sort_key_test
