@@ -44,10 +44,14 @@ std::vector<std::pair<size_t, size_t>> WordSpans(const std::string& text) {
 
 }  // namespace
 
+Xapian::doccount Corrector::TermFreq(const std::string& term) const {
+  return stats_ ? stats_->get_termfreq(term) : reader_.db.get_termfreq(term);
+}
+
 bool Corrector::Live(const std::string& word, bool prefix) { return Freq(word, prefix) > 0; }
 
 uint64_t Corrector::Freq(const std::string& word, bool prefix) {
-  const uint64_t stem = reader_.db.get_termfreq(reader_.stemmer(word));
+  const uint64_t stem = TermFreq(reader_.stemmer(word));
   if (!prefix || stem > 0) return stem;
   // A prefix finds what the word being typed would: some indexed term starts with it.
   auto it = reader_.db.allterms_begin(word);
@@ -99,7 +103,7 @@ Result<Correction> Corrector::Correct(const QueryText& q, const std::string& tex
           }
         }
       } else {
-        const uint64_t stem_freq = reader_.db.get_termfreq(reader_.stemmer(s.typed));
+        const uint64_t stem_freq = TermFreq(reader_.stemmer(s.typed));
         if (stem_freq > 0 && words_.Contains(s.typed)) continue;  // a word of the index
         if (stem_freq > 0) s.candidates.push_back({"", kKeepStemMatch, stem_freq});
         const size_t kept = s.candidates.size();

@@ -55,12 +55,18 @@ class Corrector {
   Result<Correction> Correct(const QueryText& q, const std::string& text, const Xapian::Query& filters,
                              bool with_context);
 
+  // The run of the query as typed: its words' frequencies come from the match's own
+  // statistics instead of a lookup in every shard (MSet::get_termfreq; other words are
+  // looked up as before). Null: look every word up. Must outlive the Correct calls.
+  void UseStats(const Xapian::MSet* run) { stats_ = run; }
+
  private:
   struct Candidate {
     std::string word;  // replacement for the clause's word ("" keeps it)
     double cost = 0;
     uint64_t freq = 0;
   };
+  Xapian::doccount TermFreq(const std::string& term) const;
   bool Live(const std::string& word, bool prefix);
   uint64_t Freq(const std::string& word, bool prefix);
   Result<uint64_t> Count(const std::string& text, bool prefix, const Xapian::Query& filters);
@@ -68,6 +74,7 @@ class Corrector {
   Reader& reader_;
   const WordList& words_;
   QueryBuilder& builder_;
+  const Xapian::MSet* stats_ = nullptr;
 };
 
 }  // namespace commerce::search

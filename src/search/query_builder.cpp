@@ -59,7 +59,7 @@ Xapian::Query QueryBuilder::WithCode(Xapian::Query q, std::string_view text) {
 }
 
 Status QueryBuilder::Units(const QueryText& q, std::vector<Unit>* units, Xapian::Query* excluded,
-                           HighlightTerms* highlight) {
+                           HighlightTerms* highlight, bool weigh_typing) {
   // One unit per OR-group of positive clauses.
   std::vector<std::vector<const Clause*>> groups(q.groups);
   std::vector<Xapian::Query> out_queries;
@@ -83,7 +83,7 @@ Status QueryBuilder::Units(const QueryText& q, std::vector<Unit>* units, Xapian:
     for (const Clause* c : group) {
       COMMERCE_ASSIGN_OR_RETURN(auto x, Parse(c->text, c->partial, c->phrase));
       if (!x.empty()) alternatives.push_back(std::move(x));
-      u.partial = u.partial || (c->partial && !WholeWord(c->text));
+      u.partial = u.partial || (c->partial && weigh_typing && !WholeWord(c->text));
       u.required = u.required || c->required;
     }
     if (alternatives.empty()) continue;  // only stopwords or punctuation
@@ -128,7 +128,7 @@ Result<QueryPlan> QueryBuilder::Every(const QueryText& q, std::string_view text)
   QueryPlan plan;
   std::vector<Unit> units;
   Xapian::Query excluded;
-  COMMERCE_RETURN_IF_ERROR(Units(q, &units, &excluded, &plan.highlight));
+  COMMERCE_RETURN_IF_ERROR(Units(q, &units, &excluded, &plan.highlight, false));
   std::vector<Xapian::Query> parts;
   for (auto& u : units) parts.push_back(std::move(u.query));
   plan.units = plan.required = units.size();
@@ -146,7 +146,7 @@ Result<QueryPlan> QueryBuilder::Share(const QueryText& q, std::string_view text,
   plan.relaxed = true;
   std::vector<Unit> units;
   Xapian::Query excluded;
-  COMMERCE_RETURN_IF_ERROR(Units(q, &units, &excluded, &plan.highlight));
+  COMMERCE_RETURN_IF_ERROR(Units(q, &units, &excluded, &plan.highlight, true));
   double complete = 0;
   bool typing = false;
   std::vector<Xapian::Query> optional, required;

@@ -62,8 +62,10 @@ class QueryBuilder {
     bool partial = false;
     bool required = false;
   };
+  // `weigh_typing`: find out whether the word being typed is already whole (Unit::partial),
+  // which costs a term lookup; only Share() weighs it.
   Status Units(const QueryText& q, std::vector<Unit>* units, Xapian::Query* excluded,
-               HighlightTerms* highlight);
+               HighlightTerms* highlight, bool weigh_typing);
   Result<Xapian::Query> Parse(const std::string& text, bool partial, bool phrase);
   Xapian::Query WithCode(Xapian::Query q, std::string_view text);
   bool WholeWord(const std::string& text);

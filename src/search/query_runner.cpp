@@ -387,7 +387,7 @@ void ExplainTier(SearchHit* hit, const Xapian::Document& doc, const char* tier,
 Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const QueryPlan* plan,
                              const Xapian::Query& filters, CategoryNames* names,
                              const AppliedRules& rules, const PlanOrigin& origin,
-                             size_t* pinned = nullptr) {
+                             size_t* pinned = nullptr, Xapian::MSet* run = nullptr) {
   const SearchRequest& r = *c.request;
   static const HighlightTerms kNothing;
   const HighlightTerms& highlight = plan ? plan->highlight : kNothing;
@@ -528,6 +528,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
     }
   }
   out.total = mset.get_matches_estimated() + pins.size();
+  if (run) *run = mset;
   if (pinned) *pinned = pins.size();
   out.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
   // The page: pins at their places, the ranked hits in between.
@@ -583,8 +584,11 @@ Result<SearchResult> Run(Reader& reader, const CheckedRequest& c, const Synonyms
   if (every.query.empty())  // only stopwords
     return Execute(reader, c, nullptr, filters, names, rules, typed_origin);
   size_t pinned = 0;
+  Xapian::MSet run;
   COMMERCE_ASSIGN_OR_RETURN(SearchResult res,
-                            Execute(reader, c, &every, filters, names, rules, typed_origin, &pinned));
+                            Execute(reader, c, &every, filters, names, rules, typed_origin, &pinned, &run));
+  // The words as typed are the run's own terms: their frequencies are in its statistics.
+  corrector.UseStats(&run);
   // Pinned products do not count as matches: a query whose words match nothing still gets
   // its correction and fall-back (the pins stay in the answer that comes of them).
   if (res.total > pinned) {
