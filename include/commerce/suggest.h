@@ -32,15 +32,18 @@ struct Suggestion {
   std::string source;
   // "query": recorded searches of it kept (SearchOptions::analytics_retention_hours) that
   // found something as typed. "catalog" and "phrase": for one word, the products with it; for
-  // more, the products with every word whose title holds the last two side by side (a search
-  // for the text finds at least these; with three words or more, an estimate past 1,000).
+  // more, the products with every word whose title holds the last two side by side, or, for a
+  // completion of a word that does not follow the one before in any title ("sony headphones"
+  // from "Sony Wireless Headphones"), the products with every word anywhere. A search for the
+  // text finds at least these; past two words, or for such a completion, an estimate past 1,000.
   uint64_t count = 0;
   bool corrected = false;   // a typed word was replaced by a close one (typo tolerance)
 };
 
 struct SuggestResult {
   // Best first: popular queries, then catalog completions of the words as typed, then those
-  // of corrected words; each by count, then text.
+  // of corrected words; among catalog completions, those whose last two words are side by
+  // side in titles before the others; each by count, then text.
   std::vector<Suggestion> suggestions;
   uint64_t index_seq = 0;  // the event sequence the index reflected
 };

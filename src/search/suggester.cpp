@@ -11,6 +11,7 @@
 
 #include "commerce/search.h"
 #include "search/edit_cost.h"
+#include "search/index_schema.h"
 #include "search/synonyms.h"
 #include "search/title_pairs.h"
 
@@ -45,6 +46,7 @@ struct Candidate {
   uint64_t freq = 0;   // products with the word's stem
   uint64_t count = 0;  // products with it and every word before it
   std::vector<std::string> forms;  // after a word: the forms of the stem met in title pairs
+  Xapian::docid first = 0;         // counted with words before: the first product found
 };
 
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -167,14 +169,55 @@ void FollowerCandidates(Reader& reader, const WordList& words, const std::string
   }
 }
 
-// Products with every term of `all` (an AND) and one of `any` (an OR, may be empty): exact
-// up to `exact_up_to`, Xapian's estimate past it.
-uint64_t CountProducts(Reader& reader, std::vector<Xapian::Query> all, uint64_t exact_up_to) {
+// Products with every term of `all` (an AND): exact up to `exact_up_to`, Xapian's estimate
+// past it; and the first of them (0 when none).
+struct Counted {
+  uint64_t products = 0;
+  Xapian::docid first = 0;
+};
+Counted CountProducts(Reader& reader, std::vector<Xapian::Query> all, uint64_t exact_up_to) {
   Xapian::Enquire enquire(reader.db);
   enquire.set_weighting_scheme(Xapian::BoolWeight());
   enquire.set_query(Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end()));
   Xapian::MSet m = enquire.get_mset(0, 1, static_cast<Xapian::doccount>(std::min<uint64_t>(exact_up_to, kExactCountUpTo)));
-  return m.empty() ? 0 : std::max<uint64_t>(1, m.get_matches_estimated());
+  if (m.empty()) return {};
+  return {std::max<uint64_t>(1, m.get_matches_estimated()), *m.begin()};
+}
+
+// Candidates sorted as they are counted: as typed before corrected, then by `freq`, the bound
+// of their counts, then by word (a total order).
+void SortByBound(std::vector<Candidate>* candidates) {
+  std::sort(candidates->begin(), candidates->end(), [](const Candidate& a, const Candidate& b) {
+    if (a.corrected != b.corrected) return !a.corrected;
+    return a.freq != b.freq ? a.freq > b.freq : a.word < b.word;
+  });
+}
+
+// Each candidate (SortByBound order) counted with `terms(c)`, the most promising first, until
+// `room` counted ones reach the next one's bound (its count is at most its `freq`): neither it
+// nor any after it could be shown. Corrected ones are shown only after every one as typed, so
+// they are not counted once `room` as typed found something. At most `max_counted` counts; a
+// candidate not counted has count 0.
+void CountBest(Reader& reader, std::vector<Candidate>* candidates, size_t room, size_t max_counted,
+               const std::function<std::vector<Xapian::Query>(const Candidate&)>& terms) {
+  // The `room` best counts so far, as typed and corrected apart (a min-heap each).
+  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> best[2];
+  size_t counted = 0;
+  for (auto& c : *candidates) {
+    auto& top = best[c.corrected ? 1 : 0];
+    if (counted == max_counted || (top.size() >= room && top.top() >= c.freq) ||
+        (c.corrected && best[0].size() >= room)) {
+      c.count = 0;
+      continue;
+    }
+    const Counted n = CountProducts(reader, terms(c), c.freq);
+    c.count = n.products;
+    c.first = n.first;
+    ++counted;
+    if (c.count == 0) continue;
+    top.push(c.count);
+    if (top.size() > room) top.pop();
+  }
 }
 
 Xapian::Query AnyPair(const std::string& prev_stem, const std::vector<std::string>& forms) {
@@ -209,7 +252,7 @@ std::optional<Suggestion> ExtendPhrase(Reader& reader, const Suggestion& s) {
     if (ws.size() > 1) {
       std::vector<Xapian::Query> all(stems.begin(), stems.end() - 1);
       all.emplace_back(PairTerm(stems.back(), top->word));
-      n = CountProducts(reader, std::move(all), top->products);
+      n = CountProducts(reader, std::move(all), top->products).products;
     }
     if (n < 2 || n * 2 < cur.count) break;
     ws.push_back(top->word);
@@ -223,9 +266,77 @@ std::optional<Suggestion> ExtendPhrase(Reader& reader, const Suggestion& s) {
   return cur;
 }
 
-bool Better(const Suggestion& a, const Suggestion& b) {
-  if (a.corrected != b.corrected) return !a.corrected;
-  return a.count != b.count ? a.count > b.count : a.text < b.text;
+// The shown form of a completion counted anywhere in its products (LooseCompletions): as the
+// first product it counts writes it in its title ("headphones" for "Sony Wireless Headphones",
+// where the word list's first form is "headphone"), kept only if it still starts with what was
+// typed; the word list's form when the title does not hold the word (a description's).
+void TitleForm(Reader& reader, const std::string& typed, Candidate* c) {
+  if (c->first == 0) return;
+  HitData hit;
+  if (!DecodeHitData(reader.db.get_document(c->first, Xapian::DOC_ASSUME_VALID).get_data(), &hit)) return;
+  const std::string stem = reader.stemmer(c->word);
+  for (auto& w : TitleWords(hit.title)) {
+    if (w == c->word || reader.stemmer(w) != stem) continue;
+    if (!c->corrected && w.compare(0, typed.size(), typed) != 0) continue;
+    c->word = std::move(w);
+    return;
+  }
+}
+
+// A catalog completion, and whether it is loose: its last word counted anywhere in the
+// products of the words before it (LooseCompletions), not read from a title pair.
+struct Completion {
+  Suggestion suggestion;
+  bool loose = false;
+};
+
+// As typed before corrected; then completions from title pairs before loose ones (a phrase
+// that titles hold beats words that merely share products: a loose count includes every
+// field, so "headphones sku" -- every product's SKU code -- would otherwise pass "headphones
+// stand"); then by count, then text. Texts are distinct, so the order is total.
+bool Better(const Completion& a, const Completion& b) {
+  if (a.suggestion.corrected != b.suggestion.corrected) return !a.suggestion.corrected;
+  if (a.loose != b.loose) return !a.loose;
+  if (a.suggestion.count != b.suggestion.count) return a.suggestion.count > b.suggestion.count;
+  return a.suggestion.text < b.suggestion.text;
+}
+
+// When the title pairs give fewer than `room` completions after a word: the word being typed
+// completed as when alone (WordCandidates), each counted with every word before it anywhere in
+// the product (a counting match, as before title pairs), so that a word that never follows the
+// last one in a title is still offered ("sony hea" -> "sony headphones" for "Sony Wireless
+// Headphones"). Stems already offered (`stems`) and texts in `offered` are skipped: one
+// completion per stem. At most `room` + limit / 2 counted (and 2 x limit), fewer where the
+// bounds stop them: a count that finds nothing costs what one that finds something does, and
+// half a limit of spares kept 4.51 of the 4.54 suggestions per query that 2 x limit gave on
+// the bench at 100k, at 1.1-1.2x its speed (docs/search.md, "Performance").
+void LooseCompletions(Reader& reader, const WordList& words, const std::vector<std::string>& head_terms,
+                      const std::string& prefix, const std::string& last, const SuggestRequest& request,
+                      const std::set<std::string>& stems, const std::unordered_set<std::string>& offered,
+                      size_t room, bool head_corrected, std::vector<Completion>* out) {
+  std::vector<Candidate> loose;
+  WordCandidates(reader, words, last, request, &loose);
+  std::erase_if(loose, [&](const Candidate& c) {
+    return stems.count(reader.stemmer(c.word)) > 0 || offered.count(prefix + c.word) > 0;
+  });
+  SortByBound(&loose);
+  CountBest(reader, &loose, room, std::min(2 * request.limit, room + request.limit / 2), [&](const Candidate& c) {
+    std::vector<Xapian::Query> all(head_terms.begin(), head_terms.end());
+    all.emplace_back(reader.stemmer(c.word));
+    return all;
+  });
+  std::erase_if(loose, [](const Candidate& c) { return c.count == 0; });
+  std::sort(loose.begin(), loose.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.corrected != b.corrected) return !a.corrected;
+    return a.count != b.count ? a.count > b.count : a.word < b.word;
+  });
+  if (loose.size() > room) loose.resize(room);
+  for (auto& c : loose) {
+    TitleForm(reader, last, &c);
+    std::string text = prefix + c.word;
+    if (offered.count(text)) continue;
+    out->push_back({{std::move(text), "catalog", c.count, c.corrected || head_corrected}, true});
+  }
 }
 
 }  // namespace
@@ -269,56 +380,46 @@ SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* an
     head_terms.push_back(reader.stemmer(w));
   }
 
+  const std::string prefix = head.empty() ? "" : Join(head) + " ";
   std::vector<Candidate> candidates;
   if (head.empty()) WordCandidates(reader, words, last, request, &candidates);
   else FollowerCandidates(reader, words, head_terms.back(), last, request, &candidates);
+  std::erase_if(candidates, [&](const Candidate& c) { return offered.count(prefix + c.word) > 0; });
   // The most products first (as typed before corrected).
-  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.corrected != b.corrected) return !a.corrected;
-    return a.freq != b.freq ? a.freq > b.freq : a.word < b.word;
-  });
+  SortByBound(&candidates);
   const size_t room = request.limit - out.suggestions.size();
   if (head.size() >= 2) {
     // Words before the pair: each candidate is counted with them, in order of its pair's
     // products (which bound its count), until `room` counted ones cannot be beaten.
     std::vector<Xapian::Query> before(head_terms.begin(), head_terms.end() - 1);
-    // The `room` best counts so far, as typed and corrected apart (a min-heap each).
-    std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> best[2];
-    size_t counted = 0;
-    for (auto& c : candidates) {
-      auto& top = best[c.corrected ? 1 : 0];
-      // Candidates come by their pair's products, which bound their counts: once `room`
-      // counts reach this one's bound, neither it nor any after it can enter.
-      if (counted == 2 * request.limit || (top.size() >= room && top.top() >= c.freq)) {
-        c.count = 0;
-        continue;
-      }
+    CountBest(reader, &candidates, room, 2 * request.limit, [&](const Candidate& c) {
       std::vector<Xapian::Query> all = before;
       all.push_back(AnyPair(head_terms.back(), c.forms));
-      c.count = CountProducts(reader, std::move(all), c.freq);
-      ++counted;
-      if (c.count == 0) continue;
-      top.push(c.count);
-      if (top.size() > room) top.pop();
-    }
+      return all;
+    });
   } else if (candidates.size() > 2 * request.limit) {
     candidates.resize(2 * request.limit);
   }
-  const std::string prefix = head.empty() ? "" : Join(head) + " ";
-  std::vector<Suggestion> catalog;
+  std::vector<Completion> catalog;
+  std::set<std::string> stems;  // of the completions so far: one completion per stem
   for (const auto& c : candidates) {
     if (c.count == 0) continue;
-    std::string text = prefix + c.word;
-    if (offered.count(text)) continue;
-    catalog.push_back({std::move(text), "catalog", c.count, c.corrected || head_corrected});
+    stems.insert(reader.stemmer(c.word));
+    catalog.push_back({{prefix + c.word, "catalog", c.count, c.corrected || head_corrected}, false});
   }
+  // A word being typed after others, with fewer than `room` completions from the title pairs:
+  // the rest from words found with the words before anywhere in the product. Not after a
+  // trailing space: every word of those products would be a candidate.
+  if (!head.empty() && !last.empty() && catalog.size() < room)
+    LooseCompletions(reader, words, head_terms, prefix, last, request, stems, offered, room - catalog.size(),
+                     head_corrected, &catalog);
   std::sort(catalog.begin(), catalog.end(), Better);
   if (catalog.size() > room) catalog.resize(room);
   // Phrase completions: the best completions, each followed by the title words that most of
   // its products go on with (ExtendPhrase).
   std::vector<Suggestion> phrases;
   for (size_t i = 0; i < catalog.size() && i < kPhraseTries; ++i) {
-    auto phrase = ExtendPhrase(reader, catalog[i]);
+    auto phrase = ExtendPhrase(reader, catalog[i].suggestion);
     if (phrase && !offered.count(phrase->text)) {
       offered.insert(phrase->text);
       phrases.push_back(std::move(*phrase));
@@ -327,7 +428,7 @@ SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* an
     }
   }
   for (size_t i = 0; i < catalog.size() && out.suggestions.size() < request.limit; ++i) {
-    out.suggestions.push_back(catalog[i]);
+    out.suggestions.push_back(catalog[i].suggestion);
     if (i < phrases.size() && !phrases[i].text.empty() && out.suggestions.size() < request.limit)
       out.suggestions.push_back(std::move(phrases[i]));
   }

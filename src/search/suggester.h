@@ -4,9 +4,10 @@
 // recorded queries that start with the text (analytics.h).
 //
 // Ranking is deterministic: popular queries first (a shopper's own words, already known to
-// find something), by searches that found something; then catalog completions by the products
-// they find, both with the text as the final tie-break. A completion that finds nothing is
-// never offered.
+// find something), by searches that found something; then catalog completions, as typed
+// before corrected, those read from title pairs before loose ones (below), by the products
+// they find, all with the text as the final tie-break. A completion that finds nothing is
+// never offered; one stem is offered once.
 //
 // Candidates, one word typed: the words of the 2 x limit most frequent index stems starting
 // with it (one pass over the index's term list, at most 5,000 terms), then up to 40 words of
@@ -15,7 +16,10 @@
 // After a word: the title pair terms of that word and what is typed of the next (one pass, at
 // most 5,000 terms), counted by the pairs' frequency; with more words before the pair, each
 // candidate is also counted with them (one counting match), most promising first, until the
-// pair frequencies (bounds) say no other can enter.
+// pair frequencies (bounds) say no other can enter. Loose: when the pairs give fewer than the
+// limit and a word is being typed, its candidates as when alone, each counted with every word
+// before it anywhere in the product (one counting match, bounded the same way), shown in the
+// form a product's title writes it.
 //
 // Phrases: each of the two best completions followed by the title words that at least half
 // of its products go on with (docs/search.md, "Suggestions").

@@ -114,9 +114,13 @@ def test_analytics_off_and_bad_options(tmp_path):
 
 def test_suggest(shop):
     s = shop.search
-    got = s.suggest("sony h")  # the words that follow "sony" in titles
-    assert [x.text for x in got.suggestions] == ["sony headset"]
+    # The words that follow "sony" in titles first, then those found with it anywhere in a
+    # product ("Sony Wireless Headphones"), as in C++ (search_suggester_test.cpp).
+    got = s.suggest("sony h")
+    assert [x.text for x in got.suggestions] == ["sony headset", "sony headphones"]
     assert got.suggestions[0].source == "catalog" and got.suggestions[0].count == 1
+    assert [(x.text, x.count) for x in s.suggest("sony hea").suggestions] == [("sony headset", 1),
+                                                                              ("sony headphones", 1)]
     assert [x.text for x in s.suggest("sony ").suggestions] == ["sony headset", "sony wireless"]
     # "wireless" (3 products) goes on with "headphones" in 2 titles: a phrase completion.
     phrase = s.suggest("wir", popular_queries=False).suggestions

@@ -64,6 +64,12 @@ def test_suggest(shop):
     for x in nxt:
         found = public.get("/v1/search", params={"q": x["text"], "limit": 1}).json()["total"]
         assert 0 < x["count"] <= found, (x, found)
+    # A word that follows the one before in no title ("Globex Classic Jacket 1"): counted with
+    # it anywhere in the product, as in C++ and Python (search_suggester_test.cpp).
+    loose = public.get("/v1/search/suggest", params={"q": "globex jac", "popular_queries": "false"})
+    assert loose.status_code == 200, loose.text
+    assert loose.json()["suggestions"] == [{"text": "globex jacket", "source": "catalog", "count": 1,
+                                            "corrected": False}]
 
 
 @pytest.mark.parametrize("params,field", [

@@ -70,11 +70,14 @@ TEST_CASE("suggest completes the word being typed, counted with the words before
   CHECK(head.suggestions[0].source == "catalog");
   CHECK(head.suggestions[0].count == 3);  // p1, p2, p6
   CHECK(Texts(head) == std::vector<std::string>{"headphone", "headset"});
-  // After a word: the words that follow it in titles ("Sony Headset", not "Sony Wireless
-  // Headphones", whose "headphones" does not follow "sony").
+  // After a word: the words that follow it in titles ("Sony Headset") first; then, with room
+  // left, words found with it anywhere in a product ("Sony Wireless Headphones": a shopper
+  // typing "sony h" means those too), in the form the title writes.
   auto sony = Suggest(*e, {.text = "Sony h"});
-  CHECK(Texts(sony) == std::vector<std::string>{"sony headset"});
+  CHECK(Texts(sony) == std::vector<std::string>{"sony headset", "sony headphones"});
+  REQUIRE(sony.suggestions.size() == 2);
   CHECK(sony.suggestions[0].count == 1);
+  CHECK(sony.suggestions[1].count == 1);
   CHECK_FALSE(sony.suggestions[0].corrected);
   // Nothing that goes with the words before is offered.
   CHECK(Suggest(*e, {.text = "bose t"}).suggestions.empty());
@@ -89,9 +92,59 @@ TEST_CASE("suggest completes the word being typed, counted with the words before
   CHECK(wireless.suggestions[0].count == 2);
   // The word before is matched by its stem: "headphone" finds what follows "headphones" too.
   CHECK(Texts(Suggest(*e, {.text = "headphone "})) == std::vector<std::string>{"headphone stand"});
-  CHECK(Texts(Suggest(*e, {.text = "headphones s"})) == std::vector<std::string>{"headphones stand"});
+  // The title pair first, though "sku" (every product's SKU code, "SKU-p1") is in more of the
+  // products: a phrase titles hold ranks before words that merely share products.
+  auto stand = Suggest(*e, {.text = "headphones s"});
+  CHECK(Texts(stand) == std::vector<std::string>{"headphones stand", "headphones sku", "headphones sony"});
+  REQUIRE(stand.suggestions.size() == 3);
+  CHECK(stand.suggestions[0].count == 1);
+  CHECK(stand.suggestions[1].count == 3);  // p1, p2, p6
+  CHECK(stand.suggestions[2].count == 1);  // p1
   CHECK(Suggest(*e, {.text = "w", .limit = 1}).suggestions.size() == 1);
   CHECK(head.index_seq == *e->events().last_seq());
+}
+
+TEST_CASE("suggest offers a word that never follows the one before in a title", "[search][suggest]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  // "headphones" never follows "sony" in a title ("Sony Wireless Headphones"): the title pairs
+  // give only "sony headset"; the rest is counted with "sony" anywhere in the product.
+  auto hea = Suggest(*e, {.text = "sony hea"});
+  CHECK(Texts(hea) == std::vector<std::string>{"sony headset", "sony headphones"});
+  REQUIRE(hea.suggestions.size() == 2);
+  CHECK(hea.suggestions[1].source == "catalog");
+  CHECK(hea.suggestions[1].count == 1);  // p1, not p6 ("Headphone Stand": no "sony")
+  CHECK_FALSE(hea.suggestions[1].corrected);
+  // One completion per stem: the pair's form, not the word list's as well ("headphone").
+  CHECK(Texts(Suggest(*e, {.text = "wireless hea"})) == std::vector<std::string>{"wireless headphones"});
+  // With nothing from the pairs ("wireless" never precedes "sony"), the loose ones alone, by count.
+  auto son = Suggest(*e, {.text = "wireless so"});
+  CHECK(Texts(son) == std::vector<std::string>{"wireless sony"});
+  // Three words: counted with every word typed before the last.
+  CHECK(Texts(Suggest(*e, {.text = "sony wireless hea"})) == std::vector<std::string>{"sony wireless headphones"});
+  CHECK(Texts(Suggest(*e, {.text = "bose sony hea"})).empty());
+  // As typed before corrected, whichever way found: "headp" is a prefix of "headphones" and
+  // one edit from "heads" ("sony headset", a title pair).
+  auto typed = Suggest(*e, {.text = "sony headp"});
+  CHECK(Texts(typed) == std::vector<std::string>{"sony headphones", "sony headset"});
+  REQUIRE(typed.suggestions.size() == 2);
+  CHECK_FALSE(typed.suggestions[0].corrected);
+  CHECK(typed.suggestions[1].corrected);
+  // Typo tolerant as the pairs are.
+  auto far = Suggest(*e, {.text = "sony hedpho"});
+  CHECK(Texts(far) == std::vector<std::string>{"sony headphones"});
+  REQUIRE_FALSE(far.suggestions.empty());
+  CHECK(far.suggestions[0].corrected);
+  CHECK(Suggest(*e, {.text = "sony hedpho", .typo_tolerance = false}).suggestions.empty());
+  // Never more than a search for the suggestion finds, never nothing.
+  for (const char* typed : {"sony hea", "wireless so", "headphones s", "sony h", "gaming s", "mouse w"}) {
+    INFO(typed);
+    for (const auto& x : Suggest(*e, {.text = typed, .limit = 10}).suggestions) {
+      INFO(x.text);
+      CHECK(x.count > 0);
+      CHECK(Find(*e, {.text = x.text, .limit = 50}).total >= x.count);
+    }
+  }
 }
 
 TEST_CASE("suggest: a short prefix offers the most frequent words, not the first in byte order",
