@@ -13,14 +13,9 @@
 
 namespace commerce {
 
-namespace {
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct Transfer {
+// One POST in flight. Outside the anonymous namespace: HttpPoster::Impl, which has external
+// linkage, holds them (g++ warns of a field whose type has internal linkage).
+struct HttpTransfer {
   uint64_t tag = 0;
   std::string url, body;
   curl_slist* headers = nullptr;
@@ -29,15 +24,22 @@ struct Transfer {
   char errbuf[CURL_ERROR_SIZE] = {0};
   const TargetPolicy* policy = nullptr;
   std::string refused;  // why an address was not connected to, when one was not
-  ~Transfer() {
+  ~HttpTransfer() {
     if (easy) curl_easy_cleanup(easy);
     if (headers) curl_slist_free_all(headers);
   }
 };
 
+namespace {
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   (void)data;  // the body is not kept: failures() must not hand a target's answer back
-  auto* t = static_cast<Transfer*>(user);
+  auto* t = static_cast<HttpTransfer*>(user);
   const size_t len = size * n;
   t->response_bytes += len;
   // Returning less than len aborts the transfer: a receiver cannot make us read for ever.
@@ -45,7 +47,7 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
 }
 
 curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
-  auto* t = static_cast<Transfer*>(user);
+  auto* t = static_cast<HttpTransfer*>(user);
   if (purpose != CURLSOCKTYPE_IPCXN) {
     t->refused = "not an IP connection";
     return CURL_SOCKET_BAD;
@@ -71,10 +73,10 @@ struct HttpPoster::Impl {
   CURLM* multi = nullptr;
   long timeout_ms = 0;
   TargetPolicy policy;
-  std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;
+  std::unordered_map<CURL*, std::unique_ptr<HttpTransfer>> transfers;
   std::vector<HttpOutcome> ready;  // failures found when starting
 
-  HttpOutcome Finish(Transfer& t, CURLcode code) {
+  HttpOutcome Finish(HttpTransfer& t, CURLcode code) {
     HttpOutcome out;
     out.tag = t.tag;
     long status = 0;
@@ -108,7 +110,7 @@ HttpPoster::~HttpPoster() {
 }
 
 void HttpPoster::Start(HttpPost post) {
-  auto t = std::make_unique<Transfer>();
+  auto t = std::make_unique<HttpTransfer>();
   t->tag = post.tag;
   t->policy = &impl_->policy;
   t->url = std::move(post.url);
