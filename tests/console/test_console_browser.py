@@ -468,8 +468,12 @@ def test_an_orders_payment_refund_and_return(tmp_path):
         # Shipped elsewhere: the capture arrives live (a PaymentCaptured event) and the form shows.
         for to in ("fulfilling", "shipped"):
             api("POST", f"/v1/orders/{order['id']}/transitions", json={"to": to})
+        # Several durable writes away (the two transitions, the payment worker's capture through
+        # the test provider's file, its PaymentCaptured event) before the page hears of it: a
+        # machine busy with two builds took over 15 s (a CI run on f5a8d6a: the test took 51 s
+        # against 7 s alone). Still live: the page is never reloaded.
         page.wait_for("document.querySelector('#payment-state').dataset.status === 'captured' && !document.querySelector('#refund-form').hidden",
-                      what="the payment captured, live")
+                      timeout=60, what="the payment captured, live")
         assert facts()["captured"] == amount
         page.wait_for("[...document.querySelectorAll('#order-timeline li')].some(l => l.textContent.includes('PaymentCaptured'))",
                       what="the capture in the timeline")
