@@ -186,6 +186,7 @@ Xapian::Document BuildDocument(const Product& p, bool in_stock,
 
   const Money price = LowestPrice(p);
   doc.add_value(kSlotPrice, Xapian::sortable_serialise(static_cast<double>(price.minor)));
+  doc.add_value(kSlotPriceCurrency, price.currency);
   doc.add_value(kSlotOrderPopularity, SortKey().Descending(p.popularity).Id(p.id).str());
   doc.add_value(kSlotOrderPriceAsc,
                 SortKey().Ascending(price.minor).Descending(p.popularity).Id(p.id).str());

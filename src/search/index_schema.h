@@ -29,6 +29,10 @@ inline constexpr Xapian::valueno kSlotOrderPopularity = 6;
 inline constexpr Xapian::valueno kSlotOrderPriceAsc = 7;   // price, popularity desc, id
 inline constexpr Xapian::valueno kSlotOrderPriceDesc = 8;  // price desc, popularity desc, id
 inline constexpr Xapian::valueno kSlotOrderNewest = 9;     // created desc, popularity desc, id
+// kSlotPrice's currency, as written: what a search with the caller's prices reads instead of
+// the document's data (caller_prices.h). Empty in documents indexed before it was added (no
+// format change: those documents are answered from their data until they are indexed again).
+inline constexpr Xapian::valueno kSlotPriceCurrency = 10;
 
 // What a shard's documents look like: stored in each shard's metadata (kFormatKey) when it is
 // created; a shard of another format is replaced by a new generation filled from the log.

@@ -24,6 +24,16 @@ void AppendOrdered(std::string& out, int64_t v, bool complement) {
 
 }  // namespace
 
+std::string_view AfterSortKeyPart(std::string_view key) {
+  if (key.empty()) return {};
+  // Headers run 0x77..0x88, complemented or not; the distance from the middle is the length.
+  const auto header = static_cast<unsigned char>(key[0]);
+  if (header < 0x77 || header > 0x88) return {};
+  const size_t n = header >= 0x80 ? header - 0x80u : 0x7fu - header;
+  if (key.size() < 1 + n) return {};
+  return key.substr(1 + n);
+}
+
 SortKey& SortKey::Ascending(int64_t v) {
   AppendOrdered(key_, v, false);
   return *this;

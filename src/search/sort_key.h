@@ -34,4 +34,9 @@ class SortKey {
   std::string key_;
 };
 
+// What follows a key's first integer part (Ascending or Descending alike: the header says the
+// part's length either way); "" when `key` does not start with one. Skipping a key's integer
+// parts leaves its id.
+std::string_view AfterSortKeyPart(std::string_view key);
+
 }  // namespace commerce::search

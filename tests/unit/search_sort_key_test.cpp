@@ -89,6 +89,24 @@ TEST_CASE("sort keys order by their parts, then by product id", "[search][sort]"
   CHECK(SortKey().Descending(7).Id("ab").str() < SortKey().Descending(7).Id("b").str());
 }
 
+// The caller's prices read a document's id from its popularity key (caller_prices.cpp).
+TEST_CASE("a key's integer part is skipped to its id whatever its sign direction and size",
+          "[search][sort]") {
+  using commerce::search::AfterSortKeyPart;
+  using commerce::search::SortKey;
+  for (int64_t v : {INT64_MIN, int64_t{-65536}, int64_t{-1}, int64_t{0}, int64_t{1}, int64_t{255}, int64_t{256},
+                    int64_t{1} << 40, INT64_MAX}) {
+    CAPTURE(v);
+    CHECK(AfterSortKeyPart(SortKey().Ascending(v).Id("p-1").str()) == "p-1");
+    CHECK(AfterSortKeyPart(SortKey().Descending(v).Id("p-1").str()) == "p-1");
+    CHECK(AfterSortKeyPart(SortKey().Descending(v).Id("").str()).empty());
+  }
+  // Not a key: nothing.
+  CHECK(AfterSortKeyPart("").empty());
+  CHECK(AfterSortKeyPart("abc").empty());
+  CHECK(AfterSortKeyPart(std::string(1, '\x88')).empty());  // says 8 bytes follow; none do
+}
+
 TEST_CASE("two indexes of one catalog, loaded in different orders into 1 and 3 shards, answer every page alike",
           "[search][sort][determinism]") {
   // Issue 18, defect 1: equal scores came back in the order the products happened to be
