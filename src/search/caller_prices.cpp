@@ -30,6 +30,23 @@ int64_t SlotPrice(const std::string& value) {
   return static_cast<int64_t>(Xapian::sortable_unserialise(value));
 }
 
+// How many of `db`'s documents have a price slot in [min, max], guessed as Xapian's own value
+// range guesses: the share of the slot's span the range covers. It is what the matcher scales
+// a total (and so the facets' counts) from when it stops before the last match; the slot's
+// whole count, the default, made a caller's totals up to twice the plain search's.
+Xapian::doccount PriceRangeEstimate(const Xapian::Database& db, std::optional<int64_t> min,
+                                    std::optional<int64_t> max) {
+  const Xapian::doccount freq = db.get_value_freq(kSlotPrice);
+  if (freq == 0) return 0;
+  const double lo = Xapian::sortable_unserialise(db.get_value_lower_bound(kSlotPrice));
+  const double hi = Xapian::sortable_unserialise(db.get_value_upper_bound(kSlotPrice));
+  const double from = min ? std::max(lo, static_cast<double>(*min)) : lo;
+  const double to = max ? std::min(hi, static_cast<double>(*max)) : hi;
+  if (to < from) return 0;
+  const double share = hi > lo ? (to - from) / (hi - lo) : 1.0;
+  return std::clamp<Xapian::doccount>(static_cast<Xapian::doccount>(freq * share + 0.5), 1, freq);
+}
+
 }  // namespace
 
 CallerPrice CallerPrices::Of(const Xapian::Document& doc, const std::string* order_key) const {
@@ -121,15 +138,24 @@ void CallerBasePriceFilter::skip_to(Xapian::docid did, double min_wt) {
 }
 
 bool CallerBasePriceFilter::check(Xapian::docid did, double min_wt) {
-  // Positioned on `did` only when it passes; otherwise on the next that does (a valid
-  // position past it, as check() allows).
-  skip_to(did, min_wt);
-  return true;
+  // `did` alone is decided, not the next document that passes: the matcher checks the filter
+  // against other postings' documents one by one, and walking on from each would read slots
+  // it never asks about. False when `did` has no price or does not pass (the position is
+  // then undefined, as check() allows); true positioned on `did`, or, when the stream moved
+  // past it, on the next that passes.
+  if (!ValuePostingSource::check(did, min_wt)) return false;
+  if (ValuePostingSource::at_end()) return true;
+  if (get_docid() != did) {
+    SkipRejected(min_wt);
+    return true;
+  }
+  return Accepts();
 }
 
 void CallerBasePriceFilter::init(const Xapian::Database& db) {
   ValuePostingSource::init(db);
   set_termfreq_min(0);  // any number of the priced documents may pass
+  set_termfreq_est(PriceRangeEstimate(db, min_, max_));
   currency_ = db.valuestream_begin(kSlotPriceCurrency);
   currency_end_ = db.valuestream_end(kSlotPriceCurrency);
   overridden_ = prices_->overrides.empty() ? nullptr : prices_->OverriddenIn(db);

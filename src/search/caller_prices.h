@@ -93,7 +93,9 @@ Xapian::Query CallerPriceRange(std::shared_ptr<const CallerPrices> prices, std::
 // The base part: walks the index's price slot, and of the documents in the range keeps those
 // whose kSlotPriceCurrency (a second value stream, walked alongside) is the caller's currency
 // and which are not overridden (the shard's overridden ids, walked alongside too). A document
-// without the currency slot is decided from its data.
+// without the currency slot is decided from its data. It guesses how many pass as Xapian's
+// value ranges do (the range's share of the price slot's span): the matcher's total when it
+// stops early, and the order it checks a query's parts in.
 class CallerBasePriceFilter : public Xapian::ValuePostingSource {
  public:
   CallerBasePriceFilter(std::shared_ptr<const CallerPrices> prices, std::optional<int64_t> min,
