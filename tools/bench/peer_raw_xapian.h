@@ -30,6 +30,16 @@
 // the TermGenerator fills the spelling table (FLAG_SPELLING, every field) and a query parsed
 // with FLAG_SPELLING_CORRECTION that has a corrected form runs as corrected.
 //
+// A third form, "raw-xapian-shards" (OnEngineIndex), runs the very same hand-written queries
+// as raw-xapian on the engine's own index instead of the peer's: the current generation's
+// shards under <engine store>/search, each opened and added into one Xapian::Database (how
+// Xapian reads several databases as one), with the engine's schema where the queries name it
+// (brand facet slot 3, price slot 0, STEM_ALL since the engine indexes stems without a "Z"
+// form, the product id read from the engine's document data). Same BM25 defaults, same
+// QueryParser flags. The index is held equal: the engine's ratio to this peer is the cost of
+// its layers alone, its ratio to raw-xapian that and its index's shape (shards, terms, data)
+// together (issue 18: "on the same index"). Nothing is loaded: the engine wrote the index.
+//
 // Why it is a fair baseline: it is the straightforward use of the same engine library the
 // product builds on, tuned as the Xapian documentation shows, so the ratio is what the
 // engine's layers (event-log indexing, shards, the reader pool, result shaping) cost or
@@ -42,6 +52,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "harness.h"
 #include "search_peer.h"
@@ -50,17 +61,20 @@ namespace commerce::bench {
 
 class RawXapianPeer {
  public:
-  enum class Style { kEngineLike, kPlain };
+  enum class Style { kEngineLike, kPlain, kEngineShards };
   static std::unique_ptr<RawXapianPeer> Create(const std::string& dir, std::string* error,
                                                Style style = Style::kEngineLike);
   // The database a Create and Load made in `dir` earlier (commerce-bench search --keep).
   static std::unique_ptr<RawXapianPeer> Open(const std::string& dir, Style style = Style::kEngineLike);
 
+  // raw-xapian-shards: the engine's index in its store `engine_store` (Engine::open's path).
+  static std::unique_ptr<RawXapianPeer> OnEngineIndex(const std::string& engine_store, std::string* error);
+
   using DocGenerator = std::function<void(uint64_t i, SearchDoc* doc)>;
-  // Indexes documents 0..n-1 and commits.
+  // Indexes documents 0..n-1 and commits (not for OnEngineIndex's: an error).
   bool Load(uint64_t n, const DocGenerator& gen, Progress* progress, std::string* error);
 
-  uint64_t DiskBytes() const;  // the database directory, in bytes
+  uint64_t DiskBytes() const;  // the database directory (OnEngineIndex: the generation's), in bytes
 
   class Searcher {
    public:
@@ -73,6 +87,7 @@ class RawXapianPeer {
  private:
   RawXapianPeer() = default;
   std::string dir_;
+  std::vector<std::string> shards_;  // OnEngineIndex: the shards' directories
   Style style_ = Style::kEngineLike;
 };
 

@@ -7,7 +7,9 @@
 //                 engine Catalog::import_file of the corpus as JSON Lines, until
 //                 search().stats() says indexed_seq == log_seq; raw-xapian and sqlite-fts5 index
 //                 the same products. products/s, memory, index size.
-//   text          1-3-word queries, top 20 by relevance, uncached (use_cache = false).
+//   text          1-3-word queries, top 20 by relevance, uncached (use_cache = false). The
+//                 query cases below also run raw-xapian's queries on the engine's own shards
+//                 (raw-xapian-shards: the index held equal).
 //   text-facets   the same + the brand facet + a department filter.
 //   text-filters  the same as text + a brand filter + a price range.
 //   text-multiselect  text + a department + a brand filter, the brand facet multi-select
@@ -89,6 +91,7 @@ constexpr char kIndexLag[] = "index-lag";
 constexpr char kSuggest[] = "suggest";
 constexpr size_t kSuggestions = 8;
 constexpr char kRawXapian[] = "raw-xapian";
+constexpr char kRawXapianShards[] = "raw-xapian-shards";
 constexpr char kSqliteFts5[] = "sqlite-fts5";
 
 constexpr size_t kTopN = 20;
@@ -150,6 +153,7 @@ struct Systems {
   std::unique_ptr<RawXapianPeer> xapian;
   std::string xapian_dir;
   LoadFigures xapian_load;
+  std::unique_ptr<RawXapianPeer> xapian_shards;  // raw-xapian's queries on the engine's own shards
   std::unique_ptr<SqliteFts5Peer> fts;
   std::string fts_dir;
   LoadFigures fts_load;
@@ -507,6 +511,20 @@ std::vector<Row> MeasureQueries(const char* case_name, const Params& p, std::vec
   return rows;
 }
 
+// The engine's ratio to every peer, not only the best one (`ratio`): ratio_raw_xapian,
+// ratio_raw_xapian_shards, ratio_sqlite_fts5 -- the index's shape and the engine's layers apart.
+void AddRatiosToEachPeer(std::vector<Row>* rows) {
+  for (Row& engine : *rows) {
+    if (!IsEngineSystem(engine.system)) continue;
+    for (const Row& peer : *rows) {
+      if (IsEngineSystem(peer.system) || peer.threads != engine.threads || peer.ops_per_s <= 0) continue;
+      std::string key = "ratio_" + peer.system;
+      std::replace(key.begin(), key.end(), '-', '_');
+      engine.add(key, std::round(engine.ops_per_s / peer.ops_per_s * 1000) / 1000);
+    }
+  }
+}
+
 // Per-thread query lists for one case: thread t of every system runs queries drawn from
 // SeedFor(case, t), pre-drawn once (cycled when a slice outruns them).
 class QueryLists {
@@ -536,11 +554,17 @@ class QueryLists {
 std::vector<Row> RunQueryCase(const char* case_name, Shape shape, const Params& p, const SearchCorpus& corpus,
                               Systems& s) {
   std::vector<QuerySystem> systems = MakeQuerySystems(s, shape, false, true);
+  // The same index as the engine's (issue 18: "on the same index"), beside raw-xapian's own.
+  if (RawXapianPeer* shards = s.xapian_shards.get())
+    systems.insert(systems.begin() + 1,
+                   PeerQuerySystem(shards, kRawXapianShards, "xapian", shape, shards->DiskBytes()));
   QueryLists lists(corpus, case_name, p.queries_per_thread);
   Log(std::string(case_name) + ": drawing " + std::to_string(p.queries_per_thread) + " queries per thread...");
   for (int t = 0; t < *std::max_element(p.threads.begin(), p.threads.end()); ++t) lists.For(t);
-  return MeasureQueries(case_name, p, systems, [&](int, int thread) { return lists.For(thread); },
-                        shape == Shape::kTextFacets || shape == Shape::kTextMultiselect);
+  std::vector<Row> rows = MeasureQueries(case_name, p, systems, [&](int, int thread) { return lists.For(thread); },
+                                         shape == Shape::kTextFacets || shape == Shape::kTextMultiselect);
+  AddRatiosToEachPeer(&rows);
+  return rows;
 }
 
 // text-caller: the engine, plain and for a caller, on the same queries (see the file's top).
@@ -1012,6 +1036,13 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
     s.xapian.reset();
     rc = 1;
   }
+  if (want_queries) {
+    s.xapian_shards = RawXapianPeer::OnEngineIndex(s.engine_dir, &error);
+    if (!s.xapian_shards) {
+      Log("commerce-bench: search: raw-xapian-shards skipped: " + error);
+      rc = 1;
+    }
+  }
   if (want_fts && !LoadPeer(kSqliteFts5, corpus, work, o.keep, &s.fts, &s.fts_dir, &s.fts_load, &error)) {
     Log("commerce-bench: search: sqlite-fts5 skipped: " + error);
     s.fts.reset();
@@ -1045,6 +1076,7 @@ int RunSearchSuite(const BenchOptions& o, Reporter& reporter) {
   if (o.WantCase(kZipfCached)) reporter.Emit(RunZipfCached(p, corpus, s));
   if (o.WantCase(kSuggest)) reporter.Emit(RunSuggest(p, corpus, s));
   s.xapian.reset();
+  s.xapian_shards.reset();
   s.fts.reset();
   if (o.WantCase(kIndexLag) && o.keep) {
     auto rows = RunIndexLagOnCopy(p, corpus, s, work, &error);
