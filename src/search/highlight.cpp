@@ -64,12 +64,19 @@ HighlightTerms TermsToHighlight(std::string_view query_text, bool last_word_part
   return t;
 }
 
-std::string Highlight(std::string_view title, const HighlightTerms& terms, const Xapian::Stem& stem) {
+const std::string& StemCache::Of(const std::string& word) {
+  auto found = stems_.find(word);
+  if (found != stems_.end()) return found->second;
+  if (stems_.size() >= kMaxWords) stems_.clear();
+  return stems_.emplace(word, stem_(word)).first->second;
+}
+
+std::string Highlight(std::string_view title, const HighlightTerms& terms, StemCache& stems) {
   std::string out;
   size_t done = 0;
   for (const auto& w : SplitWords(title)) {
-    const bool hit = terms.stems.count(stem(w.lower)) > 0 ||
-                     (!terms.prefix.empty() && w.lower.compare(0, terms.prefix.size(), terms.prefix) == 0);
+    const bool hit = (!terms.prefix.empty() && w.lower.compare(0, terms.prefix.size(), terms.prefix) == 0) ||
+                     (!terms.stems.empty() && terms.stems.count(stems.Of(w.lower)) > 0);
     if (!hit) continue;
     out += HtmlEscape(title.substr(done, w.begin - done));
     out += "<b>";

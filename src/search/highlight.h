@@ -5,11 +5,12 @@
 // (Xapian's MSet::snippet recognises stems only in the "Z"-prefixed form of STEM_SOME; the
 // index uses STEM_ALL — half the terms, a faster write path — so highlighting is done here.)
 //
-// Thread safety: pure functions; the Stem is the caller's.
+// Thread safety: pure functions; the Stem and the StemCache are the caller's.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <xapian.h>
@@ -21,9 +22,26 @@ struct HighlightTerms {
   std::string prefix;                     // the word being typed, lower-cased, or ""
 };
 
+// The English stems of title words, remembered. Stemming each word of each hit's title was
+// most of the highlight's cost (docs/search.md, "Performance"), and titles' words recur from
+// hit to hit and from query to query. Bounded: emptied when it holds kMaxWords words (a
+// reader's worth of memory stays under a megabyte whatever the catalog's vocabulary).
+class StemCache {
+ public:
+  static constexpr size_t kMaxWords = 8192;
+
+  // `word` lower-cased, as SplitWords gives it.
+  const std::string& Of(const std::string& word);
+  size_t size() const { return stems_.size(); }
+
+ private:
+  Xapian::Stem stem_{"english"};  // its own: a Stem is not to be shared across threads
+  std::unordered_map<std::string, std::string> stems_;
+};
+
 HighlightTerms TermsToHighlight(std::string_view query_text, bool last_word_partial,
                                 const Xapian::Stem& stem);
-std::string Highlight(std::string_view title, const HighlightTerms& terms, const Xapian::Stem& stem);
+std::string Highlight(std::string_view title, const HighlightTerms& terms, StemCache& stems);
 std::string HtmlEscape(std::string_view s);
 
 }  // namespace commerce::search

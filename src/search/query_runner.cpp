@@ -318,7 +318,7 @@ Result<SearchHit> MakeHit(Reader& reader, const Xapian::Enquire& enquire, const 
   if (!DecodeHitData(doc.get_data(), &h))
     return Status::Corruption("search index: a document's data does not decode");
   SearchHit hit;
-  hit.highlighted_title = Highlight(h.title, highlight, reader.stemmer);
+  hit.highlighted_title = Highlight(h.title, highlight, reader.title_stems);
   hit.product_id = std::move(h.product_id);
   hit.title = std::move(h.title);
   hit.brand = std::move(h.brand);

@@ -20,6 +20,7 @@
 #include <xapian.h>
 
 #include "commerce/status.h"
+#include "search/highlight.h"
 #include "search/index_layout.h"
 
 namespace commerce::search {
@@ -28,6 +29,7 @@ struct Reader {
   Xapian::Database db;
   Xapian::QueryParser parser;
   Xapian::Stem stemmer{"english"};
+  StemCache title_stems;  // for highlighting hits' titles (highlight.h)
   std::string generation;
   uint64_t version = 0;    // of the publication it reflects
   uint64_t index_seq = 0;  // every event up to here is visible to it
