@@ -812,6 +812,34 @@ TEST_CASE("storage: the caller gets its mutation's own status", "[storage]") {
   CHECK(SettledStats(*s.db).failed_mutations >= 1);
 }
 
+// A write alone in its group runs without a nested transaction on LMDB: what it wrote before
+// failing must still go with it, and the writer must go on.
+TEST_CASE("storage: a lone mutation that fails after writing leaves nothing", "[storage]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  REQUIRE(Put(*s.db, s.t, "kept", "before").ok());
+  for (int i = 0; i < 3; ++i) {
+    Status st = s.db->write([&](WriteTxn& txn) -> Status {
+      COMMERCE_RETURN_IF_ERROR(txn.put(s.t, "kept", "changed"));
+      COMMERCE_RETURN_IF_ERROR(txn.put(s.t, "new" + std::to_string(i), "v"));
+      COMMERCE_RETURN_IF_ERROR(txn.del(s.t, "kept"));
+      return Status::Conflict("refused after writing");
+    });
+    CHECK(st == Status::Conflict("refused after writing"));
+    CHECK(Get(*s.db, s.t, "kept") == "before");
+    CHECK(Get(*s.db, s.t, "new" + std::to_string(i)) == std::nullopt);
+  }
+  CHECK(Put(*s.db, s.t, "after", "v").ok());
+  CHECK(Keys(*s.db, s.t) == std::vector<std::string>{"after", "kept"});
+  // And one that succeeds alone is committed and survives a reopen.
+  REQUIRE(s.db->close().ok());
+  s.db.reset();
+  s.db = MustOpen(s.options);
+  s.t = MustTable(*s.db, "t");
+  CHECK(Get(*s.db, s.t, "after") == "v");
+  CHECK(Get(*s.db, s.t, "kept") == "before");
+}
+
 TEST_CASE("storage: a write acknowledged by write_async is seen by a later read",
           "[storage]") {
   FOR_EACH_DRIVER();

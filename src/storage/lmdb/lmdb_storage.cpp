@@ -390,13 +390,20 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
   if (rc != 0) return LmdbError(rc, "cannot begin write transaction");
   std::string record;
   std::string redo;
+  // A group of one writes straight into the group's transaction: when its mutation fails, the
+  // record stays empty and the whole transaction is aborted below, which is what aborting a
+  // child and committing nothing would do. LMDB mallocs 3 MB for every nested transaction (its
+  // dirty list and free-page list): glibc reuses that memory, ASan maps and unmaps it each time.
+  const bool alone = group.size() == 1;
   for (auto* w : group) {
     const LogSequences::Mark mutation_seqs = seqs_.mark();
-    MDB_txn* child;
-    rc = mdb_txn_begin(env_, txn, 0, &child);
-    if (rc != 0) {
-      mdb_txn_abort(txn);
-      return LmdbError(rc, "cannot begin nested transaction");
+    MDB_txn* child = txn;
+    if (!alone) {
+      rc = mdb_txn_begin(env_, txn, 0, &child);
+      if (rc != 0) {
+        mdb_txn_abort(txn);
+        return LmdbError(rc, "cannot begin nested transaction");
+      }
     }
     redo.clear();
     LmdbWriteTxn wt(&tables_, child, &redo, &seqs_);
@@ -409,13 +416,13 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
       s = Status::Internal("mutation threw a non-standard exception");
     }
     if (wt.map_full()) {
-      mdb_txn_abort(child);
+      if (!alone) mdb_txn_abort(child);
       mdb_txn_abort(txn);
       *map_full = true;
       return Status::OK();
     }
     if (s.ok()) {
-      rc = mdb_txn_commit(child);
+      rc = alone ? 0 : mdb_txn_commit(child);
       if (rc == MDB_MAP_FULL) {
         mdb_txn_abort(txn);
         *map_full = true;
@@ -423,7 +430,7 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
       }
       if (rc != 0) s = LmdbError(rc, "nested commit");
       else record += redo;
-    } else {
+    } else if (!alone) {
       mdb_txn_abort(child);
     }
     if (!s.ok()) seqs_.rollback(mutation_seqs);  // its log entries went with it

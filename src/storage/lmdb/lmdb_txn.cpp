@@ -105,7 +105,7 @@ class LmdbCursor final : public Cursor {
 }  // namespace
 
 Status LmdbView::get(MDB_txn* txn, Table t, std::string_view key, std::string_view* value) const {
-  MDB_dbi d;
+  MDB_dbi d = 0;  // set by dbi(); g++ 12 cannot see that through the status macro
   COMMERCE_RETURN_IF_ERROR(tables_->dbi(t, &d));
   COMMERCE_RETURN_IF_ERROR(CheckKey(key));
   MDB_val k = Val(key), v;
@@ -120,7 +120,7 @@ Status LmdbView::get(MDB_txn* txn, Table t, std::string_view key, std::string_vi
 }
 
 std::unique_ptr<Cursor> LmdbView::cursor(MDB_txn* txn, Table t, CursorOptions o) const {
-  MDB_dbi d;
+  MDB_dbi d = 0;  // set by dbi(); g++ 12 cannot see that through the status macro
   Status s = tables_->dbi(t, &d);
   if (!s.ok()) return std::make_unique<LmdbCursor>(s);
   MDB_cursor* c;
@@ -135,7 +135,7 @@ std::unique_ptr<Cursor> LmdbView::cursor(MDB_txn* txn, Table t, CursorOptions o)
 LmdbReadTxn::~LmdbReadTxn() { readers_->release(txn_); }
 
 Status LmdbWriteTxn::put(Table t, std::string_view key, std::string_view value, PutMode mode) {
-  MDB_dbi d;
+  MDB_dbi d = 0;  // set by dbi(); g++ 12 cannot see that through the status macro
   COMMERCE_RETURN_IF_ERROR(tables_->dbi(t, &d));
   COMMERCE_RETURN_IF_ERROR(CheckKey(key));
   MDB_val k = Val(key), v = Val(value);
@@ -148,7 +148,7 @@ Status LmdbWriteTxn::put(Table t, std::string_view key, std::string_view value, 
 }
 
 Status LmdbWriteTxn::del(Table t, std::string_view key) {
-  MDB_dbi d;
+  MDB_dbi d = 0;  // set by dbi(); g++ 12 cannot see that through the status macro
   COMMERCE_RETURN_IF_ERROR(tables_->dbi(t, &d));
   COMMERCE_RETURN_IF_ERROR(CheckKey(key));
   MDB_val k = Val(key);
