@@ -8,6 +8,7 @@ namespace commerce::search {
 
 void OpenReader(Reader& r, Xapian::Database db) {
   r.db = std::move(db);
+  ++r.opens;
   r.parser = Xapian::QueryParser();
   r.parser.set_database(r.db);
   r.parser.set_stemmer(r.stemmer);
@@ -103,6 +104,7 @@ Status ReaderPool::Refresh(Reader& r, const std::string& generation, uint64_t ve
         r.generation = generation;
       } else {
         r.db.reopen();
+        ++r.opens;
       }
       break;
     } catch (const Xapian::DatabaseModifiedError& e) {

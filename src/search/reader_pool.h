@@ -25,6 +25,8 @@
 
 namespace commerce::search {
 
+class TopFollowersMemo;
+
 struct Reader {
   Xapian::Database db;
   Xapian::QueryParser parser;
@@ -33,6 +35,10 @@ struct Reader {
   std::string generation;
   uint64_t version = 0;    // of the publication it reflects
   uint64_t index_seq = 0;  // every event up to here is visible to it
+  // Bumped by every open and reopen: what a query remembers from this reader (the
+  // suggester's title followers) is valid while it is unchanged.
+  uint64_t opens = 0;
+  std::shared_ptr<TopFollowersMemo> top_followers;  // top_followers.h; made on first use
 
   // Over remote shards (remote_shards.h): a connection per shard that answered, the
   // numbers of those shards, and the shards that did not.

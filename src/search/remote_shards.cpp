@@ -204,6 +204,7 @@ Status RemoteShards::Connect(Reader& r) {
 Status RemoteShards::Reread(Reader& r) {
   try {
     r.db.reopen();  // reopens every remote sub-database
+    ++r.opens;
     bool silent = false;
     for (size_t k = 0; k < r.shards.size(); ++k) {
       r.shards[k].reopen();

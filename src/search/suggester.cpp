@@ -10,10 +10,12 @@
 #include <unordered_set>
 
 #include "commerce/search.h"
+#include "search/candidate_counter.h"
 #include "search/edit_cost.h"
 #include "search/index_schema.h"
 #include "search/synonyms.h"
 #include "search/title_pairs.h"
+#include "search/top_followers.h"
 
 namespace commerce::search {
 
@@ -32,13 +34,17 @@ constexpr size_t kNearWords = 4;
 // trailing space after a very common word.
 constexpr size_t kMaxFollowersScanned = 5000;
 // Phrase completions: the best this many completions are tried, each extended by at most
-// kMaxPhraseWords words, each word chosen from at most kMaxPhraseFollowers followers (a word
-// followed by more different words is not extended: its most frequent follower is unknown).
+// kMaxPhraseWords words, each word chosen from at most kMaxTopFollowersScanned followers (a
+// word followed by more different words is not extended: its most frequent follower is
+// unknown; top_followers.h).
 constexpr size_t kPhraseTries = 2;
 constexpr size_t kMaxPhraseWords = 2;
-constexpr size_t kMaxPhraseFollowers = 1000;
 // Counts with words before a pair are exact up to this many products, then Xapian's estimate.
 constexpr uint64_t kExactCountUpTo = 1000;
+// Loose counts (LooseCompletions) are exact up to this many products, then an estimate
+// (candidate_counter.h): a loose count only orders the completions that fill the places the
+// title pairs left, and a count to 1,000 walks ten times the postings.
+constexpr uint64_t kLooseExactUpTo = 100;
 
 struct Candidate {
   std::string word;
@@ -47,6 +53,8 @@ struct Candidate {
   uint64_t count = 0;  // products with it and every word before it
   std::vector<std::string> forms;  // after a word: the forms of the stem met in title pairs
   Xapian::docid first = 0;         // counted with words before: the first product found
+  bool title_word = true;          // loose: a title or brand word (TitleOrBrandWord)
+  bool title_read = false;         // loose: TitleForm has read its first product
 };
 
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -169,21 +177,6 @@ void FollowerCandidates(Reader& reader, const WordList& words, const std::string
   }
 }
 
-// Products with every term of `all` (an AND): exact up to `exact_up_to`, Xapian's estimate
-// past it; and the first of them (0 when none).
-struct Counted {
-  uint64_t products = 0;
-  Xapian::docid first = 0;
-};
-Counted CountProducts(Reader& reader, std::vector<Xapian::Query> all, uint64_t exact_up_to) {
-  Xapian::Enquire enquire(reader.db);
-  enquire.set_weighting_scheme(Xapian::BoolWeight());
-  enquire.set_query(Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end()));
-  Xapian::MSet m = enquire.get_mset(0, 1, static_cast<Xapian::doccount>(std::min<uint64_t>(exact_up_to, kExactCountUpTo)));
-  if (m.empty()) return {};
-  return {std::max<uint64_t>(1, m.get_matches_estimated()), *m.begin()};
-}
-
 // Candidates sorted as they are counted: as typed before corrected, then by `freq`, the bound
 // of their counts, then by word (a total order).
 void SortByBound(std::vector<Candidate>* candidates) {
@@ -193,13 +186,13 @@ void SortByBound(std::vector<Candidate>* candidates) {
   });
 }
 
-// Each candidate (SortByBound order) counted with `terms(c)`, the most promising first, until
+// Each candidate (SortByBound order) counted by `count(c)`, the most promising first, until
 // `room` counted ones reach the next one's bound (its count is at most its `freq`): neither it
 // nor any after it could be shown. Corrected ones are shown only after every one as typed, so
 // they are not counted once `room` as typed found something. At most `max_counted` counts; a
 // candidate not counted has count 0.
-void CountBest(Reader& reader, std::vector<Candidate>* candidates, size_t room, size_t max_counted,
-               const std::function<std::vector<Xapian::Query>(const Candidate&)>& terms) {
+void CountBest(std::vector<Candidate>* candidates, size_t room, size_t max_counted,
+               const std::function<Counted(const Candidate&)>& count) {
   // The `room` best counts so far, as typed and corrected apart (a min-heap each).
   std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> best[2];
   size_t counted = 0;
@@ -210,7 +203,7 @@ void CountBest(Reader& reader, std::vector<Candidate>* candidates, size_t room, 
       c.count = 0;
       continue;
     }
-    const Counted n = CountProducts(reader, terms(c), c.freq);
+    const Counted n = count(c);
     c.count = n.products;
     c.first = n.first;
     ++counted;
@@ -220,11 +213,12 @@ void CountBest(Reader& reader, std::vector<Candidate>* candidates, size_t room, 
   }
 }
 
-Xapian::Query AnyPair(const std::string& prev_stem, const std::vector<std::string>& forms) {
+// The pair terms of `prev_stem` followed by any of `forms` (the forms of one candidate).
+std::vector<std::string> PairTerms(const std::string& prev_stem, const std::vector<std::string>& forms) {
   std::vector<std::string> terms;
   for (const auto& f : forms)
     if (auto t = PairTerm(prev_stem, f); !t.empty()) terms.push_back(std::move(t));
-  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+  return terms;
 }
 
 // A completion followed by the title word that most of its products go on with, repeated
@@ -239,25 +233,27 @@ std::optional<Suggestion> ExtendPhrase(Reader& reader, const Suggestion& s) {
   for (const auto& w : ws) stems.push_back(reader.stemmer(w));
   Suggestion cur = s;
   bool extended = false;
+  if (!reader.top_followers) reader.top_followers = std::make_shared<TopFollowersMemo>();
   for (size_t step = 0; step < kMaxPhraseWords; ++step) {
-    auto followers = Followers(reader.db, stems.back(), "", kMaxPhraseFollowers + 1);
-    if (followers.size() > kMaxPhraseFollowers) break;
-    const Follower* top = nullptr;
-    for (const auto& f : followers) {
-      if (std::find(stems.begin(), stems.end(), reader.stemmer(f.word)) != stems.end()) continue;
-      if (!top || f.products > top->products) top = &f;  // byte order breaks ties
+    // The most frequent follower that is not already a word of the phrase (byte order breaks
+    // ties), remembered per reader state (top_followers.h).
+    std::optional<TopFollower> top;
+    for (const auto& f : reader.top_followers->Get(reader, stems.back()).top) {
+      if (std::find(stems.begin(), stems.end(), f.stem) != stems.end()) continue;
+      top = f;
+      break;
     }
-    if (!top || top->products < 2 || top->products * 2 < cur.count) break;
-    uint64_t n = top->products;
+    if (!top || top->follower.products < 2 || top->follower.products * 2 < cur.count) break;
+    uint64_t n = top->follower.products;
     if (ws.size() > 1) {
       std::vector<Xapian::Query> all(stems.begin(), stems.end() - 1);
-      all.emplace_back(PairTerm(stems.back(), top->word));
-      n = CountProducts(reader, std::move(all), top->products).products;
+      all.emplace_back(PairTerm(stems.back(), top->follower.word));
+      n = CountMatches(reader, all, std::min(top->follower.products, kExactCountUpTo)).products;
     }
     if (n < 2 || n * 2 < cur.count) break;
-    ws.push_back(top->word);
-    stems.push_back(reader.stemmer(top->word));
-    cur.text += " " + top->word;
+    ws.push_back(top->follower.word);
+    stems.push_back(top->stem);
+    cur.text += " " + top->follower.word;
     cur.count = n;
     cur.source = "phrase";
     extended = true;
@@ -269,17 +265,84 @@ std::optional<Suggestion> ExtendPhrase(Reader& reader, const Suggestion& s) {
 // The shown form of a completion counted anywhere in its products (LooseCompletions): as the
 // first product it counts writes it in its title ("headphones" for "Sony Wireless Headphones",
 // where the word list's first form is "headphone"), kept only if it still starts with what was
-// typed; the word list's form when the title does not hold the word (a description's).
+// typed; the word list's form when the title does not hold the word (a description's). A word
+// that title or that product's brand holds is a title word (Candidate::title_word).
 void TitleForm(Reader& reader, const std::string& typed, Candidate* c) {
-  if (c->first == 0) return;
+  if (c->first == 0 || c->title_read) return;
+  c->title_read = true;
   HitData hit;
   if (!DecodeHitData(reader.db.get_document(c->first, Xapian::DOC_ASSUME_VALID).get_data(), &hit)) return;
   const std::string stem = reader.stemmer(c->word);
+  for (const auto& w : TitleWords(hit.brand))
+    if (reader.stemmer(w) == stem) c->title_word = true;
   for (auto& w : TitleWords(hit.title)) {
-    if (w == c->word || reader.stemmer(w) != stem) continue;
+    if (reader.stemmer(w) != stem) continue;
+    c->title_word = true;
+    if (w == c->word) continue;
     if (!c->corrected && w.compare(0, typed.size(), typed) != 0) continue;
     c->word = std::move(w);
     return;
+  }
+}
+
+// Whether a loose candidate's word is one of titles or brands, told without reading a
+// product: some title has it followed by another word (a title pair term starts with its
+// stem), or a brand is that one word. A word only ever last in titles, or only in category
+// names, is not told here (TitleForm may still find it in the title it reads).
+bool TitleOrBrandWord(Reader& reader, const Candidate& c) {
+  const std::string pairs = PairPrefix(reader.stemmer(c.word), "");
+  if (reader.db.allterms_begin(pairs) != reader.db.allterms_end(pairs)) return true;
+  return reader.db.get_termfreq(BooleanTerm(kPrefixBrand, c.word)) > 0;
+}
+
+// Loose candidates (SortByBound order) counted with the words before (`head_terms`) anywhere
+// in the product, in the order they could be shown: as typed before corrected, and within
+// each, title and brand words (TitleOrBrandWord) before the others -- words only ever met in
+// descriptions or SKU codes ("sku") -- then by frequency, the bound of their counts. A
+// candidate is not counted once `room` counted ones of classes above its own found something,
+// nor once `room` of its own class reach its bound; at most `max_counted` counts. Counts are
+// exact up to kLooseExactUpTo products, Xapian's estimate past that. A candidate not counted
+// has count 0.
+void CountLoose(Reader& reader, CandidateCounter& counter, std::vector<Candidate>* candidates, size_t room,
+                size_t max_counted) {
+  // The `room` best counts so far per class (a min-heap each): as typed and title word, as
+  // typed, corrected and title word, corrected.
+  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> best[4];
+  size_t counted = 0;
+  auto above = [&](size_t k) {
+    size_t n = 0;
+    for (size_t j = 0; j < k; ++j) n += best[j].size();
+    return n;
+  };
+  auto count = [&](Candidate& c, size_t k) {
+    auto& top = best[k];
+    if (counted == max_counted || above(k) >= room || (top.size() >= room && top.top() >= c.freq)) return;
+    const Counted n = counter.Count({reader.stemmer(c.word)}, std::min(c.freq, kLooseExactUpTo), c.freq);
+    c.count = n.products;
+    c.first = n.first;
+    ++counted;
+    if (c.count == 0) return;
+    top.push(c.count);
+    if (top.size() > room) top.pop();
+  };
+  for (auto& c : *candidates) c.count = 0;
+  for (const bool corrected : {false, true}) {
+    const size_t k = corrected ? 2 : 0;
+    std::vector<Candidate*> others;  // neither title nor brand words, in order
+    for (auto& c : *candidates) {
+      if (c.corrected != corrected) continue;
+      if (counted == max_counted || above(k) >= room) break;
+      c.title_word = TitleOrBrandWord(reader, c);
+      if (!c.title_word) {
+        others.push_back(&c);
+        continue;
+      }
+      // `room` title words reach this one's bound: neither it, nor any title word after it,
+      // nor any other word of this group can be shown.
+      if (best[k].size() >= room && best[k].top() >= c.freq) break;
+      count(c, k);
+    }
+    for (Candidate* c : others) count(*c, k + 1);
   }
 }
 
@@ -288,15 +351,19 @@ void TitleForm(Reader& reader, const std::string& typed, Candidate* c) {
 struct Completion {
   Suggestion suggestion;
   bool loose = false;
+  bool title_word = true;  // loose: its last word is a title or brand word (CountLoose)
 };
 
 // As typed before corrected; then completions from title pairs before loose ones (a phrase
 // that titles hold beats words that merely share products: a loose count includes every
 // field, so "headphones sku" -- every product's SKU code -- would otherwise pass "headphones
-// stand"); then by count, then text. Texts are distinct, so the order is total.
+// stand"); among loose ones, title and brand words before words only met in descriptions or
+// codes ("headphones sony" before "headphones sku": what a shopper types next is what names
+// products); then by count, then text. Texts are distinct, so the order is total.
 bool Better(const Completion& a, const Completion& b) {
   if (a.suggestion.corrected != b.suggestion.corrected) return !a.suggestion.corrected;
   if (a.loose != b.loose) return !a.loose;
+  if (a.title_word != b.title_word) return a.title_word;
   if (a.suggestion.count != b.suggestion.count) return a.suggestion.count > b.suggestion.count;
   return a.suggestion.text < b.suggestion.text;
 }
@@ -309,9 +376,9 @@ bool Better(const Completion& a, const Completion& b) {
 // completion per stem. At most `room` + limit / 2 counted (and 2 x limit), fewer where the
 // bounds stop them: a count that finds nothing costs what one that finds something does, and
 // half a limit of spares kept 4.51 of the 4.54 suggestions per query that 2 x limit gave on
-// the bench at 100k, at 1.1-1.2x its speed (docs/search.md, "Performance").
-void LooseCompletions(Reader& reader, const WordList& words, const std::vector<std::string>& head_terms,
-                      const std::string& prefix, const std::string& last, const SuggestRequest& request,
+// the bench at 100k, at 1.1-1.2x its speed (docs/search.md, "Performance"). Title and brand
+// words come before the others (CountLoose).
+void LooseCompletions(Reader& reader, const WordList& words, CandidateCounter& counter, const std::string& prefix, const std::string& last, const SuggestRequest& request,
                       const std::set<std::string>& stems, const std::unordered_set<std::string>& offered,
                       size_t room, bool head_corrected, std::vector<Completion>* out) {
   std::vector<Candidate> loose;
@@ -320,22 +387,23 @@ void LooseCompletions(Reader& reader, const WordList& words, const std::vector<s
     return stems.count(reader.stemmer(c.word)) > 0 || offered.count(prefix + c.word) > 0;
   });
   SortByBound(&loose);
-  CountBest(reader, &loose, room, std::min(2 * request.limit, room + request.limit / 2), [&](const Candidate& c) {
-    std::vector<Xapian::Query> all(head_terms.begin(), head_terms.end());
-    all.emplace_back(reader.stemmer(c.word));
-    return all;
-  });
+  CountLoose(reader, counter, &loose, room, std::min(2 * request.limit, room + request.limit / 2));
   std::erase_if(loose, [](const Candidate& c) { return c.count == 0; });
+  // A word not told a title word without reading a product may be one in the title of the
+  // first product it counts (a word only ever last in titles): read before ranking.
+  for (auto& c : loose)
+    if (!c.title_word) TitleForm(reader, last, &c);
   std::sort(loose.begin(), loose.end(), [](const Candidate& a, const Candidate& b) {
     if (a.corrected != b.corrected) return !a.corrected;
+    if (a.title_word != b.title_word) return a.title_word;
     return a.count != b.count ? a.count > b.count : a.word < b.word;
   });
   if (loose.size() > room) loose.resize(room);
   for (auto& c : loose) {
-    TitleForm(reader, last, &c);
+    if (c.title_word) TitleForm(reader, last, &c);
     std::string text = prefix + c.word;
     if (offered.count(text)) continue;
-    out->push_back({{std::move(text), "catalog", c.count, c.corrected || head_corrected}, true});
+    out->push_back({{std::move(text), "catalog", c.count, c.corrected || head_corrected}, true, c.title_word});
   }
 }
 
@@ -388,14 +456,15 @@ SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* an
   // The most products first (as typed before corrected).
   SortByBound(&candidates);
   const size_t room = request.limit - out.suggestions.size();
+  // Counts with the words before the one being typed (the pairs' with three words and more,
+  // the loose ones'), sharing what it reads of those words' products (candidate_counter.h).
+  CandidateCounter counter(reader, head_terms);
   if (head.size() >= 2) {
     // Words before the pair: each candidate is counted with them, in order of its pair's
-    // products (which bound its count), until `room` counted ones cannot be beaten.
-    std::vector<Xapian::Query> before(head_terms.begin(), head_terms.end() - 1);
-    CountBest(reader, &candidates, room, 2 * request.limit, [&](const Candidate& c) {
-      std::vector<Xapian::Query> all = before;
-      all.push_back(AnyPair(head_terms.back(), c.forms));
-      return all;
+    // products (which bound its count), until `room` counted ones cannot be beaten. The word
+    // before the pair is required as well, which a title pair implies.
+    CountBest(&candidates, room, 2 * request.limit, [&](const Candidate& c) {
+      return counter.Count(PairTerms(head_terms.back(), c.forms), std::min(c.freq, kExactCountUpTo), c.freq);
     });
   } else if (candidates.size() > 2 * request.limit) {
     candidates.resize(2 * request.limit);
@@ -411,7 +480,7 @@ SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* an
   // the rest from words found with the words before anywhere in the product. Not after a
   // trailing space: every word of those products would be a candidate.
   if (!head.empty() && !last.empty() && catalog.size() < room)
-    LooseCompletions(reader, words, head_terms, prefix, last, request, stems, offered, room - catalog.size(),
+    LooseCompletions(reader, words, counter, prefix, last, request, stems, offered, room - catalog.size(),
                      head_corrected, &catalog);
   std::sort(catalog.begin(), catalog.end(), Better);
   if (catalog.size() > room) catalog.resize(room);

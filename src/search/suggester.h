@@ -18,11 +18,13 @@
 // candidate is also counted with them (one counting match), most promising first, until the
 // pair frequencies (bounds) say no other can enter. Loose: when the pairs give fewer than the
 // limit and a word is being typed, its candidates as when alone, each counted with every word
-// before it anywhere in the product (one counting match, bounded the same way), shown in the
-// form a product's title writes it.
+// before it anywhere in the product (bounded the same way, exact up to 100 products), title
+// and brand words before words only met in descriptions or codes, shown in the form a
+// product's title writes it. Counts share one read of the words before (candidate_counter.h).
 //
 // Phrases: each of the two best completions followed by the title words that at least half
-// of its products go on with (docs/search.md, "Suggestions").
+// of its products go on with (docs/search.md, "Suggestions"); a stem's most frequent
+// followers are remembered per reader state (top_followers.h).
 //
 // Thread safety: on the reader's thread (reader_pool.h); the word list and analytics are
 // safe from any thread.

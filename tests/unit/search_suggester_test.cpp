@@ -93,13 +93,14 @@ TEST_CASE("suggest completes the word being typed, counted with the words before
   // The word before is matched by its stem: "headphone" finds what follows "headphones" too.
   CHECK(Texts(Suggest(*e, {.text = "headphone "})) == std::vector<std::string>{"headphone stand"});
   // The title pair first, though "sku" (every product's SKU code, "SKU-p1") is in more of the
-  // products: a phrase titles hold ranks before words that merely share products.
+  // products: a phrase titles hold ranks before words that merely share products; and among
+  // those, a title word ("sony") before a word only met in SKU codes.
   auto stand = Suggest(*e, {.text = "headphones s"});
-  CHECK(Texts(stand) == std::vector<std::string>{"headphones stand", "headphones sku", "headphones sony"});
+  CHECK(Texts(stand) == std::vector<std::string>{"headphones stand", "headphones sony", "headphones sku"});
   REQUIRE(stand.suggestions.size() == 3);
   CHECK(stand.suggestions[0].count == 1);
-  CHECK(stand.suggestions[1].count == 3);  // p1, p2, p6
-  CHECK(stand.suggestions[2].count == 1);  // p1
+  CHECK(stand.suggestions[1].count == 1);  // p1
+  CHECK(stand.suggestions[2].count == 3);  // p1, p2, p6
   CHECK(Suggest(*e, {.text = "w", .limit = 1}).suggestions.size() == 1);
   CHECK(head.index_seq == *e->events().last_seq());
 }
@@ -138,6 +139,59 @@ TEST_CASE("suggest offers a word that never follows the one before in a title", 
   CHECK(Suggest(*e, {.text = "sony hedpho", .typo_tolerance = false}).suggestions.empty());
   // Never more than a search for the suggestion finds, never nothing.
   for (const char* typed : {"sony hea", "wireless so", "headphones s", "sony h", "gaming s", "mouse w"}) {
+    INFO(typed);
+    for (const auto& x : Suggest(*e, {.text = typed, .limit = 10}).suggestions) {
+      INFO(x.text);
+      CHECK(x.count > 0);
+      CHECK(Find(*e, {.text = x.text, .limit = 50}).total >= x.count);
+    }
+  }
+}
+
+void PutProduct(Engine& e, const std::string& id, const std::string& title, const std::string& brand,
+                const std::string& description) {
+  commerce::Product p;
+  p.id = id;
+  p.title = title;
+  p.brand = brand;
+  p.description = description;
+  commerce::Variant v;
+  v.sku = "SKU-" + id;
+  v.price = commerce::Money{1000, "USD"};
+  p.variants.push_back(v);
+  auto r = e.catalog().upsert(p);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+}
+
+TEST_CASE("suggest: loose completions offer title and brand words before description and code words",
+          "[search][suggest]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  PutProduct(*e, "l1", "Brass Desk Lamp", "", "Bright light for study");
+  PutProduct(*e, "l2", "Reading Lamp", "Birch", "Bright light");
+  PutProduct(*e, "l3", "Floor Lamp", "", "Warm glow");
+  PutProduct(*e, "l4", "Pocket Torch", "", "Bright light beam");
+  WaitIndexed(*e);
+  // Nothing follows "lamp" in a title: every completion is loose. "bright" (a description
+  // word) is in two of the lamps, "brass" (a title word) and "birch" (a brand) in one each:
+  // the title and brand words first, by count then text, the description word after them.
+  auto lamp = Suggest(*e, {.text = "lamp b"});
+  CHECK(Texts(lamp) == std::vector<std::string>{"lamp birch", "lamp brass", "lamp bright"});
+  REQUIRE(lamp.suggestions.size() == 3);
+  CHECK(lamp.suggestions[2].count == 2);
+  // "lamp" only ever ends a title (no title pair starts with it): told a title word from the
+  // title of the first product counted, so it comes before "light" (three products, never in
+  // a title).
+  auto bright = Suggest(*e, {.text = "bright l"});
+  CHECK(Texts(bright) == std::vector<std::string>{"bright lamp", "bright light"});
+  REQUIRE(bright.suggestions.size() == 2);
+  CHECK(bright.suggestions[0].count == 2);
+  CHECK(bright.suggestions[1].count == 3);
+  // A word only in SKU codes ("SKU-l1": "sku") after the title word "sony", whatever its count.
+  CHECK(Texts(Suggest(*e, {.text = "headphones s"})) ==
+        std::vector<std::string>{"headphones stand", "headphones sony", "headphones sku"});
+  for (const char* typed : {"lamp b", "bright l", "desk s"}) {
     INFO(typed);
     for (const auto& x : Suggest(*e, {.text = typed, .limit = 10}).suggestions) {
       INFO(x.text);
@@ -272,6 +326,14 @@ TEST_CASE("suggest offers phrase completions from titles", "[search][suggest]") 
   REQUIRE_FALSE(acme.suggestions.empty());
   CHECK(acme.suggestions[0].count == 1);
   CHECK(Suggest(*e, {.text = "bolt noise m"}).suggestions.empty());
+  // A stem's followers are remembered per reader state: after writes, phrases follow the new
+  // titles ("cancelling" now goes on with "earbuds" in four products, "headphones" in two).
+  for (const char* id : {"n6", "n7", "n8"}) PutTitled(*e, id, "Bolt Noise Cancelling Earbuds");
+  WaitIndexed(*e);
+  auto later = Suggest(*e, {.text = "noi"});
+  CHECK(Texts(later) == std::vector<std::string>{"noise", "noise cancelling earbuds"});
+  REQUIRE(later.suggestions.size() == 2);
+  CHECK(later.suggestions[1].count == 4);
   for (const char* typed : {"noi", "noise ", "acme noise ", "acme noise cancelling h", "zed noise c", "acme w", "sony "}) {
     INFO(typed);
     for (const auto& x : Suggest(*e, {.text = typed, .limit = 10}).suggestions) {
