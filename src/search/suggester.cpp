@@ -238,10 +238,19 @@ std::optional<Suggestion> ExtendPhrase(Reader& reader, const Suggestion& s) {
     // The most frequent follower that is not already a word of the phrase (byte order breaks
     // ties), remembered per reader state (top_followers.h).
     std::optional<TopFollower> top;
-    for (const auto& f : reader.top_followers->Get(reader, stems.back()).top) {
+    const TopFollowers& known = reader.top_followers->Get(reader, stems.back());
+    for (const auto& f : known.top) {
       if (std::find(stems.begin(), stems.end(), f.stem) != stems.end()) continue;
       top = f;
       break;
+    }
+    if (!top && !known.all && !known.too_many) {
+      // Every remembered follower is a word of the phrase: the others, walked.
+      for (auto& f : Followers(reader.db, stems.back(), "", kMaxTopFollowersScanned)) {
+        std::string stem = reader.stemmer(f.word);
+        if (std::find(stems.begin(), stems.end(), stem) != stems.end()) continue;
+        if (!top || f.products > top->follower.products) top = TopFollower{std::move(f), std::move(stem)};
+      }
     }
     if (!top || top->follower.products < 2 || top->follower.products * 2 < cur.count) break;
     uint64_t n = top->follower.products;

@@ -2,14 +2,10 @@
 
 #include <algorithm>
 
-#include "commerce/search.h"
 
 namespace commerce::search {
 
 namespace {
-// Followers kept per stem: every word a phrase can hold (its typed words and the words it was
-// extended by) plus one, so the best follower that is not one of them is always among them.
-constexpr size_t kTopFollowersKept = kMaxQueryWords + 3;
 // Stems remembered per reader: bounds the memo's memory (a few hundred bytes a stem); past it
 // the memo starts again.
 constexpr size_t kMaxMemoStems = 8192;
@@ -31,6 +27,7 @@ const TopFollowers& TopFollowersMemo::Get(Reader& reader, const std::string& ste
   }
   // Most titles first, then byte order (Followers gives byte order; a stable sort keeps it).
   const size_t keep = std::min(all.size(), kTopFollowersKept);
+  out.all = keep == all.size();
   std::partial_sort(all.begin(), all.begin() + keep, all.end(), [](const Follower& a, const Follower& b) {
     return a.products != b.products ? a.products > b.products : a.word < b.word;
   });

@@ -30,10 +30,16 @@ struct TopFollower {
 
 struct TopFollowers {
   bool too_many = false;  // more than kMaxTopFollowersScanned followers: `top` is empty
-  // The most frequent followers, most titles first, then in byte order; enough of them that
-  // a phrase's own words (at most kMaxQueryWords + kMaxPhraseWords) never hide the best other.
+  bool all = false;       // `top` holds every follower
+  // The most frequent followers (at most kTopFollowersKept), most titles first, then in byte
+  // order. When the phrase's own words hide all of them and `all` is false, the caller walks
+  // the followers itself (a phrase of more words than are kept).
   std::vector<TopFollower> top;
 };
+
+// Followers kept per stem: a phrase rarely holds more words than this, and a reader's memo
+// stays within about 8,192 x 8 followers (a few MB at most).
+inline constexpr size_t kTopFollowersKept = 8;
 
 class TopFollowersMemo {
  public:

@@ -344,6 +344,28 @@ TEST_CASE("suggest offers phrase completions from titles", "[search][suggest]") 
   }
 }
 
+TEST_CASE("suggest extends a long phrase past the followers it remembers", "[search][suggest]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  // "zulu" is followed by eight words three times each, and by "india" twice: a phrase that
+  // already holds the eight (typed before it) goes on with "india", past the followers each
+  // reader remembers per stem.
+  const std::vector<std::string> eight{"Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel"};
+  for (size_t k = 0; k < eight.size(); ++k)
+    for (int n = 0; n < 3; ++n) PutTitled(*e, "q" + std::to_string(k) + "-" + std::to_string(n), "Zulu " + eight[k]);
+  for (const char* id : {"z1", "z2"})
+    PutTitled(*e, id, "Hotel Zulu India Alpha Bravo Charlie Delta Echo Foxtrot Golf");
+  WaitIndexed(*e);
+  auto s = Suggest(*e, {.text = "alpha bravo charlie delta echo foxtrot golf hotel zul"});
+  const std::string typed = "alpha bravo charlie delta echo foxtrot golf hotel zulu";
+  REQUIRE(s.suggestions.size() >= 2);
+  CHECK(s.suggestions[0].text == typed);
+  CHECK(s.suggestions[0].count == 2);
+  CHECK(s.suggestions[1].text == typed + " india");
+  CHECK(s.suggestions[1].source == "phrase");
+  CHECK(s.suggestions[1].count == 2);
+}
+
 TEST_CASE("suggest follows the catalog: a deleted product's title pairs are gone", "[search][suggest]") {
   TempDir dir;
   auto e = Shop(dir);
