@@ -1,5 +1,7 @@
 #include "search/reader_pool.h"
 
+#include <chrono>
+
 #include "search/indexer.h"
 #include "search/index_schema.h"
 #include "search/remote_shards.h"
@@ -91,8 +93,13 @@ Status ReaderPool::Refresh(Reader& r, const std::string& generation, uint64_t ve
   // An open (or reopen) that the indexer outpaces by two commits finds the revision it began
   // on already overwritten: DatabaseModifiedError. Opening again reads the newest revision,
   // and the indexer does not commit twice during every one of a few opens, so a bounded number
-  // of tries is enough; running out means the index churns too fast to read at all.
+  // of tries is enough; running out means the index churns too fast to read at all. The bound
+  // is in tries and in time: a thread that loses its core for a few milliseconds in each of
+  // 8 tries (a loaded machine, a sanitizer build) would otherwise fail a query that the next
+  // try would answer, while a second of tries only runs out when opens never succeed.
   constexpr int kOpenTries = 8;
+  constexpr auto kOpenPatience = std::chrono::seconds(1);
+  const auto started = std::chrono::steady_clock::now();
   for (int attempt = 1;; ++attempt) {
     try {
       if (r.generation != generation) {
@@ -109,7 +116,8 @@ Status ReaderPool::Refresh(Reader& r, const std::string& generation, uint64_t ve
       break;
     } catch (const Xapian::DatabaseModifiedError& e) {
       r.generation.clear();  // the next try opens afresh rather than reopening a torn reader
-      if (attempt == kOpenTries) return FromXapian(e, "opening a reader");
+      if (attempt >= kOpenTries && std::chrono::steady_clock::now() - started >= kOpenPatience)
+        return FromXapian(e, "opening a reader");
     } catch (const Xapian::Error& e) {
       r.generation.clear();
       return FromXapian(e, "opening a reader");
