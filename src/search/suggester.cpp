@@ -4,7 +4,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <queue>
 #include <set>
 #include <string_view>
 #include <unordered_set>
@@ -15,6 +14,7 @@
 #include "search/index_schema.h"
 #include "search/synonyms.h"
 #include "search/title_pairs.h"
+#include "search/top_counts.h"
 #include "search/top_followers.h"
 
 namespace commerce::search {
@@ -193,23 +193,17 @@ void SortByBound(std::vector<Candidate>* candidates) {
 // candidate not counted has count 0.
 void CountBest(std::vector<Candidate>* candidates, size_t room, size_t max_counted,
                const std::function<Counted(const Candidate&)>& count) {
-  // The `room` best counts so far, as typed and corrected apart (a min-heap each).
-  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> best[2];
-  size_t counted = 0;
+  TopCounts best(2, room, max_counted);  // tiers: as typed, corrected
   for (auto& c : *candidates) {
-    auto& top = best[c.corrected ? 1 : 0];
-    if (counted == max_counted || (top.size() >= room && top.top() >= c.freq) ||
-        (c.corrected && best[0].size() >= room)) {
+    const size_t tier = c.corrected ? 1 : 0;
+    if (!best.Worth(tier, c.freq)) {
       c.count = 0;
       continue;
     }
     const Counted n = count(c);
     c.count = n.products;
     c.first = n.first;
-    ++counted;
-    if (c.count == 0) continue;
-    top.push(c.count);
-    if (top.size() > room) top.pop();
+    best.Add(tier, c.count);
   }
 }
 
@@ -314,25 +308,14 @@ bool TitleOrBrandWord(Reader& reader, const Candidate& c) {
 // has count 0.
 void CountLoose(Reader& reader, CandidateCounter& counter, std::vector<Candidate>* candidates, size_t room,
                 size_t max_counted) {
-  // The `room` best counts so far per class (a min-heap each): as typed and title word, as
-  // typed, corrected and title word, corrected.
-  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> best[4];
-  size_t counted = 0;
-  auto above = [&](size_t k) {
-    size_t n = 0;
-    for (size_t j = 0; j < k; ++j) n += best[j].size();
-    return n;
-  };
+  // Tiers (classes): as typed and title word, as typed, corrected and title word, corrected.
+  TopCounts best(4, room, max_counted);
   auto count = [&](Candidate& c, size_t k) {
-    auto& top = best[k];
-    if (counted == max_counted || above(k) >= room || (top.size() >= room && top.top() >= c.freq)) return;
+    if (!best.Worth(k, c.freq)) return;
     const Counted n = counter.Count({reader.stemmer(c.word)}, std::min(c.freq, kLooseExactUpTo), c.freq);
     c.count = n.products;
     c.first = n.first;
-    ++counted;
-    if (c.count == 0) return;
-    top.push(c.count);
-    if (top.size() > room) top.pop();
+    best.Add(k, c.count);
   };
   for (auto& c : *candidates) c.count = 0;
   for (const bool corrected : {false, true}) {
@@ -340,7 +323,7 @@ void CountLoose(Reader& reader, CandidateCounter& counter, std::vector<Candidate
     std::vector<Candidate*> others;  // neither title nor brand words, in order
     for (auto& c : *candidates) {
       if (c.corrected != corrected) continue;
-      if (counted == max_counted || above(k) >= room) break;
+      if (best.Closed(k)) break;
       c.title_word = TitleOrBrandWord(reader, c);
       if (!c.title_word) {
         others.push_back(&c);
@@ -348,7 +331,7 @@ void CountLoose(Reader& reader, CandidateCounter& counter, std::vector<Candidate
       }
       // `room` title words reach this one's bound: neither it, nor any title word after it,
       // nor any other word of this group can be shown.
-      if (best[k].size() >= room && best[k].top() >= c.freq) break;
+      if (best.Beaten(k, c.freq)) break;
       count(c, k);
     }
     for (Candidate* c : others) count(*c, k + 1);
