@@ -2,7 +2,7 @@
 // alike: engine options, an order request, the catalog they sell from, child processes that
 // report each acknowledged operation through a pipe, and the check of the one event log; and
 // for the tests of the storage driver itself, its options, a statement on a connection of the
-// test's own and the numbers of a record.
+// test's own, the numbers of a record and a thread that tails a log table as it grows.
 // Catch2's macros are used only by the functions the parent calls; a child (a fork) runs
 // engine code alone and reports through its pipe.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -21,12 +22,14 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "commerce/customer.h"
 #include "commerce/engine.h"
 #include "commerce/storage.h"
 #include "pg_test_cluster.h"
+#include "storage/log_sequences.h"
 
 namespace commerce::testing {
 
@@ -239,5 +242,52 @@ inline uint64_t BigEndianAt(std::string_view bytes, size_t at = 0) {
   for (size_t i = at; i < at + 8; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
   return v;
 }
+
+// A thread that reads the log table `log` of `storage` over and over while others append to
+// it, each snapshot from the sequence after the last one it saw, until stopped: every
+// snapshot must show the log as 1..n, so a sequence once seen is never followed by an earlier
+// one appearing later -- what a tailer that resumes from its last sequence relies on to never
+// skip an event. A snapshot whose first entry is not the next sequence counts as a gap; read
+// errors are tried again. No Catch2 macro: it runs on its own thread.
+// REQUIRES: `storage` outlives the tailer (or its Stop()).
+class LogTailer {
+ public:
+  LogTailer(Storage& storage, Table log) : thread_([this, &storage, log] { Run(storage, log); }) {}
+  ~LogTailer() { Stop(); }
+  LogTailer(const LogTailer&) = delete;
+  LogTailer& operator=(const LogTailer&) = delete;
+
+  // Stops the thread and waits for it: the counts are final once it returns.
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  uint64_t tailed() const { return tailed_; }        // sequences seen, 1..tailed() in order
+  uint64_t gaps() const { return gaps_; }            // snapshots that skipped a sequence
+  uint64_t snapshots() const { return snapshots_; }  // snapshots read
+
+ private:
+  void Run(Storage& storage, Table log) {
+    while (!stop_) {
+      auto txn = storage.read();
+      if (!txn.ok()) continue;
+      auto entries = (*txn)->scan(log, LogKey(tailed_ + 1), "", 0);
+      if (!entries.ok()) continue;
+      snapshots_++;
+      for (const KeyValue& e : *entries) {
+        if (BigEndianAt(e.key) != tailed_ + 1) {
+          gaps_++;
+          break;
+        }
+        tailed_++;
+      }
+    }
+  }
+
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> tailed_{0}, gaps_{0}, snapshots_{0};
+  std::thread thread_;  // last: started once the counters above exist
+};
 
 }  // namespace commerce::testing

@@ -34,19 +34,9 @@ using namespace commerce;
 using commerce::testing::Find;
 using commerce::testing::kHourMs;
 using commerce::testing::NowMs;
+using commerce::testing::OpenSearchEngine;
 using commerce::testing::TempDir;
 using commerce::testing::WaitIndexed;
-
-std::unique_ptr<Engine> Open(const std::string& path, uint32_t shards) {
-  EngineOptions o;
-  o.path = path;
-  o.run_background = false;
-  o.search.shards = shards;
-  auto e = Engine::open(o);
-  INFO(e.status().ToString());
-  REQUIRE(e.ok());
-  return std::move(e).value();
-}
 
 struct Item {
   std::string id;
@@ -272,11 +262,11 @@ void CheckChangedShop(Change change) {
   for (const uint32_t shards : {1u, 3u}) {
     CAPTURE(shards);
     TempDir dir;
-    auto engine = Open(dir.path(), shards);
+    auto engine = OpenSearchEngine(dir.path(), shards);
     const std::vector<Item> items = MakeShop(*engine);
     engine.reset();
     EditShards(dir.path(), change);
-    engine = Open(dir.path(), shards);
+    engine = OpenSearchEngine(dir.path(), shards);
     CheckAgainstBruteForce(*engine, items);
   }
 }
@@ -288,7 +278,7 @@ TEST_CASE("search per caller: pages totals and price buckets are a brute-force r
   for (const uint32_t shards : {1u, 3u}) {
     CAPTURE(shards);
     TempDir dir;
-    auto engine = Open(dir.path(), shards);
+    auto engine = OpenSearchEngine(dir.path(), shards);
     const std::vector<Item> items = MakeShop(*engine);
     CheckAgainstBruteForce(*engine, items);
   }

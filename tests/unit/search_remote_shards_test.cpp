@@ -39,6 +39,7 @@
 #include "search/synonyms.h"
 #include "search/word_list.h"
 #include "test_dir.h"
+#include "test_search.h"
 #include "test_service.h"
 
 namespace search_remote_shards_test {
@@ -58,6 +59,7 @@ using commerce::Result;
 using commerce::SearchResult;
 using commerce::Status;
 using commerce::Variant;
+using commerce::testing::OpenSearchEngine;
 using commerce::testing::FreePort;
 using commerce::testing::TempDir;
 
@@ -166,14 +168,7 @@ std::string CurrentGeneration(const std::string& store) {
 
 TEST_CASE("search over remote shards answers as the local index does", "[search][remote]") {
   TempDir dir;
-  commerce::EngineOptions options;
-  options.path = dir.path();
-  options.driver = "lmdb";
-  options.run_background = false;
-  options.search.shards = 2;
-  auto opened = Engine::open(options);
-  REQUIRE(opened.ok());
-  std::unique_ptr<Engine> e = std::move(opened).value();
+  std::unique_ptr<Engine> e = OpenSearchEngine(dir.path(), 2);
   REQUIRE(e->catalog().upsert_category({.id = "phones", .name = "Phones"}).ok());
   REQUIRE(e->catalog().upsert_category({.id = "phones/cases", .name = "Cases"}).ok());
   REQUIRE(e->catalog().upsert_category({.id = "kitchen", .name = "Kitchen"}).ok());
@@ -307,14 +302,7 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
 
 TEST_CASE("xapian-tcpsrv serves the shards but not the facets", "[search][remote]") {
   TempDir dir;
-  commerce::EngineOptions options;
-  options.path = dir.path();
-  options.driver = "lmdb";
-  options.run_background = false;
-  options.search.shards = 1;
-  auto opened = Engine::open(options);
-  REQUIRE(opened.ok());
-  std::unique_ptr<Engine> e = std::move(opened).value();
+  std::unique_ptr<Engine> e = OpenSearchEngine(dir.path(), 1);
   REQUIRE(e->catalog().upsert(Make("m1", "Coffee Mug", 999)).ok());
   auto seq = e->events().last_seq();
   REQUIRE(seq.ok());

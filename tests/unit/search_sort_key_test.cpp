@@ -22,22 +22,10 @@ namespace search_sort_key_test {
 namespace {
 
 using commerce::Engine;
-using commerce::EngineOptions;
 using commerce::SampleCatalog;
 using commerce::SearchRequest;
+using commerce::testing::OpenSearchEngine;
 using commerce::testing::TempDir;
-
-std::unique_ptr<Engine> OpenEngine(const std::string& path, uint32_t shards) {
-  EngineOptions o;
-  o.path = path;
-  o.run_background = false;
-  o.search.shards = shards;
-  o.search.run_indexer = false;
-  auto e = Engine::open(o);
-  INFO(e.status().ToString());
-  REQUIRE(e.ok());
-  return std::move(e).value();
-}
 
 // Loads the catalog's products in the order given by `order`, a batch of `batch` products
 // indexed at a time: the index's internal document numbers follow the load order.
@@ -121,8 +109,8 @@ TEST_CASE("two indexes of one catalog, loaded in different orders into 1 and 3 s
   // Different shard counts too: one database, and three read as one (a product's shard is
   // its id's hash, so the documents' order differs again).
   TempDir dir_a, dir_b;
-  auto a = OpenEngine(dir_a.path(), 1);
-  auto b = OpenEngine(dir_b.path(), 3);
+  auto a = OpenSearchEngine(dir_a.path(), 1, /*run_indexer=*/false);
+  auto b = OpenSearchEngine(dir_b.path(), 3, /*run_indexer=*/false);
   Load(*a, catalog, forward, 600);
   Load(*b, catalog, shuffled, 37);
 
@@ -173,7 +161,7 @@ TEST_CASE("relevance ties go to popularity then id on every page of a query with
   // number a product has. Two groups of equal scores (the word twice in the title, or once),
   // popularity repeating so that ids decide too, loaded in a scrambled order into 2 shards.
   TempDir dir;
-  auto e = OpenEngine(dir.path(), 2);
+  auto e = OpenSearchEngine(dir.path(), 2, /*run_indexer=*/false);
   constexpr int kProducts = 60;
   struct Expected {
     bool twice;

@@ -13,7 +13,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -215,30 +214,12 @@ TEST_CASE("postgres: change-set groups of several processes at once: no oversell
 
   auto parent = OpenPgStorage(PgStorageOptions(dir.sub("parent"), schema));
   const Table stock = *parent->table("stock"), shared = *parent->table("shared"), log = *parent->table("log");
-  // The tailer: each snapshot must show the log as 1..n, so a sequence seen is never followed
-  // by an earlier one appearing later.
-  std::atomic<bool> stop{false};
-  uint64_t tailed = 0, gaps = 0;
-  std::thread tailer([&] {
-    while (!stop) {
-      auto txn = parent->read();
-      if (!txn.ok()) continue;
-      auto entries = (*txn)->scan(log, LogKey(tailed + 1), "", 0);
-      if (!entries.ok()) continue;
-      for (const KeyValue& e : *entries) {
-        if (BigEndianAt(e.key, 0) != tailed + 1) {
-          ++gaps;
-          break;
-        }
-        ++tailed;
-      }
-    }
-  });
+  // Each snapshot must show the log as 1..n (LogTailer).
+  LogTailer tailer(*parent, log);
   std::vector<std::string> lines;
   for (const PgChild& child : children)
     for (std::string& line : ChildLines(child)) lines.push_back(std::move(line));
-  stop = true;
-  tailer.join();
+  tailer.Stop();
 
   std::map<uint64_t, std::string> acked;  // seq -> kind, from the children
   int changed = 0;
@@ -308,8 +289,8 @@ TEST_CASE("postgres: change-set groups of several processes at once: no oversell
   }
   CHECK(sold > 0);
   CHECK(*(*txn)->get(shared, "v") == shared_value);
-  CHECK(gaps == 0);
-  CHECK(tailed > 0);
+  CHECK(tailer.gaps() == 0);
+  CHECK(tailer.tailed() > 0);
   txn->reset();
   REQUIRE(parent->close().ok());
 }

@@ -8,7 +8,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -22,7 +21,6 @@
 #include "commerce/storage.h"
 #include "pg_fixture.h"
 #include "pg_test_cluster.h"
-#include "storage/log_sequences.h"
 #include "storage/postgres/pg_key_locks.h"
 #include "test_dir.h"
 
@@ -144,24 +142,7 @@ TEST_CASE("postgres writers: several groups of one process in flight keep the ev
   auto db = OpenPgStorage(WrOptions(dir.sub("db"), schema, 4));
   const Table stock = *db->table("stock"), log = *db->table("log");
 
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> tailed{0}, gaps{0}, snapshots{0};
-  std::thread tailer([&] {
-    while (!stop) {
-      auto txn = db->read();
-      if (!txn.ok()) continue;
-      auto entries = (*txn)->scan(log, LogKey(tailed + 1), "", 0);
-      if (!entries.ok()) continue;
-      snapshots++;
-      for (const KeyValue& e : *entries) {
-        if (BigEndianAt(e.key) != tailed + 1) {
-          gaps++;
-          break;
-        }
-        tailed++;
-      }
-    }
-  });
+  LogTailer tailer(*db, log);
   std::mutex mu;
   std::map<uint64_t, std::string> acked;  // seq -> entry
   std::vector<std::string> errors;
@@ -179,13 +160,12 @@ TEST_CASE("postgres writers: several groups of one process in flight keep the ev
       }
     });
   for (auto& th : threads) th.join();
-  stop = true;
-  tailer.join();
+  tailer.Stop();
 
   INFO((errors.empty() ? std::string() : errors.front()));
   CHECK(errors.empty());
-  CHECK(gaps.load() == 0);
-  CHECK(snapshots.load() > 0);
+  CHECK(tailer.gaps() == 0);
+  CHECK(tailer.snapshots() > 0);
   REQUIRE(acked.size() > 20);
   auto txn = db->read();
   REQUIRE(txn.ok());

@@ -1,13 +1,14 @@
-// Test helpers for search through the public API: wait until every write so far is
-// searchable, run a request past the result cache (failing the test on an error), the hits'
-// product ids, a product with a title alone, and an index shard marked as written by an older
-// format.
+// Test helpers for search through the public API: an engine on a number of index shards, wait
+// until every write so far is searchable, run a request past the result cache (failing the
+// test on an error), the hits' product ids, a product with a title alone, and an index shard
+// marked as written by an older format.
 #pragma once
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,22 @@ namespace commerce::testing {
 // of it: what a test's times are made against.
 inline int64_t NowMs() { return search::Analytics::NowMs(); }
 constexpr int64_t kHourMs = 3'600'000;
+
+// An engine at `path` (LMDB) whose index has `shards` shards, with no background work, or the
+// test fails with the open error. Without `run_indexer` nothing is indexed until the test
+// waits for it (Search::wait_for then catches up on the caller's thread): a test that loads
+// in batches decides what each commit of the index holds.
+inline std::unique_ptr<Engine> OpenSearchEngine(const std::string& path, uint32_t shards, bool run_indexer = true) {
+  EngineOptions o;
+  o.path = path;
+  o.run_background = false;
+  o.search.shards = shards;
+  o.search.run_indexer = run_indexer;
+  auto e = Engine::open(o);
+  INFO("open " << path << ": " << e.status().ToString());
+  REQUIRE(e.ok());
+  return std::move(e).value();
+}
 
 inline void WaitIndexed(Engine& e) {
   auto seq = e.events().last_seq();
