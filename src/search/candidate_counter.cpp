@@ -13,6 +13,12 @@ Counted CountMatches(Reader& reader, const std::vector<Xapian::Query>& all, uint
   return {std::max<uint64_t>(1, m.get_matches_estimated()), *m.begin()};
 }
 
+Xapian::docid FirstWith(Reader& reader, const std::string& term) {
+  if (!reader.shards.empty()) return CountMatches(reader, {Xapian::Query(term)}, 1).first;
+  Xapian::PostingIterator it = reader.db.postlist_begin(term);
+  return it == reader.db.postlist_end(term) ? 0 : *it;
+}
+
 void CandidateCounter::ReadHead() {
   head_tried_ = true;
   if (head_.empty() || !reader_.shards.empty()) return;

@@ -36,6 +36,11 @@ struct Counted {
 // least 1), Xapian's estimate past it.
 Counted CountMatches(Reader& reader, const std::vector<Xapian::Query>& all, uint64_t exact_up_to);
 
+// The first product with `term` (0 when none): the first entry of its posting list, or over
+// remote shards (whose posting lists would cross the network whole) a first match, which is
+// the same product (BoolWeight: matches in docid order). Xapian errors propagate.
+Xapian::docid FirstWith(Reader& reader, const std::string& term);
+
 class CandidateCounter {
  public:
   // `head`: the head words' terms (stems), every one required; their products are read at

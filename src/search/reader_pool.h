@@ -25,6 +25,7 @@
 
 namespace commerce::search {
 
+class NamingWordsMemo;
 class TopFollowersMemo;
 
 struct Reader {
@@ -39,6 +40,7 @@ struct Reader {
   // suggester's title followers) is valid while it is unchanged.
   uint64_t opens = 0;
   std::shared_ptr<TopFollowersMemo> top_followers;  // top_followers.h; made on first use
+  std::shared_ptr<NamingWordsMemo> naming_words;    // naming_words.h; made on first use
 
   // Over remote shards (remote_shards.h): a connection per shard that answered, the
   // numbers of those shards, and the shards that did not.

@@ -674,7 +674,7 @@ Result<SuggestResult> SearchService::Suggest(const SuggestRequest& request) {
   if (!words) return Status::Unavailable("search index is not open");
   for (int attempt = 0;; ++attempt) {
     try {
-      return search::Suggest(*reader, *words, &analytics_, request);
+      return search::Suggest(*reader, *words, &analytics_, &names_, request);
     } catch (const Xapian::DatabaseModifiedError& e) {
       if (attempt == kModifiedRetries) return search::FromXapian(e, "suggest");
     } catch (const Xapian::Error& e) {

@@ -10,6 +10,7 @@
 
 #include "commerce/search.h"
 #include "search/candidate_counter.h"
+#include "search/naming_words.h"
 #include "search/edit_cost.h"
 #include "search/index_schema.h"
 #include "search/synonyms.h"
@@ -45,6 +46,10 @@ constexpr uint64_t kExactCountUpTo = 1000;
 // (candidate_counter.h): a loose count only orders the completions that fill the places the
 // title pairs left, and a count to 1,000 walks ten times the postings.
 constexpr uint64_t kLooseExactUpTo = 100;
+// One word typed: words not told title words by TitleWord whose first product's title is read
+// (CountTitleWordsFirst). A fixed number, not the limit's: a shorter limit keeps the first of
+// the same list.
+constexpr size_t kFirstTitleReads = 8;
 
 struct Candidate {
   std::string word;
@@ -53,8 +58,8 @@ struct Candidate {
   uint64_t count = 0;  // products with it and every word before it
   std::vector<std::string> forms;  // after a word: the forms of the stem met in title pairs
   Xapian::docid first = 0;         // counted with words before: the first product found
-  bool title_word = true;          // loose: a title or brand word (TitleOrBrandWord)
-  bool title_read = false;         // loose: TitleForm has read its first product
+  bool title_word = true;          // one word, loose: a title, brand or category word (TitleWord)
+  bool title_read = false;         // one word, loose: TitleForm has read its first product
 };
 
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -268,9 +273,10 @@ std::optional<Suggestion> ExtendPhrase(Reader& reader, const Suggestion& s) {
 // The shown form of a completion counted anywhere in its products (LooseCompletions): as the
 // first product it counts writes it in its title ("headphones" for "Sony Wireless Headphones",
 // where the word list's first form is "headphone"), kept only if it still starts with what was
-// typed; the word list's form when the title does not hold the word (a description's). A word
-// that title or that product's brand holds is a title word (Candidate::title_word).
-void TitleForm(Reader& reader, const std::string& typed, Candidate* c) {
+// typed; the word list's form when the title does not hold the word (a description's), or
+// with `keep_form` (one word typed: one form per stem, the word list's). A word that title or
+// that product's brand holds is a title word (Candidate::title_word).
+void TitleForm(Reader& reader, const std::string& typed, Candidate* c, bool keep_form = false) {
   if (c->first == 0 || c->title_read) return;
   c->title_read = true;
   HitData hit;
@@ -281,38 +287,46 @@ void TitleForm(Reader& reader, const std::string& typed, Candidate* c) {
   for (auto& w : TitleWords(hit.title)) {
     if (reader.stemmer(w) != stem) continue;
     c->title_word = true;
-    if (w == c->word) continue;
+    if (keep_form || w == c->word) continue;
     if (!c->corrected && w.compare(0, typed.size(), typed) != 0) continue;
     c->word = std::move(w);
     return;
   }
 }
 
-// Whether a loose candidate's word is one of titles or brands, told without reading a
-// product: some title has it followed by another word (a title pair term starts with its
-// stem), or a brand is that one word. A word only ever last in titles, or only in category
-// names, is not told here (TitleForm may still find it in the title it reads).
-bool TitleOrBrandWord(Reader& reader, const Candidate& c) {
-  const std::string pairs = PairPrefix(reader.stemmer(c.word), "");
-  if (reader.db.allterms_begin(pairs) != reader.db.allterms_end(pairs)) return true;
-  return reader.db.get_termfreq(BooleanTerm(kPrefixBrand, c.word)) > 0;
+// What is known of whether a candidate's word is one of titles, brands or category names
+// (naming_words.h: told without reading a product -- a category name has it, a title pair
+// starts with its stem, or a brand is that word -- remembered per reader state; `names` null:
+// no category word). A word only ever last in titles is not told so (TitleForm may still find
+// it in the title of a product it reads).
+NamingWord& TitleWord(Reader& reader, CategoryNames* names, const Candidate& c) {
+  if (!reader.naming_words) reader.naming_words = std::make_shared<NamingWordsMemo>();
+  return reader.naming_words->Get(reader, names, c.word, reader.stemmer(c.word));
 }
 
-// Loose candidates (SortByBound order) counted with the words before (`head_terms`) anywhere
-// in the product, in the order they could be shown: as typed before corrected, and within
-// each, title and brand words (TitleOrBrandWord) before the others -- words only ever met in
-// descriptions or SKU codes ("sku") -- then by frequency, the bound of their counts. A
-// candidate is not counted once `room` counted ones of classes above its own found something,
-// nor once `room` of its own class reach its bound; at most `max_counted` counts. Counts are
-// exact up to kLooseExactUpTo products, Xapian's estimate past that. A candidate not counted
-// has count 0.
-void CountLoose(Reader& reader, CandidateCounter& counter, std::vector<Candidate>* candidates, size_t room,
-                size_t max_counted) {
+// Candidates (SortByBound order) counted by `count(c)` in the order they could be shown: as
+// typed before corrected, and within each, title, brand and category words (TitleWord) before
+// the others -- words only ever met in descriptions, options or SKU codes ("sku") -- then by
+// frequency, the bound of their counts. Each candidate looked at costs TitleWord's seeks. A
+// candidate is not counted (nor looked at) once `room` counted ones of classes above its own
+// found something, nor once `room` of its own class reach its bound; at most `max_counted`
+// counts. A candidate not counted has count 0. Loose ones are counted with the words before
+// anywhere in the product; one word typed alone is counted by its frequency (free).
+//
+// `first_title_reads`: for one word typed, a word TitleWord does not tell may still be one in
+// the title of the first product with it (a word only ever last in titles: "stand" of
+// "Headphone Stand"); that product is read (its first posting and a document read, remembered
+// per reader state as TitleWord's answers are) for the first
+// this many such words looked at, a number that does not depend on the limit, so that a
+// shorter limit keeps the first of the same list. The word's form stays the word list's.
+void CountTitleWordsFirst(Reader& reader, CategoryNames* names, std::vector<Candidate>* candidates, size_t room,
+                          size_t max_counted, size_t first_title_reads,
+                          const std::function<Counted(const Candidate&)>& counted) {
   // Tiers (classes): as typed and title word, as typed, corrected and title word, corrected.
   TopCounts best(4, room, max_counted);
   auto count = [&](Candidate& c, size_t k) {
     if (!best.Worth(k, c.freq)) return;
-    const Counted n = counter.Count({reader.stemmer(c.word)}, std::min(c.freq, kLooseExactUpTo), c.freq);
+    const Counted n = counted(c);
     c.count = n.products;
     c.first = n.first;
     best.Add(k, c.count);
@@ -324,7 +338,18 @@ void CountLoose(Reader& reader, CandidateCounter& counter, std::vector<Candidate
     for (auto& c : *candidates) {
       if (c.corrected != corrected) continue;
       if (best.Closed(k)) break;
-      c.title_word = TitleOrBrandWord(reader, c);
+      NamingWord& known = TitleWord(reader, names, c);
+      c.title_word = known.told;
+      if (!c.title_word && first_title_reads > 0) {
+        --first_title_reads;
+        if (!known.first_read) {
+          known.first_read = true;
+          c.first = FirstWith(reader, reader.stemmer(c.word));
+          TitleForm(reader, "", &c, /*keep_form=*/true);
+          known.in_first_title = c.title_word;
+        }
+        c.title_word = known.in_first_title;
+      }
       if (!c.title_word) {
         others.push_back(&c);
         continue;
@@ -343,15 +368,16 @@ void CountLoose(Reader& reader, CandidateCounter& counter, std::vector<Candidate
 struct Completion {
   Suggestion suggestion;
   bool loose = false;
-  bool title_word = true;  // loose: its last word is a title or brand word (CountLoose)
+  bool title_word = true;  // one word, loose: a title, brand or category word (CountTitleWordsFirst)
 };
 
 // As typed before corrected; then completions from title pairs before loose ones (a phrase
 // that titles hold beats words that merely share products: a loose count includes every
 // field, so "headphones sku" -- every product's SKU code -- would otherwise pass "headphones
-// stand"); among loose ones, title and brand words before words only met in descriptions or
-// codes ("headphones sony" before "headphones sku": what a shopper types next is what names
-// products); then by count, then text. Texts are distinct, so the order is total.
+// stand"); among one-word and loose ones, title, brand and category words before words only
+// met in descriptions, options or codes ("sony" before "sku" for "s", "headphones sony"
+// before "headphones sku": what a shopper types is what names products); then by count, then
+// text. Texts are distinct, so the order is total.
 bool Better(const Completion& a, const Completion& b) {
   if (a.suggestion.corrected != b.suggestion.corrected) return !a.suggestion.corrected;
   if (a.loose != b.loose) return !a.loose;
@@ -369,8 +395,9 @@ bool Better(const Completion& a, const Completion& b) {
 // bounds stop them: a count that finds nothing costs what one that finds something does, and
 // half a limit of spares kept 4.51 of the 4.54 suggestions per query that 2 x limit gave on
 // the bench at 100k, at 1.1-1.2x its speed (docs/search.md, "Performance"). Title and brand
-// words come before the others (CountLoose).
-void LooseCompletions(Reader& reader, const WordList& words, CandidateCounter& counter, const std::string& prefix, const std::string& last, const SuggestRequest& request,
+// words come before the others (CountTitleWordsFirst).
+void LooseCompletions(Reader& reader, const WordList& words, CategoryNames* names, CandidateCounter& counter,
+                      const std::string& prefix, const std::string& last, const SuggestRequest& request,
                       const std::set<std::string>& stems, const std::unordered_set<std::string>& offered,
                       size_t room, bool head_corrected, std::vector<Completion>* out) {
   std::vector<Candidate> loose;
@@ -379,7 +406,10 @@ void LooseCompletions(Reader& reader, const WordList& words, CandidateCounter& c
     return stems.count(reader.stemmer(c.word)) > 0 || offered.count(prefix + c.word) > 0;
   });
   SortByBound(&loose);
-  CountLoose(reader, counter, &loose, room, std::min(2 * request.limit, room + request.limit / 2));
+  CountTitleWordsFirst(reader, names, &loose, room, std::min(2 * request.limit, room + request.limit / 2), 0,
+                       [&](const Candidate& c) {
+                         return counter.Count({reader.stemmer(c.word)}, std::min(c.freq, kLooseExactUpTo), c.freq);
+                       });
   std::erase_if(loose, [](const Candidate& c) { return c.count == 0; });
   // A word not told a title word without reading a product may be one in the title of the
   // first product it counts (a word only ever last in titles): read before ranking.
@@ -401,7 +431,7 @@ void LooseCompletions(Reader& reader, const WordList& words, CandidateCounter& c
 
 }  // namespace
 
-SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* analytics,
+SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* analytics, CategoryNames* names,
                       const SuggestRequest& request) {
   SuggestResult out;
   out.index_seq = reader.index_seq;
@@ -458,21 +488,23 @@ SuggestResult Suggest(Reader& reader, const WordList& words, const Analytics* an
     CountBest(&candidates, room, 2 * request.limit, [&](const Candidate& c) {
       return counter.Count(PairTerms(head_terms.back(), c.forms), std::min(c.freq, kExactCountUpTo), c.freq);
     });
-  } else if (candidates.size() > 2 * request.limit) {
-    candidates.resize(2 * request.limit);
+  } else if (head.empty()) {
+    // One word: counted by its frequency; title, brand and category words first.
+    CountTitleWordsFirst(reader, names, &candidates, room, candidates.size(), kFirstTitleReads,
+                         [](const Candidate& c) { return Counted{c.freq, 0}; });
   }
   std::vector<Completion> catalog;
   std::set<std::string> stems;  // of the completions so far: one completion per stem
   for (const auto& c : candidates) {
     if (c.count == 0) continue;
     stems.insert(reader.stemmer(c.word));
-    catalog.push_back({{prefix + c.word, "catalog", c.count, c.corrected || head_corrected}, false});
+    catalog.push_back({{prefix + c.word, "catalog", c.count, c.corrected || head_corrected}, false, c.title_word});
   }
   // A word being typed after others, with fewer than `room` completions from the title pairs:
   // the rest from words found with the words before anywhere in the product. Not after a
   // trailing space: every word of those products would be a candidate.
   if (!head.empty() && !last.empty() && catalog.size() < room)
-    LooseCompletions(reader, words, counter, prefix, last, request, stems, offered, room - catalog.size(),
+    LooseCompletions(reader, words, names, counter, prefix, last, request, stems, offered, room - catalog.size(),
                      head_corrected, &catalog);
   std::sort(catalog.begin(), catalog.end(), Better);
   if (catalog.size() > room) catalog.resize(room);

@@ -926,6 +926,15 @@ TEST_CASE("engine search over remote shards: analytics and suggestions as locall
   for (int i = 0; i < 12; ++i)
     REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), (i % 2 ? "Phone Case " : "Phone Charger ") + std::to_string(i),
                                      1000 + 10 * i, "", i % 3 ? "Acme" : "Zenith")).ok());
+  // One word typed: title, brand and category words before description and code words ("s":
+  // "solar" before "sku"; "furn": the category's "furniture" before "furnished"), a word only
+  // ever last in a title told by reading a product ("lan": "lantern"), as locally. The querying
+  // engine's own catalog has not got the category: its words are those of its id, which here
+  // are its name's (naming_words.h).
+  REQUIRE(e->catalog().upsert_category({"garden-furniture", "Garden Furniture", ""}).ok());
+  REQUIRE(e->catalog().upsert(Make("k1", "Teak Bench", 500, "Furnished with cushions", "", {"garden-furniture"})).ok());
+  REQUIRE(e->catalog().upsert(Make("k2", "Solar Lantern", 500, "Furnished with a hook", "")).ok());
+  REQUIRE(e->catalog().upsert(Make("k3", "Camping Lantern", 500, "Furnished with a strap", "")).ok());
   auto seq = e->events().last_seq();
   REQUIRE(seq.ok());
   REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
@@ -936,7 +945,8 @@ TEST_CASE("engine search over remote shards: analytics and suggestions as locall
   // Title pairs are plain terms: the word after a word, a trailing space, phrase completions
   // ("pho": "phone case", half of the phones) and counts with more words before come from
   // the shards as locally.
-  for (const char* typed : {"phone c", "phne ch", "zen", "phone ", "pho", "acme phone c", "phone case "}) {
+  for (const char* typed : {"phone c", "phne ch", "zen", "phone ", "pho", "acme phone c", "phone case ", "s", "furn",
+                            "lan", "bench f", "a", "c"}) {
     INFO(typed);
     auto local = e->search().suggest({.text = typed, .popular_queries = false});
     auto remote = q->search().suggest({.text = typed, .popular_queries = false});
@@ -950,6 +960,11 @@ TEST_CASE("engine search over remote shards: analytics and suggestions as locall
       CHECK(remote->suggestions[i].count == local->suggestions[i].count);
     }
   }
+  auto s = q->search().suggest({.text = "s", .popular_queries = false});
+  REQUIRE(s.ok());
+  std::vector<std::string> texts;
+  for (const auto& x : s->suggestions) texts.push_back(x.text);
+  CHECK(texts == std::vector<std::string>{"solar", "sku", "strap"});
   // The querying engine records its searches; the uses of their results too.
   auto r = q->search().query({.text = "phone case"});
   REQUIRE(r.ok());

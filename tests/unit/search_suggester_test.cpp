@@ -149,12 +149,13 @@ TEST_CASE("suggest offers a word that never follows the one before in a title", 
 }
 
 void PutProduct(Engine& e, const std::string& id, const std::string& title, const std::string& brand,
-                const std::string& description) {
+                const std::string& description, std::vector<std::string> categories = {}) {
   commerce::Product p;
   p.id = id;
   p.title = title;
   p.brand = brand;
   p.description = description;
+  p.categories = std::move(categories);
   commerce::Variant v;
   v.sku = "SKU-" + id;
   v.price = commerce::Money{1000, "USD"};
@@ -209,11 +210,84 @@ TEST_CASE("suggest: a short prefix offers the most frequent words, not the first
   for (char a = 'a'; a < 'd'; ++a)
     for (char b = 'a'; b < 'u'; ++b) PutTitled(*e, std::string("x") + a + b, std::string("Sa") + a + b + "q Gadget");
   WaitIndexed(*e);
-  // "sku": every product's SKU ("SKU-xab") is indexed as text too.
+  // "sony" (three products) before "saaaq" (the first in byte order); "sku" (every product's
+  // SKU "SKU-xab", indexed as text too, 66 products) is a code word: title words fill both
+  // places before it.
   auto s = Suggest(*e, {.text = "s", .limit = 2});
-  CHECK(Texts(s) == std::vector<std::string>{"sku", "sony"});
+  CHECK(Texts(s) == std::vector<std::string>{"sony", "saaaq"});
   REQUIRE(s.suggestions.size() == 2);
-  CHECK(s.suggestions[1].count == 3);
+  CHECK(s.suggestions[0].count == 3);
+}
+
+// Issue 18: with one word typed, the word list's most frequent words came first whatever
+// field they were met in, so `s` offered "sku" (every product's SKU code) before "sony".
+TEST_CASE("suggest: one word typed offers title brand and category words before description and code words",
+          "[search][suggest]") {
+  TempDir dir;
+  auto e = Shop(dir);
+  // "sony" (a title pair starts with it), then "stand" (only ever last in a title: told by the
+  // title of the first product with it), then "sku" (six products, only in SKU codes).
+  auto s = Suggest(*e, {.text = "s"});
+  CHECK(Texts(s) == std::vector<std::string>{"sony", "stand", "sku"});
+  REQUIRE(s.suggestions.size() == 3);
+  CHECK(s.suggestions[0].count == 3);
+  CHECK(s.suggestions[1].count == 1);
+  CHECK(s.suggestions[2].count == 6);
+  // A rarer title or brand word before a more frequent description word: "bright" is in three
+  // descriptions; "birch" (a brand), "bose" and "brass" (titles) in one product each.
+  PutProduct(*e, "l1", "Brass Desk Lamp", "", "Bright light for study");
+  PutProduct(*e, "l2", "Reading Lamp", "Birch", "Bright light");
+  PutProduct(*e, "l3", "Floor Lamp", "", "Warm glow");
+  PutProduct(*e, "l4", "Pocket Torch", "", "Bright light beam");
+  PutProduct(*e, "g1", "Globe Lamp", "", "");
+  // A word only in a category's name ("furniture" of "Garden Furniture") before a description
+  // word in more products ("furnished").
+  REQUIRE(e->catalog().upsert_category({"garden-furniture", "Garden Furniture", ""}).ok());
+  PutProduct(*e, "c1", "Teak Bench", "", "Furnished with cushions", {"garden-furniture"});
+  PutProduct(*e, "c2", "Camping Chair", "", "Furnished with a carry bag");
+  PutProduct(*e, "c3", "Folding Stool", "", "Furnished with straps");
+  WaitIndexed(*e);
+  auto b = Suggest(*e, {.text = "b"});
+  // "bench" ends its only title ("Teak Bench"): told by reading that product.
+  CHECK(Texts(b) == std::vector<std::string>{"bench", "birch", "bose", "brass", "bright", "bag", "beam"});
+  REQUIRE(b.suggestions.size() == 7);
+  CHECK(b.suggestions[4].count == 3);
+  auto furn = Suggest(*e, {.text = "furn"});
+  CHECK(Texts(furn) == std::vector<std::string>{"furniture", "furnished"});
+  REQUIRE(furn.suggestions.size() == 2);
+  CHECK(furn.suggestions[0].count == 1);
+  CHECK(furn.suggestions[1].count == 3);
+  // Loose, after a word: the category word before the description word, though both are in
+  // the one bench ("bench" is never followed by a word in a title: no pairs).
+  CHECK(Texts(Suggest(*e, {.text = "bench f"})) == std::vector<std::string>{"bench furniture", "bench furnished"});
+  CHECK(Texts(Suggest(*e, {.text = "gard"})) == std::vector<std::string>{"garden"});
+  // As typed before corrected, whatever field: "glow" (a description word, as typed) before
+  // "globe" (a title word, one edit away).
+  auto glow = Suggest(*e, {.text = "glow"});
+  CHECK(Texts(glow) == std::vector<std::string>{"glow", "globe"});
+  REQUIRE(glow.suggestions.size() == 2);
+  CHECK_FALSE(glow.suggestions[0].corrected);
+  CHECK(glow.suggestions[1].corrected);
+  // The limit keeps the first of that order.
+  CHECK(Texts(Suggest(*e, {.text = "b", .limit = 2})) == std::vector<std::string>{"bench", "birch"});
+  CHECK(Texts(Suggest(*e, {.text = "s", .limit = 1})) == std::vector<std::string>{"sony"});
+  // What a reader remembers of a word follows the index: "bright" in a title now.
+  PutTitled(*e, "t1", "Bright Star Lantern");
+  WaitIndexed(*e);
+  CHECK(Texts(Suggest(*e, {.text = "b", .limit = 2})) == std::vector<std::string>{"bright", "bench"});
+  // A renamed category: its new name's words, not the old one's, once the index follows.
+  REQUIRE(e->catalog().upsert_category({"garden-furniture", "Patio Seating", ""}).ok());
+  WaitIndexed(*e);
+  CHECK(Texts(Suggest(*e, {.text = "furn"})) == std::vector<std::string>{"furnished"});
+  CHECK(Texts(Suggest(*e, {.text = "pat"})) == std::vector<std::string>{"patio"});
+  for (const char* typed : {"s", "b", "furn", "glow", "bench f", "sea"}) {
+    INFO(typed);
+    for (const auto& x : Suggest(*e, {.text = typed, .limit = 10}).suggestions) {
+      INFO(x.text);
+      CHECK(x.count > 0);
+      CHECK(Find(*e, {.text = x.text, .limit = 50}).total >= x.count);
+    }
+  }
 }
 
 TEST_CASE("suggest tolerates typos in the word being typed and before it", "[search][suggest]") {
