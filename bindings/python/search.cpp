@@ -37,6 +37,8 @@ void BindSearch(py::module_& m) {
              "Fall back to some of the words when all words find nothing.")
       .field("minimum_should_match", &SearchRequest::minimum_should_match,
              "Percent of the words (1..100) a relaxed query needs; default 75.")
+      .field("category_intent", &SearchRequest::category_intent,
+             "Text in relevance order: the category the first 30 matches lead with goes first; False: BM25 order.")
       .field("min_index_seq", &SearchRequest::min_index_seq, "Read-your-writes: wait for this event seq.")
       .field("wait_timeout", &SearchRequest::wait_timeout, "How long to wait for min_index_seq.")
       .field("use_cache", &SearchRequest::use_cache, "False skips the result cache.")
@@ -65,7 +67,12 @@ void BindSearch(py::module_& m) {
       .field("tier", &HitExplanation::tier, "'pinned', 'boosted', 'buried' or '' (the search's own order).")
       .field("rules", &HitExplanation::rules, "Ids of the rules that placed it so.")
       .field("pinned_position", &HitExplanation::pinned_position, "Pinned: the pin's position (1-based).")
-      .field("sort", &HitExplanation::sort, "The sort within its tier (then the product id).");
+      .field("sort", &HitExplanation::sort, "The sort within its tier (then the product id).")
+      .field("intent_category", &HitExplanation::intent_category,
+             "Category intent: the hit's category its query's first matches voted for most ('' not placed by it).")
+      .field("intent_share", &HitExplanation::intent_share, "That category's share of the votes (0..1).")
+      .field("intent_added", &HitExplanation::intent_added,
+             "What category intent added to weight (the hit ranks by weight + intent_added in its tier).");
   Value<SearchHit>(m, "SearchHit", "A product found.")
       .field("product_id", &SearchHit::product_id, "The product.")
       .field("title", &SearchHit::title, "Its title.")

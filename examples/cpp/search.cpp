@@ -68,6 +68,11 @@ int main(int argc, char** argv) {
                           .disjunctive_facets = {"brand"},
                           .price_buckets = {20000, 30000}})));
 
+  // Category intent (on by default): the category the query's first matches lead with goes
+  // first; off, BM25 order alone.
+  Show("headphones, BM25 order alone (category intent off)",
+       must(search.query({.text = "headphones", .category_intent = false})));
+
   must(search.set_synonyms({{"earphones", "headphones", "cans"}}));
   Show("a synonym", must(search.query({.text = "cans"})));
 

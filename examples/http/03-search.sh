@@ -13,6 +13,11 @@ curl -sS -H "$STORE" "$BASE/v1/search?q=hedphones&limit=1"
 say "no product has every word: relaxed to at least half of them (relaxed: true)"
 curl -sS -H "$STORE" "$BASE/v1/search?q=classic+shirt+for+dragons+&minimum_should_match=50&limit=3"
 
+say "category intent (on by default): the category the first matches lead with goes first; off, BM25 order"
+curl -sS -H "$STORE" "$BASE/v1/search?q=shirt&limit=3&explain=true"
+echo
+curl -sS -H "$STORE" "$BASE/v1/search?q=shirt&limit=3&category_intent=false"
+
 say "search as you type: the last word is a prefix"
 curl -sS -H "$STORE" "$BASE/v1/search?q=head&limit=3"
 

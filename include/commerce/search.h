@@ -83,6 +83,12 @@ struct SearchRequest {
   // The word still being typed counts half and never alone ("frying p" needs "frying").
   bool relax = true;
   int minimum_should_match = 75;  // 1..100
+  // Category intent (docs/search.md, "Ranking"): a text query in relevance order puts the
+  // category its first matches lead with first — each of its first 30 matches votes for its
+  // category by its score, and each of them gains its category's share of the votes —
+  // matches past the 30th keep BM25 order. false: BM25 order throughout. No effect on a
+  // browse without text or on the other sorts.
+  bool category_intent = true;
   // Results must reflect every event up to this sequence (read-your-writes): the query waits
   // up to wait_timeout for the indexer, and a cached result older than it is not used.
   uint64_t min_index_seq = 0;
@@ -154,6 +160,13 @@ struct HitExplanation {
   uint32_t pinned_position = 0;
   // The sort that ordered it within its tier, with the product id as the final tie-break.
   std::string sort;
+  // Category intent (SearchRequest::category_intent): the hit's category that its query's
+  // first matches voted for most ("" when the stage did not place it: past the window, off,
+  // not relevance order), that category's share of the votes (0..1), and what it added to
+  // the weight (the hit ranks by weight + intent_added within its tier).
+  std::string intent_category;
+  double intent_share = 0;
+  double intent_added = 0;
 };
 
 struct SearchHit {

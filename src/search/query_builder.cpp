@@ -47,14 +47,14 @@ bool QueryBuilder::WholeWord(const std::string& text) {
          reader_.db.get_termfreq(reader_.stemmer(words[0])) > 0;
 }
 
-Xapian::Query QueryBuilder::WithCode(Xapian::Query q, std::string_view text) {
+Xapian::Query QueryBuilder::WithCode(Xapian::Query q, std::string_view text, std::string* code_term) {
   // A SKU or model number, however it is spaced or dashed, also matches as one code.
   const std::string code = NormaliseCode(text);
   if (code.size() < 3 || code.size() > 64 ||
       !std::any_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return q;
-  Xapian::Query by_code(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(std::string(kPrefixCode) + code),
-                        kCodeBoost);
+  *code_term = std::string(kPrefixCode) + code;
+  Xapian::Query by_code(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(*code_term), kCodeBoost);
   return q.empty() ? by_code : Xapian::Query(Xapian::Query::OP_OR, q, by_code);
 }
 
@@ -134,7 +134,7 @@ Result<QueryPlan> QueryBuilder::Every(const QueryText& q, std::string_view text)
   plan.units = plan.required = units.size();
   Xapian::Query all;
   if (!parts.empty()) all = Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
-  all = WithCode(std::move(all), text);
+  all = WithCode(std::move(all), text, &plan.code_term);
   if (!excluded.empty())
     all = Xapian::Query(Xapian::Query::OP_AND_NOT, all.empty() ? MatchAllQuery() : all, excluded);
   plan.query = std::move(all);
@@ -172,7 +172,7 @@ Result<QueryPlan> QueryBuilder::Share(const QueryText& q, std::string_view text,
     required.push_back(any);
     any = Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
   }
-  any = WithCode(std::move(any), text);
+  any = WithCode(std::move(any), text, &plan.code_term);
   if (!excluded.empty()) any = Xapian::Query(Xapian::Query::OP_AND_NOT, any, excluded);
   plan.query = std::move(any);
   // Just under the tier, against rounding: BM25 parts only ever add.

@@ -43,6 +43,8 @@ struct QueryPlan {
   size_t units = 0;          // positive units; the word being typed is one
   size_t required = 0;       // units that must match (Every: all; Share: the minimum share)
   bool relaxed = false;      // made by Share
+  // The text as one SKU or code ("K" + normalised), when it is looked up as one; else "".
+  std::string code_term;
   HighlightTerms highlight;  // the words to mark in titles
 };
 
@@ -67,7 +69,7 @@ class QueryBuilder {
   Status Units(const QueryText& q, std::vector<Unit>* units, Xapian::Query* excluded,
                HighlightTerms* highlight, bool weigh_typing);
   Result<Xapian::Query> Parse(const std::string& text, bool partial, bool phrase);
-  Xapian::Query WithCode(Xapian::Query q, std::string_view text);
+  Xapian::Query WithCode(Xapian::Query q, std::string_view text, std::string* code_term);
   bool WholeWord(const std::string& text);
 
   Reader& reader_;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "search/caller_prices.h"
+#include "search/category_intent.h"
 #include "search/corrector.h"
 #include "search/facet_spy.h"
 #include "search/highlight.h"
@@ -374,6 +375,61 @@ void ExplainTier(SearchHit* hit, const Xapian::Document& doc, const char* tier,
     if (HasAnyTerm(doc, r.terms)) hit->explanation->rules.push_back(r.rule);
 }
 
+// The category-intent stage runs: a text query in relevance order that asks for it.
+bool UsesIntent(const CheckedRequest& c, const QueryPlan* plan) {
+  return plan && c.sort == SortBy::kRelevance && c.request->category_intent;
+}
+
+// A list's first matches as the category-intent stage reads them (category_intent.h): their
+// weights, their categories (one value read each) and whether they match the text as a code.
+struct IntentWindow {
+  std::vector<std::string> categories;  // owns what matches[i].categories views
+  std::vector<IntentMatch> matches;
+};
+
+IntentWindow ReadIntentWindow(Reader& reader, const QueryPlan& plan,
+                              const std::vector<Xapian::MSetIterator>& list) {
+  IntentWindow w;
+  const size_t n = std::min(list.size(), kIntentWindow);
+  // A code match is looked for only when the code is in the index: one term lookup, and
+  // document term reads for the window only then.
+  const bool codes = !plan.code_term.empty() && reader.db.get_termfreq(plan.code_term) > 0;
+  std::vector<bool> code(n, false);
+  w.categories.resize(n);
+  // Each through its document (a value stream visited in document order was measured slower
+  // on two shards: docs/search.md, "Performance"), which remote shards send too.
+  for (size_t i = 0; i < n; ++i) {
+    Xapian::Document doc = list[i].get_document();
+    w.categories[i] = doc.get_value(kSlotCategories);
+    if (codes) code[i] = HasAnyTerm(doc, {plan.code_term});
+  }
+  w.matches.reserve(n);
+  for (size_t i = 0; i < n; ++i) w.matches.push_back({list[i].get_weight(), w.categories[i], code[i]});
+  return w;
+}
+
+// Puts `list`'s first kIntentWindow matches in the stage's order; `parts` (when given)
+// receives, in the new order, what the stage did to each of them.
+void OrderByIntent(const CategoryIntent& intent, const IntentWindow& window,
+                   std::vector<Xapian::MSetIterator>* list, std::vector<IntentPart>* parts) {
+  const std::vector<size_t> order = intent.Order(window.matches);
+  std::vector<Xapian::MSetIterator> head;
+  head.reserve(order.size());
+  for (size_t i : order) {
+    head.push_back((*list)[i]);
+    if (parts) parts->push_back(intent.PartOf(window.matches[i]));
+  }
+  std::copy(head.begin(), head.end(), list->begin());
+}
+
+// Sets a hit's explanation of the category-intent stage.
+void ExplainIntent(SearchHit* hit, const IntentPart& part) {
+  if (!hit->explanation) return;
+  hit->explanation->intent_category = part.category;
+  hit->explanation->intent_share = part.share;
+  hit->explanation->intent_added = part.added;
+}
+
 // Runs one plan (or a browse, when `plan` is null) with the request's filters, sort, page
 // and facets, and the rules that apply.
 //
@@ -477,25 +533,51 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
   Xapian::MSet mset;
   if (!rules.tiers()) {
     std::vector<Xapian::MSetIterator> page;
+    std::vector<IntentPart> parts;  // the page's, as far as the category-intent stage placed it
     if (plan && c.sort == SortBy::kRelevance) {
       // By relevance alone, the ties put in key order afterwards (ranked_page.h): the same
-      // page, without reading every match's sort key.
-      RankedPage ranked_page = RankByRelevance(enquire, first, count, facets ? kFacetCheck : 0, plan->min_weight);
+      // page, without reading every match's sort key. A page within the category-intent
+      // window needs the whole window, whatever page it is: the stage reorders it as one.
+      const bool intent = UsesIntent(c, plan) && first < kIntentWindow;
+      const size_t from = intent ? 0 : first;
+      const size_t n = intent ? std::max(kIntentWindow, first + count) : count;
+      RankedPage ranked_page = RankByRelevance(enquire, from, n, facets ? kFacetCheck : 0, plan->min_weight);
       mset = std::move(ranked_page.run);
       page = std::move(ranked_page.hits);
+      if (intent) {
+        const IntentWindow window = ReadIntentWindow(reader, *plan, page);
+        CategoryIntent category_intent;
+        category_intent.Learn(window.matches);
+        OrderByIntent(category_intent, window, &page, &parts);
+        const size_t lo = std::min(first, page.size()), hi = std::min(first + count, page.size());
+        page = std::vector<Xapian::MSetIterator>(page.begin() + static_cast<std::ptrdiff_t>(lo),
+                                                 page.begin() + static_cast<std::ptrdiff_t>(hi));
+        parts.erase(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(std::min(lo, parts.size())));
+      }
     } else {
       mset = enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(count),
                               facets ? kFacetCheck : 0);
       for (auto it = mset.begin(); it != mset.end(); ++it) page.push_back(it);
     }
-    for (const auto& it : page) {
-      COMMERCE_ASSIGN_OR_RETURN(SearchHit hit, MakeHit(reader, enquire, it, c, plan, origin, highlight));
+    for (size_t k = 0; k < page.size(); ++k) {
+      COMMERCE_ASSIGN_OR_RETURN(SearchHit hit, MakeHit(reader, enquire, page[k], c, plan, origin, highlight));
+      if (k < parts.size()) ExplainIntent(&hit, parts[k]);
       ranked.push_back(std::move(hit));
     }
   } else {
     // The whole list's total and facets (as many items as a plain run would weigh, so that a
     // relaxed query's cutoff counts alike), then each tier's part of the window.
-    mset = enquire.get_mset(0, static_cast<Xapian::doccount>(r.offset + r.limit), facets ? kFacetCheck : 0);
+    // With category intent, the list's first kIntentWindow matches (over every tier) say
+    // which category leads; each tier's own first matches are ordered by that.
+    const bool intent = UsesIntent(c, plan);
+    const size_t whole = intent ? std::max(kIntentWindow, r.offset + r.limit) : r.offset + r.limit;
+    mset = enquire.get_mset(0, static_cast<Xapian::doccount>(whole), facets ? kFacetCheck : 0);
+    CategoryIntent category_intent;
+    if (intent) {
+      std::vector<Xapian::MSetIterator> head;
+      for (auto it = mset.begin(); it != mset.end() && head.size() < kIntentWindow; ++it) head.push_back(it);
+      category_intent.Learn(ReadIntentWindow(reader, *plan, head).matches);
+    }
     struct TierRun {
       const char* name;
       Xapian::Query filter, excluded;
@@ -514,15 +596,25 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
       Xapian::Enquire e = MakeEnquire(reader, plan, t.filter, t.excluded);
       SetSort(e, c);
       // Checking at least skip + need matches makes the count exact whenever the tier has
-      // fewer: how many of the window's first places it took.
-      Xapian::MSet m = e.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(need),
+      // fewer: how many of the window's first places it took. A part within the tier's
+      // first kIntentWindow needs them all (the stage orders them as one).
+      const bool reorder = intent && skip < kIntentWindow;
+      const size_t from = reorder ? 0 : skip;
+      const size_t n = reorder ? std::max(kIntentWindow, skip + need) : need;
+      Xapian::MSet m = e.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n),
                                   static_cast<Xapian::doccount>(skip + need));
-      for (auto it = m.begin(); it != m.end(); ++it) {
-        COMMERCE_ASSIGN_OR_RETURN(SearchHit hit, MakeHit(reader, e, it, c, plan, origin, highlight));
-        if (hit.explanation) ExplainTier(&hit, it.get_document(), t.name, *t.rules);
+      std::vector<Xapian::MSetIterator> list;
+      for (auto it = m.begin(); it != m.end(); ++it) list.push_back(it);
+      std::vector<IntentPart> parts;
+      if (reorder) OrderByIntent(category_intent, ReadIntentWindow(reader, *plan, list), &list, &parts);
+      size_t taken = 0;
+      for (size_t k = reorder ? skip : 0; k < list.size() && taken < need; ++k, ++taken) {
+        COMMERCE_ASSIGN_OR_RETURN(SearchHit hit, MakeHit(reader, e, list[k], c, plan, origin, highlight));
+        if (hit.explanation) ExplainTier(&hit, list[k].get_document(), t.name, *t.rules);
+        if (k < parts.size()) ExplainIntent(&hit, parts[k]);
         ranked.push_back(std::move(hit));
       }
-      need -= m.size();
+      need -= taken;
       const size_t in_tier = m.get_matches_estimated();
       skip = skip > in_tier ? skip - in_tier : 0;
     }

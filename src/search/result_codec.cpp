@@ -18,7 +18,7 @@ void serialize(Archive& ar, ScoreTerm& t) {
 template <class Archive>
 void serialize(Archive& ar, HitExplanation& e) {
   ar(e.query, e.corrected, e.relaxed, e.words_matched, e.weight, e.terms, e.tier, e.rules,
-     e.pinned_position, e.sort);
+     e.pinned_position, e.sort, e.intent_category, e.intent_share, e.intent_added);
 }
 
 template <class Archive>
@@ -43,7 +43,8 @@ namespace {
 // 2: hits' explanations; the rules applied, the rules' and synonyms' versions.
 // 3: the applying rules' redirect.
 // 4: hits' price lists (the caller's price, SearchRequest::currency).
-constexpr uint32_t kPageVersion = 4;
+// 5: explanations' category intent (HitExplanation::intent_*).
+constexpr uint32_t kPageVersion = 5;
 
 struct Page {
   uint32_t version = kPageVersion;

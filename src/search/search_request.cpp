@@ -173,6 +173,7 @@ std::string CacheKey(const SearchRequest& r) {
   key += r.typo_tolerance ? 'T' : 't';
   key += r.relax ? 'R' : 'r';
   key += std::to_string(r.minimum_should_match);
+  key += r.category_intent ? 'I' : 'i';
   // A partial result is never cached, but one computed for a request allowing it must not
   // be handed to a coalesced request that does not.
   key += r.allow_partial ? 'A' : 'a';

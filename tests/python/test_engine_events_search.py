@@ -251,3 +251,29 @@ def test_search_rejects_bad_requests_naming_the_field(search_shop):
         s.wait_for(1, datetime.timedelta(milliseconds=-1))
     with pytest.raises(commerce.DeadlineExceeded):
         s.query("mug", min_index_seq=10**6, wait_timeout=datetime.timedelta(milliseconds=50))
+
+
+def test_search_category_intent_on_off_and_bad_values(lmdb_engine):
+    # docs/search.md, "Ranking": two car chargers say "charger" twice (the BM25 top), five
+    # phone chargers once; the phone chargers lead the query's matches and go first.
+    e = lmdb_engine
+    for cid in ("auto", "auto/batteries", "mobile", "mobile/power"):
+        e.catalog.upsert_category(cid, "Dept " + str(len(cid)))
+    items = [("c1", "Charger booster charger", "auto/batteries"), ("c2", "Charger trickle charger", "auto/batteries")]
+    items += [(f"m{i}", f"Phone charger m{i}", "mobile/power") for i in range(1, 6)]
+    for pid, title, cat in items:
+        e.catalog.upsert(commerce.Product(id=pid, title=title, categories=[cat],
+                                          variants=[{"sku": pid.upper(), "price": {"minor": 1000, "currency": "USD"}}]))
+    e.run_background_once()
+    s = e.search
+    off = [h.product_id for h in s.query("charger", category_intent=False, use_cache=False).hits]
+    assert sorted(off[:2]) == ["c1", "c2"]
+    r = s.query(commerce.SearchRequest(text="charger", explain=True, use_cache=False))
+    assert [h.product_id for h in r.hits] == [i for i in off if i[0] == "m"] + [i for i in off if i[0] == "c"]
+    x = r.hits[0].explanation
+    assert x.intent_category == "mobile/power" and 0.5 < x.intent_share < 1 and x.intent_added > 0
+    assert commerce.SearchRequest().category_intent is True
+    # (Like every bool field of the bindings, None and numbers convert as Python's bool() does.)
+    for bad in ("yes", [True], {"on": True}):
+        with pytest.raises(TypeError, match="category_intent"):
+            s.query("charger", category_intent=bad)

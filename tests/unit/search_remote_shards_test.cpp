@@ -920,6 +920,54 @@ TEST_CASE("engine search over remote shards: merchandising rules and explanation
   CHECK(priced.status().message().rfind("search currency: ", 0) == 0);
 }
 
+TEST_CASE("engine search over remote shards: category intent orders every page as locally",
+          "[search][remote][intent]") {
+  // The stage reads the window's categories from the documents the shards send (values and,
+  // for a code, term lists): the same order, page by page, as the local index.
+  TempDir dir, qdir;
+  std::unique_ptr<Engine> e = IndexingEngine(dir.path());
+  for (const char* c : {"auto", "auto/batteries", "mobile", "mobile/power"})
+    REQUIRE(e->catalog().upsert_category({.id = c, .name = "Dept"}).ok());
+  for (int i = 0; i < 44; ++i) {
+    const bool car = i % 8 == 0;  // the BM25 top: "charger" twice
+    const std::string title = car ? "Charger clamp charger" : i % 2 ? "Phone charger cable" : "Phone charger";
+    REQUIRE(e->catalog().upsert(Make("p" + std::to_string(100 + i), title, 1000 + i, "", "Acme",
+                                     {car ? "auto/batteries" : "mobile/power"})).ok());
+  }
+  auto seq = e->events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  const std::string gen = CurrentGeneration(dir.path());
+  ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
+  s0.Open(), s1.Open();
+  auto q = QueryEngine(qdir.path(), {{At(s0)}, {At(s1)}});
+  auto whole = [&](Engine& engine, bool intent) {
+    auto r = engine.search().query({.text = "charger", .limit = 100, .category_intent = intent, .use_cache = false});
+    REQUIRE(r.ok());
+    return Ids(*r);
+  };
+  const auto on = whole(*e, true);
+  REQUIRE(on.size() == 44);
+  CHECK(on != whole(*e, false));  // the stage did reorder
+  CHECK(whole(*q, true) == on);
+  for (size_t size : {5u, 11u}) {
+    for (size_t offset = 0; offset < on.size(); offset += size) {
+      INFO("offset " << offset << " size " << size);
+      const SearchRequest r{.text = "charger", .offset = offset, .limit = size, .use_cache = false, .explain = true};
+      auto local = e->search().query(r);
+      auto remote = q->search().query(r);
+      INFO(remote.status().ToString());
+      REQUIRE(local.ok());
+      REQUIRE(remote.ok());
+      REQUIRE(Ids(*remote) == Ids(*local));
+      for (size_t i = 0; i < local->hits.size(); ++i) {
+        CHECK(remote->hits[i].explanation->intent_category == local->hits[i].explanation->intent_category);
+        CHECK(remote->hits[i].explanation->intent_share == Approx(local->hits[i].explanation->intent_share));
+      }
+    }
+  }
+}
+
 TEST_CASE("engine search over remote shards: analytics and suggestions as locally", "[search][remote][suggest]") {
   TempDir dir, qdir;
   std::unique_ptr<Engine> e = IndexingEngine(dir.path());

@@ -11,7 +11,8 @@
 //   - commerce: Engine::open on a scratch dir, Catalog::import_file(products.json) with the
 //     field mapping tools/mappings/bestbuy.json (product id = the Best Buy SKU), then
 //     Search::wait_for(last event); each query: SearchRequest{.text, .limit = 10,
-//     .use_cache = false}, everything else default (prefix, typo tolerance, relaxation on);
+//     .use_cache = false}, everything else default (prefix, typo tolerance, relaxation,
+//     category intent on);
 //   - sqlite-fts5 (peer_sqlite_fts5.h): title, brand, category names, description; the query
 //     words ANDed with a prefix on the last, relaxed to OR when nothing matches; no typo
 //     correction; bm25 with the engine's field weights; top 10;

@@ -77,6 +77,9 @@ void PrintExplanation(const HitExplanation& x) {
   else
     std::printf("      ranked");
   std::printf("; sort %s, then product id\n", x.sort.c_str());
+  if (!x.intent_category.empty())
+    std::printf("      category intent: %s, share %.2f, added %.4f\n", x.intent_category.c_str(), x.intent_share,
+                x.intent_added);
 }
 
 void PrintResult(const SearchRequest& r, const SearchResult& res) {

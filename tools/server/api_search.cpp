@@ -42,7 +42,7 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(OnlyParams(
       r, {"q", "brand*", "category*", "price_min", "price_max", "in_stock", "attr.", "facets*",
           "facet_size", "disjunctive_facets*", "price_buckets", "sort", "offset", "limit", "prefix", "typo_tolerance", "relax",
-          "minimum_should_match", "min_index_seq", "wait_timeout_ms", "use_cache", "allow_partial",
+          "minimum_should_match", "category_intent", "min_index_seq", "wait_timeout_ms", "use_cache", "allow_partial",
           "explain", "now_ms", "channel", "currency", "customer_group"}));
   for (const auto& [k, v] : r.query) {
     if (k == "q") q->text = v;
@@ -101,6 +101,9 @@ Status SearchFromQuery(const Request& r, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(QueryBool(r, "relax", &b));
   if (b) q->relax = *b;
   b.reset();
+  COMMERCE_RETURN_IF_ERROR(QueryBool(r, "category_intent", &b));
+  if (b) q->category_intent = *b;
+  b.reset();
   COMMERCE_RETURN_IF_ERROR(QueryBool(r, "use_cache", &b));
   if (b) q->use_cache = *b;
   b.reset();
@@ -133,6 +136,7 @@ Status SearchFromBody(const rapidjson::Value& v, SearchRequest* q) {
   COMMERCE_RETURN_IF_ERROR(o.boolean("prefix", &q->prefix));
   COMMERCE_RETURN_IF_ERROR(o.boolean("typo_tolerance", &q->typo_tolerance));
   COMMERCE_RETURN_IF_ERROR(o.boolean("relax", &q->relax));
+  COMMERCE_RETURN_IF_ERROR(o.boolean("category_intent", &q->category_intent));
   int64_t msm = q->minimum_should_match;
   COMMERCE_RETURN_IF_ERROR(o.i64("minimum_should_match", &msm));
   COMMERCE_RETURN_IF_ERROR(o.u64("min_index_seq", &q->min_index_seq));

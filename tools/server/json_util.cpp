@@ -531,6 +531,9 @@ void WriteSearchResult(JsonWriter& w, const SearchResult& r) {
       w.EndArray();
       w.Key("pinned_position"); w.Uint(e.pinned_position);
       w.Key("sort"); Str(w, e.sort);
+      w.Key("intent_category"); Str(w, e.intent_category);
+      w.Key("intent_share"); w.Double(e.intent_share);
+      w.Key("intent_added"); w.Double(e.intent_added);
       w.EndObject();
     }
     w.EndObject();

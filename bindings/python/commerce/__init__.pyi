@@ -438,6 +438,7 @@ class SearchRequest(_Value):
     typo_tolerance: bool
     relax: bool
     minimum_should_match: int
+    category_intent: bool
     min_index_seq: int
     wait_timeout: datetime.timedelta
     use_cache: bool
@@ -452,7 +453,8 @@ class SearchRequest(_Value):
                  attributes: Mapping[str, str] = ..., facets: Sequence[str] = ..., facet_size: int = ...,
                  disjunctive_facets: Sequence[str] = ..., price_buckets: Sequence[int] = ...,
                  sort: str = ..., offset: int = ..., limit: int = ..., prefix: bool = ..., typo_tolerance: bool = ...,
-                 relax: bool = ..., minimum_should_match: int = ..., min_index_seq: int = ..., wait_timeout: _Duration = ...,
+                 relax: bool = ..., minimum_should_match: int = ..., category_intent: bool = ...,
+                 min_index_seq: int = ..., wait_timeout: _Duration = ...,
                  use_cache: bool = ..., allow_partial: bool = ..., explain: bool = ..., now_ms: int = ...,
                  channel: str = ..., currency: str = ..., customer_group: str = ...) -> None: ...
 
@@ -473,6 +475,9 @@ class HitExplanation(_Value):
     rules: list[str]
     pinned_position: int
     sort: str
+    intent_category: str
+    intent_share: float
+    intent_added: float
     def __init__(self, **fields: Any) -> None: ...
 
 class SearchHit(_Value):
