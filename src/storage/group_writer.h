@@ -49,7 +49,8 @@ struct PendingWrite {
 class GroupBackend {
  public:
   virtual ~GroupBackend() = default;
-  // Runs each write's mutation in a nested transaction of one group transaction, records each
+  // Runs each write's mutation all or nothing in one group transaction (in a nested
+  // transaction, or straight where the driver can undo a failed one otherwise), records each
   // outcome in write->result, and commits the group — durably when `durable`. A non-OK return
   // means the group as a whole did not commit; every caller in it is answered with it.
   // `lane` (0 .. lanes - 1) is the calling writer thread's: with several lanes, calls of

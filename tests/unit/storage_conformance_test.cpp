@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <latch>
 #include <map>
 #include <memory>
@@ -35,6 +36,7 @@
 
 #include "commerce/storage.h"
 #include "common/codec.h"
+#include "storage/log_sequences.h"
 #include "pg_test_cluster.h"
 #include "test_dir.h"
 #include "test_scale.h"
@@ -912,6 +914,116 @@ TEST_CASE("storage: a failing mutation does not disturb its group", "[storage][n
   auto stats = SettledStats(*s.db);
   CHECK(stats.max_group_size >= kWrites);
   CHECK(stats.failed_mutations >= kWrites - committed);
+}
+
+// Groups whose mutations fail before writing anything (a refused insert, a missing key) and
+// after writing (a counter, a key and a log entry each): LMDB runs a group's mutations straight
+// in its txn and runs the whole group again, each mutation in a nested txn, only where one
+// fails after writing; the groups after such a one start nested. Whatever ran how often, each
+// mutation that failed left nothing, each that succeeded counts once, and the log holds the
+// successful ones' entries under the sequences they were given, with no gap.
+TEST_CASE("storage: groups with mutations failing before and after writing keep each apart "
+          "and the log gapless",
+          "[storage][nested_txn]") {
+  FOR_EACH_DRIVER();
+  Store s(driver);
+  if (!(s.db->capabilities() & kNestedTxn)) {
+    WARN("skipped: driver has no kNestedTxn");
+    return;
+  }
+  const Table log = MustTable(*s.db, "log");
+  REQUIRE(Put(*s.db, s.t, "taken", "x").ok());
+  enum Kind { kCommit, kRefuseFirst, kRefuseAfter };
+  // One group each: all commit; refusals before writing only; one refusal after writing,
+  // last; refusals of both kinds; all commit (after a group that had to nest); one refusal
+  // after writing in the middle; all commit.
+  const std::vector<std::function<Kind(int)>> rounds = {
+      [](int) { return kCommit; },
+      [](int i) { return i % 5 == 2 ? kRefuseFirst : kCommit; },
+      [](int i) { return i == 23 ? kRefuseAfter : kCommit; },
+      [](int i) { return i % 4 == 1 ? kRefuseAfter : i % 4 == 3 ? kRefuseFirst : kCommit; },
+      [](int) { return kCommit; },
+      [](int i) { return i == 12 ? kRefuseAfter : kCommit; },
+      [](int) { return kCommit; },
+  };
+  constexpr int kWrites = 24;
+  std::map<std::string, uint64_t> given;  // entry -> the sequence its last run was given
+  std::map<std::string, Kind> kinds;
+  uint64_t committed = 0;
+  for (size_t r = 0; r < rounds.size(); ++r) {
+    INFO("round " << r);
+    std::vector<Status> results(kWrites);
+    std::vector<uint64_t> seqs(kWrites, 0);
+    std::latch answered(kWrites);
+    WriterGate gate;
+    gate.hold(*s.db);  // everything below forms one group
+    for (int i = 0; i < kWrites; ++i) {
+      const std::string name = "r" + std::to_string(r) + "-" + std::to_string(i);
+      const Kind kind = rounds[r](i);
+      kinds[name] = kind;
+      s.db->write_async(
+          [&s, &seqs, log, name, kind, i](WriteTxn& txn) -> Status {
+            if (kind == kRefuseFirst) {
+              if (i % 2 == 0) {
+                Status put = txn.put(s.t, "taken", name, PutMode::kNoOverwrite);
+                if (!put.IsAlreadyExists()) return Status::Internal("'taken' was free: " + put.ToString());
+                return Status::Conflict(name + " refused before writing");
+              }
+              std::string_view v;
+              Status got = txn.get(s.t, "missing", &v);
+              return got.IsNotFound() ? Status::Conflict(name + " refused before writing") : Status::Internal("found 'missing'");
+            }
+            COMMERCE_RETURN_IF_ERROR(Increment(txn, s.t));
+            COMMERCE_RETURN_IF_ERROR(txn.put(s.t, name, "v"));
+            auto seq = txn.append(log, name);
+            if (!seq.ok()) return seq.status();
+            if (kind == kRefuseAfter) return Status::Conflict(name + " refused after writing");
+            seqs[i] = *seq;
+            return Status::OK();
+          },
+          WriteOptions{.sync = false}, [&results, &answered, i](Status st) {
+            results[i] = std::move(st);
+            answered.count_down();
+          });
+    }
+    gate.release();
+    answered.wait();
+    CHECK(gate.done_ok());
+    for (int i = 0; i < kWrites; ++i) {
+      const std::string name = "r" + std::to_string(r) + "-" + std::to_string(i);
+      INFO(name << ": " << results[i].ToString());
+      switch (kinds[name]) {
+        case kCommit:
+          CHECK(results[i].ok());
+          CHECK(Get(*s.db, s.t, name) == "v");
+          given[name] = seqs[i];
+          ++committed;
+          break;
+        case kRefuseFirst:
+          CHECK(results[i] == Status::Conflict(name + " refused before writing"));
+          break;
+        case kRefuseAfter:
+          CHECK(results[i] == Status::Conflict(name + " refused after writing"));
+          CHECK(Get(*s.db, s.t, name) == std::nullopt);
+          break;
+      }
+    }
+    CHECK(Get(*s.db, s.t, "taken") == "x");
+  }
+  auto txn = s.db->read();
+  REQUIRE(txn.ok());
+  CHECK(ReadCounter(**txn, s.t) == committed);
+  auto entries = (*txn)->scan(log, "", "", 0);
+  REQUIRE(entries.ok());
+  REQUIRE(entries->size() == committed);
+  for (size_t k = 0; k < entries->size(); ++k) {
+    const auto& e = (*entries)[k];
+    INFO("entry " << k << ": " << e.value);
+    CHECK(e.key == commerce::LogKey(k + 1));  // gapless from 1
+    CHECK(kinds[e.value] == kCommit);
+    CHECK(given[e.value] == k + 1);  // the sequence its caller was given
+  }
+  CHECK(SettledStats(*s.db).max_group_size >= kWrites);
 }
 
 TEST_CASE("storage: a later mutation in a group sees an earlier one's writes",

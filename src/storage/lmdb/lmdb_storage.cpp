@@ -15,7 +15,8 @@
 //   lmdb_status.h   LMDB return codes -> Status
 //
 // The write path (DESIGN.md): the writer thread runs a group in one LMDB write txn, each
-// mutation in a nested txn; every put/del a mutation makes is also encoded as a redo record.
+// mutation straight in it, or in a nested txn where one fails after writing (commit_group);
+// every put/del a mutation makes is also encoded as a redo record.
 // The group's records are appended to the log and fdatasync'ed once; only then is the LMDB
 // txn committed, without a sync, so no reader ever sees a durable-write-to-be that a crash
 // could take back. The applied LSN is stored in the same LMDB txn, so replay after a crash
@@ -63,6 +64,14 @@ namespace commerce {
 namespace lmdb {
 namespace {
 
+
+// Whether a write txn can go on: LMDB marks one that met an error it cannot undo (a page it
+// could not read, a txn grown too large) and then refuses every call on it with MDB_BAD_TXN,
+// mdb_stat's first check. `dbi`: any table the txn knows.
+bool TxnUsable(MDB_txn* txn, MDB_dbi dbi) {
+  MDB_stat st;
+  return mdb_stat(txn, dbi, &st) != MDB_BAD_TXN;
+}
 
 Status ValidateOptions(const StorageOptions& o) {
   if (o.lmdb_map_size < (size_t{1} << 20) || o.lmdb_max_map_size < o.lmdb_map_size)
@@ -112,7 +121,11 @@ class LmdbStorage final : public Storage, private GroupBackend {
   // Writer thread only (or Open/close while that thread is not running).
   Status commit_group(size_t lane, std::span<PendingWrite* const> group, bool durable) override;
   void on_idle() override;
-  Status RunGroupOnce(std::span<PendingWrite* const> group, bool durable, bool* map_full);
+  // How a run of a group ended when it returns OK: committed (or nothing to commit), rolled
+  // back for a larger map, or rolled back to run again with each mutation in a nested txn.
+  enum class GroupRun { kDone, kMapFull, kNest };
+  Status RunGroupOnce(std::span<PendingWrite* const> group, bool durable, bool nested, GroupRun* run,
+                      bool* failed_after_writing);
   Status GrowMap();
   void UpdateGuardMap();  // after the map is set up or moved, with no read txn live
   // Puts the store into the failed state with `cause` and returns the Status every write now
@@ -130,6 +143,9 @@ class LmdbStorage final : public Storage, private GroupBackend {
 
   std::unique_ptr<Wal> wal_;
   uint64_t next_lsn_ = 1;  // writer thread only
+  // Writer thread only: the last group had a mutation that failed after writing, so the next
+  // one runs each mutation in a nested txn from the start (commit_group).
+  bool nest_next_group_ = false;
   LogSequences seqs_;      // writer thread only: the next sequence of each log table
   std::atomic<uint64_t> log_bytes_total_{0};
   std::atomic<uint64_t> durable_syncs_{0};
@@ -362,19 +378,43 @@ void LmdbStorage::ReleaseEnv() {
 Status LmdbStorage::commit_group(size_t /*lane: one only*/, std::span<PendingWrite* const> group, bool durable) {
   if (writer_tid_.load(std::memory_order_relaxed) == 0)
     writer_tid_.store(static_cast<pid_t>(::syscall(SYS_gettid)));
+  // Each mutation of a group runs straight in the group's txn, and only where one fails after
+  // writing (which only a nested txn could take back alone) does the group run again with each
+  // mutation in a nested txn. LMDB mallocs 3 MB for every nested txn (its dirty list and
+  // free-page list) and merges the child's pages into the parent at its commit: glibc reuses
+  // the memory, but ASan maps, fills and unmaps it each time (a bulk import of 2,500 products
+  // spent 90% of its time there), and most mutations -- every one that checks before it
+  // writes -- never need the child. A group after one that had to nest starts nested: where
+  // mutations keep failing after writing (orders that sell out a line after reserving
+  // another), no group runs twice.
+  bool nested = group.size() > 1 && nest_next_group_;
   for (;;) {
-    bool map_full = false;
-    COMMERCE_RETURN_IF_ERROR(RunGroupOnce(group, durable, &map_full));
-    if (!map_full) return Status::OK();
-    // The whole group was rolled back; every mutation runs again in the larger map.
+    GroupRun run = GroupRun::kDone;
+    bool failed_after_writing = false;
+    COMMERCE_RETURN_IF_ERROR(RunGroupOnce(group, durable, nested, &run, &failed_after_writing));
+    if (run == GroupRun::kDone) {
+      if (group.size() > 1) nest_next_group_ = failed_after_writing;
+      return Status::OK();
+    }
+    // The whole group was rolled back; every mutation runs again, in the larger map or each
+    // in a nested txn.
     for (auto* w : group) w->result = Status::OK();
-    COMMERCE_RETURN_IF_ERROR(GrowMap());
+    if (run == GroupRun::kMapFull) {
+      COMMERCE_RETURN_IF_ERROR(GrowMap());
+    } else {
+      nested = true;
+    }
   }
 }
 
-Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool durable,
-                                 bool* map_full) {
-  *map_full = false;
+// `nested`: each mutation in a nested txn of the group's, so that one that fails rolls back
+// alone. Otherwise straight in the group's txn: a mutation that fails having changed nothing
+// (and left the txn usable) fails alone all the same; one that fails after writing rolls the
+// whole group back, to run again nested (kNest) -- unless it is alone in the group, where
+// aborting the group's txn is what aborting its child would have done.
+Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool durable, bool nested,
+                                 GroupRun* run, bool* failed_after_writing) {
+  *run = GroupRun::kDone;
   // Log sequences handed out by this group are taken back unless it commits (an abort, a
   // full map, a failed log write): the next group counts on from the last committed entry.
   struct SeqGuard {
@@ -390,15 +430,11 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
   if (rc != 0) return LmdbError(rc, "cannot begin write transaction");
   std::string record;
   std::string redo;
-  // A group of one writes straight into the group's transaction: when its mutation fails, the
-  // record stays empty and the whole transaction is aborted below, which is what aborting a
-  // child and committing nothing would do. LMDB mallocs 3 MB for every nested transaction (its
-  // dirty list and free-page list): glibc reuses that memory, ASan maps and unmaps it each time.
   const bool alone = group.size() == 1;
   for (auto* w : group) {
     const LogSequences::Mark mutation_seqs = seqs_.mark();
     MDB_txn* child = txn;
-    if (!alone) {
+    if (nested) {
       rc = mdb_txn_begin(env_, txn, 0, &child);
       if (rc != 0) {
         mdb_txn_abort(txn);
@@ -416,21 +452,35 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
       s = Status::Internal("mutation threw a non-standard exception");
     }
     if (wt.map_full()) {
-      if (!alone) mdb_txn_abort(child);
+      if (nested) mdb_txn_abort(child);
       mdb_txn_abort(txn);
-      *map_full = true;
+      *run = GroupRun::kMapFull;
       return Status::OK();
     }
+    // Straight, a mutation that left the group's txn unusable (it went on past an LMDB error
+    // that a nested txn's commit would have refused) fails, as if nested.
+    const bool spoilt = !nested && !TxnUsable(txn, tables_.dbi(meta_));
+    if (spoilt && s.ok()) s = LmdbError(MDB_BAD_TXN, "nested commit");
+    if (!s.ok() && (wt.changed() || spoilt)) {
+      *failed_after_writing = true;
+      if (!nested && !alone) {
+        // What it did is in the group's txn: only running the group again, nested, takes it
+        // back alone (the sequences the group took go back with the guard).
+        mdb_txn_abort(txn);
+        *run = GroupRun::kNest;
+        return Status::OK();
+      }
+    }
     if (s.ok()) {
-      rc = alone ? 0 : mdb_txn_commit(child);
+      rc = nested ? mdb_txn_commit(child) : 0;
       if (rc == MDB_MAP_FULL) {
         mdb_txn_abort(txn);
-        *map_full = true;
+        *run = GroupRun::kMapFull;
         return Status::OK();
       }
       if (rc != 0) s = LmdbError(rc, "nested commit");
       else record += redo;
-    } else if (!alone) {
+    } else if (nested) {
       mdb_txn_abort(child);
     }
     if (!s.ok()) seqs_.rollback(mutation_seqs);  // its log entries went with it
@@ -445,7 +495,7 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
   rc = PutAppliedLsn(txn, tables_.dbi(meta_), lsn);
   if (rc == MDB_MAP_FULL) {
     mdb_txn_abort(txn);
-    *map_full = true;
+    *run = GroupRun::kMapFull;
     return Status::OK();
   }
   if (rc != 0) {
@@ -457,8 +507,9 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
     // LMDB's own synced commit makes the group durable; no log record.
     rc = CommitWriteTxn(txn);
     if (rc != 0) {
-      *map_full = rc == MDB_MAP_FULL;
-      return *map_full ? Status::OK() : Fail(LmdbError(rc, "commit"));
+      if (rc != MDB_MAP_FULL) return Fail(LmdbError(rc, "commit"));
+      *run = GroupRun::kMapFull;
+      return Status::OK();
     }
     durable_syncs_.fetch_add(1, std::memory_order_relaxed);
     next_lsn_ = lsn + 1;
@@ -489,7 +540,7 @@ Status LmdbStorage::RunGroupOnce(std::span<PendingWrite* const> group, bool dura
     // is the expected cause; the group is then retried after the map grows.)
     Status cut = wal_->Truncate(before);
     if (rc == MDB_MAP_FULL && cut.ok()) {
-      *map_full = true;
+      *run = GroupRun::kMapFull;
       return Status::OK();
     }
     return Fail(LmdbError(rc, "commit"), cut);

@@ -141,6 +141,7 @@ Status LmdbWriteTxn::put(Table t, std::string_view key, std::string_view value, 
   MDB_val k = Val(key), v = Val(value);
   int rc = mdb_put(txn_, d, &k, &v, mode == PutMode::kNoOverwrite ? MDB_NOOVERWRITE : 0);
   if (rc == MDB_KEYEXIST) return Status::AlreadyExists("key already exists");
+  changed_ = true;
   if (rc == MDB_MAP_FULL) map_full_ = true;
   if (rc != 0) return LmdbError(rc, "put");
   AppendRedoPut(redo_, tables_->name(t.id), key, value);
@@ -154,6 +155,7 @@ Status LmdbWriteTxn::del(Table t, std::string_view key) {
   MDB_val k = Val(key);
   int rc = mdb_del(txn_, d, &k, nullptr);
   if (rc == MDB_NOTFOUND) return Status::OK();
+  changed_ = true;
   if (rc == MDB_MAP_FULL) map_full_ = true;
   if (rc != 0) return LmdbError(rc, "del");
   AppendRedoDel(redo_, tables_->name(t.id), key);

@@ -89,6 +89,12 @@ class LmdbWriteTxn final : public WriteTxn {
   // larger map, whatever the mutation made of the error.
   bool map_full() const { return map_full_; }
 
+  // A put or del reached LMDB and did something, or failed in a way that may leave the txn
+  // unusable: only aborting the txn takes it back. False when every one was refused before
+  // LMDB changed anything (MDB_KEYEXIST, a del of a missing key, a bad key or table): a
+  // mutation that fails then has left no trace in the txn.
+  bool changed() const { return changed_; }
+
  private:
   const LmdbTables* tables_;
   LmdbView view_;
@@ -96,6 +102,7 @@ class LmdbWriteTxn final : public WriteTxn {
   std::string* redo_;
   LogSequences* seqs_;
   bool map_full_ = false;
+  bool changed_ = false;
 };
 
 }  // namespace commerce::lmdb
