@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "search/index_schema.h"
+#include "search/share_filter.h"
 
 namespace commerce::search {
 
@@ -149,7 +150,8 @@ Result<QueryPlan> QueryBuilder::Share(const QueryText& q, std::string_view text,
   COMMERCE_RETURN_IF_ERROR(Units(q, &units, &excluded, &plan.highlight, true));
   double complete = 0;
   bool typing = false;
-  std::vector<Xapian::Query> optional, required;
+  std::vector<Xapian::Query> optional, required, plain;
+  std::vector<double> weights;
   for (auto& u : units) {
     if (u.required) {
       required.push_back(std::move(u.query));
@@ -158,6 +160,8 @@ Result<QueryPlan> QueryBuilder::Share(const QueryText& q, std::string_view text,
     const double words = u.partial ? 0.5 : u.words;
     if (u.partial) typing = true;
     else complete += u.words;
+    plain.push_back(u.query);
+    weights.push_back(words);
     optional.push_back(Xapian::Query(Xapian::Query::OP_AND, u.query, Fixed(kWordTier * words)));
   }
   plan.units = units.size();
@@ -168,6 +172,8 @@ Result<QueryPlan> QueryBuilder::Share(const QueryText& q, std::string_view text,
     return plan;
   plan.required = static_cast<size_t>(minimum);
   Xapian::Query any(Xapian::Query::OP_OR, optional.begin(), optional.end());
+  Xapian::Query filter = ShareFilter(plain, weights, minimum);
+  if (!filter.empty()) any = Xapian::Query(Xapian::Query::OP_FILTER, any, filter);
   if (!required.empty()) {
     required.push_back(any);
     any = Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
@@ -175,8 +181,9 @@ Result<QueryPlan> QueryBuilder::Share(const QueryText& q, std::string_view text,
   any = WithCode(std::move(any), text, &plan.code_term);
   if (!excluded.empty()) any = Xapian::Query(Xapian::Query::OP_AND_NOT, any, excluded);
   plan.query = std::move(any);
-  // Just under the tier, against rounding: BM25 parts only ever add.
-  plan.min_weight = minimum * kWordTier - 0.5;
+  // Past kMaxShareSets, the weight cutoff (ShareFilter says what it can miss): just under the
+  // tier, against rounding, as BM25 parts only ever add.
+  if (filter.empty()) plan.min_weight = minimum * kWordTier - 0.5;
   return plan;
 }
 

@@ -8,8 +8,8 @@
 //   Share(): the any-word fallback, bounded by a minimum share of the words
 //     (SearchRequest::minimum_should_match). Each unit a product matches adds kWordTier to
 //     its weight (a FixedWeightPostingSource, which remote shards know), so a product
-//     matching more words ranks above one matching fewer whatever their BM25, and the
-//     Enquire weight cutoff drops products below the minimum share. The word being typed
+//     matching more words ranks above one matching fewer whatever their BM25, and a boolean
+//     filter (ShareFilter) leaves out products below the minimum share. The word being typed
 //     counts half a word and never meets the minimum alone — "frying p" needs "frying" —
 //     unless it is already a whole word of the index ("bose speaker").
 //
@@ -39,7 +39,7 @@ inline Xapian::Query MatchAllQuery() { return Xapian::Query(std::string()); }
 
 struct QueryPlan {
   Xapian::Query query;       // empty: no clause makes a term and nothing is excluded
-  double min_weight = 0;     // Enquire weight cutoff (Share)
+  double min_weight = 0;     // Enquire weight cutoff (Share, past kMaxShareSets only)
   size_t units = 0;          // positive units; the word being typed is one
   size_t required = 0;       // units that must match (Every: all; Share: the minimum share)
   bool relaxed = false;      // made by Share

@@ -1,0 +1,134 @@
+// Tests of the relaxed query's minimum share of words (QueryBuilder::Share, src/search/
+// share_filter.h): every product with the minimum share is found, whatever the
+// document ids, and the smallest sets of units are what the filter ORs.
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <xapian.h>
+
+#include "search/query_builder.h"
+#include "search/share_filter.h"
+#include "search/query_text.h"
+#include "search/reader_pool.h"
+#include "search/synonyms.h"
+#include "test_dir.h"
+
+namespace search_share_filter_test {
+
+namespace {
+
+using commerce::search::QueryBuilder;
+using commerce::search::QueryPlan;
+using commerce::search::ShareFilter;
+using commerce::testing::TempDir;
+
+// 55 documents of the Best Buy sample's index as two shards held them (index_schema.h: stems
+// without a prefix): shard, document id in the shard, document length, and the within-document
+// frequencies of `audio`, `floor` and `speaker`. Four hold two of the three words. Over these
+// ids, Xapian 1.4.22 given Enquire::set_cutoff found only three of them.
+struct Doc {
+  int shard;
+  Xapian::docid id;
+  Xapian::termcount length, audio, floor, speaker;
+};
+const Doc kDocs[] = {
+    {0, 14, 115, 1, 0, 0},   {0, 20, 123, 0, 0, 1},   {0, 23, 114, 1, 0, 0},   {0, 211, 102, 6, 0, 0},
+    {0, 249, 108, 0, 1, 0},  {0, 320, 88, 1, 0, 0},   {0, 328, 65, 6, 0, 0},   {0, 342, 106, 1, 0, 1},
+    {0, 348, 93, 4, 0, 0},   {0, 389, 64, 6, 0, 0},   {0, 396, 72, 6, 0, 0},   {0, 423, 116, 1, 0, 0},
+    {0, 434, 99, 0, 0, 4},   {0, 450, 93, 1, 0, 0},   {0, 459, 91, 1, 0, 0},   {0, 468, 85, 0, 0, 1},
+    {0, 480, 89, 4, 0, 0},   {0, 486, 95, 0, 0, 6},   {0, 553, 102, 1, 0, 0},  {0, 760, 164, 0, 0, 1},
+    {0, 802, 105, 0, 0, 1},  {0, 891, 134, 0, 0, 1},  {0, 902, 120, 0, 0, 1},  {0, 953, 120, 0, 0, 1},
+    {0, 1011, 96, 5, 0, 0},  {0, 1069, 107, 0, 0, 1}, {0, 1177, 96, 5, 0, 0},  {0, 1203, 150, 0, 1, 0},
+    {0, 1245, 118, 0, 0, 1}, {0, 1381, 116, 0, 0, 1}, {0, 1543, 169, 0, 1, 0}, {0, 1580, 159, 0, 1, 0},
+    {1, 1, 115, 1, 0, 0},    {1, 26, 123, 1, 0, 0},   {1, 155, 128, 0, 0, 1},  {1, 163, 132, 1, 0, 0},
+    {1, 172, 108, 1, 0, 0},  {1, 181, 139, 1, 0, 0},  {1, 299, 131, 0, 1, 0},  {1, 353, 66, 1, 0, 0},
+    {1, 361, 104, 6, 0, 0},  {1, 410, 76, 6, 0, 0},   {1, 449, 134, 0, 0, 1},  {1, 494, 72, 6, 0, 0},
+    {1, 546, 71, 5, 0, 1},   {1, 616, 93, 7, 0, 0},   {1, 655, 124, 0, 1, 0},  {1, 666, 124, 0, 0, 1},
+    {1, 715, 105, 0, 1, 0},  {1, 939, 120, 0, 0, 1},  {1, 1009, 117, 0, 0, 1}, {1, 1030, 100, 1, 0, 1},
+    {1, 1218, 121, 0, 0, 1}, {1, 1237, 100, 1, 0, 1}, {1, 1434, 96, 5, 0, 0},
+};
+
+// The two shards as one database, as a reader holds them.
+Xapian::Database Shards(const TempDir& dir) {
+  Xapian::Database all;
+  for (int shard = 0; shard < 2; ++shard) {
+    const std::string path = dir.path() + "/shard-" + std::to_string(shard);
+    Xapian::WritableDatabase db(path, Xapian::DB_CREATE_OR_OVERWRITE);
+    for (const Doc& d : kDocs) {
+      if (d.shard != shard) continue;
+      Xapian::Document doc;
+      Xapian::termcount used = 0;
+      const std::pair<const char*, Xapian::termcount> terms[] = {
+          {"audio", d.audio}, {"floor", d.floor}, {"speaker", d.speaker}};
+      for (const auto& [term, wdf] : terms) {
+        if (wdf == 0) continue;
+        doc.add_term(term, wdf);
+        used += wdf;
+      }
+      doc.add_term("rest", d.length - used);  // the document's other words
+      doc.add_boolean_term("Q" + std::to_string(shard) + "-" + std::to_string(d.id));
+      db.replace_document(d.id, doc);
+    }
+    db.commit();
+    all.add_database(Xapian::Database(path));
+  }
+  return all;
+}
+
+// The products a relaxed query finds, as "shard-id", run as query_runner.cpp runs it.
+std::set<std::string> Found(commerce::search::Reader& reader, const std::string& text) {
+  commerce::search::Synonyms synonyms;
+  QueryBuilder builder(reader, synonyms);
+  auto plan = builder.Share(commerce::search::ParseQueryText(text, true), text, 75);
+  REQUIRE(plan.ok());
+  REQUIRE(plan->relaxed);
+  Xapian::Enquire enquire(reader.db);
+  enquire.set_query(plan->query);
+  enquire.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.1, 0.5));
+  if (plan->min_weight > 0) enquire.set_cutoff(0, plan->min_weight);
+  std::set<std::string> found;
+  Xapian::MSet mset = enquire.get_mset(0, 100);
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    Xapian::Document doc = it.get_document();
+    for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+      if ((*t)[0] == 'Q') found.insert((*t).substr(1));
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("relaxed query: every product with the minimum share of words is found whatever its document id",
+          "[search][relax]") {
+  TempDir dir;
+  commerce::search::Reader reader;
+  commerce::search::OpenReader(reader, Shards(dir));
+  // Two of three words: the four products with two of them, and no other.
+  CHECK(Found(reader, "audio floor speaker ") ==
+        std::set<std::string>{"0-342", "1-546", "1-1030", "1-1237"});
+  // Two of two (75% of 2, rounded down, is 1): every product with either word.
+  CHECK(Found(reader, "floor speaker ").size() == 29);
+}
+
+TEST_CASE("relaxed query: the filter is the smallest sets of units that reach the minimum", "[search][relax]") {
+  const std::vector<Xapian::Query> units = {Xapian::Query("a"), Xapian::Query("b"), Xapian::Query("c"),
+                                            Xapian::Query("d")};
+  // Two of four whole words: the six pairs.
+  Xapian::Query two = ShareFilter(units, {1, 1, 1, 1}, 2);
+  REQUIRE_FALSE(two.empty());
+  CHECK(two.get_num_subqueries() == 6);
+  // A unit of two words (a synonym run) reaches the minimum alone, and a set holding it needs
+  // nothing else; a whole word and the word being typed (half a word) fall short together.
+  CHECK(ShareFilter({units[0], units[1], units[2]}, {2, 1, 0.5}, 2).get_description() ==
+        units[0].get_description());
+  // The word being typed never meets the minimum alone.
+  CHECK(ShareFilter({units[1], units[2]}, {1, 0.5}, 1).get_description() == units[1].get_description());
+  // Past kMaxShareSets sets (eight of sixteen words is 12,870 sets): empty, the weight cutoff.
+  std::vector<Xapian::Query> many(16, Xapian::Query("w"));
+  CHECK(ShareFilter(many, std::vector<double>(16, 1), 8).empty());
+  CHECK(ShareFilter({}, {}, 1).empty());
+}
+
+}  // namespace search_share_filter_test
