@@ -5,6 +5,7 @@
 
 #include "search/index_schema.h"
 #include "search/share_filter.h"
+#include "search/word_forms.h"
 
 namespace commerce::search {
 
@@ -77,7 +78,11 @@ Status QueryBuilder::Units(const QueryText& q, std::vector<Unit>* units, Xapian:
   }
   std::vector<Unit> raw;
   std::vector<std::vector<std::string>> stems;  // per unit, for synonyms
-  for (const auto& group : groups) {
+  std::vector<std::string> plain;               // per unit: its one plain word (word_forms.h), or ""
+  std::vector<bool> typed;                      // per unit: that word is being typed
+  std::vector<size_t> at;                       // per unit: its group, the clauses' order
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const auto& group = groups[g];
     if (group.empty()) continue;
     Unit u;
     std::vector<Xapian::Query> alternatives;
@@ -87,6 +92,19 @@ Status QueryBuilder::Units(const QueryText& q, std::vector<Unit>* units, Xapian:
       u.partial = u.partial || (c->partial && weigh_typing && !WholeWord(c->text));
       u.required = u.required || c->required;
     }
+    std::string word;
+    if (group.size() == 1 && !group[0]->phrase && IsPlainWord(group[0]->text)) {
+      word = Words(group[0]->text)[0];
+      // A word of letters and digits the index does not know, as the two words the
+      // catalog writes ("iphone7": "iPhone 7").
+      const std::string split = SplitWord(reader_.db, reader_.stemmer, word);
+      if (!split.empty()) {
+        COMMERCE_ASSIGN_OR_RETURN(auto x, Parse(split, group[0]->partial, false));
+        if (!x.empty()) alternatives.push_back(std::move(x));
+        auto t = TermsToHighlight(split, false, reader_.stemmer);
+        highlight->stems.insert(t.stems.begin(), t.stems.end());
+      }
+    }
     if (alternatives.empty()) continue;  // only stopwords or punctuation
     u.query = alternatives.size() == 1
                   ? alternatives[0]
@@ -95,11 +113,38 @@ Status QueryBuilder::Units(const QueryText& q, std::vector<Unit>* units, Xapian:
     if (group.size() == 1 && !group[0]->phrase)
       for (const auto& w : Words(group[0]->text)) s.push_back(reader_.stemmer(w));
     stems.push_back(std::move(s));
+    at.push_back(g);
+    plain.push_back(std::move(word));
+    typed.push_back(group.size() == 1 && group[0]->partial);
     raw.push_back(std::move(u));
   }
-  // Synonym runs: the run's words, or any synonym of them, as one unit.
+  // Runs of units that match as one: synonym runs (the run's words, or any synonym of them),
+  // then pairs of adjacent plain words that the index knows as one word ("water proof":
+  // the two words, or "waterproof"; word_forms.h), where no synonym run is.
+  struct Run {
+    size_t first = 0, count = 0;
+    std::vector<std::string> alternatives;
+    bool last_typed = false;  // the alternatives end with the word being typed (a prefix)
+  };
+  std::vector<Run> runs;
+  for (auto& m : synonyms_.Find(stems)) runs.push_back({m.first, m.count, std::move(m.alternatives), false});
+  {
+    std::vector<Run> joins;
+    size_t r = 0;
+    for (size_t i = 0; i + 1 < raw.size(); ++i) {
+      while (r < runs.size() && runs[r].first + runs[r].count <= i) ++r;
+      if (r < runs.size() && runs[r].first <= i + 1) continue;  // i or i + 1 is in a synonym run
+      if (plain[i].empty() || plain[i + 1].empty() || at[i + 1] != at[i] + 1) continue;
+      const std::string joined = JoinedWord(reader_.db, reader_.stemmer, plain[i], plain[i + 1]);
+      if (joined.empty()) continue;
+      joins.push_back({i, 2, {joined}, typed[i + 1]});
+      ++i;
+    }
+    runs.insert(runs.end(), joins.begin(), joins.end());
+    std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.first < b.first; });
+  }
   size_t next = 0;
-  for (const auto& m : synonyms_.Find(stems)) {
+  for (const auto& m : runs) {
     for (; next < m.first; ++next) units->push_back(std::move(raw[next]));
     std::vector<Xapian::Query> parts;
     Unit merged;
@@ -112,7 +157,7 @@ Status QueryBuilder::Units(const QueryText& q, std::vector<Unit>* units, Xapian:
     std::vector<Xapian::Query> any;
     any.push_back(parts.size() == 1 ? parts[0] : Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end()));
     for (const auto& alt : m.alternatives) {
-      COMMERCE_ASSIGN_OR_RETURN(auto x, Parse(alt, false, false));
+      COMMERCE_ASSIGN_OR_RETURN(auto x, Parse(alt, m.last_typed, false));
       if (!x.empty()) any.push_back(std::move(x));
       auto t = TermsToHighlight(alt, false, reader_.stemmer);
       highlight->stems.insert(t.stems.begin(), t.stems.end());

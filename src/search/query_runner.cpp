@@ -541,7 +541,8 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
       const bool intent = UsesIntent(c, plan) && first < kIntentWindow;
       const size_t from = intent ? 0 : first;
       const size_t n = intent ? std::max(kIntentWindow, first + count) : count;
-      RankedPage ranked_page = RankByRelevance(enquire, from, n, facets ? kFacetCheck : 0, plan->min_weight);
+      RankedPage ranked_page = RankByRelevance(enquire, from, n, facets ? kFacetCheck : 0, plan->min_weight,
+                                                 plan->relaxed);
       mset = std::move(ranked_page.run);
       page = std::move(ranked_page.hits);
       if (intent) {

@@ -45,10 +45,57 @@ bool SortTies(std::vector<Xapian::MSetIterator>* hits, size_t begin, size_t end)
   return true;
 }
 
+// Relative difference under which two weights of a relaxed query are one (ranked_page.h).
+// Adding BM25 parts to word tiers of 1e6 in another order moves a weight of a few million by
+// a few units in the last place (about 5e-10 each); 1e-13 of it is about 3e-7, hundreds of
+// those, and still far below what sets two BM25 weights apart (a BM25 part is about 1).
+constexpr double kRelaxedTie = 1e-13;
+
+bool NearWeights(double a, double b) { return std::abs(a - b) <= kRelaxedTie * std::max(std::abs(a), std::abs(b)); }
+
+RankedPage RankRelaxed(Xapian::Enquire& enquire, size_t first, size_t count, Xapian::doccount check) {
+  RankedPage out;
+  enquire.set_sort_by_relevance();
+  size_t asked = first + count + kTieMargin + 1;
+  Xapian::MSet run = enquire.get_mset(0, static_cast<Xapian::doccount>(asked), check);
+  out.run = run;
+  std::vector<Xapian::MSetIterator> fetched;
+  size_t end = 0, hi = 0;
+  for (;;) {
+    fetched.clear();
+    for (auto it = run.begin(); it != run.end(); ++it) fetched.push_back(it);
+    const size_t n = fetched.size();
+    if (n <= first) return out;  // the page starts past the last match
+    end = std::min(n, first + count);
+    hi = end;
+    while (hi < n && NearWeights(fetched[hi].get_weight(), fetched[hi - 1].get_weight())) ++hi;
+    if (hi < n || n < asked) break;  // the page's last tie group ends within what was fetched
+    asked *= 2;
+    enquire.clear_matchspies();  // they counted in the first run
+    run = enquire.get_mset(0, static_cast<Xapian::doccount>(asked));
+  }
+  // Each group of near weights in key order; the groups in the order of their first weight.
+  for (size_t i = 0; i < hi;) {
+    size_t j = i + 1;
+    while (j < hi && NearWeights(fetched[j].get_weight(), fetched[j - 1].get_weight())) ++j;
+    if (j - i > 1) {
+      std::vector<std::pair<std::string, Xapian::MSetIterator>> group;
+      group.reserve(j - i);
+      for (size_t k = i; k < j; ++k) group.emplace_back(fetched[k].get_document().get_value(kSlotOrderPopularity), fetched[k]);
+      std::stable_sort(group.begin(), group.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (size_t k = i; k < j; ++k) fetched[k] = group[k - i].second;
+    }
+    i = j;
+  }
+  out.hits.assign(fetched.begin() + static_cast<std::ptrdiff_t>(first), fetched.begin() + static_cast<std::ptrdiff_t>(end));
+  return out;
+}
+
 }  // namespace
 
 RankedPage RankByRelevance(Xapian::Enquire& enquire, size_t first, size_t count,
-                           Xapian::doccount check, double min_weight) {
+                           Xapian::doccount check, double min_weight, bool relaxed) {
+  if (relaxed) return RankRelaxed(enquire, first, count, check);
   RankedPage out;
   enquire.set_sort_by_relevance();
   // The window, and a margin on each side: one match shows a tie across an edge, the rest

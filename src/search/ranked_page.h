@@ -20,6 +20,19 @@
 // at every match, as before; past the cap, how far Xapian reads beyond it before it stops
 // depends on the sort, so an estimated total or scaled facet count may differ a little.
 //
+// A relaxed query is ordered otherwise. Its weight is a FixedWeightPostingSource tier per
+// matched word (1e6 each) plus the BM25 parts, and Xapian adds them in an order that depends
+// on how the matcher prunes, which depends on the page asked: two products of equal BM25
+// weigh a few units in the last place apart, and differently from one run to the next. So
+// exact ties are not seen (Xapian's own relevance-then-key order splits them, and pages
+// repeat and skip products), and a weight cutoff at the window's lightest left out matches
+// above it (the page came back short or empty). Instead every match from the first one to
+// the end of the page's last tie group is fetched (more, in doubling runs, while that group
+// runs past what was fetched), weights within kRelaxedTie of their neighbour count as
+// equal, and each such group is put in key order here. It costs a run from the first match
+// whatever the page, and a key read per tied match: a relaxed query is the fall-back of a
+// query that found nothing.
+//
 // Thread safety: one call per Enquire at a time (a Xapian object).
 #pragma once
 
@@ -36,8 +49,9 @@ struct RankedPage {
 };
 
 // `enquire` has its query, weighting, cutoff (`min_weight`, 0 for none) and spies set; its
-// sort is set here. `check`: checkatleast, as for Enquire::get_mset.
+// sort is set here. `check`: checkatleast, as for Enquire::get_mset. `relaxed`: the query is
+// a relaxed one (QueryBuilder::Share), ordered as below.
 RankedPage RankByRelevance(Xapian::Enquire& enquire, size_t first, size_t count,
-                           Xapian::doccount check, double min_weight);
+                           Xapian::doccount check, double min_weight, bool relaxed);
 
 }  // namespace commerce::search

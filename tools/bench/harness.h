@@ -44,6 +44,9 @@ struct BenchOptions {
   // Empty: lmdb and sqlite.
   std::vector<std::string> drivers;
   std::string data;            // search-quality: the Best Buy sample (empty: <repo>/../shared/data/bestbuy-algolia)
+  // search-quality: a file to write each query's answers and NDCG@10 to, per system (empty:
+  // none). For analysis outside the repository: it is derived from the licensed sample.
+  std::string per_query;
   std::vector<std::string> cases;  // empty: every case of the suite
   // http suite: NAME=http://127.0.0.1:PORT of running servers (a fleet's load balancer, one
   // instance direct) measured side by side instead of a server of the suite's own; the API

@@ -101,6 +101,9 @@ int main(int argc, char** argv) {
     if (std::string_view(suite.name) == "search-quality") {
       sub->add_option("--data", options.data,
                       "the Best Buy sample directory (default: <repo>/../shared/data/bestbuy-algolia)");
+      sub->add_option("--per-query", options.per_query,
+                      "write each query's NDCG@10 and top 10 per system to FILE (TSV; derived from the "
+                      "sample: keep it outside the repository)");
     }
     subcommands.push_back(sub);
   }

@@ -275,6 +275,8 @@ class QualitySystem {
   virtual const char* driver() const = 0;
   virtual bool Top(const std::string& text, std::vector<std::string>* ids, std::string* error) = 0;
   virtual void AddExtras(Row*) {}
+  // What the last Top did beyond its ids, for --per-query ("" when nothing).
+  virtual std::string LastNote() const { return ""; }
 };
 
 class EngineQuality final : public QualitySystem {
@@ -293,8 +295,12 @@ class EngineQuality final : public QualitySystem {
     for (const SearchHit& h : res->hits) ids->push_back(h.product_id);
     corrected_ += res->used_correction ? 1 : 0;
     relaxed_ += res->relaxed ? 1 : 0;
+    note_.clear();
+    if (res->used_correction) note_ = "corrected:" + res->corrected_query;
+    if (res->relaxed) note_ += note_.empty() ? "relaxed" : " relaxed";
     return true;
   }
+  std::string LastNote() const override { return note_; }
   void AddExtras(Row* row) override {
     row->add("used_correction", corrected_);
     row->add("relaxed", relaxed_);
@@ -303,6 +309,7 @@ class EngineQuality final : public QualitySystem {
  private:
   Engine* engine_;
   uint64_t corrected_ = 0, relaxed_ = 0;
+  std::string note_;
 };
 
 class Fts5Quality final : public QualitySystem {
@@ -367,8 +374,18 @@ struct Scores {
   double seconds = 0;
 };
 
+// --per-query: one line per evaluated query, tab-separated: system, query, NDCG@10, the
+// system's note (correction, relaxation), the top 10 ids separated by spaces.
+void WritePerQuery(std::ostream* out, const QualitySystem& sys, const std::string& text, double ndcg,
+                   const std::vector<std::string>& ids) {
+  if (!out) return;
+  *out << sys.name() << '\t' << text << '\t' << ndcg << '\t' << sys.LastNote() << '\t';
+  for (size_t r = 0; r < ids.size(); ++r) *out << (r ? " " : "") << ids[r];
+  *out << '\n';
+}
+
 Scores Evaluate(QualitySystem& sys, const std::vector<Evaluated>& queries,
-                const std::unordered_map<std::string, size_t>& index_of) {
+                const std::unordered_map<std::string, size_t>& index_of, std::ostream* per_query) {
   Scores s;
   std::vector<std::string> clean, typo;
   std::string error;
@@ -397,6 +414,7 @@ Scores Evaluate(QualitySystem& sys, const std::vector<Evaluated>& queries,
       relevant += g >= 1 ? 1 : 0;
     }
     s.ndcg += dcg / e.ideal_dcg;
+    WritePerQuery(per_query, sys, e.query->text, dcg / e.ideal_dcg, clean);
     s.precision += static_cast<double>(relevant) / kTopK;
     s.zero_results += clean.empty() ? 1 : 0;
     if (e.typo.empty()) continue;
@@ -552,16 +570,24 @@ int RunBestBuy(const BenchOptions& o, Reporter& reporter, WorkDir& work) {
   }
   if (!plain_searcher) Log("commerce-bench: search-quality: plain-xapian skipped: " + error);
 
+  std::unique_ptr<std::ofstream> per_query;
+  if (!o.per_query.empty()) {
+    per_query = std::make_unique<std::ofstream>(o.per_query);
+    if (!*per_query) {
+      Log("commerce-bench: search-quality: cannot write --per-query " + o.per_query);
+      return 1;
+    }
+  }
   EngineQuality engine_sys(engine->get());
   Log("search-quality: commerce/lmdb: " + std::to_string(evaluated.size()) + " queries and their typos...");
-  Scores engine_scores = Evaluate(engine_sys, evaluated, index_of);
+  Scores engine_scores = Evaluate(engine_sys, evaluated, index_of, per_query.get());
   Row engine_row = MakeQualityRow(engine_sys, engine_scores, products.size(), evaluated.size(), skipped);
   engine_row.add("load_s", load_s);
   std::vector<Row> peer_rows;
   if (searcher) {
     Fts5Quality peer_sys(std::move(searcher));
     Log("search-quality: sqlite-fts5: " + std::to_string(evaluated.size()) + " queries and their typos...");
-    Scores peer_scores = Evaluate(peer_sys, evaluated, index_of);
+    Scores peer_scores = Evaluate(peer_sys, evaluated, index_of, per_query.get());
     peer_rows.push_back(MakeQualityRow(peer_sys, peer_scores, products.size(), evaluated.size(), skipped));
     // The ratio of this suite is of quality, not speed: engine NDCG@10 / the peer's. (Emitted
     // apart from the peer's row, so that Reporter::Emit keeps it rather than computing one
@@ -576,7 +602,7 @@ int RunBestBuy(const BenchOptions& o, Reporter& reporter, WorkDir& work) {
   if (plain_searcher) {
     PlainXapianQuality plain_sys(std::move(plain_searcher));
     Log("search-quality: plain-xapian: " + std::to_string(evaluated.size()) + " queries and their typos...");
-    Scores plain_scores = Evaluate(plain_sys, evaluated, index_of);
+    Scores plain_scores = Evaluate(plain_sys, evaluated, index_of, per_query.get());
     peer_rows.push_back(MakeQualityRow(plain_sys, plain_scores, products.size(), evaluated.size(), skipped));
     // Beside the FTS5 ratio: the engine's NDCG@10 minus plain Xapian's (issue 18's target is
     // at least +0.05), and its typo overlap beside plain Xapian's.
