@@ -18,6 +18,9 @@ curl -sS -H "$STORE" "$BASE/v1/search?q=shirt&limit=3&explain=true"
 echo
 curl -sS -H "$STORE" "$BASE/v1/search?q=shirt&limit=3&category_intent=false"
 
+say "a SKU typed without its dash: the product of variant S00000042-1 first, though its words do not hold the text (explain lists the code's K term)"
+curl -sS -H "$STORE" "$BASE/v1/search?q=s000000421&limit=1&explain=true"
+
 say "search as you type: the last word is a prefix"
 curl -sS -H "$STORE" "$BASE/v1/search?q=head&limit=3"
 

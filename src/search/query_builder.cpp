@@ -13,17 +13,15 @@ namespace {
 
 using QP = Xapian::QueryParser;
 
-// A SKU-looking query scores this much more on an exact code match than on its words.
-constexpr double kCodeBoost = 4.0;
-
 Xapian::Query Fixed(double weight) {
   return Xapian::Query((new Xapian::FixedWeightPostingSource(weight))->release());
 }
 
 }  // namespace
 
-double TextWeight(double weight) { return std::fmod(weight, kWordTier / 2); }
+double TextWeight(double weight) { return std::fmod(weight, kCodeWeight); }
 double MatchedWords(double weight) { return std::floor(weight / (kWordTier / 2)) / 2; }
+bool CodeMatched(double weight) { return std::fmod(weight, kWordTier / 2) >= kCodeWeight; }
 
 Result<Xapian::Query> QueryBuilder::Parse(const std::string& text, bool partial, bool phrase) {
   reader_.parser.set_default_op(Xapian::Query::OP_AND);
@@ -56,7 +54,9 @@ Xapian::Query QueryBuilder::WithCode(Xapian::Query q, std::string_view text, std
       !std::any_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return q;
   *code_term = std::string(kPrefixCode) + code;
-  Xapian::Query by_code(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(*code_term), kCodeBoost);
+  // Not the code term scaled: it is boolean (wdf 0), and a scaled 0 is 0, so a product found
+  // by its code alone ranked after every text match.
+  Xapian::Query by_code(Xapian::Query::OP_FILTER, Fixed(kCodeWeight), Xapian::Query(*code_term));
   return q.empty() ? by_code : Xapian::Query(Xapian::Query::OP_OR, q, by_code);
 }
 

@@ -5,6 +5,9 @@
 //
 // Two shapes:
 //   Every(): every unit is required — the query as typed.
+//
+// A SKU or model number (WithCode): the text as one code also matches, and a product so
+// found gains kCodeWeight, so it ranks first whatever its words weigh.
 //   Share(): the any-word fallback, bounded by a minimum share of the words
 //     (SearchRequest::minimum_should_match). Each unit a product matches adds kWordTier to
 //     its weight (a FixedWeightPostingSource, which remote shards know), so a product
@@ -30,6 +33,14 @@ namespace commerce::search {
 // Weight a relaxed query adds per matched word: above any sum of BM25 parts (at most a few
 // thousand for 32 words, field weights and the code boost included).
 inline constexpr double kWordTier = 1e6;
+// Weight an exact code match adds (a FixedWeightPostingSource filtered by the code term: the
+// term is boolean, so its own BM25 weight is 0). Above any sum of BM25 parts, so the product
+// the text names by its code ranks before every text match; under half a word tier, so it
+// never reads as a matched word (MatchedWords) and stays within its relaxed tier.
+inline constexpr double kCodeWeight = 1e5;
+static_assert(static_cast<long long>(kWordTier / 2) % static_cast<long long>(kCodeWeight) == 0 &&
+                  kCodeWeight * 2 <= kWordTier / 2,
+              "TextWeight takes the weight modulo kCodeWeight: a code match and BM25 fit in half a tier");
 
 // A query matching every document. Not Xapian::Query::MatchAll: that is one static object
 // whose reference count (not atomic) every copy changes, so copies made by several search
@@ -76,8 +87,10 @@ class QueryBuilder {
   const Synonyms& synonyms_;
 };
 
-// The BM25 part of a relaxed query's weight, and how many words it matched.
+// A ranked weight's parts: its BM25 part (without word tiers or a code match), how many words
+// a relaxed query's product matched, and whether it matched the text as a code.
 double TextWeight(double weight);
 double MatchedWords(double weight);
+bool CodeMatched(double weight);
 
 }  // namespace commerce::search

@@ -350,6 +350,12 @@ Result<SearchHit> MakeHit(Reader& reader, const Xapian::Enquire& enquire, const 
       auto dt = doc.termlist_begin();
       dt.skip_to(*t);
       if (dt != doc.termlist_end() && *dt == *t) st.wdf = dt.get_wdf();
+      if (*t == plan->code_term) {
+        // Boolean, but it weighs: what an exact code match adds (above any text weight).
+        st.weight = kCodeWeight;
+        e.terms.push_back(std::move(st));
+        continue;
+      }
       if (st.wdf == 0) continue;  // a boolean term of a filter or a rule's tier: no weight
       Xapian::Enquire one(reader.db);
       one.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(*t), self));
@@ -381,30 +387,25 @@ bool UsesIntent(const CheckedRequest& c, const QueryPlan* plan) {
 }
 
 // A list's first matches as the category-intent stage reads them (category_intent.h): their
-// weights, their categories (one value read each) and whether they match the text as a code.
+// weights, their categories (one value read each) and whether they match the text as a code
+// (their weight says: kCodeWeight).
 struct IntentWindow {
   std::vector<std::string> categories;  // owns what matches[i].categories views
   std::vector<IntentMatch> matches;
 };
 
-IntentWindow ReadIntentWindow(Reader& reader, const QueryPlan& plan,
-                              const std::vector<Xapian::MSetIterator>& list) {
+IntentWindow ReadIntentWindow(const std::vector<Xapian::MSetIterator>& list) {
   IntentWindow w;
   const size_t n = std::min(list.size(), kIntentWindow);
-  // A code match is looked for only when the code is in the index: one term lookup, and
-  // document term reads for the window only then.
-  const bool codes = !plan.code_term.empty() && reader.db.get_termfreq(plan.code_term) > 0;
-  std::vector<bool> code(n, false);
   w.categories.resize(n);
   // Each through its document (a value stream visited in document order was measured slower
   // on two shards: docs/search.md, "Performance"), which remote shards send too.
-  for (size_t i = 0; i < n; ++i) {
-    Xapian::Document doc = list[i].get_document();
-    w.categories[i] = doc.get_value(kSlotCategories);
-    if (codes) code[i] = HasAnyTerm(doc, {plan.code_term});
-  }
+  for (size_t i = 0; i < n; ++i) w.categories[i] = list[i].get_document().get_value(kSlotCategories);
   w.matches.reserve(n);
-  for (size_t i = 0; i < n; ++i) w.matches.push_back({list[i].get_weight(), w.categories[i], code[i]});
+  for (size_t i = 0; i < n; ++i) {
+    const double weight = list[i].get_weight();
+    w.matches.push_back({weight, w.categories[i], CodeMatched(weight)});
+  }
   return w;
 }
 
@@ -546,7 +547,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
       mset = std::move(ranked_page.run);
       page = std::move(ranked_page.hits);
       if (intent) {
-        const IntentWindow window = ReadIntentWindow(reader, *plan, page);
+        const IntentWindow window = ReadIntentWindow(page);
         CategoryIntent category_intent;
         category_intent.Learn(window.matches);
         OrderByIntent(category_intent, window, &page, &parts);
@@ -577,7 +578,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
     if (intent) {
       std::vector<Xapian::MSetIterator> head;
       for (auto it = mset.begin(); it != mset.end() && head.size() < kIntentWindow; ++it) head.push_back(it);
-      category_intent.Learn(ReadIntentWindow(reader, *plan, head).matches);
+      category_intent.Learn(ReadIntentWindow(head).matches);
     }
     struct TierRun {
       const char* name;
@@ -607,7 +608,7 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
       std::vector<Xapian::MSetIterator> list;
       for (auto it = m.begin(); it != m.end(); ++it) list.push_back(it);
       std::vector<IntentPart> parts;
-      if (reorder) OrderByIntent(category_intent, ReadIntentWindow(reader, *plan, list), &list, &parts);
+      if (reorder) OrderByIntent(category_intent, ReadIntentWindow(list), &list, &parts);
       size_t taken = 0;
       for (size_t k = reorder ? skip : 0; k < list.size() && taken < need; ++k, ++taken) {
         COMMERCE_ASSIGN_OR_RETURN(SearchHit hit, MakeHit(reader, e, list[k], c, plan, origin, highlight));

@@ -66,6 +66,8 @@ def test_the_sessions_run_and_run_again():
             for run in (1, 2):  # the merchandising part puts a rule and a synonym, then removes them
                 out = session("03-search.sh", server.base)
                 assert '"hits"' in out and '"rules_applied":["shirt-week"]' in out, out
+                # a SKU typed as one code: its product first, the code's term in the explanation
+                assert re.search(r'"hits":\[\{"product_id":"p00000042".*?"terms":\[\{"term":"Ks000000421","wdf":0,"weight":100000', out), out
                 assert '"tier":"boosted","rules":["shirt-week"]' in out and '"groups":[]}' in out, out
                 assert re.search(r'^\{"version":\d+\}$', out, re.M), out  # the conditional delete
                 # suggestions (a typo-tolerant one), a click recorded, the analytics report

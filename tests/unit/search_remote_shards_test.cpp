@@ -968,6 +968,44 @@ TEST_CASE("engine search over remote shards: category intent orders every page a
   }
 }
 
+TEST_CASE("engine search over remote shards: a product found only by its code ranks first as locally",
+          "[search][remote][code]") {
+  // The code match's weight is a FixedWeightPostingSource, which the shard servers know.
+  TempDir dir, qdir;
+  std::unique_ptr<Engine> e = IndexingEngine(dir.path());
+  for (int i = 0; i < 34; ++i)
+    REQUIRE(e->catalog().upsert(Make("c" + std::to_string(100 + i), "Case X200 " + std::string(i % 3 + 1, 'v'),
+                                     1000 + i, i % 2 ? "fits the x200" : "")).ok());
+  Product phone = Make("px", "Nova smartphone", 49900, "", "Volt");
+  phone.variants[0].sku = "X-200";  // as words: "x" and "200"; as a code: X200
+  REQUIRE(e->catalog().upsert(phone).ok());
+  auto seq = e->events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  const std::string gen = CurrentGeneration(dir.path());
+  ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
+  s0.Open(), s1.Open();
+  auto q = QueryEngine(qdir.path(), {{At(s0)}, {At(s1)}});
+  for (bool intent : {true, false}) {
+    INFO("category_intent " << intent);
+    const SearchRequest r{.text = "x200", .limit = 100, .category_intent = intent, .use_cache = false,
+                          .explain = true};
+    auto local = e->search().query(r);
+    auto remote = q->search().query(r);
+    INFO(remote.status().ToString());
+    REQUIRE(local.ok());
+    REQUIRE(remote.ok());
+    REQUIRE(remote->hits.size() == 35);
+    CHECK(Ids(*remote) == Ids(*local));
+    CHECK(remote->hits[0].product_id == "px");
+    CHECK(remote->hits[0].score == 0);
+    REQUIRE(remote->hits[0].explanation->terms.size() == 1);
+    CHECK(remote->hits[0].explanation->terms[0].term == "Kx200");
+    for (size_t i = 0; i < remote->hits.size(); ++i)
+      CHECK(remote->hits[i].score == Approx(local->hits[i].score));
+  }
+}
+
 TEST_CASE("engine search over remote shards: analytics and suggestions as locally", "[search][remote][suggest]") {
   TempDir dir, qdir;
   std::unique_ptr<Engine> e = IndexingEngine(dir.path());
