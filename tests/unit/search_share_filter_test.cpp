@@ -1,6 +1,9 @@
 // Tests of the relaxed query's minimum share of words (QueryBuilder::Share, src/search/
 // share_filter.h): every product with the minimum share is found, whatever the
 // document ids, and the smallest sets of units are what the filter ORs.
+#include <algorithm>
+#include <cstdint>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,9 +22,12 @@ namespace search_share_filter_test {
 
 namespace {
 
+using commerce::search::CountShareSets;
+using commerce::search::kMaxShareSets;
 using commerce::search::QueryBuilder;
 using commerce::search::QueryPlan;
 using commerce::search::ShareFilter;
+using commerce::search::ShareSets;
 using commerce::testing::TempDir;
 
 // 55 documents of the Best Buy sample's index as two shards held them (index_schema.h: stems
@@ -98,6 +104,36 @@ std::set<std::string> Found(commerce::search::Reader& reader, const std::string&
   return found;
 }
 
+// The smallest sets by a walk of every subset of the units (what ShareFilter did before it
+// counted them): the reference the count and the list are checked against.
+std::vector<std::vector<size_t>> Walk(const std::vector<double>& words, double minimum) {
+  const size_t n = words.size();
+  std::vector<std::vector<size_t>> sets;
+  for (uint32_t mask = 1; mask < (uint32_t{1} << n); ++mask) {
+    double sum = 0, lightest = 1e9;
+    std::vector<size_t> set;
+    for (size_t i = 0; i < n; ++i)
+      if (mask & (uint32_t{1} << i)) {
+        sum += words[i];
+        lightest = std::min(lightest, words[i]);
+        set.push_back(i);
+      }
+    if (sum >= minimum && sum - lightest < minimum) sets.push_back(set);
+  }
+  std::sort(sets.begin(), sets.end());
+  return sets;
+}
+
+// A relaxed query's plan for `text`, at `percent`.
+QueryPlan Plan(commerce::search::Reader& reader, const std::string& text, int percent) {
+  commerce::search::Synonyms synonyms;
+  QueryBuilder builder(reader, synonyms);
+  auto plan = builder.Share(commerce::search::ParseQueryText(text, true), text, percent);
+  REQUIRE(plan.ok());
+  REQUIRE(plan->relaxed);
+  return *plan;
+}
+
 }  // namespace
 
 TEST_CASE("relaxed query: every product with the minimum share of words is found whatever its document id",
@@ -129,6 +165,64 @@ TEST_CASE("relaxed query: the filter is the smallest sets of units that reach th
   std::vector<Xapian::Query> many(16, Xapian::Query("w"));
   CHECK(ShareFilter(many, std::vector<double>(16, 1), 8).empty());
   CHECK(ShareFilter({}, {}, 1).empty());
+}
+
+TEST_CASE("relaxed query: the smallest sets are counted by their shapes and listed only when few",
+          "[search][relax]") {
+  // Against a walk of every subset: units of 0.5 (the word being typed), 1 and synonym runs
+  // of 2 and 3 words, every reachable minimum.
+  std::mt19937 rng(18);
+  const double kWeights[] = {0.5, 1, 1, 1, 2, 3};
+  for (int round = 0; round < 300; ++round) {
+    std::vector<double> words(1 + rng() % 12);
+    double total = 0;
+    for (double& w : words) total += (w = kWeights[rng() % 6]);
+    for (double minimum = 0.5; minimum <= total; minimum += 0.5) {
+      const auto walked = Walk(words, minimum);
+      INFO("round " << round << " units " << words.size() << " minimum " << minimum);
+      CHECK(CountShareSets(words, minimum, 1'000'000) == walked.size());
+      CHECK(CountShareSets(words, minimum, 5) == std::min<size_t>(walked.size(), 6));
+      auto listed = ShareSets(words, minimum, kMaxShareSets);
+      if (walked.size() > kMaxShareSets) {
+        CHECK_FALSE(listed.has_value());
+        continue;
+      }
+      REQUIRE(listed.has_value());
+      std::sort(listed->begin(), listed->end());
+      CHECK(*listed == walked);
+    }
+  }
+  // Sixteen words, twelve needed: 1,820 sets, counted (not walked) and not listed; the
+  // filter is empty, so Share() keeps the weight cutoff as before.
+  const std::vector<double> sixteen(16, 1);
+  CHECK(CountShareSets(sixteen, 12, 1'000'000) == 1820);
+  CHECK(CountShareSets(sixteen, 12, kMaxShareSets) == kMaxShareSets + 1);
+  CHECK_FALSE(ShareSets(sixteen, 12, kMaxShareSets).has_value());
+  // Thirty-two units: a count of binomials where a walk would visit 2^32 subsets.
+  const std::vector<double> many(32, 1);
+  CHECK(CountShareSets(many, 16, 1'000'000'000'000) == 601'080'390);  // 32 choose 16
+  CHECK(ShareSets(many, 32, kMaxShareSets) == std::vector<std::vector<size_t>>{
+                                                  {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                                   16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31}});
+}
+
+TEST_CASE("relaxed query: a long query keeps the boolean filter when its sets are few", "[search][relax]") {
+  TempDir dir;
+  commerce::search::Reader reader;
+  commerce::search::OpenReader(reader, Shards(dir));
+  // Sixteen whole words at 75%: twelve of them, 1,820 sets: the weight cutoff, as before.
+  std::string sixteen;
+  for (int i = 0; i < 16; ++i) sixteen += "w" + std::to_string(i) + " ";
+  const QueryPlan cut = Plan(reader, sixteen, 75);
+  CHECK(cut.units == 16);
+  CHECK(cut.required == 12);
+  CHECK(cut.min_weight == Approx(12 * commerce::search::kWordTier - 0.5));
+  // Twenty whole words, all needed, and the word being typed: one set (the twenty). It was
+  // left to the cutoff for having more than sixteen units.
+  const QueryPlan one = Plan(reader, sixteen + "w16 w17 w18 w19 zq", 100);
+  CHECK(one.units == 21);
+  CHECK(one.required == 20);
+  CHECK(one.min_weight == 0);
 }
 
 }  // namespace search_share_filter_test
