@@ -23,6 +23,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
@@ -136,10 +137,24 @@ inline bool HoldsUnencodableStr(py::handle o) {
   return false;
 }
 
+// True for True and False (numpy's bools too): what a bool field takes.
+inline bool IsBool(py::handle o) {
+  if (PyBool_Check(o.ptr())) return true;
+  const char* type = Py_TYPE(o.ptr())->tp_name;
+  return std::strcmp(type, "numpy.bool_") == 0 || std::strcmp(type, "numpy.bool") == 0;
+}
+
 // The C++ value of a Python object for a field: a str that is not UTF-8 is the engine's
 // InvalidArgument naming the field; any other mismatch is pybind11's TypeError, as before.
+// A bool field takes a bool only: pybind11 converts as bool() does, so None became False and
+// a number true (`relax=None` turned relaxation off, `explain=0` looked like a choice).
 template <typename D>
 D FromPython(py::handle value, const std::string& where) {
+  if constexpr (std::is_same_v<D, bool>) {
+    if (!IsBool(value))
+      throw py::type_error(where + ": True or False, not a value of type " +
+                           py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>());
+  }
   try {
     return value.cast<D>();
   } catch (const py::cast_error&) {

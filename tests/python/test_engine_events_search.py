@@ -203,6 +203,29 @@ def test_search_queries_filters_facets(search_shop):
         s.query(commerce.SearchRequest(), text="x")
 
 
+def test_bool_fields_of_requests_take_a_bool_only(search_shop):
+    # None and numbers were read as bool() reads them: relax=None turned relaxation off.
+    e = search_shop
+    s = e.search
+    fields = ("in_stock", "prefix", "typo_tolerance", "relax", "category_intent", "use_cache", "allow_partial",
+              "explain")
+    for field in fields:
+        for bad in (None, 0, 1, 1.0):
+            with pytest.raises(TypeError, match="SearchRequest." + field):
+                s.query("headphones", **{field: bad})
+            with pytest.raises(TypeError, match="SearchRequest." + field):
+                s.query({"text": "headphones", field: bad})
+    assert {h.product_id for h in s.query("headphones", relax=False, explain=True).hits} == {"h1", "h2"}
+    for field in ("typo_tolerance", "popular_queries"):
+        with pytest.raises(TypeError, match="SuggestRequest." + field):
+            s.suggest("head", **{field: None})
+    # A write request: refused before anything is stored.
+    with pytest.raises(TypeError, match="Promotion.active"):
+        e.promotions.create(id="ten", name="10% off", currency="USD", action="percent_off_lines",
+                            percent_bp=1000, active=None)
+    assert e.promotions.list() == []
+
+
 def test_search_multi_select_price_buckets_and_category_tree(search_shop):
     s = search_shop.search
     # Sony ticked: the hits are Sony's; a disjunctive brand facet still counts the others.
@@ -273,7 +296,7 @@ def test_search_category_intent_on_off_and_bad_values(lmdb_engine):
     x = r.hits[0].explanation
     assert x.intent_category == "mobile/power" and 0.5 < x.intent_share < 1 and x.intent_added > 0
     assert commerce.SearchRequest().category_intent is True
-    # (Like every bool field of the bindings, None and numbers convert as Python's bool() does.)
-    for bad in ("yes", [True], {"on": True}):
+    # A bool only: None and numbers are refused (they converted as bool() does, None to False).
+    for bad in ("yes", [True], {"on": True}, None, 0, 1):
         with pytest.raises(TypeError, match="category_intent"):
             s.query("charger", category_intent=bad)

@@ -160,3 +160,43 @@ def test_sample_catalog_is_deterministic(tmp_path):
     assert a.product(3).id == commerce.SampleCatalog.product_id(3) == "p00000003"
     a.write_jsonl(tmp_path / "s.jsonl")
     assert len((tmp_path / "s.jsonl").read_text().splitlines()) == 20
+
+
+def _bool_fields():
+    """(class, field) for every bool field of every value class (a default of True or False)."""
+    out = []
+    for name in dir(commerce):
+        cls = getattr(commerce, name)
+        if not isinstance(cls, type) or not hasattr(cls, "_fields"):
+            continue
+        try:
+            obj = cls()
+        except TypeError:
+            continue
+        out += [(cls, f) for f in cls._fields if isinstance(getattr(obj, f), bool)]
+    return out
+
+
+def test_bool_fields_take_a_bool_only():
+    # pybind11 converted as bool() does: None became False and numbers a truth value, so
+    # query(..., relax=None) turned relaxation off without a word.
+    fields = _bool_fields()
+    names = {(cls.__name__, f) for cls, f in fields}
+    for expected in [("SearchRequest", f) for f in ("in_stock", "prefix", "typo_tolerance", "relax",
+                                                     "category_intent", "use_cache", "allow_partial", "explain")] + \
+                    [("SuggestRequest", "typo_tolerance"), ("SuggestRequest", "popular_queries"),
+                     ("Promotion", "active"), ("Warehouse", "active")]:
+        assert expected in names
+    for cls, f in fields:
+        for good in (True, False):
+            assert getattr(cls(**{f: good}), f) is good
+        obj = cls()
+        before = getattr(obj, f)
+        for bad in (None, 0, 1, 2.5, "true", [True]):
+            with pytest.raises(TypeError, match=re.escape(cls.__name__ + "." + f)):
+                cls(**{f: bad})
+            with pytest.raises(TypeError, match=re.escape(cls.__name__ + "." + f)):
+                setattr(obj, f, bad)
+            with pytest.raises(TypeError, match=re.escape(cls.__name__ + "." + f)):
+                cls.from_dict({f: bad})
+        assert getattr(obj, f) is before  # a refused value changes nothing
