@@ -164,6 +164,15 @@ std::string CurrentGeneration(const std::string& store) {
   return store + "/search/" + name;
 }
 
+// The index of `e` (whose store is at `dir`) brought up to its last event, and the directory
+// of its current generation.
+std::string IndexedGeneration(Engine& e, const std::string& dir) {
+  auto seq = e.events().last_seq();
+  REQUIRE(seq.ok());
+  REQUIRE(e.search().wait_for(*seq, std::chrono::seconds(10)).ok());
+  return CurrentGeneration(dir);
+}
+
 }  // namespace
 
 TEST_CASE("search over remote shards answers as the local index does", "[search][remote]") {
@@ -186,11 +195,7 @@ TEST_CASE("search over remote shards answers as the local index does", "[search]
   for (const auto& p : products) REQUIRE(e->catalog().upsert(p).ok());
   const std::vector<std::vector<std::string>> groups = {{"mug", "cup"}, {"skillet", "frying pan"}};
   REQUIRE(e->search().set_synonyms(groups).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-
-  const std::string current = CurrentGeneration(dir.path());
+  const std::string current = IndexedGeneration(*e, dir.path());
   ShardServer shard0(current + "/shard-0"), shard1(current + "/shard-1");
 
   commerce::search::Reader reader;
@@ -304,10 +309,7 @@ TEST_CASE("xapian-tcpsrv serves the shards but not the facets", "[search][remote
   TempDir dir;
   std::unique_ptr<Engine> e = OpenSearchEngine(dir.path(), 1);
   REQUIRE(e->catalog().upsert(Make("m1", "Coffee Mug", 999)).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-  ShardServer stock(CurrentGeneration(dir.path()) + "/shard-0", ShardServer::Program::kXapianTcpsrv);
+  ShardServer stock(IndexedGeneration(*e, dir.path()) + "/shard-0", ShardServer::Program::kXapianTcpsrv);
   commerce::search::Reader reader;
   commerce::search::WordList words;
   commerce::search::OpenReader(reader, stock.Open());
@@ -365,6 +367,21 @@ std::unique_ptr<Engine> IndexingEngine(const std::string& path, bool background 
   return std::move(opened).value();
 }
 
+// The set-up of most tests below: the indexing engine's two shards (its store at `dir`,
+// indexed up to its last event) served by shard servers, both listening, and an engine at
+// `qdir` that queries them (`q`).
+struct RemoteOf {
+  RemoteOf(Engine& e, const std::string& dir, const std::string& qdir)
+      : gen(IndexedGeneration(e, dir)), s0(gen + "/shard-0"), s1(gen + "/shard-1") {
+    s0.Open(), s1.Open();
+    q = QueryEngine(qdir, {{At(s0)}, {At(s1)}});
+  }
+
+  std::string gen;
+  ShardServer s0, s1;
+  std::unique_ptr<Engine> q;
+};
+
 }  // namespace
 
 TEST_CASE("engine search over remote shards: replicas, error or partial by policy, recovery",
@@ -374,10 +391,7 @@ TEST_CASE("engine search over remote shards: replicas, error or partial by polic
   for (int i = 0; i < 40; ++i)
     REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i,
                                      "", i % 2 ? "Acme" : "Zenith")).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-  const std::string gen = CurrentGeneration(dir.path());
+  const std::string gen = IndexedGeneration(*e, dir.path());
   ShardServer s0(gen + "/shard-0"), s0_replica(gen + "/shard-0"), s1(gen + "/shard-1");
   s0.Open(), s0_replica.Open(), s1.Open();  // all three listen
 
@@ -401,7 +415,7 @@ TEST_CASE("engine search over remote shards: replicas, error or partial by polic
     REQUIRE(st.ok());
     CHECK(st->documents == 40);
     CHECK(st->shards == 2);
-    CHECK(st->indexed_seq == *seq);
+    CHECK(st->indexed_seq == *e->events().last_seq());  // no write since the index caught up
   }
   // Read-your-writes across processes: the shards' indexed sequence is what min_index_seq
   // waits for.
@@ -551,10 +565,7 @@ TEST_CASE("engine search over remote shards: a burst of searches neither crowds 
   for (int i = 0; i < 40; ++i)
     REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i,
                                      "", i % 2 ? "Acme" : "Zenith")).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-  const std::string gen = CurrentGeneration(dir.path());
+  const std::string gen = IndexedGeneration(*e, dir.path());
   ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
   s0.Open(), s1.Open();
 
@@ -662,10 +673,7 @@ TEST_CASE("engine search over remote shards: a shard server's breaker opens when
   std::unique_ptr<Engine> e = IndexingEngine(dir.path());
   for (int i = 0; i < 40; ++i)
     REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i)).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-  const std::string gen = CurrentGeneration(dir.path());
+  const std::string gen = IndexedGeneration(*e, dir.path());
   ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
   s0.Open(), s1.Open();
 
@@ -858,13 +866,8 @@ TEST_CASE("engine search over remote shards: merchandising rules and explanation
   for (int i = 0; i < 12; ++i)
     REQUIRE(e->catalog().upsert(Make("p" + std::to_string(i), "Phone Case " + std::to_string(i), 1000 + 10 * i,
                                      "", i % 3 ? "Acme" : "Zenith")).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-  const std::string gen = CurrentGeneration(dir.path());
-  ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
-  s0.Open(), s1.Open();
-  auto q = QueryEngine(qdir.path(), {{At(s0)}, {At(s1)}});
+  RemoteOf remote(*e, dir.path(), qdir.path());
+  auto& q = remote.q;
   // The same rule in both engines' stores (rules belong to the querying engine).
   const commerce::MerchandisingRule rule{.id = "cases",
                                          .query = "phone case",
@@ -934,13 +937,8 @@ TEST_CASE("engine search over remote shards: category intent orders every page a
     REQUIRE(e->catalog().upsert(Make("p" + std::to_string(100 + i), title, 1000 + i, "", "Acme",
                                      {car ? "auto/batteries" : "mobile/power"})).ok());
   }
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-  const std::string gen = CurrentGeneration(dir.path());
-  ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
-  s0.Open(), s1.Open();
-  auto q = QueryEngine(qdir.path(), {{At(s0)}, {At(s1)}});
+  RemoteOf remote(*e, dir.path(), qdir.path());
+  auto& q = remote.q;
   auto whole = [&](Engine& engine, bool intent) {
     auto r = engine.search().query({.text = "charger", .limit = 100, .category_intent = intent, .use_cache = false});
     REQUIRE(r.ok());
@@ -979,13 +977,8 @@ TEST_CASE("engine search over remote shards: a product found only by its code ra
   Product phone = Make("px", "Nova smartphone", 49900, "", "Volt");
   phone.variants[0].sku = "X-200";  // as words: "x" and "200"; as a code: X200
   REQUIRE(e->catalog().upsert(phone).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-  const std::string gen = CurrentGeneration(dir.path());
-  ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
-  s0.Open(), s1.Open();
-  auto q = QueryEngine(qdir.path(), {{At(s0)}, {At(s1)}});
+  RemoteOf remote(*e, dir.path(), qdir.path());
+  auto& q = remote.q;
   for (bool intent : {true, false}) {
     INFO("category_intent " << intent);
     const SearchRequest r{.text = "x200", .limit = 100, .category_intent = intent, .use_cache = false,
@@ -1021,13 +1014,8 @@ TEST_CASE("engine search over remote shards: analytics and suggestions as locall
   REQUIRE(e->catalog().upsert(Make("k1", "Teak Bench", 500, "Furnished with cushions", "", {"garden-furniture"})).ok());
   REQUIRE(e->catalog().upsert(Make("k2", "Solar Lantern", 500, "Furnished with a hook", "")).ok());
   REQUIRE(e->catalog().upsert(Make("k3", "Camping Lantern", 500, "Furnished with a strap", "")).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-  const std::string gen = CurrentGeneration(dir.path());
-  ShardServer s0(gen + "/shard-0"), s1(gen + "/shard-1");
-  s0.Open(), s1.Open();
-  auto q = QueryEngine(qdir.path(), {{At(s0)}, {At(s1)}});
+  RemoteOf remote(*e, dir.path(), qdir.path());
+  auto& q = remote.q;
   // Title pairs are plain terms: the word after a word, a trailing space, phrase completions
   // ("pho": "phone case", half of the phones) and counts with more words before come from
   // the shards as locally.
@@ -1081,10 +1069,7 @@ TEST_CASE("engine search over remote shards: an event stream that changes no doc
   REQUIRE(e->inventory().upsert_warehouse({"w1", "Main", "us-east", 0, true}).ok());
   REQUIRE(e->catalog().upsert(Make("p1", "Phone Case", 1000)).ok());
   REQUIRE(e->inventory().receive("SKU-p1", "w1", 100000).ok());
-  auto seq = e->events().last_seq();
-  REQUIRE(seq.ok());
-  REQUIRE(e->search().wait_for(*seq, std::chrono::seconds(10)).ok());
-  const std::string shard = CurrentGeneration(dir.path()) + "/shard-0";
+  const std::string shard = IndexedGeneration(*e, dir.path()) + "/shard-0";
   auto stored = [&] {
     Xapian::Database db(shard);
     const std::string v = db.get_metadata(commerce::search::kLastSeqKey);
