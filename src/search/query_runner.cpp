@@ -603,10 +603,19 @@ Result<SearchResult> Execute(Reader& reader, const CheckedRequest& c, const Quer
       const bool reorder = intent && skip < kIntentWindow;
       const size_t from = reorder ? 0 : skip;
       const size_t n = reorder ? std::max(kIntentWindow, skip + need) : need;
-      Xapian::MSet m = e.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n),
-                                  static_cast<Xapian::doccount>(skip + need));
+      Xapian::MSet m;
       std::vector<Xapian::MSetIterator> list;
-      for (auto it = m.begin(); it != m.end(); ++it) list.push_back(it);
+      if (plan && plan->relaxed && c.sort == SortBy::kRelevance) {
+        // A relaxed query's ties are not Xapian's to break (ranked_page.h), in a tier too.
+        RankedPage ranked_page = RankByRelevance(e, from, n, static_cast<Xapian::doccount>(skip + need),
+                                                 plan->min_weight, true);
+        m = std::move(ranked_page.run);
+        list = std::move(ranked_page.hits);
+      } else {
+        m = e.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n),
+                       static_cast<Xapian::doccount>(skip + need));
+        for (auto it = m.begin(); it != m.end(); ++it) list.push_back(it);
+      }
       std::vector<IntentPart> parts;
       if (reorder) OrderByIntent(category_intent, ReadIntentWindow(list), &list, &parts);
       size_t taken = 0;

@@ -154,6 +154,33 @@ TEST_CASE("a relaxed query's page is whole when a tie group crosses its edge", "
     CHECK(distinct.size() == 40);
     for (const auto& id : distinct) CHECK(id[0] == 't');
   }
+  // With a boost rule the tiers are ranked apart, and each tier's relaxed ties the same way:
+  // the boosted five first, then the 40 once each (Xapian's own relevance-then-key order split
+  // the tie by the weights' last bits: five pages held 36 distinct products).
+  for (int i = 0; i < 5; ++i) {
+    auto p = PlainProduct("b" + std::to_string(i), "Waterproof Alpha Bravo Charlie");
+    p.brand = "Boosted";
+    REQUIRE(e->catalog().upsert(p).ok());
+  }
+  WaitIndexed(*e);
+  REQUIRE(e->search()
+              .put_rule({.id = "boost", .query = "alpha bravo charlie zulu yankee wat", .match = "exact",
+                         .boost = {.brands = {"Boosted"}}})
+              .ok());
+  for (bool intent : {true, false}) {
+    INFO("category_intent " << intent);
+    std::vector<std::string> seen;
+    for (size_t offset : {0, 10, 20, 30, 40}) {
+      INFO("offset " << offset);
+      auto r = Find(*e, {.text = "alpha bravo charlie zulu yankee wat", .offset = offset, .limit = 10,
+                         .category_intent = intent});
+      CHECK(r.relaxed);
+      for (const auto& id : Ids(r)) seen.push_back(id);
+    }
+    REQUIRE(seen.size() == 45);
+    CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == 45);
+    for (size_t k = 0; k < 5; ++k) CHECK(seen[k][0] == 'b');
+  }
 }
 
 TEST_CASE("minimum_should_match outside 1..100 is refused", "[search][query_builder]") {
