@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -997,6 +998,51 @@ TEST_CASE("engine search over remote shards: a product found only by its code ra
     for (size_t i = 0; i < remote->hits.size(); ++i)
       CHECK(remote->hits[i].score == Approx(local->hits[i].score));
   }
+}
+
+TEST_CASE("engine search over remote shards: word forms and a relaxed query's ties as locally",
+          "[search][remote][query_builder]") {
+  // Word forms look their joined and split words up in the shards' term lists; a relaxed
+  // query's tie is put in key order from the weights the shards send (ranked_page.h).
+  TempDir dir, qdir;
+  std::unique_ptr<Engine> e = IndexingEngine(dir.path());
+  REQUIRE(e->catalog().upsert(Make("wp1", "Waterproof Case", 1000)).ok());
+  REQUIRE(e->catalog().upsert(Make("apart", "Water Proof Jacket Case", 1100)).ok());
+  REQUIRE(e->catalog().upsert(Make("i7", "Apple iPhone 7 Case", 1200)).ok());
+  for (int i = 0; i < 40; ++i)
+    REQUIRE(e->catalog().upsert(Make("t" + std::to_string(i), "Waterproof Alpha Bravo Charlie", 1000)).ok());
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(e->catalog().upsert(Make("w" + std::to_string(i), "Water Bottle " + std::to_string(i), 500)).ok());
+  RemoteOf remote(*e, dir.path(), qdir.path());
+  auto& q = remote.q;
+  for (const char* text : {"water proof case ", "iphone7 case "}) {
+    INFO(text);
+    const SearchRequest r{.text = text, .limit = 100, .use_cache = false};
+    auto local = e->search().query(r);
+    auto there = q->search().query(r);
+    INFO(there.status().ToString());
+    REQUIRE(local.ok());
+    REQUIRE(there.ok());
+    CHECK_FALSE(there->relaxed);
+    CHECK(!there->hits.empty());
+    CHECK(Ids(*there) == Ids(*local));
+  }
+  std::vector<std::string> seen;
+  for (size_t offset : {0, 10, 20, 30}) {
+    INFO("offset " << offset);
+    const SearchRequest r{.text = "alpha bravo charlie zulu yankee wat", .offset = offset, .limit = 10,
+                          .category_intent = false, .use_cache = false};
+    auto local = e->search().query(r);
+    auto there = q->search().query(r);
+    INFO(there.status().ToString());
+    REQUIRE(local.ok());
+    REQUIRE(there.ok());
+    CHECK(there->relaxed);
+    CHECK(Ids(*there) == Ids(*local));
+    for (const auto& id : Ids(*there)) seen.push_back(id);
+  }
+  CHECK(seen.size() == 40);
+  CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == 40);
 }
 
 TEST_CASE("engine search over remote shards: analytics and suggestions as locally", "[search][remote][suggest]") {
