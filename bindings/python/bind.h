@@ -147,7 +147,9 @@ inline bool IsBool(py::handle o) {
 // The C++ value of a Python object for a field: a str that is not UTF-8 is the engine's
 // InvalidArgument naming the field; any other mismatch is pybind11's TypeError, as before.
 // A bool field takes a bool only: pybind11 converts as bool() does, so None became False and
-// a number true (`relax=None` turned relaxation off, `explain=0` looked like a choice).
+// a number true (`relax=None` turned relaxation off, `explain=0` looked like a choice). A
+// call's own bool arguments (restock, include_archived, sync, ...) are bound
+// py::arg(...).noconvert() for the same reason: pybind11 then takes True or False only.
 template <typename D>
 D FromPython(py::handle value, const std::string& where) {
   if constexpr (std::is_same_v<D, bool>) {

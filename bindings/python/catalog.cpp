@@ -104,7 +104,7 @@ void BindCatalog(py::module_& m) {
             return ToPython(ProductToJson(p, with_engine_fields), py::return_value_policy::move,
                             py::handle(), "Product.to_json");
           },
-          py::arg("with_engine_fields") = true,
+          py::arg("with_engine_fields").noconvert() = true,
           "The product as one JSON object of the native import schema (docs/catalog.md).")
       .def_static(
           "from_json",
@@ -210,7 +210,7 @@ void BindCatalog(py::module_& m) {
                                                              std::move(channel)));
           },
           py::arg("category_id"), py::arg("cursor") = "", py::arg("limit") = 50,
-          py::arg("include_archived") = false, py::arg("channel") = "", ReleaseGil(),
+          py::arg("include_archived").noconvert() = false, py::arg("channel") = "", ReleaseGil(),
           "One page (limit 1..1000) of the products in a category or its sub-categories, by "
           "product id; with channel, those the channel shows (NotFound for an unknown channel). "
           "See iter_by_category() for every page.")
@@ -220,7 +220,7 @@ void BindCatalog(py::module_& m) {
                       std::string channel) {
             return c.list(list_opts(std::move(cursor), limit, include_archived, std::move(channel)));
           },
-          py::arg("cursor") = "", py::arg("limit") = 50, py::arg("include_archived") = false,
+          py::arg("cursor") = "", py::arg("limit") = 50, py::arg("include_archived").noconvert() = false,
           py::arg("channel") = "", ReleaseGil(),
           "One page of all products, by product id; with channel, those the channel shows "
           "(NotFound for an unknown channel). See iter_all() for every page.")

@@ -73,7 +73,7 @@ void BindEvents(py::module_& m) {
             o.sync = sync;
             return e.set_cursor(consumer, seq, o);
           },
-          py::arg("consumer"), py::arg("seq"), py::arg("sync") = true, ReleaseGil(),
+          py::arg("consumer"), py::arg("seq"), py::arg("sync").noconvert() = true, ReleaseGil(),
           "Stores a consumer's cursor (names: 1..64 of [a-z0-9_.-]); sync=False lets it ride "
           "along with the next durable write.");
 }

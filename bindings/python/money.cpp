@@ -22,7 +22,7 @@ void BindMoney(py::module_& m) {
           [](const std::string& text, const std::string& currency, bool allow_negative) {
             return ParseMoney(text, currency, allow_negative);
           },
-          py::arg("text"), py::arg("currency"), py::arg("allow_negative") = false,
+          py::arg("text"), py::arg("currency"), py::arg("allow_negative").noconvert() = false,
           "Parses a decimal amount in major units ('49.99') exactly. InvalidArgument for "
           "malformed text, more decimals than the currency has, or an amount past "
           "MAX_MONEY_MINOR.");
@@ -32,7 +32,7 @@ void BindMoney(py::module_& m) {
         "Digits after the decimal point for the currency (2 for USD, 0 for JPY); -1 when unknown.");
   m.def("format_money", &FormatMoney, py::arg("money"), "'49.99' for Money(4999, 'USD').");
   m.def("parse_money", &ParseMoney, py::arg("text"), py::arg("currency"),
-        py::arg("allow_negative") = false, "Money.parse as a function.");
+        py::arg("allow_negative").noconvert() = false, "Money.parse as a function.");
   m.attr("MAX_MONEY_MINOR") = kMaxMoneyMinor;
 }
 

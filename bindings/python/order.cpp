@@ -157,7 +157,7 @@ void BindOrder(py::module_& m) {
             t.if_version = if_version;
             return o.transition(id, to, t);
           },
-          py::arg("order_id"), py::arg("to"), py::arg("note") = "", py::arg("restock") = false,
+          py::arg("order_id"), py::arg("to"), py::arg("note") = "", py::arg("restock").noconvert() = false,
           py::arg("if_version") = py::none(), ReleaseGil(),
           "Moves the order to `to` (OrderStatus or its name). FailedPrecondition when the "
           "state machine forbids it; Conflict for a stale if_version.")

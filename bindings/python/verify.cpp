@@ -63,7 +63,7 @@ void BindVerify(py::module_& m) {
         if (cb) cb->Rethrow();
         return r;
       },
-      py::arg("path"), py::arg("driver") = "", py::arg("search") = true,
+      py::arg("path"), py::arg("driver") = "", py::arg("search").noconvert() = true,
       py::arg("max_problems_per_check") = 100, py::arg("progress") = py::none(),
       "Checks a closed store (commerce verify): every page, record, checksum and invariant "
       "across records, and the search index. Returns a VerifyReport (report.ok() when sound). "

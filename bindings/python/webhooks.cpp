@@ -69,7 +69,7 @@ void BindWebhooks(py::module_& m) {
                                                           std::move(secret), active});
           },
           py::arg("subscription_id"), py::kw_only(), py::arg("url") = py::none(),
-          py::arg("event_types") = py::none(), py::arg("secret") = py::none(), py::arg("active") = py::none(),
+          py::arg("event_types") = py::none(), py::arg("secret") = py::none(), py::arg("active").noconvert() = py::none(),
           ReleaseGil(),
           "Changes the given fields (the others kept), keeping the subscription's cursor, queue and failures; "
           "returns it, secret blanked. InvalidArgument (nothing given, or what subscribe refuses), NotFound.")

@@ -200,3 +200,29 @@ def test_bool_fields_take_a_bool_only():
             with pytest.raises(TypeError, match=re.escape(cls.__name__ + "." + f)):
                 cls.from_dict({f: bad})
         assert getattr(obj, f) is before  # a refused value changes nothing
+
+
+def test_bool_arguments_of_calls_take_a_bool_only(lmdb_engine, tmp_path):
+    # The calls' own yes-or-no arguments converted as bool() does too: restock=None was no
+    # restock, include_archived=1 a listing with the archived. Refused before the call runs.
+    e = lmdb_engine
+    e.catalog.upsert(commerce.Product(id="p1", title="T", variants=[{"sku": "A", "price": {"minor": 5, "currency": "USD"}}]))
+    calls = {
+        "with_engine_fields": lambda v: e.catalog.get("p1").to_json(with_engine_fields=v),
+        "include_archived": lambda v: e.catalog.list(include_archived=v),
+        "include_archived ": lambda v: e.catalog.list_by_category("c", include_archived=v),
+        "sync": lambda v: e.events.set_cursor("c1", 1, sync=v),
+        "allow_negative": lambda v: commerce.Money.parse("-1.00", "USD", allow_negative=v),
+        "allow_negative ": lambda v: _commerce.parse_money("-1.00", "USD", allow_negative=v),
+        "restock": lambda v: e.orders.transition("ord-none", "returned", restock=v),
+        "search": lambda v: commerce.verify(tmp_path / "none", search=v),
+        "active": lambda v: e.webhooks.update("wh-none", active=v),
+    }
+    for name, call in calls.items():
+        for bad in (0, 1, "yes", 2.5) + (() if name == "active" else (None,)):
+            with pytest.raises(TypeError, match=name.strip()):
+                call(bad)
+    assert e.events.cursor("c1") == 0  # nothing was written
+    assert e.catalog.get("p1").to_json(with_engine_fields=False)
+    assert [p.id for p in e.catalog.list(include_archived=True).items] == ["p1"]
+    assert commerce.Money.parse("-1.00", "USD", allow_negative=True).minor == -100
