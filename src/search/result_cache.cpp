@@ -29,10 +29,15 @@ ResultCache::Shard& ResultCache::ShardFor(const std::string& key) {
   return *shards_[std::hash<std::string>{}(key) % kShards];
 }
 
-void ResultCache::Insert(Shard& s, const std::string& key, std::shared_ptr<const SearchResult> r) {
-  if (per_shard_ == 0) return;
+void ResultCache::Age(Entry& e, Clock::time_point now) const {
   // TTL x [0.8, 1.2): entries made in one burst expire spread out.
   const auto jitter = ttl_.count() * static_cast<int64_t>(NextRandom() % 400) / 1000;
+  e.fresh_until = now + ttl_ * 8 / 10 + std::chrono::milliseconds(jitter);
+  e.stale_until = e.fresh_until + stale_;
+}
+
+void ResultCache::Insert(Shard& s, const std::string& key, std::shared_ptr<const SearchResult> r) {
+  if (per_shard_ == 0) return;
   const auto now = Clock::now();
   auto it = s.entries.find(key);
   if (it == s.entries.end()) {
@@ -44,8 +49,7 @@ void ResultCache::Insert(Shard& s, const std::string& key, std::shared_ptr<const
   }
   Entry& e = it->second;
   e.result = std::move(r);
-  e.fresh_until = now + ttl_ * 8 / 10 + std::chrono::milliseconds(jitter);
-  e.stale_until = e.fresh_until + stale_;
+  Age(e, now);
   e.refreshing = false;
   while (s.entries.size() > per_shard_) {
     s.entries.erase(s.lru.back());
@@ -53,7 +57,7 @@ void ResultCache::Insert(Shard& s, const std::string& key, std::shared_ptr<const
   }
 }
 
-Result<SearchResult> ResultCache::Get(const std::string& key, uint64_t min_seq,
+Result<SearchResult> ResultCache::Get(const std::string& key, uint64_t min_seq, uint64_t exact_seq,
                                       const Compute& compute, const ScheduleRefresh& refresh) {
   Shard& s = ShardFor(key);
   std::promise<Result<SearchResult>> promise;
@@ -63,13 +67,19 @@ Result<SearchResult> ResultCache::Get(const std::string& key, uint64_t min_seq,
     std::unique_lock<std::mutex> lock(s.mu);
     auto it = s.entries.find(key);
     const auto now = Clock::now();
+    const bool exact = it != s.entries.end() && exact_seq != 0 && it->second.result->index_seq == exact_seq;
     if (it != s.entries.end() && it->second.result->index_seq >= min_seq &&
-        now < it->second.stale_until) {
+        (now < it->second.stale_until || exact)) {
       Entry& e = it->second;
       s.lru.splice(s.lru.begin(), s.lru, e.lru);
       std::shared_ptr<const SearchResult> r = e.result;
       bool schedule = false;
-      if (now >= e.fresh_until) {
+      if (now >= e.fresh_until && exact) {
+        // Nothing it depends on changed: fresh again (a refresh already queued still runs, and
+        // finds the same page).
+        Age(e, now);
+        hits_.fetch_add(1, std::memory_order_relaxed);
+      } else if (now >= e.fresh_until) {
         stale_served_.fetch_add(1, std::memory_order_relaxed);
         if (!e.refreshing) e.refreshing = schedule = true;
       } else {

@@ -6,6 +6,14 @@
 //   - Request coalescing: when identical requests miss together, one computes and the others
 //     wait for its result.
 //   - Bounded: least recently used entries go first, per shard of the key space.
+//   - Revalidation: an entry made at the index sequence the engine still serves (`exact_seq`)
+//     is what a new computation would return: everything else a page depends on (rules and
+//     their schedule boundaries, the caller's price span) is in its key, a change of synonyms
+//     or rules clears the cache, and after a rebuild none is exact until the index moves on.
+//     So when its freshness runs out it is made fresh again, not recomputed: at 1M products a
+//     recomputation costs milliseconds, and 10,000 entries under a 2 s TTL ask up to 5,000
+//     recomputations a second of the one refresh thread (docs/search.md, "The cached Zipf
+//     mix at 1,000,000 products").
 // Results record the index sequence they reflect, so a read-your-writes request
 // (min_index_seq) never gets an older one.
 //
@@ -37,10 +45,11 @@ class ResultCache {
 
   ResultCache(size_t capacity, std::chrono::milliseconds ttl, std::chrono::milliseconds stale);
 
-  // A result for `key` no older than min_seq: a fresh entry, a stale one (refresh
-  // scheduled), another caller's computation in flight, or compute() now (kept if ok).
-  Result<SearchResult> Get(const std::string& key, uint64_t min_seq, const Compute& compute,
-                           const ScheduleRefresh& refresh);
+  // A result for `key` no older than min_seq: a fresh entry, one made at `exact_seq` (made
+  // fresh again, however old; 0: none is), a stale one (refresh scheduled), another caller's
+  // computation in flight, or compute() now (kept if ok).
+  Result<SearchResult> Get(const std::string& key, uint64_t min_seq, uint64_t exact_seq,
+                           const Compute& compute, const ScheduleRefresh& refresh);
   void Put(const std::string& key, const SearchResult& result);
   // A refresh that failed: the entry may be refreshed again.
   void RefreshFailed(const std::string& key);
@@ -68,6 +77,8 @@ class ResultCache {
 
   Shard& ShardFor(const std::string& key);
   void Insert(Shard& s, const std::string& key, std::shared_ptr<const SearchResult> r);
+  // Sets e's fresh and stale deadlines from now.
+  void Age(Entry& e, Clock::time_point now) const;
 
   size_t per_shard_;
   std::chrono::milliseconds ttl_, stale_;

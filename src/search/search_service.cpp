@@ -154,7 +154,11 @@ void SearchService::OnPublished(const std::string& generation, uint64_t seq) {
     std::lock_guard<std::mutex> lock(seq_mu_);
     published_seq_ = seq;
     rebuilt = generation != published_generation_;
+    // A rebuilt generation may be at the sequence of pages cached (or being computed) from the
+    // one before: none at or below it is taken as exact again.
+    if (rebuilt && !published_generation_.empty()) rebuilt_at_seq_ = seq;
     published_generation_ = generation;
+    exact_seq_.store(!remote_ && seq > rebuilt_at_seq_ ? seq : 0, std::memory_order_release);
   }
   // A new generation was filled from the catalog, not from events one by one.
   if (rebuilt) callers_.Clear();
@@ -438,7 +442,7 @@ Result<SearchResult> SearchService::Cached(const search::CheckedRequest& checked
   const std::string key =
       search::CacheKey(request) + checked.caller_key + Current().rules->CacheKeySuffix(checked.now_ms);
   return cache_.Get(
-      key, request.min_index_seq, [&] { return RunUncached(checked); },
+      key, request.min_index_seq, exact_seq_.load(std::memory_order_acquire), [&] { return RunUncached(checked); },
       [&] {
         std::lock_guard<std::mutex> lock(refresh_mu_);
         if (refresh_queue_.size() >= kMaxRefreshQueue) {

@@ -158,6 +158,11 @@ class SearchService {
   std::condition_variable seq_cv_;
   uint64_t published_seq_ = 0;  // GUARDED_BY(seq_mu_)
   std::string published_generation_;  // GUARDED_BY(seq_mu_)
+  uint64_t rebuilt_at_seq_ = 0;  // GUARDED_BY(seq_mu_): the last rebuilt generation's first sequence
+  // published_seq_ for the result cache's lookups, which take no lock for it: a page made at it
+  // is still exact (result_cache.h, "Revalidation"). 0 (none is) over remote shards, whose
+  // index this process does not publish, and until the index moves past a rebuild's sequence.
+  std::atomic<uint64_t> exact_seq_{0};
 
   // Stale cache entries waiting for a background refresh.
   std::mutex refresh_mu_;

@@ -776,8 +776,9 @@ std::vector<Row> RunSuggest(const Params& p, const SearchCorpus& corpus, Systems
 // ---------------------------------------------------------------------------------------
 // 5. zipf-cached
 
-// Asks every pool query once through the engine's cache, from 2 threads (not measured).
-void WarmCache(Engine& engine, const std::vector<CorpusQuery>& pool) {
+// Asks every pool query once through the engine's cache, from 2 threads (not measured);
+// returns the seconds it took (at 1M products, comparable to an entry's fresh + stale life).
+double WarmCache(Engine& engine, const std::vector<CorpusQuery>& pool) {
   Log(std::string(kZipfCached) + ": warming the engine's cache with the " + std::to_string(pool.size()) +
       " pool queries...");
   const auto start = Clock::now();
@@ -791,9 +792,39 @@ void WarmCache(Engine& engine, const std::vector<CorpusQuery>& pool) {
     });
   }
   for (auto& w : warmers) w.join();
-  Log(std::string(kZipfCached) + ": warmed in " + FormatSeconds(std::round(SecondsSince(start) * 10) / 10) +
+  const double seconds = SecondsSince(start);
+  Log(std::string(kZipfCached) + ": warmed in " + FormatSeconds(std::round(seconds * 10) / 10) +
       (errors.load() ? " (" + std::to_string(errors.load()) + " failed queries)" : ""));
+  return seconds;
 }
+
+// The engine's answers in its windows that did not come from the cache (misses: the query
+// ran), by the Zipf rank drawn: ranks 1-10, 11-100, 101-1,000, 1,001-10,000.
+class MissesByRank {
+ public:
+  static constexpr size_t kBands = 4;
+  void Count(size_t pool_index, bool from_cache) {
+    if (!measuring_.load(std::memory_order_relaxed)) return;
+    size_t band = 0;
+    for (size_t top = 10; band + 1 < kBands && pool_index >= top; top *= 10) ++band;
+    asked_[band].fetch_add(1, std::memory_order_relaxed);
+    if (!from_cache) missed_[band].fetch_add(1, std::memory_order_relaxed);
+  }
+  void Measure(bool on) { measuring_.store(on); }
+  // miss_rate_rank_1_10 ... miss_rate_rank_1001_10000, then zeroed for the next point.
+  void AddTo(Row* row) {
+    static constexpr const char* kNames[kBands] = {"1_10", "11_100", "101_1000", "1001_10000"};
+    for (size_t b = 0; b < kBands; ++b) {
+      const uint64_t asked = asked_[b].exchange(0), missed = missed_[b].exchange(0);
+      row->add(std::string("miss_rate_rank_") + kNames[b],
+               asked ? std::round(static_cast<double>(missed) / asked * 10000) / 10000 : 0.0);
+    }
+  }
+
+ private:
+  std::atomic<bool> measuring_{false};
+  std::atomic<uint64_t> asked_[kBands]{}, missed_[kBands]{};
+};
 
 std::vector<Row> RunZipfCached(const Params& p, const SearchCorpus& corpus, Systems& s) {
   const std::vector<CorpusQuery> pool = corpus.QueryPool(kZipfPool, SeedFor("zipf-cached-pool", 0));
@@ -806,10 +837,26 @@ std::vector<Row> RunZipfCached(const Params& p, const SearchCorpus& corpus, Syst
         [&pool, zipf, rng](uint64_t) -> const CorpusQuery& { return pool[zipf->Draw(rng->next())]; });
   };
   std::vector<QuerySystem> systems = MakeQuerySystems(s, Shape::kText, true, false);
+  // The engine's op again, also counting its misses by the rank drawn.
+  auto by_rank = std::make_shared<MissesByRank>();
+  systems[0].make = [engine = s.engine.get(), by_rank, &pool](int, std::function<const CorpusQuery&(uint64_t)> next,
+                                                              AnswerCounts* counts) -> Op {
+    auto i = std::make_shared<uint64_t>(0);
+    return [=, &pool](std::string* e) {
+      const CorpusQuery& q = next((*i)++);
+      auto res = engine->search().query(ToEngineRequest(q, Shape::kText, true));
+      if (!res.ok()) return *e = res.status().ToString(), false;
+      counts->Add(res->hits.size(), res->relaxed, 0);
+      by_rank->Count(static_cast<size_t>(&q - pool.data()), res->from_cache);
+      return true;
+    };
+  };
   // The engine's cache counters over its windows.
   SearchStats before, window;
+  double warm_s = 0;
   auto on_window = [&](size_t k, bool start) {
     if (k != 0) return;
+    by_rank->Measure(start);
     auto st = EngineStats(*s.engine);
     if (!st.ok()) return;
     if (start) {
@@ -832,6 +879,8 @@ std::vector<Row> RunZipfCached(const Params& p, const SearchCorpus& corpus, Syst
     row->add("cache_stale_served", window.cache_stale_served);
     row->add("index_queries", window.queries);
     row->add("cache_entries", window.cache_entries);
+    by_rank->AddTo(row);
+    row->add("warm_s", std::round(warm_s * 10) / 10);
     window = SearchStats{};
   };
   // Steady state: before each thread count's point, every pool query is asked once through
@@ -841,7 +890,7 @@ std::vector<Row> RunZipfCached(const Params& p, const SearchCorpus& corpus, Syst
   std::vector<Row> rows;
   Params point = p;
   for (int threads : p.threads) {
-    WarmCache(*s.engine, pool);
+    warm_s = WarmCache(*s.engine, pool);
     point.threads = {threads};
     for (Row& r : MeasureQueries(kZipfCached, point, systems, sequence, false, on_window, add_extras))
       rows.push_back(std::move(r));
