@@ -139,7 +139,8 @@ inline constexpr size_t kMaxPriceBuckets = 50;
 struct ScoreTerm {
   std::string term;  // as indexed: a word, "Z" + an English stem, or a SKU code
   uint32_t wdf = 0;  // its within-document frequency: occurrences x the field's weight
-  double weight = 0; // the BM25 weight it alone gives this product
+  double weight = 0; // the BM25 weight it alone gives this product; the text matched as one
+                     // SKU or code: the fixed weight such a match adds (docs/search.md)
 };
 
 // How a hit got its place (SearchRequest::explain).

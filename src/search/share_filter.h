@@ -4,9 +4,9 @@
 // weight, so the cutoff at the minimum's tier would say which products have the share. But
 // Xapian 1.4.22's matcher, given Enquire::set_cutoff over an OR of (unit AND
 // FixedWeightPostingSource), leaves out some products whose weight is above the cutoff
-// (tests/unit/search_share_filter_test.cpp holds 55 documents of the Best Buy sample that
-// show it: 3 of the 4 products with two of three words). Which one it drops depends on the
-// document ids, so two indexes of one catalog answered a relaxed query differently. A
+// (tests/unit/search_share_filter_test.cpp generates two shards that show it: 8 of the 10
+// products with two of three words). Which one it drops depends on the document ids, so two
+// indexes of one catalog answered a relaxed query differently. A
 // boolean filter has no weight to prune by.
 //
 // The sets are counted before they are listed: a set's shape is how many units of each

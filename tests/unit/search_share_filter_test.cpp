@@ -30,31 +30,57 @@ using commerce::search::ShareFilter;
 using commerce::search::ShareSets;
 using commerce::testing::TempDir;
 
-// 55 documents of the Best Buy sample's index as two shards held them (index_schema.h: stems
-// without a prefix): shard, document id in the shard, document length, and the within-document
-// frequencies of `audio`, `floor` and `speaker`. Four hold two of the three words. Over these
-// ids, Xapian 1.4.22 given Enquire::set_cutoff found only three of them.
+// Two shards of a generated catalog (index_schema.h: stems without a prefix): shard,
+// document id in the shard, document length, and the within-document frequencies of
+// `audio`, `floor` and `speaker`. Most documents hold one of the words; about one in twelve
+// holds two. Seed 4583 draws ten such, and over its ids Xapian 1.4.22, given
+// Enquire::set_cutoff, finds only eight of them (most seeds lose one or two: the set is
+// made by a seed found to show the defect, the numbers are no catalog's).
 struct Doc {
   int shard;
   Xapian::docid id;
   Xapian::termcount length, audio, floor, speaker;
 };
-const Doc kDocs[] = {
-    {0, 14, 115, 1, 0, 0},   {0, 20, 123, 0, 0, 1},   {0, 23, 114, 1, 0, 0},   {0, 211, 102, 6, 0, 0},
-    {0, 249, 108, 0, 1, 0},  {0, 320, 88, 1, 0, 0},   {0, 328, 65, 6, 0, 0},   {0, 342, 106, 1, 0, 1},
-    {0, 348, 93, 4, 0, 0},   {0, 389, 64, 6, 0, 0},   {0, 396, 72, 6, 0, 0},   {0, 423, 116, 1, 0, 0},
-    {0, 434, 99, 0, 0, 4},   {0, 450, 93, 1, 0, 0},   {0, 459, 91, 1, 0, 0},   {0, 468, 85, 0, 0, 1},
-    {0, 480, 89, 4, 0, 0},   {0, 486, 95, 0, 0, 6},   {0, 553, 102, 1, 0, 0},  {0, 760, 164, 0, 0, 1},
-    {0, 802, 105, 0, 0, 1},  {0, 891, 134, 0, 0, 1},  {0, 902, 120, 0, 0, 1},  {0, 953, 120, 0, 0, 1},
-    {0, 1011, 96, 5, 0, 0},  {0, 1069, 107, 0, 0, 1}, {0, 1177, 96, 5, 0, 0},  {0, 1203, 150, 0, 1, 0},
-    {0, 1245, 118, 0, 0, 1}, {0, 1381, 116, 0, 0, 1}, {0, 1543, 169, 0, 1, 0}, {0, 1580, 159, 0, 1, 0},
-    {1, 1, 115, 1, 0, 0},    {1, 26, 123, 1, 0, 0},   {1, 155, 128, 0, 0, 1},  {1, 163, 132, 1, 0, 0},
-    {1, 172, 108, 1, 0, 0},  {1, 181, 139, 1, 0, 0},  {1, 299, 131, 0, 1, 0},  {1, 353, 66, 1, 0, 0},
-    {1, 361, 104, 6, 0, 0},  {1, 410, 76, 6, 0, 0},   {1, 449, 134, 0, 0, 1},  {1, 494, 72, 6, 0, 0},
-    {1, 546, 71, 5, 0, 1},   {1, 616, 93, 7, 0, 0},   {1, 655, 124, 0, 1, 0},  {1, 666, 124, 0, 0, 1},
-    {1, 715, 105, 0, 1, 0},  {1, 939, 120, 0, 0, 1},  {1, 1009, 117, 0, 0, 1}, {1, 1030, 100, 1, 0, 1},
-    {1, 1218, 121, 0, 0, 1}, {1, 1237, 100, 1, 0, 1}, {1, 1434, 96, 5, 0, 0},
-};
+constexpr unsigned kSeed = 4583;
+
+// std::mt19937's sequence is fixed by the standard, and only `rng() % n` is used (the
+// distributions' are not), so every platform builds the same documents.
+std::vector<Doc> Docs() {
+  std::mt19937 rng(kSeed);
+  std::vector<Doc> docs;
+  for (int shard = 0; shard < 2; ++shard) {
+    Xapian::docid id = 0;
+    const unsigned n = 22 + rng() % 10;
+    for (unsigned i = 0; i < n; ++i) {
+      id += 1 + rng() % 60;
+      Doc d{shard, id, 60 + static_cast<Xapian::termcount>(rng() % 110), 0, 0, 0};
+      const unsigned kind = rng() % 100;
+      if (kind < 45) {
+        d.audio = 1 + (rng() % 3 == 0 ? rng() % 7 : 0);
+      } else if (kind < 60) {
+        d.floor = 1;
+      } else if (kind < 92) {
+        d.speaker = 1 + (rng() % 8 == 0 ? rng() % 6 : 0);
+      } else {
+        d.audio = 1 + rng() % 6;
+        d.speaker = 1;
+      }
+      docs.push_back(d);
+    }
+  }
+  return docs;
+}
+
+// The documents holding at least `least` of the words of `mask` (bits: audio, floor,
+// speaker), as "shard-id".
+std::set<std::string> Holding(unsigned mask, int least) {
+  std::set<std::string> out;
+  for (const Doc& d : Docs()) {
+    const int held = ((mask & 1) && d.audio) + ((mask & 2) && d.floor) + ((mask & 4) && d.speaker);
+    if (held >= least) out.insert(std::to_string(d.shard) + "-" + std::to_string(d.id));
+  }
+  return out;
+}
 
 // The two shards as one database, as a reader holds them.
 Xapian::Database Shards(const TempDir& dir) {
@@ -62,7 +88,7 @@ Xapian::Database Shards(const TempDir& dir) {
   for (int shard = 0; shard < 2; ++shard) {
     const std::string path = dir.path() + "/shard-" + std::to_string(shard);
     Xapian::WritableDatabase db(path, Xapian::DB_CREATE_OR_OVERWRITE);
-    for (const Doc& d : kDocs) {
+    for (const Doc& d : Docs()) {
       if (d.shard != shard) continue;
       Xapian::Document doc;
       Xapian::termcount used = 0;
@@ -141,11 +167,12 @@ TEST_CASE("relaxed query: every product with the minimum share of words is found
   TempDir dir;
   commerce::search::Reader reader;
   commerce::search::OpenReader(reader, Shards(dir));
-  // Two of three words: the four products with two of them, and no other.
-  CHECK(Found(reader, "audio floor speaker ") ==
-        std::set<std::string>{"0-342", "1-546", "1-1030", "1-1237"});
+  // Two of three words: the ten products with two of them, and no other.
+  const std::set<std::string> two = Holding(7, 2);
+  REQUIRE(two.size() == 10);
+  CHECK(Found(reader, "audio floor speaker ") == two);
   // Two of two (75% of 2, rounded down, is 1): every product with either word.
-  CHECK(Found(reader, "floor speaker ").size() == 29);
+  CHECK(Found(reader, "floor speaker ") == Holding(6, 1));
 }
 
 TEST_CASE("relaxed query: the filter is the smallest sets of units that reach the minimum", "[search][relax]") {
