@@ -19,7 +19,7 @@ uint64_t NextRandom() {
 
 ResultCache::ResultCache(size_t capacity, std::chrono::milliseconds ttl,
                          std::chrono::milliseconds stale)
-    : per_shard_(capacity == 0 ? 0 : std::max<size_t>(1, capacity / kShards)),
+    : capacity_(capacity),
       ttl_(ttl),
       stale_(stale) {
   for (size_t i = 0; i < kShards; ++i) shards_.push_back(std::make_unique<Shard>());
@@ -37,13 +37,14 @@ void ResultCache::Age(Entry& e, Clock::time_point now) const {
 }
 
 void ResultCache::Insert(Shard& s, const std::string& key, std::shared_ptr<const SearchResult> r) {
-  if (per_shard_ == 0) return;
+  if (capacity_ == 0) return;
   const auto now = Clock::now();
   auto it = s.entries.find(key);
   if (it == s.entries.end()) {
     s.lru.push_front(key);
     it = s.entries.emplace(key, Entry{}).first;
     it->second.lru = s.lru.begin();
+    size_.fetch_add(1, std::memory_order_relaxed);
   } else {
     s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
   }
@@ -51,9 +52,12 @@ void ResultCache::Insert(Shard& s, const std::string& key, std::shared_ptr<const
   e.result = std::move(r);
   Age(e, now);
   e.refreshing = false;
-  while (s.entries.size() > per_shard_) {
+  // Over the bound, this shard gives back its least recently used (this entry itself last, if
+  // every other entry is in other shards: the bound holds).
+  while (size_.load(std::memory_order_relaxed) > capacity_ && !s.lru.empty()) {
     s.entries.erase(s.lru.back());
     s.lru.pop_back();
+    size_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -145,6 +149,7 @@ void ResultCache::RefreshFailed(const std::string& key) {
 void ResultCache::Clear() {
   for (auto& s : shards_) {
     std::lock_guard<std::mutex> lock(s->mu);
+    size_.fetch_sub(s->entries.size(), std::memory_order_relaxed);
     s->entries.clear();
     s->lru.clear();
   }

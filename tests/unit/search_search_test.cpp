@@ -95,11 +95,13 @@ std::unique_ptr<Engine> Shop(const TempDir& dir, const std::string& driver = "lm
   return e;
 }
 
-// One product, "Sony Headphones", behind a result cache of this freshness: the cache's tests.
+// One product, "Sony Headphones", behind a result cache of this freshness (and size): the
+// cache's tests.
 std::unique_ptr<Engine> HeadphonesShop(const TempDir& dir, std::chrono::milliseconds cache_ttl,
-                                       std::chrono::milliseconds cache_stale) {
+                                       std::chrono::milliseconds cache_stale, size_t cache_entries = 10000) {
   commerce::EngineOptions o;
   o.path = dir.path();
+  o.search.cache_entries = cache_entries;
   o.search.cache_ttl = cache_ttl;
   o.search.cache_stale = cache_stale;
   auto opened = Engine::open(o);
@@ -509,6 +511,42 @@ TEST_CASE("search cache: a page whose index has not moved is made fresh again - 
   REQUIRE(rebuilt.ok());
   CHECK_FALSE(rebuilt->from_cache);
   CHECK(Ids(*rebuilt) == std::vector<std::string>{"p1"});
+}
+
+TEST_CASE("search cache: holds as many pages as its size - and no more - from several threads",
+          "[search][search_cache]") {
+  // The bound was per shard of the key space (size / 16 each), and keys do not spread evenly:
+  // a cache of 64 held fewer than 64 queries' pages, and the rest evicted one another (at 1M
+  // products, about 130 of the cached Zipf mix's 10,000 queries ran every time they were asked).
+  TempDir dir;
+  auto e = HeadphonesShop(dir, std::chrono::seconds(60), std::chrono::seconds(60), 64);
+  auto cached = [&](int i) {
+    auto r = e->search().query({.text = "headphones " + std::to_string(i)});
+    REQUIRE(r.ok());
+    return r->from_cache;
+  };
+  for (int i = 0; i < 64; ++i) CHECK_FALSE(cached(i));
+  CHECK(e->search().stats()->cache_entries == 64);
+  int again = 0;
+  for (int i = 0; i < 64; ++i) again += cached(i) ? 1 : 0;
+  CHECK(again == 64);
+
+  // More queries than it holds, from 4 threads: the bound holds, the newest pages are kept.
+  constexpr int kThreads = 4, kEach = 100;
+  std::latch go(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      go.arrive_and_wait();
+      for (int i = 0; i < kEach; ++i) (void)e->search().query({.text = "headphones " + std::to_string(1000 + t * kEach + i)});
+    });
+  }
+  for (auto& t : threads) t.join();
+  const uint64_t held = e->search().stats()->cache_entries;
+  CHECK(held <= 64);
+  CHECK(held >= 60);  // concurrent evictions may each give one back
+  CHECK_FALSE(cached(5000));
+  CHECK(cached(5000));  // the newest page is kept
 }
 
 TEST_CASE("search: queries without text run from several threads at once", "[search]") {
