@@ -15,34 +15,31 @@ namespace {
 // a tie group that ends within them is put in order here instead of running the window again.
 constexpr size_t kTieMargin = 16;
 
-// Puts [begin, end) of `hits` in Xapian's order for set_sort_by_relevance_then_value(
-// kSlotOrderPopularity, false): weight descending, then the key ascending. Only matches that
-// share their weight with a neighbour have their key read. Returns false when such a match
-// has no key (Xapian places those itself: the caller runs the window again).
-bool SortTies(std::vector<Xapian::MSetIterator>* hits, size_t begin, size_t end) {
-  struct Keyed {
-    double weight;
-    std::string key;
-    Xapian::MSetIterator it;
-  };
+// Puts each run of neighbouring matches in [begin, end) of `hits` whose weights `same` calls
+// equal in key order (kSlotOrderPopularity ascending): with exact equality, Xapian's order for
+// set_sort_by_relevance_then_value(kSlotOrderPopularity, false). Only matches that share their
+// weight with a neighbour have their key read. Returns false when such a match has no key
+// (Xapian places those itself: the relevance window then runs again; a relaxed page keeps
+// them first in their run).
+template <typename Same>
+bool SortTies(std::vector<Xapian::MSetIterator>* hits, size_t begin, size_t end, Same same) {
+  bool keyed = true;
   for (size_t i = begin; i < end;) {
-    const double w = (*hits)[i].get_weight();
     size_t j = i + 1;
-    while (j < end && (*hits)[j].get_weight() == w) ++j;
+    while (j < end && same((*hits)[j - 1].get_weight(), (*hits)[j].get_weight())) ++j;
     if (j - i > 1) {
-      std::vector<Keyed> run;
+      std::vector<std::pair<std::string, Xapian::MSetIterator>> run;
       run.reserve(j - i);
       for (size_t k = i; k < j; ++k) {
-        Keyed keyed{w, (*hits)[k].get_document().get_value(kSlotOrderPopularity), (*hits)[k]};
-        if (keyed.key.empty()) return false;
-        run.push_back(std::move(keyed));
+        run.emplace_back((*hits)[k].get_document().get_value(kSlotOrderPopularity), (*hits)[k]);
+        keyed = keyed && !run.back().first.empty();
       }
-      std::sort(run.begin(), run.end(), [](const Keyed& a, const Keyed& b) { return a.key < b.key; });
-      for (size_t k = i; k < j; ++k) (*hits)[k] = run[k - i].it;
+      std::stable_sort(run.begin(), run.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (size_t k = i; k < j; ++k) (*hits)[k] = run[k - i].second;
     }
     i = j;
   }
-  return true;
+  return keyed;
 }
 
 // Relative difference under which two weights of a relaxed query are one (ranked_page.h).
@@ -75,18 +72,7 @@ RankedPage RankRelaxed(Xapian::Enquire& enquire, size_t first, size_t count, Xap
     run = enquire.get_mset(0, static_cast<Xapian::doccount>(asked));
   }
   // Each group of near weights in key order; the groups in the order of their first weight.
-  for (size_t i = 0; i < hi;) {
-    size_t j = i + 1;
-    while (j < hi && NearWeights(fetched[j].get_weight(), fetched[j - 1].get_weight())) ++j;
-    if (j - i > 1) {
-      std::vector<std::pair<std::string, Xapian::MSetIterator>> group;
-      group.reserve(j - i);
-      for (size_t k = i; k < j; ++k) group.emplace_back(fetched[k].get_document().get_value(kSlotOrderPopularity), fetched[k]);
-      std::stable_sort(group.begin(), group.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (size_t k = i; k < j; ++k) fetched[k] = group[k - i].second;
-    }
-    i = j;
-  }
+  SortTies(&fetched, 0, hi, NearWeights);
   out.hits.assign(fetched.begin() + static_cast<std::ptrdiff_t>(first), fetched.begin() + static_cast<std::ptrdiff_t>(end));
   return out;
 }
@@ -117,7 +103,7 @@ RankedPage RankByRelevance(Xapian::Enquire& enquire, size_t first, size_t count,
   while (hi < n && weight(hi) == weight(end - 1)) ++hi;
   // Whole when bounded by a heavier match (or the first of all) and a lighter one (or the last).
   const bool whole = (lo > 0 || first == before) && (hi < n || n < asked);
-  if (whole && SortTies(&fetched, lo, hi)) {
+  if (whole && SortTies(&fetched, lo, hi, [](double a, double b) { return a == b; })) {
     out.hits.assign(fetched.begin() + static_cast<std::ptrdiff_t>(before),
                     fetched.begin() + static_cast<std::ptrdiff_t>(end));
     return out;
